@@ -1,0 +1,61 @@
+"""The one error shape of the intake contract and the catalogue of its stable codes.
+
+Every rejection names the offending element by an RFC 6901 JSON Pointer into the body the
+submitter sent, a stable machine ``code`` integrators can program against, and a ``detail``
+sentence for humans (dataset.md, "Errors").
+"""
+
+from typing import NamedTuple
+
+
+class Problem(NamedTuple):
+    """One validation failure: where (JSON Pointer), what (stable code) and why (a sentence)."""
+
+    pointer: str
+    code: str
+    detail: str
+
+
+# Every code the intake engine can emit, grouped by validation layer (dataset.md
+# "Validation layers"). Codes are a public contract: add new ones, never rename.
+ERROR_CODES: dict[str, str] = {
+    # Layer 1: shape
+    "not_an_object": "The body, or an element that must be an object, is not a JSON object.",
+    "type_invalid": "The element has the wrong JSON type (e.g. a number where a string is expected).",
+    "required": "A mandatory element (of the contract or of the selected profile) is missing or null.",
+    "unknown_element": "The element is not part of the declaration contract.",
+    "string_too_short": "The string is shorter than the contract allows.",
+    "string_too_long": "The string is longer than the contract allows.",
+    "pattern_mismatch": "The string does not have the required format (e.g. two capital letters).",
+    "enum_invalid": "The value is not one of the values the contract lists for this element.",
+    "number_too_small": "The number is below the allowed minimum (e.g. a negative amount).",
+    "number_too_large": "The number has more than 12 digits before the decimal point.",
+    "decimal_invalid": "The amount is not a finite decimal number (string or JSON number).",
+    "decimal_too_many_places": "The amount has more decimal places than the contract allows.",
+    "datetime_invalid": "The value is not an ISO 8601 date-time string.",
+    "datetime_timezone_required": "The ISO 8601 date-time has no time zone.",
+    "list_too_short": "The list has fewer entries than the contract requires.",
+    "list_too_long": "The list has more entries than the contract or the endpoint allows.",
+    "dataset_unknown": "The `dataset` value does not name a profile known to this administration.",
+    "invalid": "The element is invalid for a reason not covered by a more specific code.",
+    # Layer 2: code lists
+    "country_unknown": "Not an ISO 3166-1 alpha-2 country code.",
+    "currency_unknown": "Not an ISO 4217 currency code.",
+    "hs_code_unknown": "The first six digits are not an HS 2022 subheading.",
+    "unit_unknown": "Not a UN/ECE Recommendation 20 unit of measure code.",
+    "s10_invalid": "Not a valid UPU S10 postal item identifier (format or check digit).",
+    "tax_scheme_number_invalid": "The number is not valid for its tax scheme (IOSS, VOEC, ...).",
+    "email_invalid": "Not a syntactically valid e-mail address.",
+    "phone_invalid": "Not a possible phone number in E.164 format (+ and 8-15 digits).",
+    # Layer 3: business rules of the profile
+    "value_ceiling_exceeded": "The total intrinsic value exceeds the profile's ceiling in EUR.",
+    "exchange_rate_unavailable": "No customs exchange rate is known for the currency on that day.",
+    "excise_goods_not_admissible": "Excise goods (alcohol, tobacco, mineral oils) are not admissible.",
+    "line_duplicate": "The item line number is used by an earlier item.",
+    "line_out_of_range": "The item line number is not between 1 and the number of items.",
+    "net_mass_exceeds_gross": "The items' net masses add up to more than the total gross mass.",
+    "payment_amount_inconsistent": "The amount paid does not match the declared values.",
+    "hs_code_required_commercial": "A commercial item needs an HS code in this profile.",
+    "origin_required_commercial": "A commercial item needs a country of origin in this profile.",
+    "transport_document_type_invalid": "The profile requires another transport document type.",
+}
