@@ -396,7 +396,7 @@ def _check_gift_from_business(decl: Mapping, audit: _Audit) -> None:
         party = _mapping(decl.get(role))
         name = str(party.get("name") or "")
         if name and _BUSINESS_NAME.search(name):
-            signs.append(f'{role} "{name}" is a business name')
+            signs.append(f"{role} {_quote(name)} is a business name")
         schemes = sorted(
             {
                 str(_mapping(ident).get("scheme"))
@@ -436,8 +436,8 @@ def _check_items(decl: Mapping, ctx: QualityContext, audit: _Audit) -> None:
             audit.add(
                 "description_vague",
                 f"/items/{index}/description",
-                f'item {line}: description "{description.strip()}" does not identify the goods '
-                f'(only "{vague}")',
+                f"item {line}: description {_quote(description)} does not identify the goods "
+                f"(only {_quote(vague)})",
             )
         elif len(hs_code) >= 2:
             chapters = hs_chapters_for_description(description)
@@ -445,7 +445,7 @@ def _check_items(decl: Mapping, ctx: QualityContext, audit: _Audit) -> None:
                 audit.add(
                     "description_hs_mismatch",
                     f"/items/{index}/hs_code",
-                    f'item {line}: "{description.strip()}" suggests HS chapter '
+                    f"item {line}: {_quote(description)} suggests HS chapter "
                     f"{'/'.join(sorted(chapters))}, but {hs_code} is in chapter {hs_code[:2]}",
                 )
 
@@ -587,9 +587,10 @@ def _check_manifest(decl: Mapping, manifest: ManifestFacts, audit: _Audit) -> No
             audit.add(
                 "manifest_description_mismatch",
                 pointer,
-                f'the carrier manifest describes "{manifest_description}", which shares no word '
-                f"with the declared description(s): "
-                + "; ".join(f'"{text.strip()}"' for text in descriptions[:5]),
+                f"the carrier manifest describes {_quote(manifest_description)}, which shares no "
+                "word with the declared description(s): "
+                + "; ".join(_quote(text, 40) for text in descriptions[:3])
+                + ("; ..." if len(descriptions) > 3 else ""),
             )
 
 
@@ -650,6 +651,12 @@ def _parse_datetime(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """A description quoted in a finding, shortened so details stay one readable sentence."""
+    text = " ".join(text.split())
+    return f'"{text if len(text) <= limit else text[: limit - 3] + "..."}"'
 
 
 def _fmt_time(moment: datetime) -> str:
