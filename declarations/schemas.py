@@ -237,6 +237,18 @@ _PATTERN_DESCRIPTIONS = {
 }
 
 
+# Messages of pydantic that name Python types or classes, rephrased for JSON submitters.
+_PLAIN_MESSAGES = {
+    "model_type": "Expected a JSON object",
+    "model_attributes_type": "Expected a JSON object",
+    "dict_type": "Expected a JSON object",
+    "list_type": "Expected a JSON array",
+    "decimal_type": "Expected a decimal amount as a JSON string or number",
+    "decimal_parsing": 'Expected a decimal amount such as "12.50"',
+    "too_short": "The list has too few entries",
+}
+
+
 def _escape(segment: str) -> str:
     return segment.replace("~", "~0").replace("/", "~1")
 
@@ -263,7 +275,8 @@ def _problem_from_pydantic(error: Mapping[str, Any]) -> Problem:
         wanted = _PATTERN_DESCRIPTIONS.get(pattern, "the required format")
         detail = f"{_shown(error['input'])} is not {wanted}"
     else:
-        detail = f"{error['msg']}, got {_shown(error.get('input'))}"
+        message = _PLAIN_MESSAGES.get(error_type, error["msg"])
+        detail = f"{message}, got {_shown(error.get('input'))}"
     return Problem(pointer, code, detail)
 
 
@@ -499,7 +512,7 @@ def _rule_value_ceiling(decl: DeclarationIn, ctx: _RuleContext) -> list[Problem]
     ceiling = Decimal(str(ctx.profile.params["value_ceiling_eur"]))
     total = _total_value(decl)
     if decl.currency == "EUR":
-        in_eur, via = total, ""
+        in_eur, how = total, f"EUR {total}"
     else:
         on = _rate_date(decl, ctx)
         rate = ctx.rate_lookup(decl.currency, on)
@@ -513,7 +526,10 @@ def _rule_value_ceiling(decl: DeclarationIn, ctx: _RuleContext) -> list[Problem]
                 )
             ]
         in_eur = total / rate
-        via = f" at {rate} {decl.currency} per EUR on {on}"
+        how = (
+            f"{total} {decl.currency}, EUR {in_eur.quantize(Decimal('0.01'))} at {rate} "
+            f"{decl.currency} per EUR on {on},"
+        )
     # Compared unrounded: rounding first could let EUR 150.004 through.
     if in_eur <= ceiling:
         return []
@@ -521,8 +537,7 @@ def _rule_value_ceiling(decl: DeclarationIn, ctx: _RuleContext) -> list[Problem]
         Problem(
             "/items",
             "value_ceiling_exceeded",
-            f"the total intrinsic value of {total} {decl.currency} is EUR "
-            f"{in_eur.quantize(Decimal('0.01'))}{via}, above the ceiling of EUR {ceiling}",
+            f"the total intrinsic value of {how} is above the ceiling of EUR {ceiling}",
         )
     ]
 
