@@ -1,0 +1,63 @@
+"""Operator authentication for the REST API: `Authorization: Bearer <api key>`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions, permissions, throttling
+
+from .models import Operator, OperatorAPIKey
+
+# Writing last_used_at on every call would make every read a write; a minute's resolution is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class OperatorKeyAuthentication(authentication.BaseAuthentication):
+    """Resolves the bearer key to its operator; `request.user` is the Operator."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != self.keyword.lower() or not key.strip():
+            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.")
+        try:
+            key_obj = OperatorAPIKey.objects.select_related("operator").get_from_key(key.strip())
+        except OperatorAPIKey.DoesNotExist:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
+        if key_obj.has_expired or not key_obj.operator.is_active:
+            raise exceptions.AuthenticationFailed("Expired API key or inactive operator.")
+        now = timezone.now()
+        if key_obj.last_used_at is None or now - key_obj.last_used_at > LAST_USED_RESOLUTION:
+            OperatorAPIKey.objects.filter(pk=key_obj.pk).update(last_used_at=now)
+        return key_obj.operator, key_obj
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword
+
+
+class IsOperator(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, Operator)
+
+
+class OperatorRateThrottle(throttling.SimpleRateThrottle):
+    """Per-operator throttle; an operator's own `throttle_rate` overrides the platform default."""
+
+    scope = "operator"
+
+    def allow_request(self, request, view):
+        operator = request.user if isinstance(request.user, Operator) else None
+        if operator is None:
+            return True
+        if operator.throttle_rate:
+            self.rate = operator.throttle_rate
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        return f"throttle_operator_{request.user.pk}"

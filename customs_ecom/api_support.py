@@ -1,0 +1,136 @@
+"""Shared API plumbing: strict JSON body reading (400/413 as problems) and Idempotency-Key replay."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .problems import PROBLEM_CONTENT_TYPE, ProblemError
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number in JSON")
+
+
+def read_json_body(request: Request, *, max_bytes: int) -> Any:
+    """Parse the raw body ourselves: decimals stay exact (no float), NaN/Infinity are refused, an
+    oversized body is a 413 before it is read into memory, malformed JSON is a 400."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        declared_length = int(declared)
+    except ValueError:
+        declared_length = 0
+    if declared_length > max_bytes:
+        raise ProblemError(
+            413,
+            "body-too-large",
+            "Body too large",
+            detail=f"The body has {declared_length} bytes; the limit is {max_bytes}.",
+            errors=[{"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}],
+        )
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    if content_type and content_type not in ("application/json", "application/problem+json") and not content_type.endswith("+json"):
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            detail=f"Send application/json, not {content_type}.",
+        )
+    raw = request._request.read(max_bytes + 1)  # the WSGI stream; DRF has not touched it
+    if len(raw) > max_bytes:
+        raise ProblemError(
+            413,
+            "body-too-large",
+            "Body too large",
+            detail=f"The body exceeds the limit of {max_bytes} bytes.",
+            errors=[{"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}],
+        )
+    try:
+        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProblemError(
+            400,
+            "malformed-json",
+            "Body is not valid JSON",
+            detail=str(exc)[:300],
+            errors=[{"pointer": "", "code": "malformed_json", "detail": str(exc)[:300]}],
+        ) from None
+
+
+def _fingerprint(body: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+
+
+def with_idempotency(request: Request, operator: Any, body: Any, produce: Callable[[], Response]) -> Response:
+    """api.md: a retry with the same Idempotency-Key and body replays the first response; the same key
+    with another body is 422. Concurrent retries race on a unique row: exactly one produces."""
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return produce()
+    from declarations.models import IdempotencyRecord
+
+    if len(key) > 255:
+        raise ProblemError(
+            422, "idempotency-key-invalid", "Idempotency-Key too long",
+            errors=[{"pointer": "", "code": "idempotency_key_invalid", "detail": "at most 255 characters"}],
+        )
+    fingerprint = _fingerprint(body)
+    method_path = f"{request.method} {request.path}"
+    cutoff = timezone.now() - IDEMPOTENCY_TTL
+
+    def replay(record: IdempotencyRecord) -> Response:
+        if record.fingerprint != fingerprint or record.method_path != method_path:
+            raise ProblemError(
+                422,
+                "idempotency-key-reused",
+                "Idempotency-Key reused with a different request",
+                errors=[{"pointer": "", "code": "idempotency_key_reused",
+                         "detail": f"key {key!r} was first used with another body or endpoint"}],
+            )
+        response = Response(record.body, status=record.status_code)
+        response["Idempotent-Replayed"] = "true"
+        if record.status_code >= 400:
+            response.content_type = PROBLEM_CONTENT_TYPE
+        return response
+
+    existing = IdempotencyRecord.objects.filter(operator=operator, key=key, created_at__gte=cutoff).first()
+    if existing:
+        return replay(existing)
+    with transaction.atomic():
+        IdempotencyRecord.objects.filter(operator=operator, key=key, created_at__lt=cutoff).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    operator=operator, key=key, method_path=method_path, fingerprint=fingerprint,
+                    status_code=0, body={},
+                )
+        except IntegrityError:
+            record = None
+        if record is None:
+            # Another request holds the key; wait for its row (its transaction commits or rolls back).
+            existing = IdempotencyRecord.objects.select_for_update().filter(operator=operator, key=key).first()
+            if existing is None or existing.status_code == 0:
+                raise ProblemError(409, "idempotency-in-progress", "A request with this Idempotency-Key is in progress",
+                                   headers={"Retry-After": "1"})
+            return replay(existing)
+        response = produce()
+        if response.status_code >= 500:
+            transaction.set_rollback(True)
+            return response
+        record.status_code = response.status_code
+        record.body = response.data
+        record.save(update_fields=["status_code", "body"])
+        return response

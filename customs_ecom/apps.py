@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_groups(sender, **kwargs):
+    from .roles import ensure_role_groups
+
+    ensure_role_groups()
+
+
+class CustomsEcomConfig(AppConfig):
+    name = "customs_ecom"
+    verbose_name = "customs-ecom"
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="customs-ecom-groups")

@@ -1,0 +1,12 @@
+from .roles import CAN_EDIT_RULES, CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_queue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
+        "nav_dashboard": has_any_role(user, CAN_VIEW_DASHBOARD),
+        "nav_rules": has_any_role(user, CAN_EDIT_RULES),
+    }

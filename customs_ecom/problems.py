@@ -1,0 +1,136 @@
+"""RFC 9457 problem details: the one error shape of the API.
+
+Every error leaves as `application/problem+json` with a stable `code`; validation errors list every
+failing element by JSON Pointer under `errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+
+PROBLEM_BASE = "https://customs-ecom.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+logger = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """Raise anywhere in an API view to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        *,
+        detail: str | None = None,
+        errors: Iterable[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors) if errors is not None else None
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "code": self.slug.replace("-", "_"),
+        }
+        if self.detail:
+            doc["detail"] = self.detail
+        if self.errors is not None:
+            doc["errors"] = self.errors
+        doc.update(self.extra)
+        return doc
+
+
+def problem_response(problem: ProblemError) -> Response:
+    return Response(
+        problem.body(),
+        status=problem.status,
+        headers=problem.headers,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def validation_problem(errors: Iterable[Any], *, title: str = "Declaration failed validation") -> ProblemError:
+    """422 for a body that parsed but failed the contract; `errors` are Problem tuples or dicts."""
+    rows = [
+        e if isinstance(e, dict) else {"pointer": e.pointer, "code": e.code, "detail": e.detail}
+        for e in errors
+    ]
+    return ProblemError(422, "declaration-invalid", title, errors=rows)
+
+
+_DRF_MAP: dict[type, tuple[str, str]] = {
+    drf_exceptions.NotAuthenticated: ("unauthenticated", "Authentication required"),
+    drf_exceptions.AuthenticationFailed: ("unauthenticated", "Authentication failed"),
+    drf_exceptions.PermissionDenied: ("forbidden", "Not allowed"),
+    drf_exceptions.NotFound: ("not-found", "Not found"),
+    drf_exceptions.MethodNotAllowed: ("method-not-allowed", "Method not allowed"),
+    drf_exceptions.NotAcceptable: ("not-acceptable", "Not acceptable"),
+    drf_exceptions.UnsupportedMediaType: ("unsupported-media-type", "Unsupported media type"),
+    drf_exceptions.Throttled: ("rate-limited", "Too many requests"),
+    drf_exceptions.ParseError: ("malformed-json", "Body is not valid JSON"),
+}
+
+
+def _pointer_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Flatten DRF serializer errors into JSON-Pointer rows (used by the few serializer-backed endpoints)."""
+    rows: list[dict[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            pointer = prefix if key == "non_field_errors" else f"{prefix}/{key}"
+            rows.extend(_pointer_errors(value, pointer))
+    elif isinstance(data, list):
+        if data and all(isinstance(v, drf_exceptions.ErrorDetail | str) for v in data):
+            for v in data:
+                code = getattr(v, "code", "invalid") or "invalid"
+                rows.append({"pointer": prefix, "code": str(code), "detail": str(v)})
+        else:
+            for index, value in enumerate(data):
+                rows.extend(_pointer_errors(value, f"{prefix}/{index}"))
+    else:
+        rows.append({"pointer": prefix, "code": getattr(data, "code", "invalid"), "detail": str(data)})
+    return rows
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler: everything becomes a problem document."""
+    if isinstance(exc, ProblemError):
+        return problem_response(exc)
+    if isinstance(exc, Http404):
+        return problem_response(ProblemError(404, "not-found", "Not found"))
+    if isinstance(exc, drf_exceptions.ValidationError):
+        return problem_response(
+            ProblemError(422, "request-invalid", "Request failed validation", errors=_pointer_errors(exc.detail))
+        )
+    if isinstance(exc, drf_exceptions.APIException):
+        slug, title = "error", "Error"
+        for cls, mapped in _DRF_MAP.items():
+            if isinstance(exc, cls):
+                slug, title = mapped
+                break
+        headers: dict[str, str] = {}
+        if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        status = 400 if isinstance(exc, drf_exceptions.ParseError) else exc.status_code
+        detail = str(exc.detail) if not isinstance(exc.detail, dict | list) else None
+        return problem_response(ProblemError(status, slug, title, detail=detail, headers=headers))
+    logger.exception("unhandled error in %s", context.get("view"))
+    return problem_response(
+        ProblemError(500, "internal-error", "Internal error", detail="The error was logged; nothing was stored.")
+    )

@@ -1,0 +1,229 @@
+"""Settings for customs-ecom: one module, every deploy-dependent value from the environment.
+
+Embedded default (nothing set): SQLite file in ./var, Celery tasks executed in-process.
+Production: DATABASE_URL=postgres://..., CELERY_BROKER_URL=redis://..., DJANGO_SECRET_KEY,
+DJANGO_ALLOWED_HOSTS, DJANGO_DEBUG=0.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CUSTOMS_ECOM_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+# The embedded default is for a developer's machine; production must set its own secret.
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "insecure-embedded-default-key-change-me-in-production-0123456789"
+)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "customs_ecom.apps.CustomsEcomConfig",
+    "aeo",
+    "declarations",
+    "risk",
+    "revenue",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "customs_ecom.urls"
+WSGI_APPLICATION = "customs_ecom.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "customs_ecom.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "customs_ecom.sqlite3",
+            # SQLite serialises writers; a generous timeout keeps the in-process demo smooth.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # A file, not memory, so that a real worker process can share the test database.
+            "TEST": {"NAME": str(VAR_DIR / "test_customs_ecom.sqlite3")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "declarations:queue"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "customs_ecom" / "static"]
+MEDIA_ROOT = Path(os.environ.get("CUSTOMS_ECOM_MEDIA_ROOT", VAR_DIR / "media"))
+
+# Intake limits (dataset.md / api.md): answered with precise 413/422 problems, never a 500.
+INTAKE_MAX_BODY_BYTES = int(os.environ.get("INTAKE_MAX_BODY_BYTES", str(512 * 1024)))
+INTAKE_MAX_BATCH_BODY_BYTES = int(os.environ.get("INTAKE_MAX_BATCH_BODY_BYTES", str(16 * 1024 * 1024)))
+INTAKE_MAX_BATCH = int(os.environ.get("INTAKE_MAX_BATCH", "1000"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_BATCH_BODY_BYTES + 1024
+# How long a declaration may stay unassessed before the beat sweeper re-enqueues it.
+ASSESSMENT_STALE_AFTER = timedelta(seconds=int(os.environ.get("ASSESSMENT_STALE_SECONDS", "60")))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["aeo.authentication.OperatorKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["aeo.authentication.IsOperator"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "customs_ecom.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["aeo.authentication.OperatorRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "operator": os.environ.get("OPERATOR_THROTTLE_RATE", "100000/min"),
+        "estimate": os.environ.get("ESTIMATE_THROTTLE_RATE", "60/min"),
+    },
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "customs-ecom operator API",
+    "DESCRIPTION": "Advance electronic declarations for cross-border e-commerce "
+    "(WCO Framework of Standards on Cross-Border E-Commerce, 2022).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Celery: the embedded default runs tasks in-process; a broker URL switches to real workers.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"  # never used while tasks run in-process; avoids a default AMQP host
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# At-least-once delivery: acknowledge after the work is done, requeue when a worker dies.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # A broker made of folders: lets a real worker run beside the embedded SQLite default.
+    _fs = Path(os.environ.get("CELERY_FS_BROKER_DIR", VAR_DIR / "broker"))
+    for _sub in ("queue", "processed"):
+        (_fs / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_fs / "queue"),
+        "data_folder_out": str(_fs / "queue"),
+        "processed_folder": str(_fs / "processed"),
+    }
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "customs")
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "requeue-unassessed": {
+        "task": "declarations.requeue_unassessed",
+        "schedule": timedelta(seconds=30),
+    },
+    "nightly-housekeeping": {
+        "task": "declarations.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_URL = os.environ.get(
+    "REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+# Brute-force protection for the officer login: attempts per username and per address.
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+
+# Which administration this installation serves (an EU member state, France, by default):
+# selects the revenue regime in force on the day (revenue/data/regimes.json).
+CUSTOMS_JURISDICTION = os.environ.get("CUSTOMS_JURISDICTION", "FR")

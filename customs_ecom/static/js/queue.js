@@ -1,0 +1,21 @@
+// Keyboard triage: j/k or arrows move the selection, Enter opens the consignment.
+(function () {
+  function rows() { return Array.from(document.querySelectorAll("tr[data-href]")); }
+  let index = -1;
+  function select(i) {
+    const all = rows(); if (!all.length) return;
+    index = Math.max(0, Math.min(all.length - 1, i));
+    all.forEach((r, j) => r.classList.toggle("selected", j === index));
+    all[index].focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName)) return;
+    if (e.key === "j" || e.key === "ArrowDown") { select(index + 1); e.preventDefault(); }
+    else if (e.key === "k" || e.key === "ArrowUp") { select(index - 1); e.preventDefault(); }
+    else if (e.key === "Enter" && index >= 0) { window.location = rows()[index].dataset.href; }
+  });
+  document.addEventListener("click", function (e) {
+    const tr = e.target.closest("tr[data-href]");
+    if (tr && !e.target.closest("a,button")) window.location = tr.dataset.href;
+  });
+})();

@@ -1,0 +1,83 @@
+"""Cursor pagination of an operator's declarations (stable under inserts: keyset on updated_at, id)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+from customs_ecom.problems import ProblemError
+
+from .models import Declaration, Status
+
+MAX_LIMIT = 500
+
+
+def _bad(pointer: str, code: str, detail: str) -> ProblemError:
+    return ProblemError(400, "query-invalid", "Invalid query parameter", errors=[{"pointer": pointer, "code": code, "detail": detail}])
+
+
+def _encode(updated_at: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([updated_at, pk]).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[Any, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        updated_at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        moment = parse_datetime(updated_at)
+        if moment is None:
+            raise ValueError
+        return moment, int(pk)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise _bad("/cursor", "cursor_invalid", "cursor is not one this API issued") from None
+
+
+def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
+    qs = Declaration.objects.filter(operator=operator)
+    status = params.get("status")
+    if status:
+        if status not in Status.values:
+            raise _bad("/status", "enum_invalid", f"status must be one of {', '.join(Status.values)}")
+        qs = qs.filter(status=status)
+    if params.get("lrn"):
+        qs = qs.filter(lrn=params["lrn"])
+    if params.get("transport_document"):
+        qs = qs.filter(transport_document_number=params["transport_document"])
+    if params.get("updated_since"):
+        since = parse_datetime(params["updated_since"].replace(" ", "+"))
+        if since is None:
+            raise _bad("/updated_since", "datetime_invalid", "updated_since must be an ISO 8601 datetime")
+        qs = qs.filter(updated_at__gte=since)
+    try:
+        limit = min(MAX_LIMIT, max(1, int(params.get("limit", 100))))
+    except ValueError:
+        raise _bad("/limit", "type_invalid", "limit must be an integer") from None
+    if params.get("cursor"):
+        moment, pk = _decode(params["cursor"])
+        from django.db.models import Q
+
+        qs = qs.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, pk__lt=pk))
+    rows = list(
+        qs.order_by("-updated_at", "-id").values(
+            "id", "lrn", "status", "dataset", "transport_document_number", "received_at", "updated_at"
+        )[: limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    results = [
+        {
+            "id": r["id"],
+            "lrn": r["lrn"],
+            "status": r["status"],
+            "dataset": r["dataset"],
+            "transport_document": r["transport_document_number"],
+            "received_at": r["received_at"].isoformat(),
+            "updated_at": r["updated_at"].isoformat(),
+        }
+        for r in rows
+    ]
+    next_cursor = _encode(rows[-1]["updated_at"].isoformat(), rows[-1]["id"]) if has_more and rows else None
+    return {"results": results, "next_cursor": next_cursor}

@@ -1,0 +1,215 @@
+"""Declarations of consignments, their items, their lifecycle, and the reference data that checks them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aeo.models import Operator
+
+
+class Profile(models.Model):
+    """A reference-dataset profile (Annex II) as data, versioned: each declaration records the version
+    that validated it, so changing a profile never rewrites history."""
+
+    code = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    spec = models.JSONField()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="profile_code_version_unique")]
+        ordering = ["code", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class ExchangeRate(models.Model):
+    """An official customs exchange rate: units of `currency` per 1 EUR, valid from `valid_from`
+    until the next row of the same currency (monthly customs rates, or daily ECB rates)."""
+
+    currency = models.CharField(max_length=3)
+    valid_from = models.DateField()
+    units_per_eur = models.DecimalField(max_digits=18, decimal_places=6)
+    source = models.CharField(max_length=20, default="official")
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "valid_from", "source"], name="rate_unique_per_day")
+        ]
+        indexes = [models.Index(fields=["currency", "-valid_from"])]
+
+
+class Status(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    ASSESSED = "assessed", _("Assessed")
+    DOCUMENTS_REQUESTED = "documents_requested", _("Documents requested")
+    INSPECTION = "inspection", _("Inspection")
+    RELEASED = "released", _("Released")
+    DETAINED = "detained", _("Detained")
+    INVALIDATED = "invalidated", _("Invalidated")
+    RETURNED = "returned", _("Returned")
+
+
+class Channel(models.TextChoices):
+    GREEN = "green", _("Green")
+    BLUE = "blue", _("Blue")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+
+
+# Queue order: red before yellow before blue/green; a higher number sorts first.
+CHANNEL_PRIORITY = {"red": 3, "yellow": 2, "blue": 1, "green": 0}
+NEEDS_ACTION_STATUSES = (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+
+
+class Declaration(models.Model):
+    """One advance electronic declaration of one consignment, as submitted by an operator.
+
+    The canonical payload is kept whole; the columns beside it are what queues, filters and KPIs
+    need to be fast at millions of rows."""
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="declarations")
+    lrn = models.CharField(max_length=35)
+    dataset = models.CharField(max_length=40)
+    profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.ACCEPTED)
+    channel = models.CharField(max_length=8, choices=Channel.choices, null=True, blank=True)
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    priority = models.IntegerField(default=0, help_text=_("Queue order: channel, then score"))
+    dq_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    category = models.CharField(max_length=24)
+    transport_mode = models.CharField(max_length=8, blank=True, default="")
+    transport_document_type = models.CharField(max_length=16)
+    transport_document_number = models.CharField(max_length=64)
+    country_of_dispatch = models.CharField(max_length=2)
+    currency = models.CharField(max_length=3)
+    total_value = models.DecimalField(max_digits=18, decimal_places=4)
+    total_value_eur = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    total_gross_mass_kg = models.DecimalField(max_digits=14, decimal_places=3)
+    packages = models.PositiveIntegerField(default=1)
+    item_count = models.PositiveIntegerField(default=0)
+    seller_name = models.CharField(max_length=140, blank=True, default="")
+    consignee_name = models.CharField(max_length=140)
+    consignee_country = models.CharField(max_length=2)
+    consignee_key = models.CharField(max_length=200, blank=True, default="")
+    tax_scheme = models.CharField(max_length=8, blank=True, default="")
+    tax_scheme_number = models.CharField(max_length=40, blank=True, default="")
+    payload = models.JSONField()
+    fingerprint = models.CharField(max_length=64)
+    revision = models.PositiveIntegerField(default=1, help_text=_("Incremented by each amendment"))
+    # Which revision risk and revenue have assessed; the declaration is `assessed` when both match.
+    risk_revision = models.PositiveIntegerField(default=0)
+    tax_revision = models.PositiveIntegerField(default=0)
+    expected_arrival = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "lrn"], name="declaration_lrn_unique_per_operator")
+        ]
+        indexes = [
+            models.Index(fields=["status", "-priority", "received_at"], name="decl_queue_idx"),
+            models.Index(fields=["operator", "-updated_at", "-id"], name="decl_operator_updated_idx"),
+            models.Index(fields=["transport_document_number"], name="decl_transport_doc_idx"),
+            models.Index(fields=["received_at"], name="decl_received_idx"),
+            models.Index(fields=["status", "enqueued_at"], name="decl_status_enqueued_idx"),
+            models.Index(fields=["consignee_key", "received_at"], name="decl_consignee_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lrn} ({self.operator_id})"
+
+
+class DeclarationItem(models.Model):
+    """A goods item (EU goods item; CN23 line)."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items")
+    line = models.PositiveIntegerField()
+    description = models.CharField(max_length=512)
+    hs_code = models.CharField(max_length=10)
+    quantity = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    unit = models.CharField(max_length=3, default="H87")
+    net_mass_kg = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    value = models.DecimalField(max_digits=18, decimal_places=4)
+    origin_country = models.CharField(max_length=2, blank=True, default="")
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [models.UniqueConstraint(fields=["declaration", "line"], name="item_line_unique")]
+        indexes = [models.Index(fields=["hs_code"], name="item_hs_idx")]
+
+
+class StatusEvent(models.Model):
+    """A status change: the history an operator sees, the event stream of `GET /api/v1/events`, and the
+    payload of webhooks. `public_reason` is what the operator may read; `note` stays with customs."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="events")
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=24, blank=True, default="")
+    to_status = models.CharField(max_length=24)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    public_reason = models.CharField(max_length=300, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["operator", "id"], name="event_operator_cursor_idx")]
+
+
+class QualityFinding(models.Model):
+    """A data-quality finding (Standard 3). Never a rejection: it informs officers, risk and KPIs."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="quality_findings")
+    dimension = models.CharField(max_length=16)
+    code = models.CharField(max_length=40)
+    pointer = models.CharField(max_length=120, blank=True, default="")
+    detail = models.CharField(max_length=400)
+    penalty = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["code"], name="dq_code_idx")]
+
+
+class IdempotencyRecord(models.Model):
+    """A replayable response for an `Idempotency-Key` (api.md): kept at least 24 hours."""
+
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method_path = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["operator", "key"], name="idempotency_key_unique")]
+
+
+class RejectionCount(models.Model):
+    """Rejected submissions store nothing but this counter, for the KPI of rejected submissions."""
+
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["operator", "day"], name="rejection_count_unique")]

@@ -1,0 +1,21 @@
+"""Periodic housekeeping for declarations, run by Celery beat."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from .models import IdempotencyRecord
+from .services import requeue_unassessed
+
+
+@shared_task(name="declarations.requeue_unassessed")
+def requeue_unassessed_task() -> int:
+    """The database is the source of truth: anything still unassessed after a while is sent again."""
+    return requeue_unassessed(older_than=timezone.now() - settings.ASSESSMENT_STALE_AFTER)
+
+
+@shared_task(name="declarations.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    cutoff = timezone.now() - timezone.timedelta(hours=48)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

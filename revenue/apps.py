@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _load_reference_data(sender, **kwargs):
+    from .services import ensure_shipped_regimes
+
+    ensure_shipped_regimes()
+
+
+class RevenueConfig(AppConfig):
+    name = "revenue"
+    verbose_name = "Revenue"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registers the Celery tasks by name)
+
+        post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="revenue-reference-data")
