@@ -1,0 +1,472 @@
+"""The intake contract engine: valid declarations, layering, rules, canonical form, profiles."""
+
+import datetime
+import json
+import types
+import typing
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from declarations.errors import ERROR_CODES
+from declarations.profiles import (
+    DEFAULT_PROFILES,
+    ELEMENT_PATHS,
+    ProfileSpec,
+    default_profile_specs,
+)
+from declarations.schemas import (
+    _PYDANTIC_CODES,
+    Address,
+    DeclarationIn,
+    Item,
+    Order,
+    Party,
+    Payment,
+    body_fingerprint,
+    canonical_dict,
+    validate_declaration,
+)
+from tests.declarations.corpus import (
+    DELETE,
+    TODAY,
+    VALID_DECLARATIONS,
+    rate_lookup,
+    valid_declaration,
+    with_changes,
+)
+
+PROFILES = default_profile_specs()
+
+
+def validate(body, **overrides):
+    options = {"profiles": PROFILES, "rate_lookup": rate_lookup, "today": TODAY} | overrides
+    return validate_declaration(body, **options)
+
+
+def problems(result):
+    return [(p.pointer, p.code) for p in result.errors]
+
+
+# ---- valid declarations ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", sorted(VALID_DECLARATIONS))
+def test_valid_declaration_of_each_profile_is_accepted(profile):
+    result = validate(valid_declaration(profile))
+
+    assert result.errors == []
+    assert isinstance(result.declaration, DeclarationIn)
+    assert result.profile is PROFILES[profile]
+
+
+def test_upu_example_uses_a_real_s10_identifier():
+    from declarations.codelists import s10_valid
+
+    number = valid_declaration("upu-cn23")["transport_document"]["number"]
+    assert number == "RR123456785DE"
+    assert s10_valid(number)
+
+
+def test_wco_core_gift_needs_neither_order_nor_seller():
+    body = with_changes(
+        valid_declaration("wco-core"),
+        ("/category", "gift"),
+        ("/order", DELETE),
+        ("/seller", DELETE),
+    )
+
+    assert validate(body).errors == []
+
+
+def test_cn23_gift_may_omit_hs_code_and_origin():
+    body = with_changes(
+        valid_declaration("upu-cn23"),
+        ("/category", "gift"),
+        ("/items/0/hs_code", DELETE),
+        ("/items/0/origin_country", DELETE),
+    )
+
+    assert validate(body).errors == []
+
+
+def test_eu_h7_accepts_ten_digit_codes_and_uses_the_first_six():
+    body = with_changes(valid_declaration("eu-h7"), ("/items/0/hs_code", "6109100010"))
+
+    result = validate(body)
+
+    assert result.errors == []
+    assert result.declaration.items[0].hs6 == "610910"
+
+
+def test_amounts_accepted_as_strings_and_numbers():
+    body = with_changes(
+        valid_declaration("eu-h7"), ("/items/0/value", 24), ("/items/1/value", 15.8)
+    )
+
+    result = validate(body)
+
+    assert result.errors == []
+    assert result.declaration.items[1].value == Decimal("15.8")
+
+
+def test_explicit_null_of_an_optional_element_is_accepted():
+    body = with_changes(valid_declaration("eu-h7"), ("/transport_mode", None))
+
+    assert validate(body).errors == []
+
+
+# ---- layering --------------------------------------------------------------------------------
+
+
+def test_code_lists_are_not_checked_while_the_shape_is_wrong():
+    body = with_changes(valid_declaration("eu-h7"), ("/lrn", 5), ("/country_of_dispatch", "XX"))
+
+    assert problems(validate(body)) == [("/lrn", "type_invalid")]
+
+
+def test_rules_are_not_checked_while_a_code_is_unknown():
+    body = with_changes(
+        valid_declaration("eu-h7"), ("/items/1/line", 1), ("/items/0/hs_code", "999999")
+    )
+
+    assert problems(validate(body)) == [("/items/0/hs_code", "hs_code_unknown")]
+
+
+def test_unknown_dataset_still_reports_the_other_shape_errors():
+    body = with_changes(valid_declaration("eu-h7"), ("/dataset", "h7"), ("/packages", 0))
+
+    result = validate(body)
+
+    assert problems(result) == [("/dataset", "dataset_unknown"), ("/packages", "number_too_small")]
+    assert result.profile is None
+
+
+def test_errors_are_in_document_order_with_numeric_indexes():
+    items = [
+        {"line": n, "description": "Sticker", "hs_code": "491199", "quantity": 1, "value": "1"}
+        for n in range(1, 12)
+    ]
+    items[2]["value"] = "-1"
+    items[10]["value"] = "-1"
+    body = with_changes(valid_declaration("eu-h7"), ("/items", items), ("/order", DELETE))
+
+    assert problems(validate(body)) == [
+        ("/items/2/value", "number_too_small"),
+        ("/items/10/value", "number_too_small"),
+    ]
+
+
+def test_max_items_is_a_parameter():
+    result = validate(valid_declaration("eu-h7"), max_items=1)
+
+    assert problems(result) == [("/items", "list_too_long")]
+
+
+def test_details_name_the_values_as_in_the_contract():
+    body = with_changes(
+        valid_declaration("eu-h7"),
+        ("/items/1/hs_code", "999999"),
+        ("/consignee/address/country", "XX"),
+    )
+
+    details = {p.pointer: p.detail for p in validate(body).errors}
+
+    assert details == {
+        "/items/1/hs_code": "999999 is not an HS 2022 subheading",
+        "/consignee/address/country": "'XX' is not an ISO 3166-1 alpha-2 code",
+    }
+
+
+def test_pointer_escapes_slash_and_tilde_in_unknown_keys():
+    body = with_changes(valid_declaration("eu-h7"), ("/a~1b~0c", 1))
+
+    assert problems(validate(body)) == [("/a~1b~0c", "unknown_element")]
+
+
+# ---- business rules --------------------------------------------------------------------------
+
+
+def test_value_exactly_at_the_ceiling_is_accepted():
+    body = with_changes(
+        valid_declaration("eu-h7"),
+        ("/items/0/value", "100.00"),
+        ("/items/1/value", "50.00"),
+        ("/order/payment", DELETE),
+    )
+
+    assert validate(body).errors == []
+
+
+def test_foreign_currency_below_the_ceiling_at_the_rate_of_today_is_accepted():
+    # 160 USD at 1.10 USD per EUR = EUR 145.45
+    body = with_changes(
+        valid_declaration("eu-h7"),
+        ("/currency", "USD"),
+        ("/items/0/value", "100"),
+        ("/items/1/value", "60"),
+    )
+
+    assert validate(body).errors == []
+
+
+def test_without_today_the_rate_of_the_order_date_applies():
+    # 160 USD at 1.05 USD per EUR (2026-11-24, the order date) = EUR 152.38
+    body = with_changes(
+        valid_declaration("eu-h7"),
+        ("/currency", "USD"),
+        ("/items/0/value", "100"),
+        ("/items/1/value", "60"),
+    )
+
+    result = validate(body, today=None)
+
+    assert problems(result) == [("/items", "value_ceiling_exceeded")]
+    assert "EUR 152.38 at 1.05 USD per EUR on 2026-11-24" in result.errors[0].detail
+
+
+def test_without_today_or_order_date_the_rate_of_the_system_date_applies():
+    asked = []
+
+    def recording_lookup(currency, on):
+        asked.append((currency, on))
+        return Decimal("1.10")
+
+    body = with_changes(valid_declaration("eu-h7"), ("/currency", "USD"), ("/order", DELETE))
+
+    assert validate(body, today=None, rate_lookup=recording_lookup).errors == []
+    assert asked == [("USD", datetime.date.today())]
+
+
+def test_ceiling_not_checked_in_profiles_without_it():
+    body = with_changes(valid_declaration("wco-core"), ("/items/0/value", "5000"))
+    body = with_changes(body, ("/order/payment/amount", "5063.50"))
+
+    assert validate(body).errors == []
+
+
+def test_payment_in_another_currency_is_not_compared():
+    body = with_changes(
+        valid_declaration("eu-h7"),
+        ("/order/payment/amount", "9999"),
+        ("/order/payment/currency", "CNY"),
+    )
+
+    assert validate(body).errors == []
+
+
+@pytest.mark.parametrize("amount", ["39.80", "39.30", "43.80", "52.60", "53.10"])
+def test_payment_between_goods_and_goods_with_costs_and_taxes_within_tolerance(amount):
+    # goods 39.80; with transport 4.00 and VAT 8.80: 52.60; tolerance max(1% of 52.60, 0.05)
+    body = with_changes(valid_declaration("eu-h7"), ("/order/payment/amount", amount))
+
+    assert validate(body).errors == []
+
+
+@pytest.mark.parametrize("amount", ["39.20", "53.20"])
+def test_payment_just_outside_tolerance_is_inconsistent(amount):
+    body = with_changes(valid_declaration("eu-h7"), ("/order/payment/amount", amount))
+
+    assert problems(validate(body)) == [("/order/payment/amount", "payment_amount_inconsistent")]
+
+
+def test_excise_prefixes_are_profile_parameters():
+    spec = PROFILES["eu-h7"].to_dict()
+    spec["params"] = spec["params"] | {"excise_hs_prefixes": ["6109"]}
+    tightened = {"eu-h7": ProfileSpec.from_dict(spec)}
+
+    result = validate(valid_declaration("eu-h7"), profiles=tightened)
+
+    assert problems(result) == [("/items/0/hs_code", "excise_goods_not_admissible")]
+
+
+# ---- canonical form and fingerprints ---------------------------------------------------------
+
+
+def test_canonical_form_applies_defaults():
+    canonical = canonical_dict(validate(valid_declaration("eu-h7")).declaration)
+
+    assert canonical["sender"] == canonical["seller"]
+    assert canonical["buyer"] == canonical["consignee"]
+    assert [item["unit"] for item in canonical["items"]] == ["H87", "H87"]
+    assert canonical["items"][0]["value"] == "24"
+    assert canonical["total_gross_mass_kg"] == "0.65"
+    assert canonical["expected_arrival"] == "2026-11-30T06:00:00+00:00"
+    assert "master_transport_document" not in canonical
+
+
+def test_canonical_form_defaults_packages_for_postal_items():
+    canonical = canonical_dict(validate(valid_declaration("upu-cn23")).declaration)
+
+    assert canonical["packages"] == 1
+    assert "seller" not in canonical and "sender" in canonical
+    assert canonical["items"][1]["unit"] == "H87"
+
+
+def test_canonical_form_keeps_given_buyer_and_offsets():
+    canonical = canonical_dict(validate(valid_declaration("wco-core")).declaration)
+
+    assert canonical["buyer"] == {"name": "Jan Jansen", "address": {"country": "NL"}}
+    assert canonical["order"]["date"] == "2026-11-20T09:15:00-05:00"
+    assert canonical["items"][0]["unit"] == "PR"
+
+
+def test_canonical_form_does_not_depend_on_how_amounts_were_written():
+    first = with_changes(valid_declaration("eu-h7"), ("/items/0/value", "24.00"))
+    second = with_changes(valid_declaration("eu-h7"), ("/items/0/value", 24))
+    third = with_changes(valid_declaration("eu-h7"), ("/items/0/value", 24.0))
+
+    forms = [canonical_dict(validate(body).declaration) for body in (first, second, third)]
+
+    assert forms[0] == forms[1] == forms[2]
+    assert json.loads(json.dumps(forms[0])) == forms[0]
+
+
+def test_canonical_form_does_not_mutate_the_declaration():
+    declaration = validate(valid_declaration("eu-h7")).declaration
+
+    canonical_dict(declaration)
+
+    assert declaration.sender is None and declaration.items[0].unit is None
+
+
+def test_fingerprint_ignores_key_order_but_not_values():
+    body = valid_declaration("eu-h7")
+    reordered = dict(reversed(list(body.items())))
+    changed = with_changes(body, ("/items/0/value", "24.01"))
+
+    assert body_fingerprint(body) == body_fingerprint(reordered)
+    assert body_fingerprint(body) != body_fingerprint(changed)
+    assert len(body_fingerprint(body)) == 64
+
+
+# ---- profiles --------------------------------------------------------------------------------
+
+
+def test_default_profiles_round_trip_through_their_json_form():
+    for data in DEFAULT_PROFILES:
+        spec = ProfileSpec.from_dict(data)
+        assert ProfileSpec.from_dict(spec.to_dict()) == spec
+        assert json.loads(json.dumps(spec.to_dict())) == spec.to_dict()
+    assert sorted(PROFILES) == ["eu-h7", "upu-cn23", "wco-core"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"elements": {"/items/*/colour": "M"}}, "unknown element"),
+        ({"elements": {"/order": "C:weekend"}}, "requirement"),
+        ({"elements": {"/order": "X"}}, "requirement"),
+        ({"elements": {"/currency": "O"}}, "mandatory in every profile"),
+        ({"rules": ["no_socks"]}, "unknown rule"),
+    ],
+)
+def test_profile_naming_unknown_things_is_refused(change, message):
+    data = {"code": "x", "version": 1, "elements": {}, "rules": [], "params": {}} | change
+
+    with pytest.raises(ValueError, match=message):
+        ProfileSpec.from_dict(data)
+
+
+def test_an_administration_can_add_a_profile_as_data():
+    data = PROFILES["wco-core"].to_dict() | {"code": "strict-units", "version": 3}
+    data["elements"] = data["elements"] | {"/items/*/unit": "M", "/consignee/phone": "M"}
+    body = with_changes(valid_declaration("wco-core"), ("/dataset", "strict-units"))
+    profiles = {"strict-units": ProfileSpec.from_dict(data)}
+
+    assert validate(body, profiles=profiles).errors == []
+    body = with_changes(body, ("/items/1/unit", DELETE), ("/consignee/phone", DELETE))
+    assert problems(validate(body, profiles=profiles)) == [
+        ("/consignee/phone", "required"),
+        ("/items/1/unit", "required"),
+    ]
+
+
+def _model_paths(model, prefix):
+    descend = {Order, Payment, Party, Address, Item}
+    paths = set()
+    for name, info in model.model_fields.items():
+        path = f"{prefix}/{name}"
+        paths.add(path)
+        annotation = info.annotation
+        if isinstance(annotation, types.UnionType):  # X | None
+            (annotation,) = (a for a in typing.get_args(annotation) if a is not type(None))
+        if typing.get_origin(annotation) is list:
+            (entry,) = typing.get_args(annotation)
+            if entry in descend:
+                paths |= _model_paths(entry, f"{path}/*")
+        elif annotation in descend:
+            paths |= _model_paths(annotation, path)
+    return paths
+
+
+def test_profile_element_table_matches_the_contract_models():
+    assert _model_paths(DeclarationIn, "") == ELEMENT_PATHS
+
+
+def test_every_profile_classifies_every_element():
+    for spec in PROFILES.values():
+        assert set(spec.elements) == ELEMENT_PATHS
+
+
+def test_every_pydantic_code_is_documented():
+    assert set(_PYDANTIC_CODES.values()) <= set(ERROR_CODES)
+
+
+# ---- robustness ------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["lrn", "dataset", "items", "line", "value", "x", "seller"])
+            | st.text(),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+def _all_pointers(value, prefix=""):
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _all_pointers(child, f"{prefix}/{key}")
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _all_pointers(child, f"{prefix}/{index}")
+
+
+def _assert_well_formed(result):
+    if result.declaration is None:
+        assert result.errors
+    for problem in result.errors:
+        assert problem.code in ERROR_CODES
+        assert problem.pointer == "" or problem.pointer.startswith("/")
+        assert problem.detail
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_any_json_value_gives_a_result_never_an_exception(value):
+    _assert_well_formed(validate(value))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(VALID_DECLARATIONS)), st.data())
+def test_mutated_declarations_give_a_result_never_an_exception(profile, data):
+    body = valid_declaration(profile)
+    pointers = [p for p in _all_pointers(body) if p]
+    pointer = data.draw(st.sampled_from(pointers))
+    replacement = data.draw(st.just(DELETE) | json_values)
+
+    result = validate(with_changes(body, (pointer, replacement)))
+
+    _assert_well_formed(result)
+    if result.declaration is not None:
+        json.dumps(canonical_dict(result.declaration))
