@@ -1,0 +1,911 @@
+"""Duty, VAT/GST and fee assessment of one consignment under a dated regime (pure engine).
+
+Decimal in, tax lines out; rates, thresholds and the exchange rate are passed in, nothing is read
+from a database or a clock. Every amount is rounded by the regime's rule through
+:func:`revenue.money.round_money`: each converted value, each transport share and each tax line
+once; totals are plain sums of the rounded lines and are never rounded again.
+
+How collection models are represented
+-------------------------------------
+``AssessmentResult.collection_model`` is the model under which the consignment's **VAT/GST** is
+collected: ``vendor_point_of_sale`` or ``marketplace_deemed_supplier`` when a valid vendor-scheme
+number (IOSS, VOEC, UK_VAT, AU_GST, NZ_GST) covers it, otherwise the *border model*:
+``intermediary_deferred`` when the presenting carrier, post or broker is authorised to collect at
+delivery and pay monthly, else ``consignee_border``.
+
+Each :class:`TaxLine` carries its own ``collection_model``, because one consignment can mix them:
+
+* VAT lines: the model for that item. With a per-item threshold (Norway's VOEC) an item below the
+  ceiling is vendor-collected while its neighbour above it is taxed at the border; goods excluded
+  from low-value simplifications (excise goods, foodstuffs under VOEC) are always taxed at the
+  border model.
+* Duty lines: ``flat_rate_duty`` for a flat duty per distinct HS subheading (EU from 1 July 2026).
+  The flat duty follows the consignment's VAT model for *who pays*: the IOSS seller charges it at
+  checkout with the VAT, an authorised intermediary collects it at delivery, otherwise it is due at
+  the border. Ad valorem duty and duty reliefs use the border model (vendor schemes collect VAT,
+  not duty).
+* Fee lines: the border model.
+
+``payer`` says who is liable (``consignee``, ``vendor``, ``marketplace``, ``intermediary``) and
+``collected_at_border`` whether customs takes the amount before release. A vendor-collected VAT line
+still shows the VAT the seller should have charged, so customs can verify self-assessed amounts,
+but it is not due at the border: that is how "border VAT is zero under IOSS" reads here.
+
+Reliefs appear as lines with amount zero, ``rate`` ``None`` and a legal reason, so the officer
+and the consumer see why nothing is due. Fee lines use a count as basis (one declaration, or the
+number of item lines) and the fee as rate.
+
+Category: vendor schemes cover distance sales only, so a consignment whose ``category`` is not
+``sale_of_goods`` (a gift between private persons, a commercial sample...) is taxed at the border
+model. Gift reliefs are not modelled; they would be further dated figures of the regime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from revenue.money import apportion, convert, format_money, format_rate, to_decimal
+from revenue.regimes import RegimeSpec
+
+COLLECTION_MODELS = (
+    "consignee_border",
+    "vendor_point_of_sale",
+    "marketplace_deemed_supplier",
+    "intermediary_deferred",
+    "flat_rate_duty",
+)
+(
+    CONSIGNEE_BORDER,
+    VENDOR_POINT_OF_SALE,
+    MARKETPLACE_DEEMED_SUPPLIER,
+    INTERMEDIARY_DEFERRED,
+    FLAT_RATE_DUTY,
+) = COLLECTION_MODELS
+TAX_TYPES = ("duty", "vat", "fee")
+PAYERS = ("consignee", "vendor", "marketplace", "intermediary")
+OPERATOR_ROLES = (
+    "marketplace",
+    "vendor",
+    "express_carrier",
+    "postal_operator",
+    "customs_broker",
+    "fulfilment_centre",
+)
+CATEGORIES = (
+    "sale_of_goods",
+    "gift",
+    "documents",
+    "commercial_sample",
+    "returned_goods",
+    "other",
+)
+PRE_COLLECTING_MODELS = frozenset({VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER})
+PAYER_BY_MODEL = {
+    CONSIGNEE_BORDER: "consignee",
+    VENDOR_POINT_OF_SALE: "vendor",
+    MARKETPLACE_DEEMED_SUPPLIER: "marketplace",
+    INTERMEDIARY_DEFERRED: "intermediary",
+}
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class ItemIn:
+    """One goods item: its declared line number, HS code (6-10 digits) and whole-line value.
+
+    ``value`` is in the consignment currency; ``quantity`` is the number of units in the line
+    (used for per-item thresholds, which look at the value of one unit).
+    """
+
+    line: int
+    hs_code: str
+    value: Decimal
+    quantity: Decimal = Decimal(1)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.line, bool) or not isinstance(self.line, int) or self.line < 1:
+            raise ValueError(f"item line must be a positive integer, got {self.line!r}")
+        hs_code = str(self.hs_code)
+        if not hs_code.isdigit() or not 6 <= len(hs_code) <= 10:
+            raise ValueError(f"line {self.line}: hs_code must be 6 to 10 digits, got {hs_code!r}")
+        object.__setattr__(self, "hs_code", hs_code)
+        value = to_decimal(self.value, field=f"line {self.line} value")
+        quantity = to_decimal(self.quantity, field=f"line {self.line} quantity")
+        if value < 0:
+            raise ValueError(f"line {self.line}: value must not be negative")
+        if quantity <= 0:
+            raise ValueError(f"line {self.line}: quantity must be positive")
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "quantity", quantity)
+
+    @property
+    def hs6(self) -> str:
+        """The HS 2022 subheading (first six digits)."""
+        return self.hs_code[:6]
+
+
+@dataclass(frozen=True)
+class ConsignmentIn:
+    """The facts of one consignment the engine needs, in the declaration ``currency``.
+
+    ``tax_scheme`` names the vendor scheme whose number the declaration carries and
+    ``tax_scheme_number_valid`` whether that number was found valid (checked upstream).
+    ``operator_role`` is the role of the operator presenting the declaration.
+    ``consignee_prior_value_today`` (regime currency) is what the same consignee already imported
+    on the same day, for regimes whose threshold is per consignee per day.
+    ``self_assessed`` holds ``(tax_type, amount)`` pairs the submitter computed or collected.
+    """
+
+    currency: str
+    items: tuple[ItemIn, ...]
+    transport_cost: Decimal = Decimal(0)
+    insurance_cost: Decimal = Decimal(0)
+    category: str = "sale_of_goods"
+    tax_scheme: str | None = None
+    tax_scheme_number_valid: bool = False
+    operator_role: str = "express_carrier"
+    deferred_payment_authorised: bool = False
+    consignee_prior_value_today: Decimal = Decimal(0)
+    self_assessed: tuple[tuple[str, Decimal], ...] = ()
+
+    def __post_init__(self) -> None:
+        items = tuple(self.items)
+        if not items:
+            raise ValueError("a consignment has at least one item")
+        lines = [item.line for item in items]
+        if len(set(lines)) != len(lines):
+            raise ValueError("item line numbers must be unique")
+        object.__setattr__(self, "items", items)
+        for name in ("transport_cost", "insurance_cost", "consignee_prior_value_today"):
+            amount = to_decimal(getattr(self, name), field=name)
+            if amount < 0:
+                raise ValueError(f"{name} must not be negative")
+            object.__setattr__(self, name, amount)
+        if self.category not in CATEGORIES:
+            raise ValueError(f"category must be one of {CATEGORIES}")
+        if self.operator_role not in OPERATOR_ROLES:
+            raise ValueError(f"operator_role must be one of {OPERATOR_ROLES}")
+        self_assessed = []
+        for tax_type, amount in self.self_assessed:
+            if tax_type not in TAX_TYPES:
+                raise ValueError(f"self-assessed tax type must be one of {TAX_TYPES}")
+            self_assessed.append((tax_type, to_decimal(amount, field=f"self-assessed {tax_type}")))
+        object.__setattr__(self, "self_assessed", tuple(self_assessed))
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    """One assessed duty, VAT/GST or fee amount with its basis, payer, model and legal reason.
+
+    Amounts and bases are in the regime currency (``currency``); ``rate`` is a fraction, the fee
+    per unit for fee lines, or ``None`` for a flat duty or a relief.
+    """
+
+    tax_type: str
+    item_line: int | None
+    basis: Decimal
+    rate: Decimal | None
+    amount: Decimal
+    currency: str
+    payer: str
+    collection_model: str
+    legal_reason: str
+    collected_at_border: bool
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """A self-assessed amount that differs from the assessed one.
+
+    ``declared`` is the self-assessed amount converted to the regime currency (the original is in
+    ``declared_original``, in the declaration currency); ``difference`` is
+    ``assessed - declared``: positive when the submitter under-declared.
+    """
+
+    tax_type: str
+    declared: Decimal
+    assessed: Decimal
+    difference: Decimal
+    declared_original: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    """The assessment of one consignment. Amounts in ``currency`` (the regime currency).
+
+    ``totals`` has one entry per tax type (``duty``, ``vat``, ``fee``) and ``total``;
+    ``due_at_border + pre_collected + deferred == totals["total"]``.
+    ``exchange_rate`` is the rate of the day used: regime currency per unit of declaration currency.
+    """
+
+    regime_code: str
+    collection_model: str
+    currency: str
+    exchange_rate: Decimal
+    lines: tuple[TaxLine, ...]
+    totals: dict[str, Decimal]
+    due_at_border: Decimal
+    pre_collected: Decimal
+    deferred: Decimal
+    discrepancies: tuple[Discrepancy, ...]
+    explanation: tuple[str, ...]
+    declaration_currency: str = ""
+    threshold_value: Decimal = field(default=ZERO)
+
+
+@dataclass(frozen=True)
+class _ValuedItem:
+    item: ItemIn
+    value: Decimal
+    transport: Decimal
+    insurance: Decimal
+    threshold_value: Decimal
+    excluded: bool
+
+    @property
+    def customs_value(self) -> Decimal:
+        return self.value + self.transport + self.insurance
+
+
+def _cite(regime: RegimeSpec, key: str) -> str:
+    reference = regime.legal_ref(key)
+    return f" ({reference})" if reference else ""
+
+
+def _value_word(regime: RegimeSpec) -> str:
+    return "intrinsic value" if regime.value_basis == "intrinsic" else "customs value"
+
+
+def _lines_text(items: Iterable[_ValuedItem]) -> str:
+    numbers = [str(valued.item.line) for valued in items]
+    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(numbers)
+
+
+def _within_vendor_ceiling(regime: RegimeSpec, ceiling: Decimal, value: Decimal) -> bool:
+    return value <= ceiling if regime.vendor_ceiling_inclusive else value < ceiling
+
+
+def consignment_threshold_value(
+    c: ConsignmentIn, regime: RegimeSpec, *, fx_rate: Decimal
+) -> Decimal:
+    """The consignment-level value compared with the regime's thresholds, in regime currency.
+
+    Item values (and, on a customs basis, transport and insurance) are converted and rounded one
+    by one, then summed; for a per-consignee-per-day scope the consignee's earlier imports of the
+    day are added.
+    """
+    _, value = _value_items(c, regime, to_decimal(fx_rate, field="fx_rate"))
+    return value
+
+
+def _value_items(
+    c: ConsignmentIn, regime: RegimeSpec, fx_rate: Decimal
+) -> tuple[tuple[_ValuedItem, ...], Decimal]:
+    rounding = {"quantum": regime.rounding_quantum, "mode": regime.rounding_mode}
+    values = [convert(item.value, fx_rate, **rounding) for item in c.items]
+    transport = convert(c.transport_cost, fx_rate, **rounding)
+    insurance = convert(c.insurance_cost, fx_rate, **rounding)
+    # Transport and insurance are spread over the items by value, as for a customs declaration
+    # where the consignment's costs are added to each goods item's customs value.
+    transport_shares = apportion(transport, values, **rounding)
+    insurance_shares = apportion(insurance, values, **rounding)
+    customs_basis = regime.value_basis == "customs"
+    consignment_value = sum(values, ZERO)
+    if customs_basis:
+        consignment_value += transport + insurance
+    if regime.threshold_scope == "consignee_day":
+        consignment_value += regime.round(c.consignee_prior_value_today)
+    valued = []
+    for item, value, transport_share, insurance_share in zip(
+        c.items, values, transport_shares, insurance_shares, strict=True
+    ):
+        if regime.threshold_scope == "item":
+            line_value = value + (transport_share + insurance_share if customs_basis else ZERO)
+            # Per-item thresholds look at one article: the line value divided by its quantity.
+            threshold_value = line_value / item.quantity
+        else:
+            threshold_value = consignment_value
+        valued.append(
+            _ValuedItem(
+                item=item,
+                value=value,
+                transport=transport_share,
+                insurance=insurance_share,
+                threshold_value=threshold_value,
+                excluded=regime.excluded_from_low_value(item.hs_code),
+            )
+        )
+    return tuple(valued), consignment_value
+
+
+def _scheme_refusal(c: ConsignmentIn, regime: RegimeSpec, basis_value: Decimal) -> str | None:
+    """Why the declared vendor scheme cannot take the VAT, or None when it can (or none declared)."""
+    scheme = c.tax_scheme
+    if not scheme:
+        return None
+    if scheme not in regime.vendor_schemes:
+        return f"{scheme} is not a scheme of regime {regime.code}: VAT is taken at the border"
+    if c.category != "sale_of_goods":
+        return f"{scheme} covers distance sales only, not category {c.category}"
+    if not c.tax_scheme_number_valid:
+        return f"{scheme} number not valid: VAT is taken at the border"
+    ceiling = regime.vendor_schemes[scheme]
+    if not _within_vendor_ceiling(regime, ceiling, basis_value):
+        relation = "exceeds" if regime.vendor_ceiling_inclusive else "is not below"
+        return (
+            f"{_value_word(regime)} {format_money(regime.round(basis_value), regime.currency)} "
+            f"{relation} the {scheme} ceiling {format_money(ceiling, regime.currency)}"
+        )
+    return None
+
+
+def _scheme_model(c: ConsignmentIn, regime: RegimeSpec, basis_value: Decimal) -> str | None:
+    if not c.tax_scheme or _scheme_refusal(c, regime, basis_value) is not None:
+        return None
+    if c.operator_role in regime.deemed_supplier_roles:
+        return MARKETPLACE_DEEMED_SUPPLIER
+    return VENDOR_POINT_OF_SALE
+
+
+def _border_model(
+    c: ConsignmentIn, regime: RegimeSpec, basis_value: Decimal, hs_codes: Iterable[str]
+) -> str:
+    deferral_allowed = (
+        c.deferred_payment_authorised
+        and c.operator_role in regime.deferred_roles
+        and (regime.deferred_ceiling is None or basis_value <= regime.deferred_ceiling)
+        and not any(regime.excluded_from_low_value(hs_code) for hs_code in hs_codes)
+    )
+    return INTERMEDIARY_DEFERRED if deferral_allowed else CONSIGNEE_BORDER
+
+
+def choose_collection_model(
+    c: ConsignmentIn, regime: RegimeSpec, *, basis_value: Decimal, hs_code: str | None = None
+) -> str:
+    """The VAT collection model for a consignment (or, with ``hs_code``, for one item of it).
+
+    ``basis_value`` is the threshold value in regime currency (see
+    :func:`consignment_threshold_value`; the unit value of the item for per-item regimes).
+
+    1. A valid number of a scheme the regime accepts, on a sale of goods within the scheme's
+       ceiling and not excluded goods: ``marketplace_deemed_supplier`` when the presenting
+       operator's role is a deemed-supplier role of the regime, else ``vendor_point_of_sale``.
+    2. Otherwise an intermediary of a deferred role, authorised to defer, within the regime's
+       deferred ceiling and with no excluded goods: ``intermediary_deferred``.
+    3. Otherwise ``consignee_border``.
+
+    Without ``hs_code`` the consignment counts as scheme-eligible when at least one of its items is
+    not excluded goods, and as deferral-eligible only when none is.
+    """
+    basis_value = to_decimal(basis_value, field="basis_value")
+    hs_codes = [hs_code] if hs_code is not None else [item.hs_code for item in c.items]
+    some_item_admissible = any(not regime.excluded_from_low_value(code) for code in hs_codes)
+    if some_item_admissible:
+        scheme_model = _scheme_model(c, regime, basis_value)
+        if scheme_model is not None:
+            return scheme_model
+    return _border_model(c, regime, basis_value, hs_codes)
+
+
+def _check_fx_rate(c: ConsignmentIn, regime: RegimeSpec, fx_rate: Decimal) -> Decimal:
+    fx_rate = to_decimal(fx_rate, field="fx_rate")
+    if fx_rate <= 0:
+        raise ValueError("fx_rate must be positive")
+    if c.currency == regime.currency and fx_rate != 1:
+        raise ValueError(f"fx_rate must be 1 for a declaration already in {regime.currency}")
+    return fx_rate
+
+
+def assess(
+    c: ConsignmentIn, regime: RegimeSpec, *, fx_rate: Decimal, tolerance: Decimal = ZERO
+) -> AssessmentResult:
+    """Assess duty, VAT/GST and fees of consignment ``c`` under ``regime``.
+
+    ``fx_rate`` is the official rate of the day: the value of ONE unit of ``c.currency`` in
+    ``regime.currency`` (``Decimal("1")`` when they are equal); it is recorded on the result.
+    Self-assessed amounts are converted at the same rate and compared with the assessment per
+    tax type; a difference larger than ``tolerance`` (regime currency) is a discrepancy.
+    """
+    fx_rate = _check_fx_rate(c, regime, fx_rate)
+    tolerance = to_decimal(tolerance, field="tolerance")
+    currency = regime.currency
+    valued, consignment_value = _value_items(c, regime, fx_rate)
+    hs_codes = [v.item.hs_code for v in valued]
+    border_model = _border_model(c, regime, consignment_value, hs_codes)
+    item_models = {
+        v.item.line: (
+            border_model
+            if v.excluded
+            else (_scheme_model(c, regime, v.threshold_value) or border_model)
+        )
+        for v in valued
+    }
+    pre_collecting = [m for m in item_models.values() if m in PRE_COLLECTING_MODELS]
+    consignment_model = pre_collecting[0] if pre_collecting else border_model
+
+    explanation = [
+        f"Regime {regime.code}: {regime.name}.",
+        (
+            f"Exchange rate of the day: 1 {c.currency} = {fx_rate} {currency}."
+            if c.currency != currency
+            else f"Declared in {currency}; no conversion."
+        ),
+        _threshold_explanation(c, regime, valued, consignment_value),
+        f"VAT collection model: {consignment_model}.",
+    ]
+    explanation.extend(_scheme_explanation(c, regime, valued, consignment_value))
+    excluded = [v for v in valued if v.excluded]
+    if excluded:
+        explanation.append(
+            f"{_lines_text(excluded).capitalize()}: goods excluded from low-value reliefs and "
+            "schemes, taxed in full."
+        )
+    if regime.sample_rates:
+        explanation.append("Duty rates of this regime are illustrative samples.")
+
+    duty_lines, duty_by_line, all_duty_relieved = _duty_lines(
+        c, regime, valued, consignment_value, item_models, border_model, consignment_model
+    )
+    vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line)
+    fee_lines = _fee_lines(regime, valued, border_model, all_duty_relieved)
+    lines = (*duty_lines, *vat_lines, *fee_lines)
+
+    zero = regime.round(ZERO)
+    totals = {
+        tax_type: sum((line.amount for line in lines if line.tax_type == tax_type), zero)
+        for tax_type in TAX_TYPES
+    }
+    totals["total"] = sum((line.amount for line in lines), zero)
+    due_at_border = sum((line.amount for line in lines if line.collected_at_border), zero)
+    pre_collected = sum(
+        (line.amount for line in lines if line.payer in ("vendor", "marketplace")), zero
+    )
+    deferred = sum((line.amount for line in lines if line.payer == "intermediary"), zero)
+
+    discrepancies = _discrepancies(c, regime, fx_rate, totals, tolerance)
+    for discrepancy in discrepancies:
+        explanation.append(
+            f"Self-assessed {discrepancy.tax_type} "
+            f"{format_money(discrepancy.declared, currency)} differs from the assessed "
+            f"{format_money(discrepancy.assessed, currency)} by "
+            f"{format_money(discrepancy.difference, currency)}."
+        )
+    return AssessmentResult(
+        regime_code=regime.code,
+        collection_model=consignment_model,
+        currency=currency,
+        exchange_rate=fx_rate,
+        lines=lines,
+        totals=totals,
+        due_at_border=due_at_border,
+        pre_collected=pre_collected,
+        deferred=deferred,
+        discrepancies=discrepancies,
+        explanation=tuple(explanation),
+        declaration_currency=c.currency,
+        threshold_value=consignment_value,
+    )
+
+
+def _scheme_explanation(
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    valued: tuple[_ValuedItem, ...],
+    consignment_value: Decimal,
+) -> list[str]:
+    if not c.tax_scheme:
+        return []
+    if regime.threshold_scope != "item":
+        refusal = _scheme_refusal(c, regime, consignment_value)
+        return [] if refusal is None else [refusal + "."]
+    refusals = {
+        v.item.line: _scheme_refusal(c, regime, v.threshold_value) for v in valued if not v.excluded
+    }
+    texts = {text for text in refusals.values() if text is not None}
+    if len(texts) == 1 and all(text is not None for text in refusals.values()):
+        return [texts.pop() + "."]
+    return [f"Line {line}: {text}." for line, text in refusals.items() if text is not None]
+
+
+def _threshold_explanation(
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    valued: tuple[_ValuedItem, ...],
+    consignment_value: Decimal,
+) -> str:
+    word = _value_word(regime).capitalize()
+    if regime.threshold_scope == "item":
+        per_item = ", ".join(
+            f"line {v.item.line} {format_money(regime.round(v.threshold_value), regime.currency)}"
+            for v in valued
+        )
+        return f"{word} per item: {per_item}."
+    if regime.threshold_scope == "consignee_day":
+        prior = regime.round(c.consignee_prior_value_today)
+        return (
+            f"{word} for the consignee today: "
+            f"{format_money(consignment_value, regime.currency)} "
+            f"(of which {format_money(prior, regime.currency)} imported earlier today)."
+        )
+    return f"{word} of the consignment: {format_money(consignment_value, regime.currency)}."
+
+
+def _line(
+    regime: RegimeSpec,
+    *,
+    tax_type: str,
+    item_line: int | None,
+    basis: Decimal,
+    rate: Decimal | None,
+    amount: Decimal,
+    model: str,
+    payer_model: str,
+    legal_reason: str,
+) -> TaxLine:
+    return TaxLine(
+        tax_type=tax_type,
+        item_line=item_line,
+        basis=basis,
+        rate=rate,
+        amount=regime.round(amount),
+        currency=regime.currency,
+        payer=PAYER_BY_MODEL[payer_model],
+        collection_model=model,
+        legal_reason=legal_reason,
+        collected_at_border=payer_model == CONSIGNEE_BORDER,
+    )
+
+
+def _duty_lines(
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    valued: tuple[_ValuedItem, ...],
+    consignment_value: Decimal,
+    item_models: dict[int, str],
+    border_model: str,
+    consignment_model: str,
+) -> tuple[list[TaxLine], dict[int, Decimal], bool]:
+    """Duty lines, the duty attributed to each item (for the VAT basis), and whether all was relieved."""
+    currency = regime.currency
+    rounding = {"quantum": regime.rounding_quantum, "mode": regime.rounding_mode}
+    lines: list[TaxLine] = []
+    duty_by_line = {v.item.line: regime.round(ZERO) for v in valued}
+    relieved_by_threshold: list[_ValuedItem] = []
+    relieved_count = 0
+
+    def duty_basis(v: _ValuedItem) -> Decimal:
+        return v.customs_value if regime.duty_value_includes_transport else v.value
+
+    flat_applies = regime.flat_duty_per_hs6 is not None and (
+        regime.flat_duty_max_value is None or consignment_value <= regime.flat_duty_max_value
+    )
+    flat_groups: dict[str, list[_ValuedItem]] = {}
+    ad_valorem: list[_ValuedItem] = []
+    for v in valued:
+        if flat_applies and not v.excluded:
+            flat_groups.setdefault(v.item.hs6, []).append(v)
+        elif (
+            not v.excluded
+            and regime.vendor_scheme_relieves_duty
+            and item_models[v.item.line] in PRE_COLLECTING_MODELS
+        ):
+            relieved_count += 1
+            lines.append(
+                _line(
+                    regime,
+                    tax_type="duty",
+                    item_line=v.item.line,
+                    basis=duty_basis(v),
+                    rate=None,
+                    amount=ZERO,
+                    model=border_model,
+                    payer_model=border_model,
+                    legal_reason=(
+                        f"Duty relief: item sold under {c.tax_scheme}"
+                        f"{_cite(regime, 'vendor_duty_relief')}"
+                    ),
+                )
+            )
+        elif (
+            not v.excluded
+            and regime.duty_threshold is not None
+            and v.threshold_value <= regime.duty_threshold
+        ):
+            relieved_count += 1
+            relieved_by_threshold.append(v)
+        else:
+            ad_valorem.append(v)
+
+    if relieved_by_threshold:
+        if regime.threshold_scope == "item":
+            for v in relieved_by_threshold:
+                lines.append(
+                    _relief_line(regime, "duty", v.item.line, v.threshold_value, border_model)
+                )
+        else:
+            reason_scope = (
+                f" for {_lines_text(relieved_by_threshold)}"
+                if len(relieved_by_threshold) != len(valued)
+                else ""
+            )
+            lines.insert(
+                0,
+                _relief_line(
+                    regime, "duty", None, consignment_value, border_model, suffix=reason_scope
+                ),
+            )
+
+    flat_payer_model = consignment_model
+    for hs6, group in flat_groups.items():
+        flat_amount = regime.round(regime.flat_duty_per_hs6)
+        # The VAT basis of each item includes its share of the flat duty of its subheading.
+        shares = apportion(flat_amount, [duty_basis(v) for v in group], **rounding)
+        for v, share in zip(group, shares, strict=True):
+            duty_by_line[v.item.line] = share
+        lines.append(
+            _line(
+                regime,
+                tax_type="duty",
+                item_line=group[0].item.line,
+                basis=sum((duty_basis(v) for v in group), ZERO),
+                rate=None,
+                amount=flat_amount,
+                model=FLAT_RATE_DUTY,
+                payer_model=flat_payer_model,
+                legal_reason=(
+                    f"Flat-rate duty {format_money(flat_amount, currency)} for HS subheading "
+                    f"{hs6} ({_lines_text(group)}): {_value_word(regime)} "
+                    f"{format_money(consignment_value, currency)} <= "
+                    f"{format_money(regime.flat_duty_max_value, currency)}"
+                    f"{_cite(regime, 'flat_duty')}"
+                    if regime.flat_duty_max_value is not None
+                    else f"Flat-rate duty {format_money(flat_amount, currency)} for HS "
+                    f"subheading {hs6} ({_lines_text(group)}){_cite(regime, 'flat_duty')}"
+                ),
+            )
+        )
+
+    for v in ad_valorem:
+        rate = regime.duty_rate_for(v.item.hs_code)
+        basis = duty_basis(v)
+        amount = regime.round(basis * rate)
+        duty_by_line[v.item.line] = amount
+        value_text = "customs value" if regime.duty_value_includes_transport else "goods value"
+        sample = " (sample rate)" if regime.sample_rates else ""
+        lines.append(
+            _line(
+                regime,
+                tax_type="duty",
+                item_line=v.item.line,
+                basis=basis,
+                rate=rate,
+                amount=amount,
+                model=border_model,
+                payer_model=border_model,
+                legal_reason=(
+                    f"Duty at {format_rate(rate)}{sample} on {value_text} "
+                    f"{format_money(basis, currency)} for HS {v.item.hs_code}"
+                    f"{_cite(regime, 'duty')}"
+                ),
+            )
+        )
+    lines.sort(key=lambda line: (line.item_line is not None, line.item_line or 0))
+    all_relieved = relieved_count == len(valued)
+    return lines, duty_by_line, all_relieved
+
+
+def _relief_line(
+    regime: RegimeSpec,
+    tax_type: str,
+    item_line: int | None,
+    threshold_value: Decimal,
+    border_model: str,
+    *,
+    suffix: str = "",
+) -> TaxLine:
+    threshold = regime.duty_threshold if tax_type == "duty" else regime.tax_threshold
+    label = "Duty relief" if tax_type == "duty" else "VAT relief"
+    scope = " per item" if regime.threshold_scope == "item" else ""
+    shown_value = regime.round(threshold_value)
+    return _line(
+        regime,
+        tax_type=tax_type,
+        item_line=item_line,
+        basis=shown_value,
+        rate=None,
+        amount=ZERO,
+        model=border_model,
+        payer_model=border_model,
+        legal_reason=(
+            f"{label}{suffix}: {_value_word(regime)}{scope} "
+            f"{format_money(shown_value, regime.currency)} <= "
+            f"{format_money(threshold, regime.currency)}"
+            f"{_cite(regime, 'duty_relief' if tax_type == 'duty' else 'tax_relief')}"
+        ),
+    )
+
+
+def _vat_lines(
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    valued: tuple[_ValuedItem, ...],
+    item_models: dict[int, str],
+    border_model: str,
+    duty_by_line: dict[int, Decimal],
+) -> list[TaxLine]:
+    if not regime.has_border_tax:
+        return []
+    currency = regime.currency
+    lines: list[TaxLine] = []
+    relieved: list[_ValuedItem] = []
+    for v in valued:
+        model = item_models[v.item.line]
+        duty = duty_by_line[v.item.line]
+        basis = v.value
+        parts = ["goods value"]
+        if regime.tax_value_includes_transport:
+            basis += v.transport + v.insurance
+            parts = ["customs value"] if (v.transport or v.insurance) else parts
+        if regime.vat_on_duty and duty:
+            basis += duty
+            parts.append("duty")
+        if (
+            model not in PRE_COLLECTING_MODELS
+            and not v.excluded
+            and regime.tax_threshold is not None
+            and v.threshold_value <= regime.tax_threshold
+        ):
+            relieved.append(v)
+            continue
+        rate = regime.vat_rate_for(v.item.hs_code)
+        amount = regime.round(basis * rate)
+        reduced = rate != regime.vat_standard_rate
+        reduced_text = (
+            f"; rate for HS {v.item.hs_code}{_cite(regime, 'vat_reduced')}" if reduced else ""
+        )
+        what = (
+            f"VAT at {format_rate(rate)} on {' plus '.join(parts)} {format_money(basis, currency)}"
+        )
+        if model == VENDOR_POINT_OF_SALE:
+            reason = (
+                f"{what}, charged by the seller at checkout under {c.tax_scheme}"
+                f"{_cite(regime, 'vendor_scheme')}{reduced_text}"
+            )
+        elif model == MARKETPLACE_DEEMED_SUPPLIER:
+            reason = (
+                f"{what}, charged by the marketplace as deemed supplier under {c.tax_scheme}"
+                f"{_cite(regime, 'deemed_supplier')}{reduced_text}"
+            )
+        elif model == INTERMEDIARY_DEFERRED:
+            reason = (
+                f"{what}, collected at delivery by the intermediary and paid monthly"
+                f"{_cite(regime, 'deferred')}{_cite(regime, 'vat')}{reduced_text}"
+            )
+        else:
+            reason = f"{what}{_cite(regime, 'vat')}{reduced_text}"
+        lines.append(
+            _line(
+                regime,
+                tax_type="vat",
+                item_line=v.item.line,
+                basis=basis,
+                rate=rate,
+                amount=amount,
+                model=model,
+                payer_model=model,
+                legal_reason=reason,
+            )
+        )
+    if relieved:
+        if regime.threshold_scope == "item":
+            relief_lines = [
+                _relief_line(regime, "vat", v.item.line, v.threshold_value, border_model)
+                for v in relieved
+            ]
+        else:
+            suffix = f" for {_lines_text(relieved)}" if len(relieved) != len(valued) else ""
+            relief_lines = [
+                _relief_line(
+                    regime, "vat", None, relieved[0].threshold_value, border_model, suffix=suffix
+                )
+            ]
+        lines = relief_lines + lines
+        lines.sort(key=lambda line: (line.item_line is not None, line.item_line or 0))
+    return lines
+
+
+def _fee_lines(
+    regime: RegimeSpec,
+    valued: tuple[_ValuedItem, ...],
+    border_model: str,
+    all_duty_relieved: bool,
+) -> list[TaxLine]:
+    if regime.fee_relief_with_duty_relief and all_duty_relieved:
+        return []
+    lines = []
+    if regime.fee_per_declaration > 0:
+        lines.append(
+            _line(
+                regime,
+                tax_type="fee",
+                item_line=None,
+                basis=Decimal(1),
+                rate=regime.fee_per_declaration,
+                amount=regime.fee_per_declaration,
+                model=border_model,
+                payer_model=border_model,
+                legal_reason=(
+                    f"Fee per declaration "
+                    f"{format_money(regime.round(regime.fee_per_declaration), regime.currency)}"
+                    f"{_cite(regime, 'fee_declaration')}"
+                ),
+            )
+        )
+    if regime.fee_per_line > 0:
+        count = Decimal(len(valued))
+        lines.append(
+            _line(
+                regime,
+                tax_type="fee",
+                item_line=None,
+                basis=count,
+                rate=regime.fee_per_line,
+                amount=count * regime.fee_per_line,
+                model=border_model,
+                payer_model=border_model,
+                legal_reason=(
+                    f"Fee per goods line: {count} x "
+                    f"{format_money(regime.round(regime.fee_per_line), regime.currency)}"
+                    f"{_cite(regime, 'fee_line')}"
+                ),
+            )
+        )
+    return lines
+
+
+def _discrepancies(
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    fx_rate: Decimal,
+    totals: dict[str, Decimal],
+    tolerance: Decimal,
+) -> tuple[Discrepancy, ...]:
+    declared_original: dict[str, Decimal] = {}
+    for tax_type, amount in c.self_assessed:
+        declared_original[tax_type] = declared_original.get(tax_type, ZERO) + amount
+    found = []
+    for tax_type in TAX_TYPES:
+        if tax_type not in declared_original:
+            continue
+        original = declared_original[tax_type]
+        declared = convert(
+            original, fx_rate, quantum=regime.rounding_quantum, mode=regime.rounding_mode
+        )
+        assessed = totals[tax_type]
+        difference = assessed - declared
+        if abs(difference) > tolerance:
+            found.append(
+                Discrepancy(
+                    tax_type=tax_type,
+                    declared=declared,
+                    assessed=assessed,
+                    difference=difference,
+                    declared_original=original,
+                )
+            )
+    return tuple(found)
+
+
+__all__ = [
+    "COLLECTION_MODELS",
+    "AssessmentResult",
+    "ConsignmentIn",
+    "Discrepancy",
+    "ItemIn",
+    "TaxLine",
+    "assess",
+    "choose_collection_model",
+    "consignment_threshold_value",
+]

@@ -1,0 +1,294 @@
+"""Revenue regimes as dated data.
+
+A :class:`RegimeSpec` holds every figure a jurisdiction's import taxation of low-value goods
+depends on: de minimis thresholds for duty and for tax (separately), the value they are measured
+on, the scope of the threshold, flat-rate duty, fees, VAT/GST rates by HS code, a duty tariff by HS
+code, the vendor-collection schemes accepted and the rounding rule. The figures change by decree,
+so they live in ``revenue/data/regimes.json`` with validity dates, never in code.
+
+Dates: ``valid_from`` and ``valid_to`` are both *inclusive* (``valid_to`` is the last day the
+regime applies; ``None`` means open-ended).
+
+HS tables: keys are HS prefixes of 2 (chapter), 4, 6, 8 or 10 digits; the longest prefix that
+matches an item's code wins, so a chapter default can be overridden for one subheading or one
+national tariff line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from revenue.money import ROUNDING_MODES, round_money, to_decimal
+
+VALUE_BASES = ("intrinsic", "customs")
+THRESHOLD_SCOPES = ("consignment", "item", "consignee_day")
+SHIPPED_REGIMES_FILE = "regimes.json"
+
+_DECIMAL_FIELDS = (
+    "duty_threshold",
+    "tax_threshold",
+    "flat_duty_per_hs6",
+    "flat_duty_max_value",
+    "fee_per_declaration",
+    "fee_per_line",
+    "vat_standard_rate",
+    "duty_default_rate",
+    "deferred_ceiling",
+)
+_RATE_TABLE_FIELDS = ("vat_reduced_rates", "duty_rates", "vendor_schemes")
+_TUPLE_FIELDS = ("deemed_supplier_roles", "deferred_roles", "low_value_excluded_hs")
+_DATE_FIELDS = ("valid_from", "valid_to")
+
+
+def longest_prefix_match(table: Mapping[str, Decimal], hs_code: str) -> Decimal | None:
+    """Return the value of the longest key of ``table`` that ``hs_code`` starts with, if any."""
+    best_key = None
+    for key in table:
+        if hs_code.startswith(key) and (best_key is None or len(key) > len(best_key)):
+            best_key = key
+    return None if best_key is None else table[best_key]
+
+
+@dataclass(frozen=True)
+class RegimeSpec:
+    """One jurisdiction's taxation of imported low-value consignments over one period.
+
+    Thresholds (``duty_threshold``, ``tax_threshold``, ``vendor_schemes`` ceilings,
+    ``flat_duty_max_value``, ``deferred_ceiling``) are in the regime ``currency`` and are compared
+    with the *threshold value*: the sum of item values (``value_basis="intrinsic"``) or that sum
+    plus transport and insurance (``"customs"``), measured per consignment, per item (unit value)
+    or per consignee per day (``threshold_scope``). A relief applies when the value is
+    ``<=`` the threshold; vendor-scheme ceilings are inclusive unless
+    ``vendor_ceiling_inclusive`` is false (Norway's VOEC covers items *below* NOK 3,000).
+
+    ``None`` for ``duty_threshold`` or ``tax_threshold`` means no relief: due from the first unit.
+    A regime with no VAT/GST at the border (``vat_standard_rate`` 0 and no reduced rates, e.g. the
+    United States) produces no VAT lines at all.
+
+    ``sample_rates`` is true when the duty tariff holds illustrative sample rates, which every duty
+    line then says in its legal reason.
+    """
+
+    code: str
+    name: str
+    jurisdiction: str
+    currency: str
+    valid_from: date
+    valid_to: date | None
+    value_basis: str
+    threshold_scope: str
+    duty_threshold: Decimal | None
+    tax_threshold: Decimal | None
+    flat_duty_per_hs6: Decimal | None
+    flat_duty_max_value: Decimal | None
+    fee_per_declaration: Decimal
+    fee_per_line: Decimal
+    vat_standard_rate: Decimal
+    vat_reduced_rates: dict[str, Decimal]
+    duty_default_rate: Decimal
+    duty_rates: dict[str, Decimal]
+    vat_on_duty: bool
+    vendor_schemes: dict[str, Decimal]
+    deemed_supplier_roles: tuple[str, ...]
+    deferred_roles: tuple[str, ...]
+    rounding_quantum: str
+    rounding_mode: str
+    sample_rates: bool
+    legal_refs: dict[str, str]
+    # Vendor-scheme ceilings compare with <= when true, with < when false (Norway VOEC).
+    vendor_ceiling_inclusive: bool = True
+    # HS prefixes excluded from every low-value simplification: de minimis reliefs, flat-rate
+    # duty, vendor schemes and deferred payment (excise goods in the EU and the UK, alcohol and
+    # tobacco in Australia, foodstuffs under VOEC); such items are taxed in full at the border.
+    low_value_excluded_hs: tuple[str, ...] = ()
+    # True where goods sold under a vendor scheme also carry no customs duty (Norway VOEC).
+    vendor_scheme_relieves_duty: bool = False
+    # Highest threshold value for which an intermediary may defer payment (EU: EUR 150).
+    deferred_ceiling: Decimal | None = None
+    # Duty on customs value including transport and insurance (CIF: EU, UK, Norway) or on the
+    # goods value alone (FOB: United States, Australia).
+    duty_value_includes_transport: bool = True
+    # VAT/GST basis includes transport and insurance to the destination.
+    tax_value_includes_transport: bool = True
+    # No customs fees on a consignment relieved of duty under the de minimis (US section 321).
+    fee_relief_with_duty_relief: bool = False
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.value_basis not in VALUE_BASES:
+            raise ValueError(f"{self.code}: value_basis must be one of {VALUE_BASES}")
+        if self.threshold_scope not in THRESHOLD_SCOPES:
+            raise ValueError(f"{self.code}: threshold_scope must be one of {THRESHOLD_SCOPES}")
+        if self.rounding_mode not in ROUNDING_MODES:
+            raise ValueError(f"{self.code}: unknown rounding mode {self.rounding_mode!r}")
+        round_money(Decimal(0), quantum=self.rounding_quantum, mode=self.rounding_mode)
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ValueError(f"{self.code}: currency must be an ISO 4217 code")
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError(f"{self.code}: valid_to is before valid_from")
+        rates = [self.vat_standard_rate, self.duty_default_rate]
+        rates += list(self.vat_reduced_rates.values()) + list(self.duty_rates.values())
+        if any(not Decimal(0) <= rate <= Decimal(1) for rate in rates):
+            raise ValueError(f"{self.code}: rates are fractions between 0 and 1")
+        for table_name in ("vat_reduced_rates", "duty_rates"):
+            for prefix in getattr(self, table_name):
+                if not prefix.isdigit() or len(prefix) not in (2, 4, 6, 8, 10):
+                    raise ValueError(
+                        f"{self.code}: {table_name} key {prefix!r} is not an HS prefix"
+                    )
+        amounts = [self.fee_per_declaration, self.fee_per_line, *self.vendor_schemes.values()]
+        amounts += [
+            value
+            for value in (
+                self.duty_threshold,
+                self.tax_threshold,
+                self.flat_duty_per_hs6,
+                self.flat_duty_max_value,
+                self.deferred_ceiling,
+            )
+            if value is not None
+        ]
+        if any(amount < 0 for amount in amounts):
+            raise ValueError(f"{self.code}: thresholds and fees must not be negative")
+
+    def __hash__(self) -> int:
+        # dict fields make the generated hash fail; the code and dates identify a regime.
+        return hash((self.code, self.valid_from, self.valid_to))
+
+    def is_valid_on(self, on: date) -> bool:
+        """True when ``on`` falls within the regime's (inclusive) validity period."""
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+    @property
+    def has_border_tax(self) -> bool:
+        """True when the jurisdiction levies VAT/GST on imports at all."""
+        return self.vat_standard_rate > 0 or any(
+            rate > 0 for rate in self.vat_reduced_rates.values()
+        )
+
+    def duty_rate_for(self, hs_code: str) -> Decimal:
+        """Ad valorem duty rate for ``hs_code``: the longest matching tariff prefix, else the default."""
+        rate = longest_prefix_match(self.duty_rates, hs_code)
+        return self.duty_default_rate if rate is None else rate
+
+    def vat_rate_for(self, hs_code: str) -> Decimal:
+        """VAT/GST rate for ``hs_code``: the longest matching reduced-rate prefix, else standard."""
+        rate = longest_prefix_match(self.vat_reduced_rates, hs_code)
+        return self.vat_standard_rate if rate is None else rate
+
+    def excluded_from_low_value(self, hs_code: str) -> bool:
+        """True when goods of ``hs_code`` get none of the low-value reliefs and simplifications."""
+        return any(hs_code.startswith(prefix) for prefix in self.low_value_excluded_hs)
+
+    def legal_ref(self, key: str) -> str:
+        """The citation stored for ``key``, or an empty string when the regime has none."""
+        return self.legal_refs.get(key, "")
+
+    def round(self, amount: Decimal) -> Decimal:
+        """Round ``amount`` with this regime's rounding rule (through the one money helper)."""
+        return round_money(amount, quantum=self.rounding_quantum, mode=self.rounding_mode)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RegimeSpec:
+        """Build a regime from its JSON form (amounts as strings, dates ISO 8601)."""
+        known = {f.name for f in fields(cls) if f.init}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown regime fields: {sorted(unknown)}")
+        values: dict[str, Any] = dict(data)
+        for name in _DECIMAL_FIELDS:
+            if values.get(name) is not None:
+                values[name] = to_decimal(values[name], field=name)
+        for name in _RATE_TABLE_FIELDS:
+            values[name] = {
+                str(key): to_decimal(value, field=f"{name}[{key}]")
+                for key, value in (values.get(name) or {}).items()
+            }
+        for name in _TUPLE_FIELDS:
+            if name in values:
+                values[name] = tuple(values[name])
+        for name in _DATE_FIELDS:
+            if isinstance(values.get(name), str):
+                values[name] = date.fromisoformat(values[name])
+        values["legal_refs"] = dict(values.get("legal_refs") or {})
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the regime; ``from_dict(to_dict())`` gives an equal regime."""
+        result: dict[str, Any] = {}
+        for f in fields(self):
+            if not f.init:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Decimal):
+                value = str(value)
+            elif isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = {
+                    key: str(item) if isinstance(item, Decimal) else item
+                    for key, item in value.items()
+                }
+            result[f.name] = value
+        return result
+
+
+def load_regimes(path: Path | str) -> list[RegimeSpec]:
+    """Read regimes from a JSON file of the shipped form ``{"regimes": [...]}``."""
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    return [RegimeSpec.from_dict(entry) for entry in document["regimes"]]
+
+
+@lru_cache(maxsize=1)
+def _shipped_regimes() -> tuple[RegimeSpec, ...]:
+    source = resources.files("revenue").joinpath("data", SHIPPED_REGIMES_FILE)
+    document = json.loads(source.read_text(encoding="utf-8"))
+    regimes = tuple(RegimeSpec.from_dict(entry) for entry in document["regimes"])
+    check_no_overlaps(regimes)
+    return regimes
+
+
+def load_shipped_regimes() -> list[RegimeSpec]:
+    """The regimes shipped with the product (``revenue/data/regimes.json``), validated."""
+    return list(_shipped_regimes())
+
+
+def check_no_overlaps(regimes: Iterable[RegimeSpec]) -> None:
+    """Raise ``ValueError`` when two regimes of one jurisdiction overlap in time or share a code."""
+    regimes = list(regimes)
+    codes = [regime.code for regime in regimes]
+    duplicates = sorted({code for code in codes if codes.count(code) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate regime codes: {duplicates}")
+    by_jurisdiction: dict[str, list[RegimeSpec]] = {}
+    for regime in regimes:
+        by_jurisdiction.setdefault(regime.jurisdiction, []).append(regime)
+    for jurisdiction, periods in by_jurisdiction.items():
+        periods.sort(key=lambda regime: regime.valid_from)
+        for earlier, later in zip(periods, periods[1:], strict=False):
+            if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
+                raise ValueError(f"{jurisdiction}: regimes {earlier.code} and {later.code} overlap")
+
+
+def regime_for(regimes: Iterable[RegimeSpec], jurisdiction: str, on: date) -> RegimeSpec | None:
+    """The regime of ``jurisdiction`` (ISO 3166 alpha-2, case-insensitive) in force on ``on``.
+
+    When several match (overlapping data that escaped :func:`check_no_overlaps`) the one that
+    started last wins, because a newer decree supersedes an older one.
+    """
+    wanted = jurisdiction.upper()
+    matches = [r for r in regimes if r.jurisdiction.upper() == wanted and r.is_valid_on(on)]
+    if not matches:
+        return None
+    return max(matches, key=lambda regime: regime.valid_from)
