@@ -51,7 +51,10 @@ _QUANTITY = re.compile(r"^(?:x?\d+(?:[.,]\d+)?(?:x|pcs|pc|pz|stk|st|kg|g|ml|l|cm
 
 def _fold(text: str) -> str:
     """Casefold and strip accents: "Pièces Détachées" -> "pieces detachees", "Hülle" -> "hulle"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -118,6 +121,7 @@ VAGUE_TERMS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
 # "birthday gift"): they add nothing that identifies the goods.
 VAGUE_QUALIFIERS: tuple[str, ...] = (
     "spare", "various", "assorted", "misc", "miscellaneous", "other", "others", "new", "used",
+    "set", "sets", "bundle", "box", "boxes", "mystery", "surprise",
     "personal", "general", "small", "mixed", "free", "no", "commercial", "value", "household",
     "home", "birthday", "christmas", "friend", "family", "gifted", "sent", "genuine", "original",
     "détachées", "détachée", "divers", "diverses", "personnels", "personnelles", "nouveau",
@@ -166,22 +170,28 @@ _KEYWORD_ROWS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("85",), ("phone", "telephone", "smartphone", "mobile phone", "cellphone", "iphone", "téléphone", "teléfono", "móvil", "celular", "Handy", "Telefon", "telefono", "telemovel")),
     (("85",), ("headphones", "headphone", "earphones", "earbuds", "headset", "écouteurs", "auriculares", "Kopfhörer", "cuffie")),
     (("85",), ("charger", "chargeur", "cargador", "Ladegerät", "caricabatterie", "power bank", "powerbank")),
-    (("85",), ("battery", "batteries", "batterie", "batería", "bateria", "Akku", "Batterie", "pile", "pila")),
+    (("85",), ("battery", "batteries", "batterie", "batería", "bateria", "Akku", "Batterie", "pila")),
     (("85",), ("speaker", "enceinte", "altavoz", "Lautsprecher", "altoparlante")),
     (("85",), ("television", "tv", "téléviseur", "televisor", "Fernseher")),
     (("85",), ("hair dryer", "sèche-cheveux", "secador", "Haartrockner", "Föhn", "shaver", "rasoir", "afeitadora", "Rasierer")),
-    (("85",), ("usb", "hdmi", "cable", "câble", "Kabel", "pen drive", "led", "microphone", "micrófono", "Mikrofon", "router", "modem", "earpods", "airpods")),
+    (("85",), ("usb", "hdmi", "cable", "câble", "Kabel", "pen drive", "microphone", "micrófono", "Mikrofon", "router", "modem", "earpods", "airpods")),
     (("85", "90"), ("camera", "caméra", "appareil photo", "cámara", "Kamera", "webcam", "dashcam")),
     (("85", "91"), ("smartwatch", "smart watch", "montre connectée", "reloj inteligente")),
-    (("85", "84"), ("tablet", "tablette", "tableta", "ipad", "e-reader", "kindle")),
+    (("85", "84", "30"), ("tablet", "tablette", "tableta")),
+    (("85", "84"), ("ipad", "e-reader", "kindle", "screen", "display", "monitor", "écran", "pantalla", "Bildschirm")),
+    (("85", "90"), ("fitness tracker", "activity tracker")),
+    # "Electric" says the goods may be electrical machinery whatever else they are.
+    (("85", "84"), ("electric", "electrical", "electronic", "électrique", "électronique", "eléctrico", "eléctrica", "elektrisch", "elektronisch")),
+    (("84",), ("chainsaw", "chain saw", "tronçonneuse", "motosierra", "Kettensäge")),
     (("84",), ("laptop", "computer", "ordinateur", "ordenador", "portátil", "computadora", "Rechner", "notebook computer", "pc portable")),
-    (("84",), ("keyboard", "clavier", "teclado", "Tastatur", "mouse", "souris", "ratón", "Maus", "printer", "imprimante", "impresora", "Drucker", "ssd", "hard drive", "disque dur")),
+    (("84", "92"), ("keyboard", "clavier", "teclado", "Tastatur")),
+    (("84",), ("mouse", "souris", "ratón", "Maus", "printer", "imprimante", "impresora", "Drucker", "ssd", "hard drive", "disque dur")),
     (("84", "85"), ("drill", "perceuse", "taladro", "Bohrmaschine", "vacuum cleaner", "aspirateur", "aspiradora", "Staubsauger", "blender", "mixeur", "licuadora", "Mixer")),
     (("88", "95"), ("drone", "dron", "Drohne")),
     # 61-63 textiles, 64 footwear, 65 headgear
     (("61",), ("t-shirt", "tee shirt", "tshirt", "tee", "camiseta", "maglietta", "hoodie", "sweatshirt", "sweat", "leggings", "socks", "chaussettes", "calcetines", "Socken", "Strümpfe", "polo")),
     (("61", "62"), ("shirt", "chemise", "camisa", "Hemd", "blouse", "blusa", "Bluse", "dress", "robe", "vestido", "Kleid", "skirt", "jupe", "falda", "pullover", "sweater", "jumper", "pull", "jersey", "suéter", "Pulli")),
-    (("61", "62"), ("trousers", "pants", "pantalon", "pantalón", "pantalones", "Hose", "shorts", "jacket", "veste", "blouson", "chaqueta", "Jacke", "coat", "manteau", "abrigo", "Mantel", "underwear", "sous-vêtements", "lingerie", "pyjama", "pajamas", "swimsuit", "maillot", "bañador", "Badeanzug", "scarf", "écharpe", "bufanda", "Schal", "suit", "traje", "Anzug")),
+    (("61", "62"), ("trousers", "pants", "pantalon", "pantalón", "pantalones", "shorts", "jacket", "veste", "blouson", "chaqueta", "Jacke", "coat", "manteau", "abrigo", "Mantel", "underwear", "sous-vêtements", "lingerie", "pyjama", "pajamas", "swimsuit", "maillot", "bañador", "Badeanzug", "scarf", "écharpe", "bufanda", "Schal", "suit", "traje", "Anzug")),
     (("61", "62", "95"), ("costume", "disfraz", "Kostüm")),
     (("62",), ("jeans", "vaqueros", "bra", "soutien-gorge", "sujetador", "BH")),
     (("61", "62", "39", "40", "42", "43"), ("gloves", "gants", "guantes", "Handschuhe")),
@@ -193,7 +203,9 @@ _KEYWORD_ROWS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("67",), ("wig", "perruque", "peluca", "Perücke", "hair extensions", "artificial flowers", "fleurs artificielles")),
     # 39 / 42 cases, bags, leather goods
     (("39", "42", "63"), ("case", "coque", "étui", "funda", "carcasa", "Hülle", "Etui", "cover")),
-    (("42",), ("bag", "handbag", "sac", "sac à main", "bolso", "bolsa", "Tasche", "Handtasche", "backpack", "sac à dos", "mochila", "Rucksack", "wallet", "purse", "portefeuille", "porte-monnaie", "cartera", "monedero", "Geldbörse", "Portemonnaie", "suitcase", "valise", "maleta", "Koffer", "luggage", "borsa", "zaino")),
+    (("61", "62", "39", "40", "73", "84"), ("hose",)),
+    (("42", "39", "48", "63"), ("bag", "sac", "bolsa", "Tasche", "Beutel")),
+    (("42",), ("handbag", "sac à main", "bolso", "Handtasche", "backpack", "sac à dos", "mochila", "Rucksack", "wallet", "purse", "portefeuille", "porte-monnaie", "cartera", "monedero", "Geldbörse", "Portemonnaie", "suitcase", "valise", "maleta", "Koffer", "luggage", "borsa", "zaino")),
     (("42", "39", "40", "59", "61", "62", "71"), ("belt", "ceinture", "cinturón", "Gürtel")),
     # 91 watches, 71 jewellery, 90 optics and medical
     (("85", "91"), ("apple watch", "galaxy watch")),
@@ -202,11 +214,13 @@ _KEYWORD_ROWS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("71", "91"), ("bracelet", "pulsera", "Armband")),
     (("71", "73", "39", "40"), ("ring",)),
     (("71", "73", "87"), ("chain", "chaîne", "cadena", "Kette")),
-    (("90",), ("sunglasses", "glasses", "eyeglasses", "spectacles", "lunettes", "gafas", "Brille", "Sonnenbrille", "occhiali", "contact lenses", "lentilles", "lentillas", "Kontaktlinsen", "thermometer", "thermomètre", "termómetro", "Thermometer", "microscope", "telescope", "binoculars", "jumelles", "prismáticos", "Fernglas")),
+    (("90", "70"), ("glasses", "verres", "vasos", "Gläser")),
+    (("90",), ("lens", "lenses", "objectif", "lente", "Objektiv", "sunglasses", "eyeglasses", "spectacles", "lunettes", "gafas", "Brille", "Sonnenbrille", "occhiali", "contact lenses", "lentilles", "lentillas", "Kontaktlinsen", "thermometer", "thermomètre", "termómetro", "Thermometer", "microscope", "telescope", "binoculars", "jumelles", "prismáticos", "Fernglas")),
     # 30 / 33 / 34 pharmacy, cosmetics, candles
     (("33",), ("perfume", "parfum", "fragrance", "eau de toilette", "Duft", "profumo", "lipstick", "rouge à lèvres", "pintalabios", "Lippenstift", "makeup", "maquillage", "maquillaje", "Schminke", "mascara", "nail polish", "vernis à ongles", "esmalte", "Nagellack", "shampoo", "shampooing", "champú", "Shampoo", "deodorant", "déodorant", "desodorante", "Deo", "sunscreen", "crème solaire", "cosmetics", "cosmétiques", "cosméticos", "Kosmetik")),
-    (("30",), ("medicine", "medicines", "médicament", "médicaments", "medicamento", "medicamentos", "Medikament", "Medikamente", "Arzneimittel", "pills", "pilules", "pastillas", "Tabletten", "antibiotics", "antibiotiques", "antibióticos", "Antibiotika", "insulin", "insuline", "insulina")),
-    (("21", "30"), ("vitamins", "vitamines", "vitaminas", "Vitamine", "supplement", "supplements", "complément alimentaire", "suplemento", "Nahrungsergänzungsmittel", "protein powder", "whey")),
+    (("30",), ("medicine", "medicines", "médicament", "médicaments", "medicamento", "medicamentos", "Medikament", "Medikamente", "Arzneimittel", "pills", "pilules", "pastillas", "Tabletten", "insulin", "insuline", "insulina")),
+    (("30", "29"), ("antibiotics", "antibiotiques", "antibióticos", "Antibiotika")),
+    (("21", "30", "29", "04", "35"), ("vitamin", "vitamins", "vitamines", "vitaminas", "Vitamine", "supplement", "supplements", "complément alimentaire", "suplemento", "Nahrungsergänzungsmittel", "protein powder", "whey")),
     (("34",), ("candle", "candles", "bougie", "bougies", "vela", "velas", "Kerze", "Kerzen", "soap", "savon", "jabón", "Seife")),
     # 49 printed matter, 48 paper, 96 miscellaneous manufactured, 92 music, 95 toys and sport
     (("49",), ("book", "books", "livre", "livres", "libro", "libros", "Buch", "Bücher", "magazine", "revue", "revista", "Zeitschrift", "comic", "manga", "bande dessinée", "poster", "affiche", "calendar", "calendrier", "calendario", "Kalender", "postcard", "carte postale", "Postkarte")),
@@ -217,7 +231,7 @@ _KEYWORD_ROWS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("87",), ("bicycle", "bike", "vélo", "bicicleta", "Fahrrad", "scooter", "trottinette", "patinete", "Tretroller", "stroller", "poussette", "cochecito", "Kinderwagen", "car seat")),
     (("40",), ("tyre", "tire", "tyres", "tires", "pneu", "pneus", "neumático", "neumáticos", "Reifen")),
     (("94",), ("chair", "chaise", "silla", "Stuhl", "sofa", "canapé", "Sofa", "mattress", "matelas", "colchón", "Matratze", "pillow", "oreiller", "almohada", "Kopfkissen", "Kissen", "furniture", "meubles", "muebles", "Möbel", "desk", "bureau", "escritorio", "Schreibtisch")),
-    (("94", "85"), ("lamp", "lampe", "lámpara", "Lampe", "lampada", "light bulb", "ampoule", "bombilla", "Glühbirne")),
+    (("94", "85"), ("lamp", "lampe", "lámpara", "Lampe", "lampada", "light", "lights", "led", "lumière", "luz", "Licht", "light bulb", "ampoule", "bombilla", "Glühbirne")),
     (("82",), ("knife", "knives", "couteau", "cuchillo", "Messer", "scissors", "ciseaux", "tijeras", "Schere", "screwdriver", "tournevis", "destornillador", "Schraubendreher", "hammer", "marteau", "martillo", "Hammer", "pliers", "pince", "alicates", "Zange", "razor blades", "cutlery", "couverts", "cubiertos", "Besteck")),
     (("69", "70", "39", "73"), ("mug", "cup", "tasse", "taza", "Becher", "tazza")),
     (("73", "76", "69", "39", "70"), ("pan", "frying pan", "poêle", "sartén", "Pfanne", "pot", "casserole", "olla", "Topf")),
@@ -238,7 +252,13 @@ ACCESSORY_HEADS: tuple[str, ...] = (
     "holder", "stand", "mount", "bracket", "strap", "band", "protector", "screen protector",
     "film", "sticker", "stickers", "decal", "skin", "part", "parts", "spare", "replacement",
     "accessory", "accessories", "kit", "adapter", "organizer", "hook", "clip", "tripod", "dock",
-    "support", "bracelet de montre", "ball bearing", "autocollant", "pièce", "pièces", "accessoire", "accessoires",
+    "support", "bracelet de montre", "ball bearing", "sleeve", "pouch", "lock", "pump", "rack",
+    "shelf", "box", "container", "storage", "basket", "jar", "bottle", "tray", "polish", "cleaner",
+    "brush", "laces", "insoles", "charm", "keychain", "key chain", "lanyard", "grip", "remover",
+    "opener", "pad", "mat", "refill", "cartridge", "ink", "toner", "winder", "display case",
+    # Goods for animals are classified by their material, not as the toys or clothes they mimic.
+    "dog", "dogs", "cat", "cats", "pet", "pets", "puppy", "chien", "chat", "perro", "gato",
+    "mascota", "Hund", "Katze", "Haustier", "animal", "animaux", "autocollant", "pièce", "pièces", "accessoire", "accessoires",
     "soporte", "correa", "protector de pantalla", "pegatina", "pieza", "piezas", "repuesto",
     "repuestos", "accesorio", "accesorios", "recambio",
     "Halterung", "Halter", "Ständer", "Schutzfolie", "Folie", "Aufkleber", "Teil",
@@ -279,6 +299,7 @@ _COMPOUND_HEADS: tuple[str, ...] = tuple(
 _MAX_PHRASE = max(len(key) for key in (*HS_KEYWORDS, *_ACCESSORY_HEADS))
 
 
+@lru_cache(maxsize=16384)
 def _singular_forms(token: str) -> tuple[str, ...]:
     """The token and its likely singulars (EN/FR/ES/DE plural endings), most specific first."""
     forms = [token]
@@ -296,6 +317,7 @@ def _singular_forms(token: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+@lru_cache(maxsize=16384)
 def _lookup_word(token: str) -> tuple[str, frozenset[str] | None] | None:
     """Match one token (exact, singular, or German compound head) against both lexicons.
 
@@ -329,12 +351,16 @@ def hs_chapters_for_description(description: str) -> frozenset[str]:
         matched = False
         for length in range(min(_MAX_PHRASE, len(tokens) - position), 1, -1):
             phrase = tokens[position : position + length]
-            if phrase in _ACCESSORY_HEADS:
-                return frozenset()
-            if phrase in HS_KEYWORDS:
-                chapters |= HS_KEYWORDS[phrase]
+            for last in _singular_forms(phrase[-1]):
+                candidate = (*phrase[:-1], last)
+                if candidate in _ACCESSORY_HEADS:
+                    return frozenset()
+                if candidate in HS_KEYWORDS:
+                    chapters |= HS_KEYWORDS[candidate]
+                    matched = True
+                    break
+            if matched:
                 position += length
-                matched = True
                 break
         if matched:
             continue

@@ -96,11 +96,14 @@ COUNTRIES_WITHOUT_POSTCODE = frozenset(_COUNTRIES_WITHOUT_POSTCODE_TEXT.split())
 
 # Legal-form and trade words that show a party is a business, not a private sender of a gift.
 _BUSINESS_NAME = re.compile(
-    r"\b(?:ltd|limited|llc|inc|corp|corporation|co|company|gmbh|ag|kg|ug|sarl|sas|sa|srl|spa|"
-    r"sl|bv|nv|plc|pty|pte|oy|ab|as|kk|trading|trade|store|shop|boutique|e-?commerce|"
-    r"enterprises?|industr(?:y|ial|ies)|technolog(?:y|ies)|tech|import|export|wholesale|"
-    r"logistics|manufactur\w*)\b",
+    r"\b(?:ltd|limited|llc|inc|corp|corporation|company|gmbh|sarl|srl|plc|pty|pte|trading|"
+    r"store|shop|boutique|e-?commerce|enterprises?|industr(?:y|ial|ies)|technolog(?:y|ies)|"
+    r"import|export|wholesale|logistics|manufactur\w*)\b",
     re.IGNORECASE,
+)
+# Two-letter legal forms only in capitals (or "Co."): in lower case they are parts of names.
+_BUSINESS_SHORT_FORM = re.compile(
+    r"\b(?:AB|AG|AS|BV|KG|KK|NV|OY|SA|SAS|SL|SPA|UG)\b|\bCo\.|(?i:\bS\.\s?(?:A|L|r\.l|p\.A)\.)"
 )
 _SELLER_ID_SCHEMES = frozenset({"platform_seller_id", "VAT", "EORI"})
 
@@ -395,7 +398,7 @@ def _check_gift_from_business(decl: Mapping, audit: _Audit) -> None:
     for role in ("seller", "sender"):
         party = _mapping(decl.get(role))
         name = str(party.get("name") or "")
-        if name and _BUSINESS_NAME.search(name):
+        if name and (_BUSINESS_NAME.search(name) or _BUSINESS_SHORT_FORM.search(name)):
             signs.append(f"{role} {_quote(name)} is a business name")
         schemes = sorted(
             {

@@ -1016,3 +1016,82 @@ def test_lexicon_functions_accept_any_text(text):
     assert vague is None or isinstance(vague, str) and vague
     chapters = hs_chapters_for_description(text)
     assert all(len(chapter) == 2 and chapter.isdigit() for chapter in chapters)
+
+
+# --- HS consistency on everyday marketplace titles ----------------------------------------------
+
+
+def with_first_item(description: str, hs_code: str) -> dict:
+    decl = complete_declaration()
+    decl["items"][0].update(description=description, hs_code=hs_code)
+    return decl
+
+
+@pytest.mark.parametrize(
+    ("description", "hs_code"),
+    [
+        ("Smartphone 128GB", "610910"),
+        ("Chaussures de course", "420292"),
+        ("Reloj de pulsera", "640411"),
+        ("Kinderbuch", "950300"),
+        ("Spielzeug aus Holz", "490199"),
+        ("Perfume 100ml", "851713"),
+        ("Laptop", "392690"),
+    ],
+)
+def test_product_declared_under_another_chapter_is_flagged(description, hs_code):
+    report = assess_quality(with_first_item(description, hs_code), context())
+    assert codes(report) == ["description_hs_mismatch"]
+
+
+@pytest.mark.parametrize(
+    ("description", "hs_code"),
+    [
+        ("Dog toy rubber ball", "401699"),
+        ("Watch box 12 slots", "420292"),
+        ("Mouse pad", "401699"),
+        ("Laptop sleeve 13 inch", "420212"),
+        ("Vitamin C tablets", "210690"),
+        ("Toothbrush electric", "850980"),
+        ("Phone lens kit", "900211"),
+        ("Wine glasses set of 4", "701322"),
+        ("Ball bearings", "848210"),
+        ("Smart watch", "851762"),
+        ("Apple Watch Series 9", "851762"),
+        ("Book light clip-on", "940521"),
+        ("Coque de téléphone", "392690"),
+        ("Funda para móvil", "420232"),
+        ("Shoe rack 4 tier", "940320"),
+    ],
+)
+def test_accessories_and_ambiguous_titles_are_not_flagged(description, hs_code):
+    report = assess_quality(with_first_item(description, hs_code), context())
+    assert "description_hs_mismatch" not in codes(report)
+
+
+@pytest.mark.parametrize(
+    ("seller_name", "business"),
+    [
+        ("Shenzhen Example Trading Co., Ltd.", True),
+        ("Nordic Goods AS", True),
+        ("Beispiel GmbH", True),
+        ("Rossi S.r.l.", True),
+        ("Ab Rahman", False),
+        ("Maria Sa", False),
+        ("Li Wei", False),
+    ],
+)
+def test_gift_from_a_business_name_only(seller_name, business):
+    decl = mutate(
+        drop_key("order"),
+        drop_key("vendor_tax_scheme"),
+        set_key("category", value="gift"),
+        set_key("seller", "name", value=seller_name),
+        set_key("seller", "identifiers", value=[]),
+        drop_item_key(0, "product_url"),
+        drop_item_key(1, "product_url"),
+    )()
+    fired = findings_of(assess_quality(decl, context()), "gift_commercial_seller")
+    assert bool(fired) is business
+    if business:
+        assert seller_name in fired[0].detail
