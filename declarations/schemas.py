@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 
 import pydantic
-from pydantic import BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictInt
 from pydantic_core import PydanticCustomError
 
 from declarations import codelists
@@ -44,11 +44,28 @@ def _datetime_from_string(value: Any) -> Any:
     raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time string")
 
 
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+def _normalised(value: Decimal) -> Decimal:
+    # One spelling per number ("12.50", "12.5" and 12.5 all become 12.5, "1E+3" becomes 1000) so
+    # that the canonical form, and hashes of it, do not depend on how the submitter wrote it.
+    if not value:
+        return _ZERO
+    value = value.normalize()
+    return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value
+
+
 # Amounts: up to 12 integer digits keeps totals far from any real consignment while refusing
 # absurd input; 4 decimal places allow unit prices of cheap goods, 6 allow grams of a gram.
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
-Mass = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6)]
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6)]
+Money = Annotated[
+    Decimal, Field(ge=0, max_digits=16, decimal_places=4), AfterValidator(_normalised)
+]
+Mass = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6), AfterValidator(_normalised)]
+Quantity = Annotated[
+    Decimal, Field(gt=0, max_digits=18, decimal_places=6), AfterValidator(_normalised)
+]
 ZonedDateTime = Annotated[pydantic.AwareDatetime, BeforeValidator(_datetime_from_string)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -702,34 +719,15 @@ def validate_declaration(
 # --------------------------------------------------------------------------------------------
 
 
-def _decimal_text(value: Decimal) -> str:
-    # One spelling per number ("12.50", "12.5" and 12.5 all become "12.5") so that hashes of
-    # the canonical form do not depend on how the submitter wrote an amount.
-    if value == 0:
-        return "0"
-    return format(value.normalize(), "f")
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return _decimal_text(value)
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return value
-
-
 def canonical_dict(decl: DeclarationIn) -> dict:
     """The declaration in normal form: JSON-serialisable, stable, with defaults applied.
 
-    Decimals become strings without trailing zeros, datetimes ISO 8601 with their offset, absent
-    elements are left out, and the contract's defaults are filled in: ``unit`` H87 (piece),
-    ``packages`` 1 (only optional in upu-cn23), ``sender`` the seller and ``buyer`` the consignee.
+    Decimals become strings without trailing zeros or exponents, datetimes ISO 8601 with their
+    offset (``Z`` for UTC), absent elements are left out, and the contract's defaults are filled
+    in: ``unit`` H87 (piece), ``packages`` 1 (only optional in upu-cn23), ``sender`` the seller
+    and ``buyer`` the consignee.
     """
-    canonical = _jsonable(decl.model_dump(exclude_none=True))
+    canonical = decl.model_dump(mode="json", exclude_none=True)
     for item in canonical["items"]:
         item.setdefault("unit", "H87")
     canonical.setdefault("packages", 1)

@@ -293,7 +293,7 @@ def test_canonical_form_applies_defaults():
     assert [item["unit"] for item in canonical["items"]] == ["H87", "H87"]
     assert canonical["items"][0]["value"] == "24"
     assert canonical["total_gross_mass_kg"] == "0.65"
-    assert canonical["expected_arrival"] == "2026-11-30T06:00:00+00:00"
+    assert canonical["expected_arrival"] == "2026-11-30T06:00:00Z"
     assert "master_transport_document" not in canonical
 
 
