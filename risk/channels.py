@@ -124,10 +124,11 @@ def _score(hits: list[Hit], is_aeo: bool, policy: ChannelPolicy) -> int:
     return min(MAX_SCORE, int(total))
 
 
-def _assess(facts: Facts, compiled: tuple[CompiledRule, ...], ctx: BatchContext,
-            policy: ChannelPolicy) -> Outcome:  # fmt: skip
-    hits = run_rules(facts, compiled, ctx)
-    is_aeo = facts.operator_is_aeo
+def decide(
+    hits: list[Hit], *, declaration_id: int, is_aeo: bool, random_seed: str, policy: ChannelPolicy
+) -> Outcome:
+    """Score, channel and random selection for the hits of one declaration."""
+    hits = list(hits)
     score = _score(hits, is_aeo, policy)
     rank = _RANK[channel_for_score(score, policy)]
     for hit in hits:
@@ -141,7 +142,7 @@ def _assess(facts: Facts, compiled: tuple[CompiledRule, ...], ctx: BatchContext,
     if is_aeo:
         factor = float(policy.aeo_random_factor)
         red_rate, yellow_rate = red_rate * factor, yellow_rate * factor
-    draw = random_draw(ctx.random_seed, facts.declaration_id)
+    draw = random_draw(random_seed, declaration_id)
     drawn = None
     if draw < red_rate:
         drawn, rate = "red", red_rate
@@ -161,6 +162,18 @@ def _assess(facts: Facts, compiled: tuple[CompiledRule, ...], ctx: BatchContext,
             )
         )
     return Outcome(score, CHANNELS[rank], tuple(hits), drawn is not None)
+
+
+def _assess(
+    facts: Facts, compiled: tuple[CompiledRule, ...], ctx: BatchContext, policy: ChannelPolicy
+) -> Outcome:
+    return decide(
+        run_rules(facts, compiled, ctx),
+        declaration_id=facts.declaration_id,
+        is_aeo=facts.operator_is_aeo,
+        random_seed=ctx.random_seed,
+        policy=policy,
+    )
 
 
 def evaluate(

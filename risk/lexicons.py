@@ -43,9 +43,12 @@ _ABBREVIATION_DOT = re.compile(r"(?<=\w)\.(?=\w|\s|$)")
 @lru_cache(maxsize=131072)
 def fold(text: str) -> str:
     """Lower-case, transliterate and strip accents; keep only ASCII letters and digits."""
-    lowered = unicodedata.normalize("NFKD", text.lower()).translate(_TRANSLITERATION_TABLE)
-    ascii_only = lowered.encode("ascii", "ignore").decode("ascii")
-    return ascii_only
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    if "υ" in decomposed:
+        # Greek "ου" is one sound, romanised "ou" (ELOT 743), not "oy".
+        decomposed = decomposed.replace("ου", "ou")
+    transliterated = decomposed.translate(_TRANSLITERATION_TABLE)
+    return transliterated.encode("ascii", "ignore").decode("ascii")
 
 
 @lru_cache(maxsize=131072)
