@@ -275,7 +275,10 @@ def _pointer(loc: tuple) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str) if value is not None else "null"
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):  # absurdly deep nesting, or NaN in a strict encoder
+        text = "a JSON array" if isinstance(value, list) else "a JSON object"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
