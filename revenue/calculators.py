@@ -93,7 +93,8 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class ItemIn:
-    """One goods item: its declared line number, HS code (6-10 digits) and whole-line value.
+    """One goods item: its declared line number, HS code (6-10 digits, or empty when the goods
+    were declared without one) and whole-line value.
 
     ``value`` is in the consignment currency; ``quantity`` is the number of units in the line
     (used for per-item thresholds, which look at the value of one unit).
@@ -108,7 +109,9 @@ class ItemIn:
         if isinstance(self.line, bool) or not isinstance(self.line, int) or self.line < 1:
             raise ValueError(f"item line must be a positive integer, got {self.line!r}")
         hs_code = str(self.hs_code)
-        if not hs_code.isdigit() or not 6 <= len(hs_code) <= 10:
+        # An empty code is accepted for goods declared without one (non-commercial CN23 items):
+        # they take the default duty rate and the standard VAT rate.
+        if hs_code and (not hs_code.isdigit() or not 6 <= len(hs_code) <= 10):
             raise ValueError(f"line {self.line}: hs_code must be 6 to 10 digits, got {hs_code!r}")
         object.__setattr__(self, "hs_code", hs_code)
         value = to_decimal(self.value, field=f"line {self.line} value")
@@ -585,7 +588,8 @@ def _duty_lines(
     ad_valorem: list[_ValuedItem] = []
     for v in valued:
         if flat_applies and not v.excluded:
-            flat_groups.setdefault(v.item.hs6, []).append(v)
+            # Goods without an HS code count as a subheading of their own each.
+            flat_groups.setdefault(v.item.hs6 or f"line {v.item.line}", []).append(v)
         elif (
             not v.excluded
             and regime.vendor_scheme_relieves_duty
@@ -638,7 +642,8 @@ def _duty_lines(
             )
 
     flat_payer_model = consignment_model
-    for hs6, group in flat_groups.items():
+    for group_key, group in flat_groups.items():
+        subheading = group_key if group[0].item.hs6 else "not declared"
         flat_amount = regime.round(regime.flat_duty_per_hs6)
         # The VAT basis of each item includes its share of the flat duty of its subheading.
         shares = apportion(flat_amount, [duty_basis(v) for v in group], **rounding)
@@ -656,13 +661,13 @@ def _duty_lines(
                 payer_model=flat_payer_model,
                 legal_reason=(
                     f"Flat-rate duty {format_money(flat_amount, currency)} for HS subheading "
-                    f"{hs6} ({_lines_text(group)}): {_value_word(regime)} "
+                    f"{subheading} ({_lines_text(group)}): {_value_word(regime)} "
                     f"{format_money(consignment_value, currency)} <= "
                     f"{format_money(regime.flat_duty_max_value, currency)}"
                     f"{_cite(regime, 'flat_duty')}"
                     if regime.flat_duty_max_value is not None
                     else f"Flat-rate duty {format_money(flat_amount, currency)} for HS "
-                    f"subheading {hs6} ({_lines_text(group)}){_cite(regime, 'flat_duty')}"
+                    f"subheading {subheading} ({_lines_text(group)}){_cite(regime, 'flat_duty')}"
                 ),
             )
         )
@@ -686,7 +691,7 @@ def _duty_lines(
                 payer_model=border_model,
                 legal_reason=(
                     f"Duty at {format_rate(rate)}{sample} on {value_text} "
-                    f"{format_money(basis, currency)} for HS {v.item.hs_code}"
+                    f"{format_money(basis, currency)} for HS {v.item.hs_code or 'not declared'}"
                     f"{_cite(regime, 'duty')}"
                 ),
             )

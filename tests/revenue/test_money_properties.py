@@ -1,0 +1,267 @@
+"""Properties of the money helpers, the assessment and the ledger arithmetic (hypothesis)."""
+
+import inspect
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revenue import calculators, ledger_math, money, regimes
+from revenue.calculators import ConsignmentIn, ItemIn, assess
+from revenue.ledger_math import NegativeBalanceError, apply_entries, refundable
+from revenue.money import apportion, convert, format_rate, round_money, to_decimal
+from revenue.regimes import load_shipped_regimes
+
+SHIPPED = load_shipped_regimes()
+HS_CODES = [
+    "610910",
+    "61091000",
+    "392690",
+    "490199",
+    "490290",
+    "220421",
+    "190531",
+    "851830",
+    "8471300000",
+    "640411",
+    "950300",
+    "",
+]
+SCHEMES = [None, "IOSS", "VOEC", "UK_VAT", "AU_GST", "NZ_GST"]
+ROLES = list(calculators.OPERATOR_ROLES)
+
+cents = st.decimals(min_value=D("0"), max_value=D("5000"), places=2)
+amounts = st.decimals(min_value=D("0"), max_value=D("100000"), places=2)
+
+
+@st.composite
+def consignments(draw):
+    regime = draw(st.sampled_from(SHIPPED))
+    currency = draw(st.sampled_from([regime.currency, "USD", "CNY"]))
+    fx_rate = (
+        D("1")
+        if currency == regime.currency
+        else draw(st.decimals(min_value=D("0.05"), max_value=D("12"), places=4))
+    )
+    count = draw(st.integers(min_value=1, max_value=5))
+    items = tuple(
+        ItemIn(
+            line=line,
+            hs_code=draw(st.sampled_from(HS_CODES)),
+            value=draw(cents),
+            quantity=D(draw(st.integers(min_value=1, max_value=4))),
+        )
+        for line in range(1, count + 1)
+    )
+    consignment = ConsignmentIn(
+        currency=currency,
+        items=items,
+        transport_cost=draw(st.decimals(min_value=D("0"), max_value=D("80"), places=2)),
+        insurance_cost=draw(st.decimals(min_value=D("0"), max_value=D("10"), places=2)),
+        category=draw(st.sampled_from(["sale_of_goods", "sale_of_goods", "gift"])),
+        tax_scheme=draw(st.sampled_from(SCHEMES)),
+        tax_scheme_number_valid=draw(st.booleans()),
+        operator_role=draw(st.sampled_from(ROLES)),
+        deferred_payment_authorised=draw(st.booleans()),
+        consignee_prior_value_today=draw(st.decimals(min_value=0, max_value=900, places=2)),
+        self_assessed=tuple(
+            (tax_type, draw(cents))
+            for tax_type in draw(st.lists(st.sampled_from(["duty", "vat", "fee"]), max_size=3))
+        ),
+    )
+    return consignment, regime, fx_rate
+
+
+# --- the one rounding helper --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "quantum", "mode", "expected"),
+    [
+        ("0.005", "0.01", "ROUND_HALF_UP", "0.01"),
+        ("0.005", "0.01", "ROUND_HALF_EVEN", "0.00"),
+        ("0.015", "0.01", "ROUND_HALF_EVEN", "0.02"),
+        ("2.5", "1", "ROUND_HALF_UP", "3"),
+        ("2.99", "1", "ROUND_DOWN", "2"),
+        ("3", "0.01", "ROUND_HALF_UP", "3.00"),
+    ],
+)
+def test_round_money_examples(amount, quantum, mode, expected):
+    result = round_money(D(amount), quantum=quantum, mode=mode)
+    assert result == D(expected)
+    assert result.as_tuple().exponent == D(expected).as_tuple().exponent
+
+
+def test_round_money_refuses_floats_and_unknown_modes():
+    with pytest.raises(TypeError):
+        round_money(0.1)
+    with pytest.raises(ValueError):
+        round_money(D("1"), mode="ROUND_TO_TASTE")
+    with pytest.raises(ValueError):
+        to_decimal("twelve")
+    with pytest.raises(ValueError):
+        to_decimal("NaN")
+
+
+def test_format_rate():
+    assert format_rate(D("0.055")) == "5.5%"
+    assert format_rate(D("0.20")) == "20%"
+    assert format_rate(D("0")) == "0%"
+
+
+@given(st.decimals(min_value=D("-1e9"), max_value=D("1e9"), allow_nan=False, places=6))
+def test_round_money_is_idempotent_and_within_half_a_cent(amount):
+    once = round_money(amount)
+    assert round_money(once) == once
+    assert abs(once - amount) <= D("0.005")
+
+
+@given(amounts, st.decimals(min_value=D("0.0001"), max_value=D("100"), places=4))
+def test_convert_equals_rounded_product(amount, fx_rate):
+    assert convert(amount, fx_rate) == round_money(amount * fx_rate)
+
+
+@given(amounts, st.lists(cents, min_size=1, max_size=8))
+def test_apportion_is_exact_and_never_negative(total, weights):
+    shares = apportion(total, weights)
+    assert sum(shares, D(0)) == total
+    assert all(share >= 0 for share in shares)
+    assert all(share.as_tuple().exponent == -2 for share in shares)
+
+
+def test_only_the_money_module_quantizes():
+    for module in (calculators, regimes, ledger_math):
+        source = inspect.getsource(module)
+        assert ".quantize(" not in source, module.__name__
+    assert ".quantize(" in inspect.getsource(money)
+
+
+def test_calculators_hold_no_threshold_figures():
+    source = inspect.getsource(calculators)
+    for figure in ("150", "135", "3000", "1000", "800"):
+        assert figure not in source
+
+
+# --- assessment properties -----------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(consignments())
+def test_totals_equal_the_sum_of_lines(case):
+    consignment, regime, fx_rate = case
+    result = assess(consignment, regime, fx_rate=fx_rate)
+
+    for tax_type in ("duty", "vat", "fee"):
+        assert result.totals[tax_type] == sum(
+            (line.amount for line in result.lines if line.tax_type == tax_type), D(0)
+        )
+    assert result.totals["total"] == sum((line.amount for line in result.lines), D(0))
+    assert result.totals["total"] == (
+        result.totals["duty"] + result.totals["vat"] + result.totals["fee"]
+    )
+    assert result.due_at_border + result.pre_collected + result.deferred == (result.totals["total"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(consignments())
+def test_every_amount_is_rounded_once_by_the_regime_rule(case):
+    consignment, regime, fx_rate = case
+    result = assess(consignment, regime, fx_rate=fx_rate)
+
+    quantum_exponent = D(regime.rounding_quantum).as_tuple().exponent
+    for line in result.lines:
+        assert line.amount >= 0
+        assert line.amount.as_tuple().exponent == quantum_exponent
+        assert line.currency == regime.currency
+        assert line.collection_model in calculators.COLLECTION_MODELS
+        assert line.payer in calculators.PAYERS
+        assert line.legal_reason
+        if line.rate is not None:
+            expected = round_money(
+                line.basis * line.rate,
+                quantum=regime.rounding_quantum,
+                mode=regime.rounding_mode,
+            )
+            assert line.amount == expected
+        if line.collected_at_border:
+            assert line.payer == "consignee"
+    assert result.exchange_rate == fx_rate
+
+
+@settings(max_examples=100, deadline=None)
+@given(consignments())
+def test_discrepancies_are_assessed_minus_declared(case):
+    consignment, regime, fx_rate = case
+    result = assess(consignment, regime, fx_rate=fx_rate)
+
+    for discrepancy in result.discrepancies:
+        assert discrepancy.difference == discrepancy.assessed - discrepancy.declared
+        assert discrepancy.difference != 0
+        assert discrepancy.assessed == result.totals[discrepancy.tax_type]
+
+
+@settings(max_examples=100, deadline=None)
+@given(consignments())
+def test_a_valid_scheme_never_raises_the_amount_due_at_the_border(case):
+    consignment, regime, fx_rate = case
+    with_number = assess(consignment, regime, fx_rate=fx_rate)
+    without_number = assess(
+        ConsignmentIn(
+            **{**consignment.__dict__, "tax_scheme": None, "tax_scheme_number_valid": False}
+        ),
+        regime,
+        fx_rate=fx_rate,
+    )
+    assert with_number.due_at_border <= without_number.due_at_border
+
+
+# --- ledger arithmetic ---------------------------------------------------------------------
+
+
+@given(amounts, amounts, amounts)
+def test_refunds_never_exceed_what_was_collected(collected, refunded_so_far, requested):
+    if refunded_so_far > collected:
+        with pytest.raises(ValueError):
+            refundable(collected, refunded_so_far, requested)
+        return
+    granted = refundable(collected, refunded_so_far, requested)
+    assert D(0) <= granted <= requested
+    assert refunded_so_far + granted <= collected
+
+
+@given(amounts, st.lists(amounts, max_size=10))
+def test_repeated_refunds_stop_at_what_was_collected(collected, requests):
+    refunded = D(0)
+    for requested in requests:
+        refunded += refundable(collected, refunded, requested)
+    assert refunded <= collected
+    if sum(requests, D(0)) >= collected:
+        assert refunded == collected
+
+
+@given(st.lists(st.decimals(min_value=D("-500"), max_value=D("500"), places=2), max_size=15))
+def test_balances_never_go_negative(entries):
+    running = D(0)
+    first_negative = None
+    for index, entry in enumerate(entries):
+        running += entry
+        if running < 0:
+            first_negative = index
+            break
+    if first_negative is None:
+        assert apply_entries(entries) == sum(entries, D(0))
+    else:
+        with pytest.raises(NegativeBalanceError) as raised:
+            apply_entries(entries)
+        assert raised.value.index == first_negative
+
+
+def test_ledger_examples():
+    assert refundable(D("20.00"), D("5.00"), D("30.00")) == D("15.00")
+    assert refundable(D("20.00"), D("20.00"), D("1.00")) == D("0.00")
+    assert apply_entries([D("10.00"), D("-4.00")], opening_balance=D("1.00")) == D("7.00")
+    with pytest.raises(NegativeBalanceError, match="below zero"):
+        apply_entries([D("10.00"), D("-10.01")])
+    with pytest.raises(ValueError):
+        refundable(D("10"), D("0"), D("-1"))

@@ -1,0 +1,212 @@
+"""Regimes are dated data: the shipped fixtures, their validity periods and their validation."""
+
+import json
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+import revenue
+from revenue.regimes import (
+    RegimeSpec,
+    check_no_overlaps,
+    load_regimes,
+    load_shipped_regimes,
+    longest_prefix_match,
+    regime_for,
+)
+
+SHIPPED = load_shipped_regimes()
+BY_CODE = {regime.code: regime for regime in SHIPPED}
+FIXTURE = Path(revenue.__file__).parent / "data" / "regimes.json"
+
+
+def test_every_regime_of_the_issue_is_shipped():
+    assert set(BY_CODE) == {
+        "EU-FR-2021",
+        "EU-FR-2026",
+        "GB-2021",
+        "NO-VOEC-2024",
+        "AU-2018",
+        "US-2016",
+        "US-2025",
+    }
+
+
+@pytest.mark.parametrize(
+    ("code", "currency", "duty_threshold", "tax_threshold", "scope", "schemes"),
+    [
+        ("EU-FR-2021", "EUR", D("150"), None, "consignment", {"IOSS": D("150")}),
+        ("EU-FR-2026", "EUR", None, None, "consignment", {"IOSS": D("150")}),
+        ("GB-2021", "GBP", D("135"), D("135"), "consignment", {"UK_VAT": D("135")}),
+        ("NO-VOEC-2024", "NOK", None, None, "item", {"VOEC": D("3000")}),
+        ("AU-2018", "AUD", D("1000"), D("1000"), "consignment", {"AU_GST": D("1000")}),
+        ("US-2016", "USD", D("800"), None, "consignee_day", {}),
+        ("US-2025", "USD", None, None, "consignment", {}),
+    ],
+)
+def test_shipped_thresholds(code, currency, duty_threshold, tax_threshold, scope, schemes):
+    regime = BY_CODE[code]
+    assert regime.currency == currency
+    assert regime.duty_threshold == duty_threshold
+    assert regime.tax_threshold == tax_threshold
+    assert regime.threshold_scope == scope
+    assert regime.vendor_schemes == schemes
+
+
+def test_eu_2026_flat_duty_figures():
+    regime = BY_CODE["EU-FR-2026"]
+    assert (regime.flat_duty_per_hs6, regime.flat_duty_max_value) == (D("3.00"), D("150"))
+    assert (regime.valid_from, regime.valid_to) == (date(2026, 7, 1), date(2028, 6, 30))
+
+
+def test_voec_ceiling_is_exclusive_and_others_inclusive():
+    assert BY_CODE["NO-VOEC-2024"].vendor_ceiling_inclusive is False
+    others = [r for r in SHIPPED if r.code != "NO-VOEC-2024"]
+    assert all(regime.vendor_ceiling_inclusive for regime in others)
+
+
+def test_shipped_duty_rates_are_labelled_samples():
+    assert all(regime.sample_rates for regime in SHIPPED)
+
+
+@pytest.mark.parametrize(
+    ("code", "standard"),
+    [
+        ("EU-FR-2021", D("0.20")),
+        ("GB-2021", D("0.20")),
+        ("NO-VOEC-2024", D("0.25")),
+        ("AU-2018", D("0.10")),
+        ("US-2025", D("0")),
+    ],
+)
+def test_standard_vat_rates(code, standard):
+    assert BY_CODE[code].vat_standard_rate == standard
+
+
+def test_every_regime_cites_its_duty_and_value_rules():
+    for regime in SHIPPED:
+        assert regime.legal_ref("duty"), regime.code
+        assert regime.legal_ref("customs_value"), regime.code
+        if regime.has_border_tax:
+            assert regime.legal_ref("vat"), regime.code
+        if regime.vendor_schemes:
+            assert regime.legal_ref("vendor_scheme"), regime.code
+            assert regime.legal_ref("deemed_supplier"), regime.code
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "on", "code"),
+    [
+        ("FR", date(2021, 6, 30), None),
+        ("FR", date(2021, 7, 1), "EU-FR-2021"),
+        ("FR", date(2026, 6, 30), "EU-FR-2021"),
+        ("FR", date(2026, 7, 1), "EU-FR-2026"),
+        ("fr", date(2028, 6, 30), "EU-FR-2026"),
+        ("FR", date(2028, 7, 1), None),
+        ("GB", date(2020, 12, 31), None),
+        ("GB", date(2021, 1, 1), "GB-2021"),
+        ("NO", date(2023, 12, 31), None),
+        ("NO", date(2024, 1, 1), "NO-VOEC-2024"),
+        ("AU", date(2018, 7, 1), "AU-2018"),
+        ("US", date(2016, 3, 9), None),
+        ("US", date(2016, 3, 10), "US-2016"),
+        ("US", date(2025, 8, 28), "US-2016"),
+        ("US", date(2025, 8, 29), "US-2025"),
+        ("CA", date(2025, 8, 29), None),
+    ],
+)
+def test_regime_for_respects_inclusive_validity(jurisdiction, on, code):
+    found = regime_for(SHIPPED, jurisdiction, on)
+    assert (found.code if found else None) == code
+
+
+def test_shipped_regimes_do_not_overlap():
+    check_no_overlaps(SHIPPED)
+
+
+def test_overlapping_regimes_are_refused_and_the_newest_wins():
+    eu_2021 = BY_CODE["EU-FR-2021"]
+    longer = RegimeSpec.from_dict({**eu_2021.to_dict(), "code": "X", "valid_to": "2026-07-01"})
+    with pytest.raises(ValueError, match="overlap"):
+        check_no_overlaps([longer, BY_CODE["EU-FR-2026"]])
+    with pytest.raises(ValueError, match="duplicate"):
+        check_no_overlaps([eu_2021, eu_2021])
+    assert regime_for([longer, BY_CODE["EU-FR-2026"]], "FR", date(2026, 7, 1)).code == "EU-FR-2026"
+
+
+def test_to_dict_from_dict_round_trip_through_json():
+    for regime in SHIPPED:
+        again = RegimeSpec.from_dict(json.loads(json.dumps(regime.to_dict())))
+        assert again == regime
+        assert again.to_dict() == regime.to_dict()
+
+
+def test_load_regimes_reads_the_fixture_file():
+    assert load_regimes(FIXTURE) == SHIPPED
+
+
+def test_regimes_are_hashable():
+    assert len(set(SHIPPED)) == len(SHIPPED)
+
+
+@pytest.mark.parametrize(
+    ("hs_code", "rate"),
+    [
+        ("610910", D("0.12")),  # chapter 61
+        ("61091000", D("0.12")),  # 8-digit entry
+        ("640411", D("0.169")),  # 6-digit override of chapter 64
+        ("6404110000", D("0.169")),
+        ("640419", D("0.08")),  # chapter 64
+        ("8518300000", D("0.02")),  # 8-digit override of chapter 85
+        ("852872", D("0.027")),  # chapter 85
+        ("851762", D("0")),  # 4-digit heading
+        ("8471300000", D("0")),  # 10-digit line
+        ("010121", D("0.04")),  # MFN default
+    ],
+)
+def test_duty_tariff_longest_prefix_wins(hs_code, rate):
+    assert BY_CODE["EU-FR-2021"].duty_rate_for(hs_code) == rate
+
+
+def test_vat_reduced_rates_longest_prefix_wins():
+    regime = BY_CODE["EU-FR-2021"]
+    assert regime.vat_rate_for("490199") == D("0.055")
+    assert regime.vat_rate_for("490290") == D("0.021")
+    assert regime.vat_rate_for("610910") == D("0.20")
+
+
+def test_longest_prefix_match_without_match():
+    assert longest_prefix_match({"61": D("1")}, "620000") is None
+
+
+def test_us_regimes_have_no_border_vat():
+    assert not BY_CODE["US-2025"].has_border_tax
+    assert BY_CODE["GB-2021"].has_border_tax
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"value_basis": "retail"}, "value_basis"),
+        ({"threshold_scope": "household"}, "threshold_scope"),
+        ({"rounding_mode": "ROUND_NICELY"}, "rounding mode"),
+        ({"currency": "eur"}, "currency"),
+        ({"valid_to": "2020-01-01"}, "before valid_from"),
+        ({"vat_standard_rate": "20"}, "fractions"),
+        ({"duty_rates": {"6109X": "0.1"}}, "HS prefix"),
+        ({"duty_threshold": "-1"}, "negative"),
+        ({"surprise": True}, "unknown regime fields"),
+    ],
+)
+def test_invalid_regime_data_is_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        RegimeSpec.from_dict({**BY_CODE["EU-FR-2021"].to_dict(), **changes})
+
+
+def test_fixture_amounts_are_strings_not_floats():
+    document = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    for entry in document["regimes"]:
+        for key, value in entry.items():
+            assert not isinstance(value, float), (entry["code"], key)
