@@ -329,11 +329,14 @@ def _scheme_refusal(c: ConsignmentIn, regime: RegimeSpec, basis_value: Decimal) 
     if not scheme:
         return None
     if scheme not in regime.vendor_schemes:
-        return f"{scheme} is not a scheme of regime {regime.code}: VAT is taken at the border"
+        return (
+            f"{scheme} is not a scheme of regime {regime.code}: "
+            f"{regime.tax_name} is taken at the border"
+        )
     if c.category != "sale_of_goods":
         return f"{scheme} covers distance sales only, not category {c.category}"
     if not c.tax_scheme_number_valid:
-        return f"{scheme} number not valid: VAT is taken at the border"
+        return f"{scheme} number not valid: {regime.tax_name} is taken at the border"
     ceiling = regime.vendor_schemes[scheme]
     if not _within_vendor_ceiling(regime, ceiling, basis_value):
         relation = "exceeds" if regime.vendor_ceiling_inclusive else "is not below"
@@ -436,7 +439,7 @@ def assess(
             else f"Declared in {currency}; no conversion."
         ),
         _threshold_explanation(c, regime, valued, consignment_value),
-        f"VAT collection model: {consignment_model}.",
+        f"{regime.tax_name} collection model: {consignment_model}.",
     ]
     explanation.extend(_scheme_explanation(c, regime, valued, consignment_value))
     excluded = [v for v in valued if v.excluded]
@@ -711,7 +714,7 @@ def _relief_line(
     suffix: str = "",
 ) -> TaxLine:
     threshold = regime.duty_threshold if tax_type == "duty" else regime.tax_threshold
-    label = "Duty relief" if tax_type == "duty" else "VAT relief"
+    label = "Duty relief" if tax_type == "duty" else f"{regime.tax_name} relief"
     scope = " per item" if regime.threshold_scope == "item" else ""
     shown_value = regime.round(threshold_value)
     return _line(
@@ -770,9 +773,7 @@ def _vat_lines(
         reduced_text = (
             f"; rate for HS {v.item.hs_code}{_cite(regime, 'vat_reduced')}" if reduced else ""
         )
-        what = (
-            f"VAT at {format_rate(rate)} on {' plus '.join(parts)} {format_money(basis, currency)}"
-        )
+        what = f"{regime.tax_name} at {format_rate(rate)} on {' plus '.join(parts)} {format_money(basis, currency)}"
         if model == VENDOR_POINT_OF_SALE:
             reason = (
                 f"{what}, charged by the seller at checkout under {c.tax_scheme}"
@@ -786,7 +787,7 @@ def _vat_lines(
         elif model == INTERMEDIARY_DEFERRED:
             reason = (
                 f"{what}, collected at delivery by the intermediary and paid monthly"
-                f"{_cite(regime, 'deferred')}{_cite(regime, 'vat')}{reduced_text}"
+                f"{_cite(regime, 'deferred')}{reduced_text}"
             )
         else:
             reason = f"{what}{_cite(regime, 'vat')}{reduced_text}"

@@ -120,6 +120,8 @@ class RegimeSpec:
     tax_value_includes_transport: bool = True
     # No customs fees on a consignment relieved of duty under the de minimis (US section 321).
     fee_relief_with_duty_relief: bool = False
+    # What the consumption tax is called in legal reasons and explanations ("VAT", "GST").
+    tax_name: str = "VAT"
     notes: str = ""
 
     def __post_init__(self) -> None:

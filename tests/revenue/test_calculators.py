@@ -687,3 +687,23 @@ def test_synthetic_regime_uses_customs_value_basis():
     result = assess(c, regime, fx_rate=D("1"))
     assert result.threshold_value == D("150.01")
     assert result.totals["duty"] == D("18.00")
+
+
+def test_australia_names_the_tax_gst():
+    result = assess(one_item("1000.01", hs="950300", currency="AUD"), AUSTRALIA, fx_rate=D("1"))
+    (gst,) = lines_of(result, "vat")
+    assert gst.legal_reason == (
+        "GST at 10% on goods value plus duty AUD 1,050.01 "
+        "(A New Tax System (Goods and Services Tax) Act 1999 s.13-20)"
+    )
+    assert "GST collection model: consignee_border." in result.explanation
+
+
+def test_goods_declared_without_hs_code_count_as_their_own_subheading():
+    c = consignment((1, "", "100.00", 1), (2, "", "20.00", 1))
+    result = assess(c, EU_2026, fx_rate=D("1"))
+
+    duty = lines_of(result, "duty")
+    assert [line.amount for line in duty] == [D("3.00"), D("3.00")]
+    assert "HS subheading not declared (line 1)" in duty[0].legal_reason
+    assert amounts(result, "vat") == [D("20.60"), D("4.60")]
