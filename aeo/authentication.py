@@ -26,7 +26,7 @@ class OperatorKeyAuthentication(authentication.BaseAuthentication):
         if scheme.lower() != self.keyword.lower() or not key.strip():
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.")
         try:
-            key_obj = OperatorAPIKey.objects.select_related("operator").get_from_key(key.strip())
+            key_obj = OperatorAPIKey.objects.get_from_key(key.strip())
         except OperatorAPIKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
         if key_obj.has_expired or not key_obj.operator.is_active:
@@ -61,3 +61,22 @@ class OperatorRateThrottle(throttling.SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return f"throttle_operator_{request.user.pk}"
+
+
+try:
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class OperatorKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+        """Documents the operator key as an HTTP bearer scheme in the OpenAPI document."""
+
+        target_class = "aeo.authentication.OperatorKeyAuthentication"
+        name = "operatorApiKey"
+
+        def get_security_definition(self, auto_schema):
+            return {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An operator API key: `Authorization: Bearer <prefix>.<secret>`.",
+            }
+except ImportError:  # pragma: no cover - drf-spectacular is a hard dependency
+    pass

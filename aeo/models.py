@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 
 class OperatorRole(models.TextChoices):
@@ -44,13 +44,24 @@ class Operator(models.Model):
     @property
     def is_aeo(self) -> bool:
         today = timezone.localdate()
-        return self.authorisations.filter(
-            status=AEOAuthorisation.Status.AUTHORISED, valid_from__lte=today
-        ).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=today)).exists()
+        return (
+            self.authorisations.filter(
+                status=AEOAuthorisation.Status.AUTHORISED, valid_from__lte=today
+            )
+            .filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=today))
+            .exists()
+        )
+
+
+class OperatorAPIKeyManager(BaseAPIKeyManager):
+    def get_usable_keys(self):
+        return super().get_usable_keys().select_related("operator")
 
 
 class OperatorAPIKey(AbstractAPIKey):
     """An operator's API key: shown once, stored as a hash, revocable, with its last use."""
+
+    objects = OperatorAPIKeyManager()
 
     operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="api_keys")
     last_used_at = models.DateTimeField(null=True, blank=True)

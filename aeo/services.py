@@ -36,7 +36,9 @@ def audit_record(
 
 
 @transaction.atomic
-def operator_create(*, code: str, name: str, role: str, country: str = "", actor: Any = None) -> Operator:
+def operator_create(
+    *, code: str, name: str, role: str, country: str = "", actor: Any = None
+) -> Operator:
     operator = Operator.objects.create(code=code, name=name, role=role, country=country)
     audit_record(
         actor=actor,
@@ -49,7 +51,9 @@ def operator_create(*, code: str, name: str, role: str, country: str = "", actor
 
 
 @transaction.atomic
-def api_key_create(*, operator: Operator, name: str = "default", actor: Any = None) -> tuple[OperatorAPIKey, str]:
+def api_key_create(
+    *, operator: Operator, name: str = "default", actor: Any = None
+) -> tuple[OperatorAPIKey, str]:
     """Create a key; the clear key is returned once and never stored."""
     key_obj, key = OperatorAPIKey.objects.create_key(operator=operator, name=name[:50])
     audit_record(

@@ -37,10 +37,16 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
             "body-too-large",
             "Body too large",
             detail=f"The body has {declared_length} bytes; the limit is {max_bytes}.",
-            errors=[{"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}],
+            errors=[
+                {"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}
+            ],
         )
     content_type = (request.content_type or "").split(";")[0].strip().lower()
-    if content_type and content_type not in ("application/json", "application/problem+json") and not content_type.endswith("+json"):
+    if (
+        content_type
+        and content_type not in ("application/json", "application/problem+json")
+        and not content_type.endswith("+json")
+    ):
         raise ProblemError(
             415,
             "unsupported-media-type",
@@ -54,7 +60,9 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
             "body-too-large",
             "Body too large",
             detail=f"The body exceeds the limit of {max_bytes} bytes.",
-            errors=[{"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}],
+            errors=[
+                {"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}
+            ],
         )
     try:
         return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
@@ -74,7 +82,9 @@ def _fingerprint(body: Any) -> str:
     ).hexdigest()
 
 
-def with_idempotency(request: Request, operator: Any, body: Any, produce: Callable[[], Response]) -> Response:
+def with_idempotency(
+    request: Request, operator: Any, body: Any, produce: Callable[[], Response]
+) -> Response:
     """api.md: a retry with the same Idempotency-Key and body replays the first response; the same key
     with another body is 422. Concurrent retries race on a unique row: exactly one produces."""
     key = request.headers.get("Idempotency-Key")
@@ -84,8 +94,16 @@ def with_idempotency(request: Request, operator: Any, body: Any, produce: Callab
 
     if len(key) > 255:
         raise ProblemError(
-            422, "idempotency-key-invalid", "Idempotency-Key too long",
-            errors=[{"pointer": "", "code": "idempotency_key_invalid", "detail": "at most 255 characters"}],
+            422,
+            "idempotency-key-invalid",
+            "Idempotency-Key too long",
+            errors=[
+                {
+                    "pointer": "",
+                    "code": "idempotency_key_invalid",
+                    "detail": "at most 255 characters",
+                }
+            ],
         )
     fingerprint = _fingerprint(body)
     method_path = f"{request.method} {request.path}"
@@ -97,8 +115,13 @@ def with_idempotency(request: Request, operator: Any, body: Any, produce: Callab
                 422,
                 "idempotency-key-reused",
                 "Idempotency-Key reused with a different request",
-                errors=[{"pointer": "", "code": "idempotency_key_reused",
-                         "detail": f"key {key!r} was first used with another body or endpoint"}],
+                errors=[
+                    {
+                        "pointer": "",
+                        "code": "idempotency_key_reused",
+                        "detail": f"key {key!r} was first used with another body or endpoint",
+                    }
+                ],
             )
         response = Response(record.body, status=record.status_code)
         response["Idempotent-Replayed"] = "true"
@@ -106,7 +129,9 @@ def with_idempotency(request: Request, operator: Any, body: Any, produce: Callab
             response.content_type = PROBLEM_CONTENT_TYPE
         return response
 
-    existing = IdempotencyRecord.objects.filter(operator=operator, key=key, created_at__gte=cutoff).first()
+    existing = IdempotencyRecord.objects.filter(
+        operator=operator, key=key, created_at__gte=cutoff
+    ).first()
     if existing:
         return replay(existing)
     with transaction.atomic():
@@ -114,17 +139,29 @@ def with_idempotency(request: Request, operator: Any, body: Any, produce: Callab
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    operator=operator, key=key, method_path=method_path, fingerprint=fingerprint,
-                    status_code=0, body={},
+                    operator=operator,
+                    key=key,
+                    method_path=method_path,
+                    fingerprint=fingerprint,
+                    status_code=0,
+                    body={},
                 )
         except IntegrityError:
             record = None
         if record is None:
             # Another request holds the key; wait for its row (its transaction commits or rolls back).
-            existing = IdempotencyRecord.objects.select_for_update().filter(operator=operator, key=key).first()
+            existing = (
+                IdempotencyRecord.objects.select_for_update()
+                .filter(operator=operator, key=key)
+                .first()
+            )
             if existing is None or existing.status_code == 0:
-                raise ProblemError(409, "idempotency-in-progress", "A request with this Idempotency-Key is in progress",
-                                   headers={"Retry-After": "1"})
+                raise ProblemError(
+                    409,
+                    "idempotency-in-progress",
+                    "A request with this Idempotency-Key is in progress",
+                    headers={"Retry-After": "1"},
+                )
             return replay(existing)
         response = produce()
         if response.status_code >= 500:

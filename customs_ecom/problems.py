@@ -66,7 +66,9 @@ def problem_response(problem: ProblemError) -> Response:
     )
 
 
-def validation_problem(errors: Iterable[Any], *, title: str = "Declaration failed validation") -> ProblemError:
+def validation_problem(
+    errors: Iterable[Any], *, title: str = "Declaration failed validation"
+) -> ProblemError:
     """422 for a body that parsed but failed the contract; `errors` are Problem tuples or dicts."""
     rows = [
         e if isinstance(e, dict) else {"pointer": e.pointer, "code": e.code, "detail": e.detail}
@@ -104,7 +106,9 @@ def _pointer_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
             for index, value in enumerate(data):
                 rows.extend(_pointer_errors(value, f"{prefix}/{index}"))
     else:
-        rows.append({"pointer": prefix, "code": getattr(data, "code", "invalid"), "detail": str(data)})
+        rows.append(
+            {"pointer": prefix, "code": getattr(data, "code", "invalid"), "detail": str(data)}
+        )
     return rows
 
 
@@ -116,7 +120,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return problem_response(ProblemError(404, "not-found", "Not found"))
     if isinstance(exc, drf_exceptions.ValidationError):
         return problem_response(
-            ProblemError(422, "request-invalid", "Request failed validation", errors=_pointer_errors(exc.detail))
+            ProblemError(
+                422,
+                "request-invalid",
+                "Request failed validation",
+                errors=_pointer_errors(exc.detail),
+            )
         )
     if isinstance(exc, drf_exceptions.APIException):
         slug, title = "error", "Error"
@@ -132,5 +141,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return problem_response(ProblemError(status, slug, title, detail=detail, headers=headers))
     logger.exception("unhandled error in %s", context.get("view"))
     return problem_response(
-        ProblemError(500, "internal-error", "Internal error", detail="The error was logged; nothing was stored.")
+        ProblemError(
+            500,
+            "internal-error",
+            "Internal error",
+            detail="The error was logged; nothing was stored.",
+        )
     )

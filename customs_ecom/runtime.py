@@ -12,7 +12,14 @@ WEB_COMMAND = [
     "-",
 ]
 WORKER_COMMAND = ["celery", "-A", "customs_ecom", "worker", "--loglevel=INFO", "--concurrency=2"]
-BEAT_COMMAND = ["celery", "-A", "customs_ecom", "beat", "--loglevel=INFO", "--schedule=/tmp/celerybeat-schedule"]
+BEAT_COMMAND = [
+    "celery",
+    "-A",
+    "customs_ecom",
+    "beat",
+    "--loglevel=INFO",
+    "--schedule=/tmp/celerybeat-schedule",
+]
 # The settings every process of the production shape reads from its environment.
 PRODUCTION_ENVIRONMENT = (
     "DATABASE_URL",

@@ -126,13 +126,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "customs_ecom" / "static"]
 MEDIA_ROOT = Path(os.environ.get("CUSTOMS_ECOM_MEDIA_ROOT", VAR_DIR / "media"))
 
 # Intake limits (dataset.md / api.md): answered with precise 413/422 problems, never a 500.
 INTAKE_MAX_BODY_BYTES = int(os.environ.get("INTAKE_MAX_BODY_BYTES", str(512 * 1024)))
-INTAKE_MAX_BATCH_BODY_BYTES = int(os.environ.get("INTAKE_MAX_BATCH_BODY_BYTES", str(16 * 1024 * 1024)))
+INTAKE_MAX_BATCH_BODY_BYTES = int(
+    os.environ.get("INTAKE_MAX_BATCH_BODY_BYTES", str(16 * 1024 * 1024))
+)
 INTAKE_MAX_BATCH = int(os.environ.get("INTAKE_MAX_BATCH", "1000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = INTAKE_MAX_BATCH_BODY_BYTES + 1024
 # How long a declaration may stay unassessed before the beat sweeper re-enqueues it.
@@ -159,6 +163,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "OAS_VERSION": "3.1.0",  # pydantic emits JSON Schema 2020-12 (type null), native to OpenAPI 3.1
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -168,7 +173,9 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "memory://"  # never used while tasks run in-process; avoids a default AMQP host
+    CELERY_BROKER_URL = (
+        "memory://"  # never used while tasks run in-process; avoids a default AMQP host
+    )
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -180,12 +187,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # A broker made of folders: lets a real worker run beside the embedded SQLite default.
     _fs = Path(os.environ.get("CELERY_FS_BROKER_DIR", VAR_DIR / "broker"))
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_fs / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_fs / "queue"),
         "data_folder_out": str(_fs / "queue"),
         "processed_folder": str(_fs / "processed"),
+        "control_folder": str(_fs / "control"),
     }
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "customs")
 CELERY_TIMEZONE = "UTC"
@@ -205,7 +213,9 @@ REDIS_URL = os.environ.get(
     "REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 
 LOGGING = {
     "version": 1,

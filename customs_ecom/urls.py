@@ -11,7 +11,11 @@ from . import views
 
 api_v1 = [
     path("declarations", declarations_api.DeclarationCreateApi.as_view(), name="declarations"),
-    path("declarations/<int:declaration_id>", declarations_api.DeclarationDetailApi.as_view(), name="declaration-detail"),
+    path(
+        "declarations/<int:declaration_id>",
+        declarations_api.DeclarationDetailApi.as_view(),
+        name="declaration-detail",
+    ),
     path("arrivals", declarations_api.ArrivalCreateApi.as_view(), name="arrivals"),
 ]
 

@@ -21,7 +21,13 @@ from declarations.models import Declaration
 
 from .roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
 
-CHANNEL_COLOURS = {"green": "#2e7d32", "blue": "#1565c0", "yellow": "#f9a825", "red": "#c62828", None: "#9e9e9e"}
+CHANNEL_COLOURS = {
+    "green": "#2e7d32",
+    "blue": "#1565c0",
+    "yellow": "#f9a825",
+    "red": "#c62828",
+    None: "#9e9e9e",
+}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -43,11 +49,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     since = timezone.now() - timedelta(days=days)
     base = Declaration.objects.filter(received_at__gte=since)
     per_day = list(
-        base.annotate(day=TruncDate("received_at")).values("day").annotate(n=Count("id")).order_by("day")
+        base.annotate(day=TruncDate("received_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
     )
     mix = {row["channel"]: row["n"] for row in base.values("channel").annotate(n=Count("id"))}
     channel_rows = [
-        {"channel": c, "label": _(c.capitalize()) if c else _("Pending"), "n": mix.get(c, 0), "colour": CHANNEL_COLOURS[c]}
+        {
+            "channel": c,
+            "label": _(c.capitalize()) if c else _("Pending"),
+            "n": mix.get(c, 0),
+            "colour": CHANNEL_COLOURS[c],
+        }
         for c in ("green", "blue", "yellow", "red", None)
     ]
     total = sum(r["n"] for r in channel_rows)
@@ -63,7 +77,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "customs_ecom/dashboard.html",
-        {"days": days, "per_day": per_day, "channel_rows": channel_rows, "total": total, "chart_json": json.dumps(chart)},
+        {
+            "days": days,
+            "per_day": per_day,
+            "channel_rows": channel_rows,
+            "total": total,
+            "chart_json": json.dumps(chart),
+        },
     )
 
 

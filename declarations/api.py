@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 from customs_ecom.api_support import read_json_body, with_idempotency
 from customs_ecom.problems import ProblemError, validation_problem
 
-from . import selectors
 from .api_models import ArrivalsIn, ArrivalsOut, DeclarationOut
 from .models import Declaration
 from .schemas import DeclarationIn
@@ -67,7 +66,9 @@ def _load_for_operator(operator: Any, declaration_id: int) -> Declaration:
         .first()
     )
     if declaration is None:
-        raise ProblemError(404, "not-found", "Not found", detail="No such declaration for this operator.")
+        raise ProblemError(
+            404, "not-found", "Not found", detail="No such declaration for this operator."
+        )
     return declaration
 
 
@@ -77,7 +78,9 @@ def outcome_problem(outcome: SubmitOutcome) -> ProblemError:
             409,
             "lrn-conflict",
             "lrn already used with a different body",
-            errors=[{"pointer": e.pointer, "code": e.code, "detail": e.detail} for e in outcome.errors],
+            errors=[
+                {"pointer": e.pointer, "code": e.code, "detail": e.detail} for e in outcome.errors
+            ],
         )
     return validation_problem(outcome.errors)
 
@@ -86,7 +89,14 @@ class DeclarationCreateApi(APIView):
     @extend_schema(
         operation_id="declarations_create",
         request=DeclarationIn,
-        responses={201: DeclarationOut, 200: DeclarationOut, 400: PROBLEM, 409: PROBLEM, 413: PROBLEM, 422: PROBLEM},
+        responses={
+            201: DeclarationOut,
+            200: DeclarationOut,
+            400: PROBLEM,
+            409: PROBLEM,
+            413: PROBLEM,
+            422: PROBLEM,
+        },
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="Submit one declaration",
     )
@@ -123,9 +133,13 @@ class DeclarationCreateApi(APIView):
 
 
 class DeclarationDetailApi(APIView):
-    @extend_schema(operation_id="declarations_retrieve", responses={200: DeclarationOut, 404: PROBLEM})
+    @extend_schema(
+        operation_id="declarations_retrieve", responses={200: DeclarationOut, 404: PROBLEM}
+    )
     def get(self, request: Request, declaration_id: int) -> Response:
-        return Response(declaration_representation(_load_for_operator(request.user, declaration_id)))
+        return Response(
+            declaration_representation(_load_for_operator(request.user, declaration_id))
+        )
 
 
 class ArrivalCreateApi(APIView):
@@ -140,7 +154,9 @@ class ArrivalCreateApi(APIView):
         parsed = ArrivalsIn.parse_or_problem(body)
 
         def produce() -> Response:
-            results = arrivals_record(operator=request.user, transport_documents=parsed.transport_documents)
+            results = arrivals_record(
+                operator=request.user, transport_documents=parsed.transport_documents
+            )
             return Response({"arrivals": results})
 
         return with_idempotency(request, request.user, body, produce)

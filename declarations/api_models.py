@@ -13,7 +13,9 @@ def pydantic_problems(exc: ValidationError) -> list[dict[str, str]]:
     rows = []
     for error in exc.errors():
         pointer = "".join(f"/{part}" for part in error["loc"])
-        code = {"missing": "required", "extra_forbidden": "unknown_element"}.get(error["type"], error["type"])
+        code = {"missing": "required", "extra_forbidden": "unknown_element"}.get(
+            error["type"], error["type"]
+        )
         rows.append({"pointer": pointer, "code": code, "detail": error["msg"]})
     return rows
 
@@ -26,7 +28,9 @@ class StrictBody(BaseModel):
         try:
             return cls.model_validate(body)
         except ValidationError as exc:
-            raise ProblemError(422, "request-invalid", "Request failed validation", errors=pydantic_problems(exc)) from None
+            raise ProblemError(
+                422, "request-invalid", "Request failed validation", errors=pydantic_problems(exc)
+            ) from None
 
 
 class ArrivalsIn(StrictBody):

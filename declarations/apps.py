@@ -15,4 +15,6 @@ class DeclarationsConfig(AppConfig):
     def ready(self) -> None:
         from . import tasks  # noqa: F401  (registers the Celery tasks by name)
 
-        post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="declarations-reference-data")
+        post_migrate.connect(
+            _load_reference_data, sender=self, dispatch_uid="declarations-reference-data"
+        )

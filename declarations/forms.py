@@ -12,8 +12,14 @@ DOCUMENT_CHOICES = [
 
 class DecisionForm(forms.Form):
     documents = forms.MultipleChoiceField(
-        choices=DOCUMENT_CHOICES, required=False, widget=forms.CheckboxSelectMultiple, label=_("Documents needed")
+        choices=DOCUMENT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Documents needed"),
     )
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label=_("Note (customs only)")
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        label=_("Note (customs only)"),
     )

@@ -16,7 +16,12 @@ MAX_LIMIT = 500
 
 
 def _bad(pointer: str, code: str, detail: str) -> ProblemError:
-    return ProblemError(400, "query-invalid", "Invalid query parameter", errors=[{"pointer": pointer, "code": code, "detail": detail}])
+    return ProblemError(
+        400,
+        "query-invalid",
+        "Invalid query parameter",
+        errors=[{"pointer": pointer, "code": code, "detail": detail}],
+    )
 
 
 def _encode(updated_at: str, pk: int) -> str:
@@ -40,7 +45,9 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
     status = params.get("status")
     if status:
         if status not in Status.values:
-            raise _bad("/status", "enum_invalid", f"status must be one of {', '.join(Status.values)}")
+            raise _bad(
+                "/status", "enum_invalid", f"status must be one of {', '.join(Status.values)}"
+            )
         qs = qs.filter(status=status)
     if params.get("lrn"):
         qs = qs.filter(lrn=params["lrn"])
@@ -49,7 +56,9 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
     if params.get("updated_since"):
         since = parse_datetime(params["updated_since"].replace(" ", "+"))
         if since is None:
-            raise _bad("/updated_since", "datetime_invalid", "updated_since must be an ISO 8601 datetime")
+            raise _bad(
+                "/updated_since", "datetime_invalid", "updated_since must be an ISO 8601 datetime"
+            )
         qs = qs.filter(updated_at__gte=since)
     try:
         limit = min(MAX_LIMIT, max(1, int(params.get("limit", 100))))
@@ -62,7 +71,13 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
         qs = qs.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, pk__lt=pk))
     rows = list(
         qs.order_by("-updated_at", "-id").values(
-            "id", "lrn", "status", "dataset", "transport_document_number", "received_at", "updated_at"
+            "id",
+            "lrn",
+            "status",
+            "dataset",
+            "transport_document_number",
+            "received_at",
+            "updated_at",
         )[: limit + 1]
     )
     has_more = len(rows) > limit
@@ -79,5 +94,7 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
         }
         for r in rows
     ]
-    next_cursor = _encode(rows[-1]["updated_at"].isoformat(), rows[-1]["id"]) if has_more and rows else None
+    next_cursor = (
+        _encode(rows[-1]["updated_at"].isoformat(), rows[-1]["id"]) if has_more and rows else None
+    )
     return {"results": results, "next_cursor": next_cursor}

@@ -21,7 +21,9 @@ class Profile(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["code", "version"], name="profile_code_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="profile_code_version_unique")
+        ]
         ordering = ["code", "-version"]
 
     def __str__(self) -> str:
@@ -40,7 +42,9 @@ class ExchangeRate(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["currency", "valid_from", "source"], name="rate_unique_per_day")
+            models.UniqueConstraint(
+                fields=["currency", "valid_from", "source"], name="rate_unique_per_day"
+            )
         ]
         indexes = [models.Index(fields=["currency", "-valid_from"])]
 
@@ -120,11 +124,15 @@ class Declaration(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["operator", "lrn"], name="declaration_lrn_unique_per_operator")
+            models.UniqueConstraint(
+                fields=["operator", "lrn"], name="declaration_lrn_unique_per_operator"
+            )
         ]
         indexes = [
             models.Index(fields=["status", "-priority", "received_at"], name="decl_queue_idx"),
-            models.Index(fields=["operator", "-updated_at", "-id"], name="decl_operator_updated_idx"),
+            models.Index(
+                fields=["operator", "-updated_at", "-id"], name="decl_operator_updated_idx"
+            ),
             models.Index(fields=["transport_document_number"], name="decl_transport_doc_idx"),
             models.Index(fields=["received_at"], name="decl_received_idx"),
             models.Index(fields=["status", "enqueued_at"], name="decl_status_enqueued_idx"),
@@ -150,7 +158,9 @@ class DeclarationItem(models.Model):
 
     class Meta:
         ordering = ["line"]
-        constraints = [models.UniqueConstraint(fields=["declaration", "line"], name="item_line_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "line"], name="item_line_unique")
+        ]
         indexes = [models.Index(fields=["hs_code"], name="item_hs_idx")]
 
 
@@ -178,7 +188,9 @@ class StatusEvent(models.Model):
 class QualityFinding(models.Model):
     """A data-quality finding (Standard 3). Never a rejection: it informs officers, risk and KPIs."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="quality_findings")
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="quality_findings"
+    )
     dimension = models.CharField(max_length=16)
     code = models.CharField(max_length=40)
     pointer = models.CharField(max_length=120, blank=True, default="")
@@ -201,7 +213,9 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["operator", "key"], name="idempotency_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "key"], name="idempotency_key_unique")
+        ]
 
 
 class RejectionCount(models.Model):
@@ -212,4 +226,6 @@ class RejectionCount(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["operator", "day"], name="rejection_count_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "day"], name="rejection_count_unique")
+        ]

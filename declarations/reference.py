@@ -23,7 +23,9 @@ def ensure_reference_profiles() -> None:
         for data in DEFAULT_PROFILES:
             spec = ProfileSpec.from_dict(data)
             Profile.objects.get_or_create(
-                code=spec.code, version=spec.version, defaults={"spec": spec.to_dict(), "is_active": True}
+                code=spec.code,
+                version=spec.version,
+                defaults={"spec": spec.to_dict(), "is_active": True},
             )
     invalidate_profile_cache()
 

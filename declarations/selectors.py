@@ -74,7 +74,9 @@ def declaration_detail(*, declaration_id: int) -> Declaration | None:
     )
 
 
-def events_for_operator(*, operator: Operator, after_id: int = 0, limit: int = 100) -> list[StatusEvent]:
+def events_for_operator(
+    *, operator: Operator, after_id: int = 0, limit: int = 100
+) -> list[StatusEvent]:
     return list(
         StatusEvent.objects.filter(operator=operator, id__gt=after_id)
         .select_related("declaration")

@@ -18,7 +18,6 @@ from aeo.models import Operator
 from aeo.services import audit_record
 
 from .errors import Problem
-from .normalise import party_key
 from .models import (
     CHANNEL_PRIORITY,
     Declaration,
@@ -28,6 +27,7 @@ from .models import (
     Status,
     StatusEvent,
 )
+from .normalise import party_key
 from .quality import QualityContext, assess_quality
 from .rates import RateBook
 from .reference import active_profiles
@@ -39,7 +39,13 @@ logger = logging.getLogger(__name__)
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.ACCEPTED: frozenset({Status.ASSESSED, Status.INVALIDATED}),
     Status.ASSESSED: frozenset(
-        {Status.RELEASED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.INVALIDATED, Status.ACCEPTED}
+        {
+            Status.RELEASED,
+            Status.DOCUMENTS_REQUESTED,
+            Status.INSPECTION,
+            Status.INVALIDATED,
+            Status.ACCEPTED,
+        }
     ),
     Status.DOCUMENTS_REQUESTED: frozenset(
         {Status.RELEASED, Status.INSPECTION, Status.DETAINED, Status.INVALIDATED, Status.ACCEPTED}
@@ -82,7 +88,9 @@ def enqueue_assessment(declaration_ids: Sequence[int]) -> None:
         try:
             current_app.tasks[name].apply_async(args=[ids])
         except Exception:  # broker down: the database is the source of truth
-            logger.exception("could not enqueue %s for %d declarations; the sweeper will retry", name, len(ids))
+            logger.exception(
+                "could not enqueue %s for %d declarations; the sweeper will retry", name, len(ids)
+            )
             if current_app.conf.task_always_eager:
                 raise
 
@@ -134,7 +142,9 @@ def _items(declaration: Declaration, canonical: dict[str, Any]) -> list[Declarat
             hs_code=item.get("hs_code") or "",
             quantity=Decimal(str(item["quantity"])) if item.get("quantity") is not None else None,
             unit=item.get("unit") or "H87",
-            net_mass_kg=Decimal(str(item["net_mass_kg"])) if item.get("net_mass_kg") is not None else None,
+            net_mass_kg=Decimal(str(item["net_mass_kg"]))
+            if item.get("net_mass_kg") is not None
+            else None,
             value=Decimal(str(item["value"])),
             origin_country=item.get("origin_country") or "",
         )
@@ -142,7 +152,9 @@ def _items(declaration: Declaration, canonical: dict[str, Any]) -> list[Declarat
     ]
 
 
-def _quality_context(canonical: dict[str, Any], rates: RateBook, received: datetime, **extra: Any) -> QualityContext:
+def _quality_context(
+    canonical: dict[str, Any], rates: RateBook, received: datetime, **extra: Any
+) -> QualityContext:
     rate = rates(canonical["currency"], received.date())
     eur_per_unit = (Decimal(1) / rate) if rate else Decimal(1)
     from .selectors import manifest_facts_for, value_benchmarks
@@ -174,13 +186,17 @@ def _count_rejections(operator: Operator, count: int) -> None:
     if not count:
         return
     today = timezone.localdate()
-    updated = RejectionCount.objects.filter(operator=operator, day=today).update(count=F("count") + count)
+    updated = RejectionCount.objects.filter(operator=operator, day=today).update(
+        count=F("count") + count
+    )
     if not updated:
         try:
             with transaction.atomic():
                 RejectionCount.objects.create(operator=operator, day=today, count=count)
         except IntegrityError:
-            RejectionCount.objects.filter(operator=operator, day=today).update(count=F("count") + count)
+            RejectionCount.objects.filter(operator=operator, day=today).update(
+                count=F("count") + count
+            )
 
 
 def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list[SubmitOutcome]:
@@ -200,12 +216,21 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         candidates.append((index, canonical_dict(result.declaration), body_fingerprint(body)))
 
     lrns = [c[1]["lrn"] for c in candidates]
-    existing = {
-        d.lrn: d for d in Declaration.objects.filter(operator=operator, lrn__in=lrns).only("id", "lrn", "fingerprint")
-    } if lrns else {}
+    existing = (
+        {
+            d.lrn: d
+            for d in Declaration.objects.filter(operator=operator, lrn__in=lrns).only(
+                "id", "lrn", "fingerprint"
+            )
+        }
+        if lrns
+        else {}
+    )
     fresh: list[tuple[int, dict[str, Any], str]] = []
     first_in_batch: dict[str, tuple[int, str]] = {}
-    repeats: list[tuple[int, int]] = []  # (index, index of the first occurrence of the same lrn and body)
+    repeats: list[
+        tuple[int, int]
+    ] = []  # (index, index of the first occurrence of the same lrn and body)
     for index, canonical, fingerprint in candidates:
         lrn = canonical["lrn"]
         prior = existing.get(lrn)
@@ -245,7 +270,11 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
 
 
 def _conflict_problem(lrn: str) -> Problem:
-    return Problem("/lrn", "lrn_conflict", f"lrn {lrn!r} was already used by this operator with a different body")
+    return Problem(
+        "/lrn",
+        "lrn_conflict",
+        f"lrn {lrn!r} was already used by this operator with a different body",
+    )
 
 
 def _replay_or_conflict(prior: Declaration, fingerprint: str) -> SubmitOutcome:
@@ -289,7 +318,11 @@ def _store(
         findings.extend(_findings(declaration, report))
         events.append(
             StatusEvent(
-                declaration=declaration, operator=operator, from_status="", to_status=Status.ACCEPTED, at=now
+                declaration=declaration,
+                operator=operator,
+                from_status="",
+                to_status=Status.ACCEPTED,
+                at=now,
             )
         )
     DeclarationItem.objects.bulk_create(items)
@@ -297,7 +330,9 @@ def _store(
     StatusEvent.objects.bulk_create(events)
     ids = [d.pk for d in declarations]
     transaction.on_commit(lambda: enqueue_assessment(ids))
-    return {index: declaration for (index, _, _), declaration in zip(rows, declarations, strict=True)}
+    return {
+        index: declaration for (index, _, _), declaration in zip(rows, declarations, strict=True)
+    }
 
 
 def declaration_transition(
@@ -363,7 +398,9 @@ def _arrival_follow_up(declaration: Declaration) -> None:
         return
     if declaration.channel in ("green", "blue"):
         declaration_transition(
-            declaration_id=declaration.pk, to_status=Status.RELEASED, public_reason="released on arrival"
+            declaration_id=declaration.pk,
+            to_status=Status.RELEASED,
+            public_reason="released on arrival",
         )
     elif declaration.channel == "yellow":
         declaration_transition(
@@ -373,7 +410,9 @@ def _arrival_follow_up(declaration: Declaration) -> None:
         )
     elif declaration.channel == "red":
         declaration_transition(
-            declaration_id=declaration.pk, to_status=Status.INSPECTION, public_reason="selected for inspection"
+            declaration_id=declaration.pk,
+            to_status=Status.INSPECTION,
+            public_reason="selected for inspection",
         )
 
 
@@ -394,21 +433,27 @@ def declaration_complete_assessment(*, declaration_id: int) -> Declaration | Non
         declaration = declaration_transition(
             declaration_id=declaration.pk,
             to_status=Status.ASSESSED,
-            public_reason="assessed, awaiting arrival" if declaration.arrived_at is None else "assessed",
+            public_reason="assessed, awaiting arrival"
+            if declaration.arrived_at is None
+            else "assessed",
             changes={"assessed_at": timezone.now()},
         )
         _arrival_follow_up(declaration)
     return declaration
 
 
-def arrivals_record(*, operator: Operator, transport_documents: Iterable[str]) -> list[dict[str, Any]]:
+def arrivals_record(
+    *, operator: Operator, transport_documents: Iterable[str]
+) -> list[dict[str, Any]]:
     """A carrier reports arrival by transport document: stamp arrival, release green ones at once.
     Only the operator's own declarations are touched; unknown documents are reported back."""
     results: list[dict[str, Any]] = []
     now = timezone.now()
     for number in transport_documents:
         matches = list(
-            Declaration.objects.filter(operator=operator, transport_document_number=number).values_list("pk", flat=True)
+            Declaration.objects.filter(
+                operator=operator, transport_document_number=number
+            ).values_list("pk", flat=True)
         )
         if not matches:
             results.append({"transport_document": number, "found": False, "declarations": []})
@@ -423,14 +468,14 @@ def arrivals_record(*, operator: Operator, transport_documents: Iterable[str]) -
                     declaration.save(update_fields=["arrived_at", "updated_at"])
                 _arrival_follow_up(declaration)
             declaration.refresh_from_db(fields=["status"])
-            touched.append({"id": declaration.pk, "lrn": declaration.lrn, "status": declaration.status})
+            touched.append(
+                {"id": declaration.pk, "lrn": declaration.lrn, "status": declaration.status}
+            )
         results.append({"transport_document": number, "found": True, "declarations": touched})
     return results
 
 
-def declaration_set_risk(
-    *, declaration_id: int, revision: int, channel: str, score: int
-) -> bool:
+def declaration_set_risk(*, declaration_id: int, revision: int, channel: str, score: int) -> bool:
     """Record the channel chosen by risk for a revision (denormalised for the queue). False if stale."""
     updated = Declaration.objects.filter(pk=declaration_id, revision=revision).update(
         channel=channel,
@@ -459,7 +504,12 @@ def declaration_claim(*, declaration_id: int, user: Any) -> Declaration:
             declaration.claimed_by = user
             declaration.claimed_at = timezone.now()
             declaration.save(update_fields=["claimed_by", "claimed_at"])
-            audit_record(actor=user, action="declaration.claim", object_type="declaration", object_id=declaration.pk)
+            audit_record(
+                actor=user,
+                action="declaration.claim",
+                object_type="declaration",
+                object_id=declaration.pk,
+            )
         return declaration
 
 

@@ -117,7 +117,10 @@ def make_declaration(
         "dataset": profile,
         "category": "sale_of_goods",
         "transport_document": (
-            {"type": "postal_item", "number": s10_number(rng, seller_country if seller_country != "TR" else "CN")}
+            {
+                "type": "postal_item",
+                "number": s10_number(rng, seller_country if seller_country != "TR" else "CN"),
+            }
             if postal
             else {"type": "house_waybill", "number": f"{rng.randrange(10**9, 10**10)}"}
         ),
@@ -131,12 +134,24 @@ def make_declaration(
         },
         "seller": {
             "name": seller_name,
-            "address": {"street": "1 Trade Road", "city": seller_city, "postcode": seller_pc, "country": seller_country},
-            "identifiers": [{"scheme": "platform_seller_id", "value": f"S-{rng.randrange(1000, 9999)}"}],
+            "address": {
+                "street": "1 Trade Road",
+                "city": seller_city,
+                "postcode": seller_pc,
+                "country": seller_country,
+            },
+            "identifiers": [
+                {"scheme": "platform_seller_id", "value": f"S-{rng.randrange(1000, 9999)}"}
+            ],
         },
         "consignee": {
             "name": consignee[0],
-            "address": {"street": consignee[1], "city": consignee[2], "postcode": consignee[3], "country": "FR"},
+            "address": {
+                "street": consignee[1],
+                "city": consignee[2],
+                "postcode": consignee[3],
+                "country": "FR",
+            },
             "email": f"{consignee[0].split()[0].lower()}.{index}@example.org",
         },
         "currency": "EUR",

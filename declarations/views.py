@@ -57,17 +57,27 @@ def queue(request: HttpRequest) -> HttpResponse:
     has_more = len(rows) > QUEUE_PAGE
     rows = rows[:QUEUE_PAGE]
     next_after = (
-        f"{rows[-1].priority}_{rows[-1].received_at.isoformat()}_{rows[-1].pk}" if has_more and rows else None
+        f"{rows[-1].priority}_{rows[-1].received_at.isoformat()}_{rows[-1].pk}"
+        if has_more and rows
+        else None
     )
     context = {
         "rows": rows,
         "filters": filters,
         "next_after": next_after,
         "channels": Channel.choices,
-        "statuses": [(s, label) for s, label in Status.choices if s in ("assessed", "documents_requested", "inspection")],
+        "statuses": [
+            (s, label)
+            for s, label in Status.choices
+            if s in ("assessed", "documents_requested", "inspection")
+        ],
         "operators": Operator.objects.only("id", "name").order_by("name"),
     }
-    template = "declarations/_queue_rows.html" if request.headers.get("HX-Request") else "declarations/queue.html"
+    template = (
+        "declarations/_queue_rows.html"
+        if request.headers.get("HX-Request")
+        else "declarations/queue.html"
+    )
     return render(request, template, context)
 
 
@@ -113,7 +123,9 @@ def consignment_action(request: HttpRequest, declaration_id: int, action: str) -
         return redirect("declarations:consignment", declaration_id=declaration_id)
     to_status, public = ACTIONS[action]
     if action == "request_documents" and form.cleaned_data["documents"]:
-        public = _("documents requested: %(docs)s") % {"docs": ", ".join(form.cleaned_data["documents"])}
+        public = _("documents requested: %(docs)s") % {
+            "docs": ", ".join(form.cleaned_data["documents"])
+        }
     declaration = selectors.declaration_detail(declaration_id=declaration_id)
     if declaration is None:
         raise Http404

@@ -24,8 +24,12 @@ class Regime(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["code", "version"], name="regime_code_version_unique")]
-        indexes = [models.Index(fields=["jurisdiction", "valid_from"], name="regime_jurisdiction_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="regime_code_version_unique")
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction", "valid_from"], name="regime_jurisdiction_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
@@ -35,7 +39,9 @@ class TaxAssessment(models.Model):
     """Duties, taxes and fees computed for one revision of a declaration. A later assessment (amendment,
     revaluation) supersedes it; rows are never deleted."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="tax_assessments")
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="tax_assessments"
+    )
     revision = models.PositiveIntegerField()
     regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="+")
     collection_model = models.CharField(max_length=40)
@@ -56,7 +62,8 @@ class TaxAssessment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["declaration", "revision", "reason"], name="one_tax_assessment_per_revision_and_reason"
+                fields=["declaration", "revision", "reason"],
+                name="one_tax_assessment_per_revision_and_reason",
             )
         ]
         indexes = [models.Index(fields=["declaration", "is_current"], name="tax_current_idx")]

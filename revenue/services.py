@@ -46,7 +46,9 @@ def active_regimes() -> list[tuple[Regime, RegimeSpec]]:
     return [(row, RegimeSpec.from_dict(row.spec)) for row in newest.values()]
 
 
-def regime_on(jurisdiction: str, on: date, regimes: list[tuple[Regime, RegimeSpec]]) -> tuple[Regime, RegimeSpec] | None:
+def regime_on(
+    jurisdiction: str, on: date, regimes: list[tuple[Regime, RegimeSpec]]
+) -> tuple[Regime, RegimeSpec] | None:
     spec = regime_for([s for _, s in regimes], jurisdiction, on)
     if spec is None:
         return None
@@ -56,7 +58,9 @@ def regime_on(jurisdiction: str, on: date, regimes: list[tuple[Regime, RegimeSpe
     return None
 
 
-def fx_rate_between(rates: RateBook, from_currency: str, to_currency: str, on: date) -> Decimal | None:
+def fx_rate_between(
+    rates: RateBook, from_currency: str, to_currency: str, on: date
+) -> Decimal | None:
     """Value of one unit of `from_currency` in `to_currency`, crossed through the EUR rates of the day."""
     if from_currency == to_currency:
         return Decimal(1)
@@ -67,7 +71,9 @@ def fx_rate_between(rates: RateBook, from_currency: str, to_currency: str, on: d
     return (per_eur_to / per_eur_from).quantize(Decimal("0.000001"))
 
 
-def consignment_input(declaration: Declaration, *, deferred_payment_authorised: bool = False) -> ConsignmentIn:
+def consignment_input(
+    declaration: Declaration, *, deferred_payment_authorised: bool = False
+) -> ConsignmentIn:
     payload = declaration.payload
     scheme = payload.get("vendor_tax_scheme") or {}
     return ConsignmentIn(
@@ -95,7 +101,9 @@ def consignment_input(declaration: Declaration, *, deferred_payment_authorised: 
     )
 
 
-def _store_result(declaration: Declaration, regime: Regime, result: Any, rate_date: date, reason: str) -> TaxAssessment:
+def _store_result(
+    declaration: Declaration, regime: Regime, result: Any, rate_date: date, reason: str
+) -> TaxAssessment:
     TaxAssessment.objects.filter(declaration=declaration, is_current=True).update(is_current=False)
     assessment = TaxAssessment.objects.create(
         declaration=declaration,
@@ -111,7 +119,12 @@ def _store_result(declaration: Declaration, regime: Regime, result: Any, rate_da
         deferred=result.deferred,
         totals={k: str(v) for k, v in result.totals.items()},
         discrepancies=[
-            {"tax_type": d.tax_type, "declared": str(d.declared), "assessed": str(d.assessed), "difference": str(d.difference)}
+            {
+                "tax_type": d.tax_type,
+                "declared": str(d.declared),
+                "assessed": str(d.assessed),
+                "difference": str(d.difference),
+            }
             for d in result.discrepancies
         ],
         explanation=list(result.explanation),
@@ -144,26 +157,46 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     done = 0
     declarations = Declaration.objects.filter(pk__in=declaration_ids).select_related("operator")
     for declaration in declarations:
-        if declaration.status not in (Status.ACCEPTED,) or declaration.tax_revision >= declaration.revision:
+        if (
+            declaration.status not in (Status.ACCEPTED,)
+            or declaration.tax_revision >= declaration.revision
+        ):
             declaration_complete_assessment(declaration_id=declaration.pk)
             continue
         on = declaration.received_at.date()
         found = regime_on(settings.CUSTOMS_JURISDICTION, on, regimes)
         if found is None:
-            logger.error("no %s regime in force on %s for declaration %s", settings.CUSTOMS_JURISDICTION, on, declaration.pk)
+            logger.error(
+                "no %s regime in force on %s for declaration %s",
+                settings.CUSTOMS_JURISDICTION,
+                on,
+                declaration.pk,
+            )
             continue
         regime, spec = found
         fx_rate = fx_rate_between(rates, declaration.currency, spec.currency, on)
         if fx_rate is None:
-            logger.error("no exchange rate %s->%s on %s for declaration %s", declaration.currency, spec.currency, on, declaration.pk)
+            logger.error(
+                "no exchange rate %s->%s on %s for declaration %s",
+                declaration.currency,
+                spec.currency,
+                on,
+                declaration.pk,
+            )
             continue
         result = assess(consignment_input(declaration), spec, fx_rate=fx_rate)
         try:
             with transaction.atomic():
                 _store_result(declaration, regime, result, on, "initial")
-                declaration_set_taxes_done(declaration_id=declaration.pk, revision=declaration.revision)
+                declaration_set_taxes_done(
+                    declaration_id=declaration.pk, revision=declaration.revision
+                )
         except IntegrityError:
-            logger.info("taxes for declaration %s revision %s already stored", declaration.pk, declaration.revision)
+            logger.info(
+                "taxes for declaration %s revision %s already stored",
+                declaration.pk,
+                declaration.revision,
+            )
         declaration_complete_assessment(declaration_id=declaration.pk)
         done += 1
     return done

@@ -40,7 +40,9 @@ class RiskAssessment(models.Model):
     """The risk assessment of one revision of a declaration under one rule-set version; the unique
     constraint makes the Celery task idempotent."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="risk_assessments")
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="risk_assessments"
+    )
     revision = models.PositiveIntegerField()
     ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="assessments")
     score = models.PositiveSmallIntegerField()
@@ -52,10 +54,13 @@ class RiskAssessment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["declaration", "revision", "ruleset"], name="one_assessment_per_revision_and_ruleset"
+                fields=["declaration", "revision", "ruleset"],
+                name="one_assessment_per_revision_and_ruleset",
             )
         ]
-        indexes = [models.Index(fields=["declaration", "-created_at"], name="risk_assessment_latest_idx")]
+        indexes = [
+            models.Index(fields=["declaration", "-created_at"], name="risk_assessment_latest_idx")
+        ]
 
 
 class RiskHit(models.Model):

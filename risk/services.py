@@ -44,7 +44,10 @@ def policy_from_dict(data: dict[str, Any]) -> ChannelPolicy:
     return ChannelPolicy(
         thresholds={k: int(v) for k, v in data["thresholds"].items()},
         random_rates={k: float(v) for k, v in data["random_rates"].items()},
-        target_rates={k: float(v) for k, v in (data.get("target_rates") or ChannelPolicy().target_rates).items()},
+        target_rates={
+            k: float(v)
+            for k, v in (data.get("target_rates") or ChannelPolicy().target_rates).items()
+        },
         aeo_score_factor=Decimal(str(data["aeo_score_factor"])),
         aeo_random_factor=Decimal(str(data["aeo_random_factor"])),
     )
@@ -73,23 +76,35 @@ def active_ruleset() -> RuleSet:
 
 
 @transaction.atomic
-def ruleset_create_version(*, rules: list[dict[str, Any]], policy: dict[str, Any], actor: Any, note: str = "") -> RuleSet:
+def ruleset_create_version(
+    *, rules: list[dict[str, Any]], policy: dict[str, Any], actor: Any, note: str = ""
+) -> RuleSet:
     """A new draft version; parameters are validated rule by rule (ValueError names the field)."""
     cleaned = [
-        {"code": r["code"], "enabled": bool(r.get("enabled", True)), "params": validate_params(r["code"], r.get("params") or {})}
+        {
+            "code": r["code"],
+            "enabled": bool(r.get("enabled", True)),
+            "params": validate_params(r["code"], r.get("params") or {}),
+        }
         for r in rules
     ]
     policy_from_dict(policy)
     latest = RuleSet.objects.select_for_update().order_by("-version").first()
     ruleset = RuleSet.objects.create(
-        version=(latest.version + 1) if latest else 1, rules=cleaned, policy=policy, note=note, created_by=actor
+        version=(latest.version + 1) if latest else 1,
+        rules=cleaned,
+        policy=policy,
+        note=note,
+        created_by=actor,
     )
     audit_record(
         actor=actor,
         action="ruleset.create",
         object_type="ruleset",
         object_id=ruleset.version,
-        before={"version": latest.version, "rules": latest.rules, "policy": latest.policy} if latest else None,
+        before={"version": latest.version, "rules": latest.rules, "policy": latest.policy}
+        if latest
+        else None,
         after={"version": ruleset.version, "rules": cleaned, "policy": policy},
         reason=note,
     )
@@ -100,7 +115,9 @@ def _party(data: dict[str, Any] | None) -> PartyFacts | None:
     if not data:
         return None
     address = data.get("address") or {}
-    identifiers = tuple((i.get("scheme", ""), i.get("value", "")) for i in data.get("identifiers") or ())
+    identifiers = tuple(
+        (i.get("scheme", ""), i.get("value", "")) for i in data.get("identifiers") or ()
+    )
     return PartyFacts(
         name=data.get("name", ""),
         street=address.get("street") or "",
@@ -121,9 +138,11 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
     oldest = min(d.received_at for d in declarations) - SPLITTING_LOOKBACK
     recent: dict[str, list[PriorConsignment]] = defaultdict(list)
     if keys:
-        for row in Declaration.objects.filter(consignee_key__in=keys, received_at__gte=oldest).exclude(
-            status=Status.INVALIDATED
-        ).values("pk", "consignee_key", "total_value_eur", "received_at"):
+        for row in (
+            Declaration.objects.filter(consignee_key__in=keys, received_at__gte=oldest)
+            .exclude(status=Status.INVALIDATED)
+            .values("pk", "consignee_key", "total_value_eur", "received_at")
+        ):
             recent[row["consignee_key"]].append(
                 PriorConsignment(
                     declaration_id=row["pk"],
@@ -135,13 +154,17 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
     seller_names = {d.seller_name for d in declarations if d.seller_name}
     seller_counts: dict[str, int] = defaultdict(int)
     if seller_names:
-        for name in Declaration.objects.filter(seller_name__in=seller_names).values_list("seller_name", flat=True):
+        for name in Declaration.objects.filter(seller_name__in=seller_names).values_list(
+            "seller_name", flat=True
+        ):
             seller_counts[name] += 1
     today = timezone.localdate()
     operator_ids = {d.operator_id for d in declarations}
     aeo_operators = set(
         AEOAuthorisation.objects.filter(
-            operator_id__in=operator_ids, status=AEOAuthorisation.Status.AUTHORISED, valid_from__lte=today
+            operator_id__in=operator_ids,
+            status=AEOAuthorisation.Status.AUTHORISED,
+            valid_from__lte=today,
         )
         .exclude(valid_to__lt=today)
         .values_list("operator_id", flat=True)
@@ -149,7 +172,11 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
     facts: list[Facts] = []
     for d in declarations:
         payload = d.payload
-        eur_factor = (d.total_value_eur / d.total_value) if d.total_value and d.total_value_eur is not None else Decimal(1)
+        eur_factor = (
+            (d.total_value_eur / d.total_value)
+            if d.total_value and d.total_value_eur is not None
+            else Decimal(1)
+        )
         items = tuple(
             ItemFacts(
                 line=int(i["line"]),
@@ -157,7 +184,9 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
                 hs_code=i.get("hs_code") or "",
                 value_eur=(Decimal(str(i["value"])) * eur_factor).quantize(Decimal("0.01")),
                 quantity=Decimal(str(i.get("quantity") or 1)),
-                net_mass_kg=Decimal(str(i["net_mass_kg"])) if i.get("net_mass_kg") is not None else None,
+                net_mass_kg=Decimal(str(i["net_mass_kg"]))
+                if i.get("net_mass_kg") is not None
+                else None,
                 origin_country=i.get("origin_country"),
             )
             for i in payload["items"]
@@ -185,7 +214,11 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
                 dq_score=d.dq_score,
                 submitted_at=d.received_at,
                 seller_prior_count=max(0, seller_counts.get(d.seller_name, 0) - 1),
-                consignee_recent=tuple(p for p in recent.get(d.consignee_key, ()) if p.declaration_id != d.pk and p.submitted_at <= d.received_at),
+                consignee_recent=tuple(
+                    p
+                    for p in recent.get(d.consignee_key, ())
+                    if p.declaration_id != d.pk and p.submitted_at <= d.received_at
+                ),
             )
         )
     return facts
@@ -227,9 +260,11 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         for d in Declaration.objects.filter(pk__in=declaration_ids).select_related("operator")
         if d.status == Status.ACCEPTED and d.risk_revision < d.revision
     ]
-    for d in Declaration.objects.filter(pk__in=declaration_ids, status=Status.ACCEPTED).exclude(
-        pk__in=[x.pk for x in declarations]
-    ).values_list("pk", flat=True):
+    for d in (
+        Declaration.objects.filter(pk__in=declaration_ids, status=Status.ACCEPTED)
+        .exclude(pk__in=[x.pk for x in declarations])
+        .values_list("pk", flat=True)
+    ):
         declaration_complete_assessment(declaration_id=d)
     if not declarations:
         return 0
@@ -265,7 +300,11 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
                     score=outcome.score,
                 )
         except IntegrityError:
-            logger.info("risk for declaration %s revision %s already stored", declaration.pk, declaration.revision)
+            logger.info(
+                "risk for declaration %s revision %s already stored",
+                declaration.pk,
+                declaration.revision,
+            )
         declaration_complete_assessment(declaration_id=declaration.pk)
     return len(declarations)
 
@@ -278,5 +317,9 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, list | tuple):
             out[key] = [str(v) if isinstance(v, Decimal) else v for v in value]
         else:
-            out[key] = value if isinstance(value, str | int | float | bool | type(None) | dict) else str(value)
+            out[key] = (
+                value
+                if isinstance(value, str | int | float | bool | type(None) | dict)
+                else str(value)
+            )
     return out

@@ -25,7 +25,9 @@ DEMO_PASSWORD_SUFFIX = "-demo-2026"
 
 
 class Command(BaseCommand):
-    help = "Load demo operators, API keys, customs accounts (one per role) and synthetic declarations."
+    help = (
+        "Load demo operators, API keys, customs accounts (one per role) and synthetic declarations."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--declarations", type=int, default=400)
@@ -52,7 +54,9 @@ class Command(BaseCommand):
         user_model = get_user_model()
         logins = []
         for role in ROLES:
-            user, created = user_model.objects.get_or_create(username=role, defaults={"email": f"{role}@customs.example"})
+            user, created = user_model.objects.get_or_create(
+                username=role, defaults={"email": f"{role}@customs.example"}
+            )
             if created:
                 user.set_password(role + DEMO_PASSWORD_SUFFIX)
                 user.is_staff = role == "administrator"
@@ -70,7 +74,11 @@ class Command(BaseCommand):
                 risky = rng.random() < 0.06
                 profile = "upu-cn23" if operator.role == "postal_operator" else None
                 body = make_declaration(
-                    rng, index, lrn_prefix=operator.code.upper(), risky=risky, profile=profile,
+                    rng,
+                    index,
+                    lrn_prefix=operator.code.upper(),
+                    risky=risky,
+                    profile=profile,
                     received=now - timedelta(minutes=rng.randint(0, 60 * 24 * 14)),
                 )
                 batch_by_operator[operator.pk].append(body)
@@ -92,7 +100,9 @@ class Command(BaseCommand):
         shows a history, and report arrival for some so green ones are released."""
         from declarations.models import Declaration, StatusEvent
 
-        for declaration in Declaration.objects.filter(received_at__gte=now - timedelta(minutes=5)).only("pk"):
+        for declaration in Declaration.objects.filter(
+            received_at__gte=now - timedelta(minutes=5)
+        ).only("pk"):
             moment = now - timedelta(minutes=rng.randint(0, 60 * 24 * 14))
             Declaration.objects.filter(pk=declaration.pk).update(received_at=moment)
             StatusEvent.objects.filter(declaration_id=declaration.pk).update(at=moment)

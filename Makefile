@@ -1,0 +1,50 @@
+# The two commands of the README, plus the checks CI runs. Needs only Python 3.11 and make
+# (the browser tests also need Debian's chromium, installed here when missing and run as root).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+# Tests run tasks in-process; the worker tests start a real worker on this broker (a folder when
+# no Redis is configured).
+TEST_ENV := CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://} CELERY_TASK_ALWAYS_EAGER=1
+
+.PHONY: install demo test lint check schema bench browser-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: apt-get install chromium" >&2; exit 1; fi; }
+
+test: install browser-deps
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --fail-on-warn --validate --file var/openapi.yaml
+
+bench: install
+	$(BIN)/python -m risk.bench_engine
+	$(BIN)/python manage.py bench_intake
+
+clean:
+	rm -rf $(VENV) var staticfiles

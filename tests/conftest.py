@@ -1,0 +1,225 @@
+"""Shared fixtures: operators with real API keys, customs users per role, a real Celery worker."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from aeo.models import Operator
+from aeo.services import api_key_create, operator_create
+from customs_ecom.roles import ROLES, ensure_role_groups
+from customs_ecom.runtime import WORKER_COMMAND
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT.parent / "shared" / "docs"
+
+# The example of dataset.md, verbatim (kept here so the tests do not depend on the docs folder).
+DATASET_EXAMPLE = {
+    "lrn": "MKT-2026-11-000123",
+    "dataset": "eu-h7",
+    "category": "sale_of_goods",
+    "transport_document": {"type": "house_waybill", "number": "1234567890"},
+    "transport_mode": "air",
+    "country_of_dispatch": "CN",
+    "expected_arrival": "2026-11-30T06:00:00Z",
+    "order": {
+        "number": "A-99812",
+        "date": "2026-11-24T18:03:00Z",
+        "platform": "Example Market",
+        "payment": {
+            "transaction_id": "PAY-77123",
+            "provider": "ExamplePay",
+            "amount": "47.80",
+            "currency": "EUR",
+        },
+    },
+    "seller": {
+        "name": "Shenzhen Example Trading Co., Ltd.",
+        "address": {
+            "street": "12 Example Road",
+            "city": "Shenzhen",
+            "postcode": "518000",
+            "country": "CN",
+        },
+        "identifiers": [{"scheme": "platform_seller_id", "value": "S-5521"}],
+    },
+    "consignee": {
+        "name": "Marie Dupont",
+        "address": {
+            "street": "3 rue des Lilas",
+            "city": "Lyon",
+            "postcode": "69003",
+            "country": "FR",
+        },
+        "email": "marie.dupont@example.org",
+    },
+    "vendor_tax_scheme": {"scheme": "IOSS", "number": "IM2500000015"},
+    "currency": "EUR",
+    "transport_cost": "4.00",
+    "total_gross_mass_kg": "0.650",
+    "packages": 1,
+    "self_assessed_taxes": [{"type": "vat", "amount": "8.80"}],
+    "items": [
+        {
+            "line": 1,
+            "description": "Women's cotton T-shirt, knitted",
+            "hs_code": "610910",
+            "quantity": 2,
+            "value": "24.00",
+            "origin_country": "CN",
+        },
+        {
+            "line": 2,
+            "description": "Phone case, silicone, for smartphone",
+            "hs_code": "392690",
+            "quantity": 1,
+            "value": "15.80",
+            "origin_country": "CN",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def example() -> dict:
+    return copy.deepcopy(DATASET_EXAMPLE)
+
+
+class OperatorClient:
+    """An operator's system: an API client holding one real API key."""
+
+    def __init__(self, operator: Operator, key: str) -> None:
+        self.operator = operator
+        self.key = key
+        self.client = APIClient()
+        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    def post(self, path: str, body, **extra):
+        data = body if isinstance(body, str | bytes) else json.dumps(body)
+        return self.client.generic("POST", path, data, content_type="application/json", **extra)
+
+    def get(self, path: str, **params):
+        return self.client.get(path, params)
+
+
+def make_operator(code: str, role: str = "marketplace") -> OperatorClient:
+    operator = operator_create(
+        code=code, name=code.replace("-", " ").title(), role=role, country="FR"
+    )
+    _, key = api_key_create(operator=operator)
+    return OperatorClient(operator, key)
+
+
+@pytest.fixture
+def operator_a(db) -> OperatorClient:
+    return make_operator("operator-a")
+
+
+@pytest.fixture
+def operator_b(db) -> OperatorClient:
+    return make_operator("operator-b", role="express_carrier")
+
+
+@pytest.fixture
+def customs_user(db):
+    """Factory: a logged-in-able customs user with one role."""
+    ensure_role_groups()
+
+    def make(role: str, username: str | None = None):
+        assert role in ROLES
+        user = get_user_model().objects.create_user(
+            username=username or role, password="pw-for-tests-1"
+        )
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+def _worker_env() -> dict[str, str]:
+    from django.conf import settings
+    from django.db import connection
+
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["CELERY_TASK_ALWAYS_EAGER"] = "0"
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["DATABASE_URL"] = f"sqlite:///{Path(db['NAME']).resolve()}"
+    else:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER'] or ''}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@"
+            f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
+    return env
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real `celery -A customs_ecom worker` process (the command docker-compose runs) on the configured
+    broker and the test database; the test process stops executing tasks in-process meanwhile."""
+    from celery import current_app
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("memory://"):
+        pytest.fail(
+            "A real worker needs a broker: set CELERY_BROKER_URL (redis://... or filesystem://), "
+            "as `make test` and .ci/run do."
+        )
+    env = _worker_env()
+    # The command docker-compose runs, with `celery` resolved in this interpreter's environment.
+    command = [shutil.which("celery", path=env["PATH"]) or "celery", *WORKER_COMMAND[1:]]
+    subprocess.run(
+        [*command[:3], "purge", "-f"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
+    log_path = ROOT / "var" / f"worker-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    # The worker logs "celery@<host> ready." once it consumes; wait for that line, not a fixed time.
+    deadline = time.monotonic() + 90
+    while " ready." not in log_path.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log.close()
+            pytest.fail("celery worker did not start: " + log_path.read_text()[-3000:])
+        time.sleep(0.1)
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    try:
+        yield process
+    finally:
+        current_app.conf.task_always_eager = previous
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.05):
+    """Poll a database condition written by another process until it holds (or fail after timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+__all__ = ["DATASET_EXAMPLE", "OperatorClient", "make_operator", "wait_for"]
