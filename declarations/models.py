@@ -229,3 +229,56 @@ class RejectionCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["operator", "day"], name="rejection_count_unique")
         ]
+
+
+class SavedView(models.Model):
+    """An officer's saved queue filter (a query string), shown as a shortcut above the queue."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_unique_name")
+        ]
+
+
+class OfficerNote(models.Model):
+    """A note by customs on a consignment; never shown to the operator."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class DailyAggregate(models.Model):
+    """Daily KPI aggregates maintained by beat, so dashboards read thousands of rows, not millions.
+
+    One row per (day, metric, dimension, key): e.g. ("2026-11-28", "declarations", "channel", "red")
+    with `count` and, for money or durations, `total` (and `values` for percentiles)."""
+
+    day = models.DateField()
+    metric = models.CharField(max_length=40)
+    dimension = models.CharField(max_length=40, default="all")
+    key = models.CharField(max_length=80, default="")
+    count = models.BigIntegerField(default=0)
+    total = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    values = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "metric", "dimension", "key"], name="daily_aggregate_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["metric", "dimension", "day"], name="daily_aggregate_lookup_idx")
+        ]
