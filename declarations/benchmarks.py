@@ -1,17 +1,121 @@
-"""Learned reference values for data quality and risk (filled in by the intake work); the foundation
-ships neutral defaults so that every caller already goes through these functions."""
+"""Learned reference values for data quality and risk: the usual value per kilogram of each HS code
+learned from accepted history, and the carrier manifest facts (a second source) for a transport
+document. Both are read in one statement per call; `selectors.value_benchmarks` caches the first."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from decimal import Decimal
+from statistics import median
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import ManifestLine, Status
+from .quality import ManifestFacts, ValueBenchmark
+
+# Only recent history counts (prices move), and declarations customs refused or cancelled do not.
+HISTORY_DAYS = 365
+EXCLUDED_STATUSES = (Status.INVALIDATED, Status.DETAINED)
+LEVELS = (("hs6", 6), ("hs4", 4), ("hs2", 2))
+
+_PG_SQL = """
+WITH v AS (
+    SELECT i.hs_code,
+           (i.value * d.total_value_eur / d.total_value) / i.net_mass_kg AS eur_per_kg
+    FROM declarations_declarationitem i
+    JOIN declarations_declaration d ON d.id = i.declaration_id
+    WHERE d.received_at >= %s
+      AND NOT (d.status = ANY(%s))
+      AND d.total_value > 0 AND d.total_value_eur IS NOT NULL
+      AND i.value > 0 AND i.net_mass_kg > 0
+      AND length(i.hs_code) >= 6
+)
+SELECT l.level, l.prefix,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY v.eur_per_kg) AS median_eur_per_kg,
+       count(*) AS samples
+FROM v
+CROSS JOIN LATERAL (VALUES ('hs6', left(v.hs_code, 6)), ('hs4', left(v.hs_code, 4)),
+                           ('hs2', left(v.hs_code, 2))) AS l(level, prefix)
+GROUP BY l.level, l.prefix
+"""
+
+_PORTABLE_SQL = """
+SELECT i.hs_code, i.value, i.net_mass_kg, d.total_value, d.total_value_eur
+FROM declarations_declarationitem i
+JOIN declarations_declaration d ON d.id = i.declaration_id
+WHERE d.received_at >= %s
+  AND d.status NOT IN ({placeholders})
+  AND d.total_value > 0 AND d.total_value_eur IS NOT NULL
+  AND i.value > 0 AND i.net_mass_kg > 0
+"""
 
 
-def learned_value_benchmarks() -> Mapping[str, Any]:
-    """HS level -> ValueBenchmark learned from accepted history. Empty until history exists."""
-    return {}
+def learned_value_benchmarks(*, history_days: int = HISTORY_DAYS) -> Mapping[str, ValueBenchmark]:
+    """HS prefix ("610910", "6109", "61") -> median EUR per kg of net mass and the sample size, from
+    accepted declarations of the last year. `quality.benchmark_for` picks the most specific level
+    with enough samples (hs6, then hs4, then hs2)."""
+    since = timezone.now() - timedelta(days=history_days)
+    result: dict[str, ValueBenchmark] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_SQL, [since, [str(s) for s in EXCLUDED_STATUSES]])
+            for level, prefix, value, samples in cursor.fetchall():
+                result[prefix] = ValueBenchmark(
+                    median_eur_per_kg=Decimal(str(value)).quantize(Decimal("0.01")),
+                    sample_size=int(samples),
+                    level=level,
+                )
+            return result
+        # SQLite (development): no percentile aggregate, so the median is taken here.
+        placeholders = ", ".join(["%s"] * len(EXCLUDED_STATUSES))
+        cursor.execute(
+            _PORTABLE_SQL.format(placeholders=placeholders),
+            [since, *(str(s) for s in EXCLUDED_STATUSES)],
+        )
+        samples: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+        for hs_code, value, mass, total, total_eur in cursor.fetchall():
+            if len(hs_code or "") < 6:
+                continue
+            eur_per_kg = Decimal(str(value)) * Decimal(str(total_eur)) / Decimal(str(total))
+            eur_per_kg /= Decimal(str(mass))
+            for level, digits in LEVELS:
+                samples[(level, hs_code[:digits])].append(eur_per_kg)
+    for (level, prefix), values in samples.items():
+        result[prefix] = ValueBenchmark(
+            median_eur_per_kg=Decimal(median(values)).quantize(Decimal("0.01")),
+            sample_size=len(values),
+            level=level,
+        )
+    return result
 
 
-def manifest_facts(transport_document_number: str) -> Any:
-    """Carrier manifest facts for a transport document (second source); none in the foundation."""
-    return None
+def _facts(line: ManifestLine) -> ManifestFacts:
+    return ManifestFacts(
+        packages=line.packages,
+        gross_mass_kg=line.gross_mass_kg,
+        declared_value=line.declared_value,
+        currency=line.currency or None,
+        description=line.description or None,
+    )
+
+
+def manifest_facts_many(numbers: Iterable[str]) -> dict[str, ManifestFacts]:
+    """The newest manifest line of each transport document, in one query (batch intake)."""
+    wanted = sorted({n for n in numbers if n})
+    if not wanted:
+        return {}
+    found: dict[str, ManifestFacts] = {}
+    lines = ManifestLine.objects.filter(transport_document_number__in=wanted).order_by(
+        "transport_document_number", "-id"
+    )
+    for line in lines:
+        found.setdefault(line.transport_document_number, _facts(line))
+    return found
+
+
+def manifest_facts(transport_document_number: str) -> ManifestFacts | None:
+    """Carrier manifest facts for a transport document (second source), or None."""
+    return manifest_facts_many([transport_document_number]).get(transport_document_number)

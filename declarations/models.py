@@ -121,6 +121,8 @@ class Declaration(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set by `POST /api/v1/returns`: the transport document that carries the goods back.
+    return_transport_document = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -282,3 +284,98 @@ class DailyAggregate(models.Model):
         indexes = [
             models.Index(fields=["metric", "dimension", "day"], name="daily_aggregate_lookup_idx")
         ]
+
+
+class Manifest(models.Model):
+    """A carrier's manifest (api.md `POST /api/v1/manifests`): a second source of facts about the same
+    consignments, compared with the declarations by transport document (data quality, consistency)."""
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=64, blank=True, default="")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+
+class ManifestLine(models.Model):
+    """One transport document on a carrier manifest. The newest line for a document is the one used."""
+
+    manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="lines")
+    transport_document_number = models.CharField(max_length=64)
+    packages = models.PositiveIntegerField(null=True, blank=True)
+    gross_mass_kg = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
+    declared_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    description = models.CharField(max_length=512, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["transport_document_number", "-id"], name="manifest_line_doc_idx")
+        ]
+
+
+def _document_path(instance: "Document", filename: str) -> str:
+    # Outside the database, under MEDIA_ROOT, never under a name the operator chose.
+    suffix = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"documents/{instance.operator_id}/{instance.declaration_id}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Document(models.Model):
+    """A document an operator uploaded for a declaration (invoice, proof of payment, licence). The file
+    lives under MEDIA_ROOT; the type was sniffed from its bytes, not trusted from the client."""
+
+    class Type(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        PROOF_OF_PAYMENT = "proof_of_payment", _("Proof of payment")
+        LICENCE = "licence", _("Licence")
+        CERTIFICATE = "certificate", _("Certificate")
+        PROOF_OF_EXIT = "proof_of_exit", _("Proof of exit")
+        OTHER = "other", _("Other")
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.OTHER)
+    file = models.FileField(upload_to=_document_path, max_length=300)
+    original_name = models.CharField(max_length=200, blank=True, default="")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+
+class ImportJob(models.Model):
+    """An officer's upload of a CSV or XLSX file of declarations for an operator without an API, run in
+    the background; `processed` drives the progress bar and `errors` the downloadable per-row report."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/", max_length=300)
+    original_name = models.CharField(max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=400, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total_rows) if self.total_rows else 0

@@ -153,17 +153,26 @@ def _items(declaration: Declaration, canonical: dict[str, Any]) -> list[Declarat
 
 
 def _quality_context(
-    canonical: dict[str, Any], rates: RateBook, received: datetime, **extra: Any
+    canonical: dict[str, Any],
+    rates: RateBook,
+    received: datetime,
+    *,
+    benchmarks: Any = None,
+    manifests: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> QualityContext:
+    """The facts around one declaration. A batch passes the benchmarks and the manifest facts it read
+    once for all its declarations, so scoring costs no query per row."""
     rate = rates(canonical["currency"], received.date())
     eur_per_unit = (Decimal(1) / rate) if rate else Decimal(1)
     from .selectors import manifest_facts_for, value_benchmarks
 
+    number = canonical["transport_document"]["number"]
     return QualityContext(
         received_at=received,
         eur_per_unit=eur_per_unit,
-        benchmarks=value_benchmarks(),
-        manifest=manifest_facts_for(canonical["transport_document"]["number"]),
+        benchmarks=value_benchmarks() if benchmarks is None else benchmarks,
+        manifest=manifests.get(number) if manifests is not None else manifest_facts_for(number),
         **extra,
     )
 
@@ -290,10 +299,18 @@ def _store(
     rates: RateBook,
     now: datetime,
 ) -> dict[int, Declaration]:
+    from .benchmarks import manifest_facts_many
+    from .selectors import value_benchmarks
+
+    benchmarks = value_benchmarks()
+    manifests = manifest_facts_many(c["transport_document"]["number"] for _, c, _ in rows)
     declarations: list[Declaration] = []
     reports = []
     for _, canonical, fingerprint in rows:
-        report = assess_quality(canonical, _quality_context(canonical, rates, now))
+        context = _quality_context(
+            canonical, rates, now, benchmarks=benchmarks, manifests=manifests
+        )
+        report = assess_quality(canonical, context)
         reports.append(report)
         declarations.append(
             Declaration(
