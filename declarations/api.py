@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,10 +17,30 @@ from rest_framework.views import APIView
 from customs_ecom.api_support import read_json_body, with_idempotency
 from customs_ecom.problems import ProblemError, validation_problem
 
-from .api_models import ArrivalsIn, ArrivalsOut, DeclarationOut
-from .models import Declaration
+from .api_models import (
+    ArrivalsIn,
+    ArrivalsOut,
+    BatchOut,
+    DeclarationOut,
+    DocumentOut,
+    InvalidationIn,
+    ManifestIn,
+    ManifestOut,
+    ReturnIn,
+)
+from .models import Declaration, Document
 from .schemas import DeclarationIn
-from .services import SubmitOutcome, arrivals_record, declarations_submit
+from .services import (
+    IntakeRefused,
+    SubmitOutcome,
+    arrivals_record,
+    declaration_amend,
+    declaration_invalidate,
+    declaration_return,
+    declarations_submit,
+    document_attach,
+    manifest_record,
+)
 
 PROBLEM = {"description": "RFC 9457 problem details", "content": {"application/problem+json": {}}}
 
@@ -160,3 +183,349 @@ class ArrivalCreateApi(APIView):
             return Response({"arrivals": results})
 
         return with_idempotency(request, request.user, body, produce)
+
+
+def _refused(exc: IntakeRefused) -> ProblemError:
+    return ProblemError(
+        exc.status,
+        exc.code.replace("_", "-"),
+        "Not allowed in the declaration's current status",
+        errors=[{"pointer": p.pointer, "code": p.code, "detail": p.detail} for p in exc.problems],
+    )
+
+
+def _not_found() -> ProblemError:
+    return ProblemError(
+        404, "not-found", "Not found", detail="No such declaration for this operator."
+    )
+
+
+def _batch_declarations(body: Any, max_batch: int) -> list[Any]:
+    """The envelope of a batch: `{"declarations": [...]}` and nothing else, 1..max_batch entries."""
+    if not isinstance(body, dict):
+        raise validation_problem(
+            [{"pointer": "", "code": "not_an_object", "detail": "the body must be a JSON object"}],
+            title="Batch failed validation",
+        )
+    errors = [
+        {"pointer": f"/{key}", "code": "unknown_element", "detail": "not part of a batch"}
+        for key in body
+        if key != "declarations"
+    ]
+    declarations = body.get("declarations")
+    if declarations is None:
+        errors.append(
+            {"pointer": "/declarations", "code": "required", "detail": "declarations is missing"}
+        )
+    elif not isinstance(declarations, list):
+        errors.append(
+            {"pointer": "/declarations", "code": "type_invalid", "detail": "must be a list"}
+        )
+    elif not declarations:
+        errors.append(
+            {"pointer": "/declarations", "code": "list_too_short", "detail": "the batch is empty"}
+        )
+    elif len(declarations) > max_batch:
+        errors.append(
+            {
+                "pointer": "/declarations",
+                "code": "list_too_long",
+                "detail": f"{len(declarations)} declarations, more than the {max_batch} "
+                "one batch may carry",
+            }
+        )
+    if errors:
+        raise validation_problem(errors, title="Batch failed validation")
+    return declarations
+
+
+class DeclarationBatchApi(APIView):
+    @extend_schema(
+        operation_id="declarations_batch",
+        request=OpenApiTypes.OBJECT,
+        responses={200: BatchOut, 400: PROBLEM, 413: PROBLEM, 422: PROBLEM},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="Submit up to 1,000 declarations; one result per input, in order",
+    )
+    def post(self, request: Request) -> Response:
+        from aeo.benefits import operator_benefits
+
+        body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BATCH_BODY_BYTES)
+        operator = request.user
+        bodies = _batch_declarations(body, operator_benefits(operator).max_batch)
+
+        def produce() -> Response:
+            outcomes = declarations_submit(operator=operator, bodies=bodies)
+            results = []
+            for index, outcome in enumerate(outcomes):
+                if outcome.declaration is not None:
+                    results.append(
+                        {
+                            "index": index,
+                            "status": "accepted",
+                            "http_status": outcome.status,
+                            "id": outcome.declaration.pk,
+                            "lrn": outcome.declaration.lrn,
+                        }
+                    )
+                else:
+                    results.append(
+                        {
+                            "index": index,
+                            "status": "rejected",
+                            "http_status": outcome.status,
+                            "errors": [
+                                {"pointer": e.pointer, "code": e.code, "detail": e.detail}
+                                for e in outcome.errors
+                            ],
+                        }
+                    )
+            accepted = sum(1 for r in results if r["status"] == "accepted")
+            return Response(
+                {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
+            )
+
+        return with_idempotency(request, operator, body, produce)
+
+
+class DeclarationAmendmentApi(APIView):
+    @extend_schema(
+        operation_id="declarations_amend",
+        request=DeclarationIn,
+        responses={200: DeclarationOut, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="Replace a declaration by a corrected full body before release (re-assessed)",
+    )
+    def post(self, request: Request, declaration_id: int) -> Response:
+        body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BODY_BYTES)
+        operator = request.user
+        if not Declaration.objects.filter(operator=operator, pk=declaration_id).exists():
+            raise _not_found()
+
+        def produce() -> Response:
+            try:
+                status, declaration, problems = declaration_amend(
+                    operator=operator, declaration_id=declaration_id, body=body
+                )
+            except IntakeRefused as exc:
+                raise _refused(exc) from None
+            except Declaration.DoesNotExist:
+                raise _not_found() from None
+            if declaration is None:
+                raise validation_problem(problems)
+            return Response(
+                declaration_representation(_load_for_operator(operator, declaration.pk)),
+                status=status,
+            )
+
+        return with_idempotency(request, operator, body, produce)
+
+
+class DeclarationInvalidationApi(APIView):
+    @extend_schema(
+        operation_id="declarations_invalidate",
+        request=InvalidationIn,
+        responses={200: DeclarationOut, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="Cancel a declaration before release",
+    )
+    def post(self, request: Request, declaration_id: int) -> Response:
+        body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BODY_BYTES)
+        parsed = InvalidationIn.parse_or_problem(body)
+        operator = request.user
+
+        def produce() -> Response:
+            try:
+                declaration = declaration_invalidate(
+                    operator=operator, declaration_id=declaration_id, reason=parsed.reason
+                )
+            except IntakeRefused as exc:
+                raise _refused(exc) from None
+            except Declaration.DoesNotExist:
+                raise _not_found() from None
+            return Response(
+                declaration_representation(_load_for_operator(operator, declaration.pk))
+            )
+
+        return with_idempotency(request, operator, body, produce)
+
+
+# Magic numbers of the accepted document formats: the type is read from the bytes, never trusted
+# from the file name or the client's Content-Type.
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+
+
+def sniff_document(head: bytes) -> tuple[str, str] | None:
+    for magic, content_type, extension in _SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def _upload_problem(status: int, code: str, pointer: str, detail: str) -> ProblemError:
+    return ProblemError(
+        status,
+        code.replace("_", "-"),
+        "Document refused",
+        detail=detail,
+        errors=[{"pointer": pointer, "code": code, "detail": detail}],
+    )
+
+
+class DeclarationDocumentApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="declarations_documents_create",
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "type": {"type": "string", "enum": [c for c, _ in Document.Type.choices]},
+                },
+                "required": ["file"],
+            }
+        },
+        responses={201: DocumentOut, 404: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="Upload a document customs asked for (PDF, PNG or JPEG)",
+    )
+    def post(self, request: Request, declaration_id: int) -> Response:
+        limit = getattr(settings, "INTAKE_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit + 64 * 1024:
+            raise _upload_problem(
+                413, "body_too_large", "", f"the upload has {declared} bytes; the limit is {limit}"
+            )
+        operator = request.user
+        if not Declaration.objects.filter(operator=operator, pk=declaration_id).exists():
+            raise _not_found()
+        try:
+            upload = request.FILES.get("file")
+            doc_type = request.data.get("type") or Document.Type.OTHER
+        except ParseError as exc:
+            raise _upload_problem(400, "malformed_multipart", "", str(exc)[:300]) from None
+        if upload is None:
+            raise _upload_problem(422, "required", "/file", "a multipart field `file` is required")
+        if doc_type not in Document.Type.values:
+            raise _upload_problem(
+                422,
+                "enum_invalid",
+                "/type",
+                f"type must be one of {', '.join(Document.Type.values)}",
+            )
+        if upload.size > limit:
+            raise _upload_problem(
+                413,
+                "body_too_large",
+                "/file",
+                f"the file has {upload.size} bytes; the limit is {limit}",
+            )
+        content = upload.read()
+        if not content:
+            raise _upload_problem(422, "document_empty", "/file", "the file is empty")
+        sniffed = sniff_document(content[:16])
+        if sniffed is None:
+            raise _upload_problem(
+                415,
+                "document_type_unsupported",
+                "/file",
+                "only PDF, PNG and JPEG files are accepted (checked from the file's bytes)",
+            )
+        content_type, extension = sniffed
+        fingerprint_body = {"type": doc_type, "sha256": hashlib.sha256(content).hexdigest()}
+
+        def produce() -> Response:
+            try:
+                document = document_attach(
+                    operator=operator,
+                    declaration_id=declaration_id,
+                    doc_type=doc_type,
+                    content=content,
+                    content_type=content_type,
+                    extension=extension,
+                    original_name=upload.name or "",
+                )
+            except Declaration.DoesNotExist:
+                raise _not_found() from None
+            return Response(
+                {
+                    "id": document.pk,
+                    "declaration_id": declaration_id,
+                    "type": document.type,
+                    "content_type": document.content_type,
+                    "size": document.size,
+                    "sha256": document.sha256,
+                    "uploaded_at": document.uploaded_at.isoformat(),
+                },
+                status=201,
+            )
+
+        return with_idempotency(request, operator, fingerprint_body, produce)
+
+
+class ReturnCreateApi(APIView):
+    @extend_schema(
+        operation_id="returns_create",
+        request=ReturnIn,
+        responses={200: DeclarationOut, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="Report goods returned after release, with the new transport document",
+    )
+    def post(self, request: Request) -> Response:
+        body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BODY_BYTES)
+        parsed = ReturnIn.parse_or_problem(body)
+        operator = request.user
+
+        def produce() -> Response:
+            try:
+                declaration = declaration_return(
+                    operator=operator,
+                    lrn=parsed.lrn,
+                    transport_document=parsed.transport_document.model_dump(),
+                    reason=parsed.reason or "",
+                )
+            except IntakeRefused as exc:
+                raise _refused(exc) from None
+            except Declaration.DoesNotExist:
+                raise _not_found() from None
+            return Response(
+                declaration_representation(_load_for_operator(operator, declaration.pk))
+            )
+
+        return with_idempotency(request, operator, body, produce)
+
+
+class ManifestCreateApi(APIView):
+    @extend_schema(
+        operation_id="manifests_create",
+        request=ManifestIn,
+        responses={201: ManifestOut, 413: PROBLEM, 422: PROBLEM},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="A carrier's manifest lines: a second source compared with the declarations",
+    )
+    def post(self, request: Request) -> Response:
+        body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BATCH_BODY_BYTES)
+        parsed = ManifestIn.parse_or_problem(body)
+        operator = request.user
+
+        def produce() -> Response:
+            manifest, rescored = manifest_record(
+                operator=operator,
+                reference=parsed.reference or "",
+                lines=[line.model_dump() for line in parsed.lines],
+            )
+            return Response(
+                {"id": manifest.pk, "lines": len(parsed.lines), "declarations_rescored": rescored},
+                status=201,
+            )
+
+        return with_idempotency(request, operator, body, produce)

@@ -2,21 +2,66 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from customs_ecom.problems import ProblemError
+
+# pydantic's error types -> the stable codes of declarations/errors.py
+_PYDANTIC_CODES = {
+    "missing": "required",
+    "extra_forbidden": "unknown_element",
+    "model_type": "not_an_object",
+    "model_attributes_type": "not_an_object",
+    "dict_type": "not_an_object",
+    "string_type": "type_invalid",
+    "int_type": "type_invalid",
+    "int_parsing": "type_invalid",
+    "int_from_float": "type_invalid",
+    "list_type": "type_invalid",
+    "bool_type": "type_invalid",
+    "decimal_type": "decimal_invalid",
+    "decimal_parsing": "decimal_invalid",
+    "finite_number": "decimal_invalid",
+    "decimal_max_digits": "number_too_large",
+    "decimal_whole_digits": "number_too_large",
+    "decimal_max_places": "decimal_too_many_places",
+    "greater_than": "number_too_small",
+    "greater_than_equal": "number_too_small",
+    "less_than_equal": "number_too_large",
+    "string_too_short": "string_too_short",
+    "string_too_long": "string_too_long",
+    "string_pattern_mismatch": "pattern_mismatch",
+    "too_short": "list_too_short",
+    "too_long": "list_too_long",
+    "literal_error": "enum_invalid",
+    "enum": "enum_invalid",
+}
+
+
+def _escape(part: object) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
 
 
 def pydantic_problems(exc: ValidationError) -> list[dict[str, str]]:
     rows = []
     for error in exc.errors():
-        pointer = "".join(f"/{part}" for part in error["loc"])
-        code = {"missing": "required", "extra_forbidden": "unknown_element"}.get(
-            error["type"], error["type"]
-        )
-        rows.append({"pointer": pointer, "code": code, "detail": error["msg"]})
+        pointer = "".join(f"/{_escape(part)}" for part in error["loc"])
+        code = _PYDANTIC_CODES.get(error["type"], "invalid")
+        if error["type"] == "value_error":
+            reason = str((error.get("ctx") or {}).get("error", ""))
+            code = reason if reason.replace("_", "").isalpha() and reason.islower() else "invalid"
+        rows.append({"pointer": pointer, "code": code, "detail": str(error["msg"])[:300]})
     return rows
 
 
@@ -113,3 +158,80 @@ class DeclarationOut(BaseModel):
     data_quality: DataQualityOut
     taxes: TaxesOut | None
     declaration: dict[str, Any]
+
+
+Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
+Mass = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3, allow_inf_nan=False)]
+
+
+class ManifestLineIn(StrictBody):
+    transport_document: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    packages: Annotated[StrictInt, Field(ge=1, le=9999)] | None = None
+    gross_mass_kg: Mass | None = None
+    declared_value: Amount | None = None
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    description: Annotated[StrictStr, Field(max_length=512)] | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str | None) -> str | None:
+        from .codelists import is_currency
+
+        if value is not None and not is_currency(value):
+            raise ValueError("currency_unknown")
+        return value
+
+
+class ManifestIn(StrictBody):
+    """A carrier's manifest: one line per transport document (a second source for data quality)."""
+
+    reference: Annotated[StrictStr, Field(max_length=64)] | None = None
+    lines: list[ManifestLineIn] = Field(min_length=1, max_length=10000)
+
+
+class ManifestOut(BaseModel):
+    id: int
+    lines: int
+    declarations_rescored: int
+
+
+class TransportDocumentIn(StrictBody):
+    type: Literal["house_waybill", "postal_item", "master_waybill"]
+    number: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+
+
+class ReturnIn(StrictBody):
+    """Goods returned after release: the operator's lrn and the transport document carrying them back."""
+
+    lrn: Annotated[StrictStr, Field(min_length=1, max_length=35)]
+    transport_document: TransportDocumentIn
+    reason: Annotated[StrictStr, Field(max_length=300)] | None = None
+
+
+class InvalidationIn(StrictBody):
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=300)]
+
+
+class BatchResultOut(BaseModel):
+    index: int
+    status: Literal["accepted", "rejected"]
+    http_status: int
+    id: int | None = None
+    lrn: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[BatchResultOut]
+
+
+class DocumentOut(BaseModel):
+    id: int
+    declaration_id: int
+    type: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: str

@@ -545,3 +545,461 @@ def requeue_unassessed(*, older_than: datetime, limit: int = 5000) -> int:
         enqueue_assessment(ids[start : start + 500])
     logger.info("re-enqueued %d unassessed declarations", len(ids))
     return len(ids)
+
+
+# --- Intake after acceptance: amendments, invalidation, returns, manifests, documents -------------
+
+AMENDABLE_STATUSES = frozenset({Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED})
+INVALIDATABLE_STATUSES = AMENDABLE_STATUSES
+
+
+class IntakeRefused(Exception):
+    """A well-formed request the declaration's state refuses (409), with the problems to report."""
+
+    def __init__(self, code: str, problems: list[Problem], status: int = 409) -> None:
+        super().__init__(code)
+        self.code = code
+        self.problems = problems
+        self.status = status
+
+
+def _operator_label(operator: Operator) -> str:
+    return f"operator:{operator.code}"
+
+
+def _tax_scheme(payload: dict[str, Any]) -> tuple[str, str]:
+    scheme = payload.get("vendor_tax_scheme") or {}
+    return scheme.get("scheme", ""), scheme.get("number", "")
+
+
+def declaration_amend(
+    *, operator: Operator, declaration_id: int, body: object
+) -> tuple[int, Declaration | None, list[Problem]]:
+    """Replace a declaration by a corrected full body before release: re-validated under the current
+    profile, revision + 1, back to `accepted` through the one transition service, and re-assessed by
+    risk and revenue. The same body again is a no-op (200). A tax-scheme number is frozen once the
+    goods are released (api.md). Returns (status, declaration, problems)."""
+    profiles = active_profiles()
+    specs = {code: spec for code, (_, spec) in profiles.items()}
+    rates = RateBook()
+    now = timezone.now()
+    result = validate_declaration(body, profiles=specs, rate_lookup=rates, today=now.date())
+    if result.errors or result.declaration is None:
+        return 422, None, list(result.errors)
+    canonical = canonical_dict(result.declaration)
+    fingerprint = body_fingerprint(body)
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update()
+            .filter(operator=operator, pk=declaration_id)
+            .first()
+        )
+        if declaration is None:
+            raise Declaration.DoesNotExist
+        if canonical["lrn"] != declaration.lrn:
+            return (
+                422,
+                None,
+                [
+                    Problem(
+                        "/lrn",
+                        "lrn_mismatch",
+                        f"an amendment keeps the lrn {declaration.lrn!r}, got {canonical['lrn']!r}",
+                    )
+                ],
+            )
+        if declaration.fingerprint == fingerprint:
+            return 200, declaration, []
+        if declaration.status not in AMENDABLE_STATUSES:
+            released = declaration.released_at is not None
+            if released and _tax_scheme(canonical) != _tax_scheme(declaration.payload):
+                raise IntakeRefused(
+                    "tax_scheme_number_frozen",
+                    [
+                        Problem(
+                            "/vendor_tax_scheme",
+                            "tax_scheme_number_frozen",
+                            "the tax-scheme number cannot be added, changed or removed after "
+                            "release",
+                        )
+                    ],
+                )
+            raise IntakeRefused(
+                "amendment_not_allowed",
+                [
+                    Problem(
+                        "",
+                        "amendment_not_allowed",
+                        f"a declaration in status {declaration.status!r} can no longer be amended",
+                    )
+                ],
+            )
+        before = {"revision": declaration.revision, "fingerprint": declaration.fingerprint}
+        from .benchmarks import manifest_facts_many
+        from .selectors import value_benchmarks
+
+        context = _quality_context(
+            canonical,
+            rates,
+            declaration.received_at,
+            benchmarks=value_benchmarks(),
+            manifests=manifest_facts_many([canonical["transport_document"]["number"]]),
+            arrived_at=declaration.arrived_at,
+        )
+        report = assess_quality(canonical, context)
+        columns = _columns(canonical, rates, declaration.received_at)
+        for name, value in columns.items():
+            setattr(declaration, name, value)
+        declaration.payload = canonical
+        declaration.fingerprint = fingerprint
+        declaration.profile_id = profiles[canonical["dataset"]][0]
+        declaration.dq_score = report.score
+        declaration.revision += 1
+        declaration.updated_at = now
+        declaration.enqueued_at = now
+        declaration.save()
+        declaration.items.all().delete()
+        declaration.quality_findings.all().delete()
+        DeclarationItem.objects.bulk_create(_items(declaration, canonical))
+        QualityFinding.objects.bulk_create(_findings(declaration, report))
+        audit_record(
+            actor=_operator_label(operator),
+            action="declaration.amend",
+            object_type="declaration",
+            object_id=declaration.pk,
+            before=before,
+            after={"revision": declaration.revision, "fingerprint": fingerprint},
+        )
+        if declaration.status != Status.ACCEPTED:
+            declaration = declaration_transition(
+                declaration_id=declaration.pk,
+                to_status=Status.ACCEPTED,
+                actor=_operator_label(operator),
+                public_reason="amended, being assessed again",
+            )
+        ids = [declaration.pk]
+        transaction.on_commit(lambda: enqueue_assessment(ids))
+    return 200, declaration, []
+
+
+def declaration_invalidate(*, operator: Operator, declaration_id: int, reason: str) -> Declaration:
+    """Cancel a declaration that will not be shipped (api.md). After release the goods are reported
+    with `POST /api/v1/returns` instead."""
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update()
+            .filter(operator=operator, pk=declaration_id)
+            .first()
+        )
+        if declaration is None:
+            raise Declaration.DoesNotExist
+        if declaration.status == Status.INVALIDATED:
+            return declaration
+        if declaration.status not in INVALIDATABLE_STATUSES:
+            raise IntakeRefused(
+                "invalidation_not_allowed",
+                [
+                    Problem(
+                        "",
+                        "invalidation_not_allowed",
+                        f"a declaration in status {declaration.status!r} cannot be invalidated"
+                        + ("; report a return instead" if declaration.released_at else ""),
+                    )
+                ],
+            )
+        return declaration_transition(
+            declaration_id=declaration.pk,
+            to_status=Status.INVALIDATED,
+            actor=_operator_label(operator),
+            public_reason="invalidated by the declarant",
+            note=reason,
+        )
+
+
+def declaration_return(
+    *, operator: Operator, lrn: str, transport_document: dict[str, str], reason: str = ""
+) -> Declaration:
+    """Goods sent back after release with a new transport document: `released` -> `returned`;
+    revenue reacts to the status change and starts the refund."""
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update().filter(operator=operator, lrn=lrn).first()
+        )
+        if declaration is None:
+            raise Declaration.DoesNotExist
+        if declaration.status == Status.RETURNED:
+            return declaration
+        if declaration.status != Status.RELEASED:
+            raise IntakeRefused(
+                "return_not_allowed",
+                [
+                    Problem(
+                        "/lrn",
+                        "return_not_allowed",
+                        f"only released goods can be returned; this declaration is "
+                        f"{declaration.status!r}",
+                    )
+                ],
+            )
+        return declaration_transition(
+            declaration_id=declaration.pk,
+            to_status=Status.RETURNED,
+            actor=_operator_label(operator),
+            public_reason=f"returned under {transport_document['type']} "
+            f"{transport_document['number']}",
+            note=reason,
+            changes={"return_transport_document": dict(transport_document)},
+        )
+
+
+def manifest_record(
+    *, operator: Operator, reference: str, lines: Sequence[dict[str, Any]]
+) -> tuple[Any, int]:
+    """Store a carrier manifest and re-score the data quality of declarations already received for
+    the same transport documents (the second source may come after the first). Returns the manifest
+    and how many declarations were re-scored."""
+    from .benchmarks import manifest_facts_many
+    from .models import Manifest, ManifestLine
+    from .selectors import value_benchmarks
+
+    with transaction.atomic():
+        manifest = Manifest.objects.create(operator=operator, reference=reference[:64])
+        ManifestLine.objects.bulk_create(
+            ManifestLine(
+                manifest=manifest,
+                transport_document_number=line["transport_document"],
+                packages=line.get("packages"),
+                gross_mass_kg=line.get("gross_mass_kg"),
+                declared_value=line.get("declared_value"),
+                currency=line.get("currency") or "",
+                description=(line.get("description") or "")[:512],
+            )
+            for line in lines
+        )
+        numbers = {line["transport_document"] for line in lines}
+        facts = manifest_facts_many(numbers)
+        open_statuses = (Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED)
+        touched = list(
+            Declaration.objects.filter(
+                transport_document_number__in=numbers, status__in=open_statuses
+            )
+        )
+        if not touched:
+            return manifest, 0
+        rates = RateBook()
+        benchmarks = value_benchmarks()
+        QualityFinding.objects.filter(declaration__in=touched).delete()
+        findings: list[QualityFinding] = []
+        for declaration in touched:
+            context = _quality_context(
+                declaration.payload,
+                rates,
+                declaration.received_at,
+                benchmarks=benchmarks,
+                manifests=facts,
+                arrived_at=declaration.arrived_at,
+            )
+            report = assess_quality(declaration.payload, context)
+            declaration.dq_score = report.score
+            findings.extend(_findings(declaration, report))
+        Declaration.objects.bulk_update(touched, ["dq_score"])
+        QualityFinding.objects.bulk_create(findings)
+    return manifest, len(touched)
+
+
+def document_attach(
+    *,
+    operator: Operator,
+    declaration_id: int,
+    doc_type: str,
+    content: bytes,
+    content_type: str,
+    extension: str,
+    original_name: str,
+) -> Any:
+    """Store an uploaded document under MEDIA_ROOT (never in the database) and list it for officers."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from .models import Document
+
+    with transaction.atomic():
+        declaration = Declaration.objects.filter(operator=operator, pk=declaration_id).first()
+        if declaration is None:
+            raise Declaration.DoesNotExist
+        document = Document(
+            declaration=declaration,
+            operator=operator,
+            type=doc_type,
+            original_name=original_name[:200],
+            content_type=content_type,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
+        document.file.save(f"upload.{extension}", ContentFile(content), save=False)
+        document.save()
+        audit_record(
+            actor=_operator_label(operator),
+            action="declaration.document",
+            object_type="declaration",
+            object_id=declaration.pk,
+            after={"document": document.pk, "type": doc_type, "sha256": document.sha256},
+        )
+    return document
+
+
+# --- Reference data maintained by administrators: exchange rates and profile versions -------------
+
+
+@dataclass
+class RateLoadResult:
+    """Outcome of a CSV load: rows stored (0 when any row failed) and the per-row errors."""
+
+    loaded: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+RATE_CSV_COLUMNS = ("currency", "valid_from", "units_per_eur")
+
+
+def exchange_rates_load(
+    *, text: str, actor: Any, source: str = "official", reason: str = ""
+) -> RateLoadResult:
+    """Load official monthly customs rates from CSV (`currency,valid_from,units_per_eur`, units of the
+    currency per 1 EUR from that day). All or nothing: one bad row loads no row, and every bad row is
+    reported with its line number. Re-loading a month replaces its rate; the change is audited."""
+    import csv
+    import io
+    from datetime import date
+    from decimal import InvalidOperation
+
+    from .codelists import is_currency
+    from .models import ExchangeRate
+
+    result = RateLoadResult()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in RATE_CSV_COLUMNS if c not in header]
+    if missing:
+        result.errors.append(
+            {"line": 1, "column": ",".join(missing), "error": "missing column(s) in the header"}
+        )
+        return result
+    parsed: dict[tuple[str, date], Decimal] = {}
+    for line_no, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        currency = row.get("currency", "").upper()
+        if not is_currency(currency) or currency == "EUR":
+            result.errors.append(
+                {"line": line_no, "column": "currency", "error": f"{currency!r} is not a currency"}
+            )
+            continue
+        try:
+            valid_from = date.fromisoformat(row.get("valid_from", ""))
+        except ValueError:
+            result.errors.append(
+                {
+                    "line": line_no,
+                    "column": "valid_from",
+                    "error": f"{row.get('valid_from')!r} is not a date (YYYY-MM-DD)",
+                }
+            )
+            continue
+        try:
+            rate = Decimal(row.get("units_per_eur", ""))
+            if not rate.is_finite() or rate <= 0 or rate >= Decimal("1e12"):
+                raise InvalidOperation
+        except InvalidOperation:
+            result.errors.append(
+                {
+                    "line": line_no,
+                    "column": "units_per_eur",
+                    "error": f"{row.get('units_per_eur')!r} is not a positive decimal",
+                }
+            )
+            continue
+        if (currency, valid_from) in parsed:
+            result.errors.append(
+                {
+                    "line": line_no,
+                    "column": "valid_from",
+                    "error": f"{currency} {valid_from} appears twice in the file",
+                }
+            )
+            continue
+        parsed[(currency, valid_from)] = rate.quantize(Decimal("0.000001"))
+    if result.errors or not parsed:
+        if not parsed and not result.errors:
+            result.errors.append({"line": 1, "column": "", "error": "the file has no rows"})
+        return result
+    with transaction.atomic():
+        existing = {
+            (r.currency, r.valid_from): r
+            for r in ExchangeRate.objects.select_for_update().filter(
+                source=source, currency__in={c for c, _ in parsed}
+            )
+        }
+        before: dict[str, str] = {}
+        for (currency, valid_from), rate in parsed.items():
+            row = existing.get((currency, valid_from))
+            if row is None:
+                ExchangeRate.objects.create(
+                    currency=currency, valid_from=valid_from, units_per_eur=rate, source=source
+                )
+            elif row.units_per_eur != rate:
+                before[f"{currency} {valid_from}"] = str(row.units_per_eur)
+                row.units_per_eur = rate
+                row.loaded_at = timezone.now()
+                row.save(update_fields=["units_per_eur", "loaded_at"])
+        audit_record(
+            actor=actor,
+            action="exchange_rates.load",
+            object_type="exchange_rate",
+            object_id=source,
+            before=before or None,
+            after={f"{c} {d}": str(r) for (c, d), r in sorted(parsed.items())},
+            reason=reason,
+        )
+    result.loaded = len(parsed)
+    return result
+
+
+def profile_publish(*, spec_data: dict[str, Any], actor: Any, reason: str = "") -> Any:
+    """Publish a new version of a reference-dataset profile: it validates every declaration received
+    from now on, while stored declarations keep the version that validated them."""
+    from django.db.models import Max
+
+    from .models import Profile
+    from .profiles import ProfileSpec
+    from .reference import invalidate_profile_cache
+
+    with transaction.atomic():
+        code = str(spec_data.get("code", ""))
+        current = (
+            Profile.objects.select_for_update()
+            .filter(code=code)
+            .aggregate(Max("version"))["version__max"]
+            or 0
+        )
+        data = {**spec_data, "version": current + 1}
+        spec = ProfileSpec.from_dict(data)  # raises ValueError/KeyError on a malformed spec
+        previous = Profile.objects.filter(code=code, is_active=True).order_by("-version").first()
+        Profile.objects.filter(code=code, is_active=True).update(is_active=False)
+        profile = Profile.objects.create(
+            code=spec.code, version=spec.version, spec=spec.to_dict(), is_active=True
+        )
+        audit_record(
+            actor=actor,
+            action="profile.publish",
+            object_type="profile",
+            object_id=profile.pk,
+            before={"code": code, "version": previous.version, "spec": previous.spec}
+            if previous
+            else None,
+            after={"code": code, "version": profile.version, "spec": profile.spec},
+            reason=reason,
+        )
+        transaction.on_commit(invalidate_profile_cache)
+    invalidate_profile_cache()
+    return profile
