@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("events", api.EventListApi.as_view(), name="events"),
+    path("operators/me", api.OperatorMeApi.as_view(), name="operators-me"),
+]

@@ -1,15 +1,22 @@
-"""AEO benefits as the other modules read them, the moment an authorisation's status changes."""
+"""AEO benefits as the other modules read them, the moment an authorisation's status changes.
+
+Nothing here is cached beyond the call: risk, revenue and intake ask on every assessment, so a
+suspension, revocation or expiry applies to the very next consignment. What each authorisation kind
+gives is data (`BenefitPolicy`), edited by administrators with an audit trail.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import AEOAuthorisation, Operator
+from .models import AEOAuthorisation, BenefitPolicy, MutualRecognition, Operator
 
 
 @dataclass(frozen=True)
@@ -23,22 +30,112 @@ class Benefits:
     max_batch: int = 1000
 
 
-def operator_benefits(operator: Operator) -> Benefits:
-    today = timezone.localdate()
-    authorised = (
+# What each kind gives when no policy row has been configured yet (the shipped defaults):
+# simplifications bring deferred payment and large batches, security and safety fewer controls.
+DEFAULT_POLICIES: dict[str, dict[str, object]] = {
+    AEOAuthorisation.Kind.CUSTOMS_SIMPLIFICATIONS: {
+        "risk_score_factor": Decimal("0.7"),
+        "random_rate_factor": Decimal("0.5"),
+        "deferred_payment": True,
+        "max_batch": 5000,
+    },
+    AEOAuthorisation.Kind.SECURITY_SAFETY: {
+        "risk_score_factor": Decimal("0.5"),
+        "random_rate_factor": Decimal("0.2"),
+        "deferred_payment": False,
+        "max_batch": 1000,
+    },
+    AEOAuthorisation.Kind.FULL: {
+        "risk_score_factor": Decimal("0.5"),
+        "random_rate_factor": Decimal("0.2"),
+        "deferred_payment": True,
+        "max_batch": 5000,
+    },
+}
+
+
+def ensure_benefit_policies() -> None:
+    """One policy row per kind, from the shipped defaults (idempotent; runs after migrate)."""
+    existing = set(BenefitPolicy.objects.values_list("kind", flat=True))
+    BenefitPolicy.objects.bulk_create(
+        [
+            BenefitPolicy(kind=kind, **values)
+            for kind, values in DEFAULT_POLICIES.items()
+            if kind not in existing
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def effective_authorisations(operator_ids: Iterable[int], today: date | None = None):
+    """Authorisations in force today: authorised, within their validity dates, and, when
+    recognised from a partner administration, covered by an arrangement in force for that kind."""
+    today = today or timezone.localdate()
+    rows = list(
         AEOAuthorisation.objects.filter(
-            operator=operator, status=AEOAuthorisation.Status.AUTHORISED
+            operator_id__in=list(operator_ids), status=AEOAuthorisation.Status.AUTHORISED
         )
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .exists()
+        .values("operator_id", "kind", "recognised_from")
     )
-    if not authorised:
-        return Benefits(max_batch=settings.INTAKE_MAX_BATCH)
+    partners = {r["recognised_from"] for r in rows if r["recognised_from"]}
+    in_force: dict[str, list[str]] = {}
+    if partners:
+        for mra in MutualRecognition.objects.filter(
+            partner_country__in=partners, valid_from__lte=today
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)):
+            in_force[mra.partner_country] = list(mra.kinds or [])
+    return [
+        r
+        for r in rows
+        if not r["recognised_from"] or r["kind"] in in_force.get(r["recognised_from"], ())
+    ]
+
+
+def _combine(kinds: set[str], policies: dict[str, BenefitPolicy]) -> Benefits:
+    """An operator holding several authorisations gets the most favourable value of each benefit."""
+    values = []
+    for kind in kinds:
+        policy = policies.get(kind)
+        if policy is None:
+            values.append(DEFAULT_POLICIES[kind])
+        else:
+            values.append(
+                {
+                    "risk_score_factor": policy.risk_score_factor,
+                    "random_rate_factor": policy.random_rate_factor,
+                    "deferred_payment": policy.deferred_payment,
+                    "max_batch": policy.max_batch,
+                }
+            )
     return Benefits(
         is_aeo=True,
-        risk_score_factor=Decimal("0.5"),
-        random_rate_factor=Decimal("0.2"),
-        deferred_payment=True,
-        max_batch=settings.INTAKE_MAX_BATCH,
+        risk_score_factor=min(Decimal(v["risk_score_factor"]) for v in values),
+        random_rate_factor=min(Decimal(v["random_rate_factor"]) for v in values),
+        deferred_payment=any(bool(v["deferred_payment"]) for v in values),
+        max_batch=max(int(v["max_batch"]) for v in values),
     )
+
+
+def benefits_for_operators(operator_ids: Iterable[int]) -> dict[int, Benefits]:
+    """Benefits of many operators with a fixed number of queries (risk assesses whole batches)."""
+    ids = {int(i) for i in operator_ids}
+    neutral = Benefits(max_batch=settings.INTAKE_MAX_BATCH)
+    if not ids:
+        return {}
+    kinds: dict[int, set[str]] = {}
+    for row in effective_authorisations(ids):
+        kinds.setdefault(row["operator_id"], set()).add(row["kind"])
+    if not kinds:
+        return dict.fromkeys(ids, neutral)
+    policies = {
+        p.kind: p
+        for p in BenefitPolicy.objects.filter(kind__in={k for ks in kinds.values() for k in ks})
+    }
+    return {i: _combine(kinds[i], policies) if i in kinds else neutral for i in ids}
+
+
+def operator_benefits(operator: Operator) -> Benefits:
+    """The benefits an operator has right now (read on every assessment, never cached)."""
+    return benefits_for_operators([operator.pk])[operator.pk]

@@ -1,5 +1,7 @@
 """The registry of e-commerce operators, their API keys, AEO authorisations, and the audit trail."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -85,6 +87,7 @@ class AEOAuthorisation(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         REVOKED = "revoked", _("Revoked")
         EXPIRED = "expired", _("Expired")
+        REJECTED = "rejected", _("Rejected")
 
     operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="authorisations")
     kind = models.CharField(max_length=4, choices=Kind.choices)
@@ -95,10 +98,16 @@ class AEOAuthorisation(models.Model):
     recognised_from = models.CharField(
         max_length=2, blank=True, default="", help_text=_("Partner administration (MRA), if any")
     )
+    application_note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["operator", "status"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.certificate_number or '#' + str(self.pk)} ({self.status})"
 
 
 class AuditEvent(models.Model):
@@ -123,3 +132,178 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+
+class OperatorIdentifier(models.Model):
+    """An identifier of an operator: EORI, VAT, national TIN, IOSS, or its id on a platform."""
+
+    class Scheme(models.TextChoices):
+        EORI = "eori", _("EORI")
+        VAT = "vat", _("VAT number")
+        TIN = "tin", _("National TIN")
+        IOSS = "ioss", _("IOSS number")
+        PLATFORM = "platform_id", _("Platform id")
+        OTHER = "other", _("Other")
+
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=16, choices=Scheme.choices)
+    value = models.CharField(max_length=64)
+    issuer = models.CharField(
+        max_length=80,
+        blank=True,
+        default="",
+        help_text=_("Issuing country, or the platform for a platform id"),
+    )
+
+    class Meta:
+        ordering = ["scheme", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "issuer", "value"], name="operator_identifier_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["value"], name="operator_identifier_value_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.value}"
+
+
+class OperatorContact(models.Model):
+    """A person or desk customs can reach at an operator."""
+
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    function = models.CharField(max_length=80, blank=True, default="")
+    email = models.EmailField(blank=True, default="")
+    phone = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OperatorLink(models.Model):
+    """A business relation between two operators, read as "source <kind> target": a vendor sells on
+    a marketplace, a broker acts for a carrier."""
+
+    class Kind(models.TextChoices):
+        SELLS_ON = "sells_on", _("sells on")
+        ACTS_FOR = "acts_for", _("acts for")
+        CARRIES_FOR = "carries_for", _("carries for")
+        FULFILS_FOR = "fulfils_for", _("fulfils for")
+        PROCESSES_PAYMENTS_FOR = "pays_for", _("processes payments for")
+
+    source = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    since = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "kind"], name="operator_link_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="operator_link_not_self"
+            ),
+        ]
+
+
+class MutualRecognition(models.Model):
+    """A mutual recognition arrangement with a partner administration: its AEO authorisations of the
+    listed kinds are recognised here while the arrangement is in force."""
+
+    partner_country = models.CharField(max_length=2, unique=True)
+    partner_name = models.CharField(max_length=120)
+    kinds = models.JSONField(default=list, help_text=_("Authorisation kinds recognised"))
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["partner_country"]
+
+    def __str__(self) -> str:
+        return f"{self.partner_name} ({self.partner_country})"
+
+
+class BenefitPolicy(models.Model):
+    """What an authorisation kind gives its holder, read by risk, revenue and intake on every
+    assessment. Edited by administrators; every change is audited."""
+
+    kind = models.CharField(max_length=4, choices=AEOAuthorisation.Kind.choices, unique=True)
+    risk_score_factor = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.5"))
+    random_rate_factor = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.2"))
+    deferred_payment = models.BooleanField(default=True)
+    max_batch = models.PositiveIntegerField(default=1000)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(risk_score_factor__gte=0, risk_score_factor__lte=1),
+                name="benefit_risk_factor_0_1",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(random_rate_factor__gte=0, random_rate_factor__lte=1),
+                name="benefit_random_factor_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class WebhookCursor(models.Model):
+    """How far the outbox scan has read an operator's status events (StatusEvent ids)."""
+
+    operator = models.OneToOneField(Operator, on_delete=models.CASCADE, related_name="+")
+    last_event_pk = models.BigIntegerField(default=0)
+    # Events up to here existed when the webhook was registered; they are not pushed.
+    start_event_pk = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class WebhookDelivery(models.Model):
+    """One status event to POST to an operator's webhook (the outbox). The body is frozen when the
+    row is created, so every retry sends the same bytes with the same signature and event id."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        GAVE_UP = "gave_up", _("Gave up")
+
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField(unique=True)
+    status_event_pk = models.BigIntegerField()
+    body = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_due_idx"),
+            models.Index(fields=["operator", "-id"], name="webhook_operator_idx"),
+        ]
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP attempt of a delivery, kept for the operator page."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    at = models.DateTimeField(default=timezone.now)
+    number = models.PositiveIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True, default="")
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]

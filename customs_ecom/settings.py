@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "declarations.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=15),
     },
+    "aeo-webhooks": {"task": "aeo.webhooks_tick", "schedule": timedelta(seconds=10)},
+    "aeo-expire-authorisations": {
+        "task": "aeo.expire_authorisations",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
