@@ -198,9 +198,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "customs")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    # Deferred statements close on the 1st for the month that ended (due by the 16th).
+    "revenue-close-deferred-statements": {
+        "task": "revenue.close_deferred_statements",
+        "schedule": crontab(day_of_month=1, hour=0, minute=30),
+    },
+    "revenue-reconcile-refunds": {
+        "task": "revenue.reconcile_refunds",
+        "schedule": timedelta(seconds=60),
+    },
     "requeue-unassessed": {
         "task": "declarations.requeue_unassessed",
         "schedule": timedelta(seconds=30),
+    },
+    "refresh-kpi-aggregates": {
+        "task": "customs_ecom.refresh_daily_aggregates",
+        "schedule": timedelta(minutes=5),
     },
     "nightly-housekeeping": {
         "task": "declarations.purge_idempotency_keys",
@@ -210,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
     "aeo-expire-authorisations": {
         "task": "aeo.expire_authorisations",
         "schedule": crontab(hour=0, minute=20),
+    },
+    "retrain-risk-model": {
+        "task": "risk.train_model",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

@@ -115,21 +115,34 @@ def random_draw(seed: str, declaration_id: int) -> float:
     return int.from_bytes(digest, "big") / _HASH_SPACE
 
 
-def _score(hits: list[Hit], is_aeo: bool, policy: ChannelPolicy) -> int:
+def _score(
+    hits: list[Hit], is_aeo: bool, policy: ChannelPolicy, score_factor: Decimal | None = None
+) -> int:
     if not is_aeo:
         return min(MAX_SCORE, sum(hit.score for hit in hits))
+    factor = policy.aeo_score_factor if score_factor is None else score_factor
     full = sum(hit.score for hit in hits if not hit.overridable_by_aeo)
-    reduced = sum(hit.score for hit in hits if hit.overridable_by_aeo) * policy.aeo_score_factor
+    reduced = sum(hit.score for hit in hits if hit.overridable_by_aeo) * factor
     total = (full + reduced).quantize(Decimal(1), ROUND_HALF_UP)
     return min(MAX_SCORE, int(total))
 
 
 def decide(
-    hits: list[Hit], *, declaration_id: int, is_aeo: bool, random_seed: str, policy: ChannelPolicy
+    hits: list[Hit],
+    *,
+    declaration_id: int,
+    is_aeo: bool,
+    random_seed: str,
+    policy: ChannelPolicy,
+    aeo_score_factor: Decimal | None = None,
+    aeo_random_factor: Decimal | None = None,
 ) -> Outcome:
-    """Score, channel and random selection for the hits of one declaration."""
+    """Score, channel and random selection for the hits of one declaration.
+
+    ``aeo_score_factor`` / ``aeo_random_factor`` are the operator's own benefits from the AEO
+    registry; when None the policy's factors apply."""
     hits = list(hits)
-    score = _score(hits, is_aeo, policy)
+    score = _score(hits, is_aeo, policy, aeo_score_factor)
     rank = _RANK[channel_for_score(score, policy)]
     for hit in hits:
         # AEO benefits drop the minimum channel of overridable hits; watchlist and prohibited
@@ -140,7 +153,7 @@ def decide(
     red_rate = policy.random_rates.get("red", 0.0)
     yellow_rate = policy.random_rates.get("yellow", 0.0)
     if is_aeo:
-        factor = float(policy.aeo_random_factor)
+        factor = float(policy.aeo_random_factor if aeo_random_factor is None else aeo_random_factor)
         red_rate, yellow_rate = red_rate * factor, yellow_rate * factor
     draw = random_draw(random_seed, declaration_id)
     drawn = None
@@ -173,6 +186,8 @@ def _assess(
         is_aeo=facts.operator_is_aeo,
         random_seed=ctx.random_seed,
         policy=policy,
+        aeo_score_factor=facts.aeo_score_factor,
+        aeo_random_factor=facts.aeo_random_factor,
     )
 
 

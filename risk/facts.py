@@ -77,6 +77,14 @@ class Facts:
     submitted_at: datetime
     seller_prior_count: int
     consignee_recent: tuple[PriorConsignment, ...] = ()
+    # The consignee identity stored with each consignment by the Django side; when set, the
+    # splitting rule compares it with ``PriorConsignment.consignee_key`` (same normaliser on both
+    # sides) instead of recomputing ``consignee_key(consignee)``.
+    consignee_key: str = ""
+    # The operator's AEO benefit factors as the AEO registry grants them at assessment time;
+    # None means the rule-set policy's factors apply.
+    aeo_score_factor: Decimal | None = None
+    aeo_random_factor: Decimal | None = None
 
 
 def _folded_words(text: str) -> str:

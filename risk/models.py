@@ -49,6 +49,10 @@ class RiskAssessment(models.Model):
     channel = models.CharField(max_length=8)
     random_selected = models.BooleanField(default=False)
     model_probability = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    model_version = models.PositiveIntegerField(null=True, blank=True)
+    model_features = models.JSONField(
+        default=list, blank=True, help_text=_("Top contributing features of the learned model")
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -92,3 +96,74 @@ class WatchlistEntry(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InspectionOutcome(models.Model):
+    """What an officer found when checking a consignment: the feedback that measures hit rates and
+    trains the learned model (Standard 4: dynamic risk management)."""
+
+    class Result(models.TextChoices):
+        COMPLIANT = "compliant", _("Compliant")
+        UNDERVALUATION = "undervaluation", _("Undervaluation")
+        MISDESCRIPTION = "misdescription", _("Misdescription")
+        PROHIBITED = "prohibited", _("Prohibited or restricted goods")
+        COUNTERFEIT = "counterfeit", _("Counterfeit")
+        OTHER = "other", _("Other finding")
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="outcomes")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField(max_length=20, choices=Result.choices)
+    revised_value_eur = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["declaration", "-at"], name="risk_outcome_decl_idx")]
+
+    @property
+    def is_non_compliant(self) -> bool:
+        return self.result != self.Result.COMPLIANT
+
+
+# Findings that lead to a seizure (goods taken out of circulation) for the seizure rate.
+SEIZURE_RESULTS = (InspectionOutcome.Result.PROHIBITED, InspectionOutcome.Result.COUNTERFEIT)
+
+
+class WatchlistFalsePositive(models.Model):
+    """An officer cleared a watchlist match for one party: the pair stops firing."""
+
+    entry = models.ForeignKey(
+        WatchlistEntry, on_delete=models.CASCADE, related_name="false_positives"
+    )
+    party_key = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "party_key"], name="watchlist_fp_unique_pair")
+        ]
+
+
+class RiskModel(models.Model):
+    """A learned model of non-compliance trained on inspection outcomes (gradient boosting), kept
+    with its metrics; the newest row is used at assessment time."""
+
+    version = models.PositiveIntegerField(unique=True)
+    trained_at = models.DateTimeField(default=timezone.now)
+    samples = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    features = models.JSONField(default=list, blank=True)
+    blob = models.BinaryField()
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"risk model v{self.version}"

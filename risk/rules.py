@@ -444,7 +444,7 @@ def splitting(facts: Facts, params: SplittingParams, ctx: BatchContext):
     split to stay under the relief threshold."""
     if not facts.consignee_recent or facts.total_value_eur > params.ceiling_eur:
         return []
-    key = consignee_key(facts.consignee)
+    key = facts.consignee_key or consignee_key(facts.consignee)
     window = timedelta(hours=params.window_hours)
     related = [
         prior

@@ -1,25 +1,39 @@
-"""Writes for risk: rule-set versions, and the assessment of declarations in batches."""
+"""Writes for risk: rule-set versions and their activation, the assessment and re-assessment of
+declarations in batches, inspection outcomes, watchlists and the learned model."""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
-from aeo.models import AEOAuthorisation
 from aeo.services import audit_record
 from declarations.models import Declaration, Status
 from declarations.services import declaration_complete_assessment, declaration_set_risk
 
-from .channels import ChannelPolicy, evaluate_batch
-from .facts import Facts, ItemFacts, PartyFacts, PriorConsignment
-from .models import RiskAssessment, RiskHit, RuleSet, WatchlistEntry
+from .channels import ChannelPolicy, Outcome, evaluate_batch
+from .facts import Facts, ItemFacts, PartyFacts, PriorConsignment, party_key
+from .learning import FEATURES, MIN_OUTCOMES, TrainedModel, raw_features, train
+from .models import (
+    InspectionOutcome,
+    RiskAssessment,
+    RiskHit,
+    RiskModel,
+    RuleSet,
+    WatchlistEntry,
+    WatchlistFalsePositive,
+)
 from .rules import DEFAULT_RULESET, BatchContext, validate_params
 from .watchlist import WatchlistEntry as WatchlistEntrySpec
 from .watchlist import WatchlistIndex
@@ -77,7 +91,12 @@ def active_ruleset() -> RuleSet:
 
 @transaction.atomic
 def ruleset_create_version(
-    *, rules: list[dict[str, Any]], policy: dict[str, Any], actor: Any, note: str = ""
+    *,
+    rules: list[dict[str, Any]],
+    policy: dict[str, Any],
+    actor: Any,
+    note: str = "",
+    effective_from: Any = None,
 ) -> RuleSet:
     """A new draft version; parameters are validated rule by rule (ValueError names the field)."""
     cleaned = [
@@ -95,7 +114,8 @@ def ruleset_create_version(
         rules=cleaned,
         policy=policy,
         note=note,
-        created_by=actor,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        effective_from=effective_from or timezone.now(),
     )
     audit_record(
         actor=actor,
@@ -105,7 +125,12 @@ def ruleset_create_version(
         before={"version": latest.version, "rules": latest.rules, "policy": latest.policy}
         if latest
         else None,
-        after={"version": ruleset.version, "rules": cleaned, "policy": policy},
+        after={
+            "version": ruleset.version,
+            "rules": cleaned,
+            "policy": policy,
+            "effective_from": ruleset.effective_from.isoformat(),
+        },
         reason=note,
     )
     return ruleset
@@ -129,9 +154,24 @@ def _party(data: dict[str, Any] | None) -> PartyFacts | None:
     )
 
 
+def _operator_benefits(declarations: Sequence[Declaration]) -> dict[int, Any]:
+    """AEO benefits read from the registry at assessment time (a suspension counts at once), for
+    all the operators of the batch at once."""
+    from aeo import benefits
+
+    operators = {d.operator_id: d.operator for d in declarations}
+    batch_read = getattr(benefits, "benefits_for_operators", None)
+    if batch_read is not None:
+        return batch_read(operators)
+    return {pk: benefits.operator_benefits(operator) for pk, operator in operators.items()}
+
+
 def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
     """Facts snapshots for a batch: history lookups (consignee window, seller familiarity, AEO) are done
-    with one query each for the whole batch, never per declaration."""
+    with one query each for the whole batch, never per declaration.
+
+    The consignee identity is the key intake stored (``declarations.normalise.party_key``) on both
+    sides of the splitting comparison, so one normaliser decides who "the same consignee" is."""
     if not declarations:
         return []
     keys = {d.consignee_key for d in declarations if d.consignee_key}
@@ -152,23 +192,15 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
                 )
             )
     seller_names = {d.seller_name for d in declarations if d.seller_name}
-    seller_counts: dict[str, int] = defaultdict(int)
+    seller_counts: dict[str, int] = {}
     if seller_names:
-        for name in Declaration.objects.filter(seller_name__in=seller_names).values_list(
-            "seller_name", flat=True
-        ):
-            seller_counts[name] += 1
-    today = timezone.localdate()
-    operator_ids = {d.operator_id for d in declarations}
-    aeo_operators = set(
-        AEOAuthorisation.objects.filter(
-            operator_id__in=operator_ids,
-            status=AEOAuthorisation.Status.AUTHORISED,
-            valid_from__lte=today,
+        seller_counts = dict(
+            Declaration.objects.filter(seller_name__in=seller_names)
+            .values("seller_name")
+            .annotate(n=Count("id"))
+            .values_list("seller_name", "n")
         )
-        .exclude(valid_to__lt=today)
-        .values_list("operator_id", flat=True)
-    )
+    benefits = _operator_benefits(declarations)
     facts: list[Facts] = []
     for d in declarations:
         payload = d.payload
@@ -192,12 +224,13 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
             for i in payload["items"]
         )
         seller = _party(payload.get("seller"))
+        benefit = benefits[d.operator_id]
         facts.append(
             Facts(
                 declaration_id=d.pk,
                 operator_id=d.operator_id,
                 operator_role=d.operator.role,
-                operator_is_aeo=d.operator_id in aeo_operators,
+                operator_is_aeo=benefit.is_aeo,
                 dataset=d.dataset,
                 category=d.category,
                 transport_mode=d.transport_mode or None,
@@ -219,37 +252,247 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
                     for p in recent.get(d.consignee_key, ())
                     if p.declaration_id != d.pk and p.submitted_at <= d.received_at
                 ),
+                consignee_key=d.consignee_key,
+                aeo_score_factor=benefit.risk_score_factor if benefit.is_aeo else None,
+                aeo_random_factor=benefit.random_rate_factor if benefit.is_aeo else None,
             )
         )
     return facts
 
 
-def load_batch_context(ruleset: RuleSet) -> BatchContext:
+_watchlist_cache: dict[str, Any] = {"stamp": None, "index": None}
+WATCHLIST_GENERATION_KEY = "risk:watchlist:generation"
+
+
+def _watchlist_bump() -> None:
+    """Tell every process that the watchlist changed (their cached index is rebuilt)."""
+    try:
+        cache.incr(WATCHLIST_GENERATION_KEY)
+    except ValueError:
+        cache.set(WATCHLIST_GENERATION_KEY, 1, timeout=None)
+
+
+def watchlist_index() -> WatchlistIndex:
+    """The active watchlist as a screening index, rebuilt only when it changed (a 10,000-entry
+    index takes a noticeable fraction of a second to build; a batch takes milliseconds)."""
+    stats = WatchlistEntry.objects.filter(is_active=True).aggregate(n=Count("id"), top=Max("id"))
+    stamp = (cache.get(WATCHLIST_GENERATION_KEY, 0), stats["n"], stats["top"])
+    if _watchlist_cache["stamp"] != stamp:
+        entries = [
+            WatchlistEntrySpec(
+                id=str(row.pk),
+                name=row.name,
+                aliases=tuple(row.aliases or ()),
+                country=row.country or None,
+                address=row.address or None,
+                identifiers=tuple(row.identifiers or ()),
+            )
+            for row in WatchlistEntry.objects.filter(is_active=True)
+        ]
+        _watchlist_cache.update(stamp=stamp, index=WatchlistIndex(entries))
+    return _watchlist_cache["index"]
+
+
+def _known_tax_numbers(declarations: Sequence[Declaration]) -> dict[str, frozenset[str]]:
+    """Tax-scheme number -> party keys of the sellers seen with it in history (outside this batch,
+    so a declaration never vouches for itself), one query for the batch."""
+    numbers = {d.tax_scheme_number for d in declarations if d.tax_scheme_number}
+    if not numbers:
+        return {}
+    known: dict[str, set[str]] = defaultdict(set)
+    rows = (
+        Declaration.objects.filter(tax_scheme_number__in=numbers)
+        .exclude(pk__in=[d.pk for d in declarations])
+        .exclude(status=Status.INVALIDATED)
+        .values_list(
+            "tax_scheme_number",
+            "payload__seller__name",
+            "payload__seller__address__country",
+            "payload__sender__name",
+            "payload__sender__address__country",
+        )
+        .distinct()
+    )
+    for number, seller, seller_country, sender, sender_country in rows:
+        name, country = (seller, seller_country) if seller else (sender, sender_country)
+        if name:
+            known[number].add(party_key(PartyFacts(str(name), "", "", "", str(country or ""))))
+    return {number: frozenset(keys) for number, keys in known.items()}
+
+
+def _false_positives() -> frozenset[tuple[str, str]]:
+    return frozenset(
+        (str(entry_id), key)
+        for entry_id, key in WatchlistFalsePositive.objects.values_list("entry_id", "party_key")
+    )
+
+
+def load_batch_context(ruleset: RuleSet, declarations: Sequence[Declaration] = ()) -> BatchContext:
     """Lists and benchmarks, loaded once per batch."""
     from declarations.selectors import value_benchmarks
 
-    entries = [
-        WatchlistEntrySpec(
-            id=str(row.pk),
-            name=row.name,
-            aliases=tuple(row.aliases or ()),
-            country=row.country or None,
-            address=row.address or None,
-            identifiers=tuple(row.identifiers or ()),
-        )
-        for row in WatchlistEntry.objects.filter(is_active=True)
-    ]
     benchmarks = {
         key: getattr(value, "median_eur_per_kg", value) for key, value in value_benchmarks().items()
     }
     return BatchContext(
         value_benchmarks=benchmarks,
-        watchlist=WatchlistIndex(entries),
-        known_tax_numbers={},
+        watchlist=watchlist_index(),
+        known_tax_numbers=_known_tax_numbers(declarations),
         valid_tax_numbers=None,
-        false_positives=frozenset(),
+        false_positives=_false_positives(),
         random_seed=f"ruleset-{ruleset.version}",
     )
+
+
+# --- the learned model at assessment time -------------------------------------------------------
+
+_model_cache: dict[str, Any] = {"version": None, "model": None}
+
+
+def current_model() -> tuple[int | None, TrainedModel | None]:
+    """The newest trained model (cached per process until a newer version exists)."""
+    version = RiskModel.objects.order_by("-version").values_list("version", flat=True).first()
+    if version is None:
+        return None, None
+    if _model_cache["version"] != version:
+        blob = RiskModel.objects.filter(version=version).values_list("blob", flat=True).first()
+        _model_cache.update(version=version, model=TrainedModel.loads(blob))
+    return version, _model_cache["model"]
+
+
+def _model_scores(
+    facts: Sequence[Facts], context: BatchContext
+) -> tuple[int | None, list[tuple[float, list[dict]]] | None]:
+    version, model = current_model()
+    if model is None:
+        return None, None
+    try:
+        return version, model.explain([raw_features(f, context) for f in facts])
+    except Exception:  # a broken model must never stop clearance; the rules still decide
+        logger.exception("learned model v%s failed; assessing without it", version)
+        return None, None
+
+
+# --- assessment ---------------------------------------------------------------------------------
+
+
+def _evaluate(
+    declarations: Sequence[Declaration], ruleset: RuleSet
+) -> tuple[list[Outcome], int | None, list[tuple[float, list[dict]]] | None]:
+    facts = build_facts(declarations)
+    context = load_batch_context(ruleset, declarations)
+    outcomes = evaluate_batch(facts, ruleset.rules, context, policy_from_dict(ruleset.policy))
+    model_version, scored = _model_scores(facts, context)
+    return outcomes, model_version, scored
+
+
+def _hit_rows(assessment: RiskAssessment, outcome: Outcome) -> list[RiskHit]:
+    return [
+        RiskHit(
+            assessment=assessment,
+            rule_code=hit.rule_code,
+            score=hit.score,
+            explanation=hit.explanation[:500],
+            min_channel=hit.min_channel or "",
+            data=_jsonable(hit.confidential_data),
+        )
+        for hit in outcome.hits
+    ]
+
+
+def _assessment_values(
+    outcome: Outcome, model_version: int | None, scored: tuple[float, list[dict]] | None
+) -> dict[str, Any]:
+    return {
+        "score": outcome.score,
+        "channel": outcome.channel,
+        "random_selected": outcome.random_selected,
+        "model_version": model_version if scored else None,
+        "model_probability": Decimal(str(round(scored[0], 4))) if scored else None,
+        "model_features": scored[1] if scored else [],
+    }
+
+
+def _store_new(
+    declarations: Sequence[Declaration],
+    outcomes: Sequence[Outcome],
+    ruleset: RuleSet,
+    model_version: int | None,
+    scored: Sequence | None,
+) -> None:
+    """The hot path: one transaction and bulk statements for the batch. A redelivered batch (or
+    a race with another worker) collides with the unique constraint and falls back row by row."""
+    try:
+        with transaction.atomic():
+            assessments = RiskAssessment.objects.bulk_create(
+                RiskAssessment(
+                    declaration=d,
+                    revision=d.revision,
+                    ruleset=ruleset,
+                    **_assessment_values(o, model_version, scored[i] if scored else None),
+                )
+                for i, (d, o) in enumerate(zip(declarations, outcomes, strict=True))
+            )
+            RiskHit.objects.bulk_create(
+                row
+                for assessment, outcome in zip(assessments, outcomes, strict=True)
+                for row in _hit_rows(assessment, outcome)
+            )
+            for d, o in zip(declarations, outcomes, strict=True):
+                declaration_set_risk(
+                    declaration_id=d.pk, revision=d.revision, channel=o.channel, score=o.score
+                )
+        return
+    except IntegrityError:
+        logger.info("risk batch partly stored already; storing row by row")
+    for i, (d, o) in enumerate(zip(declarations, outcomes, strict=True)):
+        _store_one(d, o, ruleset, model_version, scored[i] if scored else None, replace=False)
+
+
+def _store_one(
+    declaration: Declaration,
+    outcome: Outcome,
+    ruleset: RuleSet,
+    model_version: int | None,
+    scored: tuple[float, list[dict]] | None,
+    *,
+    replace: bool,
+) -> bool:
+    """Store one assessment; with ``replace`` an existing one for the same (declaration, revision,
+    rule set) is updated in place (a watchlist change re-assesses under the same version)."""
+    values = _assessment_values(outcome, model_version, scored)
+    with transaction.atomic():
+        existing = (
+            RiskAssessment.objects.select_for_update()
+            .filter(declaration=declaration, revision=declaration.revision, ruleset=ruleset)
+            .first()
+        )
+        if existing is not None and not replace:
+            logger.info(
+                "risk for declaration %s revision %s already stored",
+                declaration.pk,
+                declaration.revision,
+            )
+            return False
+        if existing is None:
+            assessment = RiskAssessment.objects.create(
+                declaration=declaration, revision=declaration.revision, ruleset=ruleset, **values
+            )
+        else:
+            assessment = existing
+            for name, value in values.items():
+                setattr(assessment, name, value)
+            assessment.created_at = timezone.now()
+            assessment.save()
+            assessment.hits.all().delete()
+        RiskHit.objects.bulk_create(_hit_rows(assessment, outcome))
+        declaration_set_risk(
+            declaration_id=declaration.pk,
+            revision=declaration.revision,
+            channel=outcome.channel,
+            score=outcome.score,
+        )
+    return True
 
 
 def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
@@ -268,45 +511,82 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         declaration_complete_assessment(declaration_id=d)
     if not declarations:
         return 0
-    facts = build_facts(declarations)
-    context = load_batch_context(ruleset)
-    outcomes = evaluate_batch(facts, ruleset.rules, context, policy_from_dict(ruleset.policy))
-    for declaration, outcome in zip(declarations, outcomes, strict=True):
-        try:
-            with transaction.atomic():
-                assessment = RiskAssessment.objects.create(
-                    declaration=declaration,
-                    revision=declaration.revision,
-                    ruleset=ruleset,
-                    score=outcome.score,
-                    channel=outcome.channel,
-                    random_selected=outcome.random_selected,
-                )
-                RiskHit.objects.bulk_create(
-                    RiskHit(
-                        assessment=assessment,
-                        rule_code=hit.rule_code,
-                        score=hit.score,
-                        explanation=hit.explanation[:500],
-                        min_channel=hit.min_channel or "",
-                        data=_jsonable(hit.confidential_data),
-                    )
-                    for hit in outcome.hits
-                )
-                declaration_set_risk(
-                    declaration_id=declaration.pk,
-                    revision=declaration.revision,
-                    channel=outcome.channel,
-                    score=outcome.score,
-                )
-        except IntegrityError:
-            logger.info(
-                "risk for declaration %s revision %s already stored",
-                declaration.pk,
-                declaration.revision,
-            )
+    outcomes, model_version, scored = _evaluate(declarations, ruleset)
+    _store_new(declarations, outcomes, ruleset, model_version, scored)
+    for declaration in declarations:
         declaration_complete_assessment(declaration_id=declaration.pk)
     return len(declarations)
+
+
+# Not yet released: a new rule set, a watchlist change or new data may still change the channel.
+PENDING_STATUSES = (
+    Status.ACCEPTED,
+    Status.ASSESSED,
+    Status.DOCUMENTS_REQUESTED,
+    Status.INSPECTION,
+)
+REASSESS_BATCH = 500
+
+
+def risk_reassess_batch(*, declaration_ids: Sequence[int]) -> int:
+    """Re-assess pending declarations under the active rule set (after a rule-set activation or a
+    watchlist change): a new assessment row for a new version, the same row updated for the same
+    version; the denormalised channel follows. Released consignments are left alone. Safe to run
+    twice: the second run writes the same result."""
+    ruleset = active_ruleset()
+    declarations = list(
+        Declaration.objects.filter(pk__in=declaration_ids, status__in=PENDING_STATUSES)
+        .select_related("operator")
+        .order_by("pk")
+    )
+    if not declarations:
+        return 0
+    outcomes, model_version, scored = _evaluate(declarations, ruleset)
+    for i, (declaration, outcome) in enumerate(zip(declarations, outcomes, strict=True)):
+        _store_one(
+            declaration,
+            outcome,
+            ruleset,
+            model_version,
+            scored[i] if scored else None,
+            replace=True,
+        )
+        if declaration.status == Status.ACCEPTED:
+            declaration_complete_assessment(declaration_id=declaration.pk)
+    return len(declarations)
+
+
+def pending_declaration_ids() -> list[int]:
+    return list(
+        Declaration.objects.filter(status__in=PENDING_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def enqueue_reassessment(*, reason: str) -> None:
+    """After commit, send the re-assessment of every pending declaration (in batches) to Celery."""
+
+    def send() -> None:
+        from .tasks import reassess_pending
+
+        try:
+            reassess_pending.delay(reason)
+        except Exception:  # broker down: logged; the analyst can re-activate, nothing is lost
+            logger.exception("could not enqueue the re-assessment of pending declarations")
+
+    transaction.on_commit(send)
+
+
+def reassess_pending_fan_out(*, reason: str) -> int:
+    """Split the pending declarations into batches, one Celery task each."""
+    from .tasks import reassess_batch
+
+    ids = pending_declaration_ids()
+    for start in range(0, len(ids), REASSESS_BATCH):
+        reassess_batch.delay(ids[start : start + REASSESS_BATCH])
+    logger.info("re-assessing %d pending declarations (%s)", len(ids), reason)
+    return len(ids)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -323,3 +603,304 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
                 else str(value)
             )
     return out
+
+
+# --- analyst changes: every change is a new draft version, audited ----------------------------
+
+
+def ruleset_working_base() -> RuleSet:
+    """The version an analyst's next change starts from: the newest draft newer than the active
+    version, else the active version."""
+    active = active_ruleset()
+    draft = (
+        RuleSet.objects.filter(state=RuleSet.State.DRAFT, version__gt=active.version)
+        .order_by("-version")
+        .first()
+    )
+    return draft or active
+
+
+def ruleset_edit_rule(
+    *,
+    base: RuleSet,
+    code: str,
+    enabled: bool,
+    params: dict[str, Any],
+    actor: Any,
+    note: str = "",
+) -> RuleSet:
+    """A new draft version equal to ``base`` with one rule changed (ValueError names the field)."""
+    rules = [dict(r) for r in base.rules]
+    for rule in rules:
+        if rule["code"] == code:
+            rule["enabled"] = enabled
+            rule["params"] = params
+            break
+    else:
+        rules.append({"code": code, "enabled": enabled, "params": params})
+    return ruleset_create_version(
+        rules=rules,
+        policy=base.policy,
+        actor=actor,
+        note=note or f"rule {code} changed",
+        effective_from=base.effective_from,
+    )
+
+
+def ruleset_edit_policy(
+    *,
+    base: RuleSet,
+    policy: dict[str, Any],
+    effective_from: Any,
+    actor: Any,
+    note: str = "",
+) -> RuleSet:
+    """A new draft version with new thresholds, random and target rates or effective date."""
+    return ruleset_create_version(
+        rules=base.rules,
+        policy=policy,
+        actor=actor,
+        note=note or "channel policy changed",
+        effective_from=effective_from,
+    )
+
+
+class ActivationRefused(ValueError):
+    pass
+
+
+def ruleset_activate(*, ruleset_id: int, actor: Any, note: str = "") -> RuleSet:
+    """Make a draft the active version (the previous one is retired), audited; then every pending
+    declaration is re-assessed under it by Celery, in batches."""
+    with transaction.atomic():
+        ruleset = RuleSet.objects.select_for_update().get(pk=ruleset_id)
+        if ruleset.state != RuleSet.State.DRAFT:
+            raise ActivationRefused(f"version {ruleset.version} is {ruleset.state}, not a draft")
+        if ruleset.effective_from > timezone.now():
+            raise ActivationRefused(
+                f"version {ruleset.version} takes effect on {ruleset.effective_from:%Y-%m-%d %H:%M}"
+                " UTC; activate it from then on"
+            )
+        previous = list(RuleSet.objects.select_for_update().filter(state=RuleSet.State.ACTIVE))
+        RuleSet.objects.filter(pk__in=[p.pk for p in previous]).update(state=RuleSet.State.RETIRED)
+        ruleset.state = RuleSet.State.ACTIVE
+        ruleset.activated_at = timezone.now()
+        ruleset.save(update_fields=["state", "activated_at"])
+        audit_record(
+            actor=actor,
+            action="ruleset.activate",
+            object_type="ruleset",
+            object_id=ruleset.version,
+            before={"active_version": [p.version for p in previous]},
+            after={"active_version": ruleset.version},
+            reason=note,
+        )
+        enqueue_reassessment(reason=f"rule set v{ruleset.version} activated")
+    return ruleset
+
+
+# --- outcomes -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_record(
+    *,
+    declaration_id: int,
+    officer: Any,
+    result: str,
+    revised_value_eur: Decimal | None = None,
+    note: str = "",
+) -> InspectionOutcome:
+    """An officer records what a check found: it feeds hit rates and the learned model."""
+    if result not in InspectionOutcome.Result.values:
+        raise ValueError(f"unknown result '{result}'")
+    declaration = Declaration.objects.get(pk=declaration_id)
+    outcome = InspectionOutcome.objects.create(
+        declaration=declaration,
+        officer=officer if getattr(officer, "pk", None) else None,
+        result=result,
+        revised_value_eur=revised_value_eur,
+        note=note,
+    )
+    audit_record(
+        actor=officer,
+        action="risk.outcome",
+        object_type="declaration",
+        object_id=declaration.pk,
+        before={"declared_value_eur": str(declaration.total_value_eur)},
+        after={
+            "result": result,
+            "revised_value_eur": str(revised_value_eur) if revised_value_eur is not None else None,
+        },
+        reason=note,
+    )
+    return outcome
+
+
+# --- watchlists ---------------------------------------------------------------------------------
+
+WATCHLIST_COLUMNS = ("name", "aliases", "country", "address", "identifiers", "list", "reason")
+
+
+@dataclass
+class WatchlistImport:
+    """The result of a CSV import: rows created, or every row error (then nothing is created)."""
+
+    created: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, message)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in (value or "").split(";") if part.strip()]
+
+
+def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> WatchlistImport:
+    """Import watchlist entries from CSV (header: name, aliases, country, address, identifiers,
+    list, reason; aliases and identifiers separated by ';'). All or nothing: any row error is
+    reported with its row number and column and nothing is imported."""
+    result = WatchlistImport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("name",) if c not in header]
+    unknown = [h for h in header if h not in WATCHLIST_COLUMNS]
+    if missing or unknown:
+        if missing:
+            result.errors.append((1, "name", "the header must have a 'name' column"))
+        for column in unknown:
+            result.errors.append(
+                (1, column, f"unknown column; expected {', '.join(WATCHLIST_COLUMNS)}")
+            )
+        return result
+    reader.fieldnames = header
+    rows: list[WatchlistEntry] = []
+    for number, raw in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        if None in raw:
+            result.errors.append((number, "", "more fields than columns in the header"))
+            continue
+        name = row.get("name", "")
+        country = row.get("country", "").upper()
+        if not name:
+            result.errors.append((number, "name", "a name is required"))
+        elif len(name) > 200:
+            result.errors.append((number, "name", "at most 200 characters"))
+        if country and (len(country) != 2 or not country.isalpha()):
+            result.errors.append((number, "country", f"'{country}' is not a 2-letter code"))
+        if len(row.get("address", "")) > 300:
+            result.errors.append((number, "address", "at most 300 characters"))
+        if len(row.get("list", "")) > 60:
+            result.errors.append((number, "list", "at most 60 characters"))
+        if len(row.get("reason", "")) > 300:
+            result.errors.append((number, "reason", "at most 300 characters"))
+        rows.append(
+            WatchlistEntry(
+                list_name=row.get("list") or "national",
+                name=name,
+                aliases=_split(row.get("aliases", "")),
+                country=country,
+                address=row.get("address", ""),
+                identifiers=_split(row.get("identifiers", "")),
+                reason=row.get("reason", ""),
+            )
+        )
+    if not rows and not result.errors:
+        result.errors.append((2, "", "the file has no rows"))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        WatchlistEntry.objects.bulk_create(rows, batch_size=1000)
+        audit_record(
+            actor=actor,
+            action="watchlist.import",
+            object_type="watchlist",
+            object_id=",".join(sorted({r.list_name for r in rows}))[:64],
+            before=None,
+            after={"entries": len(rows), "names": [r.name for r in rows[:20]]},
+            reason=reason,
+        )
+        transaction.on_commit(_watchlist_bump)
+        enqueue_reassessment(reason="watchlist import")
+    result.created = len(rows)
+    return result
+
+
+def watchlist_false_positive_create(
+    *, entry_id: int, party_key: str, actor: Any, reason: str = ""
+) -> WatchlistFalsePositive:
+    """An officer clears a watchlist match for one party: the pair stops firing, and pending
+    declarations are re-assessed."""
+    with transaction.atomic():
+        entry = WatchlistEntry.objects.get(pk=entry_id)
+        marked, created = WatchlistFalsePositive.objects.get_or_create(
+            entry=entry,
+            party_key=party_key[:300],
+            defaults={"created_by": actor if getattr(actor, "pk", None) else None,
+                      "reason": reason[:300]},
+        )  # fmt: skip
+        if created:
+            audit_record(
+                actor=actor,
+                action="watchlist.false_positive",
+                object_type="watchlist_entry",
+                object_id=entry.pk,
+                before=None,
+                after={"entry": entry.name, "party_key": party_key},
+                reason=reason,
+            )
+            enqueue_reassessment(reason="watchlist false positive")
+    return marked
+
+
+# --- the learned model --------------------------------------------------------------------------
+
+
+def training_rows() -> tuple[list[dict[str, Any]], list[int]]:
+    """Features and labels (1 = non-compliant) of every declaration with a recorded outcome; a
+    declaration with several outcomes counts as non-compliant if any found something."""
+    labels: dict[int, int] = {}
+    for declaration_id, result in InspectionOutcome.objects.values_list("declaration_id", "result"):
+        bad = int(result != InspectionOutcome.Result.COMPLIANT)
+        labels[declaration_id] = max(labels.get(declaration_id, 0), bad)
+    ids = sorted(labels)
+    rows: list[dict[str, Any]] = []
+    ys: list[int] = []
+    ruleset = active_ruleset()
+    for start in range(0, len(ids), 1000):
+        chunk = list(
+            Declaration.objects.filter(pk__in=ids[start : start + 1000])
+            .select_related("operator")
+            .order_by("pk")
+        )
+        context = load_batch_context(ruleset, chunk)
+        for facts in build_facts(chunk):
+            rows.append(raw_features(facts, context))
+            ys.append(labels[facts.declaration_id])
+    return rows, ys
+
+
+def risk_model_train(*, actor: Any = None) -> RiskModel | None:
+    """Train a new model version on outcome history; None (and nothing stored) with fewer than
+    ``MIN_OUTCOMES`` outcomes or outcomes of a single kind."""
+    rows, labels = training_rows()
+    if len(rows) < MIN_OUTCOMES or len(set(labels)) < 2:
+        logger.info("learned model not trained: %d outcomes", len(rows))
+        return None
+    model, metrics = train(rows, labels)
+    with transaction.atomic():
+        latest = RiskModel.objects.select_for_update().order_by("-version").first()
+        stored = RiskModel.objects.create(
+            version=(latest.version + 1) if latest else 1,
+            samples=len(rows),
+            metrics=metrics,
+            features=list(FEATURES),
+            blob=model.dumps(),
+        )
+        audit_record(
+            actor=actor,
+            action="risk_model.train",
+            object_type="risk_model",
+            object_id=stored.version,
+            before={"version": latest.version} if latest else None,
+            after={"version": stored.version, "metrics": metrics},
+        )
+    return stored

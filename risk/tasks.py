@@ -2,7 +2,12 @@
 
 from celery import shared_task
 
-from .services import risk_assess_batch
+from .services import (
+    reassess_pending_fan_out,
+    risk_assess_batch,
+    risk_model_train,
+    risk_reassess_batch,
+)
 
 
 @shared_task(
@@ -14,3 +19,28 @@ from .services import risk_assess_batch
 )
 def assess_batch(declaration_ids: list[int]) -> int:
     return risk_assess_batch(declaration_ids=declaration_ids)
+
+
+@shared_task(
+    name="risk.reassess_batch",
+    acks_late=True,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def reassess_batch(declaration_ids: list[int]) -> int:
+    """Re-assess pending declarations under the active rule set (same result if run twice)."""
+    return risk_reassess_batch(declaration_ids=declaration_ids)
+
+
+@shared_task(name="risk.reassess_pending", acks_late=True)
+def reassess_pending(reason: str = "") -> int:
+    """Fan out the re-assessment of every not-yet-released declaration, in batches."""
+    return reassess_pending_fan_out(reason=reason)
+
+
+@shared_task(name="risk.train_model", acks_late=True)
+def train_model() -> int | None:
+    """Retrain the learned model on outcome history (beat, and on demand from the rules page)."""
+    model = risk_model_train()
+    return model.version if model else None
