@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("estimates", api.EstimateCreateApi.as_view(), name="estimates"),
+    path("payments", api.PaymentCreateApi.as_view(), name="payments"),
+]

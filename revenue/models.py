@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
+from aeo.models import Operator
 from declarations.models import Declaration
 
 
@@ -54,6 +56,14 @@ class TaxAssessment(models.Model):
     deferred = models.DecimalField(max_digits=14, decimal_places=2)
     totals = models.JSONField(default=dict)
     discrepancies = models.JSONField(default=list, blank=True)
+    # Indexed mirror of `bool(discrepancies)`: the officers' verification queue filters on it.
+    has_discrepancies = models.BooleanField(default=False)
+    # What the submitter self-assessed, converted to the regime currency (None: nothing declared).
+    declared_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=400, blank=True, default="")
     explanation = models.JSONField(default=list, blank=True)
     is_current = models.BooleanField(default=True)
     reason = models.CharField(max_length=60, default="initial")
@@ -61,12 +71,20 @@ class TaxAssessment(models.Model):
 
     class Meta:
         constraints = [
+            # The task's result is unique per revision (safe redelivery); revaluations may repeat.
             models.UniqueConstraint(
-                fields=["declaration", "revision", "reason"],
-                name="one_tax_assessment_per_revision_and_reason",
+                fields=["declaration", "revision"],
+                condition=Q(reason="initial"),
+                name="one_initial_tax_assessment_per_revision",
             )
         ]
-        indexes = [models.Index(fields=["declaration", "is_current"], name="tax_current_idx")]
+        indexes = [
+            models.Index(fields=["declaration", "is_current"], name="tax_current_idx"),
+            models.Index(
+                fields=["has_discrepancies", "is_current", "-created_at"],
+                name="tax_discrepancy_queue_idx",
+            ),
+        ]
 
 
 class TaxLine(models.Model):
@@ -86,3 +104,133 @@ class TaxLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class TaxSchemeRegistration(models.Model):
+    """A vendor-scheme number (IOSS, VOEC, ...) known to be valid over a period, loaded from the
+    registry the tax administration publishes. When a scheme has rows here, a declared number of
+    that scheme must be one of them; otherwise the intake check digits are all we can check."""
+
+    scheme = models.CharField(max_length=8)
+    number = models.CharField(max_length=40)
+    holder = models.CharField(max_length=200, blank=True, default="")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "number", "valid_from"], name="tax_scheme_registration_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["scheme", "number"], name="tax_scheme_number_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.number}"
+
+
+class DeferredStatement(models.Model):
+    """The monthly statement of an intermediary under the deferred model (EU special arrangements):
+    what it collected at delivery in `period` (first day of the month), due by the 16th of the
+    following month. Closed by a beat task; never edited afterwards (payments are ledger entries)."""
+
+    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+")
+    period = models.DateField()
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    entry_count = models.PositiveIntegerField(default=0)
+    due_date = models.DateField()
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period", "operator_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator", "period", "currency"], name="deferred_statement_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator_id} {self.period:%Y-%m} {self.total} {self.currency}"
+
+
+class LedgerEntry(models.Model):
+    """One movement of the revenue ledger. Append-only: rows are never updated nor deleted; a
+    correction is a new entry. Amounts are positive for `assessed`, `payment` and `refund`; an
+    `adjustment` is signed (a revaluation that lowers the taxes is negative).
+
+    Owed = assessed + adjustments; collected = payments - refunds. Border entries carry the
+    declaration and `collection_model="consignee_border"`; deferred entries carry the
+    intermediary's `account` (and the declaration they come from). A monthly statement covers the
+    deferred entries of its account and month by date, so closing one writes nothing here; a
+    payment of a statement names it in `statement`."""
+
+    class Kind(models.TextChoices):
+        ASSESSED = "assessed"
+        PAYMENT = "payment"
+        REFUND = "refund"
+        ADJUSTMENT = "adjustment"
+
+    declaration = models.ForeignKey(
+        Declaration, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.ForeignKey(
+        Operator, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    statement = models.ForeignKey(
+        DeferredStatement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    collection_model = models.CharField(max_length=40)
+    payer = models.CharField(max_length=200, blank=True, default="")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField(max_length=120, blank=True, default="")
+    # Set on entries written by the system from an event (assessment id, status event id), so a
+    # task that runs twice writes them once.
+    source_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(declaration__isnull=False) | Q(account__isnull=False),
+                name="ledger_entry_has_declaration_or_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="adjustment") | Q(amount__gte=0),
+                name="ledger_entry_amount_positive_unless_adjustment",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["declaration", "kind"], name="ledger_declaration_idx"),
+            models.Index(
+                fields=["account", "collection_model", "statement"], name="ledger_account_idx"
+            ),
+            models.Index(fields=["at"], name="ledger_at_idx"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("ledger entries are append-only; record a correction instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("ledger entries are never deleted; record a correction instead")
+
+
+class RevenueCursor(models.Model):
+    """How far a periodic task has read an append-only stream (e.g. status events for refunds)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -123,6 +123,10 @@ class RegimeSpec:
     # What the consumption tax is called in legal reasons and explanations ("VAT", "GST").
     tax_name: str = "VAT"
     notes: str = ""
+    # Descriptions of tariff lines loaded from a CSV tariff (HS prefix -> text), for the officer.
+    duty_rate_descriptions: dict[str, str] = field(default_factory=dict)
+    # Where the duty tariff comes from when it is not the shipped sample (e.g. a CSV import).
+    tariff_source: str = ""
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:

@@ -1,10 +1,17 @@
-"""Reads for revenue: the taxes an operator or an officer sees."""
+"""Reads for revenue: the taxes an operator or an officer sees, the verification queue, the
+ledger, statements and the reconciliation per tax-scheme number."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from .models import TaxAssessment
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from .models import DeferredStatement, LedgerEntry, Regime, TaxAssessment
 
 
 def current_tax_assessment(*, declaration_id: int) -> TaxAssessment | None:
@@ -48,3 +55,116 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
         "deferred": str(assessment.deferred),
         "assessed_at": assessment.created_at.isoformat(),
     }
+
+
+def discrepancy_for(*, declaration_id: int) -> list[dict[str, Any]]:
+    """The discrepancies of a declaration's current assessment: self-assessed amounts that differ
+    from the recomputed ones (`code` `self_assessed_mismatch`, with `tax_type`, `declared`,
+    `assessed`, `difference` as decimal strings, regime currency) and tax-scheme numbers missing
+    from the registry (`tax_scheme_number_unknown`). Empty when none or not assessed."""
+    row = (
+        TaxAssessment.objects.filter(declaration_id=declaration_id, is_current=True)
+        .values_list("discrepancies", "currency")
+        .first()
+    )
+    if row is None:
+        return []
+    discrepancies, currency = row
+    return [
+        {"code": d.get("code", "self_assessed_mismatch"), "currency": currency, **d}
+        for d in discrepancies
+    ]
+
+
+def verification_queue(*, limit: int = 100, before_id: int | None = None) -> list[TaxAssessment]:
+    """Current assessments with discrepancies, newest first, for the officers' verification."""
+    qs = (
+        TaxAssessment.objects.filter(has_discrepancies=True, is_current=True)
+        .select_related("declaration__operator", "regime")
+        .order_by("-id")
+    )
+    if before_id:
+        qs = qs.filter(pk__lt=before_id)
+    return list(qs[:limit])
+
+
+def regimes_overview() -> list[dict[str, Any]]:
+    """Every regime version, grouped by code (newest version first), with its validity."""
+    rows = Regime.objects.select_related("created_by").order_by("jurisdiction", "code", "-version")
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        group = groups.setdefault(
+            row.code,
+            {"code": row.code, "jurisdiction": row.jurisdiction, "versions": []},
+        )
+        group["versions"].append(row)
+    return list(groups.values())
+
+
+def ledger_for_declaration(*, declaration_id: int) -> list[LedgerEntry]:
+    return list(
+        LedgerEntry.objects.filter(declaration_id=declaration_id)
+        .select_related("actor")
+        .order_by("id")
+    )
+
+
+def deferred_statements(*, operator_id: int | None = None) -> list[dict[str, Any]]:
+    """Closed statements with what was paid against each."""
+    qs = DeferredStatement.objects.select_related("operator").annotate(
+        paid=Coalesce(
+            Sum("entries__amount", filter=Q(entries__kind=LedgerEntry.Kind.PAYMENT)),
+            Value(Decimal(0)),
+            output_field=DecimalField(max_digits=16, decimal_places=2),
+        )
+    )
+    if operator_id is not None:
+        qs = qs.filter(operator_id=operator_id)
+    return [
+        {"statement": s, "paid": s.paid, "outstanding": s.total - s.paid}
+        for s in qs.order_by("-period", "operator__name")
+    ]
+
+
+def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
+    """Per tax-scheme number and month of receipt: declarations, what the submitters declared
+    (self-assessed, regime currency), what was assessed as pre-collected under the scheme, and the
+    difference (assessed - declared: positive when under-declared). Current assessments only."""
+    qs = TaxAssessment.objects.filter(is_current=True).exclude(declaration__tax_scheme_number="")
+    if month is not None:
+        start = timezone.make_aware(datetime(month.year, month.month, 1))
+        end_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = timezone.make_aware(datetime(end_month.year, end_month.month, 1))
+        qs = qs.filter(declaration__received_at__gte=start, declaration__received_at__lt=end)
+    rows = (
+        qs.annotate(month=TruncMonth("declaration__received_at"))
+        .values("declaration__tax_scheme", "declaration__tax_scheme_number", "month", "currency")
+        .annotate(
+            declarations=Count("id"),
+            declared=Sum("declared_total"),
+            assessed=Sum("pre_collected"),
+            at_border=Sum("due_at_border"),
+            flagged=Count("id", filter=Q(has_discrepancies=True)),
+        )
+        .order_by("-month", "declaration__tax_scheme", "declaration__tax_scheme_number")
+    )
+    result = []
+    for row in rows:
+        declared = row["declared"] or Decimal("0.00")
+        assessed = row["assessed"] or Decimal("0.00")
+        month_value = row["month"]
+        result.append(
+            {
+                "scheme": row["declaration__tax_scheme"],
+                "number": row["declaration__tax_scheme_number"],
+                "month": month_value.strftime("%Y-%m") if month_value else "",
+                "currency": row["currency"],
+                "declarations": row["declarations"],
+                "declared": declared,
+                "assessed": assessed,
+                "at_border": row["at_border"] or Decimal("0.00"),
+                "difference": assessed - declared,
+                "flagged": row["flagged"],
+            }
+        )
+    return result

@@ -1,22 +1,49 @@
-"""Writes for revenue: shipped regimes after migrate, and the tax assessment of declarations."""
+"""Writes for revenue: shipped regimes after migrate, regime versions edited by administrators,
+the tax assessment and revaluation of declarations, and the ledger (payments, refunds, deferred
+statements)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
-from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from declarations.models import Declaration, Status
+from aeo.benefits import operator_benefits
+from aeo.models import Operator
+from aeo.services import audit_record
+from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
 from declarations.services import declaration_complete_assessment, declaration_set_taxes_done
 
-from .calculators import ConsignmentIn, ItemIn, assess
-from .models import Regime, TaxAssessment, TaxLine
+from .calculators import (
+    CONSIGNEE_BORDER,
+    INTERMEDIARY_DEFERRED,
+    ConsignmentIn,
+    ItemIn,
+    assess,
+)
+from .ledger_math import refundable
+from .models import (
+    DeferredStatement,
+    LedgerEntry,
+    Regime,
+    RevenueCursor,
+    TaxAssessment,
+    TaxLine,
+    TaxSchemeRegistration,
+)
+from .money import round_money
 from .regimes import RegimeSpec, load_shipped_regimes, regime_for
 
 logger = logging.getLogger(__name__)
@@ -38,12 +65,21 @@ def ensure_shipped_regimes() -> None:
             )
 
 
+def spec_of(row: Regime) -> RegimeSpec:
+    """The regime figures of one version row, with the row's own validity dates."""
+    data = dict(row.spec)
+    data["valid_from"] = row.valid_from.isoformat()
+    data["valid_to"] = row.valid_to.isoformat() if row.valid_to else None
+    return RegimeSpec.from_dict(data)
+
+
 def active_regimes() -> list[tuple[Regime, RegimeSpec]]:
-    """Newest version of each regime code."""
-    newest: dict[str, Regime] = {}
-    for row in Regime.objects.filter(is_active=True).order_by("code", "-version"):
-        newest.setdefault(row.code, row)
-    return [(row, RegimeSpec.from_dict(row.spec)) for row in newest.values()]
+    """Every active version row: each covers its own dated period (a new version ends the
+    previous one the day before it starts), so the date alone picks the version in force."""
+    return [
+        (row, spec_of(row))
+        for row in Regime.objects.filter(is_active=True).order_by("code", "version")
+    ]
 
 
 def regime_on(
@@ -71,18 +107,45 @@ def fx_rate_between(
     return (per_eur_to / per_eur_from).quantize(Decimal("0.000001"))
 
 
+SCHEME_VALID, SCHEME_UNKNOWN, SCHEME_UNCHECKED = "valid", "unknown", "unchecked"
+
+
+def tax_scheme_number_status(scheme: str, number: str, on: date) -> str:
+    """`valid` when the registry of `scheme` lists `number` on `on`, `unknown` when the registry
+    exists and does not, `unchecked` when no registry of that scheme was loaded (then the check
+    digits validated at intake are all there is)."""
+    registry = TaxSchemeRegistration.objects.filter(scheme=scheme)
+    if not registry.exists():
+        return SCHEME_UNCHECKED
+    listed = (
+        registry.filter(number=number.strip().upper(), valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .exists()
+    )
+    return SCHEME_VALID if listed else SCHEME_UNKNOWN
+
+
 def consignment_input(
-    declaration: Declaration, *, deferred_payment_authorised: bool = False
+    declaration: Declaration,
+    *,
+    deferred_payment_authorised: bool = False,
+    scheme_status: str | None = None,
+    values_by_line: Mapping[int, Decimal] | None = None,
 ) -> ConsignmentIn:
+    """The engine's input for a declaration. `scheme_status` is the registry verdict on its
+    tax-scheme number (an unknown number sends the VAT to the border); `values_by_line`
+    replaces declared item values (revaluation after inspection)."""
     payload = declaration.payload
     scheme = payload.get("vendor_tax_scheme") or {}
+    values_by_line = values_by_line or {}
+    number_valid = bool(scheme.get("number")) and scheme_status != SCHEME_UNKNOWN
     return ConsignmentIn(
         currency=declaration.currency,
         items=tuple(
             ItemIn(
                 line=int(item["line"]),
                 hs_code=item.get("hs_code") or "",
-                value=Decimal(str(item["value"])),
+                value=values_by_line.get(int(item["line"]), Decimal(str(item["value"]))),
                 quantity=Decimal(str(item.get("quantity") or 1)),
             )
             for item in payload["items"]
@@ -91,8 +154,7 @@ def consignment_input(
         insurance_cost=Decimal(str(payload.get("insurance_cost") or 0)),
         category=declaration.category,
         tax_scheme=scheme.get("scheme") or None,
-        # The number passed the check-digit validation at intake; registry checks come from risk.
-        tax_scheme_number_valid=bool(scheme.get("number")),
+        tax_scheme_number_valid=number_valid,
         operator_role=declaration.operator.role,
         deferred_payment_authorised=deferred_payment_authorised,
         self_assessed=tuple(
@@ -101,10 +163,52 @@ def consignment_input(
     )
 
 
+def _discrepancy_rows(result: Any, scheme_status: str | None, declaration: Declaration) -> list:
+    rows: list[dict[str, Any]] = [
+        {
+            "code": "self_assessed_mismatch",
+            "tax_type": d.tax_type,
+            "declared": str(d.declared),
+            "assessed": str(d.assessed),
+            "difference": str(d.difference),
+        }
+        for d in result.discrepancies
+    ]
+    if scheme_status == SCHEME_UNKNOWN:
+        rows.append(
+            {
+                "code": "tax_scheme_number_unknown",
+                "tax_type": "vat",
+                "detail": (
+                    f"{declaration.tax_scheme} number {declaration.tax_scheme_number} is not in "
+                    "the registry of valid numbers: VAT is collected at the border"
+                ),
+            }
+        )
+    return rows
+
+
+def _declared_total(declaration: Declaration, result: Any, regime: RegimeSpec) -> Decimal | None:
+    declared = declaration.payload.get("self_assessed_taxes") or []
+    if not declared:
+        return None
+    original = sum((Decimal(str(t["amount"])) for t in declared), Decimal(0))
+    return regime.round(original * result.exchange_rate)
+
+
 def _store_result(
-    declaration: Declaration, regime: Regime, result: Any, rate_date: date, reason: str
+    declaration: Declaration,
+    regime: Regime,
+    result: Any,
+    rate_date: date,
+    reason: str,
+    *,
+    scheme_status: str | None = None,
+    actor: Any = None,
+    note: str = "",
 ) -> TaxAssessment:
     TaxAssessment.objects.filter(declaration=declaration, is_current=True).update(is_current=False)
+    discrepancies = _discrepancy_rows(result, scheme_status, declaration)
     assessment = TaxAssessment.objects.create(
         declaration=declaration,
         revision=declaration.revision,
@@ -118,17 +222,13 @@ def _store_result(
         pre_collected=result.pre_collected,
         deferred=result.deferred,
         totals={k: str(v) for k, v in result.totals.items()},
-        discrepancies=[
-            {
-                "tax_type": d.tax_type,
-                "declared": str(d.declared),
-                "assessed": str(d.assessed),
-                "difference": str(d.difference),
-            }
-            for d in result.discrepancies
-        ],
+        discrepancies=discrepancies,
+        has_discrepancies=bool(discrepancies),
+        declared_total=_declared_total(declaration, result, spec_of(regime)),
         explanation=list(result.explanation),
         reason=reason,
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=note[:400],
     )
     TaxLine.objects.bulk_create(
         TaxLine(
@@ -149,11 +249,50 @@ def _store_result(
     return assessment
 
 
+def _ledger_assessed(declaration: Declaration, assessment: TaxAssessment) -> None:
+    """What customs is owed directly: the border part by the consignee, the deferred part by the
+    intermediary's account. Pre-collected VAT is paid through the vendor's scheme return."""
+    entries = []
+    if assessment.due_at_border > 0:
+        entries.append(
+            LedgerEntry(
+                declaration=declaration,
+                kind=LedgerEntry.Kind.ASSESSED,
+                amount=assessment.due_at_border,
+                currency=assessment.currency,
+                collection_model=CONSIGNEE_BORDER,
+                payer=declaration.consignee_name[:200],
+                reference=f"assessment {assessment.pk}",
+                source_key=f"assessment:{assessment.pk}:border",
+            )
+        )
+    if assessment.deferred > 0:
+        entries.append(
+            LedgerEntry(
+                declaration=declaration,
+                account_id=declaration.operator_id,
+                kind=LedgerEntry.Kind.ASSESSED,
+                amount=assessment.deferred,
+                currency=assessment.currency,
+                collection_model=INTERMEDIARY_DEFERRED,
+                payer=declaration.operator.name[:200],
+                reference=f"assessment {assessment.pk}",
+                source_key=f"assessment:{assessment.pk}:deferred",
+            )
+        )
+    LedgerEntry.objects.bulk_create(entries)
+
+
 def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     """Compute taxes for each declaration whose current revision has none yet. Safe to run twice:
-    the unique (declaration, revision, reason) row decides, and a second run finds nothing to do."""
+    the unique (declaration, revision) initial row decides, and a second run finds nothing to do.
+
+    The collection model follows the declaration's tax-scheme number (checked against the
+    registry when one is loaded), the operator's role (marketplace as deemed supplier) and, for
+    carriers and posts, their AEO deferred-payment benefit (intermediary deferred)."""
     regimes = active_regimes()
     rates = RateBook()
+    deferral: dict[int, bool] = {}
     done = 0
     declarations = Declaration.objects.filter(pk__in=declaration_ids).select_related("operator")
     for declaration in declarations:
@@ -184,10 +323,27 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
                 declaration.pk,
             )
             continue
-        result = assess(consignment_input(declaration), spec, fx_rate=fx_rate)
+        if declaration.operator_id not in deferral:
+            deferral[declaration.operator_id] = operator_benefits(
+                declaration.operator
+            ).deferred_payment
+        scheme_status = (
+            tax_scheme_number_status(declaration.tax_scheme, declaration.tax_scheme_number, on)
+            if declaration.tax_scheme_number
+            else None
+        )
+        consignment = consignment_input(
+            declaration,
+            deferred_payment_authorised=deferral[declaration.operator_id],
+            scheme_status=scheme_status,
+        )
+        result = assess(consignment, spec, fx_rate=fx_rate)
         try:
             with transaction.atomic():
-                _store_result(declaration, regime, result, on, "initial")
+                assessment = _store_result(
+                    declaration, regime, result, on, "initial", scheme_status=scheme_status
+                )
+                _ledger_assessed(declaration, assessment)
                 declaration_set_taxes_done(
                     declaration_id=declaration.pk, revision=declaration.revision
                 )
@@ -200,3 +356,808 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         declaration_complete_assessment(declaration_id=declaration.pk)
         done += 1
     return done
+
+
+# --- Regime versions ---------------------------------------------------------------------------
+
+
+class RegimeChangeError(ValueError):
+    """A regime change that cannot be made; `field` names the form field at fault (or "")."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CsvRowError:
+    row: int
+    column: str
+    message: str
+
+
+def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict, dict]:
+    keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def regime_new_version(
+    *,
+    regime_id: int,
+    changes: Mapping[str, Any],
+    effective_from: date,
+    actor: Any,
+    reason: str,
+) -> Regime:
+    """Change a regime's figures from `effective_from`: a new version row starts that day and the
+    version it replaces ends the day before. Assessments keep the version they used, and
+    declarations received before that day keep being assessed under the old figures.
+
+    `changes` holds spec fields in their JSON form (decimal strings, rate tables as dicts). The
+    version edited must be the newest of its code, and the date must fall within its validity,
+    after its first day and not in the past (what was assessed is never rewritten)."""
+    if not reason.strip():
+        raise RegimeChangeError(_("Say why the regime changes."), field="reason")
+    with transaction.atomic():
+        current = Regime.objects.select_for_update().get(pk=regime_id)
+        newest = Regime.objects.filter(code=current.code).order_by("-version").first()
+        if newest is None or newest.pk != current.pk:
+            raise RegimeChangeError(_("Only the newest version of a regime can be changed."))
+        if effective_from < timezone.localdate():
+            raise RegimeChangeError(
+                _("The effective date cannot be in the past."), field="effective_from"
+            )
+        if effective_from <= current.valid_from:
+            raise RegimeChangeError(
+                _("The effective date must be after %(day)s, the first day of this version.")
+                % {"day": current.valid_from.isoformat()},
+                field="effective_from",
+            )
+        if current.valid_to is not None and effective_from > current.valid_to:
+            raise RegimeChangeError(
+                _("The effective date must be on or before %(day)s, the last day of this regime.")
+                % {"day": current.valid_to.isoformat()},
+                field="effective_from",
+            )
+        old_spec = spec_of(current).to_dict()
+        unknown = set(changes) - set(old_spec) - {"valid_from", "valid_to"}
+        if unknown:
+            raise RegimeChangeError(f"unknown regime fields: {sorted(unknown)}")
+        data = {**old_spec, **changes}
+        data["valid_from"] = effective_from.isoformat()
+        data["valid_to"] = current.valid_to.isoformat() if current.valid_to else None
+        try:
+            new_spec = RegimeSpec.from_dict(data)
+        except (ValueError, TypeError) as exc:
+            raise RegimeChangeError(str(exc)) from exc
+        before, after = _changed(
+            {k: v for k, v in old_spec.items() if k not in ("valid_from", "valid_to")},
+            {k: v for k, v in new_spec.to_dict().items() if k not in ("valid_from", "valid_to")},
+        )
+        if not after:
+            raise RegimeChangeError(_("Nothing changed."))
+        previous_end = effective_from - timedelta(days=1)
+        spec_json = dict(current.spec)
+        spec_json["valid_to"] = previous_end.isoformat()
+        Regime.objects.filter(pk=current.pk).update(valid_to=previous_end, spec=spec_json)
+        new = Regime.objects.create(
+            code=current.code,
+            version=current.version + 1,
+            jurisdiction=current.jurisdiction,
+            valid_from=effective_from,
+            valid_to=current.valid_to,
+            spec=new_spec.to_dict(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        audit_record(
+            actor=actor,
+            action="regime.new_version",
+            object_type="regime",
+            object_id=new.pk,
+            before={
+                "code": current.code,
+                "version": current.version,
+                "valid_to": current.valid_to.isoformat() if current.valid_to else None,
+                **before,
+            },
+            after={
+                "code": new.code,
+                "version": new.version,
+                "valid_from": effective_from.isoformat(),
+                "previous_valid_to": previous_end.isoformat(),
+                **after,
+            },
+            reason=reason,
+        )
+        return new
+
+
+def parse_rate(text: str) -> Decimal:
+    """A rate typed by a person: a fraction (`0.12`) or a percentage (`12%`)."""
+    raw = (text or "").strip().replace(",", ".")
+    percent = raw.endswith("%")
+    try:
+        value = Decimal(raw.rstrip("%").strip())
+    except InvalidOperation:
+        raise ValueError(_("%(value)r is not a rate") % {"value": text}) from None
+    if not value.is_finite():
+        raise ValueError(_("%(value)r is not a rate") % {"value": text})
+    if percent:
+        value = value / 100
+    if not Decimal(0) <= value <= Decimal(1):
+        raise ValueError(
+            _("%(value)r is not between 0 and 1 (write 12%% or 0.12)") % {"value": text}
+        )
+    return value.normalize() if value else Decimal(0)
+
+
+def _hs_prefix_problem(prefix: str) -> str | None:
+    if not prefix.isdigit() or len(prefix) not in (2, 4, 6, 8, 10):
+        return _("%(value)r is not an HS prefix of 2, 4, 6, 8 or 10 digits") % {"value": prefix}
+    return None
+
+
+def parse_tariff_csv(text: str) -> tuple[dict[str, tuple[Decimal, str]], list[CsvRowError]]:
+    """Rows `hs_prefix,rate[,description]` (header required) -> {prefix: (rate, description)};
+    every faulty row is reported with its line number and column, nothing is half-loaded."""
+    errors: list[CsvRowError] = []
+    rows: dict[str, tuple[Decimal, str]] = {}
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "hs_prefix" not in header or "rate" not in header:
+        return {}, [CsvRowError(1, "", _("The header must name the columns hs_prefix and rate."))]
+    reader.fieldnames = header
+    for line_number, row in enumerate(reader, start=2):
+        prefix = (row.get("hs_prefix") or "").strip().replace(".", "").replace(" ", "")
+        problem = _hs_prefix_problem(prefix)
+        if problem:
+            errors.append(CsvRowError(line_number, "hs_prefix", problem))
+            continue
+        try:
+            rate = parse_rate(row.get("rate") or "")
+        except ValueError as exc:
+            errors.append(CsvRowError(line_number, "rate", str(exc)))
+            continue
+        if prefix in rows:
+            errors.append(
+                CsvRowError(
+                    line_number,
+                    "hs_prefix",
+                    _("%(prefix)s appears twice") % {"prefix": prefix},
+                )
+            )
+            continue
+        rows[prefix] = (rate, (row.get("description") or "").strip()[:300])
+    if not rows and not errors:
+        errors.append(CsvRowError(2, "", _("The file has no tariff lines.")))
+    return rows, errors
+
+
+def regime_import_tariff(
+    *,
+    regime_id: int,
+    csv_text: str,
+    effective_from: date,
+    replace: bool,
+    source_name: str,
+    actor: Any,
+    reason: str,
+) -> tuple[Regime | None, list[CsvRowError]]:
+    """Load a duty tariff from CSV into a new version of the regime. `replace` swaps the whole
+    tariff (the version no longer holds sample rates); otherwise the rows override the prefixes
+    they name. Any faulty row: nothing is stored and every error is returned."""
+    rows, errors = parse_tariff_csv(csv_text)
+    if errors:
+        return None, errors
+    current = Regime.objects.get(pk=regime_id)
+    spec = spec_of(current).to_dict()
+    duty_rates = {} if replace else dict(spec["duty_rates"])
+    descriptions = {} if replace else dict(spec.get("duty_rate_descriptions") or {})
+    for prefix, (rate, description) in rows.items():
+        duty_rates[prefix] = str(rate)
+        if description:
+            descriptions[prefix] = description
+    changes: dict[str, Any] = {
+        "duty_rates": duty_rates,
+        "duty_rate_descriptions": descriptions,
+        "tariff_source": f"{source_name} ({len(rows)} lines, {timezone.localdate().isoformat()})",
+    }
+    if replace:
+        changes["sample_rates"] = False
+    regime = regime_new_version(
+        regime_id=regime_id,
+        changes=changes,
+        effective_from=effective_from,
+        actor=actor,
+        reason=reason,
+    )
+    return regime, []
+
+
+def tax_scheme_registrations_import(
+    *, csv_text: str, actor: Any, reason: str = ""
+) -> tuple[int, list[CsvRowError]]:
+    """Load valid scheme numbers: `scheme,number,valid_from[,valid_to][,holder]` with a header.
+    All rows or none; a row already loaded (same scheme, number, first day) is left as it is."""
+    errors: list[CsvRowError] = []
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if not {"scheme", "number", "valid_from"} <= set(header):
+        return 0, [CsvRowError(1, "", _("The header must name scheme, number and valid_from."))]
+    reader.fieldnames = header
+    pending: list[TaxSchemeRegistration] = []
+    for line_number, row in enumerate(reader, start=2):
+        scheme = (row.get("scheme") or "").strip().upper()
+        number = (row.get("number") or "").strip().upper()
+        if not scheme or len(scheme) > 8:
+            errors.append(CsvRowError(line_number, "scheme", _("a scheme name is required")))
+            continue
+        if not number or len(number) > 40 or not number.isalnum():
+            errors.append(CsvRowError(line_number, "number", _("not a scheme number")))
+            continue
+        dates: dict[str, date | None] = {}
+        for column in ("valid_from", "valid_to"):
+            text = (row.get(column) or "").strip()
+            if not text:
+                dates[column] = None
+                continue
+            try:
+                dates[column] = date.fromisoformat(text)
+            except ValueError:
+                errors.append(
+                    CsvRowError(
+                        line_number, column, _("%(v)r is not a date YYYY-MM-DD") % {"v": text}
+                    )
+                )
+        if len(dates) < 2:
+            continue
+        if dates["valid_from"] is None:
+            errors.append(CsvRowError(line_number, "valid_from", _("a first day is required")))
+            continue
+        if dates["valid_to"] is not None and dates["valid_to"] < dates["valid_from"]:
+            errors.append(CsvRowError(line_number, "valid_to", _("ends before it starts")))
+            continue
+        pending.append(
+            TaxSchemeRegistration(
+                scheme=scheme,
+                number=number,
+                holder=(row.get("holder") or "").strip()[:200],
+                valid_from=dates["valid_from"],
+                valid_to=dates["valid_to"],
+            )
+        )
+    if errors:
+        return 0, errors
+    with transaction.atomic():
+        before = TaxSchemeRegistration.objects.count()
+        TaxSchemeRegistration.objects.bulk_create(pending, ignore_conflicts=True)
+        created = TaxSchemeRegistration.objects.count() - before
+        audit_record(
+            actor=actor,
+            action="tax_scheme_registry.import",
+            object_type="tax_scheme_registry",
+            object_id="",
+            before={"rows": before},
+            after={"rows": before + created, "imported": len(pending), "new": created},
+            reason=reason,
+        )
+    return created, []
+
+
+# --- Revaluation and release ------------------------------------------------------------------
+
+
+class RevaluationError(ValueError):
+    pass
+
+
+def taxes_revalue(
+    *,
+    declaration_id: int,
+    revised_values_by_line: Mapping[int, Decimal],
+    actor: Any,
+    reason: str,
+) -> TaxAssessment:
+    """Reassess a declaration with the values found at inspection (declaration currency, whole
+    line), under the regime version and exchange rate of its current assessment. The new
+    assessment (reason `revaluation`) becomes current; the ledger records the difference as
+    adjustments and the audit trail the totals before and after."""
+    if not reason.strip():
+        raise RevaluationError(_("Say why the values are revised."))
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update()
+            .select_related("operator")
+            .get(pk=declaration_id)
+        )
+        if declaration.status in (Status.INVALIDATED, Status.RETURNED):
+            raise RevaluationError(_("An invalidated or returned declaration is not revalued."))
+        previous = (
+            TaxAssessment.objects.filter(declaration=declaration, is_current=True)
+            .select_related("regime")
+            .first()
+        )
+        if previous is None:
+            raise RevaluationError(_("The declaration has not been assessed yet."))
+        lines = {int(item["line"]) for item in declaration.payload["items"]}
+        values: dict[int, Decimal] = {}
+        for line, value in revised_values_by_line.items():
+            if int(line) not in lines:
+                raise RevaluationError(
+                    _("Line %(line)s is not on the declaration.") % {"line": line}
+                )
+            value = Decimal(value)
+            if not value.is_finite() or value < 0:
+                raise RevaluationError(_("Values must be positive amounts."))
+            values[int(line)] = value
+        if not values:
+            raise RevaluationError(_("Give at least one revised value."))
+        spec = spec_of(previous.regime)
+        scheme_status = (
+            tax_scheme_number_status(
+                declaration.tax_scheme, declaration.tax_scheme_number, previous.rate_date
+            )
+            if declaration.tax_scheme_number
+            else None
+        )
+        consignment = consignment_input(
+            declaration,
+            deferred_payment_authorised=previous.collection_model == INTERMEDIARY_DEFERRED
+            or operator_benefits(declaration.operator).deferred_payment,
+            scheme_status=scheme_status,
+            values_by_line=values,
+        )
+        result = assess(consignment, spec, fx_rate=previous.exchange_rate)
+        assessment = _store_result(
+            declaration,
+            previous.regime,
+            result,
+            previous.rate_date,
+            "revaluation",
+            scheme_status=scheme_status,
+            actor=actor,
+            note=reason,
+        )
+        difference = assessment.total - previous.total
+        assessment.explanation = [
+            *assessment.explanation,
+            f"Revaluation after inspection: total {previous.total} -> {assessment.total} "
+            f"{assessment.currency} (difference {difference}).",
+        ]
+        assessment.save(update_fields=["explanation"])
+        adjustments = []
+        for model, attr in (
+            (CONSIGNEE_BORDER, "due_at_border"),
+            (INTERMEDIARY_DEFERRED, "deferred"),
+        ):
+            delta = getattr(assessment, attr) - getattr(previous, attr)
+            if delta:
+                adjustments.append(
+                    LedgerEntry(
+                        declaration=declaration,
+                        account_id=declaration.operator_id
+                        if model == INTERMEDIARY_DEFERRED
+                        else None,
+                        kind=LedgerEntry.Kind.ADJUSTMENT,
+                        amount=delta,
+                        currency=assessment.currency,
+                        collection_model=model,
+                        payer=(
+                            declaration.operator.name
+                            if model == INTERMEDIARY_DEFERRED
+                            else declaration.consignee_name
+                        )[:200],
+                        actor=actor if getattr(actor, "pk", None) else None,
+                        reference=f"revaluation {assessment.pk}",
+                        source_key=f"assessment:{assessment.pk}:{model}",
+                    )
+                )
+        LedgerEntry.objects.bulk_create(adjustments)
+        audit_record(
+            actor=actor,
+            action="taxes.revalue",
+            object_type="declaration",
+            object_id=declaration.pk,
+            before={
+                "assessment": previous.pk,
+                "values": {str(k): str(v) for k, v in _declared_values(declaration).items()},
+                "total": str(previous.total),
+                "due_at_border": str(previous.due_at_border),
+            },
+            after={
+                "assessment": assessment.pk,
+                "values": {str(k): str(v) for k, v in values.items()},
+                "total": str(assessment.total),
+                "due_at_border": str(assessment.due_at_border),
+                "difference": str(difference),
+            },
+            reason=reason,
+        )
+        return assessment
+
+
+def _declared_values(declaration: Declaration) -> dict[int, Decimal]:
+    return {int(i["line"]): Decimal(str(i["value"])) for i in declaration.payload["items"]}
+
+
+def border_balance(declaration_id: int) -> tuple[Decimal, Decimal, Decimal]:
+    """(owed, collected, refunded) at the border for one declaration, from the ledger."""
+    sums = {
+        row["kind"]: row["total"] or Decimal(0)
+        for row in LedgerEntry.objects.filter(
+            declaration_id=declaration_id, collection_model=CONSIGNEE_BORDER
+        )
+        .values("kind")
+        .annotate(total=Sum("amount"))
+    }
+    owed = sums.get("assessed", Decimal(0)) + sums.get("adjustment", Decimal(0))
+    return owed, sums.get("payment", Decimal(0)), sums.get("refund", Decimal(0))
+
+
+def release_blockers(declaration: Declaration) -> list[str]:
+    """Why customs may not release the goods yet, for the revenue side (empty: release allowed).
+    Under the consignee-at-the-border model, duties and taxes due must be collected first
+    (Standard 8); pre-collected and deferred amounts do not hold the goods."""
+    assessment = (
+        TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True)
+        .only("currency")
+        .first()
+    )
+    if assessment is None:
+        return [_("Duties and taxes have not been assessed yet.")]
+    owed, paid, refunded = border_balance(declaration.pk)
+    outstanding = owed - (paid - refunded)
+    if outstanding > 0:
+        return [
+            _("%(amount)s %(currency)s of duties and taxes due at the border is not collected.")
+            % {"amount": outstanding, "currency": assessment.currency}
+        ]
+    return []
+
+
+# --- Ledger: payments, refunds, statements ----------------------------------------------------
+
+
+class LedgerError(ValueError):
+    """A ledger write refused; `code` is stable, `pointer` names the element (API) or field."""
+
+    def __init__(self, code: str, pointer: str, detail: str, *, status: int = 422) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.pointer = pointer
+        self.detail = detail
+        self.status = status
+
+
+def _money_amount(amount: Any, pointer: str = "/amount") -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise LedgerError("amount_invalid", pointer, _("not an amount")) from None
+    if not value.is_finite() or value <= 0:
+        raise LedgerError("amount_invalid", pointer, _("the amount must be positive"))
+    if value != round_money(value):
+        raise LedgerError("amount_invalid", pointer, _("at most two decimals"))
+    return round_money(value)
+
+
+def statement_outstanding(statement: DeferredStatement) -> Decimal:
+    paid = LedgerEntry.objects.filter(statement=statement, kind=LedgerEntry.Kind.PAYMENT).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal(0)
+    return statement.total - paid
+
+
+def ledger_payment_record(
+    *,
+    amount: Any,
+    currency: str,
+    reference: str = "",
+    payer: str = "",
+    declaration_id: int | None = None,
+    statement_id: int | None = None,
+    operator: Operator | None = None,
+    actor: Any = None,
+) -> LedgerEntry:
+    """Record a payment of a declaration's border duties and taxes, or of a deferred monthly
+    statement. With `operator` (the API), the declaration or statement must be that operator's:
+    anything else is `not_found`, exactly like a missing one. A payment never exceeds what is
+    outstanding; overpayments are refused rather than turned into credits."""
+    if (declaration_id is None) == (statement_id is None):
+        raise LedgerError(
+            "payment_target_required",
+            "",
+            _("Give exactly one of declaration_id and statement_id."),
+        )
+    value = _money_amount(amount)
+    currency = (currency or "").upper()
+    with transaction.atomic():
+        if declaration_id is not None:
+            found = Declaration.objects.select_for_update().filter(pk=declaration_id)
+            if operator is not None:
+                found = found.filter(operator=operator)
+            declaration = found.first()
+            if declaration is None:
+                raise LedgerError(
+                    "not_found", "/declaration_id", _("No such declaration."), status=404
+                )
+            assessment = TaxAssessment.objects.filter(
+                declaration=declaration, is_current=True
+            ).first()
+            if assessment is None:
+                raise LedgerError(
+                    "not_assessed", "/declaration_id", _("The declaration is not assessed yet.")
+                )
+            if currency != assessment.currency:
+                raise LedgerError(
+                    "currency_mismatch",
+                    "/currency",
+                    _("Pay in %(currency)s, the currency of the assessment.")
+                    % {"currency": assessment.currency},
+                )
+            owed, paid, refunded = border_balance(declaration.pk)
+            outstanding = owed - (paid - refunded)
+            if value > outstanding:
+                raise LedgerError(
+                    "payment_exceeds_due",
+                    "/amount",
+                    _("%(amount)s exceeds the %(outstanding)s %(currency)s outstanding.")
+                    % {"amount": value, "outstanding": outstanding, "currency": currency},
+                )
+            entry = LedgerEntry.objects.create(
+                declaration=declaration,
+                kind=LedgerEntry.Kind.PAYMENT,
+                amount=value,
+                currency=currency,
+                collection_model=CONSIGNEE_BORDER,
+                payer=(payer or (operator.name if operator else declaration.consignee_name))[:200],
+                actor=actor if getattr(actor, "pk", None) else None,
+                reference=reference[:120],
+            )
+            object_type, object_id = "declaration", declaration.pk
+        else:
+            found = DeferredStatement.objects.select_for_update().filter(pk=statement_id)
+            if operator is not None:
+                found = found.filter(operator=operator)
+            statement = found.first()
+            if statement is None:
+                raise LedgerError("not_found", "/statement_id", _("No such statement."), status=404)
+            if currency != statement.currency:
+                raise LedgerError(
+                    "currency_mismatch",
+                    "/currency",
+                    _("Pay in %(currency)s, the currency of the statement.")
+                    % {"currency": statement.currency},
+                )
+            outstanding = statement_outstanding(statement)
+            if value > outstanding:
+                raise LedgerError(
+                    "payment_exceeds_due",
+                    "/amount",
+                    _("%(amount)s exceeds the %(outstanding)s %(currency)s outstanding.")
+                    % {"amount": value, "outstanding": outstanding, "currency": currency},
+                )
+            entry = LedgerEntry.objects.create(
+                account_id=statement.operator_id,
+                statement=statement,
+                kind=LedgerEntry.Kind.PAYMENT,
+                amount=value,
+                currency=currency,
+                collection_model=INTERMEDIARY_DEFERRED,
+                payer=(payer or statement.operator.name)[:200],
+                actor=actor if getattr(actor, "pk", None) else None,
+                reference=reference[:120],
+            )
+            object_type, object_id = "deferred_statement", statement.pk
+        audit_record(
+            actor=actor if actor is not None else operator,
+            action="ledger.payment",
+            object_type=object_type,
+            object_id=object_id,
+            before={"outstanding": str(outstanding)},
+            after={
+                "entry": entry.pk,
+                "amount": str(value),
+                "currency": currency,
+                "outstanding": str(outstanding - value),
+                "reference": reference[:120],
+            },
+        )
+        return entry
+
+
+def ledger_refund(
+    *,
+    declaration_id: int,
+    requested: Decimal,
+    actor: Any = None,
+    reason: str = "",
+    source_key: str | None = None,
+) -> LedgerEntry | None:
+    """Refund up to `requested` of what was collected at the border for a declaration, never
+    more than collected less already refunded (`ledger_math.refundable`). None when nothing may
+    be refunded."""
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        _, paid, refunded = border_balance(declaration.pk)
+        amount = refundable(paid, refunded, Decimal(requested))
+        if amount <= 0:
+            return None
+        currency = (
+            LedgerEntry.objects.filter(declaration=declaration, kind=LedgerEntry.Kind.PAYMENT)
+            .values_list("currency", flat=True)
+            .first()
+        )
+        entry = LedgerEntry.objects.create(
+            declaration=declaration,
+            kind=LedgerEntry.Kind.REFUND,
+            amount=amount,
+            currency=currency or "EUR",
+            collection_model=CONSIGNEE_BORDER,
+            payer=declaration.consignee_name[:200],
+            actor=actor if getattr(actor, "pk", None) else None,
+            reference=reason[:120],
+            source_key=source_key,
+        )
+        audit_record(
+            actor=actor,
+            action="ledger.refund",
+            object_type="declaration",
+            object_id=declaration.pk,
+            before={"collected": str(paid - refunded)},
+            after={"refund": str(amount), "collected": str(paid - refunded - amount)},
+            reason=reason,
+        )
+        return entry
+
+
+REFUND_STATUSES = (Status.INVALIDATED, Status.RETURNED)
+REFUND_CURSOR = "refunds"
+
+
+def _settle_cancelled(event: StatusEvent) -> None:
+    """Cancel what a declaration still owes and refund what was collected (invalidation or
+    return): a negative adjustment per model, then a refund. Keys make a rerun a no-op."""
+    declaration = event.declaration
+    owed, paid, refunded = border_balance(declaration.pk)
+    entries = []
+    if owed > 0:
+        entries.append(
+            LedgerEntry(
+                declaration=declaration,
+                kind=LedgerEntry.Kind.ADJUSTMENT,
+                amount=-owed,
+                currency=_ledger_currency(declaration.pk),
+                collection_model=CONSIGNEE_BORDER,
+                payer=declaration.consignee_name[:200],
+                reference=f"{event.to_status}: nothing more is due",
+                source_key=f"event:{event.pk}:border",
+            )
+        )
+    deferred = LedgerEntry.objects.filter(
+        declaration=declaration, collection_model=INTERMEDIARY_DEFERRED
+    ).exclude(kind=LedgerEntry.Kind.PAYMENT).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    if deferred > 0:
+        entries.append(
+            LedgerEntry(
+                declaration=declaration,
+                account_id=declaration.operator_id,
+                kind=LedgerEntry.Kind.ADJUSTMENT,
+                amount=-deferred,
+                currency=_ledger_currency(declaration.pk),
+                collection_model=INTERMEDIARY_DEFERRED,
+                payer=declaration.operator.name[:200],
+                reference=f"{event.to_status}: credited on the next statement",
+                source_key=f"event:{event.pk}:deferred",
+            )
+        )
+    LedgerEntry.objects.bulk_create(entries)
+    if paid - refunded > 0:
+        ledger_refund(
+            declaration_id=declaration.pk,
+            requested=paid - refunded,
+            reason=f"refund on {event.to_status}",
+            source_key=f"event:{event.pk}:refund",
+        )
+
+
+def _ledger_currency(declaration_id: int) -> str:
+    return (
+        LedgerEntry.objects.filter(declaration_id=declaration_id)
+        .values_list("currency", flat=True)
+        .first()
+        or "EUR"
+    )
+
+
+def refunds_reconcile(*, limit: int = 1000) -> int:
+    """Scan status events since the last run for invalidations and returns, and settle the
+    ledger of each (declarations need not know revenue exists). Returns the events settled.
+    The cursor moves in the same transaction as the entries, so a crash replays, never skips."""
+    settled = 0
+    with transaction.atomic():
+        cursor, _created = RevenueCursor.objects.select_for_update().get_or_create(
+            name=REFUND_CURSOR
+        )
+        events = list(
+            StatusEvent.objects.filter(pk__gt=cursor.last_id)
+            .order_by("pk")
+            .select_related("declaration__operator")[:limit]
+        )
+        for event in events:
+            if (
+                event.to_status in REFUND_STATUSES
+                and not LedgerEntry.objects.filter(
+                    source_key__startswith=f"event:{event.pk}:"
+                ).exists()
+            ):
+                _settle_cancelled(event)
+                settled += 1
+        if events:
+            cursor.last_id = events[-1].pk
+            cursor.updated_at = timezone.now()
+            cursor.save(update_fields=["last_id", "updated_at"])
+    return settled
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def deferred_statements_close(*, today: date | None = None) -> int:
+    """Close the monthly statements of intermediaries under the deferred model for every month
+    that has ended: the sum of their deferred entries of the month, due by the 16th of the
+    following month (EU special arrangements, Directive 2006/112/EC art. 369y-369zb).
+    Idempotent: a closed (operator, month, currency) is never closed again."""
+    today = today or timezone.localdate()
+    current_month = _month_start(today)
+    cutoff = timezone.make_aware(
+        datetime(current_month.year, current_month.month, 1),
+        timezone.get_current_timezone(),
+    )
+    entries = (
+        LedgerEntry.objects.filter(
+            collection_model=INTERMEDIARY_DEFERRED, account__isnull=False, at__lt=cutoff
+        )
+        .exclude(kind=LedgerEntry.Kind.PAYMENT)
+        .values_list("account_id", "currency", "at", "amount")
+    )
+    groups: dict[tuple[int, str, date], list[Decimal]] = {}
+    for account_id, currency, at, amount in entries:
+        period = _month_start(timezone.localtime(at).date())
+        groups.setdefault((account_id, currency, period), []).append(amount)
+    closed = 0
+    existing = set(DeferredStatement.objects.values_list("operator_id", "currency", "period"))
+    for (account_id, currency, period), amounts in sorted(groups.items()):
+        if (account_id, currency, period) in existing:
+            continue
+        try:
+            with transaction.atomic():
+                statement = DeferredStatement.objects.create(
+                    operator_id=account_id,
+                    period=period,
+                    currency=currency,
+                    total=sum(amounts, Decimal(0)),
+                    entry_count=len(amounts),
+                    due_date=_next_month(period).replace(day=16),
+                )
+                audit_record(
+                    actor=None,
+                    action="deferred_statement.close",
+                    object_type="deferred_statement",
+                    object_id=statement.pk,
+                    after={
+                        "operator": account_id,
+                        "period": period.isoformat(),
+                        "total": str(statement.total),
+                        "due_date": statement.due_date.isoformat(),
+                    },
+                )
+            closed += 1
+        except IntegrityError:
+            logger.info("statement %s %s %s already closed", account_id, period, currency)
+    return closed

@@ -1,0 +1,129 @@
+"""Revenue API: the public estimator and intermediaries' payments (api.md). Thin views."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from customs_ecom.api_support import read_json_body, with_idempotency
+from customs_ecom.problems import ProblemError
+
+from .estimates import EstimateIn, EstimateProblem, estimate
+from .services import LedgerError, ledger_payment_record
+
+PROBLEM = {"description": "RFC 9457 problem details", "content": {"application/problem+json": {}}}
+ESTIMATE_MAX_BODY_BYTES = 64 * 1024
+PAYMENT_FIELDS = {"declaration_id", "statement_id", "amount", "currency", "reference", "payer"}
+
+
+class EstimateCreateApi(APIView):
+    """Public: no key, throttled per address, nothing stored."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "estimate"
+
+    @extend_schema(
+        operation_id="estimates_create",
+        request=EstimateIn,
+        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+        summary="Estimate duties, taxes and fees for a basket (public, nothing stored)",
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        body = read_json_body(request, max_bytes=ESTIMATE_MAX_BODY_BYTES)
+        try:
+            return Response(estimate(body))
+        except EstimateProblem as exc:
+            raise ProblemError(
+                422, "estimate-invalid", "Estimate request failed validation", errors=exc.errors
+            ) from None
+
+
+def _payment_problem(exc: LedgerError) -> ProblemError:
+    if exc.status == 404:
+        return ProblemError(404, "not-found", "Not found", detail=exc.detail)
+    return ProblemError(
+        exc.status,
+        "payment-refused" if exc.code != "amount_invalid" else "payment-invalid",
+        "Payment refused",
+        errors=[{"pointer": exc.pointer, "code": exc.code, "detail": exc.detail}],
+    )
+
+
+def _payment_body_problems(body: object) -> list[dict[str, str]]:
+    if not isinstance(body, dict):
+        return [{"pointer": "", "code": "type_mismatch", "detail": "the body must be an object"}]
+    rows = [
+        {"pointer": f"/{key}", "code": "unknown_element", "detail": f"{key!r} is not an element"}
+        for key in body
+        if key not in PAYMENT_FIELDS
+    ]
+    for key in ("declaration_id", "statement_id"):
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            rows.append({"pointer": f"/{key}", "code": "type_mismatch", "detail": "an integer"})
+    for key in ("amount", "currency"):
+        if key not in body:
+            rows.append(
+                {"pointer": f"/{key}", "code": "required", "detail": f"/{key} is mandatory"}
+            )
+    for key in ("currency", "reference", "payer"):
+        if key in body and not isinstance(body[key], str):
+            rows.append({"pointer": f"/{key}", "code": "type_mismatch", "detail": "a string"})
+    if "amount" in body and isinstance(body["amount"], bool | dict | list | None):
+        rows.append({"pointer": "/amount", "code": "type_mismatch", "detail": "a decimal string"})
+    return rows
+
+
+class PaymentCreateApi(APIView):
+    @extend_schema(
+        operation_id="payments_create",
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT, 404: PROBLEM, 422: PROBLEM},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="Pay a declaration's border duties and taxes, or a deferred monthly statement",
+    )
+    def post(self, request: Request) -> Response:
+        body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BODY_BYTES)
+        operator = request.user
+
+        def produce() -> Response:
+            problems = _payment_body_problems(body)
+            if problems:
+                raise ProblemError(
+                    422, "payment-invalid", "Payment failed validation", errors=problems
+                )
+            try:
+                entry = ledger_payment_record(
+                    amount=body["amount"],
+                    currency=body["currency"],
+                    reference=body.get("reference") or "",
+                    payer=body.get("payer") or "",
+                    declaration_id=body.get("declaration_id"),
+                    statement_id=body.get("statement_id"),
+                    operator=operator,
+                )
+            except LedgerError as exc:
+                raise _payment_problem(exc) from None
+            return Response(
+                {
+                    "id": entry.pk,
+                    "declaration_id": entry.declaration_id,
+                    "statement_id": entry.statement_id,
+                    "amount": str(entry.amount),
+                    "currency": entry.currency,
+                    "reference": entry.reference,
+                    "recorded_at": entry.at.isoformat(),
+                },
+                status=201,
+            )
+
+        return with_idempotency(request, operator, body, produce)

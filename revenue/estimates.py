@@ -1,0 +1,229 @@
+"""The public estimator (Standard 14): what a consumer would pay on a basket, and why.
+
+Same engine as the assessment of declarations, the regime in force today and the customs exchange
+rate of the day; nothing is stored. The API and the public page both call :func:`estimate`."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+import pydantic
+from django.conf import settings
+from django.utils import timezone
+
+from declarations.lexicon import hs_chapters_for_description
+
+from .calculators import ConsignmentIn, ItemIn, assess
+from .regimes import RegimeSpec
+
+Money = Annotated[Decimal, pydantic.Field(ge=0, max_digits=14, decimal_places=2)]
+
+
+class EstimateItemIn(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    hs_code: str | None = pydantic.Field(default=None, pattern=r"^[0-9]{6,10}$")
+    description: str | None = pydantic.Field(default=None, min_length=2, max_length=300)
+    value: Money
+    quantity: Annotated[Decimal, pydantic.Field(gt=0, max_digits=10, decimal_places=3)] = Decimal(1)
+
+    @pydantic.model_validator(mode="after")
+    def _classified(self) -> EstimateItemIn:
+        if not self.hs_code and not self.description:
+            raise ValueError("give hs_code or description")
+        return self
+
+
+class EstimateIn(pydantic.BaseModel):
+    """A basket: origin country, currency, items, shipping; optionally the seller's tax scheme
+    (the seller says it charges the VAT at checkout, e.g. IOSS) and the destination regime."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    origin_country: str = pydantic.Field(pattern=r"^[A-Z]{2}$")
+    currency: str = pydantic.Field(pattern=r"^[A-Z]{3}$")
+    items: list[EstimateItemIn] = pydantic.Field(min_length=1, max_length=50)
+    shipping_cost: Money = Decimal(0)
+    insurance_cost: Money = Decimal(0)
+    tax_scheme: str | None = pydantic.Field(default=None, pattern=r"^[A-Z_]{2,8}$")
+    destination: str | None = pydantic.Field(default=None, pattern=r"^[A-Z]{2}$")
+
+
+class EstimateProblem(ValueError):
+    """The basket failed validation; `errors` are {pointer, code, detail} rows."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("estimate request invalid")
+        self.errors = errors
+
+
+def _pydantic_rows(exc: pydantic.ValidationError) -> list[dict[str, str]]:
+    from declarations.schemas import _problem_from_pydantic  # the intake's messages and codes
+
+    rows = []
+    for error in exc.errors():
+        if error["type"] == "value_error" and "hs_code or description" in error["msg"]:
+            pointer = "".join(f"/{part}" for part in error["loc"])
+            rows.append(
+                {
+                    "pointer": pointer + "/hs_code",
+                    "code": "hs_code_or_description_required",
+                    "detail": "give an HS code or a description of the goods",
+                }
+            )
+            continue
+        problem = _problem_from_pydantic(error)
+        rows.append({"pointer": problem.pointer, "code": problem.code, "detail": problem.detail})
+    return rows
+
+
+def _classify(item: EstimateItemIn, spec: RegimeSpec) -> tuple[str, str]:
+    """The HS code the engine uses and a note on where it came from. Without a code, the chapter
+    is inferred from the description; among several plausible chapters the one with the highest
+    duty rate is used, so the estimate errs on the side of paying more, never less."""
+    if item.hs_code:
+        return item.hs_code, ""
+    chapters = sorted(hs_chapters_for_description(item.description or ""))
+    if not chapters:
+        return "", "no HS code: default duty rate and standard tax rate"
+    best = max(chapters, key=lambda ch: (spec.duty_rate_for(ch + "0000"), ch))
+    note = f"HS chapter {best} inferred from the description"
+    if len(chapters) > 1:
+        note += f" (highest duty of chapters {', '.join(chapters)})"
+    return best + "0000", note
+
+
+def estimate(body: Any) -> dict[str, Any]:
+    """Validate a basket and estimate duties, taxes and fees under today's regime of the
+    destination (the installation's jurisdiction by default). Raises :class:`EstimateProblem`."""
+    from declarations.codelists import is_country, is_currency
+    from declarations.rates import RateBook
+
+    from .services import active_regimes, fx_rate_between, regime_on
+
+    try:
+        basket = EstimateIn.model_validate(body)
+    except pydantic.ValidationError as exc:
+        raise EstimateProblem(_pydantic_rows(exc)) from None
+    errors = []
+    if not is_country(basket.origin_country):
+        errors.append(
+            {
+                "pointer": "/origin_country",
+                "code": "country_unknown",
+                "detail": "not an ISO 3166 country",
+            }
+        )
+    if not is_currency(basket.currency):
+        errors.append(
+            {
+                "pointer": "/currency",
+                "code": "currency_unknown",
+                "detail": "not an ISO 4217 currency",
+            }
+        )
+    if errors:
+        raise EstimateProblem(errors)
+    today = timezone.localdate()
+    jurisdiction = basket.destination or settings.CUSTOMS_JURISDICTION
+    found = regime_on(jurisdiction, today, active_regimes())
+    if found is None:
+        raise EstimateProblem(
+            [
+                {
+                    "pointer": "/destination",
+                    "code": "regime_unknown",
+                    "detail": f"no regime for {jurisdiction} in force on {today.isoformat()}",
+                }
+            ]
+        )
+    row, spec = found
+    if basket.tax_scheme and basket.tax_scheme not in spec.vendor_schemes:
+        raise EstimateProblem(
+            [
+                {
+                    "pointer": "/tax_scheme",
+                    "code": "tax_scheme_unknown",
+                    "detail": f"{basket.tax_scheme} is not a scheme of regime {spec.code}; "
+                    f"known: {', '.join(sorted(spec.vendor_schemes)) or 'none'}",
+                }
+            ]
+        )
+    fx_rate = fx_rate_between(RateBook(), basket.currency, spec.currency, today)
+    if fx_rate is None:
+        raise EstimateProblem(
+            [
+                {
+                    "pointer": "/currency",
+                    "code": "exchange_rate_unknown",
+                    "detail": f"no customs exchange rate {basket.currency}->{spec.currency} today",
+                }
+            ]
+        )
+    classified = [_classify(item, spec) for item in basket.items]
+    consignment = ConsignmentIn(
+        currency=basket.currency,
+        items=tuple(
+            ItemIn(line=n, hs_code=code, value=item.value, quantity=item.quantity)
+            for n, (item, (code, _note)) in enumerate(zip(basket.items, classified, strict=True), 1)
+        ),
+        transport_cost=basket.shipping_cost,
+        insurance_cost=basket.insurance_cost,
+        tax_scheme=basket.tax_scheme,
+        tax_scheme_number_valid=bool(basket.tax_scheme),
+        operator_role="express_carrier" if not basket.tax_scheme else "vendor",
+    )
+    result = assess(consignment, spec, fx_rate=fx_rate)
+    inferred = {n: code for n, (code, note) in enumerate(classified, 1) if note and code}
+
+    def reason(line_no: int | None, text: str) -> str:
+        code = inferred.get(line_no or 0)
+        if code:
+            text = re.sub(rf"\bHS {code}\b", f"HS chapter {code[:2]}", text)
+        return text
+
+    you_pay = sum(
+        (line.amount for line in result.lines if line.payer == "consignee"), Decimal("0.00")
+    )
+    return {
+        "regime": {
+            "code": spec.code,
+            "version": row.version,
+            "name": spec.name,
+            "jurisdiction": spec.jurisdiction,
+            "sample_rates": spec.sample_rates,
+        },
+        "origin_country": basket.origin_country,
+        "date": today.isoformat(),
+        "currency": spec.currency,
+        "exchange_rate": str(fx_rate),
+        "collection_model": result.collection_model,
+        "items": [
+            {
+                "line": n,
+                "hs_code_used": code or None,
+                "classification": note or "as given",
+            }
+            for n, (code, note) in enumerate(classified, 1)
+        ],
+        "lines": [
+            {
+                "tax_type": line.tax_type,
+                "item_line": line.item_line,
+                "basis": str(line.basis),
+                "rate": None if line.rate is None else str(line.rate.normalize()),
+                "amount": str(line.amount),
+                "payer": line.payer,
+                "collection_model": line.collection_model,
+                "reason": reason(line.item_line, line.legal_reason),
+            }
+            for line in result.lines
+        ],
+        "totals": {k: str(v) for k, v in result.totals.items()},
+        "you_pay_on_delivery": str(you_pay),
+        "charged_at_checkout": str(result.pre_collected),
+        "explanation": [reason(None, text) for text in result.explanation],
+        "stored": False,
+    }

@@ -1,0 +1,444 @@
+"""Revenue pages: regimes (administrators edit, others read), the verification queue, the ledger
+of a declaration (payments, revaluation), statements, reconciliation, and the public estimator."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customs_ecom.roles import (
+    CAN_ACT_ON_CONSIGNMENTS,
+    CAN_CONFIGURE,
+    CAN_VIEW_CONSIGNMENTS,
+    ROLES,
+    has_any_role,
+)
+from declarations.models import Declaration
+
+from . import selectors
+from .estimates import EstimateProblem, estimate
+from .forms import (
+    EstimateForm,
+    EstimateItemFormSet,
+    PaymentForm,
+    RateChangeForm,
+    RegimeParametersForm,
+    RegistryImportForm,
+    RevalueForm,
+    TariffImportForm,
+)
+from .models import Regime, TaxSchemeRegistration
+from .services import (
+    LedgerError,
+    RegimeChangeError,
+    RevaluationError,
+    active_regimes,
+    border_balance,
+    ledger_payment_record,
+    regime_import_tariff,
+    regime_new_version,
+    regime_on,
+    release_blockers,
+    spec_of,
+    tax_scheme_registrations_import,
+    taxes_revalue,
+)
+
+VERIFICATION_PAGE = 100
+
+
+def _require(request: HttpRequest, roles: set[str]) -> None:
+    if not has_any_role(request.user, roles):
+        raise PermissionDenied
+
+
+# --- Regimes -----------------------------------------------------------------------------------
+
+
+@login_required
+def regimes(request: HttpRequest) -> HttpResponse:
+    _require(request, set(ROLES))
+    return render(
+        request,
+        "revenue/regimes.html",
+        {
+            "groups": selectors.regimes_overview(),
+            "can_configure": has_any_role(request.user, CAN_CONFIGURE),
+        },
+    )
+
+
+def _regime_context(request: HttpRequest, regime: Regime, **extra) -> dict:
+    spec = spec_of(regime)
+    newest = Regime.objects.filter(code=regime.code).order_by("-version").first()
+    return {
+        "regime": regime,
+        "spec": spec,
+        "versions": Regime.objects.filter(code=regime.code)
+        .select_related("created_by")
+        .order_by("-version"),
+        "is_newest": newest is not None and newest.pk == regime.pk,
+        "can_configure": has_any_role(request.user, CAN_CONFIGURE),
+        "duty_rates": sorted(spec.duty_rates.items()),
+        "vat_reduced_rates": sorted(spec.vat_reduced_rates.items()),
+        **extra,
+    }
+
+
+@login_required
+def regime_detail(request: HttpRequest, regime_id: int) -> HttpResponse:
+    _require(request, set(ROLES))
+    regime = get_object_or_404(Regime, pk=regime_id)
+    return render(
+        request,
+        "revenue/regime_detail.html",
+        _regime_context(request, regime, rate_form=RateChangeForm()),
+    )
+
+
+def _apply_change_error(form, exc: RegimeChangeError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+
+
+@login_required
+def regime_edit(request: HttpRequest, regime_id: int) -> HttpResponse:
+    _require(request, CAN_CONFIGURE)
+    regime = get_object_or_404(Regime, pk=regime_id)
+    spec = spec_of(regime).to_dict()
+    form = RegimeParametersForm(request.POST or None, spec=spec)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = regime_new_version(
+                regime_id=regime.pk,
+                changes=form.changes(),
+                effective_from=form.cleaned_data["effective_from"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except RegimeChangeError as exc:
+            _apply_change_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Version %(version)s of %(code)s applies from %(day)s.")
+                % {"version": new.version, "code": new.code, "day": new.valid_from},
+            )
+            return redirect("revenue:regime", regime_id=new.pk)
+    return render(request, "revenue/regime_edit.html", {"regime": regime, "form": form})
+
+
+@login_required
+@require_POST
+def regime_rate(request: HttpRequest, regime_id: int) -> HttpResponse:
+    _require(request, CAN_CONFIGURE)
+    regime = get_object_or_404(Regime, pk=regime_id)
+    form = RateChangeForm(request.POST)
+    if form.is_valid():
+        table = form.cleaned_data["table"]
+        current = dict(spec_of(regime).to_dict()[table])
+        current[form.cleaned_data["hs_prefix"]] = form.cleaned_data["rate"]
+        try:
+            new = regime_new_version(
+                regime_id=regime.pk,
+                changes={table: current},
+                effective_from=form.cleaned_data["effective_from"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except RegimeChangeError as exc:
+            _apply_change_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Version %(version)s of %(code)s applies from %(day)s.")
+                % {"version": new.version, "code": new.code, "day": new.valid_from},
+            )
+            return redirect("revenue:regime", regime_id=new.pk)
+    return render(
+        request,
+        "revenue/regime_detail.html",
+        _regime_context(request, regime, rate_form=form),
+        status=422,
+    )
+
+
+@login_required
+def regime_import(request: HttpRequest, regime_id: int) -> HttpResponse:
+    _require(request, CAN_CONFIGURE)
+    regime = get_object_or_404(Regime, pk=regime_id)
+    form = TariffImportForm(request.POST or None, request.FILES or None)
+    row_errors = []
+    if request.method == "POST" and form.is_valid():
+        name, text = form.cleaned_data["file"]
+        try:
+            new, row_errors = regime_import_tariff(
+                regime_id=regime.pk,
+                csv_text=text,
+                effective_from=form.cleaned_data["effective_from"],
+                replace=form.cleaned_data["replace"],
+                source_name=name,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except RegimeChangeError as exc:
+            _apply_change_error(form, exc)
+            new = None
+        if new is not None:
+            messages.success(
+                request,
+                _("Tariff loaded into version %(version)s of %(code)s, from %(day)s.")
+                % {"version": new.version, "code": new.code, "day": new.valid_from},
+            )
+            return redirect("revenue:regime", regime_id=new.pk)
+    return render(
+        request,
+        "revenue/regime_import.html",
+        {"regime": regime, "form": form, "row_errors": row_errors},
+        status=422 if row_errors else 200,
+    )
+
+
+@login_required
+def tax_schemes(request: HttpRequest) -> HttpResponse:
+    _require(request, set(ROLES))
+    can_configure = has_any_role(request.user, CAN_CONFIGURE)
+    form = RegistryImportForm(request.POST or None, request.FILES or None)
+    row_errors = []
+    if request.method == "POST":
+        _require(request, CAN_CONFIGURE)
+        if form.is_valid():
+            created, row_errors = tax_scheme_registrations_import(
+                csv_text=form.cleaned_data["file"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            if not row_errors:
+                messages.success(request, _("%(n)s numbers added.") % {"n": created})
+                return redirect("revenue:tax_schemes")
+    counts = {}
+    for scheme in TaxSchemeRegistration.objects.values_list("scheme", flat=True):
+        counts[scheme] = counts.get(scheme, 0) + 1
+    return render(
+        request,
+        "revenue/tax_schemes.html",
+        {
+            "form": form,
+            "row_errors": row_errors,
+            "counts": sorted(counts.items()),
+            "can_configure": can_configure,
+        },
+        status=422 if row_errors else 200,
+    )
+
+
+# --- Verification, ledger, revaluation --------------------------------------------------------
+
+
+@login_required
+def verification(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    try:
+        before = int(request.GET.get("before") or 0) or None
+    except ValueError:
+        before = None
+    rows = selectors.verification_queue(limit=VERIFICATION_PAGE + 1, before_id=before)
+    more = len(rows) > VERIFICATION_PAGE
+    rows = rows[:VERIFICATION_PAGE]
+    return render(
+        request,
+        "revenue/verification.html",
+        {"rows": rows, "next_before": rows[-1].pk if more and rows else None},
+    )
+
+
+def _declaration(declaration_id: int) -> Declaration:
+    declaration = (
+        Declaration.objects.select_related("operator")
+        .prefetch_related("items")
+        .filter(pk=declaration_id)
+        .first()
+    )
+    if declaration is None:
+        raise Http404
+    return declaration
+
+
+@login_required
+def ledger(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    declaration = _declaration(declaration_id)
+    owed, paid, refunded = border_balance(declaration.pk)
+    return render(
+        request,
+        "revenue/ledger.html",
+        {
+            "d": declaration,
+            "entries": selectors.ledger_for_declaration(declaration_id=declaration.pk),
+            "taxes": selectors.current_tax_assessment(declaration_id=declaration.pk),
+            "owed": owed,
+            "collected": paid - refunded,
+            "outstanding": owed - (paid - refunded),
+            "blockers": release_blockers(declaration),
+            "discrepancies": selectors.discrepancy_for(declaration_id=declaration.pk),
+            "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),
+            "payment_form": PaymentForm(),
+            "revalue_form": RevalueForm(items=list(declaration.items.all())),
+        },
+    )
+
+
+@login_required
+@require_POST
+def payment(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    _require(request, CAN_ACT_ON_CONSIGNMENTS)
+    declaration = _declaration(declaration_id)
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        taxes = selectors.current_tax_assessment(declaration_id=declaration.pk)
+        try:
+            ledger_payment_record(
+                declaration_id=declaration.pk,
+                amount=form.cleaned_data["amount"],
+                currency=taxes.currency if taxes else "",
+                payer=form.cleaned_data["payer"],
+                reference=form.cleaned_data["reference"],
+                actor=request.user,
+            )
+            messages.success(request, _("Payment recorded."))
+        except LedgerError as exc:
+            messages.error(request, exc.detail)
+    else:
+        messages.error(request, _("Please correct the form: %(e)s") % {"e": form.errors.as_text()})
+    return redirect("revenue:ledger", declaration_id=declaration.pk)
+
+
+@login_required
+@require_POST
+def revalue(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    """Target of `templates/revenue/_revalue_form.html` (URL name `revenue:revalue`)."""
+    _require(request, CAN_ACT_ON_CONSIGNMENTS)
+    declaration = _declaration(declaration_id)
+    form = RevalueForm(request.POST, items=list(declaration.items.all()))
+    if form.is_valid():
+        try:
+            assessment = taxes_revalue(
+                declaration_id=declaration.pk,
+                revised_values_by_line=form.revised_values(),
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request,
+                _("Reassessed: total %(total)s %(currency)s.")
+                % {"total": assessment.total, "currency": assessment.currency},
+            )
+        except RevaluationError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, _("Please correct the form: %(e)s") % {"e": form.errors.as_text()})
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("revenue:ledger", declaration_id=declaration.pk)
+
+
+# --- Statements and reconciliation -------------------------------------------------------------
+
+
+@login_required
+def statements(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    return render(request, "revenue/statements.html", {"rows": selectors.deferred_statements()})
+
+
+def _month(text: str) -> date | None:
+    try:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    except (ValueError, AttributeError):
+        return None
+
+
+@login_required
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    month = _month(request.GET.get("month", ""))
+    rows = selectors.reconciliation(month=month)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = f"reconciliation-{month:%Y-%m}" if month else "reconciliation"
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        writer = csv.writer(response)
+        columns = [
+            "scheme",
+            "number",
+            "month",
+            "currency",
+            "declarations",
+            "declared",
+            "assessed",
+            "difference",
+            "at_border",
+            "flagged",
+        ]
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row[c] for c in columns])
+        return response
+    return render(
+        request,
+        "revenue/reconciliation.html",
+        {"rows": rows, "month": month.strftime("%Y-%m") if month else ""},
+    )
+
+
+# --- Public estimator --------------------------------------------------------------------------
+
+
+def estimate_page(request: HttpRequest) -> HttpResponse:
+    """Public (no login): a consumer's basket, the same calculator as `POST /api/v1/estimates`."""
+    form = EstimateForm(request.POST or None)
+    items = EstimateItemFormSet(request.POST or None, prefix="items")
+    context: dict = {"form": form, "items": items, "result": None, "problems": []}
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        basket_items = []
+        for item in items.cleaned_data:
+            if not item or item.get("value") is None:
+                continue
+            entry = {"value": str(item["value"]), "quantity": str(item.get("quantity") or 1)}
+            if item.get("hs_code"):
+                entry["hs_code"] = item["hs_code"].strip().replace(".", "")
+            if item.get("description"):
+                entry["description"] = item["description"]
+            basket_items.append(entry)
+        body = {
+            "origin_country": form.cleaned_data["origin_country"],
+            "currency": form.cleaned_data["currency"],
+            "shipping_cost": str(form.cleaned_data["shipping_cost"] or Decimal(0)),
+            "items": basket_items,
+        }
+        if form.cleaned_data["seller_collects"]:
+            found = regime_on(settings.CUSTOMS_JURISDICTION, timezone.localdate(), active_regimes())
+            if found and found[1].vendor_schemes:
+                body["tax_scheme"] = sorted(found[1].vendor_schemes)[0]
+        try:
+            context["result"] = estimate(body)
+        except EstimateProblem as exc:
+            context["problems"] = exc.errors
+    template = (
+        "revenue/_estimate_result.html"
+        if request.headers.get("HX-Request") and request.method == "POST"
+        else "revenue/estimate.html"
+    )
+    return render(request, template, context)

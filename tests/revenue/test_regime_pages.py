@@ -1,0 +1,182 @@
+"""Regime administration in the browser: dated versions, audit, CSV tariff import, permissions."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from aeo.models import AuditEvent
+from revenue.models import Regime, TaxAssessment
+from tests.revenue.helpers import border_body, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _current_fr_regime() -> Regime:
+    today = timezone.localdate()
+    return (
+        Regime.objects.filter(jurisdiction="FR", valid_from__lte=today)
+        .order_by("-valid_from", "-version")
+        .first()
+    )
+
+
+def _vat_line(declaration) -> tuple[Decimal, str]:
+    assessment = TaxAssessment.objects.get(declaration=declaration, is_current=True)
+    line = assessment.lines.get(tax_type="vat")
+    return line.rate, assessment.regime.version
+
+
+def test_regimes_list_readable_by_officers_with_sample_labels(client, customs_user):
+    client.force_login(customs_user("officer"))
+    response = client.get(reverse("revenue:regimes"))
+    assert response.status_code == 200
+    assert b"EU-FR-2026" in response.content and b"sample rates" in response.content
+    regime = _current_fr_regime()
+    assert client.get(reverse("revenue:regime", args=[regime.pk])).status_code == 200
+    assert client.get(reverse("revenue:regime_edit", args=[regime.pk])).status_code == 403
+    response = client.post(
+        reverse("revenue:regime_rate", args=[regime.pk]),
+        {"table": "duty_rates", "hs_prefix": "6109", "rate": "5%", "reason": "x"},
+    )
+    assert response.status_code == 403
+
+
+def test_rate_changed_with_effective_date_applies_to_declarations_received_from_that_day(
+    client, customs_user, operator_b
+):
+    regime = _current_fr_regime()
+    before_change = submit(operator_b.operator, [border_body("BEFORE-1")])[0]
+    assert _vat_line(before_change) == (Decimal("0.2"), 1)
+
+    client.force_login(customs_user("administrator"))
+    effective = timezone.localdate() + timedelta(days=10)
+    response = client.post(
+        reverse("revenue:regime_rate", args=[regime.pk]),
+        {
+            "table": "vat_reduced_rates",
+            "hs_prefix": "6109",
+            "rate": "10%",
+            "effective_from": effective.isoformat(),
+            "reason": "Finance act 2027, art. 12",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    new = Regime.objects.get(code=regime.code, version=2)
+    regime.refresh_from_db()
+    assert regime.valid_to == effective - timedelta(days=1)
+    assert new.valid_from == effective and new.created_by.username == "administrator"
+
+    received_today = submit(operator_b.operator, [border_body("TODAY-1")])[0]
+    received_after = submit(
+        operator_b.operator, [border_body("AFTER-1")], received_days_from_today=11
+    )[0]
+    received_on_eve = submit(
+        operator_b.operator, [border_body("EVE-1")], received_days_from_today=9
+    )[0]
+    assert _vat_line(received_after) == (Decimal("0.1"), 2)
+    assert _vat_line(received_today) == (Decimal("0.2"), 1)
+    assert _vat_line(received_on_eve) == (Decimal("0.2"), 1)
+    # The assessment made before the change keeps its version and its amounts.
+    assert _vat_line(before_change) == (Decimal("0.2"), 1)
+
+    audit = AuditEvent.objects.get(action="regime.new_version")
+    assert audit.actor.username == "administrator"
+    assert audit.reason == "Finance act 2027, art. 12"
+    assert audit.before["vat_reduced_rates"] == {"49": "0.055", "4902": "0.021", "97": "0.055"}
+    assert audit.after["vat_reduced_rates"]["6109"] == "0.1"
+    assert audit.after["valid_from"] == effective.isoformat()
+
+
+def test_effective_date_in_the_past_is_a_field_error(client, customs_user):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    response = client.post(
+        reverse("revenue:regime_rate", args=[regime.pk]),
+        {
+            "table": "duty_rates",
+            "hs_prefix": "6109",
+            "rate": "5%",
+            "effective_from": (timezone.localdate() - timedelta(days=1)).isoformat(),
+            "reason": "backdated",
+        },
+    )
+    assert response.status_code == 422
+    assert "cannot be in the past" in response.content.decode()
+    assert Regime.objects.filter(code=regime.code).count() == 1
+
+
+def test_parameters_form_records_only_what_changed(client, customs_user):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    page = client.get(reverse("revenue:regime_edit", args=[regime.pk]))
+    assert page.status_code == 200
+    form = page.context["form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update(
+        {
+            "effective_from": (timezone.localdate() + timedelta(days=3)).isoformat(),
+            "reason": "new fee",
+            "fee_per_declaration": "2.00",
+        }
+    )
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    response = client.post(reverse("revenue:regime_edit", args=[regime.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    audit = AuditEvent.objects.get(action="regime.new_version")
+    changed = set(audit.after) - {"code", "version", "valid_from", "previous_valid_to"}
+    assert changed == {"fee_per_declaration"}
+    assert audit.before["fee_per_declaration"] == "0.00"
+    assert audit.after["fee_per_declaration"] == "2.00"
+
+
+def _csv(text: str, name: str = "tariff.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_tariff_csv_with_faulty_rows_loads_nothing_and_lists_each_error(client, customs_user):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    response = client.post(
+        reverse("revenue:regime_import", args=[regime.pk]),
+        {
+            "file": _csv(
+                "hs_prefix,rate,description\n6109,12%,T-shirts\n61X,5%,bad\n6110,150%,too high\n"
+                "6109,3%,twice\n"
+            ),
+            "effective_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "reason": "TARIC extract",
+            "replace": "on",
+        },
+    )
+    assert response.status_code == 422
+    errors = [(e.row, e.column) for e in response.context["row_errors"]]
+    assert errors == [(3, "hs_prefix"), (4, "rate"), (5, "hs_prefix")]
+    assert Regime.objects.filter(code=regime.code).count() == 1
+
+
+def test_tariff_csv_import_makes_a_version_without_sample_label(client, customs_user):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    response = client.post(
+        reverse("revenue:regime_import", args=[regime.pk]),
+        {
+            "file": _csv(
+                "hs_prefix,rate,description\n61,12%,Knitted apparel\n610910,0.096,T-shirts\n"
+            ),
+            "effective_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "reason": "TARIC extract",
+            "replace": "on",
+        },
+    )
+    assert response.status_code == 302
+    new = Regime.objects.get(code=regime.code, version=2)
+    assert new.spec["duty_rates"] == {"61": "0.12", "610910": "0.096"}
+    assert new.spec["sample_rates"] is False
+    assert new.spec["duty_rate_descriptions"]["610910"] == "T-shirts"
+    page = client.get(reverse("revenue:regime", args=[new.pk]))
+    assert b'id="sample-label"' not in page.content and b"T-shirts" in page.content
