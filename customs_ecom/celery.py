@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "customs_ecom.settings")
 
 app = Celery("customs_ecom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["aeo", "declarations", "risk", "revenue"])
+app.autodiscover_tasks(["aeo", "declarations", "risk", "revenue", "customs_ecom"])

@@ -21,6 +21,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/export/<slug:slug>.csv", views.dashboard_export, name="dashboard_export"),
+    path("framework/", views.framework, name="framework"),
     path("", include("declarations.urls")),
     path("risk/", include("risk.urls")),
     path("revenue/", include("revenue.urls")),

@@ -2,32 +2,55 @@
 
 from __future__ import annotations
 
+import csv
 import json
-from datetime import timedelta
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.db.models.functions import TruncDate
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from declarations.models import Declaration
+from aeo.models import Operator
 
+from .dashboard import build
+from .dashboard_standards import STANDARDS
 from .roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
 
-CHANNEL_COLOURS = {
-    "green": "#2e7d32",
-    "blue": "#1565c0",
-    "yellow": "#f9a825",
-    "red": "#c62828",
-    None: "#9e9e9e",
-}
+
+class DashboardFilterForm(forms.Form):
+    start = forms.DateField(
+        required=False, label=_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label=_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    operator = forms.ModelChoiceField(
+        queryset=Operator.objects.only("id", "name").order_by("name"),
+        required=False,
+        empty_label=_lazy("All operators"),
+        label=_lazy("Operator"),
+    )
+
+    def period(self) -> tuple[date, date, int | None]:
+        """The validated period (default: the last 30 days, at most 3 years) and operator."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=29)
+        if start > end:
+            start, end = end, start
+        start = max(start, end - timedelta(days=3 * 366))
+        operator = data.get("operator")
+        return start, end, operator.pk if operator else None
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,52 +61,68 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard")
 
 
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def _dashboard_data(request: HttpRequest) -> tuple[DashboardFilterForm, dict]:
     if not has_any_role(request.user, CAN_VIEW_DASHBOARD):
         raise PermissionDenied
-    try:
-        days = max(1, min(366, int(request.GET.get("days", "30"))))
-    except ValueError:
-        days = 30
-    since = timezone.now() - timedelta(days=days)
-    base = Declaration.objects.filter(received_at__gte=since)
-    per_day = list(
-        base.annotate(day=TruncDate("received_at"))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by("day")
+    form = DashboardFilterForm(request.GET or None)
+    start, end, operator_id = form.period()
+    data = build(start=start, end=end, operator_id=operator_id)
+    data.update(start=start, end=end, operator_id=operator_id)
+    return form, data
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, data = _dashboard_data(request)
+    query = urlencode(
+        {"start": data["start"].isoformat(), "end": data["end"].isoformat()}
+        | ({"operator": data["operator_id"]} if data["operator_id"] else {})
     )
-    mix = {row["channel"]: row["n"] for row in base.values("channel").annotate(n=Count("id"))}
-    channel_rows = [
-        {
-            "channel": c,
-            "label": _(c.capitalize()) if c else _("Pending"),
-            "n": mix.get(c, 0),
-            "colour": CHANNEL_COLOURS[c],
-        }
-        for c in ("green", "blue", "yellow", "red", None)
-    ]
-    total = sum(r["n"] for r in channel_rows)
-    for row in channel_rows:
-        row["share"] = (100.0 * row["n"] / total) if total else 0.0
-    chart = {
-        "days": [r["day"].isoformat() for r in per_day],
-        "volume": [r["n"] for r in per_day],
-        "channels": [r["label"] for r in channel_rows],
-        "mix": [r["n"] for r in channel_rows],
-        "colours": [r["colour"] for r in channel_rows],
-    }
     return render(
         request,
         "customs_ecom/dashboard.html",
+        {**data, "form": form, "query": query, "chart_json": json.dumps(data["charts"])},
+    )
+
+
+@login_required
+def dashboard_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """One dashboard table as CSV, for the same period and filters."""
+    _, data = _dashboard_data(request)
+    table = next((t for t in data["tables"] if t.slug == slug), None)
+    if table is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{slug}_{data['start']:%Y%m%d}-{data['end']:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow([str(h) for h in table.headers])
+    for row in table.rows:
+        writer.writerow(["" if v is None else str(v) for v in row])
+    return response
+
+
+@login_required
+def framework(request: HttpRequest) -> HttpResponse:
+    """Self-assessment against the 16 standards, with live KPIs over the chosen period."""
+    form, data = _dashboard_data(request)
+    summary = data["summary"]
+    standards = [
         {
-            "days": days,
-            "per_day": per_day,
-            "channel_rows": channel_rows,
-            "total": total,
-            "chart_json": json.dumps(chart),
-        },
+            "number": number,
+            "title": title,
+            "capability": capability,
+            "kpis": [
+                {"label": label, "value": summary.get(key), "unit": unit}
+                for key, label, unit in kpis
+            ],
+        }
+        for number, title, capability, kpis in STANDARDS
+    ]
+    return render(
+        request,
+        "customs_ecom/framework.html",
+        {**data, "form": form, "standards": standards},
     )
 
 

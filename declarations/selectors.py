@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from aeo.models import Operator
 
-from .models import NEEDS_ACTION_STATUSES, Declaration, StatusEvent
+from .models import NEEDS_ACTION_STATUSES, Declaration, SavedView, Status, StatusEvent
 
 _benchmarks_cache: tuple[float, Mapping[str, Any]] | None = None
 BENCHMARK_CACHE_SECONDS = 600.0
@@ -37,19 +38,64 @@ def manifest_facts_for(transport_document_number: str) -> Any:
     return manifest_facts(transport_document_number)
 
 
+QUEUE_STATUSES = (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+QUEUE_CHANNELS = ("yellow", "red")
+
+
 def queue_declarations(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Declaration]:
-    """Consignments needing an officer, most urgent first (channel, score, then waiting time)."""
-    qs = Declaration.objects.filter(status__in=NEEDS_ACTION_STATUSES, channel__in=("yellow", "red"))
+    """Consignments needing an officer, most urgent first (channel, score, then waiting time).
+
+    `filters` are already validated (`QueueFilterForm.cleaned_data`): channel, status, operator (an
+    Operator), origin, rule (a rule code that fired in the latest assessment), received_from/_to."""
+    qs = Declaration.objects.filter(status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS)
     filters = filters or {}
     if filters.get("channel"):
         qs = qs.filter(channel=filters["channel"])
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("operator"):
-        qs = qs.filter(operator_id=filters["operator"])
+        qs = qs.filter(operator=filters["operator"])
     if filters.get("origin"):
-        qs = qs.filter(country_of_dispatch=filters["origin"])
+        qs = qs.filter(country_of_dispatch=filters["origin"].upper())
+    if filters.get("received_from"):
+        qs = qs.filter(received_at__date__gte=filters["received_from"])
+    if filters.get("received_to"):
+        qs = qs.filter(received_at__date__lte=filters["received_to"])
+    if filters.get("rule"):
+        # risk sits above declarations: imported here, never at module level.
+        from risk.models import RiskHit
+
+        qs = qs.filter(
+            Exists(
+                RiskHit.objects.filter(
+                    assessment__declaration_id=OuterRef("pk"), rule_code=filters["rule"]
+                )
+            )
+        )
     return qs.select_related("operator", "claimed_by").order_by("-priority", "received_at", "id")
+
+
+def queue_after(qs: QuerySet[Declaration], *, priority: int, received_at: Any, pk: int):
+    """Keyset continuation of `queue_declarations` after the row (priority, received_at, pk)."""
+    return qs.filter(
+        Q(priority__lt=priority)
+        | Q(priority=priority, received_at__gt=received_at)
+        | Q(priority=priority, received_at=received_at, pk__gt=pk)
+    )
+
+
+def rule_codes() -> list[str]:
+    """Codes of the rules in the active rule set (for the queue's rule-hit filter)."""
+    from risk.models import RuleSet
+
+    ruleset = RuleSet.objects.filter(state="active").only("rules").order_by("-version").first()
+    if ruleset is None:
+        return []
+    return sorted({r.get("code", "") for r in ruleset.rules or [] if r.get("code")})
+
+
+def saved_views_for(*, user: Any) -> list[SavedView]:
+    return list(SavedView.objects.filter(user=user).order_by("name"))
 
 
 def operator_declarations(*, operator: Operator) -> QuerySet[Declaration]:
@@ -68,10 +114,101 @@ def declaration_for_operator(*, operator: Operator, declaration_id: int) -> Decl
 def declaration_detail(*, declaration_id: int) -> Declaration | None:
     return (
         Declaration.objects.select_related("operator", "profile", "claimed_by")
-        .prefetch_related("items", "quality_findings", "events__actor")
+        .prefetch_related("items", "quality_findings", "events__actor", "notes__author")
         .filter(pk=declaration_id)
         .first()
     )
+
+
+RELATED_WINDOW = timedelta(days=7)
+
+
+def related_consignments(*, declaration: Declaration, limit: int = 20) -> list[Declaration]:
+    """Other consignments to the same consignee or from the same seller within +-7 days: the pattern
+    of split purchases and repeat shippers (Standard 10)."""
+    start = declaration.received_at - RELATED_WINDOW
+    end = declaration.received_at + RELATED_WINDOW
+    match = Q()
+    if declaration.consignee_key:
+        match |= Q(consignee_key=declaration.consignee_key)
+    if declaration.seller_name:
+        match |= Q(seller_name=declaration.seller_name)
+    if not match:
+        return []
+    return list(
+        Declaration.objects.filter(match, received_at__gte=start, received_at__lte=end)
+        .exclude(pk=declaration.pk)
+        .select_related("operator")
+        .only(
+            "id",
+            "lrn",
+            "status",
+            "channel",
+            "received_at",
+            "total_value",
+            "currency",
+            "seller_name",
+            "consignee_key",
+            "consignee_name",
+            "operator__name",
+        )
+        .order_by("received_at", "id")[:limit]
+    )
+
+
+def declaration_documents(*, declaration: Declaration) -> list[Any] | None:
+    """Documents the operator uploaded, or None while the installation has no document store."""
+    manager = getattr(declaration, "documents", None)
+    if manager is None:
+        return None
+    return list(manager.all())
+
+
+def declaration_timeline(*, declaration: Declaration) -> list[dict[str, Any]]:
+    """Status events, audit events and officer notes merged in time order (newest last)."""
+    from aeo.models import AuditEvent
+
+    entries: list[dict[str, Any]] = []
+    for e in declaration.events.all():
+        entries.append(
+            {
+                "at": e.at,
+                "kind": "status",
+                "who": e.actor.username if e.actor_id else "",
+                "title": f"{e.from_status or '-'} -> {e.to_status}",
+                "public": e.public_reason,
+                "detail": e.note,
+            }
+        )
+    audits = AuditEvent.objects.filter(
+        object_type="declaration", object_id=str(declaration.pk)
+    ).order_by("at", "id")
+    for a in audits:
+        if a.action.startswith("declaration.") and a.action.split(".", 1)[1] in Status.values:
+            continue  # the status event above already tells this change
+        entries.append(
+            {
+                "at": a.at,
+                "kind": "audit",
+                "who": a.actor_label,
+                "title": a.action,
+                "public": "",
+                "detail": a.reason or (str(a.after) if a.after else ""),
+            }
+        )
+    for n in declaration.notes.all():
+        entries.append(
+            {
+                "at": n.created_at,
+                "kind": "note",
+                "who": n.author.username,
+                "title": "note",
+                "public": "",
+                "detail": n.text,
+            }
+        )
+    entries.sort(key=lambda e: e["at"])
+    return entries
 
 
 def events_for_operator(

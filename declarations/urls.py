@@ -5,7 +5,14 @@ from . import views
 app_name = "declarations"
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
+    path("queue/views/", views.saved_view_create, name="saved_view_create"),
+    path("queue/views/<int:view_id>/delete/", views.saved_view_remove, name="saved_view_delete"),
     path("consignments/<int:declaration_id>/", views.consignment, name="consignment"),
+    path(
+        "consignments/<int:declaration_id>/documents/<int:document_id>/",
+        views.consignment_document,
+        name="consignment_document",
+    ),
     path(
         "consignments/<int:declaration_id>/actions/<slug:action>/",
         views.consignment_action,

@@ -1,31 +1,44 @@
-"""Officer pages: the triage queue, the consignment page and its actions."""
+"""Officer pages: the triage queue with saved views, the consignment page and its actions."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aeo.models import Operator
 from customs_ecom.roles import CAN_ACT_ON_CONSIGNMENTS, CAN_VIEW_CONSIGNMENTS, has_any_role
 
 from . import selectors
-from .forms import DecisionForm
-from .models import Channel, Status
+from .forms import (
+    INSPECTION_KINDS,
+    QUEUE_FILTER_FIELDS,
+    DecisionForm,
+    NoteForm,
+    QueueFilterForm,
+    SavedViewForm,
+)
+from .models import Status
 from .services import TransitionNotAllowed, declaration_claim, declaration_transition
+from .workspace import officer_note_add, saved_view_delete, saved_view_save
 
 QUEUE_PAGE = 50
 
+# action -> (target status, what the operator reads). The inspection kind is added at decision time.
 ACTIONS = {
     "release": (Status.RELEASED, "released by customs"),
     "request_documents": (Status.DOCUMENTS_REQUESTED, "documents requested"),
     "inspect": (Status.INSPECTION, "selected for inspection"),
     "detain": (Status.DETAINED, "detained by customs"),
 }
+INSPECTION_PUBLIC = {"physical": "physical examination", "nii": "non-intrusive scan (NII)"}
 
 
 def _require(request: HttpRequest, roles: set[str]) -> None:
@@ -33,52 +46,89 @@ def _require(request: HttpRequest, roles: set[str]) -> None:
         raise PermissionDenied
 
 
+def _filter_query(request: HttpRequest) -> str:
+    return urlencode(
+        [(k, request.GET[k]) for k in QUEUE_FILTER_FIELDS if request.GET.get(k)], doseq=False
+    )
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_VIEW_CONSIGNMENTS)
-    filters = {k: request.GET.get(k, "") for k in ("channel", "status", "operator", "origin")}
+    form = QueueFilterForm(request.GET or None, rule_codes=selectors.rule_codes())
+    filters = form.valid_filters() if request.GET else {}
     qs = selectors.queue_declarations(filters=filters)
     after = request.GET.get("after")
     if after:
         try:
             priority, received, pk = after.split("_", 2)
-            from django.db.models import Q
-            from django.utils.dateparse import parse_datetime
-
-            moment = parse_datetime(received)
-            qs = qs.filter(
-                Q(priority__lt=int(priority))
-                | Q(priority=int(priority), received_at__gt=moment)
-                | Q(priority=int(priority), received_at=moment, pk__gt=int(pk))
-            )
+            moment = parse_datetime(received.replace(" ", "+"))
+            if moment is None:
+                raise ValueError(after)
+            qs = selectors.queue_after(qs, priority=int(priority), received_at=moment, pk=int(pk))
         except (ValueError, TypeError):
             after = None
     rows = list(qs[: QUEUE_PAGE + 1])
     has_more = len(rows) > QUEUE_PAGE
     rows = rows[:QUEUE_PAGE]
-    next_after = (
-        f"{rows[-1].priority}_{rows[-1].received_at.isoformat()}_{rows[-1].pk}"
-        if has_more and rows
-        else None
-    )
+    query = _filter_query(request)
+    next_query = None
+    if has_more and rows:
+        last = rows[-1]
+        cursor = f"{last.priority}_{last.received_at.isoformat()}_{last.pk}"
+        next_query = urlencode({"after": cursor}) + (f"&{query}" if query else "")
     context = {
         "rows": rows,
-        "filters": filters,
-        "next_after": next_after,
-        "channels": Channel.choices,
-        "statuses": [
-            (s, label)
-            for s, label in Status.choices
-            if s in ("assessed", "documents_requested", "inspection")
-        ],
-        "operators": Operator.objects.only("id", "name").order_by("name"),
+        "form": form,
+        "next_query": next_query,
+        "query": query,
+        "saved_views": selectors.saved_views_for(user=request.user),
+        "save_form": SavedViewForm(initial={"query": query}),
     }
     template = (
         "declarations/_queue_rows.html"
-        if request.headers.get("HX-Request")
+        if request.headers.get("HX-Request") and request.headers.get("HX-Target") != "queue-page"
         else "declarations/queue.html"
     )
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    form = SavedViewForm(request.POST)
+    if form.is_valid():
+        saved_view_save(
+            user=request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"]
+        )
+        messages.success(request, _("View saved."))
+        query = form.cleaned_data["query"]
+        return redirect(reverse("declarations:queue") + (f"?{query}" if query else ""))
+    messages.error(request, _("Give the view a name (80 characters at most)."))
+    return redirect("declarations:queue")
+
+
+@login_required
+@require_POST
+def saved_view_remove(request: HttpRequest, view_id: int) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    if not saved_view_delete(user=request.user, view_id=view_id):
+        raise Http404
+    messages.success(request, _("View deleted."))
+    return redirect("declarations:queue")
+
+
+def _optional_template(name: str) -> str | None:
+    """A partial another app provides, or None while it has not landed."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
 
 
 @login_required
@@ -90,6 +140,13 @@ def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
     from revenue.selectors import current_tax_assessment
     from risk.selectors import latest_assessment
 
+    payload = declaration.payload or {}
+    parties = [
+        (_("Seller"), payload.get("seller")),
+        (_("Consignee"), payload.get("consignee")),
+        (_("Order"), payload.get("order")),
+        (_("Vendor tax scheme"), payload.get("vendor_tax_scheme")),
+    ]
     return render(
         request,
         "declarations/consignment.html",
@@ -97,48 +154,107 @@ def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "d": declaration,
             "risk": latest_assessment(declaration_id=declaration.pk),
             "taxes": current_tax_assessment(declaration_id=declaration.pk),
+            "parties": [(label, data) for label, data in parties if data],
+            "related": selectors.related_consignments(declaration=declaration),
+            "documents": selectors.declaration_documents(declaration=declaration),
+            "timeline": selectors.declaration_timeline(declaration=declaration),
             "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),
             "form": DecisionForm(),
-            "actions": ACTIONS,
+            "note_form": NoteForm(),
+            "outcome_template": _optional_template("risk/_outcome_form.html"),
+            "revalue_template": _optional_template("revenue/_revalue_form.html"),
         },
     )
+
+
+@login_required
+def consignment_document(request: HttpRequest, declaration_id: int, document_id: int):
+    """An uploaded document, for customs eyes only (served as an attachment, never inline HTML)."""
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    declaration = selectors.declaration_detail(declaration_id=declaration_id)
+    documents = selectors.declaration_documents(declaration=declaration) if declaration else None
+    document = next((d for d in documents or [] if d.pk == document_id), None)
+    if document is None:
+        raise Http404
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name or f"document-{document.pk}",
+        content_type=document.content_type,
+    )
+
+
+def _release_blockers(declaration_id: int) -> list[str]:
+    """Reasons revenue refuses release (unpaid duties...), when the revenue app offers them."""
+    try:
+        from revenue.services import release_blockers
+    except ImportError:
+        return []
+    declaration = selectors.declaration_detail(declaration_id=declaration_id)
+    return [str(m) for m in release_blockers(declaration)] if declaration else []
 
 
 @login_required
 @require_POST
 def consignment_action(request: HttpRequest, declaration_id: int, action: str) -> HttpResponse:
     _require(request, CAN_ACT_ON_CONSIGNMENTS)
+    back = redirect("declarations:consignment", declaration_id=declaration_id)
     if action == "claim":
         try:
             declaration_claim(declaration_id=declaration_id, user=request.user)
             messages.success(request, _("You are now working on this consignment."))
         except PermissionError:
             messages.error(request, _("Another officer is already working on this consignment."))
-        return redirect("declarations:consignment", declaration_id=declaration_id)
-    if action not in ACTIONS:
-        raise Http404
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please correct the form."))
-        return redirect("declarations:consignment", declaration_id=declaration_id)
-    to_status, public = ACTIONS[action]
-    if action == "request_documents" and form.cleaned_data["documents"]:
-        public = _("documents requested: %(docs)s") % {
-            "docs": ", ".join(form.cleaned_data["documents"])
-        }
+        return back
     declaration = selectors.declaration_detail(declaration_id=declaration_id)
     if declaration is None:
         raise Http404
     if declaration.claimed_by_id and declaration.claimed_by_id != request.user.pk:
         messages.error(request, _("Another officer is already working on this consignment."))
-        return redirect("declarations:consignment", declaration_id=declaration_id)
+        return back
+    if action == "note":
+        note_form = NoteForm(request.POST)
+        if note_form.is_valid():
+            officer_note_add(
+                declaration=declaration, author=request.user, text=note_form.cleaned_data["text"]
+            )
+            messages.success(request, _("Note added."))
+        else:
+            messages.error(request, _("A note needs some text (4000 characters at most)."))
+        return back
+    if action not in ACTIONS:
+        raise Http404
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return back
+    to_status, public = ACTIONS[action]
+    note = form.cleaned_data["note"]
+    if action == "request_documents":
+        documents = form.cleaned_data["documents"]
+        if not documents:
+            messages.error(request, _("Tick the documents the operator must provide."))
+            return back
+        public = "documents requested: " + ", ".join(documents)
+    if action == "inspect":
+        kind = form.cleaned_data["inspection_kind"] or "physical"
+        public = f"selected for inspection: {INSPECTION_PUBLIC[kind]}"
+        note = f"[{dict(INSPECTION_KINDS)[kind]}] {note}".strip()
+    if action == "release":
+        blockers = _release_blockers(declaration_id)
+        if blockers:
+            for blocker in blockers:
+                messages.error(request, _("Release refused: %(reason)s") % {"reason": blocker})
+            return back
     try:
         declaration_transition(
             declaration_id=declaration_id,
             to_status=to_status,
             actor=request.user,
-            public_reason=str(public),
-            note=form.cleaned_data["note"],
+            public_reason=public,
+            note=note,
         )
         messages.success(request, _("Done: %(status)s.") % {"status": Status(to_status).label})
     except TransitionNotAllowed as exc:
@@ -146,4 +262,4 @@ def consignment_action(request: HttpRequest, declaration_id: int, action: str) -
             request,
             _("Not possible from status %(from)s.") % {"from": Status(exc.from_status).label},
         )
-    return redirect("declarations:consignment", declaration_id=declaration_id)
+    return back

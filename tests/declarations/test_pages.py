@@ -101,6 +101,9 @@ def test_claimed_consignment_cannot_be_decided_by_another_officer(
 
 
 def test_dashboard_shows_volume_and_channel_mix(client, customs_user, red_consignments):
+    from customs_ecom.kpis import aggregate_recent
+
+    aggregate_recent()
     client.force_login(customs_user("supervisor"))
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200

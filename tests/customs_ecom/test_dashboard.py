@@ -1,0 +1,205 @@
+"""KPI dashboards (Standard 15): daily aggregates, the page and its CSV exports, the framework page."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customs_ecom.kpis import (
+    aggregate_day,
+    aggregate_recent,
+    bucket_of,
+    histogram_percentile,
+    merge_histograms,
+)
+from customs_ecom.tasks import refresh_daily_aggregates
+from declarations.models import DailyAggregate, Declaration, Status
+from declarations.services import arrivals_record, declaration_transition, declarations_submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _body(example, n, *, risky=False):
+    body = dict(
+        example,
+        lrn=f"KPI-{n}",
+        transport_document={"type": "house_waybill", "number": f"55{n:06d}"},
+    )
+    if risky:
+        body["items"] = [
+            dict(
+                example["items"][0],
+                description="Replica Rolex watch",
+                hs_code="910221",
+                value="15.00",
+            )
+        ]
+        body["order"] = {k: v for k, v in example["order"].items() if k != "payment"}
+    return body
+
+
+@pytest.fixture
+def traffic(operator_a, example, django_capture_on_commit_callbacks):
+    """Ten consignments to one consignee (eight ordinary, two risky), all arrived; six released."""
+    bodies = [_body(example, n) for n in range(8)] + [
+        _body(example, 8 + n, risky=True) for n in range(2)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = declarations_submit(operator=operator_a.operator, bodies=bodies)
+    arrivals_record(
+        operator=operator_a.operator,
+        transport_documents=[b["transport_document"]["number"] for b in bodies],
+    )
+    ids = [o.declaration.pk for o in outcomes]
+    for pk in ids[:6]:  # an officer cleared six of them
+        declaration_transition(declaration_id=pk, to_status=Status.RELEASED)
+    return ids
+
+
+def test_histogram_percentiles_are_within_ten_percent():
+    seconds = [60 * m for m in range(1, 101)]  # 1..100 minutes
+    h = merge_histograms(
+        [{bucket_of(s): 1} for s in seconds[:50]] + [{bucket_of(s): 1} for s in seconds[50:]]
+    )
+    median = histogram_percentile(h, 0.5)
+    p90 = histogram_percentile(h, 0.9)
+    assert abs(median - 50 * 60) / (50 * 60) < 0.1
+    assert abs(p90 - 90 * 60) / (90 * 60) < 0.1
+    assert histogram_percentile({}, 0.5) is None
+
+
+def test_aggregate_day_counts_volume_by_channel_origin_operator_and_chapter(traffic, operator_a):
+    today = timezone.localdate()
+    assert aggregate_day(today) > 0
+    rows = DailyAggregate.objects.filter(day=today)
+    assert rows.get(metric="declarations", dimension="all").count == 10
+    by_channel = {r.key: r.count for r in rows.filter(metric="declarations", dimension="channel")}
+    assert (
+        sum(by_channel.values()) == 10
+        and by_channel.get("red", 0) + by_channel.get("yellow", 0) >= 2
+    )
+    assert rows.get(metric="declarations", dimension="origin", key="CN").count == 10
+    assert rows.get(metric="declarations", dimension=f"all@{operator_a.operator.pk}").count == 10
+    assert rows.get(metric="declarations", dimension="hs_chapter", key="61").count == 8
+    assert rows.get(metric="arrivals", dimension="all").count == 10
+    assert rows.get(metric="release_time", dimension="all").count == 6
+    # Running it again replaces the day: same figures, no duplicates.
+    before = rows.count()
+    aggregate_day(today)
+    assert DailyAggregate.objects.filter(day=today).count() == before
+
+
+def test_beat_task_refreshes_today_and_yesterday(traffic):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    DailyAggregate.objects.create(day=yesterday, metric="declarations", dimension="all", count=99)
+    refresh_daily_aggregates.delay()
+    assert (
+        DailyAggregate.objects.get(
+            day=timezone.localdate(), metric="declarations", dimension="all"
+        ).count
+        == 10
+    )
+    assert not DailyAggregate.objects.filter(day=yesterday, metric="declarations").exists()
+
+
+def test_dashboard_reads_aggregates_with_constant_queries(
+    client, customs_user, traffic, django_assert_max_num_queries
+):
+    aggregate_recent()
+    client.force_login(customs_user("supervisor"))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<div class="kpi" id="kpi-total">10</div>' in html
+    for slug in ("volume_by_day", "channel_mix", "volume_by_origin", "volume_by_hs_chapter",
+                 "volume_by_operator", "pre_arrival", "release_time", "controls", "rules",
+                 "data_quality", "revenue", "returns", "aeo"):  # fmt: skip
+        assert f'id="table-{slug}"' in html
+        assert reverse("dashboard_export", args=[slug]) in html
+    for chart in ("volume-chart", "mix-chart", "release-chart", "revenue-chart"):
+        assert f'id="{chart}"' in html
+
+
+def test_channel_mix_shows_targets_of_the_active_rule_set(client, customs_user, traffic):
+    from risk.models import RuleSet
+
+    ruleset = RuleSet.objects.get(state="active")
+    targets = ruleset.policy.get("target_rates")
+    aggregate_recent()
+    client.force_login(customs_user("auditor"))
+    response = client.get(reverse("dashboard_export", args=["channel_mix"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Channel", "Declarations", "Share %", "Target %"]
+    red = next(r for r in rows if r[0] == "Red")
+    assert red[3] == str(round(100 * targets["red"], 2))
+
+
+def test_csv_export_follows_the_period_and_operator_filter(
+    client, customs_user, traffic, operator_b
+):
+    aggregate_recent()
+    client.force_login(customs_user("administrator"))
+    today = timezone.localdate().isoformat()
+    url = reverse("dashboard_export", args=["volume_by_day"])
+    response = client.get(url, {"start": today, "end": today})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][:2] == [today, "10"]
+    other = client.get(url, {"start": today, "end": today, "operator": operator_b.operator.pk})
+    assert list(csv.reader(io.StringIO(other.content.decode())))[1:] == []
+    assert client.get(reverse("dashboard_export", args=["nope"])).status_code == 404
+
+
+def test_outcomes_drive_the_hit_rate(client, customs_user, traffic):
+    from risk.models import InspectionOutcome
+
+    officer = customs_user("officer")
+    risky = Declaration.objects.filter(pk__in=traffic, channel__in=("red", "yellow")).first()
+    InspectionOutcome.objects.create(declaration=risky, officer=officer, result="counterfeit")
+    aggregate_recent()
+    client.force_login(officer)
+    response = client.get(reverse("dashboard_export", args=["controls"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header, values = rows[0], rows[1]
+    assert values[header.index("Outcomes recorded")] == "1"
+    assert values[header.index("Hit rate %")] == "100.0"
+    assert values[header.index("Seizure rate %")] == "100.0"
+
+
+def test_dashboard_needs_login_and_a_customs_role(client, django_user_model):
+    assert client.get(reverse("dashboard")).status_code == 302
+    client.force_login(django_user_model.objects.create_user("nobody", password="x-123456789"))
+    assert client.get(reverse("dashboard")).status_code == 403
+    assert client.get(reverse("dashboard_export", args=["aeo"])).status_code == 403
+    assert client.get(reverse("framework")).status_code == 403
+
+
+def test_framework_page_lists_sixteen_standards_with_live_kpis(client, customs_user, traffic):
+    aggregate_recent()
+    client.force_login(customs_user("auditor"))
+    html = client.get(reverse("framework")).content.decode()
+    for n in range(1, 17):
+        assert f'id="standard-{n}"' in html
+    assert "Data quality" in html and "Mechanism of measurement" in html
+    assert "Declarations received: <strong>10</strong>" in html
+
+
+def test_dashboard_in_french(client, customs_user, traffic):
+    aggregate_recent()
+    client.force_login(customs_user("supervisor"))
+    html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'lang="fr"' in html
+    assert "Indicateurs clés de performance" in html and "Volume par jour" in html
+
+
+def test_release_time_measured_from_arrival(traffic):
+    aggregate_recent()
+    row = DailyAggregate.objects.get(
+        day=timezone.localdate(), metric="release_time", dimension="all"
+    )
+    assert row.count == 6
+    assert sum(row.values["h"].values()) == 6
