@@ -1,0 +1,34 @@
+"""Load official monthly customs exchange rates from a CSV file (all or nothing, audited)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from declarations.services import exchange_rates_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load official customs exchange rates from a CSV with the columns "
+        "currency,valid_from,units_per_eur (units of the currency per 1 EUR from that day). "
+        "Nothing is loaded if any row is wrong; each wrong row is reported."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("csv_file", type=Path)
+        parser.add_argument("--reason", default="", help="why the rates are loaded (audited)")
+        parser.add_argument("--source", default="official")
+
+    def handle(self, *args, csv_file: Path, reason: str, source: str, **options):
+        try:
+            text = csv_file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {csv_file}: {exc}") from None
+        result = exchange_rates_load(
+            text=text, actor="command:load_exchange_rates", source=source, reason=reason
+        )
+        if result.errors:
+            for error in result.errors:
+                self.stderr.write(f"line {error['line']} [{error['column']}]: {error['error']}")
+            raise CommandError(f"{len(result.errors)} row error(s): nothing was loaded")
+        self.stdout.write(f"loaded {result.loaded} exchange rate(s) from {csv_file}")
