@@ -156,7 +156,9 @@ class ThrottleForm(forms.Form):
 
 
 class WebhookForm(forms.Form):
-    webhook_url = forms.URLField(label=_("Webhook URL (empty to stop deliveries)"), required=False)
+    webhook_url = forms.URLField(
+        label=_("Webhook URL (empty to stop deliveries)"), required=False, assume_scheme="https"
+    )
     webhook_secret = forms.CharField(
         label=_("Secret (empty keeps the current one, or generates one)"),
         max_length=128,

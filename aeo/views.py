@@ -409,7 +409,7 @@ def operator_access(request: HttpRequest, operator_id: int) -> HttpResponse:
         which = request.POST.get("form")
         try:
             if which == "key" and key_form.is_valid():
-                _, new_key = services.api_key_create(
+                _key_obj, new_key = services.api_key_create(
                     operator=operator, name=key_form.cleaned_data["name"], actor=request.user
                 )
                 key_form = forms.ApiKeyForm()
