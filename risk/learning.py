@@ -102,6 +102,9 @@ class Encoder:
     values unseen in training become missing."""
 
     vocab: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Numeric columns never known in training (e.g. no benchmark yet): filled with 0, because the
+    # estimator cannot bin a column without a single value.
+    empty_columns: tuple[int, ...] = ()
 
     @classmethod
     def fit(cls, rows: Sequence[dict[str, Any]]) -> Encoder:
@@ -113,7 +116,10 @@ class Encoder:
             # The most frequent 200 values keep a code (the estimator allows up to 255).
             frequent = sorted(counts, key=lambda v: (-counts[v], v))[:200]
             vocab[name] = {value: code for code, value in enumerate(sorted(frequent))}
-        return cls(vocab)
+        encoder = cls(vocab)
+        x = encoder.matrix(rows)
+        encoder.empty_columns = tuple(int(c) for c in range(x.shape[1]) if np.isnan(x[:, c]).all())
+        return encoder
 
     def matrix(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
         out = np.full((len(rows), len(FEATURES)), np.nan, dtype=float)
@@ -124,6 +130,8 @@ class Encoder:
                 code = self.vocab[name].get(row[name])
                 if code is not None:
                     out[r, c] = code
+        for c in self.empty_columns:
+            out[:, c] = 0.0
         return out
 
 

@@ -1,8 +1,30 @@
-"""Reads for risk: the latest assessment of a declaration with its hits (customs only)."""
+"""Reads for risk (customs only): the latest assessment of a declaration, outcomes, hit rates per
+rule, for the model and overall, and the back-test of a draft rule set."""
 
 from __future__ import annotations
 
-from .models import RiskAssessment
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from declarations.models import Declaration, Status
+
+from .channels import CHANNELS, evaluate_batch
+from .learning import FLAG_PROBABILITY
+from .models import (
+    SEIZURE_RESULTS,
+    InspectionOutcome,
+    RiskAssessment,
+    RiskHit,
+    RiskModel,
+    RuleSet,
+)
+
+COMPLIANT = InspectionOutcome.Result.COMPLIANT
 
 
 def latest_assessment(*, declaration_id: int) -> RiskAssessment | None:
@@ -13,3 +35,233 @@ def latest_assessment(*, declaration_id: int) -> RiskAssessment | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def outcomes_for(declaration_id: int) -> list[InspectionOutcome]:
+    """Recorded inspection outcomes of a declaration, newest first, with their officer."""
+    return list(
+        InspectionOutcome.objects.filter(declaration_id=declaration_id)
+        .select_related("officer")
+        .order_by("-at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A hit rate: of ``checked`` hits with an outcome, ``found`` were non-compliant."""
+
+    checked: int = 0
+    found: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.found / self.checked if self.checked else None
+
+
+def rule_hit_rates() -> dict[str, Rate]:
+    """Per rule: declarations it hit that have an outcome, and how many of those were
+    non-compliant (a declaration counts once per rule however often it was re-assessed)."""
+    rows = (
+        RiskHit.objects.filter(assessment__declaration__outcomes__isnull=False)
+        .values("rule_code")
+        .annotate(
+            checked=Count("assessment__declaration", distinct=True),
+            found=Count(
+                "assessment__declaration",
+                distinct=True,
+                filter=~Q(assessment__declaration__outcomes__result=COMPLIANT),
+            ),
+        )
+    )
+    return {r["rule_code"]: Rate(r["checked"], r["found"]) for r in rows}
+
+
+def rule_hit_counts(*, days: int = 30) -> dict[str, int]:
+    """How often each rule fired in recent assessments."""
+    since = timezone.now() - timedelta(days=days)
+    return dict(
+        RiskHit.objects.filter(assessment__created_at__gte=since)
+        .values("rule_code")
+        .annotate(n=Count("id"))
+        .values_list("rule_code", "n")
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeStats:
+    """Overall figures from recorded outcomes."""
+
+    outcomes: int
+    non_compliant: int
+    seizures: int
+    rules_overall: Rate
+    model: Rate
+
+    @property
+    def inspection_hit_rate(self) -> float | None:
+        return self.non_compliant / self.outcomes if self.outcomes else None
+
+    @property
+    def seizure_rate(self) -> float | None:
+        return self.seizures / self.outcomes if self.outcomes else None
+
+
+def outcome_stats() -> OutcomeStats:
+    """Inspection hit rate and seizure rate over declarations with an outcome; the rules' overall
+    hit rate (declarations with any rule hit); the learned model's (probability >= 0.5)."""
+    flagged_decl = Count("declaration", distinct=True)
+    outcomes = InspectionOutcome.objects.aggregate(
+        total=flagged_decl,
+        bad=Count("declaration", distinct=True, filter=~Q(result=COMPLIANT)),
+        seized=Count("declaration", distinct=True, filter=Q(result__in=SEIZURE_RESULTS)),
+    )
+    checked = Declaration.objects.filter(outcomes__isnull=False)
+    non_compliant = ~Q(outcomes__result=COMPLIANT)
+    rules = checked.filter(
+        risk_assessments__hits__isnull=False,
+    ).aggregate(
+        n=Count("id", distinct=True),
+        bad=Count("id", distinct=True, filter=non_compliant),
+    )
+    model = checked.filter(risk_assessments__model_probability__gte=FLAG_PROBABILITY).aggregate(
+        n=Count("id", distinct=True),
+        bad=Count("id", distinct=True, filter=non_compliant),
+    )
+    return OutcomeStats(
+        outcomes=outcomes["total"],
+        non_compliant=outcomes["bad"],
+        seizures=outcomes["seized"],
+        rules_overall=Rate(rules["n"], rules["bad"]),
+        model=Rate(model["n"], model["bad"]),
+    )
+
+
+def latest_model() -> RiskModel | None:
+    return RiskModel.objects.defer("blob").order_by("-version").first()
+
+
+def outcome_count() -> int:
+    return InspectionOutcome.objects.values("declaration").distinct().count()
+
+
+def channel_mix(*, days: int = 30) -> dict[str, int]:
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        Declaration.objects.filter(received_at__gte=since, channel__isnull=False)
+        .values("channel")
+        .annotate(n=Count("id"))
+    )
+    return {r["channel"]: r["n"] for r in rows}
+
+
+# --- back-test ----------------------------------------------------------------------------------
+
+BACKTEST_LIMIT = 20_000
+BACKTEST_CHUNK = 1000
+
+
+@dataclass
+class BacktestResult:
+    """What a rule-set version would have done to the consignments of the last ``days`` days."""
+
+    days: int
+    total: int = 0
+    changed: int = 0
+    transitions: Counter = field(default_factory=Counter)  # (from, to) -> count
+    current_mix: Counter = field(default_factory=Counter)
+    draft_mix: Counter = field(default_factory=Counter)
+    target_rates: dict[str, float] = field(default_factory=dict)
+    selected_with_outcome: int = 0
+    selected_non_compliant: int = 0
+    rule_hits: Counter = field(default_factory=Counter)
+    rule_checked: Counter = field(default_factory=Counter)
+    rule_found: Counter = field(default_factory=Counter)
+    truncated: bool = False
+
+    @property
+    def expected_hit_rate(self) -> float | None:
+        if not self.selected_with_outcome:
+            return None
+        return self.selected_non_compliant / self.selected_with_outcome
+
+    def share(self, mix: Counter, channel: str) -> float:
+        return mix.get(channel, 0) / self.total if self.total else 0.0
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "channel": c,
+                "current": self.current_mix.get(c, 0),
+                "draft": self.draft_mix.get(c, 0),
+                "current_share": self.share(self.current_mix, c),
+                "draft_share": self.share(self.draft_mix, c),
+                "target": self.target_rates.get(c),
+            }
+            for c in CHANNELS
+        ]
+
+    def rule_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": code,
+                "hits": n,
+                "checked": self.rule_checked.get(code, 0),
+                "found": self.rule_found.get(code, 0),
+                "rate": (self.rule_found.get(code, 0) / self.rule_checked[code])
+                if self.rule_checked.get(code)
+                else None,
+            }
+            for code, n in self.rule_hits.most_common()
+        ]
+
+
+def backtest(*, ruleset: RuleSet, days: int) -> BacktestResult:
+    """Replay ``evaluate_batch`` with this version over stored declarations of the last ``days``
+    days (newest first, at most ``BACKTEST_LIMIT``), against the channel they have now; the
+    expected hit rate is the share of non-compliant outcomes among the recorded outcomes of the
+    consignments the version would send to yellow or red."""
+    from .services import build_facts, load_batch_context, policy_from_dict
+
+    result = BacktestResult(days=days)
+    policy = policy_from_dict(ruleset.policy)
+    result.target_rates = dict(policy.target_rates)
+    since = timezone.now() - timedelta(days=days)
+    ids = list(
+        Declaration.objects.filter(received_at__gte=since)
+        .exclude(status=Status.INVALIDATED)
+        .order_by("-received_at")
+        .values_list("pk", flat=True)[: BACKTEST_LIMIT + 1]
+    )
+    result.truncated = len(ids) > BACKTEST_LIMIT
+    ids = ids[:BACKTEST_LIMIT]
+    findings: dict[int, bool] = {}
+    for declaration_id, res in InspectionOutcome.objects.filter(declaration_id__in=ids).values_list(
+        "declaration_id", "result"
+    ):
+        findings[declaration_id] = findings.get(declaration_id, False) or res != COMPLIANT
+    for start in range(0, len(ids), BACKTEST_CHUNK):
+        chunk = list(
+            Declaration.objects.filter(pk__in=ids[start : start + BACKTEST_CHUNK])
+            .select_related("operator")
+            .order_by("pk")
+        )
+        context = load_batch_context(ruleset, chunk)
+        outcomes = evaluate_batch(build_facts(chunk), ruleset.rules, context, policy)
+        for declaration, outcome in zip(chunk, outcomes, strict=True):
+            result.total += 1
+            current = declaration.channel or "none"
+            result.current_mix[current] += 1
+            result.draft_mix[outcome.channel] += 1
+            if current != outcome.channel:
+                result.changed += 1
+                result.transitions[(current, outcome.channel)] += 1
+            known = findings.get(declaration.pk)
+            if known is not None and outcome.channel in ("yellow", "red"):
+                result.selected_with_outcome += 1
+                result.selected_non_compliant += int(known)
+            for code in {hit.rule_code for hit in outcome.hits}:
+                result.rule_hits[code] += 1
+                if known is not None:
+                    result.rule_checked[code] += 1
+                    result.rule_found[code] += int(known)
+    return result

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "risk"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.rules, name="rules"),
+    path("rules/<slug:code>/", views.rule_edit, name="rule_edit"),
+    path("policy/", views.policy_edit, name="policy_edit"),
+    path("versions/<int:version>/backtest/", views.backtest, name="backtest"),
+    path("versions/<int:version>/activate/", views.activate, name="activate"),
+    path("model/train/", views.train_model, name="train_model"),
+    path("watchlist/", views.watchlist, name="watchlist"),
+    path("outcomes/<int:declaration_id>/", views.outcome_create, name="outcome_create"),
+    path(
+        "false-positives/<int:declaration_id>/",
+        views.false_positive_create,
+        name="false_positive_create",
+    ),
+]

@@ -1,0 +1,252 @@
+"""Analyst and officer forms for risk. Rule parameters are validated by the rule's own pydantic
+model, and its errors are shown on the field they concern."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError
+
+from .models import InspectionOutcome
+from .rules import RULES
+
+CHANNEL_CHOICES = [
+    ("", _("none")),
+    ("blue", _("Blue")),
+    ("yellow", _("Yellow")),
+    ("red", _("Red")),
+]
+
+
+def _field_for(name: str, info: Any, initial: Any) -> forms.Field:
+    annotation = info.annotation
+    label = name.replace("_", " ").capitalize()
+    help_text = info.description or ""
+    if name == "min_channel":
+        return forms.ChoiceField(
+            label=_("Minimum channel"), choices=CHANNEL_CHOICES, required=False, initial=initial
+        )
+    if annotation is bool:
+        return forms.BooleanField(label=label, required=False, initial=initial)
+    if annotation is int:
+        return forms.IntegerField(label=label, initial=initial, help_text=help_text)
+    if annotation is float:
+        return forms.FloatField(label=label, initial=initial, help_text=help_text)
+    if annotation is Decimal:
+        return forms.DecimalField(label=label, initial=initial, help_text=help_text)
+    if annotation is str:
+        return forms.CharField(label=label, initial=initial, required=False)
+    # Lists, mappings and nested records are edited as JSON.
+    return forms.CharField(
+        label=f"{label} (JSON)",
+        initial=json.dumps(initial, ensure_ascii=False, indent=1),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60, "spellcheck": "false"}),
+        help_text=help_text,
+    )
+
+
+class RuleForm(forms.Form):
+    """One rule: enabled, and each parameter of its pydantic model (score included)."""
+
+    enabled = forms.BooleanField(label=_("Enabled"), required=False)
+    note = forms.CharField(
+        label=_("Why (recorded in the audit trail)"), max_length=500, required=False
+    )
+
+    def __init__(self, *args: Any, code: str, current: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rule = RULES[code]
+        self.json_fields: set[str] = set()
+        params = current.get("params") or {}
+        self.fields["enabled"].initial = bool(current.get("enabled", True))
+        defaults = self.rule.params_model().model_dump(mode="json")
+        for name, info in self.rule.params_model.model_fields.items():
+            initial = params.get(name, defaults.get(name))
+            field = _field_for(name, info, initial)
+            if isinstance(field.widget, forms.Textarea):
+                self.json_fields.add(name)
+            self.fields[name] = field
+        self.order_fields(["enabled", "score", "min_channel"])
+
+    def param_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.rule.params_model.model_fields]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        params: dict[str, Any] = {}
+        for name in self.rule.params_model.model_fields:
+            if name not in data:
+                continue  # already has a field error
+            value = data[name]
+            if name in self.json_fields:
+                try:
+                    value = json.loads(value or "null")
+                except json.JSONDecodeError as error:
+                    self.add_error(name, _("Not valid JSON: %(e)s") % {"e": error.msg})
+                    continue
+            if name == "min_channel":
+                value = value or None
+            if isinstance(value, Decimal):
+                value = str(value)
+            params[name] = value
+        if self.errors:
+            return data
+        try:
+            model = self.rule.params_model.model_validate(params)
+        except ValidationError as error:
+            for problem in error.errors():
+                loc = problem["loc"]
+                target = loc[0] if loc and loc[0] in self.fields else None
+                where = ".".join(str(p) for p in loc[1:])
+                message = f"{where}: {problem['msg']}" if where else problem["msg"]
+                self.add_error(target, message)
+            return data
+        data["params"] = model.model_dump(mode="json")
+        return data
+
+
+class PolicyForm(forms.Form):
+    """Channel thresholds, random and target rates (as percentages), AEO factors, effective date."""
+
+    threshold_blue = forms.IntegerField(label=_("Blue from score"), min_value=1, max_value=100)
+    threshold_yellow = forms.IntegerField(label=_("Yellow from score"), min_value=1, max_value=100)
+    threshold_red = forms.IntegerField(label=_("Red from score"), min_value=1, max_value=100)
+    random_yellow = forms.DecimalField(
+        label=_("Random yellow (%)"), min_value=0, max_value=100, decimal_places=3
+    )
+    random_red = forms.DecimalField(
+        label=_("Random red (%)"), min_value=0, max_value=100, decimal_places=3
+    )
+    target_blue = forms.DecimalField(
+        label=_("Target blue (%)"), min_value=0, max_value=100, decimal_places=3
+    )
+    target_yellow = forms.DecimalField(
+        label=_("Target yellow (%)"), min_value=0, max_value=100, decimal_places=3
+    )
+    target_red = forms.DecimalField(
+        label=_("Target red (%)"), min_value=0, max_value=100, decimal_places=3
+    )
+    aeo_score_factor = forms.DecimalField(
+        label=_("AEO score factor (default when the registry gives none)"),
+        min_value=0,
+        max_value=1,
+        decimal_places=3,
+    )
+    aeo_random_factor = forms.DecimalField(
+        label=_("AEO random factor (default when the registry gives none)"),
+        min_value=0,
+        max_value=1,
+        decimal_places=3,
+    )
+    effective_from = forms.DateTimeField(
+        label=_("Effective from (UTC)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    note = forms.CharField(
+        label=_("Why (recorded in the audit trail)"), max_length=500, required=False
+    )
+
+    @staticmethod
+    def initial_from(policy: dict[str, Any], effective_from: Any) -> dict[str, Any]:
+        def pct(value: Any) -> Decimal:
+            return (Decimal(str(value)) * 100).normalize()
+
+        random_rates = policy.get("random_rates") or {}
+        targets = policy.get("target_rates") or {}
+        return {
+            **{f"threshold_{c}": policy["thresholds"][c] for c in ("blue", "yellow", "red")},
+            "random_yellow": pct(random_rates.get("yellow", 0)),
+            "random_red": pct(random_rates.get("red", 0)),
+            **{f"target_{c}": pct(targets.get(c, 0)) for c in ("blue", "yellow", "red")},
+            "aeo_score_factor": policy.get("aeo_score_factor"),
+            "aeo_random_factor": policy.get("aeo_random_factor"),
+            "effective_from": timezone.localtime(effective_from).strftime("%Y-%m-%dT%H:%M"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        from .services import policy_from_dict
+
+        def rate(name: str) -> float:
+            return float(data[name] / 100)
+
+        policy = {
+            "thresholds": {c: data[f"threshold_{c}"] for c in ("blue", "yellow", "red")},
+            "random_rates": {"yellow": rate("random_yellow"), "red": rate("random_red")},
+            "target_rates": {c: rate(f"target_{c}") for c in ("blue", "yellow", "red")},
+            "aeo_score_factor": str(data["aeo_score_factor"]),
+            "aeo_random_factor": str(data["aeo_random_factor"]),
+        }
+        try:
+            policy_from_dict(policy)
+        except ValueError as error:
+            message = str(error)
+            field = {
+                "thresholds": "threshold_red",
+                "random_rates": "random_red",
+                "target_rates": "target_red",
+            }.get(message.split(":", 1)[0])
+            self.add_error(field, message)
+            return data
+        data["policy"] = policy
+        return data
+
+
+class BacktestForm(forms.Form):
+    days = forms.IntegerField(label=_("Replay the last N days"), min_value=1, max_value=365)
+
+
+class OutcomeForm(forms.Form):
+    result = forms.ChoiceField(label=_("Finding"), choices=InspectionOutcome.Result.choices)
+    revised_value_eur = forms.DecimalField(
+        label=_("Revised value (EUR)"),
+        required=False,
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("result") == InspectionOutcome.Result.UNDERVALUATION and (
+            data.get("revised_value_eur") is None
+        ):
+            self.add_error("revised_value_eur", _("Give the revised value for undervaluation."))
+        return data
+
+
+class WatchlistImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: name, aliases, country, address, identifiers, list, reason "
+            "(aliases and identifiers separated by ';')."
+        ),
+    )
+    reason = forms.CharField(label=_("Why (recorded in the audit trail)"), max_length=300)
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file must be UTF-8 text.")) from None
+
+
+class FalsePositiveForm(forms.Form):
+    entry_id = forms.IntegerField(widget=forms.HiddenInput)
+    party_key = forms.CharField(max_length=300, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why is this not the listed party?"), max_length=300)

@@ -1,0 +1,318 @@
+"""Risk pages: the rule library with hit rates, rule and policy edits (each a new draft version),
+back-test, activation, watchlist import, and the officer actions on a consignment (outcome, false
+positive). Thin: forms validate, services write, selectors read."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from customs_ecom.roles import (
+    ADMINISTRATOR,
+    AUDITOR,
+    CAN_ACT_ON_CONSIGNMENTS,
+    CAN_EDIT_RULES,
+    RISK_ANALYST,
+    SUPERVISOR,
+    has_any_role,
+)
+from declarations.models import Declaration
+
+from . import selectors, services
+from .channels import CHANNELS
+from .forms import (
+    BacktestForm,
+    FalsePositiveForm,
+    OutcomeForm,
+    PolicyForm,
+    RuleForm,
+    WatchlistImportForm,
+)
+from .learning import MIN_OUTCOMES
+from .models import RuleSet, WatchlistEntry
+from .rules import RULES
+
+CAN_VIEW_RULES = {RISK_ANALYST, ADMINISTRATOR, SUPERVISOR, AUDITOR}
+CAN_RECORD_OUTCOMES = CAN_ACT_ON_CONSIGNMENTS
+CAN_CLEAR_MATCHES = CAN_ACT_ON_CONSIGNMENTS | {RISK_ANALYST}
+CHANNEL_COLOURS = {"green": "#2e7d32", "blue": "#0b5cad", "yellow": "#f9a825", "red": "#c62828"}
+
+
+def _require(request: HttpRequest, roles: set[str]) -> None:
+    if not has_any_role(request.user, roles):
+        raise PermissionDenied
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_RULES)
+    active = services.active_ruleset()
+    base = services.ruleset_working_base()
+    rates = selectors.rule_hit_rates()
+    counts = selectors.rule_hit_counts()
+    rows = []
+    for entry in base.rules:
+        rule = RULES.get(entry["code"])
+        rows.append(
+            {
+                "code": entry["code"],
+                "title": rule.title if rule else entry["code"],
+                "enabled": entry.get("enabled", True),
+                "score": (entry.get("params") or {}).get("score"),
+                "min_channel": (entry.get("params") or {}).get("min_channel"),
+                "hits": counts.get(entry["code"], 0),
+                "rate": rates.get(entry["code"]),
+            }
+        )
+    random_rate = rates.get("random_selection")
+    context = {
+        "active": active,
+        "base": base,
+        "rows": rows,
+        "random_rate": random_rate,
+        "random_hits": counts.get("random_selection", 0),
+        "versions": RuleSet.objects.select_related("created_by").order_by("-version")[:15],
+        "stats": selectors.outcome_stats(),
+        "model": selectors.latest_model(),
+        "outcome_count": selectors.outcome_count(),
+        "min_outcomes": MIN_OUTCOMES,
+        "can_edit": has_any_role(request.user, CAN_EDIT_RULES),
+        "watchlist_size": WatchlistEntry.objects.filter(is_active=True).count(),
+        "backtest_form": BacktestForm(initial={"days": 30}),
+        "policy": base.policy,
+    }
+    return render(request, "risk/rules.html", context)
+
+
+@login_required
+def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
+    _require(request, CAN_VIEW_RULES)
+    if code not in RULES:
+        raise Http404
+    base = services.ruleset_working_base()
+    current = next((r for r in base.rules if r["code"] == code), {"code": code, "params": {}})
+    can_edit = has_any_role(request.user, CAN_EDIT_RULES)
+    if request.method == "POST":
+        _require(request, CAN_EDIT_RULES)
+        form = RuleForm(request.POST, code=code, current=current)
+        if form.is_valid():
+            draft = services.ruleset_edit_rule(
+                base=base,
+                code=code,
+                enabled=form.cleaned_data["enabled"],
+                params=form.cleaned_data["params"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+            messages.success(
+                request,
+                _("Draft version %(v)s created. Back-test it, then activate it.")
+                % {"v": draft.version},
+            )
+            return redirect("risk:rules")
+    else:
+        form = RuleForm(code=code, current=current)
+    return render(
+        request,
+        "risk/rule_edit.html",
+        {"form": form, "rule": RULES[code], "base": base, "can_edit": can_edit},
+    )
+
+
+@login_required
+def policy_edit(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_RULES)
+    base = services.ruleset_working_base()
+    can_edit = has_any_role(request.user, CAN_EDIT_RULES)
+    if request.method == "POST":
+        _require(request, CAN_EDIT_RULES)
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            draft = services.ruleset_edit_policy(
+                base=base,
+                policy=form.cleaned_data["policy"],
+                effective_from=form.cleaned_data["effective_from"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+            messages.success(
+                request,
+                _("Draft version %(v)s created. Back-test it, then activate it.")
+                % {"v": draft.version},
+            )
+            return redirect("risk:rules")
+    else:
+        form = PolicyForm(initial=PolicyForm.initial_from(base.policy, base.effective_from))
+    return render(
+        request, "risk/policy_edit.html", {"form": form, "base": base, "can_edit": can_edit}
+    )
+
+
+@login_required
+def backtest(request: HttpRequest, version: int) -> HttpResponse:
+    _require(request, CAN_VIEW_RULES)
+    ruleset = get_object_or_404(RuleSet, version=version)
+    form = BacktestForm(request.GET or {"days": 30})
+    result = None
+    if form.is_valid():
+        result = selectors.backtest(ruleset=ruleset, days=form.cleaned_data["days"])
+    chart = None
+    if result is not None:
+        chart = {
+            "channels": [str(c) for c in CHANNELS],
+            "current": [round(r["current_share"] * 100, 2) for r in result.rows()],
+            "draft": [round(r["draft_share"] * 100, 2) for r in result.rows()],
+            "target": [
+                round(r["target"] * 100, 2) if r["target"] is not None else None
+                for r in result.rows()
+            ],
+            "colours": [CHANNEL_COLOURS[c] for c in CHANNELS],
+        }
+    return render(
+        request,
+        "risk/backtest.html",
+        {
+            "ruleset": ruleset,
+            "form": form,
+            "result": result,
+            "chart_json": json.dumps(chart),
+            "transitions": sorted(result.transitions.items(), key=lambda kv: -kv[1])
+            if result
+            else [],
+            "can_edit": has_any_role(request.user, CAN_EDIT_RULES),
+        },
+    )
+
+
+@login_required
+@require_POST
+def activate(request: HttpRequest, version: int) -> HttpResponse:
+    _require(request, CAN_EDIT_RULES)
+    ruleset = get_object_or_404(RuleSet, version=version)
+    try:
+        services.ruleset_activate(
+            ruleset_id=ruleset.pk, actor=request.user, note=request.POST.get("note", "")[:500]
+        )
+    except services.ActivationRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Version %(v)s is active; pending consignments are being re-assessed.")
+            % {"v": version},
+        )
+    return redirect("risk:rules")
+
+
+@login_required
+@require_POST
+def train_model(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_EDIT_RULES)
+    from .tasks import train_model as task
+
+    task.delay()
+    messages.success(request, _("Training of the learned model was requested."))
+    return redirect("risk:rules")
+
+
+def _back_to_consignment(declaration_id: int) -> HttpResponse:
+    return redirect("declarations:consignment", declaration_id=declaration_id)
+
+
+@login_required
+@require_POST
+def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    _require(request, CAN_RECORD_OUTCOMES)
+    declaration = get_object_or_404(Declaration, pk=declaration_id)
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return _back_to_consignment(declaration.pk)
+    services.outcome_record(
+        declaration_id=declaration.pk,
+        officer=request.user,
+        result=form.cleaned_data["result"],
+        revised_value_eur=form.cleaned_data["revised_value_eur"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, _("Inspection outcome recorded."))
+    return _back_to_consignment(declaration.pk)
+
+
+@login_required
+@require_POST
+def false_positive_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    _require(request, CAN_CLEAR_MATCHES)
+    declaration = get_object_or_404(Declaration, pk=declaration_id)
+    form = FalsePositiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why this match is a false positive."))
+        return _back_to_consignment(declaration.pk)
+    if not WatchlistEntry.objects.filter(pk=form.cleaned_data["entry_id"]).exists():
+        raise Http404
+    services.watchlist_false_positive_create(
+        entry_id=form.cleaned_data["entry_id"],
+        party_key=form.cleaned_data["party_key"],
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(
+        request,
+        _("Marked as a false positive for this party; pending consignments are re-assessed."),
+    )
+    return _back_to_consignment(declaration.pk)
+
+
+@login_required
+def watchlist(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_RULES)
+    can_edit = has_any_role(request.user, CAN_EDIT_RULES)
+    errors: list = []
+    if request.method == "POST":
+        _require(request, CAN_EDIT_RULES)
+        form = WatchlistImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = services.watchlist_import_csv(
+                text=form.cleaned_data["file"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            if not result.errors:
+                messages.success(
+                    request,
+                    _("%(n)s entries imported; pending consignments are re-assessed.")
+                    % {"n": result.created},
+                )
+                return redirect("risk:watchlist")
+            errors = result.errors
+    else:
+        form = WatchlistImportForm()
+    lists = (
+        WatchlistEntry.objects.filter(is_active=True)
+        .values("list_name")
+        .order_by("list_name")
+        .annotate(n=Count("id"))
+    )
+    recent = WatchlistEntry.objects.order_by("-id")[:50]
+    return render(
+        request,
+        "risk/watchlist.html",
+        {
+            "form": form,
+            "errors": errors,
+            "lists": lists,
+            "recent": recent,
+            "can_edit": can_edit,
+        },
+    )
