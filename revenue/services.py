@@ -950,7 +950,7 @@ def ledger_payment_record(
             )
             object_type, object_id = "deferred_statement", statement.pk
         audit_record(
-            actor=actor if actor is not None else operator,
+            actor=actor,
             action="ledger.payment",
             object_type=object_type,
             object_id=object_id,
@@ -961,7 +961,9 @@ def ledger_payment_record(
                 "currency": currency,
                 "outstanding": str(outstanding - value),
                 "reference": reference[:120],
+                "operator": operator.code if operator is not None else None,
             },
+            reason=f"paid through the API by operator {operator.code}" if operator else "",
         )
         return entry
 

@@ -1,0 +1,193 @@
+"""Revenue API: the public estimator (nothing stored, RFC 9457 errors) and payments (tenancy,
+idempotency, refusals by JSON Pointer)."""
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from declarations.models import Declaration
+from revenue.models import LedgerEntry, TaxAssessment
+from revenue.services import release_blockers
+from tests.revenue.helpers import border_body, submit
+
+pytestmark = pytest.mark.django_db
+
+BASKET = {
+    "origin_country": "CN",
+    "currency": "EUR",
+    "shipping_cost": "5.00",
+    "items": [
+        {"hs_code": "610910", "value": "20.00", "quantity": 2},
+        {"description": "Bluetooth headphones", "value": "30.00"},
+    ],
+}
+
+
+def _post(client, path, body, **extra):
+    data = body if isinstance(body, str) else json.dumps(body)
+    return client.generic("POST", path, data, content_type="application/json", **extra)
+
+
+def _counts():
+    return (
+        Declaration.objects.count(),
+        TaxAssessment.objects.count(),
+        LedgerEntry.objects.count(),
+    )
+
+
+def test_estimate_answers_lines_with_basis_rate_and_reason_and_stores_nothing():
+    before = _counts()
+    response = _post(APIClient(), "/api/v1/estimates", BASKET)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert _counts() == before and body["stored"] is False
+    assert body["regime"]["code"] == "EU-FR-2026" and body["regime"]["sample_rates"] is True
+    duty = [line for line in body["lines"] if line["tax_type"] == "duty"]
+    # EUR 50 + 5 shipping <= 150: EUR 3 flat duty per distinct HS subheading (two here).
+    assert [line["amount"] for line in duty] == ["3.00", "3.00"]
+    assert "Flat-rate duty" in duty[0]["reason"]
+    vat = [line for line in body["lines"] if line["tax_type"] == "vat"]
+    assert {line["rate"] for line in vat} == {"0.2"}
+    assert sum(float(line["amount"]) for line in vat) > 0
+    assert body["items"][1]["classification"].startswith("HS chapter 85 inferred")
+    assert body["you_pay_on_delivery"] == body["totals"]["total"]
+
+
+def test_estimate_with_seller_scheme_moves_vat_to_checkout():
+    response = _post(APIClient(), "/api/v1/estimates", {**BASKET, "tax_scheme": "IOSS"})
+    body = response.json()
+    assert response.status_code == 200
+    assert body["collection_model"] == "vendor_point_of_sale"
+    # The seller charges the VAT and the EUR 3 flat duties at checkout: nothing on delivery.
+    assert body["charged_at_checkout"] == body["totals"]["total"] == "18.20"
+    assert body["you_pay_on_delivery"] == "0.00"
+
+
+def test_estimate_errors_are_problem_documents_with_pointers():
+    body = {
+        "origin_country": "cn",
+        "currency": "EUR",
+        "items": [{"value": "-1"}, {"hs_code": "12", "value": "3.00"}],
+        "colour": "red",
+    }
+    response = _post(APIClient(), "/api/v1/estimates", body)
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["code"] == "estimate_invalid"
+    pointers = {(e["pointer"], e["code"]) for e in problem["errors"]}
+    assert ("/origin_country", "pattern_mismatch") in pointers
+    assert ("/colour", "unknown_element") in pointers
+    assert any(p == "/items/0/value" for p, _ in pointers)
+    assert any(p == "/items/1/hs_code" for p, _ in pointers)
+
+
+def test_estimate_unknown_currency_and_scheme_name_the_element():
+    response = _post(APIClient(), "/api/v1/estimates", {**BASKET, "currency": "XYZ"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/currency"
+    response = _post(APIClient(), "/api/v1/estimates", {**BASKET, "tax_scheme": "VOEC"})
+    assert response.json()["errors"][0] == {
+        "pointer": "/tax_scheme",
+        "code": "tax_scheme_unknown",
+        "detail": "VOEC is not a scheme of regime EU-FR-2026; known: IOSS",
+    }
+
+
+def test_estimate_malformed_json_is_400_and_no_key_is_needed():
+    response = _post(APIClient(), "/api/v1/estimates", "{not json")
+    assert response.status_code == 400 and response.json()["code"] == "malformed_json"
+
+
+def test_estimate_for_another_destination_uses_its_regime():
+    body = {**BASKET, "destination": "NO", "currency": "NOK"}
+    body["items"] = [{"hs_code": "610910", "value": "2999.00"}]
+    response = _post(APIClient(), "/api/v1/estimates", body)
+    assert response.status_code == 200
+    assert response.json()["regime"]["code"] == "NO-VOEC-2024"
+
+
+# --- Payments ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def border_declaration(operator_b):
+    return submit(operator_b.operator, [border_body("PAY-1")])[0]
+
+
+def test_payment_by_the_declarant_clears_the_release_blocker(operator_b, border_declaration):
+    assessment = TaxAssessment.objects.get(declaration=border_declaration)
+    assert assessment.collection_model == "consignee_border" and assessment.due_at_border > 0
+    assert release_blockers(border_declaration)
+    response = operator_b.post(
+        "/api/v1/payments",
+        {
+            "declaration_id": border_declaration.pk,
+            "amount": str(assessment.due_at_border),
+            "currency": "EUR",
+            "reference": "COD-123",
+        },
+        HTTP_IDEMPOTENCY_KEY="pay-1",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["amount"] == str(assessment.due_at_border)
+    assert release_blockers(border_declaration) == []
+    replay = operator_b.post(
+        "/api/v1/payments",
+        {
+            "declaration_id": border_declaration.pk,
+            "amount": str(assessment.due_at_border),
+            "currency": "EUR",
+            "reference": "COD-123",
+        },
+        HTTP_IDEMPOTENCY_KEY="pay-1",
+    )
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
+
+
+def test_operator_cannot_pay_for_another_operators_declaration(operator_a, border_declaration):
+    response = operator_a.post(
+        "/api/v1/payments",
+        {"declaration_id": border_declaration.pk, "amount": "1.00", "currency": "EUR"},
+    )
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
+
+
+def test_overpayment_and_bad_bodies_are_refused_with_pointers(operator_b, border_declaration):
+    response = operator_b.post(
+        "/api/v1/payments",
+        {"declaration_id": border_declaration.pk, "amount": "100000.00", "currency": "EUR"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/amount"
+    assert response.json()["errors"][0]["code"] == "payment_exceeds_due"
+    response = operator_b.post(
+        "/api/v1/payments",
+        {"declaration_id": border_declaration.pk, "amount": "1.00", "currency": "USD"},
+    )
+    assert response.json()["errors"][0]["code"] == "currency_mismatch"
+    response = operator_b.post(
+        "/api/v1/payments", {"declaration_id": "x", "amount": "1.001", "tip": 1}
+    )
+    assert response.status_code == 422
+    pointers = {e["pointer"] for e in response.json()["errors"]}
+    assert pointers == {"/declaration_id", "/currency", "/tip"}
+    response = operator_b.post(
+        "/api/v1/payments",
+        {"declaration_id": border_declaration.pk, "amount": "1.001", "currency": "EUR"},
+    )
+    assert response.json()["errors"][0] == {
+        "pointer": "/amount",
+        "code": "amount_invalid",
+        "detail": "at most two decimals",
+    }
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
+
+
+def test_payments_need_a_key():
+    response = _post(APIClient(), "/api/v1/payments", {"declaration_id": 1, "amount": "1"})
+    assert response.status_code == 401

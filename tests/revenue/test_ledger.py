@@ -1,0 +1,168 @@
+"""The ledger: append-only entries, refunds never above what was collected, settlement of
+invalidated declarations by the periodic task, deferred monthly statements by the beat task."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from aeo.models import AEOAuthorisation
+from declarations.services import declaration_transition
+from revenue.models import DeferredStatement, LedgerEntry, TaxAssessment
+from revenue.services import (
+    LedgerError,
+    border_balance,
+    ledger_payment_record,
+    ledger_refund,
+    release_blockers,
+)
+from revenue.tasks import close_deferred_statements, reconcile_refunds
+from tests.conftest import make_operator
+from tests.revenue.helpers import border_body, submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def border_declaration(operator_b):
+    return submit(operator_b.operator, [border_body("LEDGER-1")])[0]
+
+
+def test_assessment_writes_what_is_owed_at_the_border(border_declaration):
+    assessment = TaxAssessment.objects.get(declaration=border_declaration)
+    entry = LedgerEntry.objects.get(declaration=border_declaration)
+    assert entry.kind == "assessed" and entry.collection_model == "consignee_border"
+    assert entry.amount == assessment.due_at_border == assessment.total
+    assert border_balance(border_declaration.pk) == (assessment.due_at_border, 0, 0)
+
+
+def test_entries_are_never_updated_nor_deleted(border_declaration):
+    entry = LedgerEntry.objects.get(declaration=border_declaration)
+    entry.amount = Decimal("0.01")
+    with pytest.raises(ValueError, match="append-only"):
+        entry.save()
+    with pytest.raises(ValueError, match="never deleted"):
+        entry.delete()
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["pay", "refund"]),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("60"), places=2),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=OPERATIONS)
+def test_refunds_never_exceed_what_was_collected(border_declaration, operations):
+    owed = TaxAssessment.objects.get(declaration=border_declaration).due_at_border
+    with transaction.atomic():
+        for kind, amount in operations:
+            if kind == "pay":
+                try:
+                    ledger_payment_record(
+                        declaration_id=border_declaration.pk, amount=amount, currency="EUR"
+                    )
+                except LedgerError as exc:
+                    assert exc.code == "payment_exceeds_due"
+            else:
+                entry = ledger_refund(declaration_id=border_declaration.pk, requested=amount)
+                assert entry is None or Decimal(0) < entry.amount <= amount
+            _, paid, refunded = border_balance(border_declaration.pk)
+            assert Decimal(0) <= refunded <= paid
+            assert paid - refunded <= owed
+        transaction.set_rollback(True)
+
+
+def test_invalidation_cancels_what_is_owed_and_refunds_what_was_paid_once(border_declaration):
+    owed, _, _ = border_balance(border_declaration.pk)
+    ledger_payment_record(
+        declaration_id=border_declaration.pk, amount=owed, currency="EUR", reference="cash"
+    )
+    declaration_transition(
+        declaration_id=border_declaration.pk, to_status="invalidated", public_reason="not shipped"
+    )
+    assert reconcile_refunds.apply().get() == 1
+    assert reconcile_refunds.apply().get() == 0
+    refund = LedgerEntry.objects.get(declaration=border_declaration, kind="refund")
+    assert refund.amount == owed
+    cancel = LedgerEntry.objects.get(declaration=border_declaration, kind="adjustment")
+    assert cancel.amount == -owed
+    assert border_balance(border_declaration.pk) == (Decimal(0), owed, owed)
+
+
+def test_unpaid_invalidated_declaration_is_cancelled_without_refund(border_declaration):
+    declaration_transition(declaration_id=border_declaration.pk, to_status="invalidated")
+    reconcile_refunds.apply().get()
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
+    assert border_balance(border_declaration.pk)[0] == 0
+
+
+def test_release_blocked_until_border_taxes_are_collected(border_declaration):
+    blockers = release_blockers(border_declaration)
+    assert len(blockers) == 1 and "not collected" in blockers[0]
+    owed, _, _ = border_balance(border_declaration.pk)
+    ledger_payment_record(declaration_id=border_declaration.pk, amount=owed, currency="EUR")
+    assert release_blockers(border_declaration) == []
+
+
+@pytest.fixture
+def aeo_carrier(db):
+    carrier = make_operator("aeo-carrier", role="express_carrier")
+    AEOAuthorisation.objects.create(
+        operator=carrier.operator,
+        kind="AEOF",
+        status="authorised",
+        valid_from=timezone.localdate() - timedelta(days=30),
+    )
+    return carrier
+
+
+def _next_month_first(day):
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def test_aeo_carrier_defers_and_the_beat_task_closes_its_monthly_statement(aeo_carrier, operator_b):
+    declarations = submit(
+        aeo_carrier.operator, [border_body("DEF-1"), border_body("DEF-2", value="80.00")]
+    )
+    assessments = TaxAssessment.objects.filter(declaration__in=declarations)
+    assert {a.collection_model for a in assessments} == {"intermediary_deferred"}
+    assert all(release_blockers(d) == [] for d in declarations)
+    expected = sum(a.deferred for a in assessments)
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["revenue-close-deferred-statements"]
+    assert schedule["task"] == "revenue.close_deferred_statements"
+    today = timezone.localdate()
+    # Nothing closes while the month is running.
+    assert close_deferred_statements.apply(args=[today.isoformat()]).get() == 0
+    next_month = _next_month_first(today)
+    assert close_deferred_statements.apply(args=[next_month.isoformat()]).get() == 1
+    assert close_deferred_statements.apply(args=[next_month.isoformat()]).get() == 0
+    statement = DeferredStatement.objects.get()
+    assert statement.operator == aeo_carrier.operator
+    assert statement.period == today.replace(day=1)
+    assert statement.total == expected and statement.entry_count == 2
+    assert statement.due_date == next_month.replace(day=16)
+
+    # The intermediary pays its statement through the API; another operator cannot.
+    body = {"statement_id": statement.pk, "amount": str(expected), "currency": "EUR"}
+    assert operator_b.post("/api/v1/payments", body).status_code == 404
+    response = aeo_carrier.post("/api/v1/payments", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["statement_id"] == statement.pk
+    again = aeo_carrier.post("/api/v1/payments", {**body, "amount": "0.01"})
+    assert again.json()["errors"][0]["code"] == "payment_exceeds_due"

@@ -1,0 +1,191 @@
+"""Officer revenue pages (verification queue, revaluation, payments, registry, reconciliation)
+and the public estimator page, in English and French."""
+
+import copy
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+
+from aeo.models import AuditEvent
+from revenue.models import LedgerEntry, TaxAssessment
+from revenue.selectors import discrepancy_for
+from revenue.services import border_balance
+from tests.conftest import DATASET_EXAMPLE
+from tests.revenue.helpers import border_body, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _ioss_body(lrn: str, number: str = "IM2500000015", vat: str = "8.80") -> dict:
+    body = copy.deepcopy(DATASET_EXAMPLE)
+    body["lrn"] = lrn
+    body["transport_document"] = {
+        "type": "house_waybill",
+        "number": f"8{abs(hash(lrn)) % 10**9:09d}",
+    }
+    body["vendor_tax_scheme"] = {"scheme": "IOSS", "number": number}
+    body["self_assessed_taxes"] = [{"type": "vat", "amount": vat}]
+    return body
+
+
+def test_self_assessed_difference_is_listed_for_verification_with_bounded_queries(
+    client, customs_user, operator_a, django_assert_max_num_queries
+):
+    declarations = submit(operator_a.operator, [_ioss_body(f"IOSS-{n}") for n in range(5)])
+    found = discrepancy_for(declaration_id=declarations[0].pk)
+    assert found == [
+        {
+            "code": "self_assessed_mismatch",
+            "currency": "EUR",
+            "tax_type": "vat",
+            "declared": "8.80",
+            "assessed": "9.96",
+            "difference": "1.16",
+        }
+    ]
+    client.force_login(customs_user("officer"))
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("revenue:verification"))
+    assert response.status_code == 200
+    for declaration in declarations:
+        assert declaration.lrn.encode() in response.content
+
+
+def test_number_missing_from_the_registry_moves_vat_to_the_border_and_is_flagged(
+    client, customs_user, operator_a
+):
+    client.force_login(customs_user("administrator"))
+    upload = SimpleUploadedFile(
+        "ioss.csv",
+        b"scheme,number,valid_from,valid_to,holder\nIOSS,IM2500000023,2025-01-01,,Other seller\n",
+    )
+    response = client.post(
+        reverse("revenue:tax_schemes"), {"file": upload, "reason": "registry of 2026-11"}
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="tax_scheme_registry.import").exists()
+    unknown, listed = submit(
+        operator_a.operator,
+        [_ioss_body("IOSS-UNKNOWN"), _ioss_body("IOSS-LISTED", number="IM2500000023")],
+    )
+    assessment = TaxAssessment.objects.get(declaration=unknown)
+    assert assessment.collection_model == "consignee_border"
+    assert assessment.due_at_border == assessment.total > 0
+    assert [d["code"] for d in discrepancy_for(declaration_id=unknown.pk)] == [
+        "self_assessed_mismatch",
+        "tax_scheme_number_unknown",
+    ]
+    listed_assessment = TaxAssessment.objects.get(declaration=listed)
+    assert listed_assessment.collection_model == "marketplace_deemed_supplier"
+    assert listed_assessment.due_at_border == 0
+
+
+def test_registry_csv_with_faulty_rows_loads_nothing(client, customs_user):
+    client.force_login(customs_user("administrator"))
+    upload = SimpleUploadedFile(
+        "ioss.csv", b"scheme,number,valid_from\nIOSS,IM2500000023,2025-13-01\nIOSS,,2025-01-01\n"
+    )
+    response = client.post(reverse("revenue:tax_schemes"), {"file": upload, "reason": "x"})
+    assert response.status_code == 422
+    assert [(e.row, e.column) for e in response.context["row_errors"]] == [
+        (2, "valid_from"),
+        (3, "number"),
+    ]
+
+
+def test_revaluation_after_inspection_reassesses_and_records_the_difference(
+    client, customs_user, operator_b
+):
+    declaration = submit(operator_b.operator, [border_body("REVAL-1", value="100.00")])[0]
+    initial = TaxAssessment.objects.get(declaration=declaration)
+    client.force_login(customs_user("officer"))
+    fragment = render_to_string(
+        "revenue/_revalue_form.html",
+        {"d": declaration, "request": RequestFactory().get("/consignments/1/")},
+    )
+    assert reverse("revenue:revalue", args=[declaration.pk]) in fragment
+    assert 'name="line_1"' in fragment
+    response = client.post(
+        reverse("revenue:revalue", args=[declaration.pk]),
+        {"line_1": "140.00", "reason": "invoice found in parcel", "next": "/consignments/1/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/consignments/1/"
+    current = TaxAssessment.objects.get(declaration=declaration, is_current=True)
+    assert current.reason == "revaluation" and current.pk != initial.pk
+    assert current.total > initial.total
+    adjustment = LedgerEntry.objects.get(declaration=declaration, kind="adjustment")
+    assert adjustment.amount == current.due_at_border - initial.due_at_border
+    audit = AuditEvent.objects.get(action="taxes.revalue")
+    assert {k: Decimal(v) for k, v in audit.before["values"].items()} == {"1": Decimal(100)}
+    assert audit.after["difference"] == str(current.total - initial.total)
+    assert border_balance(declaration.pk)[0] == current.due_at_border
+
+
+def test_officer_records_a_payment_on_the_ledger_page(client, customs_user, operator_b):
+    declaration = submit(operator_b.operator, [border_body("CASH-1")])[0]
+    owed = border_balance(declaration.pk)[0]
+    client.force_login(customs_user("officer"))
+    page = client.get(reverse("revenue:ledger", args=[declaration.pk]))
+    assert page.status_code == 200 and b"Release blocked" in page.content
+    response = client.post(
+        reverse("revenue:payment", args=[declaration.pk]),
+        {"amount": str(owed), "payer": "Marie Dupont", "reference": "receipt 42"},
+    )
+    assert response.status_code == 302
+    entry = LedgerEntry.objects.get(kind="payment")
+    assert entry.actor.username == "officer" and entry.amount == owed
+    assert AuditEvent.objects.filter(action="ledger.payment", actor__username="officer").exists()
+    auditor = customs_user("auditor", username="auditor-1")
+    client.force_login(auditor)
+    assert client.post(reverse("revenue:payment", args=[declaration.pk]), {}).status_code == 403
+
+
+def test_reconciliation_per_scheme_number_and_month_exports_csv(client, customs_user, operator_a):
+    submit(operator_a.operator, [_ioss_body("REC-1"), _ioss_body("REC-2", vat="9.96")])
+    client.force_login(customs_user("supervisor"))
+    page = client.get(reverse("revenue:reconciliation"))
+    assert page.status_code == 200 and b"IM2500000015" in page.content
+    response = client.get(reverse("revenue:reconciliation"), {"format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["number"] == "IM2500000015" and row["declarations"] == "2"
+    assert Decimal(row["declared"]) == Decimal("18.76")
+    assert Decimal(row["assessed"]) == Decimal("31.92")  # 2 x (9.96 VAT + 6.00 flat duty)
+    assert Decimal(row["difference"]) == Decimal("13.16")
+    assert row["flagged"] == "1"  # REC-2 declared the VAT right
+
+
+def test_public_estimate_page_needs_no_login_and_speaks_french(client):
+    response = client.get(reverse("revenue:estimate"))
+    assert response.status_code == 200 and b"What will I pay on my parcel?" in response.content
+    response = client.get(reverse("revenue:estimate"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Combien vais-je payer sur mon colis" in response.content.decode()
+
+
+def test_public_estimate_form_answers_with_a_partial_for_htmx(client):
+    data = {
+        "origin_country": "cn",
+        "currency": "EUR",
+        "shipping_cost": "5.00",
+        "items-TOTAL_FORMS": "3",
+        "items-INITIAL_FORMS": "0",
+        "items-0-description": "cotton T-shirt",
+        "items-0-hs_code": "610910",
+        "items-0-value": "40.00",
+        "items-0-quantity": "1",
+    }
+    response = client.post(reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<html" not in content and 'id="you-pay"' in content
+    # EUR 3 flat duty; VAT 20% on 40 + 5 + 3 = 9.60.
+    assert "12.60 EUR" in content
+    assert TaxAssessment.objects.count() == 0
