@@ -191,3 +191,17 @@ def test_overpayment_and_bad_bodies_are_refused_with_pointers(operator_b, border
 def test_payments_need_a_key():
     response = _post(APIClient(), "/api/v1/payments", {"declaration_id": 1, "amount": "1"})
     assert response.status_code == 401
+
+
+def test_estimates_are_throttled_per_address_with_retry_after(monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"estimate": "2/min"})
+    client = APIClient()
+    statuses = [_post(client, "/api/v1/estimates", BASKET).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response = _post(client, "/api/v1/estimates", BASKET)
+    assert response.json()["code"] == "rate_limited" and int(response["Retry-After"]) >= 1
+    cache.clear()
