@@ -200,7 +200,7 @@ def test_arrivals_body_is_validated(operator_a):
     assert response.status_code == 422
     pairs = {(e["pointer"], e["code"]) for e in response.json()["errors"]}
     assert ("/extra", "unknown_element") in pairs
-    assert ("/transport_documents", "too_short") in pairs
+    assert ("/transport_documents", "list_too_short") in pairs
 
 
 def test_listing_is_own_declarations_with_cursor(operator_a, operator_b, example):

@@ -1,0 +1,240 @@
+"""Throughput of declaration intake on PostgreSQL, through the whole Django stack.
+
+`python manage.py bench_intake` (`make bench`) creates its own scratch PostgreSQL database next to
+the one of DATABASE_URL (migrated, dropped afterwards), then measures in one run:
+
+1. the batch endpoint `POST /api/v1/declarations/batch` with 1,000 declarations per call (1-3 items,
+   2 on average): JSON parsing, authentication, validation (layers 1-3), data quality (layer 4),
+   bulk storage and the enqueue of the risk and revenue tasks to the broker, declarations/s;
+2. the median (and 95th percentile) latency of a single `POST /api/v1/declarations`;
+3. a raw PostgreSQL `COPY` of the same rows (declarations and items, same columns and JSON payload)
+   into scratch tables, declarations/s, and the ratio of (1) to (3).
+
+Requests go through Django's test client: the real WSGI handler, middleware, URL routing, DRF
+authentication with a real API key, throttling, views and services, without a network socket.
+Celery tasks are sent to the configured broker, or to an in-process memory broker: never run inline.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import pstats
+import random
+import statistics
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+
+from declarations.synthetic import make_declaration
+
+
+class Command(BaseCommand):
+    help = "Measure batch intake (declarations/s), single POST latency and raw COPY on PostgreSQL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batches", type=int, default=10, help="timed calls (default 10)")
+        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--singles", type=int, default=300, help="single POSTs timed")
+        parser.add_argument(
+            "--profile", action="store_true", help="print a cProfile of one batch call"
+        )
+        parser.add_argument(
+            "--keepdb", action="store_true", help="keep the scratch database afterwards"
+        )
+
+    sort = "tottime"
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "bench_intake measures PostgreSQL, not "
+                f"{connection.vendor}: set DATABASE_URL=postgres://user@host:5432/name "
+                "(a scratch database named test_<name> is created and dropped)."
+            )
+        from celery import current_app
+
+        current_app.conf.task_always_eager = False
+        if settings.CELERY_BROKER_URL.startswith("memory://"):
+            self.stderr.write("no broker configured: tasks go to the in-process memory broker")
+        old_name = connection.settings_dict["NAME"]
+        test_name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, keepdb=options["keepdb"]
+        )
+        try:
+            report = self._run(options)
+        finally:
+            if not options["keepdb"]:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
+        report["database"] = test_name
+        self.stdout.write(json.dumps(report, indent=2))
+
+    # ------------------------------------------------------------------------------------------
+
+    def _run(self, options) -> dict:
+        from aeo.services import api_key_create, operator_create
+        from declarations.reference import ensure_reference_profiles
+
+        ensure_reference_profiles()
+        operator = operator_create(
+            code=f"bench-{int(time.time())}", name="Bench", role="marketplace", country="FR"
+        )
+        _, key = api_key_create(operator=operator)
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+        rng = random.Random(20261128)
+        now = datetime.now(UTC)
+        size = options["batch_size"]
+        counter = iter(range(10**9))
+
+        def make_batch() -> list[dict]:
+            return [
+                make_declaration(
+                    rng,
+                    next(counter),
+                    lrn_prefix="BENCH",
+                    received=now,
+                    items=rng.choice([1, 2, 3]),
+                )
+                for _ in range(size)
+            ]
+
+        def post_batch(batch: list[dict]) -> None:
+            response = client.post(
+                "/api/v1/declarations/batch",
+                json.dumps({"declarations": batch}),
+                content_type="application/json",
+            )
+            body = response.json()
+            if response.status_code != 200 or body["rejected"]:
+                raise CommandError(f"batch failed: {response.status_code} {str(body)[:500]}")
+
+        post_batch(make_batch())  # warm-up: caches, connections, code paths
+        bodies = [json.dumps({"declarations": make_batch()}) for _ in range(options["batches"])]
+        items = sum(len(d["items"]) for b in bodies for d in json.loads(b)["declarations"])
+        started = time.perf_counter()
+        for raw in bodies:
+            response = client.post(
+                "/api/v1/declarations/batch", raw, content_type="application/json"
+            )
+            if response.status_code != 200 or response.json()["rejected"]:
+                raise CommandError(f"batch failed: {response.content[:500]!r}")
+        elapsed = time.perf_counter() - started
+        declarations = options["batches"] * size
+        batch_rate = declarations / elapsed
+
+        profile_text = ""
+        if options["profile"]:
+            batch = make_batch()
+            profiler = cProfile.Profile()
+            profiler.enable()
+            post_batch(batch)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(self.sort).print_stats(45)
+            profile_text = out.getvalue()
+            self.stderr.write(profile_text)
+
+        latencies = []
+        for _ in range(options["singles"]):
+            raw = json.dumps(make_declaration(rng, next(counter), lrn_prefix="ONE", received=now))
+            t0 = time.perf_counter()
+            response = client.post("/api/v1/declarations", raw, content_type="application/json")
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if response.status_code != 201:
+                raise CommandError(f"single POST failed: {response.content[:300]!r}")
+        latencies.sort()
+
+        copy_rate = self._copy_rate(bodies)
+        return {
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "client": "django.test.Client (in-process WSGI handler, full middleware and DRF)",
+            "batch_size": size,
+            "batches_timed": options["batches"],
+            "declarations": declarations,
+            "items": items,
+            "items_per_declaration": round(items / declarations, 2),
+            "batch_seconds": round(elapsed, 3),
+            "batch_declarations_per_second": round(batch_rate),
+            "single_post_median_ms": round(statistics.median(latencies), 2),
+            "single_post_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
+            "copy_declarations_per_second": round(copy_rate),
+            "intake_to_copy_ratio": round(batch_rate / copy_rate, 4),
+        }
+
+    def _copy_rate(self, bodies: list[str]) -> float:
+        """COPY the same declarations and items, with the same columns and payload, into scratch
+        tables shaped like ours: the floor of what any intake on this machine can cost."""
+        from declarations.rates import RateBook
+        from declarations.services import _columns
+
+        rates = RateBook()
+        received = datetime.now(UTC)
+        decl_rows, item_rows = [], []
+        decl_id = 0
+        for raw in bodies:
+            for body in json.loads(raw)["declarations"]:
+                decl_id += 1
+                columns = _columns(body, rates, received)
+                decl_rows.append(
+                    (
+                        decl_id,
+                        body["lrn"],
+                        columns["dataset"],
+                        columns["category"],
+                        columns["transport_document_number"],
+                        columns["country_of_dispatch"],
+                        columns["currency"],
+                        columns["total_value"],
+                        columns["total_value_eur"],
+                        columns["total_gross_mass_kg"],
+                        columns["consignee_name"],
+                        columns["consignee_key"],
+                        json.dumps(body),
+                        received,
+                    )
+                )
+                for item in body["items"]:
+                    item_rows.append(
+                        (
+                            decl_id,
+                            item["line"],
+                            item["description"],
+                            item["hs_code"],
+                            item["value"],
+                            item.get("net_mass_kg"),
+                            item.get("origin_country", ""),
+                        )
+                    )
+        raw_conn = connection.connection  # psycopg 3 connection behind Django's
+        with raw_conn.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE bench_decl (id bigint PRIMARY KEY, lrn varchar(35), "
+                "dataset varchar(40), category varchar(24), transport_document_number varchar(64), "
+                "country_of_dispatch varchar(2), currency varchar(3), total_value numeric(18,4), "
+                "total_value_eur numeric(18,2), total_gross_mass_kg numeric(14,3), "
+                "consignee_name varchar(140), consignee_key varchar(200), payload jsonb, "
+                "received_at timestamptz)"
+            )
+            cursor.execute(
+                "CREATE TEMP TABLE bench_item (declaration_id bigint, line integer, "
+                "description varchar(512), hs_code varchar(10), value numeric(18,4), "
+                "net_mass_kg numeric(14,3), origin_country varchar(2), "
+                "PRIMARY KEY (declaration_id, line))"
+            )
+            started = time.perf_counter()
+            with cursor.copy("COPY bench_decl FROM STDIN") as copy:
+                for row in decl_rows:
+                    copy.write_row(row)
+            with cursor.copy("COPY bench_item FROM STDIN") as copy:
+                for row in item_rows:
+                    copy.write_row(row)
+            raw_conn.commit()
+            elapsed = time.perf_counter() - started
+            cursor.execute("DROP TABLE bench_decl, bench_item")
+            raw_conn.commit()
+        return len(decl_rows) / elapsed
