@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from aeo.services import audit_record
@@ -513,8 +513,17 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         return 0
     outcomes, model_version, scored = _evaluate(declarations, ruleset)
     _store_new(declarations, outcomes, ruleset, model_version, scored)
-    for declaration in declarations:
-        declaration_complete_assessment(declaration_id=declaration.pk)
+    # Completion is a no-op until revenue has assessed the same revision; ask only for those that
+    # are ready. Our risk revision is committed before this read, and revenue reads ours after
+    # committing its own, so one of the two always completes the declaration.
+    ready = Declaration.objects.filter(
+        pk__in=[d.pk for d in declarations],
+        status=Status.ACCEPTED,
+        tax_revision=F("revision"),
+        risk_revision=F("revision"),
+    ).values_list("pk", flat=True)
+    for declaration_id in list(ready):
+        declaration_complete_assessment(declaration_id=declaration_id)
     return len(declarations)
 
 
