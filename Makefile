@@ -44,7 +44,9 @@ check: install
 
 bench: install
 	$(BIN)/python -m risk.bench_engine
+	$(BIN)/python manage.py bench_risk
 	$(BIN)/python manage.py bench_intake
+	$(BIN)/python manage.py bench_officer
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from aeo.models import Operator
 
@@ -28,16 +28,16 @@ from .roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
 
 class DashboardFilterForm(forms.Form):
     start = forms.DateField(
-        required=False, label=_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     end = forms.DateField(
-        required=False, label=_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
     operator = forms.ModelChoiceField(
         queryset=Operator.objects.only("id", "name").order_by("name"),
         required=False,
-        empty_label=_lazy("All operators"),
-        label=_lazy("Operator"),
+        empty_label=gettext_lazy("All operators"),
+        label=gettext_lazy("Operator"),
     )
 
     def period(self) -> tuple[date, date, int | None]:

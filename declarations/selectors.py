@@ -72,7 +72,12 @@ def queue_declarations(*, filters: Mapping[str, Any] | None = None) -> QuerySet[
                 )
             )
         )
-    return qs.select_related("operator", "claimed_by").order_by("-priority", "received_at", "id")
+    # The canonical payload is large and the queue never shows it.
+    return (
+        qs.select_related("operator", "claimed_by")
+        .defer("payload")
+        .order_by("-priority", "received_at", "id")
+    )
 
 
 def queue_after(qs: QuerySet[Declaration], *, priority: int, received_at: Any, pk: int):

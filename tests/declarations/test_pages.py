@@ -121,3 +121,132 @@ def test_login_is_locked_after_repeated_failures(client, customs_user, settings)
         )
     locked = client.post(reverse("login"), {"username": "officer", "password": "pw-for-tests-1"})
     assert locked.status_code == 429
+
+
+def test_queue_filters_by_rule_hit_origin_and_date(client, customs_user, red_consignments):
+    client.force_login(customs_user("officer"))
+    url = reverse("declarations:queue")
+    hit = client.get(url, {"rule": "luxury_brand_low_value"}).content.decode()
+    assert all(reverse("declarations:consignment", args=[pk]) in hit for pk in red_consignments)
+    none = client.get(url, {"rule": "splitting", "origin": "US"}).content.decode()
+    assert "Nothing needs action" in none
+    future = client.get(url, {"received_from": "2999-01-01"}).content.decode()
+    assert "Nothing needs action" in future
+    bad = client.get(url, {"origin": "CHN", "received_to": "not-a-date"})
+    assert bad.status_code == 200
+    assert "Two letters, e.g. CN." in bad.content.decode()  # a bad filter is reported, not a 500
+
+
+def test_queue_keyset_pages_never_repeat_a_row(
+    client, customs_user, red_consignments, monkeypatch, django_assert_max_num_queries
+):
+    from declarations import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE", 2)
+    client.force_login(customs_user("officer"))
+    seen, url = [], reverse("declarations:queue")
+    response = client.get(url, {"origin": "CN"})
+    while True:
+        rows = response.context["rows"]
+        seen += [d.pk for d in rows]
+        if not response.context["next_query"]:
+            break
+        with django_assert_max_num_queries(8):
+            response = client.get(f"{url}?{response.context['next_query']}")
+    assert sorted(seen) == sorted(red_consignments) and len(seen) == len(set(seen))
+
+
+def test_saved_views_belong_to_their_officer_and_are_audited(client, customs_user):
+    from declarations.models import SavedView
+
+    first, second = customs_user("officer", "first"), customs_user("officer", "second")
+    client.force_login(first)
+    response = client.post(
+        reverse("declarations:saved_view_create"),
+        {"name": "Red CN", "query": "channel=red&origin=CN"},
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?channel=red&origin=CN")
+    view = SavedView.objects.get(user=first)
+    assert AuditEvent.objects.filter(actor=first, action="saved_view.save").exists()
+    assert b"Red CN" in client.get(reverse("declarations:queue")).content
+    client.force_login(second)
+    assert b"Red CN" not in client.get(reverse("declarations:queue")).content
+    assert client.post(reverse("declarations:saved_view_delete", args=[view.pk])).status_code == 404
+    client.force_login(first)
+    client.post(reverse("declarations:saved_view_delete", args=[view.pk]))
+    assert not SavedView.objects.exists()
+
+
+def test_notes_are_added_audited_and_shown_in_the_timeline(client, customs_user, red_consignments):
+    officer = customs_user("officer")
+    client.force_login(officer)
+    pk = red_consignments[2]
+    url = reverse("declarations:consignment_action", args=[pk, "note"])
+    client.post(url, {"text": "Seller known for replicas"})
+    assert AuditEvent.objects.filter(actor=officer, action="declaration.note").exists()
+    html = client.get(reverse("declarations:consignment", args=[pk])).content.decode()
+    assert "Seller known for replicas" in html and 'id="timeline"' in html
+    client.post(url, {"text": ""})
+    assert Declaration.objects.get(pk=pk).notes.count() == 1
+
+
+def test_inspection_kind_reaches_the_operator_reason_and_the_note(
+    client, customs_user, red_consignments
+):
+    client.force_login(customs_user("officer"))
+    pk = red_consignments[3]
+    client.post(
+        reverse("declarations:consignment_action", args=[pk, "inspect"]),
+        {"inspection_kind": "nii", "note": "scan"},
+    )
+    event = Declaration.objects.get(pk=pk).events.get(to_status=Status.INSPECTION)
+    assert event.public_reason == "selected for inspection: non-intrusive scan (NII)"
+    assert event.note.startswith("[Non-intrusive inspection (scan)]")
+
+
+def test_request_documents_needs_the_list_of_documents(client, customs_user, red_consignments):
+    client.force_login(customs_user("officer"))
+    pk = red_consignments[4]
+    client.post(reverse("declarations:consignment_action", args=[pk, "request_documents"]))
+    assert Declaration.objects.get(pk=pk).status == Status.ASSESSED
+
+
+def test_release_refused_while_revenue_blocks_it(client, customs_user, red_consignments):
+    from revenue.services import release_blockers
+
+    client.force_login(customs_user("officer"))
+    pk = red_consignments[5]
+    declaration = Declaration.objects.get(pk=pk)
+    from revenue.models import TaxAssessment
+
+    TaxAssessment.objects.filter(declaration=declaration).update(is_current=False)
+    assert release_blockers(declaration)
+    response = client.post(
+        reverse("declarations:consignment_action", args=[pk, "release"]), follow=True
+    )
+    assert Declaration.objects.get(pk=pk).status != Status.RELEASED
+    assert "Release refused" in response.content.decode()
+
+
+def test_consignment_page_shows_parties_related_consignments_and_documents(
+    client, customs_user, red_consignments, django_assert_max_num_queries
+):
+    client.force_login(customs_user("auditor"))
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse("declarations:consignment", args=[red_consignments[0]]))
+    html = response.content.decode()
+    assert 'id="h-parties"' in html and "Shenzhen Example Trading" in html
+    for other in red_consignments[1:]:  # same consignee, same week
+        assert reverse("declarations:consignment", args=[other]) in html
+    assert 'id="h-documents"' in html
+    assert 'id="h-actions"' not in html  # auditors read only
+
+
+@pytest.mark.parametrize("role", ["risk_analyst", "auditor"])
+def test_read_only_roles_cannot_act(client, customs_user, red_consignments, role):
+    client.force_login(customs_user(role))
+    pk = red_consignments[0]
+    for action in ("claim", "release", "note", "inspect"):
+        url = reverse("declarations:consignment_action", args=[pk, action])
+        assert client.post(url, {"text": "x"}).status_code == 403
+    assert client.post(reverse("declarations:saved_view_create"), {"name": "x"}).status_code == 302
