@@ -19,3 +19,12 @@ def purge_idempotency_keys() -> int:
     cutoff = timezone.now() - timezone.timedelta(hours=48)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(name="declarations.import_file")
+def import_file(job_id: int) -> int:
+    """Run an officer's file import; the job row carries progress and the per-row error report."""
+    from .services import import_job_run
+
+    job = import_job_run(job_id=job_id)
+    return job.accepted if job else 0

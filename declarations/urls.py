@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "declarations"
 urlpatterns = [
@@ -18,4 +18,7 @@ urlpatterns = [
         views.consignment_action,
         name="consignment_action",
     ),
+    path("imports/", import_views.import_list, name="import"),
+    path("imports/<int:job_id>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:job_id>/errors.csv", import_views.import_errors, name="import_errors"),
 ]

@@ -1,0 +1,144 @@
+"""Officer file import: CSV and XLSX through the same intake as the API, background job with
+progress, per-row error report, permissions."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+
+from declarations.models import Declaration, ImportJob
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+HEADER = (
+    "lrn,dataset,category,transport_document_type,transport_document_number,country_of_dispatch,"
+    "currency,total_gross_mass_kg,packages,seller_name,seller_country,consignee_name,"
+    "consignee_street,consignee_city,consignee_postcode,consignee_country,consignee_email,"
+    "item_line,item_description,item_hs_code,item_quantity,item_value,item_origin_country"
+)
+ROWS = [
+    "IMP-1,eu-h7,sale_of_goods,house_waybill,HWB001,CN,EUR,0.650,1,Shop Ltd,CN,Marie Dupont,"
+    "3 rue des Lilas,Lyon,69003,FR,marie@example.org,1,Women's cotton T-shirt,610910,2,24.00,CN",
+    "IMP-1,eu-h7,sale_of_goods,house_waybill,HWB001,CN,EUR,0.650,1,Shop Ltd,CN,Marie Dupont,"
+    "3 rue des Lilas,Lyon,69003,FR,marie@example.org,2,Phone case silicone,392690,1,15.80,CN",
+    "IMP-2,eu-h7,sale_of_goods,house_waybill,HWB002,CN,EUR,0.300,1,Shop Ltd,CN,Jean Martin,"
+    "18 avenue Victor Hugo,Paris,75016,FR,jean@example.org,1,Wool scarf,999999,1,20.00,CN",
+]
+
+
+@pytest.fixture
+def officer_client(customs_user):
+    client = Client()
+    client.force_login(customs_user("officer"))
+    return client
+
+
+def _upload(client, operator, name, content, capture):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with capture(execute=True):
+        response = client.post(
+            "/imports/",
+            {"operator": operator.pk, "file": SimpleUploadedFile(name, content)},
+        )
+    assert response.status_code == 302, response.content
+    return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+def test_csv_import_accepts_valid_rows_and_reports_bad_ones_per_row(
+    officer_client, operator_a, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    content = "\n".join([HEADER, *ROWS]).encode()
+    job = _upload(
+        officer_client,
+        operator_a.operator,
+        "manifest.csv",
+        content,
+        django_capture_on_commit_callbacks,
+    )
+    job.refresh_from_db()
+    assert job.state == "done" and (job.accepted, job.rejected) == (1, 1)
+    assert job.processed == job.total_rows == 2
+    declaration = Declaration.objects.get(operator=operator_a.operator, lrn="IMP-1")
+    assert declaration.item_count == 2
+    assert job.errors == [
+        {
+            "row": 4,
+            "lrn": "IMP-2",
+            "column": "item_hs_code",
+            "pointer": "/items/0/hs_code",
+            "code": "hs_code_unknown",
+            "detail": job.errors[0]["detail"],
+        }
+    ]
+    page = officer_client.get(f"/imports/{job.pk}/")
+    assert b"<progress" in page.content and b"hs_code_unknown" in page.content
+    report = officer_client.get(f"/imports/{job.pk}/errors.csv")
+    assert report["Content-Type"].startswith("text/csv")
+    lines = report.content.decode().splitlines()
+    assert lines[0] == "row,lrn,column,pointer,code,detail"
+    assert lines[1].startswith("4,IMP-2,item_hs_code,/items/0/hs_code,hs_code_unknown,")
+
+
+def test_xlsx_import_goes_through_the_same_intake(
+    officer_client, operator_a, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from openpyxl import Workbook
+
+    settings.MEDIA_ROOT = tmp_path
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(","))
+    for row in ROWS[:2]:
+        sheet.append(row.split(","))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    job = _upload(
+        officer_client,
+        operator_a.operator,
+        "manifest.xlsx",
+        buffer.getvalue(),
+        django_capture_on_commit_callbacks,
+    )
+    job.refresh_from_db()
+    assert job.state == "done" and job.accepted == 1 and job.rejected == 0
+
+
+def test_unreadable_file_fails_the_job_with_a_message(
+    officer_client, operator_a, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    job = _upload(
+        officer_client,
+        operator_a.operator,
+        "bad.csv",
+        b"lrn,colour\nX,red\n",
+        django_capture_on_commit_callbacks,
+    )
+    job.refresh_from_db()
+    assert job.state == "failed" and "colour" in job.message
+    assert not Declaration.objects.exists()
+
+
+def test_progress_partial_polls_while_running(officer_client, operator_a, customs_user):
+    job = ImportJob.objects.create(
+        operator=operator_a.operator,
+        created_by=customs_user("supervisor"),
+        original_name="x.csv",
+        state="running",
+        total_rows=10,
+        processed=4,
+    )
+    partial = officer_client.get(f"/imports/{job.pk}/", HTTP_HX_REQUEST="true")
+    assert b'hx-trigger="every 1s"' in partial.content and b'value="4"' in partial.content
+    assert b"<html" not in partial.content
+
+
+def test_import_pages_need_an_officer_role(client, customs_user, operator_a):
+    client.force_login(customs_user("auditor"))
+    assert client.get("/imports/").status_code == 403
+    anonymous = Client().get("/imports/")
+    assert anonymous.status_code == 302
