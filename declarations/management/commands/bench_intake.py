@@ -48,7 +48,7 @@ class Command(BaseCommand):
             "--keepdb", action="store_true", help="keep the scratch database afterwards"
         )
 
-    sort = "tottime"
+    sort = "cumulative"
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -138,6 +138,17 @@ class Command(BaseCommand):
             pstats.Stats(profiler, stream=out).sort_stats(self.sort).print_stats(45)
             profile_text = out.getvalue()
             self.stderr.write(profile_text)
+
+        if options["profile"]:
+            profiler = cProfile.Profile()
+            for _ in range(20):
+                raw = json.dumps(make_declaration(rng, next(counter), lrn_prefix="P", received=now))
+                profiler.enable()
+                client.post("/api/v1/declarations", raw, content_type="application/json")
+                profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(self.sort).print_stats(60)
+            self.stderr.write("single POST x20\n" + out.getvalue())
 
         latencies = []
         for _ in range(options["singles"]):
