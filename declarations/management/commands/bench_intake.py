@@ -47,6 +47,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keepdb", action="store_true", help="keep the scratch database afterwards"
         )
+        parser.add_argument(
+            "--gunicorn-workers",
+            type=int,
+            default=2,
+            help="also measure through a real gunicorn with this many workers and as many "
+            "concurrent clients over HTTP (0 to skip)",
+        )
 
     sort = "cumulative"
 
@@ -59,6 +66,7 @@ class Command(BaseCommand):
             )
         from celery import current_app
 
+        settings.DEBUG = False  # no query log: measure what production runs
         current_app.conf.task_always_eager = False
         if settings.CELERY_BROKER_URL.startswith("memory://"):
             self.stderr.write("no broker configured: tasks go to the in-process memory broker")
@@ -161,6 +169,9 @@ class Command(BaseCommand):
         latencies.sort()
 
         copy_rate = self._copy_rate(bodies)
+        served = {}
+        if options["gunicorn_workers"] > 0:
+            served = self._gunicorn(key, options["gunicorn_workers"], make_batch, options)
         return {
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "client": "django.test.Client (in-process WSGI handler, full middleware and DRF)",
@@ -175,6 +186,7 @@ class Command(BaseCommand):
             "single_post_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
             "copy_declarations_per_second": round(copy_rate),
             "intake_to_copy_ratio": round(batch_rate / copy_rate, 4),
+            **served,
         }
 
     def _copy_rate(self, bodies: list[str]) -> float:
@@ -249,3 +261,119 @@ class Command(BaseCommand):
             cursor.execute("DROP TABLE bench_decl, bench_item")
             raw_conn.commit()
         return len(decl_rows) / elapsed
+
+    def _gunicorn(self, key: str, workers: int, make_batch, options) -> dict:
+        """The same batches through a real gunicorn (sync workers, one per core) over HTTP on
+        localhost, with as many concurrent clients as workers: what a deployment sustains."""
+        import http.client
+        import os
+        import shutil
+        import socket
+        import subprocess
+        import sys
+        import threading
+        from pathlib import Path
+
+        db = connection.settings_dict
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": f"postgres://{db['USER'] or ''}"
+                f"{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@{db['HOST'] or '127.0.0.1'}:"
+                f"{db['PORT'] or 5432}/{db['NAME']}",
+                "DJANGO_DEBUG": "0",
+                "CELERY_TASK_ALWAYS_EAGER": "0",
+                "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+                "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            }
+        )
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        process = subprocess.Popen(
+            [
+                gunicorn,
+                "customs_ecom.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "120",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=str(settings.BASE_DIR),
+        )
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise CommandError("gunicorn did not start") from None
+                    time.sleep(0.2)
+            clients = workers
+            per_client = max(1, options["batches"] // clients)
+            payloads = [
+                [json.dumps({"declarations": make_batch()}) for _ in range(per_client)]
+                for _ in range(clients)
+            ]
+            warm = [json.dumps({"declarations": make_batch()}) for _ in range(clients * 2)]
+            failures: list[str] = []
+
+            def send(bodies: list[str]) -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+                for body in bodies:
+                    conn.request("POST", "/api/v1/declarations/batch", body, headers)
+                    response = conn.getresponse()
+                    data = response.read()
+                    if response.status != 200 or b'"rejected":0' not in data:
+                        failures.append(f"{response.status} {data[:300]!r}")
+                conn.close()
+
+            def run(groups: list[list[str]]) -> float:
+                threads = [threading.Thread(target=send, args=(g,)) for g in groups]
+                started = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                return time.perf_counter() - started
+
+            run([warm[i::clients] for i in range(clients)])  # every worker warmed up
+            elapsed = run(payloads)
+            if failures:
+                raise CommandError(f"gunicorn batch failed: {failures[0]}")
+            total = clients * per_client * options["batch_size"]
+            latencies = []
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            rng = random.Random(7)
+            now = datetime.now(UTC)
+            for n in range(min(options["singles"], 200)):
+                body = json.dumps(make_declaration(rng, n, lrn_prefix="GUN1", received=now))
+                t0 = time.perf_counter()
+                conn.request("POST", "/api/v1/declarations", body, headers)
+                response = conn.getresponse()
+                response.read()
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if response.status != 201:
+                    raise CommandError(f"gunicorn single POST failed: {response.status}")
+            conn.close()
+            latencies.sort()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        return {
+            "gunicorn_workers": workers,
+            "gunicorn_concurrent_clients": clients,
+            "gunicorn_declarations": total,
+            "gunicorn_batch_declarations_per_second": round(total / elapsed),
+            "gunicorn_single_post_median_ms": round(statistics.median(latencies), 2),
+            "gunicorn_single_post_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
+        }
