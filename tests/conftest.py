@@ -91,6 +91,16 @@ DATASET_EXAMPLE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle and login-failure counters live in the cache: each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def example() -> dict:
     return copy.deepcopy(DATASET_EXAMPLE)
