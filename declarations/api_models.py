@@ -17,6 +17,8 @@ from pydantic import (
 
 from customs_ecom.problems import ProblemError
 
+from .schemas import TransportDocument
+
 # pydantic's error types -> the stable codes of declarations/errors.py
 _PYDANTIC_CODES = {
     "missing": "required",
@@ -195,16 +197,11 @@ class ManifestOut(BaseModel):
     declarations_rescored: int
 
 
-class TransportDocumentIn(StrictBody):
-    type: Literal["house_waybill", "postal_item", "master_waybill"]
-    number: Annotated[StrictStr, Field(min_length=1, max_length=64)]
-
-
 class ReturnIn(StrictBody):
     """Goods returned after release: the operator's lrn and the transport document carrying them back."""
 
     lrn: Annotated[StrictStr, Field(min_length=1, max_length=35)]
-    transport_document: TransportDocumentIn
+    transport_document: TransportDocument
     reason: Annotated[StrictStr, Field(max_length=300)] | None = None
 
 

@@ -125,6 +125,7 @@ class Command(BaseCommand):
         bodies = [json.dumps({"declarations": make_batch()}) for _ in range(options["batches"])]
         items = sum(len(d["items"]) for b in bodies for d in json.loads(b)["declarations"])
         started = time.perf_counter()
+        cpu_started = time.process_time()
         for raw in bodies:
             response = client.post(
                 "/api/v1/declarations/batch", raw, content_type="application/json"
@@ -132,6 +133,7 @@ class Command(BaseCommand):
             if response.status_code != 200 or response.json()["rejected"]:
                 raise CommandError(f"batch failed: {response.content[:500]!r}")
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         declarations = options["batches"] * size
         batch_rate = declarations / elapsed
 
@@ -182,6 +184,9 @@ class Command(BaseCommand):
             "items_per_declaration": round(items / declarations, 2),
             "batch_seconds": round(elapsed, 3),
             "batch_declarations_per_second": round(batch_rate),
+            # CPU of the Django process alone (PostgreSQL excluded): the load-independent figure
+            # that bounds one worker's rate on one free core.
+            "batch_python_cpu_ms_per_declaration": round(cpu * 1000 / declarations, 3),
             "single_post_median_ms": round(statistics.median(latencies), 2),
             "single_post_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
             "copy_declarations_per_second": round(copy_rate),
