@@ -782,8 +782,10 @@ def _declared_values(declaration: Declaration) -> dict[int, Decimal]:
 
 def border_balance(declaration_id: int) -> tuple[Decimal, Decimal, Decimal]:
     """(owed, collected, refunded) at the border for one declaration, from the ledger."""
+    # Ledger amounts have two decimals; SQLite sums them as floating point, so the total is brought
+    # back to the cent (exact for any realistic sum) before it is compared or shown.
     sums = {
-        row["kind"]: row["total"] or Decimal(0)
+        row["kind"]: round_money(row["total"] or Decimal(0))
         for row in LedgerEntry.objects.filter(
             declaration_id=declaration_id, collection_model=CONSIGNEE_BORDER
         )

@@ -1,6 +1,5 @@
 """From hits to channels: scoring, AEO benefits, minimum channels, random selection, throughput."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -20,7 +19,7 @@ from risk.channels import (
     suggest_thresholds,
 )
 from risk.rules import DEFAULT_RULESET, Hit
-from tests.risk import make_context, make_facts, make_party, replace
+from tests.risk import make_context, make_facts
 
 NO_RANDOM = ChannelPolicy(random_rates={"yellow": 0.0, "red": 0.0})
 
@@ -182,25 +181,6 @@ def test_channel_properties(hits, declaration_id):
             assert rank(plain.channel) >= rank(hit.min_channel)
             if not hit.overridable_by_aeo:
                 assert rank(aeo.channel) >= rank(hit.min_channel)
-
-
-def test_evaluate_batch_reaches_5000_declarations_per_second():
-    ctx = synthetic_context(10_000)
-    facts = synthetic_facts(3_000, seed=5)
-    # distinct consignees make the watchlist work for every declaration, no cache help
-    facts = [
-        replace(f, consignee=make_party(f"{f.consignee.name} Q{n}", street=f.consignee.street))
-        for n, f in enumerate(facts)
-    ]
-    evaluate_batch(facts[:50], DEFAULT_RULESET, ctx, ChannelPolicy())  # warm the lexicon caches
-    best = 0.0
-    for attempt in range(3):  # best of three: the machine may be shared
-        started = time.perf_counter()
-        evaluate_batch(
-            facts[attempt * 1000 : (attempt + 1) * 1000], DEFAULT_RULESET, ctx, ChannelPolicy()
-        )
-        best = max(best, 1000 / (time.perf_counter() - started))
-    assert best >= 5_000, f"{best:.0f} declarations/s"
 
 
 def test_ordinary_synthetic_traffic_is_mostly_green():
