@@ -32,7 +32,7 @@ browser-deps:
 	  else echo "The browser tests need Debian's chromium: apt-get install chromium" >&2; exit 1; fi; }
 
 test: install browser-deps
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ from django.db.models import DEFERRED, F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from aeo.models import Operator
+from aeo.models import AuditEvent, Operator
 from aeo.services import audit_record
 
 from .errors import Problem
@@ -661,6 +662,95 @@ def declaration_set_taxes_done(*, declaration_id: int, revision: int) -> bool:
         tax_revision=revision, updated_at=timezone.now()
     )
     return bool(updated)
+
+
+def declarations_set_risk_bulk(*, results: Sequence[tuple[int, int, str, int]]) -> None:
+    """`declaration_set_risk` for a batch of (declaration_id, revision, channel, score): one UPDATE
+    per distinct (revision, channel, score), a handful per batch since most parcels score alike."""
+    groups: dict[tuple[int, str, int], list[int]] = defaultdict(list)
+    for declaration_id, revision, channel, score in results:
+        groups[(revision, channel, score)].append(declaration_id)
+    now = timezone.now()
+    for (revision, channel, score), ids in groups.items():
+        Declaration.objects.filter(pk__in=ids, revision=revision).update(
+            channel=channel,
+            risk_score=score,
+            priority=CHANNEL_PRIORITY.get(channel, 0) * 1000 + score,
+            risk_revision=revision,
+            updated_at=now,
+        )
+
+
+def declarations_set_taxes_done_bulk(*, done: Sequence[tuple[int, int]]) -> None:
+    """`declaration_set_taxes_done` for a batch of (declaration_id, revision)."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for declaration_id, revision in done:
+        groups[revision].append(declaration_id)
+    now = timezone.now()
+    for revision, ids in groups.items():
+        Declaration.objects.filter(pk__in=ids, revision=revision).update(
+            tax_revision=revision, updated_at=now
+        )
+
+
+def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> list[int]:
+    """`declaration_complete_assessment` for a batch, with bulk statements: the declarations whose
+    current revision both risk and revenue have assessed become `assessed`, with their status and
+    audit events, in one transaction. Rows are locked in id order, so the risk and revenue workers
+    completing overlapping batches wait for each other instead of deadlocking. Returns the ids."""
+    if not declaration_ids:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        ready = list(
+            Declaration.objects.select_for_update()
+            .filter(
+                pk__in=declaration_ids,
+                status=Status.ACCEPTED,
+                risk_revision=F("revision"),
+                tax_revision=F("revision"),
+            )
+            .order_by("pk")
+            .values_list("pk", "operator_id", "arrived_at")
+        )
+        if not ready:
+            return []
+        ids = [pk for pk, _, _ in ready]
+        Declaration.objects.filter(pk__in=ids).update(
+            status=Status.ASSESSED, assessed_at=now, updated_at=now
+        )
+        reasons = {
+            pk: "assessed" if arrived else "assessed, awaiting arrival" for pk, _, arrived in ready
+        }
+        StatusEvent.objects.bulk_create(
+            StatusEvent(
+                declaration_id=pk,
+                operator_id=operator_id,
+                from_status=Status.ACCEPTED,
+                to_status=Status.ASSESSED,
+                at=now,
+                public_reason=reasons[pk],
+            )
+            for pk, operator_id, _ in ready
+        )
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                at=now,
+                actor_label="system",
+                action=f"declaration.{Status.ASSESSED}",
+                object_type="declaration",
+                object_id=str(pk),
+                before={"status": Status.ACCEPTED},
+                after={"status": Status.ASSESSED, "public_reason": reasons[pk]},
+            )
+            for pk in ids
+        )
+        # Consignments that arrived before their assessment finished move on at once (rare).
+        for declaration in Declaration.objects.filter(
+            pk__in=[pk for pk, _, arrived in ready if arrived]
+        ):
+            _arrival_follow_up(declaration)
+    return ids
 
 
 def declaration_claim(*, declaration_id: int, user: Any) -> Declaration:

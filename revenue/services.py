@@ -24,7 +24,11 @@ from aeo.models import Operator
 from aeo.services import audit_record
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
-from declarations.services import declaration_complete_assessment, declaration_set_taxes_done
+from declarations.services import (
+    declaration_set_taxes_done,
+    declarations_complete_assessment_bulk,
+    declarations_set_taxes_done_bulk,
+)
 
 from .calculators import (
     CONSIGNEE_BORDER,
@@ -196,7 +200,7 @@ def _declared_total(declaration: Declaration, result: Any, regime: RegimeSpec) -
     return regime.round(original * result.exchange_rate)
 
 
-def _store_result(
+def _assessment_row(
     declaration: Declaration,
     regime: Regime,
     result: Any,
@@ -207,9 +211,9 @@ def _store_result(
     actor: Any = None,
     note: str = "",
 ) -> TaxAssessment:
-    TaxAssessment.objects.filter(declaration=declaration, is_current=True).update(is_current=False)
+    """The unsaved assessment row for an engine result."""
     discrepancies = _discrepancy_rows(result, scheme_status, declaration)
-    assessment = TaxAssessment.objects.create(
+    return TaxAssessment(
         declaration=declaration,
         revision=declaration.revision,
         regime=regime,
@@ -230,7 +234,10 @@ def _store_result(
         actor=actor if getattr(actor, "pk", None) else None,
         note=note[:400],
     )
-    TaxLine.objects.bulk_create(
+
+
+def _line_rows(assessment: TaxAssessment, result: Any) -> list[TaxLine]:
+    return [
         TaxLine(
             assessment=assessment,
             tax_type=line.tax_type,
@@ -245,11 +252,37 @@ def _store_result(
             collected_at_border=line.collected_at_border,
         )
         for line in result.lines
+    ]
+
+
+def _store_result(
+    declaration: Declaration,
+    regime: Regime,
+    result: Any,
+    rate_date: date,
+    reason: str,
+    *,
+    scheme_status: str | None = None,
+    actor: Any = None,
+    note: str = "",
+) -> TaxAssessment:
+    TaxAssessment.objects.filter(declaration=declaration, is_current=True).update(is_current=False)
+    assessment = _assessment_row(
+        declaration,
+        regime,
+        result,
+        rate_date,
+        reason,
+        scheme_status=scheme_status,
+        actor=actor,
+        note=note,
     )
+    assessment.save()
+    TaxLine.objects.bulk_create(_line_rows(assessment, result))
     return assessment
 
 
-def _ledger_assessed(declaration: Declaration, assessment: TaxAssessment) -> None:
+def _ledger_rows(declaration: Declaration, assessment: TaxAssessment) -> list[LedgerEntry]:
     """What customs is owed directly: the border part by the consignee, the deferred part by the
     intermediary's account. Pre-collected VAT is paid through the vendor's scheme return."""
     entries = []
@@ -280,7 +313,20 @@ def _ledger_assessed(declaration: Declaration, assessment: TaxAssessment) -> Non
                 source_key=f"assessment:{assessment.pk}:deferred",
             )
         )
-    LedgerEntry.objects.bulk_create(entries)
+    return entries
+
+
+def _ledger_assessed(declaration: Declaration, assessment: TaxAssessment) -> None:
+    LedgerEntry.objects.bulk_create(_ledger_rows(declaration, assessment))
+
+
+@dataclass
+class _Computed:
+    declaration: Declaration
+    regime: Regime
+    result: Any
+    rate_date: date
+    scheme_status: str | None
 
 
 def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
@@ -289,18 +335,24 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
 
     The collection model follows the declaration's tax-scheme number (checked against the
     registry when one is loaded), the operator's role (marketplace as deemed supplier) and, for
-    carriers and posts, their AEO deferred-payment benefit (intermediary deferred)."""
+    carriers and posts, their AEO deferred-payment benefit (intermediary deferred).
+
+    The hot path: regimes, rates, benefits and registry verdicts are read once per batch, and
+    the results are written with bulk statements in one transaction; a redelivered or racing
+    batch collides with the unique constraint and falls back to one declaration at a time."""
     regimes = active_regimes()
     rates = RateBook()
     deferral: dict[int, bool] = {}
-    done = 0
-    declarations = Declaration.objects.filter(pk__in=declaration_ids).select_related("operator")
+    scheme_statuses: dict[tuple[str, str, date], str] = {}
+    computed: list[_Computed] = []
+    declarations = list(
+        Declaration.objects.filter(pk__in=declaration_ids).select_related("operator")
+    )
     for declaration in declarations:
         if (
-            declaration.status not in (Status.ACCEPTED,)
+            declaration.status != Status.ACCEPTED
             or declaration.tax_revision >= declaration.revision
         ):
-            declaration_complete_assessment(declaration_id=declaration.pk)
             continue
         on = declaration.received_at.date()
         found = regime_on(settings.CUSTOMS_JURISDICTION, on, regimes)
@@ -327,35 +379,81 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             deferral[declaration.operator_id] = operator_benefits(
                 declaration.operator
             ).deferred_payment
-        scheme_status = (
-            tax_scheme_number_status(declaration.tax_scheme, declaration.tax_scheme_number, on)
-            if declaration.tax_scheme_number
-            else None
-        )
+        scheme_status = None
+        if declaration.tax_scheme_number:
+            key = (declaration.tax_scheme, declaration.tax_scheme_number, on)
+            if key not in scheme_statuses:
+                scheme_statuses[key] = tax_scheme_number_status(*key)
+            scheme_status = scheme_statuses[key]
         consignment = consignment_input(
             declaration,
             deferred_payment_authorised=deferral[declaration.operator_id],
             scheme_status=scheme_status,
         )
         result = assess(consignment, spec, fx_rate=fx_rate)
+        computed.append(_Computed(declaration, regime, result, on, scheme_status))
+    if computed:
         try:
-            with transaction.atomic():
-                assessment = _store_result(
-                    declaration, regime, result, on, "initial", scheme_status=scheme_status
-                )
-                _ledger_assessed(declaration, assessment)
-                declaration_set_taxes_done(
-                    declaration_id=declaration.pk, revision=declaration.revision
-                )
+            _store_batch(computed)
         except IntegrityError:
-            logger.info(
-                "taxes for declaration %s revision %s already stored",
-                declaration.pk,
-                declaration.revision,
+            logger.info("taxes of this batch partly stored already; storing one at a time")
+            for item in computed:
+                _store_single(item)
+    declarations_complete_assessment_bulk(declaration_ids=[d.pk for d in declarations])
+    return len(computed)
+
+
+def _store_batch(computed: Sequence[_Computed]) -> None:
+    with transaction.atomic():
+        TaxAssessment.objects.filter(
+            declaration_id__in=[c.declaration.pk for c in computed], is_current=True
+        ).update(is_current=False)
+        assessments = TaxAssessment.objects.bulk_create(
+            _assessment_row(
+                c.declaration,
+                c.regime,
+                c.result,
+                c.rate_date,
+                "initial",
+                scheme_status=c.scheme_status,
             )
-        declaration_complete_assessment(declaration_id=declaration.pk)
-        done += 1
-    return done
+            for c in computed
+        )
+        TaxLine.objects.bulk_create(
+            line
+            for c, assessment in zip(computed, assessments, strict=True)
+            for line in _line_rows(assessment, c.result)
+        )
+        LedgerEntry.objects.bulk_create(
+            entry
+            for c, assessment in zip(computed, assessments, strict=True)
+            for entry in _ledger_rows(c.declaration, assessment)
+        )
+        declarations_set_taxes_done_bulk(
+            done=[(c.declaration.pk, c.declaration.revision) for c in computed]
+        )
+
+
+def _store_single(item: _Computed) -> None:
+    declaration = item.declaration
+    try:
+        with transaction.atomic():
+            assessment = _store_result(
+                declaration,
+                item.regime,
+                item.result,
+                item.rate_date,
+                "initial",
+                scheme_status=item.scheme_status,
+            )
+            _ledger_assessed(declaration, assessment)
+            declaration_set_taxes_done(declaration_id=declaration.pk, revision=declaration.revision)
+    except IntegrityError:
+        logger.info(
+            "taxes for declaration %s revision %s already stored",
+            declaration.pk,
+            declaration.revision,
+        )
 
 
 # --- Regime versions ---------------------------------------------------------------------------

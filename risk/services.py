@@ -15,12 +15,17 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from aeo.services import audit_record
 from declarations.models import Declaration, Status
-from declarations.services import declaration_complete_assessment, declaration_set_risk
+from declarations.services import (
+    declaration_complete_assessment,
+    declaration_set_risk,
+    declarations_complete_assessment_bulk,
+    declarations_set_risk_bulk,
+)
 
 from .channels import ChannelPolicy, Outcome, evaluate_batch
 from .facts import Facts, ItemFacts, PartyFacts, PriorConsignment, party_key
@@ -438,10 +443,12 @@ def _store_new(
                 for assessment, outcome in zip(assessments, outcomes, strict=True)
                 for row in _hit_rows(assessment, outcome)
             )
-            for d, o in zip(declarations, outcomes, strict=True):
-                declaration_set_risk(
-                    declaration_id=d.pk, revision=d.revision, channel=o.channel, score=o.score
-                )
+            declarations_set_risk_bulk(
+                results=[
+                    (d.pk, d.revision, o.channel, o.score)
+                    for d, o in zip(declarations, outcomes, strict=True)
+                ]
+            )
         return
     except IntegrityError:
         logger.info("risk batch partly stored already; storing row by row")
@@ -503,27 +510,18 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         for d in Declaration.objects.filter(pk__in=declaration_ids).select_related("operator")
         if d.status == Status.ACCEPTED and d.risk_revision < d.revision
     ]
-    for d in (
-        Declaration.objects.filter(pk__in=declaration_ids, status=Status.ACCEPTED)
-        .exclude(pk__in=[x.pk for x in declarations])
-        .values_list("pk", flat=True)
-    ):
-        declaration_complete_assessment(declaration_id=d)
+    # Already assessed by risk (a redelivered task): completion may still be owed.
+    declarations_complete_assessment_bulk(
+        declaration_ids=[pk for pk in declaration_ids if pk not in {d.pk for d in declarations}]
+    )
     if not declarations:
         return 0
     outcomes, model_version, scored = _evaluate(declarations, ruleset)
     _store_new(declarations, outcomes, ruleset, model_version, scored)
-    # Completion is a no-op until revenue has assessed the same revision; ask only for those that
-    # are ready. Our risk revision is committed before this read, and revenue reads ours after
-    # committing its own, so one of the two always completes the declaration.
-    ready = Declaration.objects.filter(
-        pk__in=[d.pk for d in declarations],
-        status=Status.ACCEPTED,
-        tax_revision=F("revision"),
-        risk_revision=F("revision"),
-    ).values_list("pk", flat=True)
-    for declaration_id in list(ready):
-        declaration_complete_assessment(declaration_id=declaration_id)
+    # Completion is a no-op until revenue has assessed the same revision. Our risk revision is
+    # committed before this call, and revenue completes after committing its own, so one of the
+    # two always completes the declaration.
+    declarations_complete_assessment_bulk(declaration_ids=[d.pk for d in declarations])
     return len(declarations)
 
 

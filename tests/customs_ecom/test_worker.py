@@ -5,7 +5,9 @@ import pytest
 from declarations.models import Declaration, Status
 from tests.conftest import make_operator, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]
+# Both tests live in this one file so that `--dist loadfile` runs them on the same test process: one
+# real worker at a time on the shared broker.
+pytestmark = [pytest.mark.worker]
 
 
 def test_real_worker_assesses_a_posted_declaration(celery_worker_process, example):
