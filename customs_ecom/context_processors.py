@@ -1,4 +1,11 @@
-from .roles import CAN_EDIT_RULES, CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
+from .roles import (
+    ADMINISTRATOR,
+    CAN_EDIT_RULES,
+    CAN_VIEW_CONSIGNMENTS,
+    CAN_VIEW_DASHBOARD,
+    SUPERVISOR,
+    has_any_role,
+)
 
 
 def navigation(request):
@@ -9,4 +16,6 @@ def navigation(request):
         "nav_queue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
         "nav_dashboard": has_any_role(user, CAN_VIEW_DASHBOARD),
         "nav_rules": has_any_role(user, CAN_EDIT_RULES),
+        "nav_revenue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
+        "nav_registry": has_any_role(user, {SUPERVISOR, ADMINISTRATOR}),
     }

@@ -250,3 +250,26 @@ def test_read_only_roles_cannot_act(client, customs_user, red_consignments, role
         url = reverse("declarations:consignment_action", args=[pk, action])
         assert client.post(url, {"text": "x"}).status_code == 403
     assert client.post(reverse("declarations:saved_view_create"), {"name": "x"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "visible", "hidden"),
+    [
+        ("officer", ["/queue/", "/revenue/verification/"], ["/registry/"]),
+        ("supervisor", ["/queue/", "/registry/", "/revenue/verification/"], []),
+        ("risk_analyst", ["/risk/"], ["/registry/"]),
+    ],
+)
+def test_navigation_links_follow_the_role(client, customs_user, role, visible, hidden):
+    client.force_login(customs_user(role))
+    html = client.get(reverse("dashboard")).content.decode()
+    nav = html.split("<nav", 1)[1].split("</nav>", 1)[0]
+    for href in visible:
+        assert f'href="{href}' in nav, href
+    for href in hidden:
+        assert f'href="{href}' not in nav, href
+
+
+def test_login_page_points_consumers_to_the_public_estimator(client):
+    html = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("revenue:estimate")}"' in html
