@@ -567,6 +567,12 @@ def _arrival_follow_up(declaration: Declaration) -> None:
     if declaration.status != Status.ASSESSED or declaration.arrived_at is None:
         return
     if declaration.channel in ("green", "blue"):
+        from revenue.services import release_blockers  # revenue sits above declarations
+
+        if release_blockers(declaration):
+            # Consignee at the border: duties and taxes are collected before release (Standard 8);
+            # the payment releases it (`declaration_release_if_cleared`).
+            return
         declaration_transition(
             declaration_id=declaration.pk,
             to_status=Status.RELEASED,
@@ -584,6 +590,16 @@ def _arrival_follow_up(declaration: Declaration) -> None:
             to_status=Status.INSPECTION,
             public_reason="selected for inspection",
         )
+
+
+def declaration_release_if_cleared(*, declaration_id: int) -> Declaration | None:
+    """After a payment: an arrived green or blue consignment that nothing holds any more is
+    released, exactly as on arrival."""
+    declaration = Declaration.objects.filter(pk=declaration_id).first()
+    if declaration is not None:
+        _arrival_follow_up(declaration)
+        declaration.refresh_from_db(fields=["status"])
+    return declaration
 
 
 def declaration_complete_assessment(*, declaration_id: int) -> Declaration | None:

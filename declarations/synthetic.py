@@ -33,16 +33,80 @@ RISKY_GOODS = [
 ]
 ORIGINS = ["CN", "CN", "CN", "CN", "US", "GB", "TR", "IN", "VN", "HK", "KR", "JP"]
 PLATFORMS = ["Example Market", "GlobalBazaar", "ShopWorld", "QuickCart"]
-CONSIGNEES = [
-    ("Marie Dupont", "3 rue des Lilas", "Lyon", "69003"),
-    ("Jean Martin", "18 avenue Victor Hugo", "Paris", "75016"),
-    ("Sophie Bernard", "7 place Bellecour", "Lyon", "69002"),
-    ("Lucas Petit", "45 boulevard de la Liberté", "Lille", "59000"),
-    ("Camille Laurent", "2 rue du Port", "Marseille", "13002"),
-    ("Hugo Moreau", "9 chemin des Vignes", "Bordeaux", "33000"),
-    ("Léa Fournier", "21 rue Nationale", "Tours", "37000"),
-    ("Nathan Girard", "5 allée des Pins", "Nantes", "44000"),
+FIRST_NAMES = [
+    "Marie",
+    "Jean",
+    "Sophie",
+    "Lucas",
+    "Camille",
+    "Hugo",
+    "Léa",
+    "Nathan",
+    "Chloé",
+    "Louis",
+    "Emma",
+    "Gabriel",
+    "Inès",
+    "Jules",
+    "Manon",
+    "Arthur",
+    "Zoé",
+    "Raphaël",
+    "Lina",
+    "Adam",
 ]
+LAST_NAMES = [
+    "Dupont",
+    "Martin",
+    "Bernard",
+    "Petit",
+    "Laurent",
+    "Moreau",
+    "Fournier",
+    "Girard",
+    "Lefebvre",
+    "Mercier",
+    "Garnier",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guerin",
+    "Muller",
+]
+STREETS = [
+    "rue des Lilas",
+    "avenue Victor Hugo",
+    "place Bellecour",
+    "boulevard de la Liberté",
+    "rue du Port",
+    "chemin des Vignes",
+    "rue Nationale",
+    "allée des Pins",
+]
+CITIES = [
+    ("Lyon", "69003"),
+    ("Paris", "75016"),
+    ("Lille", "59000"),
+    ("Marseille", "13002"),
+    ("Bordeaux", "33000"),
+    ("Tours", "37000"),
+    ("Nantes", "44000"),
+    ("Toulouse", "31000"),
+]
+
+
+def random_consignee(rng: random.Random) -> tuple[str, str, str, str]:
+    """One of about two million name and address combinations, so that repeated parcels to the
+    same person are the exception they are in real traffic (the splitting rule looks for them)."""
+    city, postcode = rng.choice(CITIES)
+    return (
+        f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+        f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+        city,
+        postcode,
+    )
+
+
 SELLERS = [
     ("Shenzhen Example Trading Co., Ltd.", "CN", "Shenzhen", "518000"),
     ("Yiwu Happy Goods Co., Ltd.", "CN", "Yiwu", "322000"),
@@ -86,7 +150,7 @@ def make_declaration(
     n_items = items or rng.choice([1, 1, 2, 2, 2, 3])
     origin = rng.choice(ORIGINS)
     seller_name, seller_country, seller_city, seller_pc = rng.choice(SELLERS)
-    consignee = rng.choice(CONSIGNEES)
+    consignee = random_consignee(rng)
     lines = []
     total = Decimal(0)
     net = Decimal(0)

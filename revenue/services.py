@@ -25,6 +25,7 @@ from aeo.services import audit_record
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
 from declarations.services import (
+    declaration_release_if_cleared,
     declaration_set_taxes_done,
     declarations_complete_assessment_bulk,
     declarations_set_taxes_done_bulk,
@@ -1065,6 +1066,8 @@ def ledger_payment_record(
             },
             reason=f"paid through the API by operator {operator.code}" if operator else "",
         )
+        if object_type == "declaration":
+            declaration_release_if_cleared(declaration_id=object_id)
         return entry
 
 

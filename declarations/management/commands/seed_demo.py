@@ -117,3 +117,19 @@ class Command(BaseCommand):
             by_operator.setdefault(operator_id, []).append(number)
         for operator in Operator.objects.filter(pk__in=by_operator):
             arrivals_record(operator=operator, transport_documents=by_operator[operator.pk])
+        # The carriers pay what is due at the border for most of the arrived parcels (on the
+        # consignees' behalf), which releases them; the rest wait for payment in the demo.
+        from revenue.selectors import current_tax_assessment
+        from revenue.services import border_balance, ledger_payment_record
+
+        for pk in Declaration.objects.filter(
+            received_at__lt=cutoff, status="assessed", arrived_at__isnull=False
+        ).values_list("pk", flat=True):
+            owed, paid, refunded = border_balance(pk)
+            if owed > paid - refunded and rng.random() < 0.8:
+                ledger_payment_record(
+                    declaration_id=pk,
+                    amount=owed - (paid - refunded),
+                    currency=current_tax_assessment(declaration_id=pk).currency,
+                    reference="paid by the carrier at delivery",
+                )
