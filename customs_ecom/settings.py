@@ -231,12 +231,32 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-REDIS_URL = os.environ.get(
-    "REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+
+
+def redis_database(url: str, number: int) -> str:
+    """The same Redis server, another database number."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def _next_database(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.strip("/")
+    return redis_database(url, (int(path) + 1) % 16 if path.isdigit() else 1)
+
+
+# The cache (throttling, login failures) lives in its own Redis database, never the broker's: a
+# cache clear is a FLUSHDB and must not wipe queued tasks.
+CACHE_URL = os.environ.get(
+    "CACHE_URL",
+    _next_database(CELERY_BROKER_URL) if CELERY_BROKER_URL.startswith("redis") else "",
 )
-if REDIS_URL:
+if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
 
 LOGGING = {

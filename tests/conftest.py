@@ -91,11 +91,28 @@ DATASET_EXAMPLE = {
 }
 
 
+# Test processes share one Redis server: each xdist worker gets its own cache database (clearing a
+# Redis cache is a FLUSHDB), well away from the broker's.
+CACHE_TEST_DATABASE_BASE = 4
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(settings):
     """Throttle and login-failure counters live in the cache: each test starts from zero."""
     from django.core.cache import cache
 
+    from customs_ecom.settings import redis_database
+
+    default = settings.CACHES["default"]
+    if default["BACKEND"].endswith("RedisCache"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        index = int(worker[2:]) if worker[2:].isdigit() else 0
+        settings.CACHES = {
+            "default": {
+                **default,
+                "LOCATION": redis_database(default["LOCATION"], CACHE_TEST_DATABASE_BASE + index),
+            }
+        }
     cache.clear()
     yield
     cache.clear()
