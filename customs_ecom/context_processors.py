@@ -1,5 +1,6 @@
 from .roles import (
     ADMINISTRATOR,
+    CAN_ACT_ON_CONSIGNMENTS,
     CAN_EDIT_RULES,
     CAN_VIEW_CONSIGNMENTS,
     CAN_VIEW_DASHBOARD,
@@ -16,6 +17,7 @@ def navigation(request):
         "nav_queue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
         "nav_dashboard": has_any_role(user, CAN_VIEW_DASHBOARD),
         "nav_rules": has_any_role(user, CAN_EDIT_RULES),
+        "nav_imports": has_any_role(user, CAN_ACT_ON_CONSIGNMENTS),
         "nav_revenue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
         "nav_registry": has_any_role(user, {SUPERVISOR, ADMINISTRATOR}),
     }

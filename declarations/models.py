@@ -70,6 +70,8 @@ class Channel(models.TextChoices):
 # Queue order: red before yellow before blue/green; a higher number sorts first.
 CHANNEL_PRIORITY = {"red": 3, "yellow": 2, "blue": 1, "green": 0}
 NEEDS_ACTION_STATUSES = (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+# Green and blue are released without an officer; only these reach the triage queue.
+QUEUE_CHANNELS = ("yellow", "red")
 
 
 class Declaration(models.Model):
@@ -139,6 +141,14 @@ class Declaration(models.Model):
             models.Index(fields=["received_at"], name="decl_received_idx"),
             models.Index(fields=["status", "enqueued_at"], name="decl_status_enqueued_idx"),
             models.Index(fields=["consignee_key", "received_at"], name="decl_consignee_recent_idx"),
+            models.Index(fields=["seller_name", "received_at"], name="decl_seller_recent_idx"),
+            # The triage queue: a few thousand rows among millions, read in queue order; a partial
+            # index on exactly the queue's predicate turns the page into an index range scan.
+            models.Index(
+                fields=["-priority", "received_at", "id"],
+                name="decl_triage_queue_idx",
+                condition=models.Q(status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from aeo.models import Operator
 
-from .models import NEEDS_ACTION_STATUSES, Declaration, SavedView, Status, StatusEvent
+from .models import (
+    NEEDS_ACTION_STATUSES,
+    QUEUE_CHANNELS,
+    Declaration,
+    SavedView,
+    Status,
+    StatusEvent,
+)
 
 _benchmarks_cache: tuple[float, Mapping[str, Any]] | None = None
 BENCHMARK_CACHE_SECONDS = 600.0
@@ -39,7 +46,6 @@ def manifest_facts_for(transport_document_number: str) -> Any:
 
 
 QUEUE_STATUSES = (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
-QUEUE_CHANNELS = ("yellow", "red")
 
 
 def queue_declarations(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Declaration]:

@@ -255,9 +255,9 @@ def test_read_only_roles_cannot_act(client, customs_user, red_consignments, role
 @pytest.mark.parametrize(
     ("role", "visible", "hidden"),
     [
-        ("officer", ["/queue/", "/revenue/verification/"], ["/registry/"]),
+        ("officer", ["/queue/", "/revenue/verification/", "/imports/"], ["/registry/"]),
         ("supervisor", ["/queue/", "/registry/", "/revenue/verification/"], []),
-        ("risk_analyst", ["/risk/"], ["/registry/"]),
+        ("risk_analyst", ["/risk/"], ["/registry/", "/imports/"]),
     ],
 )
 def test_navigation_links_follow_the_role(client, customs_user, role, visible, hidden):
