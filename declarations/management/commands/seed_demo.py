@@ -88,6 +88,11 @@ class Command(BaseCommand):
                     declarations_submit(operator=operator, bodies=bodies[start : start + 200])
             self._spread_history(now, rng)
 
+        # The dashboard reads daily aggregates (kept fresh by beat in production): compute them
+        # for the demo's two weeks of history now.
+        from django.core.management import call_command
+
+        call_command("backfill_kpis", "--days", "20", verbosity=0)
         _, key = api_key_create(operator=operators[0], name="demo")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("Customs logins (username / password):")
