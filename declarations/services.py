@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from aeo.models import AuditEvent, Operator
 from aeo.services import audit_record
+from customs_ecom.bulk import copy_rows, reserve_ids
 
 from .errors import Problem
 from .models import (
@@ -386,46 +387,15 @@ def _stored(pk: int, record: dict[str, Any]) -> Declaration:
     return declaration
 
 
-def _copy_rows(cursor: Any, model: Any, rows: Iterable[dict[str, Any]]) -> None:
-    """COPY rows (dicts by attname) into the model's table; columns a row leaves out get the field's
-    default, so a field added to the model later does not break intake."""
-    from psycopg.types.json import Jsonb
-
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.name == "id")]
-    defaults = {f.attname: f.get_default() for f in fields}
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    attnames = [f.attname for f in fields]
-    callable_defaults = {f.attname for f in fields if f.has_default() and callable(f.default)}
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            values = []
-            for name in attnames:
-                if name in row:
-                    value = row[name]
-                elif name in callable_defaults:
-                    value = model._meta.get_field(name).get_default()
-                else:
-                    value = defaults[name]
-                if name in json_fields and value is not None:
-                    value = Jsonb(value)
-                values.append(value)
-            copy.write_row(values)
-
-
 def _copy_store(
     operator: Operator, records: list[dict[str, Any]], reports: list[Any], now: datetime
 ) -> list[int]:
     """The PostgreSQL hot path of intake: reserve ids, then COPY the four tables."""
     import uuid
 
-    sequence = f"{Declaration._meta.db_table}_id_seq"
     with connection.wrap_database_errors, connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg cursor: COPY is not part of the DB-API
-        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(records)])
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = reserve_ids(cursor, Declaration, len(records))
         # Declarations first: the id column is filled from the reserved sequence values.
         _copy_declarations(cursor, ids, records)
 
@@ -446,8 +416,8 @@ def _copy_store(
                         "origin_country": item.get("origin_country") or "",
                     }
 
-        _copy_rows(cursor, DeclarationItem, item_rows())
-        _copy_rows(
+        copy_rows(cursor, DeclarationItem, item_rows())
+        copy_rows(
             cursor,
             QualityFinding,
             (
@@ -463,7 +433,7 @@ def _copy_store(
                 for f in report.findings
             ),
         )
-        _copy_rows(
+        copy_rows(
             cursor,
             StatusEvent,
             (

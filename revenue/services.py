@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from aeo.benefits import operator_benefits
 from aeo.models import Operator
 from aeo.services import audit_record
+from customs_ecom.bulk import bulk_insert
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
 from declarations.services import (
@@ -130,6 +131,37 @@ def tax_scheme_number_status(scheme: str, number: str, on: date) -> str:
     return SCHEME_VALID if listed else SCHEME_UNKNOWN
 
 
+def tax_scheme_number_statuses(
+    keys: set[tuple[str, str, date]],
+) -> dict[tuple[str, str, date], str]:
+    """`tax_scheme_number_status` for many (scheme, number, date) at once: two queries whatever
+    the number of declarations."""
+    if not keys:
+        return {}
+    schemes = {scheme for scheme, _, _ in keys}
+    with_registry = set(
+        TaxSchemeRegistration.objects.filter(scheme__in=schemes)
+        .values_list("scheme", flat=True)
+        .distinct()
+    )
+    listed: dict[tuple[str, str], list[tuple[date, date | None]]] = {}
+    checked = {(s, n.strip().upper()) for s, n, _ in keys if s in with_registry}
+    if checked:
+        for scheme, number, valid_from, valid_to in TaxSchemeRegistration.objects.filter(
+            scheme__in={s for s, _ in checked}, number__in={n for _, n in checked}
+        ).values_list("scheme", "number", "valid_from", "valid_to"):
+            listed.setdefault((scheme, number), []).append((valid_from, valid_to))
+    verdicts = {}
+    for scheme, number, on in keys:
+        if scheme not in with_registry:
+            verdicts[(scheme, number, on)] = SCHEME_UNCHECKED
+            continue
+        periods = listed.get((scheme, number.strip().upper()), [])
+        valid = any(start <= on and (end is None or end >= on) for start, end in periods)
+        verdicts[(scheme, number, on)] = SCHEME_VALID if valid else SCHEME_UNKNOWN
+    return verdicts
+
+
 def consignment_input(
     declaration: Declaration,
     *,
@@ -211,8 +243,10 @@ def _assessment_row(
     scheme_status: str | None = None,
     actor: Any = None,
     note: str = "",
+    spec: RegimeSpec | None = None,
 ) -> TaxAssessment:
-    """The unsaved assessment row for an engine result."""
+    """The unsaved assessment row for an engine result (`spec`: the regime's parsed figures, when
+    the caller has them already)."""
     discrepancies = _discrepancy_rows(result, scheme_status, declaration)
     return TaxAssessment(
         declaration=declaration,
@@ -229,7 +263,7 @@ def _assessment_row(
         totals={k: str(v) for k, v in result.totals.items()},
         discrepancies=discrepancies,
         has_discrepancies=bool(discrepancies),
-        declared_total=_declared_total(declaration, result, spec_of(regime)),
+        declared_total=_declared_total(declaration, result, spec or spec_of(regime)),
         explanation=list(result.explanation),
         reason=reason,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -325,6 +359,7 @@ def _ledger_assessed(declaration: Declaration, assessment: TaxAssessment) -> Non
 class _Computed:
     declaration: Declaration
     regime: Regime
+    spec: RegimeSpec
     result: Any
     rate_date: date
     scheme_status: str | None
@@ -344,10 +379,16 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     regimes = active_regimes()
     rates = RateBook()
     deferral: dict[int, bool] = {}
-    scheme_statuses: dict[tuple[str, str, date], str] = {}
     computed: list[_Computed] = []
     declarations = list(
         Declaration.objects.filter(pk__in=declaration_ids).select_related("operator")
+    )
+    scheme_statuses = tax_scheme_number_statuses(
+        {
+            (d.tax_scheme, d.tax_scheme_number, d.received_at.date())
+            for d in declarations
+            if d.tax_scheme_number
+        }
     )
     for declaration in declarations:
         if (
@@ -382,17 +423,16 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             ).deferred_payment
         scheme_status = None
         if declaration.tax_scheme_number:
-            key = (declaration.tax_scheme, declaration.tax_scheme_number, on)
-            if key not in scheme_statuses:
-                scheme_statuses[key] = tax_scheme_number_status(*key)
-            scheme_status = scheme_statuses[key]
+            scheme_status = scheme_statuses[
+                (declaration.tax_scheme, declaration.tax_scheme_number, on)
+            ]
         consignment = consignment_input(
             declaration,
             deferred_payment_authorised=deferral[declaration.operator_id],
             scheme_status=scheme_status,
         )
         result = assess(consignment, spec, fx_rate=fx_rate)
-        computed.append(_Computed(declaration, regime, result, on, scheme_status))
+        computed.append(_Computed(declaration, regime, spec, result, on, scheme_status))
     if computed:
         try:
             _store_batch(computed)
@@ -409,26 +449,33 @@ def _store_batch(computed: Sequence[_Computed]) -> None:
         TaxAssessment.objects.filter(
             declaration_id__in=[c.declaration.pk for c in computed], is_current=True
         ).update(is_current=False)
-        assessments = TaxAssessment.objects.bulk_create(
-            _assessment_row(
-                c.declaration,
-                c.regime,
-                c.result,
-                c.rate_date,
-                "initial",
-                scheme_status=c.scheme_status,
-            )
-            for c in computed
+        assessments = bulk_insert(
+            [
+                _assessment_row(
+                    c.declaration,
+                    c.regime,
+                    c.result,
+                    c.rate_date,
+                    "initial",
+                    scheme_status=c.scheme_status,
+                    spec=c.spec,
+                )
+                for c in computed
+            ]
         )
-        TaxLine.objects.bulk_create(
-            line
-            for c, assessment in zip(computed, assessments, strict=True)
-            for line in _line_rows(assessment, c.result)
+        bulk_insert(
+            [
+                line
+                for c, assessment in zip(computed, assessments, strict=True)
+                for line in _line_rows(assessment, c.result)
+            ]
         )
-        LedgerEntry.objects.bulk_create(
-            entry
-            for c, assessment in zip(computed, assessments, strict=True)
-            for entry in _ledger_rows(c.declaration, assessment)
+        bulk_insert(
+            [
+                entry
+                for c, assessment in zip(computed, assessments, strict=True)
+                for entry in _ledger_rows(c.declaration, assessment)
+            ]
         )
         declarations_set_taxes_done_bulk(
             done=[(c.declaration.pk, c.declaration.revision) for c in computed]

@@ -21,6 +21,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from aeo.services import audit_record
+from customs_ecom.bulk import bulk_insert
 from declarations.models import Declaration, Status
 from declarations.services import (
     declaration_complete_assessment,
@@ -459,19 +460,23 @@ def _store_new(
     a race with another worker) collides with the unique constraint and falls back row by row."""
     try:
         with transaction.atomic():
-            assessments = RiskAssessment.objects.bulk_create(
-                RiskAssessment(
-                    declaration_id=d.pk,
-                    revision=d.revision,
-                    ruleset_id=ruleset.pk,
-                    **_assessment_values(o, model_version, scored[i] if scored else None),
-                )
-                for i, (d, o) in enumerate(zip(declarations, outcomes, strict=True))
+            assessments = bulk_insert(
+                [
+                    RiskAssessment(
+                        declaration_id=d.pk,
+                        revision=d.revision,
+                        ruleset_id=ruleset.pk,
+                        **_assessment_values(o, model_version, scored[i] if scored else None),
+                    )
+                    for i, (d, o) in enumerate(zip(declarations, outcomes, strict=True))
+                ]
             )
-            RiskHit.objects.bulk_create(
-                row
-                for assessment, outcome in zip(assessments, outcomes, strict=True)
-                for row in _hit_rows(assessment, outcome)
+            bulk_insert(
+                [
+                    row
+                    for assessment, outcome in zip(assessments, outcomes, strict=True)
+                    for row in _hit_rows(assessment, outcome)
+                ]
             )
             declarations_set_risk_bulk(
                 results=[
