@@ -1222,6 +1222,9 @@ def _ledger_currency(declaration_id: int) -> str:
     )
 
 
+REFUND_LOOK_BACK = timedelta(minutes=10)
+
+
 def refunds_reconcile(*, limit: int = 1000) -> int:
     """Scan status events since the last run for invalidations and returns, and settle the
     ledger of each (declarations need not know revenue exists). Returns the events settled.
@@ -1236,7 +1239,17 @@ def refunds_reconcile(*, limit: int = 1000) -> int:
             .order_by("pk")
             .select_related("declaration__operator")[:limit]
         )
-        for event in events:
+        # Event ids are taken before their transaction commits, so one committed late can sit
+        # below the cursor: recent cancellations are looked at again (settling is idempotent by
+        # the event's source key).
+        late = list(
+            StatusEvent.objects.filter(
+                pk__lte=cursor.last_id,
+                to_status__in=REFUND_STATUSES,
+                at__gte=timezone.now() - REFUND_LOOK_BACK,
+            ).select_related("declaration__operator")
+        )
+        for event in late + events:
             if (
                 event.to_status in REFUND_STATUSES
                 and not LedgerEntry.objects.filter(

@@ -166,3 +166,34 @@ def test_aeo_carrier_defers_and_the_beat_task_closes_its_monthly_statement(aeo_c
     assert response.json()["statement_id"] == statement.pk
     again = aeo_carrier.post("/api/v1/payments", {**body, "amount": "0.01"})
     assert again.json()["errors"][0]["code"] == "payment_exceeds_due"
+
+
+def test_return_after_release_refunds_what_was_paid_once(border_declaration):
+    owed, _, _ = border_balance(border_declaration.pk)
+    ledger_payment_record(declaration_id=border_declaration.pk, amount=owed, currency="EUR")
+    declaration_transition(declaration_id=border_declaration.pk, to_status="assessed")
+    declaration_transition(declaration_id=border_declaration.pk, to_status="released")
+    declaration_transition(
+        declaration_id=border_declaration.pk,
+        to_status="returned",
+        public_reason="returned to seller",
+    )
+    assert reconcile_refunds.apply().get() == 1
+    assert reconcile_refunds.apply().get() == 0
+    refund = LedgerEntry.objects.get(declaration=border_declaration, kind="refund")
+    assert refund.amount == owed
+
+
+def test_cancellation_committed_below_the_cursor_is_still_refunded(border_declaration):
+    from declarations.models import StatusEvent
+    from revenue.models import RevenueCursor
+
+    owed, _, _ = border_balance(border_declaration.pk)
+    ledger_payment_record(declaration_id=border_declaration.pk, amount=owed, currency="EUR")
+    declaration_transition(declaration_id=border_declaration.pk, to_status="invalidated")
+    # As if a later event had been scanned first: the cursor is already past this one.
+    RevenueCursor.objects.update_or_create(
+        name="refunds", defaults={"last_id": StatusEvent.objects.order_by("-pk").first().pk}
+    )
+    assert reconcile_refunds.apply().get() == 1
+    assert LedgerEntry.objects.get(declaration=border_declaration, kind="refund").amount == owed
