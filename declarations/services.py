@@ -572,32 +572,6 @@ def declaration_release_if_cleared(*, declaration_id: int) -> Declaration | None
     return declaration
 
 
-def declaration_complete_assessment(*, declaration_id: int) -> Declaration | None:
-    """Called by the risk and revenue tasks after each writes its part: once both have assessed the
-    current revision, the declaration becomes `assessed` (and is released if it already arrived)."""
-    with transaction.atomic():
-        declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
-        if declaration is None:
-            return None
-        ready = (
-            declaration.status == Status.ACCEPTED
-            and declaration.risk_revision == declaration.revision
-            and declaration.tax_revision == declaration.revision
-        )
-        if not ready:
-            return declaration
-        declaration = declaration_transition(
-            declaration_id=declaration.pk,
-            to_status=Status.ASSESSED,
-            public_reason="assessed, awaiting arrival"
-            if declaration.arrived_at is None
-            else "assessed",
-            changes={"assessed_at": timezone.now()},
-        )
-        _arrival_follow_up(declaration)
-    return declaration
-
-
 def arrivals_record(
     *, operator: Operator, transport_documents: Iterable[str]
 ) -> list[dict[str, Any]]:
@@ -631,27 +605,9 @@ def arrivals_record(
     return results
 
 
-def declaration_set_risk(*, declaration_id: int, revision: int, channel: str, score: int) -> bool:
-    """Record the channel chosen by risk for a revision (denormalised for the queue). False if stale."""
-    updated = Declaration.objects.filter(pk=declaration_id, revision=revision).update(
-        channel=channel,
-        risk_score=score,
-        priority=CHANNEL_PRIORITY.get(channel, 0) * 1000 + score,
-        risk_revision=revision,
-        updated_at=timezone.now(),
-    )
-    return bool(updated)
-
-
-def declaration_set_taxes_done(*, declaration_id: int, revision: int) -> bool:
-    updated = Declaration.objects.filter(pk=declaration_id, revision=revision).update(
-        tax_revision=revision, updated_at=timezone.now()
-    )
-    return bool(updated)
-
-
 def declarations_set_risk_bulk(*, results: Sequence[tuple[int, int, str, int]]) -> None:
-    """`declaration_set_risk` for a batch of (declaration_id, revision, channel, score): one UPDATE
+    """Record the channel chosen by risk (denormalised for the queue) for a batch of
+    (declaration_id, revision, channel, score), ignoring stale revisions: one UPDATE
     per distinct (revision, channel, score), a handful per batch since most parcels score alike."""
     groups: dict[tuple[int, str, int], list[int]] = defaultdict(list)
     for declaration_id, revision, channel, score in results:
@@ -668,7 +624,7 @@ def declarations_set_risk_bulk(*, results: Sequence[tuple[int, int, str, int]]) 
 
 
 def declarations_set_taxes_done_bulk(*, done: Sequence[tuple[int, int]]) -> None:
-    """`declaration_set_taxes_done` for a batch of (declaration_id, revision)."""
+    """Record that revenue has assessed these (declaration_id, revision) pairs (stale ones ignored)."""
     groups: dict[int, list[int]] = defaultdict(list)
     for declaration_id, revision in done:
         groups[revision].append(declaration_id)
@@ -680,7 +636,7 @@ def declarations_set_taxes_done_bulk(*, done: Sequence[tuple[int, int]]) -> None
 
 
 def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> list[int]:
-    """`declaration_complete_assessment` for a batch, with bulk statements: the declarations whose
+    """Called by the risk and revenue tasks after each writes its part, for a batch: the declarations whose
     current revision both risk and revenue have assessed become `assessed`, with their status and
     audit events, in one transaction. Rows are locked in id order, so the risk and revenue workers
     completing overlapping batches wait for each other instead of deadlocking. Returns the ids."""

@@ -27,7 +27,6 @@ from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
 from declarations.services import (
     declaration_release_if_cleared,
-    declaration_set_taxes_done,
     declarations_complete_assessment_bulk,
     declarations_set_taxes_done_bulk,
 )
@@ -495,7 +494,7 @@ def _store_single(item: _Computed) -> None:
                 scheme_status=item.scheme_status,
             )
             _ledger_assessed(declaration, assessment)
-            declaration_set_taxes_done(declaration_id=declaration.pk, revision=declaration.revision)
+            declarations_set_taxes_done_bulk(done=[(declaration.pk, declaration.revision)])
     except IntegrityError:
         logger.info(
             "taxes for declaration %s revision %s already stored",

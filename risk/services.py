@@ -24,8 +24,6 @@ from aeo.services import audit_record
 from customs_ecom.bulk import bulk_insert
 from declarations.models import Declaration, Status
 from declarations.services import (
-    declaration_complete_assessment,
-    declaration_set_risk,
     declarations_complete_assessment_bulk,
     declarations_set_risk_bulk,
 )
@@ -528,11 +526,8 @@ def _store_one(
             assessment.save()
             assessment.hits.all().delete()
         RiskHit.objects.bulk_create(_hit_rows(assessment, outcome))
-        declaration_set_risk(
-            declaration_id=declaration.pk,
-            revision=declaration.revision,
-            channel=outcome.channel,
-            score=outcome.score,
+        declarations_set_risk_bulk(
+            results=[(declaration.pk, declaration.revision, outcome.channel, outcome.score)]
         )
     return True
 
@@ -594,8 +589,10 @@ def risk_reassess_batch(*, declaration_ids: Sequence[int]) -> int:
             scored[i] if scored else None,
             replace=True,
         )
-        if declaration.status == Status.ACCEPTED:
-            declaration_complete_assessment(declaration_id=declaration.pk)
+    # Still-accepted declarations may now have both assessments for their revision.
+    declarations_complete_assessment_bulk(
+        declaration_ids=[d.pk for d in declarations if d.status == Status.ACCEPTED]
+    )
     return len(declarations)
 
 
