@@ -43,17 +43,6 @@ class Operator(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
-    @property
-    def is_aeo(self) -> bool:
-        today = timezone.localdate()
-        return (
-            self.authorisations.filter(
-                status=AEOAuthorisation.Status.AUTHORISED, valid_from__lte=today
-            )
-            .filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=today))
-            .exists()
-        )
-
 
 class OperatorAPIKeyManager(BaseAPIKeyManager):
     def get_usable_keys(self):
