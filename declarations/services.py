@@ -607,19 +607,39 @@ def arrivals_record(
 
 def declarations_set_risk_bulk(*, results: Sequence[tuple[int, int, str, int]]) -> None:
     """Record the channel chosen by risk (denormalised for the queue) for a batch of
-    (declaration_id, revision, channel, score), ignoring stale revisions: one UPDATE
-    per distinct (revision, channel, score), a handful per batch since most parcels score alike."""
+    (declaration_id, revision, channel, score), ignoring stale revisions. On PostgreSQL one
+    UPDATE joined to the batch's arrays. ``updated_at`` is left alone: the channel is customs'
+    own and never shown to the operator, whose listing cursor follows ``updated_at``."""
+    if not results:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Declaration._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # table name from the model, values as parameters
+                f"UPDATE {table} AS d SET channel = v.channel, risk_score = v.score, "  # noqa: S608
+                "priority = v.priority, risk_revision = v.revision "
+                "FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::integer[], "
+                "%s::integer[]) AS v(id, revision, channel, score, priority) "
+                "WHERE d.id = v.id AND d.revision = v.revision",
+                [
+                    [r[0] for r in results],
+                    [r[1] for r in results],
+                    [r[2] for r in results],
+                    [r[3] for r in results],
+                    [CHANNEL_PRIORITY.get(r[2], 0) * 1000 + r[3] for r in results],
+                ],
+            )
+        return
     groups: dict[tuple[int, str, int], list[int]] = defaultdict(list)
     for declaration_id, revision, channel, score in results:
         groups[(revision, channel, score)].append(declaration_id)
-    now = timezone.now()
     for (revision, channel, score), ids in groups.items():
         Declaration.objects.filter(pk__in=ids, revision=revision).update(
             channel=channel,
             risk_score=score,
             priority=CHANNEL_PRIORITY.get(channel, 0) * 1000 + score,
             risk_revision=revision,
-            updated_at=now,
         )
 
 
@@ -642,12 +662,25 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
     completing overlapping batches wait for each other instead of deadlocking. Returns the ids."""
     if not declaration_ids:
         return []
+    # A look without locks first: most calls find nothing to do (the other half of the
+    # assessment is still running), and locking 500 rows to learn that costs more than the rest.
+    # Whoever commits its half second still finds the row ready here, so nothing is missed.
+    candidates = list(
+        Declaration.objects.filter(
+            pk__in=declaration_ids,
+            status=Status.ACCEPTED,
+            risk_revision=F("revision"),
+            tax_revision=F("revision"),
+        ).values_list("pk", flat=True)
+    )
+    if not candidates:
+        return []
     now = timezone.now()
     with transaction.atomic():
         ready = list(
             Declaration.objects.select_for_update()
             .filter(
-                pk__in=declaration_ids,
+                pk__in=candidates,
                 status=Status.ACCEPTED,
                 risk_revision=F("revision"),
                 tax_revision=F("revision"),
