@@ -167,3 +167,25 @@ class RiskModel(models.Model):
 
     def __str__(self) -> str:
         return f"risk model v{self.version}"
+
+
+class TaxNumberSeller(models.Model):
+    """A (vendor tax-scheme number, seller) pair seen on an assessed consignment.
+
+    The tax-scheme misuse rule asks "which sellers has this number been used by?" for every
+    consignment; answered from this table it is one index lookup per number, where scanning the
+    declarations would read every consignment that ever carried a busy marketplace's number.
+    Written by the risk batch in the transaction that stores its assessments."""
+
+    number = models.CharField(max_length=40)
+    party_key = models.CharField(max_length=300)
+    first_declaration_id = models.BigIntegerField()
+    first_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["number", "party_key"], name="risk_tax_number_seller")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.party_key}"
