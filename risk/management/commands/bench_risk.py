@@ -181,6 +181,10 @@ class Command(BaseCommand):
                 operator=operator, bodies=bodies(min(1000, total - start))
             )
             ids += [o.declaration.pk for o in outcomes if o.declaration is not None]
+        # A production database keeps its planner statistics fresh with autovacuum; a scratch
+        # database filled a second ago has none (and this machine's server runs without it).
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
         self._purge()
         for start in range(0, len(ids), 500):
             assess_batch.delay(ids[start : start + 500])
