@@ -80,10 +80,14 @@ class Declaration(models.Model):
     The canonical payload is kept whole; the columns beside it are what queues, filters and KPIs
     need to be fast at millions of rows."""
 
-    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="declarations")
+    # No single-column index on operator: (operator, lrn) and (operator, updated_at) lead with it.
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="declarations", db_index=False
+    )
     lrn = models.CharField(max_length=35)
     dataset = models.CharField(max_length=40)
-    profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="+")
+    # Never filtered on (profiles are versioned, never deleted): no index to keep up at intake.
+    profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="+", db_index=False)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.ACCEPTED)
     channel = models.CharField(max_length=8, choices=Channel.choices, null=True, blank=True)
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -120,7 +124,12 @@ class Declaration(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # decl_claimed_idx, partial: most consignments are never claimed
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     # Set by `POST /api/v1/returns`: the transport document that carries the goods back.
@@ -132,8 +141,9 @@ class Declaration(models.Model):
                 fields=["operator", "lrn"], name="declaration_lrn_unique_per_operator"
             )
         ]
+        # Every index is written by intake and again by each assessment update (the channel
+        # changes an indexed column, so the update is never HOT): keep only those a query needs.
         indexes = [
-            models.Index(fields=["status", "-priority", "received_at"], name="decl_queue_idx"),
             models.Index(
                 fields=["operator", "-updated_at", "-id"], name="decl_operator_updated_idx"
             ),
@@ -142,6 +152,11 @@ class Declaration(models.Model):
             models.Index(fields=["status", "enqueued_at"], name="decl_status_enqueued_idx"),
             models.Index(fields=["consignee_key", "received_at"], name="decl_consignee_recent_idx"),
             models.Index(fields=["seller_name", "received_at"], name="decl_seller_recent_idx"),
+            models.Index(
+                fields=["claimed_by"],
+                name="decl_claimed_idx",
+                condition=models.Q(claimed_by__isnull=False),
+            ),
             # The triage queue: a few thousand rows among millions, read in queue order; a partial
             # index on exactly the queue's predicate turns the page into an index range scan.
             models.Index(
@@ -158,7 +173,10 @@ class Declaration(models.Model):
 class DeclarationItem(models.Model):
     """A goods item (EU goods item; CN23 line)."""
 
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items")
+    # Indexed by item_line_unique (declaration, line): no second index to keep up at intake.
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     line = models.PositiveIntegerField()
     description = models.CharField(max_length=512)
     hs_code = models.CharField(max_length=10)
@@ -182,19 +200,32 @@ class StatusEvent(models.Model):
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="events")
-    operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="+")
+    # Indexed by event_operator_cursor_idx (operator, id).
+    operator = models.ForeignKey(
+        Operator, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     from_status = models.CharField(max_length=24, blank=True, default="")
     to_status = models.CharField(max_length=24)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # a partial index: most rows are written by the system, with no actor
     )
     public_reason = models.CharField(max_length=300, blank=True, default="")
     note = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["operator", "id"], name="event_operator_cursor_idx")]
+        indexes = [
+            models.Index(fields=["operator", "id"], name="event_operator_cursor_idx"),
+            models.Index(
+                fields=["actor"], name="event_actor_idx", condition=models.Q(actor__isnull=False)
+            ),
+        ]
 
 
 class QualityFinding(models.Model):

@@ -41,8 +41,9 @@ class TaxAssessment(models.Model):
     """Duties, taxes and fees computed for one revision of a declaration. A later assessment (amendment,
     revaluation) supersedes it; rows are never deleted."""
 
+    # Indexed by tax_current_idx (declaration, is_current).
     declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="tax_assessments"
+        Declaration, on_delete=models.CASCADE, related_name="tax_assessments", db_index=False
     )
     revision = models.PositiveIntegerField()
     regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="+")
@@ -61,7 +62,12 @@ class TaxAssessment(models.Model):
     # What the submitter self-assessed, converted to the regime currency (None: nothing declared).
     declared_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # tax_actor_idx, partial: most assessments are the system's
     )
     note = models.CharField(max_length=400, blank=True, default="")
     explanation = models.JSONField(default=list, blank=True)
@@ -84,6 +90,7 @@ class TaxAssessment(models.Model):
                 fields=["has_discrepancies", "is_current", "-created_at"],
                 name="tax_discrepancy_queue_idx",
             ),
+            models.Index(fields=["actor"], name="tax_actor_idx", condition=Q(actor__isnull=False)),
         ]
 
 

@@ -40,8 +40,9 @@ class RiskAssessment(models.Model):
     """The risk assessment of one revision of a declaration under one rule-set version; the unique
     constraint makes the Celery task idempotent."""
 
+    # Indexed by the unique constraint and risk_assessment_latest_idx, both led by declaration.
     declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="risk_assessments"
+        Declaration, on_delete=models.CASCADE, related_name="risk_assessments", db_index=False
     )
     revision = models.PositiveIntegerField()
     ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="assessments")
