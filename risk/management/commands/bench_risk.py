@@ -65,6 +65,7 @@ class Command(BaseCommand):
             raise CommandError("bench_risk needs a real broker: set CELERY_BROKER_URL=redis://...")
         from celery import current_app
 
+        settings.DEBUG = False  # no query log: measure what production runs
         current_app.conf.task_always_eager = False
         old_name = connection.settings_dict["NAME"]
         test_name = connection.creation.create_test_db(
@@ -92,6 +93,7 @@ class Command(BaseCommand):
         )
         env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
         env["LOG_LEVEL"] = "WARNING"
+        env["DJANGO_DEBUG"] = "0"  # production's setting: no query log in the worker
         return env
 
     def _celery(self) -> str:
