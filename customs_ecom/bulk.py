@@ -7,10 +7,24 @@ thousand wide rows. Other databases (the embedded SQLite default) use `bulk_crea
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import Model
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps_json(value: Any) -> bytes:
+    """JSON for the JSON columns the hot paths write: orjson, several times faster than the
+    standard library; a Decimal becomes a string, as money is everywhere in the payloads."""
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def copy_rows(cursor: Any, model: type[Model], rows: Iterable[dict[str, Any]]) -> None:
@@ -43,7 +57,7 @@ def copy_rows(cursor: Any, model: type[Model], rows: Iterable[dict[str, Any]]) -
             else:
                 value = defaults[name]
             if name in json_fields and value is not None:
-                value = Jsonb(value)
+                value = Jsonb(value, dumps=dumps_json)
             out.append(value)
         return out
 
@@ -60,6 +74,21 @@ def reserve_ids(cursor: Any, model: type[Model], count: int) -> list[int]:
         [model._meta.db_table, count],
     )
     return [row[0] for row in cursor.fetchall()]
+
+
+def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert plain rows (dicts by attname) of one model and return their ids in order: the
+    cheapest path for wide batches, with no model instance built. Unique violations raise
+    IntegrityError as usual."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows])]
+    with connection.wrap_database_errors, connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the psycopg cursor: COPY is not part of the DB-API
+        ids = reserve_ids(cursor, model, len(rows))
+        copy_rows(cursor, model, ({"id": pk, **row} for pk, row in zip(ids, rows, strict=True)))
+    return ids
 
 
 def bulk_insert(objects: Sequence[Model]) -> Sequence[Model]:

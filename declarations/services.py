@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from aeo.models import AuditEvent, Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import copy_rows, reserve_ids
+from customs_ecom.bulk import copy_rows, dumps_json, reserve_ids
 
 from .errors import Problem
 from .models import (
@@ -470,7 +470,7 @@ def _copy_declarations(cursor: Any, ids: list[int], records: list[dict[str, Any]
                 else:
                     value = record[name] if name in record else defaults[name]
                     if name in json_fields and value is not None:
-                        value = Jsonb(value)
+                        value = Jsonb(value, dumps=dumps_json)
                 values.append(value)
             copy.write_row(values)
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from aeo.models import Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import bulk_insert, fetch_binary
+from customs_ecom.bulk import fetch_binary, insert_rows
 from declarations.models import Declaration, Status
 from declarations.services import (
     declarations_complete_assessment_bulk,
@@ -567,18 +567,19 @@ def _evaluate(
     return outcomes, model_version, scored
 
 
+def _hit_values(assessment_id: int, hit: Any) -> dict[str, Any]:
+    return {
+        "assessment_id": assessment_id,
+        "rule_code": hit.rule_code,
+        "score": hit.score,
+        "explanation": hit.explanation[:500],
+        "min_channel": hit.min_channel or "",
+        "data": _jsonable(hit.confidential_data),
+    }
+
+
 def _hit_rows(assessment: RiskAssessment, outcome: Outcome) -> list[RiskHit]:
-    return [
-        RiskHit(
-            assessment_id=assessment.pk,
-            rule_code=hit.rule_code,
-            score=hit.score,
-            explanation=hit.explanation[:500],
-            min_channel=hit.min_channel or "",
-            data=_jsonable(hit.confidential_data),
-        )
-        for hit in outcome.hits
-    ]
+    return [RiskHit(**_hit_values(assessment.pk, hit)) for hit in outcome.hits]
 
 
 def _assessment_values(
@@ -605,23 +606,27 @@ def _store_new(
     a race with another worker) collides with the unique constraint and falls back row by row."""
     try:
         with transaction.atomic():
-            assessments = bulk_insert(
+            now = timezone.now()
+            assessment_ids = insert_rows(
+                RiskAssessment,
                 [
-                    RiskAssessment(
-                        declaration_id=d.pk,
-                        revision=d.revision,
-                        ruleset_id=ruleset.pk,
+                    {
+                        "declaration_id": d.pk,
+                        "revision": d.revision,
+                        "ruleset_id": ruleset.pk,
+                        "created_at": now,
                         **_assessment_values(o, model_version, scored[i] if scored else None),
-                    )
+                    }
                     for i, (d, o) in enumerate(zip(declarations, outcomes, strict=True))
-                ]
+                ],
             )
-            bulk_insert(
+            insert_rows(
+                RiskHit,
                 [
-                    row
-                    for assessment, outcome in zip(assessments, outcomes, strict=True)
-                    for row in _hit_rows(assessment, outcome)
-                ]
+                    _hit_values(assessment_id, hit)
+                    for assessment_id, outcome in zip(assessment_ids, outcomes, strict=True)
+                    for hit in outcome.hits
+                ],
             )
             declarations_set_risk_bulk(
                 results=[
