@@ -4,7 +4,8 @@
 of DATABASE_URL (migrated, dropped afterwards), loads a 10,000-entry watchlist, and measures:
 
 1. **throughput per worker process**: N declarations are stored through intake, the queue is
-   purged, then only `risk.assess_batch` tasks (500 ids each) are sent and one worker process
+   purged, then only `risk.assess_batch` tasks are sent (``--task-size`` ids each, 1,000 by default:
+   what one call of the batch endpoint enqueues) and one worker process
    (`--concurrency=1`) works them: facts building (history queries per batch), the default rule
    set, the 10,000-entry watchlist, the learned model if any, and storage (assessments, hits, the
    declaration's channel). Rate = assessments stored after the first batch / time from the first
@@ -52,9 +53,15 @@ class Command(BaseCommand):
     help = "Measure risk assessments/s per worker process and intake-to-channel latency."
 
     def add_arguments(self, parser):
-        parser.add_argument("--declarations", type=int, default=10_000)
+        parser.add_argument("--declarations", type=int, default=20_000)
         parser.add_argument("--watchlist", type=int, default=10_000)
         parser.add_argument("--rate", type=int, default=500, help="offered declarations/s")
+        parser.add_argument(
+            "--task-size",
+            type=int,
+            default=1000,
+            help="ids per risk task in the throughput phase (the batch endpoint's 1,000)",
+        )
         parser.add_argument("--seconds", type=int, default=20, help="duration of the load")
         parser.add_argument("--keepdb", action="store_true")
 
@@ -188,8 +195,9 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE)")
         self._purge()
-        for start in range(0, len(ids), 500):
-            assess_batch.delay(ids[start : start + 500])
+        size = options["task_size"]
+        for start in range(0, len(ids), size):
+            assess_batch.delay(ids[start : start + size])
         process, _ = self._start_worker(concurrency=1)
         try:
             deadline = time.monotonic() + 1800
@@ -204,7 +212,7 @@ class Command(BaseCommand):
                 "created_at", flat=True
             )
         )
-        first_batch = min(500, len(ids))
+        first_batch = min(size, len(ids))
         span = (stamps[-1] - stamps[first_batch - 1]).total_seconds()
         throughput = (len(ids) - first_batch) / span if span > 0 else float("nan")
 
@@ -256,6 +264,7 @@ class Command(BaseCommand):
         return {
             "watchlist_entries": WatchlistEntry.objects.filter(is_active=True).count(),
             "throughput_declarations": len(ids),
+            "throughput_task_size": options["task_size"],
             "assessments_per_second_per_worker_process": round(throughput),
             "offered_rate_per_second": round(len(answered) / offered_seconds),
             "target_rate_per_second": options["rate"],
