@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -65,7 +66,8 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
             ],
         )
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+        text = raw.decode("utf-8")
+        body = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProblemError(
             400,
@@ -74,6 +76,47 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
             detail=str(exc)[:300],
             errors=[{"pointer": "", "code": "malformed_json", "detail": str(exc)[:300]}],
         ) from None
+    if _SURROGATE_ESCAPE.search(text):
+        pointer = _lone_surrogate(body, "")
+        if pointer is not None:
+            detail = "a \\u escape encodes half of a UTF-16 surrogate pair, not a character"
+            raise ProblemError(
+                400,
+                "malformed-json",
+                "Body is not valid JSON",
+                detail=f"{pointer or '/'}: {detail}",
+                errors=[{"pointer": pointer, "code": "malformed_json", "detail": detail}],
+            )
+    return body
+
+
+# JSON may escape a character outside the BMP as a surrogate pair (\ud83d\ude00), which the
+# parser joins; a lone half survives as a string no encoder can write, so it is refused here.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _lone_surrogate(value: Any, pointer: str) -> str | None:
+    """The JSON Pointer of the first string (or key) holding a lone surrogate, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return pointer
+        return None
+    if isinstance(value, list):
+        for index, entry in enumerate(value):
+            found = _lone_surrogate(entry, f"{pointer}/{index}")
+            if found is not None:
+                return found
+    elif isinstance(value, dict):
+        for key, entry in value.items():
+            escaped = str(key).replace("~", "~0").replace("/", "~1")
+            if _lone_surrogate(key, "") is not None:
+                return f"{pointer}/{escaped.encode('utf-8', 'replace').decode()}"
+            found = _lone_surrogate(entry, f"{pointer}/{escaped}")
+            if found is not None:
+                return found
+    return None
 
 
 def _fingerprint(body: Any) -> str:

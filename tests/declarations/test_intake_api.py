@@ -4,6 +4,7 @@ manifests, documents, limits and Idempotency-Key replay."""
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -392,3 +393,31 @@ def test_document_for_another_operators_declaration_is_404(
         format="multipart",
     )
     assert response.status_code == 404
+
+
+def test_a_lone_surrogate_escape_is_a_precise_400_and_a_surrogate_pair_is_a_character(
+    operator_a,
+):
+    """JSON may escape a non-BMP character as a surrogate pair; half of one is no character and
+    was answered 500 (the error response could not be encoded)."""
+    body = valid_declaration("eu-h7")
+    body["lrn"] = "LRN-SURROGATE"
+    body["consignee"]["name"] = "Marie Dupont"
+    raw = json.dumps(body).replace('"Marie Dupont"', '"Marie \\ud800Dupont"')
+    response = operator_a.client.post("/api/v1/declarations", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["errors"] == [
+        {
+            "pointer": "/consignee/name",
+            "code": "malformed_json",
+            "detail": "a \\u escape encodes half of a UTF-16 surrogate pair, not a character",
+        }
+    ]
+    assert not Declaration.objects.filter(lrn="LRN-SURROGATE").exists()
+
+    pair = json.dumps(body).replace('"Marie Dupont"', '"Marie \\ud83d\\ude00 Dupont"')
+    response = operator_a.client.post("/api/v1/declarations", pair, content_type="application/json")
+    assert response.status_code == 201, response.content
+    stored = Declaration.objects.get(lrn="LRN-SURROGATE")
+    assert stored.payload["consignee"]["name"] == "Marie \U0001f600 Dupont"
