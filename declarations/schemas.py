@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 
+import orjson
 import pydantic
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictInt
 from pydantic_core import PydanticCustomError
@@ -741,7 +742,25 @@ def canonical_dict(decl: DeclarationIn) -> dict:
     return canonical
 
 
-def body_fingerprint(raw: object) -> str:
-    """SHA-256 (hex) of ``raw`` as canonical JSON (sorted keys, no spaces), to spot same-body retries."""
+def _canonical_json_stdlib(raw: object) -> bytes:
     text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text.encode("utf-8")
+
+
+def _str_default(value: Any) -> str:
+    return str(value)
+
+
+def body_fingerprint(raw: object) -> str:
+    """SHA-256 (hex) of ``raw`` as canonical JSON (sorted keys, no spaces), to spot same-body retries.
+
+    Fingerprints are stored and compared with those of later retries, so the bytes hashed never
+    change: orjson writes exactly what ``json.dumps(sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False, default=str)`` writes for parsed JSON (a property test holds the two
+    together), several times faster; what orjson refuses (integers beyond 64 bits, lone
+    surrogates) goes through the standard library as before."""
+    try:
+        data = orjson.dumps(raw, default=_str_default, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        data = _canonical_json_stdlib(raw)
+    return hashlib.sha256(data).hexdigest()

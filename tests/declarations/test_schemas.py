@@ -1,6 +1,7 @@
 """The intake contract engine: valid declarations, layering, rules, canonical form, profiles."""
 
 import datetime
+import hashlib
 import json
 import types
 import typing
@@ -470,3 +471,29 @@ def test_mutated_declarations_give_a_result_never_an_exception(profile, data):
     _assert_well_formed(result)
     if result.declaration is not None:
         json.dumps(canonical_dict(result.declaration))
+
+
+# --- the idempotency fingerprint never changes its bytes --------------------------------------
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_fingerprint_hashes_the_same_bytes_as_the_standard_library(value):
+    """Stored fingerprints are compared with those of later retries: the fast path (orjson) must
+    hash exactly the bytes the standard library writes, for anything JSON parsing can produce."""
+    from declarations.schemas import _canonical_json_stdlib
+
+    expected = hashlib.sha256(_canonical_json_stdlib(value)).hexdigest()
+    assert body_fingerprint(value) == expected
