@@ -18,6 +18,7 @@ Celery tasks are sent to the configured broker, or to an in-process memory broke
 from __future__ import annotations
 
 import cProfile
+import gc
 import io
 import json
 import pstats
@@ -31,6 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 
+from customs_ecom.heap import settle
 from declarations.synthetic import make_declaration
 
 
@@ -45,6 +47,9 @@ class Command(BaseCommand):
             "--profile", action="store_true", help="print a cProfile of one batch call"
         )
         parser.add_argument(
+            "--profile-sort", default="cumulative", help="pstats order: cumulative, tottime..."
+        )
+        parser.add_argument(
             "--keepdb", action="store_true", help="keep the scratch database afterwards"
         )
         parser.add_argument(
@@ -54,8 +59,6 @@ class Command(BaseCommand):
             help="also measure through a real gunicorn with this many workers and as many "
             "concurrent clients over HTTP (0 to skip)",
         )
-
-    sort = "cumulative"
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -122,6 +125,17 @@ class Command(BaseCommand):
                 raise CommandError(f"batch failed: {response.status_code} {str(body)[:500]}")
 
         post_batch(make_batch())  # warm-up: caches, connections, code paths
+        # As the WSGI module and each worker process do (customs_ecom.heap).
+        settle()
+        gc_time = [0.0, 0.0]
+
+        def gc_cb(phase, info):
+            if phase == "start":
+                gc_time[1] = time.perf_counter()
+            else:
+                gc_time[0] += time.perf_counter() - gc_time[1]
+
+        gc.callbacks.append(gc_cb)
         bodies = [json.dumps({"declarations": make_batch()}) for _ in range(options["batches"])]
         items = sum(len(d["items"]) for b in bodies for d in json.loads(b)["declarations"])
         started = time.perf_counter()
@@ -134,6 +148,7 @@ class Command(BaseCommand):
                 raise CommandError(f"batch failed: {response.content[:500]!r}")
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        gc.callbacks.remove(gc_cb)
         declarations = options["batches"] * size
         batch_rate = declarations / elapsed
 
@@ -145,7 +160,7 @@ class Command(BaseCommand):
             post_batch(batch)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(self.sort).print_stats(45)
+            pstats.Stats(profiler, stream=out).sort_stats(options["profile_sort"]).print_stats(45)
             profile_text = out.getvalue()
             self.stderr.write(profile_text)
 
@@ -157,7 +172,7 @@ class Command(BaseCommand):
                 client.post("/api/v1/declarations", raw, content_type="application/json")
                 profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(self.sort).print_stats(60)
+            pstats.Stats(profiler, stream=out).sort_stats(options["profile_sort"]).print_stats(60)
             self.stderr.write("single POST x20\n" + out.getvalue())
 
         latencies = []
@@ -187,6 +202,7 @@ class Command(BaseCommand):
             # CPU of the Django process alone (PostgreSQL excluded): the load-independent figure
             # that bounds one worker's rate on one free core.
             "batch_python_cpu_ms_per_declaration": round(cpu * 1000 / declarations, 3),
+            "batch_garbage_collection_ms": round(gc_time[0] * 1000, 1),
             "single_post_median_ms": round(statistics.median(latencies), 2),
             "single_post_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
             "copy_declarations_per_second": round(copy_rate),
