@@ -229,6 +229,8 @@ class ProfileSpec:
     def _walk(
         self, tree: _Tree, value: Any, pointer: str, active: dict, problems: list[Problem]
     ) -> None:
+        # Runs for every element of every declaration: pointers are built only for a problem or
+        # a subtree to enter, never for the (many) elements that are simply present.
         for key, (requirement, children) in tree.items():
             if key == "*":
                 if isinstance(value, list):
@@ -237,10 +239,10 @@ class ProfileSpec:
                 continue
             if not isinstance(value, dict):
                 return
-            child_pointer = f"{pointer}/{_escape(key)}"
             child = value.get(key)
             if child is None:
                 if requirement == "M":
+                    child_pointer = f"{pointer}/{_escape(key)}"
                     problems.append(
                         Problem(
                             child_pointer,
@@ -249,6 +251,7 @@ class ProfileSpec:
                         )
                     )
                 elif requirement != "O" and active[requirement]:
+                    child_pointer = f"{pointer}/{_escape(key)}"
                     problems.append(
                         Problem(
                             child_pointer,
@@ -258,7 +261,7 @@ class ProfileSpec:
                         )
                     )
             elif children:
-                self._walk(children, child, child_pointer, active, problems)
+                self._walk(children, child, f"{pointer}/{_escape(key)}", active, problems)
 
 
 def _load_default_profiles() -> list[dict]:
