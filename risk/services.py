@@ -463,9 +463,18 @@ def _known_tax_numbers(declarations: Sequence[Any]) -> dict[str, frozenset[str]]
         return {}
     batch = {d.pk for d in declarations}
     known: dict[str, set[str]] = defaultdict(set)
-    for number, key, first in TaxNumberSeller.objects.filter(number__in=numbers).values_list(
-        "number", "party_key", "first_declaration_id"
-    ):
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(TaxNumberSeller._meta.db_table)
+        rows = fetch_binary(
+            f"SELECT number, party_key, first_declaration_id FROM {table} "  # noqa: S608
+            "WHERE number = ANY(%s)",
+            [sorted(numbers)],
+        )
+    else:
+        rows = TaxNumberSeller.objects.filter(number__in=numbers).values_list(
+            "number", "party_key", "first_declaration_id"
+        )
+    for number, key, first in rows:
         if first not in batch:
             known[number].add(key)
     return {number: frozenset(keys) for number, keys in known.items()}
