@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -627,23 +627,41 @@ def arrivals_record(
 
 
 def declarations_set_risk_bulk(*, results: Sequence[tuple[int, int, str, int]]) -> None:
-    """Record the channel chosen by risk (denormalised for the queue) for a batch of
-    (declaration_id, revision, channel, score), ignoring stale revisions. On PostgreSQL one
-    UPDATE joined to the batch's arrays. ``updated_at`` is left alone: the channel is customs'
-    own and never shown to the operator, whose listing cursor follows ``updated_at``."""
+    """Record the channel chosen by a re-assessment (denormalised for the queue) for a batch of
+    (declaration_id, revision, channel, score), ignoring stale revisions. ``updated_at`` is left
+    alone: the channel is customs' own and never shown to the operator, whose listing cursor
+    follows ``updated_at``. A first assessment writes nothing here: completion copies its
+    channel when the declaration becomes `assessed` (one row update instead of two)."""
+    _write_risk_columns(results)
+
+
+def _write_risk_columns(
+    results: Sequence[tuple[int, int, str, int]], *, assessed_at: datetime | None = None
+) -> None:
+    """Channel, score, priority and risk revision for (id, revision, channel, score) rows, and
+    with ``assessed_at`` the move to `assessed` too, in one UPDATE on PostgreSQL."""
     if not results:
         return
+    completing = {}
+    if assessed_at is not None:
+        completing = {
+            "status": Status.ASSESSED,
+            "assessed_at": assessed_at,
+            "updated_at": assessed_at,
+        }
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Declaration._meta.db_table)
+        sets = "".join(f", {connection.ops.quote_name(name)} = %s" for name in completing)
         with connection.cursor() as cursor:
             cursor.execute(
-                # table name from the model, values as parameters
+                # table and column names from the model, values as parameters
                 f"UPDATE {table} AS d SET channel = v.channel, risk_score = v.score, "  # noqa: S608
-                "priority = v.priority, risk_revision = v.revision "
+                f"priority = v.priority, risk_revision = v.revision{sets} "
                 "FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::integer[], "
                 "%s::integer[]) AS v(id, revision, channel, score, priority) "
                 "WHERE d.id = v.id AND d.revision = v.revision",
                 [
+                    *[str(v) if name == "status" else v for name, v in completing.items()],
                     [r[0] for r in results],
                     [r[1] for r in results],
                     [r[2] for r in results],
@@ -661,6 +679,7 @@ def declarations_set_risk_bulk(*, results: Sequence[tuple[int, int, str, int]]) 
             risk_score=score,
             priority=CHANNEL_PRIORITY.get(channel, 0) * 1000 + score,
             risk_revision=revision,
+            **completing,
         )
 
 
@@ -676,59 +695,73 @@ def declarations_set_taxes_done_bulk(*, done: Sequence[tuple[int, int]]) -> None
         )
 
 
+def _risk_assessment_model() -> Any:
+    # risk sits above declarations: imported here, never at module level.
+    from risk.models import RiskAssessment
+
+    return RiskAssessment
+
+
 def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> list[int]:
-    """Called by the risk and revenue tasks after each writes its part, for a batch: the declarations whose
-    current revision both risk and revenue have assessed become `assessed`, with their status and
-    audit events, in one transaction. Rows are locked in id order, so the risk and revenue workers
-    completing overlapping batches wait for each other instead of deadlocking. Returns the ids."""
+    """Called by the risk and revenue tasks after each writes its part, for a batch: the
+    declarations whose current revision both risk (an assessment row) and revenue (``tax_revision``)
+    have assessed become `assessed`, taking the channel of their latest risk assessment, with
+    their status and audit events, in one transaction and one row update each. Rows are locked
+    in id order, so the risk and revenue workers completing overlapping batches wait for each
+    other instead of deadlocking. Returns the ids."""
     if not declaration_ids:
         return []
+    RiskAssessment = _risk_assessment_model()
     # A look without locks first: most calls find nothing to do (the other half of the
     # assessment is still running), and locking 500 rows to learn that costs more than the rest.
     # Whoever commits its half second still finds the row ready here, so nothing is missed.
     if connection.vendor == "postgresql":
         # One array parameter, bound on the server: no 500-placeholder statement to build.
         table = connection.ops.quote_name(Declaration._meta.db_table)
+        risk_table = connection.ops.quote_name(RiskAssessment._meta.db_table)
         candidates = [
             pk
             for (pk,) in fetch_binary(
-                f"SELECT id FROM {table} WHERE id = ANY(%s) AND status = %s "  # noqa: S608
-                "AND risk_revision = revision AND tax_revision = revision",
+                f"SELECT id FROM {table} d WHERE id = ANY(%s) AND status = %s "  # noqa: S608
+                "AND tax_revision = revision AND EXISTS (SELECT 1 FROM "
+                f"{risk_table} r WHERE r.declaration_id = d.id AND r.revision = d.revision)",
                 [list(declaration_ids), str(Status.ACCEPTED)],
             )
         ]
     else:
         candidates = list(
-            Declaration.objects.filter(
-                pk__in=declaration_ids,
-                status=Status.ACCEPTED,
-                risk_revision=F("revision"),
-                tax_revision=F("revision"),
-            ).values_list("pk", flat=True)
+            _ready_to_complete(Declaration.objects.filter(pk__in=declaration_ids)).values_list(
+                "pk", flat=True
+            )
         )
     if not candidates:
         return []
     now = timezone.now()
     with transaction.atomic():
         ready = list(
-            Declaration.objects.select_for_update()
-            .filter(
-                pk__in=candidates,
-                status=Status.ACCEPTED,
-                risk_revision=F("revision"),
-                tax_revision=F("revision"),
-            )
+            _ready_to_complete(Declaration.objects.select_for_update().filter(pk__in=candidates))
             .order_by("pk")
-            .values_list("pk", "operator_id", "arrived_at")
+            .values_list("pk", "operator_id", "arrived_at", "revision")
         )
         if not ready:
             return []
-        ids = [pk for pk, _, _ in ready]
-        Declaration.objects.filter(pk__in=ids).update(
-            status=Status.ASSESSED, assessed_at=now, updated_at=now
+        ids = [pk for pk, _, _, _ in ready]
+        revisions = {pk: revision for pk, _, _, revision in ready}
+        latest: dict[int, tuple[str, int]] = {}
+        for declaration_id, revision, channel, score in (
+            RiskAssessment.objects.filter(declaration_id__in=ids)
+            .order_by("declaration_id", "-created_at", "-id")
+            .values_list("declaration_id", "revision", "channel", "score")
+        ):
+            if revision == revisions[declaration_id]:
+                latest.setdefault(declaration_id, (channel, score))
+        _write_risk_columns(
+            [(pk, revisions[pk], *latest[pk]) for pk in ids],
+            assessed_at=now,
         )
         reasons = {
-            pk: "assessed" if arrived else "assessed, awaiting arrival" for pk, _, arrived in ready
+            pk: "assessed" if arrived else "assessed, awaiting arrival"
+            for pk, _, arrived, _ in ready
         }
         StatusEvent.objects.bulk_create(
             StatusEvent(
@@ -739,7 +772,7 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
                 at=now,
                 public_reason=reasons[pk],
             )
-            for pk, operator_id, _ in ready
+            for pk, operator_id, _, _ in ready
         )
         AuditEvent.objects.bulk_create(
             AuditEvent(
@@ -755,10 +788,22 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
         )
         # Consignments that arrived before their assessment finished move on at once (rare).
         for declaration in Declaration.objects.filter(
-            pk__in=[pk for pk, _, arrived in ready if arrived]
+            pk__in=[pk for pk, _, arrived, _ in ready if arrived]
         ):
             _arrival_follow_up(declaration)
     return ids
+
+
+def _ready_to_complete(queryset: Any) -> Any:
+    """Accepted declarations whose current revision revenue has assessed and risk has too."""
+    RiskAssessment = _risk_assessment_model()
+    return queryset.filter(status=Status.ACCEPTED, tax_revision=F("revision")).filter(
+        Exists(
+            RiskAssessment.objects.filter(
+                declaration_id=OuterRef("pk"), revision=OuterRef("revision")
+            )
+        )
+    )
 
 
 def declaration_claim(*, declaration_id: int, user: Any) -> Declaration:

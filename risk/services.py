@@ -637,12 +637,8 @@ def _store_new(
                     for hit in outcome.hits
                 ],
             )
-            declarations_set_risk_bulk(
-                results=[
-                    (d.pk, d.revision, o.channel, o.score)
-                    for d, o in zip(declarations, outcomes, strict=True)
-                ]
-            )
+            # No write to the declaration rows: completion copies the channel when both halves
+            # are done, so each declaration is rewritten once, not twice.
             _record_tax_number_sellers(declarations)
         return
     except IntegrityError:
@@ -698,13 +694,33 @@ def _store_one(
     return True
 
 
+def _assessed_revisions(declaration_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(declaration id, revision) pairs risk has already assessed, under any rule set."""
+    if not declaration_ids:
+        return set()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(RiskAssessment._meta.db_table)
+        rows = fetch_binary(
+            f"SELECT DISTINCT declaration_id, revision FROM {table} "  # noqa: S608
+            "WHERE declaration_id = ANY(%s)",
+            [list(declaration_ids)],
+        )
+    else:
+        rows = (
+            RiskAssessment.objects.filter(declaration_id__in=declaration_ids)
+            .values_list("declaration_id", "revision")
+            .distinct()
+        )
+    return {(declaration_id, revision) for declaration_id, revision in rows}
+
+
 def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     """Assess a batch under the active rule set; one assessment per (declaration, revision, rule set)."""
     ruleset = active_ruleset()
+    rows = risk_rows(declaration_ids)
+    done = _assessed_revisions([d.pk for d in rows if d.status == Status.ACCEPTED])
     declarations = [
-        d
-        for d in risk_rows(declaration_ids)
-        if d.status == Status.ACCEPTED and d.risk_revision < d.revision
+        d for d in rows if d.status == Status.ACCEPTED and (d.pk, d.revision) not in done
     ]
     # Already assessed by risk (a redelivered task): completion may still be owed.
     pending = {d.pk for d in declarations}
@@ -715,9 +731,9 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         return 0
     outcomes, model_version, scored = _evaluate(declarations, ruleset)
     _store_new(declarations, outcomes, ruleset, model_version, scored)
-    # Completion is a no-op until revenue has assessed the same revision. Our risk revision is
+    # Completion is a no-op until revenue has assessed the same revision. Our assessments are
     # committed before this call, and revenue completes after committing its own, so one of the
-    # two always completes the declaration.
+    # two always completes the declaration (and copies the channel onto it).
     declarations_complete_assessment_bulk(declaration_ids=[d.pk for d in declarations])
     return len(declarations)
 

@@ -13,7 +13,7 @@ from django.apps import apps
 from declarations.models import Declaration
 from declarations.services import declarations_submit
 from risk import services
-from risk.models import TaxNumberSeller
+from risk.models import RiskAssessment, TaxNumberSeller
 from risk.services import _known_tax_numbers, build_facts, risk_rows
 
 pytestmark = pytest.mark.django_db
@@ -88,20 +88,38 @@ def test_upgrade_backfills_the_pairs_of_assessed_consignments(
     assert TaxNumberSeller.objects.get().first_declaration_id == min(d.pk for d in stored)
 
 
-def test_the_channel_written_for_the_queue_leaves_the_operator_listing_cursor_alone(
+def test_risk_leaves_the_declaration_row_alone_and_completion_copies_its_channel(
     operator_a, example, django_capture_on_commit_callbacks
 ):
+    """Risk stores its assessment only; the declaration row is rewritten once, when both halves
+    are done, with the channel of the latest assessment."""
+    from revenue.services import taxes_assess_batch
+
     body = copy.deepcopy(example)
-    body["lrn"] = "LRN-CURSOR"
+    body["lrn"] = "LRN-ONCE"
     body["order"].pop("payment", None)
     body["self_assessed_taxes"] = []
     outcome = declarations_submit(operator=operator_a.operator, bodies=[body])[0]
     before = Declaration.objects.get(pk=outcome.declaration.pk)
-    assert not before.channel
 
     services.risk_assess_batch(declaration_ids=[before.pk])
+    after_risk = Declaration.objects.get(pk=before.pk)
+    assert (after_risk.channel, after_risk.risk_revision, after_risk.updated_at) == (
+        before.channel,
+        before.risk_revision,
+        before.updated_at,
+    )
+    assessment = RiskAssessment.objects.get(declaration_id=before.pk)
 
-    after = Declaration.objects.get(pk=before.pk)
-    assert after.channel in {"green", "blue", "yellow", "red"}
-    assert after.risk_revision == after.revision
-    assert after.updated_at == before.updated_at
+    # Run twice: the second run finds the revision assessed and stores nothing more.
+    assert services.risk_assess_batch(declaration_ids=[before.pk]) == 0
+    assert RiskAssessment.objects.filter(declaration_id=before.pk).count() == 1
+
+    taxes_assess_batch(declaration_ids=[before.pk])
+    done = Declaration.objects.get(pk=before.pk)
+    assert done.status == "assessed"
+    assert (done.channel, done.risk_score, done.risk_revision) == (
+        assessment.channel,
+        assessment.score,
+        done.revision,
+    )
