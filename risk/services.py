@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from aeo.models import Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import fetch_binary, insert_rows
+from customs_ecom.bulk import fetch_binary, insert_rows, values_in
 from declarations.models import Declaration, Status
 from declarations.services import (
     declarations_complete_assessment_bulk,
@@ -463,18 +463,9 @@ def _known_tax_numbers(declarations: Sequence[Any]) -> dict[str, frozenset[str]]
         return {}
     batch = {d.pk for d in declarations}
     known: dict[str, set[str]] = defaultdict(set)
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(TaxNumberSeller._meta.db_table)
-        rows = fetch_binary(
-            f"SELECT number, party_key, first_declaration_id FROM {table} "  # noqa: S608
-            "WHERE number = ANY(%s)",
-            [sorted(numbers)],
-        )
-    else:
-        rows = TaxNumberSeller.objects.filter(number__in=numbers).values_list(
-            "number", "party_key", "first_declaration_id"
-        )
-    for number, key, first in rows:
+    for number, key, first in values_in(
+        TaxNumberSeller, ("number", "party_key", "first_declaration_id"), "number", sorted(numbers)
+    ):
         if first not in batch:
             known[number].add(key)
     return {number: frozenset(keys) for number, keys in known.items()}
@@ -696,21 +687,13 @@ def _store_one(
 
 def _assessed_revisions(declaration_ids: Sequence[int]) -> set[tuple[int, int]]:
     """(declaration id, revision) pairs risk has already assessed, under any rule set."""
-    if not declaration_ids:
-        return set()
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(RiskAssessment._meta.db_table)
-        rows = fetch_binary(
-            f"SELECT DISTINCT declaration_id, revision FROM {table} "  # noqa: S608
-            "WHERE declaration_id = ANY(%s)",
-            [list(declaration_ids)],
-        )
-    else:
-        rows = (
-            RiskAssessment.objects.filter(declaration_id__in=declaration_ids)
-            .values_list("declaration_id", "revision")
-            .distinct()
-        )
+    rows = values_in(
+        RiskAssessment,
+        ("declaration_id", "revision"),
+        "declaration_id",
+        declaration_ids,
+        distinct=True,
+    )
     return {(declaration_id, revision) for declaration_id, revision in rows}
 
 
