@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from aeo.models import AuditEvent, Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import copy_rows, dumps_json, fetch_binary, reserve_ids
+from customs_ecom.bulk import copy_rows, dumps_json, fetch_binary, insert_rows, reserve_ids
 
 from .errors import Problem
 from .models import (
@@ -763,28 +763,35 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
             pk: "assessed" if arrived else "assessed, awaiting arrival"
             for pk, _, arrived, _ in ready
         }
-        StatusEvent.objects.bulk_create(
-            StatusEvent(
-                declaration_id=pk,
-                operator_id=operator_id,
-                from_status=Status.ACCEPTED,
-                to_status=Status.ASSESSED,
-                at=now,
-                public_reason=reasons[pk],
-            )
-            for pk, operator_id, _, _ in ready
+        # Plain rows through COPY (insert_rows): Django's bulk_create spent 20 ms on 50 events.
+        insert_rows(
+            StatusEvent,
+            [
+                {
+                    "declaration_id": pk,
+                    "operator_id": operator_id,
+                    "from_status": str(Status.ACCEPTED),
+                    "to_status": str(Status.ASSESSED),
+                    "at": now,
+                    "public_reason": reasons[pk],
+                }
+                for pk, operator_id, _, _ in ready
+            ],
         )
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                at=now,
-                actor_label="system",
-                action=f"declaration.{Status.ASSESSED}",
-                object_type="declaration",
-                object_id=str(pk),
-                before={"status": Status.ACCEPTED},
-                after={"status": Status.ASSESSED, "public_reason": reasons[pk]},
-            )
-            for pk in ids
+        insert_rows(
+            AuditEvent,
+            [
+                {
+                    "at": now,
+                    "actor_label": "system",
+                    "action": f"declaration.{Status.ASSESSED}",
+                    "object_type": "declaration",
+                    "object_id": str(pk),
+                    "before": {"status": str(Status.ACCEPTED)},
+                    "after": {"status": str(Status.ASSESSED), "public_reason": reasons[pk]},
+                }
+                for pk in ids
+            ],
         )
         # Consignments that arrived before their assessment finished move on at once (rare).
         for declaration in Declaration.objects.filter(

@@ -7,6 +7,7 @@ import csv
 import gc
 import io
 import logging
+import time
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
@@ -406,7 +407,13 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
     return facts
 
 
-_watchlist_cache: dict[str, Any] = {"stamp": None, "index": None}
+_watchlist_cache: dict[str, Any] = {
+    "stamp": None,
+    "index": None,
+    "generation": None,
+    "checked": 0.0,
+}
+WATCHLIST_RECHECK_SECONDS = 5.0
 WATCHLIST_GENERATION_KEY = "risk:watchlist:generation"
 
 
@@ -421,8 +428,19 @@ def _watchlist_bump() -> None:
 def watchlist_index() -> WatchlistIndex:
     """The active watchlist as a screening index, rebuilt only when it changed (a 10,000-entry
     index takes a noticeable fraction of a second to build; a batch takes milliseconds)."""
+    generation = cache.get(WATCHLIST_GENERATION_KEY, 0)
+    now = time.monotonic()
+    # Every change through the services bumps the generation, seen at once; the table itself
+    # (an edit that bypassed them) is counted at most every few seconds, not for every batch.
+    if (
+        _watchlist_cache["index"] is not None
+        and _watchlist_cache["generation"] == generation
+        and now - _watchlist_cache["checked"] < WATCHLIST_RECHECK_SECONDS
+    ):
+        return _watchlist_cache["index"]
     stats = WatchlistEntry.objects.filter(is_active=True).aggregate(n=Count("id"), top=Max("id"))
-    stamp = (cache.get(WATCHLIST_GENERATION_KEY, 0), stats["n"], stats["top"])
+    stamp = (generation, stats["n"], stats["top"])
+    _watchlist_cache.update(generation=generation, checked=now)
     if _watchlist_cache["stamp"] != stamp:
         entries = [
             WatchlistEntrySpec(
