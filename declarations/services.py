@@ -639,7 +639,8 @@ def _write_risk_columns(
     results: Sequence[tuple[int, int, str, int]], *, assessed_at: datetime | None = None
 ) -> None:
     """Channel, score, priority and risk revision for (id, revision, channel, score) rows, and
-    with ``assessed_at`` the move to `assessed` too, in one UPDATE on PostgreSQL."""
+    with ``assessed_at`` the move to `assessed` (tax revision included) too, in one UPDATE on
+    PostgreSQL."""
     if not results:
         return
     completing = {}
@@ -652,6 +653,8 @@ def _write_risk_columns(
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Declaration._meta.db_table)
         sets = "".join(f", {connection.ops.quote_name(name)} = %s" for name in completing)
+        if completing:
+            sets += ", tax_revision = v.revision"
         with connection.cursor() as cursor:
             cursor.execute(
                 # table and column names from the model, values as parameters
@@ -680,38 +683,29 @@ def _write_risk_columns(
             priority=CHANNEL_PRIORITY.get(channel, 0) * 1000 + score,
             risk_revision=revision,
             **completing,
+            **({"tax_revision": revision} if completing else {}),
         )
 
 
-def declarations_set_taxes_done_bulk(*, done: Sequence[tuple[int, int]]) -> None:
-    """Record that revenue has assessed these (declaration_id, revision) pairs (stale ones ignored)."""
-    groups: dict[int, list[int]] = defaultdict(list)
-    for declaration_id, revision in done:
-        groups[revision].append(declaration_id)
-    now = timezone.now()
-    for revision, ids in groups.items():
-        Declaration.objects.filter(pk__in=ids, revision=revision).update(
-            tax_revision=revision, updated_at=now
-        )
-
-
-def _risk_assessment_model() -> Any:
-    # risk sits above declarations: imported here, never at module level.
+def _assessment_models() -> tuple[Any, Any]:
+    # risk and revenue sit above declarations: imported here, never at module level.
+    from revenue.models import TaxAssessment
     from risk.models import RiskAssessment
 
-    return RiskAssessment
+    return RiskAssessment, TaxAssessment
 
 
 def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> list[int]:
     """Called by the risk and revenue tasks after each writes its part, for a batch: the
-    declarations whose current revision both risk (an assessment row) and revenue (``tax_revision``)
-    have assessed become `assessed`, taking the channel of their latest risk assessment, with
-    their status and audit events, in one transaction and one row update each. Rows are locked
-    in id order, so the risk and revenue workers completing overlapping batches wait for each
-    other instead of deadlocking. Returns the ids."""
+    declarations whose current revision both risk (a risk assessment) and revenue (an initial tax
+    assessment) have assessed become `assessed`, taking the channel of their latest risk
+    assessment, with their status and audit events, in one transaction. Neither task writes the
+    declaration row itself: this is its one update. Rows are locked in id order, so the risk and
+    revenue workers completing overlapping batches wait for each other instead of deadlocking.
+    Returns the ids."""
     if not declaration_ids:
         return []
-    RiskAssessment = _risk_assessment_model()
+    RiskAssessment, TaxAssessment = _assessment_models()
     # A look without locks first: most calls find nothing to do (the other half of the
     # assessment is still running), and locking 500 rows to learn that costs more than the rest.
     # Whoever commits its half second still finds the row ready here, so nothing is missed.
@@ -719,12 +713,14 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
         # One array parameter, bound on the server: no 500-placeholder statement to build.
         table = connection.ops.quote_name(Declaration._meta.db_table)
         risk_table = connection.ops.quote_name(RiskAssessment._meta.db_table)
+        tax_table = connection.ops.quote_name(TaxAssessment._meta.db_table)
         candidates = [
             pk
             for (pk,) in fetch_binary(
                 f"SELECT id FROM {table} d WHERE id = ANY(%s) AND status = %s "  # noqa: S608
-                "AND tax_revision = revision AND EXISTS (SELECT 1 FROM "
-                f"{risk_table} r WHERE r.declaration_id = d.id AND r.revision = d.revision)",
+                f"AND EXISTS (SELECT 1 FROM {tax_table} t WHERE t.declaration_id = d.id "
+                "AND t.revision = d.revision AND t.reason = 'initial') AND EXISTS (SELECT 1 "
+                f"FROM {risk_table} r WHERE r.declaration_id = d.id AND r.revision = d.revision)",
                 [list(declaration_ids), str(Status.ACCEPTED)],
             )
         ]
@@ -803,13 +799,19 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
 
 def _ready_to_complete(queryset: Any) -> Any:
     """Accepted declarations whose current revision revenue has assessed and risk has too."""
-    RiskAssessment = _risk_assessment_model()
-    return queryset.filter(status=Status.ACCEPTED, tax_revision=F("revision")).filter(
+    RiskAssessment, TaxAssessment = _assessment_models()
+    return queryset.filter(
+        Exists(
+            TaxAssessment.objects.filter(
+                declaration_id=OuterRef("pk"), revision=OuterRef("revision"), reason="initial"
+            )
+        ),
         Exists(
             RiskAssessment.objects.filter(
                 declaration_id=OuterRef("pk"), revision=OuterRef("revision")
             )
-        )
+        ),
+        status=Status.ACCEPTED,
     )
 
 

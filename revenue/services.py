@@ -22,13 +22,12 @@ from django.utils.translation import gettext as _
 from aeo.benefits import operator_benefits
 from aeo.models import Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import bulk_insert
+from customs_ecom.bulk import bulk_insert, values_in
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
 from declarations.services import (
     declaration_release_if_cleared,
     declarations_complete_assessment_bulk,
-    declarations_set_taxes_done_bulk,
 )
 
 from .calculators import (
@@ -382,6 +381,18 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     declarations = list(
         Declaration.objects.filter(pk__in=declaration_ids).select_related("operator")
     )
+    # Revenue writes nothing on the declaration row (completion does, once): an assessed
+    # revision is recognised by its initial tax assessment.
+    taxed = {
+        (declaration_id, revision)
+        for declaration_id, revision, reason in values_in(
+            TaxAssessment,
+            ("declaration_id", "revision", "reason"),
+            "declaration_id",
+            [d.pk for d in declarations if d.status == Status.ACCEPTED],
+        )
+        if reason == "initial"
+    }
     scheme_statuses = tax_scheme_number_statuses(
         {
             (d.tax_scheme, d.tax_scheme_number, d.received_at.date())
@@ -390,10 +401,7 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         }
     )
     for declaration in declarations:
-        if (
-            declaration.status != Status.ACCEPTED
-            or declaration.tax_revision >= declaration.revision
-        ):
+        if declaration.status != Status.ACCEPTED or (declaration.pk, declaration.revision) in taxed:
             continue
         on = declaration.received_at.date()
         found = regime_on(settings.CUSTOMS_JURISDICTION, on, regimes)
@@ -476,9 +484,6 @@ def _store_batch(computed: Sequence[_Computed]) -> None:
                 for entry in _ledger_rows(c.declaration, assessment)
             ]
         )
-        declarations_set_taxes_done_bulk(
-            done=[(c.declaration.pk, c.declaration.revision) for c in computed]
-        )
 
 
 def _store_single(item: _Computed) -> None:
@@ -494,7 +499,6 @@ def _store_single(item: _Computed) -> None:
                 scheme_status=item.scheme_status,
             )
             _ledger_assessed(declaration, assessment)
-            declarations_set_taxes_done_bulk(done=[(declaration.pk, declaration.revision)])
     except IntegrityError:
         logger.info(
             "taxes for declaration %s revision %s already stored",

@@ -123,3 +123,34 @@ def test_risk_leaves_the_declaration_row_alone_and_completion_copies_its_channel
         assessment.score,
         done.revision,
     )
+
+
+def test_revenue_first_also_leaves_the_row_alone_and_risk_second_completes_it(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    from revenue.models import TaxAssessment
+    from revenue.services import taxes_assess_batch
+
+    body = copy.deepcopy(example)
+    body["lrn"] = "LRN-REVENUE-FIRST"
+    body["order"].pop("payment", None)
+    body["self_assessed_taxes"] = []
+    outcome = declarations_submit(operator=operator_a.operator, bodies=[body])[0]
+    before = Declaration.objects.get(pk=outcome.declaration.pk)
+
+    assert taxes_assess_batch(declaration_ids=[before.pk]) == 1
+    after_revenue = Declaration.objects.get(pk=before.pk)
+    assert (after_revenue.status, after_revenue.tax_revision, after_revenue.updated_at) == (
+        before.status,
+        before.tax_revision,
+        before.updated_at,
+    )
+    # Run twice: the initial tax assessment of the revision is recognised.
+    assert taxes_assess_batch(declaration_ids=[before.pk]) == 0
+    assert TaxAssessment.objects.filter(declaration_id=before.pk).count() == 1
+
+    services.risk_assess_batch(declaration_ids=[before.pk])
+    done = Declaration.objects.get(pk=before.pk)
+    assert done.status == "assessed"
+    assert done.channel
+    assert done.risk_revision == done.tax_revision == done.revision
