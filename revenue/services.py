@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from aeo.benefits import operator_benefits
 from aeo.models import Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import bulk_insert, values_in
+from customs_ecom.bulk import bulk_insert, insert_rows, values_in
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
 from declarations.services import (
@@ -269,23 +269,28 @@ def _assessment_row(
     )
 
 
-def _line_rows(assessment: TaxAssessment, result: Any) -> list[TaxLine]:
+def _line_values(assessment_id: int, result: Any) -> list[dict[str, Any]]:
+    """The tax lines of an engine result as plain rows of a stored assessment."""
     return [
-        TaxLine(
-            assessment=assessment,
-            tax_type=line.tax_type,
-            item_line=line.item_line,
-            basis=line.basis,
-            rate=line.rate,
-            amount=line.amount,
-            currency=line.currency,
-            payer=line.payer,
-            collection_model=line.collection_model,
-            legal_reason=line.legal_reason[:400],
-            collected_at_border=line.collected_at_border,
-        )
+        {
+            "assessment_id": assessment_id,
+            "tax_type": line.tax_type,
+            "item_line": line.item_line,
+            "basis": line.basis,
+            "rate": line.rate,
+            "amount": line.amount,
+            "currency": line.currency,
+            "payer": line.payer,
+            "collection_model": line.collection_model,
+            "legal_reason": line.legal_reason[:400],
+            "collected_at_border": line.collected_at_border,
+        }
         for line in result.lines
     ]
+
+
+def _line_rows(assessment: TaxAssessment, result: Any) -> list[TaxLine]:
+    return [TaxLine(**values) for values in _line_values(assessment.pk, result)]
 
 
 def _store_result(
@@ -470,12 +475,13 @@ def _store_batch(computed: Sequence[_Computed]) -> None:
                 for c in computed
             ]
         )
-        bulk_insert(
+        insert_rows(
+            TaxLine,
             [
-                line
+                values
                 for c, assessment in zip(computed, assessments, strict=True)
-                for line in _line_rows(assessment, c.result)
-            ]
+                for values in _line_values(assessment.pk, c.result)
+            ],
         )
         bulk_insert(
             [
