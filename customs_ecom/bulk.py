@@ -76,19 +76,27 @@ def reserve_ids(cursor: Any, model: type[Model], count: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[int]:
+def insert_rows(
+    model: type[Model], rows: Sequence[dict[str, Any]], *, ids: bool = True
+) -> list[int]:
     """Insert plain rows (dicts by attname) of one model and return their ids in order: the
-    cheapest path for wide batches, with no model instance built. Unique violations raise
-    IntegrityError as usual."""
+    cheapest path for wide batches, with no model instance built. With ``ids=False`` the ids are
+    left to the column default and nothing is returned (one round trip fewer on PostgreSQL).
+    Unique violations raise IntegrityError as usual."""
     if not rows:
         return []
     if connection.vendor != "postgresql":
         return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows])]
     with connection.wrap_database_errors, connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg cursor: COPY is not part of the DB-API
-        ids = reserve_ids(cursor, model, len(rows))
-        copy_rows(cursor, model, ({"id": pk, **row} for pk, row in zip(ids, rows, strict=True)))
-    return ids
+        if not ids:
+            copy_rows(cursor, model, rows)
+            return []
+        reserved = reserve_ids(cursor, model, len(rows))
+        copy_rows(
+            cursor, model, ({"id": pk, **row} for pk, row in zip(reserved, rows, strict=True))
+        )
+    return reserved
 
 
 def bulk_insert(objects: Sequence[Model]) -> Sequence[Model]:
