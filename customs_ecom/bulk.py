@@ -29,14 +29,17 @@ def dumps_json(value: Any) -> bytes:
 
 def copy_rows(cursor: Any, model: type[Model], rows: Iterable[dict[str, Any]]) -> None:
     """COPY rows (dicts by attname) into the model's table with a psycopg cursor; columns a row
-    leaves out get the field's default, so a field added to the model later breaks nothing."""
+    leaves out get the field's default (callable defaults called for each row), so a field added
+    to the model later breaks nothing. A first row with an ``id`` fills the id column too."""
     from psycopg.types.json import Jsonb
 
     fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.name == "id")]
     has_id = any(f.primary_key and f.name == "id" for f in model._meta.concrete_fields)
-    defaults = {f.attname: f.get_default() for f in fields}
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    callable_defaults = {f.attname for f in fields if f.has_default() and callable(f.default)}
+    defaults = {
+        f.attname: f.get_default() for f in fields if not (f.has_default() and callable(f.default))
+    }
+    callable_defaults = [f for f in fields if f.has_default() and callable(f.default)]
+    json_fields = [f.attname for f in fields if f.get_internal_type() == "JSONField"]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     attnames = [f.attname for f in fields]
@@ -46,20 +49,17 @@ def copy_rows(cursor: Any, model: type[Model], rows: Iterable[dict[str, Any]]) -
         return
     with_id = has_id and "id" in first
     columns = ([quote("id")] if with_id else []) + [quote(f.column) for f in fields]
+    names = (["id"] if with_id else []) + attnames
 
     def values(row: dict[str, Any]) -> list[Any]:
-        out = [row["id"]] if with_id else []
-        for name in attnames:
-            if name in row:
-                value = row[name]
-            elif name in callable_defaults:
-                value = model._meta.get_field(name).get_default()
-            else:
-                value = defaults[name]
-            if name in json_fields and value is not None:
-                value = Jsonb(value, dumps=dumps_json)
-            out.append(value)
-        return out
+        merged = {**defaults, **row}
+        for field in callable_defaults:
+            if field.attname not in row:
+                merged[field.attname] = field.get_default()
+        for name in json_fields:
+            if merged[name] is not None:
+                merged[name] = Jsonb(merged[name], dumps=dumps_json)
+        return [merged[name] for name in names]
 
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         copy.write_row(values(first))

@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from aeo.models import AuditEvent, Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import copy_rows, dumps_json, fetch_binary, insert_rows, reserve_ids
+from customs_ecom.bulk import copy_rows, fetch_binary, insert_rows, reserve_ids
 
 from .errors import Problem
 from .models import (
@@ -478,22 +478,11 @@ def _copy_store(
 
 
 def _copy_declarations(cursor: Any, ids: list[int], records: list[dict[str, Any]]) -> None:
-    from psycopg.types.json import Jsonb
-
-    fields = [f for f in Declaration._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields}
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    quote = connection.ops.quote_name
-    columns = ", ".join(["id", *(quote(f.column) for f in fields)])
-    attnames = [f.attname for f in fields]
-    table = quote(Declaration._meta.db_table)
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for pk, record in zip(ids, records, strict=True):
-            row = {**defaults, **record}
-            for name in json_fields:
-                if row[name] is not None:
-                    row[name] = Jsonb(row[name], dumps=dumps_json)
-            copy.write_row([pk, *[row[name] for name in attnames]])
+    copy_rows(
+        cursor,
+        Declaration,
+        ({"id": pk, **record} for pk, record in zip(ids, records, strict=True)),
+    )
 
 
 def declaration_transition(
@@ -705,36 +694,15 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
     Returns the ids."""
     if not declaration_ids:
         return []
-    RiskAssessment, TaxAssessment = _assessment_models()
     # A look without locks first: most calls find nothing to do (the other half of the
     # assessment is still running), and locking 500 rows to learn that costs more than the rest.
     # Whoever commits its half second still finds the row ready here, so nothing is missed.
-    if connection.vendor == "postgresql":
-        # One array parameter, bound on the server: no 500-placeholder statement to build.
-        table = connection.ops.quote_name(Declaration._meta.db_table)
-        risk_table = connection.ops.quote_name(RiskAssessment._meta.db_table)
-        tax_table = connection.ops.quote_name(TaxAssessment._meta.db_table)
-        candidates = [
-            pk
-            for (pk,) in fetch_binary(
-                f"SELECT id FROM {table} d WHERE id = ANY(%s) AND status = %s "  # noqa: S608
-                f"AND EXISTS (SELECT 1 FROM {tax_table} t WHERE t.declaration_id = d.id "
-                "AND t.revision = d.revision AND t.reason = 'initial') AND EXISTS (SELECT 1 "
-                f"FROM {risk_table} r WHERE r.declaration_id = d.id AND r.revision = d.revision)",
-                [list(declaration_ids), str(Status.ACCEPTED)],
-            )
-        ]
-    else:
-        candidates = list(
-            _ready_to_complete(Declaration.objects.filter(pk__in=declaration_ids)).values_list(
-                "pk", flat=True
-            )
-        )
+    candidates = [row[0] for row in _ready_rows(declaration_ids, lock=False)]
     if not candidates:
         return []
     now = timezone.now()
     with transaction.atomic():
-        ready = _lock_ready(candidates)
+        ready = _ready_rows(candidates, lock=True)
         if not ready:
             return []
         ids = [pk for pk, _, _, _, _ in ready]
@@ -785,32 +753,38 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
     return ids
 
 
-def _lock_ready(candidates: Sequence[int]) -> list[tuple[int, int, Any, int, tuple[str, int]]]:
-    """Lock the candidates still ready, in id order, with the channel and score of each one's
-    latest risk assessment: (id, operator id, arrived at, revision, (channel, score))."""
+def _ready_rows(
+    declaration_ids: Sequence[int], *, lock: bool
+) -> list[tuple[int, int, Any, int, tuple[str, int]]]:
+    """The declarations among these ready to complete, in id order, with the channel and score of
+    each one's latest risk assessment: (id, operator id, arrived at, revision, (channel, score)).
+    With ``lock`` their rows are locked (in id order, so concurrent completions never deadlock)."""
     RiskAssessment, TaxAssessment = _assessment_models()
     if connection.vendor == "postgresql":
+        # One statement, the ids as one array parameter bound on the server.
         quote = connection.ops.quote_name
         table = quote(Declaration._meta.db_table)
         risk_table = quote(RiskAssessment._meta.db_table)
         tax_table = quote(TaxAssessment._meta.db_table)
         rows = fetch_binary(
-            # one statement: readiness, the row locks and the latest channel
             f"SELECT d.id, d.operator_id, d.arrived_at, d.revision, r.channel, r.score "  # noqa: S608
             f"FROM {table} d CROSS JOIN LATERAL (SELECT channel, score FROM {risk_table} "
             "WHERE declaration_id = d.id AND revision = d.revision "
             "ORDER BY created_at DESC, id DESC LIMIT 1) r "
             f"WHERE d.id = ANY(%s) AND d.status = %s AND EXISTS (SELECT 1 FROM {tax_table} t "
             "WHERE t.declaration_id = d.id AND t.revision = d.revision AND t.reason = 'initial') "
-            "ORDER BY d.id FOR UPDATE OF d",
-            [list(candidates), str(Status.ACCEPTED)],
+            f"ORDER BY d.id{' FOR UPDATE OF d' if lock else ''}",
+            [list(declaration_ids), str(Status.ACCEPTED)],
         )
         return [
             (pk, op, arrived, rev, (channel, score))
             for pk, op, arrived, rev, channel, score in rows
         ]
+    queryset = Declaration.objects.filter(pk__in=declaration_ids)
+    if lock:
+        queryset = queryset.select_for_update()
     ready = list(
-        _ready_to_complete(Declaration.objects.select_for_update().filter(pk__in=candidates))
+        _ready_to_complete(queryset)
         .order_by("pk")
         .values_list("pk", "operator_id", "arrived_at", "revision")
     )
