@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import orjson
@@ -27,6 +28,15 @@ def dumps_json(value: Any) -> bytes:
     return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
+@cache
+def field_defaults(model: type[Model]) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """A model's non-primary-key column defaults: the fixed values by attname, and the fields
+    whose default is callable (to be called for each row, so no two rows share a value)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    computed = tuple(f for f in fields if f.has_default() and callable(f.default))
+    return {f.attname: f.get_default() for f in fields if f not in computed}, computed
+
+
 def copy_rows(cursor: Any, model: type[Model], rows: Iterable[dict[str, Any]]) -> None:
     """COPY rows (dicts by attname) into the model's table with a psycopg cursor; columns a row
     leaves out get the field's default (callable defaults called for each row), so a field added
@@ -35,10 +45,7 @@ def copy_rows(cursor: Any, model: type[Model], rows: Iterable[dict[str, Any]]) -
 
     fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.name == "id")]
     has_id = any(f.primary_key and f.name == "id" for f in model._meta.concrete_fields)
-    defaults = {
-        f.attname: f.get_default() for f in fields if not (f.has_default() and callable(f.default))
-    }
-    callable_defaults = [f for f in fields if f.has_default() and callable(f.default)]
+    defaults, callable_defaults = field_defaults(model)
     json_fields = [f.attname for f in fields if f.get_internal_type() == "JSONField"]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -108,20 +115,12 @@ def bulk_insert(objects: Sequence[Model]) -> Sequence[Model]:
     if connection.vendor != "postgresql":
         return model.objects.bulk_create(objects)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    with connection.wrap_database_errors, connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # the psycopg cursor: COPY is not part of the DB-API
-        ids = reserve_ids(cursor, model, len(objects))
-        for obj, pk in zip(objects, ids, strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-        copy_rows(
-            cursor,
-            model,
-            (
-                {"id": obj.pk, **{f.attname: getattr(obj, f.attname) for f in fields}}
-                for obj in objects
-            ),
-        )
+    ids = insert_rows(
+        model, [{f.attname: getattr(obj, f.attname) for f in fields} for obj in objects]
+    )
+    for obj, pk in zip(objects, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
     return objects
 
 
@@ -132,7 +131,6 @@ def fetch_binary(sql: str, params: Sequence[Any]) -> list[tuple]:
     costs several microseconds a value: for the thousands of history rows a risk batch reads this
     is most of the time. JSON columns come back decoded by orjson. Runs on Django's connection,
     so inside the caller's transaction."""
-    import orjson
     import psycopg
     from psycopg.types.json import set_json_loads
 

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -19,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from aeo.models import AuditEvent, Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import copy_rows, fetch_binary, insert_rows, reserve_ids
+from customs_ecom.bulk import copy_rows, fetch_binary, field_defaults, insert_rows, reserve_ids
 
 from .errors import Problem
 from .models import (
@@ -384,12 +383,12 @@ def _stored(pk: int, record: dict[str, Any]) -> Declaration:
     """A Declaration instance for a row just written by COPY, without re-reading it and without
     Model.__init__ (a thousand of them per batch): the record's values over the fields' defaults,
     callable defaults called for each instance so that no two share a mutable value."""
-    fixed, computed = _declaration_defaults()
+    fixed, computed = field_defaults(Declaration)
     declaration = Declaration.__new__(Declaration)
     values = declaration.__dict__
     values.update(fixed)
-    for name, model_field in computed:
-        values[name] = model_field.get_default()
+    for model_field in computed:
+        values[model_field.attname] = model_field.get_default()
     values.update(record)
     values["id"] = pk
     state = ModelState()
@@ -397,20 +396,6 @@ def _stored(pk: int, record: dict[str, Any]) -> Declaration:
     state.db = "default"
     values["_state"] = state
     return declaration
-
-
-@cache
-def _declaration_defaults() -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
-    fixed: dict[str, Any] = {}
-    computed: list[tuple[str, Any]] = []
-    for model_field in Declaration._meta.concrete_fields:
-        if model_field.primary_key:
-            continue
-        if model_field.has_default() and callable(model_field.default):
-            computed.append((model_field.attname, model_field))
-        else:
-            fixed[model_field.attname] = model_field.get_default()
-    return fixed, tuple(computed)
 
 
 def _copy_store(
