@@ -145,7 +145,7 @@ ASSESSMENT_STALE_AFTER = timedelta(seconds=int(os.environ.get("ASSESSMENT_STALE_
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["aeo.authentication.OperatorKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["aeo.authentication.IsOperator"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["customs_ecom.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "customs_ecom.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
