@@ -168,10 +168,11 @@ def tax_scheme_number_valid(scheme: str, number: str) -> bool:
     return False
 
 
-# A plain ASCII dot-atom local part (RFC 5322 3.2.3): the common case, checked without the library.
-_SIMPLE_LOCAL_PART = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-)
+# A dot-atom local part (RFC 5322 3.2.3) of ASCII atext and, as RFC 6531 allows, letters of any
+# script (`[^\W\d_]`: "zoë", "józef", "田中"): the common case, checked without the library.
+# Digits of other scripts, marks and every other character go to the library.
+_ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\W\d_])+"
+_SIMPLE_LOCAL_PART = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
 
 
 def _library_email_problem(address: str) -> str | None:
@@ -200,7 +201,7 @@ def email_problem(address: str) -> str | None:
     local, at, domain = address.rpartition("@")
     if (
         at
-        and len(address) <= 254
+        and len(address.encode()) <= 254
         and len(local) <= 64
         and _SIMPLE_LOCAL_PART.fullmatch(local)
         and _domain_problem(domain) is None

@@ -1,6 +1,8 @@
 """Code lists and identifier checks of validation layer 2."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from declarations import codelists
 
@@ -128,10 +130,30 @@ def test_tax_scheme_numbers(scheme, number, valid):
         ("marie.dupont@", False),
         ("no-at-sign.example.org", False),
         ("two@@example.org", False),
+        ("zoë.12@example.org", True),  # RFC 6531 letters, accepted without the library
+        ("田中.太郎@example.jp", True),
+        ("zoë..12@example.org", False),
+        (".zoë@example.org", False),
+        ("zo\u0308e@example.org", True),  # a combining mark: decided by the library
+        ("a\u200bb@example.org", False),  # a zero-width space is not a letter
     ],
 )
 def test_email_syntax(address, valid):
     assert codelists.email_valid(address) is valid
+
+
+@given(
+    st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from(".-+_"),
+        min_size=1,
+        max_size=70,
+    )
+)
+def test_the_fast_email_path_never_accepts_what_the_library_refuses(local):
+    """The shortcut decides only addresses the full RFC 6531 check would accept as well."""
+    address = f"{local}@example.org"
+    if codelists._SIMPLE_LOCAL_PART.fullmatch(local) and len(address.encode()) <= 254:
+        assert codelists._library_email_problem(address) is None
 
 
 @pytest.mark.parametrize(
