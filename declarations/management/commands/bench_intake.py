@@ -36,6 +36,23 @@ from customs_ecom.heap import settle
 from declarations.synthetic import make_declaration
 
 
+def _cpu_jiffies() -> tuple[int, int] | None:
+    """(busy, total) CPU time of the whole machine so far, from /proc/stat (Linux), else None."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy_percent(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return round(100 * (after[0] - before[0]) / (after[1] - before[1]), 1)
+
+
 class Command(BaseCommand):
     help = "Measure batch intake (declarations/s), single POST latency and raw COPY on PostgreSQL."
 
@@ -368,7 +385,9 @@ class Command(BaseCommand):
                 return time.perf_counter() - started
 
             run([warm[i::clients] for i in range(clients)])  # every worker warmed up
+            busy_before = _cpu_jiffies()
             elapsed = run(payloads)
+            busy_after = _cpu_jiffies()
             if failures:
                 raise CommandError(f"gunicorn batch failed: {failures[0]}")
             total = clients * per_client * options["batch_size"]
@@ -395,6 +414,9 @@ class Command(BaseCommand):
             "gunicorn_concurrent_clients": clients,
             "gunicorn_declarations": total,
             "gunicorn_batch_declarations_per_second": round(total / elapsed),
+            # Of both cores, how busy the machine was during the timed batches (gunicorn,
+            # PostgreSQL, the broker and this client together).
+            "gunicorn_machine_cpu_busy_percent": _busy_percent(busy_before, busy_after),
             "gunicorn_single_post_median_ms": round(statistics.median(latencies), 2),
             "gunicorn_single_post_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
         }
