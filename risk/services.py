@@ -221,13 +221,9 @@ RISK_FIELDS = (
 )
 
 
-_PAYLOAD_PARTS = (
-    "jsonb_strip_nulls(jsonb_build_object("
-    + ", ".join(
-        f"'{part}', payload->'{part}'" for part in ("items", "seller", "sender", "consignee")
-    )
-    + "))"
-)
+# The parts of the payload that risk reads, as separate columns: PostgreSQL extracts them from
+# the stored document without building a new one, and absent parts come back as NULL.
+_PAYLOAD_PARTS = ("items", "seller", "sender", "consignee")
 
 
 class RiskRow(NamedTuple):
@@ -271,10 +267,18 @@ def risk_rows(declaration_ids: Sequence[int]) -> list[RiskRow]:
     )
     # Only the parts of the payload that risk reads: decoding whole payloads (buyer, order,
     # documents...) was the larger part of loading a batch.
-    columns += ", " + _PAYLOAD_PARTS
+    columns += "".join(f", payload->'{part}'" for part in _PAYLOAD_PARTS)
     table = connection.ops.quote_name(Declaration._meta.db_table)
+    width = len(RISK_FIELDS) - 1
     return [
-        RiskRow(*row)
+        RiskRow(
+            *row[:width],
+            {
+                part: value
+                for part, value in zip(_PAYLOAD_PARTS, row[width:], strict=True)
+                if value is not None
+            },
+        )
         for row in fetch_binary(
             f"SELECT {columns} FROM {table} WHERE id = ANY(%s) ORDER BY id",  # noqa: S608
             [list(declaration_ids)],
