@@ -228,17 +228,7 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
             continue
         candidates.append((index, canonical_dict(result.declaration), body_fingerprint(body)))
 
-    lrns = [c[1]["lrn"] for c in candidates]
-    existing = (
-        {
-            d.lrn: d
-            for d in Declaration.objects.filter(operator=operator, lrn__in=lrns).only(
-                "id", "lrn", "fingerprint"
-            )
-        }
-        if lrns
-        else {}
-    )
+    existing = _existing_by_lrn(operator, [c[1]["lrn"] for c in candidates])
     fresh: list[tuple[int, dict[str, Any], str]] = []
     first_in_batch: dict[str, tuple[int, str]] = {}
     repeats: list[
@@ -280,6 +270,26 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         outcomes[index] = SubmitOutcome(200, declaration=first.declaration) if first else None
     _count_rejections(operator, sum(1 for o in outcomes if o is not None and o.status == 422))
     return [o if o is not None else SubmitOutcome(409) for o in outcomes]
+
+
+def _existing_by_lrn(operator: Operator, lrns: list[str]) -> dict[str, Declaration]:
+    """The operator's declarations already stored under these lrns (retries and conflicts). On
+    PostgreSQL the usual answer, none, costs one statement with the lrns as one array parameter:
+    a thousand placeholders cost more to build and to plan than the lookup itself."""
+    if not lrns:
+        return {}
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Declaration._meta.db_table)
+        found = fetch_binary(
+            f"SELECT id FROM {table} WHERE operator_id = %s AND lrn = ANY(%s)",  # noqa: S608
+            [operator.pk, lrns],
+        )
+        if not found:
+            return {}
+        rows = Declaration.objects.filter(pk__in=[pk for (pk,) in found])
+    else:
+        rows = Declaration.objects.filter(operator=operator, lrn__in=lrns)
+    return {d.lrn: d for d in rows.only("id", "lrn", "fingerprint")}
 
 
 def _conflict_problem(lrn: str) -> Problem:
