@@ -136,6 +136,7 @@ TAX_SCHEME_FORMATS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def tax_scheme_number_valid(scheme: str, number: str) -> bool:
     """True if ``number`` is well-formed for the vendor tax ``scheme``; no separators allowed.
 

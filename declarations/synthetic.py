@@ -140,9 +140,9 @@ def s10_number(rng: random.Random, country: str = "CN") -> str:
     return f"R{rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}{serial}{s10_check_digit(serial)}{country}"
 
 
-def ioss_number(rng: random.Random) -> str:
-    """IM + 3-digit member state code (250 = France) + 7 digits; format-valid."""
-    return f"IM250{rng.randrange(10**7):07d}"
+# A seller registered under IOSS quotes its one number (IM + 250 for France + 7 digits) on every
+# parcel, as real sellers do; a new number per parcel made every parcel look like a first use.
+SELLER_IOSS = {seller[0]: f"IM250{7340011 + 97 * n:07d}" for n, seller in enumerate(SELLERS)}
 
 
 def make_declaration(
@@ -238,5 +238,5 @@ def make_declaration(
     if postal:
         body["sender"] = body["seller"]
     if not postal and rng.random() < 0.6:
-        body["vendor_tax_scheme"] = {"scheme": "IOSS", "number": ioss_number(rng)}
+        body["vendor_tax_scheme"] = {"scheme": "IOSS", "number": SELLER_IOSS[seller_name]}
     return body
