@@ -31,6 +31,18 @@ CACHE_TEST_DATABASE_BASE = 4
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a French page request activates French for the
+    thread (LocaleMiddleware does not switch back), which would leak into the next test's
+    messages depending on which tests share a process."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     """Throttle and login-failure counters live in the cache: each test starts from zero."""
     from django.core.cache import cache
