@@ -756,20 +756,28 @@ def _ready_rows(
     With ``lock`` their rows are locked (in id order, so concurrent completions never deadlock)."""
     RiskAssessment, TaxAssessment = _assessment_models()
     if connection.vendor == "postgresql":
-        # One statement, the ids as one array parameter bound on the server.
+        # One statement, the ids as one array parameter bound on the server. Its shape fixes the
+        # plan: each id is looked up by primary key (LIMIT 1 keeps the status test out of that
+        # lookup) and the two assessments are probed per row (LATERAL ... LIMIT 1). Left to
+        # itself the planner, trusting statistics that lag behind tables this busy, scanned the
+        # whole status index or every initial tax assessment: 6 to 60 ms for 50 ids, not 0.7.
+        # The ids go in ascending order, so rows are locked in id order.
         quote = connection.ops.quote_name
         table = quote(Declaration._meta.db_table)
         risk_table = quote(RiskAssessment._meta.db_table)
         tax_table = quote(TaxAssessment._meta.db_table)
         rows = fetch_binary(
-            f"SELECT d.id, d.operator_id, d.arrived_at, d.revision, r.channel, r.score "  # noqa: S608
-            f"FROM {table} d CROSS JOIN LATERAL (SELECT channel, score FROM {risk_table} "
+            "SELECT d.id, d.operator_id, d.arrived_at, d.revision, r.channel, r.score "  # noqa: S608
+            "FROM unnest(%s::bigint[]) AS v(id) "
+            "CROSS JOIN LATERAL (SELECT id, operator_id, arrived_at, revision, status "
+            f"FROM {table} WHERE id = v.id LIMIT 1{' FOR UPDATE' if lock else ''}) d "
+            f"CROSS JOIN LATERAL (SELECT channel, score FROM {risk_table} "
             "WHERE declaration_id = d.id AND revision = d.revision "
             "ORDER BY created_at DESC, id DESC LIMIT 1) r "
-            f"WHERE d.id = ANY(%s) AND d.status = %s AND EXISTS (SELECT 1 FROM {tax_table} t "
-            "WHERE t.declaration_id = d.id AND t.revision = d.revision AND t.reason = 'initial') "
-            f"ORDER BY d.id{' FOR UPDATE OF d' if lock else ''}",
-            [list(declaration_ids), str(Status.ACCEPTED)],
+            f"CROSS JOIN LATERAL (SELECT FROM {tax_table} t WHERE t.declaration_id = d.id "
+            "AND t.revision = d.revision AND t.reason = 'initial' LIMIT 1) t "
+            "WHERE d.status = %s ORDER BY d.id",
+            [sorted(declaration_ids), str(Status.ACCEPTED)],
         )
         return [
             (pk, op, arrived, rev, (channel, score))
