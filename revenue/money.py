@@ -14,6 +14,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 ROUNDING_MODES = frozenset(
     {
@@ -35,6 +36,8 @@ def to_decimal(value: Decimal | int | str, *, field: str = "amount") -> Decimal:
 
     Strings and integers are accepted because JSON fixtures and form input carry them.
     """
+    if type(value) is Decimal and value.is_finite():  # the engine's usual case, first
+        return value
     if isinstance(value, bool | float):
         raise TypeError(f"{field} must be a Decimal, int or str, not {type(value).__name__}")
     if isinstance(value, Decimal):
@@ -61,10 +64,16 @@ def round_money(amount: Decimal, *, quantum: str = "0.01", mode: str = "ROUND_HA
     """
     if mode not in ROUNDING_MODES:
         raise ValueError(f"unknown rounding mode {mode!r}")
+    return to_decimal(amount).quantize(_step(quantum), rounding=mode)
+
+
+@lru_cache(maxsize=256)
+def _step(quantum: Decimal | int | str) -> Decimal:
+    # A regime names a handful of quanta; each is parsed and checked once, not on every rounding.
     step = to_decimal(quantum, field="quantum")
     if step <= 0:
         raise ValueError(f"rounding quantum must be positive, got {quantum!r}")
-    return to_decimal(amount).quantize(step, rounding=mode)
+    return step
 
 
 def convert(
@@ -107,7 +116,7 @@ def apportion(
     effective_sum = sum(effective, ZERO)
     exact = [total * weight / effective_sum for weight in effective]
     shares = [round_money(share, quantum=quantum, mode=decimal.ROUND_DOWN) for share in exact]
-    step = to_decimal(quantum, field="quantum")
+    step = _step(quantum)
     leftover_quanta = int((total - sum(shares, ZERO)) / step)
     by_remainder = sorted(
         range(len(shares)), key=lambda index: (-(exact[index] - shares[index]), index)
