@@ -151,6 +151,12 @@ def test_amendment_revalidates_bumps_revision_and_is_assessed_again(
     assert history[:3] == ["accepted", "assessed", "accepted"]
     assert declaration.items.get(line=2).description.endswith("black")
     assert AuditEvent.objects.filter(action="declaration.amend", object_id=str(declaration.pk))
+    # The new revision's taxes replace the first revision's as the current assessment.
+    assessments = declaration.tax_assessments.order_by("revision")
+    assert [(a.revision, a.reason, a.is_current) for a in assessments] == [
+        (1, "initial", False),
+        (2, "initial", True),
+    ]
 
 
 def test_invalid_amendment_changes_nothing(operator_a):
