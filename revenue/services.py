@@ -276,25 +276,12 @@ def _assessment_row(
     result: Any,
     rate_date: date,
     reason: str,
-    *,
-    scheme_status: str | None = None,
-    actor: Any = None,
-    note: str = "",
-    spec: RegimeSpec | None = None,
+    **options: Any,
 ) -> TaxAssessment:
-    """The unsaved assessment for an engine result, related objects attached."""
+    """The unsaved assessment for an engine result, related objects attached; `options` are
+    those of ``_assessment_values`` (scheme_status, actor, note, spec)."""
     assessment = TaxAssessment(
-        **_assessment_values(
-            declaration,
-            regime,
-            result,
-            rate_date,
-            reason,
-            scheme_status=scheme_status,
-            actor=actor,
-            note=note,
-            spec=spec,
-        )
+        **_assessment_values(declaration, regime, result, rate_date, reason, **options)
     )
     assessment.declaration = declaration
     assessment.regime = regime
