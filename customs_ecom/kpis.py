@@ -427,6 +427,22 @@ def aggregate_day(day: date) -> int:
     return len(objects)
 
 
+def refresh_without_beat() -> None:
+    """The embedded default runs tasks in-process and has no beat: pages that read aggregates
+    refresh today's and yesterday's themselves, at most once a minute, so the demo shows what was
+    just posted. With a broker, the beat task does this and pages only read."""
+    from django.conf import settings
+    from django.db.models import Max
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    latest = DailyAggregate.objects.filter(day=timezone.localdate()).aggregate(
+        at=Max("computed_at")
+    )
+    if latest["at"] is None or timezone.now() - latest["at"] > timedelta(minutes=1):
+        aggregate_recent(days=2)
+
+
 def aggregate_recent(*, days: int = 2) -> int:
     """Today and yesterday (late arrivals and releases change them): what the beat task runs."""
     today = timezone.localdate()

@@ -23,6 +23,7 @@ from aeo.models import Operator
 
 from .dashboard import build
 from .dashboard_standards import STANDARDS
+from .kpis import refresh_without_beat
 from .roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
 
 
@@ -61,29 +62,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard")
 
 
-def _refresh_without_beat() -> None:
-    """The embedded default runs tasks in-process and has no beat: the dashboard refreshes today's
-    and yesterday's aggregates itself, at most once a minute, so the demo shows what was just
-    posted. With a broker, the beat task does this and the page only reads."""
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        return
-    from django.db.models import Max
-
-    from declarations.models import DailyAggregate
-
-    from .kpis import aggregate_recent
-
-    latest = DailyAggregate.objects.filter(day=timezone.localdate()).aggregate(
-        at=Max("computed_at")
-    )
-    if latest["at"] is None or timezone.now() - latest["at"] > timedelta(minutes=1):
-        aggregate_recent(days=2)
-
-
 def _dashboard_data(request: HttpRequest) -> tuple[DashboardFilterForm, dict]:
     if not has_any_role(request.user, CAN_VIEW_DASHBOARD):
         raise PermissionDenied
-    _refresh_without_beat()
+    refresh_without_beat()
     form = DashboardFilterForm(request.GET or None)
     start, end, operator_id = form.period()
     data = build(start=start, end=end, operator_id=operator_id)

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customs_ecom.kpis import refresh_without_beat
 from customs_ecom.roles import (
     ADMINISTRATOR,
     AUDITOR,
@@ -54,6 +55,7 @@ def _require(request: HttpRequest, roles: set[str]) -> None:
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
+    refresh_without_beat()
     active = services.active_ruleset()
     base = services.ruleset_working_base()
     rates = selectors.rule_hit_rates()
