@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "customs_ecom.settings")
 
@@ -12,22 +12,34 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["aeo", "declarations", "risk", "revenue", "customs_ecom"])
 
 
+@worker_init.connect
+def _warm_up_before_fork(**_kwargs) -> None:
+    """In the main worker process, before it forks its pool: load what every batch reads (the
+    watchlist index, the rule set, value benchmarks, the learned model), which each process then
+    inherits, rather than build it during the first tasks. A 10,000-entry watchlist index takes
+    about a second: built by the first batch, it held the first parcels after every worker start
+    back by that much. The connection used is closed before the fork: a forked process must not
+    share it."""
+    from django.db import connections
+
+    try:
+        _warm_up()
+    finally:
+        connections.close_all()
+
+
 @worker_process_init.connect
-def _prepare_process(**_kwargs) -> None:
-    """Each worker process, once Django is loaded: load what every batch reads (the watchlist
-    index, the rule set, value benchmarks, the learned model) before the first task rather than
-    during it, so a (re)started worker does not hold its first batches back by the second it takes
-    to build a 10,000-entry watchlist index; then settle the heap (customs_ecom.heap)."""
+def _settle_heap(**_kwargs) -> None:
+    """Each worker process, once Django is loaded: see customs_ecom.heap."""
     from customs_ecom.heap import settle
 
-    _warm_up()
     settle()
 
 
 def _warm_up() -> None:
+    """Load the per-process caches of the batch tasks; a database that cannot answer yet (not
+    migrated) only logs a warning, and the tasks load what they need on demand."""
     import logging
-
-    from django.db import connection
 
     try:
         from declarations.selectors import value_benchmarks
@@ -37,7 +49,5 @@ def _warm_up() -> None:
         watchlist_index()
         value_benchmarks()
         current_model()
-    except Exception:  # noqa: BLE001 - a database not migrated yet: tasks load what they need
+    except Exception:  # noqa: BLE001 - whatever stops it, the worker must still start
         logging.getLogger(__name__).warning("worker warm-up skipped", exc_info=True)
-    finally:
-        connection.close()  # tasks open their own; nothing of the warm-up is left pending

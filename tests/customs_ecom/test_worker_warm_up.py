@@ -1,4 +1,5 @@
-"""A worker process loads what every batch reads before its first task."""
+"""A worker loads what every batch reads before its first task (customs_ecom.celery._warm_up, run
+by the main worker process before it forks its pool; the real worker tests run it for real)."""
 
 import pytest
 
@@ -6,27 +7,30 @@ from risk.models import WatchlistEntry
 
 
 @pytest.fixture(autouse=True)
-def _heap_left_alone(monkeypatch):
-    # The real settle() freezes the test process's heap; what is tested here is the warm-up.
-    monkeypatch.setattr("customs_ecom.heap.settle", lambda: None)
+def _fresh_watchlist_cache():
+    # The index built here belongs to this test's rows: no later test may be served it.
+    from risk import services
+
+    services._watchlist_cache.update(stamp=None, index=None, generation=None, checked=0.0)
+    yield
+    services._watchlist_cache.update(stamp=None, index=None, generation=None, checked=0.0)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_worker_process_start_builds_the_watchlist_index_and_rule_set():
-    from customs_ecom.celery import _prepare_process
+    from customs_ecom.celery import _warm_up
     from risk import services
 
     WatchlistEntry.objects.create(list_name="test", name="Acme Shady Exports")
-    services._watchlist_cache.update(stamp=None, index=None, generation=None, checked=0.0)
 
-    _prepare_process()
+    _warm_up()
 
     index = services._watchlist_cache["index"]
     assert index is not None and len(index.entries) == 1
     assert services.active_ruleset() is not None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_warm_up_failure_leaves_the_worker_to_load_on_demand(monkeypatch, caplog):
     from customs_ecom import celery as worker_app
     from risk import services
@@ -35,5 +39,5 @@ def test_warm_up_failure_leaves_the_worker_to_load_on_demand(monkeypatch, caplog
         raise RuntimeError("relation does not exist")
 
     monkeypatch.setattr(services, "active_ruleset", broken)
-    worker_app._prepare_process()  # no exception: a worker must start even before migrate
+    worker_app._warm_up()  # no exception: a worker must start even before migrate
     assert "worker warm-up skipped" in caplog.text
