@@ -16,9 +16,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils import encoders
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
-_DRF_DEFAULT = (
-    encoders.JSONEncoder().default
-)  # DRF's spelling of datetimes, Decimal, UUID, lazy text
+# DRF's own spelling of datetimes, Decimal, UUID and lazy text.
+_DRF_DEFAULT = encoders.JSONEncoder().default
 
 
 def _default(value: Any) -> Any:
@@ -40,7 +39,7 @@ class FastJSONRenderer(JSONRenderer):
         if self.get_indent(accepted_media_type, renderer_context or {}) is None:
             try:
                 out = orjson.dumps(data, default=_default, option=_OPTIONS)
-            except (orjson.JSONEncodeError, TypeError):
+            except TypeError:  # orjson.JSONEncodeError is one
                 pass
             else:
                 # As DRF does: these two are valid JSON but end a JavaScript string literal.

@@ -202,7 +202,7 @@ def email_problem(address: str) -> str | None:
     local, at, domain = address.rpartition("@")
     if (
         at
-        and len(address.encode()) <= 254
+        and len(address.encode("utf-8", "surrogatepass")) <= 254
         and len(local) <= 64
         and _SIMPLE_LOCAL_PART.fullmatch(local)
         and _domain_problem(domain) is None

@@ -136,6 +136,7 @@ def test_tax_scheme_numbers(scheme, number, valid):
         (".zoë@example.org", False),
         ("zo\u0308e@example.org", True),  # a combining mark: decided by the library
         ("a\u200bb@example.org", False),  # a zero-width space is not a letter
+        ("a\ud800b@example.org", False),  # a lone surrogate: refused, not an encoding error
     ],
 )
 def test_email_syntax(address, valid):
