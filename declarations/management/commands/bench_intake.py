@@ -24,6 +24,7 @@ import json
 import pstats
 import random
 import statistics
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -34,6 +35,52 @@ from django.test import Client
 
 from customs_ecom.heap import settle
 from declarations.synthetic import make_declaration
+
+
+class _AutovacuumStandIn:
+    """What autovacuum does for a production database, for a server that runs without it (the
+    development machine's does): every ``interval`` seconds, VACUUM (ANALYZE) the tables intake
+    writes, on a connection of its own, while the run goes on. Without it, every batch paid for
+    the last ones' missing hint bits and statistics: PostgreSQL's CPU per 1,000 declarations grew
+    from about 100 ms to 300 ms over 200,000 rows, and a 100,000-declaration run fell to 4,000/s."""
+
+    TABLES = (
+        "declarations_declaration",
+        "declarations_declarationitem",
+        "declarations_qualityfinding",
+        "declarations_statusevent",
+    )
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.runs = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _AutovacuumStandIn:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW autovacuum")
+            autovacuum_on = cursor.fetchone()[0] == "on"
+        if self.interval > 0 and not autovacuum_on:
+            self._thread = threading.Thread(target=self._loop, daemon=True)
+            self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        import psycopg
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as conn:
+            while not self._stop.wait(self.interval):
+                conn.execute(f"VACUUM (ANALYZE) {', '.join(self.TABLES)}")
+                self.runs += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _cpu_jiffies() -> tuple[int, int] | None:
@@ -70,6 +117,13 @@ class Command(BaseCommand):
             "--keepdb", action="store_true", help="keep the scratch database afterwards"
         )
         parser.add_argument(
+            "--vacuum-every",
+            type=float,
+            default=20.0,
+            help="on a server running without autovacuum, VACUUM (ANALYZE) the intake tables "
+            "every so many seconds during the run, as autovacuum would (0: never)",
+        )
+        parser.add_argument(
             "--gunicorn-workers",
             type=int,
             default=2,
@@ -95,7 +149,9 @@ class Command(BaseCommand):
             verbosity=0, autoclobber=True, keepdb=options["keepdb"]
         )
         try:
-            report = self._run(options)
+            with _AutovacuumStandIn(options["vacuum_every"]) as vacuums:
+                report = self._run(options)
+            report["autovacuum_stand_in_runs"] = vacuums.runs
         finally:
             if not options["keepdb"]:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
