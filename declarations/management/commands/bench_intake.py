@@ -44,13 +44,6 @@ class _AutovacuumStandIn:
     the last ones' missing hint bits and statistics: PostgreSQL's CPU per 1,000 declarations grew
     from about 100 ms to 300 ms over 200,000 rows, and a 100,000-declaration run fell to 4,000/s."""
 
-    TABLES = (
-        "declarations_declaration",
-        "declarations_declarationitem",
-        "declarations_qualityfinding",
-        "declarations_statusevent",
-    )
-
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self.runs = 0
@@ -72,9 +65,15 @@ class _AutovacuumStandIn:
         params = connection.get_connection_params()
         params.pop("cursor_factory", None)
         params.pop("context", None)
+        from declarations.models import Declaration, DeclarationItem, QualityFinding, StatusEvent
+
+        tables = ", ".join(
+            connection.ops.quote_name(model._meta.db_table)
+            for model in (Declaration, DeclarationItem, QualityFinding, StatusEvent)
+        )
         with psycopg.connect(**params, autocommit=True) as conn:
             while not self._stop.wait(self.interval):
-                conn.execute(f"VACUUM (ANALYZE) {', '.join(self.TABLES)}")
+                conn.execute(f"VACUUM (ANALYZE) {tables}")
                 self.runs += 1
 
     def __exit__(self, *exc: object) -> None:
