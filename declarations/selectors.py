@@ -4,13 +4,15 @@ facts for the engines."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from aeo.models import Operator
+from customs_ecom.bulk import fetch_binary
 
 from .models import (
     NEEDS_ACTION_STATUSES,
@@ -36,6 +38,35 @@ def value_benchmarks() -> Mapping[str, Any]:
     data = learned_value_benchmarks()
     _benchmarks_cache = (now, data)
     return data
+
+
+def declaration_rows(
+    declaration_ids: Sequence[int], fields: Sequence[str], payload_parts: Sequence[str]
+) -> list[tuple]:
+    """PostgreSQL only: the declarations with these ids, in id order, each as a tuple of the named
+    model fields (``pk`` for the id) followed by one dict of the named top-level payload parts
+    (absent parts left out). One statement read in binary (``fetch_binary``); the server extracts
+    the parts, so the batch tasks decode only what they read, not whole payloads."""
+    columns = ", ".join(
+        "id" if name == "pk" else Declaration._meta.get_field(name).column for name in fields
+    )
+    columns += "".join(f", payload->'{part}'" for part in payload_parts)
+    table = connection.ops.quote_name(Declaration._meta.db_table)
+    width = len(fields)
+    return [
+        (
+            *row[:width],
+            {
+                part: value
+                for part, value in zip(payload_parts, row[width:], strict=True)
+                if value is not None
+            },
+        )
+        for row in fetch_binary(
+            f"SELECT {columns} FROM {table} WHERE id = ANY(%s) ORDER BY id",  # noqa: S608
+            [list(declaration_ids)],
+        )
+    ]
 
 
 def manifest_facts_for(transport_document_number: str) -> Any:

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from aeo.benefits import benefits_for_operators, operator_benefits
 from aeo.models import Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import fetch_binary, insert_rows, values_in
+from customs_ecom.bulk import insert_rows, values_in
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
+from declarations.selectors import declaration_rows
 from declarations.services import (
     declaration_release_if_cleared,
     declarations_complete_assessment_bulk,
@@ -411,8 +412,8 @@ class _Consignment(NamedTuple):
     operator: Any
 
 
-_CONSIGNMENT_COLUMNS = (
-    "id",
+_CONSIGNMENT_FIELDS = (
+    "pk",
     "revision",
     "status",
     "operator_id",
@@ -442,28 +443,9 @@ def _consignments(declaration_ids: Sequence[int]) -> list[Any]:
             .select_related("operator")
             .order_by("pk")
         )
-    table = connection.ops.quote_name(Declaration._meta.db_table)
-    columns = ", ".join(_CONSIGNMENT_COLUMNS) + "".join(
-        f", payload->'{part}'" for part in _PAYLOAD_PARTS
-    )
-    rows = fetch_binary(
-        f"SELECT {columns} FROM {table} WHERE id = ANY(%s) ORDER BY id",  # noqa: S608
-        [list(declaration_ids)],
-    )
+    rows = declaration_rows(declaration_ids, _CONSIGNMENT_FIELDS, _PAYLOAD_PARTS)
     operators = Operator.objects.only("id", "role", "name").in_bulk({row[3] for row in rows})
-    width = len(_CONSIGNMENT_COLUMNS)
-    return [
-        _Consignment(
-            *row[:width],
-            {
-                part: value
-                for part, value in zip(_PAYLOAD_PARTS, row[width:], strict=True)
-                if value is not None
-            },
-            operators[row[3]],
-        )
-        for row in rows
-    ]
+    return [_Consignment(*row, operators[row[3]]) for row in rows]
 
 
 @dataclass

@@ -25,6 +25,7 @@ from aeo.models import Operator
 from aeo.services import audit_record
 from customs_ecom.bulk import fetch_binary, insert_rows, values_in
 from declarations.models import Declaration, Status
+from declarations.selectors import declaration_rows
 from declarations.services import (
     declarations_complete_assessment_bulk,
     declarations_set_risk_bulk,
@@ -261,28 +262,10 @@ def risk_rows(declaration_ids: Sequence[int]) -> list[RiskRow]:
             .order_by("pk")
             .values_list(*RISK_FIELDS)
         ]
-    columns = ", ".join(
-        "id" if name == "pk" else Declaration._meta.get_field(name).column
-        for name in RISK_FIELDS[:-1]
-    )
     # Only the parts of the payload that risk reads: decoding whole payloads (buyer, order,
     # documents...) was the larger part of loading a batch.
-    columns += "".join(f", payload->'{part}'" for part in _PAYLOAD_PARTS)
-    table = connection.ops.quote_name(Declaration._meta.db_table)
-    width = len(RISK_FIELDS) - 1
     return [
-        RiskRow(
-            *row[:width],
-            {
-                part: value
-                for part, value in zip(_PAYLOAD_PARTS, row[width:], strict=True)
-                if value is not None
-            },
-        )
-        for row in fetch_binary(
-            f"SELECT {columns} FROM {table} WHERE id = ANY(%s) ORDER BY id",  # noqa: S608
-            [list(declaration_ids)],
-        )
+        RiskRow(*row) for row in declaration_rows(declaration_ids, RISK_FIELDS[:-1], _PAYLOAD_PARTS)
     ]
 
 
