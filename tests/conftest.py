@@ -9,9 +9,11 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
@@ -28,6 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # Test processes share one Redis server: each xdist worker gets its own cache database (clearing a
 # Redis cache is a FLUSHDB), well away from the broker's.
 CACHE_TEST_DATABASE_BASE = 4
+
+
+# Every test runs on the same calendar, whatever the day it is run: the clock of each test process
+# (the test database's migrations included) starts at this instant, the day after the example
+# declaration's order and before its expected arrival, and then ticks, so durations and orderings
+# stay real. Tests about another date travel on from there with time_machine.
+FROZEN_NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def pytest_configure(config):
+    time_machine.travel(FROZEN_NOW, tick=True).start()
 
 
 @pytest.fixture(autouse=True)
