@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "customs_ecom.platform.apps.PlatformConfig",
     "customs_ecom.apps.CustomsEcomConfig",
     "aeo",
     "declarations",

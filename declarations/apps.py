@@ -13,7 +13,9 @@ class DeclarationsConfig(AppConfig):
     verbose_name = "Declarations"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registers the Celery tasks by name)
+        from . import lifecycle, tasks  # noqa: F401  (tasks: registers the Celery tasks by name)
+
+        lifecycle.register_core_guards()
 
         post_migrate.connect(
             _load_reference_data, sender=self, dispatch_uid="declarations-reference-data"

@@ -104,6 +104,14 @@ class DecisionForm(forms.Form):
         max_length=2000,
         label=_("Note (customs only)"),
     )
+    # Irreversible decisions (release, detain, seize, close a case): a reason and a confirmation.
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        label=_("Reason (kept in the audit trail)"),
+    )
+    confirm = forms.BooleanField(required=False, label=_("I confirm: this cannot be undone."))
 
 
 class NoteForm(forms.Form):

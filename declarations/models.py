@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aeo.models import Operator
 
+from .statuses import NEEDS_ACTION, Status
+
 
 class Profile(models.Model):
     """A reference-dataset profile (Annex II) as data, versioned: each declaration records the version
@@ -49,17 +51,6 @@ class ExchangeRate(models.Model):
         indexes = [models.Index(fields=["currency", "-valid_from"])]
 
 
-class Status(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
-    ASSESSED = "assessed", _("Assessed")
-    DOCUMENTS_REQUESTED = "documents_requested", _("Documents requested")
-    INSPECTION = "inspection", _("Inspection")
-    RELEASED = "released", _("Released")
-    DETAINED = "detained", _("Detained")
-    INVALIDATED = "invalidated", _("Invalidated")
-    RETURNED = "returned", _("Returned")
-
-
 class Channel(models.TextChoices):
     GREEN = "green", _("Green")
     BLUE = "blue", _("Blue")
@@ -69,7 +60,7 @@ class Channel(models.TextChoices):
 
 # Queue order: red before yellow before blue/green; a higher number sorts first.
 CHANNEL_PRIORITY = {"red": 3, "yellow": 2, "blue": 1, "green": 0}
-NEEDS_ACTION_STATUSES = (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+NEEDS_ACTION_STATUSES = NEEDS_ACTION
 # Green and blue are released without an officer; only these reach the triage queue.
 QUEUE_CHANNELS = ("yellow", "red")
 
@@ -227,6 +218,52 @@ class StatusEvent(models.Model):
                 fields=["actor"], name="event_actor_idx", condition=models.Q(actor__isnull=False)
             ),
         ]
+
+
+class Case(models.Model):
+    """A seizure or revaluation case that an inspection outcome opened: it holds the goods (no
+    release) until a supervisor closes it with a reason (docs/lifecycle.md)."""
+
+    class Kind(models.TextChoices):
+        SEIZURE = "seizure", _("Seizure")
+        REVALUATION = "revaluation", _("Revaluation")
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="cases")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    finding = models.CharField(max_length=20, help_text=_("The inspection result that opened it"))
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    closing_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "kind"],
+                condition=models.Q(closed_at__isnull=True),
+                name="case_one_open_per_kind",
+            )
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class QualityFinding(models.Model):

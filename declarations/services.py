@@ -11,15 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from aeo.models import AuditEvent, Operator
+from aeo.models import Operator
 from aeo.services import audit_record
-from customs_ecom.bulk import copy_rows, fetch_binary, field_defaults, insert_rows, reserve_ids
+from customs_ecom.bulk import copy_rows, fetch_binary, field_defaults, reserve_ids
 
+from . import lifecycle
 from .errors import Problem
 from .models import (
     CHANNEL_PRIORITY,
@@ -36,38 +37,16 @@ from .quality import QualityContext, assess_quality
 from .rates import RateBook
 from .reference import active_profiles
 from .schemas import body_fingerprint, canonical_dict, validate_declaration
+from .statuses import AMENDABLE, INVALIDATABLE
+
+# The lifecycle owns every status change; these names stay for the callers that use them.
+declaration_transition = lifecycle.transition
+declaration_claim = lifecycle.claim
+TransitionNotAllowed = lifecycle.TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
 
-# The one table of allowed status changes (api.md "Statuses an operator sees").
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.ACCEPTED: frozenset({Status.ASSESSED, Status.INVALIDATED}),
-    Status.ASSESSED: frozenset(
-        {
-            Status.RELEASED,
-            Status.DOCUMENTS_REQUESTED,
-            Status.INSPECTION,
-            Status.INVALIDATED,
-            Status.ACCEPTED,
-        }
-    ),
-    Status.DOCUMENTS_REQUESTED: frozenset(
-        {Status.RELEASED, Status.INSPECTION, Status.DETAINED, Status.INVALIDATED, Status.ACCEPTED}
-    ),
-    Status.INSPECTION: frozenset({Status.RELEASED, Status.DETAINED}),
-    Status.DETAINED: frozenset({Status.RELEASED}),
-    Status.RELEASED: frozenset({Status.RETURNED}),
-    Status.INVALIDATED: frozenset(),
-    Status.RETURNED: frozenset(),
-}
 ASSESSMENT_TASKS = ("risk.assess_batch", "revenue.assess_batch")
-
-
-class TransitionNotAllowed(Exception):
-    def __init__(self, declaration: Declaration, to_status: str) -> None:
-        super().__init__(f"{declaration.status} -> {to_status} is not allowed")
-        self.from_status = declaration.status
-        self.to_status = to_status
 
 
 @dataclass
@@ -480,89 +459,44 @@ def _copy_declarations(cursor: Any, ids: list[int], records: list[dict[str, Any]
     )
 
 
-def declaration_transition(
-    *,
-    declaration_id: int,
-    to_status: str,
-    actor: Any = None,
-    public_reason: str = "",
-    note: str = "",
-    changes: dict[str, Any] | None = None,
-) -> Declaration:
-    """The one way to change a status: lock, check the table, write the change, the event and the audit
-    row. A declaration already in `to_status` is returned unchanged (idempotent)."""
-    with transaction.atomic():
-        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
-        if declaration.status == to_status:
-            return declaration
-        if to_status not in TRANSITIONS[declaration.status]:
-            raise TransitionNotAllowed(declaration, to_status)
-        before = {"status": declaration.status}
-        now = timezone.now()
-        declaration.status = to_status
-        declaration.updated_at = now
-        update_fields = ["status", "updated_at"]
-        if to_status == Status.RELEASED:
-            declaration.released_at = now
-            update_fields.append("released_at")
-        if to_status in (Status.RELEASED, Status.DETAINED, Status.INVALIDATED, Status.RETURNED):
-            declaration.claimed_by = None
-            declaration.claimed_at = None
-            update_fields += ["claimed_by", "claimed_at"]
-        for name, value in (changes or {}).items():
-            setattr(declaration, name, value)
-            update_fields.append(name)
-        declaration.save(update_fields=update_fields)
-        user = actor if getattr(actor, "pk", None) else None
-        StatusEvent.objects.create(
-            declaration=declaration,
-            operator_id=declaration.operator_id,
-            from_status=before["status"],
-            to_status=to_status,
-            at=now,
-            actor=user,
-            public_reason=public_reason[:300],
-            note=note,
-        )
-        audit_record(
-            actor=actor,
-            action=f"declaration.{to_status}",
-            object_type="declaration",
-            object_id=declaration.pk,
-            before=before,
-            after={"status": to_status, "public_reason": public_reason},
-            reason=note,
-        )
-        return declaration
-
-
 def _arrival_follow_up(declaration: Declaration) -> None:
-    """What happens to an assessed consignment once it has arrived: green and blue are released at once;
-    yellow waits for documents; red goes to inspection (domain.md, lifecycle)."""
+    """What happens to an assessed consignment once it has arrived: green and blue are released at
+    once if every release guard allows it; one that risk holds back (a hit that needs an officer)
+    goes to inspection; one that waits for its taxes stays until they are paid. Yellow waits for
+    documents; red goes to inspection (docs/lifecycle.md)."""
     if declaration.status != Status.ASSESSED or declaration.arrived_at is None:
         return
     if declaration.channel in ("green", "blue"):
-        from revenue.services import release_blockers  # revenue sits above declarations
-
-        if release_blockers(declaration):
-            # Consignee at the border: duties and taxes are collected before release (Standard 8);
-            # the payment releases it (`declaration_release_if_cleared`).
-            return
-        declaration_transition(
-            declaration_id=declaration.pk,
-            to_status=Status.RELEASED,
-            public_reason="released on arrival",
-        )
+        try:
+            lifecycle.transition(
+                declaration_id=declaration.pk,
+                to_status=Status.RELEASED,
+                action="arrival",
+                public_reason="released on arrival",
+            )
+        except lifecycle.LifecycleRefused as refused:
+            if lifecycle.needs_an_officer(refused.refusals):
+                lifecycle.transition(
+                    declaration_id=declaration.pk,
+                    to_status=Status.INSPECTION,
+                    action="arrival",
+                    public_reason="selected for inspection",
+                    note="; ".join(f"{r.code}: {r}" for r in refused.refusals),
+                )
+            # Otherwise (consignee at the border): duties and taxes are collected before release
+            # (Standard 8); the payment releases it (`declaration_release_if_cleared`).
     elif declaration.channel == "yellow":
-        declaration_transition(
+        lifecycle.transition(
             declaration_id=declaration.pk,
             to_status=Status.DOCUMENTS_REQUESTED,
+            action="arrival",
             public_reason="documents requested: invoice",
         )
     elif declaration.channel == "red":
-        declaration_transition(
+        lifecycle.transition(
             declaration_id=declaration.pk,
             to_status=Status.INSPECTION,
+            action="arrival",
             public_reason="selected for inspection",
         )
 
@@ -610,45 +544,24 @@ def arrivals_record(
     return results
 
 
-def declarations_set_risk_bulk(*, results: Sequence[tuple[int, int, str, int]]) -> None:
-    """Record the channel chosen by a re-assessment (denormalised for the queue) for a batch of
-    (declaration_id, revision, channel, score), ignoring stale revisions. ``updated_at`` is left
-    alone: the channel is customs' own and never shown to the operator, whose listing cursor
-    follows ``updated_at``. A first assessment writes nothing here: completion copies its
-    channel when the declaration becomes `assessed` (one row update instead of two)."""
-    _write_risk_columns(results)
-
-
-def _write_risk_columns(
-    results: Sequence[tuple[int, int, str, int]], *, assessed_at: datetime | None = None
-) -> None:
-    """Channel, score, priority and risk revision for (id, revision, channel, score) rows, and
-    with ``assessed_at`` the move to `assessed` (tax revision included) too, in one UPDATE on
-    PostgreSQL."""
+def declarations_record_risk(*, results: Sequence[tuple[int, int, str, int]]) -> None:
+    """Risk's stamp: the channel and score it chose for (declaration_id, revision, channel, score)
+    rows, and the revision it assessed (denormalised for the queue; stale revisions are ignored).
+    ``updated_at`` is left alone: the channel is customs' own and never shown to the operator,
+    whose listing cursor follows ``updated_at``."""
     if not results:
         return
-    completing = {}
-    if assessed_at is not None:
-        completing = {
-            "status": Status.ASSESSED,
-            "assessed_at": assessed_at,
-            "updated_at": assessed_at,
-        }
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Declaration._meta.db_table)
-        sets = "".join(f", {connection.ops.quote_name(name)} = %s" for name in completing)
-        if completing:
-            sets += ", tax_revision = v.revision"
         with connection.cursor() as cursor:
             cursor.execute(
-                # table and column names from the model, values as parameters
+                # table name from the model, values as parameters
                 f"UPDATE {table} AS d SET channel = v.channel, risk_score = v.score, "  # noqa: S608
-                f"priority = v.priority, risk_revision = v.revision{sets} "
+                "priority = v.priority, risk_revision = v.revision "
                 "FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::integer[], "
                 "%s::integer[]) AS v(id, revision, channel, score, priority) "
                 "WHERE d.id = v.id AND d.revision = v.revision",
                 [
-                    *[str(v) if name == "status" else v for name, v in completing.items()],
                     [r[0] for r in results],
                     [r[1] for r in results],
                     [r[2] for r in results],
@@ -666,178 +579,59 @@ def _write_risk_columns(
             risk_score=score,
             priority=CHANNEL_PRIORITY.get(channel, 0) * 1000 + score,
             risk_revision=revision,
-            **completing,
-            **({"tax_revision": revision} if completing else {}),
         )
 
 
-def _assessment_models() -> tuple[Any, Any]:
-    # risk and revenue sit above declarations: imported here, never at module level.
-    from revenue.models import TaxAssessment
-    from risk.models import RiskAssessment
+# Re-assessments (a new rule set, a watchlist change) record their result the same way.
+declarations_set_risk_bulk = declarations_record_risk
 
-    return RiskAssessment, TaxAssessment
+
+def declarations_record_tax(*, revisions: Sequence[tuple[int, int]]) -> None:
+    """Revenue's stamp: the revision it has assessed, for (declaration_id, revision) pairs (stale
+    revisions are ignored; stamping twice changes nothing)."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for declaration_id, revision in revisions:
+        groups[revision].append(declaration_id)
+    for revision, ids in groups.items():
+        Declaration.objects.filter(pk__in=ids, revision=revision).exclude(
+            tax_revision=revision
+        ).update(tax_revision=revision)
 
 
 def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> list[int]:
-    """Called by the risk and revenue tasks after each writes its part, for a batch: the
-    declarations whose current revision both risk (a risk assessment) and revenue (an initial tax
-    assessment) have assessed become `assessed`, taking the channel of their latest risk
-    assessment, with their status and audit events, in one transaction. Neither task writes the
-    declaration row itself: this is its one update. Rows are locked in id order, so the risk and
-    revenue workers completing overlapping batches wait for each other instead of deadlocking.
-    Returns the ids."""
+    """Called by the risk and revenue tasks after each has stamped its part: the declarations
+    whose current revision both have assessed become `assessed` through the lifecycle (one
+    transaction, rows locked in id order, so the two workers completing overlapping batches wait
+    for each other instead of deadlocking). Whoever stamps second completes, so nothing is
+    missed. Consignments that arrived before their assessment finished move on at once. Returns
+    the ids completed."""
     if not declaration_ids:
         return []
     # A look without locks first: most calls find nothing to do (the other half of the
-    # assessment is still running), and locking 500 rows to learn that costs more than the rest.
-    # Whoever commits its half second still finds the row ready here, so nothing is missed.
-    candidates = [row[0] for row in _ready_rows(declaration_ids, lock=False)]
-    if not candidates:
+    # assessment is still running), and locking rows to learn that costs more than the rest.
+    ready = dict(
+        Declaration.objects.filter(
+            pk__in=list(declaration_ids),
+            status=Status.ACCEPTED,
+            risk_revision=F("revision"),
+            tax_revision=F("revision"),
+        ).values_list("pk", "arrived_at")
+    )
+    if not ready:
         return []
-    now = timezone.now()
-    with transaction.atomic():
-        ready = _ready_rows(candidates, lock=True)
-        if not ready:
-            return []
-        ids = [pk for pk, _, _, _, _ in ready]
-        _write_risk_columns(
-            [(pk, revision, *latest) for pk, _, _, revision, latest in ready],
-            assessed_at=now,
-        )
-        reasons = {
+    outcome = lifecycle.transition_bulk(
+        declaration_ids=list(ready),
+        to_status=Status.ASSESSED,
+        action="assessment",
+        public_reason={
             pk: "assessed" if arrived else "assessed, awaiting arrival"
-            for pk, _, arrived, _, _ in ready
-        }
-        # Plain rows through COPY (insert_rows): Django's bulk_create spent 20 ms on 50 events.
-        insert_rows(
-            StatusEvent,
-            [
-                {
-                    "declaration_id": pk,
-                    "operator_id": operator_id,
-                    "from_status": str(Status.ACCEPTED),
-                    "to_status": str(Status.ASSESSED),
-                    "at": now,
-                    "public_reason": reasons[pk],
-                }
-                for pk, operator_id, _, _, _ in ready
-            ],
-            ids=False,
-        )
-        insert_rows(
-            AuditEvent,
-            [
-                {
-                    "at": now,
-                    "actor_label": "system",
-                    "action": f"declaration.{Status.ASSESSED}",
-                    "object_type": "declaration",
-                    "object_id": str(pk),
-                    "before": {"status": str(Status.ACCEPTED)},
-                    "after": {"status": str(Status.ASSESSED), "public_reason": reasons[pk]},
-                }
-                for pk in ids
-            ],
-            ids=False,
-        )
-        # Consignments that arrived before their assessment finished move on at once (rare).
-        arrived = [pk for pk, _, arrived, _, _ in ready if arrived]
-        for declaration in Declaration.objects.filter(pk__in=arrived) if arrived else ():
-            _arrival_follow_up(declaration)
-    return ids
-
-
-def _ready_rows(
-    declaration_ids: Sequence[int], *, lock: bool
-) -> list[tuple[int, int, Any, int, tuple[str, int]]]:
-    """The declarations among these ready to complete, in id order, with the channel and score of
-    each one's latest risk assessment: (id, operator id, arrived at, revision, (channel, score)).
-    With ``lock`` their rows are locked (in id order, so concurrent completions never deadlock)."""
-    RiskAssessment, TaxAssessment = _assessment_models()
-    if connection.vendor == "postgresql":
-        # One statement, the ids as one array parameter bound on the server. Its shape fixes the
-        # plan: each id is looked up by primary key (LIMIT 1 keeps the status test out of that
-        # lookup) and the two assessments are probed per row (LATERAL ... LIMIT 1). Left to
-        # itself the planner, trusting statistics that lag behind tables this busy, scanned the
-        # whole status index or every initial tax assessment: 6 to 60 ms for 50 ids, not 0.7.
-        # The ids go in ascending order, so rows are locked in id order.
-        quote = connection.ops.quote_name
-        table = quote(Declaration._meta.db_table)
-        risk_table = quote(RiskAssessment._meta.db_table)
-        tax_table = quote(TaxAssessment._meta.db_table)
-        rows = fetch_binary(
-            "SELECT d.id, d.operator_id, d.arrived_at, d.revision, r.channel, r.score "  # noqa: S608
-            "FROM unnest(%s::bigint[]) AS v(id) "
-            "CROSS JOIN LATERAL (SELECT id, operator_id, arrived_at, revision, status "
-            f"FROM {table} WHERE id = v.id LIMIT 1{' FOR UPDATE' if lock else ''}) d "
-            f"CROSS JOIN LATERAL (SELECT channel, score FROM {risk_table} "
-            "WHERE declaration_id = d.id AND revision = d.revision "
-            "ORDER BY created_at DESC, id DESC LIMIT 1) r "
-            f"CROSS JOIN LATERAL (SELECT FROM {tax_table} t WHERE t.declaration_id = d.id "
-            "AND t.revision = d.revision AND t.reason = 'initial' LIMIT 1) t "
-            "WHERE d.status = %s ORDER BY d.id",
-            [sorted(declaration_ids), str(Status.ACCEPTED)],
-        )
-        return [
-            (pk, op, arrived, rev, (channel, score))
-            for pk, op, arrived, rev, channel, score in rows
-        ]
-    queryset = Declaration.objects.filter(pk__in=declaration_ids)
-    if lock:
-        queryset = queryset.select_for_update()
-    ready = list(
-        _ready_to_complete(queryset)
-        .order_by("pk")
-        .values_list("pk", "operator_id", "arrived_at", "revision")
+            for pk, arrived in ready.items()
+        },
     )
-    revisions = {pk: revision for pk, _, _, revision in ready}
-    latest: dict[int, tuple[str, int]] = {}
-    for declaration_id, revision, channel, score in (
-        RiskAssessment.objects.filter(declaration_id__in=list(revisions))
-        .order_by("declaration_id", "-created_at", "-id")
-        .values_list("declaration_id", "revision", "channel", "score")
-    ):
-        if revision == revisions[declaration_id]:
-            latest.setdefault(declaration_id, (channel, score))
-    return [(pk, op, arrived, rev, latest[pk]) for pk, op, arrived, rev in ready]
-
-
-def _ready_to_complete(queryset: Any) -> Any:
-    """Accepted declarations whose current revision revenue has assessed and risk has too."""
-    RiskAssessment, TaxAssessment = _assessment_models()
-    return queryset.filter(
-        Exists(
-            TaxAssessment.objects.filter(
-                declaration_id=OuterRef("pk"), revision=OuterRef("revision"), reason="initial"
-            )
-        ),
-        Exists(
-            RiskAssessment.objects.filter(
-                declaration_id=OuterRef("pk"), revision=OuterRef("revision")
-            )
-        ),
-        status=Status.ACCEPTED,
-    )
-
-
-def declaration_claim(*, declaration_id: int, user: Any) -> Declaration:
-    """An officer claims a consignment so that two officers never work the same one."""
-    with transaction.atomic():
-        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
-        if declaration.claimed_by_id and declaration.claimed_by_id != user.pk:
-            raise PermissionError("claimed by another officer")
-        if declaration.claimed_by_id != user.pk:
-            declaration.claimed_by = user
-            declaration.claimed_at = timezone.now()
-            declaration.save(update_fields=["claimed_by", "claimed_at"])
-            audit_record(
-                actor=user,
-                action="declaration.claim",
-                object_type="declaration",
-                object_id=declaration.pk,
-            )
-        return declaration
+    arrived = [pk for pk in outcome.done if ready[pk] is not None]
+    for declaration in Declaration.objects.filter(pk__in=arrived) if arrived else ():
+        _arrival_follow_up(declaration)
+    return outcome.done
 
 
 def requeue_unassessed(*, older_than: datetime, limit: int = 5000) -> int:
@@ -859,8 +653,8 @@ def requeue_unassessed(*, older_than: datetime, limit: int = 5000) -> int:
 
 # --- Intake after acceptance: amendments, invalidation, returns, manifests, documents -------------
 
-AMENDABLE_STATUSES = frozenset({Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED})
-INVALIDATABLE_STATUSES = AMENDABLE_STATUSES
+AMENDABLE_STATUSES = AMENDABLE
+INVALIDATABLE_STATUSES = INVALIDATABLE
 
 
 class IntakeRefused(Exception):

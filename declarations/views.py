@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from customs_ecom.roles import CAN_ACT_ON_CONSIGNMENTS, CAN_VIEW_CONSIGNMENTS, has_any_role
 
-from . import selectors
+from . import lifecycle, selectors
 from .forms import (
     INSPECTION_KINDS,
     QUEUE_FILTER_FIELDS,
@@ -26,18 +26,11 @@ from .forms import (
     SavedViewForm,
 )
 from .models import Status
-from .services import TransitionNotAllowed, declaration_claim, declaration_transition
+from .statuses import TRANSITIONS
 from .workspace import officer_note_add, saved_view_delete, saved_view_save
 
 QUEUE_PAGE = 50
 
-# action -> (target status, what the operator reads). The inspection kind is added at decision time.
-ACTIONS = {
-    "release": (Status.RELEASED, "released by customs"),
-    "request_documents": (Status.DOCUMENTS_REQUESTED, "documents requested"),
-    "inspect": (Status.INSPECTION, "selected for inspection"),
-    "detain": (Status.DETAINED, "detained by customs"),
-}
 INSPECTION_PUBLIC = {"physical": "physical examination", "nii": "non-intrusive scan (NII)"}
 
 
@@ -131,6 +124,27 @@ def _optional_template(name: str) -> str | None:
     return name
 
 
+def _decision_context(declaration, user) -> dict:
+    """What the decision bar offers: exactly the actions the lifecycle allows this person now, and
+    why a release is not possible yet (each guard's refusal), when release is the next step."""
+    actions = {a.code: a for a in lifecycle.available_actions(declaration, user)}
+    release_refusals = []
+    if "release" not in actions and Status.RELEASED in TRANSITIONS[declaration.status]:
+        release_refusals = lifecycle.action_refusals(declaration, "release", user)
+    return {
+        "actions": actions,
+        "irreversible": [
+            ("release", _("Release"), "ok"),
+            ("detain", _("Detain"), "secondary"),
+            ("seize", _("Seize"), "danger"),
+            ("close_case", _("Close the case"), "secondary"),
+        ],
+        "release_refusals": release_refusals,
+        "open_cases": list(declaration.cases.filter(closed_at__isnull=True)),
+        "claim_holder": lifecycle.claim_holder_id(declaration),
+    }
+
+
 @login_required
 def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
     _require(request, CAN_VIEW_CONSIGNMENTS)
@@ -159,6 +173,7 @@ def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "documents": selectors.declaration_documents(declaration=declaration),
             "timeline": selectors.declaration_timeline(declaration=declaration),
             "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),
+            **_decision_context(declaration, request.user),
             "form": DecisionForm(),
             "note_form": NoteForm(),
             "outcome_template": _optional_template("risk/_outcome_form.html"),
@@ -186,35 +201,21 @@ def consignment_document(request: HttpRequest, declaration_id: int, document_id:
     )
 
 
-def _release_blockers(declaration_id: int) -> list[str]:
-    """Reasons revenue refuses release (unpaid duties...), when the revenue app offers them."""
-    try:
-        from revenue.services import release_blockers
-    except ImportError:
-        return []
-    declaration = selectors.declaration_detail(declaration_id=declaration_id)
-    return [str(m) for m in release_blockers(declaration)] if declaration else []
-
-
 @login_required
 @require_POST
 def consignment_action(request: HttpRequest, declaration_id: int, action: str) -> HttpResponse:
+    """Every officer decision goes through the lifecycle (`lifecycle.perform`): the same checks
+    as the page's offer, again under the row lock, each refusal named."""
     _require(request, CAN_ACT_ON_CONSIGNMENTS)
     back = redirect("declarations:consignment", declaration_id=declaration_id)
-    if action == "claim":
-        try:
-            declaration_claim(declaration_id=declaration_id, user=request.user)
-            messages.success(request, _("You are now working on this consignment."))
-        except PermissionError:
-            messages.error(request, _("Another officer is already working on this consignment."))
-        return back
     declaration = selectors.declaration_detail(declaration_id=declaration_id)
     if declaration is None:
         raise Http404
-    if declaration.claimed_by_id and declaration.claimed_by_id != request.user.pk:
-        messages.error(request, _("Another officer is already working on this consignment."))
-        return back
     if action == "note":
+        holder = lifecycle.claim_holder_id(declaration)
+        if holder is not None and holder != request.user.pk:
+            messages.error(request, _("Another officer is already working on this consignment."))
+            return back
         note_form = NoteForm(request.POST)
         if note_form.is_valid():
             officer_note_add(
@@ -224,7 +225,8 @@ def consignment_action(request: HttpRequest, declaration_id: int, action: str) -
         else:
             messages.error(request, _("A note needs some text (4000 characters at most)."))
         return back
-    if action not in ACTIONS:
+    spec = lifecycle.ACTIONS.get(action)
+    if spec is None or action == "record_outcome":
         raise Http404
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -232,7 +234,7 @@ def consignment_action(request: HttpRequest, declaration_id: int, action: str) -
             for error in errors:
                 messages.error(request, error)
         return back
-    to_status, public = ACTIONS[action]
+    public = ""
     note = form.cleaned_data["note"]
     if action == "request_documents":
         documents = form.cleaned_data["documents"]
@@ -244,24 +246,21 @@ def consignment_action(request: HttpRequest, declaration_id: int, action: str) -
         kind = form.cleaned_data["inspection_kind"] or "physical"
         public = f"selected for inspection: {INSPECTION_PUBLIC[kind]}"
         note = f"[{dict(INSPECTION_KINDS)[kind]}] {note}".strip()
-    if action == "release":
-        blockers = _release_blockers(declaration_id)
-        if blockers:
-            for blocker in blockers:
-                messages.error(request, _("Release refused: %(reason)s") % {"reason": blocker})
-            return back
+    if spec.irreversible and not form.cleaned_data["confirm"]:
+        messages.error(request, _("This decision cannot be undone: tick the confirmation."))
+        return back
     try:
-        declaration_transition(
+        lifecycle.perform(
             declaration_id=declaration_id,
-            to_status=to_status,
-            actor=request.user,
+            code=action,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
             public_reason=public,
             note=note,
         )
-        messages.success(request, _("Done: %(status)s.") % {"status": Status(to_status).label})
-    except TransitionNotAllowed as exc:
-        messages.error(
-            request,
-            _("Not possible from status %(from)s.") % {"from": Status(exc.from_status).label},
-        )
+    except lifecycle.LifecycleRefused as refused:
+        for refusal in refused.refusals:
+            messages.error(request, _("Refused: %(reason)s") % {"reason": refusal.message})
+        return back
+    messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
     return back

@@ -13,7 +13,9 @@ class RevenueConfig(AppConfig):
     verbose_name = "Revenue"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registers the Celery tasks by name)
+        from . import guards, tasks  # noqa: F401  (tasks: registers the Celery tasks by name)
+
+        guards.register()
 
         post_migrate.connect(
             _load_reference_data, sender=self, dispatch_uid="revenue-reference-data"

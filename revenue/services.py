@@ -29,6 +29,7 @@ from declarations.selectors import declaration_rows
 from declarations.services import (
     declaration_release_if_cleared,
     declarations_complete_assessment_bulk,
+    declarations_record_tax,
 )
 
 from .calculators import (
@@ -541,6 +542,14 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             logger.info("taxes of this batch partly stored already; storing one at a time")
             for item in computed:
                 _store_single(item)
+    # Revenue's stamp: the revisions it has assessed (this batch's, and those a redelivered batch
+    # finds stored already); completion reads the stamps, never revenue's tables.
+    declarations_record_tax(
+        revisions=[
+            *((c.declaration.pk, c.declaration.revision) for c in computed),
+            *((d.pk, d.revision) for d in declarations if (d.pk, d.revision) in taxed),
+        ]
+    )
     declarations_complete_assessment_bulk(declaration_ids=[d.pk for d in declarations])
     return len(computed)
 

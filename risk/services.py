@@ -24,10 +24,12 @@ from django.utils import timezone
 from aeo.models import Operator
 from aeo.services import audit_record
 from customs_ecom.bulk import fetch_binary, insert_rows, values_in
-from declarations.models import Declaration, Status
+from declarations import lifecycle
+from declarations.models import Case, Declaration, Status
 from declarations.selectors import declaration_rows
 from declarations.services import (
     declarations_complete_assessment_bulk,
+    declarations_record_risk,
     declarations_set_risk_bulk,
 )
 
@@ -35,6 +37,7 @@ from .channels import ChannelPolicy, Outcome, evaluate_batch
 from .facts import Facts, ItemFacts, PartyFacts, PriorConsignment, party_key
 from .learning import FEATURES, MIN_OUTCOMES, TrainedModel, raw_features, train
 from .models import (
+    SEIZURE_RESULTS,
     InspectionOutcome,
     RiskAssessment,
     RiskHit,
@@ -633,8 +636,14 @@ def _store_new(
                     for hit in outcome.hits
                 ],
             )
-            # No write to the declaration rows: completion copies the channel when both halves
-            # are done, so each declaration is rewritten once, not twice.
+            # Risk's stamp on the declarations (channel, score, the revision assessed), in the
+            # same transaction: completion reads the stamps, never risk's tables.
+            declarations_record_risk(
+                results=[
+                    (d.pk, d.revision, o.channel, o.score)
+                    for d, o in zip(declarations, outcomes, strict=True)
+                ]
+            )
             _record_tax_number_sellers(declarations)
         return
     except IntegrityError:
@@ -702,6 +711,26 @@ def _assessed_revisions(declaration_ids: Sequence[int]) -> set[tuple[int, int]]:
     return {(declaration_id, revision) for declaration_id, revision in rows}
 
 
+def _restamp(declarations: Sequence[Any]) -> None:
+    """Stamp again the result risk already stored for these (declaration, revision) pairs: the
+    stamp goes with the assessment in one transaction, so this only repairs rows written before
+    stamps existed; it costs one query when there are any."""
+    if not declarations:
+        return
+    revisions = {d.pk: d.revision for d in declarations}
+    latest: dict[int, tuple[str, int]] = {}
+    for declaration_id, revision, channel, score in (
+        RiskAssessment.objects.filter(declaration_id__in=list(revisions))
+        .order_by("declaration_id", "-created_at", "-id")
+        .values_list("declaration_id", "revision", "channel", "score")
+    ):
+        if revision == revisions[declaration_id]:
+            latest.setdefault(declaration_id, (channel, score))
+    declarations_record_risk(
+        results=[(pk, revisions[pk], channel, score) for pk, (channel, score) in latest.items()]
+    )
+
+
 def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     """Assess a batch under the active rule set; one assessment per (declaration, revision, rule set)."""
     ruleset = active_ruleset()
@@ -712,6 +741,7 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     ]
     # Already assessed by risk (a redelivered task): completion may still be owed.
     pending = {d.pk for d in declarations}
+    _restamp([d for d in rows if (d.pk, d.revision) in done])
     declarations_complete_assessment_bulk(
         declaration_ids=[pk for pk in declaration_ids if pk not in pending]
     )
@@ -908,7 +938,13 @@ def ruleset_activate(*, ruleset_id: int, actor: Any, note: str = "") -> RuleSet:
 # --- outcomes -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+# Findings that hold the goods under a case (docs/lifecycle.md, "Outcomes drive the next step").
+OUTCOME_CASES = {
+    **dict.fromkeys(SEIZURE_RESULTS, Case.Kind.SEIZURE),
+    InspectionOutcome.Result.UNDERVALUATION: Case.Kind.REVALUATION,
+}
+
+
 def outcome_record(
     *,
     declaration_id: int,
@@ -921,6 +957,29 @@ def outcome_record(
     if result not in InspectionOutcome.Result.values:
         raise ValueError(f"unknown result '{result}'")
     declaration = Declaration.objects.get(pk=declaration_id)
+    with transaction.atomic():
+        outcome = _outcome_store(declaration, officer, result, revised_value_eur, note)
+        case_kind = OUTCOME_CASES.get(result)
+        if case_kind is not None:
+            # The finding drives the next step: the goods are held under a seizure (prohibited,
+            # counterfeit) or revaluation (undervaluation) case until a supervisor closes it.
+            lifecycle.case_open(
+                declaration_id=declaration.pk,
+                kind=case_kind,
+                finding=result,
+                actor=officer,
+                note=note,
+            )
+    return outcome
+
+
+def _outcome_store(
+    declaration: Declaration,
+    officer: Any,
+    result: str,
+    revised_value_eur: Decimal | None,
+    note: str,
+) -> InspectionOutcome:
     outcome = InspectionOutcome.objects.create(
         declaration=declaration,
         officer=officer if getattr(officer, "pk", None) else None,

@@ -25,6 +25,7 @@ from customs_ecom.roles import (
     SUPERVISOR,
     has_any_role,
 )
+from declarations import lifecycle
 from declarations.models import Declaration
 
 from . import selectors, services
@@ -234,6 +235,11 @@ def _back_to_consignment(declaration_id: int) -> HttpResponse:
 def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
     _require(request, CAN_RECORD_OUTCOMES)
     declaration = get_object_or_404(Declaration, pk=declaration_id)
+    refusals = lifecycle.action_refusals(declaration, "record_outcome", request.user)
+    if refusals:
+        for refusal in refusals:
+            messages.error(request, _("Refused: %(reason)s") % {"reason": refusal.message})
+        return _back_to_consignment(declaration.pk)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():

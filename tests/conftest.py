@@ -124,9 +124,11 @@ def customs_user(db):
 
     def make(role: str, username: str | None = None):
         assert role in ROLES
-        user = get_user_model().objects.create_user(
-            username=username or role, password="pw-for-tests-1"
-        )
+        name = username or role
+        existing = get_user_model().objects.filter(username=name).first()
+        if existing is not None:  # one user per role unless named: fixtures may both ask
+            return existing
+        user = get_user_model().objects.create_user(username=name, password="pw-for-tests-1")
         user.groups.add(Group.objects.get(name=role))
         return user
 

@@ -16,8 +16,9 @@ from customs_ecom.kpis import (
     merge_histograms,
 )
 from customs_ecom.tasks import refresh_daily_aggregates
-from declarations.models import DailyAggregate, Declaration, Status
-from declarations.services import arrivals_record, declaration_transition, declarations_submit
+from declarations.models import DailyAggregate, Declaration
+from declarations.services import arrivals_record, declarations_submit
+from tests.lifecycle_helpers import officer_release
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def _body(example, n, *, risky=False):
 
 
 @pytest.fixture
-def traffic(operator_a, example, django_capture_on_commit_callbacks):
+def traffic(operator_a, example, django_capture_on_commit_callbacks, customs_user):
     """Ten consignments to one consignee (eight ordinary, two risky), all arrived; six released."""
     bodies = [_body(example, n) for n in range(8)] + [
         _body(example, 8 + n, risky=True) for n in range(2)
@@ -54,8 +55,9 @@ def traffic(operator_a, example, django_capture_on_commit_callbacks):
         transport_documents=[b["transport_document"]["number"] for b in bodies],
     )
     ids = [o.declaration.pk for o in outcomes]
+    officer = customs_user("officer")
     for pk in ids[:6]:  # an officer cleared six of them
-        declaration_transition(declaration_id=pk, to_status=Status.RELEASED)
+        officer_release(pk, officer)
     return ids
 
 
@@ -158,16 +160,19 @@ def test_outcomes_drive_the_hit_rate(client, customs_user, traffic):
     from risk.models import InspectionOutcome
 
     officer = customs_user("officer")
-    risky = Declaration.objects.filter(pk__in=traffic, channel__in=("red", "yellow")).first()
+    risky = Declaration.objects.filter(pk__in=traffic[6:], channel__in=("red", "yellow")).first()
+    # The six cleared by the officer carry their "compliant" outcome when they were controlled.
+    compliant = InspectionOutcome.objects.filter(result="compliant").count()
     InspectionOutcome.objects.create(declaration=risky, officer=officer, result="counterfeit")
+    checked = compliant + 1
     aggregate_recent()
     client.force_login(officer)
     response = client.get(reverse("dashboard_export", args=["controls"]))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     header, values = rows[0], rows[1]
-    assert values[header.index("Outcomes recorded")] == "1"
-    assert values[header.index("Hit rate %")] == "100.0"
-    assert values[header.index("Seizure rate %")] == "100.0"
+    assert values[header.index("Outcomes recorded")] == str(checked)
+    assert float(values[header.index("Hit rate %")]) == pytest.approx(100 / checked, abs=0.01)
+    assert float(values[header.index("Seizure rate %")]) == pytest.approx(100 / checked, abs=0.01)
 
 
 def test_dashboard_needs_login_and_a_customs_role(client, django_user_model):

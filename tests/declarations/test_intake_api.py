@@ -10,8 +10,8 @@ import pytest
 
 from aeo.models import AuditEvent
 from declarations.models import Declaration, DeclarationItem, Document, QualityFinding, Status
-from declarations.services import declaration_transition
 from tests.declarations.corpus import valid_declaration
+from tests.lifecycle_helpers import release_cleared
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -32,7 +32,7 @@ def _batch(count: int, *, start: int = 0) -> list[dict]:
 def _released(operator_client, body, capture) -> int:
     with capture(execute=True):
         created = operator_client.post("/api/v1/declarations", body).json()
-    declaration_transition(declaration_id=created["id"], to_status=Status.RELEASED)
+    release_cleared(created["id"])
     return created["id"]
 
 

@@ -62,15 +62,19 @@ def test_unassessed_declaration_is_found_and_requeued_by_the_sweeper(
 def test_transition_table_refuses_illegal_moves_and_is_idempotent(
     operator_a, example, django_capture_on_commit_callbacks, customs_user
 ):
+    from declarations.lifecycle import LifecycleRefused
+    from tests.lifecycle_helpers import arrive
+
     officer = customs_user("officer")
     declaration = _submit(operator_a, example, django_capture_on_commit_callbacks)
     with pytest.raises(TransitionNotAllowed):
         declaration_transition(
             declaration_id=declaration.pk, to_status=Status.RETURNED, actor=officer
         )
-    declaration_transition(
-        declaration_id=declaration.pk, to_status=Status.RELEASED, actor=officer, note="ok"
-    )
+    with pytest.raises(LifecycleRefused) as refused:
+        declaration_transition(declaration_id=declaration.pk, to_status=Status.RELEASED)
+    assert refused.value.codes == ["not_arrived"]
+    assert arrive(declaration.pk).status == Status.RELEASED  # green, nothing due at the border
     events_before = StatusEvent.objects.count()
     declaration_transition(declaration_id=declaration.pk, to_status=Status.RELEASED, actor=officer)
     assert StatusEvent.objects.count() == events_before
@@ -78,7 +82,8 @@ def test_transition_table_refuses_illegal_moves_and_is_idempotent(
         object_type="declaration", object_id=str(declaration.pk), action="declaration.released"
     ).get()
     assert (
-        audit.actor == officer
+        audit.actor is None
+        and audit.actor_label == "system"
         and audit.before == {"status": "assessed"}
         and audit.after["status"] == "released"
     )

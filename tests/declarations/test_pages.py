@@ -67,15 +67,30 @@ def test_consignment_page_shows_channel_hits_and_taxes(client, customs_user, red
     assert 'id="tax-lines"' in html
 
 
-def test_officer_actions_go_through_transition_service_with_audit(
+def _act(client, pk, action, data=None):
+    return client.post(
+        reverse("declarations:consignment_action", args=[pk, action]), data or {}, follow=True
+    )
+
+
+def test_officer_actions_go_through_the_lifecycle_with_audit(
     client, customs_user, red_consignments
 ):
+    from risk.guards import four_eyes_hits
+    from tests.lifecycle_helpers import arrive
+
     officer = customs_user("officer")
     client.force_login(officer)
     pk = red_consignments[0]
-    url = reverse("declarations:consignment_action", args=[pk, "request_documents"])
-    response = client.post(url, {"documents": ["invoice"], "note": "check brand"})
-    assert response.status_code == 302
+    # Red and yellow work is claimed first.
+    refused = _act(client, pk, "request_documents", {"documents": ["invoice"]})
+    assert "Claim the consignment before acting on it." in refused.content.decode()
+    assert Declaration.objects.get(pk=pk).status == Status.ASSESSED
+    _act(client, pk, "claim")
+    response = _act(
+        client, pk, "request_documents", {"documents": ["invoice"], "note": "check brand"}
+    )
+    assert response.status_code == 200
     declaration = Declaration.objects.get(pk=pk)
     assert declaration.status == Status.DOCUMENTS_REQUESTED
     event = declaration.events.get(to_status=Status.DOCUMENTS_REQUESTED)
@@ -83,8 +98,24 @@ def test_officer_actions_go_through_transition_service_with_audit(
     assert AuditEvent.objects.filter(
         actor=officer, action="declaration.documents_requested"
     ).exists()
-    client.post(reverse("declarations:consignment_action", args=[pk, "inspect"]))
-    client.post(reverse("declarations:consignment_action", args=[pk, "release"]))
+    _act(client, pk, "inspect")
+    assert Declaration.objects.get(pk=pk).status == Status.INSPECTION
+    # No release before arrival and an inspection outcome, whatever the officer clicks.
+    page = _act(client, pk, "release", {"reason": "looks fine", "confirm": "on"}).content.decode()
+    assert Declaration.objects.get(pk=pk).status == Status.INSPECTION
+    assert "The goods have not arrived yet." in page and "compliant" in page
+    arrive(pk)
+    client.post(reverse("risk:outcome_create", args=[pk]), {"result": "compliant"})
+    # Irreversible: a reason and a confirmation.
+    _act(client, pk, "release", {"reason": "inspected"})
+    assert Declaration.objects.get(pk=pk).status == Status.INSPECTION
+    _act(client, pk, "release", {"reason": "inspected, compliant", "confirm": "on"})
+    declaration = Declaration.objects.get(pk=pk)
+    if four_eyes_hits([declaration]):  # prohibited goods or a watchlist match: a second person
+        assert declaration.status == Status.INSPECTION
+        client.force_login(customs_user("supervisor"))
+        _act(client, pk, "take_over")
+        _act(client, pk, "release", {"reason": "approved", "confirm": "on"})
     assert Declaration.objects.get(pk=pk).status == Status.RELEASED
 
 
@@ -195,6 +226,7 @@ def test_inspection_kind_reaches_the_operator_reason_and_the_note(
 ):
     client.force_login(customs_user("officer"))
     pk = red_consignments[3]
+    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]))
     client.post(
         reverse("declarations:consignment_action", args=[pk, "inspect"]),
         {"inspection_kind": "nii", "note": "scan"},
@@ -207,6 +239,7 @@ def test_inspection_kind_reaches_the_operator_reason_and_the_note(
 def test_request_documents_needs_the_list_of_documents(client, customs_user, red_consignments):
     client.force_login(customs_user("officer"))
     pk = red_consignments[4]
+    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]))
     client.post(reverse("declarations:consignment_action", args=[pk, "request_documents"]))
     assert Declaration.objects.get(pk=pk).status == Status.ASSESSED
 
@@ -222,10 +255,14 @@ def test_release_refused_while_revenue_blocks_it(client, customs_user, red_consi
     TaxAssessment.objects.filter(declaration=declaration).update(is_current=False)
     assert release_blockers(declaration)
     response = client.post(
-        reverse("declarations:consignment_action", args=[pk, "release"]), follow=True
+        reverse("declarations:consignment_action", args=[pk, "release"]),
+        {"reason": "go", "confirm": "on"},
+        follow=True,
     )
     assert Declaration.objects.get(pk=pk).status != Status.RELEASED
-    assert "Release refused" in response.content.decode()
+    html = response.content.decode()
+    assert "Refused:" in html and "Duties and taxes have not been assessed yet." in html
+    assert 'data-guard="taxes_unpaid"' in html
 
 
 def test_consignment_page_shows_parties_related_consignments_and_documents(

@@ -168,11 +168,16 @@ def test_aeo_carrier_defers_and_the_beat_task_closes_its_monthly_statement(aeo_c
     assert again.json()["errors"][0]["code"] == "payment_exceeds_due"
 
 
-def test_return_after_release_refunds_what_was_paid_once(border_declaration):
+def test_return_after_release_refunds_what_was_paid_once(border_declaration, customs_user):
+    from risk.services import risk_assess_batch
+    from tests.lifecycle_helpers import officer_release
+
     owed, _, _ = border_balance(border_declaration.pk)
     ledger_payment_record(declaration_id=border_declaration.pk, amount=owed, currency="EUR")
-    declaration_transition(declaration_id=border_declaration.pk, to_status="assessed")
-    declaration_transition(declaration_id=border_declaration.pk, to_status="released")
+    risk_assess_batch(declaration_ids=[border_declaration.pk])
+    officer_release(
+        border_declaration.pk, customs_user("officer"), approver=customs_user("supervisor")
+    )
     declaration_transition(
         declaration_id=border_declaration.pk,
         to_status="returned",

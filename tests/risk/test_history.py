@@ -88,11 +88,12 @@ def test_upgrade_backfills_the_pairs_of_assessed_consignments(
     assert TaxNumberSeller.objects.get().first_declaration_id == min(d.pk for d in stored)
 
 
-def test_risk_leaves_the_declaration_row_alone_and_completion_copies_its_channel(
+def test_risk_stamps_its_revision_and_channel_and_completion_follows_the_stamps(
     operator_a, example, django_capture_on_commit_callbacks
 ):
-    """Risk stores its assessment only; the declaration row is rewritten once, when both halves
-    are done, with the channel of the latest assessment."""
+    """Risk stores its assessment and stamps the declaration (channel, score, the revision it
+    assessed) in the same transaction; the status changes, through the lifecycle, once revenue
+    has stamped the same revision. The operator's cursor (`updated_at`) moves only then."""
     from revenue.services import taxes_assess_batch
 
     body = copy.deepcopy(example)
@@ -104,12 +105,9 @@ def test_risk_leaves_the_declaration_row_alone_and_completion_copies_its_channel
 
     services.risk_assess_batch(declaration_ids=[before.pk])
     after_risk = Declaration.objects.get(pk=before.pk)
-    assert (after_risk.channel, after_risk.risk_revision, after_risk.updated_at) == (
-        before.channel,
-        before.risk_revision,
-        before.updated_at,
-    )
     assessment = RiskAssessment.objects.get(declaration_id=before.pk)
+    assert (after_risk.status, after_risk.updated_at) == (before.status, before.updated_at)
+    assert (after_risk.channel, after_risk.risk_revision) == (assessment.channel, before.revision)
 
     # Run twice: the second run finds the revision assessed and stores nothing more.
     assert services.risk_assess_batch(declaration_ids=[before.pk]) == 0
@@ -125,7 +123,7 @@ def test_risk_leaves_the_declaration_row_alone_and_completion_copies_its_channel
     )
 
 
-def test_revenue_first_also_leaves_the_row_alone_and_risk_second_completes_it(
+def test_revenue_first_stamps_its_revision_and_risk_second_completes_it(
     operator_a, example, django_capture_on_commit_callbacks
 ):
     from revenue.models import TaxAssessment
@@ -140,11 +138,8 @@ def test_revenue_first_also_leaves_the_row_alone_and_risk_second_completes_it(
 
     assert taxes_assess_batch(declaration_ids=[before.pk]) == 1
     after_revenue = Declaration.objects.get(pk=before.pk)
-    assert (after_revenue.status, after_revenue.tax_revision, after_revenue.updated_at) == (
-        before.status,
-        before.tax_revision,
-        before.updated_at,
-    )
+    assert (after_revenue.status, after_revenue.updated_at) == (before.status, before.updated_at)
+    assert after_revenue.tax_revision == before.revision
     # Run twice: the initial tax assessment of the revision is recognised.
     assert taxes_assess_batch(declaration_ids=[before.pk]) == 0
     assert TaxAssessment.objects.filter(declaration_id=before.pk).count() == 1

@@ -230,6 +230,7 @@ def test_outcomes_recorded_make_hit_rates_appear_on_the_rules_page(
     assert "luxury_brand_low_value" in fired
 
     officer = login(customs_user, "officer")
+    officer.post(f"/consignments/{risky.pk}/actions/claim/")  # red and yellow work is claimed first
     answer = officer.post(f"/risk/outcomes/{risky.pk}/", {"result": "undervaluation", "note": "x"})
     assert answer.status_code == 302
     assert not InspectionOutcome.objects.exists()  # revised value is required for undervaluation

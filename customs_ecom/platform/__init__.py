@@ -1,0 +1,1 @@
+"""The plumbing every app uses, below every app: nothing here imports an app of the product."""

@@ -1,0 +1,115 @@
+"""Risk's rules for the consignment lifecycle, registered at start-up (`RiskConfig.ready`).
+
+- `risk_not_cleared`: a consignment leaves only when its risk is cleared: a green or blue channel,
+  or, for yellow and red, an inspection outcome "compliant" recorded by an officer.
+- `four_eyes`: when the hits include prohibited or restricted goods or a watchlist match, the
+  release needs a second person: a supervisor who is not the officer who recorded the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from customs_ecom.roles import ADMINISTRATOR, SUPERVISOR, user_roles
+from declarations.lifecycle import CLEARED_CHANNELS, GuardContext, register_guard
+from declarations.statuses import Status
+
+from .models import InspectionOutcome, RiskHit
+
+# Hits that make a release a decision for two people.
+FOUR_EYES_RULES = frozenset(
+    {"prohibited_goods_keyword", "prohibited_goods_hs", "watchlist_screening"}
+)
+
+
+def latest_outcomes(declaration_ids: Sequence[int]) -> dict[int, tuple[str, int | None]]:
+    """The latest inspection outcome of each consignment: (result, officer id)."""
+    latest: dict[int, tuple[str, int | None]] = {}
+    rows = (
+        InspectionOutcome.objects.filter(declaration_id__in=list(declaration_ids))
+        .order_by("declaration_id", "-at", "-id")
+        .values_list("declaration_id", "result", "officer_id")
+    )
+    for declaration_id, result, officer_id in rows:
+        latest.setdefault(declaration_id, (result, officer_id))
+    return latest
+
+
+def four_eyes_hits(declarations: Sequence[Any]) -> dict[int, set[str]]:
+    """The four-eyes rules that hit the current revision of each consignment."""
+    revisions = {d.pk: d.revision for d in declarations}
+    hits: dict[int, set[str]] = {}
+    rows = RiskHit.objects.filter(
+        assessment__declaration_id__in=list(revisions), rule_code__in=FOUR_EYES_RULES
+    ).values_list("assessment__declaration_id", "assessment__revision", "rule_code")
+    for declaration_id, revision, rule_code in rows:
+        if revisions.get(declaration_id) == revision:
+            hits.setdefault(declaration_id, set()).add(rule_code)
+    return hits
+
+
+def _risk_cleared(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
+    refused: dict[int, Any] = {}
+    controlled = []
+    for d in declarations:
+        if d.channel is None or d.risk_revision != d.revision:
+            refused[d.pk] = _("Risk has not assessed this revision yet.")
+        elif d.channel not in CLEARED_CHANNELS:
+            controlled.append(d)
+    outcomes = latest_outcomes([d.pk for d in controlled]) if controlled else {}
+    for d in controlled:
+        result, officer_id = outcomes.get(d.pk, ("", None))
+        if result != InspectionOutcome.Result.COMPLIANT or officer_id is None:
+            refused[d.pk] = _(
+                "A %(channel)s consignment is released only after an officer records the "
+                "inspection outcome “compliant”."
+            ) % {"channel": _("yellow") if d.channel == "yellow" else _("red")}
+    return refused
+
+
+def _four_eyes(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
+    flagged = four_eyes_hits(declarations)
+    if not flagged:
+        return {}
+    person = context.person
+    is_supervisor = person is not None and bool(user_roles(person) & {SUPERVISOR, ADMINISTRATOR})
+    outcomes = latest_outcomes(list(flagged))
+    refused: dict[int, Any] = {}
+    for pk in flagged:
+        result, inspector = outcomes.get(pk, ("", None))
+        if result != InspectionOutcome.Result.COMPLIANT or inspector is None:
+            refused[pk] = _(
+                "Prohibited or restricted goods or a watchlist match: an officer must inspect and "
+                "record the outcome “compliant”, then a supervisor may release (four eyes)."
+            )
+        elif not is_supervisor:
+            refused[pk] = _(
+                "Prohibited or restricted goods or a watchlist match: only a supervisor may "
+                "release, after the inspection (four eyes)."
+            )
+        elif inspector == person.pk:
+            refused[pk] = _(
+                "Four eyes: you recorded the inspection outcome, so another supervisor must "
+                "approve the release."
+            )
+    return refused
+
+
+def register() -> None:
+    register_guard(
+        "risk_not_cleared",
+        to_statuses=[Status.RELEASED],
+        check=_risk_cleared,
+        owner="risk",
+        holds_for_officer=True,
+    )
+    register_guard(
+        "four_eyes",
+        to_statuses=[Status.RELEASED],
+        check=_four_eyes,
+        owner="risk",
+        holds_for_officer=True,
+    )
