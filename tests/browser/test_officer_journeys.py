@@ -65,7 +65,15 @@ def test_each_role_logs_in_and_sees_only_its_pages(page, live_server, users, con
     screenshot(page, f"consignment-as-{role}")
 
 
-def test_officer_triages_with_the_keyboard_claims_and_releases(
+def _confirm(page, code: str, reason: str) -> None:
+    """An irreversible decision: open it, give the reason, tick the confirmation, submit."""
+    page.locator(f"#{code}-start").click()
+    page.locator(f"#reason-{code}").fill(reason)
+    page.locator(f"#confirm-box-{code}").check()
+    page.locator(f"button#{code}").click()
+
+
+def test_officer_triages_with_the_keyboard_claims_and_cannot_release_unchecked_goods(
     page, live_server, users, consignments
 ):
     login(page, live_server, "officer")
@@ -77,13 +85,73 @@ def test_officer_triages_with_the_keyboard_claims_and_releases(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Decision")).to_be_visible()
     pk = int(re.search(r"/consignments/(\d+)/", page.url).group(1))
+    # Red and yellow work is claimed first: only then are decisions offered.
+    expect(page.locator("#inspect")).to_have_count(0)
     page.get_by_role("button", name="Claim (work on this consignment)").click()
     expect(page.locator("#claimed-by")).to_have_text("officer")
+    # Release is not offered: the page says which guards hold it.
+    expect(page.locator("#release-start")).to_have_count(0)
+    expect(page.locator('#release-refusals [data-guard="not_arrived"]')).to_be_visible()
+    expect(page.locator('#release-refusals [data-guard="risk_not_cleared"]')).to_be_visible()
     page.get_by_label("Note (customs only)").fill("Checked the invoice with the seller")
-    page.get_by_role("button", name="Release", exact=True).click()
-    expect(page.locator("#status")).to_have_text("Released")
+    page.get_by_role("button", name="Order inspection").click()
+    expect(page.locator("#status")).to_have_text("Inspection")
     expect(page.locator("#timeline")).to_contain_text("Checked the invoice with the seller")
-    screenshot(page, "consignment-released")
+    screenshot(page, "consignment-release-held")
+    assert Declaration.objects.get(pk=pk).status == Status.INSPECTION
+
+
+def test_prohibited_goods_need_a_supervisor_after_a_compliant_outcome(
+    page, live_server, users, operator_a, example
+):
+    """Four eyes: the inspecting officer cannot release a red consignment whose hits include
+    prohibited goods, even after recording "compliant"; a supervisor then can."""
+    from tests.lifecycle_helpers import arrive
+
+    body = _risky(example, 90)
+    body["items"] = [
+        dict(example["items"][0], description="Pistol holster and pistol", value="40.00")
+    ]
+    pk = declarations_submit(operator=operator_a.operator, bodies=[body])[0].declaration.pk
+    assert Declaration.objects.get(pk=pk).channel in ("red", "yellow")
+    arrive(pk)
+    login(page, live_server, "officer")
+    page.goto(f"{live_server.url}/consignments/{pk}/")
+    page.get_by_role("button", name="Claim (work on this consignment)").click()
+    if Declaration.objects.get(pk=pk).status != Status.INSPECTION:
+        page.get_by_role("button", name="Order inspection").click()
+    expect(page.locator("#status")).to_have_text("Inspection")
+    page.locator("#outcome-form select[name=result]").select_option("compliant")
+    page.locator("#outcome-form").get_by_role("button", name="Record outcome").click()
+    expect(
+        page.get_by_role("status").filter(has_text="Inspection outcome recorded.")
+    ).to_be_visible()
+    # The officer is not offered the release, and the page says why (four eyes).
+    expect(page.locator("#release-start")).to_have_count(0)
+    expect(page.locator('#release-refusals [data-guard="four_eyes"]')).to_be_visible()
+    screenshot(page, "four-eyes-officer-refused")
+    # Forcing the request changes nothing.
+    page.evaluate(
+        """pk => { const f = document.createElement('form'); f.method = 'post';
+        f.action = `/consignments/${pk}/actions/release/`;
+        for (const [k, v] of [['reason', 'mine'], ['confirm', 'on'],
+          ['csrfmiddlewaretoken', document.querySelector('[name=csrfmiddlewaretoken]').value]]) {
+          const i = document.createElement('input'); i.name = k; i.value = v; f.appendChild(i); }
+        document.body.appendChild(f); f.submit(); }""",
+        pk,
+    )
+    expect(
+        page.locator(".messages, [role=status], [role=alert]").filter(has_text="four eyes").first
+    ).to_be_visible()
+    assert Declaration.objects.get(pk=pk).status == Status.INSPECTION
+    # A supervisor takes over and releases, with a reason and a confirmation.
+    page.context.clear_cookies()
+    login(page, live_server, "supervisor")
+    page.goto(f"{live_server.url}/consignments/{pk}/")
+    page.get_by_role("button", name="Take over from the officer holding it").click()
+    _confirm(page, "release", "Holster and replica only; licence seen")
+    expect(page.locator("#status")).to_have_text("Released")
+    screenshot(page, "four-eyes-supervisor-released")
     assert Declaration.objects.get(pk=pk).status == Status.RELEASED
 
 
@@ -91,6 +159,7 @@ def test_officer_requests_documents_the_operator_will_see(page, live_server, use
     pk = consignments[1]
     login(page, live_server, "officer")
     page.goto(f"{live_server.url}/consignments/{pk}/")
+    page.get_by_role("button", name="Claim (work on this consignment)").click()
     page.get_by_label("Invoice").check()
     page.get_by_label("Proof of payment").check()
     page.get_by_role("button", name="Request documents").click()
@@ -111,6 +180,7 @@ def test_officer_orders_nii_inspection_and_records_the_outcome(
     pk = consignments[2]
     login(page, live_server, "officer")
     page.goto(f"{live_server.url}/consignments/{pk}/")
+    page.get_by_role("button", name="Claim (work on this consignment)").click()
     page.get_by_label("Non-intrusive inspection (scan)").check()
     page.get_by_role("button", name="Order inspection").click()
     expect(page.locator("#status")).to_have_text("Inspection")
@@ -123,6 +193,9 @@ def test_officer_orders_nii_inspection_and_records_the_outcome(
     ).to_be_visible()
     screenshot(page, "inspection-outcome")
     assert InspectionOutcome.objects.get(declaration_id=pk).result == "counterfeit"
+    # A counterfeit finding holds the goods under a seizure case.
+    expect(page.locator("#status")).to_have_text("Detained")
+    expect(page.locator("#open-cases")).to_contain_text("Seizure")
 
 
 def test_officer_saves_a_filtered_view_of_the_queue(page, live_server, users, consignments):
