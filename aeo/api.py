@@ -101,7 +101,7 @@ class EventListApi(APIView):
         summary="The operator's status-change events after a cursor (pull alternative to webhooks)",
     )
     def get(self, request: Request) -> Response:
-        from declarations.models import StatusEvent  # declarations sits above aeo
+        from declarations.events import settled_page  # declarations sits above aeo
 
         cursor = _non_negative_int(request.query_params, "cursor", 0)
         limit = _non_negative_int(request.query_params, "limit", EVENTS_DEFAULT_LIMIT)
@@ -109,26 +109,12 @@ class EventListApi(APIView):
             raise _query_problem(
                 "/limit", "number_out_of_range", f"limit must be between 1 and {EVENTS_MAX_LIMIT}"
             )
-        events = list(
-            StatusEvent.objects.filter(operator=request.user, pk__gt=cursor)
-            .select_related("declaration")
-            .only(
-                "pk",
-                "event_id",
-                "declaration_id",
-                "declaration__lrn",
-                "from_status",
-                "to_status",
-                "at",
-                "public_reason",
-            )
-            .order_by("pk")[:limit]
-        )
+        page = settled_page(operator_id=request.user.pk, cursor=cursor, limit=limit)
         return Response(
             {
-                "events": [event_representation(e, e.declaration.lrn) for e in events],
+                "events": [event_representation(e, e.declaration.lrn) for e in page.events],
                 # Polling with the same cursor again is safe: it only moves when events arrive.
-                "next_cursor": str(events[-1].pk if events else cursor),
+                "next_cursor": str(page.next_cursor),
             }
         )
 

@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 COLLECT_BATCH = 1000
 # Transactions that started before a later event committed may commit a little after it.
-LOOKBACK = timedelta(minutes=5)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=4)
 RETRY_WINDOW = timedelta(hours=30)  # at least 24 hours of retries (api.md)
@@ -72,45 +71,19 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _events_for(operator_id: int, cursor: int, start: int, now: datetime) -> list[Any]:
-    from declarations.models import StatusEvent  # declarations sits above aeo
+    """New events after the cursor, and those committed late below it (the look-back of the one
+    event reader) that have no delivery yet."""
+    from declarations.events import events_after, late_events  # declarations sits above aeo
 
-    fresh = list(
-        StatusEvent.objects.filter(operator_id=operator_id, pk__gt=cursor)
-        .select_related("declaration")
-        .only(
-            "pk",
-            "event_id",
-            "declaration_id",
-            "declaration__lrn",
-            "from_status",
-            "to_status",
-            "at",
-            "public_reason",
+    fresh = events_after(cursor=cursor, limit=COLLECT_BATCH, operator_id=operator_id)
+    late = late_events(cursor=cursor, operator_id=operator_id, floor=start, now=now)
+    if late:
+        delivered = set(
+            WebhookDelivery.objects.filter(
+                operator_id=operator_id, event_id__in=[e.event_id for e in late]
+            ).values_list("event_id", flat=True)
         )
-        .order_by("pk")[:COLLECT_BATCH]
-    )
-    late = list(
-        StatusEvent.objects.filter(
-            operator_id=operator_id, pk__gt=start, pk__lte=cursor, at__gte=now - LOOKBACK
-        )
-        .exclude(
-            event_id__in=WebhookDelivery.objects.filter(
-                operator_id=operator_id, created_at__gte=now - LOOKBACK - timedelta(hours=1)
-            ).values("event_id")
-        )
-        .select_related("declaration")
-        .only(
-            "pk",
-            "event_id",
-            "declaration_id",
-            "declaration__lrn",
-            "from_status",
-            "to_status",
-            "at",
-            "public_reason",
-        )
-        .order_by("pk")
-    )
+        late = [e for e in late if e.event_id not in delivered]
     return late + fresh
 
 

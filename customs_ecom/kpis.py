@@ -26,10 +26,11 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from declarations.models import DailyAggregate, Declaration, DeclarationItem, StatusEvent
+from declarations.statuses import CONTROL
 
 ALL = ""  # the scope of the whole administration
 BUCKET_BASE = 1.1
-CONTROL_STATUSES = ("documents_requested", "inspection", "detained")
+CONTROL_STATUSES = tuple(str(s) for s in CONTROL)
 
 
 def bucket_of(seconds: float) -> int:

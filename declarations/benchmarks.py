@@ -13,12 +13,13 @@ from statistics import median
 from django.db import connection
 from django.utils import timezone
 
-from .models import ManifestLine, Status
+from .models import ManifestLine
 from .quality import ManifestFacts, ValueBenchmark
+from .statuses import NOT_A_PRICE_REFERENCE
 
 # Only recent history counts (prices move), and declarations customs refused or cancelled do not.
 HISTORY_DAYS = 365
-EXCLUDED_STATUSES = (Status.INVALIDATED, Status.DETAINED)
+EXCLUDED_STATUSES = NOT_A_PRICE_REFERENCE
 LEVELS = (("hs6", 6), ("hs4", 4), ("hs2", 2))
 
 _PG_SQL = """

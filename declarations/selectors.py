@@ -22,6 +22,7 @@ from .models import (
     Status,
     StatusEvent,
 )
+from .statuses import NEEDS_ACTION
 
 _benchmarks_cache: tuple[float, Mapping[str, Any]] | None = None
 BENCHMARK_CACHE_SECONDS = 600.0
@@ -76,7 +77,7 @@ def manifest_facts_for(transport_document_number: str) -> Any:
     return manifest_facts(transport_document_number)
 
 
-QUEUE_STATUSES = (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+QUEUE_STATUSES = NEEDS_ACTION
 
 
 def queue_declarations(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Declaration]:

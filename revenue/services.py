@@ -23,6 +23,7 @@ from aeo.benefits import benefits_for_operators, operator_benefits
 from aeo.models import Operator
 from aeo.services import audit_record
 from customs_ecom.bulk import insert_rows, values_in
+from declarations.events import events_after, late_events
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook
 from declarations.selectors import declaration_rows
@@ -31,6 +32,7 @@ from declarations.services import (
     declarations_complete_assessment_bulk,
     declarations_record_tax,
 )
+from declarations.statuses import REFUNDABLE
 
 from .calculators import (
     CONSIGNEE_BORDER,
@@ -1285,14 +1287,13 @@ def ledger_refund(
         return entry
 
 
-REFUND_STATUSES = (Status.INVALIDATED, Status.RETURNED)
 REFUND_CURSOR = "refunds"
 
 
 def _settle_cancelled(event: StatusEvent) -> None:
     """Cancel what a declaration still owes and refund what was collected (invalidation or
     return): a negative adjustment per model, then a refund. Keys make a rerun a no-op."""
-    declaration = event.declaration
+    declaration = Declaration.objects.select_related("operator").get(pk=event.declaration_id)
     owed, paid, refunded = border_balance(declaration.pk)
     entries = []
     if owed > 0:
@@ -1344,9 +1345,6 @@ def _ledger_currency(declaration_id: int) -> str:
     )
 
 
-REFUND_LOOK_BACK = timedelta(minutes=10)
-
-
 def refunds_reconcile(*, limit: int = 1000) -> int:
     """Scan status events since the last run for invalidations and returns, and settle the
     ledger of each (declarations need not know revenue exists). Returns the events settled.
@@ -1356,28 +1354,12 @@ def refunds_reconcile(*, limit: int = 1000) -> int:
         cursor, _created = RevenueCursor.objects.select_for_update().get_or_create(
             name=REFUND_CURSOR
         )
-        events = list(
-            StatusEvent.objects.filter(pk__gt=cursor.last_id)
-            .order_by("pk")
-            .select_related("declaration__operator")[:limit]
-        )
-        # Event ids are taken before their transaction commits, so one committed late can sit
-        # below the cursor: recent cancellations are looked at again (settling is idempotent by
-        # the event's source key).
-        late = list(
-            StatusEvent.objects.filter(
-                pk__lte=cursor.last_id,
-                to_status__in=REFUND_STATUSES,
-                at__gte=timezone.now() - REFUND_LOOK_BACK,
-            ).select_related("declaration__operator")
-        )
+        # The one reader of status events: the cursor rule, and the look-back for events
+        # committed below the cursor (settling is idempotent by the event's source key).
+        events = events_after(cursor=cursor.last_id, limit=limit, to_statuses=REFUNDABLE)
+        late = late_events(cursor=cursor.last_id, to_statuses=REFUNDABLE)
         for event in late + events:
-            if (
-                event.to_status in REFUND_STATUSES
-                and not LedgerEntry.objects.filter(
-                    source_key__startswith=f"event:{event.pk}:"
-                ).exists()
-            ):
+            if not LedgerEntry.objects.filter(source_key__startswith=f"event:{event.pk}:").exists():
                 _settle_cancelled(event)
                 settled += 1
         if events:

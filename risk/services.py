@@ -32,6 +32,7 @@ from declarations.services import (
     declarations_record_risk,
     declarations_set_risk_bulk,
 )
+from declarations.statuses import OPEN
 
 from .channels import ChannelPolicy, Outcome, evaluate_batch
 from .facts import Facts, ItemFacts, PartyFacts, PriorConsignment, party_key
@@ -757,12 +758,7 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
 
 
 # Not yet released: a new rule set, a watchlist change or new data may still change the channel.
-PENDING_STATUSES = (
-    Status.ACCEPTED,
-    Status.ASSESSED,
-    Status.DOCUMENTS_REQUESTED,
-    Status.INSPECTION,
-)
+PENDING_STATUSES = OPEN
 REASSESS_BATCH = 500
 
 

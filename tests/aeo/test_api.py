@@ -48,6 +48,28 @@ def _submit(operator_client, body, capture) -> Declaration:
 # --- events and operators/me ----------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _events_hand_out_at_once(settings):
+    """Most tests here read events right after writing them: no settling delay (its own test
+    below keeps the default)."""
+    settings.EVENT_SETTLE_SECONDS = 0
+
+
+def test_events_younger_than_the_settling_delay_wait_and_the_cursor_never_passes_them(
+    operator_a, example, django_capture_on_commit_callbacks, settings
+):
+    import time_machine
+    from django.utils import timezone
+
+    settings.EVENT_SETTLE_SECONDS = 2
+    _submit(operator_a, {**example, "lrn": "SETTLE-1"}, django_capture_on_commit_callbacks)
+    page = operator_a.get("/api/v1/events").json()
+    assert page == {"events": [], "next_cursor": "0"}
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=3), tick=True):
+        page = operator_a.get("/api/v1/events").json()
+    assert [e["to_status"] for e in page["events"]] == ["accepted", "assessed"]
+
+
 def test_events_replay_from_a_cursor_in_pages_without_internal_notes(
     operator_a, example, django_capture_on_commit_callbacks, customs_user
 ):
