@@ -280,3 +280,11 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 # Which administration this installation serves (an EU member state, France, by default):
 # selects the revenue regime in force on the day (revenue/data/regimes.json).
 CUSTOMS_JURISDICTION = os.environ.get("CUSTOMS_JURISDICTION", "FR")
+
+# --- The consignment lifecycle (docs/lifecycle.md) ---------------------------------------------
+# An officer's claim on a consignment lapses after this many minutes without release.
+CLAIM_TTL_MINUTES = int(os.environ.get("CLAIM_TTL_MINUTES", "240"))
+# Stateful event readers look this far back for events committed below their cursor; the pull
+# API hands out an event once it is this old.
+EVENT_LOOK_BACK_SECONDS = int(os.environ.get("EVENT_LOOK_BACK_SECONDS", "600"))
+EVENT_SETTLE_SECONDS = float(os.environ.get("EVENT_SETTLE_SECONDS", "2"))
