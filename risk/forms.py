@@ -17,6 +17,7 @@ from .rules import RULES
 
 CHANNEL_CHOICES = [
     ("", _("none")),
+    ("green", _("Green (stated: no minimum)")),
     ("blue", _("Blue")),
     ("yellow", _("Yellow")),
     ("red", _("Red")),

@@ -190,3 +190,44 @@ class TaxNumberSeller(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.party_key}"
+
+
+class ReferenceValue(models.Model):
+    """A usual value of goods known without history: EUR per kg of an HS code, or EUR per unit
+    (for a named model when ``keywords`` are given), with its public source and date.
+
+    Shipped in ``risk/data/reference_values.csv`` and loaded by ``migrate``; an administrator may
+    replace the whole table with a file of the same shape (audited)."""
+
+    class Basis(models.TextChoices):
+        PER_KG = "per_kg", _("EUR per kg")
+        PER_UNIT = "per_unit", _("EUR per unit")
+
+    hs_code = models.CharField(max_length=6)
+    basis = models.CharField(max_length=8, choices=Basis.choices)
+    keywords = models.JSONField(default=list, blank=True)
+    value_eur = models.DecimalField(max_digits=14, decimal_places=2)
+    source = models.CharField(max_length=200)
+    as_of = models.DateField()
+    note = models.CharField(max_length=200, blank=True, default="")
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["hs_code", "basis", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.hs_code} {self.basis} EUR {self.value_eur}"
+
+
+class LearnedValueMedian(models.Model):
+    """The median EUR per kg of accepted declarations for an HS prefix (hs6, hs4, hs2), computed
+    by a beat task once for all processes; every process reads this small table."""
+
+    prefix = models.CharField(max_length=6, unique=True)
+    level = models.CharField(max_length=3)
+    median_eur_per_kg = models.DecimalField(max_digits=18, decimal_places=2)
+    samples = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: EUR {self.median_eur_per_kg}/kg ({self.samples})"
