@@ -231,3 +231,16 @@ class LearnedValueMedian(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}: EUR {self.median_eur_per_kg}/kg ({self.samples})"
+
+
+class TargetingRun(models.Model):
+    """A run of the labelled scenario corpus through the engine (``manage.py risk_scenarios``):
+    overall and per-rule precision and recall, shown on the analyst page."""
+
+    run_at = models.DateTimeField(default=timezone.now)
+    ruleset_version = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-run_at", "-id"]

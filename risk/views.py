@@ -60,6 +60,11 @@ def rules(request: HttpRequest) -> HttpResponse:
     base = services.ruleset_working_base()
     rates = selectors.rule_hit_rates()
     counts = selectors.rule_hit_counts()
+    # Issue 17: recall per rule on recorded outcomes and on the scenario corpus.
+    stats = selectors.outcome_stats()
+    caught = selectors.rule_recall_from_outcomes()
+    targeting = selectors.latest_targeting_run()
+    corpus = {r["code"]: r for r in (targeting.summary.get("rules", []) if targeting else [])}
     rows = []
     for entry in base.rules:
         rule = RULES.get(entry["code"])
@@ -72,6 +77,8 @@ def rules(request: HttpRequest) -> HttpResponse:
                 "min_channel": (entry.get("params") or {}).get("min_channel"),
                 "hits": counts.get(entry["code"], 0),
                 "rate": rates.get(entry["code"]),
+                "recall": selectors.Rate(stats.non_compliant, caught.get(entry["code"], 0)),
+                "corpus": corpus.get(entry["code"]),
             }
         )
     random_rate = rates.get("random_selection")
@@ -82,7 +89,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         "random_rate": random_rate,
         "random_hits": counts.get("random_selection", 0),
         "versions": RuleSet.objects.select_related("created_by").order_by("-version")[:15],
-        "stats": selectors.outcome_stats(),
+        "stats": stats,
         "model": selectors.latest_model(),
         "outcome_count": selectors.outcome_count(),
         "min_outcomes": MIN_OUTCOMES,
@@ -90,6 +97,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         "watchlist_size": WatchlistEntry.objects.filter(is_active=True).count(),
         "backtest_form": BacktestForm(initial={"days": 30}),
         "policy": base.policy,
+        "targeting": targeting,
     }
     return render(request, "risk/rules.html", context)
 
