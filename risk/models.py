@@ -94,6 +94,20 @@ class WatchlistEntry(models.Model):
     reason = models.CharField(max_length=300, blank=True, default="")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Provenance (issue 17): the publisher's format and its own id of the entry, so an update of
+    # the list finds the same row again (and the false positives cleared on it).
+    source = models.CharField(max_length=20, blank=True, default="csv")
+    external_id = models.CharField(max_length=120, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["list_name", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="watchlist_entry_external_id_per_list",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -244,3 +258,27 @@ class TargetingRun(models.Model):
 
     class Meta:
         ordering = ["-run_at", "-id"]
+
+
+class WatchlistUpdate(models.Model):
+    """One import of a published screening list: where it came from, when it was published and
+    loaded, and what it changed (the list's update history)."""
+
+    list_name = models.CharField(max_length=60)
+    source = models.CharField(max_length=20)
+    publisher_date = models.CharField(max_length=40, blank=True, default="")
+    source_url = models.CharField(max_length=300, blank=True, default="")
+    sha256 = models.CharField(max_length=64)
+    entries = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]

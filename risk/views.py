@@ -34,12 +34,14 @@ from .forms import (
     FalsePositiveForm,
     OutcomeForm,
     PolicyForm,
+    PublishedListForm,
     RuleForm,
     WatchlistImportForm,
 )
 from .learning import MIN_OUTCOMES
-from .models import RuleSet, WatchlistEntry
+from .models import RuleSet, WatchlistEntry, WatchlistUpdate
 from .rules import RULES
+from .watchlist_import import ListFormatError, watchlist_import_published
 
 CAN_VIEW_RULES = {RISK_ANALYST, ADMINISTRATOR, SUPERVISOR, AUDITOR}
 CAN_RECORD_OUTCOMES = CAN_ACT_ON_CONSIGNMENTS
@@ -324,5 +326,46 @@ def watchlist(request: HttpRequest) -> HttpResponse:
             "lists": lists,
             "recent": recent,
             "can_edit": can_edit,
+            "published_form": PublishedListForm(),
+            "updates": WatchlistUpdate.objects.select_related("imported_by")[:20],
         },
     )
+
+
+@login_required
+@require_POST
+def watchlist_published(request: HttpRequest) -> HttpResponse:
+    """Load an update of a published list (FollowTheMoney, EU or UN XML)."""
+    _require(request, CAN_EDIT_RULES)
+    form = PublishedListForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            update = watchlist_import_published(
+                content=data["file"],
+                fmt=data["format"],
+                list_name=data["list_name"],
+                actor=request.user,
+                reason=data["reason"],
+                source_url=data["source_url"],
+            )
+        except ListFormatError as error:
+            messages.error(request, _("Nothing was imported: %(e)s") % {"e": error})
+        else:
+            messages.success(
+                request,
+                _(
+                    "List %(list)s updated: %(a)s added, %(c)s changed, %(w)s withdrawn; "
+                    "pending consignments are re-assessed."
+                )
+                % {"list": update.list_name, "a": update.added, "c": update.changed,
+                   "w": update.withdrawn},
+            )  # fmt: skip
+    else:
+        for field, problems in form.errors.items():
+            for problem in problems:
+                messages.error(
+                    request,
+                    f"{form.fields[field].label if field in form.fields else ''}: {problem}",
+                )
+    return redirect("risk:watchlist")
