@@ -229,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "risk.train_model",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Issue 17: learned value medians computed once for all processes, into a table.
+    "risk-refresh-value-medians": {
+        "task": "risk.refresh_value_medians",
+        "schedule": crontab(minute=17),
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

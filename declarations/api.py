@@ -29,6 +29,7 @@ from .api_models import (
     ReturnIn,
 )
 from .models import Declaration, Document
+from .quality import operator_detail
 from .schemas import DeclarationIn
 from .services import (
     IntakeRefused,
@@ -72,7 +73,12 @@ def declaration_representation(declaration: Declaration) -> dict[str, Any]:
         "data_quality": {
             "score": declaration.dq_score,
             "findings": [
-                {"dimension": f.dimension, "code": f.code, "pointer": f.pointer, "detail": f.detail}
+                {
+                    "dimension": f.dimension,
+                    "code": f.code,
+                    "pointer": f.pointer,
+                    "detail": operator_detail(f.code, f.detail),
+                }
                 for f in declaration.quality_findings.all()
             ],
         },

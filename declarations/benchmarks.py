@@ -1,6 +1,7 @@
 """Learned reference values for data quality and risk: the usual value per kilogram of each HS code
 learned from accepted history, and the carrier manifest facts (a second source) for a transport
-document. Both are read in one statement per call; `selectors.value_benchmarks` caches the first."""
+document. The medians are computed by a beat task into a table (`stored_value_benchmarks` reads it,
+`selectors.value_benchmarks` caches that read a minute per process)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,20 @@ def learned_value_benchmarks(*, history_days: int = HISTORY_DAYS) -> Mapping[str
             level=level,
         )
     return result
+
+
+def stored_value_benchmarks() -> Mapping[str, ValueBenchmark]:
+    """The medians as the beat task last stored them (risk's ``LearnedValueMedian`` table, read
+    through the app registry: declarations does not import risk)."""
+    from django.apps import apps
+
+    model = apps.get_model("risk", "LearnedValueMedian")
+    return {
+        prefix: ValueBenchmark(median_eur_per_kg=median, sample_size=samples, level=level)
+        for prefix, median, samples, level in model.objects.values_list(
+            "prefix", "median_eur_per_kg", "samples", "level"
+        )
+    }
 
 
 def _facts(line: ManifestLine) -> ManifestFacts:

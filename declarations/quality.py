@@ -39,6 +39,7 @@ __all__ = [
     "benchmark_for",
     "hs_chapters_for_description",
     "is_vague",
+    "operator_detail",
 ]
 
 DIMENSIONS: tuple[str, ...] = ("timeliness", "accuracy", "completeness", "consistency")
@@ -83,6 +84,19 @@ _DIMENSION_OF: Mapping[str, str] = MappingProxyType(
         "manifest_description_mismatch": "consistency",
     }
 )
+
+# What an operator is told about a finding whose detail quotes customs' own reference figures
+# (medians learned from other operators' declarations, reference values): what is wrong with the
+# data, never the engine's numbers (docs/api.md: risk figures are confidential to customs).
+OPERATOR_DETAILS: Mapping[str, str] = MappingProxyType(
+    {"value_per_kg_low": "value per kg far below what is usual for this HS code"}
+)
+
+
+def operator_detail(code: str, detail: str) -> str:
+    """The detail of a finding as the operator API shows it."""
+    return OPERATOR_DETAILS.get(code, detail)
+
 
 COMMERCIAL_CATEGORIES = frozenset({"sale_of_goods", "commercial_sample", "returned_goods"})
 

@@ -25,18 +25,21 @@ from .models import (
 from .statuses import NEEDS_ACTION
 
 _benchmarks_cache: tuple[float, Mapping[str, Any]] | None = None
-BENCHMARK_CACHE_SECONDS = 600.0
+# Reading the stored medians is one small-table read; computing them is the beat task's job
+# (risk.refresh_value_medians), done once for all processes.
+BENCHMARK_CACHE_SECONDS = 60.0
 
 
 def value_benchmarks() -> Mapping[str, Any]:
-    """Usual EUR-per-kg values by HS level, learned from accepted history (cached per process)."""
+    """Usual EUR-per-kg values by HS level, learned from accepted history by the beat task and
+    read from its table (cached per process for a minute)."""
     global _benchmarks_cache
     now = time.monotonic()
     if _benchmarks_cache and now - _benchmarks_cache[0] < BENCHMARK_CACHE_SECONDS:
         return _benchmarks_cache[1]
-    from .benchmarks import learned_value_benchmarks
+    from .benchmarks import stored_value_benchmarks
 
-    data = learned_value_benchmarks()
+    data = stored_value_benchmarks()
     _benchmarks_cache = (now, data)
     return data
 

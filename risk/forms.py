@@ -17,6 +17,7 @@ from .rules import RULES
 
 CHANNEL_CHOICES = [
     ("", _("none")),
+    ("green", _("Green (stated: no minimum)")),
     ("blue", _("Blue")),
     ("yellow", _("Yellow")),
     ("red", _("Red")),
@@ -250,3 +251,34 @@ class FalsePositiveForm(forms.Form):
     entry_id = forms.IntegerField(widget=forms.HiddenInput)
     party_key = forms.CharField(max_length=300, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why is this not the listed party?"), max_length=300)
+
+
+class PublishedListForm(forms.Form):
+    """An update of a published screening list (issue 17): format, list, file, provenance."""
+
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[
+            ("ftm", _("FollowTheMoney entities (JSON lines, e.g. OpenSanctions)")),
+            ("eu_xml", _("EU consolidated financial sanctions list (XML)")),
+            ("un_xml", _("UN Security Council consolidated list (XML)")),
+        ],
+    )
+    list_name = forms.SlugField(
+        label=_("List"),
+        max_length=60,
+        help_text=_(
+            "The same list name on every update, so entries and cleared matches carry over."
+        ),
+    )
+    file = forms.FileField(label=_("File as published"))
+    source_url = forms.URLField(
+        label=_("Where it was downloaded"), required=False, max_length=300, assume_scheme="https"
+    )
+    reason = forms.CharField(label=_("Why (recorded in the audit trail)"), max_length=300)
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > 200 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 200 MB."))
+        return upload.read()

@@ -94,6 +94,20 @@ class WatchlistEntry(models.Model):
     reason = models.CharField(max_length=300, blank=True, default="")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Provenance (issue 17): the publisher's format and its own id of the entry, so an update of
+    # the list finds the same row again (and the false positives cleared on it).
+    source = models.CharField(max_length=20, blank=True, default="csv")
+    external_id = models.CharField(max_length=120, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["list_name", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="watchlist_entry_external_id_per_list",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -190,3 +204,81 @@ class TaxNumberSeller(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.party_key}"
+
+
+class ReferenceValue(models.Model):
+    """A usual value of goods known without history: EUR per kg of an HS code, or EUR per unit
+    (for a named model when ``keywords`` are given), with its public source and date.
+
+    Shipped in ``risk/data/reference_values.csv`` and loaded by ``migrate``; an administrator may
+    replace the whole table with a file of the same shape (audited)."""
+
+    class Basis(models.TextChoices):
+        PER_KG = "per_kg", _("EUR per kg")
+        PER_UNIT = "per_unit", _("EUR per unit")
+
+    hs_code = models.CharField(max_length=6)
+    basis = models.CharField(max_length=8, choices=Basis.choices)
+    keywords = models.JSONField(default=list, blank=True)
+    value_eur = models.DecimalField(max_digits=14, decimal_places=2)
+    source = models.CharField(max_length=200)
+    as_of = models.DateField()
+    note = models.CharField(max_length=200, blank=True, default="")
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["hs_code", "basis", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.hs_code} {self.basis} EUR {self.value_eur}"
+
+
+class LearnedValueMedian(models.Model):
+    """The median EUR per kg of accepted declarations for an HS prefix (hs6, hs4, hs2), computed
+    by a beat task once for all processes; every process reads this small table."""
+
+    prefix = models.CharField(max_length=6, unique=True)
+    level = models.CharField(max_length=3)
+    median_eur_per_kg = models.DecimalField(max_digits=18, decimal_places=2)
+    samples = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: EUR {self.median_eur_per_kg}/kg ({self.samples})"
+
+
+class TargetingRun(models.Model):
+    """A run of the labelled scenario corpus through the engine (``manage.py risk_scenarios``):
+    overall and per-rule precision and recall, shown on the analyst page."""
+
+    run_at = models.DateTimeField(default=timezone.now)
+    ruleset_version = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-run_at", "-id"]
+
+
+class WatchlistUpdate(models.Model):
+    """One import of a published screening list: where it came from, when it was published and
+    loaded, and what it changed (the list's update history)."""
+
+    list_name = models.CharField(max_length=60)
+    source = models.CharField(max_length=20)
+    publisher_date = models.CharField(max_length=40, blank=True, default="")
+    source_url = models.CharField(max_length=300, blank=True, default="")
+    sha256 = models.CharField(max_length=64)
+    entries = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from risk import lexicons
 from risk.facts import Facts, ItemFacts, PartyFacts, consignee_key, party_key
+from risk.reference import ReferenceBook
 from risk.watchlist import WatchlistIndex
 
 Channel = Literal["green", "blue", "yellow", "red"]
@@ -54,13 +55,17 @@ class BatchContext:
     """Reference data loaded once per batch by the Django side and shared by every assessment.
 
     ``value_benchmarks`` maps HS6, HS4 and HS2 codes to the median declared EUR per kg learned
-    from history; ``known_tax_numbers`` maps a tax-scheme number to the ``party_key`` of every
+    from history (``value_benchmark_samples`` to how many declarations each rests on);
+    ``reference`` holds the reference values known without history; ``known_tax_numbers`` maps a tax-scheme number to the ``party_key`` of every
     seller it was registered to or seen with; ``valid_tax_numbers`` (when not None) is the
     register of valid numbers; ``false_positives`` holds (watchlist entry id, ``party_key``)
     pairs an officer cleared.
     """
 
     value_benchmarks: dict[str, Decimal] = field(default_factory=dict)
+    # Accepted declarations behind each learned median; a code missing here counts as trusted.
+    value_benchmark_samples: dict[str, int] = field(default_factory=dict)
+    reference: ReferenceBook = field(default_factory=ReferenceBook)
     watchlist: WatchlistIndex = field(default_factory=_empty_watchlist)
     known_tax_numbers: dict[str, frozenset[str]] = field(default_factory=dict)
     valid_tax_numbers: frozenset[str] | None = None
@@ -320,7 +325,10 @@ def lithium_battery_post(facts: Facts, params: LithiumParams, ctx: BatchContext)
 
 
 class LuxuryBrandParams(RuleParams):
-    score: int = Field(default=30, ge=0, le=100)
+    # Alone enough for a documentary check: the brand's cheapest genuine article costs many
+    # times the limit, so the parcel is a counterfeit or a heavy undervaluation either way.
+    score: int = Field(default=40, ge=0, le=100)
+    min_channel: Channel | None = "yellow"
     max_unit_value_eur: Decimal = Field(default=Decimal("100"), gt=0)
     hs_chapters: list[str] = Field(
         default_factory=lambda: ["33", "42", "61", "62", "64", "65", "71", "85", "90", "91"]
@@ -370,16 +378,26 @@ def luxury_brand_low_value(facts: Facts, params: LuxuryBrandParams, ctx: BatchCo
 
 class UndervaluationParams(RuleParams):
     score: int = Field(default=40, ge=0, le=100)
+    min_channel: Channel | None = "yellow"
     ratio: Decimal = Field(default=Decimal("0.2"), gt=0, lt=1)
     min_mass_kg: Decimal = Field(default=Decimal("0.01"), gt=0)
+    # A learned median is trusted from this many accepted declarations on; below it (a new
+    # installation, a new HS code) the reference table answers instead.
+    min_samples: int = Field(default=20, ge=1, le=1_000_000)
+    use_reference: bool = True
 
 
-def _benchmark(hs_code: str, benchmarks: dict[str, Decimal]) -> tuple[str, Decimal] | None:
+def _trusted_median(
+    hs_code: str, ctx: BatchContext, min_samples: int
+) -> tuple[str, Decimal, int | None] | None:
     for length in (6, 4, 2):
         code = hs_code[:length]
-        median = benchmarks.get(code)
-        if median is not None and median > 0:
-            return code, median
+        median = ctx.value_benchmarks.get(code)
+        if median is None or median <= 0:
+            continue
+        samples = ctx.value_benchmark_samples.get(code)
+        if samples is None or samples >= min_samples:
+            return code, median, samples
     return None
 
 
@@ -391,31 +409,87 @@ def _item_mass(item: ItemFacts, facts: Facts) -> Decimal | None:
     return None
 
 
-@_rule("undervaluation", "Undervaluation against learned benchmarks", UndervaluationParams)
+def _share(value: Decimal, reference: Decimal) -> Decimal:
+    return value / reference * _HUNDRED
+
+
+def _undervalued_item(
+    item: ItemFacts, facts: Facts, params: UndervaluationParams, ctx: BatchContext
+) -> tuple[str, Decimal] | None:
+    """(explanation, share of the usual value in %) when the item is far below it, else None.
+
+    Goods sold by the unit are compared per unit with the reference (a named model's list price,
+    else the usual unit value of the code); then the value per kg is compared with the learned
+    median where it is trusted, else with the reference value per kg."""
+    line = f"line {item.line} {_quote(item.description)}"
+    if params.use_reference and len(ctx.reference):
+        found = ctx.reference.per_unit(item.hs_code, item.description)
+        if found is not None:
+            reference, keyword = found
+            quantity = item.quantity if item.quantity > 0 else Decimal(1)
+            unit_value = item.value_eur / quantity
+            if unit_value < reference.value_eur * params.ratio:
+                what = f"'{keyword}'" if keyword else f"HS {reference.hs_code}"
+                share = _share(unit_value, reference.value_eur)
+                return (
+                    f"{line}: declared EUR {format_eur(unit_value)} each; reference value for "
+                    f"{what} is EUR {format_eur_rate(reference.value_eur)} each "
+                    f"({reference.cited}), {share.quantize(_EURO, ROUND_HALF_UP)}% of it",
+                    share,
+                )
+    mass = _item_mass(item, facts)
+    if mass is None or mass < params.min_mass_kg:
+        return None
+    per_kg = item.value_eur / mass
+    learned = _trusted_median(item.hs_code, ctx, params.min_samples)
+    if learned is not None:
+        code, median, samples = learned
+        if per_kg >= median * params.ratio:
+            return None
+        share = _share(per_kg, median)
+        how_many = f" of {samples} accepted declarations" if samples is not None else ""
+        return (
+            f"{line}: declared EUR {format_eur_rate(per_kg)}/kg; learned median{how_many} for "
+            f"{code} is EUR {format_eur_rate(median)}/kg "
+            f"({share.quantize(_EURO, ROUND_HALF_UP)}% of it)",
+            share,
+        )
+    if not params.use_reference:
+        return None
+    reference = ctx.reference.per_kg(item.hs_code)
+    if reference is None or per_kg >= reference.value_eur * params.ratio:
+        return None
+    share = _share(per_kg, reference.value_eur)
+    return (
+        f"{line}: declared EUR {format_eur_rate(per_kg)}/kg; reference value for "
+        f"{reference.hs_code} is EUR {format_eur_rate(reference.value_eur)}/kg "
+        f"({reference.cited}; no trusted learned median), "
+        f"{share.quantize(_EURO, ROUND_HALF_UP)}% of it",
+        share,
+    )
+
+
+@_rule(
+    "undervaluation",
+    "Undervaluation against learned medians or reference values",
+    UndervaluationParams,
+)
 def undervaluation(facts: Facts, params: UndervaluationParams, ctx: BatchContext):
-    """Declared EUR per kg far below the median learned from history for the same HS6 code
-    (falling back to the HS4 heading, then the HS2 chapter)."""
-    if not ctx.value_benchmarks:
+    """Declared value far below what the goods usually cost: per unit against the reference table
+    for goods sold by the unit (named models at their list price), per kg against the median
+    learned from accepted declarations of the same HS6 code (then HS4, HS2) where it rests on
+    enough samples, else against the reference value per kg; the explanation says which."""
+    if not ctx.value_benchmarks and not len(ctx.reference):
         return []
     details = []
     worst: Decimal | None = None
     for item in facts.items:
-        mass = _item_mass(item, facts)
-        if mass is None or mass < params.min_mass_kg:
+        found = _undervalued_item(item, facts, params, ctx)
+        if found is None:
             continue
-        benchmark = _benchmark(item.hs_code, ctx.value_benchmarks)
-        if benchmark is None:
-            continue
-        code, median = benchmark
-        per_kg = item.value_eur / mass
-        if per_kg < median * params.ratio:
-            share = per_kg / median * _HUNDRED
-            worst = share if worst is None else min(worst, share)
-            details.append(
-                f"line {item.line} {_quote(item.description)}: declared "
-                f"EUR {format_eur_rate(per_kg)}/kg; median for {code} is "
-                f"EUR {format_eur_rate(median)}/kg ({share.quantize(_EURO, ROUND_HALF_UP)}% of it)"
-            )
+        detail, share = found
+        worst = share if worst is None else min(worst, share)
+        details.append(detail)
     if not details:
         return []
     return [
@@ -423,7 +497,7 @@ def undervaluation(facts: Facts, params: UndervaluationParams, ctx: BatchContext
             "undervaluation",
             params.score,
             "; ".join(details)
-            + f"; flagged below {(params.ratio * _HUNDRED).normalize():f}% of the median",
+            + f"; flagged below {(params.ratio * _HUNDRED).normalize():f}% of the usual value",
             params.min_channel,
             {"lowest_share_pct": str(worst.quantize(_CENT))} if worst is not None else {},
         )
@@ -432,6 +506,7 @@ def undervaluation(facts: Facts, params: UndervaluationParams, ctx: BatchContext
 
 class SplittingParams(RuleParams):
     score: int = Field(default=45, ge=0, le=100)
+    min_channel: Channel | None = "yellow"
     window_hours: int = Field(default=72, ge=1, le=24 * 31)
     ceiling_eur: Decimal = Field(default=Decimal("150"), gt=0)
     min_consignments: int = Field(default=2, ge=2, le=100)
@@ -541,6 +616,7 @@ class TaxSchemeParams(RuleParams):
     score_over_ceiling: int = Field(default=40, ge=0, le=100)
     score_unknown_number: int = Field(default=50, ge=0, le=100)
     score_other_seller: int = Field(default=50, ge=0, le=100)
+    min_channel: Channel | None = "yellow"
     ioss_ceiling_eur: Decimal = Field(default=Decimal("150"), gt=0)
 
 
@@ -596,6 +672,7 @@ def tax_scheme_misuse(facts: Facts, params: TaxSchemeParams, ctx: BatchContext):
 
 class GiftByBusinessParams(RuleParams):
     score: int = Field(default=40, ge=0, le=100)
+    min_channel: Channel | None = "yellow"
     business_identifier_schemes: list[str] = Field(default_factory=lambda: ["EORI", "VAT"])
     check_name_markers: bool = True
 
@@ -641,7 +718,9 @@ def gift_by_business(facts: Facts, params: GiftByBusinessParams, ctx: BatchConte
 
 
 class UnknownSellerParams(RuleParams):
+    # Weak on its own (every seller is new on a new installation): it only adds to other hits.
     score: int = Field(default=10, ge=0, le=100)
+    min_channel: Channel | None = "green"
     min_prior_consignments: int = Field(default=3, ge=1, le=10_000)
 
 
@@ -667,6 +746,7 @@ def unknown_seller(facts: Facts, params: UnknownSellerParams, ctx: BatchContext)
 
 class VagueDescriptionParams(RuleParams):
     score: int = Field(default=15, ge=0, le=100)
+    min_channel: Channel | None = "green"
     extra_terms: list[str] = Field(default_factory=list)
 
     @cached_property
@@ -703,6 +783,7 @@ def vague_description(facts: Facts, params: VagueDescriptionParams, ctx: BatchCo
 
 class LowDataQualityParams(RuleParams):
     score: int = Field(default=15, ge=0, le=100)
+    min_channel: Channel | None = "green"
     min_dq_score: int = Field(default=50, ge=0, le=100)
 
 
@@ -723,7 +804,10 @@ def low_data_quality(facts: Facts, params: LowDataQualityParams, ctx: BatchConte
 
 
 class HsMismatchParams(RuleParams):
+    # A description naming goods of another chapter is a misclassification to check on the
+    # invoice: a documentary check (yellow), whatever else the consignment scores.
     score: int = Field(default=20, ge=0, le=100)
+    min_channel: Channel | None = "yellow"
     extra_hints: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("extra_hints")
@@ -821,7 +905,10 @@ def _default_origin_rules() -> list[OriginRule]:
 
 
 class HighRiskOriginParams(RuleParams):
+    # Each listed (HS prefix, origin) pair carries a trade-defence duty or an alert whose
+    # origin must be proven by documents: a documentary check (yellow).
     score: int = Field(default=25, ge=0, le=100)
+    min_channel: Channel | None = "yellow"
     rules: list[OriginRule] = Field(default_factory=_default_origin_rules)
 
 

@@ -22,6 +22,7 @@ from .models import (
     RiskHit,
     RiskModel,
     RuleSet,
+    TargetingRun,
 )
 
 COMPLIANT = InspectionOutcome.Result.COMPLIANT
@@ -258,3 +259,21 @@ def backtest(*, ruleset: RuleSet, days: int) -> BacktestResult:
                     result.rule_checked[code] += 1
                     result.rule_found[code] += int(known)
     return result
+
+
+def rule_recall_from_outcomes() -> dict[str, int]:
+    """Per rule, how many consignments an inspection found non-compliant it had fired on: with
+    ``OutcomeStats.non_compliant`` the rule's recall on recorded outcomes (biased towards what
+    was controlled; the random floor keeps part of the sample unbiased). One query."""
+    bad = InspectionOutcome.objects.exclude(result=COMPLIANT).values("declaration_id")
+    rows = (
+        RiskHit.objects.filter(assessment__declaration_id__in=bad)
+        .values("rule_code")
+        .annotate(n=Count("assessment__declaration", distinct=True))
+    )
+    return {r["rule_code"]: r["n"] for r in rows}
+
+
+def latest_targeting_run() -> TargetingRun | None:
+    """The newest run of the labelled scenario corpus (``manage.py risk_scenarios``)."""
+    return TargetingRun.objects.order_by("-run_at", "-id").first()

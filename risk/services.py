@@ -521,11 +521,17 @@ def load_batch_context(ruleset: RuleSet, declarations: Sequence[Declaration] = (
     """Lists and benchmarks, loaded once per batch."""
     from declarations.selectors import value_benchmarks
 
-    benchmarks = {
-        key: getattr(value, "median_eur_per_kg", value) for key, value in value_benchmarks().items()
+    from .valuation import reference_book
+
+    learned = value_benchmarks()
+    benchmarks = {key: getattr(value, "median_eur_per_kg", value) for key, value in learned.items()}
+    samples = {
+        key: value.sample_size for key, value in learned.items() if hasattr(value, "sample_size")
     }
     return BatchContext(
         value_benchmarks=benchmarks,
+        value_benchmark_samples=samples,
+        reference=reference_book(),
         watchlist=watchlist_index(),
         known_tax_numbers=_known_tax_numbers(declarations),
         valid_tax_numbers=None,

@@ -44,3 +44,11 @@ def train_model() -> int | None:
     """Retrain the learned model on outcome history (beat, and on demand from the rules page)."""
     model = risk_model_train()
     return model.version if model else None
+
+
+@shared_task(name="risk.refresh_value_medians", acks_late=True)
+def refresh_value_medians() -> int:
+    """Learned medians of accepted history into their table, once for all processes (beat)."""
+    from .valuation import learned_medians_refresh
+
+    return learned_medians_refresh()

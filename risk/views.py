@@ -35,12 +35,14 @@ from .forms import (
     FalsePositiveForm,
     OutcomeForm,
     PolicyForm,
+    PublishedListForm,
     RuleForm,
     WatchlistImportForm,
 )
 from .learning import MIN_OUTCOMES
-from .models import RuleSet, WatchlistEntry
+from .models import RuleSet, WatchlistEntry, WatchlistUpdate
 from .rules import RULES
+from .watchlist_import import ListFormatError, watchlist_import_published
 
 CAN_VIEW_RULES = {RISK_ANALYST, ADMINISTRATOR, SUPERVISOR, AUDITOR}
 CAN_RECORD_OUTCOMES = CAN_ACT_ON_CONSIGNMENTS
@@ -61,6 +63,11 @@ def rules(request: HttpRequest) -> HttpResponse:
     base = services.ruleset_working_base()
     rates = selectors.rule_hit_rates()
     counts = selectors.rule_hit_counts()
+    # Issue 17: recall per rule on recorded outcomes and on the scenario corpus.
+    stats = selectors.outcome_stats()
+    caught = selectors.rule_recall_from_outcomes()
+    targeting = selectors.latest_targeting_run()
+    corpus = {r["code"]: r for r in (targeting.summary.get("rules", []) if targeting else [])}
     rows = []
     for entry in base.rules:
         rule = RULES.get(entry["code"])
@@ -73,6 +80,8 @@ def rules(request: HttpRequest) -> HttpResponse:
                 "min_channel": (entry.get("params") or {}).get("min_channel"),
                 "hits": counts.get(entry["code"], 0),
                 "rate": rates.get(entry["code"]),
+                "recall": selectors.Rate(stats.non_compliant, caught.get(entry["code"], 0)),
+                "corpus": corpus.get(entry["code"]),
             }
         )
     random_rate = rates.get("random_selection")
@@ -83,7 +92,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         "random_rate": random_rate,
         "random_hits": counts.get("random_selection", 0),
         "versions": RuleSet.objects.select_related("created_by").order_by("-version")[:15],
-        "stats": selectors.outcome_stats(),
+        "stats": stats,
         "model": selectors.latest_model(),
         "outcome_count": selectors.outcome_count(),
         "min_outcomes": MIN_OUTCOMES,
@@ -91,6 +100,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         "watchlist_size": WatchlistEntry.objects.filter(is_active=True).count(),
         "backtest_form": BacktestForm(initial={"days": 30}),
         "policy": base.policy,
+        "targeting": targeting,
     }
     return render(request, "risk/rules.html", context)
 
@@ -322,5 +332,46 @@ def watchlist(request: HttpRequest) -> HttpResponse:
             "lists": lists,
             "recent": recent,
             "can_edit": can_edit,
+            "published_form": PublishedListForm(),
+            "updates": WatchlistUpdate.objects.select_related("imported_by")[:20],
         },
     )
+
+
+@login_required
+@require_POST
+def watchlist_published(request: HttpRequest) -> HttpResponse:
+    """Load an update of a published list (FollowTheMoney, EU or UN XML)."""
+    _require(request, CAN_EDIT_RULES)
+    form = PublishedListForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            update = watchlist_import_published(
+                content=data["file"],
+                fmt=data["format"],
+                list_name=data["list_name"],
+                actor=request.user,
+                reason=data["reason"],
+                source_url=data["source_url"],
+            )
+        except ListFormatError as error:
+            messages.error(request, _("Nothing was imported: %(e)s") % {"e": error})
+        else:
+            messages.success(
+                request,
+                _(
+                    "List %(list)s updated: %(a)s added, %(c)s changed, %(w)s withdrawn; "
+                    "pending consignments are re-assessed."
+                )
+                % {"list": update.list_name, "a": update.added, "c": update.changed,
+                   "w": update.withdrawn},
+            )  # fmt: skip
+    else:
+        for field, problems in form.errors.items():
+            for problem in problems:
+                messages.error(
+                    request,
+                    f"{form.fields[field].label if field in form.fields else ''}: {problem}",
+                )
+    return redirect("risk:watchlist")

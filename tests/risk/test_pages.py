@@ -266,7 +266,8 @@ def test_rules_page_query_count_does_not_grow_with_outcomes(
         outcome_record(declaration_id=d.pk, officer=officer, result="compliant")
     client = login(customs_user, "risk_analyst")
     aggregate_recent()  # as beat keeps them: the page then only checks they are fresh
-    with django_assert_max_num_queries(17):
+    # 17, plus one for recall per rule on outcomes and one for the last scenario-corpus run.
+    with django_assert_max_num_queries(19):
         assert client.get("/risk/").status_code == 200
 
 

@@ -71,7 +71,7 @@ def test_validate_params_fills_defaults_and_is_json_ready():
     params = validate_params("splitting", {"window_hours": 48})
     assert params == {
         "score": 45,
-        "min_channel": None,
+        "min_channel": "yellow",
         "window_hours": 48,
         "ceiling_eur": "150",
         "min_consignments": 2,
@@ -238,8 +238,8 @@ def test_luxury_brand_at_give_away_price(description, hs_code, value, quantity, 
 def test_undervaluation_explains_declared_rate_against_the_median():
     facts = make_facts(make_item("Smartphone 128 GB", "851713", "0.64", quantity="1", mass="0.2"))
     (hit,) = hits_of("undervaluation", facts)
-    assert "declared EUR 3.20/kg; median for 851713 is EUR 210/kg" in hit.explanation
-    assert "(2% of it)" in hit.explanation and "below 20% of the median" in hit.explanation
+    assert "declared EUR 3.20/kg; learned median for 851713 is EUR 210/kg" in hit.explanation
+    assert "(2% of it)" in hit.explanation and "below 20% of the usual value" in hit.explanation
     assert hit.confidential_data == {"lowest_share_pct": "1.52"}
 
 

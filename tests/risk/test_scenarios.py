@@ -85,7 +85,7 @@ def test_branded_watch_declared_at_eur_15(ctx):
     assert outcome.channel == "red"
     assert {"luxury_brand_low_value", "undervaluation"} <= codes(outcome)
     text = " ".join(h.explanation for h in outcome.hits)
-    assert "declared EUR 100/kg; median for 910211 is EUR 1,500/kg" in text
+    assert "declared EUR 100/kg; learned median for 910211 is EUR 1,500/kg" in text
     assert "'rolex' at EUR 15.00 each" in text
 
 

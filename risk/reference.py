@@ -1,0 +1,186 @@
+"""Reference values: what goods usually cost, known from the first day (no ORM, no Celery).
+
+A new installation, a new HS code or a new route has no history to learn a median from, so the
+undervaluation rule falls back on a reference table compiled from public figures: unit values of
+official trade statistics (EUR per kg of an HS6 subheading, or EUR per unit for goods sold by the
+unit) and manufacturers' list prices (EUR per unit of a named model). Every row carries its source
+and the date of the figure, and the explanation of a hit quotes them.
+
+The table ships as ``risk/data/reference_values.csv``, is loaded by ``migrate`` and can be replaced
+by an administrator's file of the same shape (``parse_reference_csv`` checks it, row by row).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from risk.lexicons import DATA_DIR, description_terms, tokens
+
+BASES = ("per_kg", "per_unit")
+REFERENCE_COLUMNS = ("hs_code", "basis", "keywords", "value_eur", "source", "as_of", "note")
+SHIPPED_REFERENCE_FILE = DATA_DIR / "reference_values.csv"
+
+
+@dataclass(frozen=True)
+class ReferenceValue:
+    """A usual value for an HS code (6 or 4 digits): EUR per kg or EUR per unit.
+
+    ``keywords`` (folded phrases) narrow a row to descriptions naming one of them, for list
+    prices of named models ("iphone 16"); a row without keywords applies to every description.
+    """
+
+    hs_code: str
+    basis: str
+    value_eur: Decimal
+    source: str
+    as_of: date
+    keywords: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def cited(self) -> str:
+        """The source as an explanation quotes it: "Eurostat Comext ..., 2024"."""
+        return f"{self.source}, {self.as_of.isoformat()}"
+
+
+class ReferenceBook:
+    """Reference values indexed for the rule: per kg by HS6 then HS4; per unit by HS6, rows with
+    keywords tried before the generic row of the same code."""
+
+    def __init__(self, rows: tuple[ReferenceValue, ...] | list[ReferenceValue] = ()):
+        self.rows = tuple(rows)
+        self._per_kg: dict[str, ReferenceValue] = {}
+        self._per_unit: dict[str, list[ReferenceValue]] = {}
+        for row in self.rows:
+            if row.basis == "per_kg" and not row.keywords:
+                self._per_kg.setdefault(row.hs_code, row)
+            elif row.basis == "per_unit":
+                self._per_unit.setdefault(row.hs_code, []).append(row)
+        for rows_of_code in self._per_unit.values():
+            # Named models first, the most specific (longest phrase) first; generic row last.
+            rows_of_code.sort(
+                key=lambda r: (not r.keywords, -max((len(k) for k in r.keywords), default=0))
+            )
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def per_kg(self, hs_code: str) -> ReferenceValue | None:
+        for length in (6, 4):
+            row = self._per_kg.get(hs_code[:length])
+            if row is not None:
+                return row
+        return None
+
+    def per_unit(self, hs_code: str, description: str) -> tuple[ReferenceValue, str] | None:
+        """The unit value for an item and the phrase that selected it ("" for the generic row)."""
+        terms = None
+        for length in (6, 4):
+            for row in self._per_unit.get(hs_code[:length], ()):
+                if not row.keywords:
+                    return row, ""
+                if terms is None:
+                    terms = description_terms(description)
+                for keyword in row.keywords:
+                    if keyword in terms:
+                        return row, keyword
+        return None
+
+
+@dataclass
+class ReferenceParse:
+    """Rows of a reference file, or every row error found (then the file must be refused)."""
+
+    rows: list[ReferenceValue]
+    errors: list[tuple[int, str, str]]  # (row number, column, message)
+
+
+def _keywords(text: str) -> tuple[str, ...]:
+    phrases = (" ".join(tokens(part)) for part in (text or "").split(";"))
+    return tuple(sorted({p for p in phrases if p}))
+
+
+def parse_reference_csv(text: str) -> ReferenceParse:
+    """Check a reference file: header ``hs_code, basis, keywords, value_eur, source, as_of[, note]``;
+    HS codes of 4 or 6 digits, basis ``per_kg`` or ``per_unit``, a positive value, a source and an
+    ISO date for every row; keywords separated by ';'. One error per problem, with its row."""
+    result = ReferenceParse([], [])
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    required = [c for c in REFERENCE_COLUMNS if c not in ("keywords", "note")]
+    for column in required:
+        if column not in header:
+            result.errors.append((1, column, "missing column"))
+    for column in header:
+        if column not in REFERENCE_COLUMNS:
+            result.errors.append(
+                (1, column, "unknown column; expected " + ", ".join(REFERENCE_COLUMNS))
+            )
+    if result.errors:
+        return result
+    reader.fieldnames = header
+    seen: set[tuple[str, str, tuple[str, ...]]] = set()
+    for number, raw in enumerate(reader, start=2):
+        if None in raw:
+            result.errors.append((number, "", "more fields than columns in the header"))
+            continue
+        row = {k: (v or "").strip() for k, v in raw.items()}
+        errors_before = len(result.errors)
+        hs_code = row["hs_code"]
+        if not (hs_code.isdigit() and len(hs_code) in (4, 6)):
+            result.errors.append((number, "hs_code", f"'{hs_code}' is not a 4- or 6-digit HS code"))
+        basis = row["basis"]
+        if basis not in BASES:
+            result.errors.append((number, "basis", f"'{basis}' is not one of {', '.join(BASES)}"))
+        try:
+            value = Decimal(row["value_eur"])
+            if not value.is_finite() or value <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            value = Decimal(0)
+            result.errors.append(
+                (number, "value_eur", f"'{row['value_eur']}' is not a positive amount")
+            )
+        if not row["source"]:
+            result.errors.append((number, "source", "every value needs its source"))
+        try:
+            as_of = date.fromisoformat(row["as_of"])
+        except ValueError:
+            as_of = date.min
+            result.errors.append((number, "as_of", f"'{row['as_of']}' is not a date (YYYY-MM-DD)"))
+        keywords = _keywords(row.get("keywords", ""))
+        if basis == "per_kg" and keywords:
+            result.errors.append((number, "keywords", "keywords narrow per-unit rows only"))
+        key = (hs_code, basis, keywords)
+        if len(result.errors) == errors_before and key in seen:
+            result.errors.append(
+                (number, "hs_code", "the same code, basis and keywords appear twice")
+            )
+        if len(result.errors) == errors_before:
+            seen.add(key)
+            result.rows.append(
+                ReferenceValue(
+                    hs_code,
+                    basis,
+                    value,
+                    row["source"][:200],
+                    as_of,
+                    keywords,
+                    row.get("note", "")[:200],
+                )
+            )
+    if not result.rows and not result.errors:
+        result.errors.append((2, "", "the file has no rows"))
+    return result
+
+
+def shipped_reference_values() -> list[ReferenceValue]:
+    """The table shipped with the product (``risk/data/reference_values.csv``)."""
+    parsed = parse_reference_csv(SHIPPED_REFERENCE_FILE.read_text(encoding="utf-8"))
+    if parsed.errors:  # a broken shipped file is a bug: fail loudly at migrate
+        raise ValueError(f"shipped reference values are invalid: {parsed.errors[:5]}")
+    return parsed.rows
