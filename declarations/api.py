@@ -28,6 +28,7 @@ from .api_models import (
     ManifestOut,
     ReturnIn,
 )
+from .generated_text import finding_text
 from .models import Declaration, Document
 from .schemas import DeclarationIn
 from .services import (
@@ -72,7 +73,13 @@ def declaration_representation(declaration: Declaration) -> dict[str, Any]:
         "data_quality": {
             "score": declaration.dq_score,
             "findings": [
-                {"dimension": f.dimension, "code": f.code, "pointer": f.pointer, "detail": f.detail}
+                {
+                    "dimension": f.dimension,
+                    "code": f.code,
+                    "pointer": f.pointer,
+                    # English unless the request asks for another language (Accept-Language).
+                    "detail": finding_text(f),
+                }
                 for f in declaration.quality_findings.all()
             ],
         },
