@@ -124,6 +124,7 @@ def _pages(consignments) -> list[str]:
         "/risk/policy/",
         "/risk/watchlist/",
         "/risk/rules/undervaluation/",
+        "/risk/rules/high_risk_origin/",
         "/revenue/regimes/",
         "/revenue/statements/",
         "/revenue/reconciliation/",
@@ -141,6 +142,7 @@ def _pages(consignments) -> list[str]:
         pages.append(f"/revenue/regimes/{regime.pk}/")
     if ruleset is not None:
         pages.append(f"/risk/versions/{ruleset.version}/backtest/")
+        pages.append(f"/risk/versions/{ruleset.version}/")
     return pages
 
 

@@ -19,7 +19,12 @@ from declarations.services import declarations_submit
 from risk.models import RiskHit
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINES = ("declarations/quality.py", "risk/rules.py", "risk/watchlist.py")
+ENGINES = (
+    "declarations/quality.py",
+    "risk/rules.py",
+    "risk/watchlist.py",
+    "risk/channels.py",
+)
 # Separators and wrappers that read the same in French.
 SAME_IN_FRENCH = {"%(details)s", ", ", "; "}
 
