@@ -73,7 +73,9 @@ class LinkForm(forms.Form):
         label=_("Other operator"), queryset=Operator.objects.only("pk", "name", "code")
     )
     since = forms.DateField(
-        label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -94,10 +96,14 @@ class DecisionForm(forms.Form):
         label=_("Certificate number"), max_length=40, required=False
     )
     valid_from = forms.DateField(
-        label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Valid from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     valid_to = forms.DateField(
-        label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Valid to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -106,10 +112,14 @@ class RecognitionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Authorisation type"), choices=AEOAuthorisation.Kind.choices)
     certificate_number = forms.CharField(label=_("Partner certificate number"), max_length=40)
     valid_from = forms.DateField(
-        label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Valid from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     valid_to = forms.DateField(
-        label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Valid to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
@@ -123,10 +133,12 @@ class MutualRecognitionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     valid_from = forms.DateField(
-        label=_("In force from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("In force from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     valid_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

@@ -28,6 +28,7 @@ from .api_models import (
     ManifestOut,
     ReturnIn,
 )
+from .generated_text import finding_text
 from .models import Declaration, Document
 from .quality import operator_detail
 from .schemas import DeclarationIn
@@ -77,7 +78,9 @@ def declaration_representation(declaration: Declaration) -> dict[str, Any]:
                     "dimension": f.dimension,
                     "code": f.code,
                     "pointer": f.pointer,
-                    "detail": operator_detail(f.code, f.detail),
+                    # English unless the request asks for another language (Accept-Language);
+                    # findings that would quote a figure of the risk engine say it in words.
+                    "detail": operator_detail(f.code, finding_text(f)),
                 }
                 for f in declaration.quality_findings.all()
             ],

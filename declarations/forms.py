@@ -62,10 +62,14 @@ class QueueFilterForm(forms.Form):
     )
     rule = forms.ChoiceField(choices=[("", _("All"))], required=False, label=_("Rule hit"))
     received_from = forms.DateField(
-        required=False, label=_("Received from"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("Received from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     received_to = forms.DateField(
-        required=False, label=_("Received to"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("Received to"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, rule_codes: list[str] | None = None, **kwargs) -> None:

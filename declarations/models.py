@@ -276,6 +276,9 @@ class QualityFinding(models.Model):
     code = models.CharField(max_length=40)
     pointer = models.CharField(max_length=120, blank=True, default="")
     detail = models.CharField(max_length=400)
+    # The detail's message id and parameters (declarations.messages), to show it in French too;
+    # null on findings stored before messages existed, which show the English detail.
+    message = models.JSONField(null=True, blank=True, default=None)
     penalty = models.PositiveSmallIntegerField(default=0)
     # No index on code: the KPIs count findings of declarations received in a period, reached
     # through the declaration; a few distinct codes make an index on them useless to a query

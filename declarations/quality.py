@@ -26,6 +26,7 @@ from declarations.lexicon import (
     hs_chapters_for_description,
     is_vague,
 )
+from declarations.messages import Message, Seq
 
 __all__ = [
     "DEFAULT_PENALTIES",
@@ -233,7 +234,9 @@ class _Audit:
         self.findings: list[Finding] = []
         self.charged_once: set[str] = set()
 
-    def add(self, code: str, pointer: str, detail: str, *, charge_key: str | None = None) -> None:
+    def add(
+        self, code: str, pointer: str, detail: Message, *, charge_key: str | None = None
+    ) -> None:
         penalty = self.penalties.get(code, DEFAULT_PENALTIES[code])
         # A recurring gap (the same element missing on every item) is one habit of the
         # submitter's system: every item is pointed out, but the score is charged once.
@@ -281,28 +284,44 @@ def _check_timeliness(decl: Mapping, ctx: QualityContext, audit: _Audit) -> None
             audit.add(
                 "submitted_after_arrival",
                 "",
-                f"received {_fmt_time(received)}, {_fmt_duration(received - arrived)} after the "
-                f"goods arrived ({_fmt_time(arrived)})",
+                Message(
+                    "received %(received)s, %(late)s after the goods arrived (%(arrived)s)",
+                    received=_fmt_time(received),
+                    late=_fmt_duration(received - arrived),
+                    arrived=_fmt_time(arrived),
+                ),
             )
             return
-        reference, what, pointer = arrived, "the actual arrival", ""
+        reference, actual, pointer = arrived, True, ""
     else:
         expected = _parse_datetime(decl.get("expected_arrival"))
         if expected is None:
             return
-        reference, what, pointer = expected, "the expected arrival", "/expected_arrival"
+        reference, actual, pointer = expected, False, "/expected_arrival"
     lead = reference - received
     if lead >= ctx.min_lead_time:
         return
     if lead < timedelta(0):
-        timing = f"{_fmt_duration(-lead)} after {what} ({_fmt_time(reference)})"
+        timing = (
+            "%(span)s after the actual arrival (%(moment)s)"
+            if actual
+            else "%(span)s after the expected arrival (%(moment)s)"
+        )
     else:
-        timing = f"{_fmt_duration(lead)} before {what} ({_fmt_time(reference)})"
+        timing = (
+            "%(span)s before the actual arrival (%(moment)s)"
+            if actual
+            else "%(span)s before the expected arrival (%(moment)s)"
+        )
     audit.add(
         "late_submission",
         pointer,
-        f"received {_fmt_time(received)}, {timing}; at least "
-        f"{_fmt_duration(ctx.min_lead_time)} ahead is expected",
+        Message(
+            "received %(received)s, %(timing)s; at least %(lead)s ahead is expected",
+            received=_fmt_time(received),
+            timing=Message(timing, span=_fmt_duration(abs(lead)), moment=_fmt_time(reference)),
+            lead=_fmt_duration(ctx.min_lead_time),
+        ),
     )
 
 
@@ -320,8 +339,13 @@ def _check_completeness(decl: Mapping, audit: _Audit) -> None:
             audit.add(
                 "missing_useful_element",
                 f"/consignee/{element}",
-                f"consignee {element} is missing: the consignee cannot be contacted for "
-                "documents or payment",
+                Message(
+                    "consignee email is missing: the consignee cannot be contacted for "
+                    "documents or payment"
+                    if element == "email"
+                    else "consignee phone is missing: the consignee cannot be contacted for "
+                    "documents or payment"
+                ),
             )
     if consignee:
         _check_address(consignee, "/consignee", "consignee", audit)
@@ -332,14 +356,19 @@ def _check_completeness(decl: Mapping, audit: _Audit) -> None:
             audit.add(
                 "missing_useful_element",
                 "/seller",
-                f"no seller given for a {category} consignment: the seller cannot be profiled",
+                Message(
+                    "no seller given for a %(category)s consignment: the seller cannot be profiled",
+                    category=category,
+                ),
             )
         elif not _list(seller.get("identifiers")):
             audit.add(
                 "missing_useful_element",
                 "/seller/identifiers",
-                "seller has no identifier (EORI, VAT, TIN or platform seller id): the seller "
-                "cannot be matched with history",
+                Message(
+                    "seller has no identifier (EORI, VAT, TIN or platform seller id): the seller "
+                    "cannot be matched with history"
+                ),
             )
         if seller:
             _check_address(seller, "/seller", "seller", audit)
@@ -348,13 +377,15 @@ def _check_completeness(decl: Mapping, audit: _Audit) -> None:
         audit.add(
             "missing_useful_element",
             "/order",
-            "no order data for a sale of goods: value cannot be checked against the payment",
+            Message(
+                "no order data for a sale of goods: value cannot be checked against the payment"
+            ),
         )
     if not _present(decl.get("expected_arrival")):
         audit.add(
             "missing_useful_element",
             "/expected_arrival",
-            "expected arrival is missing: timeliness cannot be measured before arrival",
+            Message("expected arrival is missing: timeliness cannot be measured before arrival"),
         )
 
     item_elements = [
@@ -371,7 +402,11 @@ def _check_completeness(decl: Mapping, audit: _Audit) -> None:
                 audit.add(
                     "missing_useful_element",
                     f"/items/{index}/{element}",
-                    f"item {item.get('line', index + 1)}: {label} is missing",
+                    Message(
+                        "item %(line)s: %(element)s is missing",
+                        line=item.get("line", index + 1),
+                        element=Message(label),
+                    ),
                     charge_key=f"items/{element}",
                 )
 
@@ -388,11 +423,17 @@ def _check_address(party: Mapping, pointer: str, role: str, audit: _Audit) -> No
     street = str(address.get("street") or "")
     if "street" not in missing and len(re.sub(r"\W", "", street)) < 3:
         missing.append("street (too short to deliver)")
+    missing = [Message(element) for element in missing]
     if missing:
         audit.add(
             "address_incomplete",
             f"{pointer}/address",
-            f"{role} address lacks {', '.join(missing)}",
+            Message(
+                "consignee address lacks %(missing)s"
+                if role == "consignee"
+                else "seller address lacks %(missing)s",
+                missing=Seq(missing, ", "),
+            ),
         )
 
 
@@ -405,15 +446,27 @@ def _check_gift_from_business(decl: Mapping, audit: _Audit) -> None:
         return
     signs = []
     if _mapping(decl.get("order")):
-        signs.append("an order is given")
+        signs.append(Message("an order is given"))
     tax_scheme = _mapping(decl.get("vendor_tax_scheme"))
     if tax_scheme:
-        signs.append(f"a {tax_scheme.get('scheme', 'vendor')} tax-scheme number is given")
+        signs.append(
+            Message(
+                "a %(scheme)s tax-scheme number is given",
+                scheme=tax_scheme.get("scheme", "vendor"),
+            )
+        )
     for role in ("seller", "sender"):
         party = _mapping(decl.get(role))
         name = str(party.get("name") or "")
         if name and (_BUSINESS_NAME.search(name) or _BUSINESS_SHORT_FORM.search(name)):
-            signs.append(f"{role} {_quote(name)} is a business name")
+            signs.append(
+                Message(
+                    "seller %(name)s is a business name"
+                    if role == "seller"
+                    else "sender %(name)s is a business name",
+                    name=_quote(name),
+                )
+            )
         schemes = sorted(
             {
                 str(_mapping(ident).get("scheme"))
@@ -422,14 +475,21 @@ def _check_gift_from_business(decl: Mapping, audit: _Audit) -> None:
             }
         )
         if schemes:
-            signs.append(f"{role} has a {'/'.join(schemes)} identifier")
+            signs.append(
+                Message(
+                    "seller has a %(schemes)s identifier"
+                    if role == "seller"
+                    else "sender has a %(schemes)s identifier",
+                    schemes="/".join(schemes),
+                )
+            )
     if any(_present(_mapping(item).get("product_url")) for item in _list(decl.get("items"))):
-        signs.append("items carry a product URL")
+        signs.append(Message("items carry a product URL"))
     if signs:
         audit.add(
             "gift_commercial_seller",
             "/category",
-            "declared as a gift but " + "; ".join(signs),
+            Message("declared as a gift but %(signs)s", signs=Seq(signs)),
         )
 
 
@@ -453,8 +513,13 @@ def _check_items(decl: Mapping, ctx: QualityContext, audit: _Audit) -> None:
             audit.add(
                 "description_vague",
                 f"/items/{index}/description",
-                f"item {line}: description {_quote(description)} does not identify the goods "
-                f"(only {_quote(vague)})",
+                Message(
+                    "item %(line)s: description %(description)s does not identify the goods "
+                    "(only %(vague)s)",
+                    line=line,
+                    description=_quote(description),
+                    vague=_quote(vague),
+                ),
             )
         elif len(hs_code) >= 2:
             chapters = hs_chapters_for_description(description)
@@ -462,8 +527,15 @@ def _check_items(decl: Mapping, ctx: QualityContext, audit: _Audit) -> None:
                 audit.add(
                     "description_hs_mismatch",
                     f"/items/{index}/hs_code",
-                    f"item {line}: {_quote(description)} suggests HS chapter "
-                    f"{'/'.join(sorted(chapters))}, but {hs_code} is in chapter {hs_code[:2]}",
+                    Message(
+                        "item %(line)s: %(description)s suggests HS chapter %(chapters)s, "
+                        "but %(hs_code)s is in chapter %(chapter)s",
+                        line=line,
+                        description=_quote(description),
+                        chapters="/".join(sorted(chapters)),
+                        hs_code=hs_code,
+                        chapter=hs_code[:2],
+                    ),
                 )
 
         value = _decimal(item.get("value"))
@@ -474,14 +546,22 @@ def _check_items(decl: Mapping, ctx: QualityContext, audit: _Audit) -> None:
             audit.add(
                 "value_implausible_zero",
                 f"/items/{index}/value",
-                f"item {line}: value {currency} 0 is not plausible for goods",
+                Message(
+                    "item %(line)s: value %(currency)s 0 is not plausible for goods",
+                    line=line,
+                    currency=currency,
+                ),
             )
             continue
         if value == 1:
             audit.add(
                 "value_implausible_one",
                 f"/items/{index}/value",
-                f"item {line}: value {currency} 1 looks like a placeholder",
+                Message(
+                    "item %(line)s: value %(currency)s 1 looks like a placeholder",
+                    line=line,
+                    currency=currency,
+                ),
             )
             continue
         mass, mass_label = _decimal(item.get("net_mass_kg")), "net"
@@ -528,9 +608,20 @@ def _check_value_per_kg(
     audit.add(
         "value_per_kg_low",
         pointer,
-        f"item {line}: declared EUR {_fmt_money(eur_per_kg)}/kg (EUR {_fmt_money(value_eur)} for "
-        f"{_fmt_mass(mass)} kg {mass_label}); usual for {level_code} is EUR "
-        f"{_fmt_money(median)}/kg (median of {benchmark.sample_size} accepted)",
+        Message(
+            "item %(line)s: declared EUR %(per_kg)s/kg (EUR %(value)s for %(mass)s kg net); "
+            "usual for %(code)s is EUR %(median)s/kg (median of %(samples)s accepted)"
+            if mass_label == "net"
+            else "item %(line)s: declared EUR %(per_kg)s/kg (EUR %(value)s for %(mass)s kg "
+            "gross); usual for %(code)s is EUR %(median)s/kg (median of %(samples)s accepted)",
+            line=line,
+            per_kg=_fmt_money(eur_per_kg),
+            value=_fmt_money(value_eur),
+            mass=_fmt_mass(mass),
+            code=level_code,
+            median=_fmt_money(median),
+            samples=benchmark.sample_size,
+        ),
     )
 
 
@@ -544,8 +635,11 @@ def _check_manifest(decl: Mapping, manifest: ManifestFacts, audit: _Audit) -> No
             audit.add(
                 "manifest_packages_mismatch",
                 "/packages",
-                f"declared {declared_packages} package(s); the carrier manifest says "
-                f"{manifest.packages}",
+                Message(
+                    "declared %(declared)s package(s); the carrier manifest says %(manifest)s",
+                    declared=declared_packages,
+                    manifest=manifest.packages,
+                ),
             )
 
     manifest_mass = _decimal(manifest.gross_mass_kg)
@@ -556,9 +650,14 @@ def _check_manifest(decl: Mapping, manifest: ManifestFacts, audit: _Audit) -> No
             audit.add(
                 "manifest_mass_mismatch",
                 "/total_gross_mass_kg",
-                f"declared {_fmt_mass(declared_mass)} kg gross; the carrier manifest says "
-                f"{_fmt_mass(manifest_mass)} kg ({_fmt_percent(gap)}% apart, tolerance "
-                f"{_fmt_percent(_MASS_TOLERANCE)}%)",
+                Message(
+                    "declared %(declared)s kg gross; the carrier manifest says %(manifest)s kg "
+                    "(%(gap)s%% apart, tolerance %(tolerance)s%%)",
+                    declared=_fmt_mass(declared_mass),
+                    manifest=_fmt_mass(manifest_mass),
+                    gap=_fmt_percent(gap),
+                    tolerance=_fmt_percent(_MASS_TOLERANCE),
+                ),
             )
 
     currency = str(decl.get("currency") or "").upper()
@@ -574,12 +673,20 @@ def _check_manifest(decl: Mapping, manifest: ManifestFacts, audit: _Audit) -> No
             else:
                 gap, differs = None, declared_value != 0
             if differs:
-                apart = f" ({_fmt_percent(gap)}% apart)" if gap is not None else ""
                 audit.add(
                     "manifest_value_mismatch",
                     "/items",
-                    f"items total {currency} {_fmt_money(declared_value)}; the carrier manifest "
-                    f"says {currency} {_fmt_money(manifest_value)}{apart}",
+                    Message(
+                        "items total %(currency)s %(declared)s; the carrier manifest says "
+                        "%(currency)s %(manifest)s (%(gap)s%% apart)"
+                        if gap is not None
+                        else "items total %(currency)s %(declared)s; the carrier manifest says "
+                        "%(currency)s %(manifest)s",
+                        currency=currency,
+                        declared=_fmt_money(declared_value),
+                        manifest=_fmt_money(manifest_value),
+                        **({"gap": _fmt_percent(gap)} if gap is not None else {}),
+                    ),
                 )
 
     manifest_description = (manifest.description or "").strip()
@@ -604,10 +711,13 @@ def _check_manifest(decl: Mapping, manifest: ManifestFacts, audit: _Audit) -> No
             audit.add(
                 "manifest_description_mismatch",
                 pointer,
-                f"the carrier manifest describes {_quote(manifest_description)}, which shares no "
-                "word with the declared description(s): "
-                + "; ".join(_quote(text, 40) for text in descriptions[:3])
-                + ("; ..." if len(descriptions) > 3 else ""),
+                Message(
+                    "the carrier manifest describes %(manifest)s, which shares no word with the "
+                    "declared description(s): %(declared)s",
+                    manifest=_quote(manifest_description),
+                    declared="; ".join(_quote(text, 40) for text in descriptions[:3])
+                    + ("; ..." if len(descriptions) > 3 else ""),
+                ),
             )
 
 

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from aeo.models import Operator
 from aeo.services import audit_record
 from customs_ecom.bulk import copy_rows, fetch_binary, field_defaults, reserve_ids
+from declarations.messages import stored as stored_message
 
 from . import lifecycle
 from .errors import Problem
@@ -168,6 +169,7 @@ def _findings(declaration: Declaration, report: Any) -> list[QualityFinding]:
             code=f.code,
             pointer=f.pointer[:120],
             detail=f.detail[:400],
+            message=stored_message(f.detail),
             penalty=f.penalty,
         )
         for f in report.findings
@@ -427,6 +429,7 @@ def _copy_store(
                     "code": f.code,
                     "pointer": f.pointer[:120],
                     "detail": f.detail[:400],
+                    "message": stored_message(f.detail),
                     "penalty": f.penalty,
                 }
                 for pk, report in zip(ids, reports, strict=True)

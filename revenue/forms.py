@@ -86,7 +86,7 @@ def parse_table(text: str) -> dict[str, str]:
 class _Dated(forms.Form):
     effective_from = forms.DateField(
         label=_("Effective from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Declarations received from this day are assessed with the new figures."),
     )
     reason = forms.CharField(label=_("Why (decree, notice...)"), max_length=300)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from declarations.messages import Message
 from risk.facts import Facts
 from risk.rules import BatchContext, CompiledRule, Hit, compile_ruleset, run_rules
 
@@ -163,13 +164,20 @@ def decide(
         drawn, rate = "yellow", yellow_rate
     if drawn is not None and _RANK[drawn] > rank:
         rank = _RANK[drawn]
-        aeo_note = " (reduced for an AEO operator)" if is_aeo else ""
         hits.append(
             Hit(
                 "random_selection",
                 0,
-                f"selected at random for {drawn} ({_CHANNEL_PURPOSE[drawn]}) at a rate of "
-                f"{rate * 100:.2f}%{aeo_note}, to find unknown risks and measure hit rates",
+                Message(
+                    "selected at random for %(channel)s (%(purpose)s) at a rate of %(rate)s%% "
+                    "(reduced for an AEO operator), to find unknown risks and measure hit rates"
+                    if is_aeo
+                    else "selected at random for %(channel)s (%(purpose)s) at a rate of "
+                    "%(rate)s%%, to find unknown risks and measure hit rates",
+                    channel=Message(drawn),
+                    purpose=Message(_CHANNEL_PURPOSE[drawn]),
+                    rate=f"{rate * 100:.2f}",
+                ),
                 drawn,
                 {"draw": round(draw, 6), "rate": rate},
             )

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .models import InspectionOutcome
 from .rules import RULES
@@ -24,10 +26,128 @@ CHANNEL_CHOICES = [
 ]
 
 
+class LinesField(forms.CharField):
+    """A list of words or codes, one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 40, "spellcheck": "false"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class MappingField(forms.CharField):
+    """A mapping written one entry per line: ``key = value`` (or ``key: a, b`` for lists)."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "cols": 60, "spellcheck": "false"})
+
+    def __init__(self, *args: Any, list_values: bool = False, **kwargs: Any) -> None:
+        self.list_values = list_values
+        self.separator = ":" if list_values else "="
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        if self.list_values:
+            return "\n".join(f"{k}: {', '.join(map(str, v))}" for k, v in value.items())
+        return "\n".join(f"{k} = {v}" for k, v in value.items())
+
+    def to_python(self, value: Any) -> dict[str, Any]:
+        text = super().to_python(value) or ""
+        out: dict[str, Any] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, found, rest = line.partition(self.separator)
+            if not found or not key.strip():
+                raise forms.ValidationError(
+                    _("Line %(n)s: write “key %(sep)s value”.")
+                    % {"n": number, "sep": self.separator}
+                )
+            rest = rest.strip()
+            out[key.strip()] = (
+                [v.strip() for v in rest.split(",") if v.strip()] if self.list_values else rest
+            )
+        return out
+
+
+class RecordsField(forms.CharField):
+    """A list of small records, one per line, columns separated by ``|``; a column holding a
+    list takes comma-separated values."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 80, "spellcheck": "false"})
+
+    def __init__(self, *args: Any, model: type[BaseModel], **kwargs: Any) -> None:
+        self.model = model
+        self.columns = list(model.model_fields)
+        self.list_columns = {
+            name for name, info in model.model_fields.items() if get_origin(info.annotation) is list
+        }
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        lines = []
+        for record in value:
+            data = record.model_dump() if isinstance(record, BaseModel) else dict(record)
+            cells = []
+            for name in self.columns:
+                cell = data.get(name, "")
+                cells.append(", ".join(map(str, cell)) if isinstance(cell, list) else str(cell))
+            lines.append(" | ".join(cells))
+        return "\n".join(lines)
+
+    def to_python(self, value: Any) -> list[dict[str, Any]]:
+        text = super().to_python(value) or ""
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            cells = [c.strip() for c in line.split("|")]
+            if len(cells) != len(self.columns):
+                raise forms.ValidationError(
+                    _("Line %(n)s: %(k)s columns expected (%(names)s), %(g)s found.")
+                    % {
+                        "n": number,
+                        "k": len(self.columns),
+                        "names": " | ".join(self.columns),
+                        "g": len(cells),
+                    }
+                )
+            record: dict[str, Any] = {}
+            for name, cell in zip(self.columns, cells, strict=True):
+                record[name] = (
+                    [v.strip() for v in cell.split(",") if v.strip()]
+                    if name in self.list_columns
+                    else cell
+                )
+            records.append(record)
+        return records
+
+
+def _optional(annotation: Any) -> tuple[Any, bool]:
+    if get_origin(annotation) in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def _label(name: str) -> str:
+    return gettext(name.replace("_", " ").capitalize())
+
+
 def _field_for(name: str, info: Any, initial: Any) -> forms.Field:
-    annotation = info.annotation
-    label = name.replace("_", " ").capitalize()
+    """A typed form field for one parameter of a rule's pydantic model."""
+    annotation, optional = _optional(info.annotation)
+    label = _label(name)
     help_text = info.description or ""
+    origin, args = get_origin(annotation), get_args(annotation)
     if name == "min_channel":
         return forms.ChoiceField(
             label=_("Minimum channel"), choices=CHANNEL_CHOICES, required=False, initial=initial
@@ -42,7 +162,50 @@ def _field_for(name: str, info: Any, initial: Any) -> forms.Field:
         return forms.DecimalField(label=label, initial=initial, help_text=help_text)
     if annotation is str:
         return forms.CharField(label=label, initial=initial, required=False)
-    # Lists, mappings and nested records are edited as JSON.
+    if origin is Literal:
+        choices = [(str(a), gettext(str(a))) for a in args]
+        if optional:
+            choices.insert(0, ("", _("none")))
+        return forms.ChoiceField(
+            label=label, choices=choices, required=not optional, initial=initial
+        )
+    if origin is list and args and get_origin(args[0]) is Literal:
+        return forms.MultipleChoiceField(
+            label=label,
+            choices=[(str(a), gettext(str(a))) for a in get_args(args[0])],
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            initial=initial,
+        )
+    if origin is list and args and args[0] is str:
+        return LinesField(
+            label=label,
+            required=False,
+            initial=initial,
+            help_text=help_text or _("One per line."),
+        )
+    if origin is list and args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+        columns = " | ".join(_label(c) for c in args[0].model_fields)
+        return RecordsField(
+            label=label,
+            model=args[0],
+            required=False,
+            initial=initial,
+            help_text=_("One per line: %(columns)s (lists separated by commas).")
+            % {"columns": columns},
+        )
+    if origin is dict and len(args) == 2 and args[0] is str:
+        list_values = get_origin(args[1]) is list
+        return MappingField(
+            label=label,
+            required=False,
+            initial=initial,
+            list_values=list_values,
+            help_text=_("One per line: “key: value, value”.")
+            if list_values
+            else _("One per line: “key = value”."),
+        )
+    # Any other shape (none in the library today) is edited as JSON.
     return forms.CharField(
         label=f"{label} (JSON)",
         initial=json.dumps(initial, ensure_ascii=False, indent=1),
@@ -69,7 +232,7 @@ class RuleForm(forms.Form):
         for name, info in self.rule.params_model.model_fields.items():
             initial = params.get(name, defaults.get(name))
             field = _field_for(name, info, initial)
-            if isinstance(field.widget, forms.Textarea):
+            if field.label.endswith("(JSON)"):
                 self.json_fields.add(name)
             self.fields[name] = field
         self.order_fields(["enabled", "score", "min_channel"])

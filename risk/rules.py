@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from declarations.messages import Message, Seq
 from risk import lexicons
 from risk.facts import Facts, ItemFacts, PartyFacts, consignee_key, party_key
 from risk.reference import ReferenceBook
@@ -40,7 +41,7 @@ class Hit:
 
     rule_code: str
     score: int
-    explanation: str
+    explanation: str  # a declarations.messages.Message: English text, id and parameters
     min_channel: str | None = None
     confidential_data: dict = field(default_factory=dict)
     overridable_by_aeo: bool = True
@@ -182,8 +183,12 @@ def prohibited_goods_keyword(facts: Facts, params: ProhibitedKeywordParams, ctx:
             found = category.find(terms)
             if found:
                 lines_by_category.setdefault(category.name, []).append(
-                    f"line {item.line} {_quote(item.description)} contains "
-                    + ", ".join(f"'{k}'" for k in found)
+                    Message(
+                        "line %(line)s %(description)s contains %(keywords)s",
+                        line=item.line,
+                        description=_quote(item.description),
+                        keywords=", ".join(f"'{k}'" for k in found),
+                    )
                 )
     hits = []
     for category in params.lexicon:
@@ -193,7 +198,11 @@ def prohibited_goods_keyword(facts: Facts, params: ProhibitedKeywordParams, ctx:
                 Hit(
                     "prohibited_goods_keyword",
                     params.score,
-                    f"{'; '.join(details)}: {category.reason} are prohibited or restricted",
+                    Message(
+                        "%(details)s: %(goods)s are prohibited or restricted",
+                        details=Seq(details),
+                        goods=Message(category.reason),
+                    ),
                     params.min_channel,
                     {"category": category.name},
                     overridable_by_aeo=False,
@@ -252,8 +261,15 @@ def prohibited_goods_hs(facts: Facts, params: ProhibitedHsParams, ctx: BatchCont
         if item.hs_code.startswith(params.prefix_tuple):
             prefix = next(p for p in params.prefix_tuple if item.hs_code.startswith(p))
             details.append(
-                f"line {item.line} {_quote(item.description)} is classified {item.hs_code}, "
-                f"under {prefix} ({params.hs_prefixes[prefix]})"
+                Message(
+                    "line %(line)s %(description)s is classified %(hs_code)s, under %(prefix)s "
+                    "(%(goods)s)",
+                    line=item.line,
+                    description=_quote(item.description),
+                    hs_code=item.hs_code,
+                    prefix=prefix,
+                    goods=Message(params.hs_prefixes[prefix]),
+                )
             )
     if not details:
         return []
@@ -261,7 +277,7 @@ def prohibited_goods_hs(facts: Facts, params: ProhibitedHsParams, ctx: BatchCont
         Hit(
             "prohibited_goods_hs",
             params.score,
-            "; ".join(details) + ": prohibited or restricted goods",
+            Message("%(details)s: prohibited or restricted goods", details=Seq(details)),
             params.min_channel,
             {"lines": len(details)},
             overridable_by_aeo=False,
@@ -300,23 +316,40 @@ def lithium_battery_post(facts: Facts, params: LithiumParams, ctx: BatchContext)
         found = params.category.find(lexicons.description_terms(item.description))
         if found:
             details.append(
-                f"line {item.line} {_quote(item.description)} mentions "
-                + ", ".join(f"'{k}'" for k in found)
+                Message(
+                    "line %(line)s %(description)s mentions %(keywords)s",
+                    line=item.line,
+                    description=_quote(item.description),
+                    keywords=", ".join(f"'{k}'" for k in found),
+                )
             )
         elif item.hs_code[:6] in params.hs_codes:
             details.append(
-                f"line {item.line} {_quote(item.description)} is classified {item.hs_code} "
-                "(lithium cells or batteries)"
+                Message(
+                    "line %(line)s %(description)s is classified %(hs_code)s "
+                    "(lithium cells or batteries)",
+                    line=item.line,
+                    description=_quote(item.description),
+                    hs_code=item.hs_code,
+                )
             )
     if not details:
         return []
     how = facts.transport_mode if facts.transport_mode in params.postal_transport_modes else None
-    channel = f"by {how}" if how else f"on a {facts.dataset} postal declaration"
+    channel = (
+        Message("by %(mode)s", mode=how)
+        if how
+        else Message("on a %(dataset)s postal declaration", dataset=facts.dataset)
+    )
     return [
         Hit(
             "lithium_battery_post",
             params.score,
-            f"{'; '.join(details)}: lithium batteries sent {channel} are restricted dangerous goods",
+            Message(
+                "%(details)s: lithium batteries sent %(channel)s are restricted dangerous goods",
+                details=Seq(details),
+                channel=channel,
+            ),
             params.min_channel,
             {"lines": len(details)},
             overridable_by_aeo=False,
@@ -355,9 +388,13 @@ def luxury_brand_low_value(facts: Facts, params: LuxuryBrandParams, ctx: BatchCo
         unit_value = item.value_eur / quantity
         if unit_value < params.max_unit_value_eur:
             details.append(
-                f"line {item.line} {_quote(item.description)} names "
-                + ", ".join(f"'{b}'" for b in sorted(found))
-                + f" at EUR {format_eur(unit_value)} each"
+                Message(
+                    "line %(line)s %(description)s names %(brands)s at EUR %(unit_value)s each",
+                    line=item.line,
+                    description=_quote(item.description),
+                    brands=", ".join(f"'{b}'" for b in sorted(found)),
+                    unit_value=format_eur(unit_value),
+                )
             )
     if not details:
         return []
@@ -365,8 +402,11 @@ def luxury_brand_low_value(facts: Facts, params: LuxuryBrandParams, ctx: BatchCo
         Hit(
             "luxury_brand_low_value",
             params.score,
-            f"{'; '.join(details)} (below EUR {format_eur(params.max_unit_value_eur)}): "
-            "possible counterfeit or undervaluation",
+            Message(
+                "%(details)s (below EUR %(limit)s): possible counterfeit or undervaluation",
+                details=Seq(details),
+                limit=format_eur(params.max_unit_value_eur),
+            ),
             params.min_channel,
             {"lines": len(details)},
         )
@@ -415,13 +455,13 @@ def _share(value: Decimal, reference: Decimal) -> Decimal:
 
 def _undervalued_item(
     item: ItemFacts, facts: Facts, params: UndervaluationParams, ctx: BatchContext
-) -> tuple[str, Decimal] | None:
+) -> tuple[Message, Decimal] | None:
     """(explanation, share of the usual value in %) when the item is far below it, else None.
 
     Goods sold by the unit are compared per unit with the reference (a named model's list price,
     else the usual unit value of the code); then the value per kg is compared with the learned
     median where it is trusted, else with the reference value per kg."""
-    line = f"line {item.line} {_quote(item.description)}"
+    line = {"line": item.line, "description": _quote(item.description)}
     if params.use_reference and len(ctx.reference):
         found = ctx.reference.per_unit(item.hs_code, item.description)
         if found is not None:
@@ -432,9 +472,17 @@ def _undervalued_item(
                 what = f"'{keyword}'" if keyword else f"HS {reference.hs_code}"
                 share = _share(unit_value, reference.value_eur)
                 return (
-                    f"{line}: declared EUR {format_eur(unit_value)} each; reference value for "
-                    f"{what} is EUR {format_eur_rate(reference.value_eur)} each "
-                    f"({reference.cited}), {share.quantize(_EURO, ROUND_HALF_UP)}% of it",
+                    Message(
+                        "line %(line)s %(description)s: declared EUR %(value)s each; reference "
+                        "value for %(what)s is EUR %(reference)s each (%(source)s), "
+                        "%(share)s%% of it",
+                        **line,
+                        value=format_eur(unit_value),
+                        what=what,
+                        reference=format_eur_rate(reference.value_eur),
+                        source=reference.cited,
+                        share=share.quantize(_EURO, ROUND_HALF_UP),
+                    ),
                     share,
                 )
     mass = _item_mass(item, facts)
@@ -447,11 +495,28 @@ def _undervalued_item(
         if per_kg >= median * params.ratio:
             return None
         share = _share(per_kg, median)
-        how_many = f" of {samples} accepted declarations" if samples is not None else ""
         return (
-            f"{line}: declared EUR {format_eur_rate(per_kg)}/kg; learned median{how_many} for "
-            f"{code} is EUR {format_eur_rate(median)}/kg "
-            f"({share.quantize(_EURO, ROUND_HALF_UP)}% of it)",
+            Message(
+                "line %(line)s %(description)s: declared EUR %(per_kg)s/kg; learned median of "
+                "%(samples)s accepted declarations for %(code)s is EUR %(median)s/kg "
+                "(%(share)s%% of it)",
+                **line,
+                per_kg=format_eur_rate(per_kg),
+                samples=samples,
+                code=code,
+                median=format_eur_rate(median),
+                share=share.quantize(_EURO, ROUND_HALF_UP),
+            )
+            if samples is not None
+            else Message(
+                "line %(line)s %(description)s: declared EUR %(per_kg)s/kg; learned median for "
+                "%(code)s is EUR %(median)s/kg (%(share)s%% of it)",
+                **line,
+                per_kg=format_eur_rate(per_kg),
+                code=code,
+                median=format_eur_rate(median),
+                share=share.quantize(_EURO, ROUND_HALF_UP),
+            ),
             share,
         )
     if not params.use_reference:
@@ -461,10 +526,17 @@ def _undervalued_item(
         return None
     share = _share(per_kg, reference.value_eur)
     return (
-        f"{line}: declared EUR {format_eur_rate(per_kg)}/kg; reference value for "
-        f"{reference.hs_code} is EUR {format_eur_rate(reference.value_eur)}/kg "
-        f"({reference.cited}; no trusted learned median), "
-        f"{share.quantize(_EURO, ROUND_HALF_UP)}% of it",
+        Message(
+            "line %(line)s %(description)s: declared EUR %(per_kg)s/kg; reference value for "
+            "%(code)s is EUR %(reference)s/kg (%(source)s; no trusted learned median), "
+            "%(share)s%% of it",
+            **line,
+            per_kg=format_eur_rate(per_kg),
+            code=reference.hs_code,
+            reference=format_eur_rate(reference.value_eur),
+            source=reference.cited,
+            share=share.quantize(_EURO, ROUND_HALF_UP),
+        ),
         share,
     )
 
@@ -496,8 +568,11 @@ def undervaluation(facts: Facts, params: UndervaluationParams, ctx: BatchContext
         Hit(
             "undervaluation",
             params.score,
-            "; ".join(details)
-            + f"; flagged below {(params.ratio * _HUNDRED).normalize():f}% of the usual value",
+            Message(
+                "%(details)s; flagged below %(ratio)s%% of the usual value",
+                details=Seq(details),
+                ratio=f"{(params.ratio * _HUNDRED).normalize():f}",
+            ),
             params.min_channel,
             {"lowest_share_pct": str(worst.quantize(_CENT))} if worst is not None else {},
         )
@@ -543,10 +618,18 @@ def splitting(facts: Facts, params: SplittingParams, ctx: BatchContext):
         Hit(
             "splitting",
             params.score,
-            f"{count} consignments to the same consignee within {span_hours:.0f} hours "
-            f"(window {params.window_hours} h): this one EUR {format_eur(facts.total_value_eur)} "
-            f"and {values}; together EUR {format_eur(total)}, above the "
-            f"EUR {format_eur(params.ceiling_eur)} ceiling that each stays under",
+            Message(
+                "%(count)s consignments to the same consignee within %(span)s hours (window "
+                "%(window)s h): this one EUR %(value)s and %(values)s; together EUR %(total)s, "
+                "above the EUR %(ceiling)s ceiling that each stays under",
+                count=count,
+                span=f"{span_hours:.0f}",
+                window=params.window_hours,
+                value=format_eur(facts.total_value_eur),
+                values=values,
+                total=format_eur(total),
+                ceiling=format_eur(params.ceiling_eur),
+            ),
             params.min_channel,
             {"declaration_ids": [p.declaration_id for p in related], "total_eur": str(total)},
         )
@@ -598,7 +681,7 @@ def watchlist_screening(facts: Facts, params: WatchlistParams, ctx: BatchContext
                 Hit(
                     "watchlist_screening",
                     params.score,
-                    f"{role} {found.explanation}",
+                    Message("%(role)s %(match)s", role=Message(role), match=found.explanation),
                     params.min_channel,
                     {
                         "entry_id": found.entry_id,
@@ -635,9 +718,13 @@ def tax_scheme_misuse(facts: Facts, params: TaxSchemeParams, ctx: BatchContext):
             Hit(
                 "tax_scheme_misuse",
                 params.score_over_ceiling,
-                f"IOSS number {number} used for a consignment of EUR "
-                f"{format_eur(facts.total_value_eur)}, above the IOSS ceiling of EUR "
-                f"{format_eur(params.ioss_ceiling_eur)}",
+                Message(
+                    "IOSS number %(number)s used for a consignment of EUR %(value)s, above the "
+                    "IOSS ceiling of EUR %(ceiling)s",
+                    number=number,
+                    value=format_eur(facts.total_value_eur),
+                    ceiling=format_eur(params.ioss_ceiling_eur),
+                ),
                 params.min_channel,
                 {"reason": "over_ceiling"},
             )
@@ -647,7 +734,11 @@ def tax_scheme_misuse(facts: Facts, params: TaxSchemeParams, ctx: BatchContext):
             Hit(
                 "tax_scheme_misuse",
                 params.score_unknown_number,
-                f"{scheme} number {number} is not in the register of valid numbers",
+                Message(
+                    "%(scheme)s number %(number)s is not in the register of valid numbers",
+                    scheme=scheme,
+                    number=number,
+                ),
                 params.min_channel,
                 {"reason": "unknown_number"},
             )
@@ -661,8 +752,15 @@ def tax_scheme_misuse(facts: Facts, params: TaxSchemeParams, ctx: BatchContext):
                 Hit(
                     "tax_scheme_misuse",
                     params.score_other_seller,
-                    f"{scheme} number {number} belongs to {len(known_sellers)} other "
-                    f"seller(s), not to '{seller.name}' ({seller.country})",
+                    Message(
+                        "%(scheme)s number %(number)s belongs to %(count)s other seller(s), "
+                        "not to '%(seller)s' (%(country)s)",
+                        scheme=scheme,
+                        number=number,
+                        count=len(known_sellers),
+                        seller=seller.name,
+                        country=seller.country,
+                    ),
                     params.min_channel,
                     {"reason": "other_seller", "known_sellers": sorted(known_sellers)},
                 )
@@ -679,16 +777,19 @@ class GiftByBusinessParams(RuleParams):
 
 def _business_evidence(party: PartyFacts, params: GiftByBusinessParams) -> str | None:
     if party.is_business:
-        return "is registered as a business"
+        return Message("is registered as a business")
     for scheme, value in party.identifiers:
         if scheme in params.business_identifier_schemes:
-            return f"has {scheme} number {value}"
+            return Message("has %(scheme)s number %(value)s", scheme=scheme, value=value)
     if params.check_name_markers:
         words = lexicons.name_tokens(party.name)
         names = set(words) | {" ".join(words[i : i + 2]) for i in range(len(words) - 1)}
         markers = names & lexicons.COMMERCIAL_NAME_MARKERS
         if markers:
-            return "has a commercial name (" + ", ".join(f"'{m}'" for m in sorted(markers)) + ")"
+            return Message(
+                "has a commercial name (%(markers)s)",
+                markers=", ".join(f"'{m}'" for m in sorted(markers)),
+            )
     return None
 
 
@@ -708,8 +809,13 @@ def gift_by_business(facts: Facts, params: GiftByBusinessParams, ctx: BatchConte
                 Hit(
                     "gift_by_business",
                     params.score,
-                    f"declared as a gift, but the {role} '{party.name}' {evidence}; "
-                    "gifts must be sent by private persons",
+                    Message(
+                        "declared as a gift, but the %(role)s '%(name)s' %(evidence)s; gifts "
+                        "must be sent by private persons",
+                        role=Message(role),
+                        name=party.name,
+                        evidence=evidence,
+                    ),
                     params.min_channel,
                     {"role": role},
                 )
@@ -734,8 +840,14 @@ def unknown_seller(facts: Facts, params: UnknownSellerParams, ctx: BatchContext)
         Hit(
             "unknown_seller",
             params.score,
-            f"seller '{seller.name}' ({seller.country}) has {facts.seller_prior_count} earlier "
-            f"consignment(s), fewer than {params.min_prior_consignments}",
+            Message(
+                "seller '%(seller)s' (%(country)s) has %(count)s earlier consignment(s), fewer "
+                "than %(minimum)s",
+                seller=seller.name,
+                country=seller.country,
+                count=facts.seller_prior_count,
+                minimum=params.min_prior_consignments,
+            ),
             params.min_channel,
         )
     ]
@@ -767,14 +879,23 @@ def vague_description(facts: Facts, params: VagueDescriptionParams, ctx: BatchCo
             if w not in lexicons.STOPWORDS and not w.isdigit()
         ]
         if all(w in params.vague_terms for w in words):
-            vague_lines.append(f"line {item.line} {_quote(item.description)}")
+            vague_lines.append(
+                Message(
+                    "line %(line)s %(description)s",
+                    line=item.line,
+                    description=_quote(item.description),
+                )
+            )
     if not vague_lines:
         return []
     return [
         Hit(
             "vague_description",
             params.score,
-            f"{'; '.join(vague_lines)}: description too vague to identify the goods",
+            Message(
+                "%(details)s: description too vague to identify the goods",
+                details=Seq(vague_lines),
+            ),
             params.min_channel,
             {"lines": len(vague_lines)},
         )
@@ -797,7 +918,11 @@ def low_data_quality(facts: Facts, params: LowDataQualityParams, ctx: BatchConte
         Hit(
             "low_data_quality",
             params.score,
-            f"data-quality score {facts.dq_score}/100 is below the minimum of {params.min_dq_score}",
+            Message(
+                "data-quality score %(score)s/100 is below the minimum of %(minimum)s",
+                score=facts.dq_score,
+                minimum=params.min_dq_score,
+            ),
             params.min_channel,
         )
     ]
@@ -852,11 +977,16 @@ def hs_description_mismatch(facts: Facts, params: HsMismatchParams, ctx: BatchCo
         accepted = frozenset().union(*(params.hints[k] for k in found))
         if chapter not in accepted:
             details.append(
-                f"line {item.line} {_quote(item.description)} is declared under HS {item.hs_code} "
-                f"(chapter {chapter}) but "
-                + ", ".join(f"'{k}'" for k in sorted(found))
-                + " points to chapter "
-                + " or ".join(sorted(accepted))
+                Message(
+                    "line %(line)s %(description)s is declared under HS %(hs_code)s (chapter "
+                    "%(chapter)s) but %(keywords)s points to chapter %(accepted)s",
+                    line=item.line,
+                    description=_quote(item.description),
+                    hs_code=item.hs_code,
+                    chapter=chapter,
+                    keywords=", ".join(f"'{k}'" for k in sorted(found)),
+                    accepted=Seq(sorted(accepted), " or "),
+                )
             )
     if not details:
         return []
@@ -864,7 +994,7 @@ def hs_description_mismatch(facts: Facts, params: HsMismatchParams, ctx: BatchCo
         Hit(
             "hs_description_mismatch",
             params.score,
-            "; ".join(details),
+            Message("%(details)s", details=Seq(details)),
             params.min_channel,
             {"lines": len(details)},
         )
@@ -922,8 +1052,15 @@ def high_risk_origin(facts: Facts, params: HighRiskOriginParams, ctx: BatchConte
         for rule in params.rules:
             if item.hs_code.startswith(rule.hs_prefix) and origin in rule.countries:
                 details.append(
-                    f"line {item.line} {_quote(item.description)} (HS {item.hs_code}) "
-                    f"originates in {origin}: {rule.reason}"
+                    Message(
+                        "line %(line)s %(description)s (HS %(hs_code)s) originates in "
+                        "%(origin)s: %(reason)s",
+                        line=item.line,
+                        description=_quote(item.description),
+                        hs_code=item.hs_code,
+                        origin=origin,
+                        reason=Message(rule.reason),
+                    )
                 )
                 break
     if not details:
@@ -932,7 +1069,7 @@ def high_risk_origin(facts: Facts, params: HighRiskOriginParams, ctx: BatchConte
         Hit(
             "high_risk_origin",
             params.score,
-            "; ".join(details),
+            Message("%(details)s", details=Seq(details)),
             params.min_channel,
             {"lines": len(details)},
         )

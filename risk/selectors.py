@@ -210,14 +210,22 @@ class BacktestResult:
 
 
 def backtest(*, ruleset: RuleSet, days: int) -> BacktestResult:
-    """Replay ``evaluate_batch`` with this version over stored declarations of the last ``days``
-    days (newest first, at most ``BACKTEST_LIMIT``), against the channel they have now; the
-    expected hit rate is the share of non-compliant outcomes among the recorded outcomes of the
-    consignments the version would send to yellow or red."""
-    from .services import build_facts, load_batch_context, policy_from_dict
+    """Replay ``evaluate_batch`` with this version and with the active version over stored
+    declarations of the last ``days`` days (newest first, at most ``BACKTEST_LIMIT``) and compare
+    the two; the expected hit rate is the share of non-compliant outcomes among the recorded
+    outcomes of the consignments the version would send to yellow or red.
+
+    Both replays draw random selection with one seed, the active version's (so the replay of the
+    active version gives the channels it gave live): the active version compared with itself
+    changes nothing, and a draft differs from it only by its rules and policy, never by a
+    re-rolled draw.
+    """
+    from .services import active_ruleset, build_facts, load_batch_context, policy_from_dict
 
     result = BacktestResult(days=days)
     policy = policy_from_dict(ruleset.policy)
+    active = active_ruleset()
+    active_policy = policy_from_dict(active.policy)
     result.target_rates = dict(policy.target_rates)
     since = timezone.now() - timedelta(days=days)
     ids = list(
@@ -239,11 +247,18 @@ def backtest(*, ruleset: RuleSet, days: int) -> BacktestResult:
             .select_related("operator")
             .order_by("pk")
         )
+        facts = build_facts(chunk)
+        active_context = load_batch_context(active, chunk)
         context = load_batch_context(ruleset, chunk)
-        outcomes = evaluate_batch(build_facts(chunk), ruleset.rules, context, policy)
-        for declaration, outcome in zip(chunk, outcomes, strict=True):
+        context.random_seed = active_context.random_seed
+        outcomes = evaluate_batch(facts, ruleset.rules, context, policy)
+        if active.pk == ruleset.pk:
+            baseline = outcomes
+        else:
+            baseline = evaluate_batch(facts, active.rules, active_context, active_policy)
+        for declaration, outcome, base_outcome in zip(chunk, outcomes, baseline, strict=True):
             result.total += 1
-            current = declaration.channel or "none"
+            current = base_outcome.channel
             result.current_mix[current] += 1
             result.draft_mix[outcome.channel] += 1
             if current != outcome.channel:

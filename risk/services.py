@@ -25,6 +25,7 @@ from aeo.models import Operator
 from aeo.services import audit_record
 from customs_ecom.bulk import fetch_binary, insert_rows, values_in
 from declarations import lifecycle
+from declarations.messages import with_message
 from declarations.models import Case, Declaration, Status
 from declarations.selectors import declaration_rows
 from declarations.services import (
@@ -589,7 +590,8 @@ def _hit_values(assessment_id: int, hit: Any) -> dict[str, Any]:
         "score": hit.score,
         "explanation": hit.explanation[:500],
         "min_channel": hit.min_channel or "",
-        "data": _jsonable(hit.confidential_data),
+        # The explanation's message id and parameters, so pages render it in French too.
+        "data": _jsonable(with_message(hit.confidential_data, hit.explanation)),
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import version_views, views
 
 app_name = "risk"
 urlpatterns = [
@@ -8,7 +8,13 @@ urlpatterns = [
     path("rules/<slug:code>/", views.rule_edit, name="rule_edit"),
     path("policy/", views.policy_edit, name="policy_edit"),
     path("versions/<int:version>/backtest/", views.backtest, name="backtest"),
-    path("versions/<int:version>/activate/", views.activate, name="activate"),
+    # -- rule-set versions: diff, proposal and approval (four eyes) --
+    path("versions/<int:version>/", version_views.version_detail, name="version"),
+    path("versions/<int:version>/propose/", version_views.version_propose, name="propose"),
+    path("versions/<int:version>/approve/", version_views.version_approve, name="approve"),
+    path("versions/<int:version>/reject/", version_views.version_reject, name="reject"),
+    # Activation is a supervisor's approval of a proposal; the old address stays for bookmarks.
+    path("versions/<int:version>/activate/", version_views.version_approve, name="activate"),
     path("model/train/", views.train_model, name="train_model"),
     path("watchlist/", views.watchlist, name="watchlist"),
     path("watchlist/published/", views.watchlist_published, name="watchlist_published"),

@@ -29,6 +29,7 @@ from declarations import lifecycle
 from declarations.models import Declaration
 
 from . import selectors, services
+from .approval import pending_proposals
 from .channels import CHANNELS
 from .forms import (
     BacktestForm,
@@ -101,6 +102,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         "backtest_form": BacktestForm(initial={"days": 30}),
         "policy": base.policy,
         "targeting": targeting,
+        "proposed": set(pending_proposals()),
     }
     return render(request, "risk/rules.html", context)
 
@@ -201,28 +203,9 @@ def backtest(request: HttpRequest, version: int) -> HttpResponse:
             if result
             else [],
             "can_edit": has_any_role(request.user, CAN_EDIT_RULES),
+            "active": services.active_ruleset(),
         },
     )
-
-
-@login_required
-@require_POST
-def activate(request: HttpRequest, version: int) -> HttpResponse:
-    _require(request, CAN_EDIT_RULES)
-    ruleset = get_object_or_404(RuleSet, version=version)
-    try:
-        services.ruleset_activate(
-            ruleset_id=ruleset.pk, actor=request.user, note=request.POST.get("note", "")[:500]
-        )
-    except services.ActivationRefused as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("Version %(v)s is active; pending consignments are being re-assessed.")
-            % {"v": version},
-        )
-    return redirect("risk:rules")
 
 
 @login_required

@@ -20,6 +20,7 @@ from itertools import chain
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from declarations.messages import Message
 from risk.lexicons import LEGAL_SUFFIXES, name_tokens
 
 # Penalty when the party's country and the entry's country are both known and differ: a
@@ -238,23 +239,33 @@ class WatchlistIndex:
         phonetic = Indel.normalized_similarity(_phonetic_form(normalised), variant.phonetic) * 100
         score = max(spelling, (spelling + phonetic) / 2)
         entry = variant.entry
-        country_note = ""
+        country_note: str = ""
         if country and entry.country:
             if country.upper() == entry.country.upper():
-                country_note = f"; same country {entry.country}"
+                country_note = Message("; same country %(country)s", country=entry.country)
             else:
                 score -= COUNTRY_MISMATCH_PENALTY
-                country_note = (
-                    f"; country {country} differs from listed {entry.country} "
-                    f"(-{COUNTRY_MISMATCH_PENALTY:.0f})"
+                country_note = Message(
+                    "; country %(country)s differs from listed %(listed)s (-%(penalty)s)",
+                    country=country,
+                    listed=entry.country,
+                    penalty=f"{COUNTRY_MISMATCH_PENALTY:.0f}",
                 )
         score = round(score, 1)
         if score < threshold:
             return None
         alias_note = "" if variant.written == entry.name else f" (alias '{variant.written}')"
-        explanation = (
-            f"'{name}' matches watchlist entry {entry.id} '{entry.name}'{alias_note}: "
-            f"score {score:.0f}/100 (spelling {spelling:.0f}, sound-alike {phonetic:.0f}; "
-            f"accents, scripts, legal forms and word order ignored){country_note}"
+        explanation = Message(
+            "'%(name)s' matches watchlist entry %(entry)s '%(listed)s'%(alias)s: score "
+            "%(score)s/100 (spelling %(spelling)s, sound-alike %(phonetic)s; accents, scripts, "
+            "legal forms and word order ignored)%(country)s",
+            name=name,
+            entry=entry.id,
+            listed=entry.name,
+            alias=alias_note,
+            score=f"{score:.0f}",
+            spelling=f"{spelling:.0f}",
+            phonetic=f"{phonetic:.0f}",
+            country=country_note,
         )
         return Match(entry.id, entry.name, score, explanation)

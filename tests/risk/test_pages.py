@@ -1,5 +1,5 @@
-"""Risk on the Django side: an analyst changes, back-tests and activates rules in the browser
-views, pending consignments are re-assessed; outcomes make hit rates appear; watchlist import and
+"""Risk on the Django side: an analyst changes, back-tests and proposes rules in the browser
+views and a supervisor activates them, pending consignments are re-assessed; outcomes make hit rates appear; watchlist import and
 false positives; AEO suspension; the learned model; the operator API never shows risk reasoning."""
 
 from __future__ import annotations
@@ -125,8 +125,15 @@ def test_analyst_changes_backtests_and_activates_a_rule_and_pending_consignments
     assert result.draft_mix["red"] == 1
     assert b"mix-chart" in backtest.content
 
+    proposed = analyst.post(
+        f"/risk/versions/{draft.version}/propose/", {"reason": "go", "confirm": "on"}
+    )
+    assert proposed.status_code == 302
+    supervisor = login(customs_user, "supervisor")
     with django_capture_on_commit_callbacks(execute=True):
-        activated = analyst.post(f"/risk/versions/{draft.version}/activate/", {"note": "go"})
+        activated = supervisor.post(
+            f"/risk/versions/{draft.version}/activate/", {"reason": "approved", "confirm": "on"}
+        )
     assert activated.status_code == 302
     draft.refresh_from_db()
     assert draft.state == RuleSet.State.ACTIVE
@@ -190,7 +197,11 @@ def test_activation_refused_before_the_effective_date(customs_user):
     data.update(effective_from="2099-01-01T00:00")
     analyst.post("/risk/policy/", data)
     draft = RuleSet.objects.order_by("-version").first()
-    answer = analyst.post(f"/risk/versions/{draft.version}/activate/", follow=True)
+    answer = analyst.post(
+        f"/risk/versions/{draft.version}/propose/",
+        {"reason": "new thresholds", "confirm": "on"},
+        follow=True,
+    )
     assert b"takes effect on 2099-01-01" in answer.content
     draft.refresh_from_db()
     assert draft.state == RuleSet.State.DRAFT

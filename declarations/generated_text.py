@@ -1,0 +1,158 @@
+"""Generated text in the reader's language: the Django side of ``declarations.messages``.
+
+Engines store English text and, beside it, the message id and parameters it was built from
+(``RiskHit.data["message"]``, ``QualityFinding.message``). Pages and API answers call these
+functions at display time; they render in the active language (the officer's choice on pages,
+``Accept-Language`` on the API, English by default), and fall back to the stored English text for
+rows written before messages existed.
+
+Legal reasons and explanations of revenue assessments are composed by the calculators in
+English; they are translated here, at display time, phrase by phrase (``legal_reason``), so the
+calculators stay pure and their English output stays the stored record.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import gettext_noop as N_
+
+from declarations.messages import render
+
+
+def message_text(stored: Any, fallback: str) -> str:
+    """The stored message rendered in the active language, else ``fallback`` (English)."""
+    if isinstance(stored, dict) and stored.get("id"):
+        return render(stored, gettext)
+    return fallback
+
+
+def hit_text(hit: Any) -> str:
+    """A risk hit's explanation in the active language."""
+    data = getattr(hit, "data", None) or {}
+    return message_text(data.get("message"), hit.explanation)
+
+
+def finding_text(finding: Any) -> str:
+    """A data-quality finding's detail in the active language."""
+    return message_text(getattr(finding, "message", None), finding.detail)
+
+
+# --- codes shown as words ----------------------------------------------------------------------
+
+# Stable codes that pages used to print raw (channels, payers, tax types, collection models,
+# ledger kinds), as words in the reader's language.
+WORDS: dict[str, str] = {
+    "green": N_("green"),
+    "blue": N_("blue"),
+    "yellow": N_("yellow"),
+    "red": N_("red"),
+    "consignee": N_("consignee"),
+    "vendor": N_("vendor"),
+    "marketplace": N_("marketplace"),
+    "intermediary": N_("intermediary"),
+    "duty": N_("duty"),
+    "vat": N_("VAT"),
+    "fee": N_("fee"),
+    "consignee_border": N_("paid by the consignee at the border"),
+    "vendor_point_of_sale": N_("collected by the seller at the point of sale"),
+    "marketplace_deemed_supplier": N_("collected by the marketplace as deemed supplier"),
+    "intermediary_deferred": N_("deferred, paid monthly by the intermediary"),
+    "flat_rate_duty": N_("flat-rate duty"),
+    "assessed": N_("assessed"),
+    "payment": N_("payment"),
+    "refund": N_("refund"),
+    "adjustment": N_("adjustment"),
+    "system": N_("system"),
+    # elements of parties, orders and tax schemes in a declaration
+    "name": N_("name"),
+    "address": N_("address"),
+    "street": N_("street"),
+    "city": N_("city"),
+    "postcode": N_("postcode"),
+    "country": N_("country"),
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "identifiers": N_("identifiers"),
+    "scheme": N_("scheme"),
+    "value": N_("value"),
+    "number": N_("number"),
+    "date": N_("date"),
+    "platform": N_("platform"),
+    "transaction_id": N_("transaction id"),
+    "provider": N_("payment provider"),
+    "amount": N_("amount"),
+    "currency": N_("currency"),
+    "is_business": N_("business"),
+    "url": N_("web address"),
+}
+
+
+def word(code: Any) -> str:
+    """A stable code as a word in the active language (unknown codes: underscores as spaces)."""
+    text = "" if code is None else str(code)
+    english = WORDS.get(text)
+    return gettext(english) if english else text.replace("_", " ")
+
+
+# --- revenue legal reasons: phrase by phrase ----------------------------------------------------
+
+# The phrases revenue/calculators.py composes legal reasons and explanations from, longest
+# first so that "Duty relief: item sold under" wins over "Duty relief". Only whole phrases are
+# replaced; amounts, rates, HS codes and legal citations are left as they are.
+LEGAL_PHRASES: tuple[str, ...] = (
+    N_(", charged by the marketplace as deemed supplier under "),
+    N_(", charged by the seller at checkout under "),
+    N_(", collected at delivery by the intermediary and paid monthly"),
+    N_("Duty rates of this regime are illustrative samples."),
+    N_("Duty relief: item sold under "),
+    N_("Fee per goods line: "),
+    N_("Fee per declaration "),
+    N_("Flat-rate duty "),
+    N_(" for HS subheading "),
+    N_("Duty relief"),
+    N_(" relief"),
+    N_("Duty at "),
+    N_(" (sample rate)"),
+    N_("intrinsic value"),
+    N_("customs value"),
+    N_("goods value"),
+    N_("not declared"),
+    N_("; rate for HS "),
+    N_(" for HS "),
+    N_(" per item"),
+    N_(" for lines "),
+    N_(" for line "),
+    N_(" plus duty"),
+    N_(" at "),
+    N_(" on "),
+)
+# Tax names are words too: "VAT at 20%" reads "TVA à 20 %" in French.
+TAX_NAMES: tuple[str, ...] = (N_("VAT"), N_("GST"))
+
+
+@lru_cache(maxsize=8)
+def _phrase_table(language: str) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    table = {p: gettext(p) for p in LEGAL_PHRASES}
+    table.update({name: pgettext("tax name", name) for name in TAX_NAMES})
+    table = {english: local for english, local in table.items() if local != english}
+    if not table:
+        return None
+    alternatives = []
+    for english in sorted(table, key=len, reverse=True):
+        escaped = re.escape(english)
+        alternatives.append(rf"\b{escaped}\b" if english in TAX_NAMES else escaped)
+    return re.compile("|".join(alternatives)), table
+
+
+def legal_reason(text: Any) -> str:
+    """A revenue legal reason or explanation line in the active language."""
+    text = "" if text is None else str(text)
+    compiled = _phrase_table(get_language() or "en")
+    if not text or compiled is None:
+        return text
+    pattern, table = compiled
+    return pattern.sub(lambda match: table[match.group(0)], text)

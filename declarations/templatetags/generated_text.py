@@ -1,0 +1,32 @@
+"""Template filters that show generated text (rule explanations, data-quality findings,
+revenue legal reasons) in the reader's language: ``{% load generated_text %}``."""
+
+from django import template
+
+from declarations import generated_text
+
+register = template.Library()
+
+
+@register.filter
+def hit_text(hit):
+    """``{{ h|hit_text }}``: a risk hit's explanation."""
+    return generated_text.hit_text(hit)
+
+
+@register.filter
+def finding_text(finding):
+    """``{{ f|finding_text }}``: a data-quality finding's detail."""
+    return generated_text.finding_text(finding)
+
+
+@register.filter
+def legal_reason(text):
+    """``{{ line.legal_reason|legal_reason }}``: a revenue legal reason or explanation line."""
+    return generated_text.legal_reason(text)
+
+
+@register.filter
+def word(code):
+    """``{{ line.payer|word }}``: a stable code (channel, payer, tax type...) as a word."""
+    return generated_text.word(code)

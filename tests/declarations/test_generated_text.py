@@ -1,0 +1,148 @@
+"""Generated text in the reader's language: engines return a message id and parameters, pages
+render it in English or French, the operator API stays English unless Accept-Language asks."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import html
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from declarations.generated_text import LEGAL_PHRASES, legal_reason
+from declarations.messages import Message, Seq, render
+from declarations.models import Declaration
+from declarations.services import declarations_submit
+from risk.models import RiskHit
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINES = (
+    "declarations/quality.py",
+    "risk/rules.py",
+    "risk/watchlist.py",
+    "risk/channels.py",
+)
+# Separators and wrappers that read the same in French.
+SAME_IN_FRENCH = {"%(details)s", ", ", "; "}
+
+
+def _literals(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) + _literals(node.orelse)
+    return []
+
+
+def engine_message_ids() -> set[str]:
+    """Every literal message id the engines build (Message("...") and Seq separators)."""
+    found: set[str] = set()
+    for path in ENGINES:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Message":
+                found.update(_literals(node.args[0]) if node.args else [])
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Seq":
+                found.update(_literals(node.args[1]) if len(node.args) > 1 else [])
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "timing":
+                found.update(_literals(node.value))
+    return found
+
+
+def test_a_message_is_its_english_text_and_keeps_its_id_and_parameters():
+    inner = Message("line %(line)s %(description)s", line=2, description="'shoes'")
+    message = Message("%(details)s: description too vague", details=Seq([inner, inner]))
+    assert message == "line 2 'shoes'; line 2 'shoes': description too vague"
+    assert message.msgid == "%(details)s: description too vague"
+    assert render(message.as_json()) == str(message)
+
+
+def test_every_engine_message_has_a_french_translation():
+    ids = engine_message_ids()
+    assert len(ids) > 50
+    with translation.override("fr"):
+        missing = sorted(
+            i for i in ids - SAME_IN_FRENCH if translation.gettext(i) == i and i.strip()
+        )
+    assert missing == []
+
+
+def test_every_legal_phrase_has_a_french_translation():
+    with translation.override("fr"):
+        missing = [p for p in LEGAL_PHRASES if translation.gettext(p) == p]
+    assert missing == []
+
+
+def test_french_placeholders_match_the_english_ones():
+    import re
+
+    placeholder = re.compile(r"%\(\w+\)s")
+    with translation.override("fr"):
+        for msgid in engine_message_ids():
+            assert sorted(placeholder.findall(translation.gettext(msgid))) == sorted(
+                placeholder.findall(msgid)
+            ), msgid
+
+
+def test_legal_reason_reads_french_and_keeps_amounts_and_citations():
+    english = "VAT at 20% on goods value plus duty EUR 55.20 (Art. 85 Directive 2006/112/EC)"
+    with translation.override("fr"):
+        french = legal_reason(english)
+    assert french == (
+        "TVA à 20% sur valeur des marchandises plus les droits EUR 55.20 "
+        "(Art. 85 Directive 2006/112/EC)"
+    )
+    assert legal_reason(english) == english
+
+
+def _submit(operator, example, capture, **changes) -> Declaration:
+    body = copy.deepcopy(example)
+    body.update(changes)
+    with capture(execute=True):
+        outcome = declarations_submit(operator=operator, bodies=[body])[0]
+    assert outcome.status == 201, outcome.errors
+    return Declaration.objects.get(pk=outcome.declaration.pk)
+
+
+@pytest.mark.django_db
+def test_findings_and_hits_store_their_message_and_show_in_french(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    example["items"][0]["description"] = "gift"
+    example["consignee"].pop("email", None)
+    declaration = _submit(operator_a.operator, example, django_capture_on_commit_callbacks)
+    findings = list(declaration.quality_findings.all())
+    assert findings and all(f.message and f.message["id"] for f in findings)
+    hits = list(RiskHit.objects.filter(assessment__declaration=declaration))
+    assert hits and all(h.data.get("message") for h in hits)
+
+    client = Client()
+    client.force_login(customs_user("officer"))
+    page = html.unescape(
+        client.get(f"/consignments/{declaration.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    )
+    for finding in findings:
+        assert finding.detail not in page
+        with translation.override("fr"):
+            assert render(finding.message, translation.gettext) in page
+    assert "does not identify the goods" not in page
+    assert "n'identifie pas les marchandises" in page
+
+
+@pytest.mark.django_db
+def test_operator_api_answers_english_unless_asked_for_french(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    example["consignee"].pop("email", None)
+    declaration = _submit(operator_a.operator, example, django_capture_on_commit_callbacks)
+    english = operator_a.get(f"/api/v1/declarations/{declaration.pk}").json()
+    details = [f["detail"] for f in english["data_quality"]["findings"]]
+    assert any("consignee email is missing" in d for d in details)
+    french = operator_a.client.get(
+        f"/api/v1/declarations/{declaration.pk}", HTTP_ACCEPT_LANGUAGE="fr"
+    ).json()
+    details = [f["detail"] for f in french["data_quality"]["findings"]]
+    assert any("l'adresse électronique du destinataire manque" in d for d in details)
