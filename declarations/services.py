@@ -20,6 +20,7 @@ from aeo.models import AuditEvent, Operator
 from aeo.services import audit_record
 from customs_ecom.bulk import copy_rows, fetch_binary, field_defaults, insert_rows, reserve_ids
 
+from .coalesce import assessment_request
 from .errors import Problem
 from .models import (
     CHANNEL_PRIORITY,
@@ -379,7 +380,7 @@ def _store(
         QualityFinding.objects.bulk_create(findings)
         StatusEvent.objects.bulk_create(events)
         ids = [d.pk for d in declarations]
-    transaction.on_commit(lambda: enqueue_assessment(ids))
+    assessment_request(ids)
     return {
         index: declaration for (index, _, _), declaration in zip(rows, declarations, strict=True)
     }
@@ -987,8 +988,7 @@ def declaration_amend(
                 actor=_operator_label(operator),
                 public_reason="amended, being assessed again",
             )
-        ids = [declaration.pk]
-        transaction.on_commit(lambda: enqueue_assessment(ids))
+        assessment_request([declaration.pk])
     return 200, declaration, []
 
 

@@ -10,8 +10,16 @@ from .services import requeue_unassessed
 
 @shared_task(name="declarations.requeue_unassessed")
 def requeue_unassessed_task() -> int:
-    """The database is the source of truth: anything still unassessed after a while is sent again."""
-    return requeue_unassessed(older_than=timezone.now() - settings.ASSESSMENT_STALE_AFTER)
+    """The database is the source of truth: anything still unassessed after a while is sent again,
+    and declarations still waiting in the pending table get a drain signal (one that intake could
+    not send while the broker was down)."""
+    from .coalesce import drain_signal
+    from .models import PendingAssessment
+
+    count = requeue_unassessed(older_than=timezone.now() - settings.ASSESSMENT_STALE_AFTER)
+    if PendingAssessment.objects.exists():
+        drain_signal(force=True)
+    return count
 
 
 @shared_task(name="declarations.purge_idempotency_keys")
