@@ -315,6 +315,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A webhook tick not started within its period is dropped: the next one does the same work.
+CELERY_BEAT_SCHEDULE["aeo-webhooks"]["options"] = {"expires": 10}
 # Throttling and login-failure counters fail open when the cache's Redis is unreachable (a
 # warning is logged), with short socket timeouts so that a hung Redis costs a request little.
 if CACHE_URL:
