@@ -189,3 +189,16 @@ def test_every_task_has_its_queue():
     for name, queue in expected.items():
         assert router.route({}, name)["queue"].name == queue, name
         assert queue in QUEUES
+
+
+@pytest.mark.django_db
+def test_database_unreachable_problem_speaks_french(operator_a, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise django.db.OperationalError("Connection refused")
+
+    monkeypatch.setattr(OperatorAPIKey.objects, "get_from_key", unreachable)
+    response = operator_a.client.get("/api/v1/declarations", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 503
+    assert response.json()["title"] == "Service temporairement indisponible"
+    assert response.json()["code"] == "service_unavailable"
