@@ -14,6 +14,11 @@ workers) and ONE Celery worker process for assessment (the production worker com
    for before the next; latency = 201 received to channel stored; p50, p99, max.
 3. **sustained**: `--rate` declarations/s for `--seconds`, paced across the clients; latency from
    201 to stored channel, p50 / p99 / max, and how far the clients fell behind the pace.
+4. **backlog** (assessment alone, without HTTP): with the worker stopped, `--backlog` single
+   declarations are stored through intake one at a time (each its own transaction, as a single
+   POST), then a fresh worker process starts; assessed/s = backlog / time from the worker ready to
+   the last channel stored. With `ASSESSMENT_COALESCE_BELOW=0` in the environment the same run
+   measures the former path (a risk task and a revenue task per declaration).
 
 The clients run in this process (threads), on the same two cores as everything else: the figures
 include their cost. Needs DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...
@@ -52,9 +57,10 @@ class Command(BaseCommand):
         parser.add_argument("--lone", type=int, default=100)
         parser.add_argument("--rate", type=int, default=300)
         parser.add_argument("--seconds", type=int, default=60)
+        parser.add_argument("--backlog", type=int, default=3000)
         parser.add_argument("--watchlist", type=int, default=10_000)
         parser.add_argument(
-            "--phases", default="throughput,lone,sustained", help="comma-separated subset"
+            "--phases", default="throughput,lone,sustained,backlog", help="comma-separated subset"
         )
         parser.add_argument("--keepdb", action="store_true")
 
@@ -154,10 +160,32 @@ class Command(BaseCommand):
                 report["lone"] = self._lone(poster, options, Declaration)
             if "sustained" in phases:
                 report["sustained"] = self._sustained(poster, options, Declaration)
+            if "backlog" in phases:
+                worker.stop()
+                report["backlog"], worker = self._backlog(options, env, Declaration)
         finally:
             worker.stop()
             web.stop()
         return report
+
+    def _backlog(self, options, env, Declaration):
+        from aeo.models import Operator
+        from declarations.services import declarations_submit
+
+        operator = Operator.objects.get(code__startswith="bench-singles-")
+        ids = []
+        for body in self._bodies(options["backlog"]):
+            outcome = declarations_submit(operator=operator, bodies=[json.loads(body)])[0]
+            ids.append(outcome.declaration.pk)
+        worker = stack.start_worker(env, concurrency=1, name="bench-backlog")
+        ready = time.time()
+        stored = self._wait_assessed(Declaration, ids, 1800)
+        last = max(v.timestamp() for v in stored.values())
+        return {
+            "declarations": len(ids),
+            "coalesce_below": settings.ASSESSMENT_COALESCE_BELOW,
+            "assessed_per_second_one_worker_process": round(len(ids) / (last - ready)),
+        }, worker
 
     @staticmethod
     def _fire(poster: stack.Poster, bodies: list[bytes], clients: int) -> None:
