@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 # no Redis is configured).
 TEST_ENV := CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://} CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: install demo test lint check schema bench browser-deps clean bench-singles chaos
+.PHONY: install demo test lint check schema bench browser-deps clean bench-singles bench-slow-clients chaos
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-singles: install
 
 chaos: install
 	$(BIN)/python manage.py chaos --output var/chaos-report.json
+
+# Needs the nginx binary (apt-get install nginx-light) for its proxied half.
+bench-slow-clients: install
+	$(BIN)/python manage.py bench_slow_clients
 # --- end of traffic shape and faults ----------------------------------------------------------------
 
 clean:
