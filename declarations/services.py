@@ -1343,7 +1343,12 @@ def import_job_create(*, operator: Operator, user: Any, name: str, content: byte
         def start() -> None:
             from celery import current_app
 
-            current_app.tasks["declarations.import_file"].apply_async(args=[job_id])
+            try:
+                current_app.tasks["declarations.import_file"].apply_async(args=[job_id])
+            except Exception:  # broker down: the job stays pending and the sweeper sends it
+                if current_app.conf.task_always_eager:
+                    raise
+                logger.warning("could not enqueue import job %s; the sweeper will", job_id)
 
         transaction.on_commit(start)
     return job

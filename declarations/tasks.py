@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .models import IdempotencyRecord
+from .models import IdempotencyRecord, ImportJob
 from .services import requeue_unassessed
 
 
@@ -16,9 +16,18 @@ def requeue_unassessed_task() -> int:
     from .coalesce import drain_signal
     from .models import PendingAssessment
 
-    count = requeue_unassessed(older_than=timezone.now() - settings.ASSESSMENT_STALE_AFTER)
+    older_than = timezone.now() - settings.ASSESSMENT_STALE_AFTER
+    count = requeue_unassessed(older_than=older_than)
     if PendingAssessment.objects.exists():
         drain_signal(force=True)
+    # Import jobs whose start could not be sent (broker down): running one twice is safe.
+    for job_id in ImportJob.objects.filter(
+        state=ImportJob.State.PENDING, created_at__lt=older_than
+    ).values_list("pk", flat=True):
+        try:
+            import_file.apply_async(args=[job_id])
+        except Exception:  # still down: next sweep
+            break
     return count
 
 

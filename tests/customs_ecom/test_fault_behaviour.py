@@ -202,3 +202,52 @@ def test_database_unreachable_problem_speaks_french(operator_a, monkeypatch):
     assert response.status_code == 503
     assert response.json()["title"] == "Service temporairement indisponible"
     assert response.json()["code"] == "service_unavailable"
+
+
+@pytest.mark.django_db
+def test_import_job_whose_start_was_lost_is_sent_by_the_sweeper(
+    customs_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from declarations.models import ImportJob
+    from declarations.tasks import requeue_unassessed_task
+    from tests.conftest import make_operator
+
+    operator = make_operator("import-op")
+    user = customs_user("officer")
+    job = ImportJob.objects.create(
+        operator=operator.operator,
+        created_by=user,
+        file="imports/none.csv",
+        original_name="none.csv",
+        created_at=timezone.now() - timezone.timedelta(minutes=5),
+    )
+    sent = []
+    task = current_app.tasks["declarations.import_file"]
+    monkeypatch.setattr(task, "apply_async", lambda args, **kw: sent.append(args))
+
+    requeue_unassessed_task()
+
+    assert sent == [[job.pk]]
+
+
+@pytest.mark.django_db
+def test_model_training_request_with_the_broker_down_is_a_message_not_a_500(
+    client, customs_user, monkeypatch
+):
+    import kombu.exceptions
+
+    from customs_ecom.roles import RISK_ANALYST
+
+    client.force_login(customs_user(RISK_ANALYST))
+    task = current_app.tasks["risk.train_model"]
+
+    def down(*args, **kwargs):
+        raise kombu.exceptions.OperationalError("Error 111 connecting")
+
+    monkeypatch.setattr(task, "delay", down)
+    response = client.post("/risk/model/train/", follow=True)
+
+    assert response.status_code == 200
+    assert "The task queue is unreachable" in response.content.decode()
