@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 # no Redis is configured).
 TEST_ENV := CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://} CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: install demo test lint check schema bench browser-deps clean
+.PHONY: install demo test lint check schema bench browser-deps clean bench-singles bench-slow-clients chaos
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,20 @@ bench: install
 	$(BIN)/python manage.py bench_risk
 	$(BIN)/python manage.py bench_intake
 	$(BIN)/python manage.py bench_officer
+
+# --- Traffic shape and faults (RELIABILITY.md, docs/operations.md) ----------------------------------
+# Both need DATABASE_URL=postgres://... (a database of your own; scratch databases are made beside
+# it) and CELERY_BROKER_URL=redis://...; chaos starts its own PostgreSQL cluster and Redis besides.
+bench-singles: install
+	$(BIN)/python manage.py bench_singles
+
+chaos: install
+	$(BIN)/python manage.py chaos --output var/chaos-report.json
+
+# Needs the nginx binary (apt-get install nginx-light) for its proxied half.
+bench-slow-clients: install
+	$(BIN)/python manage.py bench_slow_clients
+# --- end of traffic shape and faults ----------------------------------------------------------------
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -14,3 +14,4 @@ class CustomsEcomConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="customs-ecom-groups")
+        from . import tasks  # noqa: F401  (registers the Celery tasks by name: the drainer)

@@ -139,6 +139,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         status = 400 if isinstance(exc, drf_exceptions.ParseError) else exc.status_code
         detail = str(exc.detail) if not isinstance(exc.detail, dict | list) else None
         return problem_response(ProblemError(status, slug, title, detail=detail, headers=headers))
+    # The database unreachable (a restart, a failover): 503 with Retry-After, not a 500.
+    from .middleware import database_fault, unavailable_problem
+
+    if database_fault(exc):
+        return problem_response(unavailable_problem(context.get("request"), exc))
     logger.exception("unhandled error in %s", context.get("view"))
     return problem_response(
         ProblemError(

@@ -11,7 +11,18 @@ WEB_COMMAND = [
     "--access-logfile",
     "-",
 ]
-WORKER_COMMAND = ["celery", "-A", "customs_ecom", "worker", "--loglevel=INFO", "--concurrency=2"]
+# One Celery queue per kind of work (settings.CELERY_TASK_ROUTES): a slow webhook receiver or a
+# big import never delays a channel decision, because each group has its own worker processes.
+QUEUES = ("assessment", "webhooks", "imports", "kpi", "maintenance")
+_CELERY_WORKER = ["celery", "-A", "customs_ecom", "worker", "--loglevel=INFO"]
+# Channel decisions: the assessment drainer and the risk and revenue batch tasks.
+WORKER_COMMAND = [*_CELERY_WORKER, "--concurrency=2", "-Q", "assessment"]
+# Webhook deliveries (each tick delivers concurrently, within a per-attempt deadline).
+WEBHOOK_WORKER_COMMAND = [*_CELERY_WORKER, "--concurrency=1", "-Q", "webhooks"]
+# Officers' file imports, KPI aggregates and housekeeping: long, and never urgent.
+BACKGROUND_WORKER_COMMAND = [*_CELERY_WORKER, "--concurrency=2", "-Q", "imports,kpi,maintenance"]
+# Everything in one worker: a small installation, the chaos run.
+ALL_QUEUES_WORKER_COMMAND = [*_CELERY_WORKER, "--concurrency=2", "-Q", ",".join(QUEUES)]
 BEAT_COMMAND = [
     "celery",
     "-A",

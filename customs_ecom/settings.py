@@ -196,7 +196,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_fs / "processed"),
         "control_folder": str(_fs / "control"),
     }
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "customs")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     # Deferred statements close on the 1st for the month that ended (due by the 16th).
@@ -293,3 +292,54 @@ CLAIM_TTL_MINUTES = int(os.environ.get("CLAIM_TTL_MINUTES", "240"))
 # API hands out an event once it is this old.
 EVENT_LOOK_BACK_SECONDS = int(os.environ.get("EVENT_LOOK_BACK_SECONDS", "600"))
 EVENT_SETTLE_SECONDS = float(os.environ.get("EVENT_SETTLE_SECONDS", "2"))
+
+# --- Traffic shape and faults (docs/operations.md, RELIABILITY.md) -------------------------------
+# Submissions of fewer declarations than this are assessed by the drainer in batches
+# (declarations.coalesce); 0 sends every submission's ids straight to the batch tasks, as before.
+ASSESSMENT_COALESCE_BELOW = int(os.environ.get("ASSESSMENT_COALESCE_BELOW", "50"))
+ASSESSMENT_DRAIN_BATCH = int(os.environ.get("ASSESSMENT_DRAIN_BATCH", "1000"))
+# One queue per kind of work, so that a slow webhook receiver or a big import never delays a
+# channel decision; the production shape runs a worker per group (customs_ecom.runtime).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "maintenance")
+CELERY_TASK_ROUTES = {
+    "customs_ecom.drain_assessments": {"queue": "assessment"},
+    "risk.assess_batch": {"queue": "assessment"},
+    "risk.reassess_batch": {"queue": "assessment"},
+    "risk.reassess_pending": {"queue": "assessment"},
+    "revenue.assess_batch": {"queue": "assessment"},
+    "aeo.webhooks_tick": {"queue": "webhooks"},
+    "declarations.import_file": {"queue": "imports"},
+    "customs_ecom.refresh_daily_aggregates": {"queue": "kpi"},
+}
+# A message held by a worker that dies is handed out again after this many seconds (Redis has no
+# consumer heartbeat: unacknowledged messages come back after the visibility timeout). Tasks are
+# idempotent and split long work, so redelivering one still running costs time, not correctness.
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "45")),
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+    }
+# Publishing after commit must not hold a request for long when the broker is down: the rows are
+# committed and the sweeper re-enqueues them.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A webhook tick not started within its period is dropped: the next one does the same work.
+CELERY_BEAT_SCHEDULE["aeo-webhooks"]["options"] = {"expires": 10}
+# Throttling and login-failure counters fail open when the cache's Redis is unreachable (a
+# warning is logged), with short socket timeouts so that a hung Redis costs a request little.
+if CACHE_URL:
+    CACHES["default"]["BACKEND"] = "customs_ecom.cache.FailOpenRedisCache"
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+# The database unreachable answers 503 with Retry-After, not 500 (customs_ecom.middleware).
+MIDDLEWARE.insert(0, "customs_ecom.middleware.DatabaseUnavailableMiddleware")
+DATABASE_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DATABASE_UNAVAILABLE_RETRY_AFTER", "5"))
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Fail fast when PostgreSQL is down rather than hold a gunicorn worker for the OS default.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+# --- end of traffic shape and faults ----------------------------------------------------------------

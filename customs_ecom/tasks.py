@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .faults import RETRY_POLICY
 from .kpis import aggregate_recent
 
 
@@ -9,3 +10,11 @@ from .kpis import aggregate_recent
 def refresh_daily_aggregates() -> int:
     """Recompute today's and yesterday's aggregates; idempotent (each day is replaced whole)."""
     return aggregate_recent(days=2)
+
+
+@shared_task(name="customs_ecom.drain_assessments", acks_late=True, **RETRY_POLICY)
+def drain_assessments() -> int:
+    """Assess the pending single declarations in batches (customs_ecom.assessment)."""
+    from .assessment import assessments_drain
+
+    return assessments_drain()

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import health, views
 
 api_v1 = [
     path("", include("declarations.api_urls")),
@@ -16,6 +16,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Probes for the proxy, compose and orchestrators (docs/operations.md, "Health").
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", views.home, name="home"),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -32,3 +35,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# A database fault that escapes the middleware is a 503 with Retry-After, not a 500.
+handler500 = "customs_ecom.middleware.server_error"

@@ -461,3 +461,19 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed / self.total_rows) if self.total_rows else 0
+
+
+class PendingAssessment(models.Model):
+    """A declaration waiting for the assessment drainer (declarations.coalesce): written in the
+    intake transaction of small submissions, deleted in the transaction that assesses it. Drainers
+    take rows with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent drainers never share one and a
+    drainer that dies rolls back, leaving its rows for the next. The declaration's status stays the
+    source of truth; the sweeper still re-enqueues anything left `accepted`."""
+
+    declaration = models.OneToOneField(
+        Declaration, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["queued_at"], name="pending_assessment_queued_idx")]

@@ -22,6 +22,7 @@ from customs_ecom.bulk import copy_rows, fetch_binary, field_defaults, reserve_i
 from declarations.messages import stored as stored_message
 
 from . import lifecycle
+from .coalesce import assessment_request
 from .errors import Problem
 from .models import (
     CHANNEL_PRIORITY,
@@ -360,7 +361,7 @@ def _store(
         QualityFinding.objects.bulk_create(findings)
         StatusEvent.objects.bulk_create(events)
         ids = [d.pk for d in declarations]
-    transaction.on_commit(lambda: enqueue_assessment(ids))
+    assessment_request(ids)
     return {
         index: declaration for (index, _, _), declaration in zip(rows, declarations, strict=True)
     }
@@ -784,8 +785,7 @@ def declaration_amend(
                 actor=_operator_label(operator),
                 public_reason="amended, being assessed again",
             )
-        ids = [declaration.pk]
-        transaction.on_commit(lambda: enqueue_assessment(ids))
+        assessment_request([declaration.pk])
     return 200, declaration, []
 
 
@@ -1140,7 +1140,12 @@ def import_job_create(*, operator: Operator, user: Any, name: str, content: byte
         def start() -> None:
             from celery import current_app
 
-            current_app.tasks["declarations.import_file"].apply_async(args=[job_id])
+            try:
+                current_app.tasks["declarations.import_file"].apply_async(args=[job_id])
+            except Exception:  # broker down: the job stays pending and the sweeper sends it
+                if current_app.conf.task_always_eager:
+                    raise
+                logger.warning("could not enqueue import job %s; the sweeper will", job_id)
 
         transaction.on_commit(start)
     return job

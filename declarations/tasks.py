@@ -4,14 +4,31 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .models import IdempotencyRecord
+from .models import IdempotencyRecord, ImportJob
 from .services import requeue_unassessed
 
 
 @shared_task(name="declarations.requeue_unassessed")
 def requeue_unassessed_task() -> int:
-    """The database is the source of truth: anything still unassessed after a while is sent again."""
-    return requeue_unassessed(older_than=timezone.now() - settings.ASSESSMENT_STALE_AFTER)
+    """The database is the source of truth: anything still unassessed after a while is sent again,
+    and declarations still waiting in the pending table get a drain signal (one that intake could
+    not send while the broker was down)."""
+    from .coalesce import drain_signal
+    from .models import PendingAssessment
+
+    older_than = timezone.now() - settings.ASSESSMENT_STALE_AFTER
+    count = requeue_unassessed(older_than=older_than)
+    if PendingAssessment.objects.exists():
+        drain_signal(force=True)
+    # Import jobs whose start could not be sent (broker down): running one twice is safe.
+    for job_id in ImportJob.objects.filter(
+        state=ImportJob.State.PENDING, created_at__lt=older_than
+    ).values_list("pk", flat=True):
+        try:
+            import_file.apply_async(args=[job_id])
+        except Exception:  # still down: next sweep
+            break
+    return count
 
 
 @shared_task(name="declarations.purge_idempotency_keys")

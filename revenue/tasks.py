@@ -4,15 +4,15 @@ from datetime import date
 
 from celery import shared_task
 
+from customs_ecom.faults import RETRY_POLICY
+
 from .services import deferred_statements_close, refunds_reconcile, taxes_assess_batch
 
 
 @shared_task(
     name="revenue.assess_batch",
     acks_late=True,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=8,
+    **RETRY_POLICY,
 )
 def assess_batch(declaration_ids: list[int]) -> int:
     return taxes_assess_batch(declaration_ids=declaration_ids)

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from customs_ecom.faults import RETRY_POLICY
+
 from .services import (
     reassess_pending_fan_out,
     risk_assess_batch,
@@ -13,9 +15,7 @@ from .services import (
 @shared_task(
     name="risk.assess_batch",
     acks_late=True,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=8,
+    **RETRY_POLICY,
 )
 def assess_batch(declaration_ids: list[int]) -> int:
     return risk_assess_batch(declaration_ids=declaration_ids)
@@ -24,9 +24,7 @@ def assess_batch(declaration_ids: list[int]) -> int:
 @shared_task(
     name="risk.reassess_batch",
     acks_late=True,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=8,
+    **RETRY_POLICY,
 )
 def reassess_batch(declaration_ids: list[int]) -> int:
     """Re-assess pending declarations under the active rule set (same result if run twice)."""

@@ -214,7 +214,16 @@ def train_model(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_EDIT_RULES)
     from .tasks import train_model as task
 
-    task.delay()
+    try:
+        task.delay()
+    except Exception:  # broker down: say so rather than answer 500
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "could not request the training of the learned model", exc_info=True
+        )
+        messages.error(request, _("The task queue is unreachable; request the training again."))
+        return redirect("risk:rules")
     messages.success(request, _("Training of the learned model was requested."))
     return redirect("risk:rules")
 

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from aeo.models import Operator
 from aeo.services import api_key_create, operator_create
 from customs_ecom.roles import ROLES, ensure_role_groups
-from customs_ecom.runtime import WORKER_COMMAND
+from customs_ecom.runtime import QUEUES, WORKER_COMMAND
 from tests.examples import DATASET_EXAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +170,11 @@ def celery_worker_process(transactional_db):
     # The command docker-compose runs, with `celery` resolved in this interpreter's environment.
     command = [shutil.which("celery", path=env["PATH"]) or "celery", *WORKER_COMMAND[1:]]
     subprocess.run(
-        [*command[:3], "purge", "-f"], env=env, cwd=ROOT, check=True, capture_output=True
+        [*command[:3], "purge", "-f", "-Q", ",".join(QUEUES)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     log_path = ROOT / "var" / f"worker-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"
     log_path.parent.mkdir(exist_ok=True)

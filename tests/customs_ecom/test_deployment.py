@@ -5,7 +5,15 @@ from pathlib import Path
 import yaml
 from django.core.management import call_command
 
-from customs_ecom.runtime import BEAT_COMMAND, PRODUCTION_ENVIRONMENT, WEB_COMMAND, WORKER_COMMAND
+from customs_ecom.runtime import (
+    BACKGROUND_WORKER_COMMAND,
+    BEAT_COMMAND,
+    PRODUCTION_ENVIRONMENT,
+    QUEUES,
+    WEB_COMMAND,
+    WEBHOOK_WORKER_COMMAND,
+    WORKER_COMMAND,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,19 +26,47 @@ def test_compose_runs_the_tested_commands():
     services = _compose()["services"]
     assert services["web"]["command"] == WEB_COMMAND
     assert services["worker"]["command"] == WORKER_COMMAND
+    assert services["worker-webhooks"]["command"] == WEBHOOK_WORKER_COMMAND
+    assert services["worker-background"]["command"] == BACKGROUND_WORKER_COMMAND
     assert services["beat"]["command"] == BEAT_COMMAND
-    assert {"web", "worker", "beat", "postgres", "redis"} <= set(services)
+    assert {"proxy", "web", "worker", "beat", "postgres", "redis"} <= set(services)
+
+
+def test_compose_workers_consume_every_queue_and_are_pinged():
+    services = _compose()["services"]
+    consumed = set()
+    for name in ("worker", "worker-webhooks", "worker-background"):
+        command = services[name]["command"]
+        consumed |= set(command[command.index("-Q") + 1].split(","))
+        assert "inspect ping" in " ".join(services[name]["healthcheck"]["test"]), name
+    assert consumed == set(QUEUES)
+
+
+def test_compose_puts_a_buffering_proxy_in_front_and_checks_readiness():
+    services = _compose()["services"]
+    assert "ports" not in services["web"]  # reachable only through the proxy
+    assert services["proxy"]["ports"] == ["8000:80"]
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    for directive in (
+        "client_header_timeout",
+        "client_body_timeout",
+        "proxy_request_buffering on",
+        "proxy_buffering on",
+        "proxy_pass http://web",
+    ):
+        assert directive in conf, directive
 
 
 def test_compose_gives_every_process_the_production_settings():
     compose = _compose()
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-webhooks", "worker-background", "beat"):
         environment = compose["services"][name]["environment"]
         assert set(PRODUCTION_ENVIRONMENT) <= set(environment), name
         assert environment["DATABASE_URL"].startswith("postgres://")
         assert environment["CELERY_BROKER_URL"].startswith("redis://")
         assert str(environment["DJANGO_DEBUG"]) == "0"
-    for name in ("postgres", "redis", "web"):
+    for name in ("postgres", "redis", "web", "proxy", "worker"):
         assert "healthcheck" in compose["services"][name]
     assert {"pgdata", "media"} <= set(compose["volumes"])
 

@@ -37,7 +37,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 
-from customs_ecom.runtime import WORKER_COMMAND
+from customs_ecom.runtime import QUEUES, WORKER_COMMAND
 from declarations.synthetic import make_declaration
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -120,7 +120,7 @@ class Command(BaseCommand):
 
     def _purge(self) -> None:
         subprocess.run(
-            [self._celery(), "-A", "customs_ecom", "purge", "-f"],
+            [self._celery(), "-A", "customs_ecom", "purge", "-f", "-Q", ",".join(QUEUES)],
             env=self._env(),
             cwd=ROOT,
             check=True,

@@ -1,0 +1,102 @@
+"""Coalesced assessment of small submissions (issue: assessment at the traffic shape of platforms).
+
+Most platforms post one declaration per order. Sending a risk task and a revenue task of one id per
+POST made every single pay Celery's and the tasks' fixed costs. Instead, a submission of fewer than
+`ASSESSMENT_COALESCE_BELOW` declarations writes one `PendingAssessment` row per declaration in its
+intake transaction, and after commit asks for a drain. The drainer (customs_ecom.assessment) takes
+whatever is pending, up to a batch, and runs the same batch risk and revenue services as the batch
+endpoint's tasks.
+
+Guarantees: the pending row commits with the declaration, so an acknowledged declaration is never
+without one (or already assessed); a drain deletes the rows it assesses in the same transaction, so
+a drainer killed half-way leaves them for the next. The drain signal is only a wake-up call: when
+it cannot be sent (broker down) the rows wait for the next signal or for the sweeper.
+
+The drain signal is coalesced too: a flag in the cache says "a drain is queued and has not started";
+while it is set, intake sends nothing more (the queued drain will see the new rows, committed
+before the flag was read). The drainer clears the flag before it reads the pending rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from .models import PendingAssessment
+
+logger = logging.getLogger(__name__)
+
+DRAIN_TASK = "customs_ecom.drain_assessments"
+DRAIN_FLAG = "assessment:drain-queued"
+# Longest a lost flag (its drain message gone with a crashed broker) can hold signals back.
+DRAIN_FLAG_SECONDS = 2
+# After a failed send, intake stops trying for this long: a broker that is down would otherwise
+# cost every POST a connection attempt. The pending rows wait; the sweeper signals again.
+SIGNAL_BACKOFF_SECONDS = 2.0
+_signal_blocked_until = 0.0
+
+
+def coalesces(count: int) -> bool:
+    return 0 < count < settings.ASSESSMENT_COALESCE_BELOW
+
+
+def assessment_request(declaration_ids: Sequence[int]) -> None:
+    """Inside the intake transaction: ask for the assessment of these declarations. Small
+    submissions are queued in the pending table and drained in batches; large ones (already a
+    batch) go straight to the risk and revenue batch tasks, as before."""
+    from .services import enqueue_assessment
+
+    ids = list(declaration_ids)
+    if not ids:
+        return
+    if not coalesces(len(ids)):
+        transaction.on_commit(lambda: enqueue_assessment(ids))
+        return
+    now = timezone.now()
+    PendingAssessment.objects.bulk_create(
+        [PendingAssessment(declaration_id=pk, queued_at=now) for pk in ids], ignore_conflicts=True
+    )
+    transaction.on_commit(drain_signal)
+
+
+def drain_signal(*, force: bool = False) -> bool:
+    """After commit: make sure a drain will run. Returns whether a message was sent. Never raises
+    (outside in-process mode): the declarations are committed and the pending rows wait."""
+    global _signal_blocked_until
+    from celery import current_app
+
+    eager = current_app.conf.task_always_eager
+    if not eager and not force and time.monotonic() < _signal_blocked_until:
+        return False
+    if not eager and not force and not cache.add(DRAIN_FLAG, 1, DRAIN_FLAG_SECONDS):
+        return False  # a drain is queued and has not started: it will see our rows
+    try:
+        current_app.tasks[DRAIN_TASK].apply_async()
+    except Exception:  # broker down: the pending rows wait for the next signal or the sweeper
+        if eager:
+            raise
+        _signal_blocked_until = time.monotonic() + SIGNAL_BACKOFF_SECONDS
+        cache.delete(DRAIN_FLAG)
+        logger.warning(
+            "could not send the assessment drain signal; pending declarations wait for the "
+            "next one or for the sweeper",
+            exc_info=True,
+        )
+        return False
+    _signal_blocked_until = 0.0
+    return True
+
+
+def drain_flag_clear() -> None:
+    """Called by the drainer before it reads the pending rows: later intake signals again."""
+    cache.delete(DRAIN_FLAG)
+
+
+def pending_count() -> int:
+    return PendingAssessment.objects.count()
