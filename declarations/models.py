@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -152,6 +153,15 @@ class Declaration(models.Model):
             models.Index(fields=["status", "enqueued_at"], name="decl_status_enqueued_idx"),
             models.Index(fields=["consignee_key", "received_at"], name="decl_consignee_recent_idx"),
             models.Index(fields=["seller_name", "received_at"], name="decl_seller_recent_idx"),
+            # --- officer search (issue 16): exact match on normalised keys; the name searches
+            # use trigram indexes created on PostgreSQL only (migration 0008) ---
+            models.Index(Upper("lrn"), name="decl_lrn_upper_idx"),
+            models.Index(
+                fields=["tax_scheme_number"],
+                name="decl_tax_scheme_number_idx",
+                condition=~models.Q(tax_scheme_number=""),
+            ),
+            # --- end officer search ---
             models.Index(
                 fields=["claimed_by"],
                 name="decl_claimed_idx",
@@ -421,3 +431,18 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed / self.total_rows) if self.total_rows else 0
+
+
+class WorkloadTarget(models.Model):
+    """How long a consignment of a channel may wait for an officer before it counts as overdue on
+    the workload views. Edited by supervisors and administrators; every change is audited."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices, unique=True)
+    hours = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["channel"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.hours} h"
