@@ -170,3 +170,14 @@ def readable(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(readable(v) for v in value)
     return str(value)
+
+
+def form_errors_sentence(form: Any) -> str:
+    """A form's errors as one sentence for a message: 'Line 1 value found: Enter a number.' (the
+    field's label, never its code name)."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        text = " ".join(str(e) for e in errors)
+        parts.append(f"{field.label}: {text}" if field is not None and field.label else text)
+    return " ".join(parts)
