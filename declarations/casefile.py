@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Declaration, Status
 
@@ -17,23 +18,23 @@ _TOLD_ELSEWHERE = {"declaration.note"} | {f"declaration.{s}" for s in Status.val
 
 # Column names of an amendment's changes, as words.
 FIELD_LABELS = {
-    "category": "Category",
-    "transport_mode": "Transport mode",
-    "transport_document_type": "Transport document type",
-    "transport_document_number": "Transport document",
-    "country_of_dispatch": "Country of dispatch",
-    "currency": "Currency",
-    "total_value": "Value",
-    "total_value_eur": "Value (EUR)",
-    "total_gross_mass_kg": "Gross mass (kg)",
-    "packages": "Packages",
-    "item_count": "Items",
-    "seller_name": "Seller",
-    "consignee_name": "Consignee",
-    "consignee_country": "Consignee country",
-    "tax_scheme": "Tax scheme",
-    "tax_scheme_number": "Tax-scheme number",
-    "expected_arrival": "Expected arrival",
+    "category": gettext_lazy("Category"),
+    "transport_mode": gettext_lazy("Transport mode"),
+    "transport_document_type": gettext_lazy("Transport document type"),
+    "transport_document_number": gettext_lazy("Transport document"),
+    "country_of_dispatch": gettext_lazy("Country of dispatch"),
+    "currency": gettext_lazy("Currency"),
+    "total_value": gettext_lazy("Value"),
+    "total_value_eur": gettext_lazy("Value (EUR)"),
+    "total_gross_mass_kg": gettext_lazy("Gross mass (kg)"),
+    "packages": gettext_lazy("Packages"),
+    "item_count": gettext_lazy("Items"),
+    "seller_name": gettext_lazy("Seller"),
+    "consignee_name": gettext_lazy("Consignee"),
+    "consignee_country": gettext_lazy("Consignee country"),
+    "tax_scheme": gettext_lazy("Tax scheme"),
+    "tax_scheme_number": gettext_lazy("Tax-scheme number"),
+    "expected_arrival": gettext_lazy("Expected arrival"),
 }
 # Normalised keys the officer never reads.
 _HIDDEN_FIELDS = {"consignee_key"}
@@ -58,9 +59,7 @@ def _status_label(value: str) -> str:
 
 
 def _field_label(name: str) -> str:
-    from django.utils.translation import gettext
-
-    return gettext(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+    return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
 
 
 # Decimal columns of an amendment's changes and the places they are shown with.

@@ -42,6 +42,9 @@ def test_codes_become_words_and_dicts_never_show_as_reprs():
     assert label("house_waybill") == "House waybill"
     assert label("some_new_code") == "Some new code"
     assert readable({"entry": 383, "amount": "19.16"}) == "Entry: 383, Amount: 19.16"
+    with translation.override("fr"):
+        assert label("sale_of_goods") == "Vente de marchandises"
+        assert label("house_waybill") == "Lettre de transport (house)"
 
 
 def test_dates_in_the_officer_time_zone_without_microseconds():
