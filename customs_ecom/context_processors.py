@@ -17,7 +17,7 @@ def navigation(request):
     return {
         "nav_queue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
         "nav_dashboard": has_any_role(user, CAN_VIEW_DASHBOARD),
-        "nav_rules": has_any_role(user, CAN_EDIT_RULES),
+        "nav_rules": has_any_role(user, CAN_EDIT_RULES | {AUDITOR}),
         # Auditors read every page (issue 16).
         "nav_imports": has_any_role(user, CAN_ACT_ON_CONSIGNMENTS | {AUDITOR}),
         "nav_revenue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),

@@ -71,6 +71,14 @@ class Channel(models.TextChoices):
 # Queue order: red before yellow before blue/green; a higher number sorts first.
 CHANNEL_PRIORITY = {"red": 3, "yellow": 2, "blue": 1, "green": 0}
 NEEDS_ACTION_STATUSES = (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+# Statuses few consignments hold at a time: the list reads them through a partial index.
+RARE_LIST_STATUSES = (
+    Status.DOCUMENTS_REQUESTED,
+    Status.INSPECTION,
+    Status.DETAINED,
+    Status.INVALIDATED,
+    Status.RETURNED,
+)
 # Green and blue are released without an officer; only these reach the triage queue.
 QUEUE_CHANNELS = ("yellow", "red")
 
@@ -160,6 +168,13 @@ class Declaration(models.Model):
                 fields=["tax_scheme_number"],
                 name="decl_tax_scheme_number_idx",
                 condition=~models.Q(tax_scheme_number=""),
+            ),
+            # The all-consignments list filtered on a rare status (detained, inspection...), newest
+            # first. Partial: intake writes `accepted` rows, which this index never holds.
+            models.Index(
+                fields=["status", "-received_at"],
+                name="decl_rare_status_recent_idx",
+                condition=models.Q(status__in=RARE_LIST_STATUSES),
             ),
             # --- end officer search ---
             models.Index(

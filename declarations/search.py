@@ -2,27 +2,28 @@
 
 An LRN, a waybill or S10 barcode (a scanner types it and presses Enter), a tax-scheme number, a
 consignee's or seller's name, an operator. Exact keys are looked up first, each on an index of its
-normalised form; names only when no key matched, by prefix of the folded consignee key and by
-part of the name (trigram indexes on PostgreSQL). Every lookup is bounded (LIMIT), so a search
+normalised form; names only when no key matched, by the words of the name (trigram indexes on
+PostgreSQL). Every lookup is bounded (LIMIT), so a search
 costs a few index probes whatever the size of the table."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Upper
 
 from aeo.models import Operator
 
 from .models import Declaration
-from .normalise import fold
 
 MAX_RESULTS = 100
 # Shorter name fragments match too much to be useful and defeat the trigram index.
 MIN_NAME_LENGTH = 3
 _spaces = re.compile(r"[\s\-]+")
+_words = re.compile(r"[\s,;/\-]+")
 
 LIST_COLUMNS = (
     "id",
@@ -66,12 +67,18 @@ def compact_key(text: str) -> str:
     return _spaces.sub("", text).upper()
 
 
-def _rows(qs: QuerySet[Declaration]) -> list[Declaration]:
-    return list(
-        qs.select_related("operator")
-        .only(*LIST_COLUMNS)
-        .order_by("-received_at", "-id")[: MAX_RESULTS + 1]
-    )
+def _rows(qs: QuerySet[Declaration], *, by_index: bool = False) -> list[Declaration]:
+    """The newest matches. ``by_index``: sort on an expression, so that PostgreSQL finds the
+    matches through the name indexes and sorts them, instead of walking the received_at index
+    backwards and testing every row against the name (what it would choose for a LIMIT)."""
+    qs = qs.select_related("operator").only(*LIST_COLUMNS)
+    if by_index:
+        qs = qs.annotate(
+            newest=ExpressionWrapper(F("received_at") + timedelta(0), output_field=DateTimeField())
+        ).order_by("-newest", "-id")
+    else:
+        qs = qs.order_by("-received_at", "-id")
+    return list(qs[: MAX_RESULTS + 1])
 
 
 def _exact(query: str) -> tuple[str, list[Declaration]]:
@@ -92,13 +99,17 @@ def _exact(query: str) -> tuple[str, list[Declaration]]:
 
 
 def _by_name(query: str) -> list[Declaration]:
-    stripped = query.strip()
-    folded = fold(stripped)
-    match = Q(consignee_name__icontains=stripped) | Q(seller_name__icontains=stripped)
-    if folded:
-        # consignee_key starts with the name's folded tokens in sorted order (normalise.party_key).
-        match |= Q(consignee_key__startswith=" ".join(sorted(folded.split())) + "|")
-    return _rows(Declaration.objects.filter(match))
+    """Every word of the query in the consignee's name, or every word in the seller's: word order
+    and case do not matter ('PICARD jean' finds 'Jean-Luc Picard'). On PostgreSQL each word is an
+    ILIKE answered by the trigram index of the name (words of three characters or more)."""
+    words = [w for w in _words.split(query.strip()) if len(w) >= MIN_NAME_LENGTH][:6]
+    if not words:
+        return []
+    consignee, seller = Q(), Q()
+    for word in words:
+        consignee &= Q(consignee_name__icontains=word)
+        seller &= Q(seller_name__icontains=word)
+    return _rows(Declaration.objects.filter(consignee | seller), by_index=True)
 
 
 def _operators(query: str) -> list[Operator]:

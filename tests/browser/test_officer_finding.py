@@ -4,6 +4,7 @@ bulk document request, a case file with an inline document, an auditor's filtere
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -145,6 +146,6 @@ def test_auditor_exports_a_filtered_audit_log(
     screenshot(page, "audit-log-filtered")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export these entries (CSV)").click()
-    content = open(download_info.value.path(), encoding="utf-8").read().splitlines()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8").splitlines()
     assert content[0].startswith("at,who,action")
     assert len(content) == 2 and ",officer,declaration.claim," in content[1]

@@ -251,6 +251,9 @@ def test_documents_received_moves_a_consignment_from_waiting_to_received(
 
     counts = workload_counts(user=officer)
     assert counts["received"] == 1 and counts["waiting"] == 1
+    rows = client.get(reverse("declarations:queue")).content.decode().split("<tr ")
+    marked = [r for r in rows if "docs-received" in r]
+    assert len(marked) == 1 and reverse("declarations:consignment", args=[queued[0]]) in marked[0]
 
 
 def test_overdue_against_the_channel_target_time(customs_user, consignments):

@@ -331,13 +331,14 @@ class Command(BaseCommand):
         figures: dict = {"pages": {}}
         for name, url in pages.items():
             for _ in range(3):  # warm caches
-                assert client.get(url).status_code == 200, url
+                # a search with one match answers 302 to the consignment (not followed)
+                assert client.get(url).status_code in (200, 302), url
             times = []
             for _ in range(requests):
                 start = time.perf_counter()
                 response = client.get(url)
                 times.append((time.perf_counter() - start) * 1000)
-                assert response.status_code == 200
+                assert response.status_code in (200, 302)
             times.sort()
             figures["pages"][name] = {
                 "median_ms": round(statistics.median(times), 1),
@@ -349,4 +350,20 @@ class Command(BaseCommand):
             cursor.execute(f"EXPLAIN ANALYZE {sql} LIMIT 51", params)
             figures["queue_plan"] = [r[0] for r in cursor.fetchall()]
         figures["needing_action"] = queue_declarations(filters={}).count()
+        # The plans behind the search and the list (issue 16): index use, whatever the load.
+        from declarations.consignment_list import filtered_consignments
+        from declarations.models import Declaration
+
+        plans = {
+            "list_detained": filtered_consignments(filters={"status": "detained"})[:51],
+            "search_name": Declaration.objects.filter(
+                consignee_name__icontains="Consignee", seller_name__icontains="123457"
+            )[:101],
+        }
+        figures["plans"] = {}
+        for name, qs in plans.items():
+            sql, params = qs.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN ANALYZE {sql}", params)
+                figures["plans"][name] = [r[0] for r in cursor.fetchall()]
         return figures
