@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customs_ecom.roles import ADMINISTRATOR, SUPERVISOR, has_any_role
+from customs_ecom.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
 
 from . import forms, selectors, services
 from .benefits import DEFAULT_POLICIES, ensure_benefit_policies, operator_benefits
@@ -49,6 +49,10 @@ DECISIONS: dict[str, str] = {
 
 
 def _require(request: HttpRequest, roles: set[str]) -> None:
+    # Auditors read the registry pages (never API access); their writes are refused by
+    # customs_ecom.readonly whatever the view.
+    if roles is REGISTRY_ROLES and request.method in ("GET", "HEAD"):
+        roles = roles | {AUDITOR}
     if not has_any_role(request.user, roles):
         raise PermissionDenied
 

@@ -1,5 +1,6 @@
 from .roles import (
     ADMINISTRATOR,
+    AUDITOR,
     CAN_ACT_ON_CONSIGNMENTS,
     CAN_EDIT_RULES,
     CAN_VIEW_CONSIGNMENTS,
@@ -16,8 +17,10 @@ def navigation(request):
     return {
         "nav_queue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
         "nav_dashboard": has_any_role(user, CAN_VIEW_DASHBOARD),
-        "nav_rules": has_any_role(user, CAN_EDIT_RULES),
-        "nav_imports": has_any_role(user, CAN_ACT_ON_CONSIGNMENTS),
+        "nav_rules": has_any_role(user, CAN_EDIT_RULES | {AUDITOR}),
+        # Auditors read every page (issue 16).
+        "nav_imports": has_any_role(user, CAN_ACT_ON_CONSIGNMENTS | {AUDITOR}),
         "nav_revenue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
-        "nav_registry": has_any_role(user, {SUPERVISOR, ADMINISTRATOR}),
+        "nav_registry": has_any_role(user, {SUPERVISOR, ADMINISTRATOR, AUDITOR}),
+        "nav_audit": has_any_role(user, {SUPERVISOR, ADMINISTRATOR, AUDITOR}),
     }

@@ -204,7 +204,7 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         _("Release time by channel (from arrival)"),
         [_("Channel"), _("Released"), _("Median (h)"), _("90th percentile (h)")],
     )
-    release_chart = {"labels": [], "p50": [], "p90": []}
+    release_chart = {"labels": [], "p50": [], "p90": [], "codes": []}
     for channel in (*CHANNELS, "all"):
         cell = get(
             "release_time",
@@ -218,6 +218,7 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         p50, p90 = _hours(histogram_percentile(h, 0.5)), _hours(histogram_percentile(h, 0.9))
         release.rows.append([label, cell.count, p50, p90])
         release_chart["labels"].append(label)
+        release_chart["codes"].append("" if channel == "all" else channel)
         release_chart["p50"].append(p50)
         release_chart["p90"].append(p90)
     tables.append(release)
@@ -345,6 +346,7 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "mix": [r[2] or 0 for r in mix.rows],
         "targets": [r[3] for r in mix.rows],
         "colours": [CHANNEL_COLOURS[c] for c in CHANNELS],
+        "channel_codes": list(CHANNELS),  # the list behind each bar (issue 16)
         "release": release_chart,
         "revenue_models": [r[0] for r in revenue.rows],
         "revenue_assessed": [float(r[2]) for r in revenue.rows],

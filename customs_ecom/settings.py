@@ -68,6 +68,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # --- issue 16: auditors change nothing; times in the officer's time zone ---
+    "customs_ecom.readonly.AuditorReadOnlyMiddleware",
+    "customs_ecom.officer_tz.OfficerTimeZoneMiddleware",
+    # --- end issue 16 ---
 ]
 
 ROOT_URLCONF = "customs_ecom.urls"

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import health, views
+from . import audit_views, health, views
 
 api_v1 = [
     path("", include("declarations.api_urls")),
@@ -26,6 +26,10 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export/<slug:slug>.csv", views.dashboard_export, name="dashboard_export"),
     path("framework/", views.framework, name="framework"),
+    # --- issue 16: the global audit log ---
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
+    # --- end ---
     path("", include("declarations.urls")),
     path("risk/", include("risk.urls")),
     path("revenue/", include("revenue.urls")),

@@ -87,7 +87,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "customs_ecom/dashboard.html",
-        {**data, "form": form, "query": query, "chart_json": json.dumps(data["charts"])},
+        {
+            **data,
+            "form": form,
+            "query": query,
+            "chart_json": json.dumps(data["charts"]),
+            # KPI tiles and chart bars link to the consignments behind them (issue 16)
+            "start_iso": data["start"].isoformat(),
+            "end_iso": data["end"].isoformat(),
+            "operator_param": f"&operator={data['operator_id']}" if data["operator_id"] else "",
+        },
     )
 
 

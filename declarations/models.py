@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,14 @@ class Channel(models.TextChoices):
 # Queue order: red before yellow before blue/green; a higher number sorts first.
 CHANNEL_PRIORITY = {"red": 3, "yellow": 2, "blue": 1, "green": 0}
 NEEDS_ACTION_STATUSES = NEEDS_ACTION
+# Statuses few consignments hold at a time: the list reads them through a partial index.
+RARE_LIST_STATUSES = (
+    Status.DOCUMENTS_REQUESTED,
+    Status.INSPECTION,
+    Status.DETAINED,
+    Status.INVALIDATED,
+    Status.RETURNED,
+)
 # Green and blue are released without an officer; only these reach the triage queue.
 QUEUE_CHANNELS = ("yellow", "red")
 
@@ -143,6 +152,22 @@ class Declaration(models.Model):
             models.Index(fields=["status", "enqueued_at"], name="decl_status_enqueued_idx"),
             models.Index(fields=["consignee_key", "received_at"], name="decl_consignee_recent_idx"),
             models.Index(fields=["seller_name", "received_at"], name="decl_seller_recent_idx"),
+            # --- officer search (issue 16): exact match on normalised keys; the name searches
+            # use trigram indexes created on PostgreSQL only (migration 0008) ---
+            models.Index(Upper("lrn"), name="decl_lrn_upper_idx"),
+            models.Index(
+                fields=["tax_scheme_number"],
+                name="decl_tax_scheme_number_idx",
+                condition=~models.Q(tax_scheme_number=""),
+            ),
+            # The all-consignments list filtered on a rare status (detained, inspection...), newest
+            # first. Partial: intake writes `accepted` rows, which this index never holds.
+            models.Index(
+                fields=["status", "-received_at"],
+                name="decl_rare_status_recent_idx",
+                condition=models.Q(status__in=RARE_LIST_STATUSES),
+            ),
+            # --- end officer search ---
             models.Index(
                 fields=["claimed_by"],
                 name="decl_claimed_idx",
@@ -477,3 +502,18 @@ class PendingAssessment(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["queued_at"], name="pending_assessment_queued_idx")]
+
+
+class WorkloadTarget(models.Model):
+    """How long a consignment of a channel may wait for an officer before it counts as overdue on
+    the workload views. Edited by supervisors and administrators; every change is audited."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices, unique=True)
+    hours = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["channel"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.hours} h"

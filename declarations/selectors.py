@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from aeo.models import Operator
 from customs_ecom.bulk import fetch_binary
@@ -113,6 +113,12 @@ def queue_declarations(*, filters: Mapping[str, Any] | None = None) -> QuerySet[
                 )
             )
         )
+    # The row says when documents asked for have arrived since the request (issue 16).
+    from .consignment_list import documents_received_q
+
+    qs = qs.annotate(
+        documents_received=ExpressionWrapper(documents_received_q(), output_field=BooleanField())
+    )
     # The canonical payload is large and the queue never shows it.
     return (
         qs.select_related("operator", "claimed_by")

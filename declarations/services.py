@@ -756,6 +756,12 @@ def declaration_amend(
         )
         report = assess_quality(canonical, context)
         columns = _columns(canonical, rates, declaration.received_at)
+        # The case file's timeline shows what an amendment changed, field by field.
+        changes = {
+            name: [_audit_value(getattr(declaration, name)), _audit_value(value)]
+            for name, value in columns.items()
+            if getattr(declaration, name) != value
+        }
         for name, value in columns.items():
             setattr(declaration, name, value)
         declaration.payload = canonical
@@ -776,7 +782,11 @@ def declaration_amend(
             object_type="declaration",
             object_id=declaration.pk,
             before=before,
-            after={"revision": declaration.revision, "fingerprint": fingerprint},
+            after={
+                "revision": declaration.revision,
+                "fingerprint": fingerprint,
+                "changes": changes,
+            },
         )
         if declaration.status != Status.ACCEPTED:
             declaration = declaration_transition(
@@ -787,6 +797,13 @@ def declaration_amend(
             )
         assessment_request([declaration.pk])
     return 200, declaration, []
+
+
+def _audit_value(value: Any) -> Any:
+    """A column value as JSON for an audit row (Decimal and dates as text)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
 
 
 def declaration_invalidate(*, operator: Operator, declaration_id: int, reason: str) -> Declaration:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, officer_views, views
 
 app_name = "declarations"
 urlpatterns = [
@@ -18,6 +18,24 @@ urlpatterns = [
         views.consignment_action,
         name="consignment_action",
     ),
+    # --- finding and working consignments (issue 16) ---
+    path("search/", officer_views.search, name="search"),
+    path("consignments/", officer_views.consignments, name="consignments"),
+    path("consignments/bulk/<slug:action>/", officer_views.bulk_action, name="bulk_action"),
+    path("workload/", officer_views.workload_page, name="workload"),
+    path("workload/targets/", officer_views.workload_targets, name="workload_targets"),
+    path("workload/claims/", officer_views.claims, name="claims"),
+    path(
+        "consignments/<int:declaration_id>/documents/<int:document_id>/view/",
+        officer_views.document_inline,
+        name="document_inline",
+    ),
+    path(
+        "consignments/<int:declaration_id>/report/",
+        officer_views.case_report,
+        name="case_report",
+    ),
+    # --- end ---
     path("imports/", import_views.import_list, name="import"),
     path("imports/<int:job_id>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:job_id>/errors.csv", import_views.import_errors, name="import_errors"),

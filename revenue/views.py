@@ -24,6 +24,7 @@ from customs_ecom.roles import (
     ROLES,
     has_any_role,
 )
+from customs_ecom.templatetags.human import form_errors_sentence
 from declarations.models import Declaration
 
 from . import selectors
@@ -319,7 +320,9 @@ def payment(request: HttpRequest, declaration_id: int) -> HttpResponse:
         except LedgerError as exc:
             messages.error(request, exc.detail)
     else:
-        messages.error(request, _("Please correct the form: %(e)s") % {"e": form.errors.as_text()})
+        messages.error(
+            request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}
+        )
     return redirect("revenue:ledger", declaration_id=declaration.pk)
 
 
@@ -346,7 +349,9 @@ def revalue(request: HttpRequest, declaration_id: int) -> HttpResponse:
         except RevaluationError as exc:
             messages.error(request, str(exc))
     else:
-        messages.error(request, _("Please correct the form: %(e)s") % {"e": form.errors.as_text()})
+        messages.error(
+            request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}
+        )
     target = request.POST.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)

@@ -34,8 +34,8 @@ def login(customs_user):
     return make
 
 
-@pytest.mark.parametrize("role", ["officer", "risk_analyst", "auditor"])
-def test_registry_is_closed_to_roles_other_than_supervisors_and_administrators(
+@pytest.mark.parametrize("role", ["officer", "risk_analyst"])
+def test_registry_is_closed_to_roles_other_than_supervisors_administrators_and_auditors(
     login, role, operator_a
 ):
     client = login(role)
@@ -46,6 +46,21 @@ def test_registry_is_closed_to_roles_other_than_supervisors_and_administrators(
         "/registry/benefits/",
     ):
         assert client.get(url).status_code == 403
+
+
+def test_auditors_read_the_registry_and_change_nothing(login, operator_a):
+    client = login("auditor")
+    for url in (
+        "/registry/",
+        f"/registry/operators/{operator_a.operator.pk}/",
+        "/registry/authorisations/",
+        "/registry/benefits/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.get(f"/registry/operators/{operator_a.operator.pk}/access/").status_code == 403
+    response = client.post("/registry/operators/new/", {"code": "x", "name": "X", "role": "vendor"})
+    assert response.status_code == 403
+    assert b"You are not allowed to do this" in response.content
 
 
 def test_anonymous_users_are_sent_to_the_login_page():

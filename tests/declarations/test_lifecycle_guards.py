@@ -363,3 +363,27 @@ def test_the_status_write_detector_finds_each_kind_of_write(tmp_path):
         assert len(_status_writes(sample)) == 3
     finally:
         ROOT = saved
+
+
+def test_bulk_release_on_the_list_page_goes_through_every_guard(
+    client, operator_a, example, django_capture_on_commit_callbacks, people
+):
+    from django.urls import reverse
+
+    bodies = [dict(example, lrn=f"PAGE-BULK-{n}") for n in range(2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = [
+            o.declaration.pk
+            for o in declarations_submit(operator=operator_a.operator, bodies=bodies)
+        ]
+    Declaration.objects.filter(pk=ids[0]).update(arrived_at=timezone.now())
+    client.force_login(people["supervisor"]["other"])
+    url = reverse("declarations:bulk_action", args=["release"])
+    client.post(url, {"ids": ids, "reason": "cleared"})  # no confirmation: nothing happens
+    assert set(Declaration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        "assessed"
+    }
+    response = client.post(url, {"ids": ids, "reason": "cleared", "confirm": "on"}, follow=True)
+    statuses = dict(Declaration.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert statuses == {ids[0]: "released", ids[1]: "assessed"}
+    assert "The goods have not arrived yet." in response.content.decode()

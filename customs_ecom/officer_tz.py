@@ -1,0 +1,31 @@
+"""Pages show times in the officer's time zone: the browser names it once in a cookie
+(static/js/officer.js) and this middleware activates it for each request. Without the cookie, or
+with a zone this server does not know, times stay in settings.TIME_ZONE."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
+
+COOKIE = "officer_tz"
+
+
+class OfficerTimeZoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = unquote(request.COOKIES.get(COOKIE, ""))[:64]
+        zone = None
+        if name:
+            try:
+                zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = None
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

@@ -1,0 +1,183 @@
+"""Human formatting for every page: money with the currency's decimal places and the reader's
+separators, rates as percentages, codes as words, dates in the officer's time zone, never a dict
+repr. Load with ``{% load human %}``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+register = template.Library()
+
+# ISO 4217 minor units that are not 2 (the rest use 2).
+CURRENCY_PLACES = {
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "HUF": 2,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+    "LYD": 3,
+    "IQD": 3,
+}
+
+# Codes stored in data, as words. Unknown codes fall back to their words without underscores.
+LABELS: dict[str, Any] = {
+    # goods category (CN23 box, dataset.md)
+    "sale_of_goods": _("Sale of goods"),
+    "gift": _("Gift"),
+    "documents": _("Documents"),
+    "commercial_sample": _("Commercial sample"),
+    "returned_goods": _("Returned goods"),
+    "other": _("Other"),
+    # transport documents and modes
+    "house_waybill": _("House waybill"),
+    "master_waybill": _("Master waybill"),
+    "postal_item": _("Postal item (S10)"),
+    "air": _("Air"),
+    "road": _("Road"),
+    "rail": _("Rail"),
+    "sea": _("Sea"),
+    "post": pgettext_lazy("transport mode", "Post"),
+    # collection models, tax types, payers
+    "consignee_border": _("Consignee pays at the border"),
+    "vendor_point_of_sale": _("Vendor collects at the point of sale"),
+    "marketplace_deemed_supplier": _("Marketplace as deemed supplier"),
+    "intermediary_deferred": _("Intermediary, deferred payment"),
+    "flat_rate_duty": _("Flat-rate duty"),
+    "duty": _("Customs duty"),
+    "vat": _("VAT"),
+    "fee": _("Fee"),
+    "consignee": _("Consignee"),
+    "vendor": _("Vendor"),
+    "marketplace": _("Marketplace"),
+    "intermediary": _("Intermediary"),
+    # operator roles
+    "express_carrier": _("Express carrier"),
+    "postal_operator": _("Postal operator"),
+    "customs_broker": _("Customs broker"),
+    "fulfilment_centre": _("Fulfilment centre"),
+    # data-quality dimensions
+    "timeliness": _("Timeliness"),
+    "accuracy": _("Accuracy"),
+    "completeness": _("Completeness"),
+    "consistency": _("Consistency"),
+    # document types
+    "invoice": _("Invoice"),
+    "proof_of_payment": _("Proof of payment"),
+    "licence": _("Licence"),
+    "certificate": _("Certificate"),
+    "proof_of_exit": _("Proof of exit"),
+    "product_description": _("Product description"),
+}
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def currency_places(currency: str) -> int:
+    return CURRENCY_PLACES.get((currency or "").upper(), 2)
+
+
+@register.filter
+def number(value: Any, places: int = 2) -> str:
+    """A number with the reader's decimal and thousands separators: 1234.5 -> '1,234.50'."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    # Rounded half up here: the formatter alone would cut the digits off.
+    amount = amount.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    return formats.number_format(
+        amount, decimal_pos=int(places), use_l10n=True, force_grouping=True
+    )
+
+
+@register.filter
+def money(value: Any, currency: str = "") -> str:
+    """'46.0500' EUR -> '46.05 EUR' (en) or '46,05 EUR' (fr): the currency's places."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    text = number(amount, currency_places(currency))
+    return f"{text}\u00a0{currency}" if currency else text
+
+
+@register.filter
+def percent(value: Any, places: int = 1) -> str:
+    """A rate stored as a fraction: 0.200000 -> '20 %'; trailing zeros dropped."""
+    rate = _decimal(value)
+    if rate is None:
+        return ""
+    pct = (rate * 100).quantize(Decimal(1).scaleb(-int(places)))
+    shown = pct.normalize() if pct == pct.to_integral() else pct
+    text = formats.number_format(shown, use_l10n=True, force_grouping=True)
+    return f"{text}\u00a0%"
+
+
+@register.filter
+def label(value: Any) -> str:
+    """A stored code as words in the reader's language: 'sale_of_goods' -> 'Sale of goods'."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if text in LABELS:
+        return str(LABELS[text])
+    words = text.replace("_", " ").replace(".", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+@register.filter
+def when(value: Any, style: str = "datetime") -> str:
+    """A moment in the officer's time zone and language, to the minute (never microseconds)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        fmt = "SHORT_DATE_FORMAT" if style == "date" else "SHORT_DATETIME_FORMAT"
+        return formats.date_format(value, fmt)
+    if isinstance(value, date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)
+
+
+@register.filter
+def readable(value: Any) -> str:
+    """Any stored value as text for a person: dicts as 'key: value' pairs, lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{label(k)}: {readable(v)}" for k, v in value.items() if v not in (None, "")
+        )
+    if isinstance(value, list | tuple):
+        return "; ".join(readable(v) for v in value)
+    return str(value)
+
+
+def form_errors_sentence(form: Any) -> str:
+    """A form's errors as one sentence for a message: 'Line 1 value found: Enter a number.' (the
+    field's label, never its code name)."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        text = " ".join(str(e) for e in errors)
+        parts.append(f"{field.label}: {text}" if field is not None and field.label else text)
+    return " ".join(parts)

@@ -1,0 +1,224 @@
+"""The "all consignments" list: every consignment, whatever its channel or status, narrowed by
+facets and read newest first in pages of 50 by keyset (received_at, id) on the received_at index,
+so page 1,000 costs what page 1 costs. The workload views are facets of this list too
+(`work=mine|unassigned|waiting|received|overdue`), so every count links to its rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from aeo.models import AEOAuthorisation, Operator
+
+from .models import NEEDS_ACTION_STATUSES, QUEUE_CHANNELS, Channel, Declaration, Document, Status
+from .search import LIST_COLUMNS
+
+PAGE_SIZE = 50
+
+WORK_CHOICES = [
+    ("mine", _("Mine")),
+    ("unassigned", _("Unassigned")),
+    ("waiting", _("Waiting on the operator")),
+    ("received", _("Documents received")),
+    ("overdue", _("Overdue")),
+]
+LIST_FILTER_FIELDS = (
+    "work",
+    "channel",
+    "status",
+    "operator",
+    "origin",
+    "rule",
+    "received_from",
+    "received_to",
+    "value_min",
+    "value_max",
+    "aeo",
+)
+
+
+class ConsignmentFilterForm(forms.Form):
+    """Facets of the list; a bad value is reported beside its field and ignored, never a 500."""
+
+    work = forms.ChoiceField(
+        choices=[("", _("All"))] + WORK_CHOICES, required=False, label=_("Workload")
+    )
+    channel = forms.ChoiceField(
+        choices=[("", _("All"))] + list(Channel.choices), required=False, label=_("Channel")
+    )
+    status = forms.ChoiceField(
+        choices=[("", _("All"))] + list(Status.choices), required=False, label=_("Status")
+    )
+    operator = forms.ModelChoiceField(
+        queryset=Operator.objects.only("id", "name").order_by("name"),
+        required=False,
+        empty_label=_("All"),
+        label=_("Operator"),
+    )
+    origin = forms.RegexField(
+        regex=r"^[A-Za-z]{2}$",
+        required=False,
+        max_length=2,
+        label=_("Origin"),
+        widget=forms.TextInput(attrs={"size": 3}),
+        error_messages={"invalid": _("Two letters, e.g. CN.")},
+    )
+    rule = forms.ChoiceField(choices=[("", _("All"))], required=False, label=_("Rule hit"))
+    received_from = forms.DateField(
+        required=False, label=_("Received from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        required=False, label=_("Received to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    value_min = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        label=_("Value from (EUR)"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "size": 7}),
+    )
+    value_max = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        label=_("Value to (EUR)"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "size": 7}),
+    )
+    aeo = forms.ChoiceField(
+        choices=[("", _("All")), ("yes", _("AEO operators")), ("no", _("Other operators"))],
+        required=False,
+        label=_("AEO"),
+    )
+
+    def __init__(self, *args, rule_codes: list[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", _("All"))] + [(c, c) for c in rule_codes or []]
+
+    def valid_filters(self) -> dict[str, Any]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {k: data[k] for k in LIST_FILTER_FIELDS if data.get(k) not in (None, "")}
+
+
+def _aeo_operator_ids() -> QuerySet:
+    today = timezone.localdate()
+    return (
+        AEOAuthorisation.objects.filter(status=AEOAuthorisation.Status.AUTHORISED)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values("operator_id")
+    )
+
+
+def documents_received_q() -> Q:
+    """Documents requested, and a document uploaded since the request (the upload does not change
+    the status: the consignment waits for an officer again)."""
+    return Q(status=Status.DOCUMENTS_REQUESTED) & Q(
+        Exists(
+            Document.objects.filter(
+                declaration_id=OuterRef("pk"), uploaded_at__gte=OuterRef("updated_at")
+            )
+        )
+    )
+
+
+def overdue_q(targets: Mapping[str, int], now: datetime) -> Q:
+    """Needing action for longer than its channel's target time (hours)."""
+    match = Q(pk__in=[])
+    for channel, hours in targets.items():
+        match |= Q(channel=channel, enqueued_at__lt=now - timedelta(hours=hours))
+    return match
+
+
+def work_q(work: str, *, user: Any, targets: Mapping[str, int], now: datetime) -> Q:
+    needs_action = Q(status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS)
+    if work == "mine":
+        return needs_action & Q(claimed_by=user)
+    if work == "unassigned":
+        return needs_action & Q(claimed_by__isnull=True)
+    if work == "waiting":
+        return needs_action & Q(status=Status.DOCUMENTS_REQUESTED) & ~documents_received_q()
+    if work == "received":
+        return needs_action & documents_received_q()
+    if work == "overdue":
+        return needs_action & overdue_q(targets, now)
+    return Q()
+
+
+def filtered_consignments(
+    *, filters: Mapping[str, Any], user: Any = None, targets: Mapping[str, int] | None = None
+) -> QuerySet[Declaration]:
+    qs = Declaration.objects.all()
+    if filters.get("work"):
+        qs = qs.filter(
+            work_q(filters["work"], user=user, targets=targets or {}, now=timezone.now())
+        )
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("operator"):
+        qs = qs.filter(operator=filters["operator"])
+    if filters.get("origin"):
+        qs = qs.filter(country_of_dispatch=filters["origin"].upper())
+    if filters.get("received_from"):
+        start = timezone.make_aware(datetime.combine(filters["received_from"], datetime.min.time()))
+        qs = qs.filter(received_at__gte=start)
+    if filters.get("received_to"):
+        end = timezone.make_aware(datetime.combine(filters["received_to"], datetime.min.time()))
+        qs = qs.filter(received_at__lt=end + timedelta(days=1))
+    if filters.get("value_min") is not None:
+        qs = qs.filter(total_value_eur__gte=filters["value_min"])
+    if filters.get("value_max") is not None:
+        qs = qs.filter(total_value_eur__lte=filters["value_max"])
+    if filters.get("aeo") == "yes":
+        qs = qs.filter(operator_id__in=_aeo_operator_ids())
+    elif filters.get("aeo") == "no":
+        qs = qs.exclude(operator_id__in=_aeo_operator_ids())
+    if filters.get("rule"):
+        from risk.models import RiskHit  # risk sits above declarations
+
+        qs = qs.filter(
+            Exists(
+                RiskHit.objects.filter(
+                    assessment__declaration_id=OuterRef("pk"), rule_code=filters["rule"]
+                )
+            )
+        )
+    return (
+        qs.select_related("operator", "claimed_by")
+        .only(*LIST_COLUMNS, "claimed_by__username")
+        .order_by("-received_at", "-id")
+    )
+
+
+def encode_cursor(row: Declaration) -> str:
+    return f"{row.received_at.isoformat()}_{row.pk}"
+
+
+def after_cursor(qs: QuerySet[Declaration], cursor: str) -> QuerySet[Declaration] | None:
+    """Rows after the keyset cursor, or None when the cursor is not one this list issued."""
+    try:
+        received, pk = cursor.rsplit("_", 1)
+        moment = parse_datetime(received.replace(" ", "+"))
+        if moment is None:
+            return None
+        return qs.filter(Q(received_at__lt=moment) | Q(received_at=moment, pk__lt=int(pk)))
+    except (ValueError, TypeError):
+        return None
+
+
+def page(qs: QuerySet[Declaration]) -> tuple[list[Declaration], str | None]:
+    rows = list(qs[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (encode_cursor(rows[-1]) if more and rows else None)

@@ -1,0 +1,319 @@
+"""Officer pages for finding and working consignments: the search box, the "all consignments"
+list with its facets, workload counts, bulk actions, the supervisor's claims and target times,
+and the case file's inline document viewer and printable report."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from customs_ecom.roles import (
+    ADMINISTRATOR,
+    CAN_ACT_ON_CONSIGNMENTS,
+    CAN_VIEW_CONSIGNMENTS,
+    SUPERVISOR,
+    has_any_role,
+)
+
+from . import consignment_list, selectors, workload
+from .forms import DOCUMENT_CHOICES
+from .models import Channel
+from .search import search_consignments
+
+# Documents an officer may look at in the page itself; anything else is only downloaded.
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+SUPERVISE = {SUPERVISOR, ADMINISTRATOR}
+
+
+def _require(request: HttpRequest, roles: set[str]) -> None:
+    if not has_any_role(request.user, roles):
+        raise PermissionDenied
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    result = search_consignments(request.GET.get("q", ""))
+    if result.single is not None:
+        return redirect("declarations:consignment", declaration_id=result.single.pk)
+    return render(request, "declarations/search_results.html", {"result": result})
+
+
+# --- all consignments --------------------------------------------------------------------------
+
+
+def _list_query(request: HttpRequest) -> str:
+    return urlencode(
+        [(k, request.GET[k]) for k in consignment_list.LIST_FILTER_FIELDS if request.GET.get(k)]
+    )
+
+
+def _work_tabs(request: HttpRequest) -> list[tuple[str, str, int]]:
+    counts = workload.workload_counts(user=request.user)
+    return [(key, label, counts[key]) for key, label in consignment_list.WORK_CHOICES]
+
+
+@login_required
+def consignments(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    form = consignment_list.ConsignmentFilterForm(
+        request.GET or None, rule_codes=selectors.rule_codes()
+    )
+    filters = form.valid_filters() if request.GET else {}
+    qs = consignment_list.filtered_consignments(
+        filters=filters, user=request.user, targets=workload.target_hours()
+    )
+    cursor = request.GET.get("after")
+    if cursor:
+        continued = consignment_list.after_cursor(qs, cursor)
+        if continued is None:
+            messages.error(request, _("That page link is no longer valid: back to the first page."))
+        else:
+            qs = continued
+    rows, next_cursor = consignment_list.page(qs)
+    query = _list_query(request)
+    context = {
+        "form": form,
+        "rows": rows,
+        "query": query,
+        "next_query": urlencode({"after": next_cursor}) + (f"&{query}" if query else "")
+        if next_cursor
+        else None,
+        "filtered": bool(filters),
+        "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),
+        "bulk_form": BulkForm(),
+        "work_tabs": _work_tabs(request),
+        "work": filters.get("work", ""),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "more":
+        return render(request, "declarations/_consignment_rows.html", context)
+    return render(request, "declarations/consignments.html", context)
+
+
+# --- bulk actions ------------------------------------------------------------------------------
+
+
+class BulkForm(forms.Form):
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    documents = forms.MultipleChoiceField(
+        choices=DOCUMENT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Documents needed"),
+    )
+    note = forms.CharField(
+        required=False, max_length=2000, label=gettext_lazy("Note (customs only)")
+    )
+    # Bulk release is irreversible: a reason (audited) and a confirmation.
+    reason = forms.CharField(
+        required=False, max_length=2000, label=gettext_lazy("Reason (kept in the audit trail)")
+    )
+    confirm = forms.BooleanField(
+        required=False, label=gettext_lazy("I confirm: this cannot be undone.")
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id is a valid choice; the service looks each one up and reports the missing.
+        ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        self.fields["ids"].choices = [(i, i) for i in ids]
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
+    _require(request, CAN_ACT_ON_CONSIGNMENTS)
+    if action not in workload.BULK_ACTIONS:
+        raise Http404
+    back = request.POST.get("next") or reverse("declarations:consignments")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("declarations:consignments")
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick at least one consignment."))
+        return redirect(back)
+    if action == "release" and not form.cleaned_data["confirm"]:
+        messages.error(request, _("This decision cannot be undone: tick the confirmation."))
+        return redirect(back)
+    outcomes = workload.bulk_apply(
+        action=action,
+        declaration_ids=form.cleaned_data["ids"],
+        user=request.user,
+        params={
+            "documents": form.cleaned_data["documents"],
+            "note": form.cleaned_data["note"],
+            "reason": form.cleaned_data["reason"],
+        },
+    )
+    done = [o for o in outcomes if o.ok]
+    if done:
+        messages.success(
+            request,
+            _("%(count)d consignment(s): %(what)s.")
+            % {"count": len(done), "what": done[0].message},
+        )
+    for refused in (o for o in outcomes if not o.ok):
+        messages.error(
+            request,
+            _("%(lrn)s refused: %(reason)s.") % {"lrn": refused.lrn, "reason": refused.message},
+        )
+    return redirect(back)
+
+
+# --- workload ----------------------------------------------------------------------------------
+
+
+@login_required
+def workload_page(request: HttpRequest) -> HttpResponse:
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    counts = workload.workload_counts(user=request.user)
+    targets = workload.target_hours()
+    return render(
+        request,
+        "declarations/workload.html",
+        {
+            "tiles": [(key, label, counts[key]) for key, label in consignment_list.WORK_CHOICES],
+            "targets": sorted(targets.items()),
+            "claims": workload.claims_by_officer()
+            if has_any_role(request.user, SUPERVISE)
+            else None,
+            "can_supervise": has_any_role(request.user, SUPERVISE),
+        },
+    )
+
+
+class TargetsForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, label=gettext_lazy("Reason for the change"), required=True
+    )
+
+    def __init__(self, *args, initial_hours: dict[str, int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in Channel.choices:
+            self.fields[f"hours_{value}"] = forms.IntegerField(
+                min_value=1,
+                max_value=24 * 30,
+                required=False,
+                initial=initial_hours.get(value),
+                label=_("%(channel)s: hours") % {"channel": label},
+            )
+
+
+@login_required
+def workload_targets(request: HttpRequest) -> HttpResponse:
+    _require(request, SUPERVISE)
+    current = workload.target_hours()
+    form = TargetsForm(request.POST or None, initial_hours=current)
+    if request.method == "POST" and form.is_valid():
+        hours = {
+            value: form.cleaned_data[f"hours_{value}"]
+            for value, _label in Channel.choices
+            if form.cleaned_data.get(f"hours_{value}")
+        }
+        workload.workload_targets_set(
+            actor=request.user, hours=hours, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("Target times saved."))
+        return redirect("declarations:workload")
+    return render(request, "declarations/workload_targets.html", {"form": form})
+
+
+@login_required
+def claims(request: HttpRequest) -> HttpResponse:
+    """The supervisor's list of claimed consignments, filtered by officer."""
+    _require(request, SUPERVISE | {"auditor"})
+    officer = request.GET.get("officer", "")
+    qs = (
+        consignment_list.filtered_consignments(filters={})
+        .filter(claimed_by__isnull=False)
+        .exclude(status__in=["released", "detained", "invalidated", "returned"])
+        .order_by("claimed_at", "id")
+    )
+    if officer.isdigit():
+        qs = qs.filter(claimed_by_id=int(officer))
+    return render(
+        request,
+        "declarations/claims.html",
+        {
+            "rows": list(
+                qs.only(*consignment_list.LIST_COLUMNS, "claimed_at", "claimed_by__username")[:200]
+            ),
+            "officers": workload.claims_by_officer(),
+            "officer": officer,
+            # REASSIGN HOOK: the lifecycle adds the reassign action (claims expire there too).
+            "reassign_url_name": None,
+        },
+    )
+
+
+# --- case file ---------------------------------------------------------------------------------
+
+
+def _document(declaration_id: int, document_id: int):
+    declaration = selectors.declaration_detail(declaration_id=declaration_id)
+    documents = selectors.declaration_documents(declaration=declaration) if declaration else None
+    document = next((d for d in documents or [] if d.pk == document_id), None)
+    if document is None:
+        raise Http404
+    return declaration, document
+
+
+@login_required
+@xframe_options_sameorigin
+def document_inline(request: HttpRequest, declaration_id: int, document_id: int) -> HttpResponse:
+    """A PDF or image shown inside the case file; the sandbox keeps any script in it inert."""
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    _declaration, document = _document(declaration_id, document_id)
+    if document.content_type not in INLINE_TYPES:
+        raise Http404
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=False,
+        filename=document.original_name or f"document-{document.pk}",
+        content_type=document.content_type,
+    )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _no_fetch(url: str, *args, **kwargs):
+    raise ValueError(f"the report fetches no resource ({url})")
+
+
+@login_required
+def case_report(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    """The inspection and seizure report: the declaration, the officer's findings and notes, the
+    timeline, as a PDF (or as a printable page with ?format=html)."""
+    _require(request, CAN_VIEW_CONSIGNMENTS)
+    from .casefile import case_report_context
+
+    declaration = selectors.declaration_detail(declaration_id=declaration_id)
+    if declaration is None:
+        raise Http404
+    context = case_report_context(declaration=declaration, user=request.user)
+    if request.GET.get("format") == "html":
+        return render(request, "declarations/case_report.html", context)
+    html = render_to_string("declarations/case_report.html", context, request=request)
+    from weasyprint import HTML
+
+    # Self-contained HTML (inline styles): the renderer fetches nothing, not even from this server.
+    pdf = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="report-{declaration.lrn}.pdf"'
+    return response

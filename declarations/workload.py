@@ -1,0 +1,159 @@
+"""Workload: the counts an officer and a supervisor start the day with, the per-channel target
+times that make a consignment overdue (configuration, audited), and bulk actions that call the
+same services as the consignment page, one consignment at a time, reporting each refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from aeo.services import audit_record
+
+from . import lifecycle
+from .consignment_list import WORK_CHOICES, work_q
+from .models import Channel, Declaration, WorkloadTarget
+from .statuses import ENDS_CLAIM
+
+# Until a supervisor sets them: a documentary check within a working day, an inspection within
+# two (hours from the moment the consignment reached the queue).
+DEFAULT_TARGET_HOURS = {Channel.YELLOW.value: 8, Channel.RED.value: 24}
+
+
+def target_hours() -> dict[str, int]:
+    targets = dict(DEFAULT_TARGET_HOURS)
+    targets.update(dict(WorkloadTarget.objects.values_list("channel", "hours")))
+    return targets
+
+
+@transaction.atomic
+def workload_targets_set(*, actor: Any, hours: Mapping[str, int], reason: str = "") -> None:
+    """Set the target time of each channel given; audited with the values before and after."""
+    before = target_hours()
+    now = timezone.now()
+    for channel, value in hours.items():
+        WorkloadTarget.objects.update_or_create(
+            channel=channel, defaults={"hours": value, "updated_at": now}
+        )
+    after = target_hours()
+    if after != before:
+        audit_record(
+            actor=actor,
+            action="workload.targets",
+            object_type="workload_target",
+            object_id="channels",
+            before=before,
+            after=after,
+            reason=reason,
+        )
+
+
+def workload_counts(*, user: Any) -> dict[str, int]:
+    """One aggregate over the needing-action rows (the partial triage index), one count per view."""
+    targets = target_hours()
+    now = timezone.now()
+    aggregates = {
+        key: Count("pk", filter=work_q(key, user=user, targets=targets, now=now))
+        for key, _label in WORK_CHOICES
+    }
+    from .models import NEEDS_ACTION_STATUSES, QUEUE_CHANNELS
+
+    return Declaration.objects.filter(
+        status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS
+    ).aggregate(**aggregates)
+
+
+def claims_by_officer() -> list[dict[str, Any]]:
+    """Who holds how many open consignments, oldest claim first: the supervisor's view."""
+    return list(
+        Declaration.objects.filter(claimed_by__isnull=False)
+        .exclude(status__in=ENDS_CLAIM)
+        .values("claimed_by_id", "claimed_by__username")
+        .annotate(open=Count("pk"), red=Count("pk", filter=Q(channel="red")))
+        .order_by("claimed_by__username")
+    )
+
+
+# --- bulk actions ------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkOutcome:
+    declaration_id: int
+    lrn: str
+    ok: bool
+    message: str
+
+
+class BulkRefused(Exception):
+    """One consignment of a bulk action refused, with the reason shown to the officer."""
+
+
+def _through_lifecycle(code: str, done: Any):
+    """A bulk action as the lifecycle's action `code`: the same checks (role, claim, table, every
+    guard) as on the consignment's page, each refusal reported with its reason."""
+
+    def apply(declaration: Declaration, user: Any, params: Mapping[str, Any]) -> str:
+        public = ""
+        if code == "request_documents":
+            documents = list(params.get("documents") or [])
+            if not documents:
+                raise BulkRefused(_("no document ticked"))
+            public = "documents requested: " + ", ".join(documents)
+        try:
+            lifecycle.perform(
+                declaration_id=declaration.pk,
+                code=code,
+                user=user,
+                reason=params.get("reason", ""),
+                public_reason=public,
+                note=params.get("note", ""),
+            )
+        except lifecycle.LifecycleRefused as refused:
+            raise BulkRefused("; ".join(str(r) for r in refused.refusals)) from None
+        return str(done)
+
+    return apply
+
+
+# action -> function(declaration, user, params) returning what was done or raising BulkRefused.
+BULK_ACTIONS: dict[str, Callable[[Declaration, Any, Mapping[str, Any]], str]] = {
+    "claim": _through_lifecycle("claim", gettext_lazy("claimed")),
+    "request_documents": _through_lifecycle(
+        "request_documents", gettext_lazy("documents requested")
+    ),
+    # Release in bulk runs every release guard per consignment (and needs a reason).
+    "release": _through_lifecycle("release", gettext_lazy("released")),
+}
+MAX_BULK = 200
+
+
+def bulk_apply(
+    *, action: str, declaration_ids: Sequence[int], user: Any, params: Mapping[str, Any]
+):
+    """Apply one action to each consignment in its own transaction: one refusal never undoes the
+    others, and each outcome is reported."""
+    handler = BULK_ACTIONS[action]
+    declarations = {
+        d.pk: d
+        for d in Declaration.objects.filter(pk__in=list(declaration_ids)[:MAX_BULK]).only(
+            "id", "lrn", "status", "claimed_by_id"
+        )
+    }
+    outcomes = []
+    for pk in list(dict.fromkeys(declaration_ids))[:MAX_BULK]:
+        declaration = declarations.get(pk)
+        if declaration is None:
+            continue
+        try:
+            message = handler(declaration, user, params)
+            outcomes.append(BulkOutcome(pk, declaration.lrn, True, message))
+        except BulkRefused as exc:
+            outcomes.append(BulkOutcome(pk, declaration.lrn, False, str(exc)))
+    return outcomes

@@ -1,0 +1,121 @@
+"""The global audit log (filters, keyset pages, CSV export), auditors who read every page and
+change nothing, and error pages that say what to do."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from aeo.models import AuditEvent
+from aeo.services import audit_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def events(customs_user):
+    officer = customs_user("officer", username="olivia")
+    supervisor = customs_user("supervisor", username="sam")
+    with time_machine.travel(timezone.now() - timedelta(days=10)):
+        audit_record(
+            actor=officer, action="declaration.claim", object_type="declaration", object_id=7
+        )
+    audit_record(
+        actor=officer,
+        action="declaration.note",
+        object_type="declaration",
+        object_id=7,
+        after={"note_id": 3},
+        reason="looks split",
+    )
+    audit_record(
+        actor=supervisor,
+        action="workload.targets",
+        object_type="workload_target",
+        object_id="channels",
+        before={"red": 24},
+        after={"red": 12},
+        reason="staffing",
+    )
+    return officer, supervisor
+
+
+def test_auditor_filters_the_log_by_who_what_and_period(client, customs_user, events):
+    client.force_login(customs_user("auditor"))
+    url = reverse("audit_log")
+    html = client.get(url, {"who": "olivia"}).content.decode()
+    assert "declaration.claim" in html and "declaration.note" in html
+    assert "workload.targets" not in html
+    today = timezone.localdate().isoformat()
+    html = client.get(url, {"who": "olivia", "start": today}).content.decode()
+    assert "declaration.note" in html and "declaration.claim" not in html
+    html = client.get(url, {"what": "workload."}).content.decode()
+    assert "workload.targets" in html and "Red: 24" in html and "{&#x27;" not in html
+    html = client.get(url, {"object_type": "declaration", "object_id": "8"}).content.decode()
+    assert "No audit entry matches these filters." in html
+
+
+def test_the_csv_export_keeps_the_filters(client, customs_user, events):
+    client.force_login(customs_user("auditor"))
+    response = client.get(reverse("audit_log_csv"), {"who": "olivia"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["at", "who", "action"]
+    assert sorted(r[2] for r in rows[1:]) == ["declaration.claim", "declaration.note"]
+    assert all(r[1] == "olivia" for r in rows[1:])
+
+
+def test_the_log_is_closed_to_officers_and_analysts(client, customs_user):
+    for role in ("officer", "risk_analyst"):
+        client.force_login(customs_user(role))
+        assert client.get(reverse("audit_log")).status_code == 403
+        assert client.get(reverse("audit_log_csv")).status_code == 403
+
+
+def test_the_log_pages_by_keyset(client, customs_user, monkeypatch):
+    from customs_ecom import audit_views
+
+    monkeypatch.setattr(audit_views, "PAGE_SIZE", 2)
+    for n in range(5):
+        audit_record(actor=None, action=f"test.step{n}", object_type="x", object_id=n)
+    client.force_login(customs_user("auditor"))
+    seen, query = [], ""
+    for _ in range(5):
+        html = client.get(reverse("audit_log") + f"?{query}").content.decode()
+        seen += [n for n in range(5) if f"test.step{n}<" in html]
+        if 'id="next-page"' not in html:
+            break
+        query = html.split('id="next-page" href="?', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert sorted(seen) == list(range(5)) and len(seen) == 5
+
+
+def test_an_auditor_changes_nothing_anywhere(client, customs_user):
+    client.force_login(customs_user("auditor"))
+    before = AuditEvent.objects.count()
+    for url in (
+        reverse("declarations:bulk_action", args=["claim"]),
+        reverse("declarations:workload_targets"),
+        "/risk/rules/",
+        "/revenue/regimes/",
+    ):
+        response = client.post(url, {"ids": [1]})
+        assert response.status_code == 403, url
+    assert AuditEvent.objects.count() == before
+    assert client.post(reverse("logout")).status_code == 302
+
+
+def test_error_pages_say_what_to_do(client, customs_user):
+    client.force_login(customs_user("officer"))
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert (
+        b"This page does not exist" in response.content and b'id="site-search"' in response.content
+    )
+    response = client.get(reverse("audit_log"))
+    assert (
+        response.status_code == 403 and b"ask a supervisor or an administrator" in response.content
+    )

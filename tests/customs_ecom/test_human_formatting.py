@@ -1,0 +1,56 @@
+"""Template filters that make stored values readable, in English and French."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone, translation
+
+from customs_ecom.templatetags.human import label, money, number, percent, readable, when
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "currency", "shown"),
+    [
+        ("en", "46.0500", "EUR", "46.05\u00a0EUR"),
+        ("fr", "46.0500", "EUR", "46,05\u00a0EUR"),
+        ("en", Decimal("1234567.5"), "JPY", "1,234,568\u00a0JPY"),
+        ("en", "0.1235", "KWD", "0.124\u00a0KWD"),
+        ("en", None, "EUR", ""),
+    ],
+)
+def test_money_uses_the_currency_places_and_the_reader_separators(language, value, currency, shown):
+    with translation.override(language):
+        assert money(value, currency) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "rate", "shown"),
+    [("en", "0.200000", "20\u00a0%"), ("fr", "0.055", "5,5\u00a0%"), ("en", None, "")],
+)
+def test_rates_are_percentages(language, rate, shown):
+    with translation.override(language):
+        assert percent(rate) == shown
+
+
+def test_reconciliation_figures_are_rounded_not_raw():
+    assert number(Decimal("8.80000000000000")) == "8.80"
+
+
+def test_codes_become_words_and_dicts_never_show_as_reprs():
+    assert label("sale_of_goods") == "Sale of goods"
+    assert label("house_waybill") == "House waybill"
+    assert label("some_new_code") == "Some new code"
+    assert readable({"entry": 383, "amount": "19.16"}) == "Entry: 383, Amount: 19.16"
+    with translation.override("fr"):
+        assert label("sale_of_goods") == "Vente de marchandises"
+        assert label("house_waybill") == "Lettre de transport (house)"
+
+
+def test_dates_in_the_officer_time_zone_without_microseconds():
+    moment = datetime(2026, 11, 25, 23, 30, 5, 123456, tzinfo=UTC)
+    with timezone.override("Europe/Paris"), translation.override("fr"):
+        assert when(moment) == "26/11/2026 00:30"
+    with timezone.override("UTC"), translation.override("en"):
+        shown = when(moment)
+        assert "123456" not in shown and "11/25/2026" in shown
