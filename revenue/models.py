@@ -108,6 +108,9 @@ class TaxLine(models.Model):
     collection_model = models.CharField(max_length=40)
     legal_reason = models.CharField(max_length=400)
     collected_at_border = models.BooleanField(default=True)
+    # Through which channel customs receives the amount: border, deferred_statement or
+    # scheme_return (the vendor's or marketplace's scheme return). Every amount has one.
+    collection_channel = models.CharField(max_length=20, default="border")
 
     class Meta:
         ordering = ["id"]

@@ -390,7 +390,15 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
             "assessed",
             "difference",
             "at_border",
+            "deferred",
             "flagged",
+            "vat",
+            "vat_scheme_return",
+            "duty",
+            "duty_border",
+            "duty_deferred_statement",
+            "duty_scheme_return",
+            "fee",
         ]
         writer.writerow(columns)
         for row in rows:

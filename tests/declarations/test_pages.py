@@ -84,6 +84,12 @@ def test_officer_actions_go_through_transition_service_with_audit(
         actor=officer, action="declaration.documents_requested"
     ).exists()
     client.post(reverse("declarations:consignment_action", args=[pk, "inspect"]))
+    # The EU flat duty of this IOSS parcel is owed by the declarant at import: paid first.
+    from revenue.services import border_due_unpaid, ledger_payment_record
+
+    ledger_payment_record(
+        declaration_id=pk, amount=border_due_unpaid(declaration), currency="EUR", actor=officer
+    )
     client.post(reverse("declarations:consignment_action", args=[pk, "release"]))
     assert Declaration.objects.get(pk=pk).status == Status.RELEASED
 

@@ -270,16 +270,26 @@ def test_dataset_example_under_2026_regime_charges_flat_duty_per_subheading():
         (2, D("3.00"), None),
     ]
     assert all(line.collection_model == "flat_rate_duty" for line in duty)
-    assert all(line.payer == "vendor" and not line.collected_at_border for line in duty)
-    assert duty[0].legal_reason == (
+    # The IOSS return carries VAT only: the flat duty is a customs debt of the declarant, paid
+    # at import (never left to the scheme, where nobody would collect it).
+    assert all(line.payer == "declarant" and line.collected_at_border for line in duty)
+    assert all(line.collection_channel == "border" for line in duty)
+    assert duty[0].legal_reason.startswith(
         "Flat-rate duty EUR 3.00 for HS subheading 610910 (line 1): intrinsic value EUR 39.80 "
-        "<= EUR 150 (Council Regulation (EU) 2026/382, temporary flat-rate customs duty)"
+        "<= EUR 150 (Council Regulation (EU) 2026/382, temporary flat-rate customs duty); "
+        "the IOSS return carries VAT only, so the duty is owed by the declarant"
     )
     # VAT on goods + transport share + flat duty: 20% of 29.41 and 20.39.
     assert amounts(result, "vat") == [D("5.88"), D("4.08")]
+    assert all(line.collection_channel == "scheme_return" for line in lines_of(result, "vat"))
     assert result.collection_model == "vendor_point_of_sale"
     assert result.totals["total"] == D("15.96")
-    assert result.pre_collected == D("15.96")
+    assert result.pre_collected == D("9.96")
+    assert result.due_at_border == D("6.00")
+    assert result.by_channel == {
+        "border": {"duty": D("6.00")},
+        "scheme_return": {"vat": D("9.96")},
+    }
     assert result.discrepancies[0].difference == D("1.16")
 
 
