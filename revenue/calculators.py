@@ -700,8 +700,11 @@ def _duty_lines(
         elif postal_specific is not None and not v.excluded:
             relieved_count += 1  # replaced by the specific duty of the postal item below
         elif flat_applies and not v.excluded:
-            # Goods without an HS code count as a subheading of their own each.
-            flat_groups.setdefault(v.item.hs6 or f"line {v.item.line}", []).append(v)
+            # Goods without an HS code count as a subheading of their own each; a regime that
+            # counts declaration lines makes every line its own group.
+            code = v.item.hs_code[: regime.flat_duty_digits]
+            key = f"line {v.item.line}" if regime.flat_duty_per_line or not code else code
+            flat_groups.setdefault(key, []).append(v)
         elif (
             not v.excluded
             and regime.vendor_scheme_relieves_duty
@@ -804,8 +807,12 @@ def _duty_lines(
             f"; the {c.tax_scheme} return carries {regime.tax_name} only, so the duty is owed by "
             f"the declarant{_cite(regime, 'declarant_debt')}"
         )
-    for group_key, group in flat_groups.items():
-        subheading = group_key if group[0].item.hs6 else "not declared"
+    for group in flat_groups.values():
+        subheading = (
+            group[0].item.hs_code[: regime.flat_duty_digits]
+            if group[0].item.hs_code
+            else "not declared"
+        )
         flat_amount = regime.round(regime.flat_duty_per_hs6)
         # The VAT basis of each item includes its share of the flat duty of its subheading.
         shares = apportion(flat_amount, [duty_basis(v) for v in group], **rounding)
@@ -823,14 +830,16 @@ def _duty_lines(
                 payer_model=flat_payer_model,
                 payer=flat_payer,
                 legal_reason=(
-                    f"Flat-rate duty {format_money(flat_amount, currency)} for HS subheading "
-                    f"{subheading} ({_lines_text(group)}): {_value_word(regime)} "
+                    f"Flat-rate duty {format_money(flat_amount, currency)} for "
+                    f"{_flat_unit(regime)} {subheading} ({_lines_text(group)}): "
+                    f"{_value_word(regime)} "
                     f"{format_money(consignment_value, currency)} <= "
                     f"{format_money(regime.flat_duty_max_value, currency)}"
                     f"{_cite(regime, 'flat_duty')}{flat_note}"
                     if regime.flat_duty_max_value is not None
-                    else f"Flat-rate duty {format_money(flat_amount, currency)} for HS "
-                    f"subheading {subheading} ({_lines_text(group)}){_cite(regime, 'flat_duty')}"
+                    else f"Flat-rate duty {format_money(flat_amount, currency)} for "
+                    f"{_flat_unit(regime)} {subheading} ({_lines_text(group)})"
+                    f"{_cite(regime, 'flat_duty')}"
                     f"{flat_note}"
                 ),
             )
@@ -884,6 +893,12 @@ def _duty_lines(
     lines.sort(key=lambda line: (line.item_line is not None, line.item_line or 0))
     all_relieved = relieved_count == len(valued) and postal_specific is None
     return lines, duty_by_line, all_relieved
+
+
+def _flat_unit(regime: RegimeSpec) -> str:
+    if regime.flat_duty_per_line:
+        return "declaration line, HS"
+    return {6: "HS subheading", 8: "CN code", 10: "TARIC code"}[regime.flat_duty_digits]
 
 
 def _gift_relief_applies(

@@ -121,8 +121,9 @@ def estimate(body: Any) -> dict[str, Any]:
     from declarations.codelists import is_country, is_currency
     from declarations.rates import RateBook
 
+    from .rates import RateResolver
     from .regimes import customs_union_of, jurisdiction_timezone
-    from .services import active_regimes, fx_rate_between, regime_on
+    from .services import active_regimes, regime_on
 
     try:
         basket = EstimateIn.model_validate(body)
@@ -195,14 +196,15 @@ def estimate(body: Any) -> dict[str, Any]:
                 }
             ]
         )
-    fx_rate = fx_rate_between(RateBook(), basket.currency, spec.currency, today)
-    if fx_rate is None:
+    rate_fact = RateResolver(RateBook()).resolve(basket.currency, spec.currency, today, spec)
+    if rate_fact is None:
         raise EstimateProblem(
             [
                 {
                     "pointer": "/currency",
                     "code": "exchange_rate_unknown",
-                    "detail": f"no customs exchange rate {basket.currency}->{spec.currency} today",
+                    "detail": f"no customs exchange rate {basket.currency}->{spec.currency} "
+                    f"for {today.isoformat()}",
                 }
             ]
         )
@@ -225,7 +227,7 @@ def estimate(body: Any) -> dict[str, Any]:
         origin_country=basket.origin_country,
         postal_duty_method=basket.postal_duty_method,
     )
-    result = assess(consignment, spec, fx_rate=fx_rate)
+    result = assess(consignment, spec, fx_rate=rate_fact.rate)
     inferred = {n: code for n, (code, note) in enumerate(classified, 1) if note and code}
 
     def reason(line_no: int | None, text: str) -> str:
@@ -257,7 +259,11 @@ def estimate(body: Any) -> dict[str, Any]:
         "origin_country": basket.origin_country,
         "date": today.isoformat(),
         "currency": spec.currency,
-        "exchange_rate": str(fx_rate),
+        "exchange_rate": str(rate_fact.rate),
+        "exchange_rate_rule": rate_fact.rule,
+        "exchange_rate_fixed_on": rate_fact.fixed_on.isoformat(),
+        "exchange_rate_published_on": rate_fact.published_on.isoformat(),
+        "exchange_rate_stale": rate_fact.stale,
         "collection_model": result.collection_model,
         "items": [
             {
@@ -285,6 +291,7 @@ def estimate(body: Any) -> dict[str, Any]:
         "you_pay_on_delivery": str(you_pay),
         "charged_at_checkout": str(result.pre_collected),
         "due_from_declarant": str(declarant),
-        "explanation": [reason(None, text) for text in result.explanation],
+        "explanation": [reason(None, text) for text in result.explanation]
+        + [rate_fact.explanation()],
         "stored": False,
     }

@@ -191,6 +191,10 @@ class RegimeSpec:
     # rate may be before an assessment says it is stale.
     exchange_rate_rule: str = "ecb_daily"
     exchange_rate_max_age_days: int = 4
+    # How the flat duty counts "items": distinct tariff codes of this many digits (6: HS
+    # subheading, the H7 dataset; 8: CN; 10: TARIC, the H1 dataset), or every declaration line.
+    flat_duty_digits: int = 6
+    flat_duty_per_line: bool = False
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:
@@ -234,11 +238,13 @@ class RegimeSpec:
             raise ValueError(f"{self.code}: unknown time zone {self.timezone!r}") from exc
         if self.starts_at:
             time.fromisoformat(self.starts_at)
+        if self.flat_duty_digits not in (6, 8, 10):
+            raise ValueError(f"{self.code}: flat_duty_digits must be 6, 8 or 10")
         if not 1 <= self.deferred_due_day <= 28:
             raise ValueError(f"{self.code}: deferred_due_day must be between 1 and 28")
         if set(self.scheme_return_carries) - set(TAX_TYPES):
             raise ValueError(f"{self.code}: scheme_return_carries names unknown tax types")
-        if set(self.minimum_collected) - set(TAX_TYPES):
+        if set(self.minimum_collected) - {*TAX_TYPES, "total"}:
             raise ValueError(f"{self.code}: minimum_collected names unknown tax types")
         if self.vendor_scope and self.vendor_scope not in ("item", "consignment"):
             raise ValueError(f"{self.code}: vendor_scope must be item or consignment")

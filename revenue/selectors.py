@@ -7,10 +7,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
-from .models import DeferredStatement, LedgerEntry, Regime, TaxAssessment, TaxLine
+from .models import (
+    DeferredStatement,
+    LedgerEntry,
+    Regime,
+    TaxAssessment,
+    TaxAssessmentProblem,
+    TaxLine,
+)
 from .money import round_money
 
 
@@ -86,6 +93,27 @@ def verification_queue(*, limit: int = 100, before_id: int | None = None) -> lis
     if before_id:
         qs = qs.filter(pk__lt=before_id)
     return list(qs[:limit])
+
+
+def open_assessment_problems(*, limit: int = 100) -> list[TaxAssessmentProblem]:
+    """Declarations whose current revision could not be assessed (no regime in force, no exchange
+    rate), newest first: the visible error that replaces a silent skip."""
+    assessed = TaxAssessment.objects.filter(
+        declaration_id=OuterRef("declaration_id"), revision=OuterRef("revision")
+    )
+    return list(
+        TaxAssessmentProblem.objects.filter(revision=F("declaration__revision"))
+        .exclude(Exists(assessed))
+        .select_related("declaration__operator")
+        .order_by("-id")[:limit]
+    )
+
+
+def stale_rate_assessments(*, limit: int = 100) -> tuple[int, list[TaxAssessment]]:
+    """Current assessments made with an exchange rate older than their regime's rule allows:
+    how many, and the newest of them."""
+    qs = TaxAssessment.objects.filter(is_current=True, rate_stale=True)
+    return qs.count(), list(qs.select_related("declaration").order_by("-id")[:limit])
 
 
 def regimes_overview() -> list[dict[str, Any]]:

@@ -51,10 +51,12 @@ from .models import (
     Regime,
     RevenueCursor,
     TaxAssessment,
+    TaxAssessmentProblem,
     TaxLine,
     TaxSchemeRegistration,
 )
 from .money import round_money
+from .rates import RateResolver
 from .regimes import (
     RegimeSpec,
     jurisdiction_timezone,
@@ -187,6 +189,9 @@ def tax_scheme_number_statuses(
     return verdicts
 
 
+TRANSPORT_BY_ROLE = {"postal_operator": "postal", "express_carrier": "express"}
+
+
 def consignment_input(
     declaration: Declaration,
     *,
@@ -201,6 +206,10 @@ def consignment_input(
     scheme = payload.get("vendor_tax_scheme") or {}
     values_by_line = values_by_line or {}
     number_valid = bool(scheme.get("number")) and scheme_status != SCHEME_UNKNOWN
+    origins = [
+        item.get("origin_country") for item in payload["items"] if item.get("origin_country")
+    ]
+    role = declaration.operator.role
     return ConsignmentIn(
         currency=declaration.currency,
         items=tuple(
@@ -217,8 +226,11 @@ def consignment_input(
         category=declaration.category,
         tax_scheme=scheme.get("scheme") or None,
         tax_scheme_number_valid=number_valid,
-        operator_role=declaration.operator.role,
+        operator_role=role,
         deferred_payment_authorised=deferred_payment_authorised,
+        # Origin of the goods (duty by origin): the first declared, else the dispatch country.
+        origin_country=(origins[0] if origins else payload.get("country_of_dispatch") or ""),
+        transport=TRANSPORT_BY_ROLE.get(role, "other"),
         self_assessed=tuple(
             (t["type"], Decimal(str(t["amount"]))) for t in payload.get("self_assessed_taxes") or ()
         ),
@@ -269,6 +281,7 @@ def _assessment_values(
     actor: Any = None,
     note: str = "",
     spec: RegimeSpec | None = None,
+    rate_fact: Any = None,
 ) -> dict[str, Any]:
     """The assessment row for an engine result, as plain values by column (`spec`: the regime's
     parsed figures, when the caller has them already). `declaration` is a Declaration or the
@@ -290,7 +303,12 @@ def _assessment_values(
         "discrepancies": discrepancies,
         "has_discrepancies": bool(discrepancies),
         "declared_total": _declared_total(declaration, result, spec or spec_of(regime)),
-        "explanation": list(result.explanation),
+        "explanation": list(result.explanation)
+        + ([rate_fact.explanation()] if rate_fact is not None else []),
+        "rate_rule": rate_fact.rule if rate_fact is not None else "",
+        "rate_fixed_on": rate_fact.fixed_on if rate_fact is not None else None,
+        "rate_published_on": rate_fact.published_on if rate_fact is not None else None,
+        "rate_stale": bool(rate_fact is not None and rate_fact.stale),
         "reason": reason,
         "actor_id": actor.pk if getattr(actor, "pk", None) else None,
         "note": note[:400],
@@ -350,6 +368,7 @@ def _store_result(
     scheme_status: str | None = None,
     actor: Any = None,
     note: str = "",
+    rate_fact: Any = None,
 ) -> TaxAssessment:
     TaxAssessment.objects.filter(declaration=declaration, is_current=True).update(is_current=False)
     assessment = _assessment_row(
@@ -361,6 +380,7 @@ def _store_result(
         scheme_status=scheme_status,
         actor=actor,
         note=note,
+        rate_fact=rate_fact,
     )
     assessment.save()
     TaxLine.objects.bulk_create(_line_rows(assessment, result))
@@ -487,6 +507,7 @@ _PAYLOAD_PARTS = (
     "transport_cost",
     "insurance_cost",
     "self_assessed_taxes",
+    "country_of_dispatch",
 )
 
 
@@ -513,6 +534,7 @@ class _Computed:
     result: Any
     rate_date: date
     scheme_status: str | None
+    rate_fact: Any = None
 
 
 def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
@@ -527,8 +549,9 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     the results are written with bulk statements in one transaction; a redelivered or racing
     batch collides with the unique constraint and falls back to one declaration at a time."""
     regimes = active_regimes()
-    rates = RateBook()
+    resolver = RateResolver(RateBook())
     computed: list[_Computed] = []
+    problems: list[tuple[Any, str, str]] = []
     declarations = _consignments(declaration_ids)
     deferral = {
         operator_id: benefit.deferred_payment
@@ -563,24 +586,24 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         on = declaration.received_at.astimezone(zone).date()
         found = regime_at_instant(settings.CUSTOMS_JURISDICTION, declaration.received_at, regimes)
         if found is None:
-            logger.error(
-                "no %s regime in force on %s for declaration %s",
-                settings.CUSTOMS_JURISDICTION,
-                on,
-                declaration.pk,
+            detail = (
+                f"no {settings.CUSTOMS_JURISDICTION} regime in force on {on.isoformat()} "
+                f"(local day of receipt): the declaration cannot be assessed"
             )
+            logger.error("declaration %s: %s", declaration.pk, detail)
+            problems.append((declaration, "regime_missing", detail))
             continue
         regime, spec = found
-        fx_rate = fx_rate_between(rates, declaration.currency, spec.currency, on)
-        if fx_rate is None:
-            logger.error(
-                "no exchange rate %s->%s on %s for declaration %s",
-                declaration.currency,
-                spec.currency,
-                on,
-                declaration.pk,
+        rate_fact = resolver.resolve(declaration.currency, spec.currency, on, spec)
+        if rate_fact is None:
+            detail = (
+                f"no exchange rate {declaration.currency}->{spec.currency} for "
+                f"{on.isoformat()} under rule {spec.exchange_rate_rule}"
             )
+            logger.error("declaration %s: %s", declaration.pk, detail)
+            problems.append((declaration, "exchange_rate_missing", detail))
             continue
+        fx_rate = rate_fact.rate
         scheme_status = None
         if declaration.tax_scheme_number:
             scheme_status = scheme_statuses[
@@ -592,7 +615,17 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             scheme_status=scheme_status,
         )
         result = assess(consignment, spec, fx_rate=fx_rate)
-        computed.append(_Computed(declaration, regime, spec, result, on, scheme_status))
+        computed.append(_Computed(declaration, regime, spec, result, on, scheme_status, rate_fact))
+    if problems:
+        TaxAssessmentProblem.objects.bulk_create(
+            [
+                TaxAssessmentProblem(
+                    declaration_id=d.pk, revision=d.revision, code=code, detail=detail[:400]
+                )
+                for d, code, detail in problems
+            ],
+            ignore_conflicts=True,
+        )
     if computed:
         try:
             _store_batch(computed)
@@ -623,6 +656,7 @@ def _store_batch(computed: Sequence[_Computed]) -> None:
                 "initial",
                 scheme_status=c.scheme_status,
                 spec=c.spec,
+                rate_fact=c.rate_fact,
             )
             for c in computed
         ]
@@ -662,6 +696,7 @@ def _store_single(item: _Computed) -> None:
                 item.rate_date,
                 "initial",
                 scheme_status=item.scheme_status,
+                rate_fact=item.rate_fact,
             )
             _ledger_assessed(declaration, assessment)
     except IntegrityError:

@@ -255,10 +255,17 @@ def verification(request: HttpRequest) -> HttpResponse:
     rows = selectors.verification_queue(limit=VERIFICATION_PAGE + 1, before_id=before)
     more = len(rows) > VERIFICATION_PAGE
     rows = rows[:VERIFICATION_PAGE]
+    stale_count, stale = selectors.stale_rate_assessments(limit=20)
     return render(
         request,
         "revenue/verification.html",
-        {"rows": rows, "next_before": rows[-1].pk if more and rows else None},
+        {
+            "rows": rows,
+            "next_before": rows[-1].pk if more and rows else None,
+            "problems": selectors.open_assessment_problems(limit=50),
+            "stale_count": stale_count,
+            "stale": stale,
+        },
     )
 
 

@@ -85,7 +85,12 @@ def test_rate_changed_with_effective_date_applies_to_declarations_received_from_
     audit = AuditEvent.objects.get(action="regime.new_version")
     assert audit.actor.username == "administrator"
     assert audit.reason == "Finance act 2027, art. 12"
-    assert audit.before["vat_reduced_rates"] == {"49": "0.055", "4902": "0.021", "97": "0.055"}
+    assert audit.before["vat_reduced_rates"] == {
+        "4901": "0.055",
+        "4903": "0.055",
+        "4902": "0.021",
+        "97": "0.055",
+    }
     assert audit.after["vat_reduced_rates"]["6109"] == "0.1"
     assert audit.after["valid_from"] == effective.isoformat()
 
