@@ -991,7 +991,11 @@ def _vat_lines(
         if regime.tax_value_includes_transport:
             basis += v.transport + v.insurance
             parts = ["customs value"] if (v.transport or v.insurance) else parts
-        if regime.vat_on_duty and duty:
+        if (
+            regime.vat_on_duty
+            and duty
+            and (model not in PRE_COLLECTING_MODELS or regime.vendor_tax_on_duty)
+        ):
             basis += duty
             parts.append("duty")
         if (

@@ -195,6 +195,9 @@ class RegimeSpec:
     # subheading, the H7 dataset; 8: CN; 10: TARIC, the H1 dataset), or every declaration line.
     flat_duty_digits: int = 6
     flat_duty_per_line: bool = False
+    # Whether a vendor-collected tax is charged on the duty too (EU: the flat duty is part of the
+    # taxable amount); false where the seller taxes its sale price only (New Zealand).
+    vendor_tax_on_duty: bool = True
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:
