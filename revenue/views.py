@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -79,6 +80,158 @@ def regimes(request: HttpRequest) -> HttpResponse:
     )
 
 
+def regime_rules(spec: Any) -> list[dict[str, str]]:
+    """Each rule of a regime with its figure and the legal act it rests on, for the regimes
+    page (issue: a regime a finance ministry can sign off shows where every figure comes from)."""
+
+    def money(value: Any) -> str:
+        return "" if value is None else f"{spec.currency} {value}"
+
+    def percent(value: Any) -> str:
+        return f"{(value * 100).normalize():f}%"
+
+    rows: list[tuple[str, str, str]] = [
+        (_("Value basis"), spec.value_basis, "customs_value"),
+        (_("Duty threshold"), money(spec.duty_threshold) or _("none"), "duty_relief"),
+        (_("Tax threshold"), money(spec.tax_threshold) or _("none"), "tax_relief"),
+        (
+            _("%(tax)s standard rate") % {"tax": spec.tax_name},
+            percent(spec.vat_standard_rate),
+            "vat",
+        ),
+    ]
+    if spec.vat_reduced_rates:
+        rows.append(
+            (
+                _("Reduced rates"),
+                ", ".join(
+                    f"HS {k}: {percent(v)}" for k, v in sorted(spec.vat_reduced_rates.items())
+                ),
+                "vat_reduced",
+            )
+        )
+    rows.append(
+        (
+            _("Duty tariff"),
+            _("sample rates") if spec.sample_rates else (spec.tariff_source or _("statutory")),
+            "duty",
+        )
+    )
+    if spec.flat_duty_per_hs6 is not None:
+        rows.append(
+            (
+                _("Flat-rate duty"),
+                f"{money(spec.flat_duty_per_hs6)} / {spec.flat_duty_digits}"
+                + (f" (≤ {money(spec.flat_duty_max_value)})" if spec.flat_duty_max_value else ""),
+                "flat_duty",
+            )
+        )
+        rows.append(
+            (
+                _("Debtor of a duty the scheme return does not carry"),
+                _("declarant"),
+                "declarant_debt",
+            )
+        )
+    for scheme, ceiling in spec.vendor_schemes.items():
+        rows.append(
+            (
+                _("Vendor scheme %(scheme)s") % {"scheme": scheme},
+                f"≤ {money(ceiling)} ({spec.effective_vendor_scope})",
+                "vendor_scheme",
+            )
+        )
+    if spec.deemed_supplier_roles:
+        rows.append(
+            (_("Deemed supplier"), ", ".join(spec.deemed_supplier_roles), "deemed_supplier")
+        )
+    if spec.deferred_roles:
+        rows.append(
+            (
+                _("Deferred payment by intermediaries"),
+                _("due on day %(day)s of the following month") % {"day": spec.deferred_due_day},
+                "deferred",
+            )
+        )
+    if spec.gift_duty_relief is not None or spec.gift_tax_relief is not None:
+        rows.append(
+            (
+                _("Gift relief (duty / tax)"),
+                f"{money(spec.gift_duty_relief) or '—'} / {money(spec.gift_tax_relief) or '—'}",
+                "gift_relief",
+            )
+        )
+    if spec.minimum_collected:
+        rows.append(
+            (
+                _("Amounts not levied below"),
+                ", ".join(f"{k}: {money(v)}" for k, v in spec.minimum_collected.items()),
+                "minimum",
+            )
+        )
+    if spec.fee_per_declaration or spec.fee_per_line:
+        rows.append((_("Fee per declaration"), money(spec.fee_per_declaration), "fee_declaration"))
+    if spec.fee_exempt_transports:
+        rows.append((_("No fees on"), ", ".join(spec.fee_exempt_transports), "fee_exempt"))
+    if spec.origin_duty_rates:
+        rows.append(
+            (
+                _("Duty by origin"),
+                ", ".join(f"{k}: {percent(v)}" for k, v in spec.origin_duty_rates.items()),
+                "origin_duty",
+            )
+        )
+    if spec.postal_duty_per_item:
+        rows.append(
+            (
+                _("Specific duty per postal item"),
+                ", ".join(f"{k}: {money(v)}" for k, v in spec.postal_duty_per_item.items()),
+                "postal_duty",
+            )
+        )
+    for override in spec.threshold_overrides:
+        rows.append(
+            (
+                _("Thresholds for %(origins)s by %(transports)s")
+                % {
+                    "origins": ", ".join(override.get("origins") or ["*"]),
+                    "transports": ", ".join(override.get("transports") or ["*"]),
+                },
+                f"{money(override.get('duty_threshold'))} / {money(override.get('tax_threshold'))}",
+                override.get("legal_ref", ""),
+            )
+        )
+    if "business_buyer" in spec.legal_refs:
+        rows.append((_("Business buyers"), _("not covered by vendor schemes"), "business_buyer"))
+    rows.append(
+        (
+            _("Time zone and exchange rate"),
+            f"{spec.timezone}{' ' + spec.starts_at if spec.starts_at else ''} · "
+            f"{spec.exchange_rate_rule} (≤ {spec.exchange_rate_max_age_days} d)",
+            "",
+        )
+    )
+    # A row's key names the citation of the regime; an override row carries its citation itself.
+    return [
+        {
+            "rule": str(rule),
+            "value": str(value),
+            "source": spec.legal_refs.get(key, "") if key in RULE_KEYS else key,
+        }
+        for rule, value, key in rows
+    ]
+
+
+RULE_KEYS = frozenset(
+    {
+        "customs_value", "duty_relief", "tax_relief", "vat", "vat_reduced", "duty", "flat_duty",
+        "declarant_debt", "vendor_scheme", "deemed_supplier", "deferred", "gift_relief",
+        "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty",
+        "business_buyer",
+    }
+)  # fmt: skip
+
+
 def _regime_context(request: HttpRequest, regime: Regime, **extra) -> dict:
     spec = spec_of(regime)
     newest = Regime.objects.filter(code=regime.code).order_by("-version").first()
@@ -92,6 +245,7 @@ def _regime_context(request: HttpRequest, regime: Regime, **extra) -> dict:
         "can_configure": has_any_role(request.user, CAN_CONFIGURE),
         "duty_rates": sorted(spec.duty_rates.items()),
         "vat_reduced_rates": sorted(spec.vat_reduced_rates.items()),
+        "rules": regime_rules(spec),
         **extra,
     }
 
