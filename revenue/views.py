@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -39,6 +38,7 @@ from .forms import (
     RevalueForm,
     TariffImportForm,
 )
+from .localtime import local_date
 from .models import Regime, TaxSchemeRegistration
 from .services import (
     LedgerError,
@@ -596,9 +596,20 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
             "currency": form.cleaned_data["currency"],
             "shipping_cost": str(form.cleaned_data["shipping_cost"] or Decimal(0)),
             "items": basket_items,
+            "category": form.cleaned_data["category"] or "sale_of_goods",
+            "buyer": form.cleaned_data["buyer"] or "consumer",
+            "transport": form.cleaned_data["transport"] or "other",
         }
+        destination = form.cleaned_data["destination"]
+        if destination:
+            body["destination"] = destination
+        if form.cleaned_data["date"]:
+            body["date"] = form.cleaned_data["date"].isoformat()
+        if form.cleaned_data["buyer_number"]:
+            body["buyer_number"] = form.cleaned_data["buyer_number"]
         if form.cleaned_data["seller_collects"]:
-            found = regime_on(settings.CUSTOMS_JURISDICTION, timezone.localdate(), active_regimes())
+            jurisdiction = destination or settings.CUSTOMS_JURISDICTION
+            found = regime_on(jurisdiction, local_date(jurisdiction=jurisdiction), active_regimes())
             if found and found[1].vendor_schemes:
                 body["tax_scheme"] = sorted(found[1].vendor_schemes)[0]
         try:

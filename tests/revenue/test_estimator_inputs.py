@@ -157,3 +157,31 @@ def test_small_amounts_are_not_levied_in_switzerland_and_new_zealand():
     nz = _estimate(_basket("NZ", "NZD", "100.00", date="2026-11-25", category="gift"))
     # Duty 5% (sample) 5.00 + GST 15.75 = 20.75 < NZD 60: not collected.
     assert _total(nz, "total") == Decimal("0.00")
+
+
+def test_the_public_page_asks_for_destination_date_category_buyer_and_transport(client):
+    from django.urls import reverse
+
+    html = client.get(reverse("revenue:estimate")).content.decode()
+    for name in ("destination", "date", "category", "buyer", "transport"):
+        assert f'name="{name}"' in html, name
+    response = client.post(
+        reverse("revenue:estimate"),
+        {
+            "destination": "GB",
+            "date": "2026-11-25",
+            "origin_country": "US",
+            "currency": "GBP",
+            "shipping_cost": "0",
+            "category": "gift",
+            "buyer": "consumer",
+            "transport": "postal",
+            "items-TOTAL_FORMS": "1",
+            "items-INITIAL_FORMS": "0",
+            "items-0-hs_code": "610910",
+            "items-0-value": "40.00",
+            "items-0-quantity": "1",
+        },
+    )
+    html = response.content.decode()
+    assert "GB-2021" in html and 'id="you-pay">8.00 GBP' in html
