@@ -277,7 +277,8 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "revenue",
         _("Revenue by collection model (EUR)"),
         [_("Model"), _("Declarations"), _("Assessed"), _("Due at the border"),
-         _("Collected"), _("Pre-collected"), _("Deferred"), _("Discrepancies")],
+         _("Collected"), _("Pre-collected"), _("Deferred"), _("Discrepancies"),
+         _("Stale exchange rates")],
     )  # fmt: skip
     money = lambda v: Decimal(str(v or 0)).quantize(Decimal("0.01"))  # noqa: E731
     ledger = {k: (get("ledger", "payment", k).total - get("ledger", "refund", k).total)
@@ -288,7 +289,8 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
             v["collected"] = ledger.get(key, 0)
         revenue.rows.append([key, cell.count, money(cell.total), money(v.get("due")),
                              money(v.get("collected")), money(v.get("pre")),
-                             money(v.get("deferred")), v.get("discrepancies", 0)])  # fmt: skip
+                             money(v.get("deferred")), v.get("discrepancies", 0),
+                             v.get("stale_rates", 0)])  # fmt: skip
     tables.append(revenue)
 
     discrepancies = sum(

@@ -325,12 +325,15 @@ def _revenue(rows: _Rows, start: datetime, end: datetime) -> None:
             collected=Sum("due_at_border", filter=Q(declaration__status__in=("released",))),
             refunded=Sum("due_at_border", filter=Q(declaration__status="returned")),
             discrepancies=Count("id", filter=~Q(discrepancies=[])),
+            # Revenue (issue 15): assessments made with an exchange rate older than the rule.
+            stale_rates=Count("id", filter=Q(rate_stale=True)),
         )
         .order_by()
     )
     for g in grouped:
         values = {k: float(g[k] or 0) for k in ("due", "pre", "deferred", "collected", "refunded")}
         values["discrepancies"] = g["discrepancies"]
+        values["stale_rates"] = g["stale_rates"]
         rows.add(
             "revenue",
             "model",

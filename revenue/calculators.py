@@ -43,7 +43,7 @@ model. Gift reliefs are not modelled; they would be further dated figures of the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from revenue.money import apportion, convert, format_money, format_rate, to_decimal
@@ -64,7 +64,16 @@ COLLECTION_MODELS = (
     FLAT_RATE_DUTY,
 ) = COLLECTION_MODELS
 TAX_TYPES = ("duty", "vat", "fee")
-PAYERS = ("consignee", "vendor", "marketplace", "intermediary")
+# Who is liable for a line: the consignee (at the border), the seller or marketplace (scheme
+# return), the intermediary (monthly deferred statement) or the declarant (the carrier or post
+# presenting the goods: customs debtor of an amount no scheme return carries).
+PAYERS = ("consignee", "vendor", "marketplace", "intermediary", "declarant")
+# Through which channel customs receives a line's amount: every assessed amount has one.
+CHANNELS = ("border", "deferred_statement", "scheme_return")
+BORDER, DEFERRED_STATEMENT, SCHEME_RETURN = CHANNELS
+BUYERS = ("consumer", "business")
+TRANSPORTS = ("postal", "express", "other")
+POSTAL_DUTY_METHODS = ("ad_valorem", "specific")
 OPERATOR_ROLES = (
     "marketplace",
     "vendor",
@@ -87,6 +96,12 @@ PAYER_BY_MODEL = {
     VENDOR_POINT_OF_SALE: "vendor",
     MARKETPLACE_DEEMED_SUPPLIER: "marketplace",
     INTERMEDIARY_DEFERRED: "intermediary",
+}
+CHANNEL_BY_MODEL = {
+    CONSIGNEE_BORDER: BORDER,
+    VENDOR_POINT_OF_SALE: SCHEME_RETURN,
+    MARKETPLACE_DEEMED_SUPPLIER: SCHEME_RETURN,
+    INTERMEDIARY_DEFERRED: DEFERRED_STATEMENT,
 }
 ZERO = Decimal(0)
 
@@ -152,6 +167,15 @@ class ConsignmentIn:
     deferred_payment_authorised: bool = False
     consignee_prior_value_today: Decimal = Decimal(0)
     self_assessed: tuple[tuple[str, Decimal], ...] = ()
+    # Who buys: a consumer, or a business (``buyer_number``: its VAT, ABN or GST number).
+    buyer: str = "consumer"
+    buyer_number: str = ""
+    # How the goods travel: postal, express or other (fees and postal duty alternatives).
+    transport: str = "other"
+    # ISO country of origin of the goods (duty by origin where the law makes it so).
+    origin_country: str = ""
+    # The post's choice where the regime offers a specific duty per postal item.
+    postal_duty_method: str = "ad_valorem"
 
     def __post_init__(self) -> None:
         items = tuple(self.items)
@@ -170,6 +194,13 @@ class ConsignmentIn:
             raise ValueError(f"category must be one of {CATEGORIES}")
         if self.operator_role not in OPERATOR_ROLES:
             raise ValueError(f"operator_role must be one of {OPERATOR_ROLES}")
+        if self.buyer not in BUYERS:
+            raise ValueError(f"buyer must be one of {BUYERS}")
+        if self.transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {TRANSPORTS}")
+        if self.postal_duty_method not in POSTAL_DUTY_METHODS:
+            raise ValueError(f"postal_duty_method must be one of {POSTAL_DUTY_METHODS}")
+        object.__setattr__(self, "origin_country", (self.origin_country or "").upper())
         self_assessed = []
         for tax_type, amount in self.self_assessed:
             if tax_type not in TAX_TYPES:
@@ -196,6 +227,7 @@ class TaxLine:
     collection_model: str
     legal_reason: str
     collected_at_border: bool
+    collection_channel: str = BORDER
 
 
 @dataclass(frozen=True)
@@ -236,6 +268,8 @@ class AssessmentResult:
     explanation: tuple[str, ...]
     declaration_currency: str = ""
     threshold_value: Decimal = field(default=ZERO)
+    # channel -> tax type -> amount; every line's amount is in exactly one channel.
+    by_channel: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -246,6 +280,7 @@ class _ValuedItem:
     insurance: Decimal
     threshold_value: Decimal
     excluded: bool
+    vendor_value: Decimal = ZERO
 
     @property
     def customs_value(self) -> Decimal:
@@ -310,6 +345,11 @@ def _value_items(
             threshold_value = line_value / item.quantity
         else:
             threshold_value = consignment_value
+        if regime.effective_vendor_scope == "item":
+            vendor_line = value + (transport_share + insurance_share if customs_basis else ZERO)
+            vendor_value = vendor_line / item.quantity
+        else:
+            vendor_value = consignment_value
         valued.append(
             _ValuedItem(
                 item=item,
@@ -318,6 +358,7 @@ def _value_items(
                 insurance=insurance_share,
                 threshold_value=threshold_value,
                 excluded=regime.excluded_from_low_value(item.hs_code),
+                vendor_value=vendor_value,
             )
         )
     return tuple(valued), consignment_value
@@ -335,6 +376,12 @@ def _scheme_refusal(c: ConsignmentIn, regime: RegimeSpec, basis_value: Decimal) 
         )
     if c.category != "sale_of_goods":
         return f"{scheme} covers distance sales only, not category {c.category}"
+    if c.buyer not in regime.vendor_buyers:
+        number = f" {c.buyer_number}" if c.buyer_number else ""
+        return (
+            f"{scheme} covers sales to consumers: the buyer is a business{number}"
+            f"{_cite(regime, 'business_buyer')}"
+        )
     if not c.tax_scheme_number_valid:
         return f"{scheme} number not valid: {regime.tax_name} is taken at the border"
     ceiling = regime.vendor_schemes[scheme]
@@ -416,6 +463,7 @@ def assess(
     """
     fx_rate = _check_fx_rate(c, regime, fx_rate)
     tolerance = to_decimal(tolerance, field="tolerance")
+    regime = regime.for_shipment(c.origin_country, c.transport)
     currency = regime.currency
     valued, consignment_value = _value_items(c, regime, fx_rate)
     hs_codes = [v.item.hs_code for v in valued]
@@ -424,7 +472,7 @@ def assess(
         v.item.line: (
             border_model
             if v.excluded
-            else (_scheme_model(c, regime, v.threshold_value) or border_model)
+            else (_scheme_model(c, regime, v.vendor_value) or border_model)
         )
         for v in valued
     }
@@ -455,8 +503,8 @@ def assess(
         c, regime, valued, consignment_value, item_models, border_model, consignment_model
     )
     vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line)
-    fee_lines = _fee_lines(regime, valued, border_model, all_duty_relieved)
-    lines = (*duty_lines, *vat_lines, *fee_lines)
+    fee_lines = _fee_lines(regime, valued, border_model, all_duty_relieved, c.transport)
+    lines = _minimum_not_levied(regime, [*duty_lines, *vat_lines, *fee_lines], explanation)
 
     zero = regime.round(ZERO)
     totals = {
@@ -469,6 +517,10 @@ def assess(
         (line.amount for line in lines if line.payer in ("vendor", "marketplace")), zero
     )
     deferred = sum((line.amount for line in lines if line.payer == "intermediary"), zero)
+    by_channel: dict[str, dict[str, Decimal]] = {}
+    for line in lines:
+        per_type = by_channel.setdefault(line.collection_channel, {})
+        per_type[line.tax_type] = per_type.get(line.tax_type, zero) + line.amount
 
     discrepancies = _discrepancies(c, regime, fx_rate, totals, tolerance)
     for discrepancy in discrepancies:
@@ -492,7 +544,50 @@ def assess(
         explanation=tuple(explanation),
         declaration_currency=c.currency,
         threshold_value=consignment_value,
+        by_channel=by_channel,
     )
+
+
+def _minimum_not_levied(
+    regime: RegimeSpec, lines: list[TaxLine], explanation: list[str]
+) -> tuple[TaxLine, ...]:
+    """Lines of a tax type whose total is below the regime's minimum become zero lines that say
+    why (``total``: the whole consignment). Only amounts due to customs (border and deferred)
+    are waived; what a seller charged under its scheme is not."""
+    if not regime.minimum_collected:
+        return tuple(lines)
+    waived_types: set[str] = set()
+    owed = [line for line in lines if line.collection_channel != SCHEME_RETURN]
+    for tax_type, minimum in regime.minimum_collected.items():
+        scope = [line for line in owed if tax_type == "total" or line.tax_type == tax_type]
+        total = sum((line.amount for line in scope), ZERO)
+        if scope and ZERO < total < minimum:
+            waived_types |= {line.tax_type for line in scope} if tax_type == "total" else {tax_type}
+            explanation.append(
+                f"{'Duties, taxes and fees' if tax_type == 'total' else tax_type.upper()} "
+                f"{format_money(total, regime.currency)} below the minimum "
+                f"{format_money(regime.round(minimum), regime.currency)}: not levied"
+                f"{_cite(regime, 'minimum')}."
+            )
+    if not waived_types:
+        return tuple(lines)
+    result = []
+    for line in lines:
+        if (
+            line.tax_type in waived_types
+            and line.collection_channel != SCHEME_RETURN
+            and line.amount
+        ):
+            line = replace(
+                line,
+                amount=regime.round(ZERO),
+                legal_reason=(
+                    f"{line.legal_reason}; not levied, below the minimum amount"
+                    f"{_cite(regime, 'minimum')}"
+                )[:400],
+            )
+        result.append(line)
+    return tuple(result)
 
 
 def _scheme_explanation(
@@ -503,11 +598,11 @@ def _scheme_explanation(
 ) -> list[str]:
     if not c.tax_scheme:
         return []
-    if regime.threshold_scope != "item":
+    if regime.effective_vendor_scope != "item":
         refusal = _scheme_refusal(c, regime, consignment_value)
         return [] if refusal is None else [refusal + "."]
     refusals = {
-        v.item.line: _scheme_refusal(c, regime, v.threshold_value) for v in valued if not v.excluded
+        v.item.line: _scheme_refusal(c, regime, v.vendor_value) for v in valued if not v.excluded
     }
     texts = {text for text in refusals.values() if text is not None}
     if len(texts) == 1 and all(text is not None for text in refusals.values()):
@@ -549,6 +644,7 @@ def _line(
     model: str,
     payer_model: str,
     legal_reason: str,
+    payer: str | None = None,
 ) -> TaxLine:
     return TaxLine(
         tax_type=tax_type,
@@ -557,10 +653,11 @@ def _line(
         rate=rate,
         amount=regime.round(amount),
         currency=regime.currency,
-        payer=PAYER_BY_MODEL[payer_model],
+        payer=payer or PAYER_BY_MODEL[payer_model],
         collection_model=model,
         legal_reason=legal_reason,
         collected_at_border=payer_model == CONSIGNEE_BORDER,
+        collection_channel=CHANNEL_BY_MODEL[payer_model],
     )
 
 
@@ -587,12 +684,27 @@ def _duty_lines(
     flat_applies = regime.flat_duty_per_hs6 is not None and (
         regime.flat_duty_max_value is None or consignment_value <= regime.flat_duty_max_value
     )
+    gift_relieved = _gift_relief_applies(c, regime, "duty", consignment_value)
+    postal_specific = (
+        regime.postal_specific_duty(c.origin_country)
+        if c.transport == "postal" and c.postal_duty_method == "specific"
+        else None
+    )
     flat_groups: dict[str, list[_ValuedItem]] = {}
     ad_valorem: list[_ValuedItem] = []
+    gifts: list[_ValuedItem] = []
     for v in valued:
-        if flat_applies and not v.excluded:
-            # Goods without an HS code count as a subheading of their own each.
-            flat_groups.setdefault(v.item.hs6 or f"line {v.item.line}", []).append(v)
+        if gift_relieved and not v.excluded:
+            relieved_count += 1
+            gifts.append(v)
+        elif postal_specific is not None and not v.excluded:
+            relieved_count += 1  # replaced by the specific duty of the postal item below
+        elif flat_applies and not v.excluded:
+            # Goods without an HS code count as a subheading of their own each; a regime that
+            # counts declaration lines makes every line its own group.
+            code = v.item.hs_code[: regime.flat_duty_digits]
+            key = f"line {v.item.line}" if regime.flat_duty_per_line or not code else code
+            flat_groups.setdefault(key, []).append(v)
         elif (
             not v.excluded
             and regime.vendor_scheme_relieves_duty
@@ -644,9 +756,63 @@ def _duty_lines(
                 ),
             )
 
+    if gifts:
+        lines.append(
+            _line(
+                regime,
+                tax_type="duty",
+                item_line=None,
+                basis=consignment_value,
+                rate=None,
+                amount=ZERO,
+                model=border_model,
+                payer_model=border_model,
+                legal_reason=(
+                    f"Duty relief for a gift between private persons: {_value_word(regime)} "
+                    f"{format_money(consignment_value, currency)} <= "
+                    f"{format_money(regime.gift_duty_relief, currency)}"
+                    f"{_cite(regime, 'gift_relief')}"
+                ),
+            )
+        )
+    if postal_specific is not None and any(not v.excluded for v in valued):
+        origin = c.origin_country or "not declared"
+        lines.append(
+            _line(
+                regime,
+                tax_type="duty",
+                item_line=None,
+                basis=Decimal(1),
+                rate=None,
+                amount=postal_specific,
+                model=border_model,
+                payer_model=border_model,
+                legal_reason=(
+                    f"Specific duty {format_money(regime.round(postal_specific), currency)} per "
+                    f"postal item, origin {origin}, chosen by the post instead of the ad valorem "
+                    f"duty{_cite(regime, 'postal_duty')}"
+                ),
+            )
+        )
+    # The flat duty follows the consignment's model for who pays, unless the scheme's return
+    # does not carry duty (the IOSS return carries VAT only): then the declarant owes it through
+    # the border model (at the border, or on its deferred statement when authorised).
     flat_payer_model = consignment_model
-    for group_key, group in flat_groups.items():
-        subheading = group_key if group[0].item.hs6 else "not declared"
+    flat_payer: str | None = None
+    flat_note = ""
+    if consignment_model in PRE_COLLECTING_MODELS and "duty" not in regime.scheme_return_carries:
+        flat_payer_model = border_model
+        flat_payer = "declarant" if border_model == CONSIGNEE_BORDER else None
+        flat_note = (
+            f"; the {c.tax_scheme} return carries {regime.tax_name} only, so the duty is owed by "
+            f"the declarant{_cite(regime, 'declarant_debt')}"
+        )
+    for group in flat_groups.values():
+        subheading = (
+            group[0].item.hs_code[: regime.flat_duty_digits]
+            if group[0].item.hs_code
+            else "not declared"
+        )
         flat_amount = regime.round(regime.flat_duty_per_hs6)
         # The VAT basis of each item includes its share of the flat duty of its subheading.
         shares = apportion(flat_amount, [duty_basis(v) for v in group], **rounding)
@@ -662,15 +828,19 @@ def _duty_lines(
                 amount=flat_amount,
                 model=FLAT_RATE_DUTY,
                 payer_model=flat_payer_model,
+                payer=flat_payer,
                 legal_reason=(
-                    f"Flat-rate duty {format_money(flat_amount, currency)} for HS subheading "
-                    f"{subheading} ({_lines_text(group)}): {_value_word(regime)} "
+                    f"Flat-rate duty {format_money(flat_amount, currency)} for "
+                    f"{_flat_unit(regime)} {subheading} ({_lines_text(group)}): "
+                    f"{_value_word(regime)} "
                     f"{format_money(consignment_value, currency)} <= "
                     f"{format_money(regime.flat_duty_max_value, currency)}"
-                    f"{_cite(regime, 'flat_duty')}"
+                    f"{_cite(regime, 'flat_duty')}{flat_note}"
                     if regime.flat_duty_max_value is not None
-                    else f"Flat-rate duty {format_money(flat_amount, currency)} for HS "
-                    f"subheading {subheading} ({_lines_text(group)}){_cite(regime, 'flat_duty')}"
+                    else f"Flat-rate duty {format_money(flat_amount, currency)} for "
+                    f"{_flat_unit(regime)} {subheading} ({_lines_text(group)})"
+                    f"{_cite(regime, 'flat_duty')}"
+                    f"{flat_note}"
                 ),
             )
         )
@@ -699,9 +869,49 @@ def _duty_lines(
                 ),
             )
         )
+        origin_rate = regime.origin_duty_rate(c.origin_country) if c.origin_country else None
+        if origin_rate:
+            extra = regime.round(basis * origin_rate)
+            duty_by_line[v.item.line] += extra
+            lines.append(
+                _line(
+                    regime,
+                    tax_type="duty",
+                    item_line=v.item.line,
+                    basis=basis,
+                    rate=origin_rate,
+                    amount=extra,
+                    model=border_model,
+                    payer_model=border_model,
+                    legal_reason=(
+                        f"Additional duty at {format_rate(origin_rate)}{sample} on goods of origin "
+                        f"{c.origin_country}, {value_text} {format_money(basis, currency)}"
+                        f"{_cite(regime, 'origin_duty')}"
+                    ),
+                )
+            )
     lines.sort(key=lambda line: (line.item_line is not None, line.item_line or 0))
-    all_relieved = relieved_count == len(valued)
+    all_relieved = relieved_count == len(valued) and postal_specific is None
     return lines, duty_by_line, all_relieved
+
+
+def _flat_unit(regime: RegimeSpec) -> str:
+    if regime.flat_duty_per_line:
+        return "declaration line, HS"
+    return {6: "HS subheading", 8: "CN code", 10: "TARIC code"}[regime.flat_duty_digits]
+
+
+def _gift_relief_applies(
+    c: ConsignmentIn, regime: RegimeSpec, tax_type: str, consignment_value: Decimal
+) -> bool:
+    """A gift between private persons within the regime's gift relief for ``tax_type``."""
+    ceiling = regime.gift_duty_relief if tax_type == "duty" else regime.gift_tax_relief
+    return (
+        c.category == "gift"
+        and c.buyer == "consumer"
+        and ceiling is not None
+        and consignment_value <= ceiling
+    )
 
 
 def _relief_line(
@@ -748,6 +958,31 @@ def _vat_lines(
     currency = regime.currency
     lines: list[TaxLine] = []
     relieved: list[_ValuedItem] = []
+    consignment_value = valued[0].threshold_value if valued else ZERO
+    if regime.threshold_scope != "consignment":
+        consignment_value = sum((v.value for v in valued), ZERO)
+    if _gift_relief_applies(c, regime, "vat", consignment_value) and not any(
+        v.excluded for v in valued
+    ):
+        return [
+            _line(
+                regime,
+                tax_type="vat",
+                item_line=None,
+                basis=consignment_value,
+                rate=None,
+                amount=ZERO,
+                model=border_model,
+                payer_model=border_model,
+                legal_reason=(
+                    f"{regime.tax_name} relief for a gift between private persons: "
+                    f"{_value_word(regime)} {format_money(consignment_value, currency)} <= "
+                    f"{format_money(regime.gift_tax_relief, currency)}"
+                    f"{_cite(regime, 'gift_relief')}"
+                ),
+            )
+        ]
+    relief_category = not regime.tax_relief_categories or c.category in regime.tax_relief_categories
     for v in valued:
         model = item_models[v.item.line]
         duty = duty_by_line[v.item.line]
@@ -756,12 +991,17 @@ def _vat_lines(
         if regime.tax_value_includes_transport:
             basis += v.transport + v.insurance
             parts = ["customs value"] if (v.transport or v.insurance) else parts
-        if regime.vat_on_duty and duty:
+        if (
+            regime.vat_on_duty
+            and duty
+            and (model not in PRE_COLLECTING_MODELS or regime.vendor_tax_on_duty)
+        ):
             basis += duty
             parts.append("duty")
         if (
             model not in PRE_COLLECTING_MODELS
             and not v.excluded
+            and relief_category
             and regime.tax_threshold is not None
             and v.threshold_value <= regime.tax_threshold
         ):
@@ -827,8 +1067,11 @@ def _fee_lines(
     valued: tuple[_ValuedItem, ...],
     border_model: str,
     all_duty_relieved: bool,
+    transport: str = "other",
 ) -> list[TaxLine]:
     if regime.fee_relief_with_duty_relief and all_duty_relieved:
+        return []
+    if transport in regime.fee_exempt_transports:
         return []
     lines = []
     if regime.fee_per_declaration > 0:

@@ -5,9 +5,10 @@ rate of the day; nothing is stored. The API and the public page both call :func:
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic
 from django.conf import settings
@@ -38,9 +39,20 @@ class EstimateItemIn(pydantic.BaseModel):
 
 class EstimateIn(pydantic.BaseModel):
     """A basket: origin country, currency, items, shipping; optionally the seller's tax scheme
-    (the seller says it charges the VAT at checkout, e.g. IOSS) and the destination regime."""
+    (the seller says it charges the VAT at checkout, e.g. IOSS), the destination, the date of
+    import (default: today in the destination's time zone), the category of the movement, the
+    buyer and the transport channel."""
 
     model_config = pydantic.ConfigDict(extra="forbid")
+
+    date: datetime.date | None = None
+    category: Literal[
+        "sale_of_goods", "gift", "documents", "commercial_sample", "returned_goods", "other"
+    ] = "sale_of_goods"
+    buyer: Literal["consumer", "business"] = "consumer"
+    buyer_number: str | None = pydantic.Field(default=None, min_length=2, max_length=40)
+    transport: Literal["postal", "express", "other"] = "other"
+    postal_duty_method: Literal["ad_valorem", "specific"] = "ad_valorem"
 
     origin_country: str = pydantic.Field(pattern=r"^[A-Z]{2}$")
     currency: str = pydantic.Field(pattern=r"^[A-Z]{3}$")
@@ -95,13 +107,23 @@ def _classify(item: EstimateItemIn, spec: RegimeSpec) -> tuple[str, str]:
     return best + "0000", note
 
 
+def _presenting_role(basket: EstimateIn) -> str:
+    """Who presents the goods in the estimate: the seller under its scheme, else the post for a
+    postal item and an express carrier otherwise."""
+    if basket.tax_scheme:
+        return "vendor"
+    return "postal_operator" if basket.transport == "postal" else "express_carrier"
+
+
 def estimate(body: Any) -> dict[str, Any]:
     """Validate a basket and estimate duties, taxes and fees under today's regime of the
     destination (the installation's jurisdiction by default). Raises :class:`EstimateProblem`."""
     from declarations.codelists import is_country, is_currency
     from declarations.rates import RateBook
 
-    from .services import active_regimes, fx_rate_between, regime_on
+    from .rates import RateResolver
+    from .regimes import customs_union_of, jurisdiction_timezone
+    from .services import active_regimes, regime_on
 
     try:
         basket = EstimateIn.model_validate(body)
@@ -124,16 +146,39 @@ def estimate(body: Any) -> dict[str, Any]:
                 "detail": "not an ISO 4217 currency",
             }
         )
+    if basket.buyer == "business" and not basket.buyer_number:
+        errors.append(
+            {
+                "pointer": "/buyer_number",
+                "code": "required",
+                "detail": "a business buyer gives its VAT, ABN or GST number",
+            }
+        )
     if errors:
         raise EstimateProblem(errors)
-    today = timezone.localdate()
     jurisdiction = basket.destination or settings.CUSTOMS_JURISDICTION
-    found = regime_on(jurisdiction, today, active_regimes())
+    union = customs_union_of(jurisdiction)
+    if union and customs_union_of(basket.origin_country) == union:
+        raise EstimateProblem(
+            [
+                {
+                    "pointer": "/origin_country",
+                    "code": "not_an_import",
+                    "detail": f"{basket.origin_country} and {jurisdiction} are both in the "
+                    f"{union} customs and VAT union: goods moving between them are not "
+                    "imports, so no import duty or import VAT is due",
+                }
+            ]
+        )
+    regimes = active_regimes()
+    zone = jurisdiction_timezone([spec for _row, spec in regimes], jurisdiction)
+    today = basket.date or timezone.now().astimezone(zone).date()
+    found = regime_on(jurisdiction, today, regimes)
     if found is None:
         raise EstimateProblem(
             [
                 {
-                    "pointer": "/destination",
+                    "pointer": "/date" if basket.date else "/destination",
                     "code": "regime_unknown",
                     "detail": f"no regime for {jurisdiction} in force on {today.isoformat()}",
                 }
@@ -151,14 +196,15 @@ def estimate(body: Any) -> dict[str, Any]:
                 }
             ]
         )
-    fx_rate = fx_rate_between(RateBook(), basket.currency, spec.currency, today)
-    if fx_rate is None:
+    rate_fact = RateResolver(RateBook()).resolve(basket.currency, spec.currency, today, spec)
+    if rate_fact is None:
         raise EstimateProblem(
             [
                 {
                     "pointer": "/currency",
                     "code": "exchange_rate_unknown",
-                    "detail": f"no customs exchange rate {basket.currency}->{spec.currency} today",
+                    "detail": f"no customs exchange rate {basket.currency}->{spec.currency} "
+                    f"for {today.isoformat()}",
                 }
             ]
         )
@@ -173,9 +219,15 @@ def estimate(body: Any) -> dict[str, Any]:
         insurance_cost=basket.insurance_cost,
         tax_scheme=basket.tax_scheme,
         tax_scheme_number_valid=bool(basket.tax_scheme),
-        operator_role="express_carrier" if not basket.tax_scheme else "vendor",
+        operator_role=_presenting_role(basket),
+        category=basket.category,
+        buyer=basket.buyer,
+        buyer_number=basket.buyer_number or "",
+        transport=basket.transport,
+        origin_country=basket.origin_country,
+        postal_duty_method=basket.postal_duty_method,
     )
-    result = assess(consignment, spec, fx_rate=fx_rate)
+    result = assess(consignment, spec, fx_rate=rate_fact.rate)
     inferred = {n: code for n, (code, note) in enumerate(classified, 1) if note and code}
 
     def reason(line_no: int | None, text: str) -> str:
@@ -187,6 +239,9 @@ def estimate(body: Any) -> dict[str, Any]:
     you_pay = sum(
         (line.amount for line in result.lines if line.payer == "consignee"), Decimal("0.00")
     )
+    declarant = sum(
+        (line.amount for line in result.lines if line.payer == "declarant"), Decimal("0.00")
+    )
     return {
         "regime": {
             "code": spec.code,
@@ -194,11 +249,21 @@ def estimate(body: Any) -> dict[str, Any]:
             "name": spec.name,
             "jurisdiction": spec.jurisdiction,
             "sample_rates": spec.sample_rates,
+            "valid_from": spec.valid_from.isoformat(),
+            "valid_to": spec.valid_to.isoformat() if spec.valid_to else None,
+            "timezone": spec.timezone,
         },
+        "category": basket.category,
+        "buyer": basket.buyer,
+        "transport": basket.transport,
         "origin_country": basket.origin_country,
         "date": today.isoformat(),
         "currency": spec.currency,
-        "exchange_rate": str(fx_rate),
+        "exchange_rate": str(rate_fact.rate),
+        "exchange_rate_rule": rate_fact.rule,
+        "exchange_rate_fixed_on": rate_fact.fixed_on.isoformat(),
+        "exchange_rate_published_on": rate_fact.published_on.isoformat(),
+        "exchange_rate_stale": rate_fact.stale,
         "collection_model": result.collection_model,
         "items": [
             {
@@ -217,6 +282,7 @@ def estimate(body: Any) -> dict[str, Any]:
                 "amount": str(line.amount),
                 "payer": line.payer,
                 "collection_model": line.collection_model,
+                "collection_channel": line.collection_channel,
                 "reason": reason(line.item_line, line.legal_reason),
             }
             for line in result.lines
@@ -224,6 +290,8 @@ def estimate(body: Any) -> dict[str, Any]:
         "totals": {k: str(v) for k, v in result.totals.items()},
         "you_pay_on_delivery": str(you_pay),
         "charged_at_checkout": str(result.pre_collected),
-        "explanation": [reason(None, text) for text in result.explanation],
+        "due_from_declarant": str(declarant),
+        "explanation": [reason(None, text) for text in result.explanation]
+        + [rate_fact.explanation()],
         "stored": False,
     }

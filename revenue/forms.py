@@ -275,8 +275,44 @@ class PaymentForm(forms.Form):
 
 
 class EstimateForm(forms.Form):
+    destination = forms.CharField(
+        label=_("Destination (country code, e.g. FR)"), max_length=2, required=False
+    )
+    date = forms.DateField(
+        label=_("Date of import (default: today)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     origin_country = forms.CharField(
         label=_("Shipped from (country code, e.g. CN)"), max_length=2, initial="CN"
+    )
+    category = forms.ChoiceField(
+        label=_("What kind of shipment"),
+        choices=[
+            ("sale_of_goods", _("A purchase")),
+            ("gift", _("A gift from a private person")),
+            ("returned_goods", _("Returned goods")),
+            ("commercial_sample", _("A commercial sample")),
+            ("documents", _("Documents")),
+            ("other", _("Other")),
+        ],
+        initial="sale_of_goods",
+        required=False,
+    )
+    buyer = forms.ChoiceField(
+        label=_("Bought by"),
+        choices=[("consumer", _("A private person")), ("business", _("A business"))],
+        initial="consumer",
+        required=False,
+    )
+    buyer_number = forms.CharField(
+        label=_("Business VAT, ABN or GST number"), max_length=40, required=False
+    )
+    transport = forms.ChoiceField(
+        label=_("Sent by"),
+        choices=[("postal", _("Post")), ("express", _("Express courier")), ("other", _("Other"))],
+        initial="express",
+        required=False,
     )
     currency = forms.CharField(label=_("Currency of the prices"), max_length=3, initial="EUR")
     shipping_cost = forms.DecimalField(
@@ -288,6 +324,9 @@ class EstimateForm(forms.Form):
 
     def clean_origin_country(self):
         return self.cleaned_data["origin_country"].strip().upper()
+
+    def clean_destination(self):
+        return (self.cleaned_data.get("destination") or "").strip().upper()
 
     def clean_currency(self):
         return self.cleaned_data["currency"].strip().upper()

@@ -71,6 +71,12 @@ class TaxAssessment(models.Model):
     )
     note = models.CharField(max_length=400, blank=True, default="")
     explanation = models.JSONField(default=list, blank=True)
+    # The regime's exchange-rate rule, the day it fixes, when the rate used was published and
+    # whether that is older than the rule allows (shown on the assessment and the dashboard).
+    rate_rule = models.CharField(max_length=30, blank=True, default="")
+    rate_fixed_on = models.DateField(null=True, blank=True)
+    rate_published_on = models.DateField(null=True, blank=True)
+    rate_stale = models.BooleanField(default=False)
     is_current = models.BooleanField(default=True)
     reason = models.CharField(max_length=60, default="initial")
     created_at = models.DateTimeField(default=timezone.now)
@@ -94,6 +100,28 @@ class TaxAssessment(models.Model):
         ]
 
 
+class TaxAssessmentProblem(models.Model):
+    """Why a declaration's revision could not be assessed (no regime in force on its local day of
+    receipt, no exchange rate): a visible error in the officers' queue, never a silent skip.
+    One row per (declaration, revision, code); resolved when an assessment is stored."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="tax_problems"
+    )
+    revision = models.PositiveIntegerField()
+    code = models.CharField(max_length=40)
+    detail = models.CharField(max_length=400)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "revision", "code"], name="tax_problem_unique"
+            )
+        ]
+
+
 class TaxLine(models.Model):
     """One duty, tax or fee line: its basis, rate, amount, payer, collection model and legal reason."""
 
@@ -108,6 +136,9 @@ class TaxLine(models.Model):
     collection_model = models.CharField(max_length=40)
     legal_reason = models.CharField(max_length=400)
     collected_at_border = models.BooleanField(default=True)
+    # Through which channel customs receives the amount: border, deferred_statement or
+    # scheme_return (the vendor's or marketplace's scheme return). Every amount has one.
+    collection_channel = models.CharField(max_length=20, default="border")
 
     class Meta:
         ordering = ["id"]

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
-from datetime import date
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from revenue.money import ROUNDING_MODES, round_money, to_decimal
 
@@ -42,9 +43,28 @@ _DECIMAL_FIELDS = (
     "vat_standard_rate",
     "duty_default_rate",
     "deferred_ceiling",
+    "gift_duty_relief",
+    "gift_tax_relief",
 )
-_RATE_TABLE_FIELDS = ("vat_reduced_rates", "duty_rates", "vendor_schemes")
-_TUPLE_FIELDS = ("deemed_supplier_roles", "deferred_roles", "low_value_excluded_hs")
+_RATE_TABLE_FIELDS = (
+    "vat_reduced_rates",
+    "duty_rates",
+    "vendor_schemes",
+    "minimum_collected",
+    "origin_duty_rates",
+    "postal_duty_per_item",
+)
+_TUPLE_FIELDS = (
+    "deemed_supplier_roles",
+    "deferred_roles",
+    "low_value_excluded_hs",
+    "scheme_return_carries",
+    "tax_relief_categories",
+    "fee_exempt_transports",
+    "vendor_buyers",
+)
+TAX_TYPES = ("duty", "vat", "fee")
+TRANSPORTS = ("postal", "express", "other")
 _DATE_FIELDS = ("valid_from", "valid_to")
 
 
@@ -127,6 +147,57 @@ class RegimeSpec:
     duty_rate_descriptions: dict[str, str] = field(default_factory=dict)
     # Where the duty tariff comes from when it is not the shipped sample (e.g. a CSV import).
     tariff_source: str = ""
+    # --- Local time (issue: regimes a finance ministry can sign off) ---------------------------
+    # The jurisdiction's IANA time zone: effective dates, day boundaries, deferred statements and
+    # due dates are read in it, never in UTC.
+    timezone: str = "UTC"
+    # Local time of day ("HH:MM") at which the first day starts, when the law says so (the US
+    # suspension of de minimis began at 00:01 Eastern time); before it the previous regime applies.
+    starts_at: str = ""
+    # Day of the month after the period by which a deferred statement is due.
+    deferred_due_day: int = 16
+    # --- Collection ---------------------------------------------------------------------------
+    # Tax types that the vendor scheme's return carries (the IOSS return carries VAT only): an
+    # amount of another type on a scheme consignment is due through the border model instead.
+    scheme_return_carries: tuple[str, ...] = ("vat",)
+    # Scope of the vendor-scheme ceiling when it differs from ``threshold_scope`` (Australia:
+    # per item at the point of sale, per consignment at the border); empty: ``threshold_scope``.
+    vendor_scope: str = ""
+    # Buyers a vendor scheme serves: a business buyer giving its number accounts for the tax
+    # itself (reverse charge) where the law says so.
+    vendor_buyers: tuple[str, ...] = ("consumer",)
+    # Categories the low-value tax relief applies to (empty: all). The UK GBP 135 relief moves
+    # VAT to the point of sale and so covers sales only, not gifts.
+    tax_relief_categories: tuple[str, ...] = ()
+    # --- Reliefs, fees and minimum amounts ----------------------------------------------------
+    # Gifts between private persons: duty and tax relieved up to these values (None: no relief).
+    gift_duty_relief: Decimal | None = None
+    gift_tax_relief: Decimal | None = None
+    # A tax type whose total for the consignment is below this amount is not levied.
+    minimum_collected: dict[str, Decimal] = field(default_factory=dict)
+    # Transport channels on which the fees are not charged (US: no processing fee on postal).
+    fee_exempt_transports: tuple[str, ...] = ()
+    # Additional ad valorem duty by country of origin (``"*"``: every other origin).
+    origin_duty_rates: dict[str, Decimal] = field(default_factory=dict)
+    # Specific duty per postal item by country of origin, the alternative a post may choose
+    # instead of the ad valorem duty during a transition (``"*"``: every other origin).
+    postal_duty_per_item: dict[str, Decimal] = field(default_factory=dict)
+    # Thresholds that differ by origin and transport (Canada: CAD 150 duty / CAD 40 tax for
+    # courier shipments from the US and Mexico under CUSMA, CAD 20 otherwise). Each entry:
+    # {"origins": [...], "transports": [...], "duty_threshold": "150", "tax_threshold": "40",
+    #  "legal_ref": "..."}; the first that matches replaces the regime's thresholds.
+    threshold_overrides: tuple[dict[str, Any], ...] = ()
+    # How the exchange rate of the day is fixed (see revenue.rates) and how old the published
+    # rate may be before an assessment says it is stale.
+    exchange_rate_rule: str = "ecb_daily"
+    exchange_rate_max_age_days: int = 4
+    # How the flat duty counts "items": distinct tariff codes of this many digits (6: HS
+    # subheading, the H7 dataset; 8: CN; 10: TARIC, the H1 dataset), or every declaration line.
+    flat_duty_digits: int = 6
+    flat_duty_per_line: bool = False
+    # Whether a vendor-collected tax is charged on the duty too (EU: the flat duty is part of the
+    # taxable amount); false where the seller taxes its sale price only (New Zealand).
+    vendor_tax_on_duty: bool = True
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:
@@ -164,10 +235,83 @@ class RegimeSpec:
         ]
         if any(amount < 0 for amount in amounts):
             raise ValueError(f"{self.code}: thresholds and fees must not be negative")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{self.code}: unknown time zone {self.timezone!r}") from exc
+        if self.starts_at:
+            time.fromisoformat(self.starts_at)
+        if self.flat_duty_digits not in (6, 8, 10):
+            raise ValueError(f"{self.code}: flat_duty_digits must be 6, 8 or 10")
+        if not 1 <= self.deferred_due_day <= 28:
+            raise ValueError(f"{self.code}: deferred_due_day must be between 1 and 28")
+        if set(self.scheme_return_carries) - set(TAX_TYPES):
+            raise ValueError(f"{self.code}: scheme_return_carries names unknown tax types")
+        if set(self.minimum_collected) - {*TAX_TYPES, "total"}:
+            raise ValueError(f"{self.code}: minimum_collected names unknown tax types")
+        if self.vendor_scope and self.vendor_scope not in ("item", "consignment"):
+            raise ValueError(f"{self.code}: vendor_scope must be item or consignment")
+        if set(self.fee_exempt_transports) - set(TRANSPORTS):
+            raise ValueError(f"{self.code}: fee_exempt_transports names unknown transports")
+        if any(not Decimal(0) <= rate <= Decimal(2) for rate in self.origin_duty_rates.values()):
+            raise ValueError(f"{self.code}: origin duty rates are fractions between 0 and 2")
 
     def __hash__(self) -> int:
         # dict fields make the generated hash fail; the code and dates identify a regime.
         return hash((self.code, self.valid_from, self.valid_to))
+
+    def for_shipment(self, origin: str, transport: str) -> RegimeSpec:
+        """The regime with the thresholds that apply to goods of ``origin`` sent by
+        ``transport`` (itself when no override matches)."""
+        for override in self.threshold_overrides:
+            origins = override.get("origins") or []
+            transports = override.get("transports") or []
+            if (not origins or origin.upper() in origins) and (
+                not transports or transport in transports
+            ):
+                changes: dict[str, Any] = {}
+                for name in ("duty_threshold", "tax_threshold"):
+                    if name in override:
+                        value = override[name]
+                        changes[name] = None if value is None else to_decimal(value, field=name)
+                if override.get("legal_ref"):
+                    refs = dict(self.legal_refs)
+                    refs["duty_relief"] = refs["tax_relief"] = override["legal_ref"]
+                    changes["legal_refs"] = refs
+                return replace(self, **changes)
+        return self
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        """The jurisdiction's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, instant: datetime) -> date:
+        """The calendar day of ``instant`` (aware) in the jurisdiction."""
+        return instant.astimezone(self.tzinfo).date()
+
+    def starts_after(self, instant: datetime) -> bool:
+        """True when ``instant`` falls on the first day but before the local start time."""
+        if not self.starts_at:
+            return False
+        local = instant.astimezone(self.tzinfo)
+        return local.date() == self.valid_from and local.time() < time.fromisoformat(self.starts_at)
+
+    @property
+    def effective_vendor_scope(self) -> str:
+        return self.vendor_scope or ("item" if self.threshold_scope == "item" else "consignment")
+
+    def origin_duty_rate(self, origin: str) -> Decimal | None:
+        """Additional ad valorem duty for goods of ``origin`` (None: none)."""
+        if not self.origin_duty_rates:
+            return None
+        return self.origin_duty_rates.get(origin.upper(), self.origin_duty_rates.get("*"))
+
+    def postal_specific_duty(self, origin: str) -> Decimal | None:
+        """Specific duty per postal item for goods of ``origin`` (None: not offered)."""
+        if not self.postal_duty_per_item:
+            return None
+        return self.postal_duty_per_item.get(origin.upper(), self.postal_duty_per_item.get("*"))
 
     def is_valid_on(self, on: date) -> bool:
         """True when ``on`` falls within the regime's (inclusive) validity period."""
@@ -225,6 +369,10 @@ class RegimeSpec:
             if isinstance(values.get(name), str):
                 values[name] = date.fromisoformat(values[name])
         values["legal_refs"] = dict(values.get("legal_refs") or {})
+        if "threshold_overrides" in values:
+            values["threshold_overrides"] = tuple(
+                dict(entry) for entry in values["threshold_overrides"] or ()
+            )
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -298,3 +446,48 @@ def regime_for(regimes: Iterable[RegimeSpec], jurisdiction: str, on: date) -> Re
     if not matches:
         return None
     return max(matches, key=lambda regime: regime.valid_from)
+
+
+def regime_at(
+    regimes: Iterable[RegimeSpec], jurisdiction: str, instant: datetime
+) -> RegimeSpec | None:
+    """The regime of ``jurisdiction`` in force at ``instant`` (an aware datetime), read in the
+    jurisdiction's own time zone: a parcel received at 01:30 Paris time on 1 July is assessed
+    under the rules that start on 1 July, whatever the UTC date. A regime whose first day starts
+    at a local time of day (``starts_at``) leaves the minutes before it to its predecessor."""
+    regimes = [r for r in regimes if r.jurisdiction.upper() == jurisdiction.upper()]
+    if not regimes:
+        return None
+    zone = jurisdiction_timezone(regimes, jurisdiction)
+    local_day = instant.astimezone(zone).date()
+    found = regime_for(regimes, jurisdiction, local_day)
+    if found is not None and found.starts_after(instant):
+        return regime_for(regimes, jurisdiction, local_day - timedelta(days=1))
+    return found
+
+
+@lru_cache(maxsize=1)
+def customs_unions() -> dict[str, frozenset[str]]:
+    """Customs and VAT unions whose members do not import from one another (the EU), from the
+    shipped regimes file."""
+    source = resources.files("revenue").joinpath("data", SHIPPED_REGIMES_FILE)
+    document = json.loads(source.read_text(encoding="utf-8"))
+    return {
+        name: frozenset(members) for name, members in (document.get("customs_unions") or {}).items()
+    }
+
+
+def customs_union_of(country: str) -> str | None:
+    """The union ``country`` belongs to, or None."""
+    for name, members in customs_unions().items():
+        if country.upper() in members:
+            return name
+    return None
+
+
+def jurisdiction_timezone(regimes: Iterable[RegimeSpec], jurisdiction: str) -> ZoneInfo:
+    """The time zone of ``jurisdiction``: that of its newest regime (UTC when none is known)."""
+    own = [r for r in regimes if r.jurisdiction.upper() == jurisdiction.upper()]
+    if not own:
+        return ZoneInfo("UTC")
+    return max(own, key=lambda r: r.valid_from).tzinfo

@@ -3,15 +3,22 @@ ledger, statements and the reconciliation per tax-scheme number."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
 
-from .models import DeferredStatement, LedgerEntry, Regime, TaxAssessment
+from .models import (
+    DeferredStatement,
+    LedgerEntry,
+    Regime,
+    TaxAssessment,
+    TaxAssessmentProblem,
+    TaxLine,
+)
+from .money import round_money
 
 
 def current_tax_assessment(*, declaration_id: int) -> TaxAssessment | None:
@@ -88,6 +95,27 @@ def verification_queue(*, limit: int = 100, before_id: int | None = None) -> lis
     return list(qs[:limit])
 
 
+def open_assessment_problems(*, limit: int = 100) -> list[TaxAssessmentProblem]:
+    """Declarations whose current revision could not be assessed (no regime in force, no exchange
+    rate), newest first: the visible error that replaces a silent skip."""
+    assessed = TaxAssessment.objects.filter(
+        declaration_id=OuterRef("declaration_id"), revision=OuterRef("revision")
+    )
+    return list(
+        TaxAssessmentProblem.objects.filter(revision=F("declaration__revision"))
+        .exclude(Exists(assessed))
+        .select_related("declaration__operator")
+        .order_by("-id")[:limit]
+    )
+
+
+def stale_rate_assessments(*, limit: int = 100) -> tuple[int, list[TaxAssessment]]:
+    """Current assessments made with an exchange rate older than their regime's rule allows:
+    how many, and the newest of them."""
+    qs = TaxAssessment.objects.filter(is_current=True, rate_stale=True)
+    return qs.count(), list(qs.select_related("declaration").order_by("-id")[:limit])
+
+
 def regimes_overview() -> list[dict[str, Any]]:
     """Every regime version, grouped by code (newest version first), with its validity."""
     rows = Regime.objects.select_related("created_by").order_by("jurisdiction", "code", "-version")
@@ -127,32 +155,65 @@ def deferred_statements(*, operator_id: int | None = None) -> list[dict[str, Any
 
 
 def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
-    """Per tax-scheme number and month of receipt: declarations, what the submitters declared
-    (self-assessed, regime currency), what was assessed as pre-collected under the scheme, and the
-    difference (assessed - declared: positive when under-declared). Current assessments only."""
+    """Per tax-scheme number and month of receipt (in the jurisdiction's time zone):
+    declarations, what the submitters declared (self-assessed, regime currency), what the
+    scheme's return must carry (``assessed``) and the difference (assessed - declared: positive
+    when under-declared); and, so that no amount of the scheme's consignments goes unseen, the
+    duty and VAT assessed by collection channel (a duty the return does not carry is owed at the
+    border or on a deferred statement). Current assessments only."""
+    from .localtime import jurisdiction_zone, month_bounds
+
+    zone = jurisdiction_zone()
     qs = TaxAssessment.objects.filter(is_current=True).exclude(declaration__tax_scheme_number="")
     if month is not None:
-        start = timezone.make_aware(datetime(month.year, month.month, 1))
-        end_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        end = timezone.make_aware(datetime(end_month.year, end_month.month, 1))
+        start, end = month_bounds(month, zone)
         qs = qs.filter(declaration__received_at__gte=start, declaration__received_at__lt=end)
+    keys = ("declaration__tax_scheme", "declaration__tax_scheme_number", "month", "currency")
     rows = (
-        qs.annotate(month=TruncMonth("declaration__received_at"))
-        .values("declaration__tax_scheme", "declaration__tax_scheme_number", "month", "currency")
+        qs.annotate(month=TruncMonth("declaration__received_at", tzinfo=zone))
+        .values(*keys)
         .annotate(
             declarations=Count("id"),
             declared=Sum("declared_total"),
             assessed=Sum("pre_collected"),
             at_border=Sum("due_at_border"),
+            deferred=Sum("deferred"),
             flagged=Count("id", filter=Q(has_discrepancies=True)),
         )
         .order_by("-month", "declaration__tax_scheme", "declaration__tax_scheme_number")
     )
+    by_channel: dict[tuple, dict[str, Decimal]] = {}
+    for line in (
+        TaxLine.objects.filter(assessment__in=qs)
+        .annotate(month=TruncMonth("assessment__declaration__received_at", tzinfo=zone))
+        .values(
+            "assessment__declaration__tax_scheme",
+            "assessment__declaration__tax_scheme_number",
+            "month",
+            "currency",
+            "tax_type",
+            "collection_channel",
+        )
+        .annotate(total=Sum("amount"))
+    ):
+        key = (
+            line["assessment__declaration__tax_scheme"],
+            line["assessment__declaration__tax_scheme_number"],
+            line["month"],
+            line["currency"],
+        )
+        amounts = by_channel.setdefault(key, {})
+        total = round_money(line["total"] or Decimal(0))
+        name = f"{line['tax_type']}_{line['collection_channel']}"
+        amounts[name] = amounts.get(name, Decimal("0.00")) + total
+        amounts[line["tax_type"]] = amounts.get(line["tax_type"], Decimal("0.00")) + total
     result = []
     for row in rows:
-        declared = row["declared"] or Decimal("0.00")
-        assessed = row["assessed"] or Decimal("0.00")
+        declared = round_money(row["declared"] or Decimal(0))
+        assessed = round_money(row["assessed"] or Decimal(0))
         month_value = row["month"]
+        amounts = by_channel.get(tuple(row[k] for k in keys), {})
+        zero = Decimal("0.00")
         result.append(
             {
                 "scheme": row["declaration__tax_scheme"],
@@ -162,9 +223,17 @@ def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
                 "declarations": row["declarations"],
                 "declared": declared,
                 "assessed": assessed,
-                "at_border": row["at_border"] or Decimal("0.00"),
+                "at_border": round_money(row["at_border"] or Decimal(0)),
+                "deferred": round_money(row["deferred"] or Decimal(0)),
                 "difference": assessed - declared,
                 "flagged": row["flagged"],
+                "vat": amounts.get("vat", zero),
+                "vat_scheme_return": amounts.get("vat_scheme_return", zero),
+                "duty": amounts.get("duty", zero),
+                "duty_border": amounts.get("duty_border", zero),
+                "duty_deferred_statement": amounts.get("duty_deferred_statement", zero),
+                "duty_scheme_return": amounts.get("duty_scheme_return", zero),
+                "fee": amounts.get("fee", zero),
             }
         )
     return result

@@ -35,24 +35,38 @@ from declarations.services import (
 from declarations.statuses import REFUNDABLE
 
 from .calculators import (
+    BORDER,
     CONSIGNEE_BORDER,
+    DEFERRED_STATEMENT,
     INTERMEDIARY_DEFERRED,
+    MARKETPLACE_DEEMED_SUPPLIER,
+    SCHEME_RETURN,
+    VENDOR_POINT_OF_SALE,
     ConsignmentIn,
     ItemIn,
     assess,
 )
 from .ledger_math import refundable
+from .localtime import jurisdiction_zone, local_date
 from .models import (
     DeferredStatement,
     LedgerEntry,
     Regime,
     RevenueCursor,
     TaxAssessment,
+    TaxAssessmentProblem,
     TaxLine,
     TaxSchemeRegistration,
 )
 from .money import round_money
-from .regimes import RegimeSpec, load_shipped_regimes, regime_for
+from .rates import RateResolver
+from .regimes import (
+    RegimeSpec,
+    jurisdiction_timezone,
+    load_shipped_regimes,
+    regime_at,
+    regime_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +102,20 @@ def active_regimes() -> list[tuple[Regime, RegimeSpec]]:
         (row, spec_of(row))
         for row in Regime.objects.filter(is_active=True).order_by("code", "version")
     ]
+
+
+def regime_at_instant(
+    jurisdiction: str, instant: datetime, regimes: list[tuple[Regime, RegimeSpec]]
+) -> tuple[Regime, RegimeSpec] | None:
+    """The version row and figures in force at ``instant``, read in the jurisdiction's time zone
+    (see :func:`revenue.regimes.regime_at`)."""
+    spec = regime_at([s for _, s in regimes], jurisdiction, instant)
+    if spec is None:
+        return None
+    for row, candidate in regimes:
+        if candidate is spec:
+            return row, spec
+    return None
 
 
 def regime_on(
@@ -164,6 +192,9 @@ def tax_scheme_number_statuses(
     return verdicts
 
 
+TRANSPORT_BY_ROLE = {"postal_operator": "postal", "express_carrier": "express"}
+
+
 def consignment_input(
     declaration: Declaration,
     *,
@@ -178,6 +209,10 @@ def consignment_input(
     scheme = payload.get("vendor_tax_scheme") or {}
     values_by_line = values_by_line or {}
     number_valid = bool(scheme.get("number")) and scheme_status != SCHEME_UNKNOWN
+    origins = [
+        item.get("origin_country") for item in payload["items"] if item.get("origin_country")
+    ]
+    role = declaration.operator.role
     return ConsignmentIn(
         currency=declaration.currency,
         items=tuple(
@@ -194,8 +229,11 @@ def consignment_input(
         category=declaration.category,
         tax_scheme=scheme.get("scheme") or None,
         tax_scheme_number_valid=number_valid,
-        operator_role=declaration.operator.role,
+        operator_role=role,
         deferred_payment_authorised=deferred_payment_authorised,
+        # Origin of the goods (duty by origin): the first declared, else the dispatch country.
+        origin_country=(origins[0] if origins else payload.get("country_of_dispatch") or ""),
+        transport=TRANSPORT_BY_ROLE.get(role, "other"),
         self_assessed=tuple(
             (t["type"], Decimal(str(t["amount"]))) for t in payload.get("self_assessed_taxes") or ()
         ),
@@ -246,6 +284,7 @@ def _assessment_values(
     actor: Any = None,
     note: str = "",
     spec: RegimeSpec | None = None,
+    rate_fact: Any = None,
 ) -> dict[str, Any]:
     """The assessment row for an engine result, as plain values by column (`spec`: the regime's
     parsed figures, when the caller has them already). `declaration` is a Declaration or the
@@ -267,7 +306,12 @@ def _assessment_values(
         "discrepancies": discrepancies,
         "has_discrepancies": bool(discrepancies),
         "declared_total": _declared_total(declaration, result, spec or spec_of(regime)),
-        "explanation": list(result.explanation),
+        "explanation": list(result.explanation)
+        + ([rate_fact.explanation()] if rate_fact is not None else []),
+        "rate_rule": rate_fact.rule if rate_fact is not None else "",
+        "rate_fixed_on": rate_fact.fixed_on if rate_fact is not None else None,
+        "rate_published_on": rate_fact.published_on if rate_fact is not None else None,
+        "rate_stale": bool(rate_fact is not None and rate_fact.stale),
         "reason": reason,
         "actor_id": actor.pk if getattr(actor, "pk", None) else None,
         "note": note[:400],
@@ -307,6 +351,7 @@ def _line_values(assessment_id: int, result: Any) -> list[dict[str, Any]]:
             "collection_model": line.collection_model,
             "legal_reason": line.legal_reason[:400],
             "collected_at_border": line.collected_at_border,
+            "collection_channel": line.collection_channel,
         }
         for line in result.lines
     ]
@@ -326,6 +371,7 @@ def _store_result(
     scheme_status: str | None = None,
     actor: Any = None,
     note: str = "",
+    rate_fact: Any = None,
 ) -> TaxAssessment:
     TaxAssessment.objects.filter(declaration=declaration, is_current=True).update(is_current=False)
     assessment = _assessment_row(
@@ -337,6 +383,7 @@ def _store_result(
         scheme_status=scheme_status,
         actor=actor,
         note=note,
+        rate_fact=rate_fact,
     )
     assessment.save()
     TaxLine.objects.bulk_create(_line_rows(assessment, result))
@@ -344,37 +391,71 @@ def _store_result(
 
 
 def _ledger_values(
-    declaration: Any, assessment_id: int, due_at_border: Decimal, deferred: Decimal, currency: str
+    declaration: Any, assessment_id: int, lines: Sequence[Any], currency: str
 ) -> list[dict[str, Any]]:
-    """What customs is owed directly, as ledger rows by column: the border part by the consignee,
-    the deferred part by the intermediary's account. Pre-collected VAT is paid through the
-    vendor's scheme return."""
+    """What each collection channel owes for an assessment, as ledger rows by column: every
+    assessed amount is on exactly one row (issue: no amount without a collector).
+
+    * ``border``: the consignee's part, and apart from it the declarant's (a duty the scheme
+      return does not carry, such as the EU flat duty on IOSS consignments);
+    * ``deferred_statement``: the intermediary's account, paid with its monthly statement;
+    * ``scheme_return``: the seller's or marketplace's scheme return (IOSS, VOEC, ...), recorded
+      under the scheme number so that reconciliation can hold the return against it."""
+    owed: dict[str, Decimal] = {}
+    scheme_model = VENDOR_POINT_OF_SALE
+    for line in lines:
+        key = "border-declarant" if line.payer == "declarant" else line.collection_channel
+        owed[key] = owed.get(key, Decimal(0)) + line.amount
+        if line.collection_channel == SCHEME_RETURN:
+            scheme_model = line.collection_model
+    base = {
+        "declaration_id": declaration.pk,
+        "kind": LedgerEntry.Kind.ASSESSED,
+        "currency": currency,
+        "reference": f"assessment {assessment_id}",
+    }
     entries = []
-    if due_at_border > 0:
+    if owed.get(BORDER, 0) > 0:
         entries.append(
             {
-                "declaration_id": declaration.pk,
-                "kind": LedgerEntry.Kind.ASSESSED,
-                "amount": due_at_border,
-                "currency": currency,
+                **base,
+                "amount": owed[BORDER],
                 "collection_model": CONSIGNEE_BORDER,
                 "payer": declaration.consignee_name[:200],
-                "reference": f"assessment {assessment_id}",
                 "source_key": f"assessment:{assessment_id}:border",
             }
         )
-    if deferred > 0:
+    if owed.get("border-declarant", 0) > 0:
         entries.append(
             {
-                "declaration_id": declaration.pk,
+                **base,
+                "amount": owed["border-declarant"],
+                "collection_model": CONSIGNEE_BORDER,
+                "payer": declaration.operator.name[:200],
+                "reference": f"assessment {assessment_id}: owed by the declarant",
+                "source_key": f"assessment:{assessment_id}:border-declarant",
+            }
+        )
+    if owed.get(DEFERRED_STATEMENT, 0) > 0:
+        entries.append(
+            {
+                **base,
                 "account_id": declaration.operator_id,
-                "kind": LedgerEntry.Kind.ASSESSED,
-                "amount": deferred,
-                "currency": currency,
+                "amount": owed[DEFERRED_STATEMENT],
                 "collection_model": INTERMEDIARY_DEFERRED,
                 "payer": declaration.operator.name[:200],
-                "reference": f"assessment {assessment_id}",
                 "source_key": f"assessment:{assessment_id}:deferred",
+            }
+        )
+    if owed.get(SCHEME_RETURN, 0) > 0:
+        entries.append(
+            {
+                **base,
+                "amount": owed[SCHEME_RETURN],
+                "collection_model": scheme_model,
+                "payer": f"{declaration.tax_scheme} {declaration.tax_scheme_number}".strip()[:200],
+                "reference": f"assessment {assessment_id}: {declaration.tax_scheme} return",
+                "source_key": f"assessment:{assessment_id}:scheme",
             }
         )
     return entries
@@ -384,11 +465,7 @@ def _ledger_rows(declaration: Declaration, assessment: TaxAssessment) -> list[Le
     return [
         LedgerEntry(**values)
         for values in _ledger_values(
-            declaration,
-            assessment.pk,
-            assessment.due_at_border,
-            assessment.deferred,
-            assessment.currency,
+            declaration, assessment.pk, list(assessment.lines.all()), assessment.currency
         )
     ]
 
@@ -433,6 +510,7 @@ _PAYLOAD_PARTS = (
     "transport_cost",
     "insurance_cost",
     "self_assessed_taxes",
+    "country_of_dispatch",
 )
 
 
@@ -459,6 +537,7 @@ class _Computed:
     result: Any
     rate_date: date
     scheme_status: str | None
+    rate_fact: Any = None
 
 
 def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
@@ -473,8 +552,9 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     the results are written with bulk statements in one transaction; a redelivered or racing
     batch collides with the unique constraint and falls back to one declaration at a time."""
     regimes = active_regimes()
-    rates = RateBook()
+    resolver = RateResolver(RateBook())
     computed: list[_Computed] = []
+    problems: list[tuple[Any, str, str]] = []
     declarations = _consignments(declaration_ids)
     deferral = {
         operator_id: benefit.deferred_payment
@@ -494,9 +574,10 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         )
         if reason == "initial"
     }
+    zone = jurisdiction_timezone([spec for _row, spec in regimes], settings.CUSTOMS_JURISDICTION)
     scheme_statuses = tax_scheme_number_statuses(
         {
-            (d.tax_scheme, d.tax_scheme_number, d.received_at.date())
+            (d.tax_scheme, d.tax_scheme_number, d.received_at.astimezone(zone).date())
             for d in declarations
             if d.tax_scheme_number
         }
@@ -504,27 +585,28 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
     for declaration in declarations:
         if declaration.status != Status.ACCEPTED or (declaration.pk, declaration.revision) in taxed:
             continue
-        on = declaration.received_at.date()
-        found = regime_on(settings.CUSTOMS_JURISDICTION, on, regimes)
+        # The day of receipt in the jurisdiction's own time zone decides the regime and the rate.
+        on = declaration.received_at.astimezone(zone).date()
+        found = regime_at_instant(settings.CUSTOMS_JURISDICTION, declaration.received_at, regimes)
         if found is None:
-            logger.error(
-                "no %s regime in force on %s for declaration %s",
-                settings.CUSTOMS_JURISDICTION,
-                on,
-                declaration.pk,
+            detail = (
+                f"no {settings.CUSTOMS_JURISDICTION} regime in force on {on.isoformat()} "
+                f"(local day of receipt): the declaration cannot be assessed"
             )
+            logger.error("declaration %s: %s", declaration.pk, detail)
+            problems.append((declaration, "regime_missing", detail))
             continue
         regime, spec = found
-        fx_rate = fx_rate_between(rates, declaration.currency, spec.currency, on)
-        if fx_rate is None:
-            logger.error(
-                "no exchange rate %s->%s on %s for declaration %s",
-                declaration.currency,
-                spec.currency,
-                on,
-                declaration.pk,
+        rate_fact = resolver.resolve(declaration.currency, spec.currency, on, spec)
+        if rate_fact is None:
+            detail = (
+                f"no exchange rate {declaration.currency}->{spec.currency} for "
+                f"{on.isoformat()} under rule {spec.exchange_rate_rule}"
             )
+            logger.error("declaration %s: %s", declaration.pk, detail)
+            problems.append((declaration, "exchange_rate_missing", detail))
             continue
+        fx_rate = rate_fact.rate
         scheme_status = None
         if declaration.tax_scheme_number:
             scheme_status = scheme_statuses[
@@ -536,7 +618,17 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             scheme_status=scheme_status,
         )
         result = assess(consignment, spec, fx_rate=fx_rate)
-        computed.append(_Computed(declaration, regime, spec, result, on, scheme_status))
+        computed.append(_Computed(declaration, regime, spec, result, on, scheme_status, rate_fact))
+    if problems:
+        TaxAssessmentProblem.objects.bulk_create(
+            [
+                TaxAssessmentProblem(
+                    declaration_id=d.pk, revision=d.revision, code=code, detail=detail[:400]
+                )
+                for d, code, detail in problems
+            ],
+            ignore_conflicts=True,
+        )
     if computed:
         try:
             _store_batch(computed)
@@ -575,6 +667,7 @@ def _store_batch(computed: Sequence[_Computed]) -> None:
                 "initial",
                 scheme_status=c.scheme_status,
                 spec=c.spec,
+                rate_fact=c.rate_fact,
             )
             for c in computed
         ]
@@ -594,11 +687,7 @@ def _store_batch(computed: Sequence[_Computed]) -> None:
                 entry
                 for c, assessment_id, row in zip(computed, ids, rows, strict=True)
                 for entry in _ledger_values(
-                    c.declaration,
-                    assessment_id,
-                    row["due_at_border"],
-                    row["deferred"],
-                    row["currency"],
+                    c.declaration, assessment_id, c.result.lines, row["currency"]
                 )
             ],
             ids=False,
@@ -618,6 +707,7 @@ def _store_single(item: _Computed) -> None:
                 item.rate_date,
                 "initial",
                 scheme_status=item.scheme_status,
+                rate_fact=item.rate_fact,
             )
             _ledger_assessed(declaration, assessment)
     except IntegrityError:
@@ -673,7 +763,7 @@ def regime_new_version(
         newest = Regime.objects.filter(code=current.code).order_by("-version").first()
         if newest is None or newest.pk != current.pk:
             raise RegimeChangeError(_("Only the newest version of a regime can be changed."))
-        if effective_from < timezone.localdate():
+        if effective_from < local_date(jurisdiction=current.jurisdiction):
             raise RegimeChangeError(
                 _("The effective date cannot be in the past."), field="effective_from"
             )
@@ -996,9 +1086,15 @@ def taxes_revalue(
         ]
         assessment.save(update_fields=["explanation"])
         adjustments = []
+        scheme_model = (
+            assessment.collection_model
+            if assessment.collection_model in (VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER)
+            else VENDOR_POINT_OF_SALE
+        )
         for model, attr in (
             (CONSIGNEE_BORDER, "due_at_border"),
             (INTERMEDIARY_DEFERRED, "deferred"),
+            (scheme_model, "pre_collected"),
         ):
             delta = getattr(assessment, attr) - getattr(previous, attr)
             if delta:
@@ -1015,6 +1111,8 @@ def taxes_revalue(
                         payer=(
                             declaration.operator.name
                             if model == INTERMEDIARY_DEFERRED
+                            else f"{declaration.tax_scheme} {declaration.tax_scheme_number}"
+                            if attr == "pre_collected"
                             else declaration.consignee_name
                         )[:200],
                         actor=actor if getattr(actor, "pk", None) else None,
@@ -1066,25 +1164,102 @@ def border_balance(declaration_id: int) -> tuple[Decimal, Decimal, Decimal]:
     return owed, sums.get("payment", Decimal(0)), sums.get("refund", Decimal(0))
 
 
-def release_blockers(declaration: Declaration) -> list[str]:
-    """Why customs may not release the goods yet, for the revenue side (empty: release allowed).
-    Under the consignee-at-the-border model, duties and taxes due must be collected first
-    (Standard 8); pre-collected and deferred amounts do not hold the goods."""
+def border_due_unpaid(declaration: Declaration) -> Decimal | None:
+    """Release guard fact "amount due at the border still unpaid": what the current assessment
+    puts on the border channel (the consignee's duties and taxes, and a declarant's duty that no
+    scheme return carries) less what was paid net of refunds; never negative. None when the
+    declaration has not been assessed yet."""
+    if not TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True).exists():
+        return None
+    owed, paid, refunded = border_balance(declaration.pk)
+    return max(owed - (paid - refunded), Decimal("0.00"))
+
+
+def channel_balances(declaration_id: int) -> dict[str, Decimal]:
+    """What the ledger says each collection channel owes for a declaration (assessed plus
+    adjustments): ``border``, ``deferred_statement`` and ``scheme_return``."""
+    channel_of = {
+        CONSIGNEE_BORDER: BORDER,
+        INTERMEDIARY_DEFERRED: DEFERRED_STATEMENT,
+        VENDOR_POINT_OF_SALE: SCHEME_RETURN,
+        MARKETPLACE_DEEMED_SUPPLIER: SCHEME_RETURN,
+    }
+    owed = {
+        BORDER: Decimal("0.00"),
+        DEFERRED_STATEMENT: Decimal("0.00"),
+        SCHEME_RETURN: Decimal("0.00"),
+    }
+    for row in (
+        LedgerEntry.objects.filter(
+            declaration_id=declaration_id,
+            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
+        )
+        .values("collection_model")
+        .annotate(total=Sum("amount"))
+    ):
+        channel = channel_of.get(row["collection_model"])
+        if channel is not None:
+            owed[channel] += round_money(row["total"] or Decimal(0))
+    return owed
+
+
+def collection_gaps(declaration: Declaration) -> list[str]:
+    """Release guard fact "IOSS/deferred amount recorded": empty when every amount of the
+    current assessment is on the ledger under its channel (scheme return, deferred statement,
+    border); otherwise one message per channel whose ledger total differs from the assessment.
+    An assessed amount that no channel carries would be lost revenue."""
     assessment = (
         TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True)
-        .only("currency")
+        .only("currency", "due_at_border", "deferred", "pre_collected")
         .first()
     )
     if assessment is None:
         return [_("Duties and taxes have not been assessed yet.")]
-    owed, paid, refunded = border_balance(declaration.pk)
-    outstanding = owed - (paid - refunded)
-    if outstanding > 0:
-        return [
+    recorded = channel_balances(declaration.pk)
+    expected = {
+        BORDER: assessment.due_at_border,
+        DEFERRED_STATEMENT: assessment.deferred,
+        SCHEME_RETURN: assessment.pre_collected,
+    }
+    labels = {
+        BORDER: _("the border"),
+        DEFERRED_STATEMENT: _("the deferred statement"),
+        SCHEME_RETURN: _("the scheme return"),
+    }
+    return [
+        _("%(amount)s %(currency)s assessed for %(channel)s is not recorded on the ledger.")
+        % {
+            "amount": expected[channel] - recorded[channel],
+            "currency": assessment.currency,
+            "channel": labels[channel],
+        }
+        for channel in (BORDER, DEFERRED_STATEMENT, SCHEME_RETURN)
+        if recorded[channel] != expected[channel]
+    ]
+
+
+def release_blockers(declaration: Declaration) -> list[str]:
+    """Why customs may not release the goods yet, for the revenue side (empty: release allowed).
+    Under the consignee-at-the-border model, duties and taxes due must be collected first
+    (Standard 8), including a duty owed by the declarant that no scheme return carries;
+    pre-collected and deferred amounts do not hold the goods, but each must be recorded on the
+    ledger under its channel (:func:`collection_gaps`)."""
+    unpaid = border_due_unpaid(declaration)
+    if unpaid is None:
+        return [_("Duties and taxes have not been assessed yet.")]
+    blockers = collection_gaps(declaration)
+    if unpaid > 0:
+        currency = (
+            TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True)
+            .values_list("currency", flat=True)
+            .first()
+        )
+        blockers.insert(
+            0,
             _("%(amount)s %(currency)s of duties and taxes due at the border is not collected.")
-            % {"amount": outstanding, "currency": assessment.currency}
-        ]
-    return []
+            % {"amount": unpaid, "currency": currency},
+        )
+    return blockers
 
 
 # --- Ledger: payments, refunds, statements ----------------------------------------------------
@@ -1326,6 +1501,20 @@ def _settle_cancelled(event: StatusEvent) -> None:
                 source_key=f"event:{event.pk}:deferred",
             )
         )
+    scheme_owed = channel_balances(declaration.pk)[SCHEME_RETURN]
+    if scheme_owed > 0:
+        entries.append(
+            LedgerEntry(
+                declaration=declaration,
+                kind=LedgerEntry.Kind.ADJUSTMENT,
+                amount=-scheme_owed,
+                currency=_ledger_currency(declaration.pk),
+                collection_model=VENDOR_POINT_OF_SALE,
+                payer=f"{declaration.tax_scheme} {declaration.tax_scheme_number}"[:200],
+                reference=f"{event.to_status}: corrected in the scheme return",
+                source_key=f"event:{event.pk}:scheme",
+            )
+        )
     LedgerEntry.objects.bulk_create(entries)
     if paid - refunded > 0:
         ledger_refund(
@@ -1377,17 +1566,25 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def _deferred_due_day(period: date) -> int:
+    """The day of the following month by which the statement of ``period`` is due, from the
+    regime in force at the end of the period (EU special arrangements: the 16th)."""
+    end = _next_month(period) - timedelta(days=1)
+    found = regime_on(settings.CUSTOMS_JURISDICTION, end, active_regimes())
+    return found[1].deferred_due_day if found else 16
+
+
 def deferred_statements_close(*, today: date | None = None) -> int:
     """Close the monthly statements of intermediaries under the deferred model for every month
     that has ended: the sum of their deferred entries of the month, due by the 16th of the
     following month (EU special arrangements, Directive 2006/112/EC art. 369y-369zb).
     Idempotent: a closed (operator, month, currency) is never closed again."""
-    today = today or timezone.localdate()
+    # Months, their boundaries and the due day are those of the jurisdiction (its time zone, its
+    # regime's due day), never UTC's.
+    zone = jurisdiction_zone()
+    today = today or local_date()
     current_month = _month_start(today)
-    cutoff = timezone.make_aware(
-        datetime(current_month.year, current_month.month, 1),
-        timezone.get_current_timezone(),
-    )
+    cutoff = datetime(current_month.year, current_month.month, 1, tzinfo=zone)
     entries = (
         LedgerEntry.objects.filter(
             collection_model=INTERMEDIARY_DEFERRED, account__isnull=False, at__lt=cutoff
@@ -1397,7 +1594,7 @@ def deferred_statements_close(*, today: date | None = None) -> int:
     )
     groups: dict[tuple[int, str, date], list[Decimal]] = {}
     for account_id, currency, at, amount in entries:
-        period = _month_start(timezone.localtime(at).date())
+        period = _month_start(at.astimezone(zone).date())
         groups.setdefault((account_id, currency, period), []).append(amount)
     closed = 0
     existing = set(DeferredStatement.objects.values_list("operator_id", "currency", "period"))
@@ -1412,7 +1609,7 @@ def deferred_statements_close(*, today: date | None = None) -> int:
                     currency=currency,
                     total=sum(amounts, Decimal(0)),
                     entry_count=len(amounts),
-                    due_date=_next_month(period).replace(day=16),
+                    due_date=_next_month(period).replace(day=_deferred_due_day(period)),
                 )
                 audit_record(
                     actor=None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +25,7 @@ from customs_ecom.roles import (
     has_any_role,
 )
 from customs_ecom.templatetags.human import form_errors_sentence
+from declarations.generated_text import word
 from declarations.models import Declaration
 
 from . import selectors
@@ -39,6 +40,7 @@ from .forms import (
     RevalueForm,
     TariffImportForm,
 )
+from .localtime import local_date
 from .models import Regime, TaxSchemeRegistration
 from .services import (
     LedgerError,
@@ -80,6 +82,162 @@ def regimes(request: HttpRequest) -> HttpResponse:
     )
 
 
+def regime_rules(spec: Any) -> list[dict[str, str]]:
+    """Each rule of a regime with its figure and the legal act it rests on, for the regimes
+    page (issue: a regime a finance ministry can sign off shows where every figure comes from)."""
+
+    def money(value: Any) -> str:
+        return "" if value is None else f"{spec.currency} {value}"
+
+    def percent(value: Any) -> str:
+        return f"{(value * 100).normalize():f}%"
+
+    rows: list[tuple[str, str, str]] = [
+        (_("Value basis"), spec.value_basis, "customs_value"),
+        (_("Duty threshold"), money(spec.duty_threshold) or _("none"), "duty_relief"),
+        (_("Tax threshold"), money(spec.tax_threshold) or _("none"), "tax_relief"),
+        (
+            _("%(tax)s standard rate") % {"tax": spec.tax_name},
+            percent(spec.vat_standard_rate),
+            "vat",
+        ),
+    ]
+    if spec.vat_reduced_rates:
+        rows.append(
+            (
+                _("Reduced rates"),
+                ", ".join(
+                    f"HS {k}: {percent(v)}" for k, v in sorted(spec.vat_reduced_rates.items())
+                ),
+                "vat_reduced",
+            )
+        )
+    rows.append(
+        (
+            _("Duty tariff"),
+            _("sample rates") if spec.sample_rates else (spec.tariff_source or _("statutory")),
+            "duty",
+        )
+    )
+    if spec.flat_duty_per_hs6 is not None:
+        rows.append(
+            (
+                _("Flat-rate duty"),
+                f"{money(spec.flat_duty_per_hs6)} / {spec.flat_duty_digits}"
+                + (f" (≤ {money(spec.flat_duty_max_value)})" if spec.flat_duty_max_value else ""),
+                "flat_duty",
+            )
+        )
+        rows.append(
+            (
+                _("Debtor of a duty the scheme return does not carry"),
+                _("declarant"),
+                "declarant_debt",
+            )
+        )
+    for scheme, ceiling in spec.vendor_schemes.items():
+        rows.append(
+            (
+                _("Vendor scheme %(scheme)s") % {"scheme": scheme},
+                f"≤ {money(ceiling)} ({spec.effective_vendor_scope})",
+                "vendor_scheme",
+            )
+        )
+    if spec.deemed_supplier_roles:
+        rows.append(
+            (
+                _("Deemed supplier"),
+                ", ".join(str(word(role)) for role in spec.deemed_supplier_roles),
+                "deemed_supplier",
+            )
+        )
+    if spec.deferred_roles:
+        rows.append(
+            (
+                _("Deferred payment by intermediaries"),
+                _("due on day %(day)s of the following month") % {"day": spec.deferred_due_day},
+                "deferred",
+            )
+        )
+    if spec.gift_duty_relief is not None or spec.gift_tax_relief is not None:
+        rows.append(
+            (
+                _("Gift relief (duty / tax)"),
+                f"{money(spec.gift_duty_relief) or '—'} / {money(spec.gift_tax_relief) or '—'}",
+                "gift_relief",
+            )
+        )
+    if spec.minimum_collected:
+        rows.append(
+            (
+                _("Amounts not levied below"),
+                ", ".join(f"{k}: {money(v)}" for k, v in spec.minimum_collected.items()),
+                "minimum",
+            )
+        )
+    if spec.fee_per_declaration or spec.fee_per_line:
+        rows.append((_("Fee per declaration"), money(spec.fee_per_declaration), "fee_declaration"))
+    if spec.fee_exempt_transports:
+        rows.append((_("No fees on"), ", ".join(spec.fee_exempt_transports), "fee_exempt"))
+    if spec.origin_duty_rates:
+        rows.append(
+            (
+                _("Duty by origin"),
+                ", ".join(f"{k}: {percent(v)}" for k, v in spec.origin_duty_rates.items()),
+                "origin_duty",
+            )
+        )
+    if spec.postal_duty_per_item:
+        rows.append(
+            (
+                _("Specific duty per postal item"),
+                ", ".join(f"{k}: {money(v)}" for k, v in spec.postal_duty_per_item.items()),
+                "postal_duty",
+            )
+        )
+    for override in spec.threshold_overrides:
+        rows.append(
+            (
+                _("Thresholds for %(origins)s by %(transports)s")
+                % {
+                    "origins": ", ".join(override.get("origins") or ["*"]),
+                    "transports": ", ".join(override.get("transports") or ["*"]),
+                },
+                f"{money(override.get('duty_threshold'))} / {money(override.get('tax_threshold'))}",
+                override.get("legal_ref", ""),
+            )
+        )
+    if "business_buyer" in spec.legal_refs:
+        rows.append((_("Business buyers"), _("not covered by vendor schemes"), "business_buyer"))
+    rows.append(
+        (
+            _("Time zone and exchange rate"),
+            f"{spec.timezone}{' ' + spec.starts_at if spec.starts_at else ''} · "
+            f"{spec.exchange_rate_rule} (≤ {spec.exchange_rate_max_age_days} d)",
+            "",
+        )
+    )
+    # A row's key names the citation of the regime; an override row carries its citation itself.
+    return [
+        {
+            "rule": str(rule),
+            "value": str(value),
+            "source": spec.legal_refs.get(key, "") if key in RULE_KEYS else key,
+        }
+        for rule, value, key in rows
+    ]
+
+
+RULE_KEYS = frozenset(
+    {
+        "customs_value", "duty_relief", "tax_relief", "vat", "vat_reduced", "duty", "flat_duty",
+        "declarant_debt", "vendor_scheme", "deemed_supplier", "deferred", "gift_relief",
+        "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty",
+        "business_buyer",
+    }
+)  # fmt: skip
+
+
 def _regime_context(request: HttpRequest, regime: Regime, **extra) -> dict:
     spec = spec_of(regime)
     newest = Regime.objects.filter(code=regime.code).order_by("-version").first()
@@ -93,6 +251,7 @@ def _regime_context(request: HttpRequest, regime: Regime, **extra) -> dict:
         "can_configure": has_any_role(request.user, CAN_CONFIGURE),
         "duty_rates": sorted(spec.duty_rates.items()),
         "vat_reduced_rates": sorted(spec.vat_reduced_rates.items()),
+        "rules": regime_rules(spec),
         **extra,
     }
 
@@ -256,10 +415,17 @@ def verification(request: HttpRequest) -> HttpResponse:
     rows = selectors.verification_queue(limit=VERIFICATION_PAGE + 1, before_id=before)
     more = len(rows) > VERIFICATION_PAGE
     rows = rows[:VERIFICATION_PAGE]
+    stale_count, stale = selectors.stale_rate_assessments(limit=20)
     return render(
         request,
         "revenue/verification.html",
-        {"rows": rows, "next_before": rows[-1].pk if more and rows else None},
+        {
+            "rows": rows,
+            "next_before": rows[-1].pk if more and rows else None,
+            "problems": selectors.open_assessment_problems(limit=50),
+            "stale_count": stale_count,
+            "stale": stale,
+        },
     )
 
 
@@ -395,7 +561,15 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
             "assessed",
             "difference",
             "at_border",
+            "deferred",
             "flagged",
+            "vat",
+            "vat_scheme_return",
+            "duty",
+            "duty_border",
+            "duty_deferred_statement",
+            "duty_scheme_return",
+            "fee",
         ]
         writer.writerow(columns)
         for row in rows:
@@ -432,9 +606,20 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
             "currency": form.cleaned_data["currency"],
             "shipping_cost": str(form.cleaned_data["shipping_cost"] or Decimal(0)),
             "items": basket_items,
+            "category": form.cleaned_data["category"] or "sale_of_goods",
+            "buyer": form.cleaned_data["buyer"] or "consumer",
+            "transport": form.cleaned_data["transport"] or "other",
         }
+        destination = form.cleaned_data["destination"]
+        if destination:
+            body["destination"] = destination
+        if form.cleaned_data["date"]:
+            body["date"] = form.cleaned_data["date"].isoformat()
+        if form.cleaned_data["buyer_number"]:
+            body["buyer_number"] = form.cleaned_data["buyer_number"]
         if form.cleaned_data["seller_collects"]:
-            found = regime_on(settings.CUSTOMS_JURISDICTION, timezone.localdate(), active_regimes())
+            jurisdiction = destination or settings.CUSTOMS_JURISDICTION
+            found = regime_on(jurisdiction, local_date(jurisdiction=jurisdiction), active_regimes())
             if found and found[1].vendor_schemes:
                 body["tax_scheme"] = sorted(found[1].vendor_schemes)[0]
         try:

@@ -51,6 +51,7 @@ def officer_release(declaration_id: int, officer, *, approver=None) -> Declarati
     from declarations import lifecycle
     from risk.services import outcome_record
 
+    pay_at_border(declaration_id)
     declaration = Declaration.objects.get(pk=declaration_id)
     if declaration.arrived_at is None:
         declaration = arrive(declaration_id)

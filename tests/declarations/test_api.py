@@ -5,6 +5,7 @@ import json
 import pytest
 
 from declarations.models import Declaration, RejectionCount, Status
+from revenue.services import border_due_unpaid
 
 pytestmark = pytest.mark.django_db(transaction=False)
 CONFIDENTIAL_KEYS = {
@@ -184,6 +185,14 @@ def test_arrival_releases_green_and_leaves_red_to_officers(
     with django_capture_on_commit_callbacks(execute=True):
         red = operator_a.post("/api/v1/declarations", risky)
     assert red.status_code == 201, red.content
+    # The example is an IOSS parcel: the EU flat duty is not carried by the IOSS return, so the
+    # declarant pays it at import before the goods can be released.
+    due = border_due_unpaid(Declaration.objects.get(pk=green["id"]))
+    assert due > 0
+    paid = operator_a.post(
+        "/api/v1/payments", {"declaration_id": green["id"], "amount": str(due), "currency": "EUR"}
+    )
+    assert paid.status_code == 201, paid.content
     response = operator_a.post(
         "/api/v1/arrivals", {"transport_documents": ["1234567890", "5550001", "404"]}
     )

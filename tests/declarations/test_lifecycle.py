@@ -63,10 +63,11 @@ def test_transition_table_refuses_illegal_moves_and_is_idempotent(
     operator_a, example, django_capture_on_commit_callbacks, customs_user
 ):
     from declarations.lifecycle import LifecycleRefused
-    from tests.lifecycle_helpers import arrive
+    from tests.lifecycle_helpers import arrive, pay_at_border
 
     officer = customs_user("officer")
     declaration = _submit(operator_a, example, django_capture_on_commit_callbacks)
+    pay_at_border(declaration.pk)
     with pytest.raises(TransitionNotAllowed):
         declaration_transition(
             declaration_id=declaration.pk, to_status=Status.RETURNED, actor=officer
@@ -74,7 +75,7 @@ def test_transition_table_refuses_illegal_moves_and_is_idempotent(
     with pytest.raises(LifecycleRefused) as refused:
         declaration_transition(declaration_id=declaration.pk, to_status=Status.RELEASED)
     assert refused.value.codes == ["not_arrived"]
-    assert arrive(declaration.pk).status == Status.RELEASED  # green, nothing due at the border
+    assert arrive(declaration.pk).status == Status.RELEASED  # green, its border duty paid
     events_before = StatusEvent.objects.count()
     declaration_transition(declaration_id=declaration.pk, to_status=Status.RELEASED, actor=officer)
     assert StatusEvent.objects.count() == events_before

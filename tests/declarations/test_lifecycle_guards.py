@@ -18,7 +18,7 @@ from declarations import lifecycle
 from declarations.models import Case, Declaration, Status
 from declarations.services import declarations_submit
 from risk.models import InspectionOutcome, RiskAssessment, RiskHit
-from tests.lifecycle_helpers import arrive
+from tests.lifecycle_helpers import arrive, pay_at_border
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,9 @@ def people(customs_user):
 def consignment(operator_a, example, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         outcome = declarations_submit(operator=operator_a.operator, bodies=[example])[0]
-    # Arrived, nothing due at the border (IOSS): only the risk side and the person decide.
+    # Arrived, and what is due at the border (the EU flat duty the declarant owes) paid: only the
+    # risk side and the person decide.
+    pay_at_border(outcome.declaration.pk)
     Declaration.objects.filter(pk=outcome.declaration.pk).update(arrived_at=timezone.now())
     return outcome.declaration.pk
 
@@ -161,6 +163,7 @@ def test_release_is_refused_before_arrival_and_goes_through_on_arrival(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
+    pay_at_border(pk)
     with pytest.raises(lifecycle.LifecycleRefused) as refused:
         lifecycle.transition(declaration_id=pk, to_status=Status.RELEASED)
     assert refused.value.codes == ["not_arrived"]
@@ -258,6 +261,8 @@ def test_bulk_release_reports_each_refusal_and_moves_only_the_cleared(
             o.declaration.pk
             for o in declarations_submit(operator=operator_a.operator, bodies=bodies)
         ]
+    for pk in ids:
+        pay_at_border(pk)
     Declaration.objects.filter(pk__in=ids[:2]).update(arrived_at=timezone.now())
     Declaration.objects.filter(pk=ids[1]).update(channel="red")
     refused = lifecycle.perform_bulk(
@@ -282,6 +287,8 @@ def test_transition_bulk_checks_the_table_and_guards_and_writes_events_once(
             o.declaration.pk
             for o in declarations_submit(operator=operator_a.operator, bodies=bodies)
         ]
+    for pk in ids:
+        pay_at_border(pk)
     Declaration.objects.filter(pk=ids[0]).update(arrived_at=timezone.now())
     Declaration.objects.filter(pk=ids[2]).update(status=Status.RETURNED)
     result = lifecycle.transition_bulk(declaration_ids=ids, to_status=Status.RELEASED)
@@ -376,6 +383,8 @@ def test_bulk_release_on_the_list_page_goes_through_every_guard(
             o.declaration.pk
             for o in declarations_submit(operator=operator_a.operator, bodies=bodies)
         ]
+    for pk in ids:
+        pay_at_border(pk)
     Declaration.objects.filter(pk=ids[0]).update(arrived_at=timezone.now())
     client.force_login(people["supervisor"]["other"])
     url = reverse("declarations:bulk_action", args=["release"])

@@ -77,7 +77,7 @@ def test_officer_actions_go_through_the_lifecycle_with_audit(
     client, customs_user, red_consignments
 ):
     from risk.guards import four_eyes_hits
-    from tests.lifecycle_helpers import arrive
+    from tests.lifecycle_helpers import arrive, pay_at_border
 
     officer = customs_user("officer")
     client.force_login(officer)
@@ -105,6 +105,8 @@ def test_officer_actions_go_through_the_lifecycle_with_audit(
     assert Declaration.objects.get(pk=pk).status == Status.INSPECTION
     assert "The goods have not arrived yet." in page and "compliant" in page
     arrive(pk)
+    # The EU flat duty of this IOSS parcel is owed by the declarant at import: paid first.
+    pay_at_border(pk)
     client.post(reverse("risk:outcome_create", args=[pk]), {"result": "compliant"})
     # Irreversible: a reason and a confirmation.
     _act(client, pk, "release", {"reason": "inspected"})

@@ -69,7 +69,8 @@ def test_dataset_example_under_2021_regime_is_vendor_collected_with_duty_relief(
     (duty,) = lines_of(result, "duty")
     assert (duty.item_line, duty.amount, duty.rate) == (None, D("0.00"), None)
     assert duty.legal_reason == (
-        "Duty relief: intrinsic value EUR 39.80 <= EUR 150 (Reg. (EC) 1186/2009 art. 23)"
+        "Duty relief: intrinsic value EUR 39.80 <= EUR 150 (Reg. (EC) 1186/2009 art. 23: "
+        "negligible value, consignments up to EUR 150)"
     )
     vat = lines_of(result, "vat")
     # Transport EUR 4.00 is spread by value: 2.41 to line 1, 1.59 to line 2.
@@ -124,11 +125,12 @@ def test_eu2021_ioss_above_ceiling_is_explained():
     (duty,) = lines_of(result, "duty")
     assert duty.legal_reason == (
         "Duty at 12% (sample rate) on customs value EUR 150.01 for HS 610910 "
-        "(Common Customs Tariff, Reg. (EEC) 2658/87)"
+        "(Common Customs Tariff, Reg. (EEC) 2658/87 Annex I)"
     )
     (vat,) = lines_of(result, "vat")
     assert vat.legal_reason == (
-        "VAT at 20% on goods value plus duty EUR 168.01 (Directive 2006/112/EC art. 85-86)"
+        "VAT at 20% on goods value plus duty EUR 168.01 (Code général des impôts art. 278; "
+        "Directive 2006/112/EC art. 30, 60-61 and 85-86 (importation, taxable amount))"
     )
 
 
@@ -146,7 +148,8 @@ def test_eu2021_without_scheme_vat_is_due_at_border_from_the_first_euro():
     )
     assert vat.collected_at_border
     assert vat.legal_reason == (
-        "VAT at 20% on customs value EUR 50.00 (Directive 2006/112/EC art. 85-86)"
+        "VAT at 20% on customs value EUR 50.00 (Code général des impôts art. 278; "
+        "Directive 2006/112/EC art. 30, 60-61 and 85-86 (importation, taxable amount))"
     )
     assert result.due_at_border == D("10.00")
 
@@ -234,19 +237,24 @@ def test_eu2021_excise_goods_leave_ioss_and_duty_relief():
 
 
 @pytest.mark.parametrize(
-    ("changes", "explained"),
+    ("changes", "explained", "due"),
     [
-        ({"tax_scheme_number_valid": False}, "IOSS number not valid: VAT is taken at the border."),
-        ({"category": "gift"}, "IOSS covers distance sales only, not category gift."),
-        ({"tax_scheme": "VOEC"}, "VOEC is not a scheme of regime EU-FR-2021"),
+        (
+            {"tax_scheme_number_valid": False},
+            "IOSS number not valid: VAT is taken at the border.",
+            "9.00",
+        ),
+        # A gift between private persons is no distance sale; up to EUR 45 it is relieved.
+        ({"category": "gift"}, "IOSS covers distance sales only, not category gift.", "0.00"),
+        ({"tax_scheme": "VOEC"}, "VOEC is not a scheme of regime EU-FR-2021", "9.00"),
     ],
 )
-def test_eu2021_ioss_refused_cases_fall_back_to_border(changes, explained):
+def test_eu2021_ioss_refused_cases_fall_back_to_border(changes, explained, due):
     c = replace(one_item("45.00", tax_scheme="IOSS", tax_scheme_number_valid=True), **changes)
     result = assess(c, EU_2021, fx_rate=D("1"))
 
     assert result.collection_model == "consignee_border"
-    assert result.due_at_border == D("9.00")
+    assert result.due_at_border == D(due)
     assert any(line.startswith(explained) for line in result.explanation)
 
 
@@ -270,16 +278,28 @@ def test_dataset_example_under_2026_regime_charges_flat_duty_per_subheading():
         (2, D("3.00"), None),
     ]
     assert all(line.collection_model == "flat_rate_duty" for line in duty)
-    assert all(line.payer == "vendor" and not line.collected_at_border for line in duty)
-    assert duty[0].legal_reason == (
+    # The IOSS return carries VAT only: the flat duty is a customs debt of the declarant, paid
+    # at import (never left to the scheme, where nobody would collect it).
+    assert all(line.payer == "declarant" and line.collected_at_border for line in duty)
+    assert all(line.collection_channel == "border" for line in duty)
+    assert duty[0].legal_reason.startswith(
         "Flat-rate duty EUR 3.00 for HS subheading 610910 (line 1): intrinsic value EUR 39.80 "
-        "<= EUR 150 (Council Regulation (EU) 2026/382, temporary flat-rate customs duty)"
+        "<= EUR 150 (Council Regulation (EU) 2026/382 and Commission Delegated Regulation (EU) "
+        "2026/1022, temporary flat-rate customs duty of EUR 3 per item (tariff code) in "
+        "consignments up to EUR 150, 1 July 2026 to 1 July 2028); the IOSS return carries VAT "
+        "only, so the duty is owed by the declarant"
     )
     # VAT on goods + transport share + flat duty: 20% of 29.41 and 20.39.
     assert amounts(result, "vat") == [D("5.88"), D("4.08")]
+    assert all(line.collection_channel == "scheme_return" for line in lines_of(result, "vat"))
     assert result.collection_model == "vendor_point_of_sale"
     assert result.totals["total"] == D("15.96")
-    assert result.pre_collected == D("15.96")
+    assert result.pre_collected == D("9.96")
+    assert result.due_at_border == D("6.00")
+    assert result.by_channel == {
+        "border": {"duty": D("6.00")},
+        "scheme_return": {"vat": D("9.96")},
+    }
     assert result.discrepancies[0].difference == D("1.16")
 
 

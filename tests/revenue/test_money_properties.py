@@ -177,7 +177,9 @@ def test_every_amount_is_rounded_once_by_the_regime_rule(case):
         assert line.collection_model in calculators.COLLECTION_MODELS
         assert line.payer in calculators.PAYERS
         assert line.legal_reason
-        if line.rate is not None:
+        if "not levied" in line.legal_reason:
+            assert line.amount == 0
+        elif line.rate is not None:
             expected = round_money(
                 line.basis * line.rate,
                 quantum=regime.rounding_quantum,
@@ -185,7 +187,19 @@ def test_every_amount_is_rounded_once_by_the_regime_rule(case):
             )
             assert line.amount == expected
         if line.collected_at_border:
-            assert line.payer == "consignee"
+            assert line.payer in ("consignee", "declarant")
+        assert line.collection_channel == {"consignee": "border", "declarant": "border"}.get(
+            line.payer,
+            "deferred_statement" if line.payer == "intermediary" else "scheme_return",
+        )
+    # Every assessed amount has exactly one collection channel.
+    assert (
+        sum(
+            (amount for per_type in result.by_channel.values() for amount in per_type.values()),
+            D(0),
+        )
+        == result.totals["total"]
+    )
     assert result.exchange_rate == fx_rate
 
 

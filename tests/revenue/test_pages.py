@@ -83,7 +83,10 @@ def test_number_missing_from_the_registry_moves_vat_to_the_border_and_is_flagged
     ]
     listed_assessment = TaxAssessment.objects.get(declaration=listed)
     assert listed_assessment.collection_model == "marketplace_deemed_supplier"
-    assert listed_assessment.due_at_border == 0
+    assert listed_assessment.pre_collected > 0
+    border_lines = listed_assessment.lines.filter(collection_channel="border")
+    assert {(line.tax_type, line.payer) for line in border_lines} == {("duty", "declarant")}
+    assert listed_assessment.due_at_border == sum(line.amount for line in border_lines)
 
 
 def test_registry_csv_with_faulty_rows_loads_nothing(client, customs_user):
@@ -158,8 +161,14 @@ def test_reconciliation_per_scheme_number_and_month_exports_csv(client, customs_
     row = rows[0]
     assert row["number"] == "IM2500000015" and row["declarations"] == "2"
     assert Decimal(row["declared"]) == Decimal("18.76")
-    assert Decimal(row["assessed"]) == Decimal("31.92")  # 2 x (9.96 VAT + 6.00 flat duty)
-    assert Decimal(row["difference"]) == Decimal("13.16")
+    # The IOSS return carries the VAT: 2 x 9.96; the flat duties (2 x 2 x EUR 3) are owed by
+    # the declarant at the border and shown beside it, never lost.
+    assert Decimal(row["assessed"]) == Decimal("19.92")
+    assert Decimal(row["difference"]) == Decimal("1.16")
+    assert Decimal(row["vat_scheme_return"]) == Decimal("19.92")
+    assert Decimal(row["duty"]) == Decimal(row["duty_border"]) == Decimal("12.00")
+    assert Decimal(row["duty_scheme_return"]) == Decimal("0.00")
+    assert Decimal(row["at_border"]) == Decimal("12.00")
     assert row["flagged"] == "1"  # REC-2 declared the VAT right
 
 

@@ -85,7 +85,12 @@ def test_rate_changed_with_effective_date_applies_to_declarations_received_from_
     audit = AuditEvent.objects.get(action="regime.new_version")
     assert audit.actor.username == "administrator"
     assert audit.reason == "Finance act 2027, art. 12"
-    assert audit.before["vat_reduced_rates"] == {"49": "0.055", "4902": "0.021", "97": "0.055"}
+    assert audit.before["vat_reduced_rates"] == {
+        "4901": "0.055",
+        "4903": "0.055",
+        "4902": "0.021",
+        "97": "0.055",
+    }
     assert audit.after["vat_reduced_rates"]["6109"] == "0.1"
     assert audit.after["valid_from"] == effective.isoformat()
 
@@ -180,3 +185,25 @@ def test_tariff_csv_import_makes_a_version_without_sample_label(client, customs_
     assert new.spec["duty_rate_descriptions"]["610910"] == "T-shirts"
     page = client.get(reverse("revenue:regime", args=[new.pk]))
     assert b'id="sample-label"' not in page.content and b"T-shirts" in page.content
+
+
+def test_regime_page_shows_each_rule_with_its_legal_source(client, customs_user):
+    client.force_login(customs_user("auditor"))
+    listing = client.get(reverse("revenue:regimes")).content.decode()
+    for code in ("EU-DE-2026", "EU-IE-2021", "CH-2024", "NZ-2019", "CA-2020", "US-2027"):
+        assert code in listing
+    assert "Europe/Berlin" in listing and "Umsatzsteuergesetz § 12(1)" in listing
+    regime = Regime.objects.get(code="EU-DE-2026", version=1)
+    page = client.get(reverse("revenue:regime", args=[regime.pk])).content.decode()
+    assert "Rules and their legal sources" in page
+    for source in (
+        "Umsatzsteuergesetz § 12(1)",  # standard rate
+        "Umsatzsteuergesetz § 12(2) Nr. 1",  # books
+        "Council Regulation (EU) 2026/382",  # flat duty
+        "Reg. (EU) 952/2013 art. 77(3)",  # the declarant owes the duty
+        "Reg. (EC) 1186/2009 art. 25",  # gift relief
+    ):
+        assert source in page, source
+    canada = Regime.objects.get(code="CA-2020", version=1)
+    page = client.get(reverse("revenue:regime", args=[canada.pk])).content.decode()
+    assert "Courier Imports Remission Order (SOR/85-182)" in page and "US, MX" in page

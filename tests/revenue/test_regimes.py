@@ -1,7 +1,7 @@
 """Regimes are dated data: the shipped fixtures, their validity periods and their validation."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -22,8 +22,39 @@ BY_CODE = {regime.code: regime for regime in SHIPPED}
 FIXTURE = Path(revenue.__file__).parent / "data" / "regimes.json"
 
 
+EU_MEMBERS = {
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+}
+
+
 def test_every_regime_of_the_issue_is_shipped():
-    assert set(BY_CODE) == {
+    assert {
         "EU-FR-2021",
         "EU-FR-2026",
         "GB-2021",
@@ -31,7 +62,49 @@ def test_every_regime_of_the_issue_is_shipped():
         "AU-2018",
         "US-2016",
         "US-2025",
-    }
+        "US-2026",
+        "US-2027",
+        "CH-2024",
+        "NZ-2019",
+        "CA-2020",
+    } <= set(BY_CODE)
+    jurisdictions = {regime.jurisdiction for regime in SHIPPED}
+    assert EU_MEMBERS | {"GB", "NO", "CH", "AU", "NZ", "CA", "US"} == jurisdictions
+
+
+@pytest.mark.parametrize("member", sorted(EU_MEMBERS))
+def test_every_member_state_has_both_eu_rules_without_a_gap(member):
+    periods = sorted(
+        (regime for regime in SHIPPED if regime.jurisdiction == member),
+        key=lambda regime: regime.valid_from,
+    )
+    assert periods[0].valid_from == date(2021, 7, 1)
+    assert periods[-1].valid_to == date(2028, 6, 30)
+    for earlier, later in zip(periods, periods[1:], strict=False):
+        assert later.valid_from - earlier.valid_to == timedelta(days=1)
+    assert regime_for(SHIPPED, member, date(2026, 6, 30)).flat_duty_per_hs6 is None
+    assert regime_for(SHIPPED, member, date(2026, 7, 1)).flat_duty_per_hs6 == D("3.00")
+    assert all(regime.timezone.startswith(("Europe/", "Asia/Nicosia")) for regime in periods)
+    assert all(regime.legal_ref("vat") for regime in periods)
+
+
+@pytest.mark.parametrize(
+    ("member", "on", "standard"),
+    [
+        ("DE", date(2026, 11, 25), D("0.19")),
+        ("IE", date(2026, 11, 25), D("0.23")),
+        ("HU", date(2026, 11, 25), D("0.27")),
+        ("LU", date(2023, 6, 1), D("0.16")),
+        ("LU", date(2024, 1, 1), D("0.17")),
+        ("EE", date(2025, 6, 30), D("0.22")),
+        ("EE", date(2025, 7, 1), D("0.24")),
+        ("FI", date(2024, 9, 1), D("0.255")),
+        ("SK", date(2025, 1, 1), D("0.23")),
+        ("RO", date(2025, 8, 1), D("0.21")),
+    ],
+)
+def test_member_state_standard_rates_follow_their_dated_changes(member, on, standard):
+    assert regime_for(SHIPPED, member, on).vat_standard_rate == standard
 
 
 @pytest.mark.parametrize(
@@ -68,7 +141,12 @@ def test_voec_ceiling_is_exclusive_and_others_inclusive():
 
 
 def test_shipped_duty_rates_are_labelled_samples():
-    assert all(regime.sample_rates for regime in SHIPPED)
+    # A tariff is either labelled sample or holds no rate but a statutory zero (Switzerland's
+    # industrial goods since 2024).
+    for regime in SHIPPED:
+        assert regime.sample_rates or (not regime.duty_rates and regime.duty_default_rate == 0), (
+            regime.code
+        )
 
 
 @pytest.mark.parametrize(
@@ -114,7 +192,10 @@ def test_every_regime_cites_its_duty_and_value_rules():
         ("US", date(2016, 3, 10), "US-2016"),
         ("US", date(2025, 8, 28), "US-2016"),
         ("US", date(2025, 8, 29), "US-2025"),
-        ("CA", date(2025, 8, 29), None),
+        ("CA", date(2020, 6, 30), None),
+        ("CA", date(2025, 8, 29), "CA-2020"),
+        ("US", date(2026, 3, 1), "US-2026"),
+        ("US", date(2027, 7, 1), "US-2027"),
     ],
 )
 def test_regime_for_respects_inclusive_validity(jurisdiction, on, code):

@@ -1,0 +1,134 @@
+"""Exchange-rate rules per regime: which day's rate an assessment uses, where it comes from and
+whether it is stale.
+
+Each regime names its rule (``exchange_rate_rule``):
+
+* ``eu_monthly_customs``: the EU customs rate, fixed from the rate of the penultimate Wednesday
+  of the previous month and applied for the whole month (Reg. (EU) 2015/2447 art. 146;
+  Reg. (EU) 952/2013 art. 53);
+* ``hmrc_monthly``: HMRC's monthly rates, one file a month valid from its first day;
+* ``daily`` / ``ecb_daily``: the rate of the day of importation (the national daily rates of
+  Australia, Norway, Canada, New Zealand and the United States, loaded as official files);
+* ``ecb_payment_date``: the ECB rate of the day itself (as for the IOSS return).
+
+Official rates loaded by an administrator (``declarations.ExchangeRate``, CSV of
+currency/valid_from/units_per_eur) win; otherwise the ECB daily reference series shipped offline
+is the fallback. A rate published more than ``exchange_rate_max_age_days`` before the rule's
+fixing day is *stale*: the assessment says so and the dashboard counts it; it is never used
+silently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from declarations.models import ExchangeRate
+from declarations.rates import RateBook
+
+from .regimes import RegimeSpec
+
+RULES = ("eu_monthly_customs", "hmrc_monthly", "daily", "ecb_daily", "ecb_payment_date")
+
+
+def fixing_date(rule: str, on: date) -> date:
+    """The day whose published rate the rule applies to an importation on ``on``."""
+    if rule == "eu_monthly_customs":
+        first = on.replace(day=1)
+        previous_last = first - timedelta(days=1)
+        # Wednesdays of the previous month, from its last day backwards: the second is the
+        # penultimate.
+        day = previous_last - timedelta(days=(previous_last.weekday() - 2) % 7)
+        return day - timedelta(days=7)
+    if rule == "hmrc_monthly":
+        return on.replace(day=1)
+    if rule in ("daily", "ecb_daily", "ecb_payment_date"):
+        return on
+    raise ValueError(f"unknown exchange-rate rule {rule!r}")
+
+
+@dataclass(frozen=True)
+class RateFact:
+    """The rate an assessment uses (regime currency per unit of declaration currency), the day
+    the rule fixes, the oldest publication day of the rates it was crossed from, its source and
+    whether it is stale under the regime's rule."""
+
+    rate: Decimal
+    rule: str
+    fixed_on: date
+    published_on: date
+    source: str
+    stale: bool
+
+    def explanation(self) -> str:
+        text = (
+            f"Exchange rate rule {self.rule}: rate fixed for {self.fixed_on.isoformat()}, "
+            f"published {self.published_on.isoformat()} ({self.source})."
+        )
+        if self.stale:
+            text += " STALE: no rate of the fixing day was published; the last known rate is used."
+        return text
+
+
+class RateResolver:
+    """Rate facts for one batch or request: each (currency, day) is looked up once."""
+
+    def __init__(self, book: RateBook | None = None) -> None:
+        self.book = book or RateBook()
+        self._published: dict[tuple[str, date], tuple[date, str] | None] = {}
+
+    def _publication(self, currency: str, day: date) -> tuple[date, str] | None:
+        if currency == "EUR":
+            return day, "identity"
+        key = (currency, day)
+        if key not in self._published:
+            official = (
+                ExchangeRate.objects.filter(currency=currency, valid_from__lte=day)
+                .order_by("-valid_from")
+                .values_list("valid_from", "source")
+                .first()
+            )
+            if official is not None:
+                self._published[key] = (official[0], f"official {official[1]}")
+            else:
+                self._published[key] = _ecb_publication(currency, day)
+        return self._published[key]
+
+    def resolve(
+        self, from_currency: str, to_currency: str, on: date, regime: RegimeSpec
+    ) -> RateFact | None:
+        """The rate fact for converting ``from_currency`` into ``to_currency`` on ``on`` under
+        ``regime``'s rule, or None when no rate is known at all."""
+        rule = regime.exchange_rate_rule
+        fixed_on = fixing_date(rule, on)
+        if from_currency == to_currency:
+            return RateFact(Decimal(1), rule, fixed_on, fixed_on, "identity", False)
+        per_eur_from = self.book(from_currency, fixed_on)
+        per_eur_to = self.book(to_currency, fixed_on)
+        if not per_eur_from or not per_eur_to:
+            return None
+        legs = [self._publication(c, fixed_on) for c in (from_currency, to_currency)]
+        if any(leg is None for leg in legs):
+            return None
+        published_on = min(leg[0] for leg in legs if leg is not None)
+        sources = sorted({leg[1] for leg in legs if leg is not None and leg[1] != "identity"})
+        return RateFact(
+            rate=(per_eur_to / per_eur_from).quantize(Decimal("0.000001")),
+            rule=rule,
+            fixed_on=fixed_on,
+            published_on=published_on,
+            source=", ".join(sources) or "identity",
+            stale=(fixed_on - published_on).days > regime.exchange_rate_max_age_days,
+        )
+
+
+def _ecb_publication(currency: str, day: date) -> tuple[date, str] | None:
+    from declarations.rates import _ecb
+
+    try:
+        bounds = _ecb().bounds[currency]
+    except KeyError:
+        return None
+    if day < bounds.first_date:
+        return None
+    return min(day, bounds.last_date), "ECB daily reference rate"

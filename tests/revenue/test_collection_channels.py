@@ -1,0 +1,110 @@
+"""Every assessed amount has a payer and a collection channel on the ledger: the EU flat duty on
+IOSS consignments (which the IOSS return does not carry) is owed by the declarant at import, the
+scheme's VAT is recorded against its return, and under special arrangements the duty is deferred
+with the VAT. The release guard reads the same facts."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from aeo.models import AEOAuthorisation
+from revenue.models import LedgerEntry, TaxAssessment
+from revenue.services import (
+    border_due_unpaid,
+    channel_balances,
+    collection_gaps,
+    ledger_payment_record,
+    release_blockers,
+)
+from tests.conftest import DATASET_EXAMPLE, make_operator
+from tests.revenue.helpers import border_body, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _ioss_body(lrn: str) -> dict:
+    body = copy.deepcopy(DATASET_EXAMPLE)
+    body["lrn"] = lrn
+    body["transport_document"] = {
+        "type": "house_waybill",
+        "number": f"7{abs(hash(lrn)) % 10**9:09d}",
+    }
+    body["vendor_tax_scheme"] = {"scheme": "IOSS", "number": "IM2500000015"}
+    return body
+
+
+def _assessed_by_channel(declaration) -> dict[str, Decimal]:
+    return {k: v for k, v in channel_balances(declaration.pk).items() if v}
+
+
+def test_ioss_flat_duty_is_owed_by_the_declarant_and_vat_recorded_against_the_return(operator_a):
+    (declaration,) = submit(operator_a.operator, [_ioss_body("CH-IOSS-1")])
+    assessment = TaxAssessment.objects.get(declaration=declaration)
+    duty = assessment.lines.filter(tax_type="duty")
+    assert {(line.payer, line.collection_channel, line.amount) for line in duty} == {
+        ("declarant", "border", Decimal("3.00"))
+    } and duty.count() == 2
+    assert assessment.due_at_border == Decimal("6.00")
+    assert assessment.pre_collected == Decimal(assessment.totals["vat"]) > 0
+    # Every assessed amount is on the ledger under exactly one channel.
+    assert _assessed_by_channel(declaration) == {
+        "border": Decimal("6.00"),
+        "scheme_return": assessment.pre_collected,
+    }
+    assert sum(_assessed_by_channel(declaration).values()) == assessment.total
+    declarant = LedgerEntry.objects.get(source_key=f"assessment:{assessment.pk}:border-declarant")
+    assert declarant.payer == operator_a.operator.name and declarant.amount == Decimal("6.00")
+    scheme = LedgerEntry.objects.get(source_key=f"assessment:{assessment.pk}:scheme")
+    assert scheme.payer == "IOSS IM2500000015"
+    assert scheme.collection_model == assessment.collection_model
+    assert collection_gaps(declaration) == []
+    # The goods wait for the declarant's duty, not for the VAT charged at checkout.
+    assert border_due_unpaid(declaration) == Decimal("6.00")
+    assert "6.00 EUR" in release_blockers(declaration)[0]
+    ledger_payment_record(declaration_id=declaration.pk, amount="6.00", currency="EUR")
+    assert border_due_unpaid(declaration) == Decimal("0.00")
+    assert release_blockers(declaration) == []
+
+
+def test_special_arrangements_defer_the_flat_duty_with_the_vat(db):
+    carrier = make_operator("aeo-carrier-ch", role="express_carrier")
+    AEOAuthorisation.objects.create(
+        operator=carrier.operator,
+        kind="AEOF",
+        status="authorised",
+        valid_from=timezone.localdate() - timedelta(days=30),
+    )
+    (declaration,) = submit(carrier.operator, [border_body("CH-DEF-1", value="60.00")])
+    assessment = TaxAssessment.objects.get(declaration=declaration)
+    assert assessment.collection_model == "intermediary_deferred"
+    duty = assessment.lines.get(tax_type="duty")
+    assert (duty.amount, duty.payer, duty.collection_channel) == (
+        Decimal("3.00"),
+        "intermediary",
+        "deferred_statement",
+    )
+    assert _assessed_by_channel(declaration) == {"deferred_statement": assessment.total}
+    assert collection_gaps(declaration) == [] and release_blockers(declaration) == []
+
+
+def test_an_amount_missing_from_the_ledger_blocks_release(operator_a):
+    (declaration,) = submit(operator_a.operator, [_ioss_body("CH-GAP-1")])
+    ledger_payment_record(declaration_id=declaration.pk, amount="6.00", currency="EUR")
+    assessment = TaxAssessment.objects.get(declaration=declaration)
+    # As if the scheme-return entry had never been written (the defect this guards against).
+    LedgerEntry.objects.create(
+        declaration=declaration,
+        kind="adjustment",
+        amount=-assessment.pre_collected,
+        currency="EUR",
+        collection_model="marketplace_deemed_supplier",
+        reference="test: entry lost",
+    )
+    gaps = collection_gaps(declaration)
+    assert len(gaps) == 1 and "scheme return" in gaps[0]
+    assert release_blockers(declaration) == gaps

@@ -1,0 +1,187 @@
+"""The public estimator answers for any shipped destination, date, origin, category, buyer and
+transport: regime and version, every line with its legal reason, payer and collection channel;
+and refuses what it cannot estimate with a problem document."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def _estimate(body: dict, status: int = 200) -> dict:
+    response = APIClient().generic(
+        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+def _basket(destination: str, currency: str, value: str, hs: str = "610910", **extra) -> dict:
+    return {
+        "destination": destination,
+        "currency": currency,
+        "origin_country": extra.pop("origin_country", "CN"),
+        "items": [{"hs_code": hs, "value": value}],
+        **extra,
+    }
+
+
+def _lines(body: dict, tax_type: str) -> list[dict]:
+    return [line for line in body["lines"] if line["tax_type"] == tax_type]
+
+
+def _total(body: dict, tax_type: str) -> Decimal:
+    return Decimal(body["totals"][tax_type])
+
+
+def test_the_date_asked_picks_the_regime_in_force_that_day():
+    before = _estimate(_basket("FR", "EUR", "40.00", date="2026-06-30"))
+    after = _estimate(_basket("FR", "EUR", "40.00", date="2026-07-01"))
+    assert (before["regime"]["code"], after["regime"]["code"]) == ("EU-FR-2021", "EU-FR-2026")
+    assert before["regime"]["version"] == 1 and after["regime"]["timezone"] == "Europe/Paris"
+    assert _total(before, "duty") == Decimal("0.00")
+    assert _total(after, "duty") == Decimal("3.00")
+
+
+def test_the_default_date_is_today_in_the_destinations_time_zone():
+    # 22:30 UTC on 30 June is already 1 July in Paris.
+    with time_machine.travel(datetime(2026, 6, 30, 22, 30, tzinfo=UTC), tick=False):
+        body = _estimate(_basket("FR", "EUR", "40.00"))
+    assert body["date"] == "2026-07-01" and body["regime"]["code"] == "EU-FR-2026"
+
+
+def test_intra_eu_movements_are_not_imports():
+    problem = _estimate(_basket("FR", "EUR", "40.00", origin_country="DE"), status=422)
+    (error,) = problem["errors"]
+    assert (error["pointer"], error["code"]) == ("/origin_country", "not_an_import")
+
+
+def test_germany_taxes_at_19_percent_and_books_at_7():
+    body = _estimate(
+        {
+            "destination": "DE",
+            "currency": "EUR",
+            "origin_country": "US",
+            "date": "2026-11-25",
+            "items": [
+                {"hs_code": "610910", "value": "50.00"},
+                {"hs_code": "490199", "value": "20.00"},
+            ],
+        }
+    )
+    assert body["regime"]["code"] == "EU-DE-2026"
+    assert [line["rate"] for line in _lines(body, "vat")] == ["0.19", "0.07"]
+    assert "Umsatzsteuergesetz" in _lines(body, "vat")[0]["reason"]
+
+
+def test_us_duty_depends_on_the_origin_and_postal_items_pay_no_processing_fee():
+    china = _estimate(_basket("US", "USD", "100.00", date="2026-11-25", transport="express"))
+    other = _estimate(
+        _basket("US", "USD", "100.00", date="2026-11-25", transport="express", origin_country="GB")
+    )
+    postal = _estimate(_basket("US", "USD", "100.00", date="2026-11-25", transport="postal"))
+    assert china["regime"]["code"] == "US-2026"
+    # 16% sample tariff + 20% sample additional duty for CN; 10% for other origins.
+    assert _total(china, "duty") == Decimal("36.00")
+    assert _total(other, "duty") == Decimal("26.00")
+    assert _total(china, "fee") == Decimal("2.62")
+    assert _total(postal, "fee") == Decimal("0.00")
+
+
+def test_us_postal_items_may_pay_the_specific_duty_during_the_transition():
+    body = _estimate(
+        _basket(
+            "US",
+            "USD",
+            "30.00",
+            date="2025-10-01",
+            transport="postal",
+            postal_duty_method="specific",
+        )
+    )
+    assert body["regime"]["code"] == "US-2025"
+    (duty,) = _lines(body, "duty")
+    assert duty["amount"] == "160.00" and "per postal item" in duty["reason"]
+
+
+@pytest.mark.parametrize(
+    ("category", "value", "vat"),
+    [
+        ("gift", "39.00", "0.00"),  # gift relief up to GBP 39
+        ("gift", "40.00", "8.00"),  # import VAT at the border: GBP 135 covers sales only
+        ("sale_of_goods", "40.00", "0.00"),  # VAT moved to the point of sale
+    ],
+)
+def test_uk_gift_relief_and_the_135_rule(category, value, vat):
+    body = _estimate(_basket("GB", "GBP", value, date="2026-11-25", category=category))
+    assert _total(body, "vat") == Decimal(vat)
+    assert _total(body, "duty") == Decimal("0.00")
+
+
+def test_a_business_buyer_gives_its_number():
+    problem = _estimate(_basket("AU", "AUD", "100.00", buyer="business"), status=422)
+    assert problem["errors"][0]["pointer"] == "/buyer_number"
+    body = _estimate(
+        _basket(
+            "AU", "AUD", "100.00", buyer="business", buyer_number="51824753556", tax_scheme="AU_GST"
+        )
+    )
+    assert any("the buyer is a business" in line for line in body["explanation"])
+    assert body["charged_at_checkout"] == "0.00"
+
+
+def test_canada_courier_shipments_from_the_us_use_the_cusma_thresholds():
+    courier = _estimate(
+        _basket("CA", "CAD", "100.00", origin_country="US", transport="express", date="2026-11-25")
+    )
+    postal = _estimate(
+        _basket("CA", "CAD", "100.00", origin_country="US", transport="postal", date="2026-11-25")
+    )
+    assert _total(courier, "duty") == Decimal("0.00")  # <= CAD 150
+    assert _total(courier, "vat") == Decimal("5.00")  # > CAD 40: GST 5%
+    assert _total(postal, "duty") > 0 and _total(postal, "vat") > 0  # CAD 20 for postal
+
+
+def test_small_amounts_are_not_levied_in_switzerland_and_new_zealand():
+    small = _estimate(_basket("CH", "CHF", "50.00", date="2026-11-25"))
+    larger = _estimate(_basket("CH", "CHF", "100.00", date="2026-11-25"))
+    assert _total(small, "vat") == Decimal("0.00")  # 8.1% of 50 = 4.05 <= CHF 5
+    assert _total(larger, "vat") == Decimal("8.10")
+    nz = _estimate(_basket("NZ", "NZD", "100.00", date="2026-11-25", category="gift"))
+    # Duty 5% (sample) 5.00 + GST 15.75 = 20.75 < NZD 60: not collected.
+    assert _total(nz, "total") == Decimal("0.00")
+
+
+def test_the_public_page_asks_for_destination_date_category_buyer_and_transport(client):
+    from django.urls import reverse
+
+    html = client.get(reverse("revenue:estimate")).content.decode()
+    for name in ("destination", "date", "category", "buyer", "transport"):
+        assert f'name="{name}"' in html, name
+    response = client.post(
+        reverse("revenue:estimate"),
+        {
+            "destination": "GB",
+            "date": "2026-11-25",
+            "origin_country": "US",
+            "currency": "GBP",
+            "shipping_cost": "0",
+            "category": "gift",
+            "buyer": "consumer",
+            "transport": "postal",
+            "items-TOTAL_FORMS": "1",
+            "items-INITIAL_FORMS": "0",
+            "items-0-hs_code": "610910",
+            "items-0-value": "40.00",
+            "items-0-quantity": "1",
+        },
+    )
+    html = response.content.decode()
+    assert "GB-2021" in html and 'id="you-pay">8.00 GBP' in html

@@ -1,0 +1,80 @@
+"""Effective dates switch at local midnight in each jurisdiction's time zone, not in UTC; the
+US suspension began at 00:01 Eastern time; deferred statements close on local month ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from declarations.models import Declaration
+from revenue.models import DeferredStatement, TaxAssessment
+from revenue.regimes import load_shipped_regimes, regime_at
+from revenue.services import deferred_statements_close, taxes_assess_batch
+from tests.revenue.helpers import border_body
+
+SHIPPED = load_shipped_regimes()
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "instant", "code"),
+    [
+        # 23:30 UTC on 30 June is 01:30 on 1 July in Paris: the 2026 rules apply.
+        ("FR", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), "EU-FR-2026"),
+        ("FR", datetime(2026, 6, 30, 21, 59, tzinfo=UTC), "EU-FR-2021"),
+        ("DE", datetime(2026, 6, 30, 22, 0, tzinfo=UTC), "EU-DE-2026"),
+        # Helsinki is UTC+3 in summer: 21:00 UTC is already midnight.
+        ("FI", datetime(2026, 6, 30, 21, 0, tzinfo=UTC), "EU-FI-2026"),
+        ("FI", datetime(2026, 6, 30, 20, 59, tzinfo=UTC), "EU-FI-2024-09"),
+        # US: 00:00:30 EDT on 29 August 2025 is still under de minimis; 00:01 is not.
+        ("US", datetime(2025, 8, 29, 4, 0, 30, tzinfo=UTC), "US-2016"),
+        ("US", datetime(2025, 8, 29, 4, 1, tzinfo=UTC), "US-2025"),
+        # Auckland is 12 hours ahead: 1 December 2019 began at 11:00 UTC on 30 November.
+        ("NZ", datetime(2019, 11, 30, 11, 0, tzinfo=UTC), "NZ-2019"),
+        ("NZ", datetime(2019, 11, 30, 10, 59, tzinfo=UTC), None),
+    ],
+)
+def test_regime_in_force_is_read_in_the_jurisdictions_time_zone(jurisdiction, instant, code):
+    found = regime_at(SHIPPED, jurisdiction, instant)
+    assert (found.code if found else None) == code
+
+
+@pytest.mark.django_db
+def test_parcel_received_at_half_past_one_in_paris_on_1_july_is_assessed_under_2026_rules(
+    operator_b,
+):
+    from declarations.services import declarations_submit
+
+    with time_machine.travel(datetime(2026, 6, 30, 23, 30, tzinfo=UTC), tick=False):
+        (outcome,) = declarations_submit(operator=operator_b.operator, bodies=[border_body("TZ-1")])
+        taxes_assess_batch(declaration_ids=[outcome.declaration.pk])
+    assessment = TaxAssessment.objects.select_related("regime").get(
+        declaration_id=outcome.declaration.pk
+    )
+    assert assessment.regime.code == "EU-FR-2026"
+    assert assessment.rate_date == date(2026, 7, 1)
+    assert assessment.lines.get(tax_type="duty").amount == Decimal("3.00")
+
+
+@pytest.mark.django_db
+def test_deferred_statement_months_end_at_local_midnight_and_are_due_on_the_regimes_day():
+    from aeo.models import AEOAuthorisation
+    from declarations.services import declarations_submit
+    from tests.conftest import make_operator
+
+    carrier = make_operator("tz-carrier", role="express_carrier")
+    AEOAuthorisation.objects.create(
+        operator=carrier.operator, kind="AEOF", status="authorised", valid_from=date(2026, 1, 1)
+    )
+    # 23:30 UTC on 31 October is 00:30 on 1 November in Paris (UTC+1 in winter).
+    with time_machine.travel(datetime(2026, 10, 31, 23, 30, tzinfo=UTC), tick=False):
+        (outcome,) = declarations_submit(operator=carrier.operator, bodies=[border_body("TZ-D1")])
+        taxes_assess_batch(declaration_ids=[outcome.declaration.pk])
+    assert Declaration.objects.get(pk=outcome.declaration.pk).received_at.month == 10
+    assert deferred_statements_close(today=date(2026, 11, 30)) == 0  # a November entry
+    assert deferred_statements_close(today=date(2026, 12, 1)) == 1
+    statement = DeferredStatement.objects.get()
+    assert statement.period == date(2026, 11, 1)
+    assert statement.due_date == date(2026, 12, 16)
