@@ -35,7 +35,7 @@ class DashboardFilterForm(forms.Form):
         required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
     operator = forms.ModelChoiceField(
-        queryset=Operator.objects.only("id", "name").order_by("name"),
+        queryset=Operator.objects.only("id", "name", "code").order_by("name"),
         required=False,
         empty_label=gettext_lazy("All operators"),
         label=gettext_lazy("Operator"),
