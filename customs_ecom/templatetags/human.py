@@ -169,6 +169,15 @@ def readable(value: Any) -> str:
         )
     if isinstance(value, list | tuple):
         return "; ".join(readable(v) for v in value)
+    if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
+        from django.utils.dateparse import parse_datetime
+
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
+        if moment is not None:
+            return when(moment)
     return str(value)
 
 
