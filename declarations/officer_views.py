@@ -174,7 +174,7 @@ def workload_page(request: HttpRequest) -> HttpResponse:
         "declarations/workload.html",
         {
             "tiles": [(key, label, counts[key]) for key, label in consignment_list.WORK_CHOICES],
-            "targets": sorted(targets.items()),
+            "targets": [(Channel(c).label, h) for c, h in sorted(targets.items())],
             "claims": workload.claims_by_officer()
             if has_any_role(request.user, SUPERVISE)
             else None,
