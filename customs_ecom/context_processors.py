@@ -1,3 +1,4 @@
+from .readonly import is_read_only
 from .roles import (
     ADMINISTRATOR,
     AUDITOR,
@@ -23,4 +24,5 @@ def navigation(request):
         "nav_revenue": has_any_role(user, CAN_VIEW_CONSIGNMENTS),
         "nav_registry": has_any_role(user, {SUPERVISOR, ADMINISTRATOR, AUDITOR}),
         "nav_audit": has_any_role(user, {SUPERVISOR, ADMINISTRATOR, AUDITOR}),
+        "read_only": is_read_only(user),  # pages hide the forms an auditor may not send
     }

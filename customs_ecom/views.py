@@ -39,7 +39,7 @@ class DashboardFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     operator = forms.ModelChoiceField(
-        queryset=Operator.objects.only("id", "name").order_by("name"),
+        queryset=Operator.objects.only("id", "name", "code").order_by("name"),
         required=False,
         empty_label=gettext_lazy("All operators"),
         label=gettext_lazy("Operator"),

@@ -57,7 +57,7 @@ class ConsignmentFilterForm(forms.Form):
         choices=[("", _("All"))] + list(Status.choices), required=False, label=_("Status")
     )
     operator = forms.ModelChoiceField(
-        queryset=Operator.objects.only("id", "name").order_by("name"),
+        queryset=Operator.objects.only("id", "name", "code").order_by("name"),
         required=False,
         empty_label=_("All"),
         label=_("Operator"),

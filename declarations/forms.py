@@ -47,7 +47,7 @@ class QueueFilterForm(forms.Form):
         choices=[("", _("All"))] + QUEUE_STATUS_CHOICES, required=False, label=_("Status")
     )
     operator = forms.ModelChoiceField(
-        queryset=Operator.objects.only("id", "name").order_by("name"),
+        queryset=Operator.objects.only("id", "name", "code").order_by("name"),
         required=False,
         empty_label=_("All"),
         label=_("Operator"),

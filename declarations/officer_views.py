@@ -188,7 +188,7 @@ def workload_page(request: HttpRequest) -> HttpResponse:
         "declarations/workload.html",
         {
             "tiles": [(key, label, counts[key]) for key, label in consignment_list.WORK_CHOICES],
-            "targets": sorted(targets.items()),
+            "targets": [(Channel(c).label, h) for c, h in sorted(targets.items())],
             "claims": workload.claims_by_officer()
             if has_any_role(request.user, SUPERVISE)
             else None,
@@ -276,7 +276,7 @@ def _document(declaration_id: int, document_id: int):
 @login_required
 @xframe_options_sameorigin
 def document_inline(request: HttpRequest, declaration_id: int, document_id: int) -> HttpResponse:
-    """A PDF or image shown inside the case file; the sandbox keeps any script in it inert."""
+    """A PDF or image shown inside the case file."""
     _require(request, CAN_VIEW_CONSIGNMENTS)
     _declaration, document = _document(declaration_id, document_id)
     if document.content_type not in INLINE_TYPES:
@@ -287,8 +287,12 @@ def document_inline(request: HttpRequest, declaration_id: int, document_id: int)
         filename=document.original_name or f"document-{document.pk}",
         content_type=document.content_type,
     )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    # The type was sniffed from the bytes at upload and is never re-sniffed here, so the file
+    # cannot be read as HTML. Images are also sandboxed; a PDF is not, because the browser's PDF
+    # viewer refuses to open inside a sandbox (and runs in its own).
     response["X-Content-Type-Options"] = "nosniff"
+    if document.content_type != "application/pdf":
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     return response
 
 

@@ -80,6 +80,39 @@ LABELS: dict[str, Any] = {
     "certificate": _("Certificate"),
     "proof_of_exit": _("Proof of exit"),
     "product_description": _("Product description"),
+    # keys of party data (the payload) and of audit rows
+    "name": _("Name"),
+    "address": _("Address"),
+    "street": _("Street"),
+    "city": _("City"),
+    "postcode": _("Postcode"),
+    "country": _("Country"),
+    "email": _("Email"),
+    "phone": _("Phone"),
+    "identifiers": _("Identifiers"),
+    "scheme": _("Scheme"),
+    "value": _("Value"),
+    "number": _("Number"),
+    "date": _("Date"),
+    "platform": _("Platform"),
+    "payment": _("Payment"),
+    "provider": _("Provider"),
+    "transaction_id": _("Transaction"),
+    "amount": _("Amount"),
+    "currency": _("Currency"),
+    "code": _("Code"),
+    "tax_type": _("Tax type"),
+    "declared": _("Declared"),
+    "assessed": _("Assessed"),
+    "difference": _("Difference"),
+    "status": _("Status"),
+    "public_reason": _("What the operator reads"),
+    "role": _("Role"),
+    "is_active": _("Active"),
+    "revision": _("Revision"),
+    "result": _("Result"),
+    "declaration": _("Declaration"),
+    "operator": _("Operator"),
 }
 
 
@@ -169,6 +202,15 @@ def readable(value: Any) -> str:
         )
     if isinstance(value, list | tuple):
         return "; ".join(readable(v) for v in value)
+    if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
+        from django.utils.dateparse import parse_datetime
+
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
+        if moment is not None:
+            return when(moment)
     return str(value)
 
 

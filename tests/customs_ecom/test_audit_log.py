@@ -119,3 +119,17 @@ def test_error_pages_say_what_to_do(client, customs_user):
     assert (
         response.status_code == 403 and b"ask a supervisor or an administrator" in response.content
     )
+
+
+def test_dashboard_legends_and_tiles_read_well_and_link_to_their_consignments(client, customs_user):
+    client.force_login(customs_user("supervisor"))
+    html = client.get("/dashboard/", {"start": "2026-11-01", "end": "2026-11-25"}).content.decode()
+    assert "%%" not in html
+    assert (
+        'href="/consignments/?received_from=2026-11-01&amp;received_to=2026-11-25&amp;channel=red"'
+        in html
+    )
+    assert (
+        'href="/consignments/?received_from=2026-11-01&amp;received_to=2026-11-25&amp;aeo=yes"'
+        in html
+    )

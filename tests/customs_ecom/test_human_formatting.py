@@ -54,3 +54,4 @@ def test_dates_in_the_officer_time_zone_without_microseconds():
     with timezone.override("UTC"), translation.override("en"):
         shown = when(moment)
         assert "123456" not in shown and "11/25/2026" in shown
+        assert readable("2026-11-25T23:30:05.123456Z") == shown

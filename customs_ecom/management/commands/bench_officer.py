@@ -318,6 +318,8 @@ class Command(BaseCommand):
             "search_waybill": f"/search/?q=9{count // 3:010d}",
             "search_consignee_name": "/search/?q=Consignee+123457",
             "search_no_match": "/search/?q=ZZ999999999ZZ",
+            "case_file": f"/consignments/{count // 2}/",  # where a one-match search lands
+            "case_report_pdf": f"/consignments/{count // 2}/report/",
             "consignments": "/consignments/",
             "consignments_red_cn_aeo": "/consignments/?channel=red&origin=CN&aeo=yes",
             "consignments_detained": "/consignments/?status=detained",

@@ -32,6 +32,6 @@
   });
   document.addEventListener("click", function (e) {
     const tr = e.target.closest("tr[data-href]");
-    if (tr && !e.target.closest("a,button")) window.location = tr.dataset.href;
+    if (tr && !e.target.closest("a,button,input,label,select")) window.location = tr.dataset.href;
   });
 })();
