@@ -83,6 +83,10 @@ class Story:
         rng = self.rng
         start = self.now - timedelta(days=DAYS)
         self._at(start - timedelta(hours=1), "watchlist")
+        # The analysts retrain the learned model every other day once outcomes allow it, so the
+        # last days' consignments carry its score and its hit rate can be measured.
+        for days_back in (6, 4, 2):
+            self._at(self.now - timedelta(days=days_back), "train")
         for index in range(self.start_index, self.start_index + self.count):
             operator = self.operators[index % len(self.operators)]
             received = self.now - timedelta(minutes=rng.randint(30, 60 * 24 * DAYS))
@@ -143,6 +147,11 @@ class Story:
             watchlist_import_csv(
                 text=DEMO_WATCHLIST_CSV, actor=self.supervisor, reason="national list (demo)"
             )
+
+    def _train(self) -> None:
+        from risk.services import risk_model_train
+
+        risk_model_train(actor=None)
 
     def _submit(self, operator: Operator, body: dict[str, Any]) -> None:
         from declarations.services import declarations_submit

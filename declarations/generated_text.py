@@ -41,6 +41,16 @@ def finding_text(finding: Any) -> str:
     return message_text(getattr(finding, "message", None), finding.detail)
 
 
+# --- rule descriptions --------------------------------------------------------------------------
+
+
+def rule_description(rule: Any) -> str:
+    """A rule's description (its docstring) in the active language: translated by rule code, so
+    a reworded English docstring never loses its French; the English text when there is none."""
+    translated = pgettext("rule description", rule.code)
+    return rule.description if translated == rule.code else translated
+
+
 # --- validation problems ----------------------------------------------------------------------
 
 

@@ -36,3 +36,9 @@ def word(code):
 def problem_detail(detail, code):
     """``{{ e.detail|problem_detail:e.code }}``: a validation problem in the reader's language."""
     return generated_text.problem_detail(code, detail)
+
+
+@register.filter
+def rule_description(rule):
+    """``{{ rule|rule_description }}``: a risk rule's description in the reader's language."""
+    return generated_text.rule_description(rule)

@@ -168,3 +168,18 @@ def test_every_error_code_has_a_french_sentence():
     with translation.override("fr"):
         missing = [c for c, s in ERROR_CODES.items() if translation.gettext(s) == s]
     assert missing == []
+
+
+def test_every_rule_has_a_french_description_and_title():
+    from declarations.generated_text import rule_description
+    from risk.rules import RULES
+
+    with translation.override("fr"):
+        untranslated = [
+            code
+            for code, rule in RULES.items()
+            if rule_description(rule) == rule.description
+            or translation.gettext(rule.title) == rule.title
+        ]
+    assert untranslated == []
+    assert rule_description(RULES["splitting"]) == RULES["splitting"].description
