@@ -70,8 +70,13 @@ def validation_problem(
     errors: Iterable[Any], *, title: str = "Declaration failed validation"
 ) -> ProblemError:
     """422 for a body that parsed but failed the contract; `errors` are Problem tuples or dicts."""
+    from declarations.generated_text import problem_detail
+
+    # The detail reads in the request's language (English unless Accept-Language asks).
     rows = [
-        e if isinstance(e, dict) else {"pointer": e.pointer, "code": e.code, "detail": e.detail}
+        e
+        if isinstance(e, dict)
+        else {"pointer": e.pointer, "code": e.code, "detail": problem_detail(e.code, e.detail)}
         for e in errors
     ]
     return ProblemError(422, "declaration-invalid", title, errors=rows)

@@ -41,6 +41,35 @@ def finding_text(finding: Any) -> str:
     return message_text(getattr(finding, "message", None), finding.detail)
 
 
+# --- rule descriptions --------------------------------------------------------------------------
+
+
+def rule_description(rule: Any) -> str:
+    """A rule's description (its docstring) in the active language: translated by rule code, so
+    a reworded English docstring never loses its French; the English text when there is none."""
+    translated = pgettext("rule description", rule.code)
+    return rule.description if translated == rule.code else translated
+
+
+# --- validation problems ----------------------------------------------------------------------
+
+
+def problem_detail(code: str, detail: str) -> str:
+    """A validation problem's ``detail`` in the active language: the English sentence the
+    engine wrote (with the offending value) in English, the catalogue's sentence for its stable
+    ``code`` (declarations.errors.ERROR_CODES) in other languages."""
+    language = (get_language() or "en").split("-")[0]
+    if language == "en":
+        return detail
+    from declarations.errors import ERROR_CODES
+
+    sentence = ERROR_CODES.get(code)
+    if sentence is None:
+        return detail
+    translated = gettext(sentence)
+    return translated if translated != sentence else detail
+
+
 # --- codes shown as words ----------------------------------------------------------------------
 
 # Stable codes that pages used to print raw (channels, payers, tax types, collection models,
@@ -67,6 +96,11 @@ WORDS: dict[str, str] = {
     "refund": N_("refund"),
     "adjustment": N_("adjustment"),
     "system": N_("system"),
+    # data-quality dimensions (WCO Standard 3)
+    "timeliness": N_("timeliness"),
+    "accuracy": N_("accuracy"),
+    "completeness": N_("completeness"),
+    "consistency": N_("consistency"),
     # elements of parties, orders and tax schemes in a declaration
     "name": N_("name"),
     "address": N_("address"),

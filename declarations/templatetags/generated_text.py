@@ -30,3 +30,15 @@ def legal_reason(text):
 def word(code):
     """``{{ line.payer|word }}``: a stable code (channel, payer, tax type...) as a word."""
     return generated_text.word(code)
+
+
+@register.filter
+def problem_detail(detail, code):
+    """``{{ e.detail|problem_detail:e.code }}``: a validation problem in the reader's language."""
+    return generated_text.problem_detail(code, detail)
+
+
+@register.filter
+def rule_description(rule):
+    """``{{ rule|rule_description }}``: a risk rule's description in the reader's language."""
+    return generated_text.rule_description(rule)

@@ -146,3 +146,40 @@ def test_operator_api_answers_english_unless_asked_for_french(
     ).json()
     details = [f["detail"] for f in french["data_quality"]["findings"]]
     assert any("l'adresse électronique du destinataire manque" in d for d in details)
+
+
+@pytest.mark.django_db
+def test_validation_problems_read_french_when_asked_and_keep_code_and_pointer(operator_a, example):
+    example["currency"] = "XXQ"
+    english = operator_a.post("/api/v1/declarations", example)
+    assert english.status_code == 422
+    row = next(e for e in english.json()["errors"] if e["pointer"] == "/currency")
+    assert row["code"] == "currency_unknown" and "ISO 4217" in row["detail"]
+    french = operator_a.post("/api/v1/declarations", example, HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.status_code == 422
+    row_fr = next(e for e in french.json()["errors"] if e["pointer"] == "/currency")
+    assert row_fr["code"] == "currency_unknown"
+    assert row_fr["detail"] == "Ce n'est pas un code de devise ISO 4217."
+
+
+def test_every_error_code_has_a_french_sentence():
+    from declarations.errors import ERROR_CODES
+
+    with translation.override("fr"):
+        missing = [c for c, s in ERROR_CODES.items() if translation.gettext(s) == s]
+    assert missing == []
+
+
+def test_every_rule_has_a_french_description_and_title():
+    from declarations.generated_text import rule_description
+    from risk.rules import RULES
+
+    with translation.override("fr"):
+        untranslated = [
+            code
+            for code, rule in RULES.items()
+            if rule_description(rule) == rule.description
+            or translation.gettext(rule.title) == rule.title
+        ]
+    assert untranslated == []
+    assert rule_description(RULES["splitting"]) == RULES["splitting"].description

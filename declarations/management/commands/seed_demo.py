@@ -1,7 +1,7 @@
 """Demo data: operators with API keys, one account per customs role, and several hundred synthetic
-declarations submitted through the same service as the API."""
+declarations whose two weeks (submission, arrival, payment, inspection, outcome, seizure) are
+replayed in order through the same services as the API and the officer pages."""
 
-import random
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -12,8 +12,7 @@ from django.utils import timezone
 from aeo.models import AEOAuthorisation, Operator
 from aeo.services import api_key_create, operator_create
 from customs_ecom.roles import ROLES, ensure_role_groups
-from declarations.services import declarations_submit
-from declarations.synthetic import make_declaration
+from declarations.demo_story import Story
 
 DEMO_OPERATORS = [
     ("example-market", "Example Market SAS", "marketplace", "FR"),
@@ -35,7 +34,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, declarations, seed, **options):
         ensure_role_groups()
-        rng = random.Random(seed)
         operators = []
         for code, name, role, country in DEMO_OPERATORS:
             operator = Operator.objects.filter(code=code).first() or operator_create(
@@ -67,26 +65,20 @@ class Command(BaseCommand):
 
         existing = sum(o.declarations.count() for o in operators)
         if existing < declarations:
-            now = timezone.now()
-            batch_by_operator: dict[int, list] = {o.pk: [] for o in operators}
-            for index in range(existing, declarations):
-                operator = operators[index % len(operators)]
-                risky = rng.random() < 0.06
-                profile = "upu-cn23" if operator.role == "postal_operator" else None
-                body = make_declaration(
-                    rng,
-                    index,
-                    lrn_prefix=operator.code.upper(),
-                    risky=risky,
-                    profile=profile,
-                    received=now - timedelta(minutes=rng.randint(0, 60 * 24 * 14)),
-                )
-                batch_by_operator[operator.pk].append(body)
-            for operator in operators:
-                bodies = batch_by_operator[operator.pk]
-                for start in range(0, len(bodies), 200):
-                    declarations_submit(operator=operator, bodies=bodies[start : start + 200])
-            self._spread_history(now, rng)
+            # Two weeks replayed in order, each event on its own date (declarations.demo_story).
+            counts = Story(
+                operators=operators,
+                count=declarations - existing,
+                start_index=existing,
+                seed=seed,
+                now=timezone.now(),
+            ).run()
+            self.stdout.write(
+                "Story replayed: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+            )
+            from risk.services import risk_model_train
+
+            risk_model_train(actor=None)
 
         # The dashboard reads daily aggregates (kept fresh by beat in production): compute them
         # for the demo's two weeks of history now.
@@ -99,42 +91,3 @@ class Command(BaseCommand):
         for username, password in logins:
             self.stdout.write(f"  {username:<14} {password}")
         self.stdout.write(f"Demo API key for operator '{operators[0].code}': {key}")
-
-    def _spread_history(self, now, rng):
-        """Demo declarations were all submitted just now; spread them over two weeks so the dashboard
-        shows a history, and report arrival for some so green ones are released."""
-        from declarations.models import Declaration, StatusEvent
-
-        for declaration in Declaration.objects.filter(
-            received_at__gte=now - timedelta(minutes=5)
-        ).only("pk"):
-            moment = now - timedelta(minutes=rng.randint(0, 60 * 24 * 14))
-            Declaration.objects.filter(pk=declaration.pk).update(received_at=moment)
-            StatusEvent.objects.filter(declaration_id=declaration.pk).update(at=moment)
-        # Carriers report arrival of the older half: green ones are released, the rest wait for officers.
-        from declarations.services import arrivals_record
-
-        cutoff = now - timedelta(days=3)
-        by_operator: dict[int, list[str]] = {}
-        for operator_id, number in Declaration.objects.filter(received_at__lt=cutoff).values_list(
-            "operator_id", "transport_document_number"
-        ):
-            by_operator.setdefault(operator_id, []).append(number)
-        for operator in Operator.objects.filter(pk__in=by_operator):
-            arrivals_record(operator=operator, transport_documents=by_operator[operator.pk])
-        # The carriers pay what is due at the border for most of the arrived parcels (on the
-        # consignees' behalf), which releases them; the rest wait for payment in the demo.
-        from revenue.selectors import current_tax_assessment
-        from revenue.services import border_balance, ledger_payment_record
-
-        for pk in Declaration.objects.filter(
-            received_at__lt=cutoff, status="assessed", arrived_at__isnull=False
-        ).values_list("pk", flat=True):
-            owed, paid, refunded = border_balance(pk)
-            if owed > paid - refunded and rng.random() < 0.8:
-                ledger_payment_record(
-                    declaration_id=pk,
-                    amount=owed - (paid - refunded),
-                    currency=current_tax_assessment(declaration_id=pk).currency,
-                    reference="paid by the carrier at delivery",
-                )
