@@ -57,6 +57,7 @@ def test_every_risky_scenario_is_held_and_few_benign_are_controlled_on_a_fresh_d
     assert summary["recall"] == 1.0 and summary["risky"] >= 50
     assert summary["benign_controlled_share"] <= TARGET_BENIGN_CONTROLLED, summary["benign_held"]
     assert summary["meets_targets"] is True and summary["size"] >= 200
+    assert summary["history_declarations"] == 0
     for rule in summary["rules"]:
         if rule["targeted"]:  # every targeting rule catches all the scenarios of its risks
             assert rule["recall"] == 1.0, rule
