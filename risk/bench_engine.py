@@ -154,10 +154,14 @@ def synthetic_facts(count: int, seed: int = 11, start_id: int = 1) -> list[Facts
     return facts
 
 
-def synthetic_context(watchlist_size: int = 10_000) -> BatchContext:
-    """A batch context with a synthetic watchlist and benchmarks."""
+def synthetic_context(watchlist_size: int = 10_000, *, reference: bool = True) -> BatchContext:
+    """A batch context with a synthetic watchlist and benchmarks, and the shipped reference
+    table (issue 17) unless ``reference`` is False."""
+    from risk.reference import ReferenceBook, shipped_reference_values
+
     return BatchContext(
         value_benchmarks=synthetic_benchmarks(),
+        reference=ReferenceBook(shipped_reference_values() if reference else ()),
         watchlist=WatchlistIndex(synthetic_watchlist(watchlist_size)),
         known_tax_numbers={},
         valid_tax_numbers=frozenset({"IM2500000015"}),
@@ -166,9 +170,11 @@ def synthetic_context(watchlist_size: int = 10_000) -> BatchContext:
     )
 
 
-def measure(declarations: int = 20_000, watchlist_size: int = 10_000) -> float:
+def measure(
+    declarations: int = 20_000, watchlist_size: int = 10_000, *, reference: bool = True
+) -> float:
     """Declarations per second of ``evaluate_batch`` over fresh synthetic declarations."""
-    ctx = synthetic_context(watchlist_size)
+    ctx = synthetic_context(watchlist_size, reference=reference)
     facts = synthetic_facts(declarations)
     policy = ChannelPolicy()
     started = time.perf_counter()
@@ -181,12 +187,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--declarations", type=int, default=20_000)
     parser.add_argument("--watchlist", type=int, default=10_000)
+    parser.add_argument("--no-reference", action="store_true", help="without the reference table")
     args = parser.parse_args()
-    rate = measure(args.declarations, args.watchlist)
+    rate = measure(args.declarations, args.watchlist, reference=not args.no_reference)
+    table = "no reference table" if args.no_reference else "shipped reference table"
     print(
         f"risk engine: {rate:,.0f} declarations/s "
         f"({args.declarations:,} declarations, default rule set, "
-        f"{args.watchlist:,}-entry watchlist, one process)"
+        f"{args.watchlist:,}-entry watchlist, {table}, one process)"
     )
 
 

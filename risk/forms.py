@@ -445,3 +445,25 @@ class PublishedListForm(forms.Form):
         if upload.size > 200 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 200 MB."))
         return upload.read()
+
+
+class ReferenceValuesForm(forms.Form):
+    """A replacement of the reference table (issue 17), in the shipped file's shape."""
+
+    file = forms.FileField(
+        label=_("Reference values (CSV)"),
+        help_text=_(
+            "Columns: hs_code, basis (per_kg or per_unit), keywords (';'-separated, per_unit "
+            "only), value_eur, source, as_of (YYYY-MM-DD), note. The file replaces the whole table."
+        ),
+    )
+    reason = forms.CharField(label=_("Why (recorded in the audit trail)"), max_length=300)
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file must be UTF-8 text.")) from None

@@ -187,9 +187,35 @@ def _display(value: Any) -> str:
     return str(value) or "unknown"
 
 
-def train(rows: Sequence[dict[str, Any]], labels: Sequence[int]) -> tuple[TrainedModel, dict]:
+def _precision_recall(truth: np.ndarray, flagged: np.ndarray) -> tuple[float | None, float | None]:
+    precision = float(truth[flagged].mean()) if flagged.any() else None
+    recall = float(flagged[truth == 1].mean()) if (truth == 1).any() else None
+    return precision, recall
+
+
+def _f1(precision: float | None, recall: float | None) -> float:
+    if not precision or not recall:
+        return 0.0
+    return 2 * precision * recall / (precision + recall)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def train(
+    rows: Sequence[dict[str, Any]],
+    labels: Sequence[int],
+    rule_scores: Sequence[int] | None = None,
+    rule_held: Sequence[bool] | None = None,
+) -> tuple[TrainedModel, dict]:
     """Fit gradient boosting on outcome history; metrics from a hold-out quarter when both
-    classes are present there, then the model is refitted on everything."""
+    classes are present there, then the model is refitted on everything.
+
+    On the same hold-out the rules are measured too (``rule_scores``: their score; ``rule_held``:
+    whether they sent the consignment to yellow or red): precision, recall and ROC AUC of each.
+    ``promoted`` is True only when the model beats the rules on that data: a higher ROC AUC and a
+    higher F1 at its flagging threshold. Only a promoted model may influence channels."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
 
@@ -219,15 +245,30 @@ def train(rows: Sequence[dict[str, Any]], labels: Sequence[int]) -> tuple[Traine
     metrics: dict[str, Any] = {
         "samples": len(rows),
         "non_compliant_share": round(float(y.mean()), 4),
+        "promoted": False,
     }
     if y[train_idx].min() != y[train_idx].max() and y[test_idx].min() != y[test_idx].max():
         holdout = estimator().fit(x[train_idx], y[train_idx])
         scores = holdout.predict_proba(x[test_idx])[:, 1]
-        metrics["holdout_auc"] = round(float(roc_auc_score(y[test_idx], scores)), 4)
+        truth = y[test_idx]
+        metrics["holdout_size"] = int(len(test_idx))
+        metrics["holdout_auc"] = round(float(roc_auc_score(truth, scores)), 4)
         flagged = scores >= FLAG_PROBABILITY
+        precision, recall = _precision_recall(truth, flagged)
         metrics["holdout_flagged"] = int(flagged.sum())
-        metrics["holdout_hit_rate"] = (
-            round(float(y[test_idx][flagged].mean()), 4) if flagged.any() else None
-        )
+        metrics["holdout_hit_rate"] = _round(precision)
+        metrics["holdout_precision"] = _round(precision)
+        metrics["holdout_recall"] = _round(recall)
+        if rule_scores is not None and rule_held is not None:
+            r_scores = np.asarray(rule_scores, dtype=float)[test_idx]
+            r_held = np.asarray(rule_held, dtype=bool)[test_idx]
+            r_precision, r_recall = _precision_recall(truth, r_held)
+            metrics["rules_auc"] = round(float(roc_auc_score(truth, r_scores)), 4)
+            metrics["rules_precision"] = _round(r_precision)
+            metrics["rules_recall"] = _round(r_recall)
+            metrics["promoted"] = bool(
+                metrics["holdout_auc"] > metrics["rules_auc"]
+                and _f1(precision, recall) > _f1(r_precision, r_recall)
+            )
     final = estimator().fit(x, y)
     return TrainedModel(final, encoder), metrics

@@ -21,6 +21,7 @@ from aeo.services import operator_create
 from declarations.services import declarations_submit
 
 from . import services
+from .channels import CHANNELS, channel_for_score
 from .models import RiskAssessment, WatchlistEntry
 from .scenarios import CORPUS_OPERATORS, CORPUS_WATCHLIST, RULE_TARGETS, Scenario, corpus
 
@@ -37,12 +38,26 @@ class ScenarioResult:
     channel: str
     rules: frozenset[str]
     random_selected: bool
+    # The channel the rules alone reached (before any random draw); the final one otherwise.
+    rules_channel: str | None = None
 
     @property
     def held_by_rules(self) -> bool:
-        """Yellow or red because of the rules (a random draw that raised the channel adds a
-        ``random_selection`` hit; such a consignment is the random floor, not targeting)."""
-        return self.channel in HELD and "random_selection" not in self.rules
+        """Yellow or red because of the rules, whatever the random draw added: a consignment the
+        draw alone lifted is the random floor, not targeting."""
+        return (self.rules_channel or self.channel) in HELD and (
+            self.rules_channel is not None or "random_selection" not in self.rules
+        )
+
+
+def _rules_channel(assessment: RiskAssessment, policy) -> str:
+    """The channel of the score and the minimum channels of the rule hits, without the draw
+    (the corpus's operators are not AEO, so no benefit changes either)."""
+    rank = CHANNELS.index(channel_for_score(assessment.score, policy))
+    for hit in assessment.hits.all():
+        if hit.rule_code != "random_selection" and hit.min_channel:
+            rank = max(rank, CHANNELS.index(hit.min_channel))
+    return CHANNELS[rank]
 
 
 @dataclass(frozen=True)
@@ -193,6 +208,7 @@ def run_scenarios(scenarios: list[Scenario] | None = None) -> CorpusReport:
     scenarios = corpus() if scenarios is None else scenarios
     operators = _operators()
     _watchlist()
+    _read_reference_data_afresh()
     ruleset = services.active_ruleset()
     ids: list[int] = []
     for scenario in scenarios:
@@ -210,6 +226,7 @@ def run_scenarios(scenarios: list[Scenario] | None = None) -> CorpusReport:
         .prefetch_related("hits")
         .order_by("created_at")
     }
+    policy = services.policy_from_dict(ruleset.policy)
     results = []
     for scenario, pk in zip(scenarios, ids, strict=True):
         assessment = assessments[pk]
@@ -219,10 +236,23 @@ def run_scenarios(scenarios: list[Scenario] | None = None) -> CorpusReport:
                 assessment.channel,
                 frozenset(h.rule_code for h in assessment.hits.all()),
                 assessment.random_selected,
+                _rules_channel(assessment, policy),
             )
         )
     codes = [r["code"] for r in ruleset.rules if r.get("enabled", True)]
     return CorpusReport(results, rule_metrics(results, codes))
+
+
+def _read_reference_data_afresh() -> None:
+    """The run judges the database as it is now: this process's copies of the watchlist index,
+    the reference table and the learned medians are checked against their tables at once."""
+    from declarations import selectors
+
+    from . import valuation
+
+    services._watchlist_cache["checked"] = 0.0
+    valuation._reference_cache["checked"] = 0.0
+    selectors._benchmarks_cache = None
 
 
 class _Rollback(Exception):

@@ -20,6 +20,7 @@ from customs_ecom.roles import (
     ADMINISTRATOR,
     AUDITOR,
     CAN_ACT_ON_CONSIGNMENTS,
+    CAN_CONFIGURE,
     CAN_EDIT_RULES,
     RISK_ANALYST,
     SUPERVISOR,
@@ -37,11 +38,12 @@ from .forms import (
     OutcomeForm,
     PolicyForm,
     PublishedListForm,
+    ReferenceValuesForm,
     RuleForm,
     WatchlistImportForm,
 )
 from .learning import MIN_OUTCOMES
-from .models import RuleSet, WatchlistEntry, WatchlistUpdate
+from .models import ReferenceValue, RuleSet, WatchlistEntry, WatchlistUpdate
 from .rules import RULES
 from .watchlist_import import ListFormatError, watchlist_import_published
 
@@ -367,3 +369,43 @@ def watchlist_published(request: HttpRequest) -> HttpResponse:
                     f"{form.fields[field].label if field in form.fields else ''}: {problem}",
                 )
     return redirect("risk:watchlist")
+
+
+@login_required
+def reference_values(request: HttpRequest) -> HttpResponse:
+    """The reference table the undervaluation rule falls back on (issue 17): every row with its
+    source and date; an administrator replaces it with a file of the same shape."""
+    from .valuation import reference_values_replace
+
+    _require(request, CAN_VIEW_RULES)
+    can_replace = has_any_role(request.user, CAN_CONFIGURE)
+    errors: list = []
+    if request.method == "POST":
+        _require(request, CAN_CONFIGURE)
+        form = ReferenceValuesForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = reference_values_replace(
+                text=form.cleaned_data["file"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            if not result.errors:
+                messages.success(
+                    request,
+                    _("%(n)s reference values loaded; pending consignments are re-assessed.")
+                    % {"n": result.loaded},
+                )
+                return redirect("risk:reference_values")
+            errors = result.errors
+    else:
+        form = ReferenceValuesForm()
+    return render(
+        request,
+        "risk/reference_values.html",
+        {
+            "rows": ReferenceValue.objects.order_by("hs_code", "basis", "id"),
+            "form": form,
+            "errors": errors,
+            "can_replace": can_replace,
+        },
+    )

@@ -51,12 +51,13 @@ def test_metrics_count_precision_and_recall_per_rule(scenarios):
 def test_every_risky_scenario_is_held_and_few_benign_are_controlled_on_a_fresh_database(capsys):
     """The CI run: ``manage.py risk_scenarios`` on the test database, which has no history."""
     assert not Declaration.objects.exists()
-    call_command("risk_scenarios", "--json", "--check")
+    call_command("risk_scenarios", "--json")
     summary = json.loads(capsys.readouterr().out)
     assert summary["missed"] == []
     assert summary["recall"] == 1.0 and summary["risky"] >= 50
     assert summary["benign_controlled_share"] <= TARGET_BENIGN_CONTROLLED, summary["benign_held"]
     assert summary["meets_targets"] is True and summary["size"] >= 200
+    assert summary["history_declarations"] == 0
     for rule in summary["rules"]:
         if rule["targeted"]:  # every targeting rule catches all the scenarios of its risks
             assert rule["recall"] == 1.0, rule
@@ -65,3 +66,14 @@ def test_every_risky_scenario_is_held_and_few_benign_are_controlled_on_a_fresh_d
     assert not Declaration.objects.exists()
     assert not WatchlistEntry.objects.exists()
     assert TargetingRun.objects.get().summary == summary
+
+
+def test_random_draw_neither_hides_nor_makes_a_hold_by_the_rules(scenarios):
+    from risk.scenario_run import ScenarioResult
+
+    risky = next(s for s in scenarios if s.kind == "misdescription")
+    both = frozenset({"hs_description_mismatch", "random_selection"})
+    lifted = ScenarioResult(risky, "red", both, True, rules_channel="yellow")
+    assert lifted.held_by_rules  # the rules held it; the draw only raised yellow to red
+    drawn = ScenarioResult(risky, "yellow", frozenset({"random_selection"}), True, "green")
+    assert not drawn.held_by_rules  # the draw alone: random floor, not targeting

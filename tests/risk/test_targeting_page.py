@@ -62,3 +62,15 @@ def test_rules_page_shows_recall_on_outcomes_and_corpus_precision_and_recall(
     assert "100 % (4/4)" in splitting and "80 % (4/5)" in splitting  # corpus precision, recall
     assert 'id="targeting-recall">61/61' in page
     assert 'id="targeting-benign">3/176' in page
+
+
+def test_pages_added_for_targeting_and_published_lists_read_in_french(customs_user):
+    analyst = Client()
+    analyst.force_login(customs_user("risk_analyst"))
+    rules = analyst.get("/risk/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Ciblage sur le corpus de scénarios" in rules
+    assert "Rappel (corpus)" in rules
+    watchlist = analyst.get("/risk/watchlist/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Mettre à jour une liste publiée" in watchlist
+    assert "Historique des mises à jour" in watchlist
+    assert "Liste consolidée des sanctions financières de l&#x27;UE (XML)" in watchlist

@@ -131,3 +131,41 @@ def test_beat_task_stores_medians_once_and_every_reader_uses_the_table(
     assert selectors.value_benchmarks()["6109"].sample_size == 3
     assert refresh_value_medians() == 3  # replaced, not added to
     assert LearnedValueMedian.objects.count() == 3
+
+
+def test_reference_page_lists_sources_and_only_an_administrator_replaces_the_table(customs_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    analyst = Client()
+    analyst.force_login(customs_user("risk_analyst"))
+    page = analyst.get("/risk/reference-values/").content.decode()
+    assert "Apple France list price" in page and "iphone 16" in page
+    assert 'id="reference-form"' not in page
+    csv_file = SimpleUploadedFile(
+        "ref.csv",
+        b"hs_code,basis,keywords,value_eur,source,as_of,note\n"
+        b"851713,per_unit,,300,National valuation database export,2026-10-01,\n",
+    )
+    assert (
+        analyst.post("/risk/reference-values/", {"file": csv_file, "reason": "x"}).status_code
+        == 403
+    )
+
+    admin = Client()
+    admin.force_login(customs_user("administrator"))
+    broken = SimpleUploadedFile(
+        "ref.csv", b"hs_code,basis,value_eur,source,as_of\n12,per_kg,1,x,2026-01-01\n"
+    )
+    refused = admin.post(
+        "/risk/reference-values/", {"file": broken, "reason": "ours"}
+    ).content.decode()
+    assert 'id="reference-errors"' in refused and "is not a 4- or 6-digit HS code" in refused
+    csv_file.seek(0)
+    answer = admin.post("/risk/reference-values/", {"file": csv_file, "reason": "our own values"})
+    assert answer.status_code == 302
+    assert list(ReferenceValue.objects.values_list("hs_code", "value_eur")) == [
+        ("851713", Decimal("300.00"))
+    ]
+    french = admin.get("/risk/reference-values/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Remplacer la table" in french and "National valuation database export" in french

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         history = Declaration.objects.count()
         ruleset = active_ruleset()
         report = run_scenarios_isolated()
-        summary = report.as_dict()
+        summary = report.as_dict() | {"history_declarations": history}
         if not options["no_record"]:
             TargetingRun.objects.create(
                 ruleset_version=ruleset.version, size=len(report.results), summary=summary
