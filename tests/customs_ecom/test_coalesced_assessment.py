@@ -240,3 +240,46 @@ def test_sweeper_signals_a_drain_for_rows_left_pending(
 
     assert not PendingAssessment.objects.exists()
     _assessed_once(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_drainers_never_share_a_declaration(operator_a, monkeypatch):
+    """Two drainers at once (SKIP LOCKED on PostgreSQL; serialised writers on SQLite): every
+    pending declaration is taken by exactly one and assessed once."""
+    import threading
+
+    from django.db import connection
+
+    from declarations.services import declarations_submit
+
+    monkeypatch.setattr(coalesce, "drain_signal", lambda **kw: False)  # drain by hand below
+    ids = [
+        declarations_submit(operator=operator_a.operator, bodies=[body])[0].declaration.pk
+        for body in _bodies(24, "C")
+    ]
+    assert PendingAssessment.objects.count() == 24
+    taken: dict[str, list[int]] = {"a": [], "b": []}
+    real = assessment._assess
+
+    def drainer() -> None:
+        try:
+            while assessment.drain_once(4):
+                pass
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(
+        assessment,
+        "_assess",
+        lambda batch: taken[threading.current_thread().name].extend(batch) or real(batch),
+    )
+    threads = [threading.Thread(target=drainer, name=n) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not set(taken["a"]) & set(taken["b"])
+    assert sorted(taken["a"] + taken["b"]) == sorted(ids)
+    assert not PendingAssessment.objects.exists()
+    _assessed_once(ids)
