@@ -198,6 +198,9 @@ class RegimeSpec:
     # Whether a vendor-collected tax is charged on the duty too (EU: the flat duty is part of the
     # taxable amount); false where the seller taxes its sale price only (New Zealand).
     vendor_tax_on_duty: bool = True
+    # National fees that themselves bear VAT/GST at the standard rate (a fee that is part of the
+    # taxable amount on importation, Directive 2006/112/EC art. 86(1)(a)).
+    fees_bear_tax: bool = False
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:
