@@ -753,3 +753,17 @@ def test_a_national_fee_that_bears_vat_is_taxed_at_the_standard_rate():
     fee_vat = [line for line in lines_of(result, "vat") if "national fees" in line.legal_reason]
     assert [(line.basis, line.amount) for line in fee_vat] == [(D("2.00"), D("0.40"))]
     assert result.totals["fee"] == D("2.00")
+
+
+def test_rounding_per_total_rounds_the_sum_once_and_spreads_it_over_the_lines():
+    # Three lines of EUR 0.63 (0.625 rounded on entry): VAT 0.126 each. Per line 0.13 x 3 = 0.39;
+    # per total round(0.378) = 0.38.
+    items = [(n, "392690", "0.625", 1) for n in (1, 2, 3)]
+    per_line = assess(consignment(*items), EU_2021, fx_rate=D("1"))
+    per_total = assess(
+        consignment(*items), replace(EU_2021, rounding_scope="total"), fx_rate=D("1")
+    )
+    assert amounts(per_line, "vat") == [D("0.13")] * 3
+    assert per_line.totals["vat"] == D("0.39")
+    assert per_total.totals["vat"] == D("0.38")
+    assert sorted(amounts(per_total, "vat")) == [D("0.12"), D("0.13"), D("0.13")]
