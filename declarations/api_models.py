@@ -130,6 +130,8 @@ class TaxLineOut(BaseModel):
     collection_model: str
     legal_reason: str
     collected_at_border: bool
+    # Revenue (issue 15): border, deferred_statement or scheme_return.
+    collection_channel: str = "border"
 
 
 class TaxesOut(BaseModel):
@@ -143,6 +145,9 @@ class TaxesOut(BaseModel):
     pre_collected: str
     deferred: str
     assessed_at: str
+    # Revenue (issue 15): the exchange-rate rule and whether the rate used was stale.
+    exchange_rate_rule: str = ""
+    exchange_rate_stale: bool = False
 
 
 class DeclarationOut(BaseModel):

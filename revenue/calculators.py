@@ -504,7 +504,12 @@ def assess(
     )
     vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line)
     fee_lines = _fee_lines(regime, valued, border_model, all_duty_relieved, c.transport)
-    lines = _minimum_not_levied(regime, [*duty_lines, *vat_lines, *fee_lines], explanation)
+    fee_tax_lines = _fee_tax_lines(regime, fee_lines, border_model)
+    lines = _minimum_not_levied(
+        regime,
+        _round_per_total(regime, [*duty_lines, *vat_lines, *fee_lines, *fee_tax_lines]),
+        explanation,
+    )
 
     zero = regime.round(ZERO)
     totals = {
@@ -1112,6 +1117,57 @@ def _fee_lines(
             )
         )
     return lines
+
+
+def _round_per_total(regime: RegimeSpec, lines: list[TaxLine]) -> list[TaxLine]:
+    """With ``rounding_scope="total"``: the ad valorem lines of each tax type are rounded once, on
+    their exact sum, and the rounded total is spread back over them by largest remainder (so the
+    lines still add up to the total). Per-line rounding (the default) leaves the lines as they are."""
+    if regime.rounding_scope != "total":
+        return lines
+    rounding = {"quantum": regime.rounding_quantum, "mode": regime.rounding_mode}
+    result = list(lines)
+    for tax_type in TAX_TYPES:
+        indexes = [
+            i
+            for i, line in enumerate(result)
+            if line.tax_type == tax_type and line.rate is not None and line.tax_type != "fee"
+        ]
+        if len(indexes) < 2:
+            continue
+        exact = [result[i].basis * result[i].rate for i in indexes]
+        shares = apportion(sum(exact, ZERO), exact, **rounding)
+        for i, share in zip(indexes, shares, strict=True):
+            result[i] = replace(result[i], amount=share)
+    return result
+
+
+def _fee_tax_lines(
+    regime: RegimeSpec, fee_lines: list[TaxLine], border_model: str
+) -> list[TaxLine]:
+    """VAT/GST on national fees that bear it (``fees_bear_tax``), at the standard rate."""
+    if not regime.fees_bear_tax or not regime.has_border_tax:
+        return []
+    fees = sum((line.amount for line in fee_lines), ZERO)
+    if not fees:
+        return []
+    rate = regime.vat_standard_rate
+    return [
+        _line(
+            regime,
+            tax_type="vat",
+            item_line=None,
+            basis=fees,
+            rate=rate,
+            amount=fees * rate,
+            model=border_model,
+            payer_model=border_model,
+            legal_reason=(
+                f"{regime.tax_name} at {format_rate(rate)} on national fees "
+                f"{format_money(fees, regime.currency)}{_cite(regime, 'fee_tax')}"
+            ),
+        )
+    ]
 
 
 def _discrepancies(

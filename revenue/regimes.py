@@ -198,6 +198,12 @@ class RegimeSpec:
     # Whether a vendor-collected tax is charged on the duty too (EU: the flat duty is part of the
     # taxable amount); false where the seller taxes its sale price only (New Zealand).
     vendor_tax_on_duty: bool = True
+    # National fees that themselves bear VAT/GST at the standard rate (a fee that is part of the
+    # taxable amount on importation, Directive 2006/112/EC art. 86(1)(a)).
+    fees_bear_tax: bool = False
+    # Where the rounding rule applies: to each tax line ("line") or once to the total of each tax
+    # type ("total"), the difference then spread over the lines by largest remainder.
+    rounding_scope: str = "line"
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:
@@ -241,6 +247,8 @@ class RegimeSpec:
             raise ValueError(f"{self.code}: unknown time zone {self.timezone!r}") from exc
         if self.starts_at:
             time.fromisoformat(self.starts_at)
+        if self.rounding_scope not in ("line", "total"):
+            raise ValueError(f"{self.code}: rounding_scope must be line or total")
         if self.flat_duty_digits not in (6, 8, 10):
             raise ValueError(f"{self.code}: flat_duty_digits must be 6, 8 or 10")
         if not 1 <= self.deferred_due_day <= 28:

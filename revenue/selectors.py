@@ -53,6 +53,7 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
                 "collection_model": line.collection_model,
                 "legal_reason": line.legal_reason,
                 "collected_at_border": line.collected_at_border,
+                "collection_channel": line.collection_channel,
             }
             for line in assessment.lines.all()
         ],
@@ -61,6 +62,8 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
         "pre_collected": str(assessment.pre_collected),
         "deferred": str(assessment.deferred),
         "assessed_at": assessment.created_at.isoformat(),
+        "exchange_rate_rule": assessment.rate_rule,
+        "exchange_rate_stale": assessment.rate_stale,
     }
 
 

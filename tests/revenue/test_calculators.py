@@ -727,3 +727,43 @@ def test_goods_declared_without_hs_code_count_as_their_own_subheading():
     assert [line.amount for line in duty] == [D("3.00"), D("3.00")]
     assert "HS subheading not declared (line 1)" in duty[0].legal_reason
     assert amounts(result, "vat") == [D("20.60"), D("4.60")]
+
+
+# --- Per-line counting, CN/TARIC granularity, fees that bear VAT ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "duty"),
+    [
+        ({}, "3.00"),  # one 6-digit subheading
+        ({"flat_duty_digits": 10}, "6.00"),  # two TARIC codes (H1 granularity)
+        ({"flat_duty_per_line": True}, "6.00"),  # two declaration lines
+    ],
+)
+def test_eu2026_flat_duty_counts_items_as_the_regime_says(changes, duty):
+    regime = replace(EU_2026, **changes)
+    c = consignment((1, "6109100010", "10.00", 1), (2, "6109100090", "20.00", 1))
+    result = assess(c, regime, fx_rate=D("1"))
+    assert result.totals["duty"] == D(duty)
+
+
+def test_a_national_fee_that_bears_vat_is_taxed_at_the_standard_rate():
+    regime = replace(EU_2026, fee_per_declaration=D("2.00"), fees_bear_tax=True)
+    result = assess(one_item("40.00"), regime, fx_rate=D("1"))
+    fee_vat = [line for line in lines_of(result, "vat") if "national fees" in line.legal_reason]
+    assert [(line.basis, line.amount) for line in fee_vat] == [(D("2.00"), D("0.40"))]
+    assert result.totals["fee"] == D("2.00")
+
+
+def test_rounding_per_total_rounds_the_sum_once_and_spreads_it_over_the_lines():
+    # Three lines of EUR 0.63 (0.625 rounded on entry): VAT 0.126 each. Per line 0.13 x 3 = 0.39;
+    # per total round(0.378) = 0.38.
+    items = [(n, "392690", "0.625", 1) for n in (1, 2, 3)]
+    per_line = assess(consignment(*items), EU_2021, fx_rate=D("1"))
+    per_total = assess(
+        consignment(*items), replace(EU_2021, rounding_scope="total"), fx_rate=D("1")
+    )
+    assert amounts(per_line, "vat") == [D("0.13")] * 3
+    assert per_line.totals["vat"] == D("0.39")
+    assert per_total.totals["vat"] == D("0.38")
+    assert sorted(amounts(per_total, "vat")) == [D("0.12"), D("0.13"), D("0.13")]

@@ -108,3 +108,15 @@ def test_an_amount_missing_from_the_ledger_blocks_release(operator_a):
     gaps = collection_gaps(declaration)
     assert len(gaps) == 1 and "scheme return" in gaps[0]
     assert release_blockers(declaration) == gaps
+
+
+def test_the_operator_sees_payer_and_collection_channel_of_every_line(operator_a):
+    (declaration,) = submit(operator_a.operator, [_ioss_body("CH-API-1")])
+    body = operator_a.get(f"/api/v1/declarations/{declaration.pk}").json()
+    lines = body["taxes"]["lines"]
+    assert {(line["tax_type"], line["payer"], line["collection_channel"]) for line in lines} == {
+        ("duty", "declarant", "border"),
+        ("vat", "marketplace", "scheme_return"),
+    }
+    assert body["taxes"]["exchange_rate_rule"] == "eu_monthly_customs"
+    assert body["taxes"]["exchange_rate_stale"] is False

@@ -207,3 +207,16 @@ def test_regime_page_shows_each_rule_with_its_legal_source(client, customs_user)
     canada = Regime.objects.get(code="CA-2020", version=1)
     page = client.get(reverse("revenue:regime", args=[canada.pk])).content.decode()
     assert "Courier Imports Remission Order (SOR/85-182)" in page and "US, MX" in page
+
+
+def test_new_revenue_pages_speak_french(client, customs_user):
+    client.force_login(customs_user("officer"))
+    regime = Regime.objects.get(code="EU-FR-2026", version=1)
+    page = client.get(reverse("revenue:regime", args=[regime.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Règles et leurs sources juridiques" in page.content.decode()
+    page = client.get(reverse("revenue:verification"), HTTP_ACCEPT_LANGUAGE="fr")
+    html = page.content.decode()
+    assert "Déclarations qui ne peuvent pas être liquidées" in html
+    assert "0 liquidation en vigueur a utilisé un taux de change" in html
+    page = client.get(reverse("revenue:estimate"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Un cadeau d&#x27;un particulier" in page.content.decode()
