@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customs_ecom.problems import ProblemError
+from customs_ecom.platform.problems import ProblemError
 
 from .benefits import operator_benefits
 from .models import AEOAuthorisation, Operator

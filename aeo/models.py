@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -97,40 +96,6 @@ class AEOAuthorisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.certificate_number or '#' + str(self.pk)} ({self.status})"
-
-
-class AuditEvent(models.Model):
-    """Who did what, when, with the state before and after and the reason: officer actions,
-    rule changes and configuration changes all land here. Rows are never updated or deleted."""
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,  # audit_actor_idx, partial: most events are the system's
-    )
-    actor_label = models.CharField(max_length=150, blank=True, default="")
-    action = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=64)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    reason = models.TextField(blank=True, default="")
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [
-            models.Index(fields=["object_type", "object_id", "at"]),
-            models.Index(
-                fields=["actor"], name="audit_actor_idx", condition=models.Q(actor__isnull=False)
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
 
 
 class OperatorIdentifier(models.Model):

@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
+from customs_ecom.platform.audit import audit_record
+
 from .models import (
     AEOAuthorisation,
-    AuditEvent,
     BenefitPolicy,
     MutualRecognition,
     Operator,
@@ -34,32 +35,6 @@ class RegistryError(ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-def audit_record(
-    *,
-    actor: Any | None,
-    action: str,
-    object_type: str,
-    object_id: Any,
-    before: Any = None,
-    after: Any = None,
-    reason: str = "",
-) -> AuditEvent:
-    """Append one audit event. Call inside the same transaction as the change it records."""
-    label = ""
-    if actor is not None:
-        label = getattr(actor, "username", "") or str(actor)
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_label=label or "system",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=before,
-        after=after,
-        reason=reason,
-    )
 
 
 # --- operators --------------------------------------------------------------------------------

@@ -16,13 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customs_ecom.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
+from customs_ecom.platform.models import AuditEvent
+from customs_ecom.platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
 
 from . import forms, selectors, services
 from .benefits import DEFAULT_POLICIES, ensure_benefit_policies, operator_benefits
 from .models import (
     AEOAuthorisation,
-    AuditEvent,
     BenefitPolicy,
     MutualRecognition,
     Operator,
@@ -50,7 +50,7 @@ DECISIONS: dict[str, str] = {
 
 def _require(request: HttpRequest, roles: set[str]) -> None:
     # Auditors read the registry pages (never API access); their writes are refused by
-    # customs_ecom.readonly whatever the view.
+    # customs_ecom.platform.readonly whatever the view.
     if roles is REGISTRY_ROLES and request.method in ("GET", "HEAD"):
         roles = roles | {AUDITOR}
     if not has_any_role(request.user, roles):

@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _ensure_groups(sender, **kwargs):
-    from .roles import ensure_role_groups
+    from .platform.roles import ensure_role_groups
 
     ensure_role_groups()
 
@@ -15,3 +15,7 @@ class CustomsEcomConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_ensure_groups, sender=self, dispatch_uid="customs-ecom-groups")
         from . import tasks  # noqa: F401  (registers the Celery tasks by name: the drainer)
+        from .kpis import refresh_without_beat
+        from .platform.extensions import provide
+
+        provide("kpis.refresh_without_beat", refresh_without_beat)

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from declarations.coalesce import drain_flag_clear, drain_signal
 from declarations.models import PendingAssessment
 
-from .faults import TRANSIENT_ERRORS
+from .platform.faults import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 
-from .roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
+from .platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
 
 AUDIT_READERS = {AUDITOR, SUPERVISOR, ADMINISTRATOR}
 PAGE_SIZE = 100

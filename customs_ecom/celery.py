@@ -30,8 +30,8 @@ def _warm_up_before_fork(**_kwargs) -> None:
 
 @worker_process_init.connect
 def _settle_heap(**_kwargs) -> None:
-    """Each worker process, once Django is loaded: see customs_ecom.heap."""
-    from customs_ecom.heap import settle
+    """Each worker process, once Django is loaded: see customs_ecom.platform.heap."""
+    from customs_ecom.platform.heap import settle
 
     settle()
 

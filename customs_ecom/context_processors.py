@@ -1,5 +1,5 @@
-from .readonly import is_read_only
-from .roles import (
+from .platform.readonly import is_read_only
+from .platform.roles import (
     ADMINISTRATOR,
     AUDITOR,
     CAN_ACT_ON_CONSIGNMENTS,

@@ -69,8 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # --- issue 16: auditors change nothing; times in the officer's time zone ---
-    "customs_ecom.readonly.AuditorReadOnlyMiddleware",
-    "customs_ecom.officer_tz.OfficerTimeZoneMiddleware",
+    "customs_ecom.platform.readonly.AuditorReadOnlyMiddleware",
+    "customs_ecom.platform.officer_tz.OfficerTimeZoneMiddleware",
     # --- end issue 16 ---
 ]
 
@@ -150,9 +150,9 @@ ASSESSMENT_STALE_AFTER = timedelta(seconds=int(os.environ.get("ASSESSMENT_STALE_
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["aeo.authentication.OperatorKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["aeo.authentication.IsOperator"],
-    "DEFAULT_RENDERER_CLASSES": ["customs_ecom.renderers.FastJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["customs_ecom.platform.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "customs_ecom.problems.exception_handler",
+    "EXCEPTION_HANDLER": "customs_ecom.platform.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["aeo.authentication.OperatorRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -303,7 +303,7 @@ EVENT_SETTLE_SECONDS = float(os.environ.get("EVENT_SETTLE_SECONDS", "2"))
 ASSESSMENT_COALESCE_BELOW = int(os.environ.get("ASSESSMENT_COALESCE_BELOW", "50"))
 ASSESSMENT_DRAIN_BATCH = int(os.environ.get("ASSESSMENT_DRAIN_BATCH", "1000"))
 # One queue per kind of work, so that a slow webhook receiver or a big import never delays a
-# channel decision; the production shape runs a worker per group (customs_ecom.runtime).
+# channel decision; the production shape runs a worker per group (customs_ecom.platform.runtime).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "maintenance")
 CELERY_TASK_ROUTES = {
     "customs_ecom.drain_assessments": {"queue": "assessment"},
@@ -338,10 +338,10 @@ CELERY_BEAT_SCHEDULE["aeo-webhooks"]["options"] = {"expires": 10}
 # Throttling and login-failure counters fail open when the cache's Redis is unreachable (a
 # warning is logged), with short socket timeouts so that a hung Redis costs a request little.
 if CACHE_URL:
-    CACHES["default"]["BACKEND"] = "customs_ecom.cache.FailOpenRedisCache"
+    CACHES["default"]["BACKEND"] = "customs_ecom.platform.cache.FailOpenRedisCache"
     CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
-# The database unreachable answers 503 with Retry-After, not 500 (customs_ecom.middleware).
-MIDDLEWARE.insert(0, "customs_ecom.middleware.DatabaseUnavailableMiddleware")
+# The database unreachable answers 503 with Retry-After, not 500 (customs_ecom.platform.middleware).
+MIDDLEWARE.insert(0, "customs_ecom.platform.middleware.DatabaseUnavailableMiddleware")
 DATABASE_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DATABASE_UNAVAILABLE_RETRY_AFTER", "5"))
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Fail fast when PostgreSQL is down rather than hold a gunicorn worker for the OS default.

@@ -1,5 +1,5 @@
 """Start and stop the production processes on this machine, for the benchmark and chaos commands
-(bench_singles, chaos): gunicorn and Celery workers with the commands of customs_ecom.runtime, on a
+(bench_singles, chaos): gunicorn and Celery workers with the commands of customs_ecom.platform.runtime, on a
 given database and broker, each logging to its own file."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from .runtime import ALL_QUEUES_WORKER_COMMAND, WORKER_COMMAND
+from .platform.runtime import ALL_QUEUES_WORKER_COMMAND, WORKER_COMMAND
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -147,7 +147,7 @@ def start_beat(env: dict[str, str]) -> Process:
 
 
 def purge(env: dict[str, str]) -> None:
-    from .runtime import QUEUES
+    from .platform.runtime import QUEUES
 
     subprocess.run(
         [_bin("celery"), "-A", "customs_ecom", "purge", "-f", "-Q", ",".join(QUEUES)],

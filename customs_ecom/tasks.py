@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from .faults import RETRY_POLICY
 from .kpis import aggregate_recent
+from .platform.faults import RETRY_POLICY
 
 
 @shared_task(name="customs_ecom.refresh_daily_aggregates", ignore_result=True)

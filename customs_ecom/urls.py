@@ -7,7 +7,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import audit_views, health, views
+from . import audit_views, views
+from .platform import health
 
 api_v1 = [
     path("", include("declarations.api_urls")),
@@ -41,4 +42,4 @@ urlpatterns = [
 ]
 
 # A database fault that escapes the middleware is a 503 with Retry-After, not a 500.
-handler500 = "customs_ecom.middleware.server_error"
+handler500 = "customs_ecom.platform.middleware.server_error"

@@ -24,7 +24,7 @@ from aeo.models import Operator
 from .dashboard import build
 from .dashboard_standards import STANDARDS
 from .kpis import refresh_without_beat
-from .roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
+from .platform.roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
 
 
 class DashboardFilterForm(forms.Form):

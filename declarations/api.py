@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customs_ecom.api_support import read_json_body, with_idempotency
-from customs_ecom.problems import ProblemError, validation_problem
+from customs_ecom.platform.api_support import read_json_body, with_idempotency
+from customs_ecom.platform.extensions import call
+from customs_ecom.platform.problems import ProblemError, validation_problem
 
 from .api_models import (
     ArrivalsIn,
@@ -54,8 +55,6 @@ def _money(value: Any) -> str | None:
 def declaration_representation(declaration: Declaration) -> dict[str, Any]:
     """What an operator may see of its declaration: status, history, data quality, taxes.
     Never risk scores, channels, rule hits or officer notes (api.md, tenancy)."""
-    from revenue.selectors import taxes_for_operator  # revenue sits above declarations
-
     return {
         "id": declaration.pk,
         "lrn": declaration.lrn,
@@ -85,7 +84,7 @@ def declaration_representation(declaration: Declaration) -> dict[str, Any]:
                 for f in declaration.quality_findings.all()
             ],
         },
-        "taxes": taxes_for_operator(declaration_id=declaration.pk),
+        "taxes": call("declaration.taxes_for_operator", declaration_id=declaration.pk),
         "declaration": declaration.payload,
     }
 

@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from customs_ecom.problems import ProblemError
+from customs_ecom.platform.problems import ProblemError
 
 from .schemas import TransportDocument
 

@@ -16,6 +16,12 @@ class DeclarationsConfig(AppConfig):
         from . import lifecycle, tasks  # noqa: F401  (tasks: registers the Celery tasks by name)
 
         lifecycle.register_core_guards()
+        # Problem documents read their details in the request's language.
+        from customs_ecom.platform.extensions import provide
+
+        from .generated_text import problem_detail
+
+        provide("problems.detail_in_language", problem_detail)
 
         post_migrate.connect(
             _load_reference_data, sender=self, dispatch_uid="declarations-reference-data"

@@ -68,7 +68,7 @@ _DECIMAL_PLACES = {"total_value": 2, "total_value_eur": 2, "total_gross_mass_kg"
 
 def _shown(name: str, value: Any) -> Any:
     if name in _DECIMAL_PLACES and value not in (None, ""):
-        from customs_ecom.templatetags.human import number
+        from customs_ecom.platform.templatetags.human import number
 
         return number(value, _DECIMAL_PLACES[name]) or value
     return value
@@ -90,27 +90,27 @@ def _audit_sentence(action: str, after: Any, before: Any) -> tuple[str, bool]:
     if action == "declaration.document":
         from django.utils.translation import gettext
 
-        from customs_ecom.templatetags.human import label
+        from customs_ecom.platform.templatetags.human import label
 
         return gettext("Uploaded a document: %(type)s.") % {
             "type": label(after.get("type", ""))
         }, False
     if action == "risk.outcome":
-        from customs_ecom.templatetags.human import label
+        from customs_ecom.platform.templatetags.human import label
 
         return _("Recorded the control outcome: %(result)s.") % {
             "result": label(after.get("result", ""))
         }, True
     if action == "taxes.revalue":
         return _("Revalued the goods and reassessed the taxes."), True
-    from customs_ecom.templatetags.human import label
+    from customs_ecom.platform.templatetags.human import label
 
     return _("%(action)s.") % {"action": label(action)}, True
 
 
 def readable_timeline(*, declaration: Declaration) -> list[TimelineEntry]:
     """Status changes, audit rows and notes merged in time order, each told once, as a sentence."""
-    from aeo.models import AuditEvent
+    from customs_ecom.platform.models import AuditEvent
 
     entries: list[TimelineEntry] = []
     for e in declaration.events.all():
@@ -207,25 +207,23 @@ def document_checklist(
 def case_report_context(*, declaration: Declaration, user: Any) -> dict[str, Any]:
     from django.utils import timezone
 
-    from risk.models import SEIZURE_RESULTS, InspectionOutcome
-    from risk.selectors import latest_assessment
+    from customs_ecom.platform.extensions import call
 
     from . import selectors
 
-    outcomes = list(
-        InspectionOutcome.objects.filter(declaration=declaration)
-        .select_related("officer")
-        .order_by("at", "id")
+    # Risk provides its part of the report (risk sits above declarations).
+    risk_part = call(
+        "risk.case_report", declaration, default={"risk": None, "outcomes": [], "seized": False}
     )
+    outcomes = risk_part["outcomes"]
     documents = selectors.declaration_documents(declaration=declaration)
     return {
         "d": declaration,
-        "risk": latest_assessment(declaration_id=declaration.pk),
+        "risk": risk_part["risk"],
         "outcomes": outcomes,
         "timeline": readable_timeline(declaration=declaration),
         "checklist": document_checklist(declaration=declaration, documents=documents),
         "printed_at": timezone.now(),
         "printed_by": user.get_username(),
-        "seizure": declaration.status == Status.DETAINED
-        or any(o.result in SEIZURE_RESULTS for o in outcomes),
+        "seizure": declaration.status == Status.DETAINED or risk_part["seized"],
     }

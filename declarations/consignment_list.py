@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from aeo.models import AEOAuthorisation, Operator
+from customs_ecom.platform.extensions import call
 
 from .models import NEEDS_ACTION_STATUSES, QUEUE_CHANNELS, Channel, Declaration, Document, Status
 from .search import LIST_COLUMNS
@@ -185,15 +186,8 @@ def filtered_consignments(
     elif filters.get("aeo") == "no":
         qs = qs.exclude(operator_id__in=_aeo_operator_ids())
     if filters.get("rule"):
-        from risk.models import RiskHit  # risk sits above declarations
-
-        qs = qs.filter(
-            Exists(
-                RiskHit.objects.filter(
-                    assessment__declaration_id=OuterRef("pk"), rule_code=filters["rule"]
-                )
-            )
-        )
+        # Risk provides the condition "this rule hit the consignment" (risk sits above).
+        qs = qs.filter(call("risk.rule_hit_exists", filters["rule"], default=Value(False)))
     return (
         qs.select_related("operator", "claimed_by")
         .only(*LIST_COLUMNS, "claimed_by__username")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aeo.models import Operator
-from customs_ecom.roles import AUDITOR, CAN_ACT_ON_CONSIGNMENTS, has_any_role
+from customs_ecom.platform.roles import AUDITOR, CAN_ACT_ON_CONSIGNMENTS, has_any_role
 
 from .imports import ALL_COLUMNS
 from .models import ImportJob
@@ -42,7 +42,7 @@ class ImportForm(forms.Form):
 
 
 def _require(request: HttpRequest) -> None:
-    # Auditors read the imports; customs_ecom.readonly refuses their uploads.
+    # Auditors read the imports; customs_ecom.platform.readonly refuses their uploads.
     readers = CAN_ACT_ON_CONSIGNMENTS | ({AUDITOR} if request.method in ("GET", "HEAD") else set())
     if not has_any_role(request.user, readers):
         raise PermissionDenied

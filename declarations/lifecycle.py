@@ -29,10 +29,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aeo.models import AuditEvent
-from aeo.services import audit_record
-from customs_ecom.bulk import insert_rows
-from customs_ecom.roles import ADMINISTRATOR, CAN_ACT_ON_CONSIGNMENTS, SUPERVISOR, user_roles
+from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.bulk import insert_rows
+from customs_ecom.platform.models import AuditEvent
+from customs_ecom.platform.roles import (
+    ADMINISTRATOR,
+    CAN_ACT_ON_CONSIGNMENTS,
+    SUPERVISOR,
+    user_roles,
+)
 
 from .models import Case, Declaration, Profile, StatusEvent
 from .statuses import CLOSED, ENDS_CLAIM, TRANSITIONS, Status

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
-from customs_ecom.problems import ProblemError
+from customs_ecom.platform.problems import ProblemError
 
 from .models import Declaration, Status
 

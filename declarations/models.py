@@ -310,21 +310,10 @@ class QualityFinding(models.Model):
     # and a cost to each of the three findings an average declaration gets at intake.
 
 
-class IdempotencyRecord(models.Model):
-    """A replayable response for an `Idempotency-Key` (api.md): kept at least 24 hours."""
-
-    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method_path = models.CharField(max_length=300)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["operator", "key"], name="idempotency_key_unique")
-        ]
+class Meta:
+    constraints = [
+        models.UniqueConstraint(fields=["operator", "key"], name="idempotency_key_unique")
+    ]
 
 
 class RejectionCount(models.Model):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from customs_ecom.roles import (
+from customs_ecom.platform.roles import (
     ADMINISTRATOR,
     CAN_ACT_ON_CONSIGNMENTS,
     CAN_VIEW_CONSIGNMENTS,

@@ -9,10 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 
 from aeo.models import Operator
-from customs_ecom.bulk import fetch_binary
+from customs_ecom.platform.bulk import fetch_binary
+from customs_ecom.platform.extensions import call
 
 from .models import (
     NEEDS_ACTION_STATUSES,
@@ -103,16 +104,8 @@ def queue_declarations(*, filters: Mapping[str, Any] | None = None) -> QuerySet[
     if filters.get("received_to"):
         qs = qs.filter(received_at__date__lte=filters["received_to"])
     if filters.get("rule"):
-        # risk sits above declarations: imported here, never at module level.
-        from risk.models import RiskHit
-
-        qs = qs.filter(
-            Exists(
-                RiskHit.objects.filter(
-                    assessment__declaration_id=OuterRef("pk"), rule_code=filters["rule"]
-                )
-            )
-        )
+        # Risk provides the condition "this rule hit the consignment" (risk sits above).
+        qs = qs.filter(call("risk.rule_hit_exists", filters["rule"], default=Value(False)))
     # The row says when documents asked for have arrived since the request (issue 16).
     from .consignment_list import documents_received_q
 
@@ -138,12 +131,7 @@ def queue_after(qs: QuerySet[Declaration], *, priority: int, received_at: Any, p
 
 def rule_codes() -> list[str]:
     """Codes of the rules in the active rule set (for the queue's rule-hit filter)."""
-    from risk.models import RuleSet
-
-    ruleset = RuleSet.objects.filter(state="active").only("rules").order_by("-version").first()
-    if ruleset is None:
-        return []
-    return sorted({r.get("code", "") for r in ruleset.rules or [] if r.get("code")})
+    return call("risk.rule_codes", default=[])
 
 
 def saved_views_for(*, user: Any) -> list[SavedView]:
@@ -218,7 +206,7 @@ def declaration_documents(*, declaration: Declaration) -> list[Any] | None:
 
 def declaration_timeline(*, declaration: Declaration) -> list[dict[str, Any]]:
     """Status events, audit events and officer notes merged in time order (newest last)."""
-    from aeo.models import AuditEvent
+    from customs_ecom.platform.models import AuditEvent
 
     entries: list[dict[str, Any]] = []
     for e in declaration.events.all():

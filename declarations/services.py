@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from aeo.models import Operator
-from aeo.services import audit_record
-from customs_ecom.bulk import copy_rows, fetch_binary, field_defaults, reserve_ids
+from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.bulk import copy_rows, fetch_binary, field_defaults, reserve_ids
 from declarations.messages import stored as stored_message
 
 from . import lifecycle

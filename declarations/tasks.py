@@ -4,7 +4,9 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .models import IdempotencyRecord, ImportJob
+from customs_ecom.platform.models import IdempotencyRecord
+
+from .models import ImportJob
 from .services import requeue_unassessed
 
 

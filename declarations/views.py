@@ -14,7 +14,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customs_ecom.roles import CAN_ACT_ON_CONSIGNMENTS, CAN_VIEW_CONSIGNMENTS, has_any_role
+from customs_ecom.platform.extensions import call
+from customs_ecom.platform.roles import CAN_ACT_ON_CONSIGNMENTS, CAN_VIEW_CONSIGNMENTS, has_any_role
 
 from . import lifecycle, selectors
 from .forms import (
@@ -151,9 +152,6 @@ def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
     declaration = selectors.declaration_detail(declaration_id=declaration_id)
     if declaration is None:
         raise Http404
-    from revenue.selectors import current_tax_assessment
-    from risk.selectors import latest_assessment
-
     payload = declaration.payload or {}
     parties = [
         (_("Seller"), payload.get("seller")),
@@ -166,8 +164,9 @@ def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
         "declarations/consignment.html",
         {
             "d": declaration,
-            "risk": latest_assessment(declaration_id=declaration.pk),
-            "taxes": current_tax_assessment(declaration_id=declaration.pk),
+            # Risk and revenue provide their panels (both sit above declarations).
+            "risk": call("consignment.risk", declaration.pk),
+            "taxes": call("consignment.taxes", declaration.pk),
             "parties": [(label, data) for label, data in parties if data],
             "related": selectors.related_consignments(declaration=declaration),
             "documents": selectors.declaration_documents(declaration=declaration),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aeo.services import audit_record
+from customs_ecom.platform.audit import audit_record
 
 from . import lifecycle
 from .consignment_list import WORK_CHOICES, work_q

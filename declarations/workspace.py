@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from aeo.services import audit_record
+from customs_ecom.platform.audit import audit_record
 
 from .models import Declaration, OfficerNote, SavedView
 

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from customs_ecom.api_support import read_json_body, with_idempotency
-from customs_ecom.problems import ProblemError
+from customs_ecom.platform.api_support import read_json_body, with_idempotency
+from customs_ecom.platform.problems import ProblemError
 
 from .estimates import EstimateIn, EstimateProblem, estimate
 from .services import LedgerError, ledger_payment_record

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from aeo.benefits import benefits_for_operators, operator_benefits
 from aeo.models import Operator
-from aeo.services import audit_record
-from customs_ecom.bulk import insert_rows, values_in
+from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.bulk import insert_rows, values_in
 from declarations.events import events_after, late_events
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.rates import RateBook

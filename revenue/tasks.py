@@ -4,7 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
-from customs_ecom.faults import RETRY_POLICY
+from customs_ecom.platform.faults import RETRY_POLICY
 
 from .services import deferred_statements_close, refunds_reconcile, taxes_assess_batch
 

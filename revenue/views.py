@@ -17,14 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customs_ecom.roles import (
+from customs_ecom.platform.roles import (
     CAN_ACT_ON_CONSIGNMENTS,
     CAN_CONFIGURE,
     CAN_VIEW_CONSIGNMENTS,
     ROLES,
     has_any_role,
 )
-from customs_ecom.templatetags.human import form_errors_sentence
+from customs_ecom.platform.templatetags.human import form_errors_sentence
 from declarations.generated_text import word
 from declarations.models import Declaration
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aeo.models import AuditEvent
-from aeo.services import audit_record
+from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.models import AuditEvent
 
 from . import services
 from .models import RuleSet

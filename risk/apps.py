@@ -13,8 +13,9 @@ class RiskConfig(AppConfig):
     verbose_name = "Risk management"
 
     def ready(self) -> None:
-        from . import guards, tasks  # noqa: F401  (tasks: registers the Celery tasks by name)
+        from . import guards, providers, tasks  # noqa: F401  (tasks: registers the Celery tasks by name)
 
         guards.register()
+        providers.register()
 
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="risk-reference-data")

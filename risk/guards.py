@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from customs_ecom.roles import ADMINISTRATOR, SUPERVISOR, user_roles
+from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
 from declarations.lifecycle import CLEARED_CHANNELS, GuardContext, register_guard
 from declarations.statuses import Status
 

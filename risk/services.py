@@ -22,8 +22,8 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from aeo.models import Operator
-from aeo.services import audit_record
-from customs_ecom.bulk import fetch_binary, insert_rows, values_in
+from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.bulk import fetch_binary, insert_rows, values_in
 from declarations import lifecycle
 from declarations.messages import with_message
 from declarations.models import Case, Declaration, Status

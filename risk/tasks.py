@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from customs_ecom.faults import RETRY_POLICY
+from customs_ecom.platform.faults import RETRY_POLICY
 
 from .services import (
     reassess_pending_fan_out,

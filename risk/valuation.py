@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from aeo.services import audit_record
+from customs_ecom.platform.audit import audit_record
 
 from .models import LearnedValueMedian, ReferenceValue
 from .reference import ReferenceBook, parse_reference_csv

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from customs_ecom.roles import (
+from customs_ecom.platform.roles import (
     ADMINISTRATOR,
     AUDITOR,
     CAN_EDIT_RULES,

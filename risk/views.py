@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from customs_ecom.kpis import refresh_without_beat
-from customs_ecom.roles import (
+from customs_ecom.platform.extensions import call
+from customs_ecom.platform.roles import (
     ADMINISTRATOR,
     AUDITOR,
     CAN_ACT_ON_CONSIGNMENTS,
@@ -61,7 +61,7 @@ def _require(request: HttpRequest, roles: set[str]) -> None:
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
-    refresh_without_beat()
+    call("kpis.refresh_without_beat")
     active = services.active_ruleset()
     base = services.ruleset_working_base()
     rates = selectors.rule_hit_rates()

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from aeo.services import audit_record
+from customs_ecom.platform.audit import audit_record
 
 from .models import WatchlistEntry, WatchlistUpdate
 from .watchlist_formats import ListedParty, ListFormatError, parse_list

@@ -20,8 +20,8 @@ from rest_framework.test import APIClient
 
 from aeo.models import Operator
 from aeo.services import api_key_create, operator_create
-from customs_ecom.roles import ROLES, ensure_role_groups
-from customs_ecom.runtime import QUEUES, WORKER_COMMAND
+from customs_ecom.platform.roles import ROLES, ensure_role_groups
+from customs_ecom.platform.runtime import QUEUES, WORKER_COMMAND
 from tests.examples import DATASET_EXAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from aeo.benefits import Benefits, benefits_for_operators, operator_benefits
-from aeo.models import AEOAuthorisation, AuditEvent, BenefitPolicy
+from aeo.models import AEOAuthorisation, BenefitPolicy
 from aeo.services import (
     AEO_TRANSITIONS,
     AEOTransitionNotAllowed,
@@ -22,6 +22,7 @@ from aeo.services import (
     mutual_recognition_save,
 )
 from aeo.tasks import expire_authorisations
+from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration
 from declarations.services import declarations_submit
 from risk.models import RiskAssessment, RuleSet

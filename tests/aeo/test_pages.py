@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from aeo.models import (
     AEOAuthorisation,
-    AuditEvent,
     BenefitPolicy,
     Operator,
     OperatorAPIKey,
@@ -18,6 +17,7 @@ from aeo.models import (
 )
 from aeo.selectors import compliance_profile
 from aeo.services import operator_create
+from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, QualityFinding
 from declarations.services import declaration_transition, declarations_submit
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from customs_ecom.kpis import aggregate_recent
-from customs_ecom.roles import ROLES
+from customs_ecom.platform.roles import ROLES
 from declarations.models import Declaration, Status
 from declarations.services import declarations_submit
 from tests.customs_ecom.test_french_pages import english_left, english_msgids
@@ -45,7 +45,7 @@ def users(transactional_db, customs_user):
 
 
 def test_analyst_proposal_is_approved_by_a_supervisor(page, live_server, users, consignments):
-    from aeo.models import AuditEvent
+    from customs_ecom.platform.models import AuditEvent
     from risk.models import RuleSet
 
     login(page, live_server, "risk_analyst")

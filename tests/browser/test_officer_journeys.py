@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from customs_ecom.kpis import aggregate_recent
-from customs_ecom.roles import ROLES
+from customs_ecom.platform.roles import ROLES
 from declarations.models import Declaration, Status
 from declarations.services import declarations_submit
 

@@ -10,8 +10,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from aeo.models import AuditEvent
-from aeo.services import audit_record
+from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

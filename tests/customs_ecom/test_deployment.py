@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from django.core.management import call_command
 
-from customs_ecom.runtime import (
+from customs_ecom.platform.runtime import (
     BACKGROUND_WORKER_COMMAND,
     BEAT_COMMAND,
     PRODUCTION_ENVIRONMENT,

@@ -27,7 +27,7 @@ def redis_down(settings, monkeypatch):
     monkeypatch.setattr(fail_open.FailOpenRedisCache, "_warned_at", -fail_open.WARN_EVERY)
     settings.CACHES = {
         "default": {
-            "BACKEND": "customs_ecom.cache.FailOpenRedisCache",
+            "BACKEND": "customs_ecom.platform.cache.FailOpenRedisCache",
             "LOCATION": f"redis://127.0.0.1:{_closed_port()}/10",
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
@@ -173,7 +173,7 @@ def test_readyz_with_the_database_down_is_503(client, monkeypatch):
 
 
 def test_every_task_has_its_queue():
-    from customs_ecom.runtime import QUEUES
+    from customs_ecom.platform.runtime import QUEUES
 
     router = current_app.amqp.router
     expected = {
@@ -238,7 +238,7 @@ def test_model_training_request_with_the_broker_down_is_a_message_not_a_500(
 ):
     import kombu.exceptions
 
-    from customs_ecom.roles import RISK_ANALYST
+    from customs_ecom.platform.roles import RISK_ANALYST
 
     client.force_login(customs_user(RISK_ANALYST))
     task = current_app.tasks["risk.train_model"]

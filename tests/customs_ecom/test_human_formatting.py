@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from customs_ecom.templatetags.human import label, money, number, percent, readable, when
+from customs_ecom.platform.templatetags.human import label, money, number, percent, readable, when
 
 
 @pytest.mark.parametrize(

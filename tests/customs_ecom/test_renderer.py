@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from customs_ecom.renderers import FastJSONRenderer
+from customs_ecom.platform.renderers import FastJSONRenderer
 
 fast = FastJSONRenderer()
 drf = JSONRenderer()

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, DeclarationItem, Document, QualityFinding, Status
 from tests.declarations.corpus import valid_declaration
 from tests.lifecycle_helpers import release_cleared

@@ -9,7 +9,8 @@ import threading
 import pytest
 from django.db import connections
 
-from declarations.models import Declaration, IdempotencyRecord
+from customs_ecom.platform.models import IdempotencyRecord
+from declarations.models import Declaration
 from tests.conftest import make_operator
 from tests.declarations.corpus import valid_declaration
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from declarations import selectors
 from declarations.benchmarks import learned_value_benchmarks
 from declarations.models import Declaration, ExchangeRate, Profile, QualityFinding

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.services import (
     TransitionNotAllowed,

@@ -182,7 +182,7 @@ def test_a_green_consignment_with_a_prohibited_hit_goes_to_inspection_on_arrival
 
 
 def test_claims_expire_and_a_supervisor_takes_over_audited(consignment, people, settings):
-    from aeo.models import AuditEvent
+    from customs_ecom.platform.models import AuditEvent
 
     Declaration.objects.filter(pk=consignment).update(channel="red", status=Status.INSPECTION)
     first, second = people["officer"]["same"], people["officer"]["other"]
@@ -278,7 +278,7 @@ def test_bulk_release_reports_each_refusal_and_moves_only_the_cleared(
 def test_transition_bulk_checks_the_table_and_guards_and_writes_events_once(
     operator_a, example, django_capture_on_commit_callbacks
 ):
-    from aeo.models import AuditEvent
+    from customs_ecom.platform.models import AuditEvent
     from declarations.models import StatusEvent
 
     bodies = [dict(example, lrn=f"TB-{n}") for n in range(3)]

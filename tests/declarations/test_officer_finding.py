@@ -4,7 +4,7 @@ workload counts, bulk actions, target times, the case file and its report."""
 import pytest
 from django.urls import reverse
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from declarations import codelists
 from declarations.models import Declaration, Status
 from declarations.search import compact_key, search_consignments

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, Status
 from declarations.services import declarations_submit
 

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from revenue.models import LedgerEntry, TaxAssessment
 from revenue.selectors import discrepancy_for
 from revenue.services import border_balance

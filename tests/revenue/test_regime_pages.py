@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from revenue.models import Regime, TaxAssessment
 from tests.revenue.helpers import border_body, submit
 

@@ -10,7 +10,7 @@ import pytest
 from django.forms import CheckboxInput
 from django.test import Client
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration
 from declarations.services import declarations_submit
 from risk import approval

@@ -12,8 +12,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from aeo.models import AEOAuthorisation, AuditEvent
+from aeo.models import AEOAuthorisation
 from customs_ecom.kpis import aggregate_recent
+from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, Status
 from declarations.services import declarations_submit
 from risk.models import InspectionOutcome, RiskAssessment, RiskHit, RiskModel, RuleSet

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from declarations import selectors
 from declarations.models import Declaration
 from declarations.services import declarations_submit

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from aeo.models import AuditEvent
+from customs_ecom.platform.models import AuditEvent
 from risk.lexicons import DATA_DIR
 from risk.models import WatchlistEntry, WatchlistFalsePositive, WatchlistUpdate
 from risk.services import watchlist_false_positive_create, watchlist_index

@@ -296,7 +296,7 @@ class Command(BaseCommand):
         from django.test import Client
         from django.utils import timezone
 
-        from customs_ecom.roles import ensure_role_groups
+        from customs_ecom.platform.roles import ensure_role_groups
         from declarations.selectors import queue_declarations
 
         ensure_role_groups()

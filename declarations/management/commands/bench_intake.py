@@ -33,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 
-from customs_ecom.heap import settle
+from customs_ecom.platform.heap import settle
 from declarations.synthetic import make_declaration
 
 
@@ -197,7 +197,7 @@ class Command(BaseCommand):
                 raise CommandError(f"batch failed: {response.status_code} {str(body)[:500]}")
 
         post_batch(make_batch())  # warm-up: caches, connections, code paths
-        # As the WSGI module and each worker process do (customs_ecom.heap).
+        # As the WSGI module and each worker process do (customs_ecom.platform.heap).
         settle()
         gc_time = [0.0, 0.0]
 

@@ -37,7 +37,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 
-from customs_ecom.runtime import QUEUES, WORKER_COMMAND
+from customs_ecom.platform.runtime import QUEUES, WORKER_COMMAND
 from declarations.synthetic import make_declaration
 
 ROOT = Path(__file__).resolve().parents[3]

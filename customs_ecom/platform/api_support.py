@@ -133,7 +133,7 @@ def with_idempotency(
     key = request.headers.get("Idempotency-Key")
     if not key:
         return produce()
-    from declarations.models import IdempotencyRecord
+    from customs_ecom.platform.models import IdempotencyRecord
 
     if len(key) > 255:
         raise ProblemError(

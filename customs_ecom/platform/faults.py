@@ -1,7 +1,7 @@
 """What counts as a transient fault: the database or the broker unreachable for a while.
 
 Tasks retry on these with backoff (a PostgreSQL restart, a Redis restart); the API answers them
-with 503 and `Retry-After` (customs_ecom.middleware). Anything else is a bug and is not retried
+with 503 and `Retry-After` (customs_ecom.platform.middleware). Anything else is a bug and is not retried
 blindly."""
 
 from __future__ import annotations

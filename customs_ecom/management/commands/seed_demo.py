@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from aeo.models import AEOAuthorisation, Operator
 from aeo.services import api_key_create, operator_create
-from customs_ecom.roles import ROLES, ensure_role_groups
-from declarations.demo_story import Story
+from customs_ecom.platform.roles import ROLES, ensure_role_groups
+from customs_ecom.demo_story import Story
 
 DEMO_OPERATORS = [
     ("example-market", "Example Market SAS", "marketplace", "FR"),
@@ -65,7 +65,7 @@ class Command(BaseCommand):
 
         existing = sum(o.declarations.count() for o in operators)
         if existing < declarations:
-            # Two weeks replayed in order, each event on its own date (declarations.demo_story).
+            # Two weeks replayed in order, each event on its own date (customs_ecom.demo_story).
             counts = Story(
                 operators=operators,
                 count=declarations - existing,

@@ -70,7 +70,10 @@ def validation_problem(
     errors: Iterable[Any], *, title: str = "Declaration failed validation"
 ) -> ProblemError:
     """422 for a body that parsed but failed the contract; `errors` are Problem tuples or dicts."""
-    from declarations.generated_text import problem_detail
+    from .extensions import call
+
+    def problem_detail(code: str, detail: str) -> str:
+        return call("problems.detail_in_language", code, detail, default=detail)
 
     # The detail reads in the request's language (English unless Accept-Language asks).
     rows = [

@@ -1,0 +1,34 @@
+"""The audit trail: one append-only event per officer action, rule change or configuration
+change (who, when, before, after, why)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: Any | None,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Append one audit event. Call inside the same transaction as the change it records."""
+    label = ""
+    if actor is not None:
+        label = getattr(actor, "username", "") or str(actor)
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_label=label or "system",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+        reason=reason,
+    )
