@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from pydantic import BaseModel
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +14,6 @@ from customs_ecom.platform.problems import ProblemError
 
 from .benefits import operator_benefits
 from .models import AEOAuthorisation, Operator
-from .webhooks import event_representation
 
 PROBLEM = {"description": "RFC 9457 problem details", "content": {"application/problem+json": {}}}
 EVENTS_DEFAULT_LIMIT = 100
@@ -84,39 +82,6 @@ def _non_negative_int(params: Any, name: str, default: int) -> int:
     if not raw.isdigit() or len(raw) > 18:
         raise _query_problem(f"/{name}", "type_invalid", f"{name} must be a non-negative integer")
     return int(raw)
-
-
-class EventListApi(APIView):
-    @extend_schema(
-        operation_id="events_list",
-        parameters=[
-            OpenApiParameter(
-                "cursor",
-                OpenApiTypes.STR,
-                description="`next_cursor` of the previous page; 0 or absent replays from the start",
-            ),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 1000, default 100"),
-        ],
-        responses={200: EventPageOut, 400: PROBLEM},
-        summary="The operator's status-change events after a cursor (pull alternative to webhooks)",
-    )
-    def get(self, request: Request) -> Response:
-        from declarations.events import settled_page  # declarations sits above aeo
-
-        cursor = _non_negative_int(request.query_params, "cursor", 0)
-        limit = _non_negative_int(request.query_params, "limit", EVENTS_DEFAULT_LIMIT)
-        if not 1 <= limit <= EVENTS_MAX_LIMIT:
-            raise _query_problem(
-                "/limit", "number_out_of_range", f"limit must be between 1 and {EVENTS_MAX_LIMIT}"
-            )
-        page = settled_page(operator_id=request.user.pk, cursor=cursor, limit=limit)
-        return Response(
-            {
-                "events": [event_representation(e, e.declaration.lrn) for e in page.events],
-                # Polling with the same cursor again is safe: it only moves when events arrive.
-                "next_cursor": str(page.next_cursor),
-            }
-        )
 
 
 def _aeo_status(authorisations: list[AEOAuthorisation], is_aeo: bool) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, events_api
 
 urlpatterns = [
     path("declarations", api.DeclarationCreateApi.as_view(), name="declarations"),
@@ -28,4 +28,5 @@ urlpatterns = [
     path("returns", api.ReturnCreateApi.as_view(), name="returns"),
     path("manifests", api.ManifestCreateApi.as_view(), name="manifests"),
     path("arrivals", api.ArrivalCreateApi.as_view(), name="arrivals"),
+    path("events", events_api.EventListApi.as_view(), name="events"),
 ]

@@ -3,11 +3,13 @@
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from customs_ecom.platform.models import IdempotencyRecord
 
 from .models import ImportJob
 from .services import requeue_unassessed
+from .webhooks import webhooks_collect, webhooks_deliver
 
 
 @shared_task(name="declarations.requeue_unassessed")
@@ -47,3 +49,15 @@ def import_file(job_id: int) -> int:
 
     job = import_job_run(job_id=job_id)
     return job.accepted if job else 0
+
+
+# Webhooks read status events, so they live with them (the task keeps its name: routes and the
+# beat schedule refer to it).
+@shared_task(name="aeo.webhooks_tick", acks_late=True)
+def webhooks_tick(now: str | None = None) -> dict[str, int]:
+    """Every few seconds: turn new status events into deliveries, then attempt the due ones.
+    `now` (ISO 8601) lets a test advance the backoff clock."""
+    moment = parse_datetime(now) if now else None
+    created = webhooks_collect(now=moment)
+    counts = webhooks_deliver(now=moment)
+    return {"collected": created, **counts}

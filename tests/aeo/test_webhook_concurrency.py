@@ -10,11 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from aeo import webhooks
 from aeo.models import WebhookAttempt, WebhookDelivery
 from aeo.services import operator_set_webhook
-from aeo.webhooks import webhooks_collect, webhooks_deliver
+from declarations import webhooks
 from declarations.services import declarations_submit
+from declarations.webhooks import webhooks_collect, webhooks_deliver
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from aeo.models import WebhookAttempt, WebhookDelivery
 from aeo.services import operator_set_webhook
-from aeo.tasks import webhooks_tick
-from aeo.webhooks import RETRY_WINDOW, backoff, webhooks_collect, webhooks_deliver
 from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, StatusEvent
 from declarations.services import declaration_transition, declarations_submit
+from declarations.tasks import webhooks_tick
+from declarations.webhooks import RETRY_WINDOW, backoff, webhooks_collect, webhooks_deliver
 
 pytestmark = pytest.mark.django_db
 

@@ -427,7 +427,9 @@ def test_operator_api_never_exposes_risk_reasoning(
     for text in texts:
         for word in forbidden:
             assert word not in text, word
-        assert '"red"' not in text and "channel" not in text
+        # Revenue's "collection_channel" (who collects a tax) is the operator's business; the
+        # risk channel is not, neither as a key nor as a colour.
+        assert '"red"' not in text and '"channel"' not in text and '"yellow"' not in text
 
 
 def _train_history(operator_a, example, capture, officer, n: int) -> None:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from aeo.models import AEOAuthorisation, Operator
 from aeo.services import api_key_create, operator_create
-from customs_ecom.platform.roles import ROLES, ensure_role_groups
 from customs_ecom.demo_story import Story
+from customs_ecom.platform.roles import ROLES, ensure_role_groups
 
 DEMO_OPERATORS = [
     ("example-market", "Example Market SAS", "marketplace", "FR"),

@@ -36,7 +36,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Operator, WebhookAttempt, WebhookCursor, WebhookDelivery
+from aeo.models import Operator, WebhookAttempt, WebhookCursor, WebhookDelivery
+
+from .events import events_after, late_events
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +83,6 @@ def backoff(attempts: int) -> timedelta:
 def _events_for(operator_id: int, cursor: int, start: int, now: datetime) -> list[Any]:
     """New events after the cursor, and those committed late below it (the look-back of the one
     event reader) that have no delivery yet."""
-    from declarations.events import events_after, late_events  # declarations sits above aeo
-
     fresh = events_after(cursor=cursor, limit=COLLECT_BATCH, operator_id=operator_id)
     late = late_events(cursor=cursor, operator_id=operator_id, floor=start, now=now)
     if late:
