@@ -83,7 +83,7 @@ def _form(request: HttpRequest) -> tuple[AuditFilterForm, dict]:
 
 
 def _summary(value) -> str:
-    from .templatetags.human import readable
+    from .platform.templatetags.human import readable
 
     return readable(value) if value not in (None, "", {}, []) else ""
 

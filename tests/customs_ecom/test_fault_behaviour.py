@@ -10,7 +10,7 @@ import pytest
 from celery import current_app
 
 from aeo.models import OperatorAPIKey
-from customs_ecom import cache as fail_open
+from customs_ecom.platform import cache as fail_open
 from declarations.models import Declaration
 
 
@@ -159,7 +159,7 @@ def test_readyz_with_the_broker_down_is_degraded_not_unavailable(client, setting
 
 @pytest.mark.django_db
 def test_readyz_with_the_database_down_is_503(client, monkeypatch):
-    from customs_ecom import health
+    from customs_ecom.platform import health
 
     def unreachable():
         raise django.db.OperationalError("Connection refused")
