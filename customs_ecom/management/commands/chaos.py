@@ -15,6 +15,9 @@ beat) and posts traffic: `--clients` clients posting single declarations, one po
 - 90: PostgreSQL crashed (`pg_ctl stop -m immediate`), started again 5 s later (crash recovery);
 - 110: traffic stops.
 
+After the restart at 30 s, a worker that exits by itself is started again, as the production
+shape's restart policy (`restart: unless-stopped`) does, and the exit is reported.
+
 Then it waits until every acknowledged declaration is assessed (or `--settle` seconds) and checks:
 every declaration answered 201 or 200 exists; each is assessed, with exactly one risk assessment,
 one initial tax assessment and one accepted -> assessed event; no answer was a 500 or a dropped
@@ -160,6 +163,7 @@ class Command(BaseCommand):
                 "used: the run starts its own cluster)"
             )
         self.events: list[tuple[float, str]] = []
+        self.worker_exits: list[dict] = []
         cluster = Cluster(options["pg_port"])
         redis = Redis(options["redis_port"])
         processes: list[stack.Process] = []
@@ -337,6 +341,13 @@ class Command(BaseCommand):
         worker = stack.start_worker(env, concurrency=2, all_queues=True, name="chaos2")
         processes.append(worker)
         self._log("worker restarted")
+        # From here on, a worker that exits by itself is started again, as the production shape's
+        # restart policy (`restart: unless-stopped`) does; each such exit is reported.
+        supervising = threading.Event()
+        supervisor = threading.Thread(
+            target=self._supervise, args=(processes, env, supervising), daemon=True
+        )
+        supervisor.start()
         at(40)
         redis.stop()
         redis_down = time.monotonic()
@@ -361,7 +372,37 @@ class Command(BaseCommand):
             thread.join()
         traffic_end = time.monotonic()
         self._log("traffic stopped")
-        return self._verify(poster, batches, reads, windows, traffic_end, options)
+        try:
+            return self._verify(poster, batches, reads, windows, traffic_end, options)
+        finally:
+            supervising.set()
+            supervisor.join(timeout=10)
+
+    def _supervise(self, processes: list, env: dict, done: threading.Event) -> None:
+        restarts = 0
+        while not done.wait(0.5):
+            for process in list(processes):
+                if process.name.startswith("chaos") and process.popen.poll() is not None:
+                    code = process.popen.returncode
+                    tail = process.log_tail(4000)
+                    reason = next(
+                        (
+                            line.strip()
+                            for line in tail.splitlines()
+                            if "Unrecoverable error" in line
+                        ),
+                        "",
+                    )
+                    self._log(f"worker exited by itself (code {code}) {reason[:160]}")
+                    self.worker_exits.append({"code": code, "reason": reason[:300]})
+                    processes.remove(process)
+                    restarts += 1
+                    processes.append(
+                        stack.start_worker(
+                            env, concurrency=2, all_queues=True, name=f"chaos-r{restarts}"
+                        )
+                    )
+                    self._log("worker started again (restart policy)")
 
     # ------------------------------------------------------------------------------------------
 
@@ -455,6 +496,7 @@ class Command(BaseCommand):
             "passed": not failures,
             "failures": failures,
             "timeline": self.events,
+            "worker_exits_restarted_by_the_restart_policy": self.worker_exits,
             "acknowledged": len(acked),
             "single_posts": dict(statuses),
             "batch_posts": dict(Counter(s for _, s, _ in batches)),
