@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customs_ecom.problems import ProblemError
+from customs_ecom.query import limit_param
 
 from .benefits import operator_benefits
 from .models import AEOAuthorisation, Operator
@@ -37,6 +38,7 @@ class EventOut(BaseModel):
 class EventPageOut(BaseModel):
     events: list[EventOut]
     next_cursor: str
+    has_more: bool
 
 
 class AuthorisationOut(BaseModel):
@@ -104,11 +106,9 @@ class EventListApi(APIView):
         from declarations.models import StatusEvent  # declarations sits above aeo
 
         cursor = _non_negative_int(request.query_params, "cursor", 0)
-        limit = _non_negative_int(request.query_params, "limit", EVENTS_DEFAULT_LIMIT)
-        if not 1 <= limit <= EVENTS_MAX_LIMIT:
-            raise _query_problem(
-                "/limit", "number_out_of_range", f"limit must be between 1 and {EVENTS_MAX_LIMIT}"
-            )
+        limit = limit_param(
+            request.query_params, default=EVENTS_DEFAULT_LIMIT, maximum=EVENTS_MAX_LIMIT
+        )
         events = list(
             StatusEvent.objects.filter(operator=request.user, pk__gt=cursor)
             .select_related("declaration")
@@ -122,13 +122,16 @@ class EventListApi(APIView):
                 "at",
                 "public_reason",
             )
-            .order_by("pk")[:limit]
+            .order_by("pk")[: limit + 1]
         )
+        has_more = len(events) > limit
+        events = events[:limit]
         return Response(
             {
                 "events": [event_representation(e, e.declaration.lrn) for e in events],
                 # Polling with the same cursor again is safe: it only moves when events arrive.
                 "next_cursor": str(events[-1].pk if events else cursor),
+                "has_more": has_more,
             }
         )
 

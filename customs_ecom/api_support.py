@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -212,5 +212,11 @@ def with_idempotency(
             return response
         record.status_code = response.status_code
         record.body = response.data
-        record.save(update_fields=["status_code", "body"])
+        try:
+            with transaction.atomic():
+                record.save(update_fields=["status_code", "body"])
+        except DatabaseError:
+            # An answer the database cannot hold (a problem quoting a NUL of the request) is not
+            # kept: a retry runs again and answers the same.
+            record.delete()
         return response

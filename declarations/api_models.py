@@ -17,6 +17,7 @@ from pydantic import (
 
 from customs_ecom.problems import ProblemError
 
+from . import bounds
 from .schemas import TransportDocument
 
 # pydantic's error types -> the stable codes of declarations/errors.py
@@ -48,6 +49,9 @@ _PYDANTIC_CODES = {
     "too_long": "list_too_long",
     "literal_error": "enum_invalid",
     "enum": "enum_invalid",
+    "control_character": "control_character",
+    "datetime_offset_invalid": "datetime_offset_invalid",
+    "datetime_out_of_range": "datetime_out_of_range",
 }
 
 
@@ -67,8 +71,21 @@ def pydantic_problems(exc: ValidationError) -> list[dict[str, str]]:
     return rows
 
 
+def _no_control_characters(value: Any) -> Any:
+    # declarations.bounds: no NUL or other control character in any text a body carries.
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and bounds.control_character(text) for text in texts):
+        raise ValueError("control_character")
+    return value
+
+
 class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return _no_control_characters(value)
 
     @classmethod
     def parse_or_problem(cls, body: Any):
@@ -162,8 +179,25 @@ class DeclarationOut(BaseModel):
     declaration: dict[str, Any]
 
 
-Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
-Mass = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3, allow_inf_nan=False)]
+# The bounds of declarations.bounds, shared with the declaration contract and the columns.
+Amount = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        max_digits=bounds.MONEY_MAX_DIGITS,
+        decimal_places=bounds.MONEY_DECIMAL_PLACES,
+        allow_inf_nan=False,
+    ),
+]
+Mass = Annotated[
+    Decimal,
+    Field(
+        gt=0,
+        max_digits=bounds.MASS_MAX_DIGITS,
+        decimal_places=bounds.MASS_DECIMAL_PLACES,
+        allow_inf_nan=False,
+    ),
+]
 
 
 class ManifestLineIn(StrictBody):

@@ -35,7 +35,12 @@ from .normalise import party_key
 from .quality import QualityContext, assess_quality
 from .rates import RateBook
 from .reference import active_profiles
-from .schemas import body_fingerprint, canonical_dict, validate_declaration
+from .schemas import (
+    body_fingerprint,
+    canonical_dict,
+    declaration_fingerprint,
+    validate_declaration,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +231,10 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         if result.errors or result.declaration is None:
             outcomes[index] = SubmitOutcome(422, errors=list(result.errors))
             continue
-        candidates.append((index, canonical_dict(result.declaration), body_fingerprint(body)))
+        canonical = canonical_dict(result.declaration)
+        candidates.append(
+            (index, canonical, declaration_fingerprint(result.declaration, canonical))
+        )
 
     existing = _existing_by_lrn(operator, [c[1]["lrn"] for c in candidates])
     fresh: list[tuple[int, dict[str, Any], str]] = []
@@ -238,7 +246,7 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         lrn = canonical["lrn"]
         prior = existing.get(lrn)
         if prior is not None:
-            outcomes[index] = _replay_or_conflict(prior, fingerprint)
+            outcomes[index] = _replay_or_conflict(prior, fingerprint, bodies[index])
         elif lrn in first_in_batch:
             first_index, first_fingerprint = first_in_batch[lrn]
             if first_fingerprint == fingerprint:
@@ -253,16 +261,24 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         try:
             with transaction.atomic():
                 created = _store(operator, fresh, profiles, rates, now)
-        except IntegrityError:
-            # A concurrent retry stored one of these lrns between our read and write: settle row by row.
+        except Exception:  # noqa: BLE001 - settled row by row below, each failure its own answer
+            # A concurrent retry stored one of these lrns between our read and write, or one row
+            # could not be written: settle row by row, so that one row never fails the others.
             created = {}
             for row in fresh:
                 try:
                     with transaction.atomic():
                         created.update(_store(operator, [row], profiles, rates, now))
                 except IntegrityError:
-                    prior = Declaration.objects.get(operator=operator, lrn=row[1]["lrn"])
-                    outcomes[row[0]] = _replay_or_conflict(prior, row[2])
+                    prior = Declaration.objects.filter(operator=operator, lrn=row[1]["lrn"]).first()
+                    outcomes[row[0]] = (
+                        _replay_or_conflict(prior, row[2], bodies[row[0]])
+                        if prior is not None
+                        else _not_storable(row[1]["lrn"])
+                    )
+                except Exception:  # noqa: BLE001 - this row's 422, never the batch's 500
+                    logger.exception("declaration %r could not be stored", row[1]["lrn"])
+                    outcomes[row[0]] = _not_storable(row[1]["lrn"])
         for index, declaration in created.items():
             outcomes[index] = SubmitOutcome(201, declaration=declaration)
     for index, first_index in repeats:
@@ -270,6 +286,22 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         outcomes[index] = SubmitOutcome(200, declaration=first.declaration) if first else None
     _count_rejections(operator, sum(1 for o in outcomes if o is not None and o.status == 422))
     return [o if o is not None else SubmitOutcome(409) for o in outcomes]
+
+
+def _not_storable(lrn: str) -> SubmitOutcome:
+    # Validation and the columns agree on every bound (declarations.bounds), so this answers only
+    # a fault of the system; it is logged and names the declaration, and nothing of it is stored.
+    return SubmitOutcome(
+        422,
+        errors=[
+            Problem(
+                "",
+                "not_storable",
+                f"the declaration {lrn!r} passed validation but could not be stored; nothing "
+                "of it was kept, and the fault was logged",
+            )
+        ],
+    )
 
 
 def _existing_by_lrn(operator: Operator, lrns: list[str]) -> dict[str, Declaration]:
@@ -300,8 +332,14 @@ def _conflict_problem(lrn: str) -> Problem:
     )
 
 
-def _replay_or_conflict(prior: Declaration, fingerprint: str) -> SubmitOutcome:
-    if prior.fingerprint == fingerprint:
+def _same_body(stored: str, fingerprint: str, body: object) -> bool:
+    """The stored fingerprint is the declaration's (numbers in normal form), or, for declarations
+    stored before that form, the hash of the body as it was sent."""
+    return stored == fingerprint or (body is not None and stored == body_fingerprint(body))
+
+
+def _replay_or_conflict(prior: Declaration, fingerprint: str, body: object = None) -> SubmitOutcome:
+    if _same_body(prior.fingerprint, fingerprint, body):
         return SubmitOutcome(200, declaration=prior)
     return SubmitOutcome(409, errors=[_conflict_problem(prior.lrn)])
 
@@ -897,7 +935,7 @@ def declaration_amend(
     if result.errors or result.declaration is None:
         return 422, None, list(result.errors)
     canonical = canonical_dict(result.declaration)
-    fingerprint = body_fingerprint(body)
+    fingerprint = declaration_fingerprint(result.declaration, canonical)
     with transaction.atomic():
         declaration = (
             Declaration.objects.select_for_update()
@@ -918,7 +956,7 @@ def declaration_amend(
                     )
                 ],
             )
-        if declaration.fingerprint == fingerprint:
+        if _same_body(declaration.fingerprint, fingerprint, body):
             return 200, declaration, []
         if declaration.status not in AMENDABLE_STATUSES:
             released = declaration.released_at is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,6 +15,7 @@ from rest_framework.views import APIView
 
 from customs_ecom.api_support import read_json_body, with_idempotency
 from customs_ecom.problems import ProblemError
+from declarations import bounds
 
 from .estimates import EstimateIn, EstimateProblem, estimate
 from .services import LedgerError, ledger_payment_record
@@ -80,6 +83,50 @@ def _payment_body_problems(body: object) -> list[dict[str, str]]:
             rows.append({"pointer": f"/{key}", "code": "type_mismatch", "detail": "a string"})
     if "amount" in body and isinstance(body["amount"], bool | dict | list | None):
         rows.append({"pointer": "/amount", "code": "type_mismatch", "detail": "a decimal string"})
+    rows.extend(_payment_bound_problems(body))
+    return rows
+
+
+# The bounds of the ledger's columns, checked before anything is stored (declarations.bounds).
+PAYMENT_TEXT_LIMITS = {"currency": 3, "reference": 120, "payer": 200}
+
+
+def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
+    rows = []
+    for key, limit in PAYMENT_TEXT_LIMITS.items():
+        value = body.get(key)
+        if not isinstance(value, str):
+            continue
+        if len(value) > limit:
+            rows.append(
+                {
+                    "pointer": f"/{key}",
+                    "code": "string_too_long",
+                    "detail": f"at most {limit} characters",
+                }
+            )
+        elif bounds.control_character(value):
+            rows.append(
+                {
+                    "pointer": f"/{key}",
+                    "code": "control_character",
+                    "detail": f"holds the character {bounds.control_character(value)}",
+                }
+            )
+    amount = body.get("amount")
+    if isinstance(amount, str | int | Decimal) and not isinstance(amount, bool):
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            return rows
+        if value.is_finite() and abs(value) > bounds.MONEY_MAX:
+            rows.append(
+                {
+                    "pointer": "/amount",
+                    "code": "number_too_large",
+                    "detail": f"at most {bounds.MONEY_MAX}",
+                }
+            )
     return rows
 
 

@@ -84,7 +84,7 @@ def test_events_replay_from_a_cursor_in_pages_without_internal_notes(
     }
     # Polling at the end keeps the cursor where it is.
     again = operator_a.get("/api/v1/events", cursor=last["cursor"]).json()
-    assert again == {"events": [], "next_cursor": last["cursor"]}
+    assert again == {"events": [], "next_cursor": last["cursor"], "has_more": False}
     assert OFFICER_NOTE not in json.dumps(seen)
 
 
