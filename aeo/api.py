@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from pydantic import BaseModel
 from rest_framework.request import Request
@@ -94,10 +93,14 @@ class EventListApi(APIView):
         parameters=[
             OpenApiParameter(
                 "cursor",
-                OpenApiTypes.STR,
+                {"type": "string", "pattern": "^[0-9]{0,18}$"},
                 description="`next_cursor` of the previous page; 0 or absent replays from the start",
             ),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 1000, default 100"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": EVENTS_MAX_LIMIT},
+                description="1 to 1000, default 100",
+            ),
         ],
         responses={200: EventPageOut, 400: PROBLEM},
         summary="The operator's status-change events after a cursor (pull alternative to webhooks)",

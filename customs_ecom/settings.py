@@ -279,3 +279,27 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 # Which administration this installation serves (an EU member state, France, by default):
 # selects the revenue regime in force on the day (revenue/data/regimes.json).
 CUSTOMS_JURISDICTION = os.environ.get("CUSTOMS_JURISDICTION", "FR")
+
+# ---- The operator contract at its edges (docs/api.md) --------------------------------------
+# Problem documents' `type` URIs resolve to the pages of customs_ecom.problem_types; set an
+# absolute base (https://customs.example/problems/) to publish them under another host.
+PROBLEM_TYPE_BASE = os.environ.get("PROBLEM_TYPE_BASE", "/problems/")
+# The published OpenAPI document documents every error status, header and problem schema.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "customs_ecom.openapi.postprocess_problems",
+]
+# Every answer carries X-Request-ID (echoed or generated), logged with every line written while
+# serving it; throttles publish RateLimit-* headers (customs_ecom.edges).
+MIDDLEWARE.insert(1, "customs_ecom.edges.RequestIdMiddleware")
+LOGGING["filters"] = {"request_id": {"()": "customs_ecom.edges.RequestIdFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["request_id"]
+LOGGING["formatters"]["plain"]["format"] = (
+    "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+)
+# The client address comes from X-Forwarded-For only when the peer is one of these proxies
+# (comma-separated addresses or networks); empty: the connection's own address, always.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+# Unknown, malformed or revoked API keys: this many per client address within the window, then 429.
+API_KEY_MAX_FAILURES = int(os.environ.get("API_KEY_MAX_FAILURES", "20"))
+API_KEY_FAILURE_WINDOW = int(os.environ.get("API_KEY_FAILURE_WINDOW", "300"))

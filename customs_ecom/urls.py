@@ -4,10 +4,10 @@ Each app owns its routes: `<app>/urls.py` (pages) and `<app>/api_urls.py` (opera
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import edge_views, views
 
 api_v1 = [
     path("", include("declarations.api_urls")),
@@ -31,4 +31,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+]
+
+# The operator contract at its edges (docs/api.md, Errors): a page per problem type (the `type`
+# URI of every problem document), and a problem+json 404 for any unmatched path under /api/.
+urlpatterns += [
+    path("problems/", edge_views.problem_types, name="problem_types"),
+    path("problems/<slug:slug>", edge_views.problem_type, name="problem_type"),
+    re_path(r"^api/", edge_views.api_not_found),
 ]

@@ -15,12 +15,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customs_ecom.api_support import read_json_body, with_idempotency
+from customs_ecom.openapi import BOUNDED_DATETIME, NO_CONTROL_CHARACTERS
 from customs_ecom.problems import ProblemError, validation_problem
 
 from .api_models import (
     ArrivalsIn,
     ArrivalsOut,
+    BatchIn,
     BatchOut,
+    DeclarationListOut,
     DeclarationOut,
     DocumentOut,
     InvalidationIn,
@@ -28,7 +31,7 @@ from .api_models import (
     ManifestOut,
     ReturnIn,
 )
-from .models import Declaration, Document
+from .models import Declaration, Document, Status
 from .schemas import DeclarationIn
 from .services import (
     IntakeRefused,
@@ -136,18 +139,41 @@ class DeclarationCreateApi(APIView):
                 declaration = _load_for_operator(operator, declaration.pk)
             return Response(declaration_representation(declaration), status=outcome.status)
 
-        return with_idempotency(request, operator, body, produce)
+        response = with_idempotency(request, operator, body, produce)
+        if response.status_code == 201:  # also on a replay of the 201
+            response["Location"] = f"/api/v1/declarations/{response.data['id']}"
+        return response
 
     @extend_schema(
         operation_id="declarations_list",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: DeclarationListOut, 400: PROBLEM},
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR),
-            OpenApiParameter("lrn", OpenApiTypes.STR),
-            OpenApiParameter("transport_document", OpenApiTypes.STR),
-            OpenApiParameter("updated_since", OpenApiTypes.DATETIME),
-            OpenApiParameter("cursor", OpenApiTypes.STR),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(Status.values)),
+            OpenApiParameter(
+                "lrn",
+                {"type": "string", "maxLength": 64, "pattern": NO_CONTROL_CHARACTERS},
+                description="exact lrn",
+            ),
+            OpenApiParameter(
+                "transport_document",
+                {"type": "string", "maxLength": 64, "pattern": NO_CONTROL_CHARACTERS},
+                description="exact transport document number",
+            ),
+            OpenApiParameter(
+                "updated_since",
+                {"type": "string", "format": "date-time", "pattern": BOUNDED_DATETIME},
+                description="ISO 8601, year 1900-2999, offset within +/-14:00",
+            ),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+                description="`next_cursor` of the previous page (400 `cursor_invalid` otherwise)",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 500},
+                description="1 to 500, default 100",
+            ),
         ],
         summary="List the operator's declarations (cursor pagination)",
     )
@@ -244,7 +270,7 @@ def _batch_declarations(body: Any, max_batch: int) -> list[Any]:
 class DeclarationBatchApi(APIView):
     @extend_schema(
         operation_id="declarations_batch",
-        request=OpenApiTypes.OBJECT,
+        request=BatchIn,
         responses={200: BatchOut, 400: PROBLEM, 413: PROBLEM, 422: PROBLEM},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="Submit up to 1,000 declarations; one result per input, in order",

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -18,7 +19,7 @@ from pydantic import (
 from customs_ecom.problems import ProblemError
 
 from . import bounds
-from .schemas import TransportDocument
+from .schemas import DeclarationIn, TransportDocument
 
 # pydantic's error types -> the stable codes of declarations/errors.py
 _PYDANTIC_CODES = {
@@ -97,8 +98,27 @@ class StrictBody(BaseModel):
             ) from None
 
 
+def _currencies() -> dict[str, Any]:
+    from .codelists import _CURRENCIES
+
+    return {"enum": sorted(_CURRENCIES)}
+
+
+_CURRENCIES = _currencies()
+_PLAIN = {"pattern": bounds.NO_CONTROL_PATTERN}  # no control characters (declarations.bounds)
+
+
+def _integral(value: Any) -> Any:
+    # JSON has one number type: 12.0 is the integer 12 (JSON Schema agrees); 12.5 stays refused.
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
 class ArrivalsIn(StrictBody):
-    transport_documents: list[str] = Field(min_length=1, max_length=10000)
+    transport_documents: list[Annotated[str, Field(json_schema_extra=_PLAIN)]] = Field(
+        min_length=1, max_length=10000
+    )
     arrived_at: str | None = None
 
 
@@ -201,12 +221,16 @@ Mass = Annotated[
 
 
 class ManifestLineIn(StrictBody):
-    transport_document: Annotated[StrictStr, Field(min_length=1, max_length=64)]
-    packages: Annotated[StrictInt, Field(ge=1, le=9999)] | None = None
+    transport_document: Annotated[
+        StrictStr, Field(min_length=1, max_length=64, json_schema_extra=_PLAIN)
+    ]
+    packages: Annotated[StrictInt, BeforeValidator(_integral), Field(ge=1, le=9999)] | None = None
     gross_mass_kg: Mass | None = None
     declared_value: Amount | None = None
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    description: Annotated[StrictStr, Field(max_length=512)] | None = None
+    currency: (
+        Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$", json_schema_extra=_CURRENCIES)] | None
+    ) = None
+    description: Annotated[StrictStr, Field(max_length=512, json_schema_extra=_PLAIN)] | None = None
 
     @field_validator("currency")
     @classmethod
@@ -221,7 +245,7 @@ class ManifestLineIn(StrictBody):
 class ManifestIn(StrictBody):
     """A carrier's manifest: one line per transport document (a second source for data quality)."""
 
-    reference: Annotated[StrictStr, Field(max_length=64)] | None = None
+    reference: Annotated[StrictStr, Field(max_length=64, json_schema_extra=_PLAIN)] | None = None
     lines: list[ManifestLineIn] = Field(min_length=1, max_length=10000)
 
 
@@ -234,13 +258,13 @@ class ManifestOut(BaseModel):
 class ReturnIn(StrictBody):
     """Goods returned after release: the operator's lrn and the transport document carrying them back."""
 
-    lrn: Annotated[StrictStr, Field(min_length=1, max_length=35)]
+    lrn: Annotated[StrictStr, Field(min_length=1, max_length=35, json_schema_extra=_PLAIN)]
     transport_document: TransportDocument
-    reason: Annotated[StrictStr, Field(max_length=300)] | None = None
+    reason: Annotated[StrictStr, Field(max_length=300, json_schema_extra=_PLAIN)] | None = None
 
 
 class InvalidationIn(StrictBody):
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=300)]
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=300, json_schema_extra=_PLAIN)]
 
 
 class BatchResultOut(BaseModel):
@@ -266,3 +290,32 @@ class DocumentOut(BaseModel):
     size: int
     sha256: str
     uploaded_at: str
+
+
+# ---- Typed bodies of the list and the batch (the OpenAPI document; docs/api.md) ---------------
+
+
+class DeclarationSummaryOut(BaseModel):
+    id: int
+    lrn: str
+    status: str
+    dataset: str
+    transport_document: str
+    received_at: str
+    updated_at: str
+
+
+class DeclarationListOut(BaseModel):
+    """One page of the operator's declarations, newest change first."""
+
+    results: list[DeclarationSummaryOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+    has_more: bool
+
+
+class BatchIn(BaseModel):
+    """Up to the operator's `max_batch` (1,000 by default) declarations, each answered alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declarations: list[DeclarationIn] = Field(min_length=1, max_length=1000)

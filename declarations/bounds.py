@@ -39,6 +39,8 @@ LATEST_YEAR = 2999
 # C0 control characters and DEL. Tab, line feed and carriage return are text; NUL cannot be
 # stored in a PostgreSQL text or jsonb value, and the others have no place in a declaration.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same rule as a JSON Schema pattern, for the published OpenAPI document.
+NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
 
 
 def control_character(text: str) -> str | None:

@@ -111,7 +111,13 @@ Url = Annotated[
 
 def _text(min_length: int, max_length: int) -> Any:
     return Annotated[
-        str, Field(min_length=min_length, max_length=max_length), AfterValidator(_plain_text)
+        str,
+        Field(
+            min_length=min_length,
+            max_length=max_length,
+            json_schema_extra={"pattern": bounds.NO_CONTROL_PATTERN},
+        ),
+        AfterValidator(_plain_text),
     ]
 
 

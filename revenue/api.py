@@ -10,13 +10,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from customs_ecom.api_support import read_json_body, with_idempotency
+from customs_ecom.edges import AddressRateThrottle
 from customs_ecom.problems import ProblemError
 from declarations import bounds
 
+from .api_models import EstimateOut, PaymentIn, PaymentOut
 from .estimates import EstimateIn, EstimateProblem, estimate
 from .services import LedgerError, ledger_payment_record
 
@@ -30,13 +31,13 @@ class EstimateCreateApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AddressRateThrottle]  # per client address, behind trusted proxies only
     throttle_scope = "estimate"
 
     @extend_schema(
         operation_id="estimates_create",
         request=EstimateIn,
-        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+        responses={200: EstimateOut, 400: PROBLEM, 422: PROBLEM, 429: PROBLEM},
         summary="Estimate duties, taxes and fees for a basket (public, nothing stored)",
         auth=[],
     )
@@ -79,7 +80,13 @@ def _payment_body_problems(body: object) -> list[dict[str, str]]:
                 {"pointer": f"/{key}", "code": "required", "detail": f"/{key} is mandatory"}
             )
     for key in ("currency", "reference", "payer"):
-        if key in body and not isinstance(body[key], str):
+        if (
+            key in body
+            and not isinstance(body[key], str)
+            and not (
+                body[key] is None and key != "currency"  # reference and payer may be null
+            )
+        ):
             rows.append({"pointer": f"/{key}", "code": "type_mismatch", "detail": "a string"})
     if "amount" in body and isinstance(body["amount"], bool | dict | list | None):
         rows.append({"pointer": "/amount", "code": "type_mismatch", "detail": "a decimal string"})
@@ -133,8 +140,8 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
 class PaymentCreateApi(APIView):
     @extend_schema(
         operation_id="payments_create",
-        request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiTypes.OBJECT, 404: PROBLEM, 422: PROBLEM},
+        request=PaymentIn,
+        responses={201: PaymentOut, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="Pay a declaration's border duties and taxes, or a deferred monthly statement",
     )
