@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 # no Redis is configured).
 TEST_ENV := CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://} CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: install demo test lint check schema bench browser-deps clean
+.PHONY: install demo test lint check schema bench browser-deps clean fuzz check-deploy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ bench: install
 	$(BIN)/python manage.py bench_risk
 	$(BIN)/python manage.py bench_intake
 	$(BIN)/python manage.py bench_officer
+
+# The operator contract at its edges: schemathesis over the published OpenAPI document, and
+# Django's deployment checks in the production shape of .ci/production.env.
+fuzz: install
+	BIN=$(BIN) .ci/fuzz
+
+check-deploy: install
+	BIN=$(BIN) .ci/check-deploy
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -27,9 +27,9 @@ def query_problem(name: str, code: str, detail: str) -> ProblemError:
 
 
 def limit_param(params: Any, *, default: int, maximum: int) -> int:
-    """``limit``: absent means ``default``; otherwise an integer from 1 to ``maximum``."""
+    """``limit``: absent means ``default``; otherwise (even empty) an integer from 1 to ``maximum``."""
     raw = params.get("limit")
-    if raw in (None, ""):
+    if raw is None:
         return default
     if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= maximum:
         raise query_problem(
@@ -55,9 +55,10 @@ def text_param(params: Any, name: str, *, max_length: int = 64) -> str | None:
 
 
 def datetime_param(params: Any, name: str) -> datetime.datetime | None:
-    """An ISO 8601 date-time with an offset within +/-14:00 (a ``+`` read as a space is restored)."""
+    """An ISO 8601 date-time with an offset within +/-14:00 (a ``+`` read as a space is restored);
+    None when absent, refused when empty."""
     raw = params.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         moment = parse_datetime(raw.replace(" ", "+")) if len(raw) <= 64 else None

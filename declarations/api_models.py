@@ -19,7 +19,7 @@ from pydantic import (
 from customs_ecom.problems import ProblemError
 
 from . import bounds
-from .schemas import DeclarationIn, TransportDocument
+from .schemas import TransportDocument
 
 # pydantic's error types -> the stable codes of declarations/errors.py
 _PYDANTIC_CODES = {
@@ -318,4 +318,11 @@ class BatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    declarations: list[DeclarationIn] = Field(min_length=1, max_length=1000)
+    # Each entry is validated alone and answered alone (a rejected entry is that entry's 422 in
+    # `results`), so the envelope accepts any JSON value per entry; each should be a DeclarationIn.
+    declarations: list[Any] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Declarations as in `DeclarationIn` (docs/dataset.md); each is answered "
+        "alone in `results`.",
+    )

@@ -44,7 +44,7 @@ def _decode(cursor: str) -> tuple[Any, int]:
 def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
     qs = Declaration.objects.filter(operator=operator)
     status = params.get("status")
-    if status:
+    if status is not None:
         if status not in Status.values:
             raise _bad(
                 "/status", "enum_invalid", f"status must be one of {', '.join(Status.values)}"

@@ -23,6 +23,9 @@ pytestmark = pytest.mark.django_db
         ({"limit": "501"}, "limit_invalid"),
         ({"limit": "ten"}, "limit_invalid"),
         ({"limit": "-1"}, "limit_invalid"),
+        ({"limit": ""}, "limit_invalid"),
+        ({"updated_since": ""}, "datetime_invalid"),
+        ({"status": ""}, "enum_invalid"),
     ],
 )
 def test_declaration_list_refuses_bad_query_parameters(operator_a, params, code):
