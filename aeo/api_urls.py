@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import api
+from . import api, api_lists
 
 urlpatterns = [
     path("events", api.EventListApi.as_view(), name="events"),
     path("operators/me", api.OperatorMeApi.as_view(), name="operators-me"),
+    path("webhook-deliveries", api_lists.DeliveryListApi.as_view(), name="webhook-deliveries"),
 ]

@@ -536,14 +536,24 @@ class ManifestCreateApi(APIView):
     @extend_schema(
         operation_id="manifests_create",
         request=ManifestIn,
-        responses={201: ManifestOut, 413: PROBLEM, 422: PROBLEM},
+        responses={201: ManifestOut, 403: PROBLEM, 413: PROBLEM, 422: PROBLEM},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="A carrier's manifest lines: a second source compared with the declarations",
     )
     def post(self, request: Request) -> Response:
+        from .carriers import is_carrier
+
+        operator = request.user
+        if not is_carrier(operator):
+            raise ProblemError(
+                403,
+                "forbidden",
+                "Not allowed",
+                detail="Manifests are accepted from carriers only (express carriers, postal "
+                "operators, freight forwarders).",
+            )
         body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BATCH_BODY_BYTES)
         parsed = ManifestIn.parse_or_problem(body)
-        operator = request.user
 
         def produce() -> Response:
             manifest, rescored = manifest_record(

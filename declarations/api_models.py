@@ -169,6 +169,13 @@ class TaxLineOut(BaseModel):
     collected_at_border: bool
 
 
+class RefundOut(BaseModel):
+    amount: str
+    currency: str
+    at: str
+    reason: str
+
+
 class TaxesOut(BaseModel):
     regime: str
     collection_model: str
@@ -180,6 +187,9 @@ class TaxesOut(BaseModel):
     pre_collected: str
     deferred: str
     assessed_at: str
+    paid: str = Field(description="Paid at the border for this declaration.")
+    refunded: str = Field(description="Refunded after an invalidation or a return.")
+    refunds: list[RefundOut]
 
 
 class DeclarationOut(BaseModel):
@@ -325,4 +335,7 @@ class BatchIn(BaseModel):
         max_length=1000,
         description="Declarations as in `DeclarationIn` (docs/dataset.md); each is answered "
         "alone in `results`.",
+        json_schema_extra={
+            "items": {"type": ["object", "array", "string", "number", "boolean", "null"]}
+        },
     )

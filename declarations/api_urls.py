@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import api
+from . import api, api_lists
 
 urlpatterns = [
+    path("documents", api_lists.DocumentListApi.as_view(), name="documents"),
     path("declarations", api.DeclarationCreateApi.as_view(), name="declarations"),
     path("declarations/batch", api.DeclarationBatchApi.as_view(), name="declarations-batch"),
     path(

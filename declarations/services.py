@@ -20,6 +20,7 @@ from aeo.models import AuditEvent, Operator
 from aeo.services import audit_record
 from customs_ecom.bulk import copy_rows, fetch_binary, field_defaults, insert_rows, reserve_ids
 
+from .carriers import carrier_ids_for
 from .errors import Problem
 from .models import (
     CHANNEL_PRIORITY,
@@ -358,7 +359,10 @@ def _store(
     from .selectors import value_benchmarks
 
     benchmarks = value_benchmarks()
-    manifests = manifest_facts_many(c["transport_document"]["number"] for _, c, _ in rows)
+    manifests = manifest_facts_many(
+        (c["transport_document"]["number"] for _, c, _ in rows),
+        carrier_ids=carrier_ids_for(operator.pk),
+    )
     records: list[dict[str, Any]] = []
     reports = []
     for _, canonical, fingerprint in rows:
@@ -991,7 +995,10 @@ def declaration_amend(
             rates,
             declaration.received_at,
             benchmarks=value_benchmarks(),
-            manifests=manifest_facts_many([canonical["transport_document"]["number"]]),
+            manifests=manifest_facts_many(
+                [canonical["transport_document"]["number"]],
+                carrier_ids=carrier_ids_for(operator.pk),
+            ),
             arrived_at=declaration.arrived_at,
         )
         report = assess_quality(canonical, context)
@@ -1107,6 +1114,7 @@ def manifest_record(
     the same transport documents (the second source may come after the first). Returns the manifest
     and how many declarations were re-scored."""
     from .benchmarks import manifest_facts_many
+    from .carriers import carried_operator_ids
     from .models import Manifest, ManifestLine
     from .selectors import value_benchmarks
 
@@ -1125,11 +1133,15 @@ def manifest_record(
             for line in lines
         )
         numbers = {line["transport_document"] for line in lines}
-        facts = manifest_facts_many(numbers)
+        # Only the carrier's own consignments and those of the operators it carries for
+        # (declarations.carriers): another operator's are neither touched nor counted.
+        facts = manifest_facts_many(numbers, carrier_ids=[operator.pk])
         open_statuses = (Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED)
         touched = list(
             Declaration.objects.filter(
-                transport_document_number__in=numbers, status__in=open_statuses
+                transport_document_number__in=numbers,
+                status__in=open_statuses,
+                operator_id__in=carried_operator_ids(operator),
             )
         )
         if not touched:

@@ -100,6 +100,8 @@ def test_payment_text_the_ledger_cannot_hold_is_refused(operator_a, field, value
     ],
 )
 def test_small_bodies_refuse_control_characters(operator_a, path, body, pointer):
+    operator_a.operator.role = "express_carrier"  # manifests are for carriers
+    operator_a.operator.save(update_fields=["role"])
     response = operator_a.post(path, body)
     assert response.status_code == 422, response.content
     errors = response.json()["errors"]
