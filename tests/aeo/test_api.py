@@ -435,6 +435,23 @@ def list_deliveries(w: World):
     return [response]
 
 
+def webhook_get(w: World):
+    w.b.operator.webhook_url = "https://b.example/B-SECRET-LRN"
+    w.b.operator.save(update_fields=["webhook_url"])
+    response = w.a.get("/api/v1/webhook")
+    assert response.json()["url"] == ""
+    return [response]
+
+
+def webhook_set(w: World):
+    w.echoed.add("https://a.example/hook")
+    response = w.a.post("/api/v1/webhook", {"url": "https://a.example/hook"})
+    assert response.status_code == 200, response.content
+    w.b.operator.refresh_from_db()
+    assert w.b.operator.webhook_url == ""
+    return [response]
+
+
 # Every operator endpoint must be here: a new endpoint without a row fails the test below.
 MATRIX: dict[tuple[str, str], Callable[[World], list]] = {
     ("declarations", "GET"): list_declarations,
@@ -455,6 +472,8 @@ MATRIX: dict[tuple[str, str], Callable[[World], list]] = {
     ("payments", "GET"): list_payments,
     ("statements", "GET"): list_statements,
     ("webhook-deliveries", "GET"): list_deliveries,
+    ("webhook", "GET"): webhook_get,
+    ("webhook", "POST"): webhook_set,
 }
 
 
