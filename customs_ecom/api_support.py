@@ -27,6 +27,18 @@ def _reject_constant(name: str) -> Any:
 def read_json_body(request: Request, *, max_bytes: int) -> Any:
     """Parse the raw body ourselves: decimals stay exact (no float), NaN/Infinity are refused, an
     oversized body is a 413 before it is read into memory, malformed JSON is a 400."""
+    if (
+        not request.META.get("CONTENT_LENGTH")
+        and "chunked" in (request.META.get("HTTP_TRANSFER_ENCODING") or "").lower()
+    ):
+        # A chunked body reaches Django without a length and would read as empty: say so.
+        raise ProblemError(
+            411,
+            "length-required",
+            "Length required",
+            detail="Send the body with a Content-Length header, not chunked.",
+            errors=[{"pointer": "", "code": "length_required", "detail": "no Content-Length"}],
+        )
     declared = request.META.get("CONTENT_LENGTH") or "0"
     try:
         declared_length = int(declared)

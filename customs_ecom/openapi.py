@@ -79,6 +79,7 @@ STATUS_TEXT = {
     404: "No such resource for this operator (`not_found`); another operator's is the same.",
     405: "Method not allowed on this path (`method_not_allowed`).",
     406: "Only JSON answers are produced (`not_acceptable`).",
+    411: "A chunked body without Content-Length (`length_required`).",
     409: "Conflict with the stored state (`lrn_conflict`, `*_not_allowed`, "
     "`idempotency_in_progress` with `Retry-After`).",
     413: "Body over the limit (`body_too_large`).",
@@ -90,8 +91,8 @@ STATUS_TEXT = {
 }
 
 _READ_STATUSES = (400, 401, 403, 404, 405, 406, 429, 503)
-_WRITE_STATUSES = (400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429, 503)
-_PUBLIC_STATUSES = (400, 405, 406, 413, 415, 422, 429, 503)
+_WRITE_STATUSES = (400, 401, 403, 404, 405, 406, 409, 411, 413, 415, 422, 429, 503)
+_PUBLIC_STATUSES = (400, 405, 406, 411, 413, 415, 422, 429, 503)
 
 HEADERS: dict[str, dict[str, Any]] = {
     "X-Request-ID": {

@@ -138,6 +138,16 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _("Only PDF, PNG and JPEG files are accepted, recognised from their bytes."),
     ),
     "document-empty": ProblemType(422, _("Document empty"), _("The uploaded file is empty.")),
+    "duplicate-part": ProblemType(
+        422,
+        _("Multipart field sent twice"),
+        _("A multipart field (`file` or `type`) is sent more than once: send each once."),
+    ),
+    "length-required": ProblemType(
+        411,
+        _("Length required"),
+        _("The body was sent chunked, without Content-Length: send it with its length."),
+    ),
     "required": ProblemType(
         422, _("Element required"), _("A mandatory part of the request is missing.")
     ),

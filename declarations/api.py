@@ -439,8 +439,24 @@ class DeclarationDocumentApi(APIView):
         try:
             upload = request.FILES.get("file")
             doc_type = request.data.get("type") or Document.Type.OTHER
+            duplicated = [
+                name
+                for name, parts in (
+                    ("file", request.FILES.getlist("file")),
+                    ("type", request.data.getlist("type")),
+                )
+                if len(parts) > 1
+            ]
         except ParseError as exc:
             raise _upload_problem(400, "malformed_multipart", "", str(exc)[:300]) from None
+        if duplicated:
+            # Which of two parts was meant is not ours to guess (the last one would win).
+            raise _upload_problem(
+                422,
+                "duplicate_part",
+                f"/{duplicated[0]}",
+                f"the multipart field `{duplicated[0]}` is sent more than once",
+            )
         if upload is None:
             raise _upload_problem(422, "required", "/file", "a multipart field `file` is required")
         if doc_type not in Document.Type.values:

@@ -106,3 +106,35 @@ def test_small_bodies_refuse_control_characters(operator_a, path, body, pointer)
     assert response.status_code == 422, response.content
     errors = response.json()["errors"]
     assert [(e["pointer"], e["code"]) for e in errors] == [(pointer, "control_character")]
+
+
+def test_chunked_body_without_length_is_411_not_an_empty_body(operator_a):
+    response = operator_a.client.generic(
+        "POST",
+        "/api/v1/declarations",
+        b"",
+        content_type="application/json",
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
+    assert response.status_code == 411
+    assert response.json()["errors"][0]["code"] == "length_required"
+
+
+@pytest.mark.parametrize("field", ["file", "type"])
+def test_duplicate_multipart_parts_are_refused(operator_a, example, field):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    declaration_id = operator_a.post("/api/v1/declarations", example).json()["id"]
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    files = [SimpleUploadedFile("a.pdf", pdf), SimpleUploadedFile("b.pdf", pdf + b"b")]
+    data = {
+        "file": files if field == "file" else files[0],
+        "type": ["invoice", "licence"] if field == "type" else "invoice",
+    }
+    response = operator_a.client.post(
+        f"/api/v1/declarations/{declaration_id}/documents", data, format="multipart"
+    )
+    assert response.status_code == 422, response.content
+    (error,) = response.json()["errors"]
+    assert (error["pointer"], error["code"]) == (f"/{field}", "duplicate_part")
