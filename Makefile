@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 # no Redis is configured).
 TEST_ENV := CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://} CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: install demo test lint check schema bench browser-deps clean bench-singles bench-slow-clients chaos
+.PHONY: install demo test lint check schema bench browser-deps clean bench-singles bench-slow-clients chaos fuzz check-deploy lint-imports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ chaos: install
 bench-slow-clients: install
 	$(BIN)/python manage.py bench_slow_clients
 # --- end of traffic shape and faults ----------------------------------------------------------------
+# The operator contract at its edges: schemathesis over the published OpenAPI document, and
+# Django's deployment checks in the production shape of .ci/production.env.
+fuzz: install
+	BIN=$(BIN) .ci/fuzz
+check-deploy: install
+	BIN=$(BIN) .ci/check-deploy
 
 clean:
 	rm -rf $(VENV) var staticfiles

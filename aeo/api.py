@@ -35,6 +35,7 @@ class EventOut(BaseModel):
 class EventPageOut(BaseModel):
     events: list[EventOut]
     next_cursor: str
+    has_more: bool
 
 
 class AuthorisationOut(BaseModel):

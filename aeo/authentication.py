@@ -19,17 +19,24 @@ class OperatorKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
+        from customs_ecom.platform.edges import api_key_failure, api_key_failures_check
+
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
+        # Failed keys are throttled per client address (docs/api.md, Authentication).
+        api_key_failures_check(request)
         scheme, _, key = header.partition(" ")
         if scheme.lower() != self.keyword.lower() or not key.strip():
+            api_key_failure(request)
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.")
         try:
             key_obj = OperatorAPIKey.objects.get_from_key(key.strip())
         except OperatorAPIKey.DoesNotExist:
+            api_key_failure(request)
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
         if key_obj.has_expired or not key_obj.operator.is_active:
+            api_key_failure(request)
             raise exceptions.AuthenticationFailed("Expired API key or inactive operator.")
         now = timezone.now()
         if key_obj.last_used_at is None or now - key_obj.last_used_at > LAST_USED_RESOLUTION:
@@ -57,7 +64,11 @@ class OperatorRateThrottle(throttling.SimpleRateThrottle):
         if operator.throttle_rate:
             self.rate = operator.throttle_rate
             self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        from customs_ecom.platform.edges import record_rate_limit
+
+        allowed = super().allow_request(request, view)
+        record_rate_limit(request, self)  # RateLimit-* headers (docs/api.md)
+        return allowed
 
     def get_cache_key(self, request, view):
         return f"throttle_operator_{request.user.pk}"

@@ -347,3 +347,68 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Fail fast when PostgreSQL is down rather than hold a gunicorn worker for the OS default.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 # --- end of traffic shape and faults ----------------------------------------------------------------
+# ---- The operator contract at its edges (docs/api.md) --------------------------------------
+# Problem documents' `type` URIs resolve to the pages of customs_ecom.platform.problem_types; set an
+# absolute base (https://customs.example/problems/) to publish them under another host.
+PROBLEM_TYPE_BASE = os.environ.get("PROBLEM_TYPE_BASE", "/problems/")
+# The published OpenAPI document documents every error status, header and problem schema.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "customs_ecom.platform.openapi.postprocess_problems",
+]
+# Every answer carries X-Request-ID (echoed or generated), logged with every line written while
+# serving it; throttles publish RateLimit-* headers (customs_ecom.platform.edges).
+MIDDLEWARE.insert(1, "customs_ecom.platform.edges.RequestIdMiddleware")
+LOGGING["filters"] = {"request_id": {"()": "customs_ecom.platform.edges.RequestIdFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["request_id"]
+LOGGING["formatters"]["plain"]["format"] = (
+    "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+)
+# The client address comes from X-Forwarded-For only when the peer is one of these proxies
+# (comma-separated addresses or networks); empty: the connection's own address, always.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+# Unknown, malformed or revoked API keys: this many per client address within the window, then 429.
+API_KEY_MAX_FAILURES = int(os.environ.get("API_KEY_MAX_FAILURES", "20"))
+API_KEY_FAILURE_WINDOW = int(os.environ.get("API_KEY_FAILURE_WINDOW", "300"))
+# HTTPS in production (behind a TLS-terminating proxy): redirect, HSTS and the proxy's scheme
+# header come from the environment; .ci/production.env is the production shape `check --deploy`
+# is run against in CI.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+if os.environ.get("DJANGO_TLS_PROXY_HEADER"):  # e.g. X-Forwarded-Proto, set by the proxy only
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["DJANGO_TLS_PROXY_HEADER"].upper().replace("-", "_"),
+        "https",
+    )
+# Login lockout per account and address (django-axes) for the officer and the admin login.
+INSTALLED_APPS.append("axes")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "customs_ecom.platform.login_lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "customs_ecom.platform.login_lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner on every management command
+# Content Security Policy (django-csp): scripts from this site only, no inline script (pages load
+# theirs from static files); inline style attributes remain allowed.
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+INSTALLED_APPS.append("csp")

@@ -4,10 +4,10 @@ Each app owns its routes: `<app>/urls.py` (pages) and `<app>/api_urls.py` (opera
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import audit_views, views
+from . import audit_views, edge_views, views
 from .platform import health
 
 api_v1 = [
@@ -37,9 +37,16 @@ urlpatterns = [
     path("registry/", include("aeo.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 
 # A database fault that escapes the middleware is a 503 with Retry-After, not a 500.
 handler500 = "customs_ecom.platform.middleware.server_error"
+# The operator contract at its edges (docs/api.md, Errors): a page per problem type (the `type`
+# URI of every problem document), and a problem+json 404 for any unmatched path under /api/.
+urlpatterns += [
+    path("problems/", edge_views.problem_types, name="problem_types"),
+    path("problems/<slug:slug>", edge_views.problem_type, name="problem_type"),
+    re_path(r"^api/", edge_views.api_not_found),
+]

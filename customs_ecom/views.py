@@ -8,15 +8,12 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aeo.models import Operator
@@ -142,32 +139,7 @@ def framework(request: HttpRequest) -> HttpResponse:
 
 
 class ThrottledLoginView(auth_views.LoginView):
-    """Django's login, refusing further attempts for a while after repeated failures for the same
-    username or from the same address (brute-force protection)."""
+    """Django's login. Brute-force protection is django-axes (customs_ecom.platform.login_lockout): an
+    account is locked from an address after repeated failures there, for the admin login too."""
 
     template_name = "registration/login.html"
-
-    def _keys(self) -> list[str]:
-        username = (self.request.POST.get("username") or "").strip().lower()
-        address = self.request.META.get("REMOTE_ADDR", "")
-        return [f"login-fail:user:{username}", f"login-fail:addr:{address}"]
-
-    def post(self, request, *args, **kwargs):
-        if any((cache.get(k) or 0) >= settings.LOGIN_MAX_FAILURES for k in self._keys()):
-            form = self.get_form()
-            form.add_error(None, _("Too many failed attempts. Try again in a few minutes."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        for key in self._keys():
-            cache.add(key, 0, settings.LOGIN_LOCKOUT_SECONDS)
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        cache.delete(f"login-fail:user:{(form.get_user().username or '').lower()}")
-        return super().form_valid(form)

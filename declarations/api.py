@@ -16,12 +16,15 @@ from rest_framework.views import APIView
 
 from customs_ecom.platform.api_support import read_json_body, with_idempotency
 from customs_ecom.platform.extensions import call
+from customs_ecom.platform.openapi import BOUNDED_DATETIME, NO_CONTROL_CHARACTERS
 from customs_ecom.platform.problems import ProblemError, validation_problem
 
 from .api_models import (
     ArrivalsIn,
     ArrivalsOut,
+    BatchIn,
     BatchOut,
+    DeclarationListOut,
     DeclarationOut,
     DocumentOut,
     InvalidationIn,
@@ -30,7 +33,7 @@ from .api_models import (
     ReturnIn,
 )
 from .generated_text import finding_text
-from .models import Declaration, Document
+from .models import Declaration, Document, Status
 from .quality import operator_detail
 from .schemas import DeclarationIn
 from .services import (
@@ -144,18 +147,41 @@ class DeclarationCreateApi(APIView):
                 declaration = _load_for_operator(operator, declaration.pk)
             return Response(declaration_representation(declaration), status=outcome.status)
 
-        return with_idempotency(request, operator, body, produce)
+        response = with_idempotency(request, operator, body, produce)
+        if response.status_code == 201:  # also on a replay of the 201
+            response["Location"] = f"/api/v1/declarations/{response.data['id']}"
+        return response
 
     @extend_schema(
         operation_id="declarations_list",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: DeclarationListOut, 400: PROBLEM},
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR),
-            OpenApiParameter("lrn", OpenApiTypes.STR),
-            OpenApiParameter("transport_document", OpenApiTypes.STR),
-            OpenApiParameter("updated_since", OpenApiTypes.DATETIME),
-            OpenApiParameter("cursor", OpenApiTypes.STR),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(Status.values)),
+            OpenApiParameter(
+                "lrn",
+                {"type": "string", "maxLength": 64, "pattern": NO_CONTROL_CHARACTERS},
+                description="exact lrn",
+            ),
+            OpenApiParameter(
+                "transport_document",
+                {"type": "string", "maxLength": 64, "pattern": NO_CONTROL_CHARACTERS},
+                description="exact transport document number",
+            ),
+            OpenApiParameter(
+                "updated_since",
+                {"type": "string", "format": "date-time", "pattern": BOUNDED_DATETIME},
+                description="ISO 8601, year 1900-2999, offset within +/-14:00",
+            ),
+            OpenApiParameter(
+                "cursor",
+                {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+                description="`next_cursor` of the previous page (400 `cursor_invalid` otherwise)",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 500},
+                description="1 to 500, default 100",
+            ),
         ],
         summary="List the operator's declarations (cursor pagination)",
     )
@@ -252,7 +278,7 @@ def _batch_declarations(body: Any, max_batch: int) -> list[Any]:
 class DeclarationBatchApi(APIView):
     @extend_schema(
         operation_id="declarations_batch",
-        request=OpenApiTypes.OBJECT,
+        request=BatchIn,
         responses={200: BatchOut, 400: PROBLEM, 413: PROBLEM, 422: PROBLEM},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="Submit up to 1,000 declarations; one result per input, in order",
@@ -421,8 +447,24 @@ class DeclarationDocumentApi(APIView):
         try:
             upload = request.FILES.get("file")
             doc_type = request.data.get("type") or Document.Type.OTHER
+            duplicated = [
+                name
+                for name, parts in (
+                    ("file", request.FILES.getlist("file")),
+                    ("type", request.data.getlist("type")),
+                )
+                if len(parts) > 1
+            ]
         except ParseError as exc:
             raise _upload_problem(400, "malformed_multipart", "", str(exc)[:300]) from None
+        if duplicated:
+            # Which of two parts was meant is not ours to guess (the last one would win).
+            raise _upload_problem(
+                422,
+                "duplicate_part",
+                f"/{duplicated[0]}",
+                f"the multipart field `{duplicated[0]}` is sent more than once",
+            )
         if upload is None:
             raise _upload_problem(422, "required", "/file", "a multipart field `file` is required")
         if doc_type not in Document.Type.values:
@@ -518,14 +560,24 @@ class ManifestCreateApi(APIView):
     @extend_schema(
         operation_id="manifests_create",
         request=ManifestIn,
-        responses={201: ManifestOut, 413: PROBLEM, 422: PROBLEM},
+        responses={201: ManifestOut, 403: PROBLEM, 413: PROBLEM, 422: PROBLEM},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="A carrier's manifest lines: a second source compared with the declarations",
     )
     def post(self, request: Request) -> Response:
+        from .carriers import is_carrier
+
+        operator = request.user
+        if not is_carrier(operator):
+            raise ProblemError(
+                403,
+                "forbidden",
+                "Not allowed",
+                detail="Manifests are accepted from carriers only (express carriers, postal "
+                "operators, freight forwarders).",
+            )
         body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BATCH_BODY_BYTES)
         parsed = ManifestIn.parse_or_problem(body)
-        operator = request.user
 
         def produce() -> Response:
             manifest, rescored = manifest_record(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -15,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from customs_ecom.platform import bounds
 from customs_ecom.platform.problems import ProblemError
 
 from .schemas import TransportDocument
@@ -48,6 +50,9 @@ _PYDANTIC_CODES = {
     "too_long": "list_too_long",
     "literal_error": "enum_invalid",
     "enum": "enum_invalid",
+    "control_character": "control_character",
+    "datetime_offset_invalid": "datetime_offset_invalid",
+    "datetime_out_of_range": "datetime_out_of_range",
 }
 
 
@@ -67,8 +72,21 @@ def pydantic_problems(exc: ValidationError) -> list[dict[str, str]]:
     return rows
 
 
+def _no_control_characters(value: Any) -> Any:
+    # customs_ecom.platform.bounds: no NUL or other control character in any text a body carries.
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and bounds.control_character(text) for text in texts):
+        raise ValueError("control_character")
+    return value
+
+
 class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return _no_control_characters(value)
 
     @classmethod
     def parse_or_problem(cls, body: Any):
@@ -80,8 +98,29 @@ class StrictBody(BaseModel):
             ) from None
 
 
+def _currencies() -> dict[str, Any]:
+    from .codelists import _CURRENCIES
+
+    return {"enum": sorted(_CURRENCIES)}
+
+
+_CURRENCIES = _currencies()
+_PLAIN = {
+    "pattern": bounds.NO_CONTROL_PATTERN
+}  # no control characters (customs_ecom.platform.bounds)
+
+
+def _integral(value: Any) -> Any:
+    # JSON has one number type: 12.0 is the integer 12 (JSON Schema agrees); 12.5 stays refused.
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
 class ArrivalsIn(StrictBody):
-    transport_documents: list[str] = Field(min_length=1, max_length=10000)
+    transport_documents: list[Annotated[str, Field(json_schema_extra=_PLAIN)]] = Field(
+        min_length=1, max_length=10000
+    )
     arrived_at: str | None = None
 
 
@@ -134,6 +173,13 @@ class TaxLineOut(BaseModel):
     collection_channel: str = "border"
 
 
+class RefundOut(BaseModel):
+    amount: str
+    currency: str
+    at: str
+    reason: str
+
+
 class TaxesOut(BaseModel):
     regime: str
     collection_model: str
@@ -148,6 +194,9 @@ class TaxesOut(BaseModel):
     # Revenue (issue 15): the exchange-rate rule and whether the rate used was stale.
     exchange_rate_rule: str = ""
     exchange_rate_stale: bool = False
+    paid: str = Field(description="Paid at the border for this declaration.")
+    refunded: str = Field(description="Refunded after an invalidation or a return.")
+    refunds: list[RefundOut]
 
 
 class DeclarationOut(BaseModel):
@@ -167,17 +216,38 @@ class DeclarationOut(BaseModel):
     declaration: dict[str, Any]
 
 
-Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
-Mass = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3, allow_inf_nan=False)]
+# The bounds of customs_ecom.platform.bounds, shared with the declaration contract and the columns.
+Amount = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        max_digits=bounds.MONEY_MAX_DIGITS,
+        decimal_places=bounds.MONEY_DECIMAL_PLACES,
+        allow_inf_nan=False,
+    ),
+]
+Mass = Annotated[
+    Decimal,
+    Field(
+        gt=0,
+        max_digits=bounds.MASS_MAX_DIGITS,
+        decimal_places=bounds.MASS_DECIMAL_PLACES,
+        allow_inf_nan=False,
+    ),
+]
 
 
 class ManifestLineIn(StrictBody):
-    transport_document: Annotated[StrictStr, Field(min_length=1, max_length=64)]
-    packages: Annotated[StrictInt, Field(ge=1, le=9999)] | None = None
+    transport_document: Annotated[
+        StrictStr, Field(min_length=1, max_length=64, json_schema_extra=_PLAIN)
+    ]
+    packages: Annotated[StrictInt, BeforeValidator(_integral), Field(ge=1, le=9999)] | None = None
     gross_mass_kg: Mass | None = None
     declared_value: Amount | None = None
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    description: Annotated[StrictStr, Field(max_length=512)] | None = None
+    currency: (
+        Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$", json_schema_extra=_CURRENCIES)] | None
+    ) = None
+    description: Annotated[StrictStr, Field(max_length=512, json_schema_extra=_PLAIN)] | None = None
 
     @field_validator("currency")
     @classmethod
@@ -192,7 +262,7 @@ class ManifestLineIn(StrictBody):
 class ManifestIn(StrictBody):
     """A carrier's manifest: one line per transport document (a second source for data quality)."""
 
-    reference: Annotated[StrictStr, Field(max_length=64)] | None = None
+    reference: Annotated[StrictStr, Field(max_length=64, json_schema_extra=_PLAIN)] | None = None
     lines: list[ManifestLineIn] = Field(min_length=1, max_length=10000)
 
 
@@ -205,13 +275,13 @@ class ManifestOut(BaseModel):
 class ReturnIn(StrictBody):
     """Goods returned after release: the operator's lrn and the transport document carrying them back."""
 
-    lrn: Annotated[StrictStr, Field(min_length=1, max_length=35)]
+    lrn: Annotated[StrictStr, Field(min_length=1, max_length=35, json_schema_extra=_PLAIN)]
     transport_document: TransportDocument
-    reason: Annotated[StrictStr, Field(max_length=300)] | None = None
+    reason: Annotated[StrictStr, Field(max_length=300, json_schema_extra=_PLAIN)] | None = None
 
 
 class InvalidationIn(StrictBody):
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=300)]
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=300, json_schema_extra=_PLAIN)]
 
 
 class BatchResultOut(BaseModel):
@@ -237,3 +307,42 @@ class DocumentOut(BaseModel):
     size: int
     sha256: str
     uploaded_at: str
+
+
+# ---- Typed bodies of the list and the batch (the OpenAPI document; docs/api.md) ---------------
+
+
+class DeclarationSummaryOut(BaseModel):
+    id: int
+    lrn: str
+    status: str
+    dataset: str
+    transport_document: str
+    received_at: str
+    updated_at: str
+
+
+class DeclarationListOut(BaseModel):
+    """One page of the operator's declarations, newest change first."""
+
+    results: list[DeclarationSummaryOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+    has_more: bool
+
+
+class BatchIn(BaseModel):
+    """Up to the operator's `max_batch` (1,000 by default) declarations, each answered alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Each entry is validated alone and answered alone (a rejected entry is that entry's 422 in
+    # `results`), so the envelope accepts any JSON value per entry; each should be a DeclarationIn.
+    declarations: list[Any] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Declarations as in `DeclarationIn` (docs/dataset.md); each is answered "
+        "alone in `results`.",
+        json_schema_extra={
+            "items": {"type": ["object", "array", "string", "number", "boolean", "null"]}
+        },
+    )

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import api, events_api
+from . import api, api_lists, api_webhook, events_api
 
 urlpatterns = [
+    path("documents", api_lists.DocumentListApi.as_view(), name="documents"),
     path("declarations", api.DeclarationCreateApi.as_view(), name="declarations"),
     path("declarations/batch", api.DeclarationBatchApi.as_view(), name="declarations-batch"),
     path(
@@ -29,4 +30,5 @@ urlpatterns = [
     path("manifests", api.ManifestCreateApi.as_view(), name="manifests"),
     path("arrivals", api.ArrivalCreateApi.as_view(), name="arrivals"),
     path("events", events_api.EventListApi.as_view(), name="events"),
+    path("webhook", api_webhook.WebhookApi.as_view(), name="webhook"),
 ]

@@ -118,15 +118,19 @@ def _facts(line: ManifestLine) -> ManifestFacts:
     )
 
 
-def manifest_facts_many(numbers: Iterable[str]) -> dict[str, ManifestFacts]:
-    """The newest manifest line of each transport document, in one query (batch intake)."""
+def manifest_facts_many(
+    numbers: Iterable[str], *, carrier_ids: Iterable[int] | None = None
+) -> dict[str, ManifestFacts]:
+    """The newest manifest line of each transport document, in one query (batch intake); with
+    ``carrier_ids``, from those operators' manifests only (declarations.carriers)."""
     wanted = sorted({n for n in numbers if n})
     if not wanted:
         return {}
     found: dict[str, ManifestFacts] = {}
-    lines = ManifestLine.objects.filter(transport_document_number__in=wanted).order_by(
-        "transport_document_number", "-id"
-    )
+    lines = ManifestLine.objects.filter(transport_document_number__in=wanted)
+    if carrier_ids is not None:
+        lines = lines.filter(manifest__operator_id__in=list(carrier_ids))
+    lines = lines.order_by("transport_document_number", "-id")
     for line in lines:
         found.setdefault(line.transport_document_number, _facts(line))
     return found

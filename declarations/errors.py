@@ -29,11 +29,18 @@ ERROR_CODES: dict[str, str] = {
     "pattern_mismatch": "The string does not have the required format (e.g. two capital letters).",
     "enum_invalid": "The value is not one of the values the contract lists for this element.",
     "number_too_small": "The number is below the allowed minimum (e.g. a negative amount).",
-    "number_too_large": "The number has more than 12 digits before the decimal point.",
+    "number_too_large": "The number has more than 11 digits before the decimal point (or, for a "
+    "count, is above its maximum).",
+    "total_too_large": "The item values, transport and insurance add up to more than one amount "
+    "may hold (99,999,999,999.9999).",
+    "control_character": "The text holds NUL or another control character (tab and line breaks "
+    "are allowed).",
     "decimal_invalid": "The amount is not a finite decimal number (string or JSON number).",
     "decimal_too_many_places": "The amount has more decimal places than the contract allows.",
     "datetime_invalid": "The value is not an ISO 8601 date-time string.",
     "datetime_timezone_required": "The ISO 8601 date-time has no time zone.",
+    "datetime_offset_invalid": "The date-time's UTC offset is beyond +/-14:00.",
+    "datetime_out_of_range": "The date-time's year is not between 1900 and 2999.",
     "list_too_short": "The list has fewer entries than the contract requires.",
     "list_too_long": "The list has more entries than the contract or the endpoint allows.",
     "dataset_unknown": "The `dataset` value does not name a profile known to this administration.",

@@ -3,7 +3,6 @@ webhooks), read through the one event reader (declarations.events)."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,8 +14,8 @@ from aeo.api import (
     PROBLEM,
     EventPageOut,
     _non_negative_int,
-    _query_problem,
 )
+from customs_ecom.platform.query import limit_param
 
 from .events import settled_page
 from .webhooks import event_representation
@@ -28,26 +27,31 @@ class EventListApi(APIView):
         parameters=[
             OpenApiParameter(
                 "cursor",
-                OpenApiTypes.STR,
+                {"type": "string", "pattern": "^[0-9]{0,18}$"},
                 description="`next_cursor` of the previous page; 0 or absent replays from the start",
             ),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 1000, default 100"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": EVENTS_MAX_LIMIT},
+                description="1 to 1000, default 100",
+            ),
         ],
         responses={200: EventPageOut, 400: PROBLEM},
         summary="The operator's status-change events after a cursor (pull alternative to webhooks)",
     )
     def get(self, request: Request) -> Response:
         cursor = _non_negative_int(request.query_params, "cursor", 0)
-        limit = _non_negative_int(request.query_params, "limit", EVENTS_DEFAULT_LIMIT)
-        if not 1 <= limit <= EVENTS_MAX_LIMIT:
-            raise _query_problem(
-                "/limit", "number_out_of_range", f"limit must be between 1 and {EVENTS_MAX_LIMIT}"
-            )
-        page = settled_page(operator_id=request.user.pk, cursor=cursor, limit=limit)
+        limit = limit_param(
+            request.query_params, default=EVENTS_DEFAULT_LIMIT, maximum=EVENTS_MAX_LIMIT
+        )
+        page = settled_page(operator_id=request.user.pk, cursor=cursor, limit=limit + 1)
+        has_more = len(page.events) > limit
+        events = page.events[:limit]
         return Response(
             {
-                "events": [event_representation(e, e.declaration.lrn) for e in page.events],
+                "events": [event_representation(e, e.declaration.lrn) for e in events],
                 # Polling with the same cursor again is safe: it only moves when events arrive.
-                "next_cursor": str(page.next_cursor),
+                "next_cursor": str(events[-1].pk if events else cursor),
+                "has_more": has_more,
             }
         )

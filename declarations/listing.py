@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from customs_ecom.platform.problems import ProblemError
+from customs_ecom.platform.query import datetime_param, limit_param, text_param
 
 from .models import Declaration, Status
 
@@ -43,27 +44,22 @@ def _decode(cursor: str) -> tuple[Any, int]:
 def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
     qs = Declaration.objects.filter(operator=operator)
     status = params.get("status")
-    if status:
+    if status is not None:
         if status not in Status.values:
             raise _bad(
                 "/status", "enum_invalid", f"status must be one of {', '.join(Status.values)}"
             )
         qs = qs.filter(status=status)
-    if params.get("lrn"):
-        qs = qs.filter(lrn=params["lrn"])
-    if params.get("transport_document"):
-        qs = qs.filter(transport_document_number=params["transport_document"])
-    if params.get("updated_since"):
-        since = parse_datetime(params["updated_since"].replace(" ", "+"))
-        if since is None:
-            raise _bad(
-                "/updated_since", "datetime_invalid", "updated_since must be an ISO 8601 datetime"
-            )
+    lrn = text_param(params, "lrn")
+    if lrn:
+        qs = qs.filter(lrn=lrn)
+    transport_document = text_param(params, "transport_document")
+    if transport_document:
+        qs = qs.filter(transport_document_number=transport_document)
+    since = datetime_param(params, "updated_since")
+    if since is not None:
         qs = qs.filter(updated_at__gte=since)
-    try:
-        limit = min(MAX_LIMIT, max(1, int(params.get("limit", 100))))
-    except ValueError:
-        raise _bad("/limit", "type_invalid", "limit must be an integer") from None
+    limit = limit_param(params, default=100, maximum=MAX_LIMIT)
     if params.get("cursor"):
         moment, pk = _decode(params["cursor"])
         from django.db.models import Q
@@ -97,4 +93,4 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
     next_cursor = (
         _encode(rows[-1]["updated_at"].isoformat(), rows[-1]["id"]) if has_more and rows else None
     )
-    return {"results": results, "next_cursor": next_cursor}
+    return {"results": results, "next_cursor": next_cursor, "has_more": has_more}

@@ -29,6 +29,7 @@ import pydantic
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictInt
 from pydantic_core import PydanticCustomError
 
+from customs_ecom.platform import bounds
 from declarations import codelists
 from declarations.errors import Problem
 from declarations.profiles import COMMERCIAL_CATEGORIES, RULES, ProfileSpec
@@ -45,36 +46,80 @@ def _datetime_from_string(value: Any) -> Any:
     raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time string")
 
 
+def _bounded_datetime(value: datetime.datetime) -> datetime.datetime:
+    # customs_ecom.platform.bounds: an offset within +/-14:00 and a year the database and UTC both hold.
+    problem = bounds.datetime_problem(value)
+    if problem is not None:
+        raise PydanticCustomError(problem[0], problem[1])
+    return value
+
+
+def _plain_text(value: str) -> str:
+    # customs_ecom.platform.bounds: no NUL or other control character (tab and line breaks are text).
+    found = bounds.control_character(value)
+    if found is not None:
+        raise PydanticCustomError(
+            "control_character",
+            "The text holds the control character {character}",
+            {"character": found},
+        )
+    return value
+
+
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 
 
 def _normalised(value: Decimal) -> Decimal:
     # One spelling per number ("12.50", "12.5" and 12.5 all become 12.5, "1E+3" becomes 1000) so
-    # that the canonical form, and hashes of it, do not depend on how the submitter wrote it.
+    # that fingerprints do not depend on how the submitter wrote it.
     if not value:
         return _ZERO
     value = value.normalize()
     return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value
 
 
-# Amounts: up to 12 integer digits keeps totals far from any real consignment while refusing
-# absurd input; 4 decimal places allow unit prices of cheap goods, 6 allow grams of a gram.
+# Amounts, masses and quantities: the bounds of customs_ecom.platform.bounds, which the columns share.
+# They are kept as the submitter wrote them ("47.80" stays "47.80"); fingerprints compare them
+# in normal form, so "19.8" and "19.80" are the same amount (declaration_fingerprint).
 Money = Annotated[
-    Decimal, Field(ge=0, max_digits=16, decimal_places=4), AfterValidator(_normalised)
+    Decimal,
+    Field(ge=0, max_digits=bounds.MONEY_MAX_DIGITS, decimal_places=bounds.MONEY_DECIMAL_PLACES),
 ]
-Mass = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=6), AfterValidator(_normalised)]
+Mass = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=bounds.MASS_MAX_DIGITS, decimal_places=bounds.MASS_DECIMAL_PLACES),
+]
 Quantity = Annotated[
-    Decimal, Field(gt=0, max_digits=18, decimal_places=6), AfterValidator(_normalised)
+    Decimal,
+    Field(
+        gt=0, max_digits=bounds.QUANTITY_MAX_DIGITS, decimal_places=bounds.QUANTITY_DECIMAL_PLACES
+    ),
 ]
-ZonedDateTime = Annotated[pydantic.AwareDatetime, BeforeValidator(_datetime_from_string)]
+ZonedDateTime = Annotated[
+    pydantic.AwareDatetime,
+    BeforeValidator(_datetime_from_string),
+    AfterValidator(_bounded_datetime),
+]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Url = Annotated[str, Field(max_length=2048, pattern=r"^https?://[^\s/$.?#][^\s]*$")]
+Url = Annotated[
+    str,
+    Field(max_length=2048, pattern=r"^https?://[^\s/$.?#][^\s]*$"),
+    AfterValidator(_plain_text),
+]
 
 
 def _text(min_length: int, max_length: int) -> Any:
-    return Annotated[str, Field(min_length=min_length, max_length=max_length)]
+    return Annotated[
+        str,
+        Field(
+            min_length=min_length,
+            max_length=max_length,
+            json_schema_extra={"pattern": bounds.NO_CONTROL_PATTERN},
+        ),
+        AfterValidator(_plain_text),
+    ]
 
 
 class _Strict(pydantic.BaseModel):
@@ -244,6 +289,9 @@ _PYDANTIC_CODES = {
     "datetime_from_date_parsing": "datetime_invalid",
     "datetime_object_invalid": "datetime_invalid",
     "timezone_aware": "datetime_timezone_required",
+    "control_character": "control_character",
+    "datetime_offset_invalid": "datetime_offset_invalid",
+    "datetime_out_of_range": "datetime_out_of_range",
 }
 
 _PATTERN_DESCRIPTIONS = {
@@ -303,9 +351,26 @@ def _problem_from_pydantic(error: Mapping[str, Any]) -> Problem:
 
 def _shape_problems(raw: dict) -> tuple[DeclarationIn | None, list[Problem]]:
     try:
-        return DeclarationIn.model_validate(raw), []
+        declaration = DeclarationIn.model_validate(raw)
     except pydantic.ValidationError as exc:
         return None, [_problem_from_pydantic(e) for e in exc.errors(include_url=False)]
+    # The total is an element of its own (stored, converted to EUR, taxed): the bound of one
+    # amount holds for it too (customs_ecom.platform.bounds).
+    total = (
+        _total_value(declaration)
+        + (declaration.transport_cost or 0)
+        + (declaration.insurance_cost or 0)
+    )
+    if total > bounds.MONEY_MAX:
+        return None, [
+            Problem(
+                "/items",
+                "total_too_large",
+                f"the item values, transport and insurance add up to {total} "
+                f"{declaration.currency}, more than {bounds.MONEY_MAX}",
+            )
+        ]
+    return declaration, []
 
 
 # --------------------------------------------------------------------------------------------
@@ -724,14 +789,38 @@ def validate_declaration(
 
 
 def canonical_dict(decl: DeclarationIn) -> dict:
-    """The declaration in normal form: JSON-serialisable, stable, with defaults applied.
+    """The declaration as stored and shown: JSON-serialisable, with defaults applied.
 
-    Decimals become strings without trailing zeros or exponents, datetimes ISO 8601 with their
-    offset (``Z`` for UTC), absent elements are left out, and the contract's defaults are filled
-    in: ``unit`` H87 (piece), ``packages`` 1 (only optional in upu-cn23), ``sender`` the seller
-    and ``buyer`` the consignee.
+    Decimals become strings written as the submitter wrote them (``47.80`` stays ``"47.80"``),
+    datetimes ISO 8601 with their offset (``Z`` for UTC), absent elements are left out, and the
+    contract's defaults are filled in: ``unit`` H87 (piece), ``packages`` 1 (only optional in
+    upu-cn23), ``sender`` the seller and ``buyer`` the consignee.
     """
-    canonical = decl.model_dump(mode="json", exclude_none=True)
+    return _with_defaults(decl.model_dump(mode="json", exclude_none=True))
+
+
+def declaration_fingerprint(decl: DeclarationIn, canonical: dict | None = None) -> str:
+    """SHA-256 (hex) of the validated declaration with every amount, mass and quantity in normal
+    form: the same declaration gives the same fingerprint however its numbers were spelt
+    (``19.8``, ``"19.80"``, ``1.98E+1``), its keys ordered or its defaults written out.
+    ``canonical`` is ``canonical_dict(decl)`` when the caller has it already."""
+    dumped = decl.model_dump(mode="python", exclude_none=True)
+    as_json = canonical if canonical is not None else canonical_dict(decl)
+    # Decimals from the python dump (exact values), everything else as the stored JSON has it.
+    return body_fingerprint(_with_defaults(_merge_decimals(as_json, dumped)))
+
+
+def _merge_decimals(as_json: Any, dumped: Any) -> Any:
+    if isinstance(dumped, Decimal):
+        return str(_normalised(dumped))
+    if isinstance(dumped, dict):
+        return {key: _merge_decimals(as_json[key], entry) for key, entry in dumped.items()}
+    if isinstance(dumped, list):
+        return [_merge_decimals(j, d) for j, d in zip(as_json, dumped, strict=True)]
+    return as_json
+
+
+def _with_defaults(canonical: dict) -> dict:
     for item in canonical["items"]:
         item.setdefault("unit", "H87")
     canonical.setdefault("packages", 1)

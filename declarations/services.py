@@ -22,6 +22,7 @@ from customs_ecom.platform.bulk import copy_rows, fetch_binary, field_defaults, 
 from declarations.messages import stored as stored_message
 
 from . import lifecycle
+from .carriers import carrier_ids_for
 from .coalesce import assessment_request
 from .errors import Problem
 from .models import (
@@ -38,7 +39,12 @@ from .normalise import party_key
 from .quality import QualityContext, assess_quality
 from .rates import RateBook
 from .reference import active_profiles
-from .schemas import body_fingerprint, canonical_dict, validate_declaration
+from .schemas import (
+    body_fingerprint,
+    canonical_dict,
+    declaration_fingerprint,
+    validate_declaration,
+)
 from .statuses import AMENDABLE, INVALIDATABLE
 
 # The lifecycle owns every status change; these names stay for the callers that use them.
@@ -208,7 +214,10 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         if result.errors or result.declaration is None:
             outcomes[index] = SubmitOutcome(422, errors=list(result.errors))
             continue
-        candidates.append((index, canonical_dict(result.declaration), body_fingerprint(body)))
+        canonical = canonical_dict(result.declaration)
+        candidates.append(
+            (index, canonical, declaration_fingerprint(result.declaration, canonical))
+        )
 
     existing = _existing_by_lrn(operator, [c[1]["lrn"] for c in candidates])
     fresh: list[tuple[int, dict[str, Any], str]] = []
@@ -220,7 +229,7 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         lrn = canonical["lrn"]
         prior = existing.get(lrn)
         if prior is not None:
-            outcomes[index] = _replay_or_conflict(prior, fingerprint)
+            outcomes[index] = _replay_or_conflict(prior, fingerprint, bodies[index])
         elif lrn in first_in_batch:
             first_index, first_fingerprint = first_in_batch[lrn]
             if first_fingerprint == fingerprint:
@@ -235,16 +244,24 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         try:
             with transaction.atomic():
                 created = _store(operator, fresh, profiles, rates, now)
-        except IntegrityError:
-            # A concurrent retry stored one of these lrns between our read and write: settle row by row.
+        except Exception:  # noqa: BLE001 - settled row by row below, each failure its own answer
+            # A concurrent retry stored one of these lrns between our read and write, or one row
+            # could not be written: settle row by row, so that one row never fails the others.
             created = {}
             for row in fresh:
                 try:
                     with transaction.atomic():
                         created.update(_store(operator, [row], profiles, rates, now))
                 except IntegrityError:
-                    prior = Declaration.objects.get(operator=operator, lrn=row[1]["lrn"])
-                    outcomes[row[0]] = _replay_or_conflict(prior, row[2])
+                    prior = Declaration.objects.filter(operator=operator, lrn=row[1]["lrn"]).first()
+                    outcomes[row[0]] = (
+                        _replay_or_conflict(prior, row[2], bodies[row[0]])
+                        if prior is not None
+                        else _not_storable(row[1]["lrn"])
+                    )
+                except Exception:  # noqa: BLE001 - this row's 422, never the batch's 500
+                    logger.exception("declaration %r could not be stored", row[1]["lrn"])
+                    outcomes[row[0]] = _not_storable(row[1]["lrn"])
         for index, declaration in created.items():
             outcomes[index] = SubmitOutcome(201, declaration=declaration)
     for index, first_index in repeats:
@@ -252,6 +269,22 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         outcomes[index] = SubmitOutcome(200, declaration=first.declaration) if first else None
     _count_rejections(operator, sum(1 for o in outcomes if o is not None and o.status == 422))
     return [o if o is not None else SubmitOutcome(409) for o in outcomes]
+
+
+def _not_storable(lrn: str) -> SubmitOutcome:
+    # Validation and the columns agree on every bound (customs_ecom.platform.bounds), so this answers only
+    # a fault of the system; it is logged and names the declaration, and nothing of it is stored.
+    return SubmitOutcome(
+        422,
+        errors=[
+            Problem(
+                "",
+                "not_storable",
+                f"the declaration {lrn!r} passed validation but could not be stored; nothing "
+                "of it was kept, and the fault was logged",
+            )
+        ],
+    )
 
 
 def _existing_by_lrn(operator: Operator, lrns: list[str]) -> dict[str, Declaration]:
@@ -282,8 +315,14 @@ def _conflict_problem(lrn: str) -> Problem:
     )
 
 
-def _replay_or_conflict(prior: Declaration, fingerprint: str) -> SubmitOutcome:
-    if prior.fingerprint == fingerprint:
+def _same_body(stored: str, fingerprint: str, body: object) -> bool:
+    """The stored fingerprint is the declaration's (numbers in normal form), or, for declarations
+    stored before that form, the hash of the body as it was sent."""
+    return stored == fingerprint or (body is not None and stored == body_fingerprint(body))
+
+
+def _replay_or_conflict(prior: Declaration, fingerprint: str, body: object = None) -> SubmitOutcome:
+    if _same_body(prior.fingerprint, fingerprint, body):
         return SubmitOutcome(200, declaration=prior)
     return SubmitOutcome(409, errors=[_conflict_problem(prior.lrn)])
 
@@ -302,7 +341,10 @@ def _store(
     from .selectors import value_benchmarks
 
     benchmarks = value_benchmarks()
-    manifests = manifest_facts_many(c["transport_document"]["number"] for _, c, _ in rows)
+    manifests = manifest_facts_many(
+        (c["transport_document"]["number"] for _, c, _ in rows),
+        carrier_ids=carrier_ids_for(operator.pk),
+    )
     records: list[dict[str, Any]] = []
     reports = []
     for _, canonical, fingerprint in rows:
@@ -695,7 +737,7 @@ def declaration_amend(
     if result.errors or result.declaration is None:
         return 422, None, list(result.errors)
     canonical = canonical_dict(result.declaration)
-    fingerprint = body_fingerprint(body)
+    fingerprint = declaration_fingerprint(result.declaration, canonical)
     with transaction.atomic():
         declaration = (
             Declaration.objects.select_for_update()
@@ -716,7 +758,7 @@ def declaration_amend(
                     )
                 ],
             )
-        if declaration.fingerprint == fingerprint:
+        if _same_body(declaration.fingerprint, fingerprint, body):
             return 200, declaration, []
         if declaration.status not in AMENDABLE_STATUSES:
             released = declaration.released_at is not None
@@ -751,7 +793,10 @@ def declaration_amend(
             rates,
             declaration.received_at,
             benchmarks=value_benchmarks(),
-            manifests=manifest_facts_many([canonical["transport_document"]["number"]]),
+            manifests=manifest_facts_many(
+                [canonical["transport_document"]["number"]],
+                carrier_ids=carrier_ids_for(operator.pk),
+            ),
             arrived_at=declaration.arrived_at,
         )
         report = assess_quality(canonical, context)
@@ -883,6 +928,7 @@ def manifest_record(
     the same transport documents (the second source may come after the first). Returns the manifest
     and how many declarations were re-scored."""
     from .benchmarks import manifest_facts_many
+    from .carriers import carried_operator_ids
     from .models import Manifest, ManifestLine
     from .selectors import value_benchmarks
 
@@ -901,11 +947,15 @@ def manifest_record(
             for line in lines
         )
         numbers = {line["transport_document"] for line in lines}
-        facts = manifest_facts_many(numbers)
+        # Only the carrier's own consignments and those of the operators it carries for
+        # (declarations.carriers): another operator's are neither touched nor counted.
+        facts = manifest_facts_many(numbers, carrier_ids=[operator.pk])
         open_statuses = (Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED)
         touched = list(
             Declaration.objects.filter(
-                transport_document_number__in=numbers, status__in=open_statuses
+                transport_document_number__in=numbers,
+                status__in=open_statuses,
+                operator_id__in=carried_operator_ids(operator),
             )
         )
         if not touched:

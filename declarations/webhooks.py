@@ -75,6 +75,21 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def standard_headers(event_id: str, at: datetime, body: bytes, secret: str) -> dict[str, str]:
+    """The Standard Webhooks headers (standardwebhooks): the event id, the time of this attempt
+    and `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the operator's secret (its UTF-8
+    bytes as the key). A receiver refuses a timestamp more than 5 minutes off its clock, so a
+    captured request cannot be replayed later."""
+    from standardwebhooks.webhooks import Webhook
+
+    signature = Webhook(secret.encode()).sign(msg_id=event_id, timestamp=at, data=body.decode())
+    return {
+        "webhook-id": event_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signature,
+    }
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at 4 h: about 13 attempts in the first 30 hours."""
     return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
@@ -215,7 +230,10 @@ def _send(delivery: WebhookDelivery, post: Poster) -> tuple[HttpResult, int]:
                 "User-Agent": USER_AGENT,
                 "X-Event-Id": str(delivery.event_id),
                 "X-Delivery-Attempt": str(delivery.attempts + 1),
-                "X-Signature": sign(body, operator.webhook_secret),
+                "X-Signature": sign(body, operator.webhook_secret),  # earlier scheme, kept
+                **standard_headers(
+                    str(delivery.event_id), timezone.now(), body, operator.webhook_secret
+                ),
             },
         )
     return result, int((time.monotonic() - started) * 1000)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from customs_ecom.platform import bounds
 from customs_ecom.platform.api_support import read_json_body, with_idempotency
+from customs_ecom.platform.edges import AddressRateThrottle
 from customs_ecom.platform.problems import ProblemError
 
+from .api_models import EstimateOut, PaymentIn, PaymentOut
 from .estimates import EstimateIn, EstimateProblem, estimate
 from .services import LedgerError, ledger_payment_record
 
@@ -27,13 +31,13 @@ class EstimateCreateApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AddressRateThrottle]  # per client address, behind trusted proxies only
     throttle_scope = "estimate"
 
     @extend_schema(
         operation_id="estimates_create",
         request=EstimateIn,
-        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+        responses={200: EstimateOut, 400: PROBLEM, 422: PROBLEM, 429: PROBLEM},
         summary="Estimate duties, taxes and fees for a basket (public, nothing stored)",
         auth=[],
     )
@@ -76,18 +80,68 @@ def _payment_body_problems(body: object) -> list[dict[str, str]]:
                 {"pointer": f"/{key}", "code": "required", "detail": f"/{key} is mandatory"}
             )
     for key in ("currency", "reference", "payer"):
-        if key in body and not isinstance(body[key], str):
+        if (
+            key in body
+            and not isinstance(body[key], str)
+            and not (
+                body[key] is None and key != "currency"  # reference and payer may be null
+            )
+        ):
             rows.append({"pointer": f"/{key}", "code": "type_mismatch", "detail": "a string"})
     if "amount" in body and isinstance(body["amount"], bool | dict | list | None):
         rows.append({"pointer": "/amount", "code": "type_mismatch", "detail": "a decimal string"})
+    rows.extend(_payment_bound_problems(body))
+    return rows
+
+
+# The bounds of the ledger's columns, checked before anything is stored (customs_ecom.platform.bounds).
+PAYMENT_TEXT_LIMITS = {"currency": 3, "reference": 120, "payer": 200}
+
+
+def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
+    rows = []
+    for key, limit in PAYMENT_TEXT_LIMITS.items():
+        value = body.get(key)
+        if not isinstance(value, str):
+            continue
+        if len(value) > limit:
+            rows.append(
+                {
+                    "pointer": f"/{key}",
+                    "code": "string_too_long",
+                    "detail": f"at most {limit} characters",
+                }
+            )
+        elif bounds.control_character(value):
+            rows.append(
+                {
+                    "pointer": f"/{key}",
+                    "code": "control_character",
+                    "detail": f"holds the character {bounds.control_character(value)}",
+                }
+            )
+    amount = body.get("amount")
+    if isinstance(amount, str | int | Decimal) and not isinstance(amount, bool):
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            return rows
+        if value.is_finite() and abs(value) > bounds.MONEY_MAX:
+            rows.append(
+                {
+                    "pointer": "/amount",
+                    "code": "number_too_large",
+                    "detail": f"at most {bounds.MONEY_MAX}",
+                }
+            )
     return rows
 
 
 class PaymentCreateApi(APIView):
     @extend_schema(
         operation_id="payments_create",
-        request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiTypes.OBJECT, 404: PROBLEM, 422: PROBLEM},
+        request=PaymentIn,
+        responses={201: PaymentOut, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="Pay a declaration's border duties and taxes, or a deferred monthly statement",
     )

@@ -64,6 +64,28 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
         "assessed_at": assessment.created_at.isoformat(),
         "exchange_rate_rule": assessment.rate_rule,
         "exchange_rate_stale": assessment.rate_stale,
+        **_paid_and_refunded(declaration_id),
+    }
+
+
+def _paid_and_refunded(declaration_id: int) -> dict[str, Any]:
+    """What was paid at the border and what was refunded (returns, invalidations), entry by
+    entry: the operator sees its refund where it sees its taxes (docs/api.md)."""
+    entries = list(
+        LedgerEntry.objects.filter(
+            declaration_id=declaration_id,
+            kind__in=(LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND),
+        ).values_list("kind", "amount", "currency", "at", "reference")
+    )
+    paid = sum((e[1] for e in entries if e[0] == LedgerEntry.Kind.PAYMENT), Decimal(0))
+    refunds = [e for e in entries if e[0] == LedgerEntry.Kind.REFUND]
+    return {
+        "paid": str(paid.quantize(Decimal("0.01"))),
+        "refunded": str(sum((e[1] for e in refunds), Decimal(0)).quantize(Decimal("0.01"))),
+        "refunds": [
+            {"amount": str(amount), "currency": currency, "at": at.isoformat(), "reason": reason}
+            for _, amount, currency, at, reason in refunds
+        ],
     }
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +27,18 @@ def _reject_constant(name: str) -> Any:
 def read_json_body(request: Request, *, max_bytes: int) -> Any:
     """Parse the raw body ourselves: decimals stay exact (no float), NaN/Infinity are refused, an
     oversized body is a 413 before it is read into memory, malformed JSON is a 400."""
+    if (
+        not request.META.get("CONTENT_LENGTH")
+        and "chunked" in (request.META.get("HTTP_TRANSFER_ENCODING") or "").lower()
+    ):
+        # A chunked body reaches Django without a length and would read as empty: say so.
+        raise ProblemError(
+            411,
+            "length-required",
+            "Length required",
+            detail="Send the body with a Content-Length header, not chunked.",
+            errors=[{"pointer": "", "code": "length_required", "detail": "no Content-Length"}],
+        )
     declared = request.META.get("CONTENT_LENGTH") or "0"
     try:
         declared_length = int(declared)
@@ -212,5 +224,11 @@ def with_idempotency(
             return response
         record.status_code = response.status_code
         record.body = response.data
-        record.save(update_fields=["status_code", "body"])
+        try:
+            with transaction.atomic():
+                record.save(update_fields=["status_code", "body"])
+        except DatabaseError:
+            # An answer the database cannot hold (a problem quoting a NUL of the request) is not
+            # kept: a retry runs again and answers the same.
+            record.delete()
         return response

@@ -14,7 +14,9 @@ from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
-PROBLEM_BASE = "https://customs-ecom.example/problems/"
+# The `type` URI of a problem document: the page explaining it (customs_ecom.platform.problem_types),
+# relative to the API's own address unless PROBLEM_TYPE_BASE names an absolute one.
+PROBLEM_BASE = "/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ class ProblemError(Exception):
 
     def body(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
-            "type": PROBLEM_BASE + self.slug,
+            "type": problem_type_base() + self.slug,
             "title": self.title,
             "status": self.status,
             "code": self.slug.replace("-", "_"),
@@ -55,6 +57,12 @@ class ProblemError(Exception):
             doc["errors"] = self.errors
         doc.update(self.extra)
         return doc
+
+
+def problem_type_base() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "PROBLEM_TYPE_BASE", PROBLEM_BASE)
 
 
 def problem_response(problem: ProblemError) -> Response:

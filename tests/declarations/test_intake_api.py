@@ -277,7 +277,21 @@ def test_return_before_release_is_refused(operator_a):
 # --- manifests ----------------------------------------------------------------------------------
 
 
-def test_manifest_disagreement_becomes_a_finding_on_the_declaration(operator_a, operator_b):
+@pytest.fixture
+def carrier_b(operator_b, operator_a):
+    """operator_b as an express carrier that carries for operator_a (declarations.carriers)."""
+    from aeo.models import OperatorLink
+
+    operator_b.operator.role = "express_carrier"
+    operator_b.operator.save(update_fields=["role"])
+    OperatorLink.objects.create(
+        source=operator_b.operator, target=operator_a.operator, kind="carries_for"
+    )
+    return operator_b
+
+
+def test_manifest_disagreement_becomes_a_finding_on_the_declaration(operator_a, carrier_b):
+    operator_b = carrier_b
     body = valid_declaration("eu-h7")
     created = operator_a.post("/api/v1/declarations", body).json()
     score_before = Declaration.objects.get(pk=created["id"]).dq_score
@@ -311,8 +325,8 @@ def test_manifest_disagreement_becomes_a_finding_on_the_declaration(operator_a, 
     ).exists()
 
 
-def test_manifest_lines_are_validated(operator_b):
-    response = operator_b.post(
+def test_manifest_lines_are_validated(carrier_b):
+    response = carrier_b.post(
         "/api/v1/manifests",
         {"lines": [{"transport_document": "", "gross_mass_kg": "-1", "currency": "ZZZ"}]},
     )

@@ -1,15 +1,15 @@
-"""The README's table of intake error codes is the one place integrators read: it lists every code the
-engine emits."""
+"""The table of intake error codes of docs/dataset.md is the one place integrators read: it lists
+every code the engine emits."""
 
 from pathlib import Path
 
 from declarations.errors import ERROR_CODES
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DATASET_MD = Path(__file__).resolve().parents[2] / "docs" / "dataset.md"
 
 
-def test_readme_error_table_lists_every_engine_code_and_the_api_codes():
-    text = README.read_text(encoding="utf-8")
+def test_dataset_md_error_table_lists_every_engine_code_and_the_api_codes():
+    text = DATASET_MD.read_text(encoding="utf-8")
     table = text.split("### Intake error codes", 1)[1]
     rows = {line.split("`")[1] for line in table.splitlines() if line.startswith("| `")}
     assert set(ERROR_CODES) <= rows, set(ERROR_CODES) - rows

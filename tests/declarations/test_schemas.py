@@ -28,6 +28,7 @@ from declarations.schemas import (
     Payment,
     body_fingerprint,
     canonical_dict,
+    declaration_fingerprint,
     validate_declaration,
 )
 from tests.declarations.corpus import (
@@ -292,8 +293,9 @@ def test_canonical_form_applies_defaults():
     assert canonical["sender"] == canonical["seller"]
     assert canonical["buyer"] == canonical["consignee"]
     assert [item["unit"] for item in canonical["items"]] == ["H87", "H87"]
-    assert canonical["items"][0]["value"] == "24"
-    assert canonical["total_gross_mass_kg"] == "0.65"
+    # Decimals as the submitter wrote them.
+    assert canonical["items"][0]["value"] == "24.00"
+    assert canonical["total_gross_mass_kg"] == "0.650"
     assert canonical["expected_arrival"] == "2026-11-30T06:00:00Z"
     assert "master_transport_document" not in canonical
 
@@ -314,14 +316,19 @@ def test_canonical_form_keeps_given_buyer_and_offsets():
     assert canonical["items"][0]["unit"] == "PR"
 
 
-def test_canonical_form_does_not_depend_on_how_amounts_were_written():
+def test_fingerprint_does_not_depend_on_how_amounts_were_written():
     first = with_changes(valid_declaration("eu-h7"), ("/items/0/value", "24.00"))
     second = with_changes(valid_declaration("eu-h7"), ("/items/0/value", 24))
-    third = with_changes(valid_declaration("eu-h7"), ("/items/0/value", 24.0))
+    third = with_changes(valid_declaration("eu-h7"), ("/items/0/value", Decimal("2.4E+1")))
+    other = with_changes(valid_declaration("eu-h7"), ("/items/0/value", "24.01"))
 
-    forms = [canonical_dict(validate(body).declaration) for body in (first, second, third)]
+    declarations = [validate(body).declaration for body in (first, second, third, other)]
+    prints = [declaration_fingerprint(d) for d in declarations]
 
-    assert forms[0] == forms[1] == forms[2]
+    assert prints[0] == prints[1] == prints[2] != prints[3]
+    # The canonical form keeps each spelling, and is plain JSON.
+    forms = [canonical_dict(d) for d in declarations[:3]]
+    assert [f["items"][0]["value"] for f in forms] == ["24.00", "24", "24"]
     assert json.loads(json.dumps(forms[0])) == forms[0]
 
 

@@ -1,0 +1,75 @@
+"""One bound per element: the limits of the intake contract, in one place.
+
+The pydantic contract (:mod:`declarations.schemas`, :mod:`declarations.api_models`) and the
+columns that store what it accepts (:mod:`declarations.models`) read their limits from here, and
+``tests/declarations/test_bounds.py`` walks both and fails where they disagree. Whatever passes
+validation can therefore be stored and read back on SQLite and on PostgreSQL alike: no numeric
+overflow, no NUL byte in a text column, no time-zone offset the database refuses, no date-time
+that leaves the calendar when converted to UTC.
+
+The figures are documented for integrators in docs/dataset.md ("Bounds").
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+# Amounts: 11 integer digits and 4 decimal places (unit prices of cheap goods). The same bound
+# holds for the declaration's total (items, transport and insurance together), so that the
+# total, its value in EUR and every tax basis derived from it fit their columns.
+MONEY_MAX_DIGITS = 15
+MONEY_DECIMAL_PLACES = 4
+MONEY_MAX = Decimal("99999999999.9999")
+
+# Masses in kilograms and quantities: 11 integer digits and 3 decimal places (grams).
+MASS_MAX_DIGITS = 14
+MASS_DECIMAL_PLACES = 3
+QUANTITY_MAX_DIGITS = 14
+QUANTITY_DECIMAL_PLACES = 3
+
+# ISO 8601 offsets in use run from -12:00 to +14:00; PostgreSQL refuses anything beyond +/-15:59.
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
+# Date-times an operator may send: far from the ends of the calendar, so that converting to UTC
+# never leaves year 1..9999, and wide enough for any order or arrival date.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
+
+# C0 control characters and DEL. Tab, line feed and carriage return are text; NUL cannot be
+# stored in a PostgreSQL text or jsonb value, and the others have no place in a declaration.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same rule as a JSON Schema pattern, for the published OpenAPI document.
+NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of ``text`` as ``U+XXXX``, or None if there is none."""
+    found = _CONTROL.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def datetime_problem(moment: datetime.datetime) -> tuple[str, str] | None:
+    """(code, detail) if an aware date-time is outside what the contract accepts, else None."""
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return (
+            "datetime_offset_invalid",
+            f"the UTC offset {offset_text(offset)} is beyond +/-14:00",
+        )
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        return (
+            "datetime_out_of_range",
+            f"the year {moment.year} is not between {EARLIEST_YEAR} and {LATEST_YEAR}",
+        )
+    return None
+
+
+def offset_text(offset: datetime.timedelta) -> str:
+    sign = "-" if offset < datetime.timedelta(0) else "+"
+    minutes = int(abs(offset).total_seconds()) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def integer_digits(max_digits: int, decimal_places: int) -> int:
+    return max_digits - decimal_places

@@ -1,0 +1,147 @@
+"""Integrator conventions at the edge of every request (docs/api.md, "Conventions").
+
+- ``RequestIdMiddleware``: every answer carries ``X-Request-ID`` (the client's, if it sent a
+  valid one, else a new one); log lines written while serving the request carry it too, and
+  every API request is logged with its method, path, status and duration.
+- ``client_address``: the client's address, read from ``X-Forwarded-For`` only when the
+  connection comes from a proxy listed in ``TRUSTED_PROXIES`` (else anyone could pick the
+  address a throttle counts against).
+- ``RateLimitHeaders``: throttles record their window and the middleware writes
+  ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework import exceptions, throttling
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+logger = logging.getLogger("customs_ecom.requests")
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every log record (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        sent = request.headers.get("X-Request-ID", "")
+        request_id = sent if _REQUEST_ID.match(sent) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            if request.path.startswith("/api/"):
+                logger.info(
+                    "%s %s %s %.1fms",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    (time.perf_counter() - started) * 1000,
+                )
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        window = getattr(request, "rate_limit", None)
+        if window is not None:
+            limit, remaining, reset = window
+            response["RateLimit-Limit"] = str(limit)
+            response["RateLimit-Remaining"] = str(remaining)
+            response["RateLimit-Reset"] = str(reset)
+        return response
+
+
+def _trusted(address: str) -> bool:
+    networks = getattr(settings, "TRUSTED_PROXIES", ())
+    if not networks or not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def client_address(request: Any) -> str:
+    """The address of the client: the connection's peer, or, when that peer is a trusted proxy,
+    the last address in ``X-Forwarded-For`` that is not itself a trusted proxy."""
+    meta = getattr(request, "META", {})
+    peer = meta.get("REMOTE_ADDR", "") or ""
+    if not _trusted(peer):
+        return peer
+    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for candidate in reversed([part for part in forwarded if part]):
+        try:
+            ipaddress.ip_address(candidate)
+        except ValueError:
+            return peer
+        if not _trusted(candidate):
+            return candidate
+    return peer
+
+
+def record_rate_limit(request: Any, throttle: Any) -> None:
+    """After a SimpleRateThrottle decided, note its window for the RateLimit-* headers."""
+    history = getattr(throttle, "history", None)
+    if history is None or not getattr(throttle, "num_requests", None):
+        return
+    now = getattr(throttle, "now", time.time())
+    remaining = max(0, throttle.num_requests - len(history))
+    reset = int(throttle.duration - (now - history[-1])) if history else int(throttle.duration)
+    target = getattr(request, "_request", request)
+    target.rate_limit = (throttle.num_requests, remaining, max(0, reset))
+
+
+class AddressRateThrottle(throttling.ScopedRateThrottle):
+    """A scoped throttle per client address (``client_address``), with RateLimit-* headers."""
+
+    def get_ident(self, request: Any) -> str:
+        return client_address(request)
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        allowed = super().allow_request(request, view)
+        record_rate_limit(request, self)
+        return allowed
+
+
+def _failure_key(request: Any) -> str:
+    return f"api_key_failures:{client_address(request)}"
+
+
+def api_key_failures_check(request: Any) -> None:
+    """Refuse (429) an address that sent too many unknown API keys lately, before looking the
+    key up: guessing keys costs a lookup each and must not be free."""
+    limit = getattr(settings, "API_KEY_MAX_FAILURES", 20)
+    if cache.get(_failure_key(request), 0) >= limit:
+        raise exceptions.Throttled(wait=getattr(settings, "API_KEY_FAILURE_WINDOW", 300))
+
+
+def api_key_failure(request: Any) -> None:
+    """Count one failed API key from the request's address (the window restarts with each)."""
+    key = _failure_key(request)
+    window = getattr(settings, "API_KEY_FAILURE_WINDOW", 300)
+    if cache.add(key, 1, window):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+    cache.touch(key, window)

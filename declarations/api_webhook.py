@@ -1,0 +1,101 @@
+"""Operators register, change, clear and rotate their webhook endpoint through the API
+(docs/api.md, Webhooks). The same audited service as the registry page; the secret is shown
+once, when generated, and never enters the audit."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+from drf_spectacular.utils import extend_schema
+from pydantic import BaseModel, Field
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aeo.services import RegistryError, new_webhook_secret, operator_set_webhook
+from customs_ecom.platform.api_support import read_json_body, with_idempotency
+from customs_ecom.platform.problems import ProblemError
+
+from .api_models import StrictBody
+
+_URL_PATTERN = r"^(https?://[^\s\x00-\x1f\x7f]+)?$"
+
+
+class WebhookIn(StrictBody):
+    """The endpoint to POST events to (empty: stop deliveries); a new secret if `rotate_secret`."""
+
+    url: Annotated[str, Field(max_length=200, pattern=_URL_PATTERN)]
+    rotate_secret: bool = False
+
+
+class WebhookOut(BaseModel):
+    url: str
+    secret_set: bool
+    secret: str | None = Field(
+        default=None,
+        description="The new secret, shown this once (after a rotation or a first "
+        "registration); null otherwise.",
+    )
+
+
+def _actor(operator: Any) -> SimpleNamespace:
+    # Audited as the operator acting through its API key (no customs user involved).
+    return SimpleNamespace(username=f"operator {operator.code} (API)", pk=None)
+
+
+class WebhookApi(APIView):
+    @extend_schema(
+        operation_id="webhook_retrieve",
+        responses={200: WebhookOut},
+        summary="The operator's webhook endpoint (the secret is never shown again)",
+    )
+    def get(self, request: Request) -> Response:
+        operator = request.user
+        return Response(
+            {
+                "url": operator.webhook_url,
+                "secret_set": bool(operator.webhook_secret),
+                "secret": None,
+            }
+        )
+
+    @extend_schema(
+        operation_id="webhook_set",
+        request=WebhookIn,
+        responses={200: WebhookOut},
+        summary="Register, change or clear the webhook endpoint; rotate its secret",
+    )
+    def post(self, request: Request) -> Response:
+        body = read_json_body(request, max_bytes=16 * 1024)
+        parsed = WebhookIn.parse_or_problem(body)
+        operator = request.user
+
+        def produce() -> Response:
+            had_secret = bool(operator.webhook_secret)
+            secret = new_webhook_secret() if parsed.rotate_secret or not had_secret else None
+            try:
+                updated = operator_set_webhook(
+                    operator_id=operator.pk,
+                    url=parsed.url,
+                    secret=secret,
+                    actor=_actor(operator),
+                    reason="set through the API",
+                )
+            except RegistryError as exc:
+                raise ProblemError(
+                    422,
+                    "request-invalid",
+                    "Request failed validation",
+                    errors=[{"pointer": "/url", "code": "invalid", "detail": str(exc)}],
+                ) from None
+            shown = secret if updated.webhook_secret and secret == updated.webhook_secret else None
+            return Response(
+                {
+                    "url": updated.webhook_url,
+                    "secret_set": bool(updated.webhook_secret),
+                    "secret": shown,
+                }
+            )
+
+        return with_idempotency(request, operator, body, produce)

@@ -1,0 +1,85 @@
+"""Pydantic shapes of the revenue API's bodies and answers, for the OpenAPI document."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PaymentIn(BaseModel):
+    """An intermediary's payment of a declaration's border amount, or of a deferred statement."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"declaration_id": 812, "amount": "12.40", "currency": "EUR", "reference": "PAY-1"}
+            ]
+        },
+    )
+
+    declaration_id: int | None = Field(
+        default=None, description="Pay this declaration's border amount."
+    )
+    statement_id: int | None = Field(default=None, description="Or pay this deferred statement.")
+    amount: Annotated[Decimal, Field(gt=0, max_digits=13, decimal_places=2)] = Field(
+        description="A positive decimal (string or number) with at most two decimal places."
+    )
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    reference: str | None = Field(default=None, max_length=120)
+    payer: str | None = Field(default=None, max_length=200)
+
+
+class PaymentOut(BaseModel):
+    id: int
+    declaration_id: int | None
+    statement_id: int | None
+    amount: str
+    currency: str
+    reference: str
+    recorded_at: str
+
+
+class EstimateRegimeOut(BaseModel):
+    code: str
+    version: int
+    name: str
+    jurisdiction: str
+    sample_rates: dict
+
+
+class EstimateItemOut(BaseModel):
+    line: int
+    hs_code_used: str | None
+    classification: str
+
+
+class EstimateLineOut(BaseModel):
+    tax_type: str
+    item_line: int | None
+    basis: str
+    rate: str | None
+    amount: str
+    payer: str
+    collection_model: str
+    reason: str
+
+
+class EstimateOut(BaseModel):
+    """A duty, tax and fee estimate; nothing is stored."""
+
+    regime: EstimateRegimeOut
+    origin_country: str
+    date: str
+    currency: str
+    exchange_rate: str
+    collection_model: str
+    items: list[EstimateItemOut]
+    lines: list[EstimateLineOut]
+    totals: dict[str, str]
+    you_pay_on_delivery: str
+    charged_at_checkout: str
+    explanation: list[str]
+    stored: bool

@@ -1,0 +1,48 @@
+"""Operators register, rotate and clear their webhook endpoint through the API, audited, with the
+secret shown once."""
+
+from __future__ import annotations
+
+import pytest
+
+from customs_ecom.platform.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_operator_registers_rotates_and_clears_its_webhook(operator_a):
+    first = operator_a.post("/api/v1/webhook", {"url": "https://shop.example/hooks"})
+    assert first.status_code == 200, first.content
+    body = first.json()
+    assert body["url"] == "https://shop.example/hooks" and body["secret_set"] is True
+    secret = body["secret"]
+    assert secret and len(secret) >= 16
+    operator_a.operator.refresh_from_db()
+    assert operator_a.operator.webhook_secret == secret
+    # Changing the URL keeps the secret, and does not show it again.
+    moved = operator_a.post("/api/v1/webhook", {"url": "https://shop.example/v2"}).json()
+    assert moved["secret"] is None and moved["secret_set"] is True
+    assert operator_a.get("/api/v1/webhook").json() == {
+        "url": "https://shop.example/v2",
+        "secret_set": True,
+        "secret": None,
+    }
+    rotated = operator_a.post(
+        "/api/v1/webhook", {"url": "https://shop.example/v2", "rotate_secret": True}
+    ).json()
+    assert rotated["secret"] and rotated["secret"] != secret
+    cleared = operator_a.post("/api/v1/webhook", {"url": ""}).json()
+    assert cleared == {"url": "", "secret_set": False, "secret": None}
+    audits = AuditEvent.objects.filter(
+        action="operator.webhook", object_id=str(operator_a.operator.pk)
+    )
+    assert audits.count() == 4
+    assert all("(API)" in a.actor_label for a in audits)
+    assert all(secret not in str(a.after) for a in audits)
+
+
+@pytest.mark.parametrize("url", ["ftp://x.example/", "not a url", "https://a.example/\x00"])
+def test_webhook_url_must_be_http(operator_a, url):
+    response = operator_a.post("/api/v1/webhook", {"url": url})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/url"

@@ -1,0 +1,112 @@
+"""Integrator conventions at the edge: X-Request-ID, RateLimit-* headers, Location on 201, the
+client address behind trusted proxies only, and failed API keys throttled per address."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_request_id_is_echoed_and_logged(operator_a, caplog):
+    with caplog.at_level(logging.INFO, logger="customs_ecom.requests"):
+        response = operator_a.client.get("/api/v1/operators/me", HTTP_X_REQUEST_ID="abc-123.x")
+    assert response["X-Request-ID"] == "abc-123.x"
+    assert any(
+        getattr(r, "request_id", None) == "abc-123.x" and "/api/v1/operators/me" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+@pytest.mark.parametrize("sent", [None, "", "a b", "x" * 129, "<script>"])
+def test_request_id_is_generated_when_absent_or_invalid(operator_a, sent):
+    extra = {} if sent is None else {"HTTP_X_REQUEST_ID": sent}
+    response = operator_a.client.get("/api/v1/operators/me", **extra)
+    generated = response["X-Request-ID"]
+    assert generated != sent and len(generated) == 32
+
+
+def test_rate_limit_headers_count_down(operator_a):
+    first = operator_a.client.get("/api/v1/operators/me")
+    second = operator_a.client.get("/api/v1/operators/me")
+    limit = int(first["RateLimit-Limit"])
+    assert int(first["RateLimit-Remaining"]) == limit - 1
+    assert int(second["RateLimit-Remaining"]) == limit - 2
+    assert 0 <= int(second["RateLimit-Reset"]) <= 86400
+
+
+def test_created_declaration_has_its_location(operator_a, example):
+    response = operator_a.post("/api/v1/declarations", example, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 201
+    location = response["Location"]
+    assert location == f"/api/v1/declarations/{response.json()['id']}"
+    assert operator_a.client.get(location).status_code == 200
+    replay = operator_a.post("/api/v1/declarations", example, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert replay["Idempotent-Replayed"] == "true" and replay["Location"] == location
+
+
+def _estimate(client, **extra):
+    body = {
+        "origin_country": "CN",
+        "currency": "EUR",
+        "items": [{"hs_code": "610910", "value": "20"}],
+    }
+    return client.post("/api/v1/estimates", body, format="json", **extra)
+
+
+def test_spoofed_forwarded_for_does_not_escape_the_estimate_throttle(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "estimate": "2/min",
+        },
+    }
+    from rest_framework.throttling import SimpleRateThrottle
+
+    SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    try:
+        client = APIClient()
+        statuses = [
+            _estimate(client, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code for n in range(4)
+        ]
+    finally:
+        from rest_framework.settings import api_settings
+
+        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    assert statuses[:2] == [200, 200] and statuses[2:] == [429, 429]
+
+
+def test_forwarded_for_is_read_behind_a_trusted_proxy(settings):
+    from django.test import RequestFactory
+
+    from customs_ecom.platform.edges import client_address
+
+    factory = RequestFactory()
+    spoofed = factory.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4", REMOTE_ADDR="203.0.113.9")
+    assert client_address(spoofed) == "203.0.113.9"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxied = factory.get(
+        "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4, 10.1.1.1", REMOTE_ADDR="10.0.0.2"
+    )
+    assert client_address(proxied) == "1.2.3.4"
+    garbage = factory.get("/", HTTP_X_FORWARDED_FOR="not-an-ip", REMOTE_ADDR="10.0.0.2")
+    assert client_address(garbage) == "10.0.0.2"
+
+
+def test_failed_api_keys_are_throttled_per_address(operator_a, settings):
+    settings.API_KEY_MAX_FAILURES = 3
+    guesser = APIClient(REMOTE_ADDR="198.51.100.7")
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer not-a-key")
+    statuses = [guesser.get("/api/v1/operators/me").status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+    throttled = guesser.get("/api/v1/operators/me")
+    assert throttled.json()["code"] == "rate_limited" and int(throttled["Retry-After"]) > 0
+    # Another address, and the real key from elsewhere, are unaffected.
+    assert operator_a.client.get("/api/v1/operators/me").status_code == 200
+    other = APIClient(REMOTE_ADDR="198.51.100.8")
+    other.credentials(HTTP_AUTHORIZATION="Bearer not-a-key")
+    assert other.get("/api/v1/operators/me").status_code == 401

@@ -1,0 +1,105 @@
+"""The published OpenAPI document is exact at its edges: every operation documents its error
+statuses as problem+json with a real schema and its headers; problem types resolve to pages;
+unmatched API paths answer problem+json."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from customs_ecom.platform.problem_types import PROBLEM_TYPES
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, operation
+
+
+def test_every_operation_documents_its_error_statuses_as_problems(schema):
+    problem = schema["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "code"} <= set(problem["required"])
+    for path, method, operation in _operations(schema):
+        statuses = set(operation["responses"])
+        expected = {"400", "405", "406", "429", "503"}
+        if operation.get("security") not in ([], [{}]):
+            expected |= {"401", "403", "404"}
+        if method == "post":
+            expected |= {"413", "415", "422"}
+        assert expected <= statuses, (path, method, expected - statuses)
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                content = response["content"]
+                assert list(content) == ["application/problem+json"], (path, status)
+                assert content["application/problem+json"]["schema"] == {
+                    "$ref": "#/components/schemas/Problem"
+                }
+
+
+def test_every_answer_documents_request_id_and_rate_limit_headers(schema):
+    for path, method, operation in _operations(schema):
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        assert "X-Request-ID" in names, (path, method)
+        if method == "post":
+            assert "Idempotency-Key" in names, (path, method)
+        for status, response in operation["responses"].items():
+            headers = set(response.get("headers", {}))
+            assert "X-Request-ID" in headers, (path, method, status)
+            if status == "201":
+                assert "Location" in headers, (path, method)
+            if status in ("429", "503"):
+                assert "Retry-After" in headers, (path, method)
+
+
+def test_every_problem_type_the_code_answers_has_a_page():
+    """Each slug given to ProblemError in the code is in the catalogue of problem types."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for folder in ("aeo", "customs_ecom", "declarations", "revenue", "risk"):
+        for source in (root / folder).rglob("*.py"):
+            text = source.read_text(encoding="utf-8")
+            used |= set(re.findall(r"ProblemError\(\s*\d{3},\s*\"([a-z-]+)\"", text))
+    assert used, "the scan found no problem types"
+    assert used <= set(PROBLEM_TYPES), used - set(PROBLEM_TYPES)
+
+
+@pytest.mark.parametrize("slug", sorted(PROBLEM_TYPES))
+def test_problem_type_pages_resolve(slug):
+    response = Client().get(f"/problems/{slug}")
+    assert response.status_code == 200
+    assert slug.replace("-", "_") in response.content.decode()
+
+
+def test_problem_documents_link_to_their_page(operator_a):
+    response = operator_a.post("/api/v1/declarations", "{")
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["type"] == "/problems/malformed-json"
+    assert Client().get(problem["type"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing", "/api/v1/declarations/abc", "/api/v2/declarations", "/api/"]
+)
+def test_unmatched_api_paths_answer_problem_404(path):
+    response = Client().get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "not_found" and body["status"] == 404
+    assert "urlpatterns" not in response.content.decode()

@@ -1,0 +1,83 @@
+"""Decimals as sent: amounts, masses and quantities are echoed as the operator wrote them, and
+compared in normal form for retries (19.8 and 19.80 are the same amount)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from declarations.models import Declaration
+from declarations.schemas import body_fingerprint
+
+pytestmark = pytest.mark.django_db
+
+
+def test_amounts_masses_and_quantities_are_echoed_as_written(operator_a, example):
+    # JSON numbers keep their digits too: the body is sent as text with 15.80 unquoted.
+    text = json.dumps(example).replace('"value": "15.80"', '"value": 15.80')
+    assert '"value": 15.80' in text
+    response = operator_a.post("/api/v1/declarations", text)
+    assert response.status_code == 201, response.content
+    shown = response.json()["declaration"]
+    assert shown["order"]["payment"]["amount"] == "47.80"
+    assert shown["transport_cost"] == "4.00"
+    assert shown["total_gross_mass_kg"] == "0.650"
+    assert [item["value"] for item in shown["items"]] == ["24.00", "15.80"]
+    again = operator_a.get(f"/api/v1/declarations/{response.json()['id']}").json()
+    assert again["declaration"]["order"]["payment"]["amount"] == "47.80"
+
+
+def test_retry_with_the_same_amounts_spelt_otherwise_replays(operator_a, example):
+    first = operator_a.post("/api/v1/declarations", example)
+    assert first.status_code == 201
+    respelt = copy.deepcopy(example)
+    respelt["order"]["payment"]["amount"] = "47.8"
+    respelt["transport_cost"] = "4"
+    respelt["items"][0]["value"] = "2.400E+1"
+    respelt["total_gross_mass_kg"] = "0.65"
+    retry = operator_a.post("/api/v1/declarations", respelt)
+    assert retry.status_code == 200, retry.content
+    assert retry.json()["id"] == first.json()["id"]
+    # The first spelling is kept.
+    assert retry.json()["declaration"]["order"]["payment"]["amount"] == "47.80"
+
+
+def test_retry_with_another_amount_is_a_conflict(operator_a, example):
+    assert operator_a.post("/api/v1/declarations", example).status_code == 201
+    changed = copy.deepcopy(example)
+    changed["order"]["payment"]["amount"] = "47.81"
+    response = operator_a.post("/api/v1/declarations", changed)
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "lrn_conflict"
+
+
+def test_batch_repeats_with_respelt_amounts_are_the_same_declaration(operator_a, example):
+    respelt = copy.deepcopy(example)
+    respelt["items"][1]["value"] = "15.8"
+    response = operator_a.post("/api/v1/declarations/batch", {"declarations": [example, respelt]})
+    results = response.json()["results"]
+    assert [r["http_status"] for r in results] == [201, 200]
+    assert Declaration.objects.count() == 1
+
+
+def test_amendment_with_respelt_amounts_changes_nothing(operator_a, example):
+    created = operator_a.post("/api/v1/declarations", example).json()
+    respelt = copy.deepcopy(example)
+    respelt["self_assessed_taxes"][0]["amount"] = "8.8"
+    response = operator_a.post(f"/api/v1/declarations/{created['id']}/amendments", respelt)
+    assert response.status_code == 200, response.content
+    assert Declaration.objects.get(pk=created["id"]).revision == 1
+
+
+def test_declarations_fingerprinted_before_normal_form_still_replay(operator_a, example):
+    """A declaration stored under the earlier fingerprint (hash of the body as sent) still
+    recognises its exact retry."""
+    created = operator_a.post("/api/v1/declarations", example).json()
+    Declaration.objects.filter(pk=created["id"]).update(fingerprint=body_fingerprint(example))
+    retry = operator_a.post("/api/v1/declarations", example)
+    assert retry.status_code == 200
+    other = copy.deepcopy(example)
+    other["items"][0]["value"] = "25.00"
+    assert operator_a.post("/api/v1/declarations", other).status_code == 409
