@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 # no Redis is configured).
 TEST_ENV := CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://} CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: install demo test lint check schema bench browser-deps clean bench-singles bench-slow-clients chaos fuzz check-deploy lint-imports
+.PHONY: install demo test test-fast lint check schema bench browser-deps clean bench-singles bench-slow-clients chaos fuzz check-deploy lint-imports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,18 @@ browser-deps:
 test: install browser-deps
 	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-lint: install
+lint: install lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The layers (platform < aeo < declarations < risk | revenue < composing packages) and the pure
+# engines (no Django, no Celery), as .importlinter states them.
+lint-imports: install
+	$(BIN)/lint-imports
+
+# The fast lane for your own loop: no browser, no worker process (CI runs everything).
+test-fast: install
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not browser and not worker"
 
 check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
