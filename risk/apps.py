@@ -6,6 +6,30 @@ def _load_reference_data(sender, **kwargs):
     from .services import ensure_default_ruleset
 
     ensure_default_ruleset()
+    ensure_shipped_reference_values()
+
+
+def ensure_shipped_reference_values() -> None:
+    """The shipped reference values (risk/data/reference_values.csv) when the table is empty: after
+    `migrate` (the data migration loads them too) and after a flush, so that undervaluation is
+    targeted from the first day. An administrator's table is never overwritten."""
+    from .models import ReferenceValue
+    from .reference import shipped_reference_values
+
+    if ReferenceValue.objects.exists():
+        return
+    ReferenceValue.objects.bulk_create(
+        ReferenceValue(
+            hs_code=row.hs_code,
+            basis=row.basis,
+            keywords=list(row.keywords),
+            value_eur=row.value_eur,
+            source=row.source,
+            as_of=row.as_of,
+            note=row.note,
+        )
+        for row in shipped_reference_values()
+    )
 
 
 class RiskConfig(AppConfig):

@@ -64,7 +64,7 @@ def test_events_younger_than_the_settling_delay_wait_and_the_cursor_never_passes
     settings.EVENT_SETTLE_SECONDS = 2
     _submit(operator_a, {**example, "lrn": "SETTLE-1"}, django_capture_on_commit_callbacks)
     page = operator_a.get("/api/v1/events").json()
-    assert page == {"events": [], "next_cursor": "0"}
+    assert page == {"events": [], "next_cursor": "0", "has_more": False}
     with time_machine.travel(timezone.now() + timezone.timedelta(seconds=3), tick=True):
         page = operator_a.get("/api/v1/events").json()
     assert [e["to_status"] for e in page["events"]] == ["accepted", "assessed"]

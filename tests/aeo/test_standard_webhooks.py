@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from aeo.webhooks import HttpResult, webhooks_deliver
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from aeo.models import WebhookDelivery
+from declarations.webhooks import HttpResult, webhooks_deliver
 
 pytestmark = pytest.mark.django_db
 SECRET = "a-secret-of-the-operator-0123456789"
