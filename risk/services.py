@@ -543,20 +543,25 @@ def load_batch_context(ruleset: RuleSet, declarations: Sequence[Declaration] = (
 
 # --- the learned model at assessment time -------------------------------------------------------
 
-_model_cache: dict[str, Any] = {"version": None, "model": None, "promoted": False}
+_model_cache: dict[str, Any] = {"key": None, "model": None, "promoted": False}
 
 
 def current_model() -> tuple[int | None, TrainedModel | None]:
-    """The newest trained model (cached per process until a newer version exists)."""
-    version = RiskModel.objects.order_by("-version").values_list("version", flat=True).first()
-    if version is None:
+    """The newest trained model (cached per process until another row is the newest: the key
+    holds the row and its training time, so a database rebuilt under a running process, with a
+    new model of the same version number, is never answered from the cache)."""
+    newest = (
+        RiskModel.objects.order_by("-version").values_list("version", "pk", "trained_at").first()
+    )
+    if newest is None:
         return None, None
-    if _model_cache["version"] != version:
+    version = newest[0]
+    if _model_cache["key"] != newest:
         blob, metrics = (
             RiskModel.objects.filter(version=version).values_list("blob", "metrics").first()
         )
         _model_cache.update(
-            version=version,
+            key=newest,
             model=TrainedModel.loads(blob),
             promoted=bool((metrics or {}).get("promoted")),
         )
