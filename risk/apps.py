@@ -7,6 +7,16 @@ def _load_reference_data(sender, **kwargs):
 
     ensure_default_ruleset()
     ensure_shipped_reference_values()
+    forget_process_caches()
+
+
+def forget_process_caches() -> None:
+    """After `migrate` or a flush the tables may hold other rows under the same ids: the
+    process's cached watchlist index and learned model are dropped, read again when needed."""
+    from . import services
+
+    services._watchlist_cache.update(index=None, stamp=None, generation=None, checked=0.0)
+    services._model_cache.update(key=None, model=None, promoted=False)
 
 
 def ensure_shipped_reference_values() -> None:

@@ -44,6 +44,28 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_process_as_configured(settings):
+    """Each test starts with Celery as the settings say (in-process tasks in the suite): a test
+    that drove a real worker, or pointed the publisher at another broker, leaves nothing behind."""
+    from celery import current_app
+
+    current_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+    if current_app.conf.broker_url != settings.CELERY_BROKER_URL:
+        current_app.conf.broker_url = settings.CELERY_BROKER_URL
+        current_app._pool = None
+        current_app.amqp._producer_pool = None
+    # Even in-process tasks take a producer from the pool (kombu keeps one per broker for the
+    # whole process): never one a test closed.
+    if getattr(current_app.pool, "_closed", False):
+        from kombu import pools
+
+        pools.reset()
+        current_app._pool = None
+        current_app.amqp._producer_pool = None
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a French page request activates French for the
     thread (LocaleMiddleware does not switch back), which would leak into the next test's

@@ -52,7 +52,14 @@ def late_submissions_are_a_small_share():
 
 def dates_follow_each_other():
     released = Declaration.objects.filter(status=Status.RELEASED)
-    assert released.count() > 40
+    from collections import Counter
+
+    from declarations.models import StatusEvent
+
+    assert released.count() > 40, (
+        Counter(Declaration.objects.values_list("status", "channel")),
+        Counter(StatusEvent.objects.values_list("to_status", "public_reason")).most_common(8),
+    )
     for declaration in Declaration.objects.exclude(arrived_at=None):
         assert declaration.arrived_at > declaration.received_at
     for declaration in released:

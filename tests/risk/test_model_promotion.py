@@ -61,7 +61,7 @@ def _store(metrics_promoted: bool) -> None:
     metrics["promoted"] = metrics_promoted
     RiskModel.objects.create(version=1, samples=len(rows), metrics=metrics, features=list(FEATURES),
                              blob=model.dumps())  # fmt: skip
-    services._model_cache.update(version=None, model=None, promoted=False)
+    services._model_cache.update(key=None, model=None, promoted=False)
 
 
 def _gift(example, lrn):
@@ -93,4 +93,4 @@ def test_only_a_promoted_model_adds_to_the_channel(
     assert ("learned_model" in codes) is promoted
     if promoted:
         assert assessment.channel in ("yellow", "red")
-    services._model_cache.update(version=None, model=None, promoted=False)
+    services._model_cache.update(key=None, model=None, promoted=False)
