@@ -116,7 +116,8 @@ def _through_lifecycle(code: str, done: Any):
                 note=params.get("note", ""),
             )
         except lifecycle.LifecycleRefused as refused:
-            raise BulkRefused("; ".join(str(r) for r in refused.refusals)) from None
+            # Each refusal is a sentence; the bulk message adds its own full stop.
+            raise BulkRefused("; ".join(str(r).rstrip(".") for r in refused.refusals)) from None
         return str(done)
 
     return apply

@@ -86,6 +86,13 @@ def test_officer_requests_documents_for_several_consignments_at_once(
     expect(page.locator("#consignments-body tr[data-href]")).to_have_count(4)
     page.get_by_label("Select SRCH-0").check()
     page.get_by_label("Select SRCH-2").check()
+    # Red and yellow work is claimed before any decision (docs/lifecycle.md).
+    page.locator("#bulk-claim").click()
+    expect(page.locator(".messages")).to_contain_text("2 consignment(s): claimed.")
+    page.locator("#work-mine").click()
+    expect(page.locator("#consignments-body tr[data-href]")).to_have_count(2)
+    page.get_by_label("Select SRCH-0").check()
+    page.get_by_label("Select SRCH-2").check()
     page.locator("#bulk").get_by_label("Invoice").check()
     page.get_by_role("button", name="Request documents").click()
     expect(page.locator(".messages")).to_contain_text("2 consignment(s): documents requested.")

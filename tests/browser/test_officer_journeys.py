@@ -106,7 +106,7 @@ def test_prohibited_goods_need_a_supervisor_after_a_compliant_outcome(
 ):
     """Four eyes: the inspecting officer cannot release a red consignment whose hits include
     prohibited goods, even after recording "compliant"; a supervisor then can."""
-    from tests.lifecycle_helpers import arrive
+    from tests.lifecycle_helpers import arrive, pay_at_border
 
     body = _risky(example, 90)
     body["items"] = [
@@ -115,6 +115,8 @@ def test_prohibited_goods_need_a_supervisor_after_a_compliant_outcome(
     pk = declarations_submit(operator=operator_a.operator, bodies=[body])[0].declaration.pk
     assert Declaration.objects.get(pk=pk).channel in ("red", "yellow")
     arrive(pk)
+    # The carrier collects the IOSS duty due at the border: only the four-eyes rule stands.
+    pay_at_border(pk)
     login(page, live_server, "officer")
     page.goto(f"{live_server.url}/consignments/{pk}/")
     page.get_by_role("button", name="Claim (work on this consignment)").click()
