@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .models import AEOAuthorisation, Operator, OperatorAPIKey, WebhookAttempt, WebhookDelivery
+from .models import AEOAuthorisation, Operator, OperatorAPIKey
 
 LATE_FINDING_CODES = ("late_submission", "submitted_after_arrival")
 PROFILE_MONTHS = 12
@@ -60,16 +60,6 @@ def operator_detail(*, operator_id: int) -> Operator | None:
 
 def operator_api_keys(*, operator: Operator) -> list[OperatorAPIKey]:
     return list(OperatorAPIKey.objects.filter(operator=operator).order_by("-created"))
-
-
-def operator_deliveries(*, operator: Operator, limit: int = 20) -> list[WebhookDelivery]:
-    deliveries = list(WebhookDelivery.objects.filter(operator=operator).order_by("-id")[:limit])
-    attempts: dict[int, list[WebhookAttempt]] = {}
-    for attempt in WebhookAttempt.objects.filter(delivery__in=deliveries).order_by("number"):
-        attempts.setdefault(attempt.delivery_id, []).append(attempt)
-    for d in deliveries:
-        d.attempt_list = attempts.get(d.pk, [])
-    return deliveries
 
 
 def authorisations_to_review() -> QuerySet:

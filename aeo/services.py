@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
+from customs_ecom.platform import extensions
 from customs_ecom.platform.audit import audit_record
 
 from .models import (
@@ -23,7 +24,6 @@ from .models import (
     OperatorContact,
     OperatorIdentifier,
     OperatorLink,
-    WebhookCursor,
 )
 
 AuthStatus = AEOAuthorisation.Status
@@ -577,23 +577,8 @@ def operator_set_webhook(
     if not url:
         new_secret = ""
     if url != operator.webhook_url and url:
-        from django.apps import apps
-
-        status_event = apps.get_model("declarations", "StatusEvent")
-        latest = (
-            status_event.objects.filter(operator_id=operator.pk)
-            .order_by("-id")
-            .values_list("id", flat=True)
-            .first()
-        ) or 0
-        WebhookCursor.objects.update_or_create(
-            operator=operator,
-            defaults={
-                "last_event_pk": latest,
-                "start_event_pk": latest,
-                "updated_at": timezone.now(),
-            },
-        )
+        # The outbox (declarations) starts after the events that exist now, in this transaction.
+        extensions.call("aeo.webhook_registered", operator_id=operator.pk)
     operator.webhook_url = url
     operator.webhook_secret = new_secret
     operator.save(update_fields=["webhook_url", "webhook_secret"])

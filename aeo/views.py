@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customs_ecom.platform import extensions
 from customs_ecom.platform.models import AuditEvent
 from customs_ecom.platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
 
@@ -146,7 +147,7 @@ def operator_page(request: HttpRequest, operator_id: int) -> HttpResponse:
             "identifier_form": forms.IdentifierForm(),
             "contact_form": forms.ContactForm(),
             "link_form": forms.LinkForm(),
-            "deliveries": selectors.operator_deliveries(operator=operator),
+            "deliveries": extensions.call("aeo.operator_deliveries", operator=operator, default=[]),
             "audit": AuditEvent.objects.filter(object_type="operator", object_id=str(operator.pk))[
                 :20
             ],
@@ -454,7 +455,7 @@ def operator_access(request: HttpRequest, operator_id: int) -> HttpResponse:
             "key_form": key_form,
             "throttle_form": throttle_form,
             "webhook_form": webhook_form,
-            "deliveries": selectors.operator_deliveries(operator=operator),
+            "deliveries": extensions.call("aeo.operator_deliveries", operator=operator, default=[]),
         },
     )
     if new_key:

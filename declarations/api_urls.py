@@ -31,4 +31,5 @@ urlpatterns = [
     path("arrivals", api.ArrivalCreateApi.as_view(), name="arrivals"),
     path("events", events_api.EventListApi.as_view(), name="events"),
     path("webhook", api_webhook.WebhookApi.as_view(), name="webhook"),
+    path("webhook-deliveries", api_lists.DeliveryListApi.as_view(), name="webhook-deliveries"),
 ]

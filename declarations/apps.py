@@ -22,6 +22,11 @@ class DeclarationsConfig(AppConfig):
         from .generated_text import problem_detail
 
         provide("problems.detail_in_language", problem_detail)
+        # The webhook outbox lives here; aeo's registry and operator pages reach it by name.
+        from . import webhooks
+
+        provide("aeo.webhook_registered", webhooks.cursor_restart)
+        provide("aeo.operator_deliveries", webhooks.operator_deliveries)
 
         post_migrate.connect(
             _load_reference_data, sender=self, dispatch_uid="declarations-reference-data"

@@ -506,3 +506,58 @@ class WorkloadTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.hours} h"
+
+
+# --- webhook outbox: status events pushed to operators (declarations/webhooks.py) ----------------
+
+
+class WebhookCursor(models.Model):
+    """The webhook outbox (moved from `aeo` with its rows): how far the outbox scan has read an operator's status events (StatusEvent ids)."""
+
+    operator = models.OneToOneField(Operator, on_delete=models.CASCADE, related_name="+")
+    last_event_pk = models.BigIntegerField(default=0)
+    # Events up to here existed when the webhook was registered; they are not pushed.
+    start_event_pk = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class WebhookDelivery(models.Model):
+    """One status event to POST to an operator's webhook (the outbox). The body is frozen when the
+    row is created, so every retry sends the same bytes with the same signature and event id."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        GAVE_UP = "gave_up", _("Gave up")
+
+    operator = models.ForeignKey(Operator, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField(unique=True)
+    status_event_pk = models.BigIntegerField()
+    body = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_due_idx"),
+            models.Index(fields=["operator", "-id"], name="webhook_operator_idx"),
+        ]
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP attempt of a delivery, kept for the operator page."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    at = models.DateTimeField(default=timezone.now)
+    number = models.PositiveIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True, default="")
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]

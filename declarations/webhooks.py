@@ -36,9 +36,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from aeo.models import Operator, WebhookAttempt, WebhookCursor, WebhookDelivery
+from aeo.models import Operator
 
 from .events import events_after, late_events
+from .models import StatusEvent, WebhookAttempt, WebhookCursor, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -312,3 +313,29 @@ def pending_count(operator_id: int) -> int:
     return WebhookDelivery.objects.filter(
         Q(operator_id=operator_id) & Q(state=WebhookDelivery.State.PENDING)
     ).count()
+
+
+def cursor_restart(*, operator_id: int) -> None:
+    """A webhook URL was registered or changed (aeo's registry, extension point
+    "aeo.webhook_registered"): deliveries start with the events after this moment; older ones
+    remain available from `GET /api/v1/events`."""
+    latest = (
+        StatusEvent.objects.filter(operator_id=operator_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    ) or 0
+    WebhookCursor.objects.update_or_create(
+        operator_id=operator_id,
+        defaults={"last_event_pk": latest, "start_event_pk": latest, "updated_at": timezone.now()},
+    )
+
+
+def operator_deliveries(*, operator: Operator, limit: int = 20) -> list[WebhookDelivery]:
+    deliveries = list(WebhookDelivery.objects.filter(operator=operator).order_by("-id")[:limit])
+    attempts: dict[int, list[WebhookAttempt]] = {}
+    for attempt in WebhookAttempt.objects.filter(delivery__in=deliveries).order_by("number"):
+        attempts.setdefault(attempt.delivery_id, []).append(attempt)
+    for d in deliveries:
+        d.attempt_list = attempts.get(d.pk, [])
+    return deliveries

@@ -447,7 +447,7 @@ def list_statements(w: World):
 def list_deliveries(w: World):
     import uuid
 
-    from aeo.models import WebhookDelivery
+    from declarations.models import WebhookDelivery
 
     WebhookDelivery.objects.create(
         operator=w.b.operator, event_id=uuid.uuid4(), status_event_pk=1, body="B-SECRET-LRN"

@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from aeo.models import WebhookDelivery
+from declarations.models import WebhookDelivery
 from declarations.webhooks import HttpResult, webhooks_deliver
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from aeo.models import WebhookAttempt, WebhookDelivery
 from aeo.services import operator_set_webhook
 from declarations import webhooks
+from declarations.models import WebhookAttempt, WebhookDelivery
 from declarations.services import declarations_submit
 from declarations.webhooks import webhooks_collect, webhooks_deliver
 

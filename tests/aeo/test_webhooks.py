@@ -13,10 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from aeo.models import WebhookAttempt, WebhookDelivery
 from aeo.services import operator_set_webhook
 from customs_ecom.platform.models import AuditEvent
-from declarations.models import Declaration, StatusEvent
+from declarations.models import Declaration, StatusEvent, WebhookAttempt, WebhookDelivery
 from declarations.services import declaration_transition, declarations_submit
 from declarations.tasks import webhooks_tick
 from declarations.webhooks import RETRY_WINDOW, backoff, webhooks_collect, webhooks_deliver

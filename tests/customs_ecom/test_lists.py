@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from aeo.models import WebhookDelivery
+from declarations.models import WebhookDelivery
 from revenue.services import border_balance
 from tests.revenue.helpers import border_body, submit
 
