@@ -295,7 +295,7 @@ def test_bulk_release_needs_a_confirmation_and_each_guard(client, customs_user, 
     assert client.post(url, {"ids": queued[:2], "reason": "go"}).status_code == 302
     response = client.post(url, {"ids": queued[:2], "reason": "go", "confirm": "on"}, follow=True)
     html = response.content.decode()
-    assert "refused:" in html and "Claim the consignment before acting on it." in html
+    assert "refused:" in html and "Claim the consignment before acting on it" in html
     assert set(Declaration.objects.filter(pk__in=queued[:2]).values_list("status", flat=True)) == {
         Status.ASSESSED
     }
