@@ -468,6 +468,10 @@ def claim_reassign(*, declaration_id: int, to_user: Any, by: Any, reason: str = 
     """A supervisor gives a consignment's claim to another officer (or frees it: `to_user` None)."""
     if not user_roles(by) & SUPERVISORS:
         raise ClaimRefused([Refusal("role", _("Only a supervisor can reassign a consignment."))])
+    if to_user is not None and not user_roles(to_user) & CAN_ACT_ON_CONSIGNMENTS:
+        raise ClaimRefused([Refusal("role", _("That person cannot act on consignments."))])
+    if not reason.strip():
+        raise ClaimRefused([Refusal("reason_required", _("Give a reason for the reassignment."))])
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
         before = {"claimed_by": declaration.claimed_by_id}

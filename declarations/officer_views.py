@@ -255,10 +255,62 @@ def claims(request: HttpRequest) -> HttpResponse:
             ),
             "officers": workload.claims_by_officer(),
             "officer": officer,
-            # REASSIGN HOOK: the lifecycle adds the reassign action (claims expire there too).
-            "reassign_url_name": None,
+            "can_reassign": has_any_role(request.user, SUPERVISE),
+            "assignees": _assignees() if has_any_role(request.user, SUPERVISE) else [],
         },
     )
+
+
+def _assignees():
+    """The people who can hold a claim: active officers, supervisors and administrators."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=sorted(CAN_ACT_ON_CONSIGNMENTS))
+        .distinct()
+        .order_by("username")
+        .only("pk", "username")
+    )
+
+
+@login_required
+@require_POST
+def claim_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor gives a claimed consignment to another officer, or frees it (audited, with a
+    reason)."""
+    from django.contrib.auth import get_user_model
+
+    from . import lifecycle
+
+    _require(request, SUPERVISE)
+    to = request.POST.get("to", "")
+    to_user = None
+    if to:
+        to_user = get_user_model().objects.filter(pk=int(to) if to.isdigit() else 0).first()
+        if to_user is None:
+            messages.error(request, _("No such officer."))
+            return redirect("declarations:claims")
+    try:
+        declaration = lifecycle.claim_reassign(
+            declaration_id=pk,
+            to_user=to_user,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except lifecycle.LifecycleRefused as refused:
+        for r in refused.refusals:
+            messages.error(request, str(r.message))
+        return redirect("declarations:claims")
+    if to_user is None:
+        messages.success(request, _("%(lrn)s is free for any officer.") % {"lrn": declaration.lrn})
+    else:
+        messages.success(
+            request,
+            _("%(lrn)s reassigned to %(officer)s.")
+            % {"lrn": declaration.lrn, "officer": to_user.get_username()},
+        )
+    return redirect("declarations:claims")
 
 
 # --- case file ---------------------------------------------------------------------------------

@@ -26,6 +26,11 @@ urlpatterns = [
     path("workload/targets/", officer_views.workload_targets, name="workload_targets"),
     path("workload/claims/", officer_views.claims, name="claims"),
     path(
+        "workload/claims/<int:pk>/reassign/",
+        officer_views.claim_reassign,
+        name="claim_reassign",
+    ),
+    path(
         "consignments/<int:declaration_id>/documents/<int:document_id>/view/",
         officer_views.document_inline,
         name="document_inline",

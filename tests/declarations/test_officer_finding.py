@@ -409,3 +409,32 @@ def test_filter_forms_cost_one_query_whatever_the_number_of_operators(
     for url in (reverse("declarations:consignments"), reverse("declarations:queue")):
         with django_assert_max_num_queries(10):
             assert client.get(url).status_code == 200
+
+
+def test_supervisor_reassigns_a_claim_from_the_claims_page_with_a_reason(
+    client, customs_user, consignments
+):
+    from customs_ecom.platform.models import AuditEvent
+    from declarations.services import declaration_claim
+
+    pk = _queued(consignments)[0]
+    first, second = customs_user("officer"), customs_user("officer", "officer2")
+    declaration_claim(declaration_id=pk, user=first)
+    client.force_login(customs_user("supervisor"))
+    html = client.get(reverse("declarations:claims")).content.decode()
+    url = reverse("declarations:claim_reassign", args=[pk])
+    assert url in html and f'<option value="{second.pk}">' in html
+    # A reason is required; nothing changes without one.
+    client.post(url, {"to": second.pk, "reason": ""})
+    assert Declaration.objects.get(pk=pk).claimed_by == first
+    response = client.post(url, {"to": second.pk, "reason": "shift change"}, follow=True)
+    assert "reassigned to" in response.content.decode()
+    assert Declaration.objects.get(pk=pk).claimed_by == second
+    event = AuditEvent.objects.get(action="declaration.reassign")
+    assert event.before == {"claimed_by": first.pk} and event.after == {"claimed_by": second.pk}
+    assert event.reason == "shift change"
+    # Freeing the claim, and an officer may not reassign.
+    client.post(url, {"to": "", "reason": "back to the pool"})
+    assert Declaration.objects.get(pk=pk).claimed_by is None
+    client.force_login(first)
+    assert client.post(url, {"to": first.pk, "reason": "mine"}).status_code == 403
