@@ -355,6 +355,7 @@ PROBLEM_TYPE_BASE = os.environ.get("PROBLEM_TYPE_BASE", "/problems/")
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "customs_ecom.platform.openapi.postprocess_problems",
+    "customs_ecom.openapi_examples.postprocess_examples",
 ]
 # Every answer carries X-Request-ID (echoed or generated), logged with every line written while
 # serving it; throttles publish RateLimit-* headers (customs_ecom.platform.edges).
