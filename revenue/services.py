@@ -496,6 +496,45 @@ def _ledger_assessed(declaration: Declaration, assessment: TaxAssessment) -> Non
     LedgerEntry.objects.bulk_create(_ledger_rows(declaration, assessment))
 
 
+def _ledger_superseded(revisions: dict[int, int]) -> list[dict[str, Any]]:
+    """Adjustments that cancel what earlier assessments of these declarations still owe on the
+    ledger ({declaration id: the revision now assessed}): an amendment replaces the assessment, so
+    the amounts of the one it replaces are reversed (the ledger is append-only) before the new
+    assessment's entries are written, channel by channel, payer by payer. Keyed by the revision,
+    so an assessment stored twice reverses once."""
+    if not revisions:
+        return []
+    owed = (
+        LedgerEntry.objects.filter(
+            declaration_id__in=list(revisions),
+            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
+        )
+        .values("declaration_id", "account_id", "collection_model", "payer", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("declaration_id", "collection_model", "account_id", "payer", "currency")
+    )
+    entries = []
+    for n, row in enumerate(owed):
+        total = round_money(row["total"] or Decimal(0))
+        if not total:
+            continue
+        revision = revisions[row["declaration_id"]]
+        entries.append(
+            {
+                "declaration_id": row["declaration_id"],
+                "account_id": row["account_id"],
+                "kind": LedgerEntry.Kind.ADJUSTMENT,
+                "amount": -total,
+                "currency": row["currency"],
+                "collection_model": row["collection_model"],
+                "payer": row["payer"],
+                "reference": f"revision {revision} replaces the earlier assessment",
+                "source_key": f"superseded:{row['declaration_id']}:{revision}:{n}",
+            }
+        )
+    return entries
+
+
 class _Consignment(NamedTuple):
     """A declaration as the tax batch reads it: the columns and payload parts the engine and the
     rows it writes need, with its operator (role and name)."""
@@ -680,6 +719,17 @@ def _store_batch(computed: Sequence[_Computed]) -> None:
             TaxAssessment.objects.filter(declaration_id__in=amended, is_current=True).update(
                 is_current=False
             )
+            insert_rows(
+                LedgerEntry,
+                _ledger_superseded(
+                    {
+                        c.declaration.pk: c.declaration.revision
+                        for c in computed
+                        if c.declaration.revision > 1
+                    }
+                ),
+                ids=False,
+            )
         rows = [
             _assessment_values(
                 c.declaration,
@@ -730,6 +780,10 @@ def _store_single(item: _Computed) -> None:
                 "initial",
                 scheme_status=item.scheme_status,
                 rate_fact=item.rate_fact,
+            )
+            LedgerEntry.objects.bulk_create(
+                LedgerEntry(**values)
+                for values in _ledger_superseded({declaration.pk: declaration.revision})
             )
             _ledger_assessed(declaration, assessment)
     except IntegrityError:
