@@ -1186,17 +1186,6 @@ def watchlist_false_positive_create(
 # --- the learned model --------------------------------------------------------------------------
 
 
-def training_rows() -> tuple[list[dict[str, Any]], list[int]]:
-    """Features and labels (1 = non-compliant) of every declaration with a recorded outcome; a
-    declaration with several outcomes counts as non-compliant if any found something."""
-    labels: dict[int, int] = {}
-    for declaration_id, result in InspectionOutcome.objects.values_list("declaration_id", "result"):
-        bad = int(result != InspectionOutcome.Result.COMPLIANT)
-        labels[declaration_id] = max(labels.get(declaration_id, 0), bad)
-    rows, ys, _scores, _held = training_rows_with_rules(labels)
-    return rows, ys
-
-
 def _outcome_labels() -> dict[int, int]:
     labels: dict[int, int] = {}
     for declaration_id, result in InspectionOutcome.objects.values_list("declaration_id", "result"):
