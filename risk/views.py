@@ -63,7 +63,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
     call("kpis.refresh_without_beat")
     active = services.active_ruleset()
-    base = services.ruleset_working_base()
+    base = selectors.ruleset_working_base()
     rates = selectors.rule_hit_rates()
     counts = selectors.rule_hit_counts()
     # Issue 17: recall per rule on recorded outcomes and on the scenario corpus.
@@ -114,7 +114,7 @@ def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
     if code not in RULES:
         raise Http404
-    base = services.ruleset_working_base()
+    base = selectors.ruleset_working_base()
     current = next((r for r in base.rules if r["code"] == code), {"code": code, "params": {}})
     can_edit = has_any_role(request.user, CAN_EDIT_RULES)
     if request.method == "POST":
@@ -147,7 +147,7 @@ def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def policy_edit(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
-    base = services.ruleset_working_base()
+    base = selectors.ruleset_working_base()
     can_edit = has_any_role(request.user, CAN_EDIT_RULES)
     if request.method == "POST":
         _require(request, CAN_EDIT_RULES)

@@ -10,6 +10,7 @@
 
 The public names are re-exported here, so ``from risk.services import ...`` keeps working."""
 
+from ..selectors import ruleset_working_base  # a read, re-exported for older imports
 from .assessment import risk_assess_batch, risk_reassess_batch
 from .batch import build_facts, load_batch_context, risk_rows
 from .learning import current_model, risk_model_train
@@ -24,7 +25,6 @@ from .rulesets import (
     ruleset_create_version,
     ruleset_edit_policy,
     ruleset_edit_rule,
-    ruleset_working_base,
 )
 from .watchlists import watchlist_false_positive_create, watchlist_import_csv, watchlist_index
 

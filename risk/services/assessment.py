@@ -24,9 +24,9 @@ from declarations.services import (
 from ..channels import Outcome, evaluate_batch
 from ..facts import PartyFacts, party_key
 from ..models import RiskAssessment, RiskHit, RuleSet, TaxNumberSeller
+from ..selectors import PENDING_STATUSES
 from .batch import build_facts, load_batch_context, risk_rows
 from .learning import _model_scores, _with_promoted_model
-from .reassessment import PENDING_STATUSES
 from .rulesets import active_ruleset, policy_from_dict
 
 logger = logging.getLogger(__name__)

@@ -11,15 +11,14 @@ from typing import Any
 from django.db import transaction
 
 from customs_ecom.platform.audit import audit_record
-from declarations.models import Declaration
 
-from ..channels import ChannelPolicy, Outcome, decide, evaluate_batch
+from ..channels import Outcome, decide
 from ..facts import Facts
 from ..learning import FEATURES, FLAG_PROBABILITY, MIN_OUTCOMES, TrainedModel, raw_features, train
-from ..models import InspectionOutcome, RiskModel, RuleSet
+from ..models import RiskModel, RuleSet
 from ..rules import BatchContext, Hit
-from .batch import build_facts, load_batch_context
-from .rulesets import active_ruleset, policy_from_dict
+from ..selectors import training_rows_with_rules
+from .rulesets import policy_from_dict
 
 logger = logging.getLogger(__name__)
 
@@ -107,52 +106,6 @@ def _model_scores(
     except Exception:  # a broken model must never stop clearance; the rules still decide
         logger.exception("learned model v%s failed; assessing without it", version)
         return None, None
-
-
-def _outcome_labels() -> dict[int, int]:
-    labels: dict[int, int] = {}
-    for declaration_id, result in InspectionOutcome.objects.values_list("declaration_id", "result"):
-        bad = int(result != InspectionOutcome.Result.COMPLIANT)
-        labels[declaration_id] = max(labels.get(declaration_id, 0), bad)
-    return labels
-
-
-def training_rows_with_rules(
-    labels: dict[int, int] | None = None,
-) -> tuple[list[dict[str, Any]], list[int], list[int], list[bool]]:
-    """Features and labels of every declaration with an outcome, and what the active rules make
-    of the same declarations (score; held in yellow or red, random draws left out): the model
-    is compared with the rules on the same data before it may be promoted."""
-    labels = _outcome_labels() if labels is None else labels
-    ids = sorted(labels)
-    rows: list[dict[str, Any]] = []
-    ys: list[int] = []
-    scores: list[int] = []
-    held: list[bool] = []
-    ruleset = active_ruleset()
-    policy = policy_from_dict(ruleset.policy)
-    no_draw = ChannelPolicy(
-        thresholds=policy.thresholds,
-        random_rates={},
-        aeo_score_factor=policy.aeo_score_factor,
-        aeo_random_factor=policy.aeo_random_factor,
-        target_rates=policy.target_rates,
-    )
-    for start in range(0, len(ids), 1000):
-        chunk = list(
-            Declaration.objects.filter(pk__in=ids[start : start + 1000])
-            .select_related("operator")
-            .order_by("pk")
-        )
-        context = load_batch_context(ruleset, chunk)
-        facts_list = build_facts(chunk)
-        outcomes = evaluate_batch(facts_list, ruleset.rules, context, no_draw)
-        for facts, outcome in zip(facts_list, outcomes, strict=True):
-            rows.append(raw_features(facts, context))
-            ys.append(labels[facts.declaration_id])
-            scores.append(outcome.score)
-            held.append(outcome.channel in ("yellow", "red"))
-    return rows, ys, scores, held
 
 
 def risk_model_train(*, actor: Any = None) -> RiskModel | None:

@@ -7,23 +7,12 @@ import logging
 
 from django.db import transaction
 
-from declarations.models import Declaration
-from declarations.statuses import OPEN
+from ..selectors import pending_declaration_ids
 
 logger = logging.getLogger(__name__)
 
 
-# Not yet released: a new rule set, a watchlist change or new data may still change the channel.
-PENDING_STATUSES = OPEN
 REASSESS_BATCH = 500
-
-
-def pending_declaration_ids() -> list[int]:
-    return list(
-        Declaration.objects.filter(status__in=PENDING_STATUSES)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
 
 
 def enqueue_reassessment(*, reason: str) -> None:

@@ -111,18 +111,6 @@ def ruleset_create_version(
     return ruleset
 
 
-def ruleset_working_base() -> RuleSet:
-    """The version an analyst's next change starts from: the newest draft newer than the active
-    version, else the active version."""
-    active = active_ruleset()
-    draft = (
-        RuleSet.objects.filter(state=RuleSet.State.DRAFT, version__gt=active.version)
-        .order_by("-version")
-        .first()
-    )
-    return draft or active
-
-
 def ruleset_edit_rule(
     *,
     base: RuleSet,
