@@ -43,7 +43,9 @@ def _warm_up() -> None:
 
     try:
         from declarations.selectors import value_benchmarks
-        from risk.services import active_ruleset, current_model, watchlist_index
+        from risk.services.learning import current_model
+        from risk.services.rulesets import active_ruleset
+        from risk.services.watchlists import watchlist_index
 
         active_ruleset()
         watchlist_index()

@@ -141,7 +141,7 @@ class Story:
 
     def _watchlist(self) -> None:
         from risk.models import WatchlistEntry
-        from risk.services import watchlist_import_csv
+        from risk.services.watchlists import watchlist_import_csv
 
         if not WatchlistEntry.objects.filter(list_name="national").exists():
             watchlist_import_csv(
@@ -149,7 +149,7 @@ class Story:
             )
 
     def _train(self) -> None:
-        from risk.services import risk_model_train
+        from risk.services.learning import risk_model_train
 
         risk_model_train(actor=None)
 
@@ -199,7 +199,7 @@ class Story:
                 self._at(timezone.now() + timedelta(hours=self.rng.randint(12, 72)), "audit", pk=pk)
 
     def _audit(self, pk: str) -> None:
-        from risk.services import outcome_record
+        from risk.services.outcomes import outcome_record
 
         declaration = Declaration.objects.get(pk=self.lrn_ids[pk])
         result, revised = self._finding(declaration)
@@ -279,7 +279,7 @@ class Story:
     def _conclude(self, pk: str, result: str, revised: Decimal | None) -> None:
         from declarations.services import TransitionNotAllowed, declaration_transition
         from risk.models import SEIZURE_RESULTS
-        from risk.services import outcome_record
+        from risk.services.outcomes import outcome_record
 
         declaration_id = self.lrn_ids[pk]
         outcome_record(

@@ -4,7 +4,7 @@
 The proposal lives in the audit trail itself (``ruleset.propose``, ``ruleset.approve``,
 ``ruleset.reject`` events on the version), so the record of who proposed, who approved and why
 is the same rows that make the decision: there is no second table to disagree with it.
-Activation itself stays ``services.ruleset_activate``.
+Activation itself stays ``services.rulesets.ruleset_activate``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.models import AuditEvent
 
-from . import services
 from .models import RuleSet
+from .services import rulesets
 
 PROPOSE = "ruleset.propose"
 APPROVE = "ruleset.approve"
@@ -46,7 +46,7 @@ class Proposal:
 
 def is_older_than_active(ruleset: RuleSet, active: RuleSet | None = None) -> bool:
     """A draft made before the active version: activating it would undo the later changes."""
-    active = active or services.active_ruleset()
+    active = active or rulesets.active_ruleset()
     return ruleset.pk != active.pk and ruleset.version < active.version
 
 
@@ -107,7 +107,7 @@ def ruleset_propose(
     with transaction.atomic():
         ruleset = RuleSet.objects.select_for_update().get(pk=ruleset_id)
         _check_activatable(ruleset)
-        active = services.active_ruleset()
+        active = rulesets.active_ruleset()
         older = is_older_than_active(ruleset, active)
         if older and not confirm_older:
             raise ApprovalRefused(
@@ -136,7 +136,7 @@ def ruleset_approve(
 ) -> RuleSet:
     """A supervisor approves the open proposal: never the person who proposed it; the reason is
     required; a draft older than the active version needs ``confirm_older`` again. Then the
-    version is activated (``services.ruleset_activate``), all in one transaction."""
+    version is activated (``services.rulesets.ruleset_activate``), all in one transaction."""
     reason = (reason or "").strip()
     if not reason:
         raise ApprovalRefused(_("Say why you approve this version."))
@@ -155,7 +155,7 @@ def ruleset_approve(
                 _("You proposed version %(v)s; another person must approve it.")
                 % {"v": ruleset.version}
             )
-        active = services.active_ruleset()
+        active = rulesets.active_ruleset()
         if is_older_than_active(ruleset, active) and not confirm_older:
             raise ApprovalRefused(
                 _(
@@ -173,7 +173,7 @@ def ruleset_approve(
             after={"version": ruleset.version},
             reason=reason,
         )
-        return services.ruleset_activate(
+        return rulesets.ruleset_activate(
             ruleset_id=ruleset.pk,
             actor=actor,
             note=f"{reason} (proposed by {proposal.proposed_by}: {proposal.reason})"[:500],

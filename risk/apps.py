@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _load_reference_data(sender, **kwargs):
-    from .services import ensure_default_ruleset
+    from .services.rulesets import ensure_default_ruleset
 
     ensure_default_ruleset()
     ensure_shipped_reference_values()
@@ -13,10 +13,10 @@ def _load_reference_data(sender, **kwargs):
 def forget_process_caches() -> None:
     """After `migrate` or a flush the tables may hold other rows under the same ids: the
     process's cached watchlist index and learned model are dropped, read again when needed."""
-    from . import services
+    from .services import learning, watchlists
 
-    services._watchlist_cache.update(index=None, stamp=None, generation=None, checked=0.0)
-    services._model_cache.update(key=None, model=None, promoted=False)
+    watchlists._watchlist_cache.update(index=None, stamp=None, generation=None, checked=0.0)
+    learning._model_cache.update(key=None, model=None, promoted=False)
 
 
 def ensure_shipped_reference_values() -> None:

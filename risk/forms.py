@@ -337,7 +337,7 @@ class PolicyForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        from .services import policy_from_dict
+        from .services.rulesets import policy_from_dict
 
         def rate(name: str) -> float:
             return float(data[name] / 100)

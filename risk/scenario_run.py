@@ -20,10 +20,12 @@ from aeo.models import Operator
 from aeo.services import operator_create
 from declarations.services import declarations_submit
 
-from . import services
 from .channels import CHANNELS, channel_for_score
 from .models import RiskAssessment, WatchlistEntry
 from .scenarios import CORPUS_OPERATORS, CORPUS_WATCHLIST, RULE_TARGETS, Scenario, corpus
+from .services import watchlists
+from .services.assessment import risk_assess_batch
+from .services.rulesets import active_ruleset, policy_from_dict
 
 HELD = ("yellow", "red")
 # Targets of issue 17: every risky scenario held; at most 5 % of benign ones controlled beyond
@@ -200,7 +202,7 @@ def _watchlist() -> None:
         )
         for entry in CORPUS_WATCHLIST
     )
-    services._watchlist_bump()
+    watchlists._watchlist_bump()
 
 
 def run_scenarios(scenarios: list[Scenario] | None = None) -> CorpusReport:
@@ -209,7 +211,7 @@ def run_scenarios(scenarios: list[Scenario] | None = None) -> CorpusReport:
     operators = _operators()
     _watchlist()
     _read_reference_data_afresh()
-    ruleset = services.active_ruleset()
+    ruleset = active_ruleset()
     ids: list[int] = []
     for scenario in scenarios:
         (outcome,) = declarations_submit(
@@ -219,14 +221,14 @@ def run_scenarios(scenarios: list[Scenario] | None = None) -> CorpusReport:
             problems = "; ".join(f"{p.pointer} {p.code}" for p in outcome.errors)
             raise ValueError(f"scenario {scenario.key} ({scenario.kind}) refused: {problems}")
         ids.append(outcome.declaration.pk)
-        services.risk_assess_batch(declaration_ids=[outcome.declaration.pk])
+        risk_assess_batch(declaration_ids=[outcome.declaration.pk])
     assessments = {
         a.declaration_id: a
         for a in RiskAssessment.objects.filter(declaration_id__in=ids, ruleset=ruleset)
         .prefetch_related("hits")
         .order_by("created_at")
     }
-    policy = services.policy_from_dict(ruleset.policy)
+    policy = policy_from_dict(ruleset.policy)
     results = []
     for scenario, pk in zip(scenarios, ids, strict=True):
         assessment = assessments[pk]
@@ -250,7 +252,7 @@ def _read_reference_data_afresh() -> None:
 
     from . import valuation
 
-    services._watchlist_cache["checked"] = 0.0
+    watchlists._watchlist_cache["checked"] = 0.0
     valuation._reference_cache["checked"] = 0.0
     selectors._benchmarks_cache = None
 
@@ -269,7 +271,7 @@ def run_scenarios_isolated() -> CorpusReport:
     except _Rollback:
         pass
     assert report is not None
-    services._watchlist_bump()  # the corpus watchlist was rolled back with the rest
+    watchlists._watchlist_bump()  # the corpus watchlist was rolled back with the rest
     return report
 
 

@@ -1,5 +1,7 @@
 """Reads for risk (customs only): the latest assessment of a declaration, outcomes, hit rates per
-rule, for the model and overall, and the back-test of a draft rule set."""
+rule, for the model and overall, the working base of an analyst's next rule-set change, the
+pending declarations, the training data of the learned model and the back-test of a draft rule
+set."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from declarations.models import DailyAggregate, Declaration, Status
+from declarations.statuses import OPEN
 
-from .channels import CHANNELS, evaluate_batch
-from .learning import FLAG_PROBABILITY
+from .channels import CHANNELS, ChannelPolicy, evaluate_batch
+from .learning import FLAG_PROBABILITY, raw_features
 from .models import (
     SEIZURE_RESULTS,
     InspectionOutcome,
@@ -148,6 +151,85 @@ def outcome_count() -> int:
     return InspectionOutcome.objects.values("declaration").distinct().count()
 
 
+# --- rule sets, pending declarations ------------------------------------------------------------
+
+
+def ruleset_working_base() -> RuleSet:
+    """The version an analyst's next change starts from: the newest draft newer than the active
+    version, else the active version."""
+    from .services.rulesets import active_ruleset
+
+    active = active_ruleset()
+    draft = (
+        RuleSet.objects.filter(state=RuleSet.State.DRAFT, version__gt=active.version)
+        .order_by("-version")
+        .first()
+    )
+    return draft or active
+
+
+# Not yet released: a new rule set, a watchlist change or new data may still change the channel.
+PENDING_STATUSES = OPEN
+
+
+def pending_declaration_ids() -> list[int]:
+    return list(
+        Declaration.objects.filter(status__in=PENDING_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- training data of the learned model ---------------------------------------------------------
+
+
+def _outcome_labels() -> dict[int, int]:
+    labels: dict[int, int] = {}
+    for declaration_id, result in InspectionOutcome.objects.values_list("declaration_id", "result"):
+        bad = int(result != InspectionOutcome.Result.COMPLIANT)
+        labels[declaration_id] = max(labels.get(declaration_id, 0), bad)
+    return labels
+
+
+def training_rows_with_rules() -> tuple[list[dict[str, Any]], list[int], list[int], list[bool]]:
+    """Features and labels of every declaration with an outcome, and what the active rules make
+    of the same declarations (score; held in yellow or red, random draws left out): the model
+    is compared with the rules on the same data before it may be promoted."""
+    from .services.batch import build_facts, load_batch_context
+    from .services.rulesets import active_ruleset, policy_from_dict
+
+    labels = _outcome_labels()
+    ids = sorted(labels)
+    rows: list[dict[str, Any]] = []
+    ys: list[int] = []
+    scores: list[int] = []
+    held: list[bool] = []
+    ruleset = active_ruleset()
+    policy = policy_from_dict(ruleset.policy)
+    no_draw = ChannelPolicy(
+        thresholds=policy.thresholds,
+        random_rates={},
+        aeo_score_factor=policy.aeo_score_factor,
+        aeo_random_factor=policy.aeo_random_factor,
+        target_rates=policy.target_rates,
+    )
+    for start in range(0, len(ids), 1000):
+        chunk = list(
+            Declaration.objects.filter(pk__in=ids[start : start + 1000])
+            .select_related("operator")
+            .order_by("pk")
+        )
+        context = load_batch_context(ruleset, chunk)
+        facts_list = build_facts(chunk)
+        outcomes = evaluate_batch(facts_list, ruleset.rules, context, no_draw)
+        for facts, outcome in zip(facts_list, outcomes, strict=True):
+            rows.append(raw_features(facts, context))
+            ys.append(labels[facts.declaration_id])
+            scores.append(outcome.score)
+            held.append(outcome.channel in ("yellow", "red"))
+    return rows, ys, scores, held
+
+
 # --- back-test ----------------------------------------------------------------------------------
 
 BACKTEST_LIMIT = 20_000
@@ -220,7 +302,8 @@ def backtest(*, ruleset: RuleSet, days: int) -> BacktestResult:
     changes nothing, and a draft differs from it only by its rules and policy, never by a
     re-rolled draw.
     """
-    from .services import active_ruleset, build_facts, load_batch_context, policy_from_dict
+    from .services.batch import build_facts, load_batch_context
+    from .services.rulesets import active_ruleset, policy_from_dict
 
     result = BacktestResult(days=days)
     policy = policy_from_dict(ruleset.policy)

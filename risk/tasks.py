@@ -4,12 +4,9 @@ from celery import shared_task
 
 from customs_ecom.platform.faults import RETRY_POLICY
 
-from .services import (
-    reassess_pending_fan_out,
-    risk_assess_batch,
-    risk_model_train,
-    risk_reassess_batch,
-)
+from .services.assessment import risk_assess_batch, risk_reassess_batch
+from .services.learning import risk_model_train
+from .services.reassessment import reassess_pending_fan_out
 
 
 @shared_task(

@@ -79,7 +79,7 @@ def reference_values_replace(*, text: str, actor: Any, reason: str = "") -> Refe
     """Replace the whole reference table with an administrator's file (for example one exported
     from the administration's own valuation database). All or nothing; audited with the file's
     digest and the size of the table before and after; pending declarations are re-assessed."""
-    from .services import enqueue_reassessment
+    from .services.reassessment import enqueue_reassessment
 
     parsed = parse_reference_csv(text)
     if parsed.errors:

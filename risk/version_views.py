@@ -24,9 +24,10 @@ from customs_ecom.platform.roles import (
     has_any_role,
 )
 
-from . import approval, services
+from . import approval
 from .models import RuleSet
 from .rules import RULES
+from .services import rulesets
 from .versions import ruleset_diff
 
 CAN_VIEW_VERSIONS = {RISK_ANALYST, ADMINISTRATOR, SUPERVISOR, AUDITOR}
@@ -69,7 +70,7 @@ def _rule_title(scope: str) -> str:
 def version_detail(request: HttpRequest, version: int) -> HttpResponse:
     _require(request, CAN_VIEW_VERSIONS)
     ruleset = get_object_or_404(RuleSet.objects.select_related("created_by"), version=version)
-    active = services.active_ruleset()
+    active = rulesets.active_ruleset()
     against_version = request.GET.get("against")
     if against_version and against_version.isdigit():
         against = get_object_or_404(RuleSet, version=int(against_version))
@@ -164,7 +165,7 @@ def version_approve(request: HttpRequest, version: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             confirm_older=form.cleaned_data["confirm_older"],
         )
-    except (approval.ApprovalRefused, services.ActivationRefused) as error:
+    except (approval.ApprovalRefused, rulesets.ActivationRefused) as error:
         messages.error(request, str(error))
         return redirect("risk:version", version=version)
     messages.success(

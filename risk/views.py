@@ -29,7 +29,7 @@ from customs_ecom.platform.roles import (
 from declarations import lifecycle
 from declarations.models import Declaration
 
-from . import selectors, services
+from . import selectors
 from .approval import pending_proposals
 from .channels import CHANNELS
 from .forms import (
@@ -45,6 +45,7 @@ from .forms import (
 from .learning import MIN_OUTCOMES
 from .models import ReferenceValue, RuleSet, WatchlistEntry, WatchlistUpdate
 from .rules import RULES
+from .services import outcomes, rulesets, watchlists
 from .watchlist_import import ListFormatError, watchlist_import_published
 
 CAN_VIEW_RULES = {RISK_ANALYST, ADMINISTRATOR, SUPERVISOR, AUDITOR}
@@ -62,8 +63,8 @@ def _require(request: HttpRequest, roles: set[str]) -> None:
 def rules(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
     call("kpis.refresh_without_beat")
-    active = services.active_ruleset()
-    base = services.ruleset_working_base()
+    active = rulesets.active_ruleset()
+    base = selectors.ruleset_working_base()
     rates = selectors.rule_hit_rates()
     counts = selectors.rule_hit_counts()
     # Issue 17: recall per rule on recorded outcomes and on the scenario corpus.
@@ -114,14 +115,14 @@ def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
     if code not in RULES:
         raise Http404
-    base = services.ruleset_working_base()
+    base = selectors.ruleset_working_base()
     current = next((r for r in base.rules if r["code"] == code), {"code": code, "params": {}})
     can_edit = has_any_role(request.user, CAN_EDIT_RULES)
     if request.method == "POST":
         _require(request, CAN_EDIT_RULES)
         form = RuleForm(request.POST, code=code, current=current)
         if form.is_valid():
-            draft = services.ruleset_edit_rule(
+            draft = rulesets.ruleset_edit_rule(
                 base=base,
                 code=code,
                 enabled=form.cleaned_data["enabled"],
@@ -147,13 +148,13 @@ def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def policy_edit(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
-    base = services.ruleset_working_base()
+    base = selectors.ruleset_working_base()
     can_edit = has_any_role(request.user, CAN_EDIT_RULES)
     if request.method == "POST":
         _require(request, CAN_EDIT_RULES)
         form = PolicyForm(request.POST)
         if form.is_valid():
-            draft = services.ruleset_edit_policy(
+            draft = rulesets.ruleset_edit_policy(
                 base=base,
                 policy=form.cleaned_data["policy"],
                 effective_from=form.cleaned_data["effective_from"],
@@ -205,7 +206,7 @@ def backtest(request: HttpRequest, version: int) -> HttpResponse:
             if result
             else [],
             "can_edit": has_any_role(request.user, CAN_EDIT_RULES),
-            "active": services.active_ruleset(),
+            "active": rulesets.active_ruleset(),
         },
     )
 
@@ -251,7 +252,7 @@ def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
         return _back_to_consignment(declaration.pk)
-    services.outcome_record(
+    outcomes.outcome_record(
         declaration_id=declaration.pk,
         officer=request.user,
         result=form.cleaned_data["result"],
@@ -273,7 +274,7 @@ def false_positive_create(request: HttpRequest, declaration_id: int) -> HttpResp
         return _back_to_consignment(declaration.pk)
     if not WatchlistEntry.objects.filter(pk=form.cleaned_data["entry_id"]).exists():
         raise Http404
-    services.watchlist_false_positive_create(
+    watchlists.watchlist_false_positive_create(
         entry_id=form.cleaned_data["entry_id"],
         party_key=form.cleaned_data["party_key"],
         actor=request.user,
@@ -295,7 +296,7 @@ def watchlist(request: HttpRequest) -> HttpResponse:
         _require(request, CAN_EDIT_RULES)
         form = WatchlistImportForm(request.POST, request.FILES)
         if form.is_valid():
-            result = services.watchlist_import_csv(
+            result = watchlists.watchlist_import_csv(
                 text=form.cleaned_data["file"],
                 actor=request.user,
                 reason=form.cleaned_data["reason"],

@@ -45,7 +45,8 @@ def watchlist_import_published(
 ) -> WatchlistUpdate:
     """Load one publication of a list (ListFormatError if the file is not in ``fmt``; nothing
     changes then). Pending declarations are re-assessed after the update."""
-    from .services import _watchlist_bump, enqueue_reassessment
+    from .services.reassessment import enqueue_reassessment
+    from .services.watchlists import _watchlist_bump
 
     parsed = parse_list(fmt, content)
     if not parsed.parties:

@@ -49,7 +49,7 @@ def officer_release(declaration_id: int, officer, *, approver=None) -> Declarati
     "compliant" inspection outcome for yellow and red, then the release (by `approver` when the
     hits need a second person)."""
     from declarations import lifecycle
-    from risk.services import outcome_record
+    from risk.services.outcomes import outcome_record
 
     pay_at_border(declaration_id)
     declaration = Declaration.objects.get(pk=declaration_id)

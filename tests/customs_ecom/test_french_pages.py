@@ -22,7 +22,7 @@ from aeo.models import Operator
 from declarations.models import Declaration
 from declarations.services import declarations_submit
 from revenue.models import Regime
-from risk.services import active_ruleset
+from risk.services.rulesets import active_ruleset
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")

@@ -221,7 +221,7 @@ def test_claims_expire_and_a_supervisor_takes_over_audited(consignment, people, 
 def test_outcomes_drive_detention_and_a_case_that_only_a_supervisor_closes(
     consignment, people, result, kind
 ):
-    from risk.services import outcome_record
+    from risk.services.outcomes import outcome_record
 
     Declaration.objects.filter(pk=consignment).update(channel="red", status=Status.INSPECTION)
     officer, supervisor = people["officer"]["same"], people["supervisor"]["other"]

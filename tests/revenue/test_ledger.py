@@ -169,7 +169,7 @@ def test_aeo_carrier_defers_and_the_beat_task_closes_its_monthly_statement(aeo_c
 
 
 def test_return_after_release_refunds_what_was_paid_once(border_declaration, customs_user):
-    from risk.services import risk_assess_batch
+    from risk.services.assessment import risk_assess_batch
     from tests.lifecycle_helpers import officer_release
 
     owed, _, _ = border_balance(border_declaration.pk)

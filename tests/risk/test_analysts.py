@@ -18,7 +18,7 @@ from risk.forms import LinesField, MappingField, RecordsField, RuleForm
 from risk.models import RuleSet
 from risk.rules import RULES
 from risk.selectors import backtest
-from risk.services import active_ruleset, ruleset_create_version, ruleset_edit_rule
+from risk.services.rulesets import active_ruleset, ruleset_create_version, ruleset_edit_rule
 from risk.versions import ruleset_diff
 
 pytestmark = pytest.mark.django_db

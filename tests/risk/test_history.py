@@ -12,9 +12,10 @@ from django.apps import apps
 
 from declarations.models import Declaration
 from declarations.services import declarations_submit
-from risk import services
 from risk.models import RiskAssessment, TaxNumberSeller
-from risk.services import _known_tax_numbers, build_facts, risk_rows
+from risk.services import batch
+from risk.services.assessment import risk_assess_batch
+from risk.services.batch import _known_tax_numbers, build_facts, risk_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def submit_many(operator, example, lrns: list[str], capture, **changes) -> list[
 def test_seller_familiarity_is_counted_up_to_the_cap(
     operator_a, example, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(services, "SELLER_FAMILIARITY_CAP", 3)
+    monkeypatch.setattr(batch, "SELLER_FAMILIARITY_CAP", 3)
     stored = submit_many(
         operator_a,
         example,
@@ -48,7 +49,7 @@ def test_seller_familiarity_is_counted_up_to_the_cap(
     # Six consignments of one seller: each sees the others, counted up to the cap (3) only.
     assert {f.seller_prior_count for f in facts} == {3}
 
-    monkeypatch.setattr(services, "SELLER_FAMILIARITY_CAP", 50)
+    monkeypatch.setattr(batch, "SELLER_FAMILIARITY_CAP", 50)
     assert {f.seller_prior_count for f in build_facts(risk_rows([stored[0].pk]))} == {5}
 
 
@@ -103,14 +104,14 @@ def test_risk_stamps_its_revision_and_channel_and_completion_follows_the_stamps(
     outcome = declarations_submit(operator=operator_a.operator, bodies=[body])[0]
     before = Declaration.objects.get(pk=outcome.declaration.pk)
 
-    services.risk_assess_batch(declaration_ids=[before.pk])
+    risk_assess_batch(declaration_ids=[before.pk])
     after_risk = Declaration.objects.get(pk=before.pk)
     assessment = RiskAssessment.objects.get(declaration_id=before.pk)
     assert (after_risk.status, after_risk.updated_at) == (before.status, before.updated_at)
     assert (after_risk.channel, after_risk.risk_revision) == (assessment.channel, before.revision)
 
     # Run twice: the second run finds the revision assessed and stores nothing more.
-    assert services.risk_assess_batch(declaration_ids=[before.pk]) == 0
+    assert risk_assess_batch(declaration_ids=[before.pk]) == 0
     assert RiskAssessment.objects.filter(declaration_id=before.pk).count() == 1
 
     taxes_assess_batch(declaration_ids=[before.pk])
@@ -144,7 +145,7 @@ def test_revenue_first_stamps_its_revision_and_risk_second_completes_it(
     assert taxes_assess_batch(declaration_ids=[before.pk]) == 0
     assert TaxAssessment.objects.filter(declaration_id=before.pk).count() == 1
 
-    services.risk_assess_batch(declaration_ids=[before.pk])
+    risk_assess_batch(declaration_ids=[before.pk])
     done = Declaration.objects.get(pk=before.pk)
     assert done.status == "assessed"
     assert done.channel

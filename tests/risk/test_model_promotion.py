@@ -10,9 +10,9 @@ import pytest
 
 from declarations.models import Declaration
 from declarations.services import declarations_submit
-from risk import services
 from risk.learning import FEATURES, train
 from risk.models import RiskAssessment, RiskModel
+from risk.services import learning as learning_services
 
 
 def _row(rng: random.Random, bad: bool, *, category_signal: bool = False) -> dict:
@@ -61,7 +61,7 @@ def _store(metrics_promoted: bool) -> None:
     metrics["promoted"] = metrics_promoted
     RiskModel.objects.create(version=1, samples=len(rows), metrics=metrics, features=list(FEATURES),
                              blob=model.dumps())  # fmt: skip
-    services._model_cache.update(key=None, model=None, promoted=False)
+    learning_services._model_cache.update(key=None, model=None, promoted=False)
 
 
 def _gift(example, lrn):
@@ -93,4 +93,4 @@ def test_only_a_promoted_model_adds_to_the_channel(
     assert ("learned_model" in codes) is promoted
     if promoted:
         assert assessment.channel in ("yellow", "red")
-    services._model_cache.update(key=None, model=None, promoted=False)
+    learning_services._model_cache.update(key=None, model=None, promoted=False)

@@ -19,15 +19,11 @@ from declarations.models import Declaration, Status
 from declarations.services import declarations_submit
 from risk.models import InspectionOutcome, RiskAssessment, RiskHit, RiskModel, RuleSet
 from risk.rules import RULES
-from risk.services import (
-    active_ruleset,
-    build_facts,
-    outcome_record,
-    risk_model_train,
-    risk_reassess_batch,
-    ruleset_activate,
-    ruleset_edit_rule,
-)
+from risk.services.assessment import risk_reassess_batch
+from risk.services.batch import build_facts
+from risk.services.learning import risk_model_train
+from risk.services.outcomes import outcome_record
+from risk.services.rulesets import active_ruleset, ruleset_activate, ruleset_edit_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -338,7 +334,7 @@ def test_hit_actions_partial_offers_the_false_positive_form_for_watchlist_hits(
 ):
     from django.template.loader import render_to_string
 
-    from risk.services import watchlist_import_csv
+    from risk.services.watchlists import watchlist_import_csv
 
     with django_capture_on_commit_callbacks(execute=True):
         watchlist_import_csv(text=WATCHLIST_CSV, actor=customs_user("risk_analyst"))
@@ -411,7 +407,7 @@ def test_splitting_uses_the_stored_consignee_key_and_known_tax_numbers_catch_ano
 def test_operator_api_never_exposes_risk_reasoning(
     operator_a, example, django_capture_on_commit_callbacks
 ):
-    from risk.services import watchlist_import_csv
+    from risk.services.watchlists import watchlist_import_csv
 
     with django_capture_on_commit_callbacks(execute=True):
         watchlist_import_csv(text=WATCHLIST_CSV, actor=None)

@@ -12,7 +12,7 @@ from django.test import Client
 from declarations.models import Declaration
 from declarations.services import declarations_submit
 from risk.models import RiskHit, TargetingRun
-from risk.services import outcome_record
+from risk.services.outcomes import outcome_record
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

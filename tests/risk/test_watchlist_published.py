@@ -13,7 +13,7 @@ from django.test import Client
 from customs_ecom.platform.models import AuditEvent
 from risk.lexicons import DATA_DIR
 from risk.models import WatchlistEntry, WatchlistFalsePositive, WatchlistUpdate
-from risk.services import watchlist_false_positive_create, watchlist_index
+from risk.services.watchlists import watchlist_false_positive_create, watchlist_index
 from risk.watchlist_formats import ListFormatError, parse_list
 from risk.watchlist_import import watchlist_import_published
 

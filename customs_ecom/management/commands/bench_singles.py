@@ -89,7 +89,7 @@ class Command(BaseCommand):
         from declarations.reference import ensure_reference_profiles
         from risk.bench_engine import synthetic_watchlist
         from risk.models import WatchlistEntry
-        from risk.services import ensure_default_ruleset
+        from risk.services.rulesets import ensure_default_ruleset
 
         ensure_reference_profiles()
         ensure_default_ruleset()

@@ -231,7 +231,7 @@ class Command(BaseCommand):
     def _seed(self) -> str:
         from aeo.services import api_key_create, operator_create
         from declarations.reference import ensure_reference_profiles
-        from risk.services import ensure_default_ruleset
+        from risk.services.rulesets import ensure_default_ruleset
 
         call_command("migrate", verbosity=0)
         ensure_reference_profiles()

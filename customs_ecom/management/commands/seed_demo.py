@@ -76,7 +76,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Story replayed: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
             )
-            from risk.services import risk_model_train
+            from risk.services.learning import risk_model_train
 
             risk_model_train(actor=None)
 

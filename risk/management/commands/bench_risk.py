@@ -159,7 +159,7 @@ class Command(BaseCommand):
         from declarations.services import declarations_submit
         from risk.bench_engine import synthetic_watchlist
         from risk.models import RiskAssessment, WatchlistEntry
-        from risk.services import ensure_default_ruleset
+        from risk.services.rulesets import ensure_default_ruleset
         from risk.tasks import assess_batch
 
         ensure_reference_profiles()

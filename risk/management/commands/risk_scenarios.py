@@ -21,7 +21,7 @@ from risk.scenario_run import (
     kinds_summary,
     run_scenarios_isolated,
 )
-from risk.services import active_ruleset
+from risk.services.rulesets import active_ruleset
 
 
 def _pct(value: float | None) -> str:

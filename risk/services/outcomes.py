@@ -1,0 +1,78 @@
+"""Inspection outcomes: what an officer's check found, audited; a finding that holds the goods
+opens a seizure or revaluation case."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from customs_ecom.platform.audit import audit_record
+from declarations import lifecycle
+from declarations.models import Case, Declaration
+
+from ..models import SEIZURE_RESULTS, InspectionOutcome
+
+# Findings that hold the goods under a case (docs/lifecycle.md, "Outcomes drive the next step").
+OUTCOME_CASES = {
+    **dict.fromkeys(SEIZURE_RESULTS, Case.Kind.SEIZURE),
+    InspectionOutcome.Result.UNDERVALUATION: Case.Kind.REVALUATION,
+}
+
+
+def outcome_record(
+    *,
+    declaration_id: int,
+    officer: Any,
+    result: str,
+    revised_value_eur: Decimal | None = None,
+    note: str = "",
+) -> InspectionOutcome:
+    """An officer records what a check found: it feeds hit rates and the learned model."""
+    if result not in InspectionOutcome.Result.values:
+        raise ValueError(f"unknown result '{result}'")
+    declaration = Declaration.objects.get(pk=declaration_id)
+    with transaction.atomic():
+        outcome = _outcome_store(declaration, officer, result, revised_value_eur, note)
+        case_kind = OUTCOME_CASES.get(result)
+        if case_kind is not None:
+            # The finding drives the next step: the goods are held under a seizure (prohibited,
+            # counterfeit) or revaluation (undervaluation) case until a supervisor closes it.
+            lifecycle.case_open(
+                declaration_id=declaration.pk,
+                kind=case_kind,
+                finding=result,
+                actor=officer,
+                note=note,
+            )
+    return outcome
+
+
+def _outcome_store(
+    declaration: Declaration,
+    officer: Any,
+    result: str,
+    revised_value_eur: Decimal | None,
+    note: str,
+) -> InspectionOutcome:
+    outcome = InspectionOutcome.objects.create(
+        declaration=declaration,
+        officer=officer if getattr(officer, "pk", None) else None,
+        result=result,
+        revised_value_eur=revised_value_eur,
+        note=note,
+    )
+    audit_record(
+        actor=officer,
+        action="risk.outcome",
+        object_type="declaration",
+        object_id=declaration.pk,
+        before={"declared_value_eur": str(declaration.total_value_eur)},
+        after={
+            "result": result,
+            "revised_value_eur": str(revised_value_eur) if revised_value_eur is not None else None,
+        },
+        reason=note,
+    )
+    return outcome
