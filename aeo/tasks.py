@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import authorisations_expire
+from .services.authorisations import authorisations_expire
 
 
 @shared_task(name="aeo.expire_authorisations")

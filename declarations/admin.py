@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import ExchangeRate, Manifest, Profile
-from .services import exchange_rates_load, profile_publish
+from .services.reference_data import exchange_rates_load, profile_publish
 
 
 class RateUploadForm(forms.Form):

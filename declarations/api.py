@@ -36,17 +36,11 @@ from .generated_text import finding_text
 from .models import Declaration, Document, Status
 from .quality import operator_detail
 from .schemas import DeclarationIn
-from .services import (
-    IntakeRefused,
-    SubmitOutcome,
-    arrivals_record,
-    declaration_amend,
-    declaration_invalidate,
-    declaration_return,
-    declarations_submit,
-    document_attach,
-    manifest_record,
-)
+from .services.amendments import IntakeRefused, declaration_amend
+from .services.arrivals import arrivals_record
+from .services.documents import document_attach, manifest_record
+from .services.intake import SubmitOutcome, declarations_submit
+from .services.returns import declaration_invalidate, declaration_return
 
 PROBLEM = {"description": "RFC 9457 problem details", "content": {"application/problem+json": {}}}
 

@@ -13,7 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aeo.services import RegistryError, new_webhook_secret, operator_set_webhook
+from aeo.services.access import new_webhook_secret, operator_set_webhook
+from aeo.services.registry import RegistryError
 from customs_ecom.platform.api_support import read_json_body, with_idempotency
 from customs_ecom.platform.problems import ProblemError
 

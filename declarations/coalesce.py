@@ -50,7 +50,7 @@ def assessment_request(declaration_ids: Sequence[int]) -> None:
     """Inside the intake transaction: ask for the assessment of these declarations. Small
     submissions are queued in the pending table and drained in batches; large ones (already a
     batch) go straight to the risk and revenue batch tasks, as before."""
-    from .services import enqueue_assessment
+    from .services.completion import enqueue_assessment
 
     ids = list(declaration_ids)
     if not ids:

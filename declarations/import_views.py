@@ -18,7 +18,7 @@ from customs_ecom.platform.roles import AUDITOR, CAN_ACT_ON_CONSIGNMENTS, has_an
 
 from .imports import ALL_COLUMNS
 from .models import ImportJob
-from .services import import_job_create
+from .services.imports import import_job_create
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 

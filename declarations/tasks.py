@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 from customs_ecom.platform.models import IdempotencyRecord
 
 from .models import ImportJob
-from .services import requeue_unassessed
+from .services.completion import requeue_unassessed
 from .webhooks import webhooks_collect, webhooks_deliver
 
 
@@ -45,7 +45,7 @@ def purge_idempotency_keys() -> int:
 @shared_task(name="declarations.import_file")
 def import_file(job_id: int) -> int:
     """Run an officer's file import; the job row carries progress and the per-row error report."""
-    from .services import import_job_run
+    from .services.imports import import_job_run
 
     job = import_job_run(job_id=job_id)
     return job.accepted if job else 0

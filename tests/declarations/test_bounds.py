@@ -249,16 +249,16 @@ def test_declaration_at_every_bound_is_stored_read_back_assessed_and_taxed(opera
 def test_batch_item_that_cannot_be_stored_is_its_own_422(operator_a, monkeypatch):
     """Defence in depth: were a row to fail in the database, it is that item's 422 and the
     others are stored."""
-    from declarations import services
+    from declarations.services import intake
 
-    real_items = services._items
+    real_items = intake._items
 
     def failing_items(declaration, canonical):
         if canonical["lrn"] == "POISON-1":
             raise ArithmeticError("a row the database refuses")
         return real_items(declaration, canonical)
 
-    monkeypatch.setattr(services, "_items", failing_items)
+    monkeypatch.setattr(intake, "_items", failing_items)
     good = copy.deepcopy(VALID_DECLARATIONS["eu-h7"])
     poison = copy.deepcopy(good)
     poison["lrn"] = "POISON-1"

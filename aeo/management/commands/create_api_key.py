@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from aeo.models import Operator
-from aeo.services import api_key_create
+from aeo.services.access import api_key_create
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from aeo.models import Operator, OperatorRole
-from aeo.services import operator_create
+from aeo.services.registry import operator_create
 
 
 class Command(BaseCommand):

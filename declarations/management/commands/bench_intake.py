@@ -286,7 +286,7 @@ class Command(BaseCommand):
         """COPY the same declarations and items, with the same columns and payload, into scratch
         tables shaped like ours: the floor of what any intake on this machine can cost."""
         from declarations.rates import RateBook
-        from declarations.services import _columns
+        from declarations.services._common import _columns
 
         rates = RateBook()
         received = datetime.now(UTC)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from declarations.services import exchange_rates_load
+from declarations.services.reference_data import exchange_rates_load
 
 
 class Command(BaseCommand):

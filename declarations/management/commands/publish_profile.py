@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from declarations.services import profile_publish
+from declarations.services.reference_data import profile_publish
 
 
 class Command(BaseCommand):

@@ -1,0 +1,133 @@
+"""Operator access to the API: keys, the throttle rate, the webhook and its secret."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from rest_framework.throttling import SimpleRateThrottle
+
+from customs_ecom.platform import extensions
+from customs_ecom.platform.audit import audit_record
+
+from ..models import Operator, OperatorAPIKey
+from .registry import RegistryError
+
+
+@transaction.atomic
+def api_key_create(
+    *, operator: Operator, name: str = "default", actor: Any = None
+) -> tuple[OperatorAPIKey, str]:
+    """Create a key; the clear key is returned once and never stored."""
+    key_obj, key = OperatorAPIKey.objects.create_key(operator=operator, name=name[:50])
+    audit_record(
+        actor=actor,
+        action="api_key.create",
+        object_type="operator",
+        object_id=operator.pk,
+        after={"prefix": key_obj.prefix, "name": key_obj.name},
+    )
+    return key_obj, key
+
+
+@transaction.atomic
+def api_key_revoke(*, key_obj: OperatorAPIKey, actor: Any = None) -> None:
+    if key_obj.revoked:
+        return
+    key_obj.revoked = True
+    key_obj.save(update_fields=["revoked"])
+    audit_record(
+        actor=actor,
+        action="api_key.revoke",
+        object_type="operator",
+        object_id=key_obj.operator_id,
+        before={"prefix": key_obj.prefix, "revoked": False},
+        after={"prefix": key_obj.prefix, "revoked": True},
+    )
+
+
+def parse_throttle_rate(rate: str) -> str:
+    """`600/min`-style rates as DRF reads them; empty means the platform default."""
+    rate = rate.strip()
+    if not rate:
+        return ""
+    try:
+        count, _ = SimpleRateThrottle.parse_rate(SimpleRateThrottle, rate)
+        period = rate.split("/", 1)[1]
+    except (ValueError, IndexError, KeyError, AttributeError):
+        raise RegistryError(
+            "Write a rate as <requests>/<sec|min|hour|day>, e.g. 600/min.", field="throttle_rate"
+        ) from None
+    if count is None or count < 1 or period[:1] not in ("s", "m", "h", "d"):
+        raise RegistryError(
+            "Write a rate as <requests>/<sec|min|hour|day>, e.g. 600/min.", field="throttle_rate"
+        )
+    return rate
+
+
+@transaction.atomic
+def operator_set_throttle(
+    *, operator_id: int, throttle_rate: str, actor: Any, reason: str = ""
+) -> Operator:
+    rate = parse_throttle_rate(throttle_rate)
+    operator = Operator.objects.select_for_update().get(pk=operator_id)
+    if operator.throttle_rate == rate:
+        return operator
+    before = {"throttle_rate": operator.throttle_rate}
+    operator.throttle_rate = rate
+    operator.save(update_fields=["throttle_rate"])
+    audit_record(
+        actor=actor,
+        action="operator.throttle",
+        object_type="operator",
+        object_id=operator.pk,
+        before=before,
+        after={"throttle_rate": rate},
+        reason=reason,
+    )
+    return operator
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def operator_set_webhook(
+    *, operator_id: int, url: str, secret: str | None, actor: Any, reason: str = ""
+) -> Operator:
+    """Register (or clear, with an empty URL) the operator's webhook. A URL needs a secret: given,
+    kept from before, or generated. Deliveries start with the events after registration; older
+    ones remain available from `GET /api/v1/events`. The secret itself never enters the audit."""
+    operator = Operator.objects.select_for_update().get(pk=operator_id)
+    url = url.strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise RegistryError("The webhook URL must be http(s).", field="webhook_url")
+    new_secret = (secret or "").strip() or operator.webhook_secret or new_webhook_secret()
+    if url and len(new_secret) < 16:
+        raise RegistryError("Use a secret of at least 16 characters.", field="webhook_secret")
+    before = {"webhook_url": operator.webhook_url, "secret_set": bool(operator.webhook_secret)}
+    secret_changed = new_secret != operator.webhook_secret
+    if not url:
+        new_secret = ""
+    if url != operator.webhook_url and url:
+        # The outbox (declarations) starts after the events that exist now, in this transaction.
+        extensions.call("aeo.webhook_registered", operator_id=operator.pk)
+    operator.webhook_url = url
+    operator.webhook_secret = new_secret
+    operator.save(update_fields=["webhook_url", "webhook_secret"])
+    audit_record(
+        actor=actor,
+        action="operator.webhook",
+        object_type="operator",
+        object_id=operator.pk,
+        before=before,
+        after={
+            "webhook_url": url,
+            "secret_set": bool(new_secret),
+            "secret_changed": secret_changed,
+        },
+        reason=reason,
+    )
+    return operator

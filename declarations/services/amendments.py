@@ -1,0 +1,168 @@
+"""Amendments: a corrected full body replaces a declaration before release, re-validated, re-scored
+and re-assessed as a new revision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from aeo.models import Operator
+from customs_ecom.platform.audit import audit_record
+
+from .. import lifecycle
+from ..carriers import carrier_ids_for
+from ..coalesce import assessment_request
+from ..errors import Problem
+from ..models import Declaration, DeclarationItem, QualityFinding, Status
+from ..quality import assess_quality
+from ..rates import RateBook
+from ..reference import active_profiles
+from ..schemas import canonical_dict, declaration_fingerprint, validate_declaration
+from ..statuses import AMENDABLE
+from ._common import _columns, _findings, _items, _operator_label, _quality_context, _same_body
+
+
+class IntakeRefused(Exception):
+    """A well-formed request the declaration's state refuses (409), with the problems to report."""
+
+    def __init__(self, code: str, problems: list[Problem], status: int = 409) -> None:
+        super().__init__(code)
+        self.code = code
+        self.problems = problems
+        self.status = status
+
+
+def _tax_scheme(payload: dict[str, Any]) -> tuple[str, str]:
+    scheme = payload.get("vendor_tax_scheme") or {}
+    return scheme.get("scheme", ""), scheme.get("number", "")
+
+
+def declaration_amend(
+    *, operator: Operator, declaration_id: int, body: object
+) -> tuple[int, Declaration | None, list[Problem]]:
+    """Replace a declaration by a corrected full body before release: re-validated under the current
+    profile, revision + 1, back to `accepted` through the one transition service, and re-assessed by
+    risk and revenue. The same body again is a no-op (200). A tax-scheme number is frozen once the
+    goods are released (api.md). Returns (status, declaration, problems)."""
+    profiles = active_profiles()
+    specs = {code: spec for code, (_, spec) in profiles.items()}
+    rates = RateBook()
+    now = timezone.now()
+    result = validate_declaration(body, profiles=specs, rate_lookup=rates, today=now.date())
+    if result.errors or result.declaration is None:
+        return 422, None, list(result.errors)
+    canonical = canonical_dict(result.declaration)
+    fingerprint = declaration_fingerprint(result.declaration, canonical)
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update()
+            .filter(operator=operator, pk=declaration_id)
+            .first()
+        )
+        if declaration is None:
+            raise Declaration.DoesNotExist
+        if canonical["lrn"] != declaration.lrn:
+            return (
+                422,
+                None,
+                [
+                    Problem(
+                        "/lrn",
+                        "lrn_mismatch",
+                        f"an amendment keeps the lrn {declaration.lrn!r}, got {canonical['lrn']!r}",
+                    )
+                ],
+            )
+        if _same_body(declaration.fingerprint, fingerprint, body):
+            return 200, declaration, []
+        if declaration.status not in AMENDABLE:
+            released = declaration.released_at is not None
+            if released and _tax_scheme(canonical) != _tax_scheme(declaration.payload):
+                raise IntakeRefused(
+                    "tax_scheme_number_frozen",
+                    [
+                        Problem(
+                            "/vendor_tax_scheme",
+                            "tax_scheme_number_frozen",
+                            "the tax-scheme number cannot be added, changed or removed after "
+                            "release",
+                        )
+                    ],
+                )
+            raise IntakeRefused(
+                "amendment_not_allowed",
+                [
+                    Problem(
+                        "",
+                        "amendment_not_allowed",
+                        f"a declaration in status {declaration.status!r} can no longer be amended",
+                    )
+                ],
+            )
+        before = {"revision": declaration.revision, "fingerprint": declaration.fingerprint}
+        from ..benchmarks import manifest_facts_many
+        from ..selectors import value_benchmarks
+
+        context = _quality_context(
+            canonical,
+            rates,
+            declaration.received_at,
+            benchmarks=value_benchmarks(),
+            manifests=manifest_facts_many(
+                [canonical["transport_document"]["number"]],
+                carrier_ids=carrier_ids_for(operator.pk),
+            ),
+            arrived_at=declaration.arrived_at,
+        )
+        report = assess_quality(canonical, context)
+        columns = _columns(canonical, rates, declaration.received_at)
+        # The case file's timeline shows what an amendment changed, field by field.
+        changes = {
+            name: [_audit_value(getattr(declaration, name)), _audit_value(value)]
+            for name, value in columns.items()
+            if getattr(declaration, name) != value
+        }
+        for name, value in columns.items():
+            setattr(declaration, name, value)
+        declaration.payload = canonical
+        declaration.fingerprint = fingerprint
+        declaration.profile_id = profiles[canonical["dataset"]][0]
+        declaration.dq_score = report.score
+        declaration.revision += 1
+        declaration.updated_at = now
+        declaration.enqueued_at = now
+        declaration.save()
+        declaration.items.all().delete()
+        declaration.quality_findings.all().delete()
+        DeclarationItem.objects.bulk_create(_items(declaration, canonical))
+        QualityFinding.objects.bulk_create(_findings(declaration, report))
+        audit_record(
+            actor=_operator_label(operator),
+            action="declaration.amend",
+            object_type="declaration",
+            object_id=declaration.pk,
+            before=before,
+            after={
+                "revision": declaration.revision,
+                "fingerprint": fingerprint,
+                "changes": changes,
+            },
+        )
+        if declaration.status != Status.ACCEPTED:
+            declaration = lifecycle.transition(
+                declaration_id=declaration.pk,
+                to_status=Status.ACCEPTED,
+                actor=_operator_label(operator),
+                public_reason="amended, being assessed again",
+            )
+        assessment_request([declaration.pk])
+    return 200, declaration, []
+
+
+def _audit_value(value: Any) -> Any:
+    """A column value as JSON for an audit row (Decimal and dates as text)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)

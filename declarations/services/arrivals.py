@@ -1,0 +1,100 @@
+"""Arrivals: a carrier reports goods at the border, and an assessed consignment moves on (released,
+documents requested, inspection); a payment releases what only waited for its taxes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from aeo.models import Operator
+
+from .. import lifecycle
+from ..models import Declaration, Status
+
+
+def _arrival_follow_up(declaration: Declaration) -> None:
+    """What happens to an assessed consignment once it has arrived: green and blue are released at
+    once if every release guard allows it; one that risk holds back (a hit that needs an officer)
+    goes to inspection; one that waits for its taxes stays until they are paid. Yellow waits for
+    documents; red goes to inspection (docs/lifecycle.md)."""
+    if declaration.status != Status.ASSESSED or declaration.arrived_at is None:
+        return
+    if declaration.channel in ("green", "blue"):
+        try:
+            lifecycle.transition(
+                declaration_id=declaration.pk,
+                to_status=Status.RELEASED,
+                action="arrival",
+                public_reason="released on arrival",
+            )
+        except lifecycle.LifecycleRefused as refused:
+            if lifecycle.needs_an_officer(refused.refusals):
+                lifecycle.transition(
+                    declaration_id=declaration.pk,
+                    to_status=Status.INSPECTION,
+                    action="arrival",
+                    public_reason="selected for inspection",
+                    note="; ".join(f"{r.code}: {r}" for r in refused.refusals),
+                )
+            # Otherwise (consignee at the border): duties and taxes are collected before release
+            # (Standard 8); the payment releases it (`declaration_release_if_cleared`).
+    elif declaration.channel == "yellow":
+        lifecycle.transition(
+            declaration_id=declaration.pk,
+            to_status=Status.DOCUMENTS_REQUESTED,
+            action="arrival",
+            public_reason="documents requested: invoice",
+        )
+    elif declaration.channel == "red":
+        lifecycle.transition(
+            declaration_id=declaration.pk,
+            to_status=Status.INSPECTION,
+            action="arrival",
+            public_reason="selected for inspection",
+        )
+
+
+def declaration_release_if_cleared(*, declaration_id: int) -> Declaration | None:
+    """After a payment: an arrived green or blue consignment that nothing holds any more is
+    released, exactly as on arrival."""
+    declaration = Declaration.objects.filter(pk=declaration_id).first()
+    if declaration is not None:
+        _arrival_follow_up(declaration)
+        declaration.refresh_from_db(fields=["status"])
+    return declaration
+
+
+def arrivals_record(
+    *, operator: Operator, transport_documents: Iterable[str]
+) -> list[dict[str, Any]]:
+    """A carrier reports arrival by transport document: stamp arrival, release green ones at once.
+    Only the operator's own declarations are touched; unknown documents are reported back."""
+    results: list[dict[str, Any]] = []
+    now = timezone.now()
+    for number in transport_documents:
+        matches = list(
+            Declaration.objects.filter(
+                operator=operator, transport_document_number=number
+            ).values_list("pk", flat=True)
+        )
+        if not matches:
+            results.append({"transport_document": number, "found": False, "declarations": []})
+            continue
+        touched = []
+        for pk in matches:
+            with transaction.atomic():
+                declaration = Declaration.objects.select_for_update().get(pk=pk)
+                if declaration.arrived_at is None:
+                    declaration.arrived_at = now
+                    declaration.updated_at = now
+                    declaration.save(update_fields=["arrived_at", "updated_at"])
+                _arrival_follow_up(declaration)
+            declaration.refresh_from_db(fields=["status"])
+            touched.append(
+                {"id": declaration.pk, "lrn": declaration.lrn, "status": declaration.status}
+            )
+        results.append({"transport_document": number, "found": True, "declarations": touched})
+    return results

@@ -1,0 +1,84 @@
+"""A declaration withdrawn before release (invalidation) and goods sent back after it (returns)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from aeo.models import Operator
+
+from .. import lifecycle
+from ..errors import Problem
+from ..models import Declaration, Status
+from ..statuses import INVALIDATABLE
+from ._common import _operator_label
+from .amendments import IntakeRefused
+
+
+def declaration_invalidate(*, operator: Operator, declaration_id: int, reason: str) -> Declaration:
+    """Cancel a declaration that will not be shipped (api.md). After release the goods are reported
+    with `POST /api/v1/returns` instead."""
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update()
+            .filter(operator=operator, pk=declaration_id)
+            .first()
+        )
+        if declaration is None:
+            raise Declaration.DoesNotExist
+        if declaration.status == Status.INVALIDATED:
+            return declaration
+        if declaration.status not in INVALIDATABLE:
+            raise IntakeRefused(
+                "invalidation_not_allowed",
+                [
+                    Problem(
+                        "",
+                        "invalidation_not_allowed",
+                        f"a declaration in status {declaration.status!r} cannot be invalidated"
+                        + ("; report a return instead" if declaration.released_at else ""),
+                    )
+                ],
+            )
+        return lifecycle.transition(
+            declaration_id=declaration.pk,
+            to_status=Status.INVALIDATED,
+            actor=_operator_label(operator),
+            public_reason="invalidated by the declarant",
+            note=reason,
+        )
+
+
+def declaration_return(
+    *, operator: Operator, lrn: str, transport_document: dict[str, str], reason: str = ""
+) -> Declaration:
+    """Goods sent back after release with a new transport document: `released` -> `returned`;
+    revenue reacts to the status change and starts the refund."""
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update().filter(operator=operator, lrn=lrn).first()
+        )
+        if declaration is None:
+            raise Declaration.DoesNotExist
+        if declaration.status == Status.RETURNED:
+            return declaration
+        if declaration.status != Status.RELEASED:
+            raise IntakeRefused(
+                "return_not_allowed",
+                [
+                    Problem(
+                        "/lrn",
+                        "return_not_allowed",
+                        f"only released goods can be returned; this declaration is "
+                        f"{declaration.status!r}",
+                    )
+                ],
+            )
+        return lifecycle.transition(
+            declaration_id=declaration.pk,
+            to_status=Status.RETURNED,
+            actor=_operator_label(operator),
+            public_reason=f"returned under {transport_document['type']} "
+            f"{transport_document['number']}",
+            note=reason,
+            changes={"return_transport_document": dict(transport_document)},
+        )
