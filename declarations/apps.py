@@ -22,6 +22,12 @@ class DeclarationsConfig(AppConfig):
         from .generated_text import problem_detail
 
         provide("problems.detail_in_language", problem_detail)
+        # Stored statuses read as words wherever a value is shown (audit log, timelines).
+        from customs_ecom.platform.templatetags.human import register_labels
+
+        from .statuses import Status
+
+        register_labels({status.value: status.label for status in Status})
         # The webhook outbox lives here; aeo's registry and operator pages reach it by name.
         from . import webhooks
 

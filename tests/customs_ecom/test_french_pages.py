@@ -135,8 +135,17 @@ def _pages(consignments) -> list[str]:
         "/registry/authorisations/",
         "/registry/benefits/",
         f"/registry/operators/{operator.pk}/",
+        "/consignments/",
+        "/consignments/?work=unassigned",
+        "/search/?q=FR-WALK",
+        "/workload/",
+        "/workload/claims/",
+        "/workload/targets/",
+        "/imports/",
+        "/audit/",
     ]
     pages += [f"/consignments/{d.pk}/" for d in consignments]
+    pages += [f"/consignments/{d.pk}/report/?format=html" for d in consignments]
     pages += [f"/revenue/declarations/{d.pk}/" for d in consignments]
     if regime is not None:
         pages.append(f"/revenue/regimes/{regime.pk}/")

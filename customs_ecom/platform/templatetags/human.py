@@ -164,6 +164,13 @@ def percent(value: Any, places: int = 1) -> str:
     return f"{text}\u00a0%"
 
 
+def register_labels(labels: dict[str, Any]) -> None:
+    """Apps above the platform add the words for their own codes (for example the statuses) at
+    start-up, so that stored values read as words wherever they are shown."""
+    for code, words in labels.items():
+        LABELS.setdefault(code, words)
+
+
 @register.filter
 def label(value: Any) -> str:
     """A stored code as words in the reader's language: 'sale_of_goods' -> 'Sale of goods'."""
@@ -211,6 +218,8 @@ def readable(value: Any) -> str:
             moment = None
         if moment is not None:
             return when(moment)
+    if isinstance(value, str) and value in LABELS:  # a stored code: its words
+        return str(LABELS[value])
     return str(value)
 
 
