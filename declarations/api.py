@@ -208,7 +208,9 @@ class ArrivalCreateApi(APIView):
 
         def produce() -> Response:
             results = arrivals_record(
-                operator=request.user, transport_documents=parsed.transport_documents
+                operator=request.user,
+                transport_documents=parsed.transport_documents,
+                arrived_at=parsed.arrived_at,
             )
             return Response({"arrivals": results})
 

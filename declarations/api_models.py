@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.utils.timezone import now as django_now
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -15,11 +17,12 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from customs_ecom.platform import bounds
 from customs_ecom.platform.problems import ProblemError
 
-from .schemas import TransportDocument
+from .schemas import TransportDocument, ZonedDateTime
 
 # pydantic's error types -> the stable codes of declarations/errors.py
 _PYDANTIC_CODES = {
@@ -53,7 +56,14 @@ _PYDANTIC_CODES = {
     "control_character": "control_character",
     "datetime_offset_invalid": "datetime_offset_invalid",
     "datetime_out_of_range": "datetime_out_of_range",
+    "datetime_in_future": "datetime_in_future",
+    "datetime_parsing": "datetime_invalid",
+    "datetime_from_date_parsing": "datetime_invalid",
+    "datetime_type": "datetime_invalid",
+    "timezone_aware": "datetime_timezone_required",
 }
+# A carrier's clock may run a little ahead of ours; beyond this an arrival time is refused.
+ARRIVAL_CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
 def _escape(part: object) -> str:
@@ -121,7 +131,19 @@ class ArrivalsIn(StrictBody):
     transport_documents: list[Annotated[str, Field(json_schema_extra=_PLAIN)]] = Field(
         min_length=1, max_length=10000
     )
-    arrived_at: str | None = None
+    arrived_at: ZonedDateTime | None = Field(
+        default=None,
+        description="When the goods arrived (ISO 8601 with offset); default: when the report is "
+        "received. Not in the future (5 minutes of clock skew allowed); a consignment already "
+        "arrived keeps its first arrival time.",
+    )
+
+    @field_validator("arrived_at")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        if value is not None and value > django_now() + ARRIVAL_CLOCK_SKEW:
+            raise PydanticCustomError("datetime_in_future", "the arrival time is in the future")
+        return value
 
 
 class ArrivalDeclaration(BaseModel):

@@ -41,6 +41,7 @@ ERROR_CODES: dict[str, str] = {
     "datetime_timezone_required": "The ISO 8601 date-time has no time zone.",
     "datetime_offset_invalid": "The date-time's UTC offset is beyond +/-14:00.",
     "datetime_out_of_range": "The date-time's year is not between 1900 and 2999.",
+    "datetime_in_future": "The date-time is in the future (an arrival that has not happened yet).",
     "list_too_short": "The list has fewer entries than the contract requires.",
     "list_too_long": "The list has more entries than the contract or the endpoint allows.",
     "dataset_unknown": "The `dataset` value does not name a profile known to this administration.",

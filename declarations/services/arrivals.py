@@ -4,6 +4,7 @@ documents requested, inspection); a payment releases what only waited for its ta
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -68,12 +69,18 @@ def declaration_release_if_cleared(*, declaration_id: int) -> Declaration | None
 
 
 def arrivals_record(
-    *, operator: Operator, transport_documents: Iterable[str]
+    *,
+    operator: Operator,
+    transport_documents: Iterable[str],
+    arrived_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """A carrier reports arrival by transport document: stamp arrival, release green ones at once.
-    Only the operator's own declarations are touched; unknown documents are reported back."""
+    Only the operator's own declarations are touched; unknown documents are reported back. The
+    arrival is stamped at `arrived_at` when the carrier gives it (never later than now: the API
+    refuses a future time), else now; a consignment already arrived keeps its first arrival."""
     results: list[dict[str, Any]] = []
     now = timezone.now()
+    stamped = min(arrived_at, now) if arrived_at is not None else now
     for number in transport_documents:
         matches = list(
             Declaration.objects.filter(
@@ -88,7 +95,7 @@ def arrivals_record(
             with transaction.atomic():
                 declaration = Declaration.objects.select_for_update().get(pk=pk)
                 if declaration.arrived_at is None:
-                    declaration.arrived_at = now
+                    declaration.arrived_at = stamped
                     declaration.updated_at = now
                     declaration.save(update_fields=["arrived_at", "updated_at"])
                 _arrival_follow_up(declaration)

@@ -1,0 +1,75 @@
+"""`arrived_at` is the carrier's arrival time: stored as sent, refused in the future, and a second
+report never moves the first arrival."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from declarations.models import Declaration
+from declarations.services import declarations_submit
+
+
+@pytest.fixture
+def submitted(operator_a, example):
+    return declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration
+
+
+def _post(operator_a, body):
+    return operator_a.client.post("/api/v1/arrivals", body, content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_the_carriers_arrival_time_is_stored_as_sent(operator_a, submitted):
+    sent = "2026-11-25T07:30:00+01:00"
+    response = _post(
+        operator_a,
+        {"transport_documents": [submitted.transport_document_number], "arrived_at": sent},
+    )
+    assert response.status_code == 200, response.content
+    arrived = Declaration.objects.get(pk=submitted.pk).arrived_at
+    assert arrived == datetime.datetime.fromisoformat(sent)
+    # A later report of the same goods keeps the first arrival.
+    _post(
+        operator_a,
+        {
+            "transport_documents": [submitted.transport_document_number],
+            "arrived_at": "2026-11-25T08:45:00Z",
+        },
+    )
+    assert Declaration.objects.get(pk=submitted.pk).arrived_at == arrived
+
+
+@pytest.mark.django_db
+def test_without_a_time_the_arrival_is_now(operator_a, submitted):
+    before = timezone.now()
+    _post(operator_a, {"transport_documents": [submitted.transport_document_number]})
+    assert Declaration.objects.get(pk=submitted.pk).arrived_at >= before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "value,code",
+    [
+        ("in-an-hour", "datetime_in_future"),
+        ("2026-11-25T07:30:00", "datetime_timezone_required"),
+        ("2026-11-25T07:30:00+15:00", "datetime_offset_invalid"),
+        ("yesterday", "datetime_invalid"),
+        (1764055800, "datetime_invalid"),
+    ],
+)
+def test_a_bad_arrival_time_is_a_precise_problem_and_changes_nothing(
+    operator_a, submitted, value, code
+):
+    if value == "in-an-hour":
+        value = (timezone.now() + datetime.timedelta(hours=1)).isoformat()
+    response = _post(
+        operator_a,
+        {"transport_documents": [submitted.transport_document_number], "arrived_at": value},
+    )
+    assert response.status_code == 422, response.content
+    errors = response.json()["errors"]
+    assert [(e["pointer"], e["code"]) for e in errors] == [("/arrived_at", code)]
+    assert Declaration.objects.get(pk=submitted.pk).arrived_at is None
