@@ -152,19 +152,6 @@ def regime_on(
     return None
 
 
-def fx_rate_between(
-    rates: RateBook, from_currency: str, to_currency: str, on: date
-) -> Decimal | None:
-    """Value of one unit of `from_currency` in `to_currency`, crossed through the EUR rates of the day."""
-    if from_currency == to_currency:
-        return Decimal(1)
-    per_eur_from = rates(from_currency, on)
-    per_eur_to = rates(to_currency, on)
-    if not per_eur_from or not per_eur_to:
-        return None
-    return (per_eur_to / per_eur_from).quantize(Decimal("0.000001"))
-
-
 SCHEME_VALID, SCHEME_UNKNOWN, SCHEME_UNCHECKED = "valid", "unknown", "unchecked"
 
 
