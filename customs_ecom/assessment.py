@@ -43,7 +43,7 @@ def _take(batch_size: int) -> list[int]:
 
 
 def _assess(ids: list[int]) -> None:
-    from revenue.services import taxes_assess_batch
+    from revenue.services.assessment import taxes_assess_batch
     from risk.services.assessment import risk_assess_batch
 
     risk_assess_batch(declaration_ids=ids)

@@ -175,8 +175,8 @@ class Story:
             self._at(timezone.now() + timedelta(minutes=rng.randint(5, 240)), "pay", pk=lrn)
 
     def _pay(self, pk: str) -> None:
-        from revenue.selectors import current_tax_assessment
-        from revenue.services import border_balance, ledger_payment_record
+        from revenue.selectors import border_balance, current_tax_assessment
+        from revenue.services.ledger import ledger_payment_record
 
         declaration_id = self.lrn_ids[pk]
         owed, paid, refunded = border_balance(declaration_id)

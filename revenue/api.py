@@ -19,7 +19,7 @@ from customs_ecom.platform.problems import ProblemError
 
 from .api_models import EstimateOut, PaymentIn, PaymentOut
 from .estimates import EstimateIn, EstimateProblem, estimate
-from .services import LedgerError, ledger_payment_record
+from .services.ledger import LedgerError, ledger_payment_record
 
 PROBLEM = {"description": "RFC 9457 problem details", "content": {"application/problem+json": {}}}
 ESTIMATE_MAX_BODY_BYTES = 64 * 1024

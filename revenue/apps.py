@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _load_reference_data(sender, **kwargs):
-    from .services import ensure_shipped_regimes
+    from .services.regimes import ensure_shipped_regimes
 
     ensure_shipped_regimes()
 

@@ -123,7 +123,7 @@ def estimate(body: Any) -> dict[str, Any]:
 
     from .rates import RateResolver
     from .regimes import customs_union_of, jurisdiction_timezone
-    from .services import active_regimes, regime_on
+    from .services.regimes import active_regimes, regime_on
 
     try:
         basket = EstimateIn.model_validate(body)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .money import ROUNDING_MODES
-from .services import parse_rate
+from .services.regimes import parse_rate
 
 THRESHOLD_FIELDS = (
     ("duty_threshold", _("Duty de minimis threshold (empty: duty from the first unit)")),

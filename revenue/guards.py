@@ -15,7 +15,7 @@ from declarations.statuses import Status
 
 
 def _taxes_settled(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
-    from .services import release_blockers
+    from .selectors import release_blockers
 
     refused: dict[int, Any] = {}
     for declaration in declarations:

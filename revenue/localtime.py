@@ -16,7 +16,7 @@ from .regimes import jurisdiction_timezone, load_shipped_regimes
 
 def jurisdiction_zone(jurisdiction: str | None = None) -> ZoneInfo:
     """The time zone of ``jurisdiction`` (default: the installation's), from the regimes."""
-    from .services import active_regimes  # regimes edited by administrators win
+    from .services.regimes import active_regimes  # regimes edited by administrators win
 
     code = jurisdiction or settings.CUSTOMS_JURISDICTION
     specs = [spec for _row, spec in active_regimes()] or load_shipped_regimes()

@@ -1,5 +1,6 @@
 """Reads for revenue: the taxes an operator or an officer sees, the verification queue, the
-ledger, statements and the reconciliation per tax-scheme number."""
+ledger, statements and the reconciliation per tax-scheme number; the registry's verdict on a
+tax-scheme number, and the ledger balances the release guard reads."""
 
 from __future__ import annotations
 
@@ -9,7 +10,19 @@ from typing import Any
 
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import gettext as _
 
+from declarations.models import Declaration
+
+from .calculators import (
+    BORDER,
+    CONSIGNEE_BORDER,
+    DEFERRED_STATEMENT,
+    INTERMEDIARY_DEFERRED,
+    MARKETPLACE_DEEMED_SUPPLIER,
+    SCHEME_RETURN,
+    VENDOR_POINT_OF_SALE,
+)
 from .models import (
     DeferredStatement,
     LedgerEntry,
@@ -17,6 +30,7 @@ from .models import (
     TaxAssessment,
     TaxAssessmentProblem,
     TaxLine,
+    TaxSchemeRegistration,
 )
 from .money import round_money
 
@@ -262,3 +276,179 @@ def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+# --- Tax-scheme registry verdicts ------------------------------------------------------------
+
+
+SCHEME_VALID, SCHEME_UNKNOWN, SCHEME_UNCHECKED = "valid", "unknown", "unchecked"
+
+
+def tax_scheme_number_status(scheme: str, number: str, on: date) -> str:
+    """`valid` when the registry of `scheme` lists `number` on `on`, `unknown` when the registry
+    exists and does not, `unchecked` when no registry of that scheme was loaded (then the check
+    digits validated at intake are all there is)."""
+    registry = TaxSchemeRegistration.objects.filter(scheme=scheme)
+    if not registry.exists():
+        return SCHEME_UNCHECKED
+    listed = (
+        registry.filter(number=number.strip().upper(), valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .exists()
+    )
+    return SCHEME_VALID if listed else SCHEME_UNKNOWN
+
+
+def tax_scheme_number_statuses(
+    keys: set[tuple[str, str, date]],
+) -> dict[tuple[str, str, date], str]:
+    """`tax_scheme_number_status` for many (scheme, number, date) at once: two queries whatever
+    the number of declarations."""
+    if not keys:
+        return {}
+    schemes = {scheme for scheme, _, _ in keys}
+    with_registry = set(
+        TaxSchemeRegistration.objects.filter(scheme__in=schemes)
+        .values_list("scheme", flat=True)
+        .distinct()
+    )
+    listed: dict[tuple[str, str], list[tuple[date, date | None]]] = {}
+    checked = {(s, n.strip().upper()) for s, n, _ in keys if s in with_registry}
+    if checked:
+        for scheme, number, valid_from, valid_to in TaxSchemeRegistration.objects.filter(
+            scheme__in={s for s, _ in checked}, number__in={n for _, n in checked}
+        ).values_list("scheme", "number", "valid_from", "valid_to"):
+            listed.setdefault((scheme, number), []).append((valid_from, valid_to))
+    verdicts = {}
+    for scheme, number, on in keys:
+        if scheme not in with_registry:
+            verdicts[(scheme, number, on)] = SCHEME_UNCHECKED
+            continue
+        periods = listed.get((scheme, number.strip().upper()), [])
+        valid = any(start <= on and (end is None or end >= on) for start, end in periods)
+        verdicts[(scheme, number, on)] = SCHEME_VALID if valid else SCHEME_UNKNOWN
+    return verdicts
+
+
+# --- Ledger balances and release guard facts -------------------------------------------------
+
+
+def border_balance(declaration_id: int) -> tuple[Decimal, Decimal, Decimal]:
+    """(owed, collected, refunded) at the border for one declaration, from the ledger."""
+    # Ledger amounts have two decimals; SQLite sums them as floating point, so the total is brought
+    # back to the cent (exact for any realistic sum) before it is compared or shown.
+    sums = {
+        row["kind"]: round_money(row["total"] or Decimal(0))
+        for row in LedgerEntry.objects.filter(
+            declaration_id=declaration_id, collection_model=CONSIGNEE_BORDER
+        )
+        .values("kind")
+        .annotate(total=Sum("amount"))
+    }
+    owed = sums.get("assessed", Decimal(0)) + sums.get("adjustment", Decimal(0))
+    return owed, sums.get("payment", Decimal(0)), sums.get("refund", Decimal(0))
+
+
+def border_due_unpaid(declaration: Declaration) -> Decimal | None:
+    """Release guard fact "amount due at the border still unpaid": what the current assessment
+    puts on the border channel (the consignee's duties and taxes, and a declarant's duty that no
+    scheme return carries) less what was paid net of refunds; never negative. None when the
+    declaration has not been assessed yet."""
+    if not TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True).exists():
+        return None
+    owed, paid, refunded = border_balance(declaration.pk)
+    return max(owed - (paid - refunded), Decimal("0.00"))
+
+
+def channel_balances(declaration_id: int) -> dict[str, Decimal]:
+    """What the ledger says each collection channel owes for a declaration (assessed plus
+    adjustments): ``border``, ``deferred_statement`` and ``scheme_return``."""
+    channel_of = {
+        CONSIGNEE_BORDER: BORDER,
+        INTERMEDIARY_DEFERRED: DEFERRED_STATEMENT,
+        VENDOR_POINT_OF_SALE: SCHEME_RETURN,
+        MARKETPLACE_DEEMED_SUPPLIER: SCHEME_RETURN,
+    }
+    owed = {
+        BORDER: Decimal("0.00"),
+        DEFERRED_STATEMENT: Decimal("0.00"),
+        SCHEME_RETURN: Decimal("0.00"),
+    }
+    for row in (
+        LedgerEntry.objects.filter(
+            declaration_id=declaration_id,
+            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
+        )
+        .values("collection_model")
+        .annotate(total=Sum("amount"))
+    ):
+        channel = channel_of.get(row["collection_model"])
+        if channel is not None:
+            owed[channel] += round_money(row["total"] or Decimal(0))
+    return owed
+
+
+def collection_gaps(declaration: Declaration) -> list[str]:
+    """Release guard fact "IOSS/deferred amount recorded": empty when every amount of the
+    current assessment is on the ledger under its channel (scheme return, deferred statement,
+    border); otherwise one message per channel whose ledger total differs from the assessment.
+    An assessed amount that no channel carries would be lost revenue."""
+    assessment = (
+        TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True)
+        .only("currency", "due_at_border", "deferred", "pre_collected")
+        .first()
+    )
+    if assessment is None:
+        return [_("Duties and taxes have not been assessed yet.")]
+    recorded = channel_balances(declaration.pk)
+    expected = {
+        BORDER: assessment.due_at_border,
+        DEFERRED_STATEMENT: assessment.deferred,
+        SCHEME_RETURN: assessment.pre_collected,
+    }
+    labels = {
+        BORDER: _("the border"),
+        DEFERRED_STATEMENT: _("the deferred statement"),
+        SCHEME_RETURN: _("the scheme return"),
+    }
+    return [
+        _("%(amount)s %(currency)s assessed for %(channel)s is not recorded on the ledger.")
+        % {
+            "amount": expected[channel] - recorded[channel],
+            "currency": assessment.currency,
+            "channel": labels[channel],
+        }
+        for channel in (BORDER, DEFERRED_STATEMENT, SCHEME_RETURN)
+        if recorded[channel] != expected[channel]
+    ]
+
+
+def release_blockers(declaration: Declaration) -> list[str]:
+    """Why customs may not release the goods yet, for the revenue side (empty: release allowed).
+    Under the consignee-at-the-border model, duties and taxes due must be collected first
+    (Standard 8), including a duty owed by the declarant that no scheme return carries;
+    pre-collected and deferred amounts do not hold the goods, but each must be recorded on the
+    ledger under its channel (:func:`collection_gaps`)."""
+    unpaid = border_due_unpaid(declaration)
+    if unpaid is None:
+        return [_("Duties and taxes have not been assessed yet.")]
+    blockers = collection_gaps(declaration)
+    if unpaid > 0:
+        currency = (
+            TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True)
+            .values_list("currency", flat=True)
+            .first()
+        )
+        blockers.insert(
+            0,
+            _("%(amount)s %(currency)s of duties and taxes due at the border is not collected.")
+            % {"amount": unpaid, "currency": currency},
+        )
+    return blockers
+
+
+def statement_outstanding(statement: DeferredStatement) -> Decimal:
+    paid = LedgerEntry.objects.filter(statement=statement, kind=LedgerEntry.Kind.PAYMENT).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal(0)
+    return statement.total - paid

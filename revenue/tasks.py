@@ -6,7 +6,9 @@ from celery import shared_task
 
 from customs_ecom.platform.faults import RETRY_POLICY
 
-from .services import deferred_statements_close, refunds_reconcile, taxes_assess_batch
+from .services.assessment import taxes_assess_batch
+from .services.refunds import refunds_reconcile
+from .services.statements import deferred_statements_close
 
 
 @shared_task(

@@ -42,21 +42,18 @@ from .forms import (
 )
 from .localtime import local_date
 from .models import Regime, TaxSchemeRegistration
-from .services import (
-    LedgerError,
+from .selectors import border_balance, release_blockers
+from .services.ledger import LedgerError, ledger_payment_record
+from .services.regimes import (
     RegimeChangeError,
-    RevaluationError,
     active_regimes,
-    border_balance,
-    ledger_payment_record,
     regime_import_tariff,
     regime_new_version,
     regime_on,
-    release_blockers,
     spec_of,
-    tax_scheme_registrations_import,
-    taxes_revalue,
 )
+from .services.registry import tax_scheme_registrations_import
+from .services.revaluation import RevaluationError, taxes_revalue
 
 VERIFICATION_PAGE = 100
 

@@ -21,7 +21,8 @@ def arrive(declaration_id: int) -> Declaration:
 def pay_at_border(declaration_id: int) -> None:
     """The consignee pays what is due at the border (a carrier collects it), if anything."""
     from revenue.models import TaxAssessment
-    from revenue.services import border_balance, ledger_payment_record
+    from revenue.selectors import border_balance
+    from revenue.services.ledger import ledger_payment_record
 
     owed, paid, refunded = border_balance(declaration_id)
     if owed - (paid - refunded) > 0:

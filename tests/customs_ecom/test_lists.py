@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from declarations.models import WebhookDelivery
-from revenue.services import border_balance
+from revenue.selectors import border_balance
 from tests.revenue.helpers import border_body, submit
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from declarations.models import Declaration, RejectionCount, Status
-from revenue.services import border_due_unpaid
+from revenue.selectors import border_due_unpaid
 
 pytestmark = pytest.mark.django_db(transaction=False)
 CONFIDENTIAL_KEYS = {

@@ -200,7 +200,7 @@ def _largest() -> dict:
 
 @pytest.mark.django_db
 def test_declaration_at_every_bound_is_stored_read_back_assessed_and_taxed(operator_a):
-    from revenue.services import taxes_assess_batch
+    from revenue.services.assessment import taxes_assess_batch
     from risk.services.assessment import risk_assess_batch
 
     body = _largest()

@@ -250,7 +250,7 @@ def test_request_documents_needs_the_list_of_documents(client, customs_user, red
 
 
 def test_release_refused_while_revenue_blocks_it(client, customs_user, red_consignments):
-    from revenue.services import release_blockers
+    from revenue.selectors import release_blockers
 
     client.force_login(customs_user("officer"))
     pk = red_consignments[5]

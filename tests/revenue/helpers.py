@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from declarations.models import Declaration
 from declarations.services import declarations_submit
-from revenue.services import taxes_assess_batch
+from revenue.services.assessment import taxes_assess_batch
 from tests.conftest import DATASET_EXAMPLE
 
 

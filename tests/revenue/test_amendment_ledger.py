@@ -11,7 +11,7 @@ from django.db.models import Sum
 
 from declarations.services import declaration_amend, declarations_submit
 from revenue.models import LedgerEntry, TaxAssessment
-from revenue.services import border_balance
+from revenue.selectors import border_balance
 
 
 def _owed_by_channel(declaration_id: int) -> dict[str, Decimal]:

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from declarations.models import Declaration
 from revenue.models import LedgerEntry, TaxAssessment
-from revenue.services import release_blockers
+from revenue.selectors import release_blockers
 from tests.revenue.helpers import border_body, submit
 
 pytestmark = pytest.mark.django_db

@@ -14,13 +14,8 @@ from django.utils import timezone
 
 from aeo.models import AEOAuthorisation
 from revenue.models import LedgerEntry, TaxAssessment
-from revenue.services import (
-    border_due_unpaid,
-    channel_balances,
-    collection_gaps,
-    ledger_payment_record,
-    release_blockers,
-)
+from revenue.selectors import border_due_unpaid, channel_balances, collection_gaps, release_blockers
+from revenue.services.ledger import ledger_payment_record
 from tests.conftest import DATASET_EXAMPLE, make_operator
 from tests.revenue.helpers import border_body, submit
 

@@ -15,13 +15,9 @@ from hypothesis import strategies as st
 from aeo.models import AEOAuthorisation
 from declarations.services import declaration_transition
 from revenue.models import DeferredStatement, LedgerEntry, TaxAssessment
-from revenue.services import (
-    LedgerError,
-    border_balance,
-    ledger_payment_record,
-    ledger_refund,
-    release_blockers,
-)
+from revenue.selectors import border_balance, release_blockers
+from revenue.services.ledger import LedgerError, ledger_payment_record
+from revenue.services.refunds import ledger_refund
 from revenue.tasks import close_deferred_statements, reconcile_refunds
 from tests.conftest import make_operator
 from tests.revenue.helpers import border_body, submit

@@ -12,7 +12,8 @@ import time_machine
 from declarations.models import Declaration
 from revenue.models import DeferredStatement, TaxAssessment
 from revenue.regimes import load_shipped_regimes, regime_at
-from revenue.services import deferred_statements_close, taxes_assess_batch
+from revenue.services.assessment import taxes_assess_batch
+from revenue.services.statements import deferred_statements_close
 from tests.revenue.helpers import border_body
 
 SHIPPED = load_shipped_regimes()

@@ -14,8 +14,7 @@ from django.urls import reverse
 
 from customs_ecom.platform.models import AuditEvent
 from revenue.models import LedgerEntry, TaxAssessment
-from revenue.selectors import discrepancy_for
-from revenue.services import border_balance
+from revenue.selectors import border_balance, discrepancy_for
 from tests.conftest import DATASET_EXAMPLE
 from tests.revenue.helpers import border_body, submit
 

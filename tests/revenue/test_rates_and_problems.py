@@ -12,7 +12,7 @@ from django.urls import reverse
 from declarations.models import Declaration, ExchangeRate
 from revenue.models import TaxAssessment, TaxAssessmentProblem
 from revenue.rates import fixing_date
-from revenue.services import taxes_assess_batch
+from revenue.services.assessment import taxes_assess_batch
 from tests.revenue.helpers import border_body, submit
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from revenue.services import border_balance, ledger_payment_record
+from revenue.selectors import border_balance
+from revenue.services.ledger import ledger_payment_record
 from revenue.tasks import reconcile_refunds
 from tests.revenue.helpers import border_body, submit
 

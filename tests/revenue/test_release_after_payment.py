@@ -5,7 +5,8 @@ import pytest
 
 from declarations.models import Declaration, Status
 from declarations.services import arrivals_record, declarations_submit
-from revenue.services import border_balance, ledger_payment_record
+from revenue.selectors import border_balance
+from revenue.services.ledger import ledger_payment_record
 from tests.revenue.helpers import border_body
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from revenue.models import TaxSchemeRegistration
-from revenue.services import tax_scheme_number_status, tax_scheme_number_statuses
+from revenue.selectors import tax_scheme_number_status, tax_scheme_number_statuses
 
 pytestmark = pytest.mark.django_db
 

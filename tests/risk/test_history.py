@@ -95,7 +95,7 @@ def test_risk_stamps_its_revision_and_channel_and_completion_follows_the_stamps(
     """Risk stores its assessment and stamps the declaration (channel, score, the revision it
     assessed) in the same transaction; the status changes, through the lifecycle, once revenue
     has stamped the same revision. The operator's cursor (`updated_at`) moves only then."""
-    from revenue.services import taxes_assess_batch
+    from revenue.services.assessment import taxes_assess_batch
 
     body = copy.deepcopy(example)
     body["lrn"] = "LRN-ONCE"
@@ -128,7 +128,7 @@ def test_revenue_first_stamps_its_revision_and_risk_second_completes_it(
     operator_a, example, django_capture_on_commit_callbacks
 ):
     from revenue.models import TaxAssessment
-    from revenue.services import taxes_assess_batch
+    from revenue.services.assessment import taxes_assess_batch
 
     body = copy.deepcopy(example)
     body["lrn"] = "LRN-REVENUE-FIRST"

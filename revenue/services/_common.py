@@ -1,0 +1,213 @@
+"""What assessment and revaluation share: the tax engine's input for a declaration, and the
+assessment and tax-line rows stored for an engine result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from declarations.models import Declaration
+from revenue.calculators import ConsignmentIn, ItemIn
+from revenue.models import Regime, TaxAssessment, TaxLine
+from revenue.regimes import RegimeSpec
+from revenue.selectors import SCHEME_UNKNOWN
+from revenue.services.regimes import spec_of
+
+TRANSPORT_BY_ROLE = {"postal_operator": "postal", "express_carrier": "express"}
+
+
+def consignment_input(
+    declaration: Declaration,
+    *,
+    deferred_payment_authorised: bool = False,
+    scheme_status: str | None = None,
+    values_by_line: Mapping[int, Decimal] | None = None,
+) -> ConsignmentIn:
+    """The engine's input for a declaration. `scheme_status` is the registry verdict on its
+    tax-scheme number (an unknown number sends the VAT to the border); `values_by_line`
+    replaces declared item values (revaluation after inspection)."""
+    payload = declaration.payload
+    scheme = payload.get("vendor_tax_scheme") or {}
+    values_by_line = values_by_line or {}
+    number_valid = bool(scheme.get("number")) and scheme_status != SCHEME_UNKNOWN
+    origins = [
+        item.get("origin_country") for item in payload["items"] if item.get("origin_country")
+    ]
+    role = declaration.operator.role
+    return ConsignmentIn(
+        currency=declaration.currency,
+        items=tuple(
+            ItemIn(
+                line=int(item["line"]),
+                hs_code=item.get("hs_code") or "",
+                value=values_by_line.get(int(item["line"]), Decimal(str(item["value"]))),
+                quantity=Decimal(str(item.get("quantity") or 1)),
+            )
+            for item in payload["items"]
+        ),
+        transport_cost=Decimal(str(payload.get("transport_cost") or 0)),
+        insurance_cost=Decimal(str(payload.get("insurance_cost") or 0)),
+        category=declaration.category,
+        tax_scheme=scheme.get("scheme") or None,
+        tax_scheme_number_valid=number_valid,
+        operator_role=role,
+        deferred_payment_authorised=deferred_payment_authorised,
+        # Origin of the goods (duty by origin): the first declared, else the dispatch country.
+        origin_country=(origins[0] if origins else payload.get("country_of_dispatch") or ""),
+        transport=TRANSPORT_BY_ROLE.get(role, "other"),
+        self_assessed=tuple(
+            (t["type"], Decimal(str(t["amount"]))) for t in payload.get("self_assessed_taxes") or ()
+        ),
+    )
+
+
+def _discrepancy_rows(result: Any, scheme_status: str | None, declaration: Declaration) -> list:
+    rows: list[dict[str, Any]] = [
+        {
+            "code": "self_assessed_mismatch",
+            "tax_type": d.tax_type,
+            "declared": str(d.declared),
+            "assessed": str(d.assessed),
+            "difference": str(d.difference),
+        }
+        for d in result.discrepancies
+    ]
+    if scheme_status == SCHEME_UNKNOWN:
+        rows.append(
+            {
+                "code": "tax_scheme_number_unknown",
+                "tax_type": "vat",
+                "detail": (
+                    f"{declaration.tax_scheme} number {declaration.tax_scheme_number} is not in "
+                    "the registry of valid numbers: VAT is collected at the border"
+                ),
+            }
+        )
+    return rows
+
+
+def _declared_total(declaration: Declaration, result: Any, regime: RegimeSpec) -> Decimal | None:
+    declared = declaration.payload.get("self_assessed_taxes") or []
+    if not declared:
+        return None
+    original = sum((Decimal(str(t["amount"])) for t in declared), Decimal(0))
+    return regime.round(original * result.exchange_rate)
+
+
+def _assessment_values(
+    declaration: Any,
+    regime: Regime,
+    result: Any,
+    rate_date: date,
+    reason: str,
+    *,
+    scheme_status: str | None = None,
+    actor: Any = None,
+    note: str = "",
+    spec: RegimeSpec | None = None,
+    rate_fact: Any = None,
+) -> dict[str, Any]:
+    """The assessment row for an engine result, as plain values by column (`spec`: the regime's
+    parsed figures, when the caller has them already). `declaration` is a Declaration or the
+    row the batch read (``_Consignment``)."""
+    discrepancies = _discrepancy_rows(result, scheme_status, declaration)
+    return {
+        "declaration_id": declaration.pk,
+        "revision": declaration.revision,
+        "regime_id": regime.pk,
+        "collection_model": result.collection_model,
+        "currency": result.currency,
+        "exchange_rate": result.exchange_rate,
+        "rate_date": rate_date,
+        "total": result.totals.get("total", Decimal(0)),
+        "due_at_border": result.due_at_border,
+        "pre_collected": result.pre_collected,
+        "deferred": result.deferred,
+        "totals": {k: str(v) for k, v in result.totals.items()},
+        "discrepancies": discrepancies,
+        "has_discrepancies": bool(discrepancies),
+        "declared_total": _declared_total(declaration, result, spec or spec_of(regime)),
+        "explanation": list(result.explanation)
+        + ([rate_fact.explanation()] if rate_fact is not None else []),
+        "rate_rule": rate_fact.rule if rate_fact is not None else "",
+        "rate_fixed_on": rate_fact.fixed_on if rate_fact is not None else None,
+        "rate_published_on": rate_fact.published_on if rate_fact is not None else None,
+        "rate_stale": bool(rate_fact is not None and rate_fact.stale),
+        "reason": reason,
+        "actor_id": actor.pk if getattr(actor, "pk", None) else None,
+        "note": note[:400],
+    }
+
+
+def _assessment_row(
+    declaration: Declaration,
+    regime: Regime,
+    result: Any,
+    rate_date: date,
+    reason: str,
+    **options: Any,
+) -> TaxAssessment:
+    """The unsaved assessment for an engine result, related objects attached; `options` are
+    those of ``_assessment_values`` (scheme_status, actor, note, spec)."""
+    assessment = TaxAssessment(
+        **_assessment_values(declaration, regime, result, rate_date, reason, **options)
+    )
+    assessment.declaration = declaration
+    assessment.regime = regime
+    return assessment
+
+
+def _line_values(assessment_id: int, result: Any) -> list[dict[str, Any]]:
+    """The tax lines of an engine result as plain rows of a stored assessment."""
+    return [
+        {
+            "assessment_id": assessment_id,
+            "tax_type": line.tax_type,
+            "item_line": line.item_line,
+            "basis": line.basis,
+            "rate": line.rate,
+            "amount": line.amount,
+            "currency": line.currency,
+            "payer": line.payer,
+            "collection_model": line.collection_model,
+            "legal_reason": line.legal_reason[:400],
+            "collected_at_border": line.collected_at_border,
+            "collection_channel": line.collection_channel,
+        }
+        for line in result.lines
+    ]
+
+
+def _line_rows(assessment: TaxAssessment, result: Any) -> list[TaxLine]:
+    return [TaxLine(**values) for values in _line_values(assessment.pk, result)]
+
+
+def _store_result(
+    declaration: Declaration,
+    regime: Regime,
+    result: Any,
+    rate_date: date,
+    reason: str,
+    *,
+    scheme_status: str | None = None,
+    actor: Any = None,
+    note: str = "",
+    rate_fact: Any = None,
+) -> TaxAssessment:
+    TaxAssessment.objects.filter(declaration=declaration, is_current=True).update(is_current=False)
+    assessment = _assessment_row(
+        declaration,
+        regime,
+        result,
+        rate_date,
+        reason,
+        scheme_status=scheme_status,
+        actor=actor,
+        note=note,
+        rate_fact=rate_fact,
+    )
+    assessment.save()
+    TaxLine.objects.bulk_create(_line_rows(assessment, result))
+    return assessment

@@ -1,0 +1,164 @@
+"""Payments on the ledger: a declaration's border duties and taxes, or an intermediary's deferred
+monthly statement, never more than is outstanding."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aeo.models import Operator
+from customs_ecom.platform.audit import audit_record
+from declarations.models import Declaration
+from declarations.services import declaration_release_if_cleared
+from revenue.calculators import CONSIGNEE_BORDER, INTERMEDIARY_DEFERRED
+from revenue.models import DeferredStatement, LedgerEntry, TaxAssessment
+from revenue.money import round_money
+from revenue.selectors import border_balance, statement_outstanding
+
+
+class LedgerError(ValueError):
+    """A ledger write refused; `code` is stable, `pointer` names the element (API) or field."""
+
+    def __init__(self, code: str, pointer: str, detail: str, *, status: int = 422) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.pointer = pointer
+        self.detail = detail
+        self.status = status
+
+
+def _money_amount(amount: Any, pointer: str = "/amount") -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise LedgerError("amount_invalid", pointer, _("not an amount")) from None
+    if not value.is_finite() or value <= 0:
+        raise LedgerError("amount_invalid", pointer, _("the amount must be positive"))
+    if value != round_money(value):
+        raise LedgerError("amount_invalid", pointer, _("at most two decimals"))
+    return round_money(value)
+
+
+def ledger_payment_record(
+    *,
+    amount: Any,
+    currency: str,
+    reference: str = "",
+    payer: str = "",
+    declaration_id: int | None = None,
+    statement_id: int | None = None,
+    operator: Operator | None = None,
+    actor: Any = None,
+) -> LedgerEntry:
+    """Record a payment of a declaration's border duties and taxes, or of a deferred monthly
+    statement. With `operator` (the API), the declaration or statement must be that operator's:
+    anything else is `not_found`, exactly like a missing one. A payment never exceeds what is
+    outstanding; overpayments are refused rather than turned into credits."""
+    if (declaration_id is None) == (statement_id is None):
+        raise LedgerError(
+            "payment_target_required",
+            "",
+            _("Give exactly one of declaration_id and statement_id."),
+        )
+    value = _money_amount(amount)
+    currency = (currency or "").upper()
+    with transaction.atomic():
+        if declaration_id is not None:
+            found = Declaration.objects.select_for_update().filter(pk=declaration_id)
+            if operator is not None:
+                found = found.filter(operator=operator)
+            declaration = found.first()
+            if declaration is None:
+                raise LedgerError(
+                    "not_found", "/declaration_id", _("No such declaration."), status=404
+                )
+            assessment = TaxAssessment.objects.filter(
+                declaration=declaration, is_current=True
+            ).first()
+            if assessment is None:
+                raise LedgerError(
+                    "not_assessed", "/declaration_id", _("The declaration is not assessed yet.")
+                )
+            if currency != assessment.currency:
+                raise LedgerError(
+                    "currency_mismatch",
+                    "/currency",
+                    _("Pay in %(currency)s, the currency of the assessment.")
+                    % {"currency": assessment.currency},
+                )
+            owed, paid, refunded = border_balance(declaration.pk)
+            outstanding = owed - (paid - refunded)
+            if value > outstanding:
+                raise LedgerError(
+                    "payment_exceeds_due",
+                    "/amount",
+                    _("%(amount)s exceeds the %(outstanding)s %(currency)s outstanding.")
+                    % {"amount": value, "outstanding": outstanding, "currency": currency},
+                )
+            entry = LedgerEntry.objects.create(
+                declaration=declaration,
+                kind=LedgerEntry.Kind.PAYMENT,
+                amount=value,
+                currency=currency,
+                collection_model=CONSIGNEE_BORDER,
+                payer=(payer or (operator.name if operator else declaration.consignee_name))[:200],
+                actor=actor if getattr(actor, "pk", None) else None,
+                reference=reference[:120],
+            )
+            object_type, object_id = "declaration", declaration.pk
+        else:
+            found = DeferredStatement.objects.select_for_update().filter(pk=statement_id)
+            if operator is not None:
+                found = found.filter(operator=operator)
+            statement = found.first()
+            if statement is None:
+                raise LedgerError("not_found", "/statement_id", _("No such statement."), status=404)
+            if currency != statement.currency:
+                raise LedgerError(
+                    "currency_mismatch",
+                    "/currency",
+                    _("Pay in %(currency)s, the currency of the statement.")
+                    % {"currency": statement.currency},
+                )
+            outstanding = statement_outstanding(statement)
+            if value > outstanding:
+                raise LedgerError(
+                    "payment_exceeds_due",
+                    "/amount",
+                    _("%(amount)s exceeds the %(outstanding)s %(currency)s outstanding.")
+                    % {"amount": value, "outstanding": outstanding, "currency": currency},
+                )
+            entry = LedgerEntry.objects.create(
+                account_id=statement.operator_id,
+                statement=statement,
+                kind=LedgerEntry.Kind.PAYMENT,
+                amount=value,
+                currency=currency,
+                collection_model=INTERMEDIARY_DEFERRED,
+                payer=(payer or statement.operator.name)[:200],
+                actor=actor if getattr(actor, "pk", None) else None,
+                reference=reference[:120],
+            )
+            object_type, object_id = "deferred_statement", statement.pk
+        audit_record(
+            actor=actor,
+            action="ledger.payment",
+            object_type=object_type,
+            object_id=object_id,
+            before={"outstanding": str(outstanding)},
+            after={
+                "entry": entry.pk,
+                "amount": str(value),
+                "currency": currency,
+                "outstanding": str(outstanding - value),
+                "reference": reference[:120],
+                "operator": operator.code if operator is not None else None,
+            },
+            reason=f"paid through the API by operator {operator.code}" if operator else "",
+        )
+        if object_type == "declaration":
+            declaration_release_if_cleared(declaration_id=object_id)
+        return entry

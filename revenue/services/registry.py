@@ -1,0 +1,86 @@
+"""The registry of valid tax-scheme numbers (IOSS, VOEC, ...), loaded from CSV by an
+administrator; its verdicts on a number are reads (``revenue.selectors``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from customs_ecom.platform.audit import audit_record
+from revenue.models import TaxSchemeRegistration
+from revenue.services.regimes import CsvRowError
+
+
+def tax_scheme_registrations_import(
+    *, csv_text: str, actor: Any, reason: str = ""
+) -> tuple[int, list[CsvRowError]]:
+    """Load valid scheme numbers: `scheme,number,valid_from[,valid_to][,holder]` with a header.
+    All rows or none; a row already loaded (same scheme, number, first day) is left as it is."""
+    errors: list[CsvRowError] = []
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if not {"scheme", "number", "valid_from"} <= set(header):
+        return 0, [CsvRowError(1, "", _("The header must name scheme, number and valid_from."))]
+    reader.fieldnames = header
+    pending: list[TaxSchemeRegistration] = []
+    for line_number, row in enumerate(reader, start=2):
+        scheme = (row.get("scheme") or "").strip().upper()
+        number = (row.get("number") or "").strip().upper()
+        if not scheme or len(scheme) > 8:
+            errors.append(CsvRowError(line_number, "scheme", _("a scheme name is required")))
+            continue
+        if not number or len(number) > 40 or not number.isalnum():
+            errors.append(CsvRowError(line_number, "number", _("not a scheme number")))
+            continue
+        dates: dict[str, date | None] = {}
+        for column in ("valid_from", "valid_to"):
+            text = (row.get(column) or "").strip()
+            if not text:
+                dates[column] = None
+                continue
+            try:
+                dates[column] = date.fromisoformat(text)
+            except ValueError:
+                errors.append(
+                    CsvRowError(
+                        line_number, column, _("%(v)r is not a date YYYY-MM-DD") % {"v": text}
+                    )
+                )
+        if len(dates) < 2:
+            continue
+        if dates["valid_from"] is None:
+            errors.append(CsvRowError(line_number, "valid_from", _("a first day is required")))
+            continue
+        if dates["valid_to"] is not None and dates["valid_to"] < dates["valid_from"]:
+            errors.append(CsvRowError(line_number, "valid_to", _("ends before it starts")))
+            continue
+        pending.append(
+            TaxSchemeRegistration(
+                scheme=scheme,
+                number=number,
+                holder=(row.get("holder") or "").strip()[:200],
+                valid_from=dates["valid_from"],
+                valid_to=dates["valid_to"],
+            )
+        )
+    if errors:
+        return 0, errors
+    with transaction.atomic():
+        before = TaxSchemeRegistration.objects.count()
+        TaxSchemeRegistration.objects.bulk_create(pending, ignore_conflicts=True)
+        created = TaxSchemeRegistration.objects.count() - before
+        audit_record(
+            actor=actor,
+            action="tax_scheme_registry.import",
+            object_type="tax_scheme_registry",
+            object_id="",
+            before={"rows": before},
+            after={"rows": before + created, "imported": len(pending), "new": created},
+            reason=reason,
+        )
+    return created, []

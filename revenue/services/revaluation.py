@@ -1,0 +1,167 @@
+"""Revaluation after inspection: a declaration reassessed with the values found, the difference
+recorded on the ledger as adjustments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aeo.benefits import operator_benefits
+from customs_ecom.platform.audit import audit_record
+from declarations.models import Declaration, Status
+from revenue.calculators import (
+    CONSIGNEE_BORDER,
+    INTERMEDIARY_DEFERRED,
+    MARKETPLACE_DEEMED_SUPPLIER,
+    VENDOR_POINT_OF_SALE,
+    assess,
+)
+from revenue.models import LedgerEntry, TaxAssessment
+from revenue.selectors import tax_scheme_number_status
+from revenue.services._common import _store_result, consignment_input
+from revenue.services.regimes import spec_of
+
+
+class RevaluationError(ValueError):
+    pass
+
+
+def taxes_revalue(
+    *,
+    declaration_id: int,
+    revised_values_by_line: Mapping[int, Decimal],
+    actor: Any,
+    reason: str,
+) -> TaxAssessment:
+    """Reassess a declaration with the values found at inspection (declaration currency, whole
+    line), under the regime version and exchange rate of its current assessment. The new
+    assessment (reason `revaluation`) becomes current; the ledger records the difference as
+    adjustments and the audit trail the totals before and after."""
+    if not reason.strip():
+        raise RevaluationError(_("Say why the values are revised."))
+    with transaction.atomic():
+        declaration = (
+            Declaration.objects.select_for_update()
+            .select_related("operator")
+            .get(pk=declaration_id)
+        )
+        if declaration.status in (Status.INVALIDATED, Status.RETURNED):
+            raise RevaluationError(_("An invalidated or returned declaration is not revalued."))
+        previous = (
+            TaxAssessment.objects.filter(declaration=declaration, is_current=True)
+            .select_related("regime")
+            .first()
+        )
+        if previous is None:
+            raise RevaluationError(_("The declaration has not been assessed yet."))
+        lines = {int(item["line"]) for item in declaration.payload["items"]}
+        values: dict[int, Decimal] = {}
+        for line, value in revised_values_by_line.items():
+            if int(line) not in lines:
+                raise RevaluationError(
+                    _("Line %(line)s is not on the declaration.") % {"line": line}
+                )
+            value = Decimal(value)
+            if not value.is_finite() or value < 0:
+                raise RevaluationError(_("Values must be positive amounts."))
+            values[int(line)] = value
+        if not values:
+            raise RevaluationError(_("Give at least one revised value."))
+        spec = spec_of(previous.regime)
+        scheme_status = (
+            tax_scheme_number_status(
+                declaration.tax_scheme, declaration.tax_scheme_number, previous.rate_date
+            )
+            if declaration.tax_scheme_number
+            else None
+        )
+        consignment = consignment_input(
+            declaration,
+            deferred_payment_authorised=previous.collection_model == INTERMEDIARY_DEFERRED
+            or operator_benefits(declaration.operator).deferred_payment,
+            scheme_status=scheme_status,
+            values_by_line=values,
+        )
+        result = assess(consignment, spec, fx_rate=previous.exchange_rate)
+        assessment = _store_result(
+            declaration,
+            previous.regime,
+            result,
+            previous.rate_date,
+            "revaluation",
+            scheme_status=scheme_status,
+            actor=actor,
+            note=reason,
+        )
+        difference = assessment.total - previous.total
+        assessment.explanation = [
+            *assessment.explanation,
+            f"Revaluation after inspection: total {previous.total} -> {assessment.total} "
+            f"{assessment.currency} (difference {difference}).",
+        ]
+        assessment.save(update_fields=["explanation"])
+        adjustments = []
+        scheme_model = (
+            assessment.collection_model
+            if assessment.collection_model in (VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER)
+            else VENDOR_POINT_OF_SALE
+        )
+        for model, attr in (
+            (CONSIGNEE_BORDER, "due_at_border"),
+            (INTERMEDIARY_DEFERRED, "deferred"),
+            (scheme_model, "pre_collected"),
+        ):
+            delta = getattr(assessment, attr) - getattr(previous, attr)
+            if delta:
+                adjustments.append(
+                    LedgerEntry(
+                        declaration=declaration,
+                        account_id=declaration.operator_id
+                        if model == INTERMEDIARY_DEFERRED
+                        else None,
+                        kind=LedgerEntry.Kind.ADJUSTMENT,
+                        amount=delta,
+                        currency=assessment.currency,
+                        collection_model=model,
+                        payer=(
+                            declaration.operator.name
+                            if model == INTERMEDIARY_DEFERRED
+                            else f"{declaration.tax_scheme} {declaration.tax_scheme_number}"
+                            if attr == "pre_collected"
+                            else declaration.consignee_name
+                        )[:200],
+                        actor=actor if getattr(actor, "pk", None) else None,
+                        reference=f"revaluation {assessment.pk}",
+                        source_key=f"assessment:{assessment.pk}:{model}",
+                    )
+                )
+        LedgerEntry.objects.bulk_create(adjustments)
+        audit_record(
+            actor=actor,
+            action="taxes.revalue",
+            object_type="declaration",
+            object_id=declaration.pk,
+            before={
+                "assessment": previous.pk,
+                "values": {str(k): str(v) for k, v in _declared_values(declaration).items()},
+                "total": str(previous.total),
+                "due_at_border": str(previous.due_at_border),
+            },
+            after={
+                "assessment": assessment.pk,
+                "values": {str(k): str(v) for k, v in values.items()},
+                "total": str(assessment.total),
+                "due_at_border": str(assessment.due_at_border),
+                "difference": str(difference),
+            },
+            reason=reason,
+        )
+        return assessment
+
+
+def _declared_values(declaration: Declaration) -> dict[int, Decimal]:
+    return {int(i["line"]): Decimal(str(i["value"])) for i in declaration.payload["items"]}
