@@ -23,7 +23,7 @@ REQUEST_EXAMPLES: dict[str, tuple[str, str | dict[str, Any]]] = {
     "declarations_invalidate": ("The buyer cancelled the order", {"reason": "Order cancelled"}),
     "arrivals_create": (
         "A carrier reports arrivals by transport document",
-        {"transport_documents": ["1234567890"], "arrived_at": "2026-11-30T06:12:00Z"},
+        {"transport_documents": ["1234567890"], "arrived_at": "2026-11-24T22:40:00+01:00"},
     ),
     "manifests_create": (
         "A carrier's manifest line for a transport document",
