@@ -37,7 +37,8 @@ number of item lines) and the fee as rate.
 
 Category: vendor schemes cover distance sales only, so a consignment whose ``category`` is not
 ``sale_of_goods`` (a gift between private persons, a commercial sample...) is taxed at the border
-model. Gift reliefs are not modelled; they would be further dated figures of the regime.
+model. Gift reliefs (duty and tax ceilings, a flat duty rate on gifts above the duty relief) are
+dated figures of the regime.
 """
 
 from __future__ import annotations
@@ -850,13 +851,40 @@ def _duty_lines(
             )
         )
 
+    gift_rate = _gift_duty_rate(c, regime, consignment_value)
     for v in ad_valorem:
-        rate = regime.duty_rate_for(v.item.hs_code)
+        tariff_rate = regime.duty_rate_for(v.item.hs_code)
         basis = duty_basis(v)
-        amount = regime.round(basis * rate)
-        duty_by_line[v.item.line] = amount
         value_text = "customs value" if regime.duty_value_includes_transport else "goods value"
         sample = " (sample rate)" if regime.sample_rates else ""
+        if gift_rate is not None and not v.excluded and gift_rate <= tariff_rate:
+            # The flat gift rate, unless the tariff rate of the goods is lower.
+            rate = gift_rate
+            above = (
+                f"> {format_money(regime.gift_duty_relief, currency)} and "
+                if regime.gift_duty_relief is not None
+                else ""
+            )
+            legal_reason = (
+                f"Duty at the flat rate of {format_rate(rate)} for a gift between private "
+                f"persons: {_value_word(regime)} {format_money(consignment_value, currency)} "
+                f"{above}<= {format_money(regime.gift_duty_rate_max_value, currency)}, on "
+                f"{value_text} {format_money(basis, currency)}{_cite(regime, 'gift_duty')}"
+            )[:400]
+        else:
+            rate = tariff_rate
+            lower = (
+                f"; lower than the flat rate of {format_rate(gift_rate)} for gifts"
+                if gift_rate is not None and not v.excluded
+                else ""
+            )
+            legal_reason = (
+                f"Duty at {format_rate(rate)}{sample} on {value_text} "
+                f"{format_money(basis, currency)} for HS {v.item.hs_code or 'not declared'}"
+                f"{_cite(regime, 'duty')}{lower}"
+            )[:400]
+        amount = regime.round(basis * rate)
+        duty_by_line[v.item.line] = amount
         lines.append(
             _line(
                 regime,
@@ -867,11 +895,7 @@ def _duty_lines(
                 amount=amount,
                 model=border_model,
                 payer_model=border_model,
-                legal_reason=(
-                    f"Duty at {format_rate(rate)}{sample} on {value_text} "
-                    f"{format_money(basis, currency)} for HS {v.item.hs_code or 'not declared'}"
-                    f"{_cite(regime, 'duty')}"
-                ),
+                legal_reason=legal_reason,
             )
         )
         origin_rate = regime.origin_duty_rate(c.origin_country) if c.origin_country else None
@@ -917,6 +941,23 @@ def _gift_relief_applies(
         and ceiling is not None
         and consignment_value <= ceiling
     )
+
+
+def _gift_duty_rate(
+    c: ConsignmentIn, regime: RegimeSpec, consignment_value: Decimal
+) -> Decimal | None:
+    """The flat duty rate of a gift between private persons above the gift duty relief and up to
+    the regime's ceiling for that rate (UK: 2.5% up to GBP 630), or None."""
+    if (
+        regime.gift_duty_rate is None
+        or regime.gift_duty_rate_max_value is None
+        or c.category != "gift"
+        or c.buyer != "consumer"
+        or consignment_value > regime.gift_duty_rate_max_value
+        or _gift_relief_applies(c, regime, "duty", consignment_value)
+    ):
+        return None
+    return regime.gift_duty_rate
 
 
 def _relief_line(

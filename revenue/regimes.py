@@ -45,6 +45,8 @@ _DECIMAL_FIELDS = (
     "deferred_ceiling",
     "gift_duty_relief",
     "gift_tax_relief",
+    "gift_duty_rate",
+    "gift_duty_rate_max_value",
 )
 _RATE_TABLE_FIELDS = (
     "vat_reduced_rates",
@@ -173,6 +175,10 @@ class RegimeSpec:
     # Gifts between private persons: duty and tax relieved up to these values (None: no relief).
     gift_duty_relief: Decimal | None = None
     gift_tax_relief: Decimal | None = None
+    # Gifts above the duty relief and up to ``gift_duty_rate_max_value``: a flat ad valorem duty
+    # instead of the tariff rate, or the tariff rate where it is lower (UK: 2.5% up to GBP 630).
+    gift_duty_rate: Decimal | None = None
+    gift_duty_rate_max_value: Decimal | None = None
     # A tax type whose total for the consignment is below this amount is not levied.
     minimum_collected: dict[str, Decimal] = field(default_factory=dict)
     # Transport channels on which the fees are not charged (US: no processing fee on postal).
@@ -218,6 +224,7 @@ class RegimeSpec:
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError(f"{self.code}: valid_to is before valid_from")
         rates = [self.vat_standard_rate, self.duty_default_rate]
+        rates += [self.gift_duty_rate] if self.gift_duty_rate is not None else []
         rates += list(self.vat_reduced_rates.values()) + list(self.duty_rates.values())
         if any(not Decimal(0) <= rate <= Decimal(1) for rate in rates):
             raise ValueError(f"{self.code}: rates are fractions between 0 and 1")
@@ -236,6 +243,7 @@ class RegimeSpec:
                 self.flat_duty_per_hs6,
                 self.flat_duty_max_value,
                 self.deferred_ceiling,
+                self.gift_duty_rate_max_value,
             )
             if value is not None
         ]
@@ -255,6 +263,8 @@ class RegimeSpec:
             raise ValueError(f"{self.code}: deferred_due_day must be between 1 and 28")
         if set(self.scheme_return_carries) - set(TAX_TYPES):
             raise ValueError(f"{self.code}: scheme_return_carries names unknown tax types")
+        if (self.gift_duty_rate is None) != (self.gift_duty_rate_max_value is None):
+            raise ValueError(f"{self.code}: gift_duty_rate needs gift_duty_rate_max_value")
         if set(self.minimum_collected) - {*TAX_TYPES, "total"}:
             raise ValueError(f"{self.code}: minimum_collected names unknown tax types")
         if self.vendor_scope and self.vendor_scope not in ("item", "consignment"):

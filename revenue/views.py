@@ -164,6 +164,14 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                 "gift_relief",
             )
         )
+    if spec.gift_duty_rate is not None:
+        rows.append(
+            (
+                _("Duty on gifts above the relief"),
+                f"{percent(spec.gift_duty_rate)} (≤ {money(spec.gift_duty_rate_max_value)})",
+                "gift_duty",
+            )
+        )
     if spec.minimum_collected:
         rows.append(
             (
@@ -229,6 +237,7 @@ RULE_KEYS = frozenset(
     {
         "customs_value", "duty_relief", "tax_relief", "vat", "vat_reduced", "duty", "flat_duty",
         "declarant_debt", "vendor_scheme", "deemed_supplier", "deferred", "gift_relief",
+        "gift_duty",
         "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty",
         "business_buyer",
     }

@@ -279,6 +279,8 @@ def test_us_regimes_have_no_border_vat():
         ({"duty_rates": {"6109X": "0.1"}}, "HS prefix"),
         ({"duty_threshold": "-1"}, "negative"),
         ({"surprise": True}, "unknown regime fields"),
+        ({"gift_duty_rate": "0.025"}, "gift_duty_rate_max_value"),
+        ({"gift_duty_rate": "2.5", "gift_duty_rate_max_value": "630"}, "fractions"),
     ],
 )
 def test_invalid_regime_data_is_refused(changes, message):
@@ -291,3 +293,16 @@ def test_fixture_amounts_are_strings_not_floats():
     for entry in document["regimes"]:
         for key, value in entry.items():
             assert not isinstance(value, float), (entry["code"], key)
+
+
+def test_minimum_amounts_and_uk_gift_duty_are_shipped():
+    for code in ("EU-DE-2021", "EU-DE-2026"):
+        assert BY_CODE[code].minimum_collected == {"total": D("1")}
+        assert "small-amount rule" in BY_CODE[code].legal_refs["minimum"]
+    gb = BY_CODE["GB-2021"]
+    assert (gb.gift_duty_relief, gb.gift_duty_rate, gb.gift_duty_rate_max_value) == (
+        D("135"),
+        D("0.025"),
+        D("630"),
+    )
+    assert "Tax and customs for goods sent from abroad" in gb.legal_refs["gift_duty"]
