@@ -86,7 +86,7 @@ def test_the_log_pages_by_keyset(client, customs_user, monkeypatch):
     seen, query = [], ""
     for _ in range(5):
         html = client.get(reverse("audit_log") + f"?{query}").content.decode()
-        seen += [n for n in range(5) if f"test.step{n}<" in html]
+        seen += [n for n in range(5) if f'title="test.step{n}">Test step{n}<' in html]
         if 'id="next-page"' not in html:
             break
         query = html.split('id="next-page" href="?', 1)[1].split('"', 1)[0].replace("&amp;", "&")

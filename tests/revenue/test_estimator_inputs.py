@@ -184,4 +184,4 @@ def test_the_public_page_asks_for_destination_date_category_buyer_and_transport(
         },
     )
     html = response.content.decode()
-    assert "GB-2021" in html and 'id="you-pay">8.00 GBP' in html
+    assert "GB-2021" in html and 'id="you-pay">8.00\u00a0GBP' in html

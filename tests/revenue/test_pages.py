@@ -195,5 +195,5 @@ def test_public_estimate_form_answers_with_a_partial_for_htmx(client):
     content = response.content.decode()
     assert "<html" not in content and 'id="you-pay"' in content
     # EUR 3 flat duty; VAT 20% on 40 + 5 + 3 = 9.60.
-    assert "12.60 EUR" in content
+    assert "12.60\u00a0EUR" in content
     assert TaxAssessment.objects.count() == 0

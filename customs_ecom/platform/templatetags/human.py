@@ -56,6 +56,22 @@ LABELS: dict[str, Any] = {
     "marketplace_deemed_supplier": _("Marketplace as deemed supplier"),
     "intermediary_deferred": _("Intermediary, deferred payment"),
     "flat_rate_duty": _("Flat-rate duty"),
+    # ledger entries, assessments and their findings (revenue)
+    "refund": _("Refund"),
+    "adjustment": _("Adjustment"),
+    "initial": _("Initial assessment"),
+    "revaluation": _("Revaluation"),
+    "amendment": _("Amendment"),
+    "self_assessed_mismatch": _("Self-assessment differs"),
+    "tax_scheme_number_unknown": _("Scheme number not in the registry"),
+    # rounding modes of a regime
+    "ROUND_HALF_UP": _("half up"),
+    "ROUND_HALF_EVEN": _("half to even"),
+    "ROUND_HALF_DOWN": _("half down"),
+    "ROUND_UP": _("up"),
+    "ROUND_DOWN": _("down"),
+    "ROUND_CEILING": _("up (ceiling)"),
+    "ROUND_FLOOR": _("down (floor)"),
     "duty": _("Customs duty"),
     "vat": _("VAT"),
     "fee": _("Fee"),
@@ -154,12 +170,13 @@ def money(value: Any, currency: str = "") -> str:
 
 @register.filter
 def percent(value: Any, places: int = 1) -> str:
-    """A rate stored as a fraction: 0.200000 -> '20 %'; trailing zeros dropped."""
+    """A rate stored as a fraction: 0.200000 -> '20 %', 0.0265 with 2 places -> '2.65 %';
+    trailing zeros dropped."""
     rate = _decimal(value)
     if rate is None:
         return ""
-    pct = (rate * 100).quantize(Decimal(1).scaleb(-int(places)))
-    shown = pct.normalize() if pct == pct.to_integral() else pct
+    pct = (rate * 100).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    shown = pct.to_integral() if pct == pct.to_integral() else pct.normalize()
     text = formats.number_format(shown, use_l10n=True, force_grouping=True)
     return f"{text}\u00a0%"
 
@@ -195,6 +212,15 @@ def when(value: Any, style: str = "datetime") -> str:
         return formats.date_format(value, fmt)
     if isinstance(value, date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, str):  # an ISO 8601 string, as an API-shaped result carries it
+        from django.utils.dateparse import parse_date, parse_datetime
+
+        try:
+            moment = parse_datetime(value) or parse_date(value)
+        except ValueError:
+            moment = None
+        if moment is not None:
+            return when(moment, style)
     return str(value)
 
 
