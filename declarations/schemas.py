@@ -20,6 +20,7 @@ import datetime
 import hashlib
 import json
 import re
+import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
@@ -804,20 +805,67 @@ def declaration_fingerprint(decl: DeclarationIn, canonical: dict | None = None) 
     form: the same declaration gives the same fingerprint however its numbers were spelt
     (``19.8``, ``"19.80"``, ``1.98E+1``), its keys ordered or its defaults written out.
     ``canonical`` is ``canonical_dict(decl)`` when the caller has it already."""
-    dumped = decl.model_dump(mode="python", exclude_none=True)
     as_json = canonical if canonical is not None else canonical_dict(decl)
-    # Decimals from the python dump (exact values), everything else as the stored JSON has it.
-    return body_fingerprint(_with_defaults(_merge_decimals(as_json, dumped)))
+    # Amounts, masses and quantities in normal form (from the validated values), everything else
+    # as the stored JSON has it; only the branches that hold a decimal are copied.
+    return body_fingerprint(_with_defaults(_normalised_decimals(decl, as_json)))
 
 
-def _merge_decimals(as_json: Any, dumped: Any) -> Any:
-    if isinstance(dumped, Decimal):
-        return str(_normalised(dumped))
-    if isinstance(dumped, dict):
-        return {key: _merge_decimals(as_json[key], entry) for key, entry in dumped.items()}
-    if isinstance(dumped, list):
-        return [_merge_decimals(j, d) for j, d in zip(as_json, dumped, strict=True)]
-    return as_json
+def _decimal_fields(model: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """Where a model's decimals are: {field: True (a decimal), a model's own map, or
+    ("list", map) for a list of models}; fields without a decimal below them are left out."""
+    cached = _DECIMAL_FIELDS.get(model)
+    if cached is not None:
+        return cached
+    found: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        spec = _decimal_spec(field.annotation)
+        if spec:
+            found[name] = spec
+    _DECIMAL_FIELDS[model] = found
+    return found
+
+
+_DECIMAL_FIELDS: dict[type, dict[str, Any]] = {}
+
+
+def _decimal_spec(annotation: Any) -> Any:
+    if annotation is Decimal:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return _decimal_fields(annotation) or None
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _decimal_spec(args[0])
+    if origin is list and args:
+        inner = _decimal_spec(args[0])
+        return ("list", inner) if isinstance(inner, dict) else None
+    if args:  # a union such as `X | None`: the first branch that holds a decimal
+        for arg in args:
+            spec = _decimal_spec(arg)
+            if spec:
+                return spec
+    return None
+
+
+def _normalised_decimals(instance: pydantic.BaseModel, as_json: dict) -> dict:
+    copied = None
+    for name, spec in _decimal_fields(type(instance)).items():
+        value = getattr(instance, name)
+        if value is None or name not in as_json:
+            continue
+        if copied is None:
+            copied = dict(as_json)
+        if spec is True:
+            copied[name] = str(_normalised(value))
+        elif isinstance(spec, tuple):
+            copied[name] = [
+                _normalised_decimals(v, j) for v, j in zip(value, as_json[name], strict=True)
+            ]
+        else:
+            copied[name] = _normalised_decimals(value, as_json[name])
+    return as_json if copied is None else copied
 
 
 def _with_defaults(canonical: dict) -> dict:
