@@ -442,13 +442,13 @@ class DeclarationDocumentApi(APIView):
             raise _not_found()
         try:
             upload = request.FILES.get("file")
-            doc_type = request.data.get("type") or Document.Type.OTHER
+            form = request.data
+            # An empty body parses to a plain dict (DRF's empty data), not a QueryDict.
+            types = form.getlist("type") if hasattr(form, "getlist") else []
+            doc_type = (types[-1] if types else None) or Document.Type.OTHER
             duplicated = [
                 name
-                for name, parts in (
-                    ("file", request.FILES.getlist("file")),
-                    ("type", request.data.getlist("type")),
-                )
+                for name, parts in (("file", request.FILES.getlist("file")), ("type", types))
                 if len(parts) > 1
             ]
         except ParseError as exc:

@@ -13,7 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customs_ecom.platform import bounds
-from customs_ecom.platform.api_support import read_json_body, with_idempotency
+from customs_ecom.platform.api_support import (
+    check_idempotency_key,
+    read_json_body,
+    with_idempotency,
+)
 from customs_ecom.platform.edges import AddressRateThrottle
 from customs_ecom.platform.problems import ProblemError
 
@@ -42,6 +46,7 @@ class EstimateCreateApi(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
+        check_idempotency_key(request)  # bounded like every POST; nothing is stored here
         body = read_json_body(request, max_bytes=ESTIMATE_MAX_BODY_BYTES)
         try:
             return Response(estimate(body))

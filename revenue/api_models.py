@@ -47,7 +47,7 @@ class EstimateRegimeOut(BaseModel):
     version: int
     name: str
     jurisdiction: str
-    sample_rates: dict
+    sample_rates: bool
 
 
 class EstimateItemOut(BaseModel):

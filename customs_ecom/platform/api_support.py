@@ -137,17 +137,12 @@ def _fingerprint(body: Any) -> str:
     ).hexdigest()
 
 
-def with_idempotency(
-    request: Request, operator: Any, body: Any, produce: Callable[[], Response]
-) -> Response:
-    """api.md: a retry with the same Idempotency-Key and body replays the first response; the same key
-    with another body is 422. Concurrent retries race on a unique row: exactly one produces."""
+def check_idempotency_key(request: Request) -> str | None:
+    """The request's Idempotency-Key, refused (422 ``idempotency_key_invalid``) when longer than
+    255 characters: every POST holds that bound, even one whose answer is a pure function of its
+    body (the public estimator), where a retry gives the same answer without a stored copy."""
     key = request.headers.get("Idempotency-Key")
-    if not key:
-        return produce()
-    from customs_ecom.platform.models import IdempotencyRecord
-
-    if len(key) > 255:
+    if key and len(key) > 255:
         raise ProblemError(
             422,
             "idempotency-key-invalid",
@@ -160,6 +155,19 @@ def with_idempotency(
                 }
             ],
         )
+    return key or None
+
+
+def with_idempotency(
+    request: Request, operator: Any, body: Any, produce: Callable[[], Response]
+) -> Response:
+    """api.md: a retry with the same Idempotency-Key and body replays the first response; the same key
+    with another body is 422. Concurrent retries race on a unique row: exactly one produces."""
+    key = check_idempotency_key(request)
+    if not key:
+        return produce()
+    from customs_ecom.platform.models import IdempotencyRecord
+
     fingerprint = _fingerprint(body)
     method_path = f"{request.method} {request.path}"
     cutoff = timezone.now() - IDEMPOTENCY_TTL

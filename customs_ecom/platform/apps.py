@@ -5,3 +5,6 @@ class PlatformConfig(AppConfig):
     name = "customs_ecom.platform"
     label = "platform"
     verbose_name = "customs-ecom platform"
+
+    def ready(self) -> None:
+        from . import openapi  # noqa: F401  (defines the request-side OpenAPI extension)

@@ -8,11 +8,18 @@ the same for every operation, so that no view can forget it:
 - the headers of every answer (``X-Request-ID``, ``RateLimit-*``), ``Location`` on 201,
   ``Retry-After`` on 409/429/503, ``Idempotent-Replayed`` on replays;
 - the request headers (``X-Request-ID``, ``Idempotency-Key`` on POST).
+
+Request bodies given as pydantic models are published as the API reads them (validation mode:
+an amount is a JSON string or number); answers as it writes them (strings).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from drf_spectacular.contrib.pydantic import PydanticExtension
+from drf_spectacular.plumbing import ResolvedComponent
+from pydantic.json_schema import model_json_schema
 
 from customs_ecom.platform import bounds
 
@@ -208,3 +215,27 @@ def postprocess_problems(result: dict[str, Any], generator: Any, **kwargs: Any) 
                     names.append("Idempotent-Replayed")
                 response.setdefault("headers", {}).update(_header_refs(*names))
     return result
+
+
+class ValidatedRequestPydanticExtension(PydanticExtension):
+    """Request bodies described by pydantic models are published in pydantic's *validation* mode,
+    as the API reads them: an amount (``Decimal``) is a JSON string or a JSON number there
+    (docs/dataset.md), where drf-spectacular's own extension uses the serialization mode for
+    both directions and would publish a string only. Answers keep the serialization mode.
+    Registered by being defined (the platform app imports this module when it is ready)."""
+
+    priority = 1  # before drf-spectacular's own (priority 0)
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        if direction != "request":
+            return super().map_serializer(auto_schema, direction)
+        schema = model_json_schema(
+            self.target, ref_template="#/components/schemas/{model}", mode="validation"
+        )
+        for sub_name, sub_schema in schema.pop("$defs", {}).items():
+            auto_schema.registry.register_on_missing(
+                ResolvedComponent(
+                    name=sub_name, type=ResolvedComponent.SCHEMA, object=sub_name, schema=sub_schema
+                )
+            )
+        return schema

@@ -103,3 +103,15 @@ def test_unmatched_api_paths_answer_problem_404(path):
     body = response.json()
     assert body["code"] == "not_found" and body["status"] == 404
     assert "urlpatterns" not in response.content.decode()
+
+
+def test_request_amounts_are_published_as_read_strings_or_numbers(schema):
+    """docs/dataset.md: an amount is a JSON string or a JSON number. The request schemas say
+    both (pydantic's validation mode); the answers give strings."""
+    components = schema["components"]["schemas"]
+    estimate_in = components["EstimateInRequest"]["properties"]["insurance_cost"]
+    assert {part.get("type") for part in estimate_in["anyOf"]} == {"number", "string"}
+    item_in = components["EstimateItemIn"]["properties"]["value"]
+    assert {part.get("type") for part in item_in["anyOf"]} == {"number", "string"}
+    line_out = components["EstimateLineOut"]["properties"]["amount"]
+    assert line_out["type"] == "string"

@@ -139,3 +139,11 @@ def test_duplicate_multipart_parts_are_refused(operator_a, example, field):
     assert response.status_code == 422, response.content
     (error,) = response.json()["errors"]
     assert (error["pointer"], error["code"]) == (f"/{field}", "duplicate_part")
+
+
+def test_an_upload_without_a_body_names_the_missing_file(operator_a, example):
+    declaration_id = operator_a.post("/api/v1/declarations", example).json()["id"]
+    response = operator_a.client.post(f"/api/v1/declarations/{declaration_id}/documents")
+    assert response.status_code == 422, response.content
+    (error,) = response.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/file", "required")

@@ -108,6 +108,19 @@ def test_estimate_malformed_json_is_400_and_no_key_is_needed():
     assert response.status_code == 400 and response.json()["code"] == "malformed_json"
 
 
+def test_estimate_answer_matches_its_published_shape_and_bounds_the_idempotency_key():
+    from revenue.api_models import EstimateOut
+
+    response = _post(APIClient(), "/api/v1/estimates", BASKET)
+    EstimateOut.model_validate(response.json())  # the OpenAPI answer schema, sample_rates a bool
+    long_key = _post(APIClient(), "/api/v1/estimates", BASKET, HTTP_IDEMPOTENCY_KEY="k" * 256)
+    assert long_key.status_code == 422
+    assert long_key.json()["errors"][0]["code"] == "idempotency_key_invalid"
+    assert (
+        _post(APIClient(), "/api/v1/estimates", BASKET, HTTP_IDEMPOTENCY_KEY="k").status_code == 200
+    )
+
+
 def test_estimate_for_another_destination_uses_its_regime():
     body = {**BASKET, "destination": "NO", "currency": "NOK"}
     body["items"] = [{"hs_code": "610910", "value": "2999.00"}]
