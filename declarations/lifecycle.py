@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -331,6 +331,50 @@ class BulkOutcome:
     refused: dict[int, list[Refusal]] = field(default_factory=dict)
 
 
+def _write_rows(
+    ids: list[int], common: dict[str, Any], row_changes: Mapping[int, Mapping[str, Any]]
+) -> None:
+    """One UPDATE for the rows: the same status columns for all, and each row's own changes
+    (PostgreSQL: from arrays by unnest; elsewhere row by row)."""
+    names = sorted({name for pk in ids for name in row_changes.get(pk, {})})
+    if not names:
+        Declaration.objects.filter(pk__in=ids).update(**common)
+        return
+    if connection.vendor != "postgresql":
+        for pk in ids:
+            Declaration.objects.filter(pk=pk).update(**common, **row_changes.get(pk, {}))
+        return
+    # Rows without a change of their own keep their value (COALESCE with the row's column is
+    # not enough for NULLs, so such rows are written apart).
+    full = [pk for pk in ids if set(row_changes.get(pk, {})) == set(names)]
+    rest = [pk for pk in ids if pk not in set(full)]
+    for pk in rest:
+        Declaration.objects.filter(pk=pk).update(**common, **row_changes.get(pk, {}))
+    if not full:
+        return
+    meta = Declaration._meta
+    table = connection.ops.quote_name(meta.db_table)
+    fields = [meta.get_field(name) for name in names]
+    common_fields = [meta.get_field(name) for name in common]
+    assignments = [f"{connection.ops.quote_name(f.column)} = %s" for f in common_fields] + [
+        f"{connection.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(fields)
+    ]
+    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{f.db_type(connection)}[]" for f in fields])
+    columns = ", ".join(["id"] + [f"c{i}" for i in range(len(fields))])
+    params = (
+        [f.get_db_prep_save(common[f.name], connection) for f in common_fields]
+        + [full]
+        + [[row_changes[pk][f.name] for pk in full] for f in fields]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # names from the model, values as parameters
+            f"UPDATE {table} AS d SET {', '.join(assignments)} "  # noqa: S608
+            f"FROM unnest({arrays}) AS v({columns}) WHERE d.id = v.id",
+            params,
+        )
+
+
 def transition_bulk(
     *,
     declaration_ids: Sequence[int],
@@ -339,11 +383,13 @@ def transition_bulk(
     action: str = "",
     public_reason: str | Mapping[int, str] = "",
     note: str = "",
+    row_changes: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> BulkOutcome:
     """`transition` for a batch, in one transaction and a few statements: rows are locked in id
     order (concurrent batches wait for each other instead of deadlocking), each is checked against
     the table and every guard, the allowed ones are moved with one UPDATE and their status and
-    audit events written with one COPY each on PostgreSQL."""
+    audit events written with one COPY each on PostgreSQL. `row_changes` are other columns written
+    with the status, per row (completion's channel and stamps); the guards see them."""
     outcome = BulkOutcome()
     if not declaration_ids:
         return outcome
@@ -361,6 +407,8 @@ def transition_bulk(
             elif to_status not in TRANSITIONS[row.status]:
                 outcome.refused[row.pk] = [_not_allowed(row.status, to_status)]
             else:
+                for name, value in (row_changes or {}).get(row.pk, {}).items():
+                    setattr(row, name, value)
                 movable.append(row)
         refused = guard_refusals(movable, to_status, GuardContext(actor, action))
         outcome.refused.update(refused)
@@ -369,7 +417,7 @@ def transition_bulk(
             return outcome
         now = timezone.now()
         ids = [row.pk for row in moving]
-        Declaration.objects.filter(pk__in=ids).update(**_status_columns(to_status, now))
+        _write_rows(ids, _status_columns(to_status, now), row_changes or {})
         user_id = actor.pk if getattr(actor, "pk", None) else None
 
         def reason(pk: int) -> str:

@@ -561,3 +561,26 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class AssessmentStamp(models.Model):
+    """Risk or revenue has assessed a revision of a declaration (written through
+    `declarations.services.completion`, in the same transaction as their assessment). Completion
+    reads the stamps and writes the result onto the declaration together with its new status, so
+    the wide, much-indexed declaration row is written once per assessment, not once per part. The
+    stamps of a completed revision are deleted; a duplicate (a redelivered task) is harmless."""
+
+    class Part(models.TextChoices):
+        RISK = "risk", _("Risk")
+        TAX = "tax", _("Revenue")
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    revision = models.PositiveIntegerField()
+    part = models.CharField(max_length=4, choices=Part.choices)
+    channel = models.CharField(max_length=8, null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["declaration", "revision"], name="stamp_declaration_idx")]

@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 from customs_ecom.platform.models import IdempotencyRecord
 
 from .models import ImportJob
-from .services.completion import requeue_unassessed
+from .services.completion import purge_spent_stamps, requeue_unassessed
 from .webhooks import webhooks_collect, webhooks_deliver
 
 
@@ -37,9 +37,11 @@ def requeue_unassessed_task() -> int:
 
 @shared_task(name="declarations.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
+    """Nightly housekeeping: idempotency records past their 24 hours (kept 48), and assessment
+    stamps that no completion will read."""
     cutoff = timezone.now() - timezone.timedelta(hours=48)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    return deleted + purge_spent_stamps()
 
 
 @shared_task(name="declarations.import_file")

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F
 from django.utils import timezone
 
+from customs_ecom.platform.bulk import insert_rows
+
 from .. import lifecycle
-from ..models import CHANNEL_PRIORITY, Declaration, Status
+from ..models import CHANNEL_PRIORITY, AssessmentStamp, Declaration, Status
 from .arrivals import _arrival_follow_up
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,31 @@ def enqueue_assessment(declaration_ids: Sequence[int]) -> None:
 
 def declarations_record_risk(*, results: Sequence[tuple[int, int, str, int]]) -> None:
     """Risk's stamp: the channel and score it chose for (declaration_id, revision, channel, score)
-    rows, and the revision it assessed (denormalised for the queue; stale revisions are ignored).
-    ``updated_at`` is left alone: the channel is customs' own and never shown to the operator,
-    whose listing cursor follows ``updated_at``."""
+    rows. Written as narrow stamp rows (COPY on PostgreSQL), in risk's transaction; completion
+    copies them onto the declaration with its status, in one write of the row."""
+    if not results:
+        return
+    insert_rows(
+        AssessmentStamp,
+        [
+            {
+                "declaration_id": declaration_id,
+                "revision": revision,
+                "part": AssessmentStamp.Part.RISK,
+                "channel": channel,
+                "score": score,
+            }
+            for declaration_id, revision, channel, score in results
+        ],
+        ids=False,
+    )
+
+
+def declarations_set_risk_bulk(*, results: Sequence[tuple[int, int, str, int]]) -> None:
+    """A re-assessment's result (a new rule set, a watchlist change, a row stored alone) written
+    straight onto the declarations: channel, score, queue priority and the revision risk assessed
+    (stale revisions are ignored). ``updated_at`` is left alone: the channel is customs' own and
+    never shown to the operator, whose listing cursor follows ``updated_at``."""
     if not results:
         return
     if connection.vendor == "postgresql":
@@ -78,20 +101,81 @@ def declarations_record_risk(*, results: Sequence[tuple[int, int, str, int]]) ->
         )
 
 
-# Re-assessments (a new rule set, a watchlist change) record their result the same way.
-declarations_set_risk_bulk = declarations_record_risk
-
-
 def declarations_record_tax(*, revisions: Sequence[tuple[int, int]]) -> None:
-    """Revenue's stamp: the revision it has assessed, for (declaration_id, revision) pairs (stale
-    revisions are ignored; stamping twice changes nothing)."""
-    groups: dict[int, list[int]] = defaultdict(list)
-    for declaration_id, revision in revisions:
-        groups[revision].append(declaration_id)
-    for revision, ids in groups.items():
-        Declaration.objects.filter(pk__in=ids, revision=revision).exclude(
-            tax_revision=revision
-        ).update(tax_revision=revision)
+    """Revenue's stamp: the revision it has assessed, for (declaration_id, revision) pairs, as
+    narrow stamp rows (stamping twice changes nothing that completion reads)."""
+    if not revisions:
+        return
+    insert_rows(
+        AssessmentStamp,
+        [
+            {
+                "declaration_id": declaration_id,
+                "revision": revision,
+                "part": AssessmentStamp.Part.TAX,
+                "channel": None,
+                "score": None,
+            }
+            for declaration_id, revision in revisions
+        ],
+        ids=False,
+    )
+
+
+def _completion_changes(
+    declaration_ids: Sequence[int],
+) -> tuple[dict[int, dict], dict[int, tuple[int, datetime | None]]]:
+    """For the `accepted` declarations among these whose current revision both risk and revenue
+    have assessed (by a stamp, or already written on the row): the columns completion writes with
+    the status (empty for rows whose columns say so already), and each one's (revision,
+    arrived_at)."""
+    rows = list(
+        Declaration.objects.filter(
+            pk__in=list(declaration_ids), status=Status.ACCEPTED
+        ).values_list("pk", "revision", "risk_revision", "tax_revision", "arrived_at")
+    )
+    if not rows:
+        return {}, {}
+    stamps: dict[tuple[int, int, str], tuple[str | None, int | None]] = {}
+    for pk, revision, part, channel, score in (
+        AssessmentStamp.objects.filter(declaration_id__in=[r[0] for r in rows])
+        .order_by("id")
+        .values_list("declaration_id", "revision", "part", "channel", "score")
+    ):
+        stamps[(pk, revision, part)] = (channel, score)  # the latest stamp wins
+    changes: dict[int, dict] = {}
+    facts = {pk: (revision, arrived_at) for pk, revision, _r, _t, arrived_at in rows}
+    for pk, revision, risk_revision, tax_revision, _arrived in rows:
+        change: dict = {}
+        if risk_revision != revision:
+            risk = stamps.get((pk, revision, AssessmentStamp.Part.RISK))
+            if risk is None:
+                continue
+            channel, score = risk
+            change.update(
+                channel=channel,
+                risk_score=score,
+                priority=CHANNEL_PRIORITY.get(channel, 0) * 1000 + (score or 0),
+                risk_revision=revision,
+            )
+        if tax_revision != revision:
+            if (pk, revision, AssessmentStamp.Part.TAX) not in stamps:
+                continue
+            change["tax_revision"] = revision
+        changes[pk] = change
+    return changes, {pk: facts[pk] for pk in changes}
+
+
+def purge_spent_stamps() -> int:
+    """Stamps nothing will read again: of a declaration no longer waiting for its assessment
+    (rejected, withdrawn, or completed by a later revision) or of a revision since superseded.
+    Completion deletes its own; these are what amendments and withdrawals leave behind."""
+    from django.db.models import F, Q
+
+    deleted, _ = AssessmentStamp.objects.filter(
+        ~Q(declaration__status=Status.ACCEPTED) | Q(revision__lt=F("declaration__revision"))
+    ).delete()
+    return deleted
 
 
 def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> list[int]:
@@ -105,26 +189,28 @@ def declarations_complete_assessment_bulk(*, declaration_ids: Sequence[int]) -> 
         return []
     # A look without locks first: most calls find nothing to do (the other half of the
     # assessment is still running), and locking rows to learn that costs more than the rest.
-    ready = dict(
-        Declaration.objects.filter(
-            pk__in=list(declaration_ids),
-            status=Status.ACCEPTED,
-            risk_revision=F("revision"),
-            tax_revision=F("revision"),
-        ).values_list("pk", "arrived_at")
-    )
-    if not ready:
+    changes, facts = _completion_changes(declaration_ids)
+    if not changes:
         return []
+    # The lifecycle checks the stamps' result under the row lock and writes it with the status.
     outcome = lifecycle.transition_bulk(
-        declaration_ids=list(ready),
+        declaration_ids=list(changes),
         to_status=Status.ASSESSED,
         action="assessment",
         public_reason={
             pk: "assessed" if arrived else "assessed, awaiting arrival"
-            for pk, arrived in ready.items()
+            for pk, (_revision, arrived) in facts.items()
         },
+        row_changes=changes,
     )
-    arrived = [pk for pk in outcome.done if ready[pk] is not None]
+    if outcome.done:
+        # The stamps of the revisions now complete are spent (a later revision's are kept).
+        by_revision: dict[int, list[int]] = defaultdict(list)
+        for pk in outcome.done:
+            by_revision[facts[pk][0]].append(pk)
+        for revision, ids in by_revision.items():
+            AssessmentStamp.objects.filter(declaration_id__in=ids, revision__lte=revision).delete()
+    arrived = [pk for pk in outcome.done if facts[pk][1] is not None]
     for declaration in Declaration.objects.filter(pk__in=arrived) if arrived else ():
         _arrival_follow_up(declaration)
     return outcome.done

@@ -92,9 +92,11 @@ def test_upgrade_backfills_the_pairs_of_assessed_consignments(
 def test_risk_stamps_its_revision_and_channel_and_completion_follows_the_stamps(
     operator_a, example, django_capture_on_commit_callbacks
 ):
-    """Risk stores its assessment and stamps the declaration (channel, score, the revision it
-    assessed) in the same transaction; the status changes, through the lifecycle, once revenue
-    has stamped the same revision. The operator's cursor (`updated_at`) moves only then."""
+    """Risk stores its assessment and its stamp (channel, score, the revision it assessed) in the
+    same transaction, without writing the declaration row; the status changes, through the
+    lifecycle, once revenue has stamped the same revision, and the channel is written with it.
+    The operator's cursor (`updated_at`) moves only then; the spent stamps are deleted."""
+    from declarations.models import AssessmentStamp
     from revenue.services.assessment import taxes_assess_batch
 
     body = copy.deepcopy(example)
@@ -108,7 +110,14 @@ def test_risk_stamps_its_revision_and_channel_and_completion_follows_the_stamps(
     after_risk = Declaration.objects.get(pk=before.pk)
     assessment = RiskAssessment.objects.get(declaration_id=before.pk)
     assert (after_risk.status, after_risk.updated_at) == (before.status, before.updated_at)
-    assert (after_risk.channel, after_risk.risk_revision) == (assessment.channel, before.revision)
+    assert (after_risk.channel, after_risk.risk_revision) == (before.channel, before.risk_revision)
+    stamp = AssessmentStamp.objects.get(declaration_id=before.pk)
+    assert (stamp.part, stamp.revision, stamp.channel, stamp.score) == (
+        "risk",
+        before.revision,
+        assessment.channel,
+        assessment.score,
+    )
 
     # Run twice: the second run finds the revision assessed and stores nothing more.
     assert risk_assess_batch(declaration_ids=[before.pk]) == 0
@@ -122,6 +131,7 @@ def test_risk_stamps_its_revision_and_channel_and_completion_follows_the_stamps(
         assessment.score,
         done.revision,
     )
+    assert not AssessmentStamp.objects.filter(declaration_id=before.pk).exists()
 
 
 def test_revenue_first_stamps_its_revision_and_risk_second_completes_it(
@@ -140,7 +150,12 @@ def test_revenue_first_stamps_its_revision_and_risk_second_completes_it(
     assert taxes_assess_batch(declaration_ids=[before.pk]) == 1
     after_revenue = Declaration.objects.get(pk=before.pk)
     assert (after_revenue.status, after_revenue.updated_at) == (before.status, before.updated_at)
-    assert after_revenue.tax_revision == before.revision
+    from declarations.models import AssessmentStamp
+
+    assert after_revenue.tax_revision == before.tax_revision  # the row is written once, later
+    assert AssessmentStamp.objects.filter(
+        declaration_id=before.pk, part="tax", revision=before.revision
+    ).exists()
     # Run twice: the initial tax assessment of the revision is recognised.
     assert taxes_assess_batch(declaration_ids=[before.pk]) == 0
     assert TaxAssessment.objects.filter(declaration_id=before.pk).count() == 1
