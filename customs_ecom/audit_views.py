@@ -82,10 +82,37 @@ def _form(request: HttpRequest) -> tuple[AuditFilterForm, dict]:
     return form, data
 
 
-def _summary(value) -> str:
+# Values that hold a user's id: shown with the user's name (the CSV keeps the stored id).
+USER_KEYS = ("claimed_by",)
+
+
+def _user_names(rows: list[AuditEvent]) -> dict[int, str]:
+    from django.contrib.auth import get_user_model
+
+    ids = {
+        value[key]
+        for row in rows
+        for value in (row.before, row.after)
+        if isinstance(value, dict)
+        for key in USER_KEYS
+        if isinstance(value.get(key), int)
+    }
+    if not ids:
+        return {}
+    model = get_user_model()
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", model.USERNAME_FIELD))
+
+
+def _summary(value, names: dict[int, str]) -> str:
     from .platform.templatetags.human import readable
 
-    return readable(value) if value not in (None, "", {}, []) else ""
+    if value in (None, "", {}, []):
+        return ""
+    if isinstance(value, dict):
+        value = {
+            key: names.get(item, item) if key in USER_KEYS else item for key, item in value.items()
+        }
+    return readable(value)
 
 
 @login_required
@@ -109,12 +136,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if more and rows:
         cursor = f"{rows[-1].at.isoformat()}_{rows[-1].pk}"
         next_query = urlencode({"after": cursor}) + (f"&{query}" if query else "")
+    names = _user_names(rows)
     return render(
         request,
         "customs_ecom/audit_log.html",
         {
             "form": form,
-            "rows": [(r, _summary(r.before), _summary(r.after)) for r in rows],
+            "rows": [(r, _summary(r.before, names), _summary(r.after, names)) for r in rows],
             "query": query,
             "next_query": next_query,
             "filtered": bool(data),
@@ -143,8 +171,8 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
                     e.action,
                     e.object_type,
                     e.object_id,
-                    _summary(e.before),
-                    _summary(e.after),
+                    _summary(e.before, {}),
+                    _summary(e.after, {}),
                     e.reason,
                 ]
             )

@@ -150,6 +150,7 @@ def test_auditor_exports_a_filtered_audit_log(
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#audit-log tbody tr")).to_have_count(1)
     expect(page.locator("#audit-log")).to_contain_text("declaration.claim")
+    expect(page.locator("#audit-log")).to_contain_text("Claimed by: officer")
     screenshot(page, "audit-log-filtered")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export these entries (CSV)").click()
