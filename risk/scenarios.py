@@ -367,6 +367,7 @@ def _benign(b: _Builder) -> None:
             ("Wireless noise-cancelling headphones", "851830", 199, 0.3),
             ("Gold ring, 18 carat", "711319", 420, 0.004),
             ("Tablet computer 10 inch", "847130", 239, 0.5),
+            ("Nike Air Force 1 '07 trainers", "640411", 119, 1.0),
         )
     ):
         b.add(
@@ -491,6 +492,8 @@ def _risky(b: _Builder) -> None:
         ("Nintendo Switch Lite console", "950450", 12, 1, 0.3),
         ("Women's cotton T-shirts, 50 pieces", "610910", 5, 50, 9.0),
         ("Men's leather shoes, 10 pairs", "640399", 12, 10, 8.0),
+        ("Nike Air Jordan 1 Retro High OG sneakers", "640411", 19, 1, 1.1),
+        ("Nike Air Force 1 '07 trainers, 2 pairs", "640399", 30, 2, 2.0),
         ("Gold ring, 18 carat", "711319", 5, 1, 0.01),
     ):
         b.add(
