@@ -5,6 +5,9 @@ validate, ``risk.approval`` decides and audits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -122,74 +125,87 @@ def _refused(request: HttpRequest, form: forms.Form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-@login_required
-@require_POST
-def version_propose(request: HttpRequest, version: int) -> HttpResponse:
-    _require(request, CAN_EDIT_RULES)
+def _decision(
+    request: HttpRequest,
+    version: int,
+    *,
+    role: Any,
+    form_class: type[forms.Form],
+    act: Callable[[RuleSet, dict], object],
+    refusals: tuple[type[Exception], ...],
+    success: str,
+    done: str = "",
+) -> HttpResponse:
+    """A proposal, an approval or a rejection of a rule-set version: the role, a valid form (its
+    errors as messages), the approval service, its refusal as a message; back to the version page
+    (or to `done` when it succeeds)."""
+    _require(request, role)
     ruleset = get_object_or_404(RuleSet, version=version)
-    form = ProposalForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         _refused(request, form)
         return redirect("risk:version", version=version)
     try:
-        approval.ruleset_propose(
+        act(ruleset, form.cleaned_data)
+    except refusals as error:
+        messages.error(request, str(error))
+        return redirect("risk:version", version=version)
+    messages.success(request, success)
+    return redirect(done) if done else redirect("risk:version", version=version)
+
+
+@login_required
+@require_POST
+def version_propose(request: HttpRequest, version: int) -> HttpResponse:
+    return _decision(
+        request,
+        version,
+        role=CAN_EDIT_RULES,
+        form_class=ProposalForm,
+        act=lambda ruleset, data: approval.ruleset_propose(
             ruleset_id=ruleset.pk,
             actor=request.user,
-            reason=form.cleaned_data["reason"],
-            confirm_older=form.cleaned_data["confirm_older"],
-        )
-    except approval.ApprovalRefused as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("Version %(v)s is proposed for activation; a supervisor must approve it.")
-            % {"v": version},
-        )
-    return redirect("risk:version", version=version)
+            reason=data["reason"],
+            confirm_older=data["confirm_older"],
+        ),
+        refusals=(approval.ApprovalRefused,),
+        success=_("Version %(v)s is proposed for activation; a supervisor must approve it.")
+        % {"v": version},
+    )
 
 
 @login_required
 @require_POST
 def version_approve(request: HttpRequest, version: int) -> HttpResponse:
-    _require(request, CAN_APPROVE_RULES)
-    ruleset = get_object_or_404(RuleSet, version=version)
-    form = ProposalForm(request.POST)
-    if not form.is_valid():
-        _refused(request, form)
-        return redirect("risk:version", version=version)
-    try:
-        approval.ruleset_approve(
+    return _decision(
+        request,
+        version,
+        role=CAN_APPROVE_RULES,
+        form_class=ProposalForm,
+        act=lambda ruleset, data: approval.ruleset_approve(
             ruleset_id=ruleset.pk,
             actor=request.user,
-            reason=form.cleaned_data["reason"],
-            confirm_older=form.cleaned_data["confirm_older"],
-        )
-    except (approval.ApprovalRefused, rulesets.ActivationRefused) as error:
-        messages.error(request, str(error))
-        return redirect("risk:version", version=version)
-    messages.success(
-        request,
-        _("Version %(v)s is active; pending consignments are being re-assessed.") % {"v": version},
+            reason=data["reason"],
+            confirm_older=data["confirm_older"],
+        ),
+        refusals=(approval.ApprovalRefused, rulesets.ActivationRefused),
+        success=_("Version %(v)s is active; pending consignments are being re-assessed.")
+        % {"v": version},
+        done="risk:rules",
     )
-    return redirect("risk:rules")
 
 
 @login_required
 @require_POST
 def version_reject(request: HttpRequest, version: int) -> HttpResponse:
-    _require(request, CAN_APPROVE_RULES)
-    ruleset = get_object_or_404(RuleSet, version=version)
-    form = RejectForm(request.POST)
-    if not form.is_valid():
-        _refused(request, form)
-        return redirect("risk:version", version=version)
-    try:
-        approval.ruleset_reject(
-            ruleset_id=ruleset.pk, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except approval.ApprovalRefused as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The proposal was sent back to the analyst."))
-    return redirect("risk:version", version=version)
+    return _decision(
+        request,
+        version,
+        role=CAN_APPROVE_RULES,
+        form_class=RejectForm,
+        act=lambda ruleset, data: approval.ruleset_reject(
+            ruleset_id=ruleset.pk, actor=request.user, reason=data["reason"]
+        ),
+        refusals=(approval.ApprovalRefused,),
+        success=_("The proposal was sent back to the analyst."),
+    )
