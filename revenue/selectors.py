@@ -414,13 +414,20 @@ def collection_gaps(declaration: Declaration) -> list[str]:
     return [
         _("%(amount)s %(currency)s assessed for %(channel)s is not recorded on the ledger.")
         % {
-            "amount": expected[channel] - recorded[channel],
+            "amount": _amount(expected[channel] - recorded[channel], assessment.currency),
             "currency": assessment.currency,
             "channel": labels[channel],
         }
         for channel in (BORDER, DEFERRED_STATEMENT, SCHEME_RETURN)
         if recorded[channel] != expected[channel]
     ]
+
+
+def _amount(value: Decimal, currency: str) -> str:
+    """An amount in a sentence for an officer: the currency's places, the reader's separators."""
+    from customs_ecom.platform.templatetags.human import currency_places, number
+
+    return number(value, currency_places(currency))
 
 
 def release_blockers(declaration: Declaration) -> list[str]:
@@ -442,7 +449,7 @@ def release_blockers(declaration: Declaration) -> list[str]:
         blockers.insert(
             0,
             _("%(amount)s %(currency)s of duties and taxes due at the border is not collected.")
-            % {"amount": unpaid, "currency": currency},
+            % {"amount": _amount(unpaid, currency or ""), "currency": currency},
         )
     return blockers
 

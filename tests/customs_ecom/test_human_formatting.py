@@ -55,3 +55,13 @@ def test_dates_in_the_officer_time_zone_without_microseconds():
         shown = when(moment)
         assert "123456" not in shown and "11/25/2026" in shown
         assert readable("2026-11-25T23:30:05.123456Z") == shown
+
+
+def test_months_read_as_words_in_the_readers_language():
+    from customs_ecom.platform.templatetags.human import yearmonth
+
+    with translation.override("en"):
+        assert yearmonth("2026-11") == "November 2026"
+    with translation.override("fr"):
+        assert yearmonth("2026-11") == "novembre 2026"
+    assert yearmonth("not a month") == "not a month" and yearmonth(None) == ""

@@ -168,6 +168,21 @@ def test_payment_by_the_declarant_clears_the_release_blocker(operator_b, border_
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
 
 
+def test_the_release_blocker_states_the_amount_as_the_reader_writes_money(border_declaration):
+    from django.utils import translation
+
+    due = TaxAssessment.objects.get(declaration=border_declaration).due_at_border
+    with translation.override("en"):
+        (english,) = release_blockers(border_declaration)
+    with translation.override("fr"):
+        (french,) = release_blockers(border_declaration)
+    places = f"{due:.2f}"  # two places for EUR, never the ledger's four
+    assert english.startswith(f"{places} EUR "), english
+    assert french.startswith(f"{places.replace('.', ',')}\u00a0EUR ") or french.startswith(
+        f"{places.replace('.', ',')} EUR "
+    ), french
+
+
 def test_operator_cannot_pay_for_another_operators_declaration(operator_a, border_declaration):
     response = operator_a.post(
         "/api/v1/payments",

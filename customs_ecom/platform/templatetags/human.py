@@ -225,6 +225,20 @@ def when(value: Any, style: str = "datetime") -> str:
 
 
 @register.filter
+def yearmonth(value: Any) -> str:
+    """A month as 'YYYY-MM' (or a date) in words in the reader's language: 'November 2026',
+    'novembre 2026'; anything else is shown as it is."""
+    if isinstance(value, str):
+        try:
+            value = date(int(value[:4]), int(value[5:7]), 1) if len(value) == 7 else value
+        except ValueError:
+            return value
+    if isinstance(value, date):
+        return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    return "" if value is None else str(value)
+
+
+@register.filter
 def readable(value: Any) -> str:
     """Any stored value as text for a person: dicts as 'key: value' pairs, lists joined."""
     if value is None:
