@@ -511,6 +511,10 @@ def assess(
         _round_per_total(regime, [*duty_lines, *vat_lines, *fee_lines, *fee_tax_lines]),
         explanation,
     )
+    # National fees and levies are owed whatever the minimum for duty and tax says.
+    lines += tuple(
+        _national_fee_lines(c, regime, valued, consignment_value, border_model, consignment_model)
+    )
 
     zero = regime.round(ZERO)
     totals = {
@@ -522,7 +526,10 @@ def assess(
     pre_collected = sum(
         (line.amount for line in lines if line.payer in ("vendor", "marketplace")), zero
     )
-    deferred = sum((line.amount for line in lines if line.payer == "intermediary"), zero)
+    # On the intermediary's (or the declarant's) account, paid with its monthly statement.
+    deferred = sum(
+        (line.amount for line in lines if line.collection_channel == DEFERRED_STATEMENT), zero
+    )
     by_channel: dict[str, dict[str, Decimal]] = {}
     for line in lines:
         per_type = by_channel.setdefault(line.collection_channel, {})
@@ -1157,6 +1164,98 @@ def _fee_lines(
                 ),
             )
         )
+    return lines
+
+
+def _national_fee_lines(
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    valued: tuple[_ValuedItem, ...],
+    consignment_value: Decimal,
+    border_model: str,
+    consignment_model: str,
+) -> list[TaxLine]:
+    """Lines of the regime's national fees (``RegimeSpec.national_fees``), each followed by the
+    VAT/GST it bears, if any. A fee owed ``border`` follows the import taxes: at the border, on
+    the intermediary's deferred statement, or by the declarant when a scheme return (which carries
+    VAT only) covers the consignment; a ``declarant_account`` fee is billed to the declarant's
+    account and paid with its monthly statement."""
+    if not regime.national_fees:
+        return []
+    currency = regime.currency
+    goods_value = sum((v.value for v in valued), ZERO)
+    lines: list[TaxLine] = []
+    for fee in regime.national_fees:
+        if fee.get("transports") and c.transport not in fee["transports"]:
+            continue
+        max_value = fee.get("max_value")
+        if max_value is not None and goods_value > to_decimal(max_value, field="max_value"):
+            continue
+        if fee.get("not_with_gift_tax_relief") and _gift_relief_applies(
+            c, regime, "vat", consignment_value
+        ):
+            continue
+        each = regime.round(to_decimal(fee["amount"], field="amount"))
+        if fee["per"] == "subheading":
+            count = len({v.item.hs6 or f"line {v.item.line}" for v in valued})
+            unit = "HS subheading" if count == 1 else "HS subheadings"
+        else:
+            count, unit = 1, "consignment"
+        payer: str | None = None
+        note = ""
+        if fee["payer"] == "declarant_account":
+            model = payer_model = INTERMEDIARY_DEFERRED
+            payer = "declarant"
+            note = "; billed to the declarant's account"
+        else:
+            model = payer_model = border_model
+            if consignment_model in PRE_COLLECTING_MODELS and border_model == CONSIGNEE_BORDER:
+                payer = "declarant"
+                note = f"; the {c.tax_scheme} return carries {regime.tax_name} only"
+        ceiling = (
+            f", goods {format_money(goods_value, currency)} <= "
+            f"{format_money(regime.round(to_decimal(max_value, field='max_value')), currency)}"
+            if max_value is not None
+            else ""
+        )
+        amount = count * each
+        lines.append(
+            _line(
+                regime,
+                tax_type="fee",
+                item_line=None,
+                basis=Decimal(count),
+                rate=each,
+                amount=amount,
+                model=model,
+                payer_model=payer_model,
+                payer=payer,
+                legal_reason=(
+                    f"{fee['name']}: {count} {unit} x {format_money(each, currency)}"
+                    f"{ceiling} ({fee['legal_ref']}){note}"
+                )[:400],
+            )
+        )
+        if fee.get("bears_tax") and regime.vat_standard_rate > 0:
+            rate = regime.vat_standard_rate
+            lines.append(
+                _line(
+                    regime,
+                    tax_type="vat",
+                    item_line=None,
+                    basis=regime.round(amount),
+                    rate=rate,
+                    amount=regime.round(amount) * rate,
+                    model=model,
+                    payer_model=payer_model,
+                    payer=payer,
+                    legal_reason=(
+                        f"{regime.tax_name} at {format_rate(rate)} on {fee['name']} "
+                        f"{format_money(regime.round(amount), currency)}, charged with it"
+                        f" ({fee['legal_ref']})"
+                    )[:400],
+                )
+            )
     return lines
 
 

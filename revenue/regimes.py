@@ -70,6 +70,47 @@ TRANSPORTS = ("postal", "express", "other")
 _DATE_FIELDS = ("valid_from", "valid_to")
 
 
+# A national fee: what it is called and cites, how much per what, on which consignments, who owes
+# it and through which channel.
+NATIONAL_FEE_KEYS = {
+    "code": "short code, unique in the regime (FR-TPC)",
+    "name": "what the law calls it",
+    "amount": "the fee per unit counted, regime currency",
+    "per": "consignment | subheading (distinct HS subheadings of the consignment)",
+    "max_value": "optional: charged only when the goods' intrinsic value is at most this",
+    "transports": "optional: the transports it is charged on (all when absent)",
+    "payer": "border (owed with the import taxes, at the border or on the intermediary's deferred "
+    "statement; by the declarant when a scheme return covers the VAT) | declarant_account "
+    "(billed to the declarant's account, paid with its monthly statement)",
+    "bears_tax": "optional: VAT/GST at the standard rate is charged on the fee",
+    "not_with_gift_tax_relief": "optional: not charged on a gift within the gift tax relief",
+    "legal_ref": "the legal act and article",
+}
+NATIONAL_FEE_PER = ("consignment", "subheading")
+NATIONAL_FEE_PAYERS = ("border", "declarant_account")
+
+
+def check_national_fee(code: str, fee: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` when a national fee entry of regime ``code`` is malformed."""
+    if not isinstance(fee, Mapping):
+        raise ValueError(f"{code}: each national fee is an object")
+    unknown = set(fee) - set(NATIONAL_FEE_KEYS)
+    if unknown:
+        raise ValueError(f"{code}: unknown national fee keys {sorted(unknown)}")
+    for key in ("code", "name", "amount", "per", "payer", "legal_ref"):
+        if not fee.get(key):
+            raise ValueError(f"{code}: national fee needs {key!r}")
+    if fee["per"] not in NATIONAL_FEE_PER:
+        raise ValueError(f"{code}: national fee 'per' must be one of {NATIONAL_FEE_PER}")
+    if fee["payer"] not in NATIONAL_FEE_PAYERS:
+        raise ValueError(f"{code}: national fee 'payer' must be one of {NATIONAL_FEE_PAYERS}")
+    for key in ("amount", "max_value"):
+        if fee.get(key) is not None and to_decimal(fee[key], field=key) < 0:
+            raise ValueError(f"{code}: national fee {key} must not be negative")
+    if set(fee.get("transports") or ()) - set(TRANSPORTS):
+        raise ValueError(f"{code}: national fee transports names unknown transports")
+
+
 def longest_prefix_match(table: Mapping[str, Decimal], hs_code: str) -> Decimal | None:
     """Return the value of the longest key of ``table`` that ``hs_code`` starts with, if any."""
     best_key = None
@@ -210,6 +251,11 @@ class RegimeSpec:
     # Where the rounding rule applies: to each tax line ("line") or once to the total of each tax
     # type ("total"), the difference then spread over the lines by largest remainder.
     rounding_scope: str = "line"
+    # National fees and levies beside duty and VAT/GST, each a dict (see NATIONAL_FEE_KEYS):
+    # the French small-parcel tax (EUR 2 per distinct HS subheading of a low-value consignment,
+    # owed with the import VAT) or the New Zealand low-value goods levy (NZD 2.21 per consignment,
+    # billed to the declarant, GST on top). They are not waived by ``minimum_collected``.
+    national_fees: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:
@@ -273,6 +319,8 @@ class RegimeSpec:
             raise ValueError(f"{self.code}: fee_exempt_transports names unknown transports")
         if any(not Decimal(0) <= rate <= Decimal(2) for rate in self.origin_duty_rates.values()):
             raise ValueError(f"{self.code}: origin duty rates are fractions between 0 and 2")
+        for fee in self.national_fees:
+            check_national_fee(self.code, fee)
 
     def __hash__(self) -> int:
         # dict fields make the generated hash fail; the code and dates identify a regime.
@@ -387,10 +435,9 @@ class RegimeSpec:
             if isinstance(values.get(name), str):
                 values[name] = date.fromisoformat(values[name])
         values["legal_refs"] = dict(values.get("legal_refs") or {})
-        if "threshold_overrides" in values:
-            values["threshold_overrides"] = tuple(
-                dict(entry) for entry in values["threshold_overrides"] or ()
-            )
+        for name in ("threshold_overrides", "national_fees"):
+            if name in values:
+                values[name] = tuple(dict(entry) for entry in values[name] or ())
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:

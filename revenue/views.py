@@ -212,6 +212,28 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                 override.get("legal_ref", ""),
             )
         )
+    for fee in spec.national_fees:
+        conditions = [
+            _("per distinct HS subheading") if fee["per"] == "subheading" else _("per consignment")
+        ]
+        if fee.get("max_value") is not None:
+            conditions.append(_("goods ≤ %(value)s") % {"value": money(fee["max_value"])})
+        if fee.get("transports"):
+            conditions.append(", ".join(str(word(t)) for t in fee["transports"]))
+        if fee.get("bears_tax"):
+            conditions.append(_("plus %(tax)s") % {"tax": spec.tax_name})
+        conditions.append(
+            _("billed to the declarant")
+            if fee["payer"] == "declarant_account"
+            else _("owed with the import taxes")
+        )
+        rows.append(
+            (
+                fee["name"],
+                f"{money(fee['amount'])} · " + " · ".join(str(c) for c in conditions),
+                fee["legal_ref"],
+            )
+        )
     if "business_buyer" in spec.legal_refs:
         rows.append((_("Business buyers"), _("not covered by vendor schemes"), "business_buyer"))
     rows.append(

@@ -61,7 +61,11 @@ def _ledger_values(
     owed: dict[str, Decimal] = {}
     scheme_model = VENDOR_POINT_OF_SALE
     for line in lines:
-        key = "border-declarant" if line.payer == "declarant" else line.collection_channel
+        key = (
+            "border-declarant"
+            if line.payer == "declarant" and line.collection_channel == BORDER
+            else line.collection_channel
+        )
         owed[key] = owed.get(key, Decimal(0)) + line.amount
         if line.collection_channel == SCHEME_RETURN:
             scheme_model = line.collection_model

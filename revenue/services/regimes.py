@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,20 +23,53 @@ from revenue.localtime import local_date
 from revenue.models import Regime
 from revenue.regimes import RegimeSpec, load_shipped_regimes, regime_at, regime_for
 
+logger = logging.getLogger(__name__)
+
 
 def ensure_shipped_regimes() -> None:
-    """Load the shipped regimes as version 1 rows if missing (idempotent; runs after migrate)."""
+    """Load the shipped regimes as version 1 rows if missing, and bring version 1 rows up to date
+    when a release ships corrected or new figures for them (a period cut short where a new regime
+    now starts, a national fee added): each such update is audited with the figures before and
+    after. A regime an administrator has given later versions is left to the administrator, with
+    a warning. Idempotent; runs after migrate."""
     with transaction.atomic():
         for spec in load_shipped_regimes():
-            Regime.objects.get_or_create(
+            shipped = spec.to_dict()
+            row, created = Regime.objects.get_or_create(
                 code=spec.code,
                 version=1,
                 defaults={
                     "jurisdiction": spec.jurisdiction,
                     "valid_from": spec.valid_from,
                     "valid_to": spec.valid_to,
-                    "spec": spec.to_dict(),
+                    "spec": shipped,
                 },
+            )
+            if created or (
+                row.spec == shipped
+                and row.valid_from == spec.valid_from
+                and row.valid_to == spec.valid_to
+            ):
+                continue
+            if Regime.objects.filter(code=spec.code, version__gt=1).exists():
+                logger.warning(
+                    "The shipped figures of regime %s changed, but an administrator has made later "
+                    "versions of it: review them on the regimes page.",
+                    spec.code,
+                )
+                continue
+            before, after = _changed(row.spec, shipped)
+            Regime.objects.filter(pk=row.pk).update(
+                valid_from=spec.valid_from, valid_to=spec.valid_to, spec=shipped
+            )
+            audit_record(
+                actor=None,
+                action="regime.shipped_update",
+                object_type="regime",
+                object_id=row.pk,
+                before={"code": spec.code, "version": 1, **before},
+                after={"code": spec.code, "version": 1, **after},
+                reason="figures shipped with this release",
             )
 
 

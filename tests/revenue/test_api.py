@@ -61,10 +61,11 @@ def test_estimate_with_seller_scheme_moves_vat_to_checkout():
     assert response.status_code == 200
     assert body["collection_model"] == "vendor_point_of_sale"
     # The seller charges the VAT at checkout; the IOSS return carries VAT only, so the two EUR 3
-    # flat duties are a customs debt of the declarant, paid at import.
-    assert body["totals"]["total"] == "18.20"
+    # flat duties, and France's small-parcel tax of EUR 2 per subheading, are a customs debt of
+    # the declarant, paid at import.
+    assert body["totals"]["total"] == "22.20"
     assert body["charged_at_checkout"] == "12.20"
-    assert body["due_from_declarant"] == "6.00"
+    assert body["due_from_declarant"] == "10.00"
     assert body["you_pay_on_delivery"] == "0.00"
     duty = [line for line in body["lines"] if line["tax_type"] == "duty"]
     assert {(line["payer"], line["collection_channel"]) for line in duty} == {

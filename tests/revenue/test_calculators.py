@@ -22,7 +22,10 @@ from revenue.regimes import RegimeSpec, load_shipped_regimes, regime_for
 
 REGIMES = {regime.code: regime for regime in load_shipped_regimes()}
 EU_2021 = REGIMES["EU-FR-2021"]
-EU_2026 = REGIMES["EU-FR-2026"]
+# The EU rules of July 2026, as France applies them but without France's own small-parcel tax
+# (its national fee, tested on its own below).
+FR_2026 = REGIMES["EU-FR-2026"]
+EU_2026 = replace(FR_2026, national_fees=())
 UK = REGIMES["GB-2021"]
 NORWAY = REGIMES["NO-VOEC-2024"]
 AUSTRALIA = REGIMES["AU-2018"]
@@ -767,3 +770,135 @@ def test_rounding_per_total_rounds_the_sum_once_and_spreads_it_over_the_lines():
     assert per_line.totals["vat"] == D("0.39")
     assert per_total.totals["vat"] == D("0.38")
     assert sorted(amounts(per_total, "vat")) == [D("0.12"), D("0.13"), D("0.13")]
+
+
+# --- National fees: France's small-parcel tax, New Zealand's low-value goods levy --------------
+
+
+def test_france_small_parcel_tax_is_per_subheading_and_follows_the_import_taxes():
+    c = consignment(
+        (1, "6109100010", "10.00", 1), (2, "6109100090", "20.00", 1), (3, "420232", "5.00", 1)
+    )
+    result = assess(c, FR_2026, fx_rate=D("1"))
+    (fee,) = lines_of(result, "fee")
+    assert (fee.basis, fee.rate, fee.amount) == (D("2"), D("2.00"), D("4.00"))
+    assert (fee.payer, fee.collection_channel, fee.collected_at_border) == (
+        "consignee",
+        "border",
+        True,
+    )
+    assert "Loi n° 2026-103" in fee.legal_reason and "2 HS subheadings" in fee.legal_reason
+    # No VAT on the tax: it is not a fee that bears VAT in the shipped figures.
+    assert not [line for line in lines_of(result, "vat") if "petits colis" in line.legal_reason]
+    assert result.due_at_border == result.totals["total"]
+
+
+def test_france_small_parcel_tax_under_ioss_is_owed_by_the_declarant():
+    c = one_item("40.00", tax_scheme="IOSS", tax_scheme_number_valid=True, operator_role="vendor")
+    result = assess(c, FR_2026, fx_rate=D("1"))
+    (fee,) = lines_of(result, "fee")
+    assert (fee.payer, fee.collection_channel, fee.amount) == ("declarant", "border", D("2.00"))
+    assert result.due_at_border == D("5.00")  # EUR 3 flat duty + EUR 2 tax
+    assert result.due_at_border + result.pre_collected + result.deferred == result.totals["total"]
+
+
+def test_france_small_parcel_tax_spares_high_values_and_gifts_within_the_vat_relief():
+    assert lines_of(assess(one_item("150.01"), FR_2026, fx_rate=D("1")), "fee") == []
+    gift = one_item("45.00", category="gift")
+    assert lines_of(assess(gift, FR_2026, fx_rate=D("1")), "fee") == []
+    assert amounts(assess(one_item("45.01", category="gift"), FR_2026, fx_rate=D("1")), "fee") == [
+        D("2.00")
+    ]
+
+
+def test_new_zealand_levy_is_billed_to_the_declarant_with_gst_and_survives_the_minimum():
+    nz = REGIMES["NZ-2026-04"]
+    result = assess(one_item("100.00", currency="NZD", transport="express"), nz, fx_rate=D("1"))
+    fee, gst = [line for line in result.lines if "levy" in line.legal_reason]
+    assert (fee.tax_type, fee.amount, fee.payer, fee.collection_channel) == (
+        "fee",
+        D("2.21"),
+        "declarant",
+        "deferred_statement",
+    )
+    assert (gst.tax_type, gst.basis, gst.rate, gst.amount) == (
+        "vat",
+        D("2.21"),
+        D("0.15"),
+        D("0.33"),
+    )
+    assert gst.payer == "declarant" and not gst.collected_at_border
+    assert result.deferred == result.totals["total"] == D("2.54")
+    postal = assess(one_item("100.00", currency="NZD", transport="postal"), nz, fx_rate=D("1"))
+    assert postal.totals["total"] == D("0.00")
+
+
+@pytest.mark.parametrize(
+    ("fee", "message"),
+    [
+        (
+            {
+                "code": "X",
+                "name": "X",
+                "amount": "1",
+                "per": "parcel",
+                "payer": "border",
+                "legal_ref": "L",
+            },
+            "per",
+        ),
+        (
+            {
+                "code": "X",
+                "name": "X",
+                "amount": "1",
+                "per": "consignment",
+                "payer": "buyer",
+                "legal_ref": "L",
+            },
+            "payer",
+        ),
+        (
+            {
+                "code": "X",
+                "name": "X",
+                "amount": "-1",
+                "per": "consignment",
+                "payer": "border",
+                "legal_ref": "L",
+            },
+            "negative",
+        ),
+        (
+            {"code": "X", "name": "X", "amount": "1", "per": "consignment", "payer": "border"},
+            "legal_ref",
+        ),
+        (
+            {
+                "code": "X",
+                "name": "X",
+                "amount": "1",
+                "per": "consignment",
+                "payer": "border",
+                "legal_ref": "L",
+                "transports": ["rail"],
+            },
+            "transports",
+        ),
+        (
+            {
+                "code": "X",
+                "name": "X",
+                "amount": "1",
+                "per": "consignment",
+                "payer": "border",
+                "legal_ref": "L",
+                "colour": "red",
+            },
+            "unknown",
+        ),
+    ],
+)
+def test_a_malformed_national_fee_is_refused(fee, message):
+    with pytest.raises(ValueError, match=message):
+        replace(EU_2026, national_fees=(fee,))

@@ -44,24 +44,31 @@ def test_ioss_flat_duty_is_owed_by_the_declarant_and_vat_recorded_against_the_re
     assert {(line.payer, line.collection_channel, line.amount) for line in duty} == {
         ("declarant", "border", Decimal("3.00"))
     } and duty.count() == 2
-    assert assessment.due_at_border == Decimal("6.00")
+    # Beside the EUR 3 per subheading, France's small-parcel tax of EUR 2 per subheading is owed by
+    # the declarant too: the IOSS return carries neither.
+    tpc = assessment.lines.filter(tax_type="fee")
+    assert {(line.payer, line.collection_channel, line.amount) for line in tpc} == {
+        ("declarant", "border", Decimal("4.00"))
+    }
+    assert "petits colis" in tpc.get().legal_reason
+    assert assessment.due_at_border == Decimal("10.00")
     assert assessment.pre_collected == Decimal(assessment.totals["vat"]) > 0
     # Every assessed amount is on the ledger under exactly one channel.
     assert _assessed_by_channel(declaration) == {
-        "border": Decimal("6.00"),
+        "border": Decimal("10.00"),
         "scheme_return": assessment.pre_collected,
     }
     assert sum(_assessed_by_channel(declaration).values()) == assessment.total
     declarant = LedgerEntry.objects.get(source_key=f"assessment:{assessment.pk}:border-declarant")
-    assert declarant.payer == operator_a.operator.name and declarant.amount == Decimal("6.00")
+    assert declarant.payer == operator_a.operator.name and declarant.amount == Decimal("10.00")
     scheme = LedgerEntry.objects.get(source_key=f"assessment:{assessment.pk}:scheme")
     assert scheme.payer == "IOSS IM2500000015"
     assert scheme.collection_model == assessment.collection_model
     assert collection_gaps(declaration) == []
     # The goods wait for the declarant's duty, not for the VAT charged at checkout.
-    assert border_due_unpaid(declaration) == Decimal("6.00")
-    assert "6.00 EUR" in release_blockers(declaration)[0]
-    ledger_payment_record(declaration_id=declaration.pk, amount="6.00", currency="EUR")
+    assert border_due_unpaid(declaration) == Decimal("10.00")
+    assert "10.00 EUR" in release_blockers(declaration)[0]
+    ledger_payment_record(declaration_id=declaration.pk, amount="10.00", currency="EUR")
     assert border_due_unpaid(declaration) == Decimal("0.00")
     assert release_blockers(declaration) == []
 
@@ -89,7 +96,7 @@ def test_special_arrangements_defer_the_flat_duty_with_the_vat(db):
 
 def test_an_amount_missing_from_the_ledger_blocks_release(operator_a):
     (declaration,) = submit(operator_a.operator, [_ioss_body("CH-GAP-1")])
-    ledger_payment_record(declaration_id=declaration.pk, amount="6.00", currency="EUR")
+    ledger_payment_record(declaration_id=declaration.pk, amount="10.00", currency="EUR")
     assessment = TaxAssessment.objects.get(declaration=declaration)
     # As if the scheme-return entry had never been written (the defect this guards against).
     LedgerEntry.objects.create(
@@ -111,6 +118,7 @@ def test_the_operator_sees_payer_and_collection_channel_of_every_line(operator_a
     lines = body["taxes"]["lines"]
     assert {(line["tax_type"], line["payer"], line["collection_channel"]) for line in lines} == {
         ("duty", "declarant", "border"),
+        ("fee", "declarant", "border"),
         ("vat", "marketplace", "scheme_return"),
     }
     assert body["taxes"]["exchange_rate_rule"] == "eu_monthly_customs"

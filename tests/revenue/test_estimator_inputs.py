@@ -44,7 +44,7 @@ def _total(body: dict, tax_type: str) -> Decimal:
 def test_the_date_asked_picks_the_regime_in_force_that_day():
     before = _estimate(_basket("FR", "EUR", "40.00", date="2026-06-30"))
     after = _estimate(_basket("FR", "EUR", "40.00", date="2026-07-01"))
-    assert (before["regime"]["code"], after["regime"]["code"]) == ("EU-FR-2021", "EU-FR-2026")
+    assert (before["regime"]["code"], after["regime"]["code"]) == ("EU-FR-2026-03", "EU-FR-2026")
     assert before["regime"]["version"] == 1 and after["regime"]["timezone"] == "Europe/Paris"
     assert _total(before, "duty") == Decimal("0.00")
     assert _total(after, "duty") == Decimal("3.00")
@@ -155,8 +155,54 @@ def test_small_amounts_are_not_levied_in_switzerland_and_new_zealand():
     assert _total(small, "vat") == Decimal("0.00")  # 8.1% of 50 = 4.05 <= CHF 5
     assert _total(larger, "vat") == Decimal("8.10")
     nz = _estimate(_basket("NZ", "NZD", "100.00", date="2026-11-25", category="gift"))
-    # Duty 5% (sample) 5.00 + GST 15.75 = 20.75 < NZD 60: not collected.
-    assert _total(nz, "total") == Decimal("0.00")
+    # Duty 5% (sample) 5.00 + GST 15.75 = 20.75 < NZD 60: not collected. The low-value goods
+    # levy (NZD 2.21 + GST, billed to the declarant) is not waived by that minimum.
+    assert _total(nz, "duty") == Decimal("0.00")
+    assert _total(nz, "total") == Decimal("2.54") == Decimal(nz["due_from_declarant"])
+    assert Decimal(nz["you_pay_on_delivery"]) == Decimal("0.00")
+
+
+def test_france_small_parcel_tax_counts_subheadings_from_1_march_2026():
+    eve = _estimate(_basket("FR", "EUR", "40.00", date="2026-02-28"))
+    first = _estimate(_basket("FR", "EUR", "40.00", date="2026-03-01"))
+    assert (eve["regime"]["code"], first["regime"]["code"]) == ("EU-FR-2021", "EU-FR-2026-03")
+    assert _total(eve, "fee") == Decimal("0.00") and _total(first, "fee") == Decimal("2.00")
+    (fee,) = _lines(first, "fee")
+    assert fee["payer"] == "consignee" and fee["collection_channel"] == "border"
+    assert "Loi n° 2026-103" in fee["reason"] and fee["basis"] == "1" and fee["rate"] == "2"
+    two = _estimate(
+        {
+            "destination": "FR",
+            "currency": "EUR",
+            "origin_country": "CN",
+            "date": "2026-11-25",
+            "items": [
+                {"hs_code": "610910", "value": "10.00"},
+                {"hs_code": "610910", "value": "10.00"},
+                {"hs_code": "420232", "value": "10.00"},
+            ],
+        }
+    )
+    assert _total(two, "fee") == Decimal("4.00")  # two subheadings, not three lines
+    above = _estimate(_basket("FR", "EUR", "150.01", date="2026-11-25"))
+    gift = _estimate(_basket("FR", "EUR", "45.00", date="2026-11-25", category="gift"))
+    assert _total(above, "fee") == _total(gift, "fee") == Decimal("0.00")
+
+
+def test_new_zealand_levy_is_billed_to_the_declarant_by_air_not_per_postal_item():
+    eve = _estimate(_basket("NZ", "NZD", "100.00", date="2026-03-31", transport="express"))
+    first = _estimate(_basket("NZ", "NZD", "100.00", date="2026-04-01", transport="express"))
+    postal = _estimate(_basket("NZ", "NZD", "100.00", date="2026-11-25", transport="postal"))
+    high = _estimate(_basket("NZ", "NZD", "1000.01", date="2026-11-25", transport="express"))
+    assert _total(eve, "total") == Decimal("0.00")
+    assert [
+        (line["amount"], line["payer"], line["collection_channel"])
+        for line in first["lines"]
+        if line["tax_type"] == "fee"
+    ] == [("2.21", "declarant", "deferred_statement")]
+    (gst,) = [line for line in _lines(first, "vat") if "levy" in line["reason"]]
+    assert gst["amount"] == "0.33" and gst["payer"] == "declarant"
+    assert _total(postal, "fee") == _total(high, "fee") == Decimal("0.00")
 
 
 def test_the_public_page_asks_for_destination_date_category_buyer_and_transport(client):

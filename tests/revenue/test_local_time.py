@@ -24,7 +24,13 @@ SHIPPED = load_shipped_regimes()
     [
         # 23:30 UTC on 30 June is 01:30 on 1 July in Paris: the 2026 rules apply.
         ("FR", datetime(2026, 6, 30, 23, 30, tzinfo=UTC), "EU-FR-2026"),
-        ("FR", datetime(2026, 6, 30, 21, 59, tzinfo=UTC), "EU-FR-2021"),
+        ("FR", datetime(2026, 6, 30, 21, 59, tzinfo=UTC), "EU-FR-2026-03"),
+        # Paris is UTC+1 in winter: the small-parcel tax began at 23:00 UTC on 28 February.
+        ("FR", datetime(2026, 2, 28, 23, 0, tzinfo=UTC), "EU-FR-2026-03"),
+        ("FR", datetime(2026, 2, 28, 22, 59, tzinfo=UTC), "EU-FR-2021"),
+        # Auckland is UTC+13 until 5 April 2026: the levy began at 11:00 UTC on 31 March.
+        ("NZ", datetime(2026, 3, 31, 11, 0, tzinfo=UTC), "NZ-2026-04"),
+        ("NZ", datetime(2026, 3, 31, 10, 59, tzinfo=UTC), "NZ-2019"),
         ("DE", datetime(2026, 6, 30, 22, 0, tzinfo=UTC), "EU-DE-2026"),
         # Helsinki is UTC+3 in summer: 21:00 UTC is already midnight.
         ("FI", datetime(2026, 6, 30, 21, 0, tzinfo=UTC), "EU-FI-2026"),

@@ -84,7 +84,10 @@ def test_number_missing_from_the_registry_moves_vat_to_the_border_and_is_flagged
     assert listed_assessment.collection_model == "marketplace_deemed_supplier"
     assert listed_assessment.pre_collected > 0
     border_lines = listed_assessment.lines.filter(collection_channel="border")
-    assert {(line.tax_type, line.payer) for line in border_lines} == {("duty", "declarant")}
+    assert {(line.tax_type, line.payer) for line in border_lines} == {
+        ("duty", "declarant"),
+        ("fee", "declarant"),  # France's small-parcel tax: the return carries VAT only
+    }
     assert listed_assessment.due_at_border == sum(line.amount for line in border_lines)
 
 
@@ -167,7 +170,8 @@ def test_reconciliation_per_scheme_number_and_month_exports_csv(client, customs_
     assert Decimal(row["vat_scheme_return"]) == Decimal("19.92")
     assert Decimal(row["duty"]) == Decimal(row["duty_border"]) == Decimal("12.00")
     assert Decimal(row["duty_scheme_return"]) == Decimal("0.00")
-    assert Decimal(row["at_border"]) == Decimal("12.00")
+    # At the border the declarant also owes France's small-parcel tax: 2 x 2 x EUR 2.
+    assert Decimal(row["at_border"]) == Decimal("20.00")
     assert row["flagged"] == "1"  # REC-2 declared the VAT right
 
 
@@ -194,6 +198,6 @@ def test_public_estimate_form_answers_with_a_partial_for_htmx(client):
     assert response.status_code == 200
     content = response.content.decode()
     assert "<html" not in content and 'id="you-pay"' in content
-    # EUR 3 flat duty; VAT 20% on 40 + 5 + 3 = 9.60.
-    assert "12.60\u00a0EUR" in content
+    # EUR 3 flat duty; VAT 20% on 40 + 5 + 3 = 9.60; France's small-parcel tax EUR 2.
+    assert "14.60\u00a0EUR" in content
     assert TaxAssessment.objects.count() == 0

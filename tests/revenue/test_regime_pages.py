@@ -220,3 +220,18 @@ def test_new_revenue_pages_speak_french(client, customs_user):
     assert "0 liquidation en vigueur a utilisé un taux de change" in html
     page = client.get(reverse("revenue:estimate"), HTTP_ACCEPT_LANGUAGE="fr")
     assert "Un cadeau d&#x27;un particulier" in page.content.decode()
+
+
+def test_regime_page_shows_national_fees_with_their_act_in_both_languages(client, customs_user):
+    client.force_login(customs_user("auditor"))
+    nz = Regime.objects.get(code="NZ-2026-04", version=1)
+    page = client.get(reverse("revenue:regime", args=[nz.pk])).content.decode()
+    assert "Low-value goods levy" in page and "NZD 2.21" in page
+    assert "billed to the declarant" in page and "plus GST" in page
+    assert "Customs and Excise (Goods Management Levies) Order 2025" in page
+    fr = Regime.objects.get(code="EU-FR-2026-03", version=1)
+    page = client.get(
+        reverse("revenue:regime", args=[fr.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Taxe sur les petits colis" in page and "Loi n° 2026-103" in page
+    assert "par sous-position SH distincte" in page and "due avec les taxes" in page

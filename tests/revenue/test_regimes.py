@@ -179,7 +179,9 @@ def test_every_regime_cites_its_duty_and_value_rules():
     [
         ("FR", date(2021, 6, 30), None),
         ("FR", date(2021, 7, 1), "EU-FR-2021"),
-        ("FR", date(2026, 6, 30), "EU-FR-2021"),
+        ("FR", date(2026, 2, 28), "EU-FR-2021"),
+        ("FR", date(2026, 3, 1), "EU-FR-2026-03"),
+        ("FR", date(2026, 6, 30), "EU-FR-2026-03"),
         ("FR", date(2026, 7, 1), "EU-FR-2026"),
         ("fr", date(2028, 6, 30), "EU-FR-2026"),
         ("FR", date(2028, 7, 1), None),
