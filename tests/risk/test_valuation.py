@@ -60,7 +60,7 @@ def test_migrate_loads_the_shipped_reference_table():
     row = ReferenceValue.objects.get(
         hs_code="851713", basis="per_unit", keywords=["iphone 16", "iphone16"]
     )
-    assert row.value_eur == Decimal("969.00") and row.source.startswith("Apple France")
+    assert row.value_eur == Decimal("869.00") and row.source.startswith("Apple France")
 
 
 def test_new_installation_holds_a_flagship_smartphone_declared_at_eur_8(
@@ -73,7 +73,7 @@ def test_new_installation_holds_a_flagship_smartphone_declared_at_eur_8(
     assessment = RiskAssessment.objects.get(declaration=declaration)
     assert assessment.channel in ("yellow", "red")
     hit = assessment.hits.get(rule_code="undervaluation")
-    assert "reference value for 'iphone 16' is EUR 969 each" in hit.explanation
+    assert "reference value for 'iphone 16' is EUR 869 each" in hit.explanation
 
 
 def test_a_phone_at_its_usual_price_stays_green(
