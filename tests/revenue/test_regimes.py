@@ -300,7 +300,7 @@ def test_fixture_amounts_are_strings_not_floats():
 def test_minimum_amounts_and_uk_gift_duty_are_shipped():
     for code in ("EU-DE-2021", "EU-DE-2026"):
         assert BY_CODE[code].minimum_collected == {"total": D("1")}
-        assert "small-amount rule" in BY_CODE[code].legal_refs["minimum"]
+        assert "ZollV) § 23 Abs. 1 Nr. 1" in BY_CODE[code].legal_refs["minimum"]
     gb = BY_CODE["GB-2021"]
     assert (gb.gift_duty_relief, gb.gift_duty_rate, gb.gift_duty_rate_max_value) == (
         D("135"),
@@ -308,3 +308,20 @@ def test_minimum_amounts_and_uk_gift_duty_are_shipped():
         D("630"),
     )
     assert "Tax and customs for goods sent from abroad" in gb.legal_refs["gift_duty"]
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "on", "rate"),
+    [
+        ("CZ", date(2023, 12, 31), "0.10"),
+        ("CZ", date(2024, 1, 1), "0"),
+        ("CZ", date(2026, 7, 1), "0"),
+        ("RO", date(2025, 7, 31), "0.05"),
+        ("RO", date(2025, 8, 1), "0.11"),
+        ("RO", date(2026, 7, 1), "0.11"),
+    ],
+)
+def test_book_rates_of_czechia_and_romania_follow_their_dated_changes(jurisdiction, on, rate):
+    regime = regime_for(SHIPPED, jurisdiction, on)
+    assert regime.vat_reduced_rates == {"4901": D(rate)}
+    assert regime.legal_refs["vat_reduced"]

@@ -53,6 +53,7 @@ def _consignment(request: dict) -> ConsignmentIn:
             for n, item in enumerate(request["items"], 1)
         ),
         transport_cost=request.get("shipping_cost", "0"),
+        insurance_cost=request.get("insurance_cost", "0"),
         tax_scheme=scheme,
         tax_scheme_number_valid=bool(scheme),
         operator_role="vendor"
