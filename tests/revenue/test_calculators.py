@@ -902,3 +902,21 @@ def test_new_zealand_levy_is_billed_to_the_declarant_with_gst_and_survives_the_m
 def test_a_malformed_national_fee_is_refused(fee, message):
     with pytest.raises(ValueError, match=message):
         replace(EU_2026, national_fees=(fee,))
+
+
+def test_eu_gift_above_the_duty_relief_pays_the_flat_non_commercial_rate_up_to_eur_700():
+    # Under the 2021 rules a EUR 200 gift is above the EUR 150 duty relief: 2.5% flat rate on the
+    # customs value instead of the tariff rate (12% sample for T-shirts).
+    gift = assess(
+        one_item("200.00", category="gift", transport_cost=D("25.00"), insurance_cost=D("10.00")),
+        EU_2021,
+        fx_rate=D("1"),
+    )
+    (duty,) = lines_of(gift, "duty")
+    assert (duty.rate, duty.basis, duty.amount) == (D("0.025"), D("235.00"), D("5.88"))
+    assert "Section II D(1)" in duty.legal_reason
+    above = assess(one_item("700.01", category="gift"), EU_2021, fx_rate=D("1"))
+    sale = assess(one_item("200.00"), EU_2021, fx_rate=D("1"))
+    # Above EUR 700, and for a sale, the tariff rate (sample 12%).
+    assert amounts(above, "duty") == [D("84.00")]
+    assert amounts(sale, "duty") == [D("24.00")]

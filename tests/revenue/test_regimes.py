@@ -281,7 +281,7 @@ def test_us_regimes_have_no_border_vat():
         ({"duty_rates": {"6109X": "0.1"}}, "HS prefix"),
         ({"duty_threshold": "-1"}, "negative"),
         ({"surprise": True}, "unknown regime fields"),
-        ({"gift_duty_rate": "0.025"}, "gift_duty_rate_max_value"),
+        ({"gift_duty_rate": "0.025", "gift_duty_rate_max_value": None}, "gift_duty_rate_max_value"),
         ({"gift_duty_rate": "2.5", "gift_duty_rate_max_value": "630"}, "fractions"),
     ],
 )
