@@ -538,7 +538,7 @@ def test_us_2025_has_no_de_minimis_and_no_border_vat():
     assert amounts(result, "duty") == [D("1.60")]
     (fee,) = lines_of(result, "fee")
     assert (fee.basis, fee.rate, fee.amount) == (D("1"), D("2.62"), D("2.62"))
-    assert "sample figure" in fee.legal_reason
+    assert "fiscal year 2025" in fee.legal_reason
     assert result.collection_model == "consignee_border"
     assert result.due_at_border == D("4.22")
 

@@ -91,7 +91,7 @@ def test_us_duty_depends_on_the_origin_and_postal_items_pay_no_processing_fee():
     # 16% sample tariff + 20% sample additional duty for CN; 10% for other origins.
     assert _total(china, "duty") == Decimal("36.00")
     assert _total(other, "duty") == Decimal("26.00")
-    assert _total(china, "fee") == Decimal("2.62")
+    assert _total(china, "fee") == Decimal("2.69")
     assert _total(postal, "fee") == Decimal("0.00")
 
 
@@ -106,7 +106,7 @@ def test_us_postal_items_may_pay_the_specific_duty_during_the_transition():
             postal_duty_method="specific",
         )
     )
-    assert body["regime"]["code"] == "US-2025"
+    assert body["regime"]["code"] == "US-2025-10"
     (duty,) = _lines(body, "duty")
     assert duty["amount"] == "160.00" and "per postal item" in duty["reason"]
 
