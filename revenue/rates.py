@@ -9,7 +9,13 @@ Each regime names its rule (``exchange_rate_rule``):
 * ``hmrc_monthly``: HMRC's monthly rates, one file a month valid from its first day;
 * ``daily`` / ``ecb_daily``: the rate of the day of importation (the national daily rates of
   Australia, Norway, Canada, New Zealand and the United States, loaded as official files);
-* ``ecb_payment_date``: the ECB rate of the day itself (as for the IOSS return).
+* ``ecb_payment_date``: the ECB rate of the day itself (as for the IOSS return);
+* ``previous_business_day``: the rate of the last trading day before the day of importation
+  (Switzerland: the forex sell rate of the last trading day before the tax liability arises);
+* ``nz_fortnightly``: New Zealand Customs' rates, set for fortnights (Monday to the second Sunday,
+  counted from the fortnight of 17 July 2017) and published 11 days before each starts: the
+  rate fixed on that publication day applies to the whole fortnight (Customs and Excise Act 2018
+  s. 434).
 
 Official rates loaded by an administrator (``declarations.ExchangeRate``, CSV of
 currency/valid_from/units_per_eur) win; otherwise the ECB daily reference series shipped offline
@@ -26,9 +32,13 @@ from decimal import Decimal
 from declarations.models import ExchangeRate
 from declarations.rates import RateBook
 
-from .regimes import RegimeSpec
+from .regimes import EXCHANGE_RATE_RULES, RegimeSpec
 
-RULES = ("eu_monthly_customs", "hmrc_monthly", "daily", "ecb_daily", "ecb_payment_date")
+RULES = EXCHANGE_RATE_RULES
+# A fortnight of New Zealand Customs' rates (17 to 30 July 2017), and how long before each
+# fortnight its rates are published.
+NZ_FORTNIGHT_ANCHOR = date(2017, 7, 17)
+NZ_PUBLISHED_DAYS_BEFORE = 11
 
 
 def fixing_date(rule: str, on: date) -> date:
@@ -44,6 +54,14 @@ def fixing_date(rule: str, on: date) -> date:
         return on.replace(day=1)
     if rule in ("daily", "ecb_daily", "ecb_payment_date"):
         return on
+    if rule == "previous_business_day":
+        day = on - timedelta(days=1)
+        while day.weekday() >= 5:  # Saturday, Sunday
+            day -= timedelta(days=1)
+        return day
+    if rule == "nz_fortnightly":
+        start = on - timedelta(days=(on - NZ_FORTNIGHT_ANCHOR).days % 14)
+        return start - timedelta(days=NZ_PUBLISHED_DAYS_BEFORE)
     raise ValueError(f"unknown exchange-rate rule {rule!r}")
 
 

@@ -67,6 +67,17 @@ _TUPLE_FIELDS = (
 )
 TAX_TYPES = ("duty", "vat", "fee")
 TRANSPORTS = ("postal", "express", "other")
+# The exchange-rate rules revenue.rates knows (kept here so that the pure regime data can be
+# checked without importing the rate book).
+EXCHANGE_RATE_RULES = (
+    "eu_monthly_customs",
+    "hmrc_monthly",
+    "daily",
+    "ecb_daily",
+    "ecb_payment_date",
+    "previous_business_day",
+    "nz_fortnightly",
+)
 _DATE_FIELDS = ("valid_from", "valid_to")
 
 
@@ -301,6 +312,10 @@ class RegimeSpec:
             raise ValueError(f"{self.code}: unknown time zone {self.timezone!r}") from exc
         if self.starts_at:
             time.fromisoformat(self.starts_at)
+        if self.exchange_rate_rule not in EXCHANGE_RATE_RULES:
+            raise ValueError(
+                f"{self.code}: exchange_rate_rule must be one of {EXCHANGE_RATE_RULES}"
+            )
         if self.rounding_scope not in ("line", "total"):
             raise ValueError(f"{self.code}: rounding_scope must be line or total")
         if self.flat_duty_digits not in (6, 8, 10):

@@ -94,3 +94,25 @@ def test_no_regime_in_force_is_a_visible_problem_not_a_silent_skip(
     client.force_login(customs_user("officer"))
     page = client.get(reverse("revenue:verification")).content.decode()
     assert "OLD-1" in page and "No regime in force" in page
+
+
+def test_swiss_and_new_zealand_rate_days_follow_their_own_rules():
+    # Switzerland: the last trading day before the import (Monday -> Friday before).
+    assert fixing_date("previous_business_day", date(2026, 11, 23)) == date(2026, 11, 20)
+    assert fixing_date("previous_business_day", date(2026, 11, 25)) == date(2026, 11, 24)
+    # New Zealand: fortnights from 17 July 2017, rates published 11 days before each starts.
+    assert fixing_date("nz_fortnightly", date(2017, 7, 17)) == date(2017, 7, 6)
+    assert fixing_date("nz_fortnightly", date(2017, 7, 30)) == date(2017, 7, 6)
+    assert fixing_date("nz_fortnightly", date(2017, 7, 31)) == date(2017, 7, 20)
+    # 2026-11-25 falls in the fortnight that starts on Monday 2026-11-23.
+    assert fixing_date("nz_fortnightly", date(2026, 11, 25)) == date(2026, 11, 12)
+
+
+def test_an_unknown_rate_rule_is_refused_in_the_regime_data():
+    from dataclasses import replace
+
+    from revenue.regimes import load_shipped_regimes
+
+    regime = load_shipped_regimes()[0]
+    with pytest.raises(ValueError, match="exchange_rate_rule"):
+        replace(regime, exchange_rate_rule="whenever")
