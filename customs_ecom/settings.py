@@ -302,6 +302,9 @@ EVENT_SETTLE_SECONDS = float(os.environ.get("EVENT_SETTLE_SECONDS", "2"))
 # (declarations.coalesce); 0 sends every submission's ids straight to the batch tasks, as before.
 ASSESSMENT_COALESCE_BELOW = int(os.environ.get("ASSESSMENT_COALESCE_BELOW", "50"))
 ASSESSMENT_DRAIN_BATCH = int(os.environ.get("ASSESSMENT_DRAIN_BATCH", "1000"))
+# How long a drain signal waits before the drain runs, so that the singles arriving meanwhile are
+# assessed in the same batch (seconds; 0: at once). A lone declaration waits this much longer.
+ASSESSMENT_DRAIN_LINGER = float(os.environ.get("ASSESSMENT_DRAIN_LINGER", "0.1"))
 # One queue per kind of work, so that a slow webhook receiver or a big import never delays a
 # channel decision; the production shape runs a worker per group (customs_ecom.platform.runtime).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "maintenance")

@@ -49,9 +49,20 @@ def _money(value: Any) -> str | None:
     return None if value is None else f"{value}"
 
 
-def declaration_representation(declaration: Declaration) -> dict[str, Any]:
+_READ_TAXES = object()
+
+
+def declaration_representation(
+    declaration: Declaration, *, taxes: Any = _READ_TAXES
+) -> dict[str, Any]:
     """What an operator may see of its declaration: status, history, data quality, taxes.
-    Never risk scores, channels, rule hits or officer notes (api.md, tenancy)."""
+    Never risk scores, channels, rule hits or officer notes (api.md, tenancy).
+
+    ``taxes`` is read from revenue unless the caller knows it: a declaration just stored and
+    answered as ``accepted`` has no assessment yet, so its 201 shows ``taxes: null`` with that
+    status instead of a query whose answer could only disagree with it."""
+    if taxes is _READ_TAXES:
+        taxes = call("declaration.taxes_for_operator", declaration_id=declaration.pk)
     return {
         "id": declaration.pk,
         "lrn": declaration.lrn,
@@ -81,7 +92,7 @@ def declaration_representation(declaration: Declaration) -> dict[str, Any]:
                 for f in declaration.quality_findings.all()
             ],
         },
-        "taxes": call("declaration.taxes_for_operator", declaration_id=declaration.pk),
+        "taxes": taxes,
         "declaration": declaration.payload,
     }
 
@@ -139,7 +150,11 @@ class DeclarationCreateApi(APIView):
             declaration = outcome.declaration
             if outcome.status != 201 or not hasattr(declaration, "_prefetched_objects_cache"):
                 declaration = _load_for_operator(operator, declaration.pk)
-            return Response(declaration_representation(declaration), status=outcome.status)
+                return Response(declaration_representation(declaration), status=outcome.status)
+            # Just stored, answered as it was stored: accepted, not yet assessed.
+            return Response(
+                declaration_representation(declaration, taxes=None), status=outcome.status
+            )
 
         response = with_idempotency(request, operator, body, produce)
         if response.status_code == 201:  # also on a replay of the 201

@@ -108,21 +108,18 @@ def stored_value_benchmarks() -> Mapping[str, ValueBenchmark]:
     }
 
 
-def _facts(line: ManifestLine) -> ManifestFacts:
-    return ManifestFacts(
-        packages=line.packages,
-        gross_mass_kg=line.gross_mass_kg,
-        declared_value=line.declared_value,
-        currency=line.currency or None,
-        description=line.description or None,
-    )
-
-
 def manifest_facts_many(
-    numbers: Iterable[str], *, carrier_ids: Iterable[int] | None = None
+    numbers: Iterable[str],
+    *,
+    carrier_ids: Iterable[int] | None = None,
+    declarant_id: int | None = None,
 ) -> dict[str, ManifestFacts]:
     """The newest manifest line of each transport document, in one query (batch intake); with
-    ``carrier_ids``, from those operators' manifests only (declarations.carriers)."""
+    ``carrier_ids``, from those operators' manifests only; with ``declarant_id``, from the
+    manifests of the declarant and of the carriers that carry for it (declarations.carriers),
+    in the same query."""
+    from .carriers import manifest_operator_filter
+
     wanted = sorted({n for n in numbers if n})
     if not wanted:
         return {}
@@ -130,9 +127,25 @@ def manifest_facts_many(
     lines = ManifestLine.objects.filter(transport_document_number__in=wanted)
     if carrier_ids is not None:
         lines = lines.filter(manifest__operator_id__in=list(carrier_ids))
-    lines = lines.order_by("transport_document_number", "-id")
-    for line in lines:
-        found.setdefault(line.transport_document_number, _facts(line))
+    if declarant_id is not None:
+        lines = lines.filter(manifest_operator_filter(declarant_id))
+    rows = lines.order_by("transport_document_number", "-id").values_list(
+        "transport_document_number",
+        "packages",
+        "gross_mass_kg",
+        "declared_value",
+        "currency",
+        "description",
+    )
+    for number, packages, mass, value, currency, description in rows:
+        if number not in found:
+            found[number] = ManifestFacts(
+                packages=packages,
+                gross_mass_kg=mass,
+                declared_value=value,
+                currency=currency or None,
+                description=description or None,
+            )
     return found
 
 

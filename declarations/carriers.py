@@ -9,6 +9,8 @@ documents. The same relation decides whose manifest lines a declaration is compa
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from aeo.models import Operator, OperatorLink, OperatorRole
 
 CARRIER_ROLES = frozenset(
@@ -29,12 +31,13 @@ def carried_operator_ids(carrier: Operator) -> set[int]:
     return {carrier.pk, *targets}
 
 
-def carrier_ids_for(operator_id: int) -> set[int]:
+def manifest_operator_filter(operator_id: int, *, prefix: str = "manifest__") -> Q:
     """The operators whose manifests count for this declarant: itself (if it carries its own
-    goods) and the carriers that carry for it."""
+    goods) and the carriers that carry for it; as a filter on manifest lines (a subquery, so that
+    intake reads the manifest lines that count in one statement)."""
     sources = OperatorLink.objects.filter(
         target_id=operator_id,
         kind=OperatorLink.Kind.CARRIES_FOR,
         source__role__in=CARRIER_ROLES,
-    ).values_list("source_id", flat=True)
-    return {operator_id, *sources}
+    ).values("source_id")
+    return Q(**{f"{prefix}operator_id": operator_id}) | Q(**{f"{prefix}operator_id__in": sources})

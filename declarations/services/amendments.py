@@ -12,7 +12,6 @@ from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record
 
 from .. import lifecycle
-from ..carriers import carrier_ids_for
 from ..coalesce import assessment_request
 from ..errors import Problem
 from ..models import Declaration, DeclarationItem, QualityFinding, Status
@@ -112,7 +111,7 @@ def declaration_amend(
             benchmarks=value_benchmarks(),
             manifests=manifest_facts_many(
                 [canonical["transport_document"]["number"]],
-                carrier_ids=carrier_ids_for(operator.pk),
+                declarant_id=operator.pk,
             ),
             arrived_at=declaration.arrived_at,
         )

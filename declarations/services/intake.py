@@ -19,7 +19,6 @@ from aeo.models import Operator
 from customs_ecom.platform.bulk import copy_rows, field_defaults, reserve_ids
 from declarations.messages import stored as stored_message
 
-from ..carriers import carrier_ids_for
 from ..coalesce import assessment_request
 from ..errors import Problem
 from ..models import (
@@ -185,7 +184,7 @@ def _store(
     benchmarks = value_benchmarks()
     manifests = manifest_facts_many(
         (c["transport_document"]["number"] for _, c, _ in rows),
-        carrier_ids=carrier_ids_for(operator.pk),
+        declarant_id=operator.pk,
     )
     records: list[dict[str, Any]] = []
     reports = []

@@ -37,6 +37,8 @@ def test_dataset_example_is_accepted_assessed_and_taxed(
     assert response.status_code == 201, response.content
     created = response.json()
     assert created["lrn"] == example["lrn"] and created["status"] == "accepted"
+    # The 201 shows the declaration as stored: accepted, taxes not assessed yet.
+    assert created["taxes"] is None
     detail = operator_a.get(f"/api/v1/declarations/{created['id']}").json()
     assert detail["status"] == "assessed"
     assert [h["status"] for h in detail["status_history"]] == ["accepted", "assessed"]
