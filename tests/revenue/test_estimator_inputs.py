@@ -187,6 +187,11 @@ def test_france_small_parcel_tax_counts_subheadings_from_1_march_2026():
     above = _estimate(_basket("FR", "EUR", "150.01", date="2026-11-25"))
     gift = _estimate(_basket("FR", "EUR", "45.00", date="2026-11-25", category="gift"))
     assert _total(above, "fee") == _total(gift, "fee") == Decimal("0.00")
+    # Transitional: it ends on 31 December 2026 at the latest.
+    last = _estimate(_basket("FR", "EUR", "40.00", date="2026-12-31"))
+    after = _estimate(_basket("FR", "EUR", "40.00", date="2027-01-01"))
+    assert _total(last, "fee") == Decimal("2.00") and after["regime"]["code"] == "EU-FR-2027"
+    assert _total(after, "fee") == Decimal("0.00") and _total(after, "duty") == Decimal("3.00")
 
 
 def test_new_zealand_levy_is_billed_to_the_declarant_by_air_not_per_postal_item():

@@ -131,7 +131,12 @@ def test_shipped_thresholds(code, currency, duty_threshold, tax_threshold, scope
 def test_eu_2026_flat_duty_figures():
     regime = BY_CODE["EU-FR-2026"]
     assert (regime.flat_duty_per_hs6, regime.flat_duty_max_value) == (D("3.00"), D("150"))
-    assert (regime.valid_from, regime.valid_to) == (date(2026, 7, 1), date(2028, 6, 30))
+    # France's 2026 version ends with its small-parcel tax; the EU rules go on in EU-FR-2027.
+    assert (regime.valid_from, regime.valid_to) == (date(2026, 7, 1), date(2026, 12, 31))
+    following = BY_CODE["EU-FR-2027"]
+    assert (following.flat_duty_per_hs6, following.national_fees) == (D("3.00"), ())
+    assert (following.valid_from, following.valid_to) == (date(2027, 1, 1), date(2028, 6, 30))
+    assert BY_CODE["EU-DE-2026"].valid_to == date(2028, 6, 30)
 
 
 def test_voec_ceiling_is_exclusive_and_others_inclusive():
@@ -183,7 +188,8 @@ def test_every_regime_cites_its_duty_and_value_rules():
         ("FR", date(2026, 3, 1), "EU-FR-2026-03"),
         ("FR", date(2026, 6, 30), "EU-FR-2026-03"),
         ("FR", date(2026, 7, 1), "EU-FR-2026"),
-        ("fr", date(2028, 6, 30), "EU-FR-2026"),
+        ("FR", date(2026, 12, 31), "EU-FR-2026"),
+        ("fr", date(2028, 6, 30), "EU-FR-2027"),
         ("FR", date(2028, 7, 1), None),
         ("GB", date(2020, 12, 31), None),
         ("GB", date(2021, 1, 1), "GB-2021"),
