@@ -807,19 +807,11 @@ def _duty_lines(
                 ),
             )
         )
-    # The flat duty follows the consignment's model for who pays, unless the scheme's return
-    # does not carry duty (the IOSS return carries VAT only): then the declarant owes it through
-    # the border model (at the border, or on its deferred statement when authorised).
-    flat_payer_model = consignment_model
-    flat_payer: str | None = None
-    flat_note = ""
-    if consignment_model in PRE_COLLECTING_MODELS and "duty" not in regime.scheme_return_carries:
-        flat_payer_model = border_model
-        flat_payer = "declarant" if border_model == CONSIGNEE_BORDER else None
-        flat_note = (
-            f"; the {c.tax_scheme} return carries {regime.tax_name} only, so the duty is owed by "
-            f"the declarant{_cite(regime, 'declarant_debt')}"
-        )
+    flat_payer_model, flat_payer, flat_note = _owed_beside_the_scheme(
+        c, regime, "duty", border_model, consignment_model
+    )
+    if flat_note:
+        flat_note += f", so the duty is owed by the declarant{_cite(regime, 'declarant_debt')}"
     for group in flat_groups.values():
         subheading = (
             group[0].item.hs_code[: regime.flat_duty_digits]
@@ -935,6 +927,27 @@ def _flat_unit(regime: RegimeSpec) -> str:
     if regime.flat_duty_per_line:
         return "declaration line, HS"
     return {6: "HS subheading", 8: "CN code", 10: "TARIC code"}[regime.flat_duty_digits]
+
+
+def _owed_beside_the_scheme(
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    tax_type: str,
+    border_model: str,
+    consignment_model: str,
+) -> tuple[str, str | None, str]:
+    """Who owes an amount of ``tax_type`` and through which model: the consignment's model, unless
+    a vendor scheme covers the consignment and its return does not carry that tax type (the IOSS
+    return carries VAT only): then the border model (at the border, or on the intermediary's
+    deferred statement when authorised), the declarant being the debtor at the border. Returns
+    (payer model, payer or None for the model's own, a note for the legal reason)."""
+    if consignment_model in PRE_COLLECTING_MODELS and tax_type not in regime.scheme_return_carries:
+        return (
+            border_model,
+            "declarant" if border_model == CONSIGNEE_BORDER else None,
+            f"; the {c.tax_scheme} return carries {regime.tax_name} only",
+        )
+    return consignment_model, None, ""
 
 
 def _gift_relief_applies(
@@ -1189,8 +1202,10 @@ def _national_fee_lines(
         if fee.get("transports") and c.transport not in fee["transports"]:
             continue
         max_value = fee.get("max_value")
-        if max_value is not None and goods_value > to_decimal(max_value, field="max_value"):
-            continue
+        if max_value is not None:
+            max_value = to_decimal(max_value, field="max_value")
+            if goods_value > max_value:
+                continue
         if fee.get("not_with_gift_tax_relief") and _gift_relief_applies(
             c, regime, "vat", consignment_value
         ):
@@ -1201,24 +1216,21 @@ def _national_fee_lines(
             unit = "HS subheading" if count == 1 else "HS subheadings"
         else:
             count, unit = 1, "consignment"
-        payer: str | None = None
-        note = ""
         if fee["payer"] == "declarant_account":
-            model = payer_model = INTERMEDIARY_DEFERRED
-            payer = "declarant"
+            payer_model, payer = INTERMEDIARY_DEFERRED, "declarant"
             note = "; billed to the declarant's account"
         else:
-            model = payer_model = border_model
-            if consignment_model in PRE_COLLECTING_MODELS and border_model == CONSIGNEE_BORDER:
-                payer = "declarant"
-                note = f"; the {c.tax_scheme} return carries {regime.tax_name} only"
+            payer_model, payer, note = _owed_beside_the_scheme(
+                c, regime, "fee", border_model, consignment_model
+            )
+            note = note if payer else ""
         ceiling = (
             f", goods {format_money(goods_value, currency)} <= "
-            f"{format_money(regime.round(to_decimal(max_value, field='max_value')), currency)}"
+            f"{format_money(regime.round(max_value), currency)}"
             if max_value is not None
             else ""
         )
-        amount = count * each
+        amount = regime.round(count * each)
         lines.append(
             _line(
                 regime,
@@ -1227,7 +1239,7 @@ def _national_fee_lines(
                 basis=Decimal(count),
                 rate=each,
                 amount=amount,
-                model=model,
+                model=payer_model,
                 payer_model=payer_model,
                 payer=payer,
                 legal_reason=(
@@ -1237,23 +1249,14 @@ def _national_fee_lines(
             )
         )
         if fee.get("bears_tax") and regime.vat_standard_rate > 0:
-            rate = regime.vat_standard_rate
             lines.append(
-                _line(
+                _tax_on_fees(
                     regime,
-                    tax_type="vat",
-                    item_line=None,
-                    basis=regime.round(amount),
-                    rate=rate,
-                    amount=regime.round(amount) * rate,
-                    model=model,
-                    payer_model=payer_model,
+                    amount,
+                    model=payer_model,
                     payer=payer,
-                    legal_reason=(
-                        f"{regime.tax_name} at {format_rate(rate)} on {fee['name']} "
-                        f"{format_money(regime.round(amount), currency)}, charged with it"
-                        f" ({fee['legal_ref']})"
-                    )[:400],
+                    what=fee["name"],
+                    citation=f", charged with it ({fee['legal_ref']})",
                 )
             )
     return lines
@@ -1291,23 +1294,43 @@ def _fee_tax_lines(
     fees = sum((line.amount for line in fee_lines), ZERO)
     if not fees:
         return []
-    rate = regime.vat_standard_rate
     return [
-        _line(
+        _tax_on_fees(
             regime,
-            tax_type="vat",
-            item_line=None,
-            basis=fees,
-            rate=rate,
-            amount=fees * rate,
+            fees,
             model=border_model,
-            payer_model=border_model,
-            legal_reason=(
-                f"{regime.tax_name} at {format_rate(rate)} on national fees "
-                f"{format_money(fees, regime.currency)}{_cite(regime, 'fee_tax')}"
-            ),
+            what="national fees",
+            citation=_cite(regime, "fee_tax"),
         )
     ]
+
+
+def _tax_on_fees(
+    regime: RegimeSpec,
+    fees: Decimal,
+    *,
+    model: str,
+    what: str,
+    citation: str,
+    payer: str | None = None,
+) -> TaxLine:
+    """VAT/GST at the standard rate on fees that bear it, owed as the fees are."""
+    rate = regime.vat_standard_rate
+    return _line(
+        regime,
+        tax_type="vat",
+        item_line=None,
+        basis=fees,
+        rate=rate,
+        amount=fees * rate,
+        model=model,
+        payer_model=model,
+        payer=payer,
+        legal_reason=(
+            f"{regime.tax_name} at {format_rate(rate)} on {what} "
+            f"{format_money(fees, regime.currency)}{citation}"
+        )[:400],
+    )
 
 
 def _discrepancies(

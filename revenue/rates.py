@@ -32,9 +32,8 @@ from decimal import Decimal
 from declarations.models import ExchangeRate
 from declarations.rates import RateBook
 
-from .regimes import EXCHANGE_RATE_RULES, RegimeSpec
+from .regimes import RegimeSpec
 
-RULES = EXCHANGE_RATE_RULES
 # A fortnight of New Zealand Customs' rates (17 to 30 July 2017), and how long before each
 # fortnight its rates are published.
 NZ_FORTNIGHT_ANCHOR = date(2017, 7, 17)

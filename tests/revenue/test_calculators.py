@@ -833,70 +833,25 @@ def test_new_zealand_levy_is_billed_to_the_declarant_with_gst_and_survives_the_m
     assert postal.totals["total"] == D("0.00")
 
 
+_FEE = {
+    "code": "X",
+    "name": "X",
+    "amount": "1",
+    "per": "consignment",
+    "payer": "border",
+    "legal_ref": "L",
+}
+
+
 @pytest.mark.parametrize(
     ("fee", "message"),
     [
-        (
-            {
-                "code": "X",
-                "name": "X",
-                "amount": "1",
-                "per": "parcel",
-                "payer": "border",
-                "legal_ref": "L",
-            },
-            "per",
-        ),
-        (
-            {
-                "code": "X",
-                "name": "X",
-                "amount": "1",
-                "per": "consignment",
-                "payer": "buyer",
-                "legal_ref": "L",
-            },
-            "payer",
-        ),
-        (
-            {
-                "code": "X",
-                "name": "X",
-                "amount": "-1",
-                "per": "consignment",
-                "payer": "border",
-                "legal_ref": "L",
-            },
-            "negative",
-        ),
-        (
-            {"code": "X", "name": "X", "amount": "1", "per": "consignment", "payer": "border"},
-            "legal_ref",
-        ),
-        (
-            {
-                "code": "X",
-                "name": "X",
-                "amount": "1",
-                "per": "consignment",
-                "payer": "border",
-                "legal_ref": "L",
-                "transports": ["rail"],
-            },
-            "transports",
-        ),
-        (
-            {
-                "code": "X",
-                "name": "X",
-                "amount": "1",
-                "per": "consignment",
-                "payer": "border",
-                "legal_ref": "L",
-                "colour": "red",
-            },
-            "unknown",
-        ),
+        ({**_FEE, "per": "parcel"}, "per"),
+        ({**_FEE, "payer": "buyer"}, "payer"),
+        ({**_FEE, "amount": "-1"}, "negative"),
+        ({k: v for k, v in _FEE.items() if k != "legal_ref"}, "legal_ref"),
+        ({**_FEE, "transports": ["rail"]}, "transports"),
+        ({**_FEE, "colour": "red"}, "unknown"),
     ],
 )
 def test_a_malformed_national_fee_is_refused(fee, message):
