@@ -118,6 +118,9 @@ def check_national_fee(code: str, fee: Mapping[str, Any]) -> None:
     for key in ("amount", "max_value"):
         if fee.get(key) is not None and to_decimal(fee[key], field=key) < 0:
             raise ValueError(f"{code}: national fee {key} must not be negative")
+    for key in ("bears_tax", "not_with_gift_tax_relief"):
+        if key in fee and not isinstance(fee[key], bool):
+            raise ValueError(f"{code}: national fee {key} must be true or false")
     if set(fee.get("transports") or ()) - set(TRANSPORTS):
         raise ValueError(f"{code}: national fee transports names unknown transports")
 

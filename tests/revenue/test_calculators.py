@@ -852,6 +852,7 @@ _FEE = {
         ({k: v for k, v in _FEE.items() if k != "legal_ref"}, "legal_ref"),
         ({**_FEE, "transports": ["rail"]}, "transports"),
         ({**_FEE, "colour": "red"}, "unknown"),
+        ({**_FEE, "bears_tax": "yes"}, "true or false"),
     ],
 )
 def test_a_malformed_national_fee_is_refused(fee, message):
