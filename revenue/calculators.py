@@ -646,6 +646,14 @@ def _threshold_explanation(
     return f"{word} of the consignment: {format_money(consignment_value, regime.currency)}."
 
 
+def _round_amount(regime: RegimeSpec, amount: Decimal, model: str) -> Decimal:
+    """An amount customs assesses is rounded to the regime's amount quantum (whole kroner in
+    Norway); one a seller or marketplace collects at checkout keeps the value quantum."""
+    if model in PRE_COLLECTING_MODELS:
+        return regime.round(amount)
+    return regime.round_amount(amount)
+
+
 def _line(
     regime: RegimeSpec,
     *,
@@ -664,7 +672,7 @@ def _line(
         item_line=item_line,
         basis=basis,
         rate=rate,
-        amount=regime.round(amount),
+        amount=_round_amount(regime, amount, payer_model),
         currency=regime.currency,
         payer=payer or PAYER_BY_MODEL[payer_model],
         collection_model=model,
@@ -684,6 +692,7 @@ def _duty_lines(
     consignment_model: str,
 ) -> tuple[list[TaxLine], dict[int, Decimal], bool]:
     """Duty lines, the duty attributed to each item (for the VAT basis), and whether all was relieved."""
+    deducted = _gift_deduction(c, regime, valued, "duty", consignment_value)
     currency = regime.currency
     rounding = {"quantum": regime.rounding_quantum, "mode": regime.rounding_mode}
     lines: list[TaxLine] = []
@@ -850,10 +859,12 @@ def _duty_lines(
             )
         )
 
+    if deducted and ad_valorem:
+        lines.append(_gift_deduction_line(regime, "duty", consignment_value, border_model))
     gift_rate = _gift_duty_rate(c, regime, consignment_value)
     for v in ad_valorem:
         tariff_rate = regime.duty_rate_for(v.item.hs_code)
-        basis = duty_basis(v)
+        basis = duty_basis(v) - deducted.get(v.item.line, ZERO)
         value_text = "customs value" if regime.duty_value_includes_transport else "goods value"
         sample = " (sample rate)" if regime.sample_rates else ""
         if gift_rate is not None and not v.excluded and gift_rate <= tariff_rate:
@@ -882,7 +893,7 @@ def _duty_lines(
                 f"{format_money(basis, currency)} for HS {v.item.hs_code or 'not declared'}"
                 f"{_cite(regime, 'duty')}{lower}"
             )[:400]
-        amount = regime.round(basis * rate)
+        amount = _round_amount(regime, basis * rate, border_model)
         duty_by_line[v.item.line] = amount
         lines.append(
             _line(
@@ -899,7 +910,7 @@ def _duty_lines(
         )
         origin_rate = regime.origin_duty_rate(c.origin_country) if c.origin_country else None
         if origin_rate:
-            extra = regime.round(basis * origin_rate)
+            extra = _round_amount(regime, basis * origin_rate, border_model)
             duty_by_line[v.item.line] += extra
             lines.append(
                 _line(
@@ -960,6 +971,58 @@ def _gift_relief_applies(
         and c.buyer == "consumer"
         and ceiling is not None
         and consignment_value <= ceiling
+    )
+
+
+def _gift_deduction(
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    valued: tuple[_ValuedItem, ...],
+    tax_type: str,
+    consignment_value: Decimal,
+) -> dict[int, Decimal]:
+    """Where the regime deducts the gift relief from a larger gift (``gift_relief_deducted``):
+    the relief spread over the gift's goods by value, per line; empty otherwise. Goods excluded
+    from low-value reliefs (alcohol, tobacco) take no share and are taxed in full."""
+    ceiling = regime.gift_duty_relief if tax_type == "duty" else regime.gift_tax_relief
+    if (
+        not regime.gift_relief_deducted
+        or ceiling is None
+        or c.category != "gift"
+        or c.buyer != "consumer"
+        or consignment_value <= ceiling
+    ):
+        return {}
+    eligible = [v for v in valued if not v.excluded]
+    if not eligible:
+        return {}
+    values = [v.value for v in eligible]
+    relief = min(ceiling, sum(values, ZERO))
+    shares = apportion(relief, values, quantum=regime.rounding_quantum, mode=regime.rounding_mode)
+    return {v.item.line: share for v, share in zip(eligible, shares, strict=True)}
+
+
+def _gift_deduction_line(
+    regime: RegimeSpec, tax_type: str, consignment_value: Decimal, border_model: str
+) -> TaxLine:
+    """The zero line that says the gift relief was deducted before duty or tax was computed."""
+    relief = regime.gift_duty_relief if tax_type == "duty" else regime.gift_tax_relief
+    label = "Duty" if tax_type == "duty" else regime.tax_name
+    return _line(
+        regime,
+        tax_type=tax_type,
+        item_line=None,
+        basis=regime.round(relief or ZERO),
+        rate=None,
+        amount=ZERO,
+        model=border_model,
+        payer_model=border_model,
+        legal_reason=(
+            f"{label} on the value exceeding the gift exemption: "
+            f"{format_money(regime.round(relief or ZERO), regime.currency)} deducted from the "
+            f"gift's {_value_word(regime)} {format_money(consignment_value, regime.currency)}"
+            f"{_cite(regime, 'gift_relief')}"
+        )[:400],
     )
 
 
@@ -1049,10 +1112,13 @@ def _vat_lines(
             )
         ]
     relief_category = not regime.tax_relief_categories or c.category in regime.tax_relief_categories
+    deducted = _gift_deduction(c, regime, valued, "vat", consignment_value)
+    if deducted:
+        lines.append(_gift_deduction_line(regime, "vat", consignment_value, border_model))
     for v in valued:
         model = item_models[v.item.line]
         duty = duty_by_line[v.item.line]
-        basis = v.value
+        basis = v.value - deducted.get(v.item.line, ZERO)
         parts = ["goods value"]
         if regime.tax_value_includes_transport:
             basis += v.transport + v.insurance
@@ -1074,7 +1140,7 @@ def _vat_lines(
             relieved.append(v)
             continue
         rate = regime.vat_rate_for(v.item.hs_code)
-        amount = regime.round(basis * rate)
+        amount = _round_amount(regime, basis * rate, model)
         reduced = rate != regime.vat_standard_rate
         reduced_text = (
             f"; rate for HS {v.item.hs_code}{_cite(regime, 'vat_reduced')}" if reduced else ""
@@ -1268,7 +1334,7 @@ def _round_per_total(regime: RegimeSpec, lines: list[TaxLine]) -> list[TaxLine]:
     lines still add up to the total). Per-line rounding (the default) leaves the lines as they are."""
     if regime.rounding_scope != "total":
         return lines
-    rounding = {"quantum": regime.rounding_quantum, "mode": regime.rounding_mode}
+    rounding = {"quantum": regime.amount_quantum, "mode": regime.rounding_mode}
     result = list(lines)
     for tax_type in TAX_TYPES:
         indexes = [

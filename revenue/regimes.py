@@ -234,6 +234,10 @@ class RegimeSpec:
     # instead of the tariff rate, or the tariff rate where it is lower (UK: 2.5% up to GBP 630).
     gift_duty_rate: Decimal | None = None
     gift_duty_rate_max_value: Decimal | None = None
+    # True where a gift above the relief pays on the value exceeding it, the relief being deducted
+    # (Canada: CAD 60, "duty and taxes on any amount over CAD 60"); false where a gift above the
+    # relief is taxed on its whole value (EU, UK).
+    gift_relief_deducted: bool = False
     # A tax type whose total for the consignment is below this amount is not levied.
     minimum_collected: dict[str, Decimal] = field(default_factory=dict)
     # Transport channels on which the fees are not charged (US: no processing fee on postal).
@@ -265,6 +269,10 @@ class RegimeSpec:
     # Where the rounding rule applies: to each tax line ("line") or once to the total of each tax
     # type ("total"), the difference then spread over the lines by largest remainder.
     rounding_scope: str = "line"
+    # Quantum of the amounts of duty, tax and fee lines when it differs from the quantum of the
+    # values they are computed on (Norway's customs states duty and VAT in whole kroner, "1",
+    # while values keep their øre). None: the amounts are rounded like the values.
+    tax_rounding_quantum: str | None = None
     # National fees and levies beside duty and VAT/GST, each a dict (see NATIONAL_FEE_KEYS):
     # the French small-parcel tax (EUR 2 per distinct HS subheading of a low-value consignment,
     # owed with the import VAT) or the New Zealand low-value goods levy (NZD 2.21 per consignment,
@@ -279,6 +287,15 @@ class RegimeSpec:
         if self.rounding_mode not in ROUNDING_MODES:
             raise ValueError(f"{self.code}: unknown rounding mode {self.rounding_mode!r}")
         round_money(Decimal(0), quantum=self.rounding_quantum, mode=self.rounding_mode)
+        for flag in fields(self):
+            if flag.type == "bool" and not isinstance(getattr(self, flag.name), bool):
+                raise ValueError(f"{self.code}: {flag.name} must be true or false")
+        if self.tax_rounding_quantum is not None:
+            round_money(Decimal(0), quantum=self.tax_rounding_quantum, mode=self.rounding_mode)
+            if Decimal(self.tax_rounding_quantum) < Decimal(self.rounding_quantum):
+                raise ValueError(
+                    f"{self.code}: tax_rounding_quantum is finer than rounding_quantum"
+                )
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise ValueError(f"{self.code}: currency must be an ISO 4217 code")
         if self.valid_to is not None and self.valid_to < self.valid_from:
@@ -429,6 +446,19 @@ class RegimeSpec:
     def round(self, amount: Decimal) -> Decimal:
         """Round ``amount`` with this regime's rounding rule (through the one money helper)."""
         return round_money(amount, quantum=self.rounding_quantum, mode=self.rounding_mode)
+
+    @property
+    def amount_quantum(self) -> str:
+        """The quantum of duty, tax and fee amounts (``tax_rounding_quantum`` or the value one)."""
+        return self.tax_rounding_quantum or self.rounding_quantum
+
+    def round_amount(self, amount: Decimal) -> Decimal:
+        """Round a duty, tax or fee amount to ``amount_quantum`` with the regime's mode, written
+        with the places of the values (NOK 134.00, not NOK 134)."""
+        if self.tax_rounding_quantum is None:
+            return self.round(amount)
+        whole = round_money(amount, quantum=self.tax_rounding_quantum, mode=self.rounding_mode)
+        return self.round(whole)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegimeSpec:

@@ -164,6 +164,22 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                 "gift_relief",
             )
         )
+    if spec.gift_relief_deducted:
+        rows.append(
+            (
+                _("Gift above the relief"),
+                _("taxed on the value over the relief"),
+                "gift_relief",
+            )
+        )
+    if spec.tax_rounding_quantum:
+        rows.append(
+            (
+                _("Rounding of duty, tax and fee amounts"),
+                _("to %(quantum)s") % {"quantum": money(spec.tax_rounding_quantum)},
+                "rounding",
+            )
+        )
     if spec.gift_duty_rate is not None:
         rows.append(
             (
@@ -261,7 +277,7 @@ RULE_KEYS = frozenset(
         "declarant_debt", "vendor_scheme", "deemed_supplier", "deferred", "gift_relief",
         "gift_duty",
         "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty",
-        "business_buyer",
+        "business_buyer", "rounding",
     }
 )  # fmt: skip
 

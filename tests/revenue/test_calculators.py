@@ -28,6 +28,7 @@ FR_2026 = REGIMES["EU-FR-2026"]
 EU_2026 = replace(FR_2026, national_fees=())
 UK = REGIMES["GB-2021"]
 NORWAY = REGIMES["NO-VOEC-2024"]
+CANADA = REGIMES["CA-2020"]
 AUSTRALIA = REGIMES["AU-2018"]
 US_2016 = REGIMES["US-2016"]
 US_2025 = REGIMES["US-2025"]
@@ -460,10 +461,31 @@ def test_norway_without_voec_pays_duty_and_vat_from_the_first_krone():
     c = one_item("500.00", currency="NOK", transport_cost=D("100.00"))
     result = assess(c, NORWAY, fx_rate=D("1"))
 
-    # 10.7% sample duty on 600.00 = 64.20; VAT 25% on 664.20 = 166.05.
-    assert amounts(result, "duty") == [D("64.20")]
-    assert amounts(result, "vat") == [D("166.05")]
-    assert result.due_at_border == D("230.25")
+    # 10.7% sample duty on 600.00 = 64.20, stated as NOK 64; VAT 25% on 664.00 = 166.00.
+    assert amounts(result, "duty") == [D("64.00")]
+    assert amounts(result, "vat") == [D("166.00")]
+    assert result.due_at_border == D("230.00")
+
+
+def test_norway_states_border_amounts_in_whole_kroner_and_leaves_checkout_amounts_alone():
+    # Half up: 25% of 2,001.50 = 500.375 -> NOK 500 at the border; under VOEC the seller's
+    # 25% of 1,999.90 = 499.975 keeps its øre (499.98). Values keep theirs (basis 2,001.50).
+    border = assess(one_item("2001.50", hs="851830", currency="NOK"), NORWAY, fx_rate=D(1))
+    (vat,) = lines_of(border, "vat")
+    assert (vat.basis, vat.amount) == (D("2001.50"), D("500.00"))
+    assert border.totals["vat"] == D("500.00") and border.due_at_border == D("500.00")
+    voec = assess(
+        one_item(
+            "1999.90", hs="851830", currency="NOK", tax_scheme="VOEC", tax_scheme_number_valid=True
+        ),
+        NORWAY,
+        fx_rate=D(1),
+    )
+    (vendor_vat,) = lines_of(voec, "vat")
+    assert (vendor_vat.amount, vendor_vat.payer) == (D("499.98"), "vendor")
+    # 5,337.50 rounds half up to 5,338 (Norwegian Customs' building-materials example).
+    half = assess(one_item("21350.00", hs="690890", currency="NOK"), NORWAY, fx_rate=D(1))
+    assert half.totals["vat"] == D("5338.00")
 
 
 def test_norway_foodstuffs_are_outside_voec_and_take_15_percent():
@@ -876,3 +898,43 @@ def test_eu_gift_above_the_duty_relief_pays_the_flat_non_commercial_rate_up_to_e
     # Above EUR 700, and for a sale, the tariff rate (sample 12%).
     assert amounts(above, "duty") == [D("84.00")]
     assert amounts(sale, "duty") == [D("24.00")]
+
+
+# --- Canada: the CAD 60 gift exemption is deducted from a larger gift ------------------------
+
+
+def test_canada_taxes_a_gift_on_the_value_over_60_spread_over_its_goods():
+    # CAD 150 + 50: the CAD 60 relief is spread by value (45 and 15); GST 5% on 105 and 35.
+    c = consignment(
+        (1, "490199", "150.00", 1),
+        (2, "490199", "50.00", 1),
+        currency="CAD",
+        category="gift",
+        transport="postal",
+    )
+    result = assess(c, CANADA, fx_rate=D(1))
+    deduction, *gst = lines_of(result, "vat")
+    assert (deduction.amount, deduction.basis) == (D("0.00"), D("60.00"))
+    assert "gift exemption" in deduction.legal_reason and "9816.00.00" in deduction.legal_reason
+    assert [(line.basis, line.amount) for line in gst] == [
+        (D("105.00"), D("5.25")),
+        (D("35.00"), D("1.75")),
+    ]
+    assert result.totals["vat"] == D("7.00")
+
+
+def test_canada_gift_deduction_skips_goods_excluded_from_reliefs_and_sales():
+    # Alcohol takes no share of the relief; the sweater takes it all.
+    c = consignment(
+        (1, "220421", "100.00", 1),
+        (2, "611020", "100.00", 1),
+        currency="CAD",
+        category="gift",
+        transport="postal",
+    )
+    result = assess(c, CANADA, fx_rate=D(1))
+    by_line = {line.item_line: line for line in lines_of(result, "duty") if line.rate}
+    assert by_line[1].basis == D("100.00") and by_line[2].basis == D("40.00")
+    sale = assess(one_item("200.00", currency="CAD", transport="postal"), CANADA, fx_rate=D(1))
+    assert not any("gift exemption" in line.legal_reason for line in sale.lines)
+    assert [line.basis for line in lines_of(sale, "duty")] == [D("200.00")]

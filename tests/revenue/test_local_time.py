@@ -34,7 +34,10 @@ SHIPPED = load_shipped_regimes()
         ("DE", datetime(2026, 6, 30, 22, 0, tzinfo=UTC), "EU-DE-2026"),
         # Helsinki is UTC+3 in summer: 21:00 UTC is already midnight.
         ("FI", datetime(2026, 6, 30, 21, 0, tzinfo=UTC), "EU-FI-2026"),
-        ("FI", datetime(2026, 6, 30, 20, 59, tzinfo=UTC), "EU-FI-2024-09"),
+        ("FI", datetime(2026, 6, 30, 20, 59, tzinfo=UTC), "EU-FI-2026-01"),
+        # Helsinki is UTC+2 in winter: books went from 14% to 13.5% at 22:00 UTC on 31 December.
+        ("FI", datetime(2025, 12, 31, 22, 0, tzinfo=UTC), "EU-FI-2026-01"),
+        ("FI", datetime(2025, 12, 31, 21, 59, tzinfo=UTC), "EU-FI-2025-01"),
         # US: 00:00:30 EDT on 29 August 2025 is still under de minimis; 00:01 is not.
         ("US", datetime(2025, 8, 29, 4, 0, 30, tzinfo=UTC), "US-2016"),
         ("US", datetime(2025, 8, 29, 4, 1, tzinfo=UTC), "US-2025"),

@@ -235,3 +235,20 @@ def test_regime_page_shows_national_fees_with_their_act_in_both_languages(client
     ).content.decode()
     assert "Taxe sur les petits colis" in page and "Loi n° 2026-103" in page
     assert "par sous-position SH distincte" in page and "due avec les taxes" in page
+
+
+def test_regime_page_shows_whole_kroner_rounding_and_the_canadian_gift_rule(client, customs_user):
+    client.force_login(customs_user("auditor"))
+    norway = Regime.objects.get(code="NO-VOEC-2024", version=1)
+    url = reverse("revenue:regime", args=[norway.pk])
+    page = client.get(url).content.decode()
+    assert "Rounding of duty, tax and fee amounts" in page and "to 1.00\u00a0NOK" in page
+    assert "Tolletaten, Eksempler på utregning" in page  # the rules table cites the source
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Arrondi des montants de droits, de taxes et de redevances" in page
+    germany = Regime.objects.get(code="EU-DE-2026", version=1)
+    page = client.get(reverse("revenue:regime", args=[germany.pk])).content.decode()
+    assert "Rounding of duty, tax and fee amounts" not in page
+    canada = Regime.objects.get(code="CA-2020", version=1)
+    page = client.get(reverse("revenue:regime", args=[canada.pk])).content.decode()
+    assert "9816.00.00" in page and "taxed on the value over the relief" in page

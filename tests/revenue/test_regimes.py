@@ -289,6 +289,10 @@ def test_us_regimes_have_no_border_vat():
         ({"surprise": True}, "unknown regime fields"),
         ({"gift_duty_rate": "0.025", "gift_duty_rate_max_value": None}, "gift_duty_rate_max_value"),
         ({"gift_duty_rate": "2.5", "gift_duty_rate_max_value": "630"}, "fractions"),
+        ({"tax_rounding_quantum": "0.001"}, "finer than rounding_quantum"),
+        ({"tax_rounding_quantum": "one"}, "quantum"),
+        ({"gift_relief_deducted": "yes"}, "gift_relief_deducted must be true or false"),
+        ({"vat_on_duty": 1}, "vat_on_duty must be true or false"),
     ],
 )
 def test_invalid_regime_data_is_refused(changes, message):
