@@ -1,8 +1,9 @@
 """The registry of e-commerce operators, their API keys, AEO authorisations, and the audit trail."""
 
 from decimal import Decimal
+from functools import lru_cache
 
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
@@ -47,6 +48,25 @@ class OperatorAPIKeyManager(BaseAPIKeyManager):
     def get_usable_keys(self):
         return super().get_usable_keys().select_related("operator")
 
+    def get_from_key(self, key: str) -> "OperatorAPIKey":
+        """The unrevoked key of this prefix with its operator, if the secret matches (expiry is
+        the caller's check, as in the library). On PostgreSQL one statement written once: every
+        API call asks it, and building it through the ORM cost a tenth of a single POST's CPU."""
+        if connections[self.db].vendor != "postgresql":
+            return super().get_from_key(key)
+        prefix, _, _ = key.partition(".")
+        key_fields, operator_fields, sql = _key_lookup_sql()
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [prefix])
+            row = cursor.fetchone()
+        if row is None:
+            raise self.model.DoesNotExist("No usable API key with this prefix.")
+        api_key = self.model.from_db(self.db, key_fields, row[: len(key_fields)])
+        api_key.operator = Operator.from_db(self.db, operator_fields, row[len(key_fields) :])
+        if not api_key.is_valid(key):
+            raise self.model.DoesNotExist("Key is not valid.")
+        return api_key
+
 
 class OperatorAPIKey(AbstractAPIKey):
     """An operator's API key: shown once, stored as a hash, revocable, with its last use."""
@@ -58,6 +78,20 @@ class OperatorAPIKey(AbstractAPIKey):
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "operator API key"
+
+
+@lru_cache(maxsize=1)
+def _key_lookup_sql() -> tuple[list[str], list[str], str]:
+    key_columns = [(f.attname, f.column) for f in OperatorAPIKey._meta.concrete_fields]
+    operator_columns = [(f.attname, f.column) for f in Operator._meta.concrete_fields]
+    select = [f'k."{column}"' for _, column in key_columns]
+    select += [f'o."{column}"' for _, column in operator_columns]
+    sql = (
+        f"SELECT {', '.join(select)} FROM {OperatorAPIKey._meta.db_table} k "  # noqa: S608 -- model names
+        f"INNER JOIN {Operator._meta.db_table} o ON o.id = k.operator_id "
+        "WHERE k.prefix = %s AND NOT k.revoked"
+    )
+    return [a for a, _ in key_columns], [a for a, _ in operator_columns], sql
 
 
 class AEOAuthorisation(models.Model):

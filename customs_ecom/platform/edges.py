@@ -106,8 +106,13 @@ def record_rate_limit(request: Any, throttle: Any) -> None:
     now = getattr(throttle, "now", time.time())
     remaining = max(0, throttle.num_requests - len(history))
     reset = int(throttle.duration - (now - history[-1])) if history else int(throttle.duration)
+    note_rate_limit(request, throttle.num_requests, remaining, max(0, reset))
+
+
+def note_rate_limit(request: Any, limit: int, remaining: int, reset: int) -> None:
+    """Note the throttle window of this request for the RateLimit-* headers."""
     target = getattr(request, "_request", request)
-    target.rate_limit = (throttle.num_requests, remaining, max(0, reset))
+    target.rate_limit = (limit, remaining, reset)
 
 
 class AddressRateThrottle(throttling.ScopedRateThrottle):

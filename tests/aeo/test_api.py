@@ -168,6 +168,42 @@ def test_registry_endpoints_need_a_key():
         assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
 
 
+def test_a_key_is_refused_when_its_secret_is_wrong_revoked_expired_or_its_operator_inactive(
+    operator_a,
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from aeo.models import OperatorAPIKey
+
+    def status(key: str) -> int:
+        return (
+            APIClient().get("/api/v1/operators/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
+        )
+
+    prefix = operator_a.key.partition(".")[0]
+    assert status(operator_a.key) == 200
+    assert status(f"{prefix}.not-the-secret") == 401
+    assert status("nosuchprefix.secret") == 401
+    stored = OperatorAPIKey.objects.get(prefix=prefix)
+    stored.expiry_date = timezone.now() - timedelta(seconds=1)
+    stored.save(update_fields=["expiry_date"])
+    assert status(operator_a.key) == 401
+    stored.expiry_date = None
+    stored.save(update_fields=["expiry_date"])
+    operator_a.operator.is_active = False
+    operator_a.operator.save(update_fields=["is_active"])
+    assert status(operator_a.key) == 401
+    operator_a.operator.is_active = True
+    operator_a.operator.save(update_fields=["is_active"])
+    assert status(operator_a.key) == 200
+    stored.revoked = True
+    stored.save(update_fields=["revoked"])
+    assert status(operator_a.key) == 401
+
+
 # --- the tenancy matrix ------------------------------------------------------------------------
 
 

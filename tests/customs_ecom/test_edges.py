@@ -38,6 +38,34 @@ def test_rate_limit_headers_count_down(operator_a):
     assert 0 <= int(second["RateLimit-Reset"]) <= 86400
 
 
+def test_operator_throttle_is_one_counter_per_window(operator_a):
+    """The operator throttle keeps one integer per window (not a list of timestamps that grows
+    with the rate), refuses beyond the rate with the window's end as Retry-After, and starts
+    again in the next window."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.core.cache import cache
+
+    from tests.conftest import FROZEN_NOW
+
+    operator = operator_a.operator
+    operator.throttle_rate = "3/min"
+    operator.save(update_fields=["throttle_rate"])
+    start = FROZEN_NOW + timedelta(minutes=3, seconds=15)
+    with time_machine.travel(start, tick=False):
+        answers = [operator_a.client.get("/api/v1/operators/me") for _ in range(4)]
+        window = int(start.timestamp() // 60)
+        assert cache.get(f"throttle_operator_{operator.pk}_60_{window}") == 4
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a["RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
+    assert answers[0]["RateLimit-Reset"] == "45"
+    assert answers[3]["Retry-After"] == "45"
+    with time_machine.travel(start + timedelta(seconds=45), tick=False):
+        again = operator_a.client.get("/api/v1/operators/me")
+    assert again.status_code == 200 and again["RateLimit-Remaining"] == "2"
+
+
 def test_created_declaration_has_its_location(operator_a, example):
     response = operator_a.post("/api/v1/declarations", example, HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201

@@ -325,6 +325,35 @@ def test_manifest_disagreement_becomes_a_finding_on_the_declaration(operator_a, 
     ).exists()
 
 
+def test_intake_ignores_the_manifest_of_a_carrier_that_does_not_carry_for_the_declarant(
+    operator_a, carrier_b
+):
+    from tests.conftest import make_operator
+
+    stranger = make_operator("STRANGE-CARRIER", role="express_carrier")
+    body = valid_declaration("eu-h7")
+    line = {
+        "transport_document": body["transport_document"]["number"],
+        "packages": 3,
+        "gross_mass_kg": "4.5",
+        "declared_value": "250.00",
+        "currency": "EUR",
+        "description": "shoes",
+    }
+    assert stranger.post("/api/v1/manifests", {"lines": [line]}).status_code == 201
+    first = operator_a.post("/api/v1/declarations", body).json()["id"]
+    assert not QualityFinding.objects.filter(
+        declaration_id=first, code__startswith="manifest_"
+    ).exists()
+    # The same line from the carrier that carries for the declarant counts.
+    assert carrier_b.post("/api/v1/manifests", {"lines": [line]}).status_code == 201
+    later = {**body, "lrn": "LATER-2"}
+    second = operator_a.post("/api/v1/declarations", later).json()["id"]
+    assert QualityFinding.objects.filter(
+        declaration_id=second, code="manifest_packages_mismatch"
+    ).exists()
+
+
 def test_manifest_lines_are_validated(carrier_b):
     response = carrier_b.post(
         "/api/v1/manifests",
