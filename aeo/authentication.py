@@ -86,9 +86,6 @@ class OperatorRateThrottle(throttling.SimpleRateThrottle):
     def wait(self):
         return getattr(self, "reset", self.duration)
 
-    def get_cache_key(self, request, view):
-        return f"throttle_operator_{request.user.pk}"
-
 
 def _count_request(cache, key: str, duration: int) -> int:
     """Add one to the window's counter and return it (a cache that is down counts 1: fail open)."""

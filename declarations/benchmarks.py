@@ -129,10 +129,8 @@ def manifest_facts_many(
         # Intake's own question, once per submission: one statement written once (building the
         # same query through the ORM cost about a fifth of a single POST's CPU).
         with connection.cursor() as cursor:
-            cursor.execute(
-                _declarant_manifest_sql(),
-                [wanted, declarant_id, declarant_id, _carries_for(), sorted(_carrier_roles())],
-            )
+            sql, carries_for, carrier_roles = _declarant_manifest_query()
+            cursor.execute(sql, [wanted, declarant_id, declarant_id, carries_for, carrier_roles])
             rows = cursor.fetchall()
     else:
         lines = ManifestLine.objects.filter(transport_document_number__in=wanted)
@@ -160,28 +158,19 @@ def manifest_facts_many(
     return found
 
 
-def _carries_for() -> str:
-    from aeo.models import OperatorLink
-
-    return str(OperatorLink.Kind.CARRIES_FOR)
-
-
-def _carrier_roles() -> frozenset[str]:
-    from .carriers import CARRIER_ROLES
-
-    return frozenset(str(role) for role in CARRIER_ROLES)
-
-
 @lru_cache(maxsize=1)
-def _declarant_manifest_sql() -> str:
+def _declarant_manifest_query() -> tuple[str, str, list[str]]:
     """The manifest lines that count for a declarant's transport documents (PostgreSQL): those of
     its own manifests and of the carriers linked as carrying for it, as
-    ``declarations.carriers.manifest_operator_filter`` says; newest line first per document."""
+    ``declarations.carriers.manifest_operator_filter`` says; newest line first per document.
+    Returns the statement, the link kind and the carrier roles it is asked with."""
     from aeo.models import Operator, OperatorLink
+
+    from .carriers import CARRIER_ROLES
 
     line, manifest = ManifestLine._meta.db_table, Manifest._meta.db_table
     link, operator = OperatorLink._meta.db_table, Operator._meta.db_table
-    return (
+    sql = (
         "SELECT l.transport_document_number, l.packages, l.gross_mass_kg, l.declared_value, "  # noqa: S608
         "l.currency, l.description "
         f"FROM {line} l INNER JOIN {manifest} m ON m.id = l.manifest_id "
@@ -190,6 +179,7 @@ def _declarant_manifest_sql() -> str:
         "WHERE k.target_id = %s AND k.kind = %s AND o.role = ANY(%s))) "
         "ORDER BY l.transport_document_number, l.id DESC"
     )
+    return sql, str(OperatorLink.Kind.CARRIES_FOR), sorted(str(role) for role in CARRIER_ROLES)
 
 
 def manifest_facts(transport_document_number: str) -> ManifestFacts | None:

@@ -860,7 +860,9 @@ def _duty_lines(
         )
 
     if deducted and ad_valorem:
-        lines.append(_gift_deduction_line(regime, "duty", consignment_value, border_model))
+        lines.append(
+            _gift_deduction_line(regime, "duty", deducted, consignment_value, border_model)
+        )
     gift_rate = _gift_duty_rate(c, regime, consignment_value)
     for v in ad_valorem:
         tariff_rate = regime.duty_rate_for(v.item.hs_code)
@@ -961,17 +963,20 @@ def _owed_beside_the_scheme(
     return consignment_model, None, ""
 
 
+def _private_gift_relief(c: ConsignmentIn, regime: RegimeSpec, tax_type: str) -> Decimal | None:
+    """The regime's gift relief for ``tax_type`` when ``c`` is a gift between private persons, or
+    None (not such a gift, or no relief)."""
+    if c.category != "gift" or c.buyer != "consumer":
+        return None
+    return regime.gift_duty_relief if tax_type == "duty" else regime.gift_tax_relief
+
+
 def _gift_relief_applies(
     c: ConsignmentIn, regime: RegimeSpec, tax_type: str, consignment_value: Decimal
 ) -> bool:
     """A gift between private persons within the regime's gift relief for ``tax_type``."""
-    ceiling = regime.gift_duty_relief if tax_type == "duty" else regime.gift_tax_relief
-    return (
-        c.category == "gift"
-        and c.buyer == "consumer"
-        and ceiling is not None
-        and consignment_value <= ceiling
-    )
+    ceiling = _private_gift_relief(c, regime, tax_type)
+    return ceiling is not None and consignment_value <= ceiling
 
 
 def _gift_deduction(
@@ -984,14 +989,8 @@ def _gift_deduction(
     """Where the regime deducts the gift relief from a larger gift (``gift_relief_deducted``):
     the relief spread over the gift's goods by value, per line; empty otherwise. Goods excluded
     from low-value reliefs (alcohol, tobacco) take no share and are taxed in full."""
-    ceiling = regime.gift_duty_relief if tax_type == "duty" else regime.gift_tax_relief
-    if (
-        not regime.gift_relief_deducted
-        or ceiling is None
-        or c.category != "gift"
-        or c.buyer != "consumer"
-        or consignment_value <= ceiling
-    ):
+    ceiling = _private_gift_relief(c, regime, tax_type)
+    if not regime.gift_relief_deducted or ceiling is None or consignment_value <= ceiling:
         return {}
     eligible = [v for v in valued if not v.excluded]
     if not eligible:
@@ -1003,23 +1002,28 @@ def _gift_deduction(
 
 
 def _gift_deduction_line(
-    regime: RegimeSpec, tax_type: str, consignment_value: Decimal, border_model: str
+    regime: RegimeSpec,
+    tax_type: str,
+    deducted: dict[int, Decimal],
+    consignment_value: Decimal,
+    border_model: str,
 ) -> TaxLine:
-    """The zero line that says the gift relief was deducted before duty or tax was computed."""
-    relief = regime.gift_duty_relief if tax_type == "duty" else regime.gift_tax_relief
+    """The zero line that says how much gift relief (``_gift_deduction``) was deducted before duty
+    or tax was computed."""
+    relief = sum(deducted.values(), ZERO)
     label = "Duty" if tax_type == "duty" else regime.tax_name
     return _line(
         regime,
         tax_type=tax_type,
         item_line=None,
-        basis=regime.round(relief or ZERO),
+        basis=relief,
         rate=None,
         amount=ZERO,
         model=border_model,
         payer_model=border_model,
         legal_reason=(
             f"{label} on the value exceeding the gift exemption: "
-            f"{format_money(regime.round(relief or ZERO), regime.currency)} deducted from the "
+            f"{format_money(relief, regime.currency)} deducted from the "
             f"gift's {_value_word(regime)} {format_money(consignment_value, regime.currency)}"
             f"{_cite(regime, 'gift_relief')}"
         )[:400],
@@ -1114,7 +1118,7 @@ def _vat_lines(
     relief_category = not regime.tax_relief_categories or c.category in regime.tax_relief_categories
     deducted = _gift_deduction(c, regime, valued, "vat", consignment_value)
     if deducted:
-        lines.append(_gift_deduction_line(regime, "vat", consignment_value, border_model))
+        lines.append(_gift_deduction_line(regime, "vat", deducted, consignment_value, border_model))
     for v in valued:
         model = item_models[v.item.line]
         duty = duty_by_line[v.item.line]

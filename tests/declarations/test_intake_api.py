@@ -290,24 +290,25 @@ def carrier_b(operator_b, operator_a):
     return operator_b
 
 
+def _disagreeing_line(body: dict) -> dict:
+    """A manifest line for the declaration's transport document whose packages and mass differ
+    from the declared ones."""
+    return {
+        "transport_document": body["transport_document"]["number"],
+        "packages": 3,
+        "gross_mass_kg": "4.5",
+        "declared_value": "250.00",
+        "currency": "EUR",
+        "description": "shoes",
+    }
+
+
 def test_manifest_disagreement_becomes_a_finding_on_the_declaration(operator_a, carrier_b):
     operator_b = carrier_b
     body = valid_declaration("eu-h7")
     created = operator_a.post("/api/v1/declarations", body).json()
     score_before = Declaration.objects.get(pk=created["id"]).dq_score
-    manifest = {
-        "reference": "MAWB-176-1234",
-        "lines": [
-            {
-                "transport_document": body["transport_document"]["number"],
-                "packages": 3,
-                "gross_mass_kg": "4.5",
-                "declared_value": "250.00",
-                "currency": "EUR",
-                "description": "shoes",
-            }
-        ],
-    }
+    manifest = {"reference": "MAWB-176-1234", "lines": [_disagreeing_line(body)]}
     response = operator_b.post("/api/v1/manifests", manifest)
     assert response.status_code == 201, response.content
     assert response.json()["declarations_rescored"] == 1
@@ -332,14 +333,7 @@ def test_intake_ignores_the_manifest_of_a_carrier_that_does_not_carry_for_the_de
 
     stranger = make_operator("STRANGE-CARRIER", role="express_carrier")
     body = valid_declaration("eu-h7")
-    line = {
-        "transport_document": body["transport_document"]["number"],
-        "packages": 3,
-        "gross_mass_kg": "4.5",
-        "declared_value": "250.00",
-        "currency": "EUR",
-        "description": "shoes",
-    }
+    line = _disagreeing_line(body)
     assert stranger.post("/api/v1/manifests", {"lines": [line]}).status_code == 201
     first = operator_a.post("/api/v1/declarations", body).json()["id"]
     assert not QualityFinding.objects.filter(

@@ -903,16 +903,17 @@ def test_eu_gift_above_the_duty_relief_pays_the_flat_non_commercial_rate_up_to_e
 # --- Canada: the CAD 60 gift exemption is deducted from a larger gift ------------------------
 
 
+def canadian_gift_by_post(*items):
+    return assess(
+        consignment(*items, currency="CAD", category="gift", transport="postal"),
+        CANADA,
+        fx_rate=D(1),
+    )
+
+
 def test_canada_taxes_a_gift_on_the_value_over_60_spread_over_its_goods():
     # CAD 150 + 50: the CAD 60 relief is spread by value (45 and 15); GST 5% on 105 and 35.
-    c = consignment(
-        (1, "490199", "150.00", 1),
-        (2, "490199", "50.00", 1),
-        currency="CAD",
-        category="gift",
-        transport="postal",
-    )
-    result = assess(c, CANADA, fx_rate=D(1))
+    result = canadian_gift_by_post((1, "490199", "150.00", 1), (2, "490199", "50.00", 1))
     deduction, *gst = lines_of(result, "vat")
     assert (deduction.amount, deduction.basis) == (D("0.00"), D("60.00"))
     assert "gift exemption" in deduction.legal_reason and "9816.00.00" in deduction.legal_reason
@@ -925,14 +926,7 @@ def test_canada_taxes_a_gift_on_the_value_over_60_spread_over_its_goods():
 
 def test_canada_gift_deduction_skips_goods_excluded_from_reliefs_and_sales():
     # Alcohol takes no share of the relief; the sweater takes it all.
-    c = consignment(
-        (1, "220421", "100.00", 1),
-        (2, "611020", "100.00", 1),
-        currency="CAD",
-        category="gift",
-        transport="postal",
-    )
-    result = assess(c, CANADA, fx_rate=D(1))
+    result = canadian_gift_by_post((1, "220421", "100.00", 1), (2, "611020", "100.00", 1))
     by_line = {line.item_line: line for line in lines_of(result, "duty") if line.rate}
     assert by_line[1].basis == D("100.00") and by_line[2].basis == D("40.00")
     sale = assess(one_item("200.00", currency="CAD", transport="postal"), CANADA, fx_rate=D(1))
