@@ -64,6 +64,12 @@ def assessment_request(declaration_ids: Sequence[int]) -> None:
     PendingAssessment.objects.bulk_create(
         [PendingAssessment(declaration_id=pk, queued_at=now) for pk in ids], ignore_conflicts=True
     )
+    pending_written()
+
+
+def pending_written() -> None:
+    """Inside the intake transaction, after writing the pending rows itself (the one-statement
+    intake of a single declaration): ask for a drain once committed."""
     transaction.on_commit(drain_signal)
 
 

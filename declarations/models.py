@@ -74,6 +74,14 @@ RARE_LIST_STATUSES = (
 QUEUE_CHANNELS = ("yellow", "red")
 
 
+# Written by intake in the same statement as their declaration (declarations.services.intake:
+# one INSERT of the family on PostgreSQL, or one COPY transaction with the ids it reserved), so
+# they can never point at a missing one, and declarations are never deleted (the ORM would
+# cascade). No database foreign-key constraint, then: its check locked the parent row once per
+# child row and was 40 % of PostgreSQL's time at single-declaration intake (BENCHMARKS.md).
+INTAKE_CHILD = {"on_delete": models.CASCADE, "db_constraint": False}
+
+
 class Declaration(models.Model):
     """One advance electronic declaration of one consignment, as submitted by an operator.
 
@@ -191,7 +199,7 @@ class DeclarationItem(models.Model):
 
     # Indexed by item_line_unique (declaration, line): no second index to keep up at intake.
     declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="items", db_index=False
+        Declaration, related_name="items", db_index=False, **INTAKE_CHILD
     )
     line = models.PositiveIntegerField()
     description = models.CharField(max_length=512)
@@ -216,7 +224,7 @@ class StatusEvent(models.Model):
     payload of webhooks. `public_reason` is what the operator may read; `note` stays with customs."""
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="events")
+    declaration = models.ForeignKey(Declaration, related_name="events", **INTAKE_CHILD)
     # Indexed by event_operator_cursor_idx (operator, id).
     operator = models.ForeignKey(
         Operator, on_delete=models.PROTECT, related_name="+", db_index=False
@@ -294,9 +302,7 @@ class Case(models.Model):
 class QualityFinding(models.Model):
     """A data-quality finding (Standard 3). Never a rejection: it informs officers, risk and KPIs."""
 
-    declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="quality_findings"
-    )
+    declaration = models.ForeignKey(Declaration, related_name="quality_findings", **INTAKE_CHILD)
     dimension = models.CharField(max_length=16)
     code = models.CharField(max_length=40)
     pointer = models.CharField(max_length=120, blank=True, default="")
@@ -485,7 +491,7 @@ class PendingAssessment(models.Model):
     source of truth; the sweeper still re-enqueues anything left `accepted`."""
 
     declaration = models.OneToOneField(
-        Declaration, primary_key=True, on_delete=models.CASCADE, related_name="+"
+        Declaration, primary_key=True, related_name="+", **INTAKE_CHILD
     )
     queued_at = models.DateTimeField(default=timezone.now)
 

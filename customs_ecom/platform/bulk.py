@@ -158,3 +158,116 @@ def values_in(
         f"FROM {quote(model._meta.db_table)} WHERE {column(field)} = ANY(%s)",
         [values],
     )
+
+
+def _base_type(model_field: Any) -> str:
+    """The column's type without its modifier (``varchar`` for ``varchar(40)``): a value cast to
+    it keeps its length and scale, so the column's own check (too long, too many digits) still
+    applies when it is assigned, instead of a silent truncation by the cast."""
+    return model_field.db_type(connection).split("(")[0]
+
+
+@cache
+def _family_statement(
+    parent: type[Model], children: tuple[tuple[type[Model], str], ...], conflict: tuple[str, ...]
+) -> tuple[str, tuple[Any, ...], tuple[tuple[Any, ...], ...]]:
+    """The text of ``insert_family``'s statement, with the parent's fields in parameter order and
+    each child's fields in its record's column order (the foreign key excluded)."""
+    quote = connection.ops.quote_name
+    parent_fields = tuple(
+        f for f in parent._meta.concrete_fields if not (f.primary_key and f.name == "id")
+    )
+    values = ", ".join(f"%s::{_base_type(f)}" for f in parent_fields)
+    on_conflict = (
+        " ON CONFLICT ({}) DO NOTHING".format(
+            ", ".join(quote(parent._meta.get_field(name).column) for name in conflict)
+        )
+        if conflict
+        else ""
+    )
+    parts = [
+        f"parent AS (INSERT INTO {quote(parent._meta.db_table)} "  # noqa: S608 -- model names
+        f"({', '.join(quote(f.column) for f in parent_fields)}) VALUES ({values})"
+        f"{on_conflict} RETURNING {quote(parent._meta.pk.column)})"
+    ]
+    child_fields = []
+    for number, (model, link) in enumerate(children):
+        fields = tuple(
+            f
+            for f in model._meta.concrete_fields
+            if f.attname != link and not (f.primary_key and f.name == "id")
+        )
+        child_fields.append(fields)
+        record = ", ".join(f"{quote(f.column)} {_base_type(f)}" for f in fields)
+        columns = ", ".join(quote(f.column) for f in fields)
+        link_column = quote(model._meta.get_field(link).column)
+        parts.append(
+            f"child{number} AS (INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+            f"({link_column}, {columns}) "
+            f"SELECT parent.{quote(parent._meta.pk.column)}, {columns} "
+            f"FROM parent, jsonb_to_recordset(%s::jsonb) AS r({record}))"
+        )
+    sql = f"WITH {', '.join(parts)} SELECT {quote(parent._meta.pk.column)} FROM parent"  # noqa: S608
+    return sql, parent_fields, tuple(child_fields)
+
+
+def _with_defaults(fields: Sequence[Any], row: dict[str, Any]) -> list[Any]:
+    values = []
+    for model_field in fields:
+        if model_field.attname in row:
+            values.append(row[model_field.attname])
+        elif model_field.has_default():
+            values.append(model_field.get_default())
+        else:
+            values.append(None)
+    return values
+
+
+def insert_family(
+    parent: type[Model],
+    row: dict[str, Any],
+    children: Sequence[tuple[type[Model], str, Sequence[dict[str, Any]]]],
+    *,
+    conflict: tuple[str, ...] = (),
+) -> int | None:
+    """PostgreSQL: insert one parent row and its child rows in ONE statement (data-modifying
+    CTEs), bound on the server, so that the statement is prepared after a few executions and
+    its text does not depend on how many children there are (each child table's rows are one
+    jsonb parameter, read with ``jsonb_to_recordset``). ``children`` are (model, foreign-key
+    attname, rows); rows are dicts by attname, fields they leave out get their defaults.
+    Returns the parent's id; with ``conflict`` (the fields of a unique constraint) a parent
+    that conflicts writes nothing at all and None is returned.
+
+    Outside a transaction the statement is its own (no BEGIN and COMMIT round trips); inside
+    one, it is part of it. Other failures raise as usual (IntegrityError, DataError)."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    sql, parent_fields, child_fields = _family_statement(
+        parent, tuple((model, link) for model, link, _ in children), conflict
+    )
+    params: list[Any] = [
+        Jsonb(value, dumps=dumps_json)
+        if value is not None and model_field.get_internal_type() == "JSONField"
+        else value
+        for model_field, value in zip(
+            parent_fields, _with_defaults(parent_fields, row), strict=True
+        )
+    ]
+    for fields, (_, _, rows) in zip(child_fields, children, strict=True):
+        params.append(
+            dumps_json(
+                [
+                    {
+                        f.column: value
+                        for f, value in zip(fields, _with_defaults(fields, child), strict=True)
+                    }
+                    for child in rows
+                ]
+            ).decode()
+        )
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    return found[0] if found else None

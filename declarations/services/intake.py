@@ -10,20 +10,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.db.models.base import ModelState
 from django.utils import timezone
 
 from aeo.models import Operator
-from customs_ecom.platform.bulk import copy_rows, field_defaults, reserve_ids
+from customs_ecom.platform.bulk import copy_rows, field_defaults, insert_family, reserve_ids
 from declarations.messages import stored as stored_message
 
-from ..coalesce import assessment_request
+from ..coalesce import assessment_request, coalesces, pending_written
 from ..errors import Problem
 from ..models import (
     Declaration,
     DeclarationItem,
+    PendingAssessment,
     Profile,
     QualityFinding,
     RejectionCount,
@@ -38,6 +39,9 @@ from ..selectors import declarations_by_lrn
 from ._common import _columns, _findings, _items, _quality_context, _same_body
 
 logger = logging.getLogger(__name__)
+
+# The database cannot be reached: the client must retry (503), its declaration is not at fault.
+UNREACHABLE = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -86,6 +90,9 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
             (index, canonical, declaration_fingerprint(result.declaration, canonical))
         )
 
+    if len(bodies) == 1 and len(candidates) == 1 and _one_statement():
+        outcomes[0] = _submit_single(operator, candidates[0], bodies[0], profiles, rates, now)
+        return [o if o is not None else SubmitOutcome(409) for o in outcomes]
     existing = declarations_by_lrn(operator=operator, lrns=[c[1]["lrn"] for c in candidates])
     fresh: list[tuple[int, dict[str, Any], str]] = []
     first_in_batch: dict[str, tuple[int, str]] = {}
@@ -111,6 +118,8 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
         try:
             with transaction.atomic():
                 created = _store(operator, fresh, profiles, rates, now)
+        except UNREACHABLE:
+            raise  # the database is unreachable: 503 with Retry-After (platform middleware)
         except Exception:  # noqa: BLE001 - settled row by row below, each failure its own answer
             # A concurrent retry stored one of these lrns between our read and write, or one row
             # could not be written: settle row by row, so that one row never fails the others.
@@ -126,6 +135,8 @@ def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list
                         if prior is not None
                         else _not_storable(row[1]["lrn"])
                     )
+                except UNREACHABLE:
+                    raise
                 except Exception:  # noqa: BLE001 - this row's 422, never the batch's 500
                     logger.exception("declaration %r could not be stored", row[1]["lrn"])
                     outcomes[row[0]] = _not_storable(row[1]["lrn"])
@@ -168,16 +179,14 @@ def _replay_or_conflict(prior: Declaration, fingerprint: str, body: object = Non
     return SubmitOutcome(409, errors=[_conflict_problem(prior.lrn)])
 
 
-def _store(
+def _records(
     operator: Operator,
     rows: list[tuple[int, dict[str, Any], str]],
     profiles: dict[str, tuple[int, Any]],
     rates: RateBook,
     now: datetime,
-) -> dict[int, Declaration]:
-    """Score and write a batch: on PostgreSQL ids are reserved in one statement and the declarations,
-    items, findings and events are streamed with COPY (four statements for any batch size); elsewhere
-    bulk inserts. Either way inside the caller's transaction, so a failure writes nothing."""
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Score a batch: each declaration's row (by attname) and its quality report."""
     from ..benchmarks import manifest_facts_many
     from ..selectors import value_benchmarks
 
@@ -208,6 +217,139 @@ def _store(
                 **_columns(canonical, rates, now),
             }
         )
+    return records, reports
+
+
+def _one_statement() -> bool:
+    """Whether a single declaration is written in one statement (PostgreSQL, coalesced
+    assessment: the pending row is one of the statement's inserts)."""
+    return connection.vendor == "postgresql" and coalesces(1)
+
+
+def _submit_single(
+    operator: Operator,
+    candidate: tuple[int, dict[str, Any], str],
+    body: object,
+    profiles: dict[str, tuple[int, Any]],
+    rates: RateBook,
+    now: datetime,
+) -> SubmitOutcome:
+    """One valid declaration on PostgreSQL, most of the traffic: no lookup before the write. The
+    declaration, its items, findings, first event and pending-assessment row are one statement
+    that inserts nothing if the lrn is taken; only then is the stored one read, to answer a
+    replay (200) or a conflict (409)."""
+    _, canonical, fingerprint = candidate
+    lrn = canonical["lrn"]
+    try:
+        if connection.in_atomic_block:  # an Idempotency-Key's transaction: keep it usable
+            with transaction.atomic():
+                declaration = _store_single(operator, candidate, profiles, rates, now)
+        else:
+            declaration = _store_single(operator, candidate, profiles, rates, now)
+    except UNREACHABLE:
+        raise  # the database is unreachable: 503 with Retry-After (platform middleware)
+    except Exception:  # noqa: BLE001 - this declaration's 422, never a 500
+        logger.exception("declaration %r could not be stored", lrn)
+        return _not_storable(lrn)
+    if declaration is not None:
+        return SubmitOutcome(201, declaration=declaration)
+    prior = Declaration.objects.filter(operator=operator, lrn=lrn).first()
+    if prior is None:  # taken by a transaction that rolled back since: nothing of ours stored
+        return _not_storable(lrn)
+    return _replay_or_conflict(prior, fingerprint, body)
+
+
+def _store_single(
+    operator: Operator,
+    candidate: tuple[int, dict[str, Any], str],
+    profiles: dict[str, tuple[int, Any]],
+    rates: RateBook,
+    now: datetime,
+) -> Declaration | None:
+    """Score and write one declaration with ``insert_family``; None if its lrn is taken."""
+    (record,), (report,) = _records(operator, [candidate], profiles, rates, now)
+    declaration = _stored(0, record)
+    findings = _findings(declaration, report)
+    event = StatusEvent(
+        declaration=declaration,
+        operator=operator,
+        from_status="",
+        to_status=Status.ACCEPTED,
+        at=now,
+    )
+    pk = insert_family(
+        Declaration,
+        record,
+        [
+            (DeclarationItem, "declaration_id", [_item_row(i) for i in record["payload"]["items"]]),
+            (QualityFinding, "declaration_id", [_finding_row(f) for f in report.findings]),
+            (StatusEvent, "declaration_id", [_event_row(event)]),
+            (PendingAssessment, "declaration_id", [{"queued_at": now}]),
+        ],
+        conflict=("operator", "lrn"),
+    )
+    if pk is None:
+        return None
+    pending_written()
+    declaration.pk = pk
+    profile_pk, spec = profiles[record["dataset"]]
+    declaration.profile = Profile(
+        pk=profile_pk, code=record["dataset"], version=spec.version, spec={}
+    )
+    # What the 201 answer shows is in memory already: no query to read it back.
+    declaration._prefetched_objects_cache = {"events": [event], "quality_findings": findings}
+    return declaration
+
+
+def _item_row(item: dict[str, Any]) -> dict[str, Any]:
+    """A goods item's columns (by attname, without its declaration)."""
+    quantity = item.get("quantity")
+    mass = item.get("net_mass_kg")
+    return {
+        "line": item["line"],
+        "description": item["description"],
+        "hs_code": item.get("hs_code") or "",
+        "quantity": Decimal(str(quantity)) if quantity is not None else None,
+        "unit": item.get("unit") or "H87",
+        "net_mass_kg": Decimal(str(mass)) if mass is not None else None,
+        "value": Decimal(str(item["value"])),
+        "origin_country": item.get("origin_country") or "",
+    }
+
+
+def _finding_row(finding: Any) -> dict[str, Any]:
+    """A quality finding's columns (by attname, without its declaration)."""
+    return {
+        "dimension": finding.dimension,
+        "code": finding.code,
+        "pointer": finding.pointer[:120],
+        "detail": finding.detail[:400],
+        "message": stored_message(finding.detail),
+        "penalty": finding.penalty,
+    }
+
+
+def _event_row(event: StatusEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "operator_id": event.operator_id,
+        "from_status": event.from_status,
+        "to_status": str(event.to_status),
+        "at": event.at,
+    }
+
+
+def _store(
+    operator: Operator,
+    rows: list[tuple[int, dict[str, Any], str]],
+    profiles: dict[str, tuple[int, Any]],
+    rates: RateBook,
+    now: datetime,
+) -> dict[int, Declaration]:
+    """Score and write a batch: on PostgreSQL ids are reserved in one statement and the declarations,
+    items, findings and events are streamed with COPY (four statements for any batch size); elsewhere
+    bulk inserts. Either way inside the caller's transaction, so a failure writes nothing."""
+    records, reports = _records(operator, rows, profiles, rates, now)
     if connection.vendor == "postgresql" and len(records) >= COPY_THRESHOLD:
         ids = _copy_store(operator, records, reports, now)
         declarations = [_stored(pk, record) for pk, record in zip(ids, records, strict=True)]
@@ -285,37 +427,20 @@ def _copy_store(
         # Declarations first: the id column is filled from the reserved sequence values.
         _copy_declarations(cursor, ids, records)
 
-        def item_rows():
-            for pk, record in zip(ids, records, strict=True):
-                for item in record["payload"]["items"]:
-                    quantity = item.get("quantity")
-                    mass = item.get("net_mass_kg")
-                    yield {
-                        "declaration_id": pk,
-                        "line": item["line"],
-                        "description": item["description"],
-                        "hs_code": item.get("hs_code") or "",
-                        "quantity": Decimal(str(quantity)) if quantity is not None else None,
-                        "unit": item.get("unit") or "H87",
-                        "net_mass_kg": Decimal(str(mass)) if mass is not None else None,
-                        "value": Decimal(str(item["value"])),
-                        "origin_country": item.get("origin_country") or "",
-                    }
-
-        copy_rows(cursor, DeclarationItem, item_rows())
+        copy_rows(
+            cursor,
+            DeclarationItem,
+            (
+                {"declaration_id": pk, **_item_row(item)}
+                for pk, record in zip(ids, records, strict=True)
+                for item in record["payload"]["items"]
+            ),
+        )
         copy_rows(
             cursor,
             QualityFinding,
             (
-                {
-                    "declaration_id": pk,
-                    "dimension": f.dimension,
-                    "code": f.code,
-                    "pointer": f.pointer[:120],
-                    "detail": f.detail[:400],
-                    "message": stored_message(f.detail),
-                    "penalty": f.penalty,
-                }
+                {"declaration_id": pk, **_finding_row(f)}
                 for pk, report in zip(ids, reports, strict=True)
                 for f in report.findings
             ),
