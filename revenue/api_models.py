@@ -73,8 +73,11 @@ class EstimateOut(BaseModel):
     regime: EstimateRegimeOut
     origin_country: str
     date: str
+    export_date: str | None = None
     currency: str
     exchange_rate: str
+    exchange_rate_rule: str
+    exchange_rate_fixed_on: str
     collection_model: str
     items: list[EstimateItemOut]
     lines: list[EstimateLineOut]

@@ -46,6 +46,9 @@ class EstimateIn(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
 
     date: datetime.date | None = None
+    # The day the goods left the country of export (or were posted): the day whose exchange rate
+    # the regimes of Australia and Canada apply (rule ``export_day``).
+    export_date: datetime.date | None = None
     category: Literal[
         "sale_of_goods", "gift", "documents", "commercial_sample", "returned_goods", "other"
     ] = "sale_of_goods"
@@ -185,6 +188,17 @@ def estimate(body: Any) -> dict[str, Any]:
             ]
         )
     row, spec = found
+    if basket.export_date is not None and basket.export_date > today:
+        raise EstimateProblem(
+            [
+                {
+                    "pointer": "/export_date",
+                    "code": "export_after_import",
+                    "detail": f"export_date {basket.export_date.isoformat()} is after the date "
+                    f"of import {today.isoformat()}",
+                }
+            ]
+        )
     if basket.tax_scheme and basket.tax_scheme not in spec.vendor_schemes:
         raise EstimateProblem(
             [
@@ -196,7 +210,9 @@ def estimate(body: Any) -> dict[str, Any]:
                 }
             ]
         )
-    rate_fact = RateResolver(RateBook()).resolve(basket.currency, spec.currency, today, spec)
+    rate_fact = RateResolver(RateBook()).resolve(
+        basket.currency, spec.currency, today, spec, exported_on=basket.export_date
+    )
     if rate_fact is None:
         raise EstimateProblem(
             [
@@ -258,6 +274,7 @@ def estimate(body: Any) -> dict[str, Any]:
         "transport": basket.transport,
         "origin_country": basket.origin_country,
         "date": today.isoformat(),
+        "export_date": basket.export_date.isoformat() if basket.export_date else None,
         "currency": spec.currency,
         "exchange_rate": str(rate_fact.rate),
         "exchange_rate_rule": rate_fact.rule,

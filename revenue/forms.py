@@ -283,6 +283,11 @@ class EstimateForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    export_date = forms.DateField(
+        label=_("Date the parcel was sent (Australia, Canada: sets the exchange rate)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     origin_country = forms.CharField(
         label=_("Shipped from (country code, e.g. CN)"), max_length=2, initial="CN"
     )

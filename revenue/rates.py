@@ -15,7 +15,12 @@ Each regime names its rule (``exchange_rate_rule``):
 * ``nz_fortnightly``: New Zealand Customs' rates, set for fortnights (Monday to the second Sunday,
   counted from the fortnight of 17 July 2017) and published 11 days before each starts: the
   rate fixed on that publication day applies to the whole fortnight (Customs and Excise Act 2018
-  s. 434).
+  s. 434);
+* ``export_day``: the rate of the day of exportation (Australia: Customs Act 1901 s. 161J, the day
+  the goods left the place of export or were posted; Canada: Customs Act s. 55 and the Currency
+  Exchange for Customs Valuation Regulations, the day of direct shipment to Canada). The
+  estimator takes that day as ``export_date``; a declaration carries no such date, so its
+  assessment uses the day of importation and says so in its explanation, never silently.
 
 Official rates loaded by an administrator (``declarations.ExchangeRate``, CSV of
 currency/valid_from/units_per_eur) win; otherwise the ECB daily reference series shipped offline
@@ -40,8 +45,9 @@ NZ_FORTNIGHT_ANCHOR = date(2017, 7, 17)
 NZ_PUBLISHED_DAYS_BEFORE = 11
 
 
-def fixing_date(rule: str, on: date) -> date:
-    """The day whose published rate the rule applies to an importation on ``on``."""
+def fixing_date(rule: str, on: date, exported_on: date | None = None) -> date:
+    """The day whose published rate the rule applies to an importation on ``on`` (of goods
+    exported on ``exported_on``, when known)."""
     if rule == "eu_monthly_customs":
         first = on.replace(day=1)
         previous_last = first - timedelta(days=1)
@@ -58,6 +64,8 @@ def fixing_date(rule: str, on: date) -> date:
         while day.weekday() >= 5:  # Saturday, Sunday
             day -= timedelta(days=1)
         return day
+    if rule == "export_day":
+        return exported_on or on
     if rule == "nz_fortnightly":
         start = on - timedelta(days=(on - NZ_FORTNIGHT_ANCHOR).days % 14)
         return start - timedelta(days=NZ_PUBLISHED_DAYS_BEFORE)
@@ -76,12 +84,19 @@ class RateFact:
     published_on: date
     source: str
     stale: bool
+    # The rule fixes the rate on the day of export, which was not given: the import day was used.
+    export_day_unknown: bool = False
 
     def explanation(self) -> str:
         text = (
             f"Exchange rate rule {self.rule}: rate fixed for {self.fixed_on.isoformat()}, "
             f"published {self.published_on.isoformat()} ({self.source})."
         )
+        if self.export_day_unknown:
+            text += (
+                " The rule takes the rate of the day of export, which was not given:"
+                " the rate of the day of importation is used."
+            )
         if self.stale:
             text += " STALE: no rate of the fixing day was published; the last known rate is used."
         return text
@@ -112,12 +127,20 @@ class RateResolver:
         return self._published[key]
 
     def resolve(
-        self, from_currency: str, to_currency: str, on: date, regime: RegimeSpec
+        self,
+        from_currency: str,
+        to_currency: str,
+        on: date,
+        regime: RegimeSpec,
+        *,
+        exported_on: date | None = None,
     ) -> RateFact | None:
-        """The rate fact for converting ``from_currency`` into ``to_currency`` on ``on`` under
-        ``regime``'s rule, or None when no rate is known at all."""
+        """The rate fact for converting ``from_currency`` into ``to_currency`` on ``on`` (goods
+        exported on ``exported_on``, when known) under ``regime``'s rule, or None when no rate
+        is known at all."""
         rule = regime.exchange_rate_rule
-        fixed_on = fixing_date(rule, on)
+        fixed_on = fixing_date(rule, on, exported_on)
+        unknown = rule == "export_day" and exported_on is None
         if from_currency == to_currency:
             return RateFact(Decimal(1), rule, fixed_on, fixed_on, "identity", False)
         per_eur_from = self.book(from_currency, fixed_on)
@@ -136,6 +159,7 @@ class RateResolver:
             published_on=published_on,
             source=", ".join(sources) or "identity",
             stale=(fixed_on - published_on).days > regime.exchange_rate_max_age_days,
+            export_day_unknown=unknown,
         )
 
 

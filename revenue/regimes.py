@@ -77,6 +77,7 @@ EXCHANGE_RATE_RULES = (
     "ecb_payment_date",
     "previous_business_day",
     "nz_fortnightly",
+    "export_day",
 )
 _DATE_FIELDS = ("valid_from", "valid_to")
 

@@ -257,7 +257,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
             _("Time zone and exchange rate"),
             f"{spec.timezone}{' ' + spec.starts_at if spec.starts_at else ''} · "
             f"{spec.exchange_rate_rule} (≤ {spec.exchange_rate_max_age_days} d)",
-            "",
+            "exchange_rate",
         )
     )
     # A row's key names the citation of the regime; an override row carries its citation itself.
@@ -277,7 +277,7 @@ RULE_KEYS = frozenset(
         "declarant_debt", "vendor_scheme", "deemed_supplier", "deferred", "gift_relief",
         "gift_duty",
         "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty",
-        "business_buyer", "rounding",
+        "business_buyer", "rounding", "exchange_rate",
     }
 )  # fmt: skip
 
@@ -659,6 +659,8 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
             body["destination"] = destination
         if form.cleaned_data["date"]:
             body["date"] = form.cleaned_data["date"].isoformat()
+        if form.cleaned_data["export_date"]:
+            body["export_date"] = form.cleaned_data["export_date"].isoformat()
         if form.cleaned_data["buyer_number"]:
             body["buyer_number"] = form.cleaned_data["buyer_number"]
         if form.cleaned_data["seller_collects"]:

@@ -236,3 +236,64 @@ def test_the_public_page_asks_for_destination_date_category_buyer_and_transport(
     )
     html = response.content.decode()
     assert "GB-2021" in html and 'id="you-pay">8.00\u00a0GBP' in html
+
+
+def test_australia_and_canada_convert_at_the_rate_of_the_day_of_export():
+    """Customs Act 1901 s. 161J; CBSA Memorandum D13-2-3: the rate of the day the goods left
+    (or were posted, or were shipped directly), not of the day they arrive."""
+    for destination in ("AU", "CA"):
+        exported = _estimate(
+            _basket(destination, "USD", "100.00", date="2026-03-20", export_date="2026-03-02")
+        )
+        arrived = _estimate(_basket(destination, "USD", "100.00", date="2026-03-20"))
+        assert exported["exchange_rate_rule"] == "export_day"
+        assert exported["export_date"] == "2026-03-02"
+        assert exported["exchange_rate_fixed_on"] == "2026-03-02"
+        assert arrived["export_date"] is None
+        assert arrived["exchange_rate_fixed_on"] == "2026-03-20"
+        assert exported["exchange_rate"] != arrived["exchange_rate"], "two days, two rates"
+        # Without the day of export the import day's rate is used, and the answer says so.
+        assert not any("day of export" in line for line in exported["explanation"])
+        assert any("day of export" in line for line in arrived["explanation"])
+
+
+def test_the_day_of_export_is_not_used_where_the_rule_is_the_import_day():
+    with_export = _estimate(
+        _basket("NO", "EUR", "100.00", date="2026-03-20", export_date="2026-03-02")
+    )
+    assert with_export["exchange_rate_rule"] == "daily"
+    assert with_export["exchange_rate_fixed_on"] == "2026-03-20"
+
+
+def test_goods_are_not_exported_after_they_are_imported():
+    problem = _estimate(
+        _basket("AU", "USD", "100.00", date="2026-03-20", export_date="2026-03-21"), status=422
+    )
+    error = problem["errors"][0]
+    assert (error["pointer"], error["code"]) == ("/export_date", "export_after_import")
+
+
+def test_the_public_page_takes_the_day_the_parcel_was_sent(client):
+    from django.urls import reverse
+
+    form = {
+        "destination": "AU",
+        "date": "2026-03-20",
+        "export_date": "2026-03-02",
+        "origin_country": "US",
+        "currency": "USD",
+        "shipping_cost": "0",
+        "category": "sale_of_goods",
+        "buyer": "consumer",
+        "transport": "express",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-hs_code": "610910",
+        "items-0-value": "1500.00",
+        "items-0-quantity": "1",
+    }
+    assert 'name="export_date"' in client.get(reverse("revenue:estimate")).content.decode()
+    html = client.post(reverse("revenue:estimate"), form).content.decode()
+    assert "rate fixed for 2026-03-02" in html
+    french = client.post(reverse("revenue:estimate"), form, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Date d&#x27;expédition du colis" in french.content.decode()

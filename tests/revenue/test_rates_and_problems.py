@@ -108,6 +108,12 @@ def test_swiss_and_new_zealand_rate_days_follow_their_own_rules():
     assert fixing_date("nz_fortnightly", date(2026, 11, 25)) == date(2026, 11, 12)
 
 
+def test_the_export_day_rule_fixes_the_day_of_export_when_it_is_known():
+    assert fixing_date("export_day", date(2026, 3, 20), date(2026, 3, 2)) == date(2026, 3, 2)
+    assert fixing_date("export_day", date(2026, 3, 20)) == date(2026, 3, 20)
+    assert fixing_date("daily", date(2026, 3, 20), date(2026, 3, 2)) == date(2026, 3, 20)
+
+
 def test_an_unknown_rate_rule_is_refused_in_the_regime_data():
     from dataclasses import replace
 

@@ -252,3 +252,15 @@ def test_regime_page_shows_whole_kroner_rounding_and_the_canadian_gift_rule(clie
     canada = Regime.objects.get(code="CA-2020", version=1)
     page = client.get(reverse("revenue:regime", args=[canada.pk])).content.decode()
     assert "9816.00.00" in page and "taxed on the value over the relief" in page
+
+
+def test_regime_page_cites_the_exchange_rate_rule_of_each_jurisdiction(client, customs_user):
+    client.force_login(customs_user("auditor"))
+    for code, rule, source in (
+        ("AU-2018", "export_day", "Customs Act 1901 s. 161J"),
+        ("CA-2020", "export_day", "CBSA Memorandum D13-2-3"),
+        ("NZ-2026-04", "nz_fortnightly", "Customs and Excise Act 2018 s. 434"),
+    ):
+        regime = Regime.objects.get(code=code, version=1)
+        page = client.get(reverse("revenue:regime", args=[regime.pk])).content.decode()
+        assert rule in page and source in page, code
