@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
@@ -19,13 +20,19 @@ class OperatorKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        from customs_ecom.platform.edges import api_key_failure, api_key_failures_check
+        from customs_ecom.platform.edges import (
+            api_key_checked_count,
+            api_key_failure,
+            api_key_locked_here,
+        )
 
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        # Failed keys are throttled per client address (docs/api.md, Authentication).
-        api_key_failures_check(request)
+        # Failed keys are throttled per client address (docs/api.md, Authentication): an address
+        # over the limit is refused (429) at its next unknown key, and from then on without a
+        # lookup by this process; a valid key from it is refused too (checked with the count).
+        api_key_locked_here(request)
         scheme, _, key = header.partition(" ")
         if scheme.lower() != self.keyword.lower() or not key.strip():
             api_key_failure(request)
@@ -38,6 +45,11 @@ class OperatorKeyAuthentication(authentication.BaseAuthentication):
         if key_obj.has_expired or not key_obj.operator.is_active:
             api_key_failure(request)
             raise exceptions.AuthenticationFailed("Expired API key or inactive operator.")
+        window = OperatorRateThrottle.window_of(key_obj.operator)
+        if window is not None:
+            # The address's lockout and the operator's request count: one cache round trip.
+            count = api_key_checked_count(request, window.key, window.duration + 1)
+            getattr(request, "_request", request).operator_window_count = (window.key, count)
         now = timezone.now()
         if key_obj.last_used_at is None or now - key_obj.last_used_at > LAST_USED_RESOLUTION:
             OperatorAPIKey.objects.filter(pk=key_obj.pk).update(last_used_at=now)
@@ -52,6 +64,14 @@ class IsOperator(permissions.BasePermission):
         return isinstance(request.user, Operator)
 
 
+@dataclass(frozen=True)
+class Window:
+    key: str
+    num_requests: int
+    duration: int
+    reset: int
+
+
 class OperatorRateThrottle(throttling.SimpleRateThrottle):
     """Per-operator throttle; an operator's own `throttle_rate` overrides the platform default.
 
@@ -64,40 +84,51 @@ class OperatorRateThrottle(throttling.SimpleRateThrottle):
 
     scope = "operator"
 
+    @classmethod
+    def window_of(cls, operator: Operator) -> Window | None:
+        """The operator's current window: its counter's key, its rate and its end."""
+        throttle = cls()
+        if operator.throttle_rate:
+            throttle.rate = operator.throttle_rate
+            throttle.num_requests, throttle.duration = throttle.parse_rate(throttle.rate)
+        if throttle.rate is None:
+            return None
+        now = throttle.timer()
+        window = int(now // throttle.duration)
+        return Window(
+            key=f"throttle_operator_{operator.pk}_{throttle.duration}_{window}",
+            num_requests=throttle.num_requests,
+            duration=throttle.duration,
+            reset=max(1, int((window + 1) * throttle.duration - now)),
+        )
+
     def allow_request(self, request, view):
         operator = request.user if isinstance(request.user, Operator) else None
         if operator is None:
             return True
-        if operator.throttle_rate:
-            self.rate = operator.throttle_rate
-            self.num_requests, self.duration = self.parse_rate(self.rate)
-        if self.rate is None:
+        window = self.window_of(operator)
+        if window is None:
             return True
-        from customs_ecom.platform.edges import note_rate_limit
+        from customs_ecom.platform.edges import count_in_window, note_rate_limit
 
-        now = self.timer()
-        window = int(now // self.duration)
-        key = f"throttle_operator_{operator.pk}_{self.duration}_{window}"
-        count = _count_request(self.cache, key, self.duration)
-        self.reset = max(1, int((window + 1) * self.duration - now))
-        note_rate_limit(request, self.num_requests, max(0, self.num_requests - count), self.reset)
-        return count <= self.num_requests
+        # Authentication counted the request with its lockout check; count here otherwise.
+        counted = getattr(getattr(request, "_request", request), "operator_window_count", None)
+        if counted is not None and counted[0] == window.key:
+            count = counted[1]
+        else:
+            count = count_in_window(window.key, window.duration + 1)
+        self.num_requests, self.duration, self.reset = (
+            window.num_requests,
+            window.duration,
+            window.reset,
+        )
+        note_rate_limit(
+            request, window.num_requests, max(0, window.num_requests - count), window.reset
+        )
+        return count <= window.num_requests
 
     def wait(self):
         return getattr(self, "reset", self.duration)
-
-
-def _count_request(cache, key: str, duration: int) -> int:
-    """Add one to the window's counter and return it (a cache that is down counts 1: fail open)."""
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window's first request
-        if cache.add(key, 1, duration + 1):
-            return 1
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired in between
-            return 1
 
 
 try:

@@ -94,9 +94,13 @@ def _fresh_cache(settings):
                 "LOCATION": redis_database(default["LOCATION"], CACHE_TEST_DATABASE_BASE + index),
             }
         }
+    from customs_ecom.platform import edges
+
+    edges._locked_here.clear()  # a process's memory of locked-out addresses, like the cache
     cache.clear()
     yield
     cache.clear()
+    edges._locked_here.clear()
 
 
 @pytest.fixture

@@ -75,6 +75,24 @@ class FailOpenRedisCache(RedisCache):
     def delete(self, key, version=None):
         return self._guard("delete", False, super().delete, key, version)
 
+    def get_and_count(self, get_key, count_key, ttl, version=None) -> tuple[Any, int]:
+        """One round trip: the value of ``get_key`` (None when absent) and the counter
+        ``count_key`` plus one (created at 1 with ``ttl`` seconds to live). Down: (None, 1)."""
+        return self._guard(
+            "get_and_count", (None, 1), self._get_and_count, get_key, count_key, ttl, version
+        )
+
+    def _get_and_count(self, get_key, count_key, ttl, version) -> tuple[Any, int]:
+        read_key = self.make_and_validate_key(get_key, version=version)
+        counter = self.make_and_validate_key(count_key, version=version)
+        client = self._cache.get_client(counter, write=True)
+        pipe = client.pipeline(transaction=True)  # MULTI/EXEC: the counter cannot expire between
+        pipe.get(read_key)
+        pipe.set(counter, 0, ex=int(ttl), nx=True)
+        pipe.incr(counter)
+        value, _, count = pipe.execute()
+        return (None if value is None else self._cache._serializer.loads(value)), int(count)
+
     def get_many(self, keys, version=None):
         return self._guard("get_many", {}, super().get_many, keys, version)
 

@@ -131,22 +131,84 @@ def _failure_key(request: Any) -> str:
     return f"api_key_failures:{client_address(request)}"
 
 
+# Addresses this process saw go over the limit, with the end of their lockout (monotonic clock):
+# a locked-out address's next unknown keys are refused here without a lookup or a cache call.
+_locked_here: dict[str, float] = {}
+_LOCKED_HERE_MAX = 10_000
+
+
 def api_key_failures_check(request: Any) -> None:
     """Refuse (429) an address that sent too many unknown API keys lately, before looking the
-    key up: guessing keys costs a lookup each and must not be free."""
+    key up. Used where a request has no cheaper way to learn it; the operator API learns it with
+    its throttle count in one cache round trip (``api_key_checked_count``)."""
     limit = getattr(settings, "API_KEY_MAX_FAILURES", 20)
     if cache.get(_failure_key(request), 0) >= limit:
-        raise exceptions.Throttled(wait=getattr(settings, "API_KEY_FAILURE_WINDOW", 300))
+        _refuse_locked(request)
+
+
+def api_key_locked_here(request: Any) -> None:
+    """Refuse (429), without asking the cache, an address this process saw go over the limit of
+    unknown keys and whose lockout has not ended: guessing keys costs a lookup each and must not
+    be free. Every other process learns it at that address's next failure."""
+    if not _locked_here:
+        return
+    address = client_address(request)
+    until = _locked_here.get(address)
+    if until is None:
+        return
+    if time.monotonic() < until:
+        _refuse_locked(request)
+    _locked_here.pop(address, None)
+
+
+def _refuse_locked(request: Any) -> None:
+    raise exceptions.Throttled(wait=getattr(settings, "API_KEY_FAILURE_WINDOW", 300))
 
 
 def api_key_failure(request: Any) -> None:
-    """Count one failed API key from the request's address (the window restarts with each)."""
+    """Count one failed API key from the request's address (the window restarts with each) and
+    refuse (429) the address once it is over the limit, here and in this process's memory."""
     key = _failure_key(request)
     window = getattr(settings, "API_KEY_FAILURE_WINDOW", 300)
     if cache.add(key, 1, window):
-        return
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window)
+            count = 1
+        cache.touch(key, window)
+    if count > getattr(settings, "API_KEY_MAX_FAILURES", 20):
+        if len(_locked_here) >= _LOCKED_HERE_MAX:
+            _locked_here.clear()
+        _locked_here[client_address(request)] = time.monotonic() + window
+        _refuse_locked(request)
+
+
+def api_key_checked_count(request: Any, count_key: str, ttl: int) -> int:
+    """For a request whose API key is valid: refuse (429) its address if it is locked out for
+    unknown keys, and add one to the counter ``count_key`` (created with ``ttl`` seconds to live),
+    returning it. One cache round trip where the cache can (``get_and_count``), two elsewhere."""
+    limit = getattr(settings, "API_KEY_MAX_FAILURES", 20)
+    combined = getattr(cache, "get_and_count", None)
+    if combined is not None:
+        failures, count = combined(_failure_key(request), count_key, ttl)
+    else:
+        failures, count = cache.get(_failure_key(request), 0), count_in_window(count_key, ttl)
+    if (failures or 0) >= limit:
+        _refuse_locked(request)
+    return count
+
+
+def count_in_window(key: str, ttl: int) -> int:
+    """Add one to a window's counter and return it (a cache that is down counts 1: fail open)."""
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-    cache.touch(key, window)
+        return cache.incr(key)
+    except ValueError:  # the window's first request
+        if cache.add(key, 1, ttl):
+            return 1
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired in between
+            return 1

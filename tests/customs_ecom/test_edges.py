@@ -127,3 +127,37 @@ def test_failed_api_keys_are_throttled_per_address(operator_a, settings):
     other.credentials(HTTP_AUTHORIZATION="Bearer not-a-key")
     assert other.get("/api/v1/operators/me").status_code == 401
 
+
+def test_a_locked_out_address_is_refused_with_a_valid_key_too(operator_a, settings):
+    """Over the limit of unknown keys, an address is refused (429) whatever key it sends, by the
+    process that saw it locked (without a lookup) and by any other (which reads the count)."""
+    from customs_ecom.platform import edges
+
+    settings.API_KEY_MAX_FAILURES = 2
+    address = "198.51.100.9"
+    guesser = APIClient(REMOTE_ADDR=address)
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer not-a-key")
+    assert [guesser.get("/api/v1/operators/me").status_code for _ in range(3)] == [401, 401, 429]
+    assert address in edges._locked_here
+    holder = APIClient(REMOTE_ADDR=address)
+    holder.credentials(HTTP_AUTHORIZATION=f"Bearer {operator_a.key}")
+    assert holder.get("/api/v1/operators/me").status_code == 429
+    edges._locked_here.clear()  # another server process: it learns the lockout from the cache
+    refused = holder.get("/api/v1/operators/me")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert operator_a.client.get("/api/v1/operators/me").status_code == 200
+
+
+def test_lockout_and_throttle_count_in_one_round_trip_on_redis(settings):
+    """On Redis the failures of an address and the operator's counter are read and counted in
+    one MULTI/EXEC: the counter is created with its time to live and counts up from 1."""
+    from django.core.cache import cache
+
+    if not hasattr(cache, "get_and_count"):
+        pytest.skip("the embedded default has no Redis cache; CI's PostgreSQL + Redis run has")
+    cache.set("failures-x", 7, 60)
+    assert cache.get_and_count("failures-x", "counter-x", 30) == (7, 1)
+    assert cache.get_and_count("failures-none", "counter-x", 30) == (None, 2)
+    client = cache._cache.get_client(cache.make_key("counter-x"), write=True)
+    assert 0 < client.ttl(cache.make_key("counter-x")) <= 30
+    assert cache.get("counter-x") == 2
