@@ -87,12 +87,29 @@ def test_us_duty_depends_on_the_origin_and_postal_items_pay_no_processing_fee():
         _basket("US", "USD", "100.00", date="2026-11-25", transport="express", origin_country="GB")
     )
     postal = _estimate(_basket("US", "USD", "100.00", date="2026-11-25", transport="postal"))
-    assert china["regime"]["code"] == "US-2026"
+    assert china["regime"]["code"] == "US-2026-10"
     # 16% sample tariff + 20% sample additional duty for CN; 10% for other origins.
     assert _total(china, "duty") == Decimal("36.00")
     assert _total(other, "duty") == Decimal("26.00")
-    assert _total(china, "fee") == Decimal("2.69")
+    assert _total(china, "fee") == Decimal("2.77")
     assert _total(postal, "fee") == Decimal("0.00")
+
+
+@pytest.mark.parametrize(
+    ("day", "code", "fee", "year"),
+    [
+        ("2026-09-30", "US-2026", "2.69", "fiscal year 2026"),
+        ("2026-10-01", "US-2026-10", "2.77", "fiscal year 2027"),
+        ("2027-07-01", "US-2027", "2.77", "fiscal year 2027"),
+    ],
+)
+def test_us_processing_fee_follows_the_fiscal_year_adjustment(day, code, fee, year):
+    """COBRA fees are adjusted for inflation each 1 October (19 CFR 24.22(k)): an express
+    entry the day before pays the old fiscal year's fee, the day itself the new one."""
+    body = _estimate(_basket("US", "USD", "100.00", date=day, transport="express"))
+    assert body["regime"]["code"] == code
+    (line,) = _lines(body, "fee")
+    assert Decimal(line["amount"]) == Decimal(fee) and year in line["reason"]
 
 
 def test_us_postal_items_may_pay_the_specific_duty_during_the_transition():

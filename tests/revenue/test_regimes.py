@@ -63,6 +63,7 @@ def test_every_regime_of_the_issue_is_shipped():
         "US-2016",
         "US-2025",
         "US-2026",
+        "US-2026-10",
         "US-2027",
         "CH-2024",
         "NZ-2019",
@@ -203,6 +204,9 @@ def test_every_regime_cites_its_duty_and_value_rules():
         ("CA", date(2020, 6, 30), None),
         ("CA", date(2025, 8, 29), "CA-2020"),
         ("US", date(2026, 3, 1), "US-2026"),
+        ("US", date(2026, 9, 30), "US-2026"),
+        ("US", date(2026, 10, 1), "US-2026-10"),
+        ("US", date(2027, 6, 30), "US-2026-10"),
         ("US", date(2027, 7, 1), "US-2027"),
     ],
 )
