@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 from django.conf import settings
 from django.utils import timezone
+from pydantic_core import PydanticCustomError
 
 from declarations.lexicon import hs_chapters_for_description
 
@@ -20,6 +21,20 @@ from .calculators import ConsignmentIn, ItemIn, assess
 from .regimes import RegimeSpec
 
 Money = Annotated[Decimal, pydantic.Field(ge=0, max_digits=14, decimal_places=2)]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_from_string(value: Any) -> Any:
+    # pydantic would read a JSON number (or a string of digits) as a Unix timestamp; the contract
+    # says an ISO 8601 calendar date, YYYY-MM-DD.
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value  # Python callers (the page's form) pass dates
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_type", "Input should be an ISO 8601 date (YYYY-MM-DD)")
+
+
+IsoDate = Annotated[datetime.date, pydantic.BeforeValidator(_date_from_string)]
 
 
 class EstimateItemIn(pydantic.BaseModel):
@@ -45,10 +60,10 @@ class EstimateIn(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid")
 
-    date: datetime.date | None = None
+    date: IsoDate | None = None
     # The day the goods left the country of export (or were posted): the day whose exchange rate
     # the regimes of Australia and Canada apply (rule ``export_day``).
-    export_date: datetime.date | None = None
+    export_date: IsoDate | None = None
     category: Literal[
         "sale_of_goods", "gift", "documents", "commercial_sample", "returned_goods", "other"
     ] = "sale_of_goods"

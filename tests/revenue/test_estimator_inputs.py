@@ -314,3 +314,14 @@ def test_the_public_page_takes_the_day_the_parcel_was_sent(client):
     assert "rate fixed for 2026-03-02" in html
     french = client.post(reverse("revenue:estimate"), form, HTTP_ACCEPT_LANGUAGE="fr")
     assert "Date d&#x27;expédition du colis" in french.content.decode()
+
+
+@pytest.mark.parametrize("field", ["date", "export_date"])
+@pytest.mark.parametrize("sent", [0, 1764633600, "1764633600", "2026-1-5", "05/12/2026", True])
+def test_estimator_dates_are_iso_calendar_dates_only(field, sent):
+    """A JSON number (or digits) is not read as a Unix timestamp: the contract says YYYY-MM-DD."""
+    body = {**_basket("AU", "AUD", "100.00", date="2026-11-25"), field: sent}
+    response = APIClient().post("/api/v1/estimates", body, format="json")
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert (error["pointer"], error["code"]) == (f"/{field}", "date_invalid")
