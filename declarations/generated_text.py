@@ -138,6 +138,33 @@ def word(code: Any) -> str:
 # first so that "Duty relief: item sold under" wins over "Duty relief". Only whole phrases are
 # replaced; amounts, rates, HS codes and legal citations are left as they are.
 LEGAL_PHRASES: tuple[str, ...] = (
+    # explanation lines of an assessment and its exchange rate (revenue/calculators.py, rates.py)
+    N_("Exchange rate of the day: 1 "),
+    N_("Declared in "),
+    N_("; no conversion."),
+    N_(" collection model: "),
+    N_(" per item: "),
+    N_(" per item: line "),
+    N_(", line "),
+    N_(" for the consignee today: "),
+    N_(" of the consignment: "),
+    N_("(of which "),
+    N_(" imported earlier today)."),
+    N_("Intrinsic value"),
+    N_("Customs value"),
+    N_("Goods value"),
+    N_("Exchange rate rule "),
+    N_(": rate fixed for "),
+    N_(", published "),
+    N_(
+        " The rule takes the rate of the day of export, which was not given:"
+        " the rate of the day of importation is used."
+    ),
+    N_(" STALE: no rate of the fixing day was published; the last known rate is used."),
+    N_(": goods excluded from low-value reliefs and schemes, taxed in full."),
+    N_(" below the minimum "),
+    N_(": not levied"),
+    N_("Regime "),
     N_(", charged by the marketplace as deemed supplier under "),
     N_(", charged by the seller at checkout under "),
     N_(", collected at delivery by the intermediary and paid monthly"),

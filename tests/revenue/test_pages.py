@@ -201,3 +201,29 @@ def test_public_estimate_form_answers_with_a_partial_for_htmx(client):
     # EUR 3 flat duty; VAT 20% on 40 + 5 + 3 = 9.60; France's small-parcel tax EUR 2.
     assert "14.60\u00a0EUR" in content
     assert TaxAssessment.objects.count() == 0
+
+
+def test_estimate_explanation_reads_in_french_on_the_french_page(client):
+    """The explanation lines (value, conversion, collection, exchange-rate rule) are composed
+    phrase by phrase and read in the page's language; amounts and codes stay as they are."""
+    data = {
+        "destination": "AU",
+        "origin_country": "US",
+        "currency": "USD",
+        "date": "2026-11-25",
+        "shipping_cost": "0",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-hs_code": "610910",
+        "items-0-value": "100.00",
+        "items-0-quantity": "1",
+    }
+    english = client.post(reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true").content
+    assert b"Exchange rate rule export_day" in english
+    french = client.post(
+        reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Taux de change du jour : 1 USD" in french
+    assert "Règle de taux de change export_day : taux fixé pour le 2026-11-25" in french
+    assert "le taux du jour de l&#x27;importation est utilisé" in french
+    assert "Exchange rate" not in french and "collection model" not in french
