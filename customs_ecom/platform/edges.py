@@ -137,15 +137,6 @@ _locked_here: dict[str, float] = {}
 _LOCKED_HERE_MAX = 10_000
 
 
-def api_key_failures_check(request: Any) -> None:
-    """Refuse (429) an address that sent too many unknown API keys lately, before looking the
-    key up. Used where a request has no cheaper way to learn it; the operator API learns it with
-    its throttle count in one cache round trip (``api_key_checked_count``)."""
-    limit = getattr(settings, "API_KEY_MAX_FAILURES", 20)
-    if cache.get(_failure_key(request), 0) >= limit:
-        _refuse_locked(request)
-
-
 def api_key_locked_here(request: Any) -> None:
     """Refuse (429), without asking the cache, an address this process saw go over the limit of
     unknown keys and whose lockout has not ended: guessing keys costs a lookup each and must not
