@@ -96,6 +96,21 @@ WORDS: dict[str, str] = {
     "refund": N_("refund"),
     "adjustment": N_("adjustment"),
     "system": N_("system"),
+    # data-quality finding codes (declarations/quality.py), shown on the dashboard and lists
+    "address_incomplete": N_("address incomplete"),
+    "description_hs_mismatch": N_("description and HS code disagree"),
+    "description_vague": N_("description too vague"),
+    "gift_commercial_seller": N_("gift from a commercial seller"),
+    "late_submission": N_("late submission"),
+    "manifest_description_mismatch": N_("description differs from the manifest"),
+    "manifest_mass_mismatch": N_("mass differs from the manifest"),
+    "manifest_packages_mismatch": N_("package count differs from the manifest"),
+    "manifest_value_mismatch": N_("value differs from the manifest"),
+    "missing_useful_element": N_("missing useful element"),
+    "submitted_after_arrival": N_("submitted after arrival"),
+    "value_implausible_one": N_("implausible value of 1"),
+    "value_implausible_zero": N_("implausible zero value"),
+    "value_per_kg_low": N_("low value per kg"),
     # data-quality dimensions (WCO Standard 3)
     "timeliness": N_("timeliness"),
     "accuracy": N_("accuracy"),
@@ -165,6 +180,11 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(" below the minimum "),
     N_(": not levied"),
     N_("Regime "),
+    N_(" HS subheadings x "),
+    N_(" HS subheading x "),
+    N_(" consignment x "),
+    N_(", goods "),
+    N_("; billed to the declarant's account"),
     N_(", charged by the marketplace as deemed supplier under "),
     N_(", charged by the seller at checkout under "),
     N_(", collected at delivery by the intermediary and paid monthly"),
@@ -193,6 +213,14 @@ LEGAL_PHRASES: tuple[str, ...] = (
 )
 # Tax names are words too: "VAT at 20%" reads "TVA à 20 %" in French.
 TAX_NAMES: tuple[str, ...] = (N_("VAT"), N_("GST"))
+# Collection models are named by their code in explanations ("VAT collection model:
+# consignee_border."): in another language, by their words (WORDS).
+MODEL_CODES: tuple[str, ...] = (
+    "consignee_border",
+    "vendor_point_of_sale",
+    "marketplace_deemed_supplier",
+    "intermediary_deferred",
+)
 
 
 @lru_cache(maxsize=8)
@@ -202,10 +230,12 @@ def _phrase_table(language: str) -> tuple[re.Pattern[str], dict[str, str]] | Non
     table = {english: local for english, local in table.items() if local != english}
     if not table:
         return None
+    table.update({code: gettext(WORDS[code]) for code in MODEL_CODES})
     alternatives = []
     for english in sorted(table, key=len, reverse=True):
         escaped = re.escape(english)
-        alternatives.append(rf"\b{escaped}\b" if english in TAX_NAMES else escaped)
+        whole_word = english in TAX_NAMES or english in MODEL_CODES
+        alternatives.append(rf"\b{escaped}\b" if whole_word else escaped)
     return re.compile("|".join(alternatives)), table
 
 

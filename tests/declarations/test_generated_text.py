@@ -183,3 +183,24 @@ def test_every_rule_has_a_french_description_and_title():
         ]
     assert untranslated == []
     assert rule_description(RULES["splitting"]) == RULES["splitting"].description
+
+
+def test_finding_codes_and_collection_models_read_as_words_in_french():
+    from declarations.generated_text import legal_reason, word
+
+    with translation.override("fr"):
+        assert word("missing_useful_element") == "élément utile manquant"
+        assert word("late_submission") == "transmission tardive"
+        assert legal_reason("VAT collection model: consignee_border.") == (
+            "TVA, mode de perception : payé par le destinataire à la frontière."
+        )
+        assert (
+            legal_reason(
+                "Small-parcel tax: 2 HS subheadings x EUR 2.00, goods EUR 50.99 <= EUR 150.00"
+            )
+            == "Small-parcel tax: 2 sous-positions SH x EUR 2.00, marchandises EUR 50.99 <= EUR 150.00"
+        )
+    with translation.override("en"):  # the API's English text keeps its codes
+        assert legal_reason("VAT collection model: consignee_border.") == (
+            "VAT collection model: consignee_border."
+        )
