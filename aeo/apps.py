@@ -13,6 +13,12 @@ class AeoConfig(AppConfig):
     verbose_name = "AEO registry and operators"
 
     def ready(self) -> None:
+        from customs_ecom.platform.templatetags.human import register_labels
+
         from . import tasks  # noqa: F401  (registers the Celery tasks by name)
+        from .models import AEOAuthorisation
+
+        # Authorisation statuses read as words in the audit log ("aeo.suspended").
+        register_labels({status.value: status.label for status in AEOAuthorisation.Status})
 
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="aeo-reference-data")

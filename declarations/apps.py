@@ -28,6 +28,9 @@ class DeclarationsConfig(AppConfig):
         from .statuses import Status
 
         register_labels({status.value: status.label for status in Status})
+        from .models import Case
+
+        register_labels({kind.value: kind.label for kind in Case.Kind})
         # The webhook outbox lives here; aeo's registry and operator pages reach it by name.
         from . import webhooks
 

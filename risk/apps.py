@@ -51,5 +51,11 @@ class RiskConfig(AppConfig):
 
         guards.register()
         providers.register()
+        # Inspection results read as words wherever a stored value is shown (audit log).
+        from customs_ecom.platform.templatetags.human import register_labels
+
+        from .models import InspectionOutcome
+
+        register_labels({result.value: result.label for result in InspectionOutcome.Result})
 
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="risk-reference-data")

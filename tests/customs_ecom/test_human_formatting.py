@@ -65,3 +65,19 @@ def test_months_read_as_words_in_the_readers_language():
     with translation.override("fr"):
         assert yearmonth("2026-11") == "novembre 2026"
     assert yearmonth("not a month") == "not a month" and yearmonth(None) == ""
+
+
+def test_audit_actions_and_keys_read_as_words_in_both_languages():
+    from django.utils import translation
+
+    from customs_ecom.platform.templatetags.human import action, readable
+
+    assert action("ledger.payment") == "Payment recorded"
+    assert action("declaration.released") == "Declaration: Released"
+    assert action("case.seizure.open") == "Case opened: Seizure"
+    assert action("made.up_action") == "Made up action"  # unknown: its words
+    with translation.override("fr"):
+        assert action("ledger.payment") == "Paiement enregistré"
+        assert action("declaration.assessed") == "Déclaration : Évaluée"
+        assert action("case.revaluation.close") == "Dossier clos : Réévaluation"
+        assert readable({"entry": 7, "outstanding": "0.00"}) == "Écriture: 7, Reste dû: 0.00"

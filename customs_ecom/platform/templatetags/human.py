@@ -129,6 +129,81 @@ LABELS: dict[str, Any] = {
     "result": _("Result"),
     "declaration": _("Declaration"),
     "operator": _("Operator"),
+    # more keys of audit rows (cases, ledger, operators, risk models)
+    "case": _("Case"),
+    "declared_value_eur": _("Declared value (EUR)"),
+    "revised_value_eur": _("Revised value (EUR)"),
+    "entries": _("Entries"),
+    "entry": _("Entry"),
+    "eori": _("EORI"),
+    "finding": _("Finding"),
+    "holdout_auc": _("Hold-out AUC"),
+    "holdout_flagged": _("Hold-out flagged"),
+    "holdout_hit_rate": _("Hold-out hit rate"),
+    "holdout_precision": _("Hold-out precision"),
+    "holdout_recall": _("Hold-out recall"),
+    "holdout_size": _("Hold-out size"),
+    "kind": _("Kind"),
+    "metrics": _("Metrics"),
+    "names": _("Names"),
+    "non_compliant_share": _("Non-compliant share"),
+    "outstanding": _("Outstanding"),
+    "prefix": _("Key prefix"),
+    "promoted": _("Promoted"),
+    "reference": _("Reference"),
+    "rules_auc": _("Rules AUC"),
+    "rules_precision": _("Rules precision"),
+    "rules_recall": _("Rules recall"),
+    "samples": _("Samples"),
+    "vat_number": _("VAT number"),
+    "version": _("Version"),
+}
+
+# Audit actions (AuditEvent.action) as words; the composed ones (a declaration's new status, a
+# case opened or closed, an AEO authorisation's status) are built by ``action``.
+ACTION_LABELS: dict[str, Any] = {
+    "aeo.apply": _("AEO application"),
+    "aeo.benefit_policy_update": _("AEO benefits changed"),
+    "aeo.mra_save": _("Mutual recognition saved"),
+    "aeo.recognition_requested": _("Mutual recognition requested"),
+    "api_key.create": _("API key created"),
+    "api_key.revoke": _("API key revoked"),
+    "declaration.amend": _("Declaration amended"),
+    "declaration.document": _("Document received"),
+    "declaration.note": _("Note added"),
+    "declaration.reassign": _("Reassigned"),
+    "declaration.take_over": _("Taken over"),
+    "declarations.import": _("Declarations imported"),
+    "deferred_statement.close": _("Deferred statement closed"),
+    "exchange_rates.load": _("Exchange rates loaded"),
+    "ledger.payment": _("Payment recorded"),
+    "ledger.refund": _("Refund recorded"),
+    "operator.contact_add": _("Contact added"),
+    "operator.contact_remove": _("Contact removed"),
+    "operator.create": _("Operator created"),
+    "operator.identifier_add": _("Identifier added"),
+    "operator.identifier_remove": _("Identifier removed"),
+    "operator.link_add": _("Link between operators added"),
+    "operator.link_remove": _("Link between operators removed"),
+    "operator.throttle": _("Request rate changed"),
+    "operator.update": _("Operator changed"),
+    "operator.webhook": _("Webhook changed"),
+    "profile.publish": _("Dataset profile published"),
+    "regime.new_version": _("New regime version"),
+    "regime.shipped_update": _("Regime updated by a release"),
+    "risk.outcome": _("Inspection outcome"),
+    "risk.reference_values.replace": _("Reference values replaced"),
+    "risk_model.train": _("Risk model trained"),
+    "ruleset.activate": _("Rule set activated"),
+    "ruleset.create": _("Rule set created"),
+    "saved_view.delete": _("Saved view deleted"),
+    "saved_view.save": _("View saved"),
+    "tax_scheme_registry.import": _("Tax scheme registry imported"),
+    "taxes.revalue": _("Taxes recomputed"),
+    "watchlist.false_positive": _("Watchlist false positive"),
+    "watchlist.import": _("Watchlist imported"),
+    "watchlist.update": _("Watchlist changed"),
+    "workload.targets": _("Workload targets changed"),
 }
 
 
@@ -186,6 +261,27 @@ def register_labels(labels: dict[str, Any]) -> None:
     start-up, so that stored values read as words wherever they are shown."""
     for code, words in labels.items():
         LABELS.setdefault(code, words)
+
+
+@register.filter
+def action(value: Any) -> str:
+    """An audit action as words: 'ledger.payment' -> 'Payment recorded', 'declaration.released'
+    -> 'Declaration: Released', 'case.seizure.open' -> 'Case opened: Seizure'."""
+    from django.utils.translation import gettext
+
+    text = "" if value is None else str(value)
+    if text in ACTION_LABELS:
+        return str(ACTION_LABELS[text])
+    parts = text.split(".")
+    if len(parts) == 3 and parts[0] == "case" and parts[2] in ("open", "close"):
+        template = gettext(
+            "Case opened: %(kind)s" if parts[2] == "open" else "Case closed: %(kind)s"
+        )
+        return template % {"kind": label(parts[1])}
+    if len(parts) == 2 and parts[0] in ("declaration", "aeo"):
+        subject = LABELS["declaration"] if parts[0] == "declaration" else _("AEO authorisation")
+        return gettext("%(object)s: %(what)s") % {"object": subject, "what": label(parts[1])}
+    return label(text)
 
 
 @register.filter
