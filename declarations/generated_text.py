@@ -179,7 +179,6 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(": goods excluded from low-value reliefs and schemes, taxed in full."),
     N_(" below the minimum "),
     N_(": not levied"),
-    N_("Regime "),
     N_(" HS subheadings x "),
     N_(" HS subheading x "),
     N_(" consignment x "),
@@ -246,4 +245,11 @@ def legal_reason(text: Any) -> str:
     if not text or compiled is None:
         return text
     pattern, table = compiled
+    regime = _REGIME_LINE.fullmatch(text)
+    if regime is not None:  # the regime's name is data: left as it is, not half translated
+        return gettext("Regime %(code)s: %(name)s.") % regime.groupdict()
     return pattern.sub(lambda match: table[match.group(0)], text)
+
+
+# The first explanation line of an assessment (revenue/calculators.py): "Regime CODE: name."
+_REGIME_LINE = re.compile(r"Regime (?P<code>[A-Z0-9-]+): (?P<name>.*)\.", re.S)

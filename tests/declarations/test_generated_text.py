@@ -200,6 +200,10 @@ def test_finding_codes_and_collection_models_read_as_words_in_french():
             )
             == "Small-parcel tax: 2 sous-positions SH x EUR 2.00, marchandises EUR 50.99 <= EUR 150.00"
         )
+        # The regime's name is data: left whole, never half translated.
+        assert legal_reason("Regime EU-FR-2026: EUR 3 flat-rate duty per item.") == (
+            "Régime EU-FR-2026 : EUR 3 flat-rate duty per item."
+        )
     with translation.override("en"):  # the API's English text keeps its codes
         assert legal_reason("VAT collection model: consignee_border.") == (
             "VAT collection model: consignee_border."
