@@ -257,7 +257,9 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         measured = rule_outcomes.get(key, Cell())
         rule_hits = measured.values.get("hits", 0)
         rate = _pct(rule_hits, measured.count) if measured.count else _pct(detained, controlled)
-        rules.rows.append([key, cell.count, controlled, detained, measured.count, rule_hits, rate])
+        rules.rows.append(
+            [_rule_title(key), cell.count, controlled, detained, measured.count, rule_hits, rate]
+        )
     tables.append(rules)
 
     dq = get("dq")
@@ -356,3 +358,14 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "revenue_pre": [float(r[5]) for r in revenue.rows],
     }
     return {"summary": summary, "tables": tables, "charts": charts}
+
+
+def _rule_title(code: str) -> str:
+    """A rule's title in the reader's language ("Vague goods description"), its code otherwise;
+    the random control sample is not a rule but is named like one."""
+    from risk.rules import RULES
+
+    if code == "random_selection":
+        return _("Random selection")
+    rule = RULES.get(code)
+    return _(rule.title) if rule is not None else code

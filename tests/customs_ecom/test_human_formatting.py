@@ -81,3 +81,15 @@ def test_audit_actions_and_keys_read_as_words_in_both_languages():
         assert action("declaration.assessed") == "Déclaration : Évaluée"
         assert action("case.revaluation.close") == "Dossier clos : Réévaluation"
         assert readable({"entry": 7, "outstanding": "0.00"}) == "Écriture: 7, Reste dû: 0.00"
+
+
+def test_dashboard_names_rules_by_their_title_in_the_readers_language():
+    from django.utils import translation
+
+    from customs_ecom.dashboard import _rule_title
+
+    assert _rule_title("lithium_battery_post") == "Lithium batteries sent by post"
+    assert _rule_title("retired_rule") == "retired_rule"  # a rule no longer shipped: its code
+    with translation.override("fr"):
+        assert _rule_title("lithium_battery_post") == "Batteries au lithium envoyées par la poste"
+        assert _rule_title("random_selection") == "Sélection aléatoire"
