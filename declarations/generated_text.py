@@ -247,9 +247,90 @@ def legal_reason(text: Any) -> str:
     pattern, table = compiled
     regime = _REGIME_LINE.fullmatch(text)
     if regime is not None:  # the regime's name is data: left as it is, not half translated
-        return gettext("Regime %(code)s: %(name)s.") % regime.groupdict()
+        return gettext("Regime %(code)s: %(name)s.") % {
+            "code": regime["code"],
+            "name": regime_name(regime["name"]),
+        }
     return pattern.sub(lambda match: table[match.group(0)], text)
 
 
 # The first explanation line of an assessment (revenue/calculators.py): "Regime CODE: name."
 _REGIME_LINE = re.compile(r"Regime (?P<code>[A-Z0-9-]+): (?P<name>.*)\.", re.S)
+
+# --- regime names: "European Union (Austria): e-commerce VAT package, ..." --------------------
+
+# The shipped regimes' names are "<country>: <rules>" or "European Union (<member state>): <rules>"
+# (revenue/data/regimes.json); both parts are translated when known, an administrator's own
+# wording is left as written.
+REGIME_COUNTRIES: tuple[str, ...] = (
+    N_("Austria"),
+    N_("Belgium"),
+    N_("Bulgaria"),
+    N_("Croatia"),
+    N_("Cyprus"),
+    N_("Czechia"),
+    N_("Denmark"),
+    N_("Estonia"),
+    N_("Finland"),
+    N_("France"),
+    N_("Germany"),
+    N_("Greece"),
+    N_("Hungary"),
+    N_("Ireland"),
+    N_("Italy"),
+    N_("Latvia"),
+    N_("Lithuania"),
+    N_("Luxembourg"),
+    N_("Malta"),
+    N_("Netherlands"),
+    N_("Poland"),
+    N_("Portugal"),
+    N_("Romania"),
+    N_("Slovakia"),
+    N_("Slovenia"),
+    N_("Spain"),
+    N_("Sweden"),
+    N_("Australia"),
+    N_("Canada"),
+    N_("New Zealand"),
+    N_("Norway"),
+    N_("Switzerland"),
+    N_("United Kingdom"),
+    N_("United States"),
+)
+REGIME_RULES: tuple[str, ...] = (
+    N_("EUR 3 flat-rate duty per item up to EUR 150"),
+    N_("EUR 3 flat-rate duty per item up to EUR 150, small-parcel tax EUR 2 per item"),
+    N_("duty relief up to EUR 150, small-parcel tax EUR 2 per item"),
+    N_("e-commerce VAT package, duty relief up to EUR 150"),
+    N_("GST on low value imported goods up to AUD 1,000"),
+    N_("CUSMA courier thresholds, CAD 20 otherwise"),
+    N_("GST on low-value goods up to NZD 1,000, low-value goods levy per consignment"),
+    N_("GST on low-value imported goods up to NZD 1,000"),
+    N_("VOEC for items below NOK 3,000, no NOK 350 exemption"),
+    N_("import VAT 7.7%, tax of CHF 5 or less not levied"),
+    N_("import VAT 8.1%, industrial goods duty-free"),
+    N_("VAT at point of sale for consignments up to GBP 135"),
+    N_("USD 800 de minimis per person per day"),
+    N_("de minimis suspended, ad valorem duty on postal items too"),
+    N_("de minimis suspended; postal specific-duty transition"),
+    N_("statutory repeal of de minimis for commercial shipments"),
+)
+_EU_REGIME_NAME = re.compile(r"European Union \((?P<country>[^)]+)\): (?P<rules>.+)", re.S)
+
+
+def regime_name(text: Any) -> str:
+    """A revenue regime's name in the active language (the English name when nothing is known)."""
+    text = "" if text is None else str(text)
+    if (get_language() or "en").split("-")[0] == "en":
+        return text
+    found = _EU_REGIME_NAME.fullmatch(text)
+    if found is not None:
+        template = gettext("European Union (%(country)s): %(rules)s")
+        country, rules = found["country"], found["rules"]
+    else:
+        country, separator, rules = text.partition(": ")
+        if not separator:
+            return gettext(text)
+        template = gettext("%(country)s: %(rules)s")
+    return template % {"country": gettext(country), "rules": gettext(rules)}

@@ -42,3 +42,9 @@ def problem_detail(detail, code):
 def rule_description(rule):
     """``{{ rule|rule_description }}``: a risk rule's description in the reader's language."""
     return generated_text.rule_description(rule)
+
+
+@register.filter
+def regime_name(name):
+    """``{{ regime.spec.name|regime_name }}``: a revenue regime's name in the reader's language."""
+    return generated_text.regime_name(name)

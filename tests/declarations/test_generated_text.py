@@ -208,3 +208,35 @@ def test_finding_codes_and_collection_models_read_as_words_in_french():
         assert legal_reason("VAT collection model: consignee_border.") == (
             "VAT collection model: consignee_border."
         )
+
+
+def test_shipped_regime_names_read_in_french_and_unknown_wording_stays():
+    import json
+    from pathlib import Path
+
+    from declarations.generated_text import regime_name
+
+    shipped = json.loads((Path(__file__).parents[2] / "revenue/data/regimes.json").read_text())
+    with translation.override("fr"):
+        assert regime_name(
+            "European Union (Austria): EUR 3 flat-rate duty per item up to EUR 150"
+        ) == (
+            "Union européenne (Autriche) : droit forfaitaire de 3 EUR par article jusqu'à 150 EUR"
+        )
+        assert regime_name("Norway: VOEC for items below NOK 3,000, no NOK 350 exemption") == (
+            "Norvège : VOEC pour les articles de moins de 3 000 NOK, sans franchise de 350 NOK"
+        )
+        # Every shipped name is translated whole: no English part is left.
+        for regime in shipped["regimes"]:
+            name = regime_name(regime["name"])
+            assert name != regime["name"], name
+            assert "European Union" not in name and " up to " not in name, name
+        assert regime_name("Atlantis: our own wording") == "Atlantis : our own wording"
+        assert legal_reason(
+            "Regime NO-VOEC-2024: Norway: VOEC for items below NOK 3,000, no NOK 350 exemption."
+        ).startswith("Régime NO-VOEC-2024 : Norvège : VOEC")
+    with translation.override("en"):
+        assert (
+            regime_name("Norway: VOEC for items below NOK 3,000")
+            == "Norway: VOEC for items below NOK 3,000"
+        )
