@@ -197,6 +197,18 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(" relief"),
     N_("Duty at "),
     N_(" (sample rate)"),
+    N_("(sample rate)"),
+    N_("(line "),
+    N_("(lines "),
+    N_("(highest duty of chapters "),
+    N_("HS chapter "),
+    N_(" for HS chapter "),
+    N_("Additional duty"),
+    N_(" on goods of origin "),
+    N_(" for a gift between private persons"),
+    N_("; not levied, below the minimum amount"),
+    N_(" inferred from the description"),
+    N_("no HS code: default duty rate and standard tax rate"),
     N_("intrinsic value"),
     N_("customs value"),
     N_("goods value"),
@@ -234,7 +246,9 @@ def _phrase_table(language: str) -> tuple[re.Pattern[str], dict[str, str]] | Non
     for english in sorted(table, key=len, reverse=True):
         escaped = re.escape(english)
         whole_word = english in TAX_NAMES or english in MODEL_CODES
-        alternatives.append(rf"\b{escaped}\b" if whole_word else escaped)
+        alternatives.append(
+            rf"\b{escaped}\b" if whole_word else escaped + _PHRASE_CONTEXT.get(english, "")
+        )
     return re.compile("|".join(alternatives)), table
 
 
@@ -251,7 +265,43 @@ def legal_reason(text: Any) -> str:
             "code": regime["code"],
             "name": regime_name(regime["name"]),
         }
-    return pattern.sub(lambda match: table[match.group(0)], text)
+
+    def translate(part: str) -> str:
+        return pattern.sub(lambda match: table[match.group(0)], part)
+
+    # Legal citations are the parenthesised groups ("(Customs Act 1901 s.68, ...)"): quoted as
+    # written, never translated word by word. A group that opens with one of the phrases
+    # ("(sample rate)", "(line 2)") is composed text and is translated.
+    out: list[str] = []
+    depth, start = 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                out.append(translate(text[start:index]))
+                start = index
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                group = text[start : index + 1]
+                out.append(translate(group) if group.startswith(_GROUP_OPENERS) else group)
+                start = index + 1
+    rest = text[start:]
+    out.append(rest if depth else translate(rest))  # an unclosed group is left as written
+    return "".join(out)
+
+
+# Phrases translated only in their context: ", goods EUR 52.00" (a national fee's goods value),
+# not ", goods value" (which "goods value" translates whole).
+_PHRASE_CONTEXT: dict[str, str] = {", goods ": r"(?=[A-Z]{3}\b)"}
+
+# Parenthesised groups that are composed text, not a citation (see legal_reason).
+_GROUP_OPENERS: tuple[str, ...] = (
+    "(sample rate)",
+    "(line ",
+    "(lines ",
+    "(highest duty of chapters ",
+)
 
 
 # The first explanation line of an assessment (revenue/calculators.py): "Regime CODE: name."

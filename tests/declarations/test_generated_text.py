@@ -240,3 +240,27 @@ def test_shipped_regime_names_read_in_french_and_unknown_wording_stays():
             regime_name("Norway: VOEC for items below NOK 3,000")
             == "Norway: VOEC for items below NOK 3,000"
         )
+
+
+def test_legal_citations_are_quoted_as_written_and_composed_text_is_translated():
+    from declarations.generated_text import legal_reason
+
+    with translation.override("fr"):
+        # The citation's own words ("at", "on", "GST") are not translated one by one.
+        assert legal_reason(
+            "GST relief: intrinsic value AUD 74.02 <= AUD 1,000 "
+            "(GST Act 1999 Subdiv. 84-C: GST on low value goods is charged at the point of sale)"
+        ) == (
+            "TPS (franchise): valeur intrinsèque AUD 74.02 <= AUD 1,000 "
+            "(GST Act 1999 Subdiv. 84-C: GST on low value goods is charged at the point of sale)"
+        )
+        # Composed groups are translated; ", goods value" is not cut into ", goods " + "value".
+        assert legal_reason(
+            "Additional duty at 20% (sample rate) on goods of origin CN, goods value USD 40.00"
+        ) == (
+            "Droit additionnel à 20% (taux d'exemple) sur les marchandises originaires de CN, "
+            "valeur des marchandises USD 40.00"
+        )
+        assert legal_reason("Flat-rate duty EUR 3.00 for HS subheading 620000 (line 1)").endswith(
+            "(ligne 1)"
+        )
