@@ -49,7 +49,7 @@ class OperatorKeyAuthentication(authentication.BaseAuthentication):
         if window is not None:
             # The address's lockout and the operator's request count: one cache round trip.
             count = api_key_checked_count(request, window.key, window.duration + 1)
-            getattr(request, "_request", request).operator_window_count = (window.key, count)
+            getattr(request, "_request", request).operator_window_count = (window, count)
         now = timezone.now()
         if key_obj.last_used_at is None or now - key_obj.last_used_at > LAST_USED_RESOLUTION:
             OperatorAPIKey.objects.filter(pk=key_obj.pk).update(last_used_at=now)
@@ -106,16 +106,17 @@ class OperatorRateThrottle(throttling.SimpleRateThrottle):
         operator = request.user if isinstance(request.user, Operator) else None
         if operator is None:
             return True
-        window = self.window_of(operator)
-        if window is None:
-            return True
         from customs_ecom.platform.edges import count_in_window, note_rate_limit
 
-        # Authentication counted the request with its lockout check; count here otherwise.
+        # Authentication found the window and counted the request with its lockout check;
+        # otherwise (another authentication) find and count it here.
         counted = getattr(getattr(request, "_request", request), "operator_window_count", None)
-        if counted is not None and counted[0] == window.key:
-            count = counted[1]
+        if counted is not None:
+            window, count = counted
         else:
+            window = self.window_of(operator)
+            if window is None:
+                return True
             count = count_in_window(window.key, window.duration + 1)
         self.num_requests, self.duration, self.reset = (
             window.num_requests,

@@ -10,8 +10,8 @@ from typing import Any
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -267,8 +267,6 @@ def register_labels(labels: dict[str, Any]) -> None:
 def action(value: Any) -> str:
     """An audit action as words: 'ledger.payment' -> 'Payment recorded', 'declaration.released'
     -> 'Declaration: Released', 'case.seizure.open' -> 'Case opened: Seizure'."""
-    from django.utils.translation import gettext
-
     text = "" if value is None else str(value)
     if text in ACTION_LABELS:
         return str(ACTION_LABELS[text])
