@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from aeo.models import Operator
 from customs_ecom.platform.bulk import copy_rows, field_defaults, insert_family, reserve_ids
+from customs_ecom.platform.heap import collector_paused
 from declarations.messages import stored as stored_message
 
 from ..coalesce import assessment_request, coalesces, pending_written
@@ -73,7 +74,13 @@ def _count_rejections(operator: Operator, count: int) -> None:
 
 def declarations_submit(*, operator: Operator, bodies: Sequence[object]) -> list[SubmitOutcome]:
     """Validate, score and store declarations in one transaction with bulk writes; risk and revenue are
-    enqueued on commit. Invalid bodies store nothing (a counter only); each body is independent."""
+    enqueued on commit. Invalid bodies store nothing (a counter only); each body is independent.
+    A batch runs without cyclic garbage collections (customs_ecom.platform.heap)."""
+    with collector_paused(len(bodies) >= COPY_THRESHOLD):
+        return _submit(operator, bodies)
+
+
+def _submit(operator: Operator, bodies: Sequence[object]) -> list[SubmitOutcome]:
     profiles = active_profiles()
     specs = {code: spec for code, (_, spec) in profiles.items()}
     rates = RateBook()
@@ -399,13 +406,15 @@ COPY_THRESHOLD = 50
 def _stored(pk: int, record: dict[str, Any]) -> Declaration:
     """A Declaration instance for a row just written by COPY, without re-reading it and without
     Model.__init__ (a thousand of them per batch): the record's values over the fields' defaults,
-    callable defaults called for each instance so that no two share a mutable value."""
+    callable defaults (those the record lacks) called for each instance so that no two share a
+    mutable value."""
     fixed, computed = field_defaults(Declaration)
     declaration = Declaration.__new__(Declaration)
     values = declaration.__dict__
     values.update(fixed)
     for model_field in computed:
-        values[model_field.attname] = model_field.get_default()
+        if model_field.attname not in record:  # received_at and updated_at come with the record
+            values[model_field.attname] = model_field.get_default()
     values.update(record)
     values["id"] = pk
     state = ModelState()
