@@ -864,12 +864,23 @@ def _duty_lines(
             _gift_deduction_line(regime, "duty", deducted, consignment_value, border_model)
         )
     gift_rate = _gift_duty_rate(c, regime, consignment_value)
+    origin_rate = regime.origin_duty_rate(c.origin_country) if c.origin_country else None
+    postal_origin_only = (
+        c.transport == "postal" and regime.postal_origin_duty_only and origin_rate is not None
+    )
     for v in ad_valorem:
         tariff_rate = regime.duty_rate_for(v.item.hs_code)
         basis = duty_basis(v) - deducted.get(v.item.line, ZERO)
         value_text = "customs value" if regime.duty_value_includes_transport else "goods value"
         sample = " (sample rate)" if regime.sample_rates else ""
-        if gift_rate is not None and not v.excluded and gift_rate <= tariff_rate:
+        if postal_origin_only:
+            rate = ZERO
+            legal_reason = (
+                f"No tariff duty on a postal item of origin {c.origin_country}: the duty by "
+                f"origin replaces it, {value_text} {format_money(basis, currency)}"
+                f"{_cite(regime, 'postal_ad_valorem')}"
+            )[:400]
+        elif gift_rate is not None and not v.excluded and gift_rate <= tariff_rate:
             # The flat gift rate, unless the tariff rate of the goods is lower.
             rate = gift_rate
             above = (
@@ -910,7 +921,6 @@ def _duty_lines(
                 legal_reason=legal_reason,
             )
         )
-        origin_rate = regime.origin_duty_rate(c.origin_country) if c.origin_country else None
         if origin_rate:
             extra = _round_amount(regime, basis * origin_rate, border_model)
             duty_by_line[v.item.line] += extra
@@ -925,8 +935,12 @@ def _duty_lines(
                     model=border_model,
                     payer_model=border_model,
                     legal_reason=(
-                        f"Additional duty at {format_rate(origin_rate)}{sample} on goods of origin "
-                        f"{c.origin_country}, {value_text} {format_money(basis, currency)}"
+                        f"Duty by origin at {format_rate(origin_rate)}{sample} on a postal item "
+                        f"of origin {c.origin_country}, {value_text} "
+                        f"{format_money(basis, currency)}{_cite(regime, 'postal_ad_valorem')}"
+                        if postal_origin_only
+                        else f"Additional duty at {format_rate(origin_rate)}{sample} on goods of "
+                        f"origin {c.origin_country}, {value_text} {format_money(basis, currency)}"
                         f"{_cite(regime, 'origin_duty')}"
                     ),
                 )

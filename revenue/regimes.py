@@ -248,6 +248,12 @@ class RegimeSpec:
     # Specific duty per postal item by country of origin, the alternative a post may choose
     # instead of the ad valorem duty during a transition (``"*"``: every other origin).
     postal_duty_per_item: dict[str, Decimal] = field(default_factory=dict)
+    # Postal items pay the duty by origin alone, instead of the tariff duty and the duty by
+    # origin on top of it (United States from 29 August 2025: Executive Order 14324 sec. 3(a),
+    # "a duty equal to the effective IEEPA duty rate applicable to the country of origin",
+    # applied to the value of each postal item; CBP's International Mail Duty Worksheet computes
+    # the duty owed as declared value times that one rate).
+    postal_origin_duty_only: bool = False
     # Thresholds that differ by origin and transport (Canada: CAD 150 duty / CAD 40 tax for
     # courier shipments from the US and Mexico under CUSMA, CAD 20 otherwise). Each entry:
     # {"origins": [...], "transports": [...], "duty_threshold": "150", "tax_threshold": "40",

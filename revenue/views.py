@@ -208,6 +208,14 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                 "origin_duty",
             )
         )
+    if spec.postal_origin_duty_only:
+        rows.append(
+            (
+                _("Postal items"),
+                _("duty by origin alone, no tariff duty"),
+                "postal_ad_valorem",
+            )
+        )
     if spec.postal_duty_per_item:
         rows.append(
             (

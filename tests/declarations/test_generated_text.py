@@ -261,6 +261,20 @@ def test_legal_citations_are_quoted_as_written_and_composed_text_is_translated()
             "Droit additionnel à 20% (taux d'exemple) sur les marchandises originaires de CN, "
             "valeur des marchandises USD 40.00"
         )
+        assert legal_reason(
+            "No tariff duty on a postal item of origin BR: the duty by origin replaces it, "
+            "goods value USD 45.00"
+        ) == (
+            "Pas de droit du tarif sur un envoi postal originaire de BR : le droit selon "
+            "l'origine le remplace, valeur des marchandises USD 45.00"
+        )
+        assert legal_reason(
+            "Duty by origin at 50% (sample rate) on a postal item of origin BR, goods value "
+            "USD 45.00 (Executive Order 14324 sec. 3(a): ...)"
+        ) == (
+            "Droit selon l'origine à 50% (taux d'exemple) sur un envoi postal originaire de BR, "
+            "valeur des marchandises USD 45.00 (Executive Order 14324 sec. 3(a): ...)"
+        )
         assert legal_reason("Flat-rate duty EUR 3.00 for HS subheading 620000 (line 1)").endswith(
             "(ligne 1)"
         )

@@ -112,6 +112,27 @@ def test_us_processing_fee_follows_the_fiscal_year_adjustment(day, code, fee, ye
     assert Decimal(line["amount"]) == Decimal(fee) and year in line["reason"]
 
 
+def test_us_postal_items_pay_the_duty_by_origin_alone_and_express_items_both_duties():
+    """EO 14324 sec. 3(a): a postal item's ad valorem duty is its origin's IEEPA rate on its
+    value (CBP's mail duty worksheet: USD 45 from Brazil at 50% owes USD 22.50); a courier
+    shipment pays the tariff duty and the duty by origin on top."""
+    postal = _estimate(
+        _basket("US", "USD", "45.00", date="2026-11-25", transport="postal", origin_country="BR")
+    )
+    express = _estimate(
+        _basket("US", "USD", "45.00", date="2026-11-25", transport="express", origin_country="BR")
+    )
+    tariff, by_origin = _lines(postal, "duty")
+    assert (Decimal(tariff["rate"]), tariff["amount"]) == (0, "0.00")
+    assert "No tariff duty on a postal item of origin BR" in tariff["reason"]
+    assert (Decimal(by_origin["rate"]), by_origin["amount"]) == (Decimal("0.5"), "22.50")
+    assert "Executive Order 14324 sec. 3(a)" in by_origin["reason"]
+    assert _total(postal, "duty") == Decimal("22.50")
+    # 16% sample tariff + 50% for Brazil (10% + 40% under Executive Order 14323).
+    assert [line["amount"] for line in _lines(express, "duty")] == ["7.20", "22.50"]
+    assert "Executive Order 14323" in _lines(express, "duty")[1]["reason"]
+
+
 def test_us_postal_items_may_pay_the_specific_duty_during_the_transition():
     body = _estimate(
         _basket(
@@ -126,6 +147,19 @@ def test_us_postal_items_may_pay_the_specific_duty_during_the_transition():
     assert body["regime"]["code"] == "US-2025-10"
     (duty,) = _lines(body, "duty")
     assert duty["amount"] == "160.00" and "per postal item" in duty["reason"]
+    # Brazil's IEEPA rate (50%) is above 25%: the highest band.
+    brazil = _estimate(
+        _basket(
+            "US",
+            "USD",
+            "30.00",
+            date="2025-10-01",
+            transport="postal",
+            postal_duty_method="specific",
+            origin_country="BR",
+        )
+    )
+    assert _total(brazil, "duty") == Decimal("200.00")
 
 
 @pytest.mark.parametrize(
