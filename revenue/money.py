@@ -64,7 +64,23 @@ def round_money(amount: Decimal, *, quantum: str = "0.01", mode: str = "ROUND_HA
     """
     if mode not in ROUNDING_MODES:
         raise ValueError(f"unknown rounding mode {mode!r}")
-    return to_decimal(amount).quantize(_step(quantum), rounding=mode)
+    step = _step(quantum)
+    unit = _unit_of(step)
+    if step == unit:  # 0.01, 1: the last place of the quantum
+        return to_decimal(amount).quantize(step, rounding=mode)
+    # A step such as 0.05 (Swiss 5 centimes) or 10: quantize alone would keep every cent or unit,
+    # so round the number of steps, then write the result with the step's places.
+    steps = (to_decimal(amount) / step).quantize(_ONE, rounding=mode)
+    return (steps * step).quantize(unit)
+
+
+_ONE = Decimal(1)
+
+
+@lru_cache(maxsize=64)
+def _unit_of(step: Decimal) -> Decimal:
+    """One unit of the last place the quantum is written with: 0.01 for "0.05", 1 for "10"."""
+    return _ONE.scaleb(step.as_tuple().exponent)
 
 
 @lru_cache(maxsize=256)

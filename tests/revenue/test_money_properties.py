@@ -85,6 +85,14 @@ def consignments(draw):
         ("2.5", "1", "ROUND_HALF_UP", "3"),
         ("2.99", "1", "ROUND_DOWN", "2"),
         ("3", "0.01", "ROUND_HALF_UP", "3.00"),
+        # Quanta that are not a power of ten round to a multiple of themselves (Swiss 5 centimes).
+        ("5.022", "0.05", "ROUND_HALF_UP", "5.00"),
+        ("5.025", "0.05", "ROUND_HALF_UP", "5.05"),
+        ("5.025", "0.05", "ROUND_HALF_EVEN", "5.00"),
+        ("5.103", "0.05", "ROUND_HALF_UP", "5.10"),
+        ("-2.03", "0.05", "ROUND_HALF_UP", "-2.05"),
+        ("7", "0.05", "ROUND_HALF_UP", "7.00"),
+        ("1235", "10", "ROUND_HALF_UP", "1240"),
     ],
 )
 def test_round_money_examples(amount, quantum, mode, expected):
@@ -115,6 +123,25 @@ def test_round_money_is_idempotent_and_within_half_a_cent(amount):
     once = round_money(amount)
     assert round_money(once) == once
     assert abs(once - amount) <= D("0.005")
+
+
+@given(
+    st.decimals(min_value=D("-1e9"), max_value=D("1e9"), allow_nan=False, places=6),
+    st.sampled_from(["0.05", "0.10", "0.5", "5", "10"]),
+)
+def test_round_money_to_any_step_gives_a_multiple_of_it_within_half_a_step(amount, quantum):
+    step = D(quantum)
+    once = round_money(amount, quantum=quantum)
+    assert once % step == 0
+    assert abs(once - amount) <= step / 2
+    assert round_money(once, quantum=quantum) == once
+
+
+@given(amounts, st.lists(cents, min_size=1, max_size=8))
+def test_apportion_in_steps_of_five_cents_is_exact(total, weights):
+    shares = apportion(total, weights, quantum="0.05")
+    assert sum(shares, D(0)) == round_money(total, quantum="0.05")
+    assert all(share >= 0 and share % D("0.05") == 0 for share in shares)
 
 
 @given(amounts, st.decimals(min_value=D("0.0001"), max_value=D("100"), places=4))
