@@ -284,7 +284,7 @@ RULE_KEYS = frozenset(
         "customs_value", "duty_relief", "tax_relief", "vat", "vat_reduced", "duty", "flat_duty",
         "declarant_debt", "vendor_scheme", "deemed_supplier", "deferred", "gift_relief",
         "gift_duty",
-        "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty",
+        "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty", "postal_ad_valorem",
         "business_buyer", "rounding", "exchange_rate",
     }
 )  # fmt: skip

@@ -254,6 +254,22 @@ def test_regime_page_shows_whole_kroner_rounding_and_the_canadian_gift_rule(clie
     assert "9816.00.00" in page and "taxed on the value over the relief" in page
 
 
+def test_regime_page_shows_swiss_five_centimes_and_the_us_postal_duty(client, customs_user):
+    client.force_login(customs_user("auditor"))
+    swiss = Regime.objects.get(code="CH-2024", version=1)
+    url = reverse("revenue:regime", args=[swiss.pk])
+    page = client.get(url).content.decode()
+    assert "Rounding of duty, tax and fee amounts" in page and "to 0.05\u00a0CHF" in page
+    assert "CHF 62 at 8.1%" in page  # the BAZG figures the rounding rests on
+    us = Regime.objects.get(code="US-2026-10", version=1)
+    url = reverse("revenue:regime", args=[us.pk])
+    page = client.get(url).content.decode()
+    assert "Postal items" in page and "duty by origin alone, no tariff duty" in page
+    assert "Executive Order 14324 sec. 3(a)" in page and "BR: 50" in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Envois postaux" in page and "droit selon l&#x27;origine seul" in page
+
+
 def test_regime_page_cites_the_exchange_rate_rule_of_each_jurisdiction(client, customs_user):
     client.force_login(customs_user("auditor"))
     for code, rule, source in (
