@@ -133,7 +133,14 @@ def test_us_postal_items_pay_the_duty_by_origin_alone_and_express_items_both_dut
     assert "Executive Order 14323" in _lines(express, "duty")[1]["reason"]
 
 
-def test_us_postal_items_may_pay_the_specific_duty_during_the_transition():
+@pytest.mark.parametrize(
+    ("origin", "per_item"),
+    [
+        ("CN", "160.00"),  # IEEPA rate 20%: the 16-25% band
+        ("BR", "200.00"),  # 50% (10% + 40% under Executive Order 14323): above 25%
+    ],
+)
+def test_us_postal_items_may_pay_the_specific_duty_during_the_transition(origin, per_item):
     body = _estimate(
         _basket(
             "US",
@@ -142,24 +149,13 @@ def test_us_postal_items_may_pay_the_specific_duty_during_the_transition():
             date="2025-10-01",
             transport="postal",
             postal_duty_method="specific",
+            origin_country=origin,
         )
     )
     assert body["regime"]["code"] == "US-2025-10"
     (duty,) = _lines(body, "duty")
-    assert duty["amount"] == "160.00" and "per postal item" in duty["reason"]
-    # Brazil's IEEPA rate (50%) is above 25%: the highest band.
-    brazil = _estimate(
-        _basket(
-            "US",
-            "USD",
-            "30.00",
-            date="2025-10-01",
-            transport="postal",
-            postal_duty_method="specific",
-            origin_country="BR",
-        )
-    )
-    assert _total(brazil, "duty") == Decimal("200.00")
+    assert duty["amount"] == per_item and "per postal item" in duty["reason"]
+    assert _total(body, "duty") == Decimal(per_item)
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,13 @@ def _vat_line(declaration) -> tuple[Decimal, str]:
     return line.rate, assessment.regime.version
 
 
+def _shipped_page(client, code: str, language: str | None = None) -> str:
+    """The page of a shipped regime (version 1), in ``language`` (the default one if None)."""
+    regime = Regime.objects.get(code=code, version=1)
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    return client.get(reverse("revenue:regime", args=[regime.pk]), **headers).content.decode()
+
+
 def test_regimes_list_readable_by_officers_with_sample_labels(client, customs_user):
     client.force_login(customs_user("officer"))
     response = client.get(reverse("revenue:regimes"))
@@ -193,8 +200,7 @@ def test_regime_page_shows_each_rule_with_its_legal_source(client, customs_user)
     for code in ("EU-DE-2026", "EU-IE-2021", "CH-2024", "NZ-2019", "CA-2020", "US-2027"):
         assert code in listing
     assert "Europe/Berlin" in listing and "Umsatzsteuergesetz § 12(1)" in listing
-    regime = Regime.objects.get(code="EU-DE-2026", version=1)
-    page = client.get(reverse("revenue:regime", args=[regime.pk])).content.decode()
+    page = _shipped_page(client, "EU-DE-2026")
     assert "Rules and their legal sources" in page
     for source in (
         "Umsatzsteuergesetz § 12(1)",  # standard rate
@@ -204,16 +210,13 @@ def test_regime_page_shows_each_rule_with_its_legal_source(client, customs_user)
         "Reg. (EC) 1186/2009 art. 25",  # gift relief
     ):
         assert source in page, source
-    canada = Regime.objects.get(code="CA-2020", version=1)
-    page = client.get(reverse("revenue:regime", args=[canada.pk])).content.decode()
+    page = _shipped_page(client, "CA-2020")
     assert "Courier Imports Remission Order (SOR/85-182)" in page and "US, MX" in page
 
 
 def test_new_revenue_pages_speak_french(client, customs_user):
     client.force_login(customs_user("officer"))
-    regime = Regime.objects.get(code="EU-FR-2026", version=1)
-    page = client.get(reverse("revenue:regime", args=[regime.pk]), HTTP_ACCEPT_LANGUAGE="fr")
-    assert "Règles et leurs sources juridiques" in page.content.decode()
+    assert "Règles et leurs sources juridiques" in _shipped_page(client, "EU-FR-2026", "fr")
     page = client.get(reverse("revenue:verification"), HTTP_ACCEPT_LANGUAGE="fr")
     html = page.content.decode()
     assert "Déclarations qui ne peuvent pas être liquidées" in html
@@ -224,49 +227,37 @@ def test_new_revenue_pages_speak_french(client, customs_user):
 
 def test_regime_page_shows_national_fees_with_their_act_in_both_languages(client, customs_user):
     client.force_login(customs_user("auditor"))
-    nz = Regime.objects.get(code="NZ-2026-04", version=1)
-    page = client.get(reverse("revenue:regime", args=[nz.pk])).content.decode()
+    page = _shipped_page(client, "NZ-2026-04")
     assert "Low-value goods levy" in page and "NZD 2.21" in page
     assert "billed to the declarant" in page and "plus GST" in page
     assert "Customs and Excise (Goods Management Levies) Order 2025" in page
-    fr = Regime.objects.get(code="EU-FR-2026-03", version=1)
-    page = client.get(
-        reverse("revenue:regime", args=[fr.pk]), HTTP_ACCEPT_LANGUAGE="fr"
-    ).content.decode()
+    page = _shipped_page(client, "EU-FR-2026-03", "fr")
     assert "Taxe sur les petits colis" in page and "Loi n° 2026-103" in page
     assert "par sous-position SH distincte" in page and "due avec les taxes" in page
 
 
 def test_regime_page_shows_whole_kroner_rounding_and_the_canadian_gift_rule(client, customs_user):
     client.force_login(customs_user("auditor"))
-    norway = Regime.objects.get(code="NO-VOEC-2024", version=1)
-    url = reverse("revenue:regime", args=[norway.pk])
-    page = client.get(url).content.decode()
+    page = _shipped_page(client, "NO-VOEC-2024")
     assert "Rounding of duty, tax and fee amounts" in page and "to 1.00\u00a0NOK" in page
     assert "Tolletaten, Eksempler på utregning" in page  # the rules table cites the source
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    page = _shipped_page(client, "NO-VOEC-2024", "fr")
     assert "Arrondi des montants de droits, de taxes et de redevances" in page
-    germany = Regime.objects.get(code="EU-DE-2026", version=1)
-    page = client.get(reverse("revenue:regime", args=[germany.pk])).content.decode()
+    page = _shipped_page(client, "EU-DE-2026")
     assert "Rounding of duty, tax and fee amounts" not in page
-    canada = Regime.objects.get(code="CA-2020", version=1)
-    page = client.get(reverse("revenue:regime", args=[canada.pk])).content.decode()
+    page = _shipped_page(client, "CA-2020")
     assert "9816.00.00" in page and "taxed on the value over the relief" in page
 
 
 def test_regime_page_shows_swiss_five_centimes_and_the_us_postal_duty(client, customs_user):
     client.force_login(customs_user("auditor"))
-    swiss = Regime.objects.get(code="CH-2024", version=1)
-    url = reverse("revenue:regime", args=[swiss.pk])
-    page = client.get(url).content.decode()
+    page = _shipped_page(client, "CH-2024")
     assert "Rounding of duty, tax and fee amounts" in page and "to 0.05\u00a0CHF" in page
     assert "CHF 62 at 8.1%" in page  # the BAZG figures the rounding rests on
-    us = Regime.objects.get(code="US-2026-10", version=1)
-    url = reverse("revenue:regime", args=[us.pk])
-    page = client.get(url).content.decode()
+    page = _shipped_page(client, "US-2026-10")
     assert "Postal items" in page and "duty by origin alone, no tariff duty" in page
     assert "Executive Order 14324 sec. 3(a)" in page and "BR: 50" in page
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    page = _shipped_page(client, "US-2026-10", "fr")
     assert "Envois postaux" in page and "droit selon l&#x27;origine seul" in page
 
 
@@ -277,6 +268,5 @@ def test_regime_page_cites_the_exchange_rate_rule_of_each_jurisdiction(client, c
         ("CA-2020", "export_day", "CBSA Memorandum D13-2-3"),
         ("NZ-2026-04", "nz_fortnightly", "Customs and Excise Act 2018 s. 434"),
     ):
-        regime = Regime.objects.get(code=code, version=1)
-        page = client.get(reverse("revenue:regime", args=[regime.pk])).content.decode()
+        page = _shipped_page(client, code)
         assert rule in page and source in page, code
