@@ -48,7 +48,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from revenue.money import apportion, convert, format_money, format_rate, to_decimal
-from revenue.regimes import RegimeSpec
+from revenue.regimes import RegimeSpec, duty_free_territory
 
 COLLECTION_MODELS = (
     "consignee_border",
@@ -120,6 +120,9 @@ class ItemIn:
     hs_code: str
     value: Decimal
     quantity: Decimal = Decimal(1)
+    # False when the code was inferred (a chapter guessed from a description, as the estimator
+    # does): such goods count as a tariff code of their own each for a flat duty per code.
+    classified: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.line, bool) or not isinstance(self.line, int) or self.line < 1:
@@ -177,6 +180,10 @@ class ConsignmentIn:
     origin_country: str = ""
     # The post's choice where the regime offers a specific duty per postal item.
     postal_duty_method: str = "ad_valorem"
+    # ISO country the goods are sent from: a territory inside the destination's customs
+    # territory but outside its VAT territory owes import VAT and no duty (regimes.json,
+    # ``duty_free_territories``).
+    dispatch_country: str = ""
 
     def __post_init__(self) -> None:
         items = tuple(self.items)
@@ -202,6 +209,7 @@ class ConsignmentIn:
         if self.postal_duty_method not in POSTAL_DUTY_METHODS:
             raise ValueError(f"postal_duty_method must be one of {POSTAL_DUTY_METHODS}")
         object.__setattr__(self, "origin_country", (self.origin_country or "").upper())
+        object.__setattr__(self, "dispatch_country", (self.dispatch_country or "").upper())
         self_assessed = []
         for tax_type, amount in self.self_assessed:
             if tax_type not in TAX_TYPES:
@@ -692,6 +700,29 @@ def _duty_lines(
     consignment_model: str,
 ) -> tuple[list[TaxLine], dict[int, Decimal], bool]:
     """Duty lines, the duty attributed to each item (for the VAT basis), and whether all was relieved."""
+    territory = duty_free_territory(c.dispatch_country, regime.jurisdiction)
+    if territory is not None:
+        return (
+            [
+                _line(
+                    regime,
+                    tax_type="duty",
+                    item_line=None,
+                    basis=consignment_value,
+                    rate=None,
+                    amount=ZERO,
+                    model=border_model,
+                    payer_model=border_model,
+                    legal_reason=(
+                        f"No customs duty on goods sent from {c.dispatch_country}: inside the "
+                        f"customs territory of {regime.jurisdiction} or in customs union with it"
+                        f"{f' ({territory})' if territory else ''}"
+                    )[:400],
+                )
+            ],
+            {v.item.line: regime.round(ZERO) for v in valued},
+            True,
+        )
     deducted = _gift_deduction(c, regime, valued, "duty", consignment_value)
     currency = regime.currency
     rounding = {"quantum": regime.rounding_quantum, "mode": regime.rounding_mode}
@@ -725,7 +756,8 @@ def _duty_lines(
             # Goods without an HS code count as a subheading of their own each; a regime that
             # counts declaration lines makes every line its own group.
             code = v.item.hs_code[: regime.flat_duty_digits]
-            key = f"line {v.item.line}" if regime.flat_duty_per_line or not code else code
+            own = regime.flat_duty_per_line or not code or not v.item.classified
+            key = f"line {v.item.line}" if own else code
             flat_groups.setdefault(key, []).append(v)
         elif (
             not v.excluded
@@ -822,11 +854,13 @@ def _duty_lines(
     if flat_note:
         flat_note += f", so the duty is owed by the declarant{_cite(regime, 'declarant_debt')}"
     for group in flat_groups.values():
-        subheading = (
-            group[0].item.hs_code[: regime.flat_duty_digits]
-            if group[0].item.hs_code
-            else "not declared"
-        )
+        first = group[0].item
+        if not first.hs_code:
+            subheading = "not declared"
+        elif not first.classified:
+            subheading = f"of chapter {first.hs_code[:2]}, inferred"
+        else:
+            subheading = first.hs_code[: regime.flat_duty_digits]
         flat_amount = regime.round(regime.flat_duty_per_hs6)
         # The VAT basis of each item includes its share of the flat duty of its subheading.
         shares = apportion(flat_amount, [duty_basis(v) for v in group], **rounding)
@@ -873,7 +907,18 @@ def _duty_lines(
         basis = duty_basis(v) - deducted.get(v.item.line, ZERO)
         value_text = "customs value" if regime.duty_value_includes_transport else "goods value"
         sample = " (sample rate)" if regime.sample_rates else ""
-        if postal_origin_only:
+        outside_origin_duty = origin_rate is not None and regime.origin_duty_excluded(
+            v.item.hs_code
+        )
+        if postal_origin_only and outside_origin_duty:
+            rate = ZERO
+            legal_reason = (
+                f"No duty on a postal item of origin {c.origin_country} for HS "
+                f"{v.item.hs_code}: the duty by origin replaces the tariff duty and does not "
+                f"apply to these goods, {value_text} {format_money(basis, currency)}"
+                f"{_cite(regime, 'origin_duty_excluded')}"
+            )[:400]
+        elif postal_origin_only:
             rate = ZERO
             legal_reason = (
                 f"No tariff duty on a postal item of origin {c.origin_country}: the duty by "
@@ -921,7 +966,27 @@ def _duty_lines(
                 legal_reason=legal_reason,
             )
         )
-        if origin_rate:
+        if outside_origin_duty and postal_origin_only:
+            pass  # the zero line above says why
+        elif outside_origin_duty:
+            lines.append(
+                _line(
+                    regime,
+                    tax_type="duty",
+                    item_line=v.item.line,
+                    basis=basis,
+                    rate=ZERO,
+                    amount=ZERO,
+                    model=border_model,
+                    payer_model=border_model,
+                    legal_reason=(
+                        f"No additional duty on goods of origin {c.origin_country} for HS "
+                        f"{v.item.hs_code}, {value_text} {format_money(basis, currency)}"
+                        f"{_cite(regime, 'origin_duty_excluded')}"
+                    )[:400],
+                )
+            )
+        elif origin_rate:
             extra = _round_amount(regime, basis * origin_rate, border_model)
             duty_by_line[v.item.line] += extra
             lines.append(

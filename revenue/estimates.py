@@ -136,11 +136,11 @@ def _presenting_role(basket: EstimateIn) -> str:
 def estimate(body: Any) -> dict[str, Any]:
     """Validate a basket and estimate duties, taxes and fees under today's regime of the
     destination (the installation's jurisdiction by default). Raises :class:`EstimateProblem`."""
-    from declarations.codelists import is_country, is_currency
+    from declarations.codelists import hs_description, is_country, is_currency
     from declarations.rates import RateBook
 
     from .rates import RateResolver
-    from .regimes import customs_union_of, jurisdiction_timezone
+    from .regimes import customs_union_of, jurisdiction_timezone, not_an_import
     from .services.regimes import active_regimes, regime_on
 
     try:
@@ -164,6 +164,23 @@ def estimate(body: Any) -> dict[str, Any]:
                 "detail": "not an ISO 4217 currency",
             }
         )
+    if basket.destination is not None and not is_country(basket.destination):
+        errors.append(
+            {
+                "pointer": "/destination",
+                "code": "country_unknown",
+                "detail": "not an ISO 3166 country",
+            }
+        )
+    for index, item in enumerate(basket.items):
+        if item.hs_code and hs_description(item.hs_code[:6]) is None:
+            errors.append(
+                {
+                    "pointer": f"/items/{index}/hs_code",
+                    "code": "hs_code_unknown",
+                    "detail": f"{item.hs_code[:6]} is not an HS 2022 subheading",
+                }
+            )
     if basket.buyer == "business" and not basket.buyer_number:
         errors.append(
             {
@@ -175,16 +192,20 @@ def estimate(body: Any) -> dict[str, Any]:
     if errors:
         raise EstimateProblem(errors)
     jurisdiction = basket.destination or settings.CUSTOMS_JURISDICTION
-    union = customs_union_of(jurisdiction)
-    if union and customs_union_of(basket.origin_country) == union:
+    if not_an_import(basket.origin_country, jurisdiction):
+        union = customs_union_of(jurisdiction)
+        where = (
+            f"{basket.origin_country} and {jurisdiction} are both in the {union} customs and "
+            "VAT territory: goods moving between them are not imports"
+            if basket.origin_country != jurisdiction
+            else f"goods sent from {jurisdiction} to {jurisdiction} are not imports"
+        )
         raise EstimateProblem(
             [
                 {
                     "pointer": "/origin_country",
                     "code": "not_an_import",
-                    "detail": f"{basket.origin_country} and {jurisdiction} are both in the "
-                    f"{union} customs and VAT union: goods moving between them are not "
-                    "imports, so no import duty or import VAT is due",
+                    "detail": f"{where}, so no import duty or import VAT is due",
                 }
             ]
         )
@@ -193,12 +214,19 @@ def estimate(body: Any) -> dict[str, Any]:
     today = basket.date or timezone.now().astimezone(zone).date()
     found = regime_on(jurisdiction, today, regimes)
     if found is None:
+        # A destination with regimes at other dates: the date is the element at fault.
+        known = any(spec.jurisdiction.upper() == jurisdiction.upper() for _row, spec in regimes)
         raise EstimateProblem(
             [
                 {
-                    "pointer": "/date" if basket.date else "/destination",
+                    "pointer": "/date" if basket.date and known else "/destination",
                     "code": "regime_unknown",
-                    "detail": f"no regime for {jurisdiction} in force on {today.isoformat()}",
+                    "detail": (
+                        f"no regime for {jurisdiction} in force on {today.isoformat()}"
+                        if known
+                        else f"no regime for {jurisdiction}: this installation does not "
+                        "estimate imports into it"
+                    ),
                 }
             ]
         )
@@ -229,13 +257,16 @@ def estimate(body: Any) -> dict[str, Any]:
         basket.currency, spec.currency, today, spec, exported_on=basket.export_date
     )
     if rate_fact is None:
+        # Under the rule of the day of export the rate asked for is that day's.
+        on_export = basket.export_date is not None and spec.exchange_rate_rule == "export_day"
+        fixing_day = basket.export_date if on_export else today
         raise EstimateProblem(
             [
                 {
-                    "pointer": "/currency",
+                    "pointer": "/export_date" if on_export else "/currency",
                     "code": "exchange_rate_unknown",
                     "detail": f"no customs exchange rate {basket.currency}->{spec.currency} "
-                    f"for {today.isoformat()}",
+                    f"for {fixing_day.isoformat()}",
                 }
             ]
         )
@@ -243,7 +274,13 @@ def estimate(body: Any) -> dict[str, Any]:
     consignment = ConsignmentIn(
         currency=basket.currency,
         items=tuple(
-            ItemIn(line=n, hs_code=code, value=item.value, quantity=item.quantity)
+            ItemIn(
+                line=n,
+                hs_code=code,
+                value=item.value,
+                quantity=item.quantity,
+                classified=bool(item.hs_code),
+            )
             for n, (item, (code, _note)) in enumerate(zip(basket.items, classified, strict=True), 1)
         ),
         transport_cost=basket.shipping_cost,
@@ -256,6 +293,7 @@ def estimate(body: Any) -> dict[str, Any]:
         buyer_number=basket.buyer_number or "",
         transport=basket.transport,
         origin_country=basket.origin_country,
+        dispatch_country=basket.origin_country,
         postal_duty_method=basket.postal_duty_method,
     )
     result = assess(consignment, spec, fx_rate=rate_fact.rate)

@@ -64,6 +64,7 @@ _TUPLE_FIELDS = (
     "tax_relief_categories",
     "fee_exempt_transports",
     "vendor_buyers",
+    "origin_duty_excluded_hs",
 )
 TAX_TYPES = ("duty", "vat", "fee")
 TRANSPORTS = ("postal", "express", "other")
@@ -254,6 +255,9 @@ class RegimeSpec:
     # applied to the value of each postal item; CBP's International Mail Duty Worksheet computes
     # the duty owed as declared value times that one rate).
     postal_origin_duty_only: bool = False
+    # HS prefixes the duty by origin never applies to (United States: informational materials,
+    # chapter 49, are outside the IEEPA duties, 50 U.S.C. 1702(b)(3)).
+    origin_duty_excluded_hs: tuple[str, ...] = ()
     # Thresholds that differ by origin and transport (Canada: CAD 150 duty / CAD 40 tax for
     # courier shipments from the US and Mexico under CUSMA, CAD 20 otherwise). Each entry:
     # {"origins": [...], "transports": [...], "duty_threshold": "150", "tax_threshold": "40",
@@ -414,6 +418,12 @@ class RegimeSpec:
         if not self.origin_duty_rates:
             return None
         return self.origin_duty_rates.get(origin.upper(), self.origin_duty_rates.get("*"))
+
+    def origin_duty_excluded(self, hs_code: str) -> bool:
+        """Goods of ``hs_code`` owe no duty by origin (informational materials)."""
+        return bool(hs_code) and any(
+            hs_code.startswith(prefix) for prefix in self.origin_duty_excluded_hs
+        )
 
     def postal_specific_duty(self, origin: str) -> Decimal | None:
         """Specific duty per postal item for goods of ``origin`` (None: not offered)."""
@@ -587,13 +597,23 @@ def regime_at(
 
 
 @lru_cache(maxsize=1)
-def customs_unions() -> dict[str, frozenset[str]]:
-    """Customs and VAT unions whose members do not import from one another (the EU), from the
-    shipped regimes file."""
+def _territories_document() -> dict[str, Any]:
     source = resources.files("revenue").joinpath("data", SHIPPED_REGIMES_FILE)
     document = json.loads(source.read_text(encoding="utf-8"))
     return {
-        name: frozenset(members) for name, members in (document.get("customs_unions") or {}).items()
+        "customs_unions": document.get("customs_unions") or {},
+        "duty_free_territories": document.get("duty_free_territories") or {},
+    }
+
+
+@lru_cache(maxsize=1)
+def customs_unions() -> dict[str, frozenset[str]]:
+    """Customs and VAT territories whose members do not import from one another (the EU with
+    Monaco; the United Kingdom with the Isle of Man; Switzerland with Liechtenstein; the United
+    States with Puerto Rico), from the shipped regimes file."""
+    return {
+        name: frozenset(members)
+        for name, members in _territories_document()["customs_unions"].items()
     }
 
 
@@ -602,6 +622,32 @@ def customs_union_of(country: str) -> str | None:
     for name, members in customs_unions().items():
         if country.upper() in members:
             return name
+    return None
+
+
+def not_an_import(country: str, jurisdiction: str) -> bool:
+    """Goods sent from ``country`` to ``jurisdiction`` stay inside one customs and VAT
+    territory: no import duty or import VAT is due."""
+    if not country:
+        return False
+    if country.upper() == jurisdiction.upper():
+        return True
+    union = customs_union_of(jurisdiction)
+    return union is not None and customs_union_of(country) == union
+
+
+def duty_free_territory(country: str, jurisdiction: str) -> str | None:
+    """The legal reason why goods sent from ``country`` owe ``jurisdiction`` no customs duty
+    but import VAT (a territory inside its customs territory or customs union and outside its
+    VAT territory: the French outermost regions, the Aland Islands, San Marino for the EU;
+    Jersey and Guernsey for the United Kingdom), or None."""
+    if not country:
+        return None
+    territories = _territories_document()["duty_free_territories"]
+    for key in (jurisdiction.upper(), customs_union_of(jurisdiction)):
+        entry = territories.get(key) if key else None
+        if isinstance(entry, dict) and country.upper() in entry.get("countries", ()):
+            return str(entry.get("legal_ref") or "")
     return None
 
 

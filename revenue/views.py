@@ -208,6 +208,14 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                 "origin_duty",
             )
         )
+    if spec.origin_duty_excluded_hs:
+        rows.append(
+            (
+                _("No duty by origin on"),
+                ", ".join(f"HS {prefix}" for prefix in spec.origin_duty_excluded_hs),
+                "origin_duty_excluded",
+            )
+        )
     if spec.postal_origin_duty_only:
         rows.append(
             (
@@ -285,6 +293,7 @@ RULE_KEYS = frozenset(
         "declarant_debt", "vendor_scheme", "deemed_supplier", "deferred", "gift_relief",
         "gift_duty",
         "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty", "postal_ad_valorem",
+        "origin_duty_excluded",
         "business_buyer", "rounding", "exchange_rate",
     }
 )  # fmt: skip

@@ -56,6 +56,7 @@ def consignment_input(
         deferred_payment_authorised=deferred_payment_authorised,
         # Origin of the goods (duty by origin): the first declared, else the dispatch country.
         origin_country=(origins[0] if origins else payload.get("country_of_dispatch") or ""),
+        dispatch_country=payload.get("country_of_dispatch") or "",
         transport=TRANSPORT_BY_ROLE.get(role, "other"),
         self_assessed=tuple(
             (t["type"], Decimal(str(t["amount"]))) for t in payload.get("self_assessed_taxes") or ()

@@ -123,3 +123,16 @@ def test_the_operator_sees_payer_and_collection_channel_of_every_line(operator_a
     }
     assert body["taxes"]["exchange_rate_rule"] == "eu_monthly_customs"
     assert body["taxes"]["exchange_rate_stale"] is False
+
+
+def test_a_declaration_sent_from_guadeloupe_owes_vat_and_no_duty(operator_a):
+    """A French outermost region is inside the Union's customs territory and outside its VAT
+    territory: the assessment of a declaration dispatched from there has no duty, only VAT."""
+    body = border_body("GP-1", value="120.00")
+    body["country_of_dispatch"] = "GP"
+    (declaration,) = submit(operator_a.operator, [body])
+    assessment = TaxAssessment.objects.get(declaration=declaration, is_current=True)
+    duty = list(assessment.lines.filter(tax_type="duty"))
+    assert duty and all(line.amount == 0 for line in duty)
+    assert "No customs duty on goods sent from GP" in duty[0].legal_reason
+    assert assessment.lines.get(tax_type="vat").amount > 0

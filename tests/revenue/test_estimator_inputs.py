@@ -355,3 +355,204 @@ def test_estimator_dates_are_iso_calendar_dates_only(field, sent):
     assert response.status_code == 422
     (error,) = response.json()["errors"]
     assert (error["pointer"], error["code"]) == (f"/{field}", "date_invalid")
+
+
+# --- Territories, inputs named precisely, and the rules an auditor probed --------------------------
+
+
+@pytest.mark.parametrize(
+    ("destination", "currency", "sent_from"),
+    [
+        ("FR", "EUR", "MC"),
+        ("DE", "EUR", "MC"),
+        ("CH", "CHF", "LI"),
+        ("GB", "GBP", "IM"),
+        ("US", "USD", "PR"),
+        ("GB", "GBP", "GB"),
+        ("CA", "CAD", "CA"),
+        ("NO", "NOK", "NO"),
+    ],
+)
+def test_goods_moving_inside_one_customs_and_vat_territory_are_not_imports(
+    destination, currency, sent_from
+):
+    problem = _estimate(
+        _basket(destination, currency, "100.00", origin_country=sent_from, date="2026-05-15"),
+        status=422,
+    )
+    (error,) = problem["errors"]
+    assert (error["pointer"], error["code"]) == ("/origin_country", "not_an_import")
+
+
+@pytest.mark.parametrize(
+    ("destination", "currency", "sent_from", "vat"),
+    [
+        ("FR", "EUR", "GP", "10.00"),
+        ("FI", "EUR", "AX", "12.75"),
+        ("IT", "EUR", "SM", "11.00"),
+        ("GB", "GBP", "JE", "40.00"),
+    ],
+)
+def test_goods_from_inside_the_customs_territory_but_outside_the_vat_territory_owe_vat_only(
+    destination, currency, sent_from, vat
+):
+    value = "200.00" if destination == "GB" else "50.00"
+    body = _estimate(
+        _basket(destination, currency, value, origin_country=sent_from, date="2026-02-16")
+    )
+    assert _total(body, "duty") == Decimal("0.00")
+    assert _total(body, "vat") == Decimal(vat)
+    (duty,) = _lines(body, "duty")
+    assert f"No customs duty on goods sent from {sent_from}" in duty["reason"]
+
+
+def test_each_element_at_fault_is_named():
+    def error_of(body):
+        (error,) = _estimate(body, status=422)["errors"]
+        return error["pointer"], error["code"]
+
+    assert error_of(_basket("XX", "EUR", "10.00")) == ("/destination", "country_unknown")
+    assert error_of(_basket("JP", "JPY", "10.00")) == ("/destination", "regime_unknown")
+    assert error_of(_basket("NZ", "NZD", "10.00", date="2019-01-01")) == ("/date", "regime_unknown")
+    assert error_of(_basket("DE", "EUR", "10.00", hs="999999")) == (
+        "/items/0/hs_code",
+        "hs_code_unknown",
+    )
+    assert error_of(_basket("AU", "USD", "10.00", date="2026-11-25", export_date="1990-01-01")) == (
+        "/export_date",
+        "exchange_rate_unknown",
+    )
+
+
+def test_goods_classified_from_their_descriptions_count_as_one_tariff_code_each():
+    body = _estimate(
+        {
+            "destination": "DE",
+            "currency": "EUR",
+            "origin_country": "CN",
+            "date": "2026-11-25",
+            "items": [
+                {"description": "wireless earbuds", "value": "20.00"},
+                {"description": "phone charger", "value": "10.00"},
+            ],
+        }
+    )
+    # Two goods of chapter 85 may be two subheadings: EUR 3 each, never one for both.
+    assert [line["amount"] for line in _lines(body, "duty")] == ["3.00", "3.00"]
+    assert all("inferred" in line["reason"] for line in _lines(body, "duty"))
+
+
+@pytest.mark.parametrize(
+    ("destination", "currency", "hs", "rate"),
+    [
+        ("DE", "EUR", "490210", "0.07"),
+        ("DE", "EUR", "490300", "0.07"),
+        ("AT", "EUR", "490210", "0.1"),
+        ("IT", "EUR", "490210", "0.04"),
+        ("GB", "GBP", "490300", "0"),
+        ("CH", "CHF", "490300", "0.026"),
+    ],
+)
+def test_newspapers_and_childrens_books_take_the_reduced_rate_of_books(
+    destination, currency, hs, rate
+):
+    body = _estimate(_basket(destination, currency, "300.00", hs=hs, date="2026-05-15"))
+    assert [line["rate"] for line in _lines(body, "vat")] == [rate]
+
+
+@pytest.mark.parametrize(
+    ("hs", "under_the_scheme"),
+    [("220110", True), ("220210", True), ("220300", False), ("220421", False)],
+)
+def test_only_alcoholic_drinks_of_chapter_22_are_excise_goods(hs, under_the_scheme):
+    body = _estimate(_basket("DE", "EUR", "20.00", hs=hs, date="2026-05-15", tax_scheme="IOSS"))
+    assert (Decimal(body["charged_at_checkout"]) > 0) is under_the_scheme
+    assert (_total(body, "duty") > 0) is not under_the_scheme
+
+
+def test_us_goods_of_china_lost_de_minimis_on_2_may_2025_other_origins_on_29_august():
+    def duty(origin, day):
+        body = _estimate(
+            _basket("US", "USD", "100.00", origin_country=origin, date=day, transport="express")
+        )
+        return body["regime"]["code"], _total(body, "duty")
+
+    assert duty("CN", "2025-05-01") == ("US-2016", Decimal("0.00"))
+    assert duty("CN", "2025-06-15") == ("US-2025-05", Decimal("36.00"))
+    assert duty("HK", "2025-06-15") == ("US-2025-05", Decimal("36.00"))
+    assert duty("GB", "2025-06-15") == ("US-2025-05", Decimal("0.00"))
+    assert duty("GB", "2025-08-29") == ("US-2025", Decimal("26.00"))
+
+
+def test_us_bona_fide_gifts_up_to_100_dollars_stay_free_after_the_suspension():
+    gift = _estimate(
+        _basket(
+            "US",
+            "USD",
+            "50.00",
+            origin_country="GB",
+            date="2026-11-15",
+            transport="express",
+            category="gift",
+        )
+    )
+    sale = _estimate(
+        _basket("US", "USD", "50.00", origin_country="GB", date="2026-11-15", transport="express")
+    )
+    larger = _estimate(
+        _basket(
+            "US",
+            "USD",
+            "150.00",
+            origin_country="GB",
+            date="2026-11-15",
+            transport="express",
+            category="gift",
+        )
+    )
+    assert (_total(gift, "duty"), _total(gift, "fee")) == (Decimal("0.00"), Decimal("0.00"))
+    assert "1321(a)(2)(A)" in _lines(gift, "duty")[0]["reason"]
+    assert _total(sale, "duty") > 0 and _total(larger, "duty") > 0
+
+
+@pytest.mark.parametrize("transport", ["postal", "express"])
+def test_us_duty_by_origin_does_not_reach_books(transport):
+    body = _estimate(
+        _basket("US", "USD", "30.00", hs="490199", date="2025-11-15", transport=transport)
+    )
+    assert _total(body, "duty") == Decimal("0.00")
+    assert any("1702(b)(3)" in line["reason"] for line in _lines(body, "duty"))
+
+
+def test_us_converts_at_the_rate_of_the_day_of_export():
+    body = _estimate(
+        _basket(
+            "US",
+            "EUR",
+            "100.00",
+            origin_country="DE",
+            date="2025-12-10",
+            export_date="2025-11-20",
+            transport="express",
+        )
+    )
+    assert body["exchange_rate_rule"] == "export_day"
+    assert body["exchange_rate_fixed_on"] == "2025-11-20"
+
+
+def test_australian_sellers_charge_gst_on_their_price_not_on_the_border_duty():
+    body = _estimate(
+        {
+            "destination": "AU",
+            "currency": "AUD",
+            "origin_country": "CN",
+            "date": "2026-11-25",
+            "tax_scheme": "AU_GST",
+            "items": [
+                {"hs_code": "610910", "value": "800.00"},
+                {"hs_code": "620342", "value": "800.00"},
+            ],
+        }
+    )
+    assert [line["basis"] for line in _lines(body, "vat")] == ["800.00", "800.00"]
+    assert body["charged_at_checkout"] == "160.00"

@@ -270,3 +270,13 @@ def test_regime_page_cites_the_exchange_rate_rule_of_each_jurisdiction(client, c
     ):
         page = _shipped_page(client, code)
         assert rule in page and source in page, code
+
+
+def test_regime_page_shows_the_us_origin_rules_of_2025_with_their_orders(client, customs_user):
+    client.force_login(customs_user("auditor"))
+    page = _shipped_page(client, "US-2025-05")
+    assert "Thresholds for CN, HK" in page and "Executive Order 14256" in page
+    assert "No duty by origin on" in page and "50 U.S.C. 1702(b)(3)" in page
+    assert "1321(a)(2)(A)" in page and "19 CFR 159.32" in page
+    page = _shipped_page(client, "US-2026-10", "fr")
+    assert "Pas de droit selon l&#x27;origine sur" in page

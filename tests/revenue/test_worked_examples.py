@@ -63,6 +63,8 @@ def _consignment(request: dict) -> ConsignmentIn:
         buyer=request.get("buyer", "consumer"),
         transport=transport,
         origin_country=request["origin_country"],
+        # The estimator's origin_country is also the country the goods are sent from.
+        dispatch_country=request["origin_country"],
         postal_duty_method=request.get("postal_duty_method", "ad_valorem"),
     )
 
