@@ -512,7 +512,9 @@ def assess(
         c, regime, valued, consignment_value, item_models, border_model, consignment_model
     )
     vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line)
-    fee_lines = _fee_lines(regime, valued, border_model, all_duty_relieved, c.transport)
+    fee_lines = _fee_lines(
+        regime, valued, border_model, all_duty_relieved, c.transport, consignment_value
+    )
     fee_tax_lines = _fee_tax_lines(regime, fee_lines, border_model)
     lines = _minimum_not_levied(
         regime,
@@ -734,8 +736,12 @@ def _duty_lines(
     def duty_basis(v: _ValuedItem) -> Decimal:
         return v.customs_value if regime.duty_value_includes_transport else v.value
 
-    flat_applies = regime.flat_duty_per_hs6 is not None and (
-        regime.flat_duty_max_value is None or consignment_value <= regime.flat_duty_max_value
+    # A gift between private persons is not an e-commerce sale: above its relief it takes the
+    # flat rate for gifts (or the tariff rate where lower), never the flat duty per tariff code.
+    flat_applies = (
+        regime.flat_duty_per_hs6 is not None
+        and (regime.flat_duty_max_value is None or consignment_value <= regime.flat_duty_max_value)
+        and _gift_duty_rate(c, regime, consignment_value) is None
     )
     gift_relieved = _gift_relief_applies(c, regime, "duty", consignment_value)
     postal_specific = (
@@ -1283,13 +1289,43 @@ def _fee_lines(
     border_model: str,
     all_duty_relieved: bool,
     transport: str = "other",
+    consignment_value: Decimal = ZERO,
 ) -> list[TaxLine]:
     if regime.fee_relief_with_duty_relief and all_duty_relieved:
         return []
     if transport in regime.fee_exempt_transports:
         return []
     lines = []
-    if regime.fee_per_declaration > 0:
+    if regime.formal_entry_threshold is not None and consignment_value > (
+        regime.formal_entry_threshold
+    ):
+        rate = regime.formal_fee_rate or ZERO
+        low, high = regime.formal_fee_min or ZERO, regime.formal_fee_max or ZERO
+        ad_valorem = consignment_value * rate
+        amount = regime.round(min(max(ad_valorem, low), high))
+        # At the minimum or the maximum the amount is not basis x rate: no rate is shown.
+        shown_rate = rate if low <= ad_valorem <= high else None
+        currency = regime.currency
+        lines.append(
+            _line(
+                regime,
+                tax_type="fee",
+                item_line=None,
+                basis=regime.round(consignment_value),
+                rate=shown_rate,
+                amount=amount,
+                model=border_model,
+                payer_model=border_model,
+                legal_reason=(
+                    f"Fee of a formal entry: {_value_word(regime)} "
+                    f"{format_money(consignment_value, currency)} > "
+                    f"{format_money(regime.formal_entry_threshold, currency)}, "
+                    f"{format_rate(rate)} of it, at least {format_money(low, currency)} and at "
+                    f"most {format_money(high, currency)}{_cite(regime, 'fee_formal')}"
+                )[:400],
+            )
+        )
+    elif regime.fee_per_declaration > 0:
         lines.append(
             _line(
                 regime,

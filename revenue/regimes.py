@@ -47,6 +47,10 @@ _DECIMAL_FIELDS = (
     "gift_tax_relief",
     "gift_duty_rate",
     "gift_duty_rate_max_value",
+    "formal_entry_threshold",
+    "formal_fee_rate",
+    "formal_fee_min",
+    "formal_fee_max",
 )
 _RATE_TABLE_FIELDS = (
     "vat_reduced_rates",
@@ -244,6 +248,14 @@ class RegimeSpec:
     minimum_collected: dict[str, Decimal] = field(default_factory=dict)
     # Transport channels on which the fees are not charged (US: no processing fee on postal).
     fee_exempt_transports: tuple[str, ...] = ()
+    # Above this consignment value the entry is formal and its fee is ad valorem, between a
+    # minimum and a maximum, instead of ``fee_per_declaration`` (United States: informal entries
+    # up to USD 2,500, 19 CFR 143.21(a); the merchandise processing fee of a formal entry is
+    # 0.3464 % of the value, 19 CFR 24.23(b)(1)(i)(A), with its yearly adjusted minimum and maximum).
+    formal_entry_threshold: Decimal | None = None
+    formal_fee_rate: Decimal | None = None
+    formal_fee_min: Decimal | None = None
+    formal_fee_max: Decimal | None = None
     # Additional ad valorem duty by country of origin (``"*"``: every other origin).
     origin_duty_rates: dict[str, Decimal] = field(default_factory=dict)
     # Specific duty per postal item by country of origin, the alternative a post may choose
@@ -355,6 +367,23 @@ class RegimeSpec:
             raise ValueError(f"{self.code}: deferred_due_day must be between 1 and 28")
         if set(self.scheme_return_carries) - set(TAX_TYPES):
             raise ValueError(f"{self.code}: scheme_return_carries names unknown tax types")
+        formal = (
+            self.formal_entry_threshold,
+            self.formal_fee_rate,
+            self.formal_fee_min,
+            self.formal_fee_max,
+        )
+        if any(v is not None for v in formal) and any(v is None for v in formal):
+            raise ValueError(
+                f"{self.code}: formal_entry_threshold needs formal_fee_rate, formal_fee_min and "
+                "formal_fee_max"
+            )
+        if any(v is not None and v < 0 for v in formal) or (
+            self.formal_fee_min is not None
+            and self.formal_fee_max is not None
+            and self.formal_fee_min > self.formal_fee_max
+        ):
+            raise ValueError(f"{self.code}: formal entry figures must be >= 0, minimum <= maximum")
         if (self.gift_duty_rate is None) != (self.gift_duty_rate_max_value is None):
             raise ValueError(f"{self.code}: gift_duty_rate needs gift_duty_rate_max_value")
         if set(self.minimum_collected) - {*TAX_TYPES, "total"}:

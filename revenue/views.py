@@ -198,6 +198,20 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         )
     if spec.fee_per_declaration or spec.fee_per_line:
         rows.append((_("Fee per declaration"), money(spec.fee_per_declaration), "fee_declaration"))
+    if spec.formal_entry_threshold is not None:
+        rows.append(
+            (
+                _("Fee of a formal entry, above %(value)s")
+                % {"value": money(spec.formal_entry_threshold)},
+                _("%(rate)s of the value, at least %(low)s, at most %(high)s")
+                % {
+                    "rate": percent(spec.formal_fee_rate),
+                    "low": money(spec.formal_fee_min),
+                    "high": money(spec.formal_fee_max),
+                },
+                "fee_formal",
+            )
+        )
     if spec.fee_exempt_transports:
         rows.append((_("No fees on"), ", ".join(spec.fee_exempt_transports), "fee_exempt"))
     if spec.origin_duty_rates:
@@ -293,7 +307,7 @@ RULE_KEYS = frozenset(
         "declarant_debt", "vendor_scheme", "deemed_supplier", "deferred", "gift_relief",
         "gift_duty",
         "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty", "postal_ad_valorem",
-        "origin_duty_excluded",
+        "origin_duty_excluded", "fee_formal",
         "business_buyer", "rounding", "exchange_rate",
     }
 )  # fmt: skip

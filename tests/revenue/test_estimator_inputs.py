@@ -556,3 +556,34 @@ def test_australian_sellers_charge_gst_on_their_price_not_on_the_border_duty():
     )
     assert [line["basis"] for line in _lines(body, "vat")] == ["800.00", "800.00"]
     assert body["charged_at_checkout"] == "160.00"
+
+
+@pytest.mark.parametrize(
+    ("value", "duty"), [("40.00", "0.00"), ("45.01", "1.13"), ("100.00", "2.50")]
+)
+def test_eu_gifts_from_july_2026_pay_the_gift_rate_not_the_flat_duty(value, duty):
+    body = _estimate(
+        _basket("FR", "EUR", value, origin_country="US", date="2026-11-25", category="gift")
+    )
+    sale = _estimate(_basket("FR", "EUR", value, origin_country="US", date="2026-11-25"))
+    assert _total(body, "duty") == Decimal(duty)
+    assert _total(sale, "duty") == Decimal("3.00")  # a sale pays the flat duty per code
+
+
+@pytest.mark.parametrize(
+    ("value", "day", "fee"),
+    [
+        ("2500.00", "2026-11-25", "2.77"),
+        ("2500.01", "2026-11-25", "34.58"),
+        ("20000.00", "2026-11-25", "69.28"),
+        ("300000.00", "2026-11-25", "670.86"),
+        ("3000.00", "2025-11-25", "33.58"),
+    ],
+)
+def test_us_entries_above_2500_dollars_are_formal_and_pay_the_ad_valorem_fee(value, day, fee):
+    body = _estimate(
+        _basket("US", "USD", value, origin_country="GB", date=day, transport="express")
+    )
+    assert _total(body, "fee") == Decimal(fee)
+    if Decimal(value) > 2500:
+        assert "19 CFR 24.23(b)(1)(i)(A)" in _lines(body, "fee")[0]["reason"]

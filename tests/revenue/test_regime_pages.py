@@ -280,3 +280,12 @@ def test_regime_page_shows_the_us_origin_rules_of_2025_with_their_orders(client,
     assert "1321(a)(2)(A)" in page and "19 CFR 159.32" in page
     page = _shipped_page(client, "US-2026-10", "fr")
     assert "Pas de droit selon l&#x27;origine sur" in page
+
+
+def test_regime_page_shows_the_fee_of_a_us_formal_entry(client, customs_user):
+    client.force_login(customs_user("auditor"))
+    page = _shipped_page(client, "US-2026-10")
+    assert "Fee of a formal entry, above USD 2500" in page
+    assert "19 CFR 143.21(a)" in page and "670.86" in page
+    page = _shipped_page(client, "US-2026-10", "fr")
+    assert "Redevance d&#x27;une déclaration formelle" in page
