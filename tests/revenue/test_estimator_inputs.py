@@ -587,3 +587,68 @@ def test_us_entries_above_2500_dollars_are_formal_and_pay_the_ad_valorem_fee(val
     assert _total(body, "fee") == Decimal(fee)
     if Decimal(value) > 2500:
         assert "19 CFR 24.23(b)(1)(i)(A)" in _lines(body, "fee")[0]["reason"]
+
+
+def test_a_day_without_a_publication_takes_the_last_rate_published_not_a_blend():
+    """Sunday 25 October 2026: the ECB published nothing; Friday's rate applies, and the answer
+    names Friday as the day it was published."""
+    sunday = _estimate(
+        _basket("NO", "EUR", "1000.00", hs="420222", origin_country="DE", date="2026-10-25")
+    )
+    friday = _estimate(
+        _basket("NO", "EUR", "1000.00", hs="420222", origin_country="DE", date="2026-10-23")
+    )
+    assert sunday["exchange_rate"] == friday["exchange_rate"]
+    assert sunday["exchange_rate_published_on"] == "2026-10-23"
+    assert _total(sunday, "vat") == _total(friday, "vat")
+
+
+@pytest.mark.parametrize(
+    ("destination", "currency", "value", "relieved"),
+    [
+        ("CH", "CHF", "100.00", True),
+        ("CH", "CHF", "100.05", False),
+        ("NO", "NOK", "1000.00", True),
+        ("NO", "NOK", "1001.00", False),
+    ],
+)
+def test_swiss_and_norwegian_gifts_between_private_persons_are_relieved(
+    destination, currency, value, relieved
+):
+    body = _estimate(
+        _basket(
+            destination,
+            currency,
+            value,
+            hs="610910",
+            origin_country="DE",
+            date="2026-11-25",
+            category="gift",
+        )
+    )
+    assert (_total(body, "total") == Decimal("0.00")) is relieved
+
+
+@pytest.mark.parametrize(
+    ("hs", "rate"), [("190531", "0.026"), ("300490", "0.026"), ("610910", "0.081")]
+)
+def test_switzerland_taxes_food_and_medicines_at_the_reduced_rate(hs, rate):
+    body = _estimate(_basket("CH", "CHF", "300.00", hs=hs, origin_country="DE", date="2026-11-25"))
+    assert [line["rate"] for line in _lines(body, "vat")] == [rate]
+
+
+def test_the_french_small_parcel_tax_counts_described_goods_one_code_each():
+    body = _estimate(
+        {
+            "destination": "FR",
+            "currency": "EUR",
+            "origin_country": "CN",
+            "date": "2026-07-01",
+            "items": [
+                {"description": "cotton T-shirt", "value": "20.00"},
+                {"description": "cotton T-shirt", "value": "20.00"},
+            ],
+        }
+    )
+    assert _total(body, "duty") == Decimal("6.00")
+    assert _total(body, "fee") == Decimal("4.00")
