@@ -684,6 +684,8 @@ def _line(
     legal_reason: str,
     payer: str | None = None,
 ) -> TaxLine:
+    if rate is None and amount == 0:
+        rate = ZERO  # a relief or an exemption: nothing at a rate of zero
     return TaxLine(
         tax_type=tax_type,
         item_line=item_line,

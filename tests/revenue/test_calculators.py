@@ -71,7 +71,7 @@ def test_dataset_example_under_2021_regime_is_vendor_collected_with_duty_relief(
     assert result.regime_code == "EU-FR-2021"
     assert result.collection_model == "vendor_point_of_sale"
     (duty,) = lines_of(result, "duty")
-    assert (duty.item_line, duty.amount, duty.rate) == (None, D("0.00"), None)
+    assert (duty.item_line, duty.amount, duty.rate) == (None, D("0.00"), D(0))
     assert duty.legal_reason == (
         "Duty relief: intrinsic value EUR 39.80 <= EUR 150 (Reg. (EC) 1186/2009 art. 23: "
         "negligible value, consignments up to EUR 150)"
@@ -422,7 +422,7 @@ def test_norway_voec_is_per_item_and_excludes_3000():
     result = assess(c, NORWAY, fx_rate=D("1"))
 
     relief, duty_at_border = lines_of(result, "duty")
-    assert (relief.item_line, relief.amount, relief.rate) == (1, D("0.00"), None)
+    assert (relief.item_line, relief.amount, relief.rate) == (1, D("0.00"), D(0))
     assert "VOEC" in relief.legal_reason
     assert (duty_at_border.item_line, duty_at_border.rate, duty_at_border.amount) == (
         2,

@@ -652,3 +652,10 @@ def test_the_french_small_parcel_tax_counts_described_goods_one_code_each():
     )
     assert _total(body, "duty") == Decimal("6.00")
     assert _total(body, "fee") == Decimal("4.00")
+
+
+def test_relief_lines_carry_a_rate_of_zero():
+    body = _estimate(
+        _basket("GB", "GBP", "30.00", origin_country="US", date="2026-05-15", category="gift")
+    )
+    assert body["lines"] and all(line["rate"] == "0" for line in body["lines"])
