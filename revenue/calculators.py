@@ -611,9 +611,10 @@ def _minimum_not_levied(
             line = replace(
                 line,
                 amount=regime.round(ZERO),
+                # The waiver first: a long citation of the rate must not cut it off.
                 legal_reason=(
-                    f"{line.legal_reason}; not levied, below the minimum amount"
-                    f"{_cite(regime, 'minimum')}"
+                    f"Below the minimum amount, not levied{_cite(regime, 'minimum')}; "
+                    f"{line.legal_reason}"
                 )[:400],
             )
         result.append(line)

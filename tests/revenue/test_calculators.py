@@ -932,3 +932,13 @@ def test_canada_gift_deduction_skips_goods_excluded_from_reliefs_and_sales():
     sale = assess(one_item("200.00", currency="CAD", transport="postal"), CANADA, fx_rate=D(1))
     assert not any("gift exemption" in line.legal_reason for line in sale.lines)
     assert [line.basis for line in lines_of(sale, "duty")] == [D("200.00")]
+
+
+def test_a_waived_line_says_so_first_even_under_a_long_rate_citation():
+    # Found by the money properties: Switzerland's reduced-rate citation is long enough that a
+    # "not levied" appended to it was cut off at 400 characters.
+    swiss = REGIMES["CH-2018"]
+    c = ConsignmentIn(currency="CHF", items=(ItemIn(line=1, hs_code="490199", value=D("1.00")),))
+    (vat,) = lines_of(assess(c, swiss, fx_rate=D(1)), "vat")
+    assert vat.amount == D("0.00")
+    assert vat.legal_reason.startswith("Below the minimum amount, not levied")
