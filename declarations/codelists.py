@@ -27,7 +27,12 @@ _COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries) |
 
 # XXX ("no currency") and XTS ("for testing") are ISO 4217 codes but can never be the currency
 # of a sale, so a declaration using them is wrong.
-_CURRENCIES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies) - {"XXX", "XTS"}
+# The Croatian kuna (to 31 December 2022) and the Bulgarian lev (to 31 December 2025) priced
+# sales under the EU's e-commerce rules of July 2021 before their countries adopted the euro.
+_WITHDRAWN_SINCE_2021 = frozenset({"HRK", "BGN"})
+_CURRENCIES: frozenset[str] = (
+    frozenset(c.alpha_3 for c in pycountry.currencies) | _WITHDRAWN_SINCE_2021
+) - {"XXX", "XTS"}
 
 
 # Chapter 99 ("commodities not specified according to kind") is a trade-statistics code of the

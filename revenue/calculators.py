@@ -472,6 +472,11 @@ def assess(
     """
     fx_rate = _check_fx_rate(c, regime, fx_rate)
     tolerance = to_decimal(tolerance, field="tolerance")
+    if regime.converts_law_amounts:
+        raise ValueError(
+            f"{regime.code}: its amounts are in {regime.threshold_currency}; convert them with "
+            "in_regime_currency before assessing"
+        )
     regime = regime.for_shipment(c.origin_country, c.transport)
     currency = regime.currency
     valued, consignment_value = _value_items(c, regime, fx_rate)
@@ -498,6 +503,8 @@ def assess(
         _threshold_explanation(c, regime, valued, consignment_value),
         f"{regime.tax_name} collection model: {consignment_model}.",
     ]
+    if regime.threshold_rate is not None:
+        explanation.insert(2, _law_amounts_explanation(regime))
     explanation.extend(_scheme_explanation(c, regime, valued, consignment_value))
     excluded = [v for v in valued if v.excluded]
     if excluded:
@@ -670,6 +677,18 @@ def _round_amount(regime: RegimeSpec, amount: Decimal, model: str) -> Decimal:
     if model in PRE_COLLECTING_MODELS:
         return regime.round(amount)
     return regime.round_amount(amount)
+
+
+def _law_amounts_explanation(regime: RegimeSpec) -> str:
+    unit, currency = regime.threshold_currency, regime.currency
+    customs = format(Decimal(regime.threshold_rate or 0).normalize(), "f")
+    tax = format(Decimal(regime.tax_threshold_rate or 0).normalize(), "f")
+    return (
+        f"Amounts the law fixes in {unit} are in {currency}: customs amounts at "
+        f"1 {unit} = {customs} {currency} ({regime.exchange_rate_rule}), "
+        f"{regime.tax_name} ceilings and reliefs at 1 {unit} = {tax} {currency} "
+        f"({regime.effective_tax_threshold_rate_rule})."
+    )
 
 
 def _line(
@@ -1338,7 +1357,8 @@ def _fee_lines(
         ad_valorem = consignment_value * rate
         amount = regime.round(min(max(ad_valorem, low), high))
         # At the minimum or the maximum the amount is not basis x rate: no rate is shown.
-        shown_rate = rate if low <= ad_valorem <= high else None
+        within = low <= ad_valorem <= high
+        shown_rate = rate if within else None
         currency = regime.currency
         lines.append(
             _line(

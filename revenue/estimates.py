@@ -139,7 +139,7 @@ def estimate(body: Any) -> dict[str, Any]:
     from declarations.codelists import hs_description, is_country, is_currency
     from declarations.rates import RateBook
 
-    from .rates import RateResolver
+    from .rates import RateResolver, in_regime_currency
     from .regimes import customs_union_of, jurisdiction_timezone, not_an_import
     from .services.regimes import active_regimes, regime_on
 
@@ -253,7 +253,8 @@ def estimate(body: Any) -> dict[str, Any]:
                 }
             ]
         )
-    rate_fact = RateResolver(RateBook()).resolve(
+    resolver = RateResolver(RateBook())
+    rate_fact = resolver.resolve(
         basket.currency, spec.currency, today, spec, exported_on=basket.export_date
     )
     if rate_fact is None:
@@ -270,6 +271,21 @@ def estimate(body: Any) -> dict[str, Any]:
                 }
             ]
         )
+    converted = in_regime_currency(resolver, spec, today)
+    if converted is None:
+        raise EstimateProblem(
+            [
+                {
+                    "pointer": "/date",
+                    "code": "exchange_rate_unknown",
+                    "detail": f"no exchange rate {spec.threshold_currency}->{spec.currency} "
+                    f"for {today.isoformat()} to convert the amounts regime {spec.code} fixes "
+                    f"in {spec.threshold_currency}",
+                }
+            ]
+        )
+    spec, law_facts = converted
+    rate_fact = rate_fact.with_law_amounts(law_facts)
     classified = [_classify(item, spec) for item in basket.items]
     consignment = ConsignmentIn(
         currency=basket.currency,
@@ -333,7 +349,7 @@ def estimate(body: Any) -> dict[str, Any]:
         "exchange_rate_rule": rate_fact.rule,
         "exchange_rate_fixed_on": rate_fact.fixed_on.isoformat(),
         "exchange_rate_published_on": rate_fact.published_on.isoformat(),
-        "exchange_rate_stale": rate_fact.stale,
+        "exchange_rate_stale": rate_fact.any_stale,
         "collection_model": result.collection_model,
         "items": [
             {

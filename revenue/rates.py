@@ -20,7 +20,12 @@ Each regime names its rule (``exchange_rate_rule``):
   the goods left the place of export or were posted; Canada: Customs Act s. 55 and the Currency
   Exchange for Customs Valuation Regulations, the day of direct shipment to Canada). The
   estimator takes that day as ``export_date``; a declaration carries no such date, so its
-  assessment uses the day of importation and says so in its explanation, never silently.
+  assessment uses the day of importation and says so in its explanation, never silently;
+* ``eu_annual_october``: the rate of the first working day of October, applied from 1 January of
+  the following year for the whole year (the EU's amounts fixed in euro converted into the
+  currencies of member states outside the euro area: Directive 2006/112/EC art. 369zc for the
+  EUR 150 ceiling of the import scheme and the special arrangements, Directive 2006/79/EC art. 4
+  for the gift relief).
 
 Official rates loaded by an administrator (``declarations.ExchangeRate``, CSV of
 currency/valid_from/units_per_eur) win; otherwise the ECB daily reference series shipped offline
@@ -30,7 +35,7 @@ silently."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -66,6 +71,11 @@ def fixing_date(rule: str, on: date, exported_on: date | None = None) -> date:
         return day
     if rule == "export_day":
         return exported_on or on
+    if rule == "eu_annual_october":
+        day = date(on.year - 1, 10, 1)
+        while day.weekday() >= 5:  # Saturday, Sunday
+            day += timedelta(days=1)
+        return day
     if rule == "nz_fortnightly":
         start = on - timedelta(days=(on - NZ_FORTNIGHT_ANCHOR).days % 14)
         return start - timedelta(days=NZ_PUBLISHED_DAYS_BEFORE)
@@ -86,6 +96,17 @@ class RateFact:
     stale: bool
     # The rule fixes the rate on the day of export, which was not given: the import day was used.
     export_day_unknown: bool = False
+    # The rates that converted the amounts the law fixes in another currency (see
+    # ``in_regime_currency``); one stale among them makes this fact stale.
+    law_amounts: tuple[RateFact, ...] = ()
+
+    def with_law_amounts(self, facts: tuple[RateFact, ...]) -> RateFact:
+        return replace(self, law_amounts=facts) if facts else self
+
+    @property
+    def any_stale(self) -> bool:
+        """Whether this rate or one that converted the law's amounts is stale."""
+        return self.stale or any(fact.stale for fact in self.law_amounts)
 
     def explanation(self) -> str:
         text = (
@@ -99,6 +120,14 @@ class RateFact:
             )
         if self.stale:
             text += " STALE: no rate of the fixing day was published; the last known rate is used."
+        for fact in self.law_amounts:
+            text += (
+                f" Amounts fixed in law, rule {fact.rule}: rate fixed for "
+                f"{fact.fixed_on.isoformat()}, published {fact.published_on.isoformat()} "
+                f"({fact.source})."
+            )
+            if fact.stale:
+                text += " STALE: the last known rate is used."
         return text
 
 
@@ -134,11 +163,12 @@ class RateResolver:
         regime: RegimeSpec,
         *,
         exported_on: date | None = None,
+        rule: str | None = None,
     ) -> RateFact | None:
         """The rate fact for converting ``from_currency`` into ``to_currency`` on ``on`` (goods
-        exported on ``exported_on``, when known) under ``regime``'s rule, or None when no rate
-        is known at all."""
-        rule = regime.exchange_rate_rule
+        exported on ``exported_on``, when known) under ``regime``'s rule (or ``rule``), or None
+        when no rate is known at all."""
+        rule = rule or regime.exchange_rate_rule
         fixed_on = fixing_date(rule, on, exported_on)
         unknown = rule == "export_day" and exported_on is None
         if from_currency == to_currency:
@@ -170,3 +200,24 @@ def _ecb_publication(currency: str, day: date) -> tuple[date, str] | None:
     if published is None:
         return None
     return published, "ECB daily reference rate"
+
+
+def in_regime_currency(
+    resolver: RateResolver, regime: RegimeSpec, on: date
+) -> tuple[RegimeSpec, tuple[RateFact, ...]] | None:
+    """``regime`` with the amounts its law fixes in another currency converted for an
+    importation on ``on``, and the rate facts used (none when nothing needs converting); None
+    when a rate is not known."""
+    if not regime.converts_law_amounts:
+        return regime, ()
+    customs = resolver.resolve(regime.threshold_currency, regime.currency, on, regime)
+    tax = resolver.resolve(
+        regime.threshold_currency,
+        regime.currency,
+        on,
+        regime,
+        rule=regime.effective_tax_threshold_rate_rule,
+    )
+    if customs is None or tax is None:
+        return None
+    return regime.in_regime_currency(customs.rate, tax.rate), (customs, tax)

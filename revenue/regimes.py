@@ -51,7 +51,28 @@ _DECIMAL_FIELDS = (
     "formal_fee_rate",
     "formal_fee_min",
     "formal_fee_max",
+    "threshold_rate",
+    "tax_threshold_rate",
 )
+# Amounts the law fixes (thresholds, ceilings, reliefs, flat duties, fees, minimums): in
+# ``threshold_currency`` when the regime names one, converted to the regime currency before use.
+# Customs amounts at the rate of ``exchange_rate_rule`` (Reg. (EU) 952/2013 art. 53(1)(b)),
+# tax amounts at the rate of ``tax_threshold_rate_rule`` (Directive 2006/112/EC art. 369zc).
+_CUSTOMS_LAW_AMOUNTS = (
+    "duty_threshold",
+    "flat_duty_per_hs6",
+    "flat_duty_max_value",
+    "fee_per_declaration",
+    "fee_per_line",
+    "gift_duty_relief",
+    "gift_duty_rate_max_value",
+    "formal_entry_threshold",
+    "formal_fee_min",
+    "formal_fee_max",
+)
+_CUSTOMS_LAW_TABLES = ("minimum_collected", "postal_duty_per_item")
+_TAX_LAW_AMOUNTS = ("tax_threshold", "deferred_ceiling", "gift_tax_relief")
+_TAX_LAW_TABLES = ("vendor_schemes",)
 _RATE_TABLE_FIELDS = (
     "vat_reduced_rates",
     "duty_rates",
@@ -83,6 +104,7 @@ EXCHANGE_RATE_RULES = (
     "previous_business_day",
     "nz_fortnightly",
     "export_day",
+    "eu_annual_october",
 )
 _DATE_FIELDS = ("valid_from", "valid_to")
 
@@ -301,6 +323,18 @@ class RegimeSpec:
     # owed with the import VAT) or the New Zealand low-value goods levy (NZD 2.21 per consignment,
     # billed to the declarant, GST on top). They are not waived by ``minimum_collected``.
     national_fees: tuple[dict[str, Any], ...] = ()
+    # The currency in which the law fixes the regime's amounts when it is not the regime
+    # currency: the EU's EUR 150 and EUR 3 in a member state outside the euro area (Poland
+    # assesses in zloty). Empty: the amounts are in ``currency``. Customs amounts (duty relief,
+    # flat duty, gift duty relief, fees, minimums) are converted at the rate of
+    # ``exchange_rate_rule``; tax amounts (scheme ceilings, the deferral ceiling, the tax
+    # threshold, the VAT gift relief) at the rate of ``tax_threshold_rate_rule`` (empty: the
+    # same rule; the EU fixes them once a year, ``eu_annual_october``). ``threshold_rate`` and
+    # ``tax_threshold_rate`` record the rates once converted (see ``in_regime_currency``).
+    threshold_currency: str = ""
+    tax_threshold_rate_rule: str = ""
+    threshold_rate: Decimal | None = None
+    tax_threshold_rate: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:
@@ -323,6 +357,34 @@ class RegimeSpec:
             raise ValueError(f"{self.code}: currency must be an ISO 4217 code")
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError(f"{self.code}: valid_to is before valid_from")
+        if self.threshold_currency:
+            code = self.threshold_currency
+            if len(code) != 3 or not code.isalpha() or not code.isupper():
+                raise ValueError(f"{self.code}: threshold_currency must be an ISO 4217 code")
+            if code == self.currency:
+                raise ValueError(f"{self.code}: threshold_currency is the regime currency")
+            if self.threshold_overrides or self.national_fees:
+                raise ValueError(
+                    f"{self.code}: threshold overrides and national fees are in the regime "
+                    "currency; a regime with a threshold_currency cannot hold them"
+                )
+        elif (
+            self.threshold_rate is not None
+            or self.tax_threshold_rate is not None
+            or self.tax_threshold_rate_rule
+        ):
+            raise ValueError(f"{self.code}: threshold rates need a threshold_currency")
+        if self.tax_threshold_rate_rule and self.tax_threshold_rate_rule not in (
+            EXCHANGE_RATE_RULES
+        ):
+            raise ValueError(
+                f"{self.code}: tax_threshold_rate_rule must be one of {EXCHANGE_RATE_RULES}"
+            )
+        if (self.threshold_rate is None) != (self.tax_threshold_rate is None):
+            raise ValueError(f"{self.code}: both threshold rates or neither")
+        law_rates = (self.threshold_rate, self.tax_threshold_rate)
+        if any(rate is not None and rate <= 0 for rate in law_rates):
+            raise ValueError(f"{self.code}: threshold rates must be positive")
         rates = [self.vat_standard_rate, self.duty_default_rate]
         rates += [self.gift_duty_rate] if self.gift_duty_rate is not None else []
         rates += list(self.vat_reduced_rates.values()) + list(self.duty_rates.values())
@@ -421,6 +483,40 @@ class RegimeSpec:
                     changes["legal_refs"] = refs
                 return replace(self, **changes)
         return self
+
+    @property
+    def converts_law_amounts(self) -> bool:
+        """Whether the law's amounts are in another currency and not converted yet."""
+        return bool(self.threshold_currency) and self.threshold_rate is None
+
+    @property
+    def effective_tax_threshold_rate_rule(self) -> str:
+        return self.tax_threshold_rate_rule or self.exchange_rate_rule
+
+    def in_regime_currency(self, customs_rate: Decimal, tax_rate: Decimal) -> RegimeSpec:
+        """The regime with the amounts its law fixes in ``threshold_currency`` converted to the
+        regime currency (``customs_rate`` for customs amounts, ``tax_rate`` for tax amounts:
+        regime currency per unit of ``threshold_currency``) and rounded like values; itself
+        when there is nothing to convert or it was converted already."""
+        if not self.converts_law_amounts:
+            return self
+        customs_rate = to_decimal(customs_rate, field="threshold_rate")
+        tax_rate = to_decimal(tax_rate, field="tax_threshold_rate")
+        if customs_rate <= 0 or tax_rate <= 0:
+            raise ValueError("threshold rates must be positive")
+        changes: dict[str, Any] = {"threshold_rate": customs_rate, "tax_threshold_rate": tax_rate}
+        for names, tables, rate in (
+            (_CUSTOMS_LAW_AMOUNTS, _CUSTOMS_LAW_TABLES, customs_rate),
+            (_TAX_LAW_AMOUNTS, _TAX_LAW_TABLES, tax_rate),
+        ):
+            for name in names:
+                value = getattr(self, name)
+                changes[name] = None if value is None else self.round(value * rate)
+            for name in tables:
+                changes[name] = {
+                    key: self.round(value * rate) for key, value in getattr(self, name).items()
+                }
+        return replace(self, **changes)
 
     @property
     def tzinfo(self) -> ZoneInfo:

@@ -83,13 +83,28 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
     """Each rule of a regime with its figure and the legal act it rests on, for the regimes
     page (issue: a regime a finance ministry can sign off shows where every figure comes from)."""
 
+    law_currency = spec.threshold_currency or spec.currency
+
     def money(value: Any) -> str:
-        return "" if value is None else f"{spec.currency} {value}"
+        return "" if value is None else f"{law_currency} {value}"
 
     def percent(value: Any) -> str:
         return f"{(value * 100).normalize():f}%"
 
-    rows: list[tuple[str, str, str]] = [
+    if spec.threshold_currency:
+        currency_rule = _(
+            "%(currency)s; amounts fixed in %(law)s converted: customs amounts at the rate of "
+            "%(customs_rule)s, tax ceilings and reliefs at the rate of %(tax_rule)s"
+        ) % {
+            "currency": spec.currency,
+            "law": spec.threshold_currency,
+            "customs_rule": spec.exchange_rate_rule,
+            "tax_rule": spec.effective_tax_threshold_rate_rule,
+        }
+    rows: list[tuple[str, str, str]] = []
+    if spec.threshold_currency:
+        rows.append((_("Currency"), currency_rule, "threshold_conversion"))
+    rows += [
         (_("Value basis"), spec.value_basis, "customs_value"),
         (_("Duty threshold"), money(spec.duty_threshold) or _("none"), "duty_relief"),
         (_("Tax threshold"), money(spec.tax_threshold) or _("none"), "tax_relief"),
@@ -308,7 +323,7 @@ RULE_KEYS = frozenset(
         "gift_duty",
         "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty", "postal_ad_valorem",
         "origin_duty_excluded", "fee_formal",
-        "business_buyer", "rounding", "exchange_rate",
+        "business_buyer", "rounding", "exchange_rate", "threshold_conversion",
     }
 )  # fmt: skip
 
@@ -327,6 +342,8 @@ def _regime_context(request: HttpRequest, regime: Regime, **extra) -> dict:
         "duty_rates": sorted(spec.duty_rates.items()),
         "vat_reduced_rates": sorted(spec.vat_reduced_rates.items()),
         "rules": regime_rules(spec),
+        # The currency of the amounts the law fixes (EUR 150 in Poland, whose regime is in PLN).
+        "law_currency": spec.threshold_currency or spec.currency,
         **extra,
     }
 

@@ -145,7 +145,7 @@ def _assessment_values(
         "rate_rule": rate_fact.rule if rate_fact is not None else "",
         "rate_fixed_on": rate_fact.fixed_on if rate_fact is not None else None,
         "rate_published_on": rate_fact.published_on if rate_fact is not None else None,
-        "rate_stale": bool(rate_fact is not None and rate_fact.stale),
+        "rate_stale": bool(rate_fact is not None and rate_fact.any_stale),
         "reason": reason,
         "actor_id": actor.pk if getattr(actor, "pk", None) else None,
         "note": note[:400],

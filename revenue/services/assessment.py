@@ -33,7 +33,7 @@ from revenue.calculators import (
 )
 from revenue.models import LedgerEntry, Regime, TaxAssessment, TaxAssessmentProblem, TaxLine
 from revenue.money import round_money
-from revenue.rates import RateResolver
+from revenue.rates import RateResolver, in_regime_currency
 from revenue.regimes import RegimeSpec, jurisdiction_timezone
 from revenue.selectors import tax_scheme_number_statuses
 from revenue.services._common import (
@@ -308,6 +308,18 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             logger.error("declaration %s: %s", declaration.pk, detail)
             problems.append((declaration, "exchange_rate_missing", detail))
             continue
+        converted = in_regime_currency(resolver, spec, on)
+        if converted is None:
+            detail = (
+                f"no exchange rate {spec.threshold_currency}->{spec.currency} for "
+                f"{on.isoformat()} to convert the amounts regime {spec.code} fixes in "
+                f"{spec.threshold_currency}"
+            )
+            logger.error("declaration %s: %s", declaration.pk, detail)
+            problems.append((declaration, "exchange_rate_missing", detail))
+            continue
+        spec, law_facts = converted
+        rate_fact = rate_fact.with_law_amounts(law_facts)
         fx_rate = rate_fact.rate
         scheme_status = None
         if declaration.tax_scheme_number:

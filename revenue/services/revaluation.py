@@ -21,6 +21,7 @@ from revenue.calculators import (
     assess,
 )
 from revenue.models import LedgerEntry, TaxAssessment
+from revenue.rates import RateResolver, in_regime_currency
 from revenue.selectors import tax_scheme_number_status
 from revenue.services._common import _store_result, consignment_input
 from revenue.services.regimes import spec_of
@@ -72,6 +73,14 @@ def taxes_revalue(
         if not values:
             raise RevaluationError(_("Give at least one revised value."))
         spec = spec_of(previous.regime)
+        # The amounts the law fixes in another currency, converted as on the first assessment.
+        converted = in_regime_currency(RateResolver(), spec, previous.rate_date)
+        if converted is None:
+            raise RevaluationError(
+                _("No exchange rate converts the amounts of regime %(code)s for %(day)s.")
+                % {"code": spec.code, "day": previous.rate_date.isoformat()}
+            )
+        spec = converted[0]
         scheme_status = (
             tax_scheme_number_status(
                 declaration.tax_scheme, declaration.tax_scheme_number, previous.rate_date

@@ -38,6 +38,9 @@ amounts = st.decimals(min_value=D("0"), max_value=D("100000"), places=2)
 @st.composite
 def consignments(draw):
     regime = draw(st.sampled_from(SHIPPED))
+    if regime.converts_law_amounts:  # the EUR 150 of a member state outside the euro area
+        law_rate = draw(st.decimals(min_value=D("1"), max_value=D("400"), places=4))
+        regime = regime.in_regime_currency(law_rate, law_rate)
     currency = draw(st.sampled_from([regime.currency, "USD", "CNY"]))
     fx_rate = (
         D("1")

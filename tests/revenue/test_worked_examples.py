@@ -90,6 +90,12 @@ def test_engine_reproduces_the_worked_example(example):
     regime = regime_for(SHIPPED, request["destination"], date.fromisoformat(example["date"]))
     assert regime is not None and regime.code == expected["regime"]
     assert request["currency"] == regime.currency  # the examples are stated in local currency
+    # Amounts the law fixes in another currency (EUR 150 in Poland) at the rates the example
+    # states: the customs rate of the month and the rate fixed for tax ceilings.
+    law_rates = example.get("law_rates", {}).get(regime.threshold_currency)
+    assert bool(law_rates) == bool(regime.threshold_currency), "law_rates"
+    if law_rates:
+        regime = regime.in_regime_currency(law_rates["customs"], law_rates["tax"])
     result = assess(_consignment(request), regime, fx_rate=Decimal(1))
     assert {k: str(v) for k, v in result.totals.items()} == expected["totals"]
     split = _split(result.lines)
@@ -111,3 +117,13 @@ def test_estimator_reproduces_the_worked_example(example):
     for key in ("you_pay_on_delivery", "charged_at_checkout", "due_from_declarant"):
         assert body[key] == expected[key], key
     assert all(line["reason"] and line["payer"] for line in body["lines"])
+    for unit, rates in example.get("law_rates", {}).items():
+        # The estimator converted the law's amounts at the rates the example states.
+        assert body["currency"] == request["currency"]
+        said = " ".join(body["explanation"])
+        assert f"customs amounts at 1 {unit} = {_plain(rates['customs'])} " in said, said
+        assert f"reliefs at 1 {unit} = {_plain(rates['tax'])} " in said, said
+
+
+def _plain(rate: str) -> str:
+    return format(Decimal(rate).normalize(), "f")
