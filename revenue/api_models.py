@@ -72,6 +72,7 @@ class EstimateOut(BaseModel):
 
     regime: EstimateRegimeOut
     origin_country: str
+    region: str | None = None
     date: str
     export_date: str | None = None
     currency: str

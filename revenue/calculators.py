@@ -184,6 +184,10 @@ class ConsignmentIn:
     # territory but outside its VAT territory owes import VAT and no duty (regimes.json,
     # ``duty_free_territories``).
     dispatch_country: str = ""
+    # Where the goods are delivered, for regimes with regional tax rates (Canada's HST): the
+    # region (ISO 3166-2 subdivision without the country, "ON") or else the delivery postcode.
+    region: str = ""
+    postcode: str = ""
 
     def __post_init__(self) -> None:
         items = tuple(self.items)
@@ -478,6 +482,7 @@ def assess(
             "in_regime_currency before assessing"
         )
     regime = regime.for_shipment(c.origin_country, c.transport)
+    regime = regime.for_region(c.region.upper() or regime.region_of_postcode(c.postcode))
     currency = regime.currency
     valued, consignment_value = _value_items(c, regime, fx_rate)
     hs_codes = [v.item.hs_code for v in valued]
@@ -505,6 +510,8 @@ def assess(
     ]
     if regime.threshold_rate is not None:
         explanation.insert(2, _law_amounts_explanation(regime))
+    if regime.regions:
+        explanation.insert(2, _region_explanation(regime))
     explanation.extend(_scheme_explanation(c, regime, valued, consignment_value))
     excluded = [v for v in valued if v.excluded]
     if excluded:
@@ -677,6 +684,25 @@ def _round_amount(regime: RegimeSpec, amount: Decimal, model: str) -> Decimal:
     if model in PRE_COLLECTING_MODELS:
         return regime.round(amount)
     return regime.round_amount(amount)
+
+
+def _region_explanation(regime: RegimeSpec) -> str:
+    if regime.region in regime.regional_tax_rates:
+        return (
+            f"Delivered in {regime.region}: {regime.tax_name} at "
+            f"{format_rate(regime.vat_standard_rate)} instead of the standard rate"
+            f"{_cite(regime, 'regional_tax')}."
+        )
+    others = ", ".join(
+        f"{region} {format_rate(rate)}"
+        for region, rate in sorted(regime.regional_tax_rates.items())
+    )
+    where = f"Delivered in {regime.region}" if regime.region else "Region of delivery not known"
+    return (
+        f"{where}: {regime.tax_name} at the standard rate "
+        f"{format_rate(regime.vat_standard_rate)}; {regime.regional_tax_name} regions pay "
+        f"their own rate ({others})."
+    )
 
 
 def _law_amounts_explanation(regime: RegimeSpec) -> str:

@@ -79,6 +79,9 @@ class EstimateIn(pydantic.BaseModel):
     insurance_cost: Money = Decimal(0)
     tax_scheme: str | None = pydantic.Field(default=None, pattern=r"^[A-Z_]{2,8}$")
     destination: str | None = pydantic.Field(default=None, pattern=r"^[A-Z]{2}$")
+    # Where in the destination the goods are delivered, for regional tax rates (Canada's HST):
+    # the ISO 3166-2 subdivision without the country ("ON" for Ontario).
+    region: str | None = pydantic.Field(default=None, pattern=r"^[A-Z0-9]{1,3}$")
 
 
 class EstimateProblem(ValueError):
@@ -253,6 +256,17 @@ def estimate(body: Any) -> dict[str, Any]:
                 }
             ]
         )
+    if basket.region and basket.region not in spec.regions:
+        raise EstimateProblem(
+            [
+                {
+                    "pointer": "/region",
+                    "code": "region_unknown",
+                    "detail": f"{basket.region} is not a region of regime {spec.code}; "
+                    f"known: {', '.join(sorted(spec.regions)) or 'none'}",
+                }
+            ]
+        )
     resolver = RateResolver(RateBook())
     rate_fact = resolver.resolve(
         basket.currency, spec.currency, today, spec, exported_on=basket.export_date
@@ -311,6 +325,7 @@ def estimate(body: Any) -> dict[str, Any]:
         origin_country=basket.origin_country,
         dispatch_country=basket.origin_country,
         postal_duty_method=basket.postal_duty_method,
+        region=basket.region or "",
     )
     result = assess(consignment, spec, fx_rate=rate_fact.rate)
     inferred = {n: code for n, (code, note) in enumerate(classified, 1) if note and code}
@@ -342,6 +357,7 @@ def estimate(body: Any) -> dict[str, Any]:
         "buyer": basket.buyer,
         "transport": basket.transport,
         "origin_country": basket.origin_country,
+        "region": basket.region,
         "date": today.isoformat(),
         "export_date": basket.export_date.isoformat() if basket.export_date else None,
         "currency": spec.currency,

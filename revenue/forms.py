@@ -283,6 +283,11 @@ class EstimateForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    region = forms.CharField(
+        label=_("Province of delivery (Canada, e.g. ON): its harmonized sales tax"),
+        max_length=3,
+        required=False,
+    )
     export_date = forms.DateField(
         label=_("Date the parcel was sent (Australia, Canada: sets the exchange rate)"),
         required=False,
@@ -335,6 +340,9 @@ class EstimateForm(forms.Form):
 
     def clean_currency(self):
         return self.cleaned_data["currency"].strip().upper()
+
+    def clean_region(self):
+        return (self.cleaned_data.get("region") or "").strip().upper()
 
 
 class EstimateItemForm(forms.Form):

@@ -80,6 +80,7 @@ _RATE_TABLE_FIELDS = (
     "minimum_collected",
     "origin_duty_rates",
     "postal_duty_per_item",
+    "regional_tax_rates",
 )
 _TUPLE_FIELDS = (
     "deemed_supplier_roles",
@@ -90,6 +91,7 @@ _TUPLE_FIELDS = (
     "fee_exempt_transports",
     "vendor_buyers",
     "origin_duty_excluded_hs",
+    "regions",
 )
 TAX_TYPES = ("duty", "vat", "fee")
 TRANSPORTS = ("postal", "express", "other")
@@ -335,6 +337,17 @@ class RegimeSpec:
     tax_threshold_rate_rule: str = ""
     threshold_rate: Decimal | None = None
     tax_threshold_rate: Decimal | None = None
+    # Regions (ISO 3166-2 subdivision codes without the country) whose import tax replaces the
+    # standard rate: Canada's harmonized sales tax, federal and provincial parts together, in
+    # the participating provinces (13 % in Ontario). ``regional_tax_name`` names that tax,
+    # ``regions`` lists every region a request may name, and ``postcode_regions`` maps the first
+    # character of a postcode to its region (Canada: K, L, M, N and P are Ontario).
+    regional_tax_rates: dict[str, Decimal] = field(default_factory=dict)
+    regional_tax_name: str = ""
+    regions: tuple[str, ...] = ()
+    postcode_regions: dict[str, str] = field(default_factory=dict)
+    # The region the regime was narrowed to (see ``for_region``); empty when none is known.
+    region: str = ""
 
     def __post_init__(self) -> None:
         if self.value_basis not in VALUE_BASES:
@@ -382,6 +395,21 @@ class RegimeSpec:
             )
         if (self.threshold_rate is None) != (self.tax_threshold_rate is None):
             raise ValueError(f"{self.code}: both threshold rates or neither")
+        unknown_regions = (
+            set(self.regional_tax_rates) | set(self.postcode_regions.values())
+        ) - set(self.regions)
+        if unknown_regions:
+            raise ValueError(
+                f"{self.code}: regions not listed in regions: {sorted(unknown_regions)}"
+            )
+        if any(not Decimal(0) <= rate <= Decimal(1) for rate in self.regional_tax_rates.values()):
+            raise ValueError(f"{self.code}: regional tax rates are fractions between 0 and 1")
+        if self.regional_tax_rates and not self.regional_tax_name:
+            raise ValueError(f"{self.code}: regional tax rates need a regional_tax_name")
+        if any(len(key) != 1 for key in self.postcode_regions):
+            raise ValueError(f"{self.code}: postcode_regions keys are single characters")
+        if self.region and self.region not in self.regions:
+            raise ValueError(f"{self.code}: region {self.region!r} is not one of its regions")
         law_rates = (self.threshold_rate, self.tax_threshold_rate)
         if any(rate is not None and rate <= 0 for rate in law_rates):
             raise ValueError(f"{self.code}: threshold rates must be positive")
@@ -483,6 +511,32 @@ class RegimeSpec:
                     changes["legal_refs"] = refs
                 return replace(self, **changes)
         return self
+
+    def region_of_postcode(self, postcode: str) -> str:
+        """The region a postcode lies in, by its first character ('' when not known)."""
+        text = (postcode or "").strip().upper()
+        return self.postcode_regions.get(text[:1], "") if text else ""
+
+    def for_region(self, region: str) -> RegimeSpec:
+        """The regime for goods delivered in ``region``: its regional tax rate replaces the
+        standard rate there (Ontario's HST of 13 % instead of the GST of 5 %). Itself when the
+        regime has no regions or none is given."""
+        if not self.regions or not region or self.region:
+            return self
+        if region not in self.regions:
+            raise ValueError(f"{self.code}: unknown region {region!r}")
+        if region not in self.regional_tax_rates:
+            return replace(self, region=region)
+        refs = dict(self.legal_refs)
+        if refs.get("regional_tax"):
+            refs["vat"] = refs["regional_tax"]
+        return replace(
+            self,
+            region=region,
+            vat_standard_rate=self.regional_tax_rates[region],
+            tax_name=self.regional_tax_name,
+            legal_refs=refs,
+        )
 
     @property
     def converts_law_amounts(self) -> bool:
@@ -625,6 +679,9 @@ class RegimeSpec:
             if isinstance(values.get(name), str):
                 values[name] = date.fromisoformat(values[name])
         values["legal_refs"] = dict(values.get("legal_refs") or {})
+        values["postcode_regions"] = {
+            str(key): str(value) for key, value in (values.get("postcode_regions") or {}).items()
+        }
         for name in ("threshold_overrides", "national_fees"):
             if name in values:
                 values[name] = tuple(dict(entry) for entry in values[name] or ())

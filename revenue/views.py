@@ -711,6 +711,8 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
             body["export_date"] = form.cleaned_data["export_date"].isoformat()
         if form.cleaned_data["buyer_number"]:
             body["buyer_number"] = form.cleaned_data["buyer_number"]
+        if form.cleaned_data["region"]:
+            body["region"] = form.cleaned_data["region"]
         if form.cleaned_data["seller_collects"]:
             jurisdiction = destination or settings.CUSTOMS_JURISDICTION
             found = regime_on(jurisdiction, local_date(jurisdiction=jurisdiction), active_regimes())

@@ -68,6 +68,8 @@ def consignment_input(
         buyer="business" if vat_numbers else "consumer",
         buyer_number=vat_numbers[0] if vat_numbers else "",
         transport=TRANSPORT_BY_ROLE.get(role, "other"),
+        # Where the goods are delivered: regional tax rates (Canada's HST) follow the postcode.
+        postcode=((payload.get("consignee") or {}).get("address") or {}).get("postcode") or "",
         self_assessed=tuple(
             (t["type"], Decimal(str(t["amount"]))) for t in payload.get("self_assessed_taxes") or ()
         ),

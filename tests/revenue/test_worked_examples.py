@@ -66,6 +66,7 @@ def _consignment(request: dict) -> ConsignmentIn:
         # The estimator's origin_country is also the country the goods are sent from.
         dispatch_country=request["origin_country"],
         postal_duty_method=request.get("postal_duty_method", "ad_valorem"),
+        region=request.get("region", ""),
     )
 
 
