@@ -107,11 +107,20 @@ class RegimeParametersForm(_Dated):
     def __init__(self, *args: Any, spec: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spec = spec
+        # Thresholds as the law states them (in euro for Poland, whose regime is in zloty);
+        # national fees in the regime currency.
+        currency = spec.get("currency", "")
+        in_law_currency = _("in %(currency)s") % {
+            "currency": spec.get("threshold_currency") or currency
+        }
         for name, label in THRESHOLD_FIELDS:
-            self.fields[name] = forms.CharField(label=label, required=False, max_length=20)
+            self.fields[name] = forms.CharField(
+                label=label, required=False, max_length=20, help_text=in_law_currency
+            )
             self.initial.setdefault(name, spec.get(name) or "")
+        in_currency = _("in %(currency)s") % {"currency": currency}
         for name, label in AMOUNT_FIELDS:
-            self.fields[name] = forms.CharField(label=label, max_length=20)
+            self.fields[name] = forms.CharField(label=label, max_length=20, help_text=in_currency)
             self.initial.setdefault(name, spec.get(name))
         for name, label in RATE_FIELDS:
             self.fields[name] = forms.CharField(label=label, max_length=12, help_text="12% / 0.12")

@@ -54,23 +54,19 @@ _DECIMAL_FIELDS = (
     "threshold_rate",
     "tax_threshold_rate",
 )
-# Amounts the law fixes (thresholds, ceilings, reliefs, flat duties, fees, minimums): in
-# ``threshold_currency`` when the regime names one, converted to the regime currency before use.
-# Customs amounts at the rate of ``exchange_rate_rule`` (Reg. (EU) 952/2013 art. 53(1)(b)),
-# tax amounts at the rate of ``tax_threshold_rate_rule`` (Directive 2006/112/EC art. 369zc).
+# Amounts a supranational law fixes in ``threshold_currency`` (the EU's euro: reliefs, ceilings,
+# the flat duty), converted into the regime currency before use: customs amounts at the rate of
+# ``exchange_rate_rule`` (Reg. (EU) 952/2013 art. 53(1)(b)), tax amounts at the rate of
+# ``tax_threshold_rate_rule`` (Directive 2006/112/EC art. 369zc). National amounts (fees,
+# minimums not levied) are set by the state itself and stay in the regime currency.
 _CUSTOMS_LAW_AMOUNTS = (
     "duty_threshold",
     "flat_duty_per_hs6",
     "flat_duty_max_value",
-    "fee_per_declaration",
-    "fee_per_line",
     "gift_duty_relief",
     "gift_duty_rate_max_value",
-    "formal_entry_threshold",
-    "formal_fee_min",
-    "formal_fee_max",
 )
-_CUSTOMS_LAW_TABLES = ("minimum_collected", "postal_duty_per_item")
+_CUSTOMS_LAW_TABLES: tuple[str, ...] = ()
 _TAX_LAW_AMOUNTS = ("tax_threshold", "deferred_ceiling", "gift_tax_relief")
 _TAX_LAW_TABLES = ("vendor_schemes",)
 _RATE_TABLE_FIELDS = (
@@ -325,10 +321,10 @@ class RegimeSpec:
     # owed with the import VAT) or the New Zealand low-value goods levy (NZD 2.21 per consignment,
     # billed to the declarant, GST on top). They are not waived by ``minimum_collected``.
     national_fees: tuple[dict[str, Any], ...] = ()
-    # The currency in which the law fixes the regime's amounts when it is not the regime
+    # The currency in which the law fixes the regime's thresholds when it is not the regime
     # currency: the EU's EUR 150 and EUR 3 in a member state outside the euro area (Poland
-    # assesses in zloty). Empty: the amounts are in ``currency``. Customs amounts (duty relief,
-    # flat duty, gift duty relief, fees, minimums) are converted at the rate of
+    # assesses in zloty). Empty: they are in ``currency``. Customs amounts (duty relief, flat
+    # duty and its ceiling, gift duty relief and gift-rate ceiling) are converted at the rate of
     # ``exchange_rate_rule``; tax amounts (scheme ceilings, the deferral ceiling, the tax
     # threshold, the VAT gift relief) at the rate of ``tax_threshold_rate_rule`` (empty: the
     # same rule; the EU fixes them once a year, ``eu_annual_october``). ``threshold_rate`` and
@@ -376,10 +372,10 @@ class RegimeSpec:
                 raise ValueError(f"{self.code}: threshold_currency must be an ISO 4217 code")
             if code == self.currency:
                 raise ValueError(f"{self.code}: threshold_currency is the regime currency")
-            if self.threshold_overrides or self.national_fees:
+            if self.threshold_overrides or self.formal_entry_threshold is not None:
                 raise ValueError(
-                    f"{self.code}: threshold overrides and national fees are in the regime "
-                    "currency; a regime with a threshold_currency cannot hold them"
+                    f"{self.code}: threshold overrides and formal-entry thresholds are in the "
+                    "regime currency; a regime with a threshold_currency cannot hold them"
                 )
         elif (
             self.threshold_rate is not None

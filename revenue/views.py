@@ -86,7 +86,12 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
     law_currency = spec.threshold_currency or spec.currency
 
     def money(value: Any) -> str:
+        """An amount the law states: in euro for Poland, whose regime is in zloty."""
         return "" if value is None else f"{law_currency} {value}"
+
+    def national(value: Any) -> str:
+        """A national amount (fees, minimums): in the regime currency."""
+        return "" if value is None else f"{spec.currency} {value}"
 
     def percent(value: Any) -> str:
         return f"{(value * 100).normalize():f}%"
@@ -207,22 +212,24 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 _("Amounts not levied below"),
-                ", ".join(f"{k}: {money(v)}" for k, v in spec.minimum_collected.items()),
+                ", ".join(f"{k}: {national(v)}" for k, v in spec.minimum_collected.items()),
                 "minimum",
             )
         )
     if spec.fee_per_declaration or spec.fee_per_line:
-        rows.append((_("Fee per declaration"), money(spec.fee_per_declaration), "fee_declaration"))
+        rows.append(
+            (_("Fee per declaration"), national(spec.fee_per_declaration), "fee_declaration")
+        )
     if spec.formal_entry_threshold is not None:
         rows.append(
             (
                 _("Fee of a formal entry, above %(value)s")
-                % {"value": money(spec.formal_entry_threshold)},
+                % {"value": national(spec.formal_entry_threshold)},
                 _("%(rate)s of the value, at least %(low)s, at most %(high)s")
                 % {
                     "rate": percent(spec.formal_fee_rate),
-                    "low": money(spec.formal_fee_min),
-                    "high": money(spec.formal_fee_max),
+                    "low": national(spec.formal_fee_min),
+                    "high": national(spec.formal_fee_max),
                 },
                 "fee_formal",
             )
@@ -257,7 +264,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 _("Specific duty per postal item"),
-                ", ".join(f"{k}: {money(v)}" for k, v in spec.postal_duty_per_item.items()),
+                ", ".join(f"{k}: {national(v)}" for k, v in spec.postal_duty_per_item.items()),
                 "postal_duty",
             )
         )
@@ -269,7 +276,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                     "origins": ", ".join(override.get("origins") or ["*"]),
                     "transports": ", ".join(override.get("transports") or ["*"]),
                 },
-                f"{money(override.get('duty_threshold'))} / {money(override.get('tax_threshold'))}",
+                f"{national(override.get('duty_threshold'))} / {national(override.get('tax_threshold'))}",
                 override.get("legal_ref", ""),
             )
         )
@@ -278,7 +285,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
             _("per distinct HS subheading") if fee["per"] == "subheading" else _("per consignment")
         ]
         if fee.get("max_value") is not None:
-            conditions.append(_("goods ≤ %(value)s") % {"value": money(fee["max_value"])})
+            conditions.append(_("goods ≤ %(value)s") % {"value": national(fee["max_value"])})
         if fee.get("transports"):
             conditions.append(", ".join(str(word(t)) for t in fee["transports"]))
         if fee.get("bears_tax"):
@@ -291,7 +298,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 fee["name"],
-                f"{money(fee['amount'])} · " + " · ".join(str(c) for c in conditions),
+                f"{national(fee['amount'])} · " + " · ".join(str(c) for c in conditions),
                 fee["legal_ref"],
             )
         )

@@ -6,7 +6,7 @@ working day of October of the year before."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -198,3 +198,43 @@ def test_the_regime_page_shows_the_amounts_in_euro_and_the_currency_rule(client,
     assert "≤ EUR 150 (consignment)" in page and "IOSS ≤ 150.00 EUR" in page
     assert "PLN; amounts fixed in EUR converted" in page
     assert "eu_annual_october" in page and "369zc" in page
+
+
+@pytest.mark.django_db
+def test_a_new_version_of_the_polish_regime_keeps_its_amounts_in_euro(client, customs_user):
+    from django.utils import timezone
+
+    from revenue.models import Regime
+    from revenue.services.regimes import spec_of
+
+    client.force_login(customs_user("administrator"))
+    today = timezone.localdate()
+    regime = (
+        Regime.objects.filter(jurisdiction="PL", valid_from__lte=today)
+        .order_by("-valid_from", "-version")
+        .first()
+    )
+    page = client.get(reverse("revenue:regime_edit", args=[regime.pk]))
+    form = page.context["form"]
+    assert form.fields["duty_threshold"].help_text == "in EUR"
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    effective = today + timedelta(days=3)
+    data.update(
+        {
+            "effective_from": effective.isoformat(),
+            "reason": "national fee",
+            "fee_per_declaration": "1.00",
+        }
+    )
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    response = client.post(reverse("revenue:regime_edit", args=[regime.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    newest = Regime.objects.filter(code=regime.code).order_by("-version").first()
+    spec = spec_of(newest)
+    assert (spec.currency, spec.threshold_currency) == ("PLN", "EUR")
+    assert spec.fee_per_declaration == D("1.00") and spec.threshold_rate is None
+    assert form.fields["fee_per_declaration"].help_text == "in PLN"
+    converted = spec.in_regime_currency(D("4.3635"), D("4.2583"))
+    # A national fee is in zloty already; the EU's flat duty is converted.
+    assert converted.fee_per_declaration == D("1.00")
+    assert converted.flat_duty_per_hs6 == D("13.09")
