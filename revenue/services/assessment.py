@@ -213,6 +213,10 @@ _PAYLOAD_PARTS = (
     "insurance_cost",
     "self_assessed_taxes",
     "country_of_dispatch",
+    # Who buys (a VAT number makes a business) and where the goods are delivered (a postcode
+    # gives Canada's province): consignment_input reads both.
+    "buyer",
+    "consignee",
 )
 
 
