@@ -6,6 +6,7 @@ identifiers (e-mail, phone) are memoised because the same sender or addressee re
 batch.
 """
 
+import datetime
 import json
 import re
 from functools import lru_cache
@@ -29,9 +30,13 @@ _COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries) |
 # of a sale, so a declaration using them is wrong.
 # The Croatian kuna (to 31 December 2022) and the Bulgarian lev (to 31 December 2025) priced
 # sales under the EU's e-commerce rules of July 2021 before their countries adopted the euro.
-_WITHDRAWN_SINCE_2021 = frozenset({"HRK", "BGN"})
+# The last day each priced a sale.
+WITHDRAWN_CURRENCIES: dict[str, datetime.date] = {
+    "HRK": datetime.date(2022, 12, 31),
+    "BGN": datetime.date(2025, 12, 31),
+}
 _CURRENCIES: frozenset[str] = (
-    frozenset(c.alpha_3 for c in pycountry.currencies) | _WITHDRAWN_SINCE_2021
+    frozenset(c.alpha_3 for c in pycountry.currencies) | frozenset(WITHDRAWN_CURRENCIES)
 ) - {"XXX", "XTS"}
 
 
@@ -66,9 +71,13 @@ def is_country(code: str) -> bool:
     return code in _COUNTRIES
 
 
-def is_currency(code: str) -> bool:
-    """True if ``code`` is an ISO 4217 alphabetic currency code that can price a sale."""
-    return code in _CURRENCIES
+def is_currency(code: str, on: datetime.date | None = None) -> bool:
+    """True if ``code`` is an ISO 4217 alphabetic currency code that can price a sale (on the
+    day ``on``, when given: the kuna and the lev no longer do after their last day)."""
+    if code not in _CURRENCIES:
+        return False
+    last = WITHDRAWN_CURRENCIES.get(code)
+    return last is None or on is None or on <= last
 
 
 def hs_description(code6: str) -> str | None:

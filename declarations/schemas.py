@@ -397,6 +397,15 @@ def _code_list_problems(decl: DeclarationIn) -> list[Problem]:
         problems.append(
             Problem("/currency", "currency_unknown", f"{decl.currency!r} is not an ISO 4217 code")
         )
+    elif not codelists.is_currency(decl.currency, datetime.date.today()):
+        last = codelists.WITHDRAWN_CURRENCIES[decl.currency]
+        problems.append(
+            Problem(
+                "/currency",
+                "currency_unknown",
+                f"{decl.currency!r} was withdrawn: its last day was {last.isoformat()}",
+            )
+        )
     if decl.country_of_dispatch is not None:
         problems.append(_country_problem("/country_of_dispatch", decl.country_of_dispatch))
     for role in ("transport_document", "master_transport_document"):

@@ -697,7 +697,11 @@ def _region_explanation(regime: RegimeSpec) -> str:
         f"{region} {format_rate(rate)}"
         for region, rate in sorted(regime.regional_tax_rates.items())
     )
-    where = f"Delivered in {regime.region}" if regime.region else "Region of delivery not known"
+    where = (
+        f"Delivered in {regime.region}"
+        if regime.region
+        else f"No {regime.regional_tax_name} region of delivery known"
+    )
     return (
         f"{where}: {regime.tax_name} at the standard rate "
         f"{format_rate(regime.vat_standard_rate)}; {regime.regional_tax_name} regions pay "

@@ -256,6 +256,16 @@ def estimate(body: Any) -> dict[str, Any]:
                 }
             ]
         )
+    if not is_currency(basket.currency, today):
+        raise EstimateProblem(
+            [
+                {
+                    "pointer": "/currency",
+                    "code": "currency_unknown",
+                    "detail": f"{basket.currency} was withdrawn before {today.isoformat()}",
+                }
+            ]
+        )
     if basket.region and basket.region not in spec.regions:
         raise EstimateProblem(
             [

@@ -119,6 +119,17 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
             "vat",
         ),
     ]
+    if spec.regional_tax_rates:
+        rows.append(
+            (
+                _("%(tax)s by region of delivery") % {"tax": spec.regional_tax_name},
+                ", ".join(
+                    f"{region} {percent(rate)}"
+                    for region, rate in sorted(spec.regional_tax_rates.items())
+                ),
+                "regional_tax",
+            )
+        )
     if spec.vat_reduced_rates:
         rows.append(
             (
@@ -196,7 +207,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 _("Rounding of duty, tax and fee amounts"),
-                _("to %(quantum)s") % {"quantum": money(spec.tax_rounding_quantum)},
+                _("to %(quantum)s") % {"quantum": national(spec.tax_rounding_quantum)},
                 "rounding",
             )
         )
@@ -330,7 +341,7 @@ RULE_KEYS = frozenset(
         "gift_duty",
         "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty", "postal_ad_valorem",
         "origin_duty_excluded", "fee_formal",
-        "business_buyer", "rounding", "exchange_rate", "threshold_conversion",
+        "business_buyer", "rounding", "exchange_rate", "threshold_conversion", "regional_tax",
     }
 )  # fmt: skip
 

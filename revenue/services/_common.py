@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+
 from declarations.models import Declaration
 from revenue.calculators import ConsignmentIn, ItemIn
 from revenue.models import Regime, TaxAssessment, TaxLine
@@ -68,12 +70,21 @@ def consignment_input(
         buyer="business" if vat_numbers else "consumer",
         buyer_number=vat_numbers[0] if vat_numbers else "",
         transport=TRANSPORT_BY_ROLE.get(role, "other"),
-        # Where the goods are delivered: regional tax rates (Canada's HST) follow the postcode.
-        postcode=((payload.get("consignee") or {}).get("address") or {}).get("postcode") or "",
+        # Where the goods are delivered: regional tax rates (Canada's HST) follow the postcode
+        # of an address in the installation's country.
+        postcode=_domestic_postcode(payload),
         self_assessed=tuple(
             (t["type"], Decimal(str(t["amount"]))) for t in payload.get("self_assessed_taxes") or ()
         ),
     )
+
+
+def _domestic_postcode(payload: dict[str, Any]) -> str:
+    address = (payload.get("consignee") or {}).get("address") or {}
+    country = (address.get("country") or "").upper()
+    if country and country != settings.CUSTOMS_JURISDICTION:
+        return ""
+    return address.get("postcode") or ""
 
 
 def _discrepancy_rows(result: Any, scheme_status: str | None, declaration: Declaration) -> list:

@@ -81,6 +81,16 @@ def taxes_revalue(
                 % {"code": spec.code, "day": previous.rate_date.isoformat()}
             )
         spec = converted[0]
+        if spec.currency != previous.currency:
+            # The shipped regime changed currency since (a member state outside the euro area
+            # assessed in euro by an earlier release): the old rate cannot be reused.
+            raise RevaluationError(
+                _(
+                    "The regime is now in %(now)s, the assessment in %(then)s: amend the "
+                    "declaration to have it assessed again."
+                )
+                % {"now": spec.currency, "then": previous.currency}
+            )
         scheme_status = (
             tax_scheme_number_status(
                 declaration.tax_scheme, declaration.tax_scheme_number, previous.rate_date

@@ -238,3 +238,62 @@ def test_a_new_version_of_the_polish_regime_keeps_its_amounts_in_euro(client, cu
     # A national fee is in zloty already; the EU's flat duty is converted.
     assert converted.fee_per_declaration == D("1.00")
     assert converted.flat_duty_per_hs6 == D("13.09")
+
+
+@pytest.mark.django_db
+def test_an_assessment_in_euro_is_not_revalued_under_the_regime_now_in_zloty(
+    settings, operator_b, customs_user
+):
+    from declarations.services import declarations_submit
+    from revenue.models import TaxAssessment
+    from revenue.services.assessment import taxes_assess_batch
+    from revenue.services.revaluation import RevaluationError, taxes_revalue
+    from tests.revenue.helpers import border_body
+
+    settings.CUSTOMS_JURISDICTION = "PL"
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=UTC), tick=False):
+        (outcome,) = declarations_submit(
+            operator=operator_b.operator, bodies=[border_body("PL-OLD", value="50.00")]
+        )
+        taxes_assess_batch(declaration_ids=[outcome.declaration.pk])
+        # As an earlier release stored it: in euro, at a rate of 1.
+        TaxAssessment.objects.filter(declaration_id=outcome.declaration.pk).update(
+            currency="EUR", exchange_rate=D(1)
+        )
+        with pytest.raises(RevaluationError, match="now in PLN, the assessment in EUR"):
+            taxes_revalue(
+                declaration_id=outcome.declaration.pk,
+                revised_values_by_line={1: D("80.00")},
+                actor=customs_user("officer"),
+                reason="invoice found",
+            )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("currency,day", [("BGN", "2026-01-01"), ("HRK", "2023-01-01")])
+def test_a_withdrawn_currency_prices_nothing_after_its_last_day(currency, day):
+    response = APIClient().generic(
+        "POST",
+        "/api/v1/estimates",
+        json.dumps(
+            {
+                "destination": "DE",
+                "date": day,
+                "currency": currency,
+                "origin_country": "US",
+                "items": [{"hs_code": "490199", "value": "20.00"}],
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/currency", "currency_unknown")
+
+
+def test_a_declaration_in_leva_is_refused_after_bulgaria_adopted_the_euro():
+    from declarations import codelists
+
+    assert codelists.is_currency("BGN", date(2025, 12, 31))
+    assert not codelists.is_currency("BGN", date(2026, 1, 1))
+    assert codelists.is_currency("BGN")  # a code of ISO 4217 still, without a day

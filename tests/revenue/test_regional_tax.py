@@ -69,7 +69,7 @@ def test_nova_scotia_pays_15_percent_until_31_march_2025():
 def test_without_a_province_the_explanation_names_the_hst_provinces():
     _, result = _tax(_canada())
     said = " ".join(result.explanation)
-    assert "Region of delivery not known" in said and "ON 13%" in said and "NS 14%" in said
+    assert "No HST region of delivery known" in said and "ON 13%" in said and "NS 14%" in said
 
 
 def test_an_unknown_region_is_refused_by_the_engine():
@@ -150,3 +150,41 @@ def test_a_declaration_delivered_in_ontario_pays_the_hst(settings, operator_b):
     assert assessment.regime.code == "CA-2025-04"
     vat = assessment.lines.get(tax_type="vat")
     assert vat.rate == D("0.13") and vat.legal_reason.startswith("HST")
+
+
+@pytest.mark.django_db
+def test_a_postcode_abroad_gives_no_province(settings, operator_b):
+    from declarations.services import declarations_submit
+    from revenue.models import TaxAssessment
+    from revenue.services.assessment import taxes_assess_batch
+    from tests.revenue.helpers import border_body
+
+    settings.CUSTOMS_JURISDICTION = "CA"
+    body = border_body("CA-GB-1", value="100.00")
+    body["currency"] = "CAD"
+    # A Manchester postcode starts with M, the letter of Toronto.
+    body["consignee"]["address"] = {
+        "street": "1 Piccadilly",
+        "city": "Manchester",
+        "postcode": "M1 1AE",
+        "country": "GB",
+    }
+    with time_machine.travel(datetime(2026, 11, 25, 15, tzinfo=UTC), tick=False):
+        (outcome,) = declarations_submit(operator=operator_b.operator, bodies=[body])
+        assert outcome.declaration is not None, outcome.errors
+        taxes_assess_batch(declaration_ids=[outcome.declaration.pk])
+    assessment = TaxAssessment.objects.get(declaration_id=outcome.declaration.pk)
+    assert assessment.lines.get(tax_type="vat").rate == D("0.05")
+
+
+@pytest.mark.django_db
+def test_the_canadian_regime_page_lists_the_hst_of_each_province(client, customs_user):
+    from django.urls import reverse
+
+    from revenue.models import Regime
+
+    client.force_login(customs_user("officer"))
+    regime = Regime.objects.get(code="CA-2025-04", version=1)
+    page = client.get(reverse("revenue:regime", args=[regime.pk])).content.decode()
+    assert "HST by region of delivery" in page
+    assert "NS 14%" in page and "ON 13%" in page and "Schedule VIII" in page
