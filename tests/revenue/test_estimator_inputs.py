@@ -136,7 +136,8 @@ def test_us_postal_items_pay_the_duty_by_origin_alone_and_express_items_both_dut
 @pytest.mark.parametrize(
     ("origin", "per_item"),
     [
-        ("CN", "160.00"),  # IEEPA rate 20%: the 16-25% band
+        ("CN", "200.00"),  # IEEPA rate 30% until 9 November 2025: above 25%
+        ("GB", "80.00"),  # 10%: below 16%
         ("BR", "200.00"),  # 50% (10% + 40% under Executive Order 14323): above 25%
     ],
 )
@@ -478,9 +479,11 @@ def test_us_goods_of_china_lost_de_minimis_on_2_may_2025_other_origins_on_29_aug
         return body["regime"]["code"], _total(body, "duty")
 
     assert duty("CN", "2025-05-01") == ("US-2016", Decimal("0.00"))
-    assert duty("CN", "2025-06-15") == ("US-2025-05", Decimal("36.00"))
-    assert duty("HK", "2025-06-15") == ("US-2025-05", Decimal("36.00"))
-    assert duty("GB", "2025-06-15") == ("US-2025-05", Decimal("0.00"))
+    # 16% sample tariff + 145% by origin until 13 May 2025, 30% from 14 May.
+    assert duty("CN", "2025-05-13") == ("US-2025-05", Decimal("161.00"))
+    assert duty("CN", "2025-06-15") == ("US-2025-05-14", Decimal("46.00"))
+    assert duty("HK", "2025-06-15") == ("US-2025-05-14", Decimal("46.00"))
+    assert duty("GB", "2025-06-15") == ("US-2025-05-14", Decimal("0.00"))
     assert duty("GB", "2025-08-29") == ("US-2025", Decimal("26.00"))
 
 

@@ -39,11 +39,14 @@ SHIPPED = load_shipped_regimes()
         ("FI", datetime(2025, 12, 31, 22, 0, tzinfo=UTC), "EU-FI-2026-01"),
         ("FI", datetime(2025, 12, 31, 21, 59, tzinfo=UTC), "EU-FI-2025-01"),
         # US: 00:00:30 EDT on 29 August 2025 is still under de minimis; 00:01 is not.
-        ("US", datetime(2025, 8, 29, 4, 0, 30, tzinfo=UTC), "US-2025-05"),
+        ("US", datetime(2025, 8, 29, 4, 0, 30, tzinfo=UTC), "US-2025-05-14"),
         # 00:00:30 EDT on 2 May 2025: goods of China still had de minimis; 00:01 they did not.
         ("US", datetime(2025, 5, 2, 4, 0, 30, tzinfo=UTC), "US-2016"),
         ("US", datetime(2025, 5, 2, 4, 1, tzinfo=UTC), "US-2025-05"),
         ("US", datetime(2025, 8, 29, 4, 1, tzinfo=UTC), "US-2025"),
+        # China's synthetic-opioid duty fell at 00:01 EST (UTC-5) on 10 November 2025.
+        ("US", datetime(2025, 11, 10, 5, 0, 30, tzinfo=UTC), "US-2025-10"),
+        ("US", datetime(2025, 11, 10, 5, 1, tzinfo=UTC), "US-2025-11"),
         # Auckland is 12 hours ahead: 1 December 2019 began at 11:00 UTC on 30 November.
         ("NZ", datetime(2019, 11, 30, 11, 0, tzinfo=UTC), "NZ-2019"),
         ("NZ", datetime(2019, 11, 30, 10, 59, tzinfo=UTC), None),
