@@ -34,6 +34,7 @@ from customs_ecom.platform import bounds
 from declarations import codelists
 from declarations.errors import Problem
 from declarations.profiles import COMMERCIAL_CATEGORIES, RULES, ProfileSpec
+from declarations.ratedays import eu_customs_rate_day
 
 # --------------------------------------------------------------------------------------------
 # Layer 1: the shape of the contract
@@ -614,7 +615,8 @@ def _rule_value_ceiling(decl: DeclarationIn, ctx: _RuleContext) -> list[Problem]
     if decl.currency == "EUR":
         in_eur, how = total, f"EUR {total}"
     else:
-        on = _rate_date(decl, ctx)
+        # The customs rate of the month (the rate of its fixing day), as the assessment uses.
+        on = eu_customs_rate_day(_rate_date(decl, ctx))
         rate = ctx.rate_lookup(decl.currency, on)
         if rate is None or rate <= 0:
             return [
@@ -628,7 +630,7 @@ def _rule_value_ceiling(decl: DeclarationIn, ctx: _RuleContext) -> list[Problem]
         in_eur = total / rate
         how = (
             f"{total} {decl.currency}, EUR {in_eur.quantize(Decimal('0.01'))} at {rate} "
-            f"{decl.currency} per EUR on {on},"
+            f"{decl.currency} per EUR (the customs rate of the month, fixed on {on}),"
         )
     # Compared unrounded: rounding first could let EUR 150.004 through.
     if in_eur <= ceiling:

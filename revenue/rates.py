@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from declarations.models import ExchangeRate
+from declarations.ratedays import eu_customs_rate_day
 from declarations.rates import RateBook
 
 from .regimes import RegimeSpec
@@ -54,12 +55,7 @@ def fixing_date(rule: str, on: date, exported_on: date | None = None) -> date:
     """The day whose published rate the rule applies to an importation on ``on`` (of goods
     exported on ``exported_on``, when known)."""
     if rule == "eu_monthly_customs":
-        first = on.replace(day=1)
-        previous_last = first - timedelta(days=1)
-        # Wednesdays of the previous month, from its last day backwards: the second is the
-        # penultimate.
-        day = previous_last - timedelta(days=(previous_last.weekday() - 2) % 7)
-        return day - timedelta(days=7)
+        return eu_customs_rate_day(on)
     if rule == "hmrc_monthly":
         return on.replace(day=1)
     if rule in ("daily", "ecb_daily", "ecb_payment_date"):

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from aeo.models import Operator
 from declarations.messages import stored as stored_message
+from declarations.ratedays import eu_customs_rate_day
 
 from ..models import Declaration, DeclarationItem, QualityFinding
 from ..normalise import party_key
@@ -44,7 +45,8 @@ def _columns(canonical: dict[str, Any], rates: RateBook, received: datetime) -> 
         "country_of_dispatch": canonical["country_of_dispatch"],
         "currency": currency,
         "total_value": total,
-        "total_value_eur": rates.to_eur(total, currency, received.date()),
+        # At the customs rate of the month, as intake's ceiling and the assessment convert.
+        "total_value_eur": rates.to_eur(total, currency, eu_customs_rate_day(received.date())),
         "total_gross_mass_kg": Decimal(str(canonical["total_gross_mass_kg"])),
         "packages": int(canonical.get("packages") or 1),
         "item_count": len(items),

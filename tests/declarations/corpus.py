@@ -11,15 +11,20 @@ import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from declarations.ratedays import eu_customs_rate_day
 from tests.examples import DATASET_EXAMPLE
 
 TODAY = datetime.date(2026, 11, 25)
+# The EU customs rate of November 2026 is the rate of 21 October (the penultimate Wednesday of
+# October); that of October 2026 the rate of 23 September.
+FIXING_DAY = eu_customs_rate_day(TODAY)
+OCTOBER_FIXING_DAY = datetime.date(2026, 9, 23)
 
-# Customs rates used by the tests: units of currency per 1 EUR (ECB convention).
+# Customs rates used by the tests: units of currency per 1 EUR (ECB convention), by fixing day.
 RATES: dict[tuple[str, datetime.date], Decimal] = {
-    ("USD", TODAY): Decimal("1.10"),
-    ("GBP", TODAY): Decimal("0.85"),
-    ("USD", datetime.date(2026, 11, 24)): Decimal("1.05"),
+    ("USD", FIXING_DAY): Decimal("1.10"),
+    ("GBP", FIXING_DAY): Decimal("0.85"),
+    ("USD", OCTOBER_FIXING_DAY): Decimal("1.05"),
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from declarations.models import Declaration, DeclarationItem, ExchangeRate, RejectionCount
+from declarations.ratedays import eu_customs_rate_day
 from tests.declarations.corpus import MALFORMED_CASES, RATES, TODAY, VALID_DECLARATIONS
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -22,10 +23,12 @@ _HTTP_SUBSTITUTES = {"h7_exchange_rate_unknown": {"currency": "XAF"}}
 @pytest.fixture
 def corpus_rates(db):
     """The corpus's official rates, dated today, so the ceilings are checked at the same rates."""
-    today = timezone.now().date()
+    fixing_day = eu_customs_rate_day(timezone.now().date())
     for (currency, day), rate in RATES.items():
-        if day == TODAY:
-            ExchangeRate.objects.create(currency=currency, valid_from=today, units_per_eur=rate)
+        if day == eu_customs_rate_day(TODAY):
+            ExchangeRate.objects.create(
+                currency=currency, valid_from=fixing_day, units_per_eur=rate
+            )
 
 
 @pytest.mark.parametrize("case", MALFORMED_CASES, ids=lambda case: case.id)

@@ -18,6 +18,7 @@ from declarations.profiles import (
     ProfileSpec,
     default_profile_specs,
 )
+from declarations.ratedays import eu_customs_rate_day
 from declarations.schemas import (
     _PYDANTIC_CODES,
     Address,
@@ -215,18 +216,37 @@ def test_foreign_currency_below_the_ceiling_at_the_rate_of_today_is_accepted():
 
 
 def test_without_today_the_rate_of_the_order_date_applies():
-    # 160 USD at 1.05 USD per EUR (2026-11-24, the order date) = EUR 152.38
+    # Ordered on 30 October 2026: the customs rate of October, fixed on 23 September, 1.05 USD
+    # per EUR: 160 USD = EUR 152.38
     body = with_changes(
         valid_declaration("eu-h7"),
         ("/currency", "USD"),
         ("/items/0/value", "100"),
         ("/items/1/value", "60"),
+        ("/order/date", "2026-10-30T10:00:00Z"),
     )
 
     result = validate(body, today=None)
 
     assert problems(result) == [("/items", "value_ceiling_exceeded")]
-    assert "EUR 152.38 at 1.05 USD per EUR on 2026-11-24" in result.errors[0].detail
+    assert (
+        "EUR 152.38 at 1.05 USD per EUR (the customs rate of the month, fixed on 2026-09-23)"
+        in result.errors[0].detail
+    )
+
+
+def test_the_customs_rate_of_the_month_applies_not_the_rate_of_the_day():
+    asked = []
+
+    def recording_lookup(currency, on):
+        asked.append((currency, on))
+        return Decimal("1.10")
+
+    body = with_changes(valid_declaration("eu-h7"), ("/currency", "USD"))
+    for today in (datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)):
+        assert validate(body, today=today, rate_lookup=recording_lookup).errors == []
+    # The penultimate Wednesday of October 2026, for every day of November.
+    assert asked == [("USD", datetime.date(2026, 10, 21))] * 2
 
 
 def test_without_today_or_order_date_the_rate_of_the_system_date_applies():
@@ -239,7 +259,7 @@ def test_without_today_or_order_date_the_rate_of_the_system_date_applies():
     body = with_changes(valid_declaration("eu-h7"), ("/currency", "USD"), ("/order", DELETE))
 
     assert validate(body, today=None, rate_lookup=recording_lookup).errors == []
-    assert asked == [("USD", datetime.date.today())]
+    assert asked == [("USD", eu_customs_rate_day(datetime.date.today()))]
 
 
 def test_ceiling_not_checked_in_profiles_without_it():
