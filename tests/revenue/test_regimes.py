@@ -80,11 +80,16 @@ def test_every_member_state_has_both_eu_rules_without_a_gap(member):
         key=lambda regime: regime.valid_from,
     )
     assert periods[0].valid_from == date(2021, 7, 1)
-    assert periods[-1].valid_to == date(2028, 6, 30)
+    # Open-ended: the VAT rules do not end; only the flat duty ends on 30 June 2028.
+    assert periods[-1].valid_to is None
     for earlier, later in zip(periods, periods[1:], strict=False):
         assert later.valid_from - earlier.valid_to == timedelta(days=1)
     assert regime_for(SHIPPED, member, date(2026, 6, 30)).flat_duty_per_hs6 is None
     assert regime_for(SHIPPED, member, date(2026, 7, 1)).flat_duty_per_hs6 == D("3.00")
+    assert regime_for(SHIPPED, member, date(2028, 6, 30)).flat_duty_per_hs6 == D("3.00")
+    after = regime_for(SHIPPED, member, date(2028, 7, 1))
+    assert after.code == f"EU-{member}-2028-07"
+    assert (after.flat_duty_per_hs6, after.duty_threshold) == (None, None)
     assert all(regime.timezone.startswith(("Europe/", "Asia/Nicosia")) for regime in periods)
     assert all(regime.legal_ref("vat") for regime in periods)
 
@@ -191,7 +196,7 @@ def test_every_regime_cites_its_duty_and_value_rules():
         ("FR", date(2026, 7, 1), "EU-FR-2026"),
         ("FR", date(2026, 12, 31), "EU-FR-2026"),
         ("fr", date(2028, 6, 30), "EU-FR-2027"),
-        ("FR", date(2028, 7, 1), None),
+        ("FR", date(2028, 7, 1), "EU-FR-2028-07"),
         ("GB", date(2020, 12, 31), None),
         ("GB", date(2021, 1, 1), "GB-2021"),
         ("NO", date(2023, 12, 31), None),
