@@ -392,13 +392,13 @@ def _country_problem(pointer: str, code: str) -> Problem | None:
     return Problem(pointer, "country_unknown", f"{code!r} is not an ISO 3166-1 alpha-2 code")
 
 
-def _code_list_problems(decl: DeclarationIn) -> list[Problem]:
+def _code_list_problems(decl: DeclarationIn, today: datetime.date | None) -> list[Problem]:
     problems: list[Problem | None] = []
     if not codelists.is_currency(decl.currency):
         problems.append(
             Problem("/currency", "currency_unknown", f"{decl.currency!r} is not an ISO 4217 code")
         )
-    elif not codelists.is_currency(decl.currency, datetime.date.today()):
+    elif not codelists.is_currency(decl.currency, today or datetime.date.today()):
         last = codelists.WITHDRAWN_CURRENCIES[decl.currency]
         problems.append(
             Problem(
@@ -788,7 +788,7 @@ def validate_declaration(
     if problems or declaration is None:
         return ValidationResult(None, _finish(problems), profile)
     # From here the shape is valid, so `profile` is set and the models can be trusted.
-    problems = _code_list_problems(declaration)
+    problems = _code_list_problems(declaration, today)
     if problems:
         return ValidationResult(None, _finish(problems), profile)
     context = _RuleContext(profile, rate_lookup, today)
