@@ -1387,8 +1387,7 @@ def _fee_lines(
         ad_valorem = consignment_value * rate
         amount = regime.round(min(max(ad_valorem, low), high))
         # At the minimum or the maximum the amount is not basis x rate: no rate is shown.
-        within = low <= ad_valorem <= high
-        shown_rate = rate if within else None
+        shown_rate = rate if low <= ad_valorem <= high else None
         currency = regime.currency
         lines.append(
             _line(

@@ -91,6 +91,11 @@ class EstimateProblem(ValueError):
         super().__init__("estimate request invalid")
         self.errors = errors
 
+    @classmethod
+    def at(cls, pointer: str, code: str, detail: str) -> EstimateProblem:
+        """The problem of one element."""
+        return cls([{"pointer": pointer, "code": code, "detail": detail}])
+
 
 def _pydantic_rows(exc: pydantic.ValidationError) -> list[dict[str, str]]:
     from declarations.schemas import _problem_from_pydantic  # the intake's messages and codes
@@ -203,14 +208,10 @@ def estimate(body: Any) -> dict[str, Any]:
             if basket.origin_country != jurisdiction
             else f"goods sent from {jurisdiction} to {jurisdiction} are not imports"
         )
-        raise EstimateProblem(
-            [
-                {
-                    "pointer": "/origin_country",
-                    "code": "not_an_import",
-                    "detail": f"{where}, so no import duty or import VAT is due",
-                }
-            ]
+        raise EstimateProblem.at(
+            "/origin_country",
+            "not_an_import",
+            f"{where}, so no import duty or import VAT is due",
         )
     regimes = active_regimes()
     zone = jurisdiction_timezone([spec for _row, spec in regimes], jurisdiction)
@@ -219,63 +220,43 @@ def estimate(body: Any) -> dict[str, Any]:
     if found is None:
         # A destination with regimes at other dates: the date is the element at fault.
         known = any(spec.jurisdiction.upper() == jurisdiction.upper() for _row, spec in regimes)
-        raise EstimateProblem(
-            [
-                {
-                    "pointer": "/date" if basket.date and known else "/destination",
-                    "code": "regime_unknown",
-                    "detail": (
-                        f"no regime for {jurisdiction} in force on {today.isoformat()}"
-                        if known
-                        else f"no regime for {jurisdiction}: this installation does not "
-                        "estimate imports into it"
-                    ),
-                }
-            ]
+        raise EstimateProblem.at(
+            "/date" if basket.date and known else "/destination",
+            "regime_unknown",
+            (
+                f"no regime for {jurisdiction} in force on {today.isoformat()}"
+                if known
+                else f"no regime for {jurisdiction}: this installation does not "
+                "estimate imports into it"
+            ),
         )
     row, spec = found
     if basket.export_date is not None and basket.export_date > today:
-        raise EstimateProblem(
-            [
-                {
-                    "pointer": "/export_date",
-                    "code": "export_after_import",
-                    "detail": f"export_date {basket.export_date.isoformat()} is after the date "
-                    f"of import {today.isoformat()}",
-                }
-            ]
+        raise EstimateProblem.at(
+            "/export_date",
+            "export_after_import",
+            f"export_date {basket.export_date.isoformat()} is after the date "
+            f"of import {today.isoformat()}",
         )
     if basket.tax_scheme and basket.tax_scheme not in spec.vendor_schemes:
-        raise EstimateProblem(
-            [
-                {
-                    "pointer": "/tax_scheme",
-                    "code": "tax_scheme_unknown",
-                    "detail": f"{basket.tax_scheme} is not a scheme of regime {spec.code}; "
-                    f"known: {', '.join(sorted(spec.vendor_schemes)) or 'none'}",
-                }
-            ]
+        raise EstimateProblem.at(
+            "/tax_scheme",
+            "tax_scheme_unknown",
+            f"{basket.tax_scheme} is not a scheme of regime {spec.code}; "
+            f"known: {', '.join(sorted(spec.vendor_schemes)) or 'none'}",
         )
     if not is_currency(basket.currency, today):
-        raise EstimateProblem(
-            [
-                {
-                    "pointer": "/currency",
-                    "code": "currency_unknown",
-                    "detail": f"{basket.currency} was withdrawn before {today.isoformat()}",
-                }
-            ]
+        raise EstimateProblem.at(
+            "/currency",
+            "currency_unknown",
+            f"{basket.currency} was withdrawn before {today.isoformat()}",
         )
     if basket.region and basket.region not in spec.regions:
-        raise EstimateProblem(
-            [
-                {
-                    "pointer": "/region",
-                    "code": "region_unknown",
-                    "detail": f"{basket.region} is not a region of regime {spec.code}; "
-                    f"known: {', '.join(sorted(spec.regions)) or 'none'}",
-                }
-            ]
+        raise EstimateProblem.at(
+            "/region",
+            "region_unknown",
+            f"{basket.region} is not a region of regime {spec.code}; "
+            f"known: {', '.join(sorted(spec.regions)) or 'none'}",
         )
     resolver = RateResolver(RateBook())
     rate_fact = resolver.resolve(
@@ -285,28 +266,20 @@ def estimate(body: Any) -> dict[str, Any]:
         # Under the rule of the day of export the rate asked for is that day's.
         on_export = basket.export_date is not None and spec.exchange_rate_rule == "export_day"
         fixing_day = basket.export_date if on_export else today
-        raise EstimateProblem(
-            [
-                {
-                    "pointer": "/export_date" if on_export else "/currency",
-                    "code": "exchange_rate_unknown",
-                    "detail": f"no customs exchange rate {basket.currency}->{spec.currency} "
-                    f"for {fixing_day.isoformat()}",
-                }
-            ]
+        raise EstimateProblem.at(
+            "/export_date" if on_export else "/currency",
+            "exchange_rate_unknown",
+            f"no customs exchange rate {basket.currency}->{spec.currency} "
+            f"for {fixing_day.isoformat()}",
         )
     converted = in_regime_currency(resolver, spec, today)
     if converted is None:
-        raise EstimateProblem(
-            [
-                {
-                    "pointer": "/date",
-                    "code": "exchange_rate_unknown",
-                    "detail": f"no exchange rate {spec.threshold_currency}->{spec.currency} "
-                    f"for {today.isoformat()} to convert the amounts regime {spec.code} fixes "
-                    f"in {spec.threshold_currency}",
-                }
-            ]
+        raise EstimateProblem.at(
+            "/date",
+            "exchange_rate_unknown",
+            f"no exchange rate {spec.threshold_currency}->{spec.currency} "
+            f"for {today.isoformat()} to convert the amounts regime {spec.code} fixes "
+            f"in {spec.threshold_currency}",
         )
     spec, law_facts = converted
     rate_fact = rate_fact.with_law_amounts(law_facts)

@@ -288,6 +288,12 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             if d.tax_scheme_number
         }
     )
+
+    def cannot_assess(declaration: Any, code: str, detail: str) -> None:
+        """Record why a declaration is not assessed: a visible problem in the queue, logged."""
+        logger.error("declaration %s: %s", declaration.pk, detail)
+        problems.append((declaration, code, detail))
+
     for declaration in declarations:
         if declaration.status != Status.ACCEPTED or (declaration.pk, declaration.revision) in taxed:
             continue
@@ -299,8 +305,7 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
                 f"no {settings.CUSTOMS_JURISDICTION} regime in force on {on.isoformat()} "
                 f"(local day of receipt): the declaration cannot be assessed"
             )
-            logger.error("declaration %s: %s", declaration.pk, detail)
-            problems.append((declaration, "regime_missing", detail))
+            cannot_assess(declaration, "regime_missing", detail)
             continue
         regime, spec = found
         rate_fact = resolver.resolve(declaration.currency, spec.currency, on, spec)
@@ -309,8 +314,7 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
                 f"no exchange rate {declaration.currency}->{spec.currency} for "
                 f"{on.isoformat()} under rule {spec.exchange_rate_rule}"
             )
-            logger.error("declaration %s: %s", declaration.pk, detail)
-            problems.append((declaration, "exchange_rate_missing", detail))
+            cannot_assess(declaration, "exchange_rate_missing", detail)
             continue
         converted = in_regime_currency(resolver, spec, on)
         if converted is None:
@@ -319,8 +323,7 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
                 f"{on.isoformat()} to convert the amounts regime {spec.code} fixes in "
                 f"{spec.threshold_currency}"
             )
-            logger.error("declaration %s: %s", declaration.pk, detail)
-            problems.append((declaration, "exchange_rate_missing", detail))
+            cannot_assess(declaration, "exchange_rate_missing", detail)
             continue
         spec, law_facts = converted
         rate_fact = rate_fact.with_law_amounts(law_facts)

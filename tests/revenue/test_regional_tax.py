@@ -126,27 +126,29 @@ def test_the_estimator_refuses_a_region_the_destination_does_not_have(change):
     assert (error["pointer"], error["code"]) == ("/region", "region_unknown")
 
 
-@pytest.mark.django_db
-def test_a_declaration_delivered_in_ontario_pays_the_hst(settings, operator_b):
+def _assessed_in_canada(settings, operator, lrn: str, address: dict):
+    """A CAD 100 declaration delivered to ``address``, submitted and assessed in a Canadian
+    installation on 25 November 2026; its current assessment."""
     from declarations.services import declarations_submit
     from revenue.models import TaxAssessment
     from revenue.services.assessment import taxes_assess_batch
     from tests.revenue.helpers import border_body
 
     settings.CUSTOMS_JURISDICTION = "CA"
-    body = border_body("CA-ON-1", value="100.00")
+    body = border_body(lrn, value="100.00")
     body["currency"] = "CAD"
-    body["consignee"]["address"] = {
-        "street": "24 Sussex Drive",
-        "city": "Ottawa",
-        "postcode": "K1M 1M4",
-        "country": "CA",
-    }
+    body["consignee"]["address"] = address
     with time_machine.travel(datetime(2026, 11, 25, 15, tzinfo=UTC), tick=False):
-        (outcome,) = declarations_submit(operator=operator_b.operator, bodies=[body])
+        (outcome,) = declarations_submit(operator=operator.operator, bodies=[body])
         assert outcome.declaration is not None, outcome.errors
         taxes_assess_batch(declaration_ids=[outcome.declaration.pk])
-    assessment = TaxAssessment.objects.get(declaration_id=outcome.declaration.pk)
+    return TaxAssessment.objects.get(declaration_id=outcome.declaration.pk)
+
+
+@pytest.mark.django_db
+def test_a_declaration_delivered_in_ontario_pays_the_hst(settings, operator_b):
+    ottawa = {"street": "24 Sussex Drive", "city": "Ottawa", "postcode": "K1M 1M4", "country": "CA"}
+    assessment = _assessed_in_canada(settings, operator_b, "CA-ON-1", ottawa)
     assert assessment.regime.code == "CA-2025-04"
     vat = assessment.lines.get(tax_type="vat")
     assert vat.rate == D("0.13") and vat.legal_reason.startswith("HST")
@@ -154,26 +156,14 @@ def test_a_declaration_delivered_in_ontario_pays_the_hst(settings, operator_b):
 
 @pytest.mark.django_db
 def test_a_postcode_abroad_gives_no_province(settings, operator_b):
-    from declarations.services import declarations_submit
-    from revenue.models import TaxAssessment
-    from revenue.services.assessment import taxes_assess_batch
-    from tests.revenue.helpers import border_body
-
-    settings.CUSTOMS_JURISDICTION = "CA"
-    body = border_body("CA-GB-1", value="100.00")
-    body["currency"] = "CAD"
     # A Manchester postcode starts with M, the letter of Toronto.
-    body["consignee"]["address"] = {
+    manchester = {
         "street": "1 Piccadilly",
         "city": "Manchester",
         "postcode": "M1 1AE",
         "country": "GB",
     }
-    with time_machine.travel(datetime(2026, 11, 25, 15, tzinfo=UTC), tick=False):
-        (outcome,) = declarations_submit(operator=operator_b.operator, bodies=[body])
-        assert outcome.declaration is not None, outcome.errors
-        taxes_assess_batch(declaration_ids=[outcome.declaration.pk])
-    assessment = TaxAssessment.objects.get(declaration_id=outcome.declaration.pk)
+    assessment = _assessed_in_canada(settings, operator_b, "CA-GB-1", manchester)
     assert assessment.lines.get(tax_type="vat").rate == D("0.05")
 
 
