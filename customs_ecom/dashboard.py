@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from declarations.models import DailyAggregate
 
-from .kpis import histogram_percentile, merge_histograms
+from .kpis import histogram_percentile, merge_histograms, split_money_key
 
 DIMENSIONS = (
     "all",
@@ -277,39 +277,41 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
 
     revenue = Table(
         "revenue",
-        _("Revenue by collection model (EUR)"),
-        [_("Model"), _("Declarations"), _("Assessed"), _("Due at the border"),
+        _("Revenue by collection model and currency"),
+        [_("Model"), _("Currency"), _("Declarations"), _("Assessed"), _("Due at the border"),
          _("Collected"), _("Pre-collected"), _("Deferred"), _("Discrepancies"),
          _("Stale exchange rates")],
     )  # fmt: skip
     money = lambda v: Decimal(str(v or 0)).quantize(Decimal("0.01"))  # noqa: E731
     ledger = {k: (get("ledger", "payment", k).total - get("ledger", "refund", k).total)
               for k in {key[2] for key in cells if key[0] == "ledger"}}  # fmt: skip
+    assessed: dict[str, Decimal] = defaultdict(Decimal)
+    refunds: dict[str, Decimal] = defaultdict(Decimal)
+    discrepancies = 0
     for key, cell in _keys(cells, "revenue", "model"):
+        model, currency = split_money_key(key)
         v = dict(cell.values)
         if ledger:  # the ledger is the truth of what was collected, when the installation keeps one
             v["collected"] = ledger.get(key, 0)
-        revenue.rows.append([key, cell.count, money(cell.total), money(v.get("due")),
+        revenue.rows.append([model, currency, cell.count, money(cell.total), money(v.get("due")),
                              money(v.get("collected")), money(v.get("pre")),
                              money(v.get("deferred")), v.get("discrepancies", 0),
                              v.get("stale_rates", 0)])  # fmt: skip
+        assessed[currency] += money(cell.total)
+        refunds[currency] += money(v.get("refunded"))
+        discrepancies += v.get("discrepancies", 0)
     tables.append(revenue)
 
-    discrepancies = sum(
-        c.values.get("discrepancies", 0) for _k, c in _keys(cells, "revenue", "model")
-    )
-    refunds = sum(
-        Decimal(str(c.values.get("refunded", 0))) for _k, c in _keys(cells, "revenue", "model")
-    )
-    ledger_refunds = sum((c.total for _k, c in _keys(cells, "ledger", "refund")), Decimal(0))
     if ledger:
-        refunds = ledger_refunds
+        refunds = defaultdict(Decimal)
+        for key, cell in _keys(cells, "ledger", "refund"):
+            refunds[split_money_key(key)[1]] += money(cell.total)
     returns = Table(
         "returns",
         _("Returns and refunds"),
-        [_("Returned"), _("Invalidated"), _("Refunds (EUR)")],
+        [_("Returned"), _("Invalidated"), _("Refunds")],
     )
-    returns.rows.append([events["returned"], events["invalidated"], money(refunds)])
+    returns.rows.append([events["returned"], events["invalidated"], per_currency(refunds)])
     tables.append(returns)
 
     aeo = Table(
@@ -336,9 +338,7 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "seizure_rate": _pct(seizures, checked),
         "dq_average": round(float(dq.total) / dq.count, 1) if dq.count else None,
         "dq_finding_rate": _pct(with_findings, total),
-        "revenue_assessed": money(
-            sum((c.total for _k, c in _keys(cells, "revenue", "model")), Decimal(0))
-        ),
+        "revenue_assessed": per_currency(assessed),
         "discrepancies": discrepancies,
         "returns": events["returned"],
         "aeo_share": _pct(get("aeo", "aeo", "aeo").count, total),
@@ -352,12 +352,19 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "colours": [CHANNEL_COLOURS[c] for c in CHANNELS],
         "channel_codes": list(CHANNELS),  # the list behind each bar (issue 16)
         "release": release_chart,
-        "revenue_models": [r[0] for r in revenue.rows],
-        "revenue_assessed": [float(r[2]) for r in revenue.rows],
-        "revenue_collected": [float(r[4]) for r in revenue.rows],
-        "revenue_pre": [float(r[5]) for r in revenue.rows],
+        "revenue_models": [f"{r[0]} ({r[1]})" for r in revenue.rows],
+        "revenue_assessed": [float(r[3]) for r in revenue.rows],
+        "revenue_collected": [float(r[5]) for r in revenue.rows],
+        "revenue_pre": [float(r[6]) for r in revenue.rows],
     }
     return {"summary": summary, "tables": tables, "charts": charts}
+
+
+def per_currency(amounts: dict[str, Decimal]) -> str:
+    """Money of several currencies side by side, never added together: "1234.50 EUR · 80.00 PLN"
+    ("0.00" when there is none)."""
+    shown = [f"{amount:.2f} {currency}" for currency, amount in sorted(amounts.items()) if amount]
+    return " · ".join(shown) or "0.00"
 
 
 def _rule_title(code: str) -> str:

@@ -31,7 +31,7 @@ STANDARDS = [
      [("aeo_share", _("AEO share of volume"), "%")]),
     (8, _("Models of revenue collection"),
      _("Revenue module: several collection models, verification of self-assessed amounts"),
-     [("revenue_assessed", _("Revenue assessed (EUR)"), ""), ("discrepancies", _("Self-assessment discrepancies"), "")]),
+     [("revenue_assessed", _("Revenue assessed"), ""), ("discrepancies", _("Self-assessment discrepancies"), "")]),
     (9, _("Return goods"), _("Returns and invalidation with refunds"),
      [("returns", _("Returns"), "")]),
     (10, _("Prevention of fraud and illicit trade"),

@@ -315,7 +315,7 @@ def _revenue(rows: _Rows, start: datetime, end: datetime) -> None:
             declaration__received_at__gte=start,
             declaration__received_at__lt=end,
         )
-        .values("collection_model", "declaration__operator_id")
+        .values("collection_model", "currency", "declaration__operator_id")
         .annotate(
             n=Count("id"),
             assessed=Sum("total"),
@@ -337,12 +337,26 @@ def _revenue(rows: _Rows, start: datetime, end: datetime) -> None:
         rows.add(
             "revenue",
             "model",
-            g["collection_model"],
+            money_key(g["collection_model"], g["currency"]),
             g["declaration__operator_id"],
             count=g["n"],
             total=g["assessed"] or 0,
             values=values,
         )
+
+
+def money_key(collection_model: str, currency: str) -> str:
+    """Money figures are kept per collection model *and currency*: an installation whose regime
+    currency changes (Bulgaria's lev to the euro on 1 January 2026) or that assesses in a national
+    currency never adds amounts of two currencies together."""
+    return f"{collection_model}/{currency}"
+
+
+def split_money_key(key: str) -> tuple[str, str]:
+    """(collection model, currency) of a money key; aggregates written before currencies were kept
+    apart were all in euro."""
+    model, _, currency = key.partition("/")
+    return model, currency or "EUR"
 
 
 def _optional_model(app_label: str, name: str):
@@ -400,13 +414,14 @@ def _ledger(rows: _Rows, start: datetime, end: datetime) -> None:
         return
     grouped = (
         ledger.objects.filter(at__gte=start, at__lt=end, kind__in=("payment", "refund"))
-        .values("kind", "collection_model", "declaration__operator_id", "account_id")
+        .values("kind", "collection_model", "currency", "declaration__operator_id", "account_id")
         .annotate(n=Count("id"), amount=Sum("amount"))
         .order_by()
     )
     for g in grouped:
         op = g["declaration__operator_id"] or g["account_id"]
-        rows.add("ledger", g["kind"], g["collection_model"], op, count=g["n"],
+        rows.add("ledger", g["kind"], money_key(g["collection_model"], g["currency"]), op,
+                 count=g["n"],
                  total=g["amount"] or 0)  # fmt: skip
 
 

@@ -208,3 +208,31 @@ def test_release_time_measured_from_arrival(traffic):
     )
     assert row.count == 6
     assert sum(row.values["h"].values()) == 6
+
+
+def test_revenue_of_two_currencies_is_never_added_together(
+    client, customs_user, operator_b, settings
+):
+    """An installation whose regime currency changes (Bulgaria on 1 January 2026) or that assesses
+    in a national currency shows each currency on its own row and in the tile, never one sum."""
+    from revenue.models import TaxAssessment
+    from tests.revenue.helpers import border_body, submit
+
+    submit(operator_b.operator, [border_body("CUR-FR", value="50.00")])
+    settings.CUSTOMS_JURISDICTION = "PL"
+    submit(operator_b.operator, [border_body("CUR-PL", value="50.00")])
+    totals = {a.currency: a.total for a in TaxAssessment.objects.filter(is_current=True)}
+    assert set(totals) == {"EUR", "PLN"}
+    aggregate_day(timezone.localdate())
+
+    client.force_login(customs_user("supervisor"))
+    html = client.get(reverse("dashboard")).content.decode()
+    tile = f"{totals['EUR']:.2f} EUR · {totals['PLN']:.2f} PLN"
+    assert f'<div class="kpi" id="kpi-revenue">{tile}</div>' in html
+    response = client.get(reverse("dashboard_export", args=["revenue"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:4] == ["Model", "Currency", "Declarations", "Assessed"]
+    assessed = {row[1]: row[3] for row in rows[1:]}
+    assert assessed == {"EUR": f"{totals['EUR']:.2f}", "PLN": f"{totals['PLN']:.2f}"}
+    framework = client.get(reverse("framework")).content.decode()
+    assert tile in framework
