@@ -47,7 +47,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from revenue.money import apportion, convert, format_money, format_rate, to_decimal
+from revenue.money import (
+    LEGAL_REASON_MAX,
+    apportion,
+    convert,
+    format_money,
+    format_rate,
+    to_decimal,
+)
 from revenue.regimes import RegimeSpec, duty_free_territory, not_an_import
 
 COLLECTION_MODELS = (
@@ -629,7 +636,7 @@ def _minimum_not_levied(
                 legal_reason=(
                     f"Below the minimum amount, not levied{_cite(regime, 'minimum')}; "
                     f"{line.legal_reason}"
-                )[:400],
+                )[:LEGAL_REASON_MAX],
             )
         result.append(line)
     return tuple(result)
@@ -778,7 +785,7 @@ def _duty_lines(
                         f"No customs duty on goods sent from {c.dispatch_country}: inside the "
                         f"customs territory of {regime.jurisdiction} or in customs union with it"
                         f"{f' ({territory})' if territory else ''}"
-                    )[:400],
+                    )[:LEGAL_REASON_MAX],
                 )
             ],
             {v.item.line: regime.round(ZERO) for v in valued},
@@ -982,14 +989,14 @@ def _duty_lines(
                 f"{v.item.hs_code}: the duty by origin replaces the tariff duty and does not "
                 f"apply to these goods, {value_text} {format_money(basis, currency)}"
                 f"{_cite(regime, 'origin_duty_excluded')}"
-            )[:400]
+            )[:LEGAL_REASON_MAX]
         elif postal_origin_only:
             rate = ZERO
             legal_reason = (
                 f"No tariff duty on a postal item of origin {c.origin_country}: the duty by "
                 f"origin replaces it, {value_text} {format_money(basis, currency)}"
                 f"{_cite(regime, 'postal_ad_valorem')}"
-            )[:400]
+            )[:LEGAL_REASON_MAX]
         elif gift_rate is not None and not v.excluded and gift_rate <= tariff_rate:
             # The flat gift rate, unless the tariff rate of the goods is lower.
             rate = gift_rate
@@ -1003,7 +1010,7 @@ def _duty_lines(
                 f"persons: {_value_word(regime)} {format_money(consignment_value, currency)} "
                 f"{above}<= {format_money(regime.gift_duty_rate_max_value, currency)}, on "
                 f"{value_text} {format_money(basis, currency)}{_cite(regime, 'gift_duty')}"
-            )[:400]
+            )[:LEGAL_REASON_MAX]
         else:
             rate = tariff_rate
             lower = (
@@ -1015,7 +1022,7 @@ def _duty_lines(
                 f"Duty at {format_rate(rate)}{sample} on {value_text} "
                 f"{format_money(basis, currency)} for HS {v.item.hs_code or 'not declared'}"
                 f"{_cite(regime, 'duty')}{lower}"
-            )[:400]
+            )[:LEGAL_REASON_MAX]
         amount = _round_amount(regime, basis * rate, border_model)
         duty_by_line[v.item.line] = amount
         lines.append(
@@ -1048,7 +1055,7 @@ def _duty_lines(
                         f"No additional duty on goods of origin {c.origin_country} for HS "
                         f"{v.item.hs_code}, {value_text} {format_money(basis, currency)}"
                         f"{_cite(regime, 'origin_duty_excluded')}"
-                    )[:400],
+                    )[:LEGAL_REASON_MAX],
                 )
             )
         elif origin_rate:
@@ -1194,7 +1201,7 @@ def _gift_deduction_line(
             f"{format_money(relief, regime.currency)} deducted from the "
             f"gift's {_value_word(regime)} {format_money(consignment_value, regime.currency)}"
             f"{_cite(regime, 'gift_relief')}"
-        )[:400],
+        )[:LEGAL_REASON_MAX],
     )
 
 
@@ -1405,7 +1412,7 @@ def _fee_lines(
                     f"{format_money(regime.formal_entry_threshold, currency)}, "
                     f"{format_rate(rate)} of it, at least {format_money(low, currency)} and at "
                     f"most {format_money(high, currency)}{_cite(regime, 'fee_formal')}"
-                )[:400],
+                )[:LEGAL_REASON_MAX],
             )
         )
     elif regime.fee_per_declaration > 0:
@@ -1519,7 +1526,7 @@ def _national_fee_lines(
                 legal_reason=(
                     f"{fee['name']}: {count} {unit} x {format_money(each, currency)}"
                     f"{ceiling} ({fee['legal_ref']}){note}"
-                )[:400],
+                )[:LEGAL_REASON_MAX],
             )
         )
         if fee.get("bears_tax") and regime.vat_standard_rate > 0:
@@ -1603,7 +1610,7 @@ def _tax_on_fees(
         legal_reason=(
             f"{regime.tax_name} at {format_rate(rate)} on {what} "
             f"{format_money(fees, regime.currency)}{citation}"
-        )[:400],
+        )[:LEGAL_REASON_MAX],
     )
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from aeo.models import Operator
 from declarations.models import Declaration
+from revenue.money import LEGAL_REASON_MAX
 
 
 class Regime(models.Model):
@@ -134,7 +135,7 @@ class TaxLine(models.Model):
     currency = models.CharField(max_length=3)
     payer = models.CharField(max_length=20)
     collection_model = models.CharField(max_length=40)
-    legal_reason = models.CharField(max_length=400)
+    legal_reason = models.CharField(max_length=LEGAL_REASON_MAX)
     collected_at_border = models.BooleanField(default=True)
     # Through which channel customs receives the amount: border, deferred_statement or
     # scheme_return (the vendor's or marketplace's scheme return). Every amount has one.

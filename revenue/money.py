@@ -29,6 +29,9 @@ ROUNDING_MODES = frozenset(
 )
 
 ZERO = Decimal(0)
+# The longest legal reason a tax line keeps (the stored column's length): a reason names the rule,
+# the figures and every act it applies, so a reduced rate's citation is not cut off.
+LEGAL_REASON_MAX = 1000
 
 
 def to_decimal(value: Decimal | int | str, *, field: str = "amount") -> Decimal:

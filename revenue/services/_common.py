@@ -13,6 +13,7 @@ from django.conf import settings
 from declarations.models import Declaration
 from revenue.calculators import ConsignmentIn, ItemIn
 from revenue.models import Regime, TaxAssessment, TaxLine
+from revenue.money import LEGAL_REASON_MAX
 from revenue.regimes import RegimeSpec
 from revenue.selectors import SCHEME_UNKNOWN
 from revenue.services.regimes import spec_of
@@ -196,7 +197,7 @@ def _line_values(assessment_id: int, result: Any) -> list[dict[str, Any]]:
             "currency": line.currency,
             "payer": line.payer,
             "collection_model": line.collection_model,
-            "legal_reason": line.legal_reason[:400],
+            "legal_reason": line.legal_reason[:LEGAL_REASON_MAX],
             "collected_at_border": line.collected_at_border,
             "collection_channel": line.collection_channel,
         }

@@ -352,3 +352,32 @@ def test_book_rates_of_czechia_and_romania_follow_their_dated_changes(jurisdicti
     regime = regime_for(SHIPPED, jurisdiction, on)
     assert regime.vat_reduced_rates == {"4901": D(rate)}
     assert regime.legal_refs["vat_reduced"]
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "on", "rate"),
+    [
+        ("GB", date(2021, 1, 1), "0"),
+        ("GB", date(2026, 11, 25), "0"),
+        ("IE", date(2021, 7, 1), "0"),
+        ("IE", date(2026, 7, 1), "0"),
+        ("IE", date(2028, 7, 1), "0"),
+        ("LU", date(2023, 6, 1), "0.03"),
+        ("LU", date(2026, 11, 25), "0.03"),
+    ],
+)
+def test_babies_garments_take_the_childrens_clothing_rate_where_the_law_has_one(
+    jurisdiction, on, rate
+):
+    """Children's clothing is zero-rated in the UK and Ireland and at 3 % in Luxembourg; babies'
+    garments (HS 6111 knitted, 6209 not knitted) are the headings that are children's clothing by
+    definition. Adults' T-shirts stay at the standard rate, and so do babies' garments elsewhere."""
+    regime = regime_for(SHIPPED, jurisdiction, on)
+    for hs in ("611120", "620930"):
+        assert regime.vat_rate_for(hs) == D(rate), (regime.code, hs)
+    assert regime.vat_rate_for("610910") == regime.vat_standard_rate
+    assert "children's clothing" in regime.legal_refs["vat_reduced"].replace(
+        "clothing and footwear for young children", "children's clothing"
+    )
+    germany = regime_for(SHIPPED, "DE", on if on.year > 2021 else date(2021, 7, 1))
+    assert germany.vat_rate_for("611120") == D("0.19")
