@@ -208,7 +208,7 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(" of it, at least "),
     N_(" and at most "),
     N_("Not an import: goods sent from "),
-    N_(" stay inside one customs and VAT territory"),
+    N_(" stay inside one customs and VAT territory with "),
     N_("No customs duty on goods sent from "),
     N_(": inside the customs territory of "),
     N_(" or in customs union with it"),

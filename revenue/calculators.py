@@ -1091,8 +1091,8 @@ def _not_an_import_lines(
     c: ConsignmentIn, regime: RegimeSpec, consignment_value: Decimal, border_model: str
 ) -> list[TaxLine]:
     reason = (
-        f"Not an import: goods sent from {c.dispatch_country} to {regime.jurisdiction} stay "
-        "inside one customs and VAT territory"
+        f"Not an import: goods sent from {c.dispatch_country} stay inside one customs and VAT "
+        f"territory with {regime.jurisdiction}"
     )
     tax_types = ["duty", "vat"] if regime.has_border_tax else ["duty"]
     return [

@@ -278,3 +278,12 @@ def test_legal_citations_are_quoted_as_written_and_composed_text_is_translated()
         assert legal_reason("Flat-rate duty EUR 3.00 for HS subheading 620000 (line 1)").endswith(
             "(ligne 1)"
         )
+
+
+def test_a_movement_inside_one_territory_reads_whole_in_french():
+    english = "Not an import: goods sent from MC stay inside one customs and VAT territory with FR"
+    with translation.override("fr"):
+        assert legal_reason(english) == (
+            "Pas une importation : marchandises expédiées de MC qui restent dans un même "
+            "territoire douanier et de TVA avec FR"
+        )
