@@ -144,6 +144,19 @@ def operator_b(db) -> OperatorClient:
 
 
 @pytest.fixture
+def no_random_selection(db):
+    """The active rule set without its random floor, for a test whose consignment must take the
+    channel of its score: the random draw is fixed by the declaration id, which on PostgreSQL
+    depends on what ran before in the same database."""
+    from risk.models import RuleSet
+
+    ruleset = RuleSet.objects.get(state="active")
+    ruleset.policy = {**ruleset.policy, "random_rates": {"yellow": 0.0, "red": 0.0}}
+    ruleset.save(update_fields=["policy"])
+    return ruleset
+
+
+@pytest.fixture
 def customs_user(db):
     """Factory: a logged-in-able customs user with one role."""
     ensure_role_groups()
