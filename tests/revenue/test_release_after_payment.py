@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_green_consignment_under_border_model_is_released_only_once_paid(
-    operator_b, django_capture_on_commit_callbacks, no_random_selection
+    operator_b, django_capture_on_commit_callbacks
 ):
     body = border_body("PAY-FIRST-1")
     with django_capture_on_commit_callbacks(execute=True):

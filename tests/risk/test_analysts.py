@@ -283,6 +283,7 @@ def _traffic(operator, example, capture, count: int = 40) -> None:
     assert all(o.status == 201 for o in outcomes)
 
 
+@pytest.mark.random_draw
 def test_backtest_of_a_version_against_itself_changes_nothing(
     operator_a, example, customs_user, django_capture_on_commit_callbacks
 ):

@@ -89,6 +89,7 @@ def _ids_drawn_below(rate, count=5_000, seed="tests"):
     return [n for n in range(count) if random_draw(seed, n) < rate]
 
 
+@pytest.mark.random_draw
 def test_random_selection_lifts_green_with_an_explanatory_hit():
     policy = ChannelPolicy()
     red_id = _ids_drawn_below(0.005)[0]
@@ -102,6 +103,7 @@ def test_random_selection_lifts_green_with_an_explanatory_hit():
     )
 
 
+@pytest.mark.random_draw
 def test_random_selection_does_not_lower_or_duplicate_a_risk_channel():
     red_id = _ids_drawn_below(0.005)[0]
     outcome = _assess_hits([Hit("a", 90, "x")], declaration_id=red_id, policy=ChannelPolicy())
@@ -109,6 +111,7 @@ def test_random_selection_does_not_lower_or_duplicate_a_risk_channel():
     assert [h.rule_code for h in outcome.hits] == ["a"]
 
 
+@pytest.mark.random_draw
 def test_random_rates_hold_over_many_declarations_and_shrink_for_aeo():
     policy = ChannelPolicy(random_rates={"yellow": 0.05, "red": 0.05})
     plain = [_assess_hits([], policy=policy, declaration_id=n).channel for n in range(4_000)]

@@ -84,7 +84,7 @@ def rule_post(code: str, **overrides) -> dict:
 
 
 def test_analyst_changes_backtests_and_activates_a_rule_and_pending_consignments_are_reassessed(
-    operator_a, example, customs_user, django_capture_on_commit_callbacks, no_random_selection
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
 ):
     declaration = submit(operator_a, body(example, "LRN-1"), django_capture_on_commit_callbacks)
     assert declaration.status == Status.ASSESSED
