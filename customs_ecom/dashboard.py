@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from declarations.models import DailyAggregate
 
-from .kpis import histogram_percentile, merge_histograms, split_money_key
+from .kpis import histogram_percentile, merge_histograms, money_key, split_money_key
 
 DIMENSIONS = (
     "all",
@@ -51,6 +51,8 @@ METRICS = (
     "rule_outcomes",
     "ledger",
 )
+# Metrics whose keys are "<collection model>/<currency>" (customs_ecom.kpis.money_key).
+MONEY_METRICS = ("revenue", "ledger")
 CHANNELS = ("green", "blue", "yellow", "red", "pending")
 CHANNEL_LABELS = {
     "green": gettext_lazy("Green"),
@@ -120,6 +122,8 @@ def load_cells(
     per_day: dict[date, Cell] = defaultdict(Cell)
     for day, metric, dimension, key, count, total, values in rows:
         dimension = dimension.split("@", 1)[0]
+        if metric in MONEY_METRICS:  # rows of earlier releases carry the model alone, in euro
+            key = money_key(*split_money_key(key))
         cell = cells[(metric, dimension, key)]
         cell.count += count
         cell.total += total
@@ -288,7 +292,11 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     assessed: dict[str, Decimal] = defaultdict(Decimal)
     refunds: dict[str, Decimal] = defaultdict(Decimal)
     discrepancies = 0
-    for key, cell in _keys(cells, "revenue", "model"):
+    revenue_cells = dict(_keys(cells, "revenue", "model"))
+    # Money collected in the period for declarations assessed before it has its row too.
+    revenue_keys = list(revenue_cells) + sorted(set(ledger) - set(revenue_cells))
+    for key in revenue_keys:
+        cell = revenue_cells.get(key, Cell())
         model, currency = split_money_key(key)
         v = dict(cell.values)
         if ledger:  # the ledger is the truth of what was collected, when the installation keeps one

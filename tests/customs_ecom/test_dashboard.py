@@ -236,3 +236,33 @@ def test_revenue_of_two_currencies_is_never_added_together(
     assert assessed == {"EUR": f"{totals['EUR']:.2f}", "PLN": f"{totals['PLN']:.2f}"}
     framework = client.get(reverse("framework")).content.decode()
     assert tile in framework
+
+
+def test_revenue_rows_of_earlier_releases_and_money_collected_without_an_assessment(
+    client, customs_user
+):
+    """Aggregates written before currencies were kept apart (keyed by model alone, in euro) add up
+    with today's; a currency collected in the period with no assessment in it keeps its row."""
+    day = timezone.localdate() - timedelta(days=5)
+    rows = [
+        ("revenue", "model", "consignee_border", 2, "10", {"due": 10.0}),
+        ("revenue", "model", "consignee_border/EUR", 1, "5", {"due": 5.0}),
+        ("ledger", "payment", "consignee_border", 1, "10", {}),
+        ("ledger", "payment", "consignee_border/EUR", 1, "5", {}),
+        ("ledger", "payment", "consignee_border/BGN", 1, "99", {}),
+    ]
+    DailyAggregate.objects.bulk_create(
+        DailyAggregate(day=day, metric=m, dimension=d, key=k, count=n, total=t, values=v)
+        for m, d, k, n, t, v in rows
+    )
+    client.force_login(customs_user("supervisor"))
+    response = client.get(
+        reverse("dashboard_export", args=["revenue"]),
+        {"start": day.isoformat(), "end": day.isoformat()},
+    )
+    table = list(csv.reader(io.StringIO(response.content.decode())))
+    found = {(row[0], row[1]): (row[2], row[3], row[5]) for row in table[1:]}
+    assert found == {
+        ("consignee_border", "EUR"): ("3", "15.00", "15.00"),
+        ("consignee_border", "BGN"): ("0", "0.00", "99.00"),
+    }
