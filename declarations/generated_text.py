@@ -209,6 +209,8 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(" and at most "),
     N_("Not an import: goods sent from "),
     N_(" stay inside one customs and VAT territory with "),
+    # the wording of lines stored before December 2026: "goods sent from MC to FR stay inside..."
+    N_(" stay inside one customs and VAT territory"),
     N_("No customs duty on goods sent from "),
     N_(": inside the customs territory of "),
     N_(" or in customs union with it"),

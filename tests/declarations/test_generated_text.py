@@ -287,3 +287,11 @@ def test_a_movement_inside_one_territory_reads_whole_in_french():
             "Pas une importation : marchandises expédiées de MC qui restent dans un même "
             "territoire douanier et de TVA avec FR"
         )
+
+
+def test_a_movement_stored_in_the_earlier_wording_still_reads_in_french():
+    english = "Not an import: goods sent from MC to FR stay inside one customs and VAT territory"
+    with translation.override("fr"):
+        assert legal_reason(english).endswith(
+            "qui restent dans un même territoire douanier et de TVA"
+        )
