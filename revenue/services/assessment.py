@@ -289,6 +289,9 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         }
     )
 
+    # The regime's amounts fixed in another currency, converted once per regime and day.
+    converted_on: dict[tuple[str, date], Any] = {}
+
     def cannot_assess(declaration: Any, code: str, detail: str) -> None:
         """Record why a declaration is not assessed: a visible problem in the queue, logged."""
         logger.error("declaration %s: %s", declaration.pk, detail)
@@ -316,7 +319,9 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             )
             cannot_assess(declaration, "exchange_rate_missing", detail)
             continue
-        converted = in_regime_currency(resolver, spec, on)
+        if (spec.code, on) not in converted_on:
+            converted_on[(spec.code, on)] = in_regime_currency(resolver, spec, on)
+        converted = converted_on[(spec.code, on)]
         if converted is None:
             detail = (
                 f"no exchange rate {spec.threshold_currency}->{spec.currency} for "
