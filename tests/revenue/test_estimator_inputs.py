@@ -662,3 +662,39 @@ def test_relief_lines_carry_a_rate_of_zero():
         _basket("GB", "GBP", "30.00", origin_country="US", date="2026-05-15", category="gift")
     )
     assert body["lines"] and all(line["rate"] == "0" for line in body["lines"])
+
+
+def test_the_estimator_zero_rates_a_babies_garment_in_ireland_and_cites_why():
+    body = _estimate(
+        {
+            "destination": "IE",
+            "date": "2026-11-25",
+            "currency": "EUR",
+            "origin_country": "CN",
+            "transport": "express",
+            "items": [
+                {"hs_code": "611120", "value": "40.00"},
+                {"hs_code": "610910", "value": "20.00"},
+            ],
+        }
+    )
+    vat = {line["item_line"]: line for line in _lines(body, "vat")}
+    assert (Decimal(vat[1]["rate"]), Decimal(vat[1]["amount"])) == (Decimal("0"), Decimal("0.00"))
+    assert "children's clothing and footwear" in vat[1]["reason"]
+    # The EUR 3 flat duty per tariff code is in the VAT base of the adult's T-shirt: 23 % of 23.00.
+    assert (Decimal(vat[2]["rate"]), Decimal(vat[2]["amount"])) == (
+        Decimal("0.23"),
+        Decimal("5.29"),
+    )
+
+
+def test_a_stored_line_keeps_its_whole_legal_reason(settings, operator_b):
+    from revenue.models import TaxLine
+    from tests.revenue.helpers import border_body, submit
+
+    settings.CUSTOMS_JURISDICTION = "IE"
+    (declaration,) = submit(operator_b.operator, [border_body("IE-BABY", hs_code="611120")])
+    line = TaxLine.objects.get(assessment__declaration=declaration, tax_type="vat")
+    assert line.rate == 0 and line.amount == 0
+    assert len(line.legal_reason) > 400
+    assert line.legal_reason.endswith("Annex III point 6 (books))")
