@@ -526,6 +526,13 @@ def assess(
             f"{_lines_text(excluded).capitalize()}: goods excluded from low-value reliefs and "
             "schemes, taxed in full."
         )
+    relieved = [t for t in ("duty", "vat") if returned_goods_relieved(c, regime, t)]
+    if relieved:
+        taxes = " and ".join("duty" if t == "duty" else regime.tax_name for t in relieved)
+        explanation.append(
+            f"Returned goods: relief from {taxes} claimed; an officer checks the evidence of "
+            "their export before the goods are released."
+        )
     if regime.sample_rates:
         explanation.append("Duty rates of this regime are illustrative samples.")
 
@@ -788,6 +795,12 @@ def _duty_lines(
                     )[:LEGAL_REASON_MAX],
                 )
             ],
+            {v.item.line: regime.round(ZERO) for v in valued},
+            True,
+        )
+    if returned_goods_relieved(c, regime, "duty"):
+        return (
+            [_returned_goods_line(regime, "duty", consignment_value, border_model)],
             {v.item.line: regime.round(ZERO) for v in valued},
             True,
         )
@@ -1111,6 +1124,37 @@ def _not_an_import_lines(
     ]
 
 
+# Every zero line of the returned goods relief starts with these words: the release guard
+# `relief_unverified` finds the claim by them.
+RETURNED_GOODS_RELIEF = "Returned goods relief"
+
+
+def returned_goods_relieved(c: ConsignmentIn, regime: RegimeSpec, tax_type: str) -> bool:
+    """Goods declared as returned, where the regime relieves ``tax_type`` on them."""
+    return c.category == "returned_goods" and tax_type in regime.returned_goods_relief
+
+
+def _returned_goods_line(
+    regime: RegimeSpec, tax_type: str, basis: Decimal, border_model: str
+) -> TaxLine:
+    tax = "duty" if tax_type == "duty" else regime.tax_name
+    return _line(
+        regime,
+        tax_type=tax_type,
+        item_line=None,
+        basis=basis,
+        rate=None,
+        amount=ZERO,
+        model=border_model,
+        payer_model=border_model,
+        legal_reason=(
+            f"{RETURNED_GOODS_RELIEF} ({tax}), claimed: goods exported from the customs "
+            "territory and returned unaltered, on evidence of their export that an officer "
+            f"checks before release{_cite(regime, 'returned_goods')}"
+        )[:LEGAL_REASON_MAX],
+    )
+
+
 def _flat_unit(regime: RegimeSpec) -> str:
     if regime.flat_duty_per_line:
         return "declaration line, HS"
@@ -1269,6 +1313,12 @@ def _vat_lines(
     consignment_value = valued[0].threshold_value if valued else ZERO
     if regime.threshold_scope != "consignment":
         consignment_value = sum((v.value for v in valued), ZERO)
+    if returned_goods_relieved(c, regime, "vat"):
+        basis = sum(
+            (v.customs_value if regime.tax_value_includes_transport else v.value for v in valued),
+            ZERO,
+        )
+        return [_returned_goods_line(regime, "vat", regime.round(basis), border_model)]
     if _gift_relief_applies(c, regime, "vat", consignment_value) and not any(
         v.excluded for v in valued
     ):

@@ -250,6 +250,9 @@ class RegistryImportForm(forms.Form):
 
 class RevalueForm(forms.Form):
     reason = forms.CharField(label=_("Why (inspection finding)"), max_length=300)
+    refuse_relief = forms.BooleanField(
+        label=_("Refuse the returned goods relief (no evidence of export)"), required=False
+    )
 
     def __init__(self, *args: Any, items: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -265,7 +268,7 @@ class RevalueForm(forms.Form):
                 decimal_places=2,
             )
             self.lines.append((item.line, name))
-        self.order_fields([name for _line, name in self.lines] + ["reason"])
+        self.order_fields([name for _line, name in self.lines] + ["refuse_relief", "reason"])
 
     def revised_values(self) -> dict[int, Decimal]:
         return {

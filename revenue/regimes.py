@@ -88,6 +88,7 @@ _TUPLE_FIELDS = (
     "vendor_buyers",
     "origin_duty_excluded_hs",
     "regions",
+    "returned_goods_relief",
 )
 TAX_TYPES = ("duty", "vat", "fee")
 TRANSPORTS = ("postal", "express", "other")
@@ -264,6 +265,12 @@ class RegimeSpec:
     # (Canada: CAD 60, "duty and taxes on any amount over CAD 60"); false where a gift above the
     # relief is taxed on its whole value (EU, UK).
     gift_relief_deducted: bool = False
+    # Tax types relieved on goods declared as returned (category ``returned_goods``): goods that
+    # left the territory and come back unaltered (EU: duty under Reg. (EU) 952/2013 art. 203,
+    # VAT under Directive 2006/112/EC art. 143(1)(e)), cited under ``legal_refs["returned_goods"]``.
+    # The relief is claimed: the engine applies it and an officer checks the evidence of export
+    # before release (guard ``relief_unverified``). Empty: returned goods are taxed like others.
+    returned_goods_relief: tuple[str, ...] = ()
     # A tax type whose total for the consignment is below this amount is not levied.
     minimum_collected: dict[str, Decimal] = field(default_factory=dict)
     # Transport channels on which the fees are not charged (US: no processing fee on postal).
@@ -482,6 +489,10 @@ class RegimeSpec:
             raise ValueError(f"{self.code}: origin duty rates are fractions between 0 and 2")
         for fee in self.national_fees:
             check_national_fee(self.code, fee)
+        if set(self.returned_goods_relief) - {"duty", "vat"}:
+            raise ValueError(f"{self.code}: returned_goods_relief names duty and vat only")
+        if self.returned_goods_relief and not self.legal_refs.get("returned_goods"):
+            raise ValueError(f"{self.code}: returned_goods_relief needs legal_refs.returned_goods")
 
     def __hash__(self) -> int:
         # dict fields make the generated hash fail; the code and dates identify a regime.

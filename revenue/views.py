@@ -195,6 +195,20 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                 "gift_relief",
             )
         )
+    if spec.returned_goods_relief:
+        rows.append(
+            (
+                _("Returned goods relief"),
+                _("%(taxes)s, claimed; an officer checks the evidence of export before release")
+                % {
+                    "taxes": " / ".join(
+                        str(_("duty")) if t == "duty" else spec.tax_name
+                        for t in spec.returned_goods_relief
+                    )
+                },
+                "returned_goods",
+            )
+        )
     if spec.gift_relief_deducted:
         rows.append(
             (
@@ -342,6 +356,7 @@ RULE_KEYS = frozenset(
         "minimum", "fee_declaration", "fee_exempt", "origin_duty", "postal_duty", "postal_ad_valorem",
         "origin_duty_excluded", "fee_formal",
         "business_buyer", "rounding", "exchange_rate", "threshold_conversion", "regional_tax",
+        "returned_goods",
     }
 )  # fmt: skip
 
@@ -616,6 +631,7 @@ def revalue(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 revised_values_by_line=form.revised_values(),
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
+                refuse_relief=form.cleaned_data["refuse_relief"],
             )
             messages.success(
                 request,

@@ -27,10 +27,13 @@ def consignment_input(
     deferred_payment_authorised: bool = False,
     scheme_status: str | None = None,
     values_by_line: Mapping[int, Decimal] | None = None,
+    category: str | None = None,
 ) -> ConsignmentIn:
     """The engine's input for a declaration. `scheme_status` is the registry verdict on its
     tax-scheme number (an unknown number sends the VAT to the border); `values_by_line`
-    replaces declared item values (revaluation after inspection)."""
+    replaces declared item values (revaluation after inspection); `category` replaces the declared
+    category (a returned goods relief refused by an officer: taxed as an import that is not a
+    sale)."""
     payload = declaration.payload
     scheme = payload.get("vendor_tax_scheme") or {}
     values_by_line = values_by_line or {}
@@ -60,7 +63,7 @@ def consignment_input(
         ),
         transport_cost=Decimal(str(payload.get("transport_cost") or 0)),
         insurance_cost=Decimal(str(payload.get("insurance_cost") or 0)),
-        category=declaration.category,
+        category=category or declaration.category,
         tax_scheme=scheme.get("scheme") or None,
         tax_scheme_number_valid=number_valid,
         operator_role=role,

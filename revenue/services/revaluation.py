@@ -17,6 +17,7 @@ from revenue.calculators import (
     CONSIGNEE_BORDER,
     INTERMEDIARY_DEFERRED,
     MARKETPLACE_DEEMED_SUPPLIER,
+    RETURNED_GOODS_RELIEF,
     VENDOR_POINT_OF_SALE,
     assess,
 )
@@ -37,11 +38,16 @@ def taxes_revalue(
     revised_values_by_line: Mapping[int, Decimal],
     actor: Any,
     reason: str,
+    refuse_relief: bool = False,
 ) -> TaxAssessment:
     """Reassess a declaration with the values found at inspection (declaration currency, whole
     line), under the regime version and exchange rate of its current assessment. The new
     assessment (reason `revaluation`) becomes current; the ledger records the difference as
-    adjustments and the audit trail the totals before and after."""
+    adjustments and the audit trail the totals before and after.
+
+    `refuse_relief`: the officer found no evidence for the returned goods relief the declaration
+    claims; the goods are taxed as an import that is not a sale (category `other`), now and in
+    every later revaluation of this revision. Values may then stay as declared."""
     if not reason.strip():
         raise RevaluationError(_("Say why the values are revised."))
     with transaction.atomic():
@@ -70,7 +76,10 @@ def taxes_revalue(
             if not value.is_finite() or value < 0:
                 raise RevaluationError(_("Values must be positive amounts."))
             values[int(line)] = value
-        if not values:
+        claimed = declaration.category == "returned_goods"
+        if refuse_relief and not claimed:
+            raise RevaluationError(_("The declaration claims no returned goods relief."))
+        if not values and not refuse_relief:
             raise RevaluationError(_("Give at least one revised value."))
         spec = spec_of(previous.regime)
         # The amounts the law fixes in another currency, converted as on the first assessment.
@@ -91,6 +100,13 @@ def taxes_revalue(
                 )
                 % {"now": spec.currency, "then": previous.currency}
             )
+        # A relief refused by an earlier revaluation stays refused.
+        refused = refuse_relief or (
+            claimed
+            and bool(spec.returned_goods_relief)
+            and previous.reason == "revaluation"
+            and not previous.lines.filter(legal_reason__startswith=RETURNED_GOODS_RELIEF).exists()
+        )
         scheme_status = (
             tax_scheme_number_status(
                 declaration.tax_scheme, declaration.tax_scheme_number, previous.rate_date
@@ -104,6 +120,7 @@ def taxes_revalue(
             or operator_benefits(declaration.operator).deferred_payment,
             scheme_status=scheme_status,
             values_by_line=values,
+            category="other" if refused else None,
         )
         result = assess(consignment, spec, fx_rate=previous.exchange_rate)
         assessment = _store_result(
@@ -122,6 +139,11 @@ def taxes_revalue(
             f"Revaluation after inspection: total {previous.total} -> {assessment.total} "
             f"{assessment.currency} (difference {difference}).",
         ]
+        if refused:
+            assessment.explanation.append(
+                "Returned goods relief refused by the officer (no evidence of export): taxed as "
+                "an import that is not a sale."
+            )
         assessment.save(update_fields=["explanation"])
         adjustments = []
         scheme_model = (
@@ -169,6 +191,7 @@ def taxes_revalue(
                 "values": {str(k): str(v) for k, v in _declared_values(declaration).items()},
                 "total": str(previous.total),
                 "due_at_border": str(previous.due_at_border),
+                **({"returned_goods_relief": "claimed"} if refuse_relief else {}),
             },
             after={
                 "assessment": assessment.pk,
@@ -176,6 +199,7 @@ def taxes_revalue(
                 "total": str(assessment.total),
                 "due_at_border": str(assessment.due_at_border),
                 "difference": str(difference),
+                **({"returned_goods_relief": "refused"} if refuse_relief else {}),
             },
             reason=reason,
         )

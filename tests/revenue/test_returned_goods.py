@@ -1,0 +1,216 @@
+"""Returned goods: in the EU, goods exported and coming back unaltered are relieved of duty (UCC
+art. 203) and of import VAT (VAT Directive art. 143(1)(e)) on a claim that an officer checks
+before release; elsewhere (no relief modelled) they are taxed like any import at the border."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from declarations import lifecycle
+from declarations.models import Declaration, Status, StatusEvent
+from declarations.services import declarations_submit
+from revenue.regimes import RegimeSpec, load_shipped_regimes
+from tests.lifecycle_helpers import arrive, pay_at_border
+
+pytestmark = pytest.mark.django_db
+
+
+def _estimate(category: str, destination: str, currency: str, date: str) -> dict:
+    body = {
+        "destination": destination,
+        "date": date,
+        "currency": currency,
+        "origin_country": "CN",
+        "category": category,
+        "shipping_cost": "10.00",
+        "items": [{"hs_code": "610910", "value": "90.00"}],
+    }
+    response = APIClient().generic(
+        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("date", "sold_duty"),
+    [("2026-06-30", "0.00"), ("2026-11-25", "3.00"), ("2028-07-03", "12.00")],
+)
+def test_goods_returned_to_germany_owe_no_duty_and_no_vat_on_a_claim(date, sold_duty):
+    sold = _estimate("sale_of_goods", "DE", "EUR", date)
+    assert sold["totals"]["duty"] == sold_duty  # relief up to 150, EUR 3 flat, then the tariff
+    assert Decimal(sold["totals"]["vat"]) > 0
+    returned = _estimate("returned_goods", "DE", "EUR", date)
+    assert returned["totals"]["total"] == "0.00"
+    by_type = {line["tax_type"]: line for line in returned["lines"]}
+    assert set(by_type) == {"duty", "vat"}
+    assert by_type["vat"]["basis"] == "100.00"  # goods and transport: the VAT base it relieves
+    assert "Reg. (EU) 952/2013 (Union Customs Code) art. 203" in by_type["duty"]["reason"]
+    assert "Directive 2006/112/EC art. 143(1)(e)" in by_type["vat"]["reason"]
+    for line in by_type.values():
+        assert line["reason"].startswith("Returned goods relief")
+        assert line["payer"] == "consignee" and line["collection_channel"] == "border"
+    assert any("an officer checks the evidence" in text for text in returned["explanation"])
+
+
+def test_where_no_relief_is_modelled_returned_goods_are_taxed_at_the_border():
+    returned = _estimate("returned_goods", "GB", "GBP", "2026-11-25")
+    # Not a sale, so not moved to the point of sale by the GBP 135 rule: VAT at the border.
+    assert returned["totals"]["vat"] == "20.00"
+    assert not any(line["reason"].startswith("Returned goods") for line in returned["lines"])
+
+
+def test_every_eu_regime_relieves_returned_goods_and_cites_the_law():
+    eu = [spec for spec in load_shipped_regimes() if spec.code.startswith("EU-")]
+    assert len({spec.jurisdiction for spec in eu}) == 27
+    for spec in eu:
+        assert spec.returned_goods_relief == ("duty", "vat"), spec.code
+        assert "art. 203" in spec.legal_ref("returned_goods"), spec.code
+
+
+def test_a_relief_without_its_legal_source_or_of_an_unknown_tax_is_refused():
+    shipped = next(s for s in load_shipped_regimes() if s.code == "EU-DE-2026").to_dict()
+    without_source = {**shipped, "legal_refs": {**shipped["legal_refs"]}}
+    del without_source["legal_refs"]["returned_goods"]
+    with pytest.raises(ValueError, match="needs legal_refs.returned_goods"):
+        RegimeSpec.from_dict(without_source)
+    with pytest.raises(ValueError, match="duty and vat only"):
+        RegimeSpec.from_dict({**shipped, "returned_goods_relief": ["duty", "fee"]})
+
+
+@pytest.fixture
+def returned(operator_a, example, django_capture_on_commit_callbacks):
+    example["category"] = "returned_goods"
+    example.pop("vendor_tax_scheme")
+    example.pop("self_assessed_taxes")
+    example["order"]["payment"]["amount"] = "43.80"  # no VAT charged at checkout
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = declarations_submit(operator=operator_a.operator, bodies=[example])[0]
+    assert outcome.declaration is not None, outcome
+    pk = outcome.declaration.pk
+    Declaration.objects.filter(pk=pk).update(channel="green")
+    return pk
+
+
+def test_a_green_consignment_claiming_the_relief_waits_for_an_officer_who_releases_it(
+    returned, customs_user
+):
+    from revenue.models import TaxAssessment
+
+    assessment = TaxAssessment.objects.get(declaration_id=returned, is_current=True)
+    assert assessment.totals["duty"] == assessment.totals["vat"] == "0.00"
+    # France's small-parcel tax is a national fee, not relieved (docs/revenue.md).
+    assert {line.tax_type for line in assessment.lines.all()} == {"duty", "vat", "fee"}
+    pay_at_border(returned)
+    with pytest.raises(lifecycle.LifecycleRefused) as refused:
+        lifecycle.transition(declaration_id=returned, to_status=Status.RELEASED)
+    assert "relief_unverified" in refused.value.codes
+    declaration = arrive(returned)
+    assert declaration.status == Status.INSPECTION  # put before an officer, not released
+    event = StatusEvent.objects.filter(declaration_id=returned).order_by("-at", "-id").first()
+    assert "relief_unverified" in event.note
+    officer = customs_user("officer")
+    lifecycle.claim(declaration_id=returned, user=officer)
+    declaration = Declaration.objects.get(pk=returned)
+    assert not lifecycle.action_refusals(declaration, "release", officer)
+    lifecycle.transition(
+        declaration_id=returned,
+        to_status=Status.RELEASED,
+        actor=officer,
+        action="release",
+        note="export declaration 26DE000000000001 seen",
+    )
+    assert Declaration.objects.get(pk=returned).status == Status.RELEASED
+
+
+def test_a_sale_is_not_held_by_the_relief_guard(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
+    Declaration.objects.filter(pk=pk).update(channel="green", arrived_at=timezone.now())
+    pay_at_border(pk)
+    declaration = Declaration.objects.get(pk=pk)
+    refusals = lifecycle.guard_refusals([declaration], Status.RELEASED, lifecycle.GuardContext())
+    assert "relief_unverified" not in {r.code for r in refusals.get(pk, [])}
+
+
+def test_the_regime_page_shows_the_relief_with_its_sources(client, customs_user):
+    from revenue.models import Regime
+
+    client.force_login(customs_user("auditor"))
+    regime = Regime.objects.get(code="EU-DE-2026", version=1)
+    page = client.get(reverse("revenue:regime", args=[regime.pk])).content.decode()
+    assert "Returned goods relief" in page and "art. 143(1)(e)" in page
+    page = client.get(
+        reverse("revenue:regime", args=[regime.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Franchise des marchandises en retour" in page
+
+
+def test_an_officer_who_finds_no_evidence_refuses_the_relief_and_the_goods_are_taxed(
+    client, returned, customs_user
+):
+    from customs_ecom.platform.models import AuditEvent
+    from revenue.models import TaxAssessment
+    from revenue.services.revaluation import taxes_revalue
+
+    officer = customs_user("officer")
+    client.force_login(officer)
+    page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
+    assert 'name="refuse_relief"' in page
+    page = client.get(
+        reverse("declarations:consignment", args=[returned]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Refuser la franchise des marchandises en retour" in page
+    client.post(
+        reverse("revenue:revalue", args=[returned]),
+        {"reason": "no export declaration shown", "refuse_relief": "on"},
+    )
+    refused = TaxAssessment.objects.get(declaration_id=returned, is_current=True)
+    assert refused.reason == "revaluation"
+    assert Decimal(refused.totals["duty"]) == Decimal("6.00")  # EUR 3 per tariff code, two codes
+    assert Decimal(refused.totals["vat"]) > 0
+    assert not refused.lines.filter(legal_reason__startswith="Returned goods relief").exists()
+    assert any("relief refused" in text for text in refused.explanation)
+    event = AuditEvent.objects.filter(action="taxes.revalue", object_id=str(returned)).latest("id")
+    assert event.before["returned_goods_relief"] == "claimed"
+    assert event.after["returned_goods_relief"] == "refused"
+    declaration = Declaration.objects.get(pk=returned)
+    refusals = lifecycle.guard_refusals(
+        [declaration], Status.RELEASED, lifecycle.GuardContext(officer, "release")
+    )[returned]
+    assert {r.code for r in refusals} >= {"taxes_unpaid"}
+    assert "relief_unverified" not in {r.code for r in refusals}
+    # A later revaluation of the values keeps the relief refused.
+    again = taxes_revalue(
+        declaration_id=returned,
+        revised_values_by_line={1: Decimal("30.00")},
+        actor=officer,
+        reason="value found on the invoice",
+    )
+    assert Decimal(again.totals["duty"]) == Decimal("6.00")
+    assert Decimal(again.totals["vat"]) > Decimal(refused.totals["vat"])
+
+
+def test_a_relief_is_refused_only_where_one_is_claimed(
+    operator_a, example, django_capture_on_commit_callbacks, customs_user
+):
+    from revenue.services.revaluation import RevaluationError, taxes_revalue
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
+    with pytest.raises(RevaluationError, match="claims no returned goods relief"):
+        taxes_revalue(
+            declaration_id=pk,
+            revised_values_by_line={},
+            actor=customs_user("officer"),
+            reason="no evidence",
+            refuse_relief=True,
+        )
