@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from customs_ecom.platform.extensions import provide
@@ -19,6 +22,54 @@ def _taxes_for_operator(*args: Any, **kwargs: Any) -> Any:
     return taxes_for_operator(*args, **kwargs)
 
 
+# (jurisdiction, local day) -> (expiry on the monotonic clock, factor): rates and regimes may be
+# changed by an administrator, so a factor is kept one minute.
+_IOSS_FACTORS: dict[tuple[str, date], tuple[float, Decimal]] = {}
+_IOSS_FACTOR_TTL = 60.0
+_ZONES: dict[str, tuple[float, Any]] = {}
+
+
+def ioss_ceiling_factor(instant: datetime) -> Decimal:
+    """What the IOSS ceiling of EUR 150 is worth, in euro at the customs rate of the month, for a
+    consignment received at ``instant`` by this installation, as a factor of the ceiling: 1 in
+    the euro area; in a member state outside it, the October rate that converts the ceiling
+    (Directive 2006/112/EC art. 369zc) over the customs rate of the month that converts the
+    goods' value (Reg. (EU) 952/2013 art. 53). Risk multiplies its ceiling by it so that it
+    flags exactly what the assessment keeps out of the IOSS. 1 when no regime or rate is known."""
+    from django.conf import settings
+
+    from .rates import RateResolver, in_regime_currency
+    from .regimes import jurisdiction_timezone
+    from .services.regimes import active_regimes, regime_at_instant
+
+    jurisdiction = settings.CUSTOMS_JURISDICTION
+    now = time.monotonic()
+    zone_cached = _ZONES.get(jurisdiction)
+    if zone_cached is not None and zone_cached[0] > now:
+        zone = zone_cached[1]
+        cached = _IOSS_FACTORS.get((jurisdiction, instant.astimezone(zone).date()))
+        if cached is not None and cached[0] > now:
+            return cached[1]
+    # A miss: read the regimes (one query when their figures are unchanged).
+    regimes = active_regimes()
+    zone = jurisdiction_timezone([spec for _row, spec in regimes], jurisdiction)
+    _ZONES[jurisdiction] = (now + _IOSS_FACTOR_TTL, zone)
+    day = instant.astimezone(zone).date()
+    factor = Decimal(1)
+    found = regime_at_instant(jurisdiction, instant, regimes)
+    if found is not None and found[1].converts_law_amounts:
+        converted = in_regime_currency(RateResolver(), found[1], day)
+        if converted is not None:
+            spec = converted[0]
+            if spec.threshold_rate and spec.tax_threshold_rate:
+                factor = spec.tax_threshold_rate / spec.threshold_rate
+    if len(_IOSS_FACTORS) > 366:
+        _IOSS_FACTORS.clear()
+    _IOSS_FACTORS[(jurisdiction, day)] = (time.monotonic() + _IOSS_FACTOR_TTL, factor)
+    return factor
+
+
 def register() -> None:
     provide("consignment.taxes", _consignment_taxes)
     provide("declaration.taxes_for_operator", _taxes_for_operator)
+    provide("revenue.ioss_ceiling_factor", ioss_ceiling_factor)

@@ -85,6 +85,10 @@ class Facts:
     # None means the rule-set policy's factors apply.
     aeo_score_factor: Decimal | None = None
     aeo_random_factor: Decimal | None = None
+    # The IOSS ceiling's worth in euro at the customs rate of the month, as a factor of the
+    # ceiling: 1 in the euro area; outside it the ceiling is converted at the October rate
+    # (art. 369zc) while the value is converted at the month's rate (revenue provides it).
+    ioss_ceiling_factor: Decimal = Decimal(1)
 
 
 def _folded_words(text: str) -> str:

@@ -713,7 +713,10 @@ def tax_scheme_misuse(facts: Facts, params: TaxSchemeParams, ctx: BatchContext):
         return []
     scheme = facts.tax_scheme or "tax-scheme"
     hits = []
-    if scheme == "IOSS" and facts.total_value_eur > params.ioss_ceiling_eur:
+    # Outside the euro area the ceiling is converted at the October rate, the value at the
+    # month's: compared in the month's euro, the ceiling is worth its factor.
+    ceiling = params.ioss_ceiling_eur * facts.ioss_ceiling_factor
+    if scheme == "IOSS" and facts.total_value_eur > ceiling:
         hits.append(
             Hit(
                 "tax_scheme_misuse",
@@ -724,6 +727,17 @@ def tax_scheme_misuse(facts: Facts, params: TaxSchemeParams, ctx: BatchContext):
                     number=number,
                     value=format_eur(facts.total_value_eur),
                     ceiling=format_eur(params.ioss_ceiling_eur),
+                )
+                if facts.ioss_ceiling_factor == 1
+                else Message(
+                    "IOSS number %(number)s used for a consignment of EUR %(value)s, above the "
+                    "IOSS ceiling of EUR %(ceiling)s (EUR %(worth)s at this month's customs "
+                    "rate: the ceiling is converted at the rate of the first working day of "
+                    "October)",
+                    number=number,
+                    value=format_eur(facts.total_value_eur),
+                    ceiling=format_eur(params.ioss_ceiling_eur),
+                    worth=format_eur(ceiling),
                 ),
                 params.min_channel,
                 {"reason": "over_ceiling"},

@@ -76,6 +76,16 @@ def _no_random_control_draw(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_ioss_factor():
+    """The IOSS ceiling factor revenue gives risk is kept a minute per process; each test's own
+    rates and jurisdiction decide it."""
+    from revenue import providers
+
+    providers._IOSS_FACTORS.clear()
+    providers._ZONES.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a French page request activates French for the
     thread (LocaleMiddleware does not switch back), which would leak into the next test's

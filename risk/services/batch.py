@@ -15,6 +15,7 @@ from django.db import connection
 
 from aeo.models import Operator
 from customs_ecom.platform.bulk import fetch_binary, values_in
+from customs_ecom.platform.extensions import call
 from declarations.models import Declaration, Status
 from declarations.selectors import declaration_rows
 
@@ -220,6 +221,13 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
         )
         for key, rows in recent.items()
     }
+    # Asked once per batch for the IOSS consignments only (revenue knows the rates; risk does
+    # not import it).
+    ioss_factors = {
+        d.pk: call("revenue.ioss_ceiling_factor", d.received_at, default=Decimal(1))
+        for d in declarations
+        if d.tax_scheme == "IOSS"
+    }
     facts: list[Facts] = []
     for d in declarations:
         payload = d.payload
@@ -270,6 +278,7 @@ def build_facts(declarations: Sequence[Declaration]) -> list[Facts]:
                 consignee_key=d.consignee_key,
                 aeo_score_factor=benefit.risk_score_factor if benefit.is_aeo else None,
                 aeo_random_factor=benefit.random_rate_factor if benefit.is_aeo else None,
+                ioss_ceiling_factor=ioss_factors.get(d.pk, Decimal(1)),
             )
         )
     return facts
