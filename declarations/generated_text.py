@@ -225,6 +225,20 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(" on a postal item of origin "),
     N_(" on goods of origin "),
     N_(" for a gift between private persons"),
+    N_("Returned goods relief, duty"),
+    N_("Returned goods relief, "),
+    N_(
+        ", claimed: goods exported from the customs territory and returned unaltered, on "
+        "evidence of their export that an officer checks before release"
+    ),
+    N_(
+        "Returned goods: relief claimed; an officer grants or refuses it on the evidence of "
+        "their export before the goods are released."
+    ),
+    N_(
+        "Returned goods relief refused by an officer, no evidence of export: taxed as an "
+        "import that is not a sale."
+    ),
     N_("; not levied, below the minimum amount"),
     N_(" inferred from the description"),
     N_("no HS code: default duty rate and standard tax rate"),

@@ -526,13 +526,6 @@ def assess(
             f"{_lines_text(excluded).capitalize()}: goods excluded from low-value reliefs and "
             "schemes, taxed in full."
         )
-    relieved = [t for t in ("duty", "vat") if returned_goods_relieved(c, regime, t)]
-    if relieved:
-        taxes = " and ".join("duty" if t == "duty" else regime.tax_name for t in relieved)
-        explanation.append(
-            f"Returned goods: relief from {taxes} claimed; an officer checks the evidence of "
-            "their export before the goods are released."
-        )
     if regime.sample_rates:
         explanation.append("Duty rates of this regime are illustrative samples.")
 
@@ -561,6 +554,8 @@ def assess(
             )
         )
 
+    if any(line.legal_reason.startswith(RETURNED_GOODS_RELIEF) for line in lines):
+        explanation.append(RETURNED_GOODS_EXPLANATION)
     zero = regime.round(ZERO)
     totals = {
         tax_type: sum((line.amount for line in lines if line.tax_type == tax_type), zero)
@@ -1125,8 +1120,12 @@ def _not_an_import_lines(
 
 
 # Every zero line of the returned goods relief starts with these words: the release guard
-# `relief_unverified` finds the claim by them.
+# `relief_unverified` finds the claim by them (stored lines are in English; pages translate them).
 RETURNED_GOODS_RELIEF = "Returned goods relief"
+RETURNED_GOODS_EXPLANATION = (
+    "Returned goods: relief claimed; an officer grants or refuses it on the evidence of their "
+    "export before the goods are released."
+)
 
 
 def returned_goods_relieved(c: ConsignmentIn, regime: RegimeSpec, tax_type: str) -> bool:
@@ -1138,6 +1137,7 @@ def _returned_goods_line(
     regime: RegimeSpec, tax_type: str, basis: Decimal, border_model: str
 ) -> TaxLine:
     tax = "duty" if tax_type == "duty" else regime.tax_name
+    # No parenthesis before the citation: pages quote parenthesised groups as written.
     return _line(
         regime,
         tax_type=tax_type,
@@ -1148,7 +1148,7 @@ def _returned_goods_line(
         model=border_model,
         payer_model=border_model,
         legal_reason=(
-            f"{RETURNED_GOODS_RELIEF} ({tax}), claimed: goods exported from the customs "
+            f"{RETURNED_GOODS_RELIEF}, {tax}, claimed: goods exported from the customs "
             "territory and returned unaltered, on evidence of their export that an officer "
             f"checks before release{_cite(regime, 'returned_goods')}"
         )[:LEGAL_REASON_MAX],

@@ -250,9 +250,6 @@ class RegistryImportForm(forms.Form):
 
 class RevalueForm(forms.Form):
     reason = forms.CharField(label=_("Why (inspection finding)"), max_length=300)
-    refuse_relief = forms.BooleanField(
-        label=_("Refuse the returned goods relief (no evidence of export)"), required=False
-    )
 
     def __init__(self, *args: Any, items: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -268,7 +265,7 @@ class RevalueForm(forms.Form):
                 decimal_places=2,
             )
             self.lines.append((item.line, name))
-        self.order_fields([name for _line, name in self.lines] + ["refuse_relief", "reason"])
+        self.order_fields([name for _line, name in self.lines] + ["reason"])
 
     def revised_values(self) -> dict[int, Decimal]:
         return {
@@ -276,6 +273,16 @@ class RevalueForm(forms.Form):
             for line, name in self.lines
             if self.cleaned_data.get(name) is not None
         }
+
+
+class ReliefDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            ("granted", _("Grant: the evidence of export was seen")),
+            ("refused", _("Refuse: no evidence of export, tax the goods")),
+        ]
+    )
+    reason = forms.CharField(label=_("Evidence seen, or what is missing"), max_length=300)
 
 
 class PaymentForm(forms.Form):

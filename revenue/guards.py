@@ -4,8 +4,9 @@
   before release (WCO Standard 8); an assessment must exist whatever the model, so that every
   amount assessed has a payer and a collection channel in the ledger before the goods leave.
 - `relief_unverified`: goods assessed with the returned goods relief (duty and VAT relieved on a
-  claim) leave only on an officer's release, after the officer has checked the evidence of their
-  export; a green consignment claiming it is put before an officer instead of leaving on arrival.
+  claim) leave only once an officer has granted the relief for the current revision, on the
+  evidence of their export (`services.reliefs`); a green consignment claiming it is put before an
+  officer instead of leaving on arrival. A bulk release does not grant it.
 """
 
 from __future__ import annotations
@@ -31,25 +32,23 @@ def _taxes_settled(declarations: Sequence[Any], context: GuardContext) -> dict[i
 
 
 def _relief_verified(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
-    from .calculators import RETURNED_GOODS_RELIEF
-    from .models import TaxLine
+    from .services.reliefs import latest_relief_decisions, relief_claims
 
-    if context.person is not None:
+    claimed = relief_claims(d.pk for d in declarations)
+    if not claimed:
         return {}
-    claimed = set(
-        TaxLine.objects.filter(
-            assessment__declaration_id__in=[d.pk for d in declarations],
-            assessment__is_current=True,
-            legal_reason__startswith=RETURNED_GOODS_RELIEF,
-        ).values_list("assessment__declaration_id", flat=True)
-    )
-    return {
-        pk: _(
-            "Returned goods relief claimed: an officer checks the evidence of the goods' export "
-            "and releases them."
-        )
-        for pk in claimed
-    }
+    decisions = latest_relief_decisions(claimed)
+    refused: dict[int, Any] = {}
+    for d in declarations:
+        if d.pk not in claimed:
+            continue
+        decision = decisions.get(d.pk)
+        if decision is None or decision.decision != "granted" or decision.revision != d.revision:
+            refused[d.pk] = _(
+                "Returned goods relief claimed: an officer grants it on the evidence of the "
+                "goods' export, or refuses it, before release."
+            )
+    return refused
 
 
 def register() -> None:

@@ -101,6 +101,31 @@ class TaxAssessment(models.Model):
         ]
 
 
+class ReliefDecision(models.Model):
+    """An officer's decision on the returned goods relief a declaration claims: granted for one
+    revision (the evidence of export was seen; an amendment needs a new decision), or refused
+    (no evidence: the declaration is taxed as an import that is not a sale from then on, whatever
+    its later revisions claim). Rows are never deleted; the latest decides."""
+
+    class Decision(models.TextChoices):
+        GRANTED = "granted", "granted"
+        REFUSED = "refused", "refused"
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="relief_decisions"
+    )
+    revision = models.PositiveIntegerField()
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    reason = models.CharField(max_length=300)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
 class TaxAssessmentProblem(models.Model):
     """Why a declaration's revision could not be assessed (no regime in force on its local day of
     receipt, no exchange rate): a visible error in the officers' queue, never a silent skip.

@@ -16,6 +16,12 @@ def _consignment_taxes(declaration_id: int) -> Any:
     return current_tax_assessment(declaration_id=declaration_id)
 
 
+def _relief_state(declaration: Any) -> str:
+    from .services.reliefs import relief_state
+
+    return relief_state(declaration)
+
+
 def _taxes_for_operator(*args: Any, **kwargs: Any) -> Any:
     from .selectors import taxes_for_operator
 
@@ -35,7 +41,8 @@ def ioss_ceiling_factor(instant: datetime) -> Decimal:
     the euro area; in a member state outside it, the October rate that converts the ceiling
     (Directive 2006/112/EC art. 369zc) over the customs rate of the month that converts the
     goods' value (Reg. (EU) 952/2013 art. 53). Risk multiplies its ceiling by it so that it
-    flags exactly what the assessment keeps out of the IOSS. 1 when no regime or rate is known."""
+    flags what the assessment keeps out of the IOSS (up to a cent of rounding in the value's
+    conversion). 1 when no regime or rate is known."""
     from django.conf import settings
 
     from .rates import RateResolver, in_regime_currency
@@ -59,10 +66,12 @@ def ioss_ceiling_factor(instant: datetime) -> Decimal:
     found = regime_at_instant(jurisdiction, instant, regimes)
     if found is not None and found[1].converts_law_amounts:
         converted = in_regime_currency(RateResolver(), found[1], day)
-        if converted is not None:
-            spec = converted[0]
-            if spec.threshold_rate and spec.tax_threshold_rate:
-                factor = spec.tax_threshold_rate / spec.threshold_rate
+        law_ceiling = found[1].vendor_schemes.get("IOSS")
+        if converted is not None and law_ceiling and converted[0].threshold_rate:
+            # The ceiling as the assessment compares it (converted and rounded), in euro at the
+            # month's customs rate, over the law's EUR 150.
+            ceiling = converted[0].vendor_schemes.get("IOSS", law_ceiling)
+            factor = ceiling / (law_ceiling * converted[0].threshold_rate)
     if len(_IOSS_FACTORS) > 366:
         _IOSS_FACTORS.clear()
     _IOSS_FACTORS[(jurisdiction, day)] = (time.monotonic() + _IOSS_FACTOR_TTL, factor)
@@ -73,3 +82,4 @@ def register() -> None:
     provide("consignment.taxes", _consignment_taxes)
     provide("declaration.taxes_for_operator", _taxes_for_operator)
     provide("revenue.ioss_ceiling_factor", ioss_ceiling_factor)
+    provide("consignment.relief_state", _relief_state)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("declarations/<int:declaration_id>/", views.ledger, name="ledger"),
     path("declarations/<int:declaration_id>/payments/", views.payment, name="payment"),
     path("declarations/<int:declaration_id>/revalue/", views.revalue, name="revalue"),
+    path("declarations/<int:declaration_id>/relief/", views.relief, name="relief"),
     path("statements/", views.statements, name="statements"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("estimate/", views.estimate_page, name="estimate"),

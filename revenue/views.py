@@ -37,6 +37,7 @@ from .forms import (
     RateChangeForm,
     RegimeParametersForm,
     RegistryImportForm,
+    ReliefDecisionForm,
     RevalueForm,
     TariffImportForm,
 )
@@ -53,6 +54,7 @@ from .services.regimes import (
     spec_of,
 )
 from .services.registry import tax_scheme_registrations_import
+from .services.reliefs import ReliefError, relief_decide
 from .services.revaluation import RevaluationError, taxes_revalue
 
 VERIFICATION_PAGE = 100
@@ -199,7 +201,10 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 _("Returned goods relief"),
-                _("%(taxes)s, claimed; an officer checks the evidence of export before release")
+                _(
+                    "%(taxes)s, claimed; an officer grants or refuses it on the evidence of "
+                    "export before release"
+                )
                 % {
                     "taxes": " / ".join(
                         str(_("duty")) if t == "duty" else spec.tax_name
@@ -631,7 +636,6 @@ def revalue(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 revised_values_by_line=form.revised_values(),
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
-                refuse_relief=form.cleaned_data["refuse_relief"],
             )
             messages.success(
                 request,
@@ -639,6 +643,40 @@ def revalue(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 % {"total": assessment.total, "currency": assessment.currency},
             )
         except RevaluationError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(
+            request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}
+        )
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("revenue:ledger", declaration_id=declaration.pk)
+
+
+@login_required
+@require_POST
+def relief(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    """Target of `templates/revenue/_relief_form.html` (URL name `revenue:relief`): an officer
+    grants or refuses the returned goods relief a consignment claims."""
+    _require(request, CAN_ACT_ON_CONSIGNMENTS)
+    declaration = _declaration(declaration_id)
+    form = ReliefDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            relief_decide(
+                declaration_id=declaration.pk,
+                decision=form.cleaned_data["decision"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request,
+                _("Relief granted.")
+                if form.cleaned_data["decision"] == "granted"
+                else _("Relief refused: the goods are taxed as an import that is not a sale."),
+            )
+        except ReliefError as exc:
             messages.error(request, str(exc))
     else:
         messages.error(

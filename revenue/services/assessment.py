@@ -43,6 +43,7 @@ from revenue.services._common import (
     consignment_input,
 )
 from revenue.services.regimes import active_regimes, regime_at_instant
+from revenue.services.reliefs import relief_refused
 
 logger = logging.getLogger(__name__)
 
@@ -289,6 +290,11 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
         }
     )
 
+    # Declarations claiming returned goods whose relief an officer refused (one query, only when
+    # the batch holds such a claim).
+    returned = [d.pk for d in declarations if d.category == "returned_goods"]
+    relief_refused_ids = relief_refused(returned) if returned else set()
+
     # The regime's amounts fixed in another currency, converted once per regime and day.
     converted_on: dict[tuple[str, date], Any] = {}
 
@@ -342,6 +348,8 @@ def taxes_assess_batch(*, declaration_ids: Sequence[int]) -> int:
             declaration,
             deferred_payment_authorised=deferral[declaration.operator_id],
             scheme_status=scheme_status,
+            # A returned goods relief an officer refused stays refused in later revisions.
+            category="other" if declaration.pk in relief_refused_ids else None,
         )
         result = assess(consignment, spec, fx_rate=fx_rate)
         computed.append(_Computed(declaration, regime, spec, result, on, scheme_status, rate_fact))

@@ -17,7 +17,6 @@ from revenue.calculators import (
     CONSIGNEE_BORDER,
     INTERMEDIARY_DEFERRED,
     MARKETPLACE_DEEMED_SUPPLIER,
-    RETURNED_GOODS_RELIEF,
     VENDOR_POINT_OF_SALE,
     assess,
 )
@@ -26,6 +25,7 @@ from revenue.rates import RateResolver, in_regime_currency
 from revenue.selectors import tax_scheme_number_status
 from revenue.services._common import _store_result, consignment_input
 from revenue.services.regimes import spec_of
+from revenue.services.reliefs import relief_refused
 
 
 class RevaluationError(ValueError):
@@ -46,8 +46,9 @@ def taxes_revalue(
     adjustments and the audit trail the totals before and after.
 
     `refuse_relief`: the officer found no evidence for the returned goods relief the declaration
-    claims; the goods are taxed as an import that is not a sale (category `other`), now and in
-    every later revaluation of this revision. Values may then stay as declared."""
+    claims (called by `services.reliefs.relief_decide`, which records the refusal); the goods are
+    taxed as an import that is not a sale (category `other`), now and in every later assessment.
+    Values may then stay as declared."""
     if not reason.strip():
         raise RevaluationError(_("Say why the values are revised."))
     with transaction.atomic():
@@ -100,13 +101,8 @@ def taxes_revalue(
                 )
                 % {"now": spec.currency, "then": previous.currency}
             )
-        # A relief refused by an earlier revaluation stays refused.
-        refused = refuse_relief or (
-            claimed
-            and bool(spec.returned_goods_relief)
-            and previous.reason == "revaluation"
-            and not previous.lines.filter(legal_reason__startswith=RETURNED_GOODS_RELIEF).exists()
-        )
+        # A relief an officer refused stays refused (services.reliefs).
+        refused = refuse_relief or (claimed and declaration.pk in relief_refused([declaration.pk]))
         scheme_status = (
             tax_scheme_number_status(
                 declaration.tax_scheme, declaration.tax_scheme_number, previous.rate_date
@@ -141,8 +137,8 @@ def taxes_revalue(
         ]
         if refused:
             assessment.explanation.append(
-                "Returned goods relief refused by the officer (no evidence of export): taxed as "
-                "an import that is not a sale."
+                "Returned goods relief refused by an officer, no evidence of export: taxed as an "
+                "import that is not a sale."
             )
         assessment.save(update_fields=["explanation"])
         adjustments = []

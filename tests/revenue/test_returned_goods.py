@@ -1,6 +1,7 @@
 """Returned goods: in the EU, goods exported and coming back unaltered are relieved of duty (UCC
-art. 203) and of import VAT (VAT Directive art. 143(1)(e)) on a claim that an officer checks
-before release; elsewhere (no relief modelled) they are taxed like any import at the border."""
+art. 203) and of import VAT (VAT Directive art. 143(1)(e)) on a claim that an officer grants or
+refuses on the evidence of export before release; a refusal holds for every later revision;
+elsewhere (no relief modelled) they are taxed like any import at the border."""
 
 from __future__ import annotations
 
@@ -54,9 +55,9 @@ def test_goods_returned_to_germany_owe_no_duty_and_no_vat_on_a_claim(date, sold_
     assert "Reg. (EU) 952/2013 (Union Customs Code) art. 203" in by_type["duty"]["reason"]
     assert "Directive 2006/112/EC art. 143(1)(e)" in by_type["vat"]["reason"]
     for line in by_type.values():
-        assert line["reason"].startswith("Returned goods relief")
+        assert line["reason"].startswith("Returned goods relief, ")
         assert line["payer"] == "consignee" and line["collection_channel"] == "border"
-    assert any("an officer checks the evidence" in text for text in returned["explanation"])
+    assert any("an officer grants or refuses it" in text for text in returned["explanation"])
 
 
 def test_where_no_relief_is_modelled_returned_goods_are_taxed_at_the_border():
@@ -98,8 +99,32 @@ def returned(operator_a, example, django_capture_on_commit_callbacks):
     return pk
 
 
-def test_a_green_consignment_claiming_the_relief_waits_for_an_officer_who_releases_it(
-    returned, customs_user
+def _refusal_codes(pk: int, actor=None, action: str = "") -> set[str]:
+    declaration = Declaration.objects.get(pk=pk)
+    refusals = lifecycle.guard_refusals(
+        [declaration], Status.RELEASED, lifecycle.GuardContext(actor, action)
+    )
+    return {r.code for r in refusals.get(pk, [])}
+
+
+def _amend(operator_a, example, pk: int, capture) -> None:
+    from declarations.services import declaration_amend
+
+    body = dict(example, category="returned_goods")
+    body.pop("vendor_tax_scheme", None)
+    body.pop("self_assessed_taxes", None)
+    body["order"] = dict(body["order"], payment=dict(body["order"]["payment"], amount="43.80"))
+    body["items"] = [dict(item) for item in body["items"]]
+    body["items"][0]["description"] = body["items"][0]["description"] + " (amended)"
+    with capture(execute=True):
+        status, _declaration, problems = declaration_amend(
+            operator=operator_a.operator, declaration_id=pk, body=body
+        )
+    assert status == 200, problems
+
+
+def test_a_green_consignment_claiming_the_relief_waits_for_an_officer_who_grants_it(
+    client, returned, customs_user
 ):
     from revenue.models import TaxAssessment
 
@@ -108,25 +133,118 @@ def test_a_green_consignment_claiming_the_relief_waits_for_an_officer_who_releas
     # France's small-parcel tax is a national fee, not relieved (docs/revenue.md).
     assert {line.tax_type for line in assessment.lines.all()} == {"duty", "vat", "fee"}
     pay_at_border(returned)
-    with pytest.raises(lifecycle.LifecycleRefused) as refused:
-        lifecycle.transition(declaration_id=returned, to_status=Status.RELEASED)
-    assert "relief_unverified" in refused.value.codes
     declaration = arrive(returned)
     assert declaration.status == Status.INSPECTION  # put before an officer, not released
     event = StatusEvent.objects.filter(declaration_id=returned).order_by("-at", "-id").first()
     assert "relief_unverified" in event.note
     officer = customs_user("officer")
+    # Being a person is not enough: nobody releases before the relief is granted, one by one or
+    # in bulk.
+    assert "relief_unverified" in _refusal_codes(returned, officer, "release")
+    from declarations.workload import bulk_apply
+
+    bulk_apply(
+        action="release", declaration_ids=[returned], user=officer, params={"reason": "bulk"}
+    )
+    assert Declaration.objects.get(pk=returned).status == Status.INSPECTION
+    client.force_login(officer)
+    page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
+    assert 'id="relief-form"' in page and "Returned goods relief" in page
+    client.post(
+        reverse("revenue:relief", args=[returned]),
+        {"decision": "granted", "reason": "export declaration 26DE000000000001 seen"},
+    )
+    assert "relief_unverified" not in _refusal_codes(returned)
+    page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
+    assert 'id="relief-granted"' in page
     lifecycle.claim(declaration_id=returned, user=officer)
-    declaration = Declaration.objects.get(pk=returned)
-    assert not lifecycle.action_refusals(declaration, "release", officer)
     lifecycle.transition(
         declaration_id=returned,
         to_status=Status.RELEASED,
         actor=officer,
         action="release",
-        note="export declaration 26DE000000000001 seen",
+        note="relief granted",
     )
     assert Declaration.objects.get(pk=returned).status == Status.RELEASED
+
+
+def test_a_grant_holds_for_its_revision_only(
+    returned, operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    from revenue.services.reliefs import relief_decide
+
+    relief_decide(
+        declaration_id=returned, decision="granted", actor=customs_user("officer"), reason="seen"
+    )
+    assert "relief_unverified" not in _refusal_codes(returned)
+    _amend(operator_a, example, returned, django_capture_on_commit_callbacks)
+    assert Declaration.objects.get(pk=returned).revision == 2
+    assert "relief_unverified" in _refusal_codes(returned)
+
+
+def test_an_officer_who_finds_no_evidence_refuses_the_relief_for_good(
+    client, returned, customs_user, operator_a, example, django_capture_on_commit_callbacks
+):
+    from customs_ecom.platform.models import AuditEvent
+    from revenue.models import TaxAssessment
+
+    officer = customs_user("officer")
+    client.force_login(officer)
+    page = client.get(
+        reverse("declarations:consignment", args=[returned]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Refuser : pas de preuve de l'exportation" in page
+    assert "Franchise des marchandises en retour, droits, demandée" in page
+    client.post(
+        reverse("revenue:relief", args=[returned]),
+        {"decision": "refused", "reason": "no export declaration shown"},
+    )
+    refused = TaxAssessment.objects.get(declaration_id=returned, is_current=True)
+    assert refused.reason == "revaluation"
+    assert Decimal(refused.totals["duty"]) == Decimal("6.00")  # EUR 3 per tariff code, two codes
+    assert Decimal(refused.totals["vat"]) > 0
+    assert not refused.lines.filter(legal_reason__startswith="Returned goods relief").exists()
+    assert any("relief refused" in text for text in refused.explanation)
+    decided = AuditEvent.objects.get(action="relief.refused", object_id=str(returned))
+    assert decided.actor_id == officer.pk and decided.reason == "no export declaration shown"
+    assert decided.before["returned_goods_relief"] == "claimed"
+    assert decided.after["returned_goods_relief"] == "refused"
+    assert AuditEvent.objects.filter(action="taxes.revalue", object_id=str(returned)).exists()
+    assert "relief_unverified" not in _refusal_codes(returned)
+    assert "taxes_unpaid" in _refusal_codes(returned, officer, "release")
+    page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
+    assert 'id="relief-refused"' in page and 'id="relief-form"' not in page
+    # An amendment does not bring the relief back, nor does a revaluation of the values.
+    _amend(operator_a, example, returned, django_capture_on_commit_callbacks)
+    amended = TaxAssessment.objects.get(declaration_id=returned, is_current=True)
+    assert amended.revision == 2 and Decimal(amended.totals["duty"]) == Decimal("6.00")
+    assert not amended.lines.filter(legal_reason__startswith="Returned goods relief").exists()
+    from revenue.services.revaluation import taxes_revalue
+
+    again = taxes_revalue(
+        declaration_id=returned,
+        revised_values_by_line={1: Decimal("30.00")},
+        actor=officer,
+        reason="value found on the invoice",
+    )
+    assert Decimal(again.totals["duty"]) == Decimal("6.00")
+    assert Decimal(again.totals["vat"]) > Decimal(amended.totals["vat"])
+
+
+def test_a_relief_is_decided_only_where_one_is_claimed(
+    operator_a, example, django_capture_on_commit_callbacks, customs_user
+):
+    from revenue.services.reliefs import ReliefError, relief_decide
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
+    for decision in ("granted", "refused"):
+        with pytest.raises(ReliefError, match="No returned goods relief is claimed"):
+            relief_decide(
+                declaration_id=pk, decision=decision, actor=customs_user("officer"), reason="x"
+            )
+    with pytest.raises(ReliefError, match="Only an officer"):
+        relief_decide(declaration_id=pk, decision="granted", actor=None, reason="x")
 
 
 def test_a_sale_is_not_held_by_the_relief_guard(
@@ -136,9 +254,28 @@ def test_a_sale_is_not_held_by_the_relief_guard(
         pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
     Declaration.objects.filter(pk=pk).update(channel="green", arrived_at=timezone.now())
     pay_at_border(pk)
-    declaration = Declaration.objects.get(pk=pk)
-    refusals = lifecycle.guard_refusals([declaration], Status.RELEASED, lifecycle.GuardContext())
-    assert "relief_unverified" not in {r.code for r in refusals.get(pk, [])}
+    assert "relief_unverified" not in _refusal_codes(pk)
+
+
+def test_goods_sent_from_inside_the_territory_claim_no_relief():
+    from datetime import date
+
+    from revenue.calculators import ConsignmentIn, ItemIn, assess
+    from revenue.regimes import regime_for
+
+    regime = regime_for(load_shipped_regimes(), "FR", date(2026, 11, 25))
+    result = assess(
+        ConsignmentIn(
+            currency="EUR",
+            items=(ItemIn(line=1, hs_code="610910", value=Decimal("90")),),
+            category="returned_goods",
+            dispatch_country="MC",
+        ),
+        regime,
+        fx_rate=Decimal(1),
+    )
+    assert all(line.legal_reason.startswith("Not an import") for line in result.lines)
+    assert not any("Returned goods" in text for text in result.explanation)
 
 
 def test_the_regime_page_shows_the_relief_with_its_sources(client, customs_user):
@@ -152,65 +289,3 @@ def test_the_regime_page_shows_the_relief_with_its_sources(client, customs_user)
         reverse("revenue:regime", args=[regime.pk]), HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert "Franchise des marchandises en retour" in page
-
-
-def test_an_officer_who_finds_no_evidence_refuses_the_relief_and_the_goods_are_taxed(
-    client, returned, customs_user
-):
-    from customs_ecom.platform.models import AuditEvent
-    from revenue.models import TaxAssessment
-    from revenue.services.revaluation import taxes_revalue
-
-    officer = customs_user("officer")
-    client.force_login(officer)
-    page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
-    assert 'name="refuse_relief"' in page
-    page = client.get(
-        reverse("declarations:consignment", args=[returned]), HTTP_ACCEPT_LANGUAGE="fr"
-    ).content.decode()
-    assert "Refuser la franchise des marchandises en retour" in page
-    client.post(
-        reverse("revenue:revalue", args=[returned]),
-        {"reason": "no export declaration shown", "refuse_relief": "on"},
-    )
-    refused = TaxAssessment.objects.get(declaration_id=returned, is_current=True)
-    assert refused.reason == "revaluation"
-    assert Decimal(refused.totals["duty"]) == Decimal("6.00")  # EUR 3 per tariff code, two codes
-    assert Decimal(refused.totals["vat"]) > 0
-    assert not refused.lines.filter(legal_reason__startswith="Returned goods relief").exists()
-    assert any("relief refused" in text for text in refused.explanation)
-    event = AuditEvent.objects.filter(action="taxes.revalue", object_id=str(returned)).latest("id")
-    assert event.before["returned_goods_relief"] == "claimed"
-    assert event.after["returned_goods_relief"] == "refused"
-    declaration = Declaration.objects.get(pk=returned)
-    refusals = lifecycle.guard_refusals(
-        [declaration], Status.RELEASED, lifecycle.GuardContext(officer, "release")
-    )[returned]
-    assert {r.code for r in refusals} >= {"taxes_unpaid"}
-    assert "relief_unverified" not in {r.code for r in refusals}
-    # A later revaluation of the values keeps the relief refused.
-    again = taxes_revalue(
-        declaration_id=returned,
-        revised_values_by_line={1: Decimal("30.00")},
-        actor=officer,
-        reason="value found on the invoice",
-    )
-    assert Decimal(again.totals["duty"]) == Decimal("6.00")
-    assert Decimal(again.totals["vat"]) > Decimal(refused.totals["vat"])
-
-
-def test_a_relief_is_refused_only_where_one_is_claimed(
-    operator_a, example, django_capture_on_commit_callbacks, customs_user
-):
-    from revenue.services.revaluation import RevaluationError, taxes_revalue
-
-    with django_capture_on_commit_callbacks(execute=True):
-        pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
-    with pytest.raises(RevaluationError, match="claims no returned goods relief"):
-        taxes_revalue(
-            declaration_id=pk,
-            revised_values_by_line={},
-            actor=customs_user("officer"),
-            reason="no evidence",
-            refuse_relief=True,
-        )

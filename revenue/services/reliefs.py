@@ -1,0 +1,114 @@
+"""The returned goods relief: an officer grants it (the evidence of export was seen) or refuses it
+(the goods are then taxed as an import that is not a sale). The release guard `relief_unverified`
+(revenue/guards.py) holds a consignment whose assessment applies the relief until it is granted
+for its current revision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from customs_ecom.platform.audit import audit_record
+from declarations.models import Declaration, Status
+from revenue.calculators import RETURNED_GOODS_RELIEF
+from revenue.models import ReliefDecision, TaxAssessment, TaxLine
+
+
+class ReliefError(ValueError):
+    pass
+
+
+def relief_claims(declaration_ids: Iterable[int]) -> set[int]:
+    """The declarations whose current assessment applies the returned goods relief."""
+    return set(
+        TaxLine.objects.filter(
+            assessment__declaration_id__in=list(declaration_ids),
+            assessment__is_current=True,
+            legal_reason__startswith=RETURNED_GOODS_RELIEF,
+        ).values_list("assessment__declaration_id", flat=True)
+    )
+
+
+def latest_relief_decisions(declaration_ids: Iterable[int]) -> dict[int, ReliefDecision]:
+    """The latest relief decision of each declaration that has one."""
+    latest: dict[int, ReliefDecision] = {}
+    for decision in ReliefDecision.objects.filter(declaration_id__in=list(declaration_ids)):
+        latest[decision.declaration_id] = decision  # ordered by time: the last one wins
+    return latest
+
+
+def relief_refused(declaration_ids: Iterable[int]) -> set[int]:
+    """The declarations whose relief an officer refused (and did not grant since): taxed as
+    imports that are not sales, whatever a later revision claims."""
+    return {
+        pk
+        for pk, decision in latest_relief_decisions(declaration_ids).items()
+        if decision.decision == ReliefDecision.Decision.REFUSED
+    }
+
+
+def relief_state(declaration: Any) -> str:
+    """For the consignment page: "" (no relief claimed or refused), "claimed" (waiting for an
+    officer), "granted" (for the current revision) or "refused"."""
+    if getattr(declaration, "category", "") != "returned_goods":
+        return ""
+    latest = latest_relief_decisions([declaration.pk]).get(declaration.pk)
+    if latest is not None and latest.decision == ReliefDecision.Decision.REFUSED:
+        return "refused"
+    if declaration.pk not in relief_claims([declaration.pk]):
+        return ""
+    if latest is not None and latest.revision == declaration.revision:
+        return "granted"
+    return "claimed"
+
+
+def relief_decide(*, declaration_id: int, decision: str, actor: Any, reason: str) -> ReliefDecision:
+    """An officer grants or refuses the returned goods relief the current assessment applies.
+    Granted: recorded for the current revision, the release guard lets the goods go. Refused:
+    the declaration is reassessed as an import that is not a sale (a revaluation with the declared
+    values; the ledger records the difference), now and for every later revision. Audited."""
+    from revenue.services.revaluation import taxes_revalue
+
+    if decision not in ReliefDecision.Decision.values:
+        raise ReliefError(_("Grant or refuse the relief."))
+    if not reason.strip():
+        raise ReliefError(_("Say what evidence of export you saw, or what is missing."))
+    if not getattr(actor, "pk", None):
+        raise ReliefError(_("Only an officer decides on a relief."))
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        if declaration.status in (Status.RELEASED, Status.INVALIDATED, Status.RETURNED):
+            raise ReliefError(_("The consignment is no longer before customs."))
+        assessment = TaxAssessment.objects.filter(
+            declaration_id=declaration_id, is_current=True
+        ).first()
+        if assessment is None or declaration_id not in relief_claims([declaration_id]):
+            raise ReliefError(_("No returned goods relief is claimed on this consignment."))
+        record = ReliefDecision.objects.create(
+            declaration=declaration,
+            revision=declaration.revision,
+            decision=decision,
+            actor=actor,
+            reason=reason.strip()[:300],
+        )
+        audit_record(
+            actor=actor,
+            action=f"relief.{decision}",
+            object_type="declaration",
+            object_id=declaration.pk,
+            before={"returned_goods_relief": "claimed", "total": str(assessment.total)},
+            after={"returned_goods_relief": decision, "revision": declaration.revision},
+            reason=reason,
+        )
+        if decision == ReliefDecision.Decision.REFUSED:
+            taxes_revalue(
+                declaration_id=declaration_id,
+                revised_values_by_line={},
+                actor=actor,
+                reason=reason,
+                refuse_relief=True,
+            )
+    return record
