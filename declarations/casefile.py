@@ -103,6 +103,10 @@ def _audit_sentence(action: str, after: Any, before: Any) -> tuple[str, bool]:
         }, True
     if action == "taxes.revalue":
         return _("Revalued the goods and reassessed the taxes."), True
+    if action == "relief.granted":
+        return _("Granted the returned goods relief on the evidence of export."), True
+    if action == "relief.refused":
+        return _("Refused the returned goods relief: no evidence of export."), True
     from customs_ecom.platform.templatetags.human import label
 
     return _("%(action)s.") % {"action": label(action)}, True

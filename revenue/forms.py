@@ -283,6 +283,8 @@ class ReliefDecisionForm(forms.Form):
         ]
     )
     reason = forms.CharField(label=_("Evidence seen, or what is missing"), max_length=300)
+    # The revision the officer saw (a declaration amended since is decided again).
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
 class PaymentForm(forms.Form):

@@ -72,6 +72,9 @@ class TaxAssessment(models.Model):
     )
     note = models.CharField(max_length=400, blank=True, default="")
     explanation = models.JSONField(default=list, blank=True)
+    # A revaluation's values found at inspection, by line ({"1": "400.00"}), in the declaration
+    # currency: a later revaluation of the same revision starts from them.
+    revised_values = models.JSONField(default=dict, blank=True)
     # The regime's exchange-rate rule, the day it fixes, when the rate used was published and
     # whether that is older than the rule allows (shown on the assessment and the dashboard).
     rate_rule = models.CharField(max_length=30, blank=True, default="")

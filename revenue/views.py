@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -649,7 +650,9 @@ def revalue(request: HttpRequest, declaration_id: int) -> HttpResponse:
             request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}
         )
     target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("revenue:ledger", declaration_id=declaration.pk)
 
@@ -669,6 +672,7 @@ def relief(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
+                revision=form.cleaned_data["revision"],
             )
             messages.success(
                 request,
@@ -683,7 +687,9 @@ def relief(request: HttpRequest, declaration_id: int) -> HttpResponse:
             request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}
         )
     target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("revenue:ledger", declaration_id=declaration.pk)
 

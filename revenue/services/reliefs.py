@@ -35,8 +35,10 @@ def relief_claims(declaration_ids: Iterable[int]) -> set[int]:
 def latest_relief_decisions(declaration_ids: Iterable[int]) -> dict[int, ReliefDecision]:
     """The latest relief decision of each declaration that has one."""
     latest: dict[int, ReliefDecision] = {}
-    for decision in ReliefDecision.objects.filter(declaration_id__in=list(declaration_ids)):
-        latest[decision.declaration_id] = decision  # ordered by time: the last one wins
+    for decision in ReliefDecision.objects.filter(
+        declaration_id__in=list(declaration_ids)
+    ).order_by("id"):
+        latest[decision.declaration_id] = decision  # the last one recorded wins
     return latest
 
 
@@ -65,12 +67,27 @@ def relief_state(declaration: Any) -> str:
     return "claimed"
 
 
-def relief_decide(*, declaration_id: int, decision: str, actor: Any, reason: str) -> ReliefDecision:
+# Where a relief decision makes sense: assessed and before customs.
+_DECIDABLE = frozenset(
+    {Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.DETAINED}
+)
+
+
+def relief_decide(
+    *,
+    declaration_id: int,
+    decision: str,
+    actor: Any,
+    reason: str,
+    revision: int | None = None,
+) -> ReliefDecision:
     """An officer grants or refuses the returned goods relief the current assessment applies.
     Granted: recorded for the current revision, the release guard lets the goods go. Refused:
-    the declaration is reassessed as an import that is not a sale (a revaluation with the declared
-    values; the ledger records the difference), now and for every later revision. Audited."""
-    from revenue.services.revaluation import taxes_revalue
+    the declaration is reassessed as an import that is not a sale (a revaluation keeping the
+    values found at inspection; the ledger records the difference), now and for every later
+    revision. `revision` is the one the officer saw: a decision on a declaration amended since is
+    refused. Audited."""
+    from revenue.services.revaluation import RevaluationError, taxes_revalue
 
     if decision not in ReliefDecision.Decision.values:
         raise ReliefError(_("Grant or refuse the relief."))
@@ -80,13 +97,23 @@ def relief_decide(*, declaration_id: int, decision: str, actor: Any, reason: str
         raise ReliefError(_("Only an officer decides on a relief."))
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
-        if declaration.status in (Status.RELEASED, Status.INVALIDATED, Status.RETURNED):
-            raise ReliefError(_("The consignment is no longer before customs."))
+        if revision is not None and revision != declaration.revision:
+            raise ReliefError(
+                _("The declaration was amended since you opened it: read it again, then decide.")
+            )
+        if declaration.status not in _DECIDABLE:
+            raise ReliefError(_("A relief is decided on an assessed consignment before release."))
         assessment = TaxAssessment.objects.filter(
             declaration_id=declaration_id, is_current=True
         ).first()
-        if assessment is None or declaration_id not in relief_claims([declaration_id]):
+        if (
+            assessment is None
+            or assessment.revision != declaration.revision
+            or declaration.tax_revision != declaration.revision
+            or declaration_id not in relief_claims([declaration_id])
+        ):
             raise ReliefError(_("No returned goods relief is claimed on this consignment."))
+        earlier = latest_relief_decisions([declaration_id]).get(declaration_id)
         record = ReliefDecision.objects.create(
             declaration=declaration,
             revision=declaration.revision,
@@ -99,16 +126,27 @@ def relief_decide(*, declaration_id: int, decision: str, actor: Any, reason: str
             action=f"relief.{decision}",
             object_type="declaration",
             object_id=declaration.pk,
-            before={"returned_goods_relief": "claimed", "total": str(assessment.total)},
+            before={
+                "returned_goods_relief": "claimed",
+                "total": str(assessment.total),
+                **(
+                    {"earlier_decision": earlier.decision, "earlier_revision": earlier.revision}
+                    if earlier is not None
+                    else {}
+                ),
+            },
             after={"returned_goods_relief": decision, "revision": declaration.revision},
             reason=reason,
         )
         if decision == ReliefDecision.Decision.REFUSED:
-            taxes_revalue(
-                declaration_id=declaration_id,
-                revised_values_by_line={},
-                actor=actor,
-                reason=reason,
-                refuse_relief=True,
-            )
+            try:
+                taxes_revalue(
+                    declaration_id=declaration_id,
+                    revised_values_by_line={},
+                    actor=actor,
+                    reason=reason,
+                    refuse_relief=True,
+                )
+            except RevaluationError as exc:  # nothing is recorded: the transaction rolls back
+                raise ReliefError(str(exc)) from exc
     return record

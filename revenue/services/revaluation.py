@@ -77,11 +77,17 @@ def taxes_revalue(
             if not value.is_finite() or value < 0:
                 raise RevaluationError(_("Values must be positive amounts."))
             values[int(line)] = value
+        if not values and not refuse_relief:
+            raise RevaluationError(_("Give at least one revised value."))
+        # Values found at an earlier inspection of this revision stand unless revised again.
+        if previous.revision == declaration.revision and previous.revised_values:
+            values = {
+                **{int(k): Decimal(v) for k, v in previous.revised_values.items()},
+                **values,
+            }
         claimed = declaration.category == "returned_goods"
         if refuse_relief and not claimed:
             raise RevaluationError(_("The declaration claims no returned goods relief."))
-        if not values and not refuse_relief:
-            raise RevaluationError(_("Give at least one revised value."))
         spec = spec_of(previous.regime)
         # The amounts the law fixes in another currency, converted as on the first assessment.
         converted = in_regime_currency(RateResolver(), spec, previous.rate_date)
@@ -140,7 +146,8 @@ def taxes_revalue(
                 "Returned goods relief refused by an officer, no evidence of export: taxed as an "
                 "import that is not a sale."
             )
-        assessment.save(update_fields=["explanation"])
+        assessment.revised_values = {str(k): str(v) for k, v in sorted(values.items())}
+        assessment.save(update_fields=["explanation", "revised_values"])
         adjustments = []
         scheme_model = (
             assessment.collection_model

@@ -152,7 +152,11 @@ def test_a_green_consignment_claiming_the_relief_waits_for_an_officer_who_grants
     assert 'id="relief-form"' in page and "Returned goods relief" in page
     client.post(
         reverse("revenue:relief", args=[returned]),
-        {"decision": "granted", "reason": "export declaration 26DE000000000001 seen"},
+        {
+            "decision": "granted",
+            "reason": "export declaration 26DE000000000001 seen",
+            "revision": 1,
+        },
     )
     assert "relief_unverified" not in _refusal_codes(returned)
     page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
@@ -197,7 +201,7 @@ def test_an_officer_who_finds_no_evidence_refuses_the_relief_for_good(
     assert "Franchise des marchandises en retour, droits, demandée" in page
     client.post(
         reverse("revenue:relief", args=[returned]),
-        {"decision": "refused", "reason": "no export declaration shown"},
+        {"decision": "refused", "reason": "no export declaration shown", "revision": 1},
     )
     refused = TaxAssessment.objects.get(declaration_id=returned, is_current=True)
     assert refused.reason == "revaluation"
@@ -214,6 +218,10 @@ def test_an_officer_who_finds_no_evidence_refuses_the_relief_for_good(
     assert "taxes_unpaid" in _refusal_codes(returned, officer, "release")
     page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
     assert 'id="relief-refused"' in page and 'id="relief-form"' not in page
+    page = client.get(
+        reverse("declarations:consignment", args=[returned]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "A refusé la franchise des marchandises en retour" in page
     # An amendment does not bring the relief back, nor does a revaluation of the values.
     _amend(operator_a, example, returned, django_capture_on_commit_callbacks)
     amended = TaxAssessment.objects.get(declaration_id=returned, is_current=True)
@@ -289,3 +297,47 @@ def test_the_regime_page_shows_the_relief_with_its_sources(client, customs_user)
         reverse("revenue:regime", args=[regime.pk]), HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert "Franchise des marchandises en retour" in page
+
+
+def test_a_decision_on_a_revision_the_officer_did_not_see_is_refused(
+    returned, operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    from revenue.services.reliefs import ReliefError, relief_decide
+
+    _amend(operator_a, example, returned, django_capture_on_commit_callbacks)
+    with pytest.raises(ReliefError, match="amended since you opened it"):
+        relief_decide(
+            declaration_id=returned,
+            decision="granted",
+            actor=customs_user("officer"),
+            reason="seen",
+            revision=1,
+        )
+    assert "relief_unverified" in _refusal_codes(returned)
+
+
+def test_a_refusal_keeps_the_values_found_at_inspection_and_names_the_earlier_grant(
+    returned, customs_user
+):
+    from customs_ecom.platform.models import AuditEvent
+    from revenue.models import TaxAssessment
+    from revenue.services.reliefs import relief_decide
+    from revenue.services.revaluation import taxes_revalue
+
+    officer = customs_user("officer")
+    relief_decide(declaration_id=returned, decision="granted", actor=officer, reason="seen")
+    taxes_revalue(
+        declaration_id=returned,
+        revised_values_by_line={1: Decimal("400.00")},
+        actor=officer,
+        reason="the T-shirts are silk",
+    )
+    relief_decide(
+        declaration_id=returned, decision="refused", actor=officer, reason="the INF3 is forged"
+    )
+    refused = TaxAssessment.objects.get(declaration_id=returned, is_current=True)
+    assert refused.revised_values == {"1": "400.00"}
+    vat_bases = [line.basis for line in refused.lines.filter(tax_type="vat", item_line=1)]
+    assert vat_bases and vat_bases[0] > Decimal("400.00")  # the silk value, not 24.00
+    decided = AuditEvent.objects.get(action="relief.refused", object_id=str(returned))
+    assert decided.before["earlier_decision"] == "granted"

@@ -199,6 +199,8 @@ ACTION_LABELS: dict[str, Any] = {
     "saved_view.delete": _("Saved view deleted"),
     "saved_view.save": _("View saved"),
     "tax_scheme_registry.import": _("Tax scheme registry imported"),
+    "relief.granted": _("Returned goods relief granted"),
+    "relief.refused": _("Returned goods relief refused"),
     "taxes.revalue": _("Taxes recomputed"),
     "watchlist.false_positive": _("Watchlist false positive"),
     "watchlist.import": _("Watchlist imported"),
