@@ -60,10 +60,16 @@ def test_goods_returned_to_germany_owe_no_duty_and_no_vat_on_a_claim(date, sold_
     assert any("an officer grants or refuses it" in text for text in returned["explanation"])
 
 
-def test_where_no_relief_is_modelled_returned_goods_are_taxed_at_the_border():
+def test_the_uk_relieves_returned_goods_too():
     returned = _estimate("returned_goods", "GB", "GBP", "2026-11-25")
-    # Not a sale, so not moved to the point of sale by the GBP 135 rule: VAT at the border.
-    assert returned["totals"]["vat"] == "20.00"
+    assert returned["totals"]["total"] == "0.00"
+    reasons = " ".join(line["reason"] for line in returned["lines"])
+    assert "UK Reliefs document" in reasons and "reg. 121D" in reasons
+
+
+def test_where_no_relief_is_modelled_returned_goods_are_taxed_at_the_border():
+    returned = _estimate("returned_goods", "CH", "CHF", "2026-11-25")
+    assert returned["totals"]["vat"] == "8.10"  # 8.1% of goods and transport, CHF 100
     assert not any(line["reason"].startswith("Returned goods") for line in returned["lines"])
 
 
