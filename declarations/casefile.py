@@ -107,6 +107,8 @@ def _audit_sentence(action: str, after: Any, before: Any) -> tuple[str, bool]:
         return _("Granted the returned goods relief on the evidence of export."), True
     if action == "relief.refused":
         return _("Refused the returned goods relief: no evidence of export."), True
+    if action == "relief.reopened":
+        return _("Reopened the refused returned goods relief."), True
     from customs_ecom.platform.templatetags.human import label
 
     return _("%(action)s.") % {"action": label(action)}, True

@@ -178,7 +178,7 @@ def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "outcome_template": _optional_template("risk/_outcome_form.html"),
             "revalue_template": _optional_template("revenue/_revalue_form.html"),
             "relief_template": _optional_template("revenue/_relief_form.html"),
-            "relief_state": call("consignment.relief_state", declaration, default=""),
+            "relief_state": call("consignment.relief_state", declaration, request.user, default=""),
             "hit_actions_template": _optional_template("risk/_hit_actions.html"),
             "model_template": _optional_template("risk/_model_explanation.html"),
         },

@@ -280,6 +280,7 @@ class ReliefDecisionForm(forms.Form):
         choices=[
             ("granted", _("Grant: the evidence of export was seen")),
             ("refused", _("Refuse: no evidence of export, tax the goods")),
+            ("reopened", _("Reopen the refused claim")),
         ]
     )
     reason = forms.CharField(label=_("Evidence seen, or what is missing"), max_length=300)

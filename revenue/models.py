@@ -108,11 +108,13 @@ class ReliefDecision(models.Model):
     """An officer's decision on the returned goods relief a declaration claims: granted for one
     revision (the evidence of export was seen; an amendment needs a new decision), or refused
     (no evidence: the declaration is taxed as an import that is not a sale from then on, whatever
-    its later revisions claim). Rows are never deleted; the latest decides."""
+    its later revisions claim), or a refusal reopened by a supervisor (the claim is open again).
+    Rows are never deleted; the latest decides."""
 
     class Decision(models.TextChoices):
         GRANTED = "granted", "granted"
         REFUSED = "refused", "refused"
+        REOPENED = "reopened", "reopened"
 
     declaration = models.ForeignKey(
         Declaration, on_delete=models.CASCADE, related_name="relief_decisions"

@@ -16,10 +16,10 @@ def _consignment_taxes(declaration_id: int) -> Any:
     return current_tax_assessment(declaration_id=declaration_id)
 
 
-def _relief_state(declaration: Any) -> str:
+def _relief_state(declaration: Any, user: Any = None) -> str:
     from .services.reliefs import relief_state
 
-    return relief_state(declaration)
+    return relief_state(declaration, user)
 
 
 def _taxes_for_operator(*args: Any, **kwargs: Any) -> Any:

@@ -676,9 +676,13 @@ def relief(request: HttpRequest, declaration_id: int) -> HttpResponse:
             )
             messages.success(
                 request,
-                _("Relief granted.")
-                if form.cleaned_data["decision"] == "granted"
-                else _("Relief refused: the goods are taxed as an import that is not a sale."),
+                {
+                    "granted": _("Relief granted."),
+                    "refused": _(
+                        "Relief refused: the goods are taxed as an import that is not a sale."
+                    ),
+                    "reopened": _("Claim reopened: an officer decides it again."),
+                }[form.cleaned_data["decision"]],
             )
         except ReliefError as exc:
             messages.error(request, str(exc))

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
 from declarations.models import Declaration, Status
 from revenue.calculators import RETURNED_GOODS_RELIEF
 from revenue.models import ReliefDecision, TaxAssessment, TaxLine
@@ -19,6 +20,13 @@ from revenue.models import ReliefDecision, TaxAssessment, TaxLine
 
 class ReliefError(ValueError):
     pass
+
+
+SUPERVISORS = frozenset({SUPERVISOR, ADMINISTRATOR})
+# Where a relief decision makes sense: assessed and before customs.
+_DECIDABLE = frozenset(
+    {Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.DETAINED}
+)
 
 
 def relief_claims(declaration_ids: Iterable[int]) -> set[int]:
@@ -52,25 +60,27 @@ def relief_refused(declaration_ids: Iterable[int]) -> set[int]:
     }
 
 
-def relief_state(declaration: Any) -> str:
+def relief_state(declaration: Any, user: Any = None) -> str:
     """For the consignment page: "" (no relief claimed or refused), "claimed" (waiting for an
-    officer), "granted" (for the current revision) or "refused"."""
+    officer), "granted" (for the current revision), "refused", or "refused_reopenable" (refused,
+    and ``user`` is a supervisor who may reopen the claim)."""
     if getattr(declaration, "category", "") != "returned_goods":
         return ""
     latest = latest_relief_decisions([declaration.pk]).get(declaration.pk)
     if latest is not None and latest.decision == ReliefDecision.Decision.REFUSED:
-        return "refused"
+        reopenable = user is not None and bool(user_roles(user) & SUPERVISORS)
+        return (
+            "refused_reopenable" if reopenable and declaration.status in _DECIDABLE else "refused"
+        )
     if declaration.pk not in relief_claims([declaration.pk]):
         return ""
-    if latest is not None and latest.revision == declaration.revision:
+    if (
+        latest is not None
+        and latest.decision == ReliefDecision.Decision.GRANTED
+        and latest.revision == declaration.revision
+    ):
         return "granted"
     return "claimed"
-
-
-# Where a relief decision makes sense: assessed and before customs.
-_DECIDABLE = frozenset(
-    {Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.DETAINED}
-)
 
 
 def relief_decide(
@@ -81,7 +91,8 @@ def relief_decide(
     reason: str,
     revision: int | None = None,
 ) -> ReliefDecision:
-    """An officer grants or refuses the returned goods relief the current assessment applies.
+    """An officer grants or refuses the returned goods relief the current assessment applies, or a
+    supervisor reopens a refused one (reassessed with the relief, the claim open again).
     Granted: recorded for the current revision, the release guard lets the goods go. Refused:
     the declaration is reassessed as an import that is not a sale (a revaluation keeping the
     values found at inspection; the ledger records the difference), now and for every later
@@ -106,14 +117,19 @@ def relief_decide(
         assessment = TaxAssessment.objects.filter(
             declaration_id=declaration_id, is_current=True
         ).first()
-        if (
+        earlier = latest_relief_decisions([declaration_id]).get(declaration_id)
+        if decision == ReliefDecision.Decision.REOPENED:
+            if not user_roles(actor) & SUPERVISORS:
+                raise ReliefError(_("Only a supervisor reopens a refused relief."))
+            if earlier is None or earlier.decision != ReliefDecision.Decision.REFUSED:
+                raise ReliefError(_("Only a refused relief is reopened."))
+        elif (
             assessment is None
             or assessment.revision != declaration.revision
             or declaration.tax_revision != declaration.revision
             or declaration_id not in relief_claims([declaration_id])
         ):
             raise ReliefError(_("No returned goods relief is claimed on this consignment."))
-        earlier = latest_relief_decisions([declaration_id]).get(declaration_id)
         record = ReliefDecision.objects.create(
             declaration=declaration,
             revision=declaration.revision,
@@ -127,8 +143,10 @@ def relief_decide(
             object_type="declaration",
             object_id=declaration.pk,
             before={
-                "returned_goods_relief": "claimed",
-                "total": str(assessment.total),
+                "returned_goods_relief": "refused"
+                if decision == ReliefDecision.Decision.REOPENED
+                else "claimed",
+                "total": str(assessment.total) if assessment is not None else None,
                 **(
                     {"earlier_decision": earlier.decision, "earlier_revision": earlier.revision}
                     if earlier is not None
@@ -138,14 +156,16 @@ def relief_decide(
             after={"returned_goods_relief": decision, "revision": declaration.revision},
             reason=reason,
         )
-        if decision == ReliefDecision.Decision.REFUSED:
+        if decision in (ReliefDecision.Decision.REFUSED, ReliefDecision.Decision.REOPENED):
+            # Refused: reassessed without the relief. Reopened: with it again, the claim open.
             try:
                 taxes_revalue(
                     declaration_id=declaration_id,
                     revised_values_by_line={},
                     actor=actor,
                     reason=reason,
-                    refuse_relief=True,
+                    refuse_relief=decision == ReliefDecision.Decision.REFUSED,
+                    reopen_relief=decision == ReliefDecision.Decision.REOPENED,
                 )
             except RevaluationError as exc:  # nothing is recorded: the transaction rolls back
                 raise ReliefError(str(exc)) from exc

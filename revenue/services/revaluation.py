@@ -39,6 +39,7 @@ def taxes_revalue(
     actor: Any,
     reason: str,
     refuse_relief: bool = False,
+    reopen_relief: bool = False,
 ) -> TaxAssessment:
     """Reassess a declaration with the values found at inspection (declaration currency, whole
     line), under the regime version and exchange rate of its current assessment. The new
@@ -48,7 +49,8 @@ def taxes_revalue(
     `refuse_relief`: the officer found no evidence for the returned goods relief the declaration
     claims (called by `services.reliefs.relief_decide`, which records the refusal); the goods are
     taxed as an import that is not a sale (category `other`), now and in every later assessment.
-    Values may then stay as declared."""
+    Values may then stay as declared. `reopen_relief`: a supervisor reopened a refused relief
+    (recorded by `relief_decide`); the goods are reassessed with it."""
     if not reason.strip():
         raise RevaluationError(_("Say why the values are revised."))
     with transaction.atomic():
@@ -77,7 +79,7 @@ def taxes_revalue(
             if not value.is_finite() or value < 0:
                 raise RevaluationError(_("Values must be positive amounts."))
             values[int(line)] = value
-        if not values and not refuse_relief:
+        if not values and not (refuse_relief or reopen_relief):
             raise RevaluationError(_("Give at least one revised value."))
         # Values found at an earlier inspection of this revision stand unless revised again.
         if previous.revision == declaration.revision and previous.revised_values:
@@ -86,7 +88,7 @@ def taxes_revalue(
                 **values,
             }
         claimed = declaration.category == "returned_goods"
-        if refuse_relief and not claimed:
+        if (refuse_relief or reopen_relief) and not claimed:
             raise RevaluationError(_("The declaration claims no returned goods relief."))
         spec = spec_of(previous.regime)
         # The amounts the law fixes in another currency, converted as on the first assessment.

@@ -347,3 +347,34 @@ def test_a_refusal_keeps_the_values_found_at_inspection_and_names_the_earlier_gr
     assert vat_bases and vat_bases[0] > Decimal("400.00")  # the silk value, not 24.00
     decided = AuditEvent.objects.get(action="relief.refused", object_id=str(returned))
     assert decided.before["earlier_decision"] == "granted"
+
+
+def test_a_supervisor_reopens_a_refusal_made_by_mistake(client, returned, customs_user):
+    from customs_ecom.platform.models import AuditEvent
+    from revenue.services.reliefs import ReliefError, relief_decide
+
+    officer = customs_user("officer")
+    relief_decide(declaration_id=returned, decision="refused", actor=officer, reason="none")
+    with pytest.raises(ReliefError, match="Only a supervisor"):
+        relief_decide(declaration_id=returned, decision="reopened", actor=officer, reason="oops")
+    client.force_login(officer)
+    page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
+    assert 'id="relief-refused"' in page and 'id="relief-reopen-form"' not in page
+    supervisor = customs_user("supervisor")
+    client.force_login(supervisor)
+    page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
+    assert 'id="relief-reopen-form"' in page
+    client.post(
+        reverse("revenue:relief", args=[returned]),
+        {"decision": "reopened", "reason": "the INF3 was filed under the wrong LRN", "revision": 1},
+    )
+    page = client.get(reverse("declarations:consignment", args=[returned])).content.decode()
+    assert 'id="relief-form"' in page  # the claim is open again, for an officer to decide
+    assert "relief_unverified" in _refusal_codes(returned)
+    reopened = AuditEvent.objects.get(action="relief.reopened", object_id=str(returned))
+    assert reopened.before["returned_goods_relief"] == "refused"
+    assert reopened.actor_id == supervisor.pk
+    relief_decide(declaration_id=returned, decision="granted", actor=officer, reason="INF3 seen")
+    assert "relief_unverified" not in _refusal_codes(returned)
+    with pytest.raises(ReliefError, match="Only a refused relief"):
+        relief_decide(declaration_id=returned, decision="reopened", actor=supervisor, reason="x")

@@ -201,6 +201,7 @@ ACTION_LABELS: dict[str, Any] = {
     "tax_scheme_registry.import": _("Tax scheme registry imported"),
     "relief.granted": _("Returned goods relief granted"),
     "relief.refused": _("Returned goods relief refused"),
+    "relief.reopened": _("Refused returned goods relief reopened"),
     "taxes.revalue": _("Taxes recomputed"),
     "watchlist.false_positive": _("Watchlist false positive"),
     "watchlist.import": _("Watchlist imported"),
