@@ -378,3 +378,14 @@ def test_a_supervisor_reopens_a_refusal_made_by_mistake(client, returned, custom
     assert "relief_unverified" not in _refusal_codes(returned)
     with pytest.raises(ReliefError, match="Only a refused relief"):
         relief_decide(declaration_id=returned, decision="reopened", actor=supervisor, reason="x")
+
+
+def test_only_the_officer_holding_the_consignment_decides(returned, customs_user):
+    from revenue.services.reliefs import ReliefError, relief_decide
+
+    holder, other = customs_user("officer"), customs_user("officer", "other-officer")
+    lifecycle.claim(declaration_id=returned, user=holder)
+    with pytest.raises(ReliefError, match="Another officer holds this consignment"):
+        relief_decide(declaration_id=returned, decision="granted", actor=other, reason="seen")
+    relief_decide(declaration_id=returned, decision="granted", actor=holder, reason="seen")
+    assert "relief_unverified" not in _refusal_codes(returned)
