@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from customs_ecom.platform.navigation import back_to
 from customs_ecom.platform.roles import (
     ADMINISTRATOR,
     CAN_ACT_ON_CONSIGNMENTS,
@@ -140,9 +141,7 @@ def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
     _require(request, CAN_ACT_ON_CONSIGNMENTS)
     if action not in workload.BULK_ACTIONS:
         raise Http404
-    back = request.POST.get("next") or reverse("declarations:consignments")
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("declarations:consignments")
+    back = back_to(request, reverse("declarations:consignments"))
     form = BulkForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Tick at least one consignment."))

@@ -14,10 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customs_ecom.platform.navigation import back_to
 from customs_ecom.platform.roles import (
     CAN_ACT_ON_CONSIGNMENTS,
     CAN_CONFIGURE,
@@ -208,7 +209,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                 )
                 % {
                     "taxes": " / ".join(
-                        str(_("duty")) if t == "duty" else spec.tax_name
+                        word(t) if t == "duty" else spec.tax_name
                         for t in spec.returned_goods_relief
                     )
                 },
@@ -649,12 +650,7 @@ def revalue(request: HttpRequest, declaration_id: int) -> HttpResponse:
         messages.error(
             request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}
         )
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("revenue:ledger", declaration_id=declaration.pk)
+    return redirect(back_to(request, reverse("revenue:ledger", args=[declaration.pk])))
 
 
 @login_required
@@ -690,12 +686,7 @@ def relief(request: HttpRequest, declaration_id: int) -> HttpResponse:
         messages.error(
             request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}
         )
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("revenue:ledger", declaration_id=declaration.pk)
+    return redirect(back_to(request, reverse("revenue:ledger", args=[declaration.pk])))
 
 
 # --- Statements and reconciliation -------------------------------------------------------------
