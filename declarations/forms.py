@@ -15,6 +15,9 @@ DOCUMENT_CHOICES = [
     ("licence", _("Licence")),
     ("certificate", _("Certificate")),
     ("product_description", _("Product description")),
+    # The evidence a returned goods relief needs (the export declaration, an INF3 form); the
+    # operator uploads it as a document of that type.
+    ("proof_of_exit", _("Proof of exit")),
 ]
 
 INSPECTION_KINDS = [

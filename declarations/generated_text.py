@@ -236,6 +236,10 @@ LEGAL_PHRASES: tuple[str, ...] = (
         "their export before the goods are released."
     ),
     N_(
+        "Returned goods: nothing would be owed without the relief, so none is claimed and no "
+        "officer's decision is needed."
+    ),
+    N_(
         "Returned goods relief refused by an officer, no evidence of export: taxed as an "
         "import that is not a sale."
     ),

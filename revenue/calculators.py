@@ -488,6 +488,23 @@ def assess(
             f"{regime.code}: its amounts are in {regime.threshold_currency}; convert them with "
             "in_regime_currency before assessing"
         )
+    if (
+        c.category == "returned_goods"
+        and regime.returned_goods_relief
+        and not not_an_import(c.dispatch_country, regime.jurisdiction)
+    ):
+        # A relief is claimed only for what would otherwise be owed: goods that a threshold, a
+        # minimum or a zero rate already frees of a tax are not held for an officer over it.
+        unrelieved = assess(
+            c, replace(regime, returned_goods_relief=()), fx_rate=fx_rate, tolerance=tolerance
+        )
+        owed = tuple(t for t in regime.returned_goods_relief if unrelieved.totals[t] > ZERO)
+        if not owed:
+            return replace(
+                unrelieved, explanation=(*unrelieved.explanation, RETURNED_GOODS_NOT_NEEDED)
+            )
+        if owed != regime.returned_goods_relief:
+            regime = replace(regime, returned_goods_relief=owed)
     regime = regime.for_shipment(c.origin_country, c.transport)
     regime = regime.for_region(c.region.upper() or regime.region_of_postcode(c.postcode))
     currency = regime.currency
@@ -794,10 +811,12 @@ def _duty_lines(
             True,
         )
     if returned_goods_relieved(c, regime, "duty"):
+        # Not the low-value relief: the goods are entered under the relief, so a fee spared
+        # with that relief (the US processing fee of a de minimis release) is still owed.
         return (
             [_returned_goods_line(regime, "duty", consignment_value, border_model)],
             {v.item.line: regime.round(ZERO) for v in valued},
-            True,
+            False,
         )
     deducted = _gift_deduction(c, regime, valued, "duty", consignment_value)
     currency = regime.currency
@@ -1125,6 +1144,10 @@ RETURNED_GOODS_RELIEF = "Returned goods relief"
 RETURNED_GOODS_EXPLANATION = (
     "Returned goods: relief claimed; an officer grants or refuses it on the evidence of their "
     "export before the goods are released."
+)
+RETURNED_GOODS_NOT_NEEDED = (
+    "Returned goods: nothing would be owed without the relief, so none is claimed and no "
+    "officer's decision is needed."
 )
 
 

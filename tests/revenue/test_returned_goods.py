@@ -1,7 +1,9 @@
 """Returned goods: in the EU, goods exported and coming back unaltered are relieved of duty (UCC
 art. 203) and of import VAT (VAT Directive art. 143(1)(e)) on a claim that an officer grants or
 refuses on the evidence of export before release; a refusal holds for every later revision;
-elsewhere (no relief modelled) they are taxed like any import at the border."""
+the United Kingdom, Switzerland and the United States relieve them too under their own law;
+elsewhere (no relief modelled) they are taxed like any import at the border. A relief is claimed
+only for a tax that would otherwise be owed."""
 
 from __future__ import annotations
 
@@ -52,11 +54,15 @@ def test_goods_returned_to_germany_owe_no_duty_and_no_vat_on_a_claim(date, sold_
     by_type = {line["tax_type"]: line for line in returned["lines"]}
     assert set(by_type) == {"duty", "vat"}
     assert by_type["vat"]["basis"] == "100.00"  # goods and transport: the VAT base it relieves
-    assert "Reg. (EU) 952/2013 (Union Customs Code) art. 203" in by_type["duty"]["reason"]
     assert "Directive 2006/112/EC art. 143(1)(e)" in by_type["vat"]["reason"]
-    for line in by_type.values():
-        assert line["reason"].startswith("Returned goods relief, ")
+    claimed = {"vat"} if sold_duty == "0.00" else {"duty", "vat"}
+    for tax_type, line in by_type.items():
+        assert line["reason"].startswith("Returned goods relief, ") == (tax_type in claimed)
         assert line["payer"] == "consignee" and line["collection_channel"] == "border"
+    if "duty" in claimed:
+        assert "Reg. (EU) 952/2013 (Union Customs Code) art. 203" in by_type["duty"]["reason"]
+    else:  # the EUR 150 relief already frees the duty: no claim on it, nothing for an officer
+        assert by_type["duty"]["reason"].startswith("Duty relief: ")
     assert any("an officer grants or refuses it" in text for text in returned["explanation"])
 
 
@@ -68,9 +74,92 @@ def test_the_uk_relieves_returned_goods_too():
 
 
 def test_where_no_relief_is_modelled_returned_goods_are_taxed_at_the_border():
-    returned = _estimate("returned_goods", "CH", "CHF", "2026-11-25")
-    assert returned["totals"]["vat"] == "8.10"  # 8.1% of goods and transport, CHF 100
+    returned = _estimate("returned_goods", "NO", "NOK", "2026-11-25")
+    sold = _estimate("sale_of_goods", "NO", "NOK", "2026-11-25")  # no VOEC number: at the border
+    assert returned["totals"] == sold["totals"]
+    assert Decimal(returned["totals"]["vat"]) > 0
     assert not any(line["reason"].startswith("Returned goods") for line in returned["lines"])
+
+
+def test_switzerland_relieves_the_import_tax_of_goods_returned_on_a_claim():
+    sold = _estimate("sale_of_goods", "CH", "CHF", "2026-11-25")
+    assert sold["totals"]["duty"] == "0.00"  # industrial goods are duty-free since 2024
+    assert sold["totals"]["vat"] == "8.10"  # 8.1% of goods and transport, CHF 100
+    returned = _estimate("returned_goods", "CH", "CHF", "2026-11-25")
+    assert returned["totals"]["total"] == "0.00"
+    claims = [line for line in returned["lines"] if line["reason"].startswith("Returned goods")]
+    # Only the tax that would be owed is claimed: a zero duty needs no officer's decision.
+    assert [line["tax_type"] for line in claims] == ["vat"]
+    assert "MWSTG, SR 641.20) art. 53(1)(f)" in claims[0]["reason"]
+    assert "unless exempted from the tax because of their" in claims[0]["reason"]
+
+
+def test_goods_that_would_owe_nothing_claim_no_relief_and_wait_for_no_officer():
+    body = {
+        "destination": "CH",
+        "date": "2026-11-25",
+        "currency": "CHF",
+        "origin_country": "DE",
+        "category": "returned_goods",
+        "shipping_cost": "0.00",
+        "items": [{"hs_code": "610910", "value": "40.00"}],
+    }
+    response = APIClient().generic(
+        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    returned = response.json()
+    assert returned["totals"]["total"] == "0.00"  # CHF 3.24 of import tax, not levied
+    assert not any(line["reason"].startswith("Returned goods") for line in returned["lines"])
+    assert any("none is claimed" in text for text in returned["explanation"])
+    # Below the US de minimis (goods of Germany, the day before its suspension) nothing was owed.
+    body.update(destination="US", date="2025-08-28", currency="USD")
+    response = APIClient().generic(
+        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    before = response.json()
+    assert before["totals"]["total"] == "0.00"
+    assert not any(line["reason"].startswith("Returned goods") for line in before["lines"])
+
+
+@pytest.mark.parametrize(("transport", "fee"), [("express", "2.77"), ("postal", "0.00")])
+def test_the_united_states_relieves_the_duty_of_goods_returned_but_not_the_entry_fee(
+    transport, fee
+):
+    body = {
+        "destination": "US",
+        "date": "2026-11-25",
+        "currency": "USD",
+        "origin_country": "CN",
+        "transport": transport,
+        "category": "returned_goods",
+        "shipping_cost": "10.00",
+        "items": [{"hs_code": "610910", "value": "90.00"}],
+    }
+    response = APIClient().generic(
+        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    returned = response.json()
+    assert returned["totals"]["duty"] == "0.00"
+    (duty,) = [line for line in returned["lines"] if line["tax_type"] == "duty"]
+    assert duty["reason"].startswith("Returned goods relief, duty, claimed")
+    assert "HTSUS heading 9801.00.10" in duty["reason"]
+    # The goods are entered under the relief: the processing fee of an informal entry is owed
+    # (never on a postal item), which a de minimis release would have spared.
+    assert returned["totals"]["fee"] == fee
+
+
+def test_every_swiss_and_us_regime_relieves_returned_goods_and_cites_the_law():
+    shipped = load_shipped_regimes()
+    for spec in shipped:
+        if spec.jurisdiction == "CH":
+            assert spec.returned_goods_relief == ("duty", "vat"), spec.code
+            assert "ZG, SR 631.0) art. 10" in spec.legal_ref("returned_goods"), spec.code
+        elif spec.jurisdiction == "US":
+            assert spec.returned_goods_relief == ("duty",), spec.code
+            assert "9801.00.10" in spec.legal_ref("returned_goods"), spec.code
 
 
 def test_every_eu_regime_relieves_returned_goods_and_cites_the_law():
@@ -389,3 +478,22 @@ def test_only_the_officer_holding_the_consignment_decides(returned, customs_user
         relief_decide(declaration_id=returned, decision="granted", actor=other, reason="seen")
     relief_decide(declaration_id=returned, decision="granted", actor=holder, reason="seen")
     assert "relief_unverified" not in _refusal_codes(returned)
+
+
+def test_an_officer_requests_the_proof_of_exit_and_the_operator_reads_it(
+    client, returned, customs_user, operator_a
+):
+    Declaration.objects.filter(pk=returned).update(channel="yellow")
+    client.force_login(customs_user("officer"))
+    act = "declarations:consignment_action"
+    client.post(reverse(act, args=[returned, "claim"]))
+    client.post(
+        reverse(act, args=[returned, "request_documents"]), {"documents": ["proof_of_exit"]}
+    )
+    assert Declaration.objects.get(pk=returned).status == Status.DOCUMENTS_REQUESTED
+    seen = operator_a.get(f"/api/v1/declarations/{returned}").json()
+    assert seen["status_history"][-1]["reason"] == "documents requested: proof_of_exit"
+    # The document type the operator uploads it with is the code it read.
+    from declarations.models import Document
+
+    assert "proof_of_exit" in Document.Type.values
