@@ -236,8 +236,8 @@ LEGAL_PHRASES: tuple[str, ...] = (
         "their export before the goods are released."
     ),
     N_(
-        "Returned goods: nothing would be owed without the relief, so none is claimed and no "
-        "officer's decision is needed."
+        "Returned goods: none of the duty or tax the relief covers would be owed without it, so "
+        "no relief is claimed and no officer's decision is needed."
     ),
     N_(
         "Returned goods relief refused by an officer, no evidence of export: taxed as an "

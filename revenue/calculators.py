@@ -1146,8 +1146,8 @@ RETURNED_GOODS_EXPLANATION = (
     "export before the goods are released."
 )
 RETURNED_GOODS_NOT_NEEDED = (
-    "Returned goods: nothing would be owed without the relief, so none is claimed and no "
-    "officer's decision is needed."
+    "Returned goods: none of the duty or tax the relief covers would be owed without it, so no "
+    "relief is claimed and no officer's decision is needed."
 )
 
 

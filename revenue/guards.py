@@ -3,8 +3,8 @@
 - `taxes_unpaid`: under the consignee-at-the-border model the duties and taxes due must be collected
   before release (WCO Standard 8); an assessment must exist whatever the model, so that every
   amount assessed has a payer and a collection channel in the ledger before the goods leave.
-- `relief_unverified`: goods assessed with the returned goods relief (duty and VAT relieved on a
-  claim) leave only once an officer has granted the relief for the current revision, on the
+- `relief_unverified`: goods assessed with the returned goods relief (the duty or tax it covers
+  relieved on a claim) leave only once an officer has granted the relief for the current revision, on the
   evidence of their export (`services.reliefs`); a green consignment claiming it is put before an
   officer instead of leaving on arrival. A bulk release does not grant it.
 """
