@@ -250,6 +250,8 @@ class RegistryImportForm(forms.Form):
 
 class RevalueForm(forms.Form):
     reason = forms.CharField(label=_("Why (inspection finding)"), max_length=300)
+    # The revision the officer saw (a declaration amended since is revalued again).
+    revision = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, items: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -265,7 +267,7 @@ class RevalueForm(forms.Form):
                 decimal_places=2,
             )
             self.lines.append((item.line, name))
-        self.order_fields([name for _line, name in self.lines] + ["reason"])
+        self.order_fields([name for _line, name in self.lines] + ["reason", "revision"])
 
     def revised_values(self) -> dict[int, Decimal]:
         return {

@@ -638,6 +638,7 @@ def revalue(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 revised_values_by_line=form.revised_values(),
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
+                revision=form.cleaned_data["revision"],
             )
             messages.success(
                 request,

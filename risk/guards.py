@@ -1,9 +1,12 @@
 """Risk's rules for the consignment lifecycle, registered at start-up (`RiskConfig.ready`).
 
 - `risk_not_cleared`: a consignment leaves only when its risk is cleared: a green or blue channel,
-  or, for yellow and red, an inspection outcome "compliant" recorded by an officer.
-- `four_eyes`: when the hits include prohibited or restricted goods or a watchlist match, the
-  release needs a second person: a supervisor who is not the officer who recorded the outcome.
+  or, for yellow and red, an inspection outcome "compliant" recorded by an officer for the
+  revision being released.
+- `four_eyes`: when prohibited or restricted goods or a watchlist match hit any revision of the
+  consignment (`FourEyesFlag`, kept when an amendment or a cleared false positive makes the hit
+  go away), the release needs two people: an officer who records the outcome "compliant" for the
+  revision being released, then a supervisor who is not that officer.
 """
 
 from __future__ import annotations
@@ -17,37 +20,40 @@ from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
 from declarations.lifecycle import CLEARED_CHANNELS, GuardContext, register_guard
 from declarations.statuses import Status
 
-from .models import InspectionOutcome, RiskHit
+from .models import FOUR_EYES_RULES, FourEyesFlag, InspectionOutcome, RiskHit
 
-# Hits that make a release a decision for two people.
-FOUR_EYES_RULES = frozenset(
-    {"prohibited_goods_keyword", "prohibited_goods_hs", "watchlist_screening"}
-)
+__all__ = ["FOUR_EYES_RULES", "four_eyes_hits", "latest_outcomes", "register"]
 
 
-def latest_outcomes(declaration_ids: Sequence[int]) -> dict[int, tuple[str, int | None]]:
-    """The latest inspection outcome of each consignment: (result, officer id)."""
+def latest_outcomes(declarations: Sequence[Any]) -> dict[int, tuple[str, int | None]]:
+    """The latest inspection outcome recorded for the current revision of each consignment:
+    (result, officer id). An outcome of an earlier revision clears nothing."""
+    revisions = {d.pk: d.revision for d in declarations}
     latest: dict[int, tuple[str, int | None]] = {}
     rows = (
-        InspectionOutcome.objects.filter(declaration_id__in=list(declaration_ids))
+        InspectionOutcome.objects.filter(declaration_id__in=list(revisions))
         .order_by("declaration_id", "-at", "-id")
-        .values_list("declaration_id", "result", "officer_id")
+        .values_list("declaration_id", "revision", "result", "officer_id")
     )
-    for declaration_id, result, officer_id in rows:
-        latest.setdefault(declaration_id, (result, officer_id))
+    for declaration_id, revision, result, officer_id in rows:
+        if revision == revisions[declaration_id]:
+            latest.setdefault(declaration_id, (result, officer_id))
     return latest
 
 
 def four_eyes_hits(declarations: Sequence[Any]) -> dict[int, set[str]]:
-    """The four-eyes rules that hit the current revision of each consignment."""
-    revisions = {d.pk: d.revision for d in declarations}
+    """The four-eyes rules that hit any revision of each consignment, now or before: the flags
+    kept for good, and the hits stored on any of its assessments."""
+    ids = [d.pk for d in declarations]
     hits: dict[int, set[str]] = {}
-    rows = RiskHit.objects.filter(
-        assessment__declaration_id__in=list(revisions), rule_code__in=FOUR_EYES_RULES
-    ).values_list("assessment__declaration_id", "assessment__revision", "rule_code")
-    for declaration_id, revision, rule_code in rows:
-        if revisions.get(declaration_id) == revision:
-            hits.setdefault(declaration_id, set()).add(rule_code)
+    flags = FourEyesFlag.objects.filter(
+        declaration_id__in=ids, rule_code__in=FOUR_EYES_RULES
+    ).values_list("declaration_id", "rule_code")
+    stored = RiskHit.objects.filter(
+        assessment__declaration_id__in=ids, rule_code__in=FOUR_EYES_RULES
+    ).values_list("assessment__declaration_id", "rule_code")
+    for declaration_id, rule_code in (*flags, *stored):
+        hits.setdefault(declaration_id, set()).add(rule_code)
     return hits
 
 
@@ -59,13 +65,13 @@ def _risk_cleared(declarations: Sequence[Any], context: GuardContext) -> dict[in
             refused[d.pk] = _("Risk has not assessed this revision yet.")
         elif d.channel not in CLEARED_CHANNELS:
             controlled.append(d)
-    outcomes = latest_outcomes([d.pk for d in controlled]) if controlled else {}
+    outcomes = latest_outcomes(controlled) if controlled else {}
     for d in controlled:
         result, officer_id = outcomes.get(d.pk, ("", None))
         if result != InspectionOutcome.Result.COMPLIANT or officer_id is None:
             refused[d.pk] = _(
                 "A %(channel)s consignment is released only after an officer records the "
-                "inspection outcome “compliant”."
+                "inspection outcome “compliant” for its current revision."
             ) % {"channel": _("yellow") if d.channel == "yellow" else _("red")}
     return refused
 
@@ -76,14 +82,15 @@ def _four_eyes(declarations: Sequence[Any], context: GuardContext) -> dict[int, 
         return {}
     person = context.person
     is_supervisor = person is not None and bool(user_roles(person) & {SUPERVISOR, ADMINISTRATOR})
-    outcomes = latest_outcomes(list(flagged))
+    outcomes = latest_outcomes([d for d in declarations if d.pk in flagged])
     refused: dict[int, Any] = {}
     for pk in flagged:
         result, inspector = outcomes.get(pk, ("", None))
         if result != InspectionOutcome.Result.COMPLIANT or inspector is None:
             refused[pk] = _(
-                "Prohibited or restricted goods or a watchlist match: an officer must inspect and "
-                "record the outcome “compliant”, then a supervisor may release (four eyes)."
+                "Prohibited or restricted goods or a watchlist match (on this or an earlier "
+                "revision): an officer must inspect and record the outcome “compliant” for the "
+                "current revision, then a supervisor may release (four eyes)."
             )
         elif not is_supervisor:
             refused[pk] = _(

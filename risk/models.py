@@ -133,6 +133,9 @@ class InspectionOutcome(models.Model):
     revised_value_eur = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     note = models.TextField(blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
+    # The revision the officer checked: an outcome clears that revision only, never a later
+    # amendment (which may add goods nobody inspected).
+    revision = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -145,6 +148,32 @@ class InspectionOutcome(models.Model):
 
 # Findings that lead to a seizure (goods taken out of circulation) for the seizure rate.
 SEIZURE_RESULTS = (InspectionOutcome.Result.PROHIBITED, InspectionOutcome.Result.COUNTERFEIT)
+
+
+# Hits that make a release a decision for two people.
+FOUR_EYES_RULES = frozenset(
+    {"prohibited_goods_keyword", "prohibited_goods_hs", "watchlist_screening"}
+)
+
+
+class FourEyesFlag(models.Model):
+    """A four-eyes rule (prohibited goods, a watchlist match) hit this revision of a consignment.
+    Kept for good: an amendment that removes the goods' words or a match cleared as a false
+    positive later never lets one person release what once needed two."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    revision = models.PositiveIntegerField()
+    rule_code = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "revision", "rule_code"], name="four_eyes_flag_unique"
+            )
+        ]
 
 
 class WatchlistFalsePositive(models.Model):

@@ -48,8 +48,28 @@ def _case_report(declaration: Any) -> dict[str, Any]:
     }
 
 
+def _undervaluations(declarations: Any) -> dict[int, tuple[Any, Any]]:
+    """Consignments whose current revision an officer found undervalued: the time of the latest
+    such finding and the value found (EUR, or None)."""
+    from .models import InspectionOutcome
+
+    revisions = {d.pk: d.revision for d in declarations}
+    found: dict[int, tuple[Any, Any]] = {}
+    for declaration_id, revision, at, value in (
+        InspectionOutcome.objects.filter(
+            declaration_id__in=list(revisions), result=InspectionOutcome.Result.UNDERVALUATION
+        )
+        .order_by("declaration_id", "-at", "-id")
+        .values_list("declaration_id", "revision", "at", "revised_value_eur")
+    ):
+        if revision == revisions[declaration_id]:
+            found.setdefault(declaration_id, (at, value))
+    return found
+
+
 def register() -> None:
     provide("risk.rule_hit_exists", _rule_hit_exists)
     provide("risk.rule_codes", _rule_codes)
     provide("consignment.risk", _consignment_risk)
     provide("risk.case_report", _case_report)
+    provide("risk.undervaluations", _undervaluations)

@@ -279,6 +279,7 @@ def false_positive_create(request: HttpRequest, declaration_id: int) -> HttpResp
         party_key=form.cleaned_data["party_key"],
         actor=request.user,
         reason=form.cleaned_data["reason"],
+        declaration_id=declaration.pk,
     )
     messages.success(
         request,

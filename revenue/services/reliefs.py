@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
-from declarations.lifecycle import claim_holder_id
+from declarations.lifecycle import CONTROLLED_CHANNELS, claim_holder_id
 from declarations.models import Declaration, Status
 from revenue.calculators import RETURNED_GOODS_RELIEF
 from revenue.models import ReliefDecision, TaxAssessment, TaxLine
@@ -118,6 +118,9 @@ def relief_decide(
         holder = claim_holder_id(declaration)
         if holder is not None and holder != actor.pk:
             raise ReliefError(_("Another officer holds this consignment: take it over first."))
+        if holder is None and declaration.channel in CONTROLLED_CHANNELS:
+            # Yellow and red work is claimed before any decision (docs/lifecycle.md).
+            raise ReliefError(_("Claim the consignment before acting on it."))
         assessment = TaxAssessment.objects.filter(
             declaration_id=declaration_id, is_current=True
         ).first()

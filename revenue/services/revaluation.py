@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from aeo.benefits import operator_benefits
 from customs_ecom.platform.audit import audit_record
+from declarations.lifecycle import CONTROLLED_CHANNELS, claim_holder_id
 from declarations.models import Declaration, Status
 from revenue.calculators import (
     CONSIGNEE_BORDER,
@@ -40,6 +41,7 @@ def taxes_revalue(
     reason: str,
     refuse_relief: bool = False,
     reopen_relief: bool = False,
+    revision: int | None = None,
 ) -> TaxAssessment:
     """Reassess a declaration with the values found at inspection (declaration currency, whole
     line), under the regime version and exchange rate of its current assessment. The new
@@ -50,7 +52,9 @@ def taxes_revalue(
     claims (called by `services.reliefs.relief_decide`, which records the refusal); the goods are
     taxed as an import that is not a sale (category `other`), now and in every later assessment.
     Values may then stay as declared. `reopen_relief`: a supervisor reopened a refused relief
-    (recorded by `relief_decide`); the goods are reassessed with it."""
+    (recorded by `relief_decide`); the goods are reassessed with it. `revision` is the one the
+    officer saw (a declaration amended since is refused); while an officer holds the consignment,
+    only that officer revalues it."""
     if not reason.strip():
         raise RevaluationError(_("Say why the values are revised."))
     with transaction.atomic():
@@ -61,6 +65,20 @@ def taxes_revalue(
         )
         if declaration.status in (Status.INVALIDATED, Status.RETURNED):
             raise RevaluationError(_("An invalidated or returned declaration is not revalued."))
+        if revision is not None and revision != declaration.revision:
+            raise RevaluationError(
+                _("The declaration was amended since you opened it: read it again, then revalue.")
+            )
+        holder = claim_holder_id(declaration)
+        if holder is not None and getattr(actor, "pk", None) and holder != actor.pk:
+            raise RevaluationError(_("Another officer holds this consignment: take it over first."))
+        if (
+            holder is None
+            and getattr(actor, "pk", None)
+            and declaration.channel in CONTROLLED_CHANNELS
+        ):
+            # Yellow and red work is claimed before any decision (docs/lifecycle.md).
+            raise RevaluationError(_("Claim the consignment before acting on it."))
         previous = (
             TaxAssessment.objects.filter(declaration=declaration, is_current=True)
             .select_related("regime")

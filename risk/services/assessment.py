@@ -23,7 +23,14 @@ from declarations.services import (
 
 from ..channels import Outcome, evaluate_batch
 from ..facts import PartyFacts, party_key
-from ..models import RiskAssessment, RiskHit, RuleSet, TaxNumberSeller
+from ..models import (
+    FOUR_EYES_RULES,
+    FourEyesFlag,
+    RiskAssessment,
+    RiskHit,
+    RuleSet,
+    TaxNumberSeller,
+)
 from ..selectors import PENDING_STATUSES
 from .batch import build_facts, load_batch_context, risk_rows
 from .learning import _model_scores, _with_promoted_model
@@ -95,6 +102,19 @@ def _hit_values(assessment_id: int, hit: Any) -> dict[str, Any]:
     }
 
 
+def _flag_four_eyes(pairs: Sequence[tuple[Any, Outcome]]) -> None:
+    """Keep for good that a four-eyes rule hit these revisions (`FourEyesFlag`): a later
+    re-assessment replaces the hits, the flag stays."""
+    flags = [
+        FourEyesFlag(declaration_id=d.pk, revision=d.revision, rule_code=hit.rule_code)
+        for d, outcome in pairs
+        for hit in outcome.hits
+        if hit.rule_code in FOUR_EYES_RULES
+    ]
+    if flags:
+        FourEyesFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
 def _hit_rows(assessment: RiskAssessment, outcome: Outcome) -> list[RiskHit]:
     return [RiskHit(**_hit_values(assessment.pk, hit)) for hit in outcome.hits]
 
@@ -145,6 +165,7 @@ def _store_new(
                     for hit in outcome.hits
                 ],
             )
+            _flag_four_eyes(list(zip(declarations, outcomes, strict=True)))
             # Risk's stamp on the declarations (channel, score, the revision assessed), in the
             # same transaction: completion reads the stamps, never risk's tables.
             declarations_record_risk(
@@ -201,6 +222,7 @@ def _store_one(
             assessment.save()
             assessment.hits.all().delete()
         RiskHit.objects.bulk_create(_hit_rows(assessment, outcome))
+        _flag_four_eyes([(declaration, outcome)])
         declarations_set_risk_bulk(
             results=[(declaration.pk, declaration.revision, outcome.channel, outcome.score)]
         )

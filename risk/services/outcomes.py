@@ -62,6 +62,7 @@ def _outcome_store(
         result=result,
         revised_value_eur=revised_value_eur,
         note=note,
+        revision=declaration.revision,
     )
     audit_record(
         actor=officer,
@@ -71,6 +72,7 @@ def _outcome_store(
         before={"declared_value_eur": str(declaration.total_value_eur)},
         after={
             "result": result,
+            "revision": declaration.revision,
             "revised_value_eur": str(revised_value_eur) if revised_value_eur is not None else None,
         },
         reason=note,

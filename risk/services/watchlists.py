@@ -163,10 +163,17 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
 
 
 def watchlist_false_positive_create(
-    *, entry_id: int, party_key: str, actor: Any, reason: str = ""
+    *,
+    entry_id: int,
+    party_key: str,
+    actor: Any,
+    reason: str = "",
+    declaration_id: int | None = None,
 ) -> WatchlistFalsePositive:
     """An officer clears a watchlist match for one party: the pair stops firing, and pending
-    declarations are re-assessed."""
+    declarations are re-assessed. Cleared from a consignment's page (``declaration_id``), the
+    clearance is on that consignment's audit trail too. Its release still needs four eyes: the
+    match is kept as a `FourEyesFlag`."""
     with transaction.atomic():
         entry = WatchlistEntry.objects.get(pk=entry_id)
         marked, created = WatchlistFalsePositive.objects.get_or_create(
@@ -185,5 +192,15 @@ def watchlist_false_positive_create(
                 after={"entry": entry.name, "party_key": party_key},
                 reason=reason,
             )
+            if declaration_id is not None:
+                audit_record(
+                    actor=actor,
+                    action="watchlist.false_positive",
+                    object_type="declaration",
+                    object_id=declaration_id,
+                    before={"watchlist_match": entry.name, "party_key": party_key},
+                    after={"watchlist_match": "cleared as a false positive"},
+                    reason=reason,
+                )
             enqueue_reassessment(reason="watchlist false positive")
     return marked

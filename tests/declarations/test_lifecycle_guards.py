@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,10 @@ def test_every_decision_is_allowed_or_refused_by_the_named_guard(
     recorded = None
     if outcome is not None:
         recorded = InspectionOutcome.objects.create(
-            declaration_id=consignment, officer=people["officer"]["same"], result=outcome
+            declaration_id=consignment,
+            officer=people["officer"]["same"],
+            result=outcome,
+            revision=Declaration.objects.get(pk=consignment).revision,
         )
     failures = []
     for action, role, person in itertools.product(ACTIONS, ROLES, PERSONS):
@@ -240,6 +244,19 @@ def test_outcomes_drive_detention_and_a_case_that_only_a_supervisor_closes(
         lifecycle.case_close(case_id=case.pk, actor=supervisor, reason="  ")
     lifecycle.case_close(case_id=case.pk, actor=supervisor, reason="licence produced")
     lifecycle.claim(declaration_id=consignment, user=supervisor, take_over=True)
+    if result == "undervaluation":
+        # Revenue reassesses with the value found before the goods leave.
+        codes = [r.code for r in lifecycle.action_refusals(declaration, "release", supervisor)]
+        assert "revaluation_pending" in codes
+        from revenue.services.revaluation import taxes_revalue
+
+        taxes_revalue(
+            declaration_id=consignment,
+            revised_values_by_line={1: Decimal("400.00")},
+            actor=supervisor,
+            reason="invoice found",
+        )
+        pay_at_border(consignment)
     lifecycle.perform(declaration_id=consignment, code="release", user=supervisor, reason="ok")
     assert Declaration.objects.get(pk=consignment).status == Status.RELEASED
 

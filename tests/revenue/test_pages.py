@@ -118,8 +118,9 @@ def test_revaluation_after_inspection_reassesses_and_records_the_difference(
     assert 'name="line_1"' in fragment
     response = client.post(
         reverse("revenue:revalue", args=[declaration.pk]),
-        {"line_1": "140.00", "reason": "invoice found in parcel", "next": "/consignments/1/"},
-    )
+        {"line_1": "140.00", "reason": "invoice found in parcel", "next": "/consignments/1/",
+         "revision": "1"},
+    )  # fmt: skip
     assert response.status_code == 302 and response["Location"] == "/consignments/1/"
     current = TaxAssessment.objects.get(declaration=declaration, is_current=True)
     assert current.reason == "revaluation" and current.pk != initial.pk

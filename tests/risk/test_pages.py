@@ -322,6 +322,19 @@ def test_watchlist_import_reports_row_errors_and_a_false_positive_stops_the_hit(
     assert declaration.channel != "red"
     latest = RiskAssessment.objects.filter(declaration=declaration).latest("created_at")
     assert not latest.hits.filter(rule_code="watchlist_screening").exists()
+    # The match stays on record: its release still needs two people, and the consignment's own
+    # audit trail names who cleared it.
+    from customs_ecom.platform.models import AuditEvent
+    from risk.guards import four_eyes_hits
+    from risk.models import FourEyesFlag
+
+    assert FourEyesFlag.objects.filter(
+        declaration=declaration, rule_code="watchlist_screening"
+    ).exists()
+    assert four_eyes_hits([declaration]) == {declaration.pk: {"watchlist_screening"}}
+    assert AuditEvent.objects.filter(
+        action="watchlist.false_positive", object_type="declaration", object_id=str(declaration.pk)
+    ).exists()
     # The next consignment of the same seller does not fire either.
     again = submit(operator_a, body(example, "LRN-WL2"), django_capture_on_commit_callbacks)
     assert not RiskHit.objects.filter(
