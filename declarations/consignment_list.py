@@ -6,7 +6,7 @@ so page 1,000 costs what page 1 costs. The workload views are facets of this lis
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -176,7 +176,8 @@ def filtered_consignments(
         qs = qs.filter(received_at__gte=start)
     if filters.get("received_to"):
         end = timezone.make_aware(datetime.combine(filters["received_to"], datetime.min.time()))
-        qs = qs.filter(received_at__lt=end + timedelta(days=1))
+        # The last day the calendar has ends the range at no later day (9999-12-31 + 1 overflows).
+        qs = qs.filter(received_at__lt=end + timedelta(days=1)) if end.date() < date.max else qs
     if filters.get("value_min") is not None:
         qs = qs.filter(total_value_eur__gte=filters["value_min"])
     if filters.get("value_max") is not None:

@@ -522,6 +522,8 @@ def claim_reassign(*, declaration_id: int, to_user: Any, by: Any, reason: str = 
         raise ClaimRefused([Refusal("reason_required", _("Give a reason for the reassignment."))])
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        if declaration.status in ENDS_CLAIM and to_user is not None:
+            raise ClaimRefused([Refusal("claim_closed", _("This consignment needs no more work."))])
         before = {"claimed_by": declaration.claimed_by_id}
         declaration.claimed_by = to_user
         declaration.claimed_at = timezone.now() if to_user is not None else None

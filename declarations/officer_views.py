@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from customs_ecom.platform.bounds import as_id
 from customs_ecom.platform.navigation import back_to
 from customs_ecom.platform.roles import (
     ADMINISTRATOR,
@@ -30,7 +31,7 @@ from customs_ecom.platform.roles import (
 
 from . import consignment_list, selectors, workload
 from .forms import DOCUMENT_CHOICES
-from .models import Channel
+from .models import Channel, Declaration
 from .search import search_consignments
 
 # Documents an officer may look at in the page itself; anything else is only downloaded.
@@ -132,7 +133,8 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id is a valid choice; the service looks each one up and reports the missing.
         ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
-        self.fields["ids"].choices = [(i, i) for i in ids]
+        # A number that cannot name a row is not a choice (it would overflow the database).
+        self.fields["ids"].choices = [(i, i) for i in ids if as_id(i) is not None]
 
 
 @login_required
@@ -243,8 +245,8 @@ def claims(request: HttpRequest) -> HttpResponse:
         .exclude(status__in=["released", "detained", "invalidated", "returned"])
         .order_by("claimed_at", "id")
     )
-    if officer.isdigit():
-        qs = qs.filter(claimed_by_id=int(officer))
+    if as_id(officer) is not None:
+        qs = qs.filter(claimed_by_id=as_id(officer))
     return render(
         request,
         "declarations/claims.html",
@@ -285,8 +287,11 @@ def claim_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, SUPERVISE)
     to = request.POST.get("to", "")
     to_user = None
+    if as_id(pk) is None or not Declaration.objects.filter(pk=pk).exists():
+        raise Http404
     if to:
-        to_user = get_user_model().objects.filter(pk=int(to) if to.isdigit() else 0).first()
+        to_id = as_id(to)
+        to_user = get_user_model().objects.filter(pk=to_id).first() if to_id else None
         if to_user is None:
             messages.error(request, _("No such officer."))
             return redirect("declarations:claims")

@@ -151,6 +151,8 @@ def bulk_apply(
     for pk in list(dict.fromkeys(declaration_ids))[:MAX_BULK]:
         declaration = declarations.get(pk)
         if declaration is None:
+            # Named in the report like every refusal: a number that is no consignment.
+            outcomes.append(BulkOutcome(pk, str(pk), False, _("No such consignment.")))
             continue
         try:
             message = handler(declaration, user, params)

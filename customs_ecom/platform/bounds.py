@@ -73,3 +73,17 @@ def offset_text(offset: datetime.timedelta) -> str:
 
 def integer_digits(max_digits: int, decimal_places: int) -> int:
     return max_digits - decimal_places
+
+
+# Row ids (64-bit primary keys): a number a page or a form is given outside this range names no
+# row, and must not reach the database, which refuses it with an overflow.
+ID_MAX = 2**63 - 1
+
+
+def as_id(value: object) -> int | None:
+    """``value`` as a row id (decimal digits, 1 to ID_MAX), or None when it cannot name a row."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 1 <= number <= ID_MAX else None

@@ -1,0 +1,70 @@
+"""Officers' pages answer odd input with a message or a 404, never a 500: numbers too large to
+name a row, the last day of the calendar as a filter, a consignment that does not exist; a bulk
+action names every id it could not act on; a released consignment has no claim to reassign."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from customs_ecom.platform.bounds import ID_MAX, as_id
+from declarations.models import Declaration, Status
+from declarations.services import declarations_submit
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9" * 25
+
+
+def test_as_id_takes_only_what_can_name_a_row():
+    assert as_id("42") == 42 and as_id(str(ID_MAX)) == ID_MAX
+    for value in ("0", str(ID_MAX + 1), HUGE, "-1", "4.0", "٤", "", " "):
+        assert as_id(value) is None, value
+
+
+def test_filters_and_forms_with_numbers_out_of_range_do_not_fail(client, customs_user):
+    client.force_login(customs_user("supervisor"))
+    assert client.get("/consignments/", {"received_to": "9999-12-31"}).status_code == 200
+    assert client.get(reverse("declarations:claims"), {"officer": HUGE}).status_code == 200
+    answer = client.post(
+        reverse("declarations:claim_reassign", args=[999999]), {"to": "1", "reason": "r"}
+    )
+    assert answer.status_code == 404
+    answer = client.post(
+        reverse("declarations:bulk_action", args=["release"]),
+        {"ids": [HUGE], "reason": "r", "confirm": "on"},
+    )
+    assert answer.status_code == 302  # "tick at least one consignment"
+
+
+def test_a_bulk_action_names_the_ids_that_are_no_consignment(
+    client, customs_user, operator_a, example, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        (outcome,) = declarations_submit(operator=operator_a.operator, bodies=[example])
+    client.force_login(customs_user("officer"))
+    answer = client.post(
+        reverse("declarations:bulk_action", args=["claim"]),
+        {"ids": [str(outcome.declaration.pk), "987654"]},
+        follow=True,
+    )
+    text = answer.content.decode()
+    assert "987654" in text and "No such consignment." in text
+
+
+def test_a_released_consignment_has_no_claim_to_reassign(
+    client, customs_user, operator_a, example, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        (outcome,) = declarations_submit(operator=operator_a.operator, bodies=[example])
+    pk = outcome.declaration.pk
+    Declaration.objects.filter(pk=pk).update(status=Status.RELEASED)
+    officer = customs_user("officer")
+    client.force_login(customs_user("supervisor"))
+    answer = client.post(
+        reverse("declarations:claim_reassign", args=[pk]),
+        {"to": str(officer.pk), "reason": "shift"},
+        follow=True,
+    )
+    assert "This consignment needs no more work." in answer.content.decode()
+    assert Declaration.objects.get(pk=pk).claimed_by is None
