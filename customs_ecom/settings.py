@@ -177,6 +177,9 @@ SPECTACULAR_SETTINGS = {
 # Celery: the embedded default runs tasks in-process; a broker URL switches to real workers.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+# Webhooks go to public HTTPS endpoints only; development and tests that run a receiver on
+# 127.0.0.1 lift that (customs_ecom.platform.outbound).
+WEBHOOK_ALLOW_LOCAL_TARGETS = env_bool("CUSTOMS_ECOM_WEBHOOK_ALLOW_LOCAL", False)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = (
         "memory://"  # never used while tasks run in-process; avoids a default AMQP host

@@ -37,6 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from aeo.models import Operator
+from customs_ecom.platform import outbound
 
 from .events import events_after, late_events
 from .models import StatusEvent, WebhookAttempt, WebhookCursor, WebhookDelivery
@@ -163,18 +164,46 @@ def _abort(conn: http.client.HTTPConnection) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address checked by `outbound.public_address`, never to a second lookup."""
+
+    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to the checked address; the certificate is verified for the host name."""
+
+    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
 def http_post(
     url: str, body: bytes, headers: dict[str, str], *, deadline: float | None = None
 ) -> HttpResult:
     """POST with a deadline for the whole attempt (connect, send, status line and headers)."""
     deadline = deadline or ATTEMPT_DEADLINE_SECONDS
+    problem = outbound.webhook_url_problem(url)
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return HttpResult(None, f"unsupported webhook URL {url[:100]!r}")
-    connection_class = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
-    conn = connection_class(parts.hostname, parts.port, timeout=deadline)
+    if problem is not None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return HttpResult(None, problem or f"unsupported webhook URL {url[:100]!r}")
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    try:
+        address = outbound.public_address(parts.hostname, port)
+    except OSError as exc:
+        return HttpResult(None, str(exc)[:300] or type(exc).__name__)
+    connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+    conn = connection_class(parts.hostname, port, address=address, timeout=deadline)
     expired = threading.Event()
 
     def expire() -> None:

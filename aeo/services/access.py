@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from rest_framework.throttling import SimpleRateThrottle
 
-from customs_ecom.platform import extensions
+from customs_ecom.platform import extensions, outbound
 from customs_ecom.platform.audit import audit_record
 
 from ..models import Operator, OperatorAPIKey
@@ -102,8 +102,10 @@ def operator_set_webhook(
     ones remain available from `GET /api/v1/events`. The secret itself never enters the audit."""
     operator = Operator.objects.select_for_update().get(pk=operator_id)
     url = url.strip()
-    if url and not url.startswith(("https://", "http://")):
-        raise RegistryError("The webhook URL must be http(s).", field="webhook_url")
+    problem = outbound.webhook_url_problem(url) if url else None
+    if problem is not None:
+        # Public HTTPS endpoints only: never the server's own network (customs_ecom.platform.outbound).
+        raise RegistryError(problem, field="webhook_url")
     new_secret = (secret or "").strip() or operator.webhook_secret or new_webhook_secret()
     if url and len(new_secret) < 16:
         raise RegistryError("Use a secret of at least 16 characters.", field="webhook_secret")

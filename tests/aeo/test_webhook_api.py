@@ -46,3 +46,37 @@ def test_webhook_url_must_be_http(operator_a, url):
     response = operator_a.post("/api/v1/webhook", {"url": url})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/url"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.org/customs",
+        "https://127.0.0.1:8799/internal-admin",
+        "https://169.254.169.254/latest",
+        "https://10.0.0.1/x",
+        "https://[::1]/x",
+        "https://[::ffff:127.0.0.1]/x",
+        "https://localhost/x",
+        "https://intranet/x",
+        "https://printer.local/x",
+        "https://user:pw@hooks.example.org/x",
+    ],
+)
+def test_a_webhook_points_at_a_public_https_endpoint_only(operator_a, url):
+    answer = operator_a.post("/api/v1/webhook", {"url": url})
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["errors"][0]["pointer"] == "/url"
+    assert operator_a.get("/api/v1/webhook").json()["url"] in ("", None)
+
+
+def test_a_delivery_never_connects_to_a_private_address(monkeypatch):
+    from declarations import webhooks
+
+    monkeypatch.setattr(
+        webhooks.outbound.socket,
+        "getaddrinfo",
+        lambda host, port, **kw: [(2, 1, 6, "", ("127.0.0.1", port))],
+    )
+    result = webhooks.http_post("https://rebinding.example.org/hook", b"{}", {})
+    assert result.status_code is None and "non-public address" in result.error

@@ -19,6 +19,12 @@ from declarations.webhooks import webhooks_collect, webhooks_deliver
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers(settings):
+    # The receivers of these tests listen on 127.0.0.1 (customs_ecom.platform.outbound).
+    settings.WEBHOOK_ALLOW_LOCAL_TARGETS = True
+
+
 class SlowReceiver:
     """Answers 200 after `delay` seconds; with `trickle`, sends its status line a byte at a time."""
 

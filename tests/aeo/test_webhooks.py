@@ -22,6 +22,12 @@ from declarations.webhooks import RETRY_WINDOW, backoff, webhooks_collect, webho
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _local_receivers(settings):
+    # The receivers of these tests listen on 127.0.0.1 (customs_ecom.platform.outbound).
+    settings.WEBHOOK_ALLOW_LOCAL_TARGETS = True
+
 SECRET = "a-webhook-secret-of-some-length"
 
 

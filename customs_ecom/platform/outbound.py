@@ -1,0 +1,80 @@
+"""Where the server may send requests on an operator's behalf (webhooks): public HTTPS endpoints
+only. An operator must not be able to point deliveries at the server's own network (loopback,
+private ranges, link-local cloud metadata, ...): the URL is checked when it is registered, and
+the address it resolves to is checked again, and pinned, when each delivery connects.
+
+`WEBHOOK_ALLOW_LOCAL_TARGETS` (environment `CUSTOMS_ECOM_WEBHOOK_ALLOW_LOCAL`, off by default)
+lifts both checks for development and tests that run a receiver on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+# Names that never leave the host or its site.
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
+
+
+def local_targets_allowed() -> bool:
+    return bool(getattr(settings, "WEBHOOK_ALLOW_LOCAL_TARGETS", False))
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot receive webhooks, or None. No DNS lookup here: a name is checked
+    against the addresses it resolves to when a delivery connects."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "The webhook URL is not a valid URL."
+    allow_local = local_targets_allowed()
+    if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
+        return "The webhook URL must use https."
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        return "The webhook URL needs a host name."
+    if parts.username is not None or parts.password is not None:
+        return "The webhook URL must not carry a user name or password."
+    if port == 0:
+        return "The webhook URL has no valid port."
+    if allow_local:
+        return None
+    if _is_ip(host):
+        return None if _public(host.strip("[]")) else "The webhook URL must name a public address."
+    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host:
+        return "The webhook URL must name a public host."
+    return None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def public_address(host: str, port: int) -> str:
+    """The first address ``host`` resolves to, if every address it resolves to is public
+    (unless local targets are allowed); raises OSError otherwise. Connect to the address
+    returned, not to the name, so that a second lookup cannot answer differently."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise OSError(f"{host} resolves to no address")
+    if not local_targets_allowed():
+        private = [a for a in addresses if not _public(a)]
+        if private:
+            raise OSError(f"{host} resolves to a non-public address ({private[0]}): not delivered")
+    return addresses[0]
