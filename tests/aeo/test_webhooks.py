@@ -28,6 +28,7 @@ def _local_receivers(settings):
     # The receivers of these tests listen on 127.0.0.1 (customs_ecom.platform.outbound).
     settings.WEBHOOK_ALLOW_LOCAL_TARGETS = True
 
+
 SECRET = "a-webhook-secret-of-some-length"
 
 
