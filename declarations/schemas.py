@@ -31,6 +31,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictI
 from pydantic_core import PydanticCustomError
 
 from customs_ecom.platform import bounds
+from customs_ecom.platform.bounds import plain_decimal_problem
 from declarations import codelists
 from declarations.errors import Problem
 from declarations.profiles import COMMERCIAL_CATEGORIES, RULES, ProfileSpec
@@ -84,16 +85,36 @@ def _normalised(value: Decimal) -> Decimal:
 # Amounts, masses and quantities: the bounds of customs_ecom.platform.bounds, which the columns share.
 # They are kept as the submitter wrote them ("47.80" stays "47.80"); fingerprints compare them
 # in normal form, so "19.8" and "19.80" are the same amount (declaration_fingerprint).
+def plain_decimal(places: int) -> BeforeValidator:
+    """Plain decimals only ("12.50", 12.50): no sign, exponent, spaces, underscores, other
+    digits or leading zeros, and at most ``places`` decimal places as written (trailing zeros
+    count), so that what is accepted is stored and read back exactly as sent."""
+
+    def check(value: Any) -> Any:
+        problem = plain_decimal_problem(value, places)
+        if problem is not None:
+            kind, message = problem
+            if kind == "decimal_max_places":
+                raise PydanticCustomError(kind, message.replace("{", "{{").replace("}", "}}"))
+            raise PydanticCustomError(kind, message)
+        return value
+
+    return BeforeValidator(check)
+
+
 Money = Annotated[
     Decimal,
+    plain_decimal(bounds.MONEY_DECIMAL_PLACES),
     Field(ge=0, max_digits=bounds.MONEY_MAX_DIGITS, decimal_places=bounds.MONEY_DECIMAL_PLACES),
 ]
 Mass = Annotated[
     Decimal,
+    plain_decimal(bounds.MASS_DECIMAL_PLACES),
     Field(gt=0, max_digits=bounds.MASS_MAX_DIGITS, decimal_places=bounds.MASS_DECIMAL_PLACES),
 ]
 Quantity = Annotated[
     Decimal,
+    plain_decimal(bounds.QUANTITY_DECIMAL_PLACES),
     Field(
         gt=0, max_digits=bounds.QUANTITY_MAX_DIGITS, decimal_places=bounds.QUANTITY_DECIMAL_PLACES
     ),

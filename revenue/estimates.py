@@ -16,11 +16,12 @@ from django.utils import timezone
 from pydantic_core import PydanticCustomError
 
 from declarations.lexicon import hs_chapters_for_description
+from declarations.schemas import plain_decimal
 
 from .calculators import ConsignmentIn, ItemIn, assess
 from .regimes import RegimeSpec
 
-Money = Annotated[Decimal, pydantic.Field(ge=0, max_digits=14, decimal_places=2)]
+Money = Annotated[Decimal, plain_decimal(2), pydantic.Field(ge=0, max_digits=14, decimal_places=2)]
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -43,7 +44,9 @@ class EstimateItemIn(pydantic.BaseModel):
     hs_code: str | None = pydantic.Field(default=None, pattern=r"^[0-9]{6,10}$")
     description: str | None = pydantic.Field(default=None, min_length=2, max_length=300)
     value: Money
-    quantity: Annotated[Decimal, pydantic.Field(gt=0, max_digits=10, decimal_places=3)] = Decimal(1)
+    quantity: Annotated[
+        Decimal, plain_decimal(3), pydantic.Field(gt=0, max_digits=10, decimal_places=3)
+    ] = Decimal(1)
 
     @pydantic.model_validator(mode="after")
     def _classified(self) -> EstimateItemIn:

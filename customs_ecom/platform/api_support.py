@@ -7,7 +7,6 @@ import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -15,6 +14,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .bounds import json_decimal
 from .problems import PROBLEM_CONTENT_TYPE, ProblemError
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -79,7 +79,7 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
         )
     try:
         text = raw.decode("utf-8")
-        body = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        body = json.loads(text, parse_float=json_decimal, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProblemError(
             400,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
+from typing import Any
 
 # Amounts: 11 integer digits and 4 decimal places (unit prices of cheap goods). The same bound
 # holds for the declaration's total (items, transport and insurance together), so that the
@@ -87,3 +88,52 @@ def as_id(value: object) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= ID_MAX else None
+
+
+# --- plain decimals ------------------------------------------------------------------------------
+
+
+class ExponentDecimal(Decimal):
+    """A JSON number written with an exponent (``2.4e1``): the contract's amounts are plain
+    decimals, so validation refuses it with a pointer instead of storing another spelling."""
+
+
+def json_decimal(text: str) -> Decimal:
+    """``parse_float`` of the API's JSON bodies: exact decimals, the exponent form marked."""
+    return ExponentDecimal(text) if "e" in text or "E" in text else Decimal(text)
+
+
+def plain_decimal_problem(value: Any, places: int) -> tuple[str, str] | None:
+    """Why ``value`` (a JSON string or number as parsed) is not a plain decimal of at most
+    ``places`` decimal places: (pydantic error type, message), or None. Plain means ASCII digits,
+    an optional point and digits, no sign, spaces, exponent, underscore or leading zero, so that
+    what is accepted is stored and read back exactly as written."""
+    if isinstance(value, bool):
+        return None  # pydantic refuses booleans itself
+    if isinstance(value, ExponentDecimal):
+        return "decimal_parsing", 'Expected a plain decimal such as "12.50", not an exponent form'
+    if isinstance(value, str):
+        unsigned = value[1:] if value.startswith("-") else value
+        if not _PLAIN_DECIMAL.fullmatch(unsigned):
+            return (
+                "decimal_parsing",
+                'Expected a plain decimal such as "12.50" (digits and a point)',
+            )
+        if unsigned != value and not unsigned.strip("0."):
+            # "-0" is zero, but nobody writes a zero amount with a sign: refused as negative.
+            return "greater_than_equal", "Input should be greater than or equal to 0"
+        text = unsigned
+    elif isinstance(value, Decimal):
+        text = format(value, "f")
+    else:
+        return None
+    written = len(text.partition(".")[2])
+    if written > places:
+        return (
+            "decimal_max_places",
+            f"Decimal input should have no more than {places} decimal places",
+        )
+    return None
+
+
+_PLAIN_DECIMAL = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")

@@ -35,7 +35,7 @@ def test_retry_with_the_same_amounts_spelt_otherwise_replays(operator_a, example
     respelt = copy.deepcopy(example)
     respelt["order"]["payment"]["amount"] = "47.8"
     respelt["transport_cost"] = "4"
-    respelt["items"][0]["value"] = "2.400E+1"
+    respelt["items"][0]["value"] = "24.0"
     respelt["total_gross_mass_kg"] = "0.65"
     retry = operator_a.post("/api/v1/declarations", respelt)
     assert retry.status_code == 200, retry.content

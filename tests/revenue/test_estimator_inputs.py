@@ -698,3 +698,19 @@ def test_a_stored_line_keeps_its_whole_legal_reason(settings, operator_b):
     assert line.rate == 0 and line.amount == 0
     assert len(line.legal_reason) > 400
     assert line.legal_reason.endswith("Annex III point 6 (books))")
+
+
+@pytest.mark.parametrize("value", ["4_0", "\u0664.00", "2.4E+1", "+4.00", " 4.00", "0004.00"])
+def test_the_estimator_takes_plain_decimals_only(value):
+    body = {
+        "destination": "FR",
+        "origin_country": "CN",
+        "currency": "EUR",
+        "items": [{"hs_code": "610910", "value": value}],
+    }
+    answer = APIClient().generic(
+        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
+    )
+    assert answer.status_code == 422, answer.content
+    error = answer.json()["errors"][0]
+    assert error["pointer"] == "/items/0/value" and error["code"] == "decimal_invalid"
