@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from customs_ecom.platform import bounds
 from customs_ecom.platform.problems import ProblemError
 
-from .schemas import TransportDocument, ZonedDateTime
+from .schemas import TransportDocument, ZonedDateTime, plain_decimal
 
 # pydantic's error types -> the stable codes of declarations/errors.py
 _PYDANTIC_CODES = {
@@ -241,6 +241,7 @@ class DeclarationOut(BaseModel):
 # The bounds of customs_ecom.platform.bounds, shared with the declaration contract and the columns.
 Amount = Annotated[
     Decimal,
+    plain_decimal(bounds.MONEY_DECIMAL_PLACES),
     Field(
         ge=0,
         max_digits=bounds.MONEY_MAX_DIGITS,
@@ -250,6 +251,7 @@ Amount = Annotated[
 ]
 Mass = Annotated[
     Decimal,
+    plain_decimal(bounds.MASS_DECIMAL_PLACES),
     Field(
         gt=0,
         max_digits=bounds.MASS_MAX_DIGITS,

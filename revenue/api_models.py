@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from declarations.schemas import plain_decimal
+
 
 class PaymentIn(BaseModel):
     """An intermediary's payment of a declaration's border amount, or of a deferred statement."""
@@ -24,8 +26,8 @@ class PaymentIn(BaseModel):
         default=None, description="Pay this declaration's border amount."
     )
     statement_id: int | None = Field(default=None, description="Or pay this deferred statement.")
-    amount: Annotated[Decimal, Field(gt=0, max_digits=13, decimal_places=2)] = Field(
-        description="A positive decimal (string or number) with at most two decimal places."
+    amount: Annotated[Decimal, plain_decimal(2), Field(gt=0, max_digits=13, decimal_places=2)] = (
+        Field(description="A positive decimal (string or number) with at most two decimal places.")
     )
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     reference: str | None = Field(default=None, max_length=120)
