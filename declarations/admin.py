@@ -53,6 +53,9 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # nor are rates deleted: a wrong rate is corrected by a later load
+
     def get_urls(self):
         return [
             path(
@@ -157,5 +160,16 @@ class ProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Manifest)
 class ManifestAdmin(admin.ModelAdmin):
+    """Read only: a carrier's manifest is evidence; it changes only through the API."""
+
     list_display = ("id", "operator", "reference", "received_at")
     readonly_fields = ("operator", "reference", "received_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

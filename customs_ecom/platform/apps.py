@@ -8,3 +8,6 @@ class PlatformConfig(AppConfig):
 
     def ready(self) -> None:
         from . import openapi  # noqa: F401  (defines the request-side OpenAPI extension)
+        from .admin import register_lockout_admin
+
+        register_lockout_admin()

@@ -1,0 +1,71 @@
+"""Changes made on the admin pages to people and access are audited (who, when, before, after),
+and records that are evidence or come from an audited load cannot be deleted there."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from customs_ecom.platform.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_giving_an_officer_the_supervisor_role_is_audited(client, customs_user):
+    administrator = customs_user("administrator")
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    officer = customs_user("officer")
+    client.force_login(administrator)
+    supervisor = Group.objects.get(name="supervisor")
+    answer = client.post(
+        reverse("admin:auth_user_change", args=[officer.pk]),
+        {
+            "username": officer.username,
+            "is_active": "on",
+            "groups": [str(g.pk) for g in officer.groups.all()] + [str(supervisor.pk)],
+            "date_joined_0": "2026-11-01",
+            "date_joined_1": "09:00:00",
+        },
+    )
+    assert answer.status_code == 302, answer.content[:2000]
+    event = AuditEvent.objects.get(action="user.change", object_id=str(officer.pk))
+    assert event.actor == administrator
+    assert event.before["roles"] == ["officer"]
+    assert event.after["roles"] == ["officer", "supervisor"]
+
+
+def test_a_lifted_login_lockout_is_audited_with_who_lifted_it(client, customs_user):
+    from axes.models import AccessAttempt
+
+    administrator = customs_user("administrator")
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    attempt = AccessAttempt.objects.create(
+        username="officer",
+        ip_address="192.0.2.7",
+        failures_since_start=9,
+        get_data="",
+        post_data="",
+    )
+    client.force_login(administrator)
+    answer = client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(attempt.pk)], "post": "yes"},
+    )
+    assert answer.status_code == 302
+    event = AuditEvent.objects.get(action="login_lockout.lift")
+    assert event.actor == administrator and event.before["username"] == "officer"
+
+
+def test_exchange_rates_and_manifests_cannot_be_deleted_on_the_admin_pages(client, customs_user):
+    from declarations.admin import ExchangeRateAdmin, ManifestAdmin
+
+    administrator = customs_user("administrator")
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    request = client.get(reverse("admin:index")).wsgi_request
+    for model_admin in (ExchangeRateAdmin, ManifestAdmin):
+        assert model_admin.has_delete_permission(None, request) is False
