@@ -149,6 +149,7 @@ class _Tour:
         self.client = client
         self.variables: dict[str, str] = {}
         self.answers: list[tuple[str, int]] = []
+        self.bodies: list[bytes] = []
 
     def run(self, command: str) -> str:
         """One command of the tour; answers what it would print (or capture)."""
@@ -225,6 +226,7 @@ class _Tour:
         else:
             response = self.client.get(path, **extra)
         self.answers.append((f"{response.request['REQUEST_METHOD']} {path}", response.status_code))
+        self.bodies.append(response.content)
         if data_file == "docs/examples/declaration-invalid.json":
             assert response.status_code == 422, response.content
             assert response.json() == _load("declaration-invalid.problem.json")
@@ -248,11 +250,15 @@ def test_the_readme_tour_defines_every_variable_before_use_and_names_no_made_up_
 def test_the_readme_tour_runs_as_written():
     from django.test import Client
 
+    # What `make demo` provides for the tour: the demo marketplace and the demo carrier, which
+    # carries for it (seed_demo links them).
+    from aeo.models import OperatorLink
+    from aeo.services import operator_link_add
     from tests.conftest import make_operator
 
-    # What `make demo` provides for the tour: the demo marketplace and the demo carrier.
-    make_operator("example-market", role="marketplace")
-    make_operator("swift-express", role="express_carrier")
+    market = make_operator("example-market", role="marketplace").operator
+    carrier = make_operator("swift-express", role="express_carrier").operator
+    operator_link_add(source=carrier, target=market, kind=OperatorLink.Kind.CARRIES_FOR, actor=None)
     tour = _Tour(Client())
     for command in _tour_commands():
         tour.run(command)
@@ -273,3 +279,10 @@ def test_the_readme_tour_runs_as_written():
     # on payment and returned.
     assert Declaration.objects.get(pk=tour.variables["ID"]).status == "invalidated"
     assert Declaration.objects.get(pk=tour.variables["BATCH_ID"]).status == "returned"
+    # The carrier's manifest re-scored the marketplace's declaration, as the README says.
+    manifest = next(
+        body
+        for (answer, _status), body in zip(tour.answers, tour.bodies, strict=True)
+        if answer == "POST /api/v1/manifests"
+    )
+    assert json.loads(manifest)["declarations_rescored"] >= 1, manifest

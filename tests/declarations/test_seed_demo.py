@@ -21,10 +21,20 @@ RECEIVED = re.compile(r"received (\d{4}-\d\d-\d\d \d\d:\d\d) UTC")
 def test_seed_demo_tells_one_coherent_story():
     """One run (it takes a while), every property checked on it."""
     call_command("seed_demo", "--declarations", "160", "--seed", "7", verbosity=0)
+    carrier_carries_for_the_marketplace()
     timeliness_findings_quote_the_received_date_the_page_shows()
     late_submissions_are_a_small_share()
     dates_follow_each_other()
     outcomes_seizures_and_watchlist_are_seeded_through_the_services()
+
+
+def carrier_carries_for_the_marketplace():
+    # The README's tour posts the carrier's manifest: it re-scores the marketplace's declarations.
+    from aeo.models import OperatorLink
+
+    assert OperatorLink.objects.filter(
+        source__code="swift-express", target__code="example-market", kind="carries_for"
+    ).exists()
 
 
 def timeliness_findings_quote_the_received_date_the_page_shows():

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from aeo.models import AEOAuthorisation, Operator
-from aeo.services import api_key_create, operator_create
+from aeo.models import AEOAuthorisation, Operator, OperatorLink
+from aeo.services import api_key_create, operator_create, operator_link_add
 from customs_ecom.demo_story import Story
 from customs_ecom.platform.roles import ROLES, ensure_role_groups
 
@@ -41,6 +41,18 @@ class Command(BaseCommand):
             )
             operators.append(operator)
         carrier = operators[1]
+        # The carrier carries for the marketplace: its manifests re-score the marketplace's
+        # declarations (the README's tour posts one).
+        if not OperatorLink.objects.filter(
+            source=carrier, target=operators[0], kind=OperatorLink.Kind.CARRIES_FOR
+        ).exists():
+            operator_link_add(
+                source=carrier,
+                target=operators[0],
+                kind=OperatorLink.Kind.CARRIES_FOR,
+                since=timezone.localdate() - timedelta(days=400),
+                actor=None,
+            )
         if not carrier.authorisations.exists():
             AEOAuthorisation.objects.create(
                 operator=carrier,
