@@ -80,8 +80,11 @@ def _non_negative_int(params: Any, name: str, default: int) -> int:
     raw = params.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()):
         raise _query_problem(f"/{name}", "type_invalid", f"{name} must be a non-negative integer")
+    if len(raw) > 18:
+        code = "cursor_invalid" if name == "cursor" else "number_too_large"
+        raise _query_problem(f"/{name}", code, f"{name} must have at most 18 digits")
     return int(raw)
 
 

@@ -6,6 +6,7 @@ import base64
 import json
 from typing import Any
 
+from django.core import signing
 from django.utils.dateparse import parse_datetime
 
 from customs_ecom.platform.problems import ProblemError
@@ -25,19 +26,26 @@ def _bad(pointer: str, code: str, detail: str) -> ProblemError:
     )
 
 
+# The cursor is signed (HMAC with the secret key): one the API did not issue, or altered, is
+# refused rather than read as a position.
+_SIGNER = signing.Signer(salt="declarations.listing.cursor", sep=".")
+
+
 def _encode(updated_at: str, pk: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([updated_at, pk]).encode()).decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(json.dumps([updated_at, pk]).encode()).decode().rstrip("=")
+    return _SIGNER.sign(payload)
 
 
 def _decode(cursor: str) -> tuple[Any, int]:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = _SIGNER.unsign(cursor)
+        padded = payload + "=" * (-len(payload) % 4)
         updated_at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
         moment = parse_datetime(updated_at)
         if moment is None:
             raise ValueError
         return moment, int(pk)
-    except (ValueError, TypeError, json.JSONDecodeError):
+    except (signing.BadSignature, ValueError, TypeError, json.JSONDecodeError):
         raise _bad("/cursor", "cursor_invalid", "cursor is not one this API issued") from None
 
 

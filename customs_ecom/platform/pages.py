@@ -20,7 +20,7 @@ def id_page(
     limit = limit_param(params, default=100, maximum=MAX_LIMIT)
     cursor = params.get("cursor")
     if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 18:
+        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
             raise query_problem("cursor", "cursor_invalid", "cursor is not one this API issued")
         queryset = queryset.filter(pk__lt=int(cursor))
     rows = list(queryset.order_by("-pk")[: limit + 1])

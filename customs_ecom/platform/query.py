@@ -31,7 +31,7 @@ def limit_param(params: Any, *, default: int, maximum: int) -> int:
     raw = params.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= maximum:
         raise query_problem(
             "limit", "limit_invalid", f"limit must be an integer from 1 to {maximum}"
         )

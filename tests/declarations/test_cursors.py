@@ -1,0 +1,44 @@
+"""Cursors are the API's own: a list cursor it did not issue (or altered) is 400 cursor_invalid,
+numbers in queries are ASCII digits, and an events cursor past 18 digits says why."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def _forged() -> str:
+    payload = json.dumps(["2026-12-07T00:00:00+00:00", 1]).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def test_a_list_cursor_the_api_did_not_issue_is_refused(operator_a, example):
+    for n in range(3):
+        assert (
+            operator_a.post("/api/v1/declarations", dict(example, lrn=f"CUR-{n}")).status_code
+            == 201
+        )
+    first = operator_a.get("/api/v1/declarations", limit="2").json()
+    issued = first["next_cursor"]
+    assert first["has_more"] and issued
+    second = operator_a.get("/api/v1/declarations", limit="2", cursor=issued)
+    assert second.status_code == 200 and len(second.json()["results"]) == 1
+    for cursor in (_forged(), issued[:-1] + ("A" if issued[-1] != "A" else "B")):
+        answer = operator_a.get("/api/v1/declarations", cursor=cursor)
+        assert answer.status_code == 400
+        assert answer.json()["errors"][0]["code"] == "cursor_invalid"
+
+
+def test_numbers_in_queries_are_ascii_digits(operator_a):
+    answer = operator_a.get("/api/v1/declarations", limit="\u0664")
+    assert answer.status_code == 400 and answer.json()["errors"][0]["code"] == "limit_invalid"
+    answer = operator_a.get("/api/v1/documents", cursor="\u0664")
+    assert answer.status_code == 400 and answer.json()["errors"][0]["code"] == "cursor_invalid"
+    answer = operator_a.get("/api/v1/events", cursor="9223372036854775807")
+    assert answer.status_code == 400
+    error = answer.json()["errors"][0]
+    assert error["code"] == "cursor_invalid" and "18 digits" in error["detail"]
