@@ -247,6 +247,17 @@ def money(value: Any, currency: str = "") -> str:
 
 
 @register.filter
+def amount(value: Any, currency: str = "") -> str:
+    """A declared amount as the reader writes numbers, its own decimals kept but no padding
+    beyond the currency's: '23.2100' EUR -> '23,21' (fr); '0.1234' EUR -> '0,1234'."""
+    figure = _decimal(value)
+    if figure is None:
+        return ""
+    significant = -min(figure.normalize().as_tuple().exponent, 0)
+    return number(figure, max(significant, currency_places(currency)))
+
+
+@register.filter
 def percent(value: Any, places: int = 1) -> str:
     """A rate stored as a fraction: 0.200000 -> '20 %', 0.0265 with 2 places -> '2.65 %';
     trailing zeros dropped."""
