@@ -64,9 +64,12 @@ def _revalued(declarations: Sequence[Any], context: GuardContext) -> dict[int, A
         return {}
     revisions = {d.pk: d.revision for d in declarations if d.pk in found}
     revalued: dict[int, Any] = {}
-    for declaration_id, revision, created_at in TaxAssessment.objects.filter(
-        declaration_id__in=list(revisions), reason="revaluation"
-    ).values_list("declaration_id", "revision", "created_at"):
+    # A reassessment with values found: a relief decision reassesses too, but with no values.
+    for declaration_id, revision, created_at in (
+        TaxAssessment.objects.filter(declaration_id__in=list(revisions), reason="revaluation")
+        .exclude(revised_values={})
+        .values_list("declaration_id", "revision", "created_at")
+    ):
         if revision == revisions[declaration_id]:
             latest = revalued.get(declaration_id)
             revalued[declaration_id] = created_at if latest is None else max(latest, created_at)

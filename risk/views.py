@@ -252,13 +252,18 @@ def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
         return _back_to_consignment(declaration.pk)
-    outcomes.outcome_record(
-        declaration_id=declaration.pk,
-        officer=request.user,
-        result=form.cleaned_data["result"],
-        revised_value_eur=form.cleaned_data["revised_value_eur"],
-        note=form.cleaned_data["note"],
-    )
+    try:
+        outcomes.outcome_record(
+            declaration_id=declaration.pk,
+            officer=request.user,
+            result=form.cleaned_data["result"],
+            revised_value_eur=form.cleaned_data["revised_value_eur"],
+            note=form.cleaned_data["note"],
+            revision=form.cleaned_data["revision"],
+        )
+    except outcomes.OutcomeRefused as refused:
+        messages.error(request, str(refused))
+        return _back_to_consignment(declaration.pk)
     messages.success(request, _("Inspection outcome recorded."))
     return _back_to_consignment(declaration.pk)
 

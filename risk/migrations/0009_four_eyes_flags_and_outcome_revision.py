@@ -9,28 +9,44 @@ FOUR_EYES_RULES = ("prohibited_goods_keyword", "prohibited_goods_hs", "watchlist
 
 
 def backfill(apps, schema_editor):
-    """Outcomes recorded before this migration are taken as of the declaration's current revision;
-    every four-eyes hit still stored becomes a flag."""
+    """Each outcome recorded before this migration is taken as of the revision risk had assessed
+    when it was recorded (the latest risk assessment at or before it; the declaration's current
+    revision when none is older), in one statement; every four-eyes hit still stored becomes a
+    flag, in batches."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
     InspectionOutcome = apps.get_model("risk", "InspectionOutcome")
+    RiskAssessment = apps.get_model("risk", "RiskAssessment")
     RiskHit = apps.get_model("risk", "RiskHit")
     FourEyesFlag = apps.get_model("risk", "FourEyesFlag")
     Declaration = apps.get_model("declarations", "Declaration")
-    for outcome in InspectionOutcome.objects.filter(revision__isnull=True).iterator():
-        revision = (
-            Declaration.objects.filter(pk=outcome.declaration_id)
-            .values_list("revision", flat=True)
-            .first()
+    assessed_then = (
+        RiskAssessment.objects.filter(
+            declaration_id=OuterRef("declaration_id"), created_at__lte=OuterRef("at")
         )
-        InspectionOutcome.objects.filter(pk=outcome.pk).update(revision=revision)
+        .order_by("-created_at", "-id")
+        .values("revision")[:1]
+    )
+    current = Declaration.objects.filter(pk=OuterRef("declaration_id")).values("revision")[:1]
+    InspectionOutcome.objects.filter(revision__isnull=True).update(
+        revision=Coalesce(Subquery(assessed_then), Subquery(current))
+    )
     rows = (
         RiskHit.objects.filter(rule_code__in=FOUR_EYES_RULES)
         .values_list("assessment__declaration_id", "assessment__revision", "rule_code")
         .distinct()
+        .iterator(chunk_size=5000)
     )
-    FourEyesFlag.objects.bulk_create(
-        [FourEyesFlag(declaration_id=d, revision=r, rule_code=c) for d, r, c in rows],
-        ignore_conflicts=True,
-    )
+    batch = []
+    for declaration_id, revision, rule_code in rows:
+        batch.append(
+            FourEyesFlag(declaration_id=declaration_id, revision=revision, rule_code=rule_code)
+        )
+        if len(batch) >= 5000:
+            FourEyesFlag.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    FourEyesFlag.objects.bulk_create(batch, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):

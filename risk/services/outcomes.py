@@ -7,12 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 from declarations import lifecycle
 from declarations.models import Case, Declaration
 
 from ..models import SEIZURE_RESULTS, InspectionOutcome
+
+
+class OutcomeRefused(ValueError):
+    """An outcome the officer must record again (the declaration changed since the page)."""
+
 
 # Findings that hold the goods under a case (docs/lifecycle.md, "Outcomes drive the next step").
 OUTCOME_CASES = {
@@ -28,12 +34,20 @@ def outcome_record(
     result: str,
     revised_value_eur: Decimal | None = None,
     note: str = "",
+    revision: int | None = None,
 ) -> InspectionOutcome:
-    """An officer records what a check found: it feeds hit rates and the learned model."""
+    """An officer records what a check found: it feeds hit rates and the learned model. The
+    outcome is of the current revision; `revision` is the one the officer checked (the page
+    sends it): a declaration amended since is refused (`OutcomeRefused`), so an outcome never
+    clears goods nobody looked at."""
     if result not in InspectionOutcome.Result.values:
         raise ValueError(f"unknown result '{result}'")
-    declaration = Declaration.objects.get(pk=declaration_id)
     with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        if revision is not None and revision != declaration.revision:
+            raise OutcomeRefused(
+                _("The declaration was amended since you opened it: check it again, then record.")
+            )
         outcome = _outcome_store(declaration, officer, result, revised_value_eur, note)
         case_kind = OUTCOME_CASES.get(result)
         if case_kind is not None:

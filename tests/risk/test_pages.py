@@ -239,14 +239,22 @@ def test_outcomes_recorded_make_hit_rates_appear_on_the_rules_page(
 
     officer = login(customs_user, "officer")
     officer.post(f"/consignments/{risky.pk}/actions/claim/")  # red and yellow work is claimed first
-    answer = officer.post(f"/risk/outcomes/{risky.pk}/", {"result": "undervaluation", "note": "x"})
+    answer = officer.post(
+        f"/risk/outcomes/{risky.pk}/", {"result": "undervaluation", "note": "x", "revision": "1"}
+    )
     assert answer.status_code == 302
     assert not InspectionOutcome.objects.exists()  # revised value is required for undervaluation
     officer.post(
         f"/risk/outcomes/{risky.pk}/",
-        {"result": "counterfeit", "revised_value_eur": "", "note": "fake"},
+        {"result": "counterfeit", "revised_value_eur": "", "note": "fake", "revision": "1"},
     )
-    officer.post(f"/risk/outcomes/{plain.pk}/", {"result": "compliant"})
+    officer.post(f"/risk/outcomes/{plain.pk}/", {"result": "compliant", "revision": "1"})
+    assert InspectionOutcome.objects.count() == 2
+    # An outcome for a revision the declaration has left behind is refused.
+    answer = officer.post(
+        f"/risk/outcomes/{plain.pk}/", {"result": "compliant", "revision": "2"}, follow=True
+    )
+    assert "amended since you opened it" in answer.content.decode()
     assert InspectionOutcome.objects.count() == 2
     assert AuditEvent.objects.filter(action="risk.outcome").count() == 2
 
