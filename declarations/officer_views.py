@@ -111,7 +111,7 @@ def consignments(request: HttpRequest) -> HttpResponse:
 
 
 class BulkForm(forms.Form):
-    ids = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    ids = forms.MultipleChoiceField(required=True)
     documents = forms.MultipleChoiceField(
         choices=DOCUMENT_CHOICES,
         required=False,
@@ -133,8 +133,9 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id is a valid choice; the service looks each one up and reports the missing.
         ids = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
-        # A number that cannot name a row is not a choice (it would overflow the database).
-        self.fields["ids"].choices = [(i, i) for i in ids if as_id(i) is not None]
+        # Any text is a choice: the view names what is no consignment (a number too large to name
+        # a row never reaches the database).
+        self.fields["ids"].choices = [(i, i) for i in ids]
 
 
 @login_required
@@ -151,9 +152,11 @@ def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
     if action == "release" and not form.cleaned_data["confirm"]:
         messages.error(request, _("This decision cannot be undone: tick the confirmation."))
         return redirect(back)
+    ids = form.cleaned_data["ids"]
+    named = [pk for pk in map(as_id, ids) if pk is not None]
     outcomes = workload.bulk_apply(
         action=action,
-        declaration_ids=form.cleaned_data["ids"],
+        declaration_ids=named,
         user=request.user,
         params={
             "documents": form.cleaned_data["documents"],
@@ -161,6 +164,11 @@ def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
             "reason": form.cleaned_data["reason"],
         },
     )
+    outcomes += [
+        workload.BulkOutcome(0, text[:30], False, _("No such consignment."))
+        for text in ids
+        if as_id(text) is None
+    ]
     done = [o for o in outcomes if o.ok]
     if done:
         messages.success(

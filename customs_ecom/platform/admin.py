@@ -87,6 +87,21 @@ class AuditedUserAdmin(_Audited, UserAdmin):
     facts = staticmethod(_user_facts)
     object_type = "user"
 
+    def user_change_password(self, request, id, form_url=""):  # type: ignore[no-untyped-def]
+        # The password page saves its own form, past save_model: audited here (never the secret).
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            audit_record(
+                actor=request.user,
+                action="user.password_change",
+                object_type="user",
+                object_id=id,
+                before=None,
+                after={"password": "changed"},
+                reason="admin pages",
+            )
+        return response
+
 
 class AuditedGroupAdmin(_Audited, GroupAdmin):
     facts = staticmethod(_group_facts)

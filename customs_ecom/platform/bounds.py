@@ -121,10 +121,12 @@ def plain_decimal_problem(value: Any, places: int) -> tuple[str, str] | None:
             )
         if unsigned != value and not unsigned.strip("0."):
             # "-0" is zero, but nobody writes a zero amount with a sign: refused as negative.
-            return "greater_than_equal", "Input should be greater than or equal to 0"
+            return "greater_than_equal", "Input should not be negative"
         text = unsigned
     elif isinstance(value, Decimal):
-        text = format(value, "f")
+        if value.is_signed() and not value:
+            return "greater_than_equal", "Input should not be negative"
+        text = format(abs(value), "f")
     else:
         return None
     written = len(text.partition(".")[2])

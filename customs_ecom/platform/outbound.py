@@ -23,10 +23,21 @@ def local_targets_allowed() -> bool:
     return bool(getattr(settings, "WEBHOOK_ALLOW_LOCAL_TARGETS", False))
 
 
+# IPv6 ranges that carry or translate an IPv4 address (NAT64, 6to4, IPv4-compatible and
+# IPv4-translated): whatever they embed, a webhook has no business there.
+_EMBEDDING_IPV4 = tuple(
+    ipaddress.ip_network(n)
+    for n in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "::/96", "::ffff:0:0:0/96")
+)
+
+
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif any(ip in network for network in _EMBEDDING_IPV4):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -73,8 +84,7 @@ def public_address(host: str, port: int) -> str:
     addresses = [info[4][0] for info in infos]
     if not addresses:
         raise OSError(f"{host} resolves to no address")
-    if not local_targets_allowed():
-        private = [a for a in addresses if not _public(a)]
-        if private:
-            raise OSError(f"{host} resolves to a non-public address ({private[0]}): not delivered")
+    if not local_targets_allowed() and any(not _public(a) for a in addresses):
+        # The address itself is not said: the operator reads this in its delivery log.
+        raise OSError(f"{host} resolves to a non-public address: not delivered")
     return addresses[0]

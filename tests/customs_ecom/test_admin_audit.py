@@ -69,3 +69,19 @@ def test_exchange_rates_and_manifests_cannot_be_deleted_on_the_admin_pages(clien
     request = client.get(reverse("admin:index")).wsgi_request
     for model_admin in (ExchangeRateAdmin, ManifestAdmin):
         assert model_admin.has_delete_permission(None, request) is False
+
+
+def test_a_password_set_on_the_admin_pages_is_audited_without_the_secret(client, customs_user):
+    administrator = customs_user("administrator")
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    officer = customs_user("officer")
+    client.force_login(administrator)
+    secret = "A-long-new-passphrase-2026"
+    answer = client.post(
+        reverse("admin:auth_user_password_change", args=[officer.pk]),
+        {"password1": secret, "password2": secret, "usable_password": "true"},
+    )
+    assert answer.status_code == 302, answer.content[:1500]
+    event = AuditEvent.objects.get(action="user.password_change", object_id=str(officer.pk))
+    assert event.actor == administrator and secret not in str(event.after)

@@ -81,3 +81,12 @@ def test_declarations_fingerprinted_before_normal_form_still_replay(operator_a, 
     other = copy.deepcopy(example)
     other["items"][0]["value"] = "25.00"
     assert operator_a.post("/api/v1/declarations", other).status_code == 409
+
+
+def test_a_negative_zero_json_number_is_refused(operator_a, example):
+    body = json.dumps(example).replace('"value": "24.00"', '"value": -0.00', 1)
+    assert '"value": -0.00' in body
+    answer = operator_a.post("/api/v1/declarations", body)
+    assert answer.status_code == 422
+    error = answer.json()["errors"][0]
+    assert error["pointer"] == "/items/0/value" and error["code"] == "number_too_small"
