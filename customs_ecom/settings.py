@@ -151,6 +151,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["aeo.authentication.OperatorKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["aeo.authentication.IsOperator"],
     "DEFAULT_RENDERER_CLASSES": ["customs_ecom.platform.renderers.FastJSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "customs_ecom.platform.renderers.JSONAlwaysNegotiation",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "customs_ecom.platform.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
+import orjson
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -286,6 +288,15 @@ def _batch_declarations(body: Any, max_batch: int) -> list[Any]:
     return declarations
 
 
+def _compact_size(body: Any) -> int:
+    """Bytes of ``body`` as compact JSON (orjson; the standard library for what orjson cannot
+    write, such as integers beyond 64 bits)."""
+    try:
+        return len(orjson.dumps(body, default=str))
+    except TypeError:
+        return len(json.dumps(body, default=str, separators=(",", ":")).encode())
+
+
 class DeclarationBatchApi(APIView):
     @extend_schema(
         operation_id="declarations_batch",
@@ -302,9 +313,31 @@ class DeclarationBatchApi(APIView):
         bodies = _batch_declarations(body, operator_benefits(operator).max_batch)
 
         def produce() -> Response:
-            outcomes = declarations_submit(operator=operator, bodies=bodies)
+            # One declaration of a batch is held to the bound of a single POST (compact JSON).
+            limit = settings.INTAKE_MAX_BODY_BYTES
+            sizes = [_compact_size(b) for b in bodies]
+            kept = [b for b, size in zip(bodies, sizes, strict=True) if size <= limit]
+            submitted = iter(declarations_submit(operator=operator, bodies=kept) if kept else [])
             results = []
-            for index, outcome in enumerate(outcomes):
+            for index, size in enumerate(sizes):
+                if size > limit:
+                    results.append(
+                        {
+                            "index": index,
+                            "status": "rejected",
+                            "http_status": 413,
+                            "errors": [
+                                {
+                                    "pointer": "",
+                                    "code": "body_too_large",
+                                    "detail": f"this declaration has {size} bytes as compact "
+                                    f"JSON; one declaration may have {limit}",
+                                }
+                            ],
+                        }
+                    )
+                    continue
+                outcome = next(submitted)
                 if outcome.declaration is not None:
                     results.append(
                         {

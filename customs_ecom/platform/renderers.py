@@ -12,6 +12,8 @@ import math
 from typing import Any
 
 import orjson
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils import encoders
 
@@ -49,3 +51,16 @@ class FastJSONRenderer(JSONRenderer):
                     )
                 return out
         return super().render(data, accepted_media_type, renderer_context)
+
+
+class JSONAlwaysNegotiation(DefaultContentNegotiation):
+    """The API speaks JSON only, and problem documents as application/problem+json: a client
+    whose Accept names neither (`Accept: application/problem+json` alone, `text/html`) gets
+    JSON rather than a 406 that hides the answer or the error it asked about."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            renderer = renderers[0]
+            return renderer, renderer.media_type
