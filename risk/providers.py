@@ -51,20 +51,11 @@ def _case_report(declaration: Any) -> dict[str, Any]:
 def _undervaluations(declarations: Any) -> dict[int, tuple[Any, Any]]:
     """Consignments whose current revision an officer found undervalued: the time of the latest
     such finding and the value found (EUR, or None)."""
+    from .guards import latest_outcomes
     from .models import InspectionOutcome
 
-    revisions = {d.pk: d.revision for d in declarations}
-    found: dict[int, tuple[Any, Any]] = {}
-    for declaration_id, revision, at, value in (
-        InspectionOutcome.objects.filter(
-            declaration_id__in=list(revisions), result=InspectionOutcome.Result.UNDERVALUATION
-        )
-        .order_by("declaration_id", "-at", "-id")
-        .values_list("declaration_id", "revision", "at", "revised_value_eur")
-    ):
-        if revision == revisions[declaration_id]:
-            found.setdefault(declaration_id, (at, value))
-    return found
+    found = latest_outcomes(declarations, result=InspectionOutcome.Result.UNDERVALUATION)
+    return {pk: (o.at, o.revised_value_eur) for pk, o in found.items()}
 
 
 def register() -> None:

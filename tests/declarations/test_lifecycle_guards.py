@@ -18,7 +18,7 @@ from django.utils import timezone
 from declarations import lifecycle
 from declarations.models import Case, Declaration, Status
 from declarations.services import declarations_submit
-from risk.models import InspectionOutcome, RiskAssessment, RiskHit
+from risk.models import FourEyesFlag, InspectionOutcome, RiskAssessment, RiskHit
 from tests.lifecycle_helpers import arrive, pay_at_border
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +122,10 @@ def test_every_decision_is_allowed_or_refused_by_the_named_guard(
             score=60,
             explanation="prohibited goods",
         )
+        # ... and the flag the assessment service leaves with every such hit.
+        FourEyesFlag.objects.create(
+            declaration_id=consignment, revision=1, rule_code="prohibited_goods_keyword"
+        )
     recorded = None
     if outcome is not None:
         recorded = InspectionOutcome.objects.create(
@@ -181,6 +185,9 @@ def test_a_green_consignment_with_a_prohibited_hit_goes_to_inspection_on_arrival
         rule_code="watchlist_screening",
         score=10,
         explanation="seller on the watchlist",
+    )
+    FourEyesFlag.objects.create(
+        declaration_id=consignment, revision=1, rule_code="watchlist_screening"
     )
     assert arrive(consignment).status == Status.INSPECTION
 
