@@ -470,6 +470,18 @@ def claim_ttl() -> timedelta:
     return timedelta(minutes=int(getattr(settings, "CLAIM_TTL_MINUTES", 240)))
 
 
+def claim_problem(declaration: Declaration, user: Any) -> str | None:
+    """Why ``user`` may not decide on the consignment's taxes or reliefs for want of its claim
+    (the decisions outside `ACTIONS`: a revaluation, a relief decision): another officer holds
+    it, whatever its channel, or nobody does and yellow and red work is claimed first."""
+    holder = claim_holder_id(declaration)
+    if holder is not None and holder != user.pk:
+        return _("Another officer holds this consignment: take it over first.")
+    if holder is None and declaration.channel in CONTROLLED_CHANNELS:
+        return _("Claim the consignment before acting on it.")
+    return None
+
+
 def claim_holder_id(declaration: Declaration, now: Any = None) -> int | None:
     """The officer whose claim is still valid (claims expire after `CLAIM_TTL_MINUTES`)."""
     if not declaration.claimed_by_id or declaration.claimed_at is None:

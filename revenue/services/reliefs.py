@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
-from declarations.lifecycle import CONTROLLED_CHANNELS, claim_holder_id
+from declarations.lifecycle import claim_problem
 from declarations.models import Declaration, Status
 from revenue.calculators import RETURNED_GOODS_RELIEF
 from revenue.models import ReliefDecision, TaxAssessment, TaxLine
@@ -115,12 +115,9 @@ def relief_decide(
             )
         if declaration.status not in _DECIDABLE:
             raise ReliefError(_("A relief is decided on an assessed consignment before release."))
-        holder = claim_holder_id(declaration)
-        if holder is not None and holder != actor.pk:
-            raise ReliefError(_("Another officer holds this consignment: take it over first."))
-        if holder is None and declaration.channel in CONTROLLED_CHANNELS:
-            # Yellow and red work is claimed before any decision (docs/lifecycle.md).
-            raise ReliefError(_("Claim the consignment before acting on it."))
+        problem = claim_problem(declaration, actor)
+        if problem is not None:
+            raise ReliefError(problem)
         assessment = TaxAssessment.objects.filter(
             declaration_id=declaration_id, is_current=True
         ).first()

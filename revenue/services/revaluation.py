@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from aeo.benefits import operator_benefits
 from customs_ecom.platform.audit import audit_record
-from declarations.lifecycle import CONTROLLED_CHANNELS, claim_holder_id
+from declarations.lifecycle import claim_problem
 from declarations.models import Declaration, Status
 from revenue.calculators import (
     CONSIGNEE_BORDER,
@@ -69,16 +69,9 @@ def taxes_revalue(
             raise RevaluationError(
                 _("The declaration was amended since you opened it: read it again, then revalue.")
             )
-        holder = claim_holder_id(declaration)
-        if holder is not None and getattr(actor, "pk", None) and holder != actor.pk:
-            raise RevaluationError(_("Another officer holds this consignment: take it over first."))
-        if (
-            holder is None
-            and getattr(actor, "pk", None)
-            and declaration.channel in CONTROLLED_CHANNELS
-        ):
-            # Yellow and red work is claimed before any decision (docs/lifecycle.md).
-            raise RevaluationError(_("Claim the consignment before acting on it."))
+        problem = claim_problem(declaration, actor) if getattr(actor, "pk", None) else None
+        if problem is not None:
+            raise RevaluationError(problem)
         previous = (
             TaxAssessment.objects.filter(declaration=declaration, is_current=True)
             .select_related("regime")
