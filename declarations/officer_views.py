@@ -152,8 +152,8 @@ def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
     if action == "release" and not form.cleaned_data["confirm"]:
         messages.error(request, _("This decision cannot be undone: tick the confirmation."))
         return redirect(back)
-    ids = form.cleaned_data["ids"]
-    named = [pk for pk in map(as_id, ids) if pk is not None]
+    ids = [(text, as_id(text)) for text in form.cleaned_data["ids"]]
+    named = [pk for _text, pk in ids if pk is not None]
     outcomes = workload.bulk_apply(
         action=action,
         declaration_ids=named,
@@ -166,8 +166,8 @@ def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
     )
     outcomes += [
         workload.BulkOutcome(0, text[:30], False, _("No such consignment."))
-        for text in ids
-        if as_id(text) is None
+        for text, pk in ids
+        if pk is None
     ]
     done = [o for o in outcomes if o.ok]
     if done:
@@ -253,8 +253,9 @@ def claims(request: HttpRequest) -> HttpResponse:
         .exclude(status__in=["released", "detained", "invalidated", "returned"])
         .order_by("claimed_at", "id")
     )
-    if as_id(officer) is not None:
-        qs = qs.filter(claimed_by_id=as_id(officer))
+    officer_id = as_id(officer)
+    if officer_id is not None:
+        qs = qs.filter(claimed_by_id=officer_id)
     return render(
         request,
         "declarations/claims.html",

@@ -136,7 +136,10 @@ def _lockout_lifted(sender: Any, instance: Any, **kwargs: Any) -> None:
     )
 
 
-def _connect_lockout_audit() -> None:
+def register_lockout_admin() -> None:
+    """Put lifted lockouts under audit (any deletion; the admin pages name who); run from
+    `PlatformConfig.ready`, once every app's admin module (axes' is discovered after this one)
+    has registered its models."""
     from django.db.models.signals import post_delete
 
     try:
@@ -144,15 +147,6 @@ def _connect_lockout_audit() -> None:
     except ImportError:  # axes not installed
         return
     post_delete.connect(_lockout_lifted, sender=AccessAttempt, dispatch_uid="audit-lockout-lift")
-
-
-def register_lockout_admin() -> None:
-    """Put the lockout admin under audit; run from `PlatformConfig.ready`, once every app's admin
-    module (axes' is discovered after this one) has registered its models."""
-    try:
-        from axes.models import AccessAttempt
-    except ImportError:  # axes not installed
-        return
     if not admin.site.is_registered(AccessAttempt):
         return
     base = type(admin.site._registry[AccessAttempt])
@@ -175,6 +169,3 @@ def register_lockout_admin() -> None:
 
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)
-
-
-_connect_lockout_audit()

@@ -12,10 +12,16 @@ from customs_ecom.platform.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_giving_an_officer_the_supervisor_role_is_audited(client, customs_user):
+def admin_user(customs_user):
+    """The administrator, with access to the admin pages."""
     administrator = customs_user("administrator")
     administrator.is_staff = administrator.is_superuser = True
     administrator.save()
+    return administrator
+
+
+def test_giving_an_officer_the_supervisor_role_is_audited(client, customs_user):
+    administrator = admin_user(customs_user)
     officer = customs_user("officer")
     client.force_login(administrator)
     supervisor = Group.objects.get(name="supervisor")
@@ -39,9 +45,7 @@ def test_giving_an_officer_the_supervisor_role_is_audited(client, customs_user):
 def test_a_lifted_login_lockout_is_audited_with_who_lifted_it(client, customs_user):
     from axes.models import AccessAttempt
 
-    administrator = customs_user("administrator")
-    administrator.is_staff = administrator.is_superuser = True
-    administrator.save()
+    administrator = admin_user(customs_user)
     attempt = AccessAttempt.objects.create(
         username="officer",
         ip_address="192.0.2.7",
@@ -62,9 +66,7 @@ def test_a_lifted_login_lockout_is_audited_with_who_lifted_it(client, customs_us
 def test_exchange_rates_and_manifests_cannot_be_deleted_on_the_admin_pages(client, customs_user):
     from declarations.admin import ExchangeRateAdmin, ManifestAdmin
 
-    administrator = customs_user("administrator")
-    administrator.is_staff = administrator.is_superuser = True
-    administrator.save()
+    administrator = admin_user(customs_user)
     client.force_login(administrator)
     request = client.get(reverse("admin:index")).wsgi_request
     for model_admin in (ExchangeRateAdmin, ManifestAdmin):
@@ -72,9 +74,7 @@ def test_exchange_rates_and_manifests_cannot_be_deleted_on_the_admin_pages(clien
 
 
 def test_a_password_set_on_the_admin_pages_is_audited_without_the_secret(client, customs_user):
-    administrator = customs_user("administrator")
-    administrator.is_staff = administrator.is_superuser = True
-    administrator.save()
+    administrator = admin_user(customs_user)
     officer = customs_user("officer")
     client.force_login(administrator)
     secret = "A-long-new-passphrase-2026"
