@@ -24,7 +24,9 @@ from tests.lifecycle_helpers import arrive, pay_at_border
 pytestmark = pytest.mark.django_db
 
 
-def _estimate(category: str, destination: str, currency: str, date: str) -> dict:
+def _estimate(
+    category: str, destination: str, currency: str, date: str, value: str = "90.00", **changes
+) -> dict:
     body = {
         "destination": destination,
         "date": date,
@@ -32,7 +34,8 @@ def _estimate(category: str, destination: str, currency: str, date: str) -> dict
         "origin_country": "CN",
         "category": category,
         "shipping_cost": "10.00",
-        "items": [{"hs_code": "610910", "value": "90.00"}],
+        "items": [{"hs_code": "610910", "value": value}],
+        **changes,
     }
     response = APIClient().generic(
         "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
@@ -95,30 +98,13 @@ def test_switzerland_relieves_the_import_tax_of_goods_returned_on_a_claim():
 
 
 def test_goods_that_would_owe_nothing_claim_no_relief_and_wait_for_no_officer():
-    body = {
-        "destination": "CH",
-        "date": "2026-11-25",
-        "currency": "CHF",
-        "origin_country": "DE",
-        "category": "returned_goods",
-        "shipping_cost": "0.00",
-        "items": [{"hs_code": "610910", "value": "40.00"}],
-    }
-    response = APIClient().generic(
-        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    returned = response.json()
+    goods = {"value": "40.00", "origin_country": "DE", "shipping_cost": "0.00"}
+    returned = _estimate("returned_goods", "CH", "CHF", "2026-11-25", **goods)
     assert returned["totals"]["total"] == "0.00"  # CHF 3.24 of import tax, not levied
     assert not any(line["reason"].startswith("Returned goods") for line in returned["lines"])
     assert any("no relief is claimed" in text for text in returned["explanation"])
     # Below the US de minimis (goods of Germany, the day before its suspension) nothing was owed.
-    body.update(destination="US", date="2025-08-28", currency="USD")
-    response = APIClient().generic(
-        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    before = response.json()
+    before = _estimate("returned_goods", "US", "USD", "2025-08-28", **goods)
     assert before["totals"]["total"] == "0.00"
     assert not any(line["reason"].startswith("Returned goods") for line in before["lines"])
 
@@ -127,21 +113,7 @@ def test_goods_that_would_owe_nothing_claim_no_relief_and_wait_for_no_officer():
 def test_the_united_states_relieves_the_duty_of_goods_returned_but_not_the_entry_fee(
     transport, fee
 ):
-    body = {
-        "destination": "US",
-        "date": "2026-11-25",
-        "currency": "USD",
-        "origin_country": "CN",
-        "transport": transport,
-        "category": "returned_goods",
-        "shipping_cost": "10.00",
-        "items": [{"hs_code": "610910", "value": "90.00"}],
-    }
-    response = APIClient().generic(
-        "POST", "/api/v1/estimates", json.dumps(body), content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    returned = response.json()
+    returned = _estimate("returned_goods", "US", "USD", "2026-11-25", transport=transport)
     assert returned["totals"]["duty"] == "0.00"
     (duty,) = [line for line in returned["lines"] if line["tax_type"] == "duty"]
     assert duty["reason"].startswith("Returned goods relief, duty, claimed")
