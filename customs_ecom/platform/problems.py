@@ -53,10 +53,28 @@ class ProblemError(Exception):
         }
         if self.detail:
             doc["detail"] = self.detail
+        elif self.errors:
+            doc["detail"] = errors_summary(self.errors)
         if self.errors is not None:
             doc["errors"] = self.errors
         doc.update(self.extra)
         return doc
+
+
+def errors_summary(errors: list[dict[str, str]]) -> str:
+    """The top-level `detail` of a problem that lists its elements: the first one, and how many."""
+    from django.utils.translation import ngettext
+
+    first = errors[0]
+    where = first.get("pointer") or "/"
+    text = first.get("detail") or first.get("code") or ""
+    if len(errors) == 1:
+        return f"{where}: {text}"
+    return ngettext(
+        "%(count)d element failed; the first, %(pointer)s: %(detail)s",
+        "%(count)d elements failed; the first, %(pointer)s: %(detail)s",
+        len(errors),
+    ) % {"count": len(errors), "pointer": where, "detail": text}
 
 
 def problem_type_base() -> str:

@@ -101,6 +101,25 @@ def test_batch_envelope_errors_name_the_element(operator_a, body, pointer, code)
     assert (pointer, code) in {(e["pointer"], e["code"]) for e in response.json()["errors"]}
 
 
+def test_a_refused_body_says_in_its_detail_which_element_failed_first(operator_a):
+    body = valid_declaration("wco-core")
+    body["items"][0]["hs_code"] = "12"
+    body["transport_mode"] = "teleport"
+    response = operator_a.post("/api/v1/declarations", body)
+    problem = response.json()
+    assert response.status_code == 422 and len(problem["errors"]) >= 2
+    first = problem["errors"][0]
+    assert problem["detail"] == (
+        f"{len(problem['errors'])} elements failed; the first, {first['pointer']}: {first['detail']}"
+    )
+    one = valid_declaration("wco-core")
+    one["items"][0]["hs_code"] = "12"
+    single = operator_a.post("/api/v1/declarations", one).json()
+    assert single["detail"] == f"{single['errors'][0]['pointer']}: {single['errors'][0]['detail']}"
+    french = operator_a.post("/api/v1/declarations", body, HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert french["detail"].startswith(f"{len(french['errors'])} éléments refusés ; le premier, ")
+
+
 def test_batch_body_over_the_batch_limit_is_413(operator_a, settings):
     settings.INTAKE_MAX_BATCH_BODY_BYTES = 2000
     response = operator_a.post("/api/v1/declarations/batch", {"declarations": _batch(3)})
