@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.templatetags.human import amount as human_amount
 from declarations.models import Declaration
 from declarations.services import declaration_release_if_cleared
 from revenue.calculators import CONSIGNEE_BORDER, INTERMEDIARY_DEFERRED
@@ -96,7 +97,11 @@ def ledger_payment_record(
                     "payment_exceeds_due",
                     "/amount",
                     _("%(amount)s exceeds the %(outstanding)s %(currency)s outstanding.")
-                    % {"amount": value, "outstanding": outstanding, "currency": currency},
+                    % {
+                        "amount": human_amount(value, currency),
+                        "outstanding": human_amount(outstanding, currency),
+                        "currency": currency,
+                    },
                 )
             entry = LedgerEntry.objects.create(
                 declaration=declaration,
@@ -129,7 +134,11 @@ def ledger_payment_record(
                     "payment_exceeds_due",
                     "/amount",
                     _("%(amount)s exceeds the %(outstanding)s %(currency)s outstanding.")
-                    % {"amount": value, "outstanding": outstanding, "currency": currency},
+                    % {
+                        "amount": human_amount(value, currency),
+                        "outstanding": human_amount(outstanding, currency),
+                        "currency": currency,
+                    },
                 )
             entry = LedgerEntry.objects.create(
                 account_id=statement.operator_id,

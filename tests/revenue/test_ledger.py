@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -36,6 +36,23 @@ def test_assessment_writes_what_is_owed_at_the_border(border_declaration):
     assert entry.kind == "assessed" and entry.collection_model == "consignee_border"
     assert entry.amount == assessment.due_at_border == assessment.total
     assert border_balance(border_declaration.pk) == (assessment.due_at_border, 0, 0)
+
+
+def test_a_payment_above_what_is_due_is_refused_with_the_amounts_as_the_reader_writes_them(
+    border_declaration,
+):
+    owed = TaxAssessment.objects.get(declaration=border_declaration).due_at_border
+    too_much = owed + Decimal("1000")
+    with translation.override("fr"), pytest.raises(LedgerError) as refused:
+        ledger_payment_record(declaration_id=border_declaration.pk, amount=too_much, currency="EUR")
+    assert refused.value.code == "payment_exceeds_due"
+    # French separators: a space between thousands, a comma before the cents.
+    detail = refused.value.detail.replace("\xa0", "").replace("\u202f", "")
+    assert detail.startswith(f"{too_much:.2f}".replace(".", ",") + " dépasse")
+    assert f"{owed:.2f}".replace(".", ",") + " EUR" in detail
+    with translation.override("en"), pytest.raises(LedgerError) as refused:
+        ledger_payment_record(declaration_id=border_declaration.pk, amount=too_much, currency="EUR")
+    assert refused.value.detail.startswith(f"{too_much:,.2f} exceeds the {owed:,.2f} EUR")
 
 
 def test_entries_are_never_updated_nor_deleted(border_declaration):
