@@ -59,10 +59,11 @@ class EstimateCreateApi(APIView):
 def _payment_problem(exc: LedgerError) -> ProblemError:
     if exc.status == 404:
         return ProblemError(404, "not-found", "Not found", detail=exc.detail)
+    invalid = exc.code == "amount_invalid"
     return ProblemError(
         exc.status,
-        "payment-refused" if exc.code != "amount_invalid" else "payment-invalid",
-        "Payment refused",
+        "payment-invalid" if invalid else "payment-refused",
+        "Payment failed validation" if invalid else "Payment refused",
         errors=[{"pointer": exc.pointer, "code": exc.code, "detail": exc.detail}],
     )
 
@@ -126,6 +127,14 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
                 }
             )
     amount = body.get("amount")
+    # The amount is a plain decimal of at most two places, as in declarations: "1_0", "1e1",
+    # " 10" or "10.000" are refused, never read as another sum.
+    grammar = bounds.plain_decimal_problem(amount, 2)
+    if grammar is not None:
+        kind, message = grammar
+        detail = "at most two decimals" if kind == "decimal_max_places" else message
+        rows.append({"pointer": "/amount", "code": "amount_invalid", "detail": detail})
+        return rows
     if isinstance(amount, str | int | Decimal) and not isinstance(amount, bool):
         try:
             value = Decimal(str(amount))

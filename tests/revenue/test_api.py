@@ -211,7 +211,7 @@ def test_overpayment_and_bad_bodies_are_refused_with_pointers(operator_b, border
     )
     assert response.status_code == 422
     pointers = {e["pointer"] for e in response.json()["errors"]}
-    assert pointers == {"/declaration_id", "/currency", "/tip"}
+    assert pointers == {"/declaration_id", "/currency", "/tip", "/amount"}
     response = operator_b.post(
         "/api/v1/payments",
         {"declaration_id": border_declaration.pk, "amount": "1.001", "currency": "EUR"},
@@ -221,6 +221,26 @@ def test_overpayment_and_bad_bodies_are_refused_with_pointers(operator_b, border
         "code": "amount_invalid",
         "detail": "at most two decimals",
     }
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
+
+
+@pytest.mark.parametrize(
+    "amount", ["1_0", " 10", "10 ", "10.000", "+10", "010", "1e1", "١٠", "0x10", "10.", ".5"]
+)
+def test_a_payment_amount_is_a_plain_decimal_or_refused(operator_b, border_declaration, amount):
+    body = {"declaration_id": border_declaration.pk, "amount": amount, "currency": "EUR"}
+    response = operator_b.post("/api/v1/payments", body)
+    assert response.status_code == 422, response.content
+    problem = response.json()
+    assert problem["code"] == "payment_invalid" and problem["title"] == "Payment failed validation"
+    assert [(e["pointer"], e["code"]) for e in problem["errors"]] == [("/amount", "amount_invalid")]
+    as_number = operator_b.post(
+        "/api/v1/payments",
+        f'{{"declaration_id": {border_declaration.pk}, "amount": 1e1, "currency": "EUR"}}',
+    )
+    assert (
+        as_number.status_code == 422 and as_number.json()["errors"][0]["code"] == "amount_invalid"
+    )
     assert not LedgerEntry.objects.filter(kind="payment").exists()
 
 
