@@ -842,6 +842,12 @@ def _duty_lines(
         if c.transport == "postal" and c.postal_duty_method == "specific"
         else None
     )
+
+    def specific_spares(v: _ValuedItem) -> bool:
+        # The specific duty is the duty by origin in another form: informational materials,
+        # which the duty by origin cannot reach, keep their own (nil) line.
+        return regime.origin_duty_excluded(v.item.hs_code)
+
     flat_groups: dict[str, list[_ValuedItem]] = {}
     ad_valorem: list[_ValuedItem] = []
     gifts: list[_ValuedItem] = []
@@ -849,7 +855,7 @@ def _duty_lines(
         if gift_relieved and not v.excluded:
             relieved_count += 1
             gifts.append(v)
-        elif postal_specific is not None and not v.excluded:
+        elif postal_specific is not None and not v.excluded and not specific_spares(v):
             relieved_count += 1  # replaced by the specific duty of the postal item below
         elif flat_applies and not v.excluded:
             # Goods without an HS code count as a subheading of their own each; a regime that
@@ -928,7 +934,9 @@ def _duty_lines(
                 ),
             )
         )
-    if postal_specific is not None and any(not v.excluded for v in valued):
+    if postal_specific is not None and any(
+        not v.excluded and not specific_spares(v) for v in valued
+    ):
         origin = c.origin_country or "not declared"
         lines.append(
             _line(

@@ -159,6 +159,27 @@ def test_us_postal_items_may_pay_the_specific_duty_during_the_transition(origin,
     assert _total(body, "duty") == Decimal(per_item)
 
 
+def test_the_specific_postal_duty_does_not_reach_informational_materials():
+    # The specific duty is the duty by origin (IEEPA) per postal item: books are outside it
+    # (50 U.S.C. 1702(b)(3)); a parcel of books alone pays none, a mixed parcel pays it once.
+    books = _basket(
+        "US",
+        "USD",
+        "50.00",
+        hs="490199",
+        date="2025-09-15",
+        transport="postal",
+        postal_duty_method="specific",
+    )
+    body = _estimate(books)
+    (duty,) = _lines(body, "duty")
+    assert duty["amount"] == "0.00" and "50 U.S.C. 1702(b)(3)" in duty["reason"]
+    mixed = {**books, "items": [*books["items"], {"hs_code": "610910", "value": "20.00"}]}
+    body = _estimate(mixed)
+    assert _total(body, "duty") == Decimal("200.00")
+    assert sum("per postal item" in line["reason"] for line in _lines(body, "duty")) == 1
+
+
 @pytest.mark.parametrize(
     ("category", "value", "vat"),
     [
