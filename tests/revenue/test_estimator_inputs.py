@@ -159,6 +159,31 @@ def test_us_postal_items_may_pay_the_specific_duty_during_the_transition(origin,
     assert _total(body, "duty") == Decimal(per_item)
 
 
+@pytest.mark.parametrize(
+    ("destination", "currency", "hs", "rate"),
+    [
+        ("NO", "NOK", "030211", "0.15"),  # fish: food at 15% (mval. § 5-2)
+        ("NO", "NOK", "080810", "0.15"),  # apples
+        ("NO", "NOK", "220300", "0.25"),  # beer: alcohol stays at 25%
+        ("GB", "GBP", "080810", "0"),  # apples: zero-rated food (VATA 1994 Sch. 8 Group 1)
+        ("GB", "GBP", "190590", "0"),  # bread
+        ("GB", "GBP", "180690", "0.2"),  # chocolate: an excepted item
+        ("GB", "GBP", "200520", "0.2"),  # potato crisps: an excepted item
+        ("GB", "GBP", "220210", "0.2"),  # soft drinks
+    ],
+)
+def test_food_takes_the_food_rate_where_the_law_gives_one(destination, currency, hs, rate):
+    body = _estimate(_basket(destination, currency, "400.00", hs=hs, date="2026-11-25"))
+    (vat,) = _lines(body, "vat")
+    assert Decimal(vat["rate"]) == Decimal(rate)
+
+
+def test_swiss_agricultural_duties_are_said_to_be_outside_the_model():
+    body = _estimate(_basket("CH", "CHF", "300.00", hs="020130", date="2026-11-25"))
+    (duty,) = _lines(body, "duty")
+    assert "chapters 1-24" in duty["reason"] and "does not model" in duty["reason"]
+
+
 def test_the_specific_postal_duty_does_not_reach_informational_materials():
     # The specific duty is the duty by origin (IEEPA) per postal item: books are outside it
     # (50 U.S.C. 1702(b)(3)); a parcel of books alone pays none, a mixed parcel pays it once.
