@@ -63,6 +63,11 @@ def webhook_url_problem(url: str) -> str | None:
         return None
     if _is_ip(host):
         return None if _public(host.strip("[]")) else "The webhook URL must name a public address."
+    if _ipv4_spelling(host):
+        # 127.1, 10.1.2, 0177.0.0.1, 0x7f000001, 2130706433...: the resolver reads these as
+        # addresses, and other parsers read them otherwise (octal or decimal), so what is checked
+        # here would not be what a delivery connects to.
+        return "The webhook URL must write an IP address as four decimal numbers."
     if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host:
         return "The webhook URL must name a public host."
     return None
@@ -72,6 +77,16 @@ def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
+        return False
+    return True
+
+
+def _ipv4_spelling(host: str) -> bool:
+    """True if the C resolver (``inet_aton``, which ``getaddrinfo`` uses) reads ``host`` as an
+    IPv4 address: shorthand (127.1), octal (0177.0.0.1), hexadecimal (0x7f.1) or one number."""
+    try:
+        socket.inet_aton(host)
+    except (OSError, ValueError):
         return False
     return True
 

@@ -64,6 +64,15 @@ def test_webhook_url_must_be_http(operator_a, url):
         "https://intranet/x",
         "https://printer.local/x",
         "https://user:pw@hooks.example.org/x",
+        # Every other spelling the C resolver reads as an IPv4 address (inet_aton).
+        "https://127.1:8102/x",
+        "https://10.1.2/x",
+        "https://0177.0.0.1/x",
+        "https://0x7f.1/x",
+        "https://0x7f000001/x",
+        "https://2130706433/x",
+        "https://127.0.0.1./x",
+        "https://8.8.2056/x",
     ],
 )
 def test_a_webhook_points_at_a_public_https_endpoint_only(operator_a, url):
@@ -71,6 +80,11 @@ def test_a_webhook_points_at_a_public_https_endpoint_only(operator_a, url):
     assert answer.status_code == 422, answer.content
     assert answer.json()["errors"][0]["pointer"] == "/url"
     assert operator_a.get("/api/v1/webhook").json()["url"] in ("", None)
+
+
+def test_a_public_address_written_as_four_decimal_numbers_is_accepted(operator_a):
+    answer = operator_a.post("/api/v1/webhook", {"url": "https://93.184.215.14/hooks"})
+    assert answer.status_code == 200, answer.content
 
 
 def test_a_delivery_never_connects_to_a_private_address(monkeypatch):
