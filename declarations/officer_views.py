@@ -179,7 +179,9 @@ def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
     for refused in (o for o in outcomes if not o.ok):
         messages.error(
             request,
-            _("%(lrn)s refused: %(reason)s.") % {"lrn": refused.lrn, "reason": refused.message},
+            # The reason is a sentence of its own: its full stop is the message's, never doubled.
+            _("%(lrn)s refused: %(reason)s.")
+            % {"lrn": refused.lrn, "reason": str(refused.message).rstrip().rstrip(".")},
         )
     return redirect(back)
 

@@ -4,6 +4,8 @@ action names every id it could not act on; a released consignment has no claim t
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -51,6 +53,19 @@ def test_a_bulk_action_names_the_ids_that_are_no_consignment(
     )
     text = answer.content.decode()
     assert "987654" in text and "No such consignment." in text
+    assert "987654 refused: No such consignment." in text and ".." not in text
+
+
+def test_a_bulk_refusal_in_french_ends_with_one_full_stop(client, customs_user):
+    client.force_login(customs_user("officer"))
+    answer = client.post(
+        reverse("declarations:bulk_action", args=["claim"]),
+        {"ids": ["abc"]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    text = html.unescape(answer.content.decode())
+    assert "abc refusé : Envoi introuvable." in text and ".." not in text
 
 
 def test_a_released_consignment_has_no_claim_to_reassign(
