@@ -177,7 +177,8 @@ class FourEyesFlag(models.Model):
 
 
 class WatchlistFalsePositive(models.Model):
-    """An officer cleared a watchlist match for one party: the pair stops firing."""
+    """A watchlist match cleared for one party: proposed by one person from a consignment that
+    carries the match, confirmed by a second; only then does the pair stop firing."""
 
     entry = models.ForeignKey(
         WatchlistEntry, on_delete=models.CASCADE, related_name="false_positives"
@@ -188,6 +189,11 @@ class WatchlistFalsePositive(models.Model):
     )
     reason = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+    # The second person: until then the match keeps firing (null: a proposal).
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -25,4 +25,9 @@ urlpatterns = [
         views.false_positive_create,
         name="false_positive_create",
     ),
+    path(
+        "false-positives/<int:declaration_id>/confirm/",
+        views.false_positive_confirm,
+        name="false_positive_confirm",
+    ),
 ]

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customs_ecom.platform import bounds
 from customs_ecom.platform.extensions import call
 from customs_ecom.platform.roles import (
     ADMINISTRATOR,
@@ -43,7 +44,13 @@ from .forms import (
     WatchlistImportForm,
 )
 from .learning import MIN_OUTCOMES
-from .models import ReferenceValue, RuleSet, WatchlistEntry, WatchlistUpdate
+from .models import (
+    ReferenceValue,
+    RuleSet,
+    WatchlistEntry,
+    WatchlistFalsePositive,
+    WatchlistUpdate,
+)
 from .rules import RULES
 from .services import outcomes, rulesets, watchlists
 from .watchlist_import import ListFormatError, watchlist_import_published
@@ -279,16 +286,45 @@ def false_positive_create(request: HttpRequest, declaration_id: int) -> HttpResp
         return _back_to_consignment(declaration.pk)
     if not WatchlistEntry.objects.filter(pk=form.cleaned_data["entry_id"]).exists():
         raise Http404
-    watchlists.watchlist_false_positive_create(
-        entry_id=form.cleaned_data["entry_id"],
-        party_key=form.cleaned_data["party_key"],
-        actor=request.user,
-        reason=form.cleaned_data["reason"],
-        declaration_id=declaration.pk,
-    )
+    try:
+        watchlists.watchlist_false_positive_create(
+            entry_id=form.cleaned_data["entry_id"],
+            party_key=form.cleaned_data["party_key"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            declaration_id=declaration.pk,
+        )
+    except watchlists.ClearanceRefused as refused:
+        messages.error(request, str(refused))
+        return _back_to_consignment(declaration.pk)
     messages.success(
         request,
-        _("Marked as a false positive for this party; pending consignments are re-assessed."),
+        _("Proposed as a false positive: the match stands until a second person confirms it."),
+    )
+    return _back_to_consignment(declaration.pk)
+
+
+@login_required
+@require_POST
+def false_positive_confirm(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    """The second person confirms a proposed clearance from the consignment's page."""
+    _require(request, CAN_CLEAR_MATCHES)
+    declaration = get_object_or_404(Declaration, pk=declaration_id)
+    clearance_id = bounds.as_id(request.POST.get("clearance_id"))
+    if clearance_id is None:
+        raise Http404
+    try:
+        watchlists.watchlist_false_positive_confirm(
+            clearance_id=clearance_id, actor=request.user, declaration_id=declaration.pk
+        )
+    except WatchlistFalsePositive.DoesNotExist:
+        raise Http404 from None
+    except watchlists.ClearanceRefused as refused:
+        messages.error(request, str(refused))
+        return _back_to_consignment(declaration.pk)
+    messages.success(
+        request,
+        _("Clearance confirmed; pending consignments are re-assessed."),
     )
     return _back_to_consignment(declaration.pk)
 

@@ -26,7 +26,12 @@ from .rulesets import (
     ruleset_edit_policy,
     ruleset_edit_rule,
 )
-from .watchlists import watchlist_false_positive_create, watchlist_import_csv, watchlist_index
+from .watchlists import (
+    watchlist_false_positive_confirm,
+    watchlist_false_positive_create,
+    watchlist_import_csv,
+    watchlist_index,
+)
 
 __all__ = [
     "ActivationRefused",
@@ -48,6 +53,7 @@ __all__ = [
     "ruleset_edit_policy",
     "ruleset_edit_rule",
     "ruleset_working_base",
+    "watchlist_false_positive_confirm",
     "watchlist_false_positive_create",
     "watchlist_import_csv",
     "watchlist_index",

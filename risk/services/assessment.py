@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.bulk import insert_rows, values_in
 from declarations.messages import with_message
 from declarations.models import Declaration, Status
@@ -297,6 +298,12 @@ def risk_reassess_batch(*, declaration_ids: Sequence[int]) -> int:
     if not declarations:
         return 0
     outcomes, model_version, scored = _evaluate(declarations, ruleset)
+    channels_before = {
+        pk: (channel, score)
+        for pk, channel, score in Declaration.objects.filter(
+            pk__in=[d.pk for d in declarations]
+        ).values_list("pk", "channel", "risk_score")
+    }
     for i, (declaration, outcome) in enumerate(zip(declarations, outcomes, strict=True)):
         _store_one(
             declaration,
@@ -306,6 +313,20 @@ def risk_reassess_batch(*, declaration_ids: Sequence[int]) -> int:
             scored[i] if scored else None,
             replace=True,
         )
+    # A channel the re-assessment changed is on the consignment's own audit trail.
+    with transaction.atomic():
+        for declaration, outcome in zip(declarations, outcomes, strict=True):
+            channel, score = channels_before[declaration.pk]
+            if channel and channel != outcome.channel:
+                audit_record(
+                    actor=None,
+                    action="risk.reassessed",
+                    object_type="declaration",
+                    object_id=declaration.pk,
+                    before={"channel": channel, "score": score},
+                    after={"channel": outcome.channel, "score": outcome.score},
+                    reason=f"re-assessed under rule set {ruleset.version}",
+                )
     # Still-accepted declarations may now have both assessments for their revision.
     declarations_complete_assessment_bulk(
         declaration_ids=[d.pk for d in declarations if d.status == Status.ACCEPTED]

@@ -304,7 +304,9 @@ def _known_tax_numbers(declarations: Sequence[Any]) -> dict[str, frozenset[str]]
 def _false_positives() -> frozenset[tuple[str, str]]:
     return frozenset(
         (str(entry_id), key)
-        for entry_id, key in WatchlistFalsePositive.objects.values_list("entry_id", "party_key")
+        for entry_id, key in WatchlistFalsePositive.objects.filter(
+            confirmed_at__isnull=False
+        ).values_list("entry_id", "party_key")
     )
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 
@@ -162,6 +164,40 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
     return result
 
 
+class ClearanceRefused(ValueError):
+    """A watchlist clearance refused: the message says why, for the officer."""
+
+
+def _holder_problem(declaration_id: int, actor: Any) -> str | None:
+    from declarations import lifecycle
+    from declarations.models import Declaration
+
+    declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+    holder = lifecycle.claim_holder_id(declaration)
+    if holder is not None and holder != getattr(actor, "pk", None):
+        return _("Another officer holds this consignment: take it over first.")
+    return None
+
+
+def _matched_on(declaration_id: int, entry_id: int, party_key: str) -> bool:
+    """True when the consignment's current risk assessment holds this watchlist match."""
+    from ..models import RiskAssessment
+
+    latest = (
+        RiskAssessment.objects.filter(declaration_id=declaration_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None:
+        return False
+    return any(
+        str(data.get("entry_id")) == str(entry_id) and data.get("party_key") == party_key
+        for data in latest.hits.filter(rule_code="watchlist_screening").values_list(
+            "data", flat=True
+        )
+    )
+
+
 def watchlist_false_positive_create(
     *,
     entry_id: int,
@@ -170,12 +206,19 @@ def watchlist_false_positive_create(
     reason: str = "",
     declaration_id: int | None = None,
 ) -> WatchlistFalsePositive:
-    """An officer clears a watchlist match for one party: the pair stops firing, and pending
-    declarations are re-assessed. Cleared from a consignment's page (``declaration_id``), the
-    clearance is on that consignment's audit trail too. Its release still needs four eyes: the
-    match is kept as a `FourEyesFlag`."""
+    """Propose that a watchlist match is not the listed party. From a consignment's page
+    (``declaration_id``) the match must be one of that consignment's current hits and no other
+    officer may hold it. The proposal changes nothing until a second person confirms it
+    (`watchlist_false_positive_confirm`): one person alone never takes a party off the list.
+    Both steps are audited on the entry and on the consignment."""
     with transaction.atomic():
         entry = WatchlistEntry.objects.get(pk=entry_id)
+        if declaration_id is not None:
+            problem = _holder_problem(declaration_id, actor)
+            if problem is None and not _matched_on(declaration_id, entry.pk, party_key):
+                problem = _("This consignment does not carry that watchlist match.")
+            if problem is not None:
+                raise ClearanceRefused(problem)
         marked, created = WatchlistFalsePositive.objects.get_or_create(
             entry=entry,
             party_key=party_key[:300],
@@ -183,24 +226,86 @@ def watchlist_false_positive_create(
                       "reason": reason[:300]},
         )  # fmt: skip
         if created:
+            proposal = {"entry": entry.name, "party_key": party_key, "confirmed": False}
             audit_record(
                 actor=actor,
-                action="watchlist.false_positive",
+                action="watchlist.false_positive_proposed",
                 object_type="watchlist_entry",
                 object_id=entry.pk,
                 before=None,
-                after={"entry": entry.name, "party_key": party_key},
+                after=proposal,
                 reason=reason,
             )
             if declaration_id is not None:
                 audit_record(
                     actor=actor,
-                    action="watchlist.false_positive",
+                    action="watchlist.false_positive_proposed",
                     object_type="declaration",
                     object_id=declaration_id,
                     before={"watchlist_match": entry.name, "party_key": party_key},
-                    after={"watchlist_match": "cleared as a false positive"},
+                    after={"watchlist_match": "proposed as a false positive"},
                     reason=reason,
                 )
-            enqueue_reassessment(reason="watchlist false positive")
     return marked
+
+
+def watchlist_false_positive_confirm(
+    *, clearance_id: int, actor: Any, declaration_id: int | None = None
+) -> WatchlistFalsePositive:
+    """The second person confirms a proposed clearance: from then the pair stops firing and
+    pending declarations are re-assessed (each channel the re-assessment changes is on that
+    consignment's audit trail). The proposer cannot confirm their own proposal."""
+    with transaction.atomic():
+        marked = (
+            WatchlistFalsePositive.objects.select_for_update()
+            .select_related("entry")
+            .get(pk=clearance_id)
+        )
+        if marked.confirmed_at is not None:
+            return marked
+        if not getattr(actor, "pk", None) or marked.created_by_id == actor.pk:
+            raise ClearanceRefused(
+                _("A second person confirms a clearance: you proposed this one.")
+            )
+        if declaration_id is not None:
+            problem = _holder_problem(declaration_id, actor)
+            if problem is not None:
+                raise ClearanceRefused(problem)
+        marked.confirmed_by = actor
+        marked.confirmed_at = timezone.now()
+        marked.save(update_fields=["confirmed_by", "confirmed_at"])
+        proposer = marked.created_by.get_username() if marked.created_by else "system"
+        audit_record(
+            actor=actor,
+            action="watchlist.false_positive",
+            object_type="watchlist_entry",
+            object_id=marked.entry_id,
+            before={"entry": marked.entry.name, "party_key": marked.party_key, "confirmed": False},
+            after={"entry": marked.entry.name, "party_key": marked.party_key, "confirmed": True,
+                   "proposed_by": proposer},
+            reason=marked.reason,
+        )  # fmt: skip
+        if declaration_id is not None:
+            audit_record(
+                actor=actor,
+                action="watchlist.false_positive",
+                object_type="declaration",
+                object_id=declaration_id,
+                before={"watchlist_match": marked.entry.name, "party_key": marked.party_key},
+                after={"watchlist_match": "cleared as a false positive",
+                       "proposed_by": proposer},
+                reason=marked.reason,
+            )  # fmt: skip
+        enqueue_reassessment(reason="watchlist false positive")
+    return marked
+
+
+def watchlist_clearance_of(entry_id: Any, party_key: str) -> WatchlistFalsePositive | None:
+    """The clearance (proposed or confirmed) of one watchlist match, if any."""
+    if not str(entry_id).isdigit():
+        return None
+    return (
+        WatchlistFalsePositive.objects.select_related("created_by")
+        .filter(entry_id=int(entry_id), party_key=party_key)
+        .first()
+    )

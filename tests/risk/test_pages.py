@@ -318,21 +318,65 @@ def test_watchlist_import_reports_row_errors_and_a_false_positive_stops_the_hit(
     ).latest("id")
     assert "Shenzen Exampel Trading" in hit.explanation
 
+    from risk.models import WatchlistFalsePositive
+
+    # Proposed from a consignment that does not carry the match: refused, nothing recorded.
+    other = submit(operator_a, body(example, "LRN-WL0"), django_capture_on_commit_callbacks)
+    RiskHit.objects.filter(assessment__declaration=other).delete()
     officer = login(customs_user, "officer")
+    match = {"entry_id": hit.data["entry_id"], "party_key": hit.data["party_key"],
+             "reason": "different company, other registration"}  # fmt: skip
+    answer = officer.post(f"/risk/false-positives/{other.pk}/", match, follow=True)
+    assert "does not carry that watchlist match" in answer.content.decode()
+    assert not WatchlistFalsePositive.objects.exists()
+
+    # One officer proposes: the match stands.
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = officer.post(f"/risk/false-positives/{declaration.pk}/", match)
+    assert answer.status_code == 302
+    declaration.refresh_from_db()
+    assert declaration.channel == "red"
+    clearance = WatchlistFalsePositive.objects.get()
+    assert clearance.confirmed_at is None
+    assert AuditEvent.objects.filter(
+        action="watchlist.false_positive_proposed", object_id=str(declaration.pk)
+    ).exists()
+    page = officer.get(f"/consignments/{declaration.pk}/").content.decode()
+    assert "until a second person confirms it" in page and "clearance_id" not in page
+    # ...and cannot confirm their own proposal.
     with django_capture_on_commit_callbacks(execute=True):
         answer = officer.post(
-            f"/risk/false-positives/{declaration.pk}/",
-            {"entry_id": hit.data["entry_id"], "party_key": hit.data["party_key"],
-             "reason": "different company, other registration"},
-        )  # fmt: skip
+            f"/risk/false-positives/{declaration.pk}/confirm/",
+            {"clearance_id": clearance.pk},
+            follow=True,
+        )
+    assert "you proposed this one" in answer.content.decode()
+    declaration.refresh_from_db()
+    assert declaration.channel == "red"
+
+    # A second person confirms it: the pair stops firing and the consignment is re-assessed.
+    supervisor = login(customs_user, "supervisor")
+    assert "clearance_id" in supervisor.get(f"/consignments/{declaration.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = supervisor.post(
+            f"/risk/false-positives/{declaration.pk}/confirm/", {"clearance_id": clearance.pk}
+        )
     assert answer.status_code == 302
     declaration.refresh_from_db()
     assert declaration.channel != "red"
+    # Both channel changes (to red on the import, from red on the clearance) are on its trail.
+    changes = AuditEvent.objects.filter(
+        action="risk.reassessed", object_type="declaration", object_id=str(declaration.pk)
+    ).order_by("pk")
+    assert [(e.before["channel"], e.after["channel"]) for e in changes][-1] == (
+        "red",
+        declaration.channel,
+    )
+    assert changes.first().after["channel"] == "red"
     latest = RiskAssessment.objects.filter(declaration=declaration).latest("created_at")
     assert not latest.hits.filter(rule_code="watchlist_screening").exists()
     # The match stays on record: its release still needs two people, and the consignment's own
     # audit trail names who cleared it.
-    from customs_ecom.platform.models import AuditEvent
     from risk.guards import four_eyes_hits
     from risk.models import FourEyesFlag
 
@@ -501,3 +545,27 @@ def test_no_model_below_fifty_outcomes_then_model_scores_new_consignments(
 
     html = render_to_string("risk/_model_explanation.html", {"risk": assessment})
     assert "probability of non-compliance" in html
+
+
+def test_a_watchlist_clearance_is_refused_while_another_officer_holds_the_consignment(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    from declarations import lifecycle
+    from risk.models import WatchlistFalsePositive
+    from risk.services.watchlists import (
+        ClearanceRefused,
+        watchlist_false_positive_create,
+        watchlist_import_csv,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        watchlist_import_csv(text=WATCHLIST_CSV, actor=customs_user("risk_analyst"))
+    declaration = submit(operator_a, body(example, "LRN-WLC"), django_capture_on_commit_callbacks)
+    hit = RiskHit.objects.get(assessment__declaration=declaration, rule_code="watchlist_screening")
+    lifecycle.claim(declaration_id=declaration.pk, user=customs_user("supervisor"))
+    with pytest.raises(ClearanceRefused, match="Another officer holds"):
+        watchlist_false_positive_create(
+            entry_id=int(hit.data["entry_id"]), party_key=hit.data["party_key"],
+            actor=customs_user("officer"), reason="namesake", declaration_id=declaration.pk,
+        )  # fmt: skip
+    assert not WatchlistFalsePositive.objects.exists()
