@@ -181,7 +181,7 @@ class DeclarationCreateApi(APIView):
             OpenApiParameter(
                 "updated_since",
                 {"type": "string", "format": "date-time", "pattern": BOUNDED_DATETIME},
-                description="ISO 8601, year 1900-2999, offset within +/-14:00",
+                description="ISO 8601, year 1900-2999 (in UTC too), offset within +/-14:00",
             ),
             OpenApiParameter(
                 "cursor",

@@ -41,7 +41,8 @@ ERROR_CODES: dict[str, str] = {
     "datetime_invalid": "The value is not an ISO 8601 date-time string.",
     "datetime_timezone_required": "The ISO 8601 date-time has no time zone.",
     "datetime_offset_invalid": "The date-time's UTC offset is beyond +/-14:00.",
-    "datetime_out_of_range": "The date-time's year is not between 1900 and 2999.",
+    "datetime_out_of_range": "The date-time's year, as written or in UTC, is not between 1900 "
+    "and 2999.",
     "datetime_in_future": "The date-time is in the future (an arrival that has not happened yet).",
     "list_too_short": "The list has fewer entries than the contract requires.",
     "list_too_long": "The list has more entries than the contract or the endpoint allows.",

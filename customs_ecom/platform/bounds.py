@@ -63,6 +63,15 @@ def datetime_problem(moment: datetime.datetime) -> tuple[str, str] | None:
             "datetime_out_of_range",
             f"the year {moment.year} is not between {EARLIEST_YEAR} and {LATEST_YEAR}",
         )
+    # The instant is stored in UTC: 1900-01-01T00:00+14:00 is 1899-12-31T10:00Z, outside too.
+    # (The local year is in range and the offset within 14 hours, so this cannot overflow.)
+    in_utc = moment if offset is None else moment.replace(tzinfo=None) - offset
+    if not EARLIEST_YEAR <= in_utc.year <= LATEST_YEAR:
+        return (
+            "datetime_out_of_range",
+            f"the year in UTC ({in_utc.isoformat(timespec='minutes')}Z) is not between "
+            f"{EARLIEST_YEAR} and {LATEST_YEAR}",
+        )
     return None
 
 

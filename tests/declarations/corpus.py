@@ -666,6 +666,21 @@ MALFORMED_CASES: list[MalformedCase] = [
         "9999-12-31T23:59:59-14:00",
         "datetime_out_of_range",
     ),
+    # The year is that of the instant in UTC: an offset must not carry it out of 1900-2999.
+    bad(
+        "datetime_before_1900_in_utc",
+        H7,
+        "/order/date",
+        "1900-01-01T00:00:00+14:00",
+        "datetime_out_of_range",
+    ),
+    bad(
+        "datetime_after_2999_in_utc",
+        H7,
+        "/expected_arrival",
+        "2999-12-31T23:00:00-05:00",
+        "datetime_out_of_range",
+    ),
     _case(
         "several_rule_errors",
         H7,

@@ -56,6 +56,8 @@ def test_without_a_time_the_arrival_is_now(operator_a, submitted):
         ("in-an-hour", "datetime_in_future"),
         ("2026-11-25T07:30:00", "datetime_timezone_required"),
         ("2026-11-25T07:30:00+15:00", "datetime_offset_invalid"),
+        # 1899-12-31T10:00:00Z: the year is that of the instant in UTC.
+        ("1900-01-01T00:00:00+14:00", "datetime_out_of_range"),
         ("yesterday", "datetime_invalid"),
         (1764055800, "datetime_invalid"),
     ],
