@@ -45,6 +45,10 @@ from declarations.ratedays import eu_customs_rate_day
 def _datetime_from_string(value: Any) -> Any:
     # pydantic would read a JSON number as a Unix timestamp; the contract says ISO 8601 text.
     if isinstance(value, str):
+        # pydantic would cut a fraction of a second beyond the microsecond: refused instead.
+        problem = bounds.fraction_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("datetime_parsing", problem[0].upper() + problem[1:])
         return value
     raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time string")
 

@@ -37,6 +37,24 @@ MAX_UTC_OFFSET = datetime.timedelta(hours=14)
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2999
 
+# Date-times are kept to the microsecond (Python and both databases): a fraction of a second
+# written with more digits would be cut, so it is refused instead of stored otherwise than sent.
+DATETIME_FRACTION_DIGITS = 6
+_SECOND_FRACTION = re.compile(r":[0-9]{2}[.,]([0-9]+)")
+
+
+def fraction_problem(text: str) -> str | None:
+    """Why the date-time ``text`` cannot be kept as written (a fraction of a second beyond the
+    microsecond), or None."""
+    found = _SECOND_FRACTION.search(text)
+    if found is None or len(found.group(1)) <= DATETIME_FRACTION_DIGITS:
+        return None
+    return (
+        f"a fraction of a second has at most {DATETIME_FRACTION_DIGITS} digits (microseconds), "
+        f"not {len(found.group(1))}"
+    )
+
+
 # C0 control characters and DEL. Tab, line feed and carriage return are text; NUL cannot be
 # stored in a PostgreSQL text or jsonb value, and the others have no place in a declaration.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

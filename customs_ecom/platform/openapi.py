@@ -30,7 +30,7 @@ NO_CONTROL_CHARACTERS = bounds.NO_CONTROL_PATTERN
 # ISO 8601 date-times the API accepts: a year 1900-2999 and an offset within +/-14:00 (that the
 # year in UTC is in range too, a pattern cannot say: datetime_out_of_range).
 BOUNDED_DATETIME = (
-    r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
     r"(Z|z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)$"
 )
 

@@ -66,6 +66,9 @@ def datetime_param(params: Any, name: str) -> datetime.datetime | None:
         moment = None
     if moment is None:
         raise query_problem(name, "datetime_invalid", f"{name} must be an ISO 8601 date-time")
+    fraction = bounds.fraction_problem(raw)
+    if fraction is not None:
+        raise query_problem(name, "datetime_invalid", f"{name}: {fraction}")
     if moment.tzinfo is None:
         raise query_problem(name, "datetime_timezone_required", f"{name} needs a UTC offset or Z")
     problem = bounds.datetime_problem(moment)

@@ -681,6 +681,21 @@ MALFORMED_CASES: list[MalformedCase] = [
         "2999-12-31T23:00:00-05:00",
         "datetime_out_of_range",
     ),
+    # Date-times are kept to the microsecond: more digits would be cut, not kept as sent.
+    bad(
+        "datetime_nanoseconds",
+        H7,
+        "/expected_arrival",
+        "2026-11-30T06:00:00.123456789Z",
+        "datetime_invalid",
+    ),
+    bad(
+        "datetime_seven_fraction_digits",
+        H7,
+        "/order/date",
+        "2026-11-24T18:03:00,1234567+01:00",
+        "datetime_invalid",
+    ),
     _case(
         "several_rule_errors",
         H7,

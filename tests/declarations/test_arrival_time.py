@@ -58,6 +58,7 @@ def test_without_a_time_the_arrival_is_now(operator_a, submitted):
         ("2026-11-25T07:30:00+15:00", "datetime_offset_invalid"),
         # 1899-12-31T10:00:00Z: the year is that of the instant in UTC.
         ("1900-01-01T00:00:00+14:00", "datetime_out_of_range"),
+        ("2026-11-25T07:30:00.1234567+01:00", "datetime_invalid"),
         ("yesterday", "datetime_invalid"),
         (1764055800, "datetime_invalid"),
     ],

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
         ({"updated_since": "0001-01-01T00:00:00+14:00"}, "datetime_out_of_range"),
         ({"updated_since": "1900-01-01T00:00:00+14:00"}, "datetime_out_of_range"),
         ({"updated_since": "2999-12-31T23:00:00-05:00"}, "datetime_out_of_range"),
+        ({"updated_since": "2026-11-25T09:00:00.123456789Z"}, "datetime_invalid"),
         ({"updated_since": "2026-11-25T09:00:00"}, "datetime_timezone_required"),
         ({"lrn": "MKT\x001"}, "control_character"),
         ({"transport_document": "1234\x00"}, "control_character"),

@@ -336,6 +336,21 @@ def test_canonical_form_keeps_given_buyer_and_offsets():
     assert canonical["items"][0]["unit"] == "PR"
 
 
+def test_a_fraction_of_a_second_is_kept_to_the_microsecond_or_refused():
+    body = with_changes(
+        valid_declaration("eu-h7"), ("/expected_arrival", "2026-11-30T06:00:00.123456Z")
+    )
+    canonical = canonical_dict(validate(body).declaration)
+    assert canonical["expected_arrival"] == "2026-11-30T06:00:00.123456Z"
+
+    body = with_changes(
+        valid_declaration("eu-h7"), ("/expected_arrival", "2026-11-30T06:00:00.123456789Z")
+    )
+    (problem,) = validate(body).errors
+    assert (problem.pointer, problem.code) == ("/expected_arrival", "datetime_invalid")
+    assert "6 digits" in problem.detail and "123456789" in problem.detail
+
+
 def test_fingerprint_does_not_depend_on_how_amounts_were_written():
     first = with_changes(valid_declaration("eu-h7"), ("/items/0/value", "24.00"))
     second = with_changes(valid_declaration("eu-h7"), ("/items/0/value", 24))
