@@ -2,6 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
+def _rule_title(code: str) -> str:
+    from .dashboard import _rule_title as title
+
+    return title(code)
+
+
 def _ensure_groups(sender, **kwargs):
     from .platform.roles import ensure_role_groups
 
@@ -19,3 +25,5 @@ class CustomsEcomConfig(AppConfig):
         from .platform.extensions import provide
 
         provide("kpis.refresh_without_beat", refresh_without_beat)
+        # Risk rules' titles for the pages of apps below risk (the consignment page's hits).
+        provide("risk.rule_title", _rule_title)

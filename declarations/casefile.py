@@ -109,9 +109,10 @@ def _audit_sentence(action: str, after: Any, before: Any) -> tuple[str, bool]:
         return _("Refused the returned goods relief: no evidence of export."), True
     if action == "relief.reopened":
         return _("Reopened the refused returned goods relief."), True
-    from customs_ecom.platform.templatetags.human import label
+    from customs_ecom.platform.templatetags.human import action as action_words
 
-    return _("%(action)s.") % {"action": label(action)}, True
+    # Any other audit action by its words ("ledger.payment": "Payment recorded."), never its code.
+    return _("%(action)s.") % {"action": action_words(action)}, True
 
 
 def readable_timeline(*, declaration: Declaration) -> list[TimelineEntry]:

@@ -51,6 +51,40 @@ def rule_description(rule: Any) -> str:
     return rule.description if translated == rule.code else translated
 
 
+def rule_title(code: Any) -> str:
+    """A risk rule's title in the active language, by its code. Risk sits above declarations:
+    the composing layer provides the titles (extension point ``risk.rule_title``); the code when
+    none is provided."""
+    from customs_ecom.platform.extensions import call
+
+    text = "" if code is None else str(code)
+    title = call("risk.rule_title", text, default=None) if text else None
+    return str(title) if title else text
+
+
+# --- ledger references --------------------------------------------------------------------------
+
+# References the system writes on ledger entries (revenue/services/assessment.py, the demo story):
+# stored in English, shown in the reader's language. Any other reference is the payer's own text.
+_LEDGER_REFERENCES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"assessment (?P<id>\d+): owed by the declarant"),
+        N_("assessment %(id)s: owed by the declarant"),
+    ),
+    (re.compile(r"paid by the carrier at delivery"), N_("paid by the carrier at delivery")),
+)
+
+
+def ledger_reference(text: Any) -> str:
+    """A ledger entry's reference in the active language when the system wrote it."""
+    text = "" if text is None else str(text)
+    for pattern, english in _LEDGER_REFERENCES:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            return gettext(english) % found.groupdict()
+    return text
+
+
 # --- validation problems ----------------------------------------------------------------------
 
 
@@ -83,6 +117,7 @@ WORDS: dict[str, str] = {
     "vendor": N_("vendor"),
     "marketplace": N_("marketplace"),
     "intermediary": N_("intermediary"),
+    "declarant": N_("declarant"),
     "duty": N_("duty"),
     "vat": N_("VAT"),
     "fee": N_("fee"),
@@ -260,7 +295,16 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(" on "),
 )
 # Tax names are words too: "VAT at 20%" reads "TVA à 20 %" in French.
-TAX_NAMES: tuple[str, ...] = (N_("VAT"), N_("GST"))
+TAX_NAMES: tuple[str, ...] = (N_("VAT"), N_("GST"), N_("HST"))
+
+
+def tax_name(name: Any) -> str:
+    """A regime's name of its consumption tax in the active language: "VAT" reads "TVA", Canada's
+    "HST" reads "TVH"; a name of an administrator's own is left as written."""
+    text = "" if name is None else str(name)
+    return pgettext("tax name", text) if text else text
+
+
 # Collection models are named by their code in explanations ("VAT collection model:
 # consignee_border."): in another language, by their words (WORDS).
 MODEL_CODES: tuple[str, ...] = (

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from customs_ecom.platform.navigation import back_to
@@ -27,7 +28,7 @@ from customs_ecom.platform.roles import (
     has_any_role,
 )
 from customs_ecom.platform.templatetags.human import form_errors_sentence
-from declarations.generated_text import word
+from declarations.generated_text import tax_name, word
 from declarations.models import Declaration
 
 from . import selectors
@@ -83,6 +84,17 @@ def regimes(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A regime's value basis and the scope of its vendor schemes, as words (regime_rules).
+VALUE_BASIS_WORDS: dict[str, Any] = {
+    "intrinsic": gettext_lazy("Intrinsic value of the goods"),
+    "customs": gettext_lazy("Customs value"),
+}
+SCOPE_WORDS: dict[str, Any] = {
+    "item": gettext_lazy("per item"),
+    "consignment": gettext_lazy("per consignment"),
+}
+
+
 def regime_rules(spec: Any) -> list[dict[str, str]]:
     """Each rule of a regime with its figure and the legal act it rests on, for the regimes
     page (issue: a regime a finance ministry can sign off shows where every figure comes from)."""
@@ -114,11 +126,15 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
     if spec.threshold_currency:
         rows.append((_("Currency"), currency_rule, "threshold_conversion"))
     rows += [
-        (_("Value basis"), spec.value_basis, "customs_value"),
+        (
+            _("Value basis"),
+            VALUE_BASIS_WORDS.get(spec.value_basis, spec.value_basis),
+            "customs_value",
+        ),
         (_("Duty threshold"), money(spec.duty_threshold) or _("none"), "duty_relief"),
         (_("Tax threshold"), money(spec.tax_threshold) or _("none"), "tax_relief"),
         (
-            _("%(tax)s standard rate") % {"tax": spec.tax_name},
+            _("%(tax)s standard rate") % {"tax": tax_name(spec.tax_name)},
             percent(spec.vat_standard_rate),
             "vat",
         ),
@@ -126,7 +142,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
     if spec.regional_tax_rates:
         rows.append(
             (
-                _("%(tax)s by region of delivery") % {"tax": spec.regional_tax_name},
+                _("%(tax)s by region of delivery") % {"tax": tax_name(spec.regional_tax_name)},
                 ", ".join(
                     f"{region} {percent(rate)}"
                     for region, rate in sorted(spec.regional_tax_rates.items())
@@ -171,7 +187,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 _("Vendor scheme %(scheme)s") % {"scheme": scheme},
-                f"≤ {money(ceiling)} ({spec.effective_vendor_scope})",
+                f"≤ {money(ceiling)} ({SCOPE_WORDS.get(spec.effective_vendor_scope, spec.effective_vendor_scope)})",
                 "vendor_scheme",
             )
         )
@@ -209,7 +225,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
                 )
                 % {
                     "taxes": " / ".join(
-                        word(t) if t == "duty" else spec.tax_name
+                        word(t) if t == "duty" else tax_name(spec.tax_name)
                         for t in spec.returned_goods_relief
                     )
                 },
@@ -267,7 +283,13 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
             )
         )
     if spec.fee_exempt_transports:
-        rows.append((_("No fees on"), ", ".join(spec.fee_exempt_transports), "fee_exempt"))
+        rows.append(
+            (
+                _("No fees on"),
+                ", ".join(str(word(t)) for t in spec.fee_exempt_transports),
+                "fee_exempt",
+            )
+        )
     if spec.origin_duty_rates:
         rows.append(
             (
@@ -321,7 +343,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         if fee.get("transports"):
             conditions.append(", ".join(str(word(t)) for t in fee["transports"]))
         if fee.get("bears_tax"):
-            conditions.append(_("plus %(tax)s") % {"tax": spec.tax_name})
+            conditions.append(_("plus %(tax)s") % {"tax": tax_name(spec.tax_name)})
         conditions.append(
             _("billed to the declarant")
             if fee["payer"] == "declarant_account"
@@ -340,7 +362,9 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         (
             _("Time zone and exchange rate"),
             f"{spec.timezone}{' ' + spec.starts_at if spec.starts_at else ''} · "
-            f"{spec.exchange_rate_rule} (≤ {spec.exchange_rate_max_age_days} d)",
+            f"{spec.exchange_rate_rule} "
+            + _("(at most %(days)s days old)")
+            % {"days": spec.exchange_rate_max_age_days},
             "exchange_rate",
         )
     )

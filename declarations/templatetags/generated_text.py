@@ -45,6 +45,26 @@ def rule_description(rule):
 
 
 @register.filter
+def rule_title(code):
+    """``{{ h.rule_code|rule_title }}``: a risk rule's title in the reader's language, the code
+    itself when the risk app gives no title for it."""
+    return generated_text.rule_title(code)
+
+
+@register.filter
+def ledger_reference(text):
+    """``{{ e.reference|ledger_reference }}``: a ledger entry's reference, the ones the system
+    writes in the reader's language, anyone else's as written."""
+    return generated_text.ledger_reference(text)
+
+
+@register.filter
+def tax_name(name):
+    """``{{ spec.tax_name|tax_name }}``: a regime's consumption tax by its name ("TVA", "TPS")."""
+    return generated_text.tax_name(name)
+
+
+@register.filter
 def regime_name(name):
     """``{{ regime.spec.name|regime_name }}``: a revenue regime's name in the reader's language."""
     return generated_text.regime_name(name)

@@ -176,3 +176,124 @@ def test_the_heuristic_catches_an_english_sentence():
     assert english_left(page, msgids) == [
         "'Nothing needs action' in: Rien | Nothing needs action. Well done."
     ]
+
+
+def _visible(page: str) -> str:
+    parser = _Text()
+    parser.feed(page)
+    return " | ".join(parser.nodes)
+
+
+def test_a_consignment_page_names_rules_channels_payers_and_arrival_in_french(
+    french_client, consignments
+):
+    from django.utils import translation
+
+    from customs_ecom.dashboard import _rule_title
+    from customs_ecom.platform.templatetags.human import label
+    from declarations.generated_text import tax_name, word
+    from risk.models import RiskHit
+
+    hits = list(RiskHit.objects.filter(assessment__declaration__in=consignments))
+    assert hits and any(h.min_channel for h in hits)
+    for d in consignments:
+        text = _visible(french_client.get(f"/consignments/{d.pk}/").content.decode())
+        assert "Arrivée |" in text and "Arrivées" not in text
+        for h in RiskHit.objects.filter(assessment__declaration=d):
+            with translation.override("fr"):
+                title, channel = _rule_title(h.rule_code), word(h.min_channel)
+            assert title != h.rule_code and title in text, h.rule_code
+            if h.min_channel:
+                assert f"au moins {channel})" in text and channel != h.min_channel
+    with translation.override("fr"):
+        assert label("declarant") == "Déclarant" and word("declarant") == "déclarant"
+        assert tax_name("HST") == "TVH" and tax_name("GST") == "TPS"
+
+
+def test_the_timeline_tells_a_ledger_payment_as_a_recorded_payment(french_client, consignments):
+    from customs_ecom.platform.audit import audit_record
+
+    d = consignments[0]
+    audit_record(actor=None, action="ledger.payment", object_type="declaration", object_id=d.pk)
+    french = _visible(french_client.get(f"/consignments/{d.pk}/").content.decode())
+    assert "Paiement enregistré." in french and "Ledger payment" not in french
+    english = _visible(
+        french_client.get(f"/consignments/{d.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    assert "Payment recorded." in english and "Ledger payment" not in english
+
+
+def test_audit_changes_read_as_key_value_lists_with_the_readers_numbers(french_client):
+    from django.utils import translation
+
+    from customs_ecom.platform.audit import audit_record
+    from customs_ecom.platform.templatetags.human import readable
+
+    operator = Operator.objects.create(code="op-webhook", name="Webhook Ltd")
+    audit_record(
+        actor=None,
+        action="operator.webhook",
+        object_type="operator",
+        object_id=operator.pk,
+        before={"webhook_url": "https://example.org/hook", "secret_set": True},
+        after={"webhook_url": "", "secret_set": False, "secret_changed": False},
+    )
+    audit_record(
+        actor=None,
+        action="ledger.payment",
+        object_type="declaration",
+        object_id=1,
+        after={"entry": 7, "outstanding": "10.00"},
+    )
+    for language, words in (("fr", "Secret défini: non"), ("en", "Secret set: no")):
+        page = french_client.get(
+            f"/registry/operators/{operator.pk}/", HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
+        text = _visible(page)
+        assert words in text, language
+        assert "{'" not in text and "False" not in text and "'secret_set'" not in text
+    text = _visible(french_client.get("/audit/").content.decode())
+    assert "Reste dû: 10,00" in text and "10.00" not in text
+    with translation.override("fr"):
+        assert readable({"reference": "1.10", "amount": "1234.5"}) == (
+            "Référence: 1.10, Montant: 1\u202f234,5"
+        ) or readable({"reference": "1.10", "amount": "1234.5"}).startswith("Référence: 1.10")
+        assert readable(0.25) == "0,25" and readable(True) == "oui"
+
+
+def test_the_ledger_page_reads_system_references_in_french(french_client, consignments):
+    from django.utils import translation
+
+    from declarations.generated_text import ledger_reference
+
+    with translation.override("fr"):
+        assert ledger_reference("assessment 269: owed by the declarant") == (
+            "évaluation 269 : due par le déclarant"
+        )
+        assert ledger_reference("paid by the carrier at delivery") == (
+            "payé par le transporteur à la livraison"
+        )
+        assert ledger_reference("COD-123") == "COD-123"  # a payer's own reference
+    with translation.override("en"):
+        assert ledger_reference("assessment 269: owed by the declarant") == (
+            "assessment 269: owed by the declarant"
+        )
+    text = _visible(
+        french_client.get(f"/revenue/declarations/{consignments[0].pk}/").content.decode()
+    )
+    assert "owed by the declarant" not in text and "paid by the carrier" not in text
+
+
+def test_the_regime_page_says_open_ended_validity_and_its_figures_in_french(french_client, db):
+    regime = Regime.objects.filter(valid_to__isnull=True).order_by("pk").first()
+    assert regime is not None
+    page = french_client.get(f"/revenue/regimes/{regime.pk}/").content.decode()
+    text = _visible(page)
+    assert "sans date de fin" in text and "ouvrir" not in text
+    rules = _visible(page.split('id="regime-rules"')[1].split("</table>")[0])
+    assert "Base de valeur | Valeur intrinsèque des marchandises" in rules, rules
+    assert "intrinsic" not in rules
+    assert " d)" not in text and "(item)" not in text
+    assert "jours au plus" in text
+    listing = _visible(french_client.get("/revenue/regimes/").content.decode())
+    assert "sans date de fin" in listing and "ouvrir" not in listing

@@ -4,6 +4,7 @@ repr. Load with ``{% load human %}``."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -79,6 +80,21 @@ LABELS: dict[str, Any] = {
     "vendor": _("Vendor"),
     "marketplace": _("Marketplace"),
     "intermediary": _("Intermediary"),
+    "declarant": _("Declarant"),
+    # keys of an operator's audit rows (registry page): webhook, API keys, identifiers, links
+    "webhook_url": _("Webhook address"),
+    "secret_set": _("Secret set"),
+    "secret_changed": _("Secret changed"),
+    "throttle_rate": _("Request rate"),
+    "revoked": _("Revoked"),
+    "function": _("Function"),
+    "issuer": _("Issuer"),
+    "target": _("Linked operator"),
+    "since": _("Since"),
+    "certificate_number": _("Certificate number"),
+    "valid_from": _("Valid from"),
+    "valid_to": _("Valid to"),
+    "recognised_from": _("Recognised from"),
     # operator roles
     "express_carrier": _("Express carrier"),
     "postal_operator": _("Postal operator"),
@@ -346,17 +362,43 @@ def yearmonth(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+# Keys whose values are identifiers or codes, never numbers to format ("1.10" stays "1.10").
+_VERBATIM_KEYS = frozenset(
+    {"code", "prefix", "reference", "eori", "vat_number", "number", "certificate_number"}
+    | {"version", "lrn", "hs_code", "transaction_id", "object_id"}
+)
+_DECIMAL_TEXT = re.compile(r"-?\d+\.\d+")
+
+
+def _readable_number(value: Any) -> str | None:
+    """A decimal stored as text or float ("10.00", 0.83) as the reader writes it: '10,00' in
+    French, its own places kept; None when the value is no decimal."""
+    if isinstance(value, bool) or not isinstance(value, str | float | Decimal):
+        return None
+    text = str(value)
+    if not _DECIMAL_TEXT.fullmatch(text):
+        return None
+    return number(Decimal(text), len(text.partition(".")[2]))
+
+
 @register.filter
-def readable(value: Any) -> str:
-    """Any stored value as text for a person: dicts as 'key: value' pairs, lists joined."""
+def readable(value: Any, key: str = "") -> str:
+    """Any stored value as text for a person: dicts as 'key: value' pairs, lists joined, yes and
+    no for booleans, decimals with the reader's separators."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, dict):
         return ", ".join(
-            f"{label(k)}: {readable(v)}" for k, v in value.items() if v not in (None, "")
+            f"{label(k)}: {readable(v, k)}" for k, v in value.items() if v not in (None, "")
         )
     if isinstance(value, list | tuple):
-        return "; ".join(readable(v) for v in value)
+        return "; ".join(readable(v, key) for v in value)
+    if key not in _VERBATIM_KEYS:
+        shown = _readable_number(value)
+        if shown is not None:
+            return shown
     if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
         from django.utils.dateparse import parse_datetime
 
