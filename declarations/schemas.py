@@ -24,6 +24,7 @@ import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
+from urllib.parse import urlsplit
 
 import orjson
 import pydantic
@@ -130,10 +131,29 @@ ZonedDateTime = Annotated[
 ]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+_URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+
+
+def _parsed_url(value: str) -> str:
+    # The pattern reads the start only: the URL must also parse, with a host and a usable port
+    # ("http://[::1", "https://:443/", a port 0 or beyond 65535 do not).
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError for a port that is not a number or is beyond 65535
+    except ValueError:  # or an unclosed "["
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise PydanticCustomError(
+            "url_parsing", "Input should be a URL with a host", {"pattern": _URL_PATTERN}
+        )
+    return value
+
+
 Url = Annotated[
     str,
-    Field(max_length=2048, pattern=r"^https?://[^\s/$.?#][^\s]*$"),
+    Field(max_length=2048, pattern=_URL_PATTERN),
     AfterValidator(_plain_text),
+    AfterValidator(_parsed_url),
 ]
 
 
@@ -299,6 +319,7 @@ _PYDANTIC_CODES = {
     "string_too_short": "string_too_short",
     "string_too_long": "string_too_long",
     "string_pattern_mismatch": "pattern_mismatch",
+    "url_parsing": "pattern_mismatch",
     "literal_error": "enum_invalid",
     "too_short": "list_too_short",
     "too_long": "list_too_long",
@@ -331,6 +352,7 @@ _PATTERN_DESCRIPTIONS = {
     r"^[0-9]{6,10}$": "6 to 10 digits",
     r"^[A-Z0-9]{1,3}$": "a UN/ECE Recommendation 20 code (1-3 capital letters or digits)",
     r"^[A-Za-z0-9._/-]+$": "letters, digits and . _ / - only",
+    _URL_PATTERN: "an http:// or https:// URL with a host",
 }
 
 

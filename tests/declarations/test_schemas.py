@@ -183,6 +183,15 @@ def test_details_name_the_values_as_in_the_contract():
     }
 
 
+def test_a_url_that_does_not_parse_is_named_as_such():
+    body = with_changes(valid_declaration("wco-core"), ("/order/url", "http://[::1"))
+
+    (problem,) = validate(body).errors
+
+    assert (problem.pointer, problem.code) == ("/order/url", "pattern_mismatch")
+    assert problem.detail == '"http://[::1" is not an http:// or https:// URL with a host'
+
+
 def test_pointer_escapes_slash_and_tilde_in_unknown_keys():
     body = with_changes(valid_declaration("eu-h7"), ("/a~1b~0c", 1))
 
