@@ -38,12 +38,10 @@ ERROR_CODES: dict[str, str] = {
     "decimal_invalid": "The amount is not a finite decimal number (string or JSON number).",
     "decimal_too_many_places": "The amount has more decimal places than the contract allows.",
     "date_invalid": "The value is not an ISO 8601 calendar date (YYYY-MM-DD).",
-    "datetime_invalid": "The value is not an ISO 8601 date-time string (or gives a fraction of a "
-    "second beyond the microsecond).",
+    "datetime_invalid": "The value is not an ISO 8601 date-time string.",
     "datetime_timezone_required": "The ISO 8601 date-time has no time zone.",
     "datetime_offset_invalid": "The date-time's UTC offset is beyond +/-14:00.",
-    "datetime_out_of_range": "The date-time's year, as written or in UTC, is not between 1900 "
-    "and 2999.",
+    "datetime_out_of_range": "The date-time's year is not between 1900 and 2999.",
     "datetime_in_future": "The date-time is in the future (an arrival that has not happened yet).",
     "list_too_short": "The list has fewer entries than the contract requires.",
     "list_too_long": "The list has more entries than the contract or the endpoint allows.",
