@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.utils.timezone import now as django_now
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,7 +23,13 @@ from pydantic_core import PydanticCustomError
 from customs_ecom.platform import bounds
 from customs_ecom.platform.problems import ProblemError
 
-from .schemas import TransportDocument, ZonedDateTime, plain_decimal
+from .schemas import (
+    TransportDocument,
+    ZonedDateTime,
+    _plain_text,
+    _problem_from_pydantic,
+    plain_decimal,
+)
 
 # pydantic's error types -> the stable codes of declarations/errors.py
 _PYDANTIC_CODES = {
@@ -54,6 +61,7 @@ _PYDANTIC_CODES = {
     "literal_error": "enum_invalid",
     "enum": "enum_invalid",
     "control_character": "control_character",
+    "currency_unknown": "currency_unknown",
     "datetime_offset_invalid": "datetime_offset_invalid",
     "datetime_out_of_range": "datetime_out_of_range",
     "datetime_in_future": "datetime_in_future",
@@ -72,21 +80,23 @@ def _escape(part: object) -> str:
 
 def pydantic_problems(exc: ValidationError) -> list[dict[str, str]]:
     rows = []
-    for error in exc.errors():
-        pointer = "".join(f"/{_escape(part)}" for part in error["loc"])
-        code = _PYDANTIC_CODES.get(error["type"], "invalid")
+    for error in exc.errors(include_url=False):
+        # The declaration's sentences (declarations.schemas), with this module's codes.
+        problem = _problem_from_pydantic(error, _PYDANTIC_CODES, "this request")
+        code, detail = problem.code, problem.detail
         if error["type"] == "value_error":
             reason = str((error.get("ctx") or {}).get("error", ""))
             code = reason if reason.replace("_", "").isalpha() and reason.islower() else "invalid"
-        rows.append({"pointer": pointer, "code": code, "detail": str(error["msg"])[:300]})
+        rows.append({"pointer": problem.pointer, "code": code, "detail": detail[:300]})
     return rows
 
 
 def _no_control_characters(value: Any) -> Any:
     # customs_ecom.platform.bounds: no NUL or other control character in any text a body carries.
-    texts = value if isinstance(value, list) else [value]
-    if any(isinstance(text, str) and bounds.control_character(text) for text in texts):
-        raise ValueError("control_character")
+    # A list of texts checks its entries with the same validator, so the pointer names the entry.
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str):
+            _plain_text(text)
     return value
 
 
@@ -128,9 +138,9 @@ def _integral(value: Any) -> Any:
 
 
 class ArrivalsIn(StrictBody):
-    transport_documents: list[Annotated[str, Field(json_schema_extra=_PLAIN)]] = Field(
-        min_length=1, max_length=10000
-    )
+    transport_documents: list[
+        Annotated[str, Field(json_schema_extra=_PLAIN), AfterValidator(_plain_text)]
+    ] = Field(min_length=1, max_length=10000)
     arrived_at: ZonedDateTime | None = Field(
         default=None,
         description="When the goods arrived (ISO 8601 with offset); default: when the report is "
@@ -142,7 +152,7 @@ class ArrivalsIn(StrictBody):
     @classmethod
     def _not_in_the_future(cls, value: datetime.datetime | None) -> datetime.datetime | None:
         if value is not None and value > django_now() + ARRIVAL_CLOCK_SKEW:
-            raise PydanticCustomError("datetime_in_future", "the arrival time is in the future")
+            raise PydanticCustomError("datetime_in_future", "The arrival time is in the future")
         return value
 
 
@@ -279,7 +289,7 @@ class ManifestLineIn(StrictBody):
         from .codelists import is_currency
 
         if value is not None and not is_currency(value):
-            raise ValueError("currency_unknown")
+            raise PydanticCustomError("currency_unknown", "Not an ISO 4217 currency code")
         return value
 
 

@@ -384,14 +384,20 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _problem_from_pydantic(error: Mapping[str, Any]) -> Problem:
+def _problem_from_pydantic(
+    error: Mapping[str, Any],
+    codes: Mapping[str, str] = _PYDANTIC_CODES,
+    contract: str = "the declaration contract here",
+) -> Problem:
+    """One pydantic error as a problem: its stable code (``codes``) and a sentence for people.
+    The API's small bodies share the sentences, with their own codes and ``contract``."""
     error_type = error["type"]
-    code = _PYDANTIC_CODES.get(error_type, "invalid")
+    code = codes.get(error_type, "invalid")
     pointer = _pointer(error["loc"])
     if code == "required":
         detail = f"{pointer} is mandatory"
     elif code == "unknown_element":
-        detail = f"{error['loc'][-1]!r} is not an element of the declaration contract here"
+        detail = f"{error['loc'][-1]!r} is not an element of {contract}"
     elif code == "pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
         wanted = _PATTERN_DESCRIPTIONS.get(pattern, "the required format")

@@ -209,9 +209,20 @@ def test_arrival_releases_green_and_leaves_red_to_officers(
 def test_arrivals_body_is_validated(operator_a):
     response = operator_a.post("/api/v1/arrivals", {"transport_documents": [], "extra": 1})
     assert response.status_code == 422
-    pairs = {(e["pointer"], e["code"]) for e in response.json()["errors"]}
-    assert ("/extra", "unknown_element") in pairs
-    assert ("/transport_documents", "list_too_short") in pairs
+    details = {(e["pointer"], e["code"]): e["detail"] for e in response.json()["errors"]}
+    # Worded as the declaration's problems are, not in pydantic's words.
+    assert details == {
+        ("/extra", "unknown_element"): "'extra' is not an element of this request",
+        ("/transport_documents", "list_too_short"): "The list has too few entries, got []",
+    }
+    response = operator_a.post("/api/v1/arrivals", {})
+    assert response.json()["errors"] == [
+        {
+            "pointer": "/transport_documents",
+            "code": "required",
+            "detail": "/transport_documents is mandatory",
+        }
+    ]
 
 
 def test_listing_is_own_declarations_with_cursor(operator_a, operator_b, example):

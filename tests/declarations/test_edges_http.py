@@ -87,7 +87,11 @@ def test_payment_text_the_ledger_cannot_hold_is_refused(operator_a, field, value
 @pytest.mark.parametrize(
     ("path", "body", "pointer"),
     [
-        ("/api/v1/arrivals", {"transport_documents": ["12\x0034"]}, "/transport_documents"),
+        (
+            "/api/v1/arrivals",
+            {"transport_documents": ["1234567890", "12\x0034"]},
+            "/transport_documents/1",
+        ),
         (
             "/api/v1/manifests",
             {"lines": [{"transport_document": "1", "description": "a\x00b"}]},
@@ -110,6 +114,8 @@ def test_small_bodies_refuse_control_characters(operator_a, path, body, pointer)
     assert response.status_code == 422, response.content
     errors = response.json()["errors"]
     assert [(e["pointer"], e["code"]) for e in errors] == [(pointer, "control_character")]
+    # A sentence, as the declaration's own control-character problems read.
+    assert errors[0]["detail"].startswith("The text holds the control character U+0000, got ")
 
 
 def test_chunked_body_without_length_is_411_not_an_empty_body(operator_a):

@@ -379,6 +379,8 @@ def test_manifest_lines_are_validated(carrier_b):
         ("/lines/0/gross_mass_kg", "number_too_small"),
         ("/lines/0/currency", "currency_unknown"),
     }
+    details = {e["pointer"]: e["detail"] for e in response.json()["errors"]}
+    assert details["/lines/0/currency"] == 'Not an ISO 4217 currency code, got "ZZZ"'
 
 
 # --- documents ----------------------------------------------------------------------------------
