@@ -293,9 +293,64 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(" plus duty"),
     N_(" at "),
     N_(" on "),
+    # a duty the scheme return does not carry (EU from July 2026: the flat duty under IOSS)
+    N_("; the "),
+    N_(" return carries "),
+    N_(" only, so the duty is owed by the declarant"),
+    # a gift above its relief, taxed on the part over it (Canada)
+    N_("Duty on the value exceeding the gift exemption: "),
+    N_(" on the value exceeding the gift exemption: "),
+    N_(" deducted from the gift's intrinsic value "),
+    N_(" deducted from the gift's customs value "),
+    # amounts the law fixes in another currency (Poland: euro amounts in zloty)
+    N_("Amounts the law fixes in "),
+    N_(" are in "),
+    N_(": customs amounts at 1 "),
+    N_(", VAT ceilings and reliefs at 1 "),
+    N_(" Amounts fixed in law, rule "),
+    N_("(identity)"),
+    N_("(ECB daily reference rate)"),
+    # regional tax rates (Canada's HST)
+    N_("Delivered in "),
+    N_(" instead of the standard rate"),
+    N_("No HST region of delivery known"),
+    N_(" at the standard rate "),
+    N_("; HST regions pay their own rate "),
+    # a vendor scheme that cannot take the tax
+    N_(" exceeds the "),
+    N_(" is not below the "),
+    N_(" ceiling "),
+    N_(" is not a scheme of regime "),
+    N_(": VAT is taken at the border"),
+    N_(": GST is taken at the border"),
+    N_(" covers distance sales only, not category "),
+    N_(" covers sales to consumers: the buyer is a business"),
+    N_(" number not valid"),
+    # amounts below the minimum collected, specific and gift duties, national fees
+    N_("Below the minimum amount, not levied"),
+    N_("Duties, taxes and fees "),
+    N_("Specific duty "),
+    N_(" per postal item, origin "),
+    N_(", chosen by the post instead of the ad valorem duty"),
+    N_("Duty at the flat rate of "),
+    N_("; lower than the flat rate of "),
+    N_(" for gifts"),
+    N_("Low-value goods levy"),
+    N_(", charged with it"),
+    N_("Line "),
 )
 # Tax names are words too: "VAT at 20%" reads "TVA à 20 %" in French.
 TAX_NAMES: tuple[str, ...] = (N_("VAT"), N_("GST"), N_("HST"))
+
+
+_TAX_IN_REASON = re.compile(r"\b(VAT|GST|HST)\b")
+
+
+def tax_of_reason(text: Any) -> str:
+    """The consumption tax a tax line's legal reason names (Canada's "HST" or "GST", "VAT"...) in
+    the active language: the column says TVH for Ontario, not TVA."""
+    found = _TAX_IN_REASON.search("" if text is None else str(text))
+    return tax_name(found[1] if found else "VAT")
 
 
 def tax_name(name: Any) -> str:
@@ -348,7 +403,7 @@ def legal_reason(text: Any) -> str:
         }
 
     def translate(part: str) -> str:
-        return pattern.sub(lambda match: table[match.group(0)], part)
+        return _local_numbers(pattern.sub(lambda match: table[match.group(0)], part))
 
     # Legal citations are the parenthesised groups ("(Customs Act 1901 s.68, ...)"): quoted as
     # written, never translated word by word. A group that opens with one of the phrases
@@ -372,12 +427,54 @@ def legal_reason(text: Any) -> str:
     return "".join(out)
 
 
+# Amounts ("EUR 1,150.00"), rates ("20%", "10.7%") and exchange rates ("= 4.2468 PLN") as the
+# calculators write them (revenue.money.format_money and format_rate): written again as the
+# reader writes numbers ("1 150,00 EUR", "20 %"), outside legal citations only.
+_AMOUNT = re.compile(
+    r"\b(?P<currency>[A-Z]{3}) (?P<number>-?\d{1,3}(?:,\d{3})*(?:\.\d+)?)(?![\d,.]*\d)"
+)
+_RATE = re.compile(r"(?<![\w.,])(?P<number>\d+(?:\.\d+)?)%")
+_EXCHANGE = re.compile(r"= (?P<number>\d+\.\d+) (?P<currency>[A-Z]{3})\b")
+
+
+def _local_number(text: str) -> str:
+    from decimal import Decimal
+
+    from django.utils import formats
+
+    plain = text.replace(",", "")
+    places = len(plain.partition(".")[2])
+    return formats.number_format(
+        Decimal(plain), decimal_pos=places, use_l10n=True, force_grouping=True
+    )
+
+
+def _local_numbers(text: str) -> str:
+    """The calculators' amounts and rates in the active language's number format (English text
+    is left as it is: the stored record)."""
+    if (get_language() or "en").split("-")[0] == "en":
+        return text
+    text = _AMOUNT.sub(lambda m: f"{_local_number(m['number'])}\u00a0{m['currency']}", text)
+    text = _EXCHANGE.sub(lambda m: f"= {_local_number(m['number'])} {m['currency']}", text)
+    return _RATE.sub(lambda m: f"{_local_number(m['number'])}\u00a0%", text)
+
+
 # Phrases translated only in their context: ", goods EUR 52.00" (a national fee's goods value),
 # not ", goods value" (which "goods value" translates whole).
-_PHRASE_CONTEXT: dict[str, str] = {", goods ": r"(?=[A-Z]{3}\b)"}
+_PHRASE_CONTEXT: dict[str, str] = {
+    ", goods ": r"(?=[A-Z]{3}\b)",
+    "; the ": r"(?=[A-Z_]+ return carries )",
+    " are in ": r"(?=[A-Z]{3}: customs amounts)",
+    " exceeds the ": r"(?=[A-Z_]+ ceiling [A-Z]{3} )",
+    " is not below the ": r"(?=[A-Z_]+ ceiling [A-Z]{3} )",
+    " ceiling ": r"(?=[A-Z]{3} )",
+    "Line ": r"(?=\d+: )",
+}
 
 # Parenthesised groups that are composed text, not a citation (see legal_reason).
 _GROUP_OPENERS: tuple[str, ...] = (
+    "(identity)",
+    "(ECB daily reference rate)",
     "(sample rate)",
     "(line ",
     "(lines ",

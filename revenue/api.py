@@ -30,6 +30,21 @@ ESTIMATE_MAX_BODY_BYTES = 64 * 1024
 PAYMENT_FIELDS = {"declaration_id", "statement_id", "amount", "currency", "reference", "payer"}
 
 
+def _in_language(result: dict) -> dict:
+    """The estimate's reasons and explanation in the request's language (Accept-Language): the
+    calculators write English, which stays the answer unless another language is asked for."""
+    from django.utils.translation import get_language
+
+    from declarations.generated_text import legal_reason
+
+    if (get_language() or "en").split("-")[0] == "en":
+        return result
+    for line in result.get("lines", []):
+        line["reason"] = legal_reason(line["reason"])
+    result["explanation"] = [legal_reason(text) for text in result.get("explanation", [])]
+    return result
+
+
 class EstimateCreateApi(APIView):
     """Public: no key, throttled per address, nothing stored."""
 
@@ -49,7 +64,7 @@ class EstimateCreateApi(APIView):
         check_idempotency_key(request)  # bounded like every POST; nothing is stored here
         body = read_json_body(request, max_bytes=ESTIMATE_MAX_BODY_BYTES)
         try:
-            return Response(estimate(body))
+            return Response(_in_language(estimate(body)))
         except EstimateProblem as exc:
             raise ProblemError(
                 422, "estimate-invalid", "Estimate request failed validation", errors=exc.errors

@@ -65,6 +65,13 @@ def tax_name(name):
 
 
 @register.filter
+def tax_of_reason(text):
+    """``{{ l.legal_reason|tax_of_reason }}``: the tax a VAT-type line's reason names (TVA, TPS,
+    TVH)."""
+    return generated_text.tax_of_reason(text)
+
+
+@register.filter
 def regime_name(name):
     """``{{ regime.spec.name|regime_name }}``: a revenue regime's name in the reader's language."""
     return generated_text.regime_name(name)

@@ -297,3 +297,228 @@ def test_the_regime_page_says_open_ended_validity_and_its_figures_in_french(fren
     assert "jours au plus" in text
     listing = _visible(french_client.get("/revenue/regimes/").content.decode())
     assert "sans date de fin" in listing and "ouvrir" not in listing
+
+
+# Baskets across the shipped regimes whose reasons the estimator writes: EU with a currency
+# converted from the euro (PL), the flat duty and the French parcel tax, IOSS above and below
+# its ceiling, a Canadian gift delivered in Ontario (HST), the UK, Norway, Switzerland,
+# Australia, New Zealand (levy, minimum) and the United States (origin and postal duties).
+ESTIMATES = {
+    "PL": {
+        "destination": "PL",
+        "date": "2026-05-10",
+        "origin_country": "CN",
+        "currency": "USD",
+        "items": [
+            {"description": "laptop", "hs_code": "847130", "quantity": 1, "value": "1300.00"}
+        ],
+    },
+    "PL-flat": {
+        "destination": "PL",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "EUR",
+        "items": [{"description": "t-shirt", "hs_code": "610910", "quantity": 1, "value": "40.00"}],
+    },
+    "FR": {
+        "destination": "FR",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "EUR",
+        "items": [{"description": "t-shirt", "hs_code": "610910", "quantity": 2, "value": "40.00"}],
+    },
+    "DE-IOSS": {
+        "destination": "DE",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "EUR",
+        "tax_scheme": "IOSS",
+        "items": [{"description": "t-shirt", "hs_code": "610910", "quantity": 1, "value": "40.00"}],
+    },
+    "DE-IOSS-above": {
+        "destination": "DE",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "EUR",
+        "tax_scheme": "IOSS",
+        "items": [{"description": "laptop", "hs_code": "847130", "quantity": 1, "value": "400.00"}],
+    },
+    "CA-gift-ON": {
+        "destination": "CA",
+        "date": "2026-08-10",
+        "origin_country": "US",
+        "currency": "CAD",
+        "category": "gift",
+        "region": "ON",
+        "items": [
+            {"description": "sweater", "hs_code": "611020", "quantity": 1, "value": "150.00"}
+        ],
+    },
+    "GB": {
+        "destination": "GB",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "GBP",
+        "items": [
+            {"description": "sweater", "hs_code": "611020", "quantity": 1, "value": "200.00"}
+        ],
+    },
+    "GB-low": {
+        "destination": "GB",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "GBP",
+        "items": [{"description": "sweater", "hs_code": "611020", "quantity": 1, "value": "50.00"}],
+    },
+    "NO": {
+        "destination": "NO",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "NOK",
+        "items": [
+            {"description": "sweater", "hs_code": "611020", "quantity": 1, "value": "500.00"}
+        ],
+    },
+    "CH": {
+        "destination": "CH",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "CHF",
+        "items": [
+            {"description": "sweater", "hs_code": "611020", "quantity": 1, "value": "100.00"}
+        ],
+    },
+    "AU": {
+        "destination": "AU",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "AUD",
+        "items": [
+            {"description": "laptop", "hs_code": "847130", "quantity": 1, "value": "1500.00"}
+        ],
+    },
+    "NZ": {
+        "destination": "NZ",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "NZD",
+        "items": [
+            {"description": "sweater", "hs_code": "611020", "quantity": 1, "value": "100.00"}
+        ],
+    },
+    "US": {
+        "destination": "US",
+        "date": "2026-08-10",
+        "origin_country": "CN",
+        "currency": "USD",
+        "items": [
+            {"description": "sweater", "hs_code": "611020", "quantity": 1, "value": "100.00"}
+        ],
+    },
+    "US-postal": {
+        "destination": "US",
+        "date": "2026-08-10",
+        "origin_country": "BR",
+        "transport": "postal",
+        "currency": "USD",
+        "items": [
+            {"description": "sweater", "hs_code": "611020", "quantity": 1, "value": "100.00"}
+        ],
+    },
+}
+# English words the calculators compose reasons from; none may be left outside a citation.
+ENGLISH_FRAGMENTS = (
+    " the ",
+    " exceeding ",
+    " carries ",
+    " owed by ",
+    " and ",
+    " of ",
+    " at ",
+    " on ",
+    " for ",
+    " per ",
+    " is ",
+    " with ",
+    " value ",
+    "Duty ",
+    "relief",
+    "Amounts",
+    "Delivered",
+    " ceiling",
+    " levy",
+    "Below ",
+    "Duties",
+    "Exchange rate",
+    " rate ",
+    " goods ",
+)
+
+
+def _without_citations(text: str) -> str:
+    """The text without its parenthesised groups (legal citations are quoted as written)."""
+    out, depth = [], 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(char)
+    return "".join(out)
+
+
+def test_estimate_reasons_read_wholly_in_french_across_regimes(client, db):
+    left = {}
+    for name, body in ESTIMATES.items():
+        response = client.post(
+            "/api/v1/estimates",
+            body,
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="fr",
+        )
+        assert response.status_code == 200, (name, response.content[:300])
+        result = response.json()
+        texts = [line["reason"] for line in result["lines"]] + result["explanation"]
+        for text in texts:
+            bare = _without_citations(text)
+            found = [f for f in ENGLISH_FRAGMENTS if f in bare]
+            if found:
+                left.setdefault(name, []).append((found, text[:160]))
+    assert left == {}, left
+
+
+def test_estimate_amounts_read_as_french_numbers_and_english_is_kept_for_english(client, db):
+    body = ESTIMATES["PL"]
+    french = client.post(
+        "/api/v1/estimates", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr"
+    ).json()
+    english = client.post(
+        "/api/v1/estimates", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    duty_fr, duty_en = french["lines"][0]["reason"], english["lines"][0]["reason"]
+    assert duty_en.startswith("Duty at 4% (sample rate) on customs value PLN ")
+    assert duty_fr.startswith("Droits à 4\u00a0% (taux d'exemple) sur valeur en douane ")
+    assert re.search(r"\d\u00a0\d{3},\d{2}\u00a0PLN", duty_fr), duty_fr
+    assert "Common Customs Tariff" in duty_fr  # the citation is quoted as written
+    assert any("sont convertis en PLN" in e for e in french["explanation"])
+    gift = client.post(
+        "/api/v1/estimates",
+        ESTIMATES["CA-gift-ON"],
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).json()
+    assert any(line["reason"].startswith("TVH sur la valeur qui dépasse") for line in gift["lines"])
+
+
+def test_a_canadian_tax_line_is_named_by_its_own_tax_in_french():
+    from django.utils import translation
+
+    from declarations.generated_text import tax_of_reason
+
+    with translation.override("fr"):
+        assert tax_of_reason("HST at 13% on goods value plus duty CAD 177.00 (...)") == "TVH"
+        assert tax_of_reason("GST at 5% on goods value CAD 10.00") == "TPS"
+        assert tax_of_reason("VAT at 20% on goods value EUR 10.00") == "TVA"
+    with translation.override("en"):
+        assert tax_of_reason("HST at 13% on goods value") == "HST"

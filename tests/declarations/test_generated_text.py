@@ -92,7 +92,7 @@ def test_legal_reason_reads_french_and_keeps_amounts_and_citations():
     with translation.override("fr"):
         french = legal_reason(english)
     assert french == (
-        "TVA à 20% sur valeur des marchandises plus les droits EUR 55.20 "
+        "TVA à 20\u00a0% sur valeur des marchandises plus les droits 55,20\u00a0EUR "
         "(Art. 85 Directive 2006/112/EC)"
     )
     assert legal_reason(english) == english
@@ -198,7 +198,8 @@ def test_finding_codes_and_collection_models_read_as_words_in_french():
             legal_reason(
                 "Small-parcel tax: 2 HS subheadings x EUR 2.00, goods EUR 50.99 <= EUR 150.00"
             )
-            == "Small-parcel tax: 2 sous-positions SH x EUR 2.00, marchandises EUR 50.99 <= EUR 150.00"
+            == "Small-parcel tax: 2 sous-positions SH x 2,00\u00a0EUR, marchandises 50,99\u00a0EUR "
+            "<= 150,00\u00a0EUR"
         )
         # The regime's name is data: left whole, never half translated.
         assert legal_reason("Regime EU-FR-2026: EUR 3 flat-rate duty per item.") == (
@@ -251,29 +252,29 @@ def test_legal_citations_are_quoted_as_written_and_composed_text_is_translated()
             "GST relief: intrinsic value AUD 74.02 <= AUD 1,000 "
             "(GST Act 1999 Subdiv. 84-C: GST on low value goods is charged at the point of sale)"
         ) == (
-            "TPS (franchise): valeur intrinsèque AUD 74.02 <= AUD 1,000 "
+            "TPS (franchise): valeur intrinsèque 74,02\u00a0AUD <= 1\u00a0000\u00a0AUD "
             "(GST Act 1999 Subdiv. 84-C: GST on low value goods is charged at the point of sale)"
         )
         # Composed groups are translated; ", goods value" is not cut into ", goods " + "value".
         assert legal_reason(
             "Additional duty at 20% (sample rate) on goods of origin CN, goods value USD 40.00"
         ) == (
-            "Droit additionnel à 20% (taux d'exemple) sur les marchandises originaires de CN, "
-            "valeur des marchandises USD 40.00"
+            "Droit additionnel à 20\u00a0% (taux d'exemple) sur les marchandises originaires de "
+            "CN, valeur des marchandises 40,00\u00a0USD"
         )
         assert legal_reason(
             "No tariff duty on a postal item of origin BR: the duty by origin replaces it, "
             "goods value USD 45.00"
         ) == (
             "Pas de droit du tarif sur un envoi postal originaire de BR : le droit selon "
-            "l'origine le remplace, valeur des marchandises USD 45.00"
+            "l'origine le remplace, valeur des marchandises 45,00\u00a0USD"
         )
         assert legal_reason(
             "Duty by origin at 50% (sample rate) on a postal item of origin BR, goods value "
             "USD 45.00 (Executive Order 14324 sec. 3(a): ...)"
         ) == (
-            "Droit selon l'origine à 50% (taux d'exemple) sur un envoi postal originaire de BR, "
-            "valeur des marchandises USD 45.00 (Executive Order 14324 sec. 3(a): ...)"
+            "Droit selon l'origine à 50\u00a0% (taux d'exemple) sur un envoi postal originaire de "
+            "BR, valeur des marchandises 45,00\u00a0USD (Executive Order 14324 sec. 3(a): ...)"
         )
         assert legal_reason("Flat-rate duty EUR 3.00 for HS subheading 620000 (line 1)").endswith(
             "(ligne 1)"
