@@ -76,15 +76,18 @@ def _query_problem(pointer: str, code: str, detail: str) -> ProblemError:
     )
 
 
-def _non_negative_int(params: Any, name: str, default: int) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
+def _events_cursor(params: Any) -> int:
+    """The events cursor: absent is 0 (from the start); otherwise a `next_cursor` or an event's
+    `cursor` as answered, ASCII digits (docs/api.md, "Lists": 400 `cursor_invalid` else)."""
+    raw = params.get("cursor")
+    if raw is None:
+        return 0
     if not (raw.isascii() and raw.isdigit()):
-        raise _query_problem(f"/{name}", "type_invalid", f"{name} must be a non-negative integer")
+        raise _query_problem(
+            "/cursor", "cursor_invalid", "cursor is not one this API issued (digits only)"
+        )
     if len(raw) > 18:
-        code = "cursor_invalid" if name == "cursor" else "number_too_large"
-        raise _query_problem(f"/{name}", code, f"{name} must have at most 18 digits")
+        raise _query_problem("/cursor", "cursor_invalid", "cursor must have at most 18 digits")
     return int(raw)
 
 

@@ -185,7 +185,7 @@ class DeclarationCreateApi(APIView):
             ),
             OpenApiParameter(
                 "cursor",
-                {"type": "string", "pattern": "^[A-Za-z0-9_.-]*$"},
+                {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
                 description="`next_cursor` of the previous page (400 `cursor_invalid` otherwise)",
             ),
             OpenApiParameter(

@@ -13,7 +13,7 @@ from aeo.api import (
     EVENTS_MAX_LIMIT,
     PROBLEM,
     EventPageOut,
-    _non_negative_int,
+    _events_cursor,
 )
 from customs_ecom.platform.query import limit_param
 
@@ -27,7 +27,7 @@ class EventListApi(APIView):
         parameters=[
             OpenApiParameter(
                 "cursor",
-                {"type": "string", "pattern": "^[0-9]{0,18}$"},
+                {"type": "string", "pattern": "^[0-9]{1,18}$"},
                 description="`next_cursor` of the previous page; 0 or absent replays from the start",
             ),
             OpenApiParameter(
@@ -40,7 +40,7 @@ class EventListApi(APIView):
         summary="The operator's status-change events after a cursor (pull alternative to webhooks)",
     )
     def get(self, request: Request) -> Response:
-        cursor = _non_negative_int(request.query_params, "cursor", 0)
+        cursor = _events_cursor(request.query_params)
         limit = limit_param(
             request.query_params, default=EVENTS_DEFAULT_LIMIT, maximum=EVENTS_MAX_LIMIT
         )

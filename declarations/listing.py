@@ -68,8 +68,9 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
     if since is not None:
         qs = qs.filter(updated_at__gte=since)
     limit = limit_param(params, default=100, maximum=MAX_LIMIT)
-    if params.get("cursor"):
-        moment, pk = _decode(params["cursor"])
+    cursor = params.get("cursor")
+    if cursor is not None:  # even empty: a cursor is a next_cursor this API answered
+        moment, pk = _decode(cursor)
         from django.db.models import Q
 
         qs = qs.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, pk__lt=pk))

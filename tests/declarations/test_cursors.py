@@ -42,3 +42,23 @@ def test_numbers_in_queries_are_ascii_digits(operator_a):
     assert answer.status_code == 400
     error = answer.json()["errors"][0]
     assert error["code"] == "cursor_invalid" and "18 digits" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "cursor"),
+    [
+        ("/api/v1/events", "-1"),
+        ("/api/v1/events", "abc"),
+        ("/api/v1/events", "1.5"),
+        # A cursor is what a page answered as next_cursor: never an empty string.
+        ("/api/v1/events", ""),
+        ("/api/v1/declarations", ""),
+        ("/api/v1/documents", ""),
+    ],
+)
+def test_a_cursor_that_is_not_a_cursor_is_cursor_invalid(operator_a, path, cursor):
+    answer = operator_a.get(path, cursor=cursor)
+    assert answer.status_code == 400, answer.content
+    assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
+        ("/cursor", "cursor_invalid")
+    ]
