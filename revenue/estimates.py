@@ -16,7 +16,7 @@ from django.utils import timezone
 from pydantic_core import PydanticCustomError
 
 from declarations.lexicon import hs_chapters_for_description
-from declarations.schemas import plain_decimal
+from declarations.schemas import _text, plain_decimal
 
 from .calculators import ConsignmentIn, ItemIn, assess
 from .regimes import RegimeSpec
@@ -42,7 +42,8 @@ class EstimateItemIn(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
 
     hs_code: str | None = pydantic.Field(default=None, pattern=r"^[0-9]{6,10}$")
-    description: str | None = pydantic.Field(default=None, min_length=2, max_length=300)
+    # Texts as in declarations: no NUL or other control character (control_character).
+    description: _text(2, 300) | None = None
     value: Money
     quantity: Annotated[
         Decimal, plain_decimal(3), pydantic.Field(gt=0, max_digits=10, decimal_places=3)
@@ -71,7 +72,7 @@ class EstimateIn(pydantic.BaseModel):
         "sale_of_goods", "gift", "documents", "commercial_sample", "returned_goods", "other"
     ] = "sale_of_goods"
     buyer: Literal["consumer", "business"] = "consumer"
-    buyer_number: str | None = pydantic.Field(default=None, min_length=2, max_length=40)
+    buyer_number: _text(2, 40) | None = None
     transport: Literal["postal", "express", "other"] = "other"
     postal_duty_method: Literal["ad_valorem", "specific"] = "ad_valorem"
 

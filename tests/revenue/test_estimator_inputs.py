@@ -760,3 +760,27 @@ def test_the_estimator_takes_plain_decimals_only(value):
     assert answer.status_code == 422, answer.content
     error = answer.json()["errors"][0]
     assert error["pointer"] == "/items/0/value" and error["code"] == "decimal_invalid"
+
+
+@pytest.mark.parametrize(
+    ("element", "text"),
+    [
+        ("/items/0/description", "Cotton T-shirt\u0007"),
+        ("/items/0/description", "Phone\u0000case"),
+        ("/buyer_number", "DE123\u001b456789"),
+    ],
+)
+def test_the_estimator_refuses_control_characters_as_declarations_do(element, text):
+    body = {
+        "destination": "FR",
+        "origin_country": "CN",
+        "currency": "EUR",
+        "items": [{"description": "Cotton T-shirt", "value": "10.00"}],
+    }
+    if element == "/buyer_number":
+        body.update(buyer="business", buyer_number=text)
+    else:
+        body["items"][0]["description"] = text
+    (error,) = _estimate(body, status=422)["errors"]
+    assert (error["pointer"], error["code"]) == (element, "control_character")
+    assert error["detail"].startswith("The text holds the control character U+00")
