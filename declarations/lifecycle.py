@@ -721,15 +721,13 @@ def action_refusals(declaration: Declaration, code: str, user: Any) -> list[Refu
                 % {"status": Status(declaration.status).label},
             )
         ]
-    if action.needs_claim and declaration.channel in CONTROLLED_CHANNELS and holder != user.pk:
-        if holder is None:
-            refusals.append(
-                Refusal("claim_required", _("Claim the consignment before acting on it."))
-            )
-        else:
-            refusals.append(
-                Refusal("claimed_by_other", _("Another officer is working on this consignment."))
-            )
+    # Another officer's claim holds whatever the channel; yellow and red work is claimed first.
+    if action.needs_claim and holder is not None and holder != user.pk:
+        refusals.append(
+            Refusal("claimed_by_other", _("Another officer is working on this consignment."))
+        )
+    elif action.needs_claim and holder is None and declaration.channel in CONTROLLED_CHANNELS:
+        refusals.append(Refusal("claim_required", _("Claim the consignment before acting on it.")))
     to_status = Status.DETAINED if code == "seize" else action.to_status
     if (
         code == "seize"

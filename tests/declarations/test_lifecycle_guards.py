@@ -225,6 +225,26 @@ def test_claims_expire_and_a_supervisor_takes_over_audited(consignment, people, 
         lifecycle.claim_reassign(declaration_id=consignment, to_user=second, by=second)
 
 
+@pytest.mark.parametrize("channel", ["green", "blue", "yellow", "red"])
+def test_another_officers_claim_holds_whatever_the_channel(consignment, people, channel):
+    Declaration.objects.filter(pk=consignment).update(channel=channel, status=Status.ASSESSED)
+    holder, other = people["officer"]["same"], people["supervisor"]["other"]
+    lifecycle.claim(declaration_id=consignment, user=holder)
+    declaration = Declaration.objects.get(pk=consignment)
+    for action in ("release", "detain", "request_documents", "inspect", "seize"):
+        codes = {r.code for r in lifecycle.action_refusals(declaration, action, other)}
+        assert "claimed_by_other" in codes, (action, codes)
+    refused = lifecycle.perform_bulk(declaration_ids=[consignment], code="detain", user=other,
+                                     reason="bulk")  # fmt: skip
+    assert "claimed_by_other" in {r.code for r in refused[consignment]}
+    assert Declaration.objects.get(pk=consignment).status == Status.ASSESSED
+    # Unclaimed green work needs no claim; yellow and red work does.
+    Declaration.objects.filter(pk=consignment).update(claimed_by=None, claimed_at=None)
+    codes = {r.code for r in lifecycle.action_refusals(
+        Declaration.objects.get(pk=consignment), "detain", other)}  # fmt: skip
+    assert ("claim_required" in codes) == (channel in ("yellow", "red"))
+
+
 @pytest.mark.parametrize(
     "result,kind",
     [("prohibited", "seizure"), ("counterfeit", "seizure"), ("undervaluation", "revaluation")],
