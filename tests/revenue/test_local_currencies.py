@@ -195,7 +195,7 @@ def test_the_regime_page_shows_the_amounts_in_euro_and_the_currency_rule(client,
     regime = Regime.objects.get(code="EU-PL-2026", version=1)
     page = client.get(reverse("revenue:regime", args=[regime.pk])).content.decode()
     page = page.replace("\xa0", " ").replace("\u202f", " ")
-    assert "≤ EUR 150 (consignment)" in page and "IOSS ≤ 150.00 EUR" in page
+    assert "≤ EUR 150 (per consignment)" in page and "IOSS ≤ 150.00 EUR" in page
     assert "PLN; amounts fixed in EUR converted" in page
     assert "eu_annual_october" in page and "369zc" in page
 
