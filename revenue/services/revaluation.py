@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from aeo.benefits import operator_benefits
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.templatetags.human import amount as human_amount
 from declarations.lifecycle import claim_problem
 from declarations.models import Declaration, Status
 from revenue.calculators import (
@@ -79,16 +80,33 @@ def taxes_revalue(
         )
         if previous is None:
             raise RevaluationError(_("The declaration has not been assessed yet."))
-        lines = {int(item["line"]) for item in declaration.payload["items"]}
+        declared = {
+            int(item["line"]): Decimal(str(item["value"])) for item in declaration.payload["items"]
+        }
         values: dict[int, Decimal] = {}
         for line, value in revised_values_by_line.items():
-            if int(line) not in lines:
+            if int(line) not in declared:
                 raise RevaluationError(
                     _("Line %(line)s is not on the declaration.") % {"line": line}
                 )
             value = Decimal(value)
             if not value.is_finite() or value < 0:
                 raise RevaluationError(_("Values must be positive amounts."))
+            # Customs revise a value up (undervaluation found); a lower value is the declarant's
+            # amendment, validated and assessed again, never one officer's word alone.
+            if value < declared[int(line)]:
+                raise RevaluationError(
+                    _(
+                        "Line %(line)s: a revaluation does not lower the declared value "
+                        "%(declared)s; the declarant amends the declaration instead."
+                    )
+                    % {
+                        "line": line,
+                        "declared": human_amount(
+                            declared[int(line)], declaration.payload.get("currency", "")
+                        ),
+                    }
+                )
             values[int(line)] = value
         if not values and not (refuse_relief or reopen_relief):
             raise RevaluationError(_("Give at least one revised value."))

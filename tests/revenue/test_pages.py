@@ -133,6 +133,28 @@ def test_revaluation_after_inspection_reassesses_and_records_the_difference(
     assert border_balance(declaration.pk)[0] == current.due_at_border
 
 
+def test_a_revaluation_never_lowers_a_declared_value(client, customs_user, operator_b):
+    declaration = submit(operator_b.operator, [border_body("REVAL-DOWN", value="100.00")])[0]
+    initial = TaxAssessment.objects.get(declaration=declaration)
+    client.force_login(customs_user("officer"))
+    response = client.post(
+        reverse("revenue:revalue", args=[declaration.pk]),
+        {"line_1": "0.01", "reason": "probe lower", "revision": "1"},
+        follow=True,
+    )
+    assert "does not lower the declared value" in response.content.decode()
+    assert TaxAssessment.objects.get(declaration=declaration, is_current=True).pk == initial.pk
+    assert not AuditEvent.objects.filter(action="taxes.revalue").exists()
+    # The declared value itself stands (an inspection that finds it right changes nothing).
+    response = client.post(
+        reverse("revenue:revalue", args=[declaration.pk]),
+        {"line_1": "100.00", "reason": "checked", "revision": "1"},
+    )
+    assert TaxAssessment.objects.get(declaration=declaration, is_current=True).total == (
+        initial.total
+    )
+
+
 def test_officer_records_a_payment_on_the_ledger_page(client, customs_user, operator_b):
     declaration = submit(operator_b.operator, [border_body("CASH-1")])[0]
     owed = border_balance(declaration.pk)[0]
