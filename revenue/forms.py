@@ -313,7 +313,9 @@ class EstimateForm(forms.Form):
         required=False,
     )
     export_date = forms.DateField(
-        label=_("Date the parcel was sent (Australia, Canada, United States: sets the exchange rate)"),
+        label=_(
+            "Date the parcel was sent (Australia, Canada, United States: sets the exchange rate)"
+        ),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
