@@ -19,6 +19,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aeo.models import Operator
+from customs_ecom.platform.audit import operator_label
 from customs_ecom.platform.models import AuditEvent
 
 from .platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
@@ -58,7 +60,17 @@ class AuditFilterForm(forms.Form):
 def _filtered(data: dict) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if data.get("who"):
-        qs = qs.filter(actor_label__iexact=data["who"].strip())
+        who = data["who"].strip()
+        # An operator's own actions are found by its code or its name as well as by their label.
+        codes = list(
+            Operator.objects.filter(Q(code__iexact=who) | Q(name__iexact=who)).values_list(
+                "code", flat=True
+            )[:20]
+        )
+        labels = Q(actor_label__iexact=who)
+        for code in codes:
+            labels |= Q(actor_label__iexact=operator_label(code))
+        qs = qs.filter(labels)
     if data.get("what"):
         what = data["what"].strip()
         qs = qs.filter(action__startswith=what) if what.endswith(".") else qs.filter(action=what)

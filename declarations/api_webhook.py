@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from aeo.services.access import new_webhook_secret, operator_set_webhook
 from aeo.services.registry import RegistryError
 from customs_ecom.platform.api_support import read_json_body, with_idempotency
+from customs_ecom.platform.audit import operator_actor
 from customs_ecom.platform.problems import ProblemError
 
 from .api_models import StrictBody
@@ -42,7 +43,7 @@ class WebhookOut(BaseModel):
 
 def _actor(operator: Any) -> SimpleNamespace:
     # Audited as the operator acting through its API key (no customs user involved).
-    return SimpleNamespace(username=f"operator {operator.code} (API)", pk=None)
+    return operator_actor(operator.code)
 
 
 class WebhookApi(APIView):

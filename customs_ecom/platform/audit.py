@@ -3,6 +3,7 @@ change (who, when, before, after, why)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from .models import AuditEvent
@@ -32,3 +33,13 @@ def audit_record(
         after=after,
         reason=reason,
     )
+
+
+def operator_actor(code: str) -> SimpleNamespace:
+    """The actor of an operator's own action through its API key (no customs user involved),
+    audited under one label whatever the action: ``operator <code> (API)``."""
+    return SimpleNamespace(username=operator_label(code), pk=None)
+
+
+def operator_label(code: str) -> str:
+    return f"operator {code} (API)"

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aeo.models import Operator
-from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.audit import audit_record, operator_actor
 from customs_ecom.platform.templatetags.human import amount as human_amount
 from declarations.models import Declaration
 from declarations.services import declaration_release_if_cleared
@@ -153,7 +153,7 @@ def ledger_payment_record(
             )
             object_type, object_id = "deferred_statement", statement.pk
         audit_record(
-            actor=actor,
+            actor=operator_actor(operator.code) if operator is not None else actor,
             action="ledger.payment",
             object_type=object_type,
             object_id=object_id,

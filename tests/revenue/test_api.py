@@ -138,7 +138,9 @@ def border_declaration(operator_b):
     return submit(operator_b.operator, [border_body("PAY-1")])[0]
 
 
-def test_payment_by_the_declarant_clears_the_release_blocker(operator_b, border_declaration):
+def test_payment_by_the_declarant_clears_the_release_blocker(
+    operator_b, border_declaration, customs_user
+):
     assessment = TaxAssessment.objects.get(declaration=border_declaration)
     assert assessment.collection_model == "consignee_border" and assessment.due_at_border > 0
     assert release_blockers(border_declaration)
@@ -167,6 +169,19 @@ def test_payment_by_the_declarant_clears_the_release_blocker(operator_b, border_
     )
     assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
+    # Audited as the operator's own action, found in the log by its code or its name.
+    from django.test import Client
+
+    from customs_ecom.platform.models import AuditEvent
+
+    operator = operator_b.operator
+    event = AuditEvent.objects.get(action="ledger.payment")
+    assert event.actor_label == f"operator {operator.code} (API)"
+    auditor = Client()
+    auditor.force_login(customs_user("auditor"))
+    for who in (operator.code, operator.name, event.actor_label):
+        page = auditor.get("/audit/", {"who": who, "what": "ledger.payment"})
+        assert page.status_code == 200 and "No audit entry matches" not in page.content.decode()
 
 
 def test_the_release_blocker_states_the_amount_as_the_reader_writes_money(border_declaration):
