@@ -16,7 +16,12 @@ from .. import lifecycle
 from ..models import Declaration, Status
 
 
-def _arrival_follow_up(declaration: Declaration) -> None:
+def _arrival_follow_up(
+    declaration: Declaration,
+    *,
+    action: str = "arrival",
+    release_reason: str = "released on arrival",
+) -> None:
     """What happens to an assessed consignment once it has arrived: green and blue are released at
     once if every release guard allows it; one that risk holds back (a hit that needs an officer)
     goes to inspection; one that waits for its taxes stays until they are paid. Yellow waits for
@@ -28,8 +33,8 @@ def _arrival_follow_up(declaration: Declaration) -> None:
             lifecycle.transition(
                 declaration_id=declaration.pk,
                 to_status=Status.RELEASED,
-                action="arrival",
-                public_reason="released on arrival",
+                action=action,
+                public_reason=release_reason,
             )
         except lifecycle.LifecycleRefused as refused:
             if lifecycle.needs_an_officer(refused.refusals):
@@ -60,10 +65,12 @@ def _arrival_follow_up(declaration: Declaration) -> None:
 
 def declaration_release_if_cleared(*, declaration_id: int) -> Declaration | None:
     """After a payment: an arrived green or blue consignment that nothing holds any more is
-    released, exactly as on arrival."""
+    released, exactly as on arrival, and says the payment released it."""
     declaration = Declaration.objects.filter(pk=declaration_id).first()
     if declaration is not None:
-        _arrival_follow_up(declaration)
+        _arrival_follow_up(
+            declaration, action="payment", release_reason="released: duties and taxes paid"
+        )
         declaration.refresh_from_db(fields=["status"])
     return declaration
 

@@ -36,7 +36,7 @@ def test_green_consignment_under_border_model_is_released_only_once_paid(
     assert declaration.status == Status.RELEASED
     assert (
         declaration.events.filter(to_status=Status.RELEASED).get().public_reason
-        == "released on arrival"
+        == "released: duties and taxes paid"
     )
 
 
