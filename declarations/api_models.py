@@ -194,6 +194,9 @@ class TaxLineOut(BaseModel):
     tax_type: str
     item_line: int | None
     basis: str
+    # What the basis counts (tariff_code, postal_item, entry, declaration, line, consignment),
+    # the rate then an amount per unit; null: the basis is money and the rate a fraction of it.
+    basis_unit: str | None = None
     rate: str | None
     amount: str
     currency: str

@@ -62,6 +62,12 @@ class EstimateLineOut(BaseModel):
     tax_type: str
     item_line: int | None
     basis: str
+    basis_unit: str | None = Field(
+        default=None,
+        description="What the basis counts (tariff_code, postal_item, entry, declaration, line, "
+        "consignment), the rate being an amount per unit; null: the basis is money and the rate "
+        "a fraction of it.",
+    )
     rate: str | None
     amount: str
     payer: str

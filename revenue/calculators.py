@@ -233,8 +233,10 @@ class ConsignmentIn:
 class TaxLine:
     """One assessed duty, VAT/GST or fee amount with its basis, payer, model and legal reason.
 
-    Amounts and bases are in the regime currency (``currency``); ``rate`` is a fraction, the fee
-    per unit for fee lines, or ``None`` for a flat duty or a relief.
+    Amounts and bases are in the regime currency (``currency``), unless ``basis_unit`` names
+    what the basis counts (``tariff_code``, ``postal_item``, ``entry``, ``declaration``, ``line``,
+    ``consignment``, ``item``): then ``rate`` is the amount per unit of it, else a fraction of the
+    basis. Every line has a rate (a relief's is zero), so amount = basis x rate, rounded.
     """
 
     tax_type: str
@@ -248,6 +250,7 @@ class TaxLine:
     legal_reason: str
     collected_at_border: bool
     collection_channel: str = BORDER
+    basis_unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -759,10 +762,12 @@ def _line(
     payer_model: str,
     legal_reason: str,
     payer: str | None = None,
+    basis_unit: str = "",
 ) -> TaxLine:
     if rate is None and amount == 0:
         rate = ZERO  # a relief or an exemption: nothing at a rate of zero
     return TaxLine(
+        basis_unit=basis_unit,
         tax_type=tax_type,
         item_line=item_line,
         basis=basis,
@@ -944,8 +949,9 @@ def _duty_lines(
                 tax_type="duty",
                 item_line=None,
                 basis=Decimal(1),
-                rate=None,
+                rate=regime.round(postal_specific),
                 amount=postal_specific,
+                basis_unit="postal_item",
                 model=border_model,
                 payer_model=border_model,
                 legal_reason=(
@@ -978,9 +984,10 @@ def _duty_lines(
                 regime,
                 tax_type="duty",
                 item_line=group[0].item.line,
-                basis=sum((duty_basis(v) for v in group), ZERO),
-                rate=None,
+                basis=Decimal(1),
+                rate=flat_amount,
                 amount=flat_amount,
+                basis_unit="line" if regime.flat_duty_per_line else "tariff_code",
                 model=FLAT_RATE_DUTY,
                 payer_model=flat_payer_model,
                 payer=flat_payer,
@@ -1474,17 +1481,18 @@ def _fee_lines(
         low, high = regime.formal_fee_min or ZERO, regime.formal_fee_max or ZERO
         ad_valorem = consignment_value * rate
         amount = regime.round(min(max(ad_valorem, low), high))
-        # At the minimum or the maximum the amount is not basis x rate: no rate is shown.
-        shown_rate = rate if low <= ad_valorem <= high else None
+        # At the minimum or the maximum the fee is that amount per entry.
+        within = low <= ad_valorem <= high
         currency = regime.currency
         lines.append(
             _line(
                 regime,
                 tax_type="fee",
                 item_line=None,
-                basis=regime.round(consignment_value),
-                rate=shown_rate,
+                basis=regime.round(consignment_value) if within else Decimal(1),
+                rate=rate if within else amount,
                 amount=amount,
+                basis_unit="" if within else "entry",
                 model=border_model,
                 payer_model=border_model,
                 legal_reason=(
@@ -1505,6 +1513,7 @@ def _fee_lines(
                 basis=Decimal(1),
                 rate=regime.fee_per_declaration,
                 amount=regime.fee_per_declaration,
+                basis_unit="declaration",
                 model=border_model,
                 payer_model=border_model,
                 legal_reason=(
@@ -1524,6 +1533,7 @@ def _fee_lines(
                 basis=count,
                 rate=regime.fee_per_line,
                 amount=count * regime.fee_per_line,
+                basis_unit="line",
                 model=border_model,
                 payer_model=border_model,
                 legal_reason=(
@@ -1576,8 +1586,9 @@ def _national_fee_lines(
                 }
             )
             unit = "HS subheading" if count == 1 else "HS subheadings"
+            unit_code = "tariff_code"
         else:
-            count, unit = 1, "consignment"
+            count, unit, unit_code = 1, "consignment", "consignment"
         if fee["payer"] == "declarant_account":
             payer_model, payer = INTERMEDIARY_DEFERRED, "declarant"
             note = "; billed to the declarant's account"
@@ -1601,6 +1612,7 @@ def _national_fee_lines(
                 basis=Decimal(count),
                 rate=each,
                 amount=amount,
+                basis_unit=unit_code,
                 model=payer_model,
                 payer_model=payer_model,
                 payer=payer,
@@ -1636,7 +1648,10 @@ def _round_per_total(regime: RegimeSpec, lines: list[TaxLine]) -> list[TaxLine]:
         indexes = [
             i
             for i, line in enumerate(result)
-            if line.tax_type == tax_type and line.rate is not None and line.tax_type != "fee"
+            if line.tax_type == tax_type
+            and line.rate is not None
+            and line.tax_type != "fee"
+            and not line.basis_unit  # a flat or specific amount per unit is not ad valorem
         ]
         if len(indexes) < 2:
             continue

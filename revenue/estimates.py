@@ -367,6 +367,7 @@ def estimate(body: Any) -> dict[str, Any]:
                 "tax_type": line.tax_type,
                 "item_line": line.item_line,
                 "basis": str(line.basis),
+                "basis_unit": line.basis_unit or None,
                 "rate": None if line.rate is None else str(line.rate.normalize()),
                 "amount": str(line.amount),
                 "payer": line.payer,

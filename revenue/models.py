@@ -160,7 +160,10 @@ class TaxLine(models.Model):
     tax_type = models.CharField(max_length=10)
     item_line = models.PositiveIntegerField(null=True, blank=True)
     basis = models.DecimalField(max_digits=14, decimal_places=2)
-    rate = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    # What the basis counts (tariff_code, postal_item, entry, declaration, line, consignment):
+    # the rate is then an amount per unit; empty: the basis is money and the rate a fraction.
+    basis_unit = models.CharField(max_length=16, blank=True, default="")
+    rate = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     payer = models.CharField(max_length=20)

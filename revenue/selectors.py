@@ -60,6 +60,7 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
                 "tax_type": line.tax_type,
                 "item_line": line.item_line,
                 "basis": str(line.basis),
+                "basis_unit": line.basis_unit or None,
                 "rate": None if line.rate is None else str(line.rate.normalize()),
                 "amount": str(line.amount),
                 "currency": line.currency,

@@ -195,6 +195,7 @@ def _line_values(assessment_id: int, result: Any) -> list[dict[str, Any]]:
             "tax_type": line.tax_type,
             "item_line": line.item_line,
             "basis": line.basis,
+            "basis_unit": line.basis_unit,
             "rate": line.rate,
             "amount": line.amount,
             "currency": line.currency,

@@ -277,9 +277,12 @@ def test_dataset_example_under_2026_regime_charges_flat_duty_per_subheading():
     result = assess(c, EU_2026, fx_rate=D("1"))
 
     duty = lines_of(result, "duty")
-    assert [(line.item_line, line.amount, line.rate) for line in duty] == [
-        (1, D("3.00"), None),
-        (2, D("3.00"), None),
+    # One tariff code at EUR 3 each: basis x rate, like any other line.
+    assert [
+        (line.item_line, line.amount, line.basis, line.basis_unit, line.rate) for line in duty
+    ] == [
+        (1, D("3.00"), D("1"), "tariff_code", D("3.00")),
+        (2, D("3.00"), D("1"), "tariff_code", D("3.00")),
     ]
     assert all(line.collection_model == "flat_rate_duty" for line in duty)
     # The IOSS return carries VAT only: the flat duty is a customs debt of the declarant, paid
@@ -312,7 +315,8 @@ def test_eu2026_two_lines_of_one_subheading_pay_one_flat_duty():
     result = assess(c, EU_2026, fx_rate=D("1"))
 
     (duty,) = lines_of(result, "duty")
-    assert (duty.item_line, duty.basis, duty.amount) == (1, D("30.00"), D("3.00"))
+    assert (duty.item_line, duty.basis, duty.rate, duty.amount) == (1, 1, D("3.00"), D("3.00"))
+    assert "lines 1, 2" in duty.legal_reason
     assert "(lines 1, 2)" in duty.legal_reason
     # The 3.00 is shared 1.00 / 2.00 for the VAT basis.
     assert [line.basis for line in lines_of(result, "vat")] == [D("11.00"), D("22.00")]

@@ -223,6 +223,9 @@ def test_public_estimate_form_answers_with_a_partial_for_htmx(client):
     assert "<html" not in content and 'id="you-pay"' in content
     # EUR 3 flat duty; VAT 20% on 40 + 5 + 3 = 9.60; France's small-parcel tax EUR 2.
     assert "14.60\u00a0EUR" in content
+    # Counts read as counts, amounts per unit as money: "1 tariff code" at "3.00 EUR".
+    assert '1\u00a0tariff code</td><td class="num">3.00\u00a0EUR</td>' in content
+    assert "300\u00a0%" not in content and "1.00\u00a0EUR</td>" not in content
     assert TaxAssessment.objects.count() == 0
 
 

@@ -118,6 +118,11 @@ def test_estimator_reproduces_the_worked_example(example):
     for key in ("you_pay_on_delivery", "charged_at_checkout", "due_from_declarant"):
         assert body[key] == expected[key], key
     assert all(line["reason"] and line["payer"] for line in body["lines"])
+    # Every line carries basis, rate and reason; an amount per unit is basis x rate exactly.
+    for line in body["lines"]:
+        assert line["basis"] and line["rate"] is not None, line
+        if line["basis_unit"] and Decimal(line["amount"]):
+            assert Decimal(line["amount"]) == Decimal(line["basis"]) * Decimal(line["rate"]), line
     for unit, rates in example.get("law_rates", {}).items():
         # The estimator converted the law's amounts at the rates the example states.
         assert body["currency"] == request["currency"]

@@ -286,6 +286,50 @@ def percent(value: Any, places: int = 1) -> str:
     return f"{text}\u00a0%"
 
 
+def _field(line: Any, name: str) -> Any:
+    return line.get(name) if isinstance(line, dict) else getattr(line, name, None)
+
+
+def _unit_words(unit: str, count: Decimal) -> str:
+    from django.utils.translation import ngettext
+
+    many = count != 1
+    words = {
+        "tariff_code": ngettext("tariff code", "tariff codes", 2 if many else 1),
+        "postal_item": ngettext("postal item", "postal items", 2 if many else 1),
+        "entry": ngettext("entry", "entries", 2 if many else 1),
+        "declaration": ngettext("declaration", "declarations", 2 if many else 1),
+        "line": ngettext("goods line", "goods lines", 2 if many else 1),
+        "consignment": ngettext("consignment", "consignments", 2 if many else 1),
+        "item": ngettext("item", "items", 2 if many else 1),
+    }
+    return words.get(unit, unit)
+
+
+@register.filter
+def line_basis(line: Any, currency: str = "") -> str:
+    """A duty, tax or fee line's basis: money, or a count of what it counts ('2 goods lines')."""
+    basis = _decimal(_field(line, "basis"))
+    if basis is None:
+        return ""
+    unit = _field(line, "basis_unit") or ""
+    if unit or _field(line, "tax_type") == "fee":
+        count = number(basis, 0 if basis == basis.to_integral() else 2)
+        return f"{count}\u00a0{_unit_words(unit, basis)}" if unit else count
+    return money(basis, currency)
+
+
+@register.filter
+def line_rate(line: Any, currency: str = "") -> str:
+    """A line's rate: a percentage of a money basis, or an amount per unit of what it counts."""
+    rate = _field(line, "rate")
+    if rate is None:
+        return ""
+    if _field(line, "basis_unit") or _field(line, "tax_type") == "fee":
+        return money(rate, currency)
+    return percent(rate)
+
+
 def register_labels(labels: dict[str, Any]) -> None:
     """Apps above the platform add the words for their own codes (for example the statuses) at
     start-up, so that stored values read as words wherever they are shown."""
