@@ -223,6 +223,7 @@ LEGAL_PHRASES: tuple[str, ...] = (
     N_(", charged by the seller at checkout under "),
     N_(", collected at delivery by the intermediary and paid monthly"),
     N_("Duty rates of this regime are illustrative samples."),
+    N_("No specific duty per postal item is offered on this date: the ad valorem duty applies."),
     N_("Duty relief: item sold under "),
     N_("Fee per goods line: "),
     N_("Fee per declaration "),

@@ -229,6 +229,11 @@ class ConsignmentIn:
         object.__setattr__(self, "self_assessed", tuple(self_assessed))
 
 
+POSTAL_SPECIFIC_NOT_OFFERED = (
+    "No specific duty per postal item is offered on this date: the ad valorem duty applies."
+)
+
+
 @dataclass(frozen=True)
 class TaxLine:
     """One assessed duty, VAT/GST or fee amount with its basis, payer, model and legal reason.
@@ -548,6 +553,12 @@ def assess(
         )
     if regime.sample_rates:
         explanation.append("Duty rates of this regime are illustrative samples.")
+    if (
+        c.transport == "postal"
+        and c.postal_duty_method == "specific"
+        and regime.postal_specific_duty(c.origin_country or "") is None
+    ):
+        explanation.append(POSTAL_SPECIFIC_NOT_OFFERED)
 
     if not_an_import(c.dispatch_country, regime.jurisdiction):
         # Sent from inside the destination's own customs and VAT territory (Monaco to France):

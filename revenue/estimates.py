@@ -116,7 +116,7 @@ def _pydantic_rows(exc: pydantic.ValidationError) -> list[dict[str, str]]:
                 }
             )
             continue
-        problem = _problem_from_pydantic(error)
+        problem = _problem_from_pydantic(error, contract="the estimate request")
         rows.append({"pointer": problem.pointer, "code": problem.code, "detail": problem.detail})
     return rows
 

@@ -184,6 +184,22 @@ def test_swiss_agricultural_duties_are_said_to_be_outside_the_model():
     assert "chapters 1-24" in duty["reason"] and "does not model" in duty["reason"]
 
 
+def test_a_specific_postal_duty_asked_where_none_is_offered_is_said_to_be_replaced():
+    body = _estimate(
+        _basket("US", "USD", "30.00", date="2026-11-25", transport="postal",
+                postal_duty_method="specific")
+    )  # fmt: skip
+    assert not any("per postal item" in line["reason"] for line in _lines(body, "duty"))
+    assert any("ad valorem duty applies" in text for text in body["explanation"])
+    french = APIClient().generic(
+        "POST", "/api/v1/estimates",
+        json.dumps(_basket("US", "USD", "30.00", date="2026-11-25", transport="postal",
+                           postal_duty_method="specific")),
+        content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr",
+    ).json()  # fmt: skip
+    assert any("le droit ad valorem s'applique" in text for text in french["explanation"])
+
+
 def test_the_specific_postal_duty_does_not_reach_informational_materials():
     # The specific duty is the duty by origin (IEEPA) per postal item: books are outside it
     # (50 U.S.C. 1702(b)(3)); a parcel of books alone pays none, a mixed parcel pays it once.
