@@ -42,6 +42,7 @@ from revenue.services._common import (
     _store_result,
     consignment_input,
 )
+from revenue.services.refunds import refund_overpayments_after_commit
 from revenue.services.regimes import active_regimes, regime_at_instant
 from revenue.services.reliefs import relief_refused
 
@@ -388,6 +389,14 @@ def _store_batch(computed: Sequence[_Computed]) -> None:
         # Only an amended declaration can have an assessment of an earlier revision to retire:
         # the first revision has none before its initial one.
         amended = [c.declaration.pk for c in computed if c.declaration.revision > 1]
+        # An amendment may leave less due than was already paid: the excess is refunded.
+        refund_overpayments_after_commit(
+            {
+                c.declaration.pk: f"{c.declaration.pk}:revision:{c.declaration.revision}"
+                for c in computed
+                if c.declaration.revision > 1
+            }
+        )
         if amended:
             TaxAssessment.objects.filter(declaration_id__in=amended, is_current=True).update(
                 is_current=False
@@ -459,6 +468,10 @@ def _store_single(item: _Computed) -> None:
                 for values in _ledger_superseded({declaration.pk: declaration.revision})
             )
             _ledger_assessed(declaration, assessment)
+            if declaration.revision > 1:
+                refund_overpayments_after_commit(
+                    {declaration.pk: f"{declaration.pk}:revision:{declaration.revision}"}
+                )
     except IntegrityError:
         logger.info(
             "taxes for declaration %s revision %s already stored",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record, operator_actor
 from customs_ecom.platform.templatetags.human import amount as human_amount
-from declarations.models import Declaration
+from declarations.models import Declaration, Status
 from declarations.services import declaration_release_if_cleared
 from revenue.calculators import CONSIGNEE_BORDER, INTERMEDIARY_DEFERRED
 from revenue.models import DeferredStatement, LedgerEntry, TaxAssessment
@@ -75,6 +75,13 @@ def ledger_payment_record(
             if declaration is None:
                 raise LedgerError(
                     "not_found", "/declaration_id", _("No such declaration."), status=404
+                )
+            if declaration.status in (Status.INVALIDATED, Status.RETURNED):
+                raise LedgerError(
+                    "nothing_due",
+                    "/declaration_id",
+                    _("The declaration is invalidated or returned: nothing is due."),
+                    status=409,
                 )
             assessment = TaxAssessment.objects.filter(
                 declaration=declaration, is_current=True

@@ -17,12 +17,12 @@ from declarations.statuses import REFUNDABLE
 from revenue.calculators import (
     CONSIGNEE_BORDER,
     INTERMEDIARY_DEFERRED,
-    SCHEME_RETURN,
+    MARKETPLACE_DEEMED_SUPPLIER,
     VENDOR_POINT_OF_SALE,
 )
 from revenue.ledger_math import refundable
 from revenue.models import LedgerEntry, RevenueCursor
-from revenue.selectors import border_balance, channel_balances
+from revenue.selectors import border_balance
 
 
 def ledger_refund(
@@ -42,18 +42,20 @@ def ledger_refund(
         amount = refundable(paid, refunded, Decimal(requested))
         if amount <= 0:
             return None
-        currency = (
-            LedgerEntry.objects.filter(declaration=declaration, kind=LedgerEntry.Kind.PAYMENT)
-            .values_list("currency", flat=True)
-            .first()
-        )
+        payments = LedgerEntry.objects.filter(
+            declaration=declaration, kind=LedgerEntry.Kind.PAYMENT
+        ).order_by("pk")
+        currency = payments.values_list("currency", flat=True).first()
+        # Refunded to whoever paid (the consignee, the carrier that collected, the declarant).
+        payers = list(dict.fromkeys(payments.values_list("payer", flat=True)))
+        payee = ", ".join(payers) if payers else declaration.consignee_name
         entry = LedgerEntry.objects.create(
             declaration=declaration,
             kind=LedgerEntry.Kind.REFUND,
             amount=amount,
             currency=currency or "EUR",
             collection_model=CONSIGNEE_BORDER,
-            payer=declaration.consignee_name[:200],
+            payer=payee[:200],
             actor=actor if getattr(actor, "pk", None) else None,
             reference=reason[:120],
             source_key=source_key,
@@ -68,6 +70,42 @@ def ledger_refund(
             reason=reason,
         )
         return entry
+
+
+def refund_overpayment(*, declaration_id: int, key: str) -> LedgerEntry | None:
+    """A reassessment (an amendment, a granted relief) left less due at the border than was
+    paid: the excess is refunded, once per ``key`` (the assessment that lowered it)."""
+    source_key = f"overpaid:{key}"
+    if LedgerEntry.objects.filter(source_key=source_key).exists():
+        return None
+    owed, paid, refunded = border_balance(declaration_id)
+    excess = paid - refunded - max(owed, Decimal(0))
+    if excess <= 0:
+        return None
+    return ledger_refund(
+        declaration_id=declaration_id,
+        requested=excess,
+        reason="refund of the excess paid: the reassessment lowered what is due",
+        source_key=source_key,
+    )
+
+
+def refund_overpayments_after_commit(keys: dict[int, str]) -> None:
+    """After the reassessment of the declarations of ``keys`` ({id: what lowered it}) commits,
+    refund what any of them was paid beyond what it now owes (only those paid are looked at)."""
+    if not keys:
+        return
+
+    def settle() -> None:
+        paid = set(
+            LedgerEntry.objects.filter(
+                declaration_id__in=list(keys), kind=LedgerEntry.Kind.PAYMENT
+            ).values_list("declaration_id", flat=True)
+        )
+        for pk in sorted(paid):
+            refund_overpayment(declaration_id=pk, key=keys[pk])
+
+    transaction.on_commit(settle)
 
 
 REFUND_CURSOR = "refunds"
@@ -109,20 +147,23 @@ def _settle_cancelled(event: StatusEvent) -> None:
                 source_key=f"event:{event.pk}:deferred",
             )
         )
-    scheme_owed = channel_balances(declaration.pk)[SCHEME_RETURN]
-    if scheme_owed > 0:
-        entries.append(
-            LedgerEntry(
-                declaration=declaration,
-                kind=LedgerEntry.Kind.ADJUSTMENT,
-                amount=-scheme_owed,
-                currency=_ledger_currency(declaration.pk),
-                collection_model=VENDOR_POINT_OF_SALE,
-                payer=f"{declaration.tax_scheme} {declaration.tax_scheme_number}"[:200],
-                reference=f"{event.to_status}: corrected in the scheme return",
-                source_key=f"event:{event.pk}:scheme",
+    # What a scheme return still carries is reversed under the model that assessed it (the
+    # seller's scheme or the marketplace's as deemed supplier), so each model's balance is nil.
+    for model, owed_by_scheme in _scheme_balances(declaration.pk).items():
+        if owed_by_scheme > 0:
+            entries.append(
+                LedgerEntry(
+                    declaration=declaration,
+                    kind=LedgerEntry.Kind.ADJUSTMENT,
+                    amount=-owed_by_scheme,
+                    currency=_ledger_currency(declaration.pk),
+                    collection_model=model,
+                    payer=f"{declaration.tax_scheme} {declaration.tax_scheme_number}"[:200],
+                    reference=f"{event.to_status}: corrected in the scheme return",
+                    source_key=f"event:{event.pk}:scheme"
+                    + ("" if model == VENDOR_POINT_OF_SALE else f":{model}"),
+                )
             )
-        )
     LedgerEntry.objects.bulk_create(entries)
     if paid - refunded > 0:
         ledger_refund(
@@ -131,6 +172,20 @@ def _settle_cancelled(event: StatusEvent) -> None:
             reason=f"refund on {event.to_status}",
             source_key=f"event:{event.pk}:refund",
         )
+
+
+def _scheme_balances(declaration_id: int) -> dict[str, Decimal]:
+    """What each scheme model (seller, marketplace) still carries for a declaration."""
+    totals = (
+        LedgerEntry.objects.filter(
+            declaration_id=declaration_id,
+            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
+            collection_model__in=(VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER),
+        )
+        .values("collection_model")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["collection_model"]: row["total"] or Decimal(0) for row in totals}
 
 
 def _ledger_currency(declaration_id: int) -> str:

@@ -26,6 +26,7 @@ from revenue.models import LedgerEntry, TaxAssessment
 from revenue.rates import RateResolver, in_regime_currency
 from revenue.selectors import tax_scheme_number_status
 from revenue.services._common import _store_result, consignment_input
+from revenue.services.refunds import refund_overpayments_after_commit
 from revenue.services.regimes import spec_of
 from revenue.services.reliefs import relief_refused
 
@@ -180,10 +181,12 @@ def taxes_revalue(
         assessment.revised_values = {str(k): str(v) for k, v in sorted(values.items())}
         assessment.save(update_fields=["explanation", "revised_values"])
         adjustments = []
-        scheme_model = (
-            assessment.collection_model
-            if assessment.collection_model in (VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER)
-            else VENDOR_POINT_OF_SALE
+        # The scheme's part is adjusted under the model that carries it: the new assessment's,
+        # or, revalued out of the scheme, the one it was assessed under.
+        schemes = (VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER)
+        scheme_model = next(
+            (m for m in (assessment.collection_model, previous.collection_model) if m in schemes),
+            VENDOR_POINT_OF_SALE,
         )
         for model, attr in (
             (CONSIGNEE_BORDER, "due_at_border"),
@@ -215,6 +218,10 @@ def taxes_revalue(
                     )
                 )
         LedgerEntry.objects.bulk_create(adjustments)
+        # A granted relief may leave less due than was already paid: the excess is refunded.
+        refund_overpayments_after_commit(
+            {declaration.pk: f"{declaration.pk}:assessment:{assessment.pk}"}
+        )
         audit_record(
             actor=actor,
             action="taxes.revalue",

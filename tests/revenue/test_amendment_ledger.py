@@ -63,3 +63,38 @@ def test_amending_twice_leaves_the_ledger_owing_the_current_assessment(operator_
     channels = _owed_by_channel(pk)
     assert sum(channels.values(), Decimal(0)) == current.total
     assert TaxAssessment.objects.filter(declaration_id=pk).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_amendment_that_lowers_what_was_paid_refunds_the_excess_to_the_payer(
+    operator_a, example
+):
+    from revenue.services.ledger import ledger_payment_record
+
+    body = copy.deepcopy(example)
+    body["lrn"] = "AMEND-OVERPAID"
+    body["transport_document"] = {"type": "house_waybill", "number": "5590001"}
+    body.pop("vendor_tax_scheme")
+    body.pop("self_assessed_taxes", None)
+    body["order"] = {k: v for k, v in body["order"].items() if k != "payment"}
+    pk = declarations_submit(operator=operator_a.operator, bodies=[body])[0].declaration.pk
+    owed, _, _ = border_balance(pk)
+    ledger_payment_record(
+        declaration_id=pk, amount=owed, currency=_current(pk).currency, payer="Swift Express"
+    )
+    amended = copy.deepcopy(body)
+    amended["items"][0]["value"] = "4.00"
+    status, _declaration, problems = declaration_amend(
+        operator=operator_a.operator, declaration_id=pk, body=amended
+    )
+    assert status == 200 and not problems, problems
+    now_owed, paid, refunded = border_balance(pk)
+    assert now_owed < owed and paid == owed
+    assert refunded == paid - now_owed  # the excess, no more
+    refund = LedgerEntry.objects.get(declaration_id=pk, kind="refund")
+    assert refund.payer == "Swift Express" and refund.amount == paid - now_owed
+    # Assessed again (the same revision) changes nothing more.
+    from revenue.services.refunds import refund_overpayment
+
+    assert refund_overpayment(declaration_id=pk, key=f"{pk}:revision:2") is None
+    assert LedgerEntry.objects.filter(declaration_id=pk, kind="refund").count() == 1

@@ -215,3 +215,51 @@ def test_cancellation_committed_below_the_cursor_is_still_refunded(border_declar
     )
     assert reconcile_refunds.apply().get() == 1
     assert LedgerEntry.objects.get(declaration=border_declaration, kind="refund").amount == owed
+
+
+def test_nothing_is_paid_on_an_invalidated_declaration(border_declaration, operator_b):
+    from declarations.services import declaration_invalidate
+
+    owed = TaxAssessment.objects.get(declaration=border_declaration).due_at_border
+    declaration_invalidate(
+        operator=operator_b.operator, declaration_id=border_declaration.pk, reason="cancelled"
+    )
+    response = operator_b.post(
+        "/api/v1/payments",
+        {"declaration_id": border_declaration.pk, "amount": str(owed), "currency": "EUR"},
+    )
+    assert response.status_code == 409 and response.json()["errors"][0]["code"] == "nothing_due"
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invalidated_marketplace_consignment_is_reversed_under_the_marketplace_model(
+    operator_a, example
+):
+    import copy
+
+    from declarations.services import declaration_invalidate, declarations_submit
+    from revenue.services.refunds import refunds_reconcile
+
+    body = copy.deepcopy(example)
+    body["lrn"] = "MKT-REVERSE-1"
+    pk = declarations_submit(operator=operator_a.operator, bodies=[body])[0].declaration.pk
+    models = set(
+        LedgerEntry.objects.filter(declaration_id=pk, kind="assessed").values_list(
+            "collection_model", flat=True
+        )
+    )
+    assert "marketplace_deemed_supplier" in models
+    declaration_invalidate(operator=operator_a.operator, declaration_id=pk, reason="cancelled")
+    refunds_reconcile()
+    from django.db.models import Sum
+
+    by_model = {
+        row["collection_model"]: row["total"]
+        for row in LedgerEntry.objects.filter(
+            declaration_id=pk, kind__in=("assessed", "adjustment")
+        )
+        .values("collection_model")
+        .annotate(total=Sum("amount"))
+    }
+    assert all(total == 0 for total in by_model.values()), by_model
