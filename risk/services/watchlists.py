@@ -269,6 +269,10 @@ def watchlist_false_positive_confirm(
             )
         if declaration_id is not None:
             problem = _holder_problem(declaration_id, actor)
+            if problem is None and not _matched_on(
+                declaration_id, marked.entry_id, marked.party_key
+            ):
+                problem = _("This consignment does not carry that watchlist match.")
             if problem is not None:
                 raise ClearanceRefused(problem)
         marked.confirmed_by = actor

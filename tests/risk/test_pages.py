@@ -355,7 +355,13 @@ def test_watchlist_import_reports_row_errors_and_a_false_positive_stops_the_hit(
     assert declaration.channel == "red"
 
     # A second person confirms it: the pair stops firing and the consignment is re-assessed.
+    # (Not from a consignment that does not carry the match.)
     supervisor = login(customs_user, "supervisor")
+    answer = supervisor.post(
+        f"/risk/false-positives/{other.pk}/confirm/", {"clearance_id": clearance.pk}, follow=True
+    )
+    assert "does not carry that watchlist match" in answer.content.decode()
+    assert WatchlistFalsePositive.objects.get().confirmed_at is None
     assert "clearance_id" in supervisor.get(f"/consignments/{declaration.pk}/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         answer = supervisor.post(
