@@ -73,6 +73,21 @@ def pending_proposal(ruleset: RuleSet) -> Proposal | None:
     )
 
 
+def sent_back(ruleset: RuleSet) -> bool:
+    """True when the last word on this draft was a supervisor's rejection."""
+    latest = (
+        AuditEvent.objects.filter(
+            object_type="ruleset",
+            object_id=str(ruleset.version),
+            action__in=[PROPOSE, APPROVE, REJECT, ACTIVATE],
+        )
+        .order_by("-at", "-id")
+        .values_list("action", flat=True)
+        .first()
+    )
+    return latest == REJECT
+
+
 def pending_proposals() -> dict[int, Proposal]:
     """Open proposals by version, for the drafts list."""
     found = {}
@@ -134,7 +149,8 @@ def ruleset_propose(
 def ruleset_approve(
     *, ruleset_id: int, actor: Any, reason: str, confirm_older: bool = False
 ) -> RuleSet:
-    """A supervisor approves the open proposal: never the person who proposed it; the reason is
+    """A supervisor approves the open proposal: never the person who proposed it or made the
+    version; the reason is
     required; a draft older than the active version needs ``confirm_older`` again. Then the
     version is activated (``services.rulesets.ruleset_activate``), all in one transaction."""
     reason = (reason or "").strip()
@@ -153,6 +169,13 @@ def ruleset_approve(
         ):
             raise ApprovalRefused(
                 _("You proposed version %(v)s; another person must approve it.")
+                % {"v": ruleset.version}
+            )
+        if ruleset.created_by_id is not None and ruleset.created_by_id == getattr(
+            actor, "pk", None
+        ):
+            raise ApprovalRefused(
+                _("You made version %(v)s; another person must approve it.")
                 % {"v": ruleset.version}
             )
         active = rulesets.active_ruleset()

@@ -156,16 +156,17 @@ def outcome_count() -> int:
 
 def ruleset_working_base() -> RuleSet:
     """The version an analyst's next change starts from: the newest draft newer than the active
-    version, else the active version."""
+    version that was not sent back, else the active version."""
     from .services.rulesets import active_ruleset
 
+    from .approval import sent_back
+
     active = active_ruleset()
-    draft = (
-        RuleSet.objects.filter(state=RuleSet.State.DRAFT, version__gt=active.version)
-        .order_by("-version")
-        .first()
-    )
-    return draft or active
+    drafts = RuleSet.objects.filter(
+        state=RuleSet.State.DRAFT, version__gt=active.version
+    ).order_by("-version")
+    # A draft a supervisor sent back is no base: its changes would ride into the next version.
+    return next((draft for draft in drafts if not sent_back(draft)), active)
 
 
 # Not yet released: a new rule set, a watchlist change or new data may still change the channel.

@@ -244,6 +244,27 @@ def test_a_rejected_proposal_must_be_proposed_again(customs_user):
         approval.ruleset_approve(ruleset_id=draft.pk, actor=supervisor, reason="ok")
 
 
+def test_the_author_of_a_version_cannot_approve_it_and_a_sent_back_draft_is_no_base(
+    customs_user,
+):
+    from risk.selectors import ruleset_working_base
+
+    analyst = customs_user("risk_analyst")
+    supervisor = customs_user("supervisor")
+    admin = customs_user("administrator")
+    sent = _draft(analyst, score=5)
+    approval.ruleset_propose(ruleset_id=sent.pk, actor=analyst, reason="quieter")
+    approval.ruleset_reject(ruleset_id=sent.pk, actor=supervisor, reason="too quiet")
+    # The next change starts from the active version, not from what was sent back.
+    assert ruleset_working_base().pk == active_ruleset().pk
+    made = _draft(admin, score=30)
+    approval.ruleset_propose(ruleset_id=made.pk, actor=analyst, reason="tuning")
+    with pytest.raises(approval.ApprovalRefused, match="You made version"):
+        approval.ruleset_approve(ruleset_id=made.pk, actor=admin, reason="ok")
+    made.refresh_from_db()
+    assert made.state == RuleSet.State.DRAFT
+
+
 def test_an_older_draft_is_flagged_and_needs_an_explicit_confirmation(
     customs_user, django_capture_on_commit_callbacks
 ):
