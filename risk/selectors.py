@@ -157,9 +157,8 @@ def outcome_count() -> int:
 def ruleset_working_base() -> RuleSet:
     """The version an analyst's next change starts from: the newest draft newer than the active
     version that was not sent back, else the active version."""
-    from .services.rulesets import active_ruleset
-
     from .approval import sent_back
+    from .services.rulesets import active_ruleset
 
     active = active_ruleset()
     drafts = RuleSet.objects.filter(
