@@ -29,6 +29,9 @@ def _arrival_follow_up(
     if declaration.status != Status.ASSESSED or declaration.arrived_at is None:
         return
     if declaration.channel in ("green", "blue"):
+        if lifecycle.claim_holder_id(declaration) is not None:
+            # An officer holds it: the release is the holder's decision, never automatic.
+            return
         try:
             lifecycle.transition(
                 declaration_id=declaration.pk,

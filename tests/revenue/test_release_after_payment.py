@@ -54,3 +54,26 @@ def test_payment_before_arrival_does_not_release(operator_b, django_capture_on_c
     )
     declaration.refresh_from_db()
     assert declaration.status == Status.RELEASED
+
+
+def test_a_claimed_consignment_is_not_released_by_its_payment(
+    operator_b, customs_user, django_capture_on_commit_callbacks
+):
+    from declarations import lifecycle
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = declarations_submit(
+            operator=operator_b.operator, bodies=[border_body("PAY-CLAIMED-1")]
+        )[0]
+    declaration = Declaration.objects.get(pk=outcome.declaration.pk)
+    assert declaration.channel in ("green", "blue")
+    lifecycle.claim(declaration_id=declaration.pk, user=customs_user("officer"))
+    arrivals_record(
+        operator=operator_b.operator, transport_documents=[declaration.transport_document_number]
+    )
+    owed, _, _ = border_balance(declaration.pk)
+    ledger_payment_record(
+        declaration_id=declaration.pk, amount=owed, currency="EUR", operator=operator_b.operator
+    )
+    declaration.refresh_from_db()
+    assert declaration.status == Status.ASSESSED  # the holder decides
