@@ -713,7 +713,12 @@ def action_refusals(declaration: Declaration, code: str, user: Any) -> list[Refu
         if not declaration.cases.filter(closed_at__isnull=True).exists():
             return [Refusal("no_open_case", _("No case is open."))]
         return []
-    if code == "record_outcome" and declaration.status in (Status.ACCEPTED, *CLOSED):
+    # After release the goods are gone: a finding then opens no case on them.
+    if code == "record_outcome" and declaration.status in (
+        Status.ACCEPTED,
+        Status.RELEASED,
+        *CLOSED,
+    ):
         return [
             Refusal(
                 "no_control",

@@ -225,6 +225,19 @@ def test_claims_expire_and_a_supervisor_takes_over_audited(consignment, people, 
         lifecycle.claim_reassign(declaration_id=consignment, to_user=second, by=second)
 
 
+@pytest.mark.parametrize("status", [Status.RELEASED, Status.INVALIDATED, Status.RETURNED])
+def test_no_outcome_is_recorded_once_the_goods_are_gone(consignment, people, status):
+    Declaration.objects.filter(pk=consignment).update(status=status, channel="green")
+    declaration = Declaration.objects.get(pk=consignment)
+    officer = people["officer"]["same"]
+    assert [r.code for r in lifecycle.action_refusals(declaration, "record_outcome", officer)] == [
+        "no_control"
+    ]
+    assert "record_outcome" not in {
+        a.code for a in lifecycle.available_actions(declaration, officer)
+    }
+
+
 @pytest.mark.parametrize("channel", ["green", "blue", "yellow", "red"])
 def test_another_officers_claim_holds_whatever_the_channel(consignment, people, channel):
     Declaration.objects.filter(pk=consignment).update(channel=channel, status=Status.ASSESSED)
