@@ -65,3 +65,6 @@ NOT_A_PRICE_REFERENCE = (Status.INVALIDATED, Status.DETAINED)
 ENDS_CLAIM = frozenset({Status.RELEASED, Status.INVALIDATED, Status.RETURNED})
 # Nothing more will happen to the consignment.
 CLOSED = frozenset({Status.INVALIDATED, Status.RETURNED})
+# Values are revised on what a control found (documents asked for, an inspection, goods held),
+# before release: never on goods gone, whose difference nothing would collect.
+REVALUABLE = frozenset({Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.DETAINED})

@@ -27,7 +27,7 @@ from .forms import (
     SavedViewForm,
 )
 from .models import Status
-from .statuses import TRANSITIONS
+from .statuses import REVALUABLE, TRANSITIONS
 from .workspace import officer_note_add, saved_view_delete, saved_view_save
 
 QUEUE_PAGE = 50
@@ -177,6 +177,7 @@ def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "note_form": NoteForm(),
             "outcome_template": _optional_template("risk/_outcome_form.html"),
             "revalue_template": _optional_template("revenue/_revalue_form.html"),
+            "revaluable_statuses": REVALUABLE,
             "relief_template": _optional_template("revenue/_relief_form.html"),
             "relief_state": call("consignment.relief_state", declaration, request.user, default=""),
             "hit_actions_template": _optional_template("risk/_hit_actions.html"),

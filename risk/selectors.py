@@ -161,9 +161,9 @@ def ruleset_working_base() -> RuleSet:
     from .services.rulesets import active_ruleset
 
     active = active_ruleset()
-    drafts = RuleSet.objects.filter(
-        state=RuleSet.State.DRAFT, version__gt=active.version
-    ).order_by("-version")
+    drafts = RuleSet.objects.filter(state=RuleSet.State.DRAFT, version__gt=active.version).order_by(
+        "-version"
+    )
     # A draft a supervisor sent back is no base: its changes would ride into the next version.
     return next((draft for draft in drafts if not sent_back(draft)), active)
 

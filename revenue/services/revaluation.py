@@ -15,6 +15,7 @@ from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.templatetags.human import amount as human_amount
 from declarations.lifecycle import claim_problem
 from declarations.models import Declaration, Status
+from declarations.statuses import REVALUABLE
 from revenue.calculators import (
     CONSIGNEE_BORDER,
     INTERMEDIARY_DEFERRED,
@@ -67,6 +68,13 @@ def taxes_revalue(
         )
         if declaration.status in (Status.INVALIDATED, Status.RETURNED):
             raise RevaluationError(_("An invalidated or returned declaration is not revalued."))
+        if revised_values_by_line and declaration.status not in REVALUABLE:
+            raise RevaluationError(
+                _(
+                    "Values are revised after a control (documents requested, inspection or "
+                    "detention), before release."
+                )
+            )
         if revision is not None and revision != declaration.revision:
             raise RevaluationError(
                 _("The declaration was amended since you opened it: read it again, then revalue.")

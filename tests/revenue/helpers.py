@@ -41,3 +41,21 @@ def submit(operator, bodies: list[dict], *, received_days_from_today: int = 0) -
         )
     taxes_assess_batch(declaration_ids=ids)
     return list(Declaration.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def under_inspection(declaration_id: int) -> None:
+    """Select the consignment for inspection through the lifecycle: values are revised after a
+    control, so a revaluation test starts from one."""
+    from declarations import lifecycle
+    from declarations.models import Declaration
+    from declarations.statuses import Status
+
+    if Declaration.objects.get(pk=declaration_id).status == Status.ACCEPTED:
+        # Taxed without a risk assessment in these tests: risk assesses it too, which completes
+        # the assessment.
+        from risk.services.assessment import risk_assess_batch
+
+        risk_assess_batch(declaration_ids=[declaration_id])
+    lifecycle.transition(
+        declaration_id=declaration_id, to_status=Status.INSPECTION, action="inspect"
+    )

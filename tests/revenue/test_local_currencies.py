@@ -260,6 +260,9 @@ def test_an_assessment_in_euro_is_not_revalued_under_the_regime_now_in_zloty(
         TaxAssessment.objects.filter(declaration_id=outcome.declaration.pk).update(
             currency="EUR", exchange_rate=D(1)
         )
+        from tests.revenue.helpers import under_inspection
+
+        under_inspection(outcome.declaration.pk)
         with pytest.raises(RevaluationError, match="now in PLN, the assessment in EUR"):
             taxes_revalue(
                 declaration_id=outcome.declaration.pk,

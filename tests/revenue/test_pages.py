@@ -16,7 +16,7 @@ from customs_ecom.platform.models import AuditEvent
 from revenue.models import LedgerEntry, TaxAssessment
 from revenue.selectors import border_balance, discrepancy_for
 from tests.conftest import DATASET_EXAMPLE
-from tests.revenue.helpers import border_body, submit
+from tests.revenue.helpers import border_body, submit, under_inspection
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +109,15 @@ def test_revaluation_after_inspection_reassesses_and_records_the_difference(
 ):
     declaration = submit(operator_b.operator, [border_body("REVAL-1", value="100.00")])[0]
     initial = TaxAssessment.objects.get(declaration=declaration)
+    # Not before a control, nor after release.
+    client.force_login(customs_user("officer"))
+    refused = client.post(
+        reverse("revenue:revalue", args=[declaration.pk]),
+        {"line_1": "140.00", "reason": "no control yet", "revision": "1"},
+        follow=True,
+    )
+    assert "Values are revised after a control" in refused.content.decode()
+    under_inspection(declaration.pk)
     client.force_login(customs_user("officer"))
     fragment = render_to_string(
         "revenue/_revalue_form.html",
@@ -136,6 +145,7 @@ def test_revaluation_after_inspection_reassesses_and_records_the_difference(
 def test_a_revaluation_never_lowers_a_declared_value(client, customs_user, operator_b):
     declaration = submit(operator_b.operator, [border_body("REVAL-DOWN", value="100.00")])[0]
     initial = TaxAssessment.objects.get(declaration=declaration)
+    under_inspection(declaration.pk)
     client.force_login(customs_user("officer"))
     response = client.post(
         reverse("revenue:revalue", args=[declaration.pk]),

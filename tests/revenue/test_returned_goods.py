@@ -295,7 +295,9 @@ def test_an_officer_who_finds_no_evidence_refuses_the_relief_for_good(
     assert amended.revision == 2 and Decimal(amended.totals["duty"]) == Decimal("6.00")
     assert not amended.lines.filter(legal_reason__startswith="Returned goods relief").exists()
     from revenue.services.revaluation import taxes_revalue
+    from tests.revenue.helpers import under_inspection
 
+    under_inspection(returned)
     again = taxes_revalue(
         declaration_id=returned,
         revised_values_by_line={1: Decimal("30.00")},
@@ -393,6 +395,9 @@ def test_a_refusal_keeps_the_values_found_at_inspection_and_names_the_earlier_gr
 
     officer = customs_user("officer")
     relief_decide(declaration_id=returned, decision="granted", actor=officer, reason="seen")
+    from tests.revenue.helpers import under_inspection
+
+    under_inspection(returned)
     taxes_revalue(
         declaration_id=returned,
         revised_values_by_line={1: Decimal("400.00")},
