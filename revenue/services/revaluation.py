@@ -176,8 +176,17 @@ def taxes_revalue(
             note=reason,
         )
         difference = assessment.total - previous.total
+        # The same rate as before, so the same facts about it: rule, fixing day, staleness.
+        assessment.rate_rule = previous.rate_rule
+        assessment.rate_fixed_on = previous.rate_fixed_on
+        assessment.rate_published_on = previous.rate_published_on
+        assessment.rate_stale = previous.rate_stale
+        rate_lines = [
+            text for text in previous.explanation if text.startswith("Exchange rate rule ")
+        ]
         assessment.explanation = [
             *assessment.explanation,
+            *rate_lines,
             f"Revaluation after inspection: total {previous.total} -> {assessment.total} "
             f"{assessment.currency} (difference {difference}).",
         ]
@@ -187,7 +196,16 @@ def taxes_revalue(
                 "import that is not a sale."
             )
         assessment.revised_values = {str(k): str(v) for k, v in sorted(values.items())}
-        assessment.save(update_fields=["explanation", "revised_values"])
+        assessment.save(
+            update_fields=[
+                "explanation",
+                "revised_values",
+                "rate_rule",
+                "rate_fixed_on",
+                "rate_published_on",
+                "rate_stale",
+            ]
+        )
         adjustments = []
         # The scheme's part is adjusted under the model that carries it: the new assessment's,
         # or, revalued out of the scheme, the one it was assessed under.

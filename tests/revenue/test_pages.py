@@ -140,6 +140,15 @@ def test_revaluation_after_inspection_reassesses_and_records_the_difference(
     assert {k: Decimal(v) for k, v in audit.before["values"].items()} == {"1": Decimal(100)}
     assert audit.after["difference"] == str(current.total - initial.total)
     assert border_balance(declaration.pk)[0] == current.due_at_border
+    # The same rate as before, with the same facts about it.
+    assert (current.rate_rule, current.rate_fixed_on, current.rate_stale) == (
+        initial.rate_rule,
+        initial.rate_fixed_on,
+        initial.rate_stale,
+    )
+    assert current.rate_rule and any(
+        t.startswith("Exchange rate rule ") for t in current.explanation
+    )
 
 
 def test_a_revaluation_never_lowers_a_declared_value(client, customs_user, operator_b):
