@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
 from declarations.models import Declaration
+from declarations.statuses import CLOSED
 
 from .calculators import (
     BORDER,
@@ -200,11 +201,18 @@ def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
     scheme's return must carry (``assessed``) and the difference (assessed - declared: positive
     when under-declared); and, so that no amount of the scheme's consignments goes unseen, the
     duty and VAT assessed by collection channel (a duty the return does not carry is owed at the
-    border or on a deferred statement). Current assessments only."""
+    border or on a deferred statement). Current assessments of consignments not invalidated
+    nor returned."""
     from .localtime import jurisdiction_zone, month_bounds
 
     zone = jurisdiction_zone()
-    qs = TaxAssessment.objects.filter(is_current=True).exclude(declaration__tax_scheme_number="")
+    # Invalidated and returned consignments are corrected in the return (the ledger reverses
+    # them): they are not counted in what it must carry.
+    qs = (
+        TaxAssessment.objects.filter(is_current=True)
+        .exclude(declaration__tax_scheme_number="")
+        .exclude(declaration__status__in=CLOSED)
+    )
     if month is not None:
         start, end = month_bounds(month, zone)
         qs = qs.filter(declaration__received_at__gte=start, declaration__received_at__lt=end)

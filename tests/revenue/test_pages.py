@@ -215,6 +215,15 @@ def test_reconciliation_per_scheme_number_and_month_exports_csv(client, customs_
     # At the border the declarant also owes France's small-parcel tax: 2 x 2 x EUR 2.
     assert Decimal(row["at_border"]) == Decimal("20.00")
     assert row["flagged"] == "1"  # REC-2 declared the VAT right
+    # An invalidated consignment is corrected in the return: no longer counted.
+    from declarations.models import Declaration
+    from declarations.services import declaration_invalidate
+
+    first = Declaration.objects.get(lrn="REC-1")
+    declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="x")
+    response = client.get(reverse("revenue:reconciliation"), {"format": "csv"})
+    (row,) = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert row["declarations"] == "1" and Decimal(row["assessed"]) == Decimal("9.96")
 
 
 def test_public_estimate_page_needs_no_login_and_speaks_french(client):
