@@ -21,6 +21,12 @@ class RateUploadForm(forms.Form):
         label=gettext_lazy("CSV file (currency,valid_from,units_per_eur)"),
     )
     reason = forms.CharField(label=gettext_lazy("Reason (audited)"), max_length=300)
+    confirm_unusual = forms.BooleanField(
+        label=gettext_lazy(
+            "The file's rates that are far from the rates in use are right (load them anyway)"
+        ),
+        required=False,
+    )
 
 
 class ProfilePublishForm(forms.Form):
@@ -79,7 +85,10 @@ class ExchangeRateAdmin(admin.ModelAdmin):
                 errors = [{"line": 0, "column": "", "error": _("The file is not UTF-8 text.")}]
             else:
                 result = exchange_rates_load(
-                    text=text, actor=request.user, reason=form.cleaned_data["reason"]
+                    text=text,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    confirm_unusual=form.cleaned_data["confirm_unusual"],
                 )
                 errors = result.errors
                 if not errors:

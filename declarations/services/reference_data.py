@@ -23,12 +23,25 @@ class RateLoadResult:
 RATE_CSV_COLUMNS = ("currency", "valid_from", "units_per_eur")
 
 
+# A rate more than this factor away from the one in use for its currency and day is refused
+# unless the administrator confirms it (a slipped decimal point is ten times off).
+RATE_JUMP = Decimal("1.5")
+
+
 def exchange_rates_load(
-    *, text: str, actor: Any, source: str = "official", reason: str = ""
+    *,
+    text: str,
+    actor: Any,
+    source: str = "official",
+    reason: str = "",
+    confirm_unusual: bool = False,
 ) -> RateLoadResult:
     """Load official monthly customs rates from CSV (`currency,valid_from,units_per_eur`, units of the
     currency per 1 EUR from that day). All or nothing: one bad row loads no row, and every bad row is
-    reported with its line number. Re-loading a month replaces its rate; the change is audited."""
+    reported with its line number. A rate that rounds to zero at six decimals is refused, and one
+    more than half as much again (or less than two thirds) of the rate in use for that currency and
+    day is refused unless ``confirm_unusual``. Re-loading a month replaces its rate; the change is
+    audited with the rate each row replaced or took over from."""
     import csv
     import io
     from datetime import date
@@ -88,7 +101,32 @@ def exchange_rates_load(
                 }
             )
             continue
-        parsed[(currency, valid_from)] = rate.quantize(Decimal("0.000001"))
+        stored = rate.quantize(Decimal("0.000001"))
+        if not stored:
+            result.errors.append(
+                {
+                    "line": line_no,
+                    "column": "units_per_eur",
+                    "error": f"{row.get('units_per_eur')!r} rounds to 0 at six decimals",
+                }
+            )
+            continue
+        in_use = _rate_in_use(currency, valid_from)
+        if (
+            in_use is not None
+            and not confirm_unusual
+            and (stored > in_use * RATE_JUMP or stored * RATE_JUMP < in_use)
+        ):
+            result.errors.append(
+                {
+                    "line": line_no,
+                    "column": "units_per_eur",
+                    "error": f"{stored} is far from the rate in use, {in_use}: check the file, "
+                    "or confirm that the unusual rates are right",
+                }
+            )
+            continue
+        parsed[(currency, valid_from)] = stored
     if result.errors or not parsed:
         if not parsed and not result.errors:
             result.errors.append({"line": 1, "column": "", "error": "the file has no rows"})
@@ -104,6 +142,9 @@ def exchange_rates_load(
         for (currency, valid_from), rate in parsed.items():
             row = existing.get((currency, valid_from))
             if row is None:
+                in_use = _rate_in_use(currency, valid_from)
+                if in_use is not None:  # the rate this day took before: what the load changes
+                    before[f"{currency} {valid_from}"] = str(in_use)
                 ExchangeRate.objects.create(
                     currency=currency, valid_from=valid_from, units_per_eur=rate, source=source
                 )
@@ -123,6 +164,14 @@ def exchange_rates_load(
         )
     result.loaded = len(parsed)
     return result
+
+
+def _rate_in_use(currency: str, day: Any) -> Decimal | None:
+    """The rate a conversion of ``currency`` on ``day`` takes now (official rates loaded, else
+    the ECB daily series), or None."""
+    from ..rates import RateBook
+
+    return RateBook()(currency, day)
 
 
 def profile_publish(*, spec_data: dict[str, Any], actor: Any, reason: str = "") -> Any:

@@ -118,6 +118,35 @@ def test_rates_csv_with_bad_rows_loads_nothing_and_names_each_row(tmp_path, caps
     assert not ExchangeRate.objects.exists()
 
 
+def test_a_rate_far_from_the_one_in_use_needs_a_confirmation_and_zero_is_refused(client):
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from declarations.rates import RateBook
+
+    in_use = RateBook()("USD", date(2026, 11, 18))
+    assert in_use is not None
+    admin = get_user_model().objects.create_superuser("root", password="pw-for-tests-1")
+    client.force_login(admin)
+
+    def upload(rate: str, **extra):
+        body = f"currency,valid_from,units_per_eur\nUSD,2026-11-18,{rate}\n".encode()
+        return client.post(
+            "/admin/declarations/exchangerate/upload/",
+            {"csv_file": SimpleUploadedFile("r.csv", body), "reason": "monthly", **extra},
+        )
+
+    slipped = in_use * 10  # a decimal point slipped
+    page = upload(str(slipped))
+    assert page.status_code == 200 and b"far from the rate in use" in page.content
+    assert b"0.0000004" not in page.content
+    assert b"rounds to 0" in upload("0.0000004").content
+    assert not ExchangeRate.objects.exists()
+    assert upload(str(slipped), confirm_unusual="on").status_code == 302
+    audit = AuditEvent.objects.get(action="exchange_rates.load")
+    assert audit.before == {"USD 2026-11-18": str(in_use)}  # the rate the day took before
+
+
 def test_admin_uploads_rates_and_sees_row_errors(client, tmp_path):
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile

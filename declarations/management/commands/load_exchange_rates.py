@@ -18,14 +18,25 @@ class Command(BaseCommand):
         parser.add_argument("csv_file", type=Path)
         parser.add_argument("--reason", default="", help="why the rates are loaded (audited)")
         parser.add_argument("--source", default="official")
+        parser.add_argument(
+            "--confirm-unusual",
+            action="store_true",
+            help="load rates more than 50%% away from the rates in use (checked, not a typo)",
+        )
 
-    def handle(self, *args, csv_file: Path, reason: str, source: str, **options):
+    def handle(
+        self, *args, csv_file: Path, reason: str, source: str, confirm_unusual: bool, **options
+    ):
         try:
             text = csv_file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {csv_file}: {exc}") from None
         result = exchange_rates_load(
-            text=text, actor="command:load_exchange_rates", source=source, reason=reason
+            text=text,
+            actor="command:load_exchange_rates",
+            source=source,
+            reason=reason,
+            confirm_unusual=confirm_unusual,
         )
         if result.errors:
             for error in result.errors:
