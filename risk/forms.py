@@ -218,9 +218,7 @@ class RuleForm(forms.Form):
     """One rule: enabled, and each parameter of its pydantic model (score included)."""
 
     enabled = forms.BooleanField(label=_("Enabled"), required=False)
-    note = forms.CharField(
-        label=_("Why (recorded in the audit trail)"), max_length=500, required=False
-    )
+    note = forms.CharField(label=_("Why (recorded in the audit trail)"), max_length=500)
 
     def __init__(self, *args: Any, code: str, current: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -312,9 +310,7 @@ class PolicyForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
-    note = forms.CharField(
-        label=_("Why (recorded in the audit trail)"), max_length=500, required=False
-    )
+    note = forms.CharField(label=_("Why (recorded in the audit trail)"), max_length=500)
 
     @staticmethod
     def initial_from(policy: dict[str, Any], effective_from: Any) -> dict[str, Any]:

@@ -191,7 +191,7 @@ def test_activation_refused_before_the_effective_date(customs_user):
     analyst = login(customs_user, "risk_analyst")
     page = analyst.get("/risk/policy/")
     data = dict(page.context["form"].initial)
-    data.update(effective_from="2099-01-01T00:00")
+    data.update(effective_from="2099-01-01T00:00", note="new thresholds next year")
     analyst.post("/risk/policy/", data)
     draft = RuleSet.objects.order_by("-version").first()
     answer = analyst.post(
