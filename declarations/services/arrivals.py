@@ -21,6 +21,7 @@ def _arrival_follow_up(
     *,
     action: str = "arrival",
     release_reason: str = "released on arrival",
+    actor: Any = None,
 ) -> None:
     """What happens to an assessed consignment once it has arrived: green and blue are released at
     once if every release guard allows it; one that risk holds back (a hit that needs an officer)
@@ -36,6 +37,7 @@ def _arrival_follow_up(
             lifecycle.transition(
                 declaration_id=declaration.pk,
                 to_status=Status.RELEASED,
+                actor=actor,
                 action=action,
                 public_reason=release_reason,
             )
@@ -66,13 +68,17 @@ def _arrival_follow_up(
         )
 
 
-def declaration_release_if_cleared(*, declaration_id: int) -> Declaration | None:
+def declaration_release_if_cleared(*, declaration_id: int, actor: Any = None) -> Declaration | None:
     """After a payment: an arrived green or blue consignment that nothing holds any more is
-    released, exactly as on arrival, and says the payment released it."""
+    released, exactly as on arrival, and says the payment released it (and who recorded the
+    payment, when an officer did)."""
     declaration = Declaration.objects.filter(pk=declaration_id).first()
     if declaration is not None:
         _arrival_follow_up(
-            declaration, action="payment", release_reason="released: duties and taxes paid"
+            declaration,
+            action="payment",
+            release_reason="released: duties and taxes paid",
+            actor=actor if getattr(actor, "pk", None) else None,
         )
         declaration.refresh_from_db(fields=["status"])
     return declaration

@@ -176,5 +176,5 @@ def ledger_payment_record(
             reason=f"paid through the API by operator {operator.code}" if operator else "",
         )
         if object_type == "declaration":
-            declaration_release_if_cleared(declaration_id=object_id)
+            declaration_release_if_cleared(declaration_id=object_id, actor=actor)
         return entry

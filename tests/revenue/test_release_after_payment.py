@@ -77,3 +77,22 @@ def test_a_claimed_consignment_is_not_released_by_its_payment(
     )
     declaration.refresh_from_db()
     assert declaration.status == Status.ASSESSED  # the holder decides
+
+
+def test_the_release_by_an_officers_payment_names_the_officer(
+    operator_b, customs_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = declarations_submit(
+            operator=operator_b.operator, bodies=[border_body("PAY-OFFICER-1")]
+        )[0]
+    declaration = Declaration.objects.get(pk=outcome.declaration.pk)
+    arrivals_record(
+        operator=operator_b.operator, transport_documents=[declaration.transport_document_number]
+    )
+    officer = customs_user("officer")
+    owed, _, _ = border_balance(declaration.pk)
+    ledger_payment_record(declaration_id=declaration.pk, amount=owed, currency="EUR", actor=officer)
+    declaration.refresh_from_db()
+    assert declaration.status == Status.RELEASED
+    assert declaration.events.get(to_status=Status.RELEASED).actor == officer
