@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customs_ecom.platform.fields import PlainDecimalField
+
 from .money import ROUNDING_MODES
 from .services.regimes import parse_rate
 
@@ -258,7 +260,7 @@ class RevalueForm(forms.Form):
         self.lines = []
         for item in items:
             name = f"line_{item.line}"
-            self.fields[name] = forms.DecimalField(
+            self.fields[name] = PlainDecimalField(
                 label=_("Line %(line)s value found (declared %(value)s)")
                 % {"line": item.line, "value": item.value},
                 required=False,
@@ -291,7 +293,7 @@ class ReliefDecisionForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = PlainDecimalField(
         label=_("Amount collected"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
     )
     payer = forms.CharField(label=_("Paid by"), max_length=200, required=False)

@@ -174,6 +174,17 @@ def test_a_revaluation_never_lowers_a_declared_value(client, customs_user, opera
     )
 
 
+@pytest.mark.parametrize("typed", ["1e0", "1E+0", "5e-1", "1_0", "Infinity", "0x10"])
+def test_the_payment_form_takes_a_written_amount_only(client, customs_user, operator_b, typed):
+    declaration = submit(operator_b.operator, [border_body(f"CASH-{len(typed)}")])[0]
+    client.force_login(customs_user("officer"))
+    client.post(
+        reverse("revenue:payment", args=[declaration.pk]),
+        {"amount": typed, "payer": "Marie Dupont", "reference": "receipt"},
+    )
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
+
+
 def test_officer_records_a_payment_on_the_ledger_page(client, customs_user, operator_b):
     declaration = submit(operator_b.operator, [border_body("CASH-1")])[0]
     owed = border_balance(declaration.pk)[0]
