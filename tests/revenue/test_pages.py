@@ -191,6 +191,9 @@ def test_officer_records_a_payment_on_the_ledger_page(client, customs_user, oper
     client.force_login(customs_user("officer"))
     page = client.get(reverse("revenue:ledger", args=[declaration.pk]))
     assert page.status_code == 200 and b"Release blocked" in page.content
+    # The border rows name the channel; who owes each is in its payer column.
+    assert b"<td>at the border</td>" in page.content
+    assert b"paid by the consignee at the border" not in page.content
     response = client.post(
         reverse("revenue:payment", args=[declaration.pk]),
         {"amount": str(owed), "payer": "Marie Dupont", "reference": "receipt 42"},
