@@ -28,6 +28,7 @@ from customs_ecom.platform.roles import (
     SUPERVISOR,
     has_any_role,
 )
+from customs_ecom.platform.templatetags.human import form_errors_sentence
 
 from . import consignment_list, selectors, workload
 from .forms import DOCUMENT_CHOICES
@@ -147,7 +148,13 @@ def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
     back = back_to(request, reverse("declarations:consignments"))
     form = BulkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Tick at least one consignment."))
+        if "ids" in form.errors:
+            messages.error(request, _("Tick at least one consignment."))
+        else:  # the consignments are ticked: what else is wrong, by its label
+            messages.error(
+                request,
+                _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)},
+            )
         return redirect(back)
     if action == "release" and not form.cleaned_data["confirm"]:
         messages.error(request, _("This decision cannot be undone: tick the confirmation."))

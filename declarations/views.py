@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from customs_ecom.platform.extensions import call
 from customs_ecom.platform.roles import CAN_ACT_ON_CONSIGNMENTS, CAN_VIEW_CONSIGNMENTS, has_any_role
+from customs_ecom.platform.templatetags.human import form_errors_sentence
 
 from . import lifecycle, selectors
 from .forms import (
@@ -99,7 +100,12 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("View saved."))
         query = form.cleaned_data["query"]
         return redirect(reverse("declarations:queue") + (f"?{query}" if query else ""))
-    messages.error(request, _("Give the view a name (80 characters at most)."))
+    if "name" in form.errors:
+        messages.error(request, _("Give the view a name (80 characters at most)."))
+    else:
+        messages.error(
+            request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}
+        )
     return redirect("declarations:queue")
 
 

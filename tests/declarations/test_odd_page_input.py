@@ -84,3 +84,21 @@ def test_a_released_consignment_has_no_claim_to_reassign(
     )
     assert "This consignment needs no more work." in answer.content.decode()
     assert Declaration.objects.get(pk=pk).claimed_by is None
+
+
+def test_a_form_refused_for_another_reason_says_which_field(client, customs_user):
+    client.force_login(customs_user("officer"))
+    answer = client.post(
+        reverse("declarations:bulk_action", args=["request_documents"]),
+        {"ids": ["1"], "documents": ["no-such-document"]},
+        follow=True,
+    )
+    text = html.unescape(answer.content.decode())
+    assert "Documents needed:" in text and "Tick at least one consignment." not in text
+    answer = client.post(
+        reverse("declarations:saved_view_create"),
+        {"name": "From China", "query": "origin=CN\x00"},
+        follow=True,
+    )
+    text = html.unescape(answer.content.decode())
+    assert "Give the view a name" not in text and "Please correct the form" in text
