@@ -162,6 +162,13 @@ def test_version_page_shows_the_diff_against_the_active_version(customs_user):
     assert page.status_code == 200
     assert b"params.window_hours" in page.content
     assert b"<ins>96</ins>" in page.content and b"<del>72</del>" in page.content
+    # Switched off, a rule reads yes/no, not True/False.
+    off = ruleset_edit_rule(
+        base=draft, code="vague_description", enabled=False,
+        params=RULES["vague_description"].params_model().model_dump(mode="json"), actor=analyst,
+    )  # fmt: skip
+    page = client.get(f"/risk/versions/{off.version}/").content.decode()
+    assert "<del>yes</del>" in page and "<ins>no</ins>" in page and "True" not in page
     same = client.get(f"/risk/versions/{draft.version}/?against={draft.version - 1}")
     assert same.content.count(b'class="diff-changed"') == 1
 
