@@ -22,11 +22,33 @@ from django.utils.translation import gettext_noop as N_
 
 from declarations.messages import render
 
+_PARAM_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
+
+
+def _localised_params(stored: dict) -> dict:
+    """The message with its decimal parameters written as the reader writes numbers ("0,50" in
+    French); English keeps them as stored."""
+    params = stored.get("params")
+    language = get_language() or "en"
+    if not isinstance(params, dict) or language.startswith("en"):
+        return stored
+    from customs_ecom.platform.templatetags.human import number
+
+    return {
+        **stored,
+        "params": {
+            key: number(value, len(value.partition(".")[2]))
+            if isinstance(value, str) and _PARAM_DECIMAL.fullmatch(value)
+            else value
+            for key, value in params.items()
+        },
+    }
+
 
 def message_text(stored: Any, fallback: str) -> str:
     """The stored message rendered in the active language, else ``fallback`` (English)."""
     if isinstance(stored, dict) and stored.get("id"):
-        return render(stored, gettext)
+        return render(_localised_params(stored), gettext)
     return fallback
 
 

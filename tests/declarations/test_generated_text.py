@@ -296,3 +296,18 @@ def test_a_movement_stored_in_the_earlier_wording_still_reads_in_french():
         assert legal_reason(english).endswith(
             "qui restent dans un même territoire douanier et de TVA"
         )
+
+
+def test_decimal_parameters_of_a_message_read_as_french_numbers():
+    from declarations.generated_text import message_text
+
+    stored = {
+        "id": "selected at random for %(channel)s (%(purpose)s) at a rate of %(rate)s%%, to"
+        " find unknown risks and measure hit rates",
+        "params": {"channel": "yellow", "purpose": "documentary check", "rate": "0.50"},
+    }
+    with translation.override("en"):
+        assert "at a rate of 0.50%" in message_text(stored, "")
+    with translation.override("fr"):
+        text = message_text(stored, "")
+    assert "0,50" in text and "0.50" not in text
