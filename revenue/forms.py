@@ -353,7 +353,7 @@ class EstimateForm(forms.Form):
         required=False,
     )
     currency = forms.CharField(label=_("Currency of the prices"), max_length=3, initial="EUR")
-    shipping_cost = forms.DecimalField(
+    shipping_cost = PlainDecimalField(
         label=_("Shipping cost"), min_value=Decimal(0), max_digits=14, decimal_places=2, initial=0
     )
     seller_collects = forms.BooleanField(
@@ -376,10 +376,10 @@ class EstimateForm(forms.Form):
 class EstimateItemForm(forms.Form):
     description = forms.CharField(label=_("What is it?"), max_length=300, required=False)
     hs_code = forms.CharField(label=_("HS code (optional)"), max_length=10, required=False)
-    value = forms.DecimalField(
+    value = PlainDecimalField(
         label=_("Price"), min_value=Decimal(0), max_digits=14, decimal_places=2, required=False
     )
-    quantity = forms.DecimalField(
+    quantity = PlainDecimalField(
         label=_("Quantity"),
         min_value=Decimal("0.001"),
         max_digits=10,

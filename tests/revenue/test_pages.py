@@ -271,6 +271,21 @@ def test_public_estimate_form_answers_with_a_partial_for_htmx(client):
     assert TaxAssessment.objects.count() == 0
 
 
+def test_the_estimate_page_takes_written_amounts_only(client):
+    data = {
+        "origin_country": "cn",
+        "currency": "EUR",
+        "shipping_cost": "5e0",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-hs_code": "610910",
+        "items-0-value": "4e1",
+        "items-0-quantity": "1",
+    }
+    content = client.post(reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true")
+    assert 'id="you-pay"' not in content.content.decode()
+
+
 def test_estimate_explanation_reads_in_french_on_the_french_page(client):
     """The explanation lines (value, conversion, collection, exchange-rate rule) are composed
     phrase by phrase and read in the page's language; amounts and codes stay as they are."""
