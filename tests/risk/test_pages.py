@@ -575,3 +575,16 @@ def test_a_watchlist_clearance_is_refused_while_another_officer_holds_the_consig
             actor=customs_user("officer"), reason="namesake", declaration_id=declaration.pk,
         )  # fmt: skip
     assert not WatchlistFalsePositive.objects.exists()
+
+
+def test_the_rules_page_shows_the_channel_rates_as_percentages(
+    customs_user,
+):
+    from risk.services.rulesets import active_ruleset
+
+    policy = active_ruleset().policy
+    analyst = login(customs_user, "risk_analyst")
+    page = analyst.get("/risk/").content.decode()
+    yellow = Decimal(str(policy["random_rates"]["yellow"])) * 100
+    shown = format(yellow.normalize(), "f")
+    assert f"{shown}\u00a0%" in page
