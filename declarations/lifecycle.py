@@ -475,10 +475,19 @@ def claim_problem(declaration: Declaration, user: Any) -> str | None:
     (the decisions outside `ACTIONS`: a revaluation, a relief decision): another officer holds
     it, whatever its channel, or nobody does and yellow and red work is claimed first."""
     holder = claim_holder_id(declaration)
-    if holder is not None and holder != user.pk:
-        return _("Another officer holds this consignment: take it over first.")
     if holder is None and declaration.channel in CONTROLLED_CHANNELS:
         return _("Claim the consignment before acting on it.")
+    return _another_holds(holder, user)
+
+
+def held_by_another(declaration: Declaration, user: Any) -> str | None:
+    """Why ``user`` may not act for want of the claim another officer holds, or None."""
+    return _another_holds(claim_holder_id(declaration), user)
+
+
+def _another_holds(holder: int | None, user: Any) -> str | None:
+    if holder is not None and holder != getattr(user, "pk", None):
+        return _("Another officer holds this consignment: take it over first.")
     return None
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.bounds import as_id
 
 from ..models import WatchlistEntry, WatchlistFalsePositive
 from ..watchlist import WatchlistEntry as WatchlistEntrySpec
@@ -168,15 +169,17 @@ class ClearanceRefused(ValueError):
     """A watchlist clearance refused: the message says why, for the officer."""
 
 
-def _holder_problem(declaration_id: int, actor: Any) -> str | None:
+def _page_problem(declaration_id: int, actor: Any, entry_id: int, party_key: str) -> str | None:
+    """Why a clearance may not be proposed or confirmed from this consignment's page: another
+    officer holds it, or it does not carry the match. None when it may."""
     from declarations import lifecycle
     from declarations.models import Declaration
 
     declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
-    holder = lifecycle.claim_holder_id(declaration)
-    if holder is not None and holder != getattr(actor, "pk", None):
-        return _("Another officer holds this consignment: take it over first.")
-    return None
+    problem = lifecycle.held_by_another(declaration, actor)
+    if problem is None and not _matched_on(declaration_id, entry_id, party_key):
+        problem = _("This consignment does not carry that watchlist match.")
+    return problem
 
 
 def _matched_on(declaration_id: int, entry_id: int, party_key: str) -> bool:
@@ -214,9 +217,7 @@ def watchlist_false_positive_create(
     with transaction.atomic():
         entry = WatchlistEntry.objects.get(pk=entry_id)
         if declaration_id is not None:
-            problem = _holder_problem(declaration_id, actor)
-            if problem is None and not _matched_on(declaration_id, entry.pk, party_key):
-                problem = _("This consignment does not carry that watchlist match.")
+            problem = _page_problem(declaration_id, actor, entry.pk, party_key)
             if problem is not None:
                 raise ClearanceRefused(problem)
         marked, created = WatchlistFalsePositive.objects.get_or_create(
@@ -268,11 +269,7 @@ def watchlist_false_positive_confirm(
                 _("A second person confirms a clearance: you proposed this one.")
             )
         if declaration_id is not None:
-            problem = _holder_problem(declaration_id, actor)
-            if problem is None and not _matched_on(
-                declaration_id, marked.entry_id, marked.party_key
-            ):
-                problem = _("This consignment does not carry that watchlist match.")
+            problem = _page_problem(declaration_id, actor, marked.entry_id, marked.party_key)
             if problem is not None:
                 raise ClearanceRefused(problem)
         marked.confirmed_by = actor
@@ -306,10 +303,11 @@ def watchlist_false_positive_confirm(
 
 def watchlist_clearance_of(entry_id: Any, party_key: str) -> WatchlistFalsePositive | None:
     """The clearance (proposed or confirmed) of one watchlist match, if any."""
-    if not str(entry_id).isdigit():
+    pk = as_id(entry_id)
+    if pk is None:
         return None
     return (
         WatchlistFalsePositive.objects.select_related("created_by")
-        .filter(entry_id=int(entry_id), party_key=party_key)
+        .filter(entry_id=pk, party_key=party_key)
         .first()
     )
