@@ -369,6 +369,20 @@ def border_due_unpaid(declaration: Declaration) -> Decimal | None:
     return max(owed - (paid - refunded), Decimal("0.00"))
 
 
+def model_balances(declaration_id: int) -> dict[str, Decimal]:
+    """What the ledger says each collection model is owed for a declaration (assessed plus
+    adjustments), by model."""
+    return {
+        row["collection_model"]: row["total"] or Decimal(0)
+        for row in LedgerEntry.objects.filter(
+            declaration_id=declaration_id,
+            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
+        )
+        .values("collection_model")
+        .annotate(total=Sum("amount"))
+    }
+
+
 def channel_balances(declaration_id: int) -> dict[str, Decimal]:
     """What the ledger says each collection channel owes for a declaration (assessed plus
     adjustments): ``border``, ``deferred_statement`` and ``scheme_return``."""
@@ -383,17 +397,10 @@ def channel_balances(declaration_id: int) -> dict[str, Decimal]:
         DEFERRED_STATEMENT: Decimal("0.00"),
         SCHEME_RETURN: Decimal("0.00"),
     }
-    for row in (
-        LedgerEntry.objects.filter(
-            declaration_id=declaration_id,
-            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
-        )
-        .values("collection_model")
-        .annotate(total=Sum("amount"))
-    ):
-        channel = channel_of.get(row["collection_model"])
+    for model, total in model_balances(declaration_id).items():
+        channel = channel_of.get(model)
         if channel is not None:
-            owed[channel] += round_money(row["total"] or Decimal(0))
+            owed[channel] += round_money(total)
     return owed
 
 

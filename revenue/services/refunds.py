@@ -22,7 +22,7 @@ from revenue.calculators import (
 )
 from revenue.ledger_math import refundable
 from revenue.models import LedgerEntry, RevenueCursor
-from revenue.selectors import border_balance
+from revenue.selectors import border_balance, model_balances
 
 
 def ledger_refund(
@@ -116,6 +116,7 @@ def _settle_cancelled(event: StatusEvent) -> None:
     return): a negative adjustment per model, then a refund. Keys make a rerun a no-op."""
     declaration = Declaration.objects.select_related("operator").get(pk=event.declaration_id)
     owed, paid, refunded = border_balance(declaration.pk)
+    currency = _ledger_currency(declaration.pk)
     entries = []
     if owed > 0:
         entries.append(
@@ -123,7 +124,7 @@ def _settle_cancelled(event: StatusEvent) -> None:
                 declaration=declaration,
                 kind=LedgerEntry.Kind.ADJUSTMENT,
                 amount=-owed,
-                currency=_ledger_currency(declaration.pk),
+                currency=currency,
                 collection_model=CONSIGNEE_BORDER,
                 payer=declaration.consignee_name[:200],
                 reference=f"{event.to_status}: nothing more is due",
@@ -140,7 +141,7 @@ def _settle_cancelled(event: StatusEvent) -> None:
                 account_id=declaration.operator_id,
                 kind=LedgerEntry.Kind.ADJUSTMENT,
                 amount=-deferred,
-                currency=_ledger_currency(declaration.pk),
+                currency=currency,
                 collection_model=INTERMEDIARY_DEFERRED,
                 payer=declaration.operator.name[:200],
                 reference=f"{event.to_status}: credited on the next statement",
@@ -149,14 +150,14 @@ def _settle_cancelled(event: StatusEvent) -> None:
         )
     # What a scheme return still carries is reversed under the model that assessed it (the
     # seller's scheme or the marketplace's as deemed supplier), so each model's balance is nil.
-    for model, owed_by_scheme in _scheme_balances(declaration.pk).items():
-        if owed_by_scheme > 0:
+    for model, owed_by_scheme in model_balances(declaration.pk).items():
+        if model in (VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER) and owed_by_scheme > 0:
             entries.append(
                 LedgerEntry(
                     declaration=declaration,
                     kind=LedgerEntry.Kind.ADJUSTMENT,
                     amount=-owed_by_scheme,
-                    currency=_ledger_currency(declaration.pk),
+                    currency=currency,
                     collection_model=model,
                     payer=f"{declaration.tax_scheme} {declaration.tax_scheme_number}"[:200],
                     reference=f"{event.to_status}: corrected in the scheme return",
@@ -172,20 +173,6 @@ def _settle_cancelled(event: StatusEvent) -> None:
             reason=f"refund on {event.to_status}",
             source_key=f"event:{event.pk}:refund",
         )
-
-
-def _scheme_balances(declaration_id: int) -> dict[str, Decimal]:
-    """What each scheme model (seller, marketplace) still carries for a declaration."""
-    totals = (
-        LedgerEntry.objects.filter(
-            declaration_id=declaration_id,
-            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
-            collection_model__in=(VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER),
-        )
-        .values("collection_model")
-        .annotate(total=Sum("amount"))
-    )
-    return {row["collection_model"]: row["total"] or Decimal(0) for row in totals}
 
 
 def _ledger_currency(declaration_id: int) -> str:
