@@ -22,8 +22,6 @@ from django.utils.translation import gettext_noop as N_
 
 from declarations.messages import render
 
-_PARAM_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
-
 
 def _localised_params(stored: dict) -> dict:
     """The message with its decimal parameters written as the reader writes numbers ("0,50" in
@@ -32,17 +30,13 @@ def _localised_params(stored: dict) -> dict:
     language = get_language() or "en"
     if not isinstance(params, dict) or language.startswith("en"):
         return stored
-    from customs_ecom.platform.templatetags.human import number
+    from customs_ecom.platform.templatetags.human import decimal_text
 
-    return {
-        **stored,
-        "params": {
-            key: number(value, len(value.partition(".")[2]))
-            if isinstance(value, str) and _PARAM_DECIMAL.fullmatch(value)
-            else value
-            for key, value in params.items()
-        },
-    }
+    def shown(value: Any) -> Any:
+        text = decimal_text(value) if isinstance(value, str) else None
+        return value if text is None else text
+
+    return {**stored, "params": {key: shown(value) for key, value in params.items()}}
 
 
 def message_text(stored: Any, fallback: str) -> str:

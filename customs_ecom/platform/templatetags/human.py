@@ -292,20 +292,26 @@ def _field(line: Any, name: str) -> Any:
     return line.get(name) if isinstance(line, dict) else getattr(line, name, None)
 
 
+# What a counted basis counts (TaxLine.basis_unit), singular and plural, as ngettext takes them
+# (their French is in the platform catalogue).
+_UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "tariff_code": ("tariff code", "tariff codes"),
+    "postal_item": ("postal item", "postal items"),
+    "entry": ("entry", "entries"),
+    "declaration": ("declaration", "declarations"),
+    "line": ("goods line", "goods lines"),
+    "consignment": ("consignment", "consignments"),
+    "item": ("item", "items"),
+}
+
+
 def _unit_words(unit: str, count: Decimal) -> str:
     from django.utils.translation import ngettext
 
-    many = count != 1
-    words = {
-        "tariff_code": ngettext("tariff code", "tariff codes", 2 if many else 1),
-        "postal_item": ngettext("postal item", "postal items", 2 if many else 1),
-        "entry": ngettext("entry", "entries", 2 if many else 1),
-        "declaration": ngettext("declaration", "declarations", 2 if many else 1),
-        "line": ngettext("goods line", "goods lines", 2 if many else 1),
-        "consignment": ngettext("consignment", "consignments", 2 if many else 1),
-        "item": ngettext("item", "items", 2 if many else 1),
-    }
-    return words.get(unit, unit)
+    if unit not in _UNIT_WORDS:
+        return unit
+    singular, plural = _UNIT_WORDS[unit]
+    return ngettext(singular, plural, 1 if count == 1 else 2)
 
 
 @register.filter
@@ -416,7 +422,7 @@ _VERBATIM_KEYS = frozenset(
 _DECIMAL_TEXT = re.compile(r"-?\d+\.\d+")
 
 
-def _readable_number(value: Any) -> str | None:
+def decimal_text(value: Any) -> str | None:
     """A decimal stored as text or float ("10.00", 0.83) as the reader writes it: '10,00' in
     French, its own places kept; None when the value is no decimal."""
     if isinstance(value, bool) or not isinstance(value, str | float | Decimal):
@@ -442,7 +448,7 @@ def readable(value: Any, key: str = "") -> str:
     if isinstance(value, list | tuple):
         return "; ".join(readable(v, key) for v in value)
     if key not in _VERBATIM_KEYS:
-        shown = _readable_number(value)
+        shown = decimal_text(value)
         if shown is not None:
             return shown
     if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
