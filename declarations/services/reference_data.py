@@ -49,6 +49,7 @@ def exchange_rates_load(
 
     from ..codelists import is_currency
     from ..models import ExchangeRate
+    from ..rates import RateBook
 
     result = RateLoadResult()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -60,6 +61,9 @@ def exchange_rates_load(
         )
         return result
     parsed: dict[tuple[str, date], Decimal] = {}
+    # The rate each row's currency and day takes now: checked against, then audited as before.
+    in_use_by_row: dict[tuple[str, date], Decimal | None] = {}
+    book = RateBook()
     for line_no, raw in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         currency = row.get("currency", "").upper()
@@ -111,7 +115,7 @@ def exchange_rates_load(
                 }
             )
             continue
-        in_use = _rate_in_use(currency, valid_from)
+        in_use = book(currency, valid_from)
         if (
             in_use is not None
             and not confirm_unusual
@@ -127,6 +131,7 @@ def exchange_rates_load(
             )
             continue
         parsed[(currency, valid_from)] = stored
+        in_use_by_row[(currency, valid_from)] = in_use
     if result.errors or not parsed:
         if not parsed and not result.errors:
             result.errors.append({"line": 1, "column": "", "error": "the file has no rows"})
@@ -142,7 +147,7 @@ def exchange_rates_load(
         for (currency, valid_from), rate in parsed.items():
             row = existing.get((currency, valid_from))
             if row is None:
-                in_use = _rate_in_use(currency, valid_from)
+                in_use = in_use_by_row[(currency, valid_from)]
                 if in_use is not None:  # the rate this day took before: what the load changes
                     before[f"{currency} {valid_from}"] = str(in_use)
                 ExchangeRate.objects.create(
@@ -164,14 +169,6 @@ def exchange_rates_load(
         )
     result.loaded = len(parsed)
     return result
-
-
-def _rate_in_use(currency: str, day: Any) -> Decimal | None:
-    """The rate a conversion of ``currency`` on ``day`` takes now (official rates loaded, else
-    the ECB daily series), or None."""
-    from ..rates import RateBook
-
-    return RateBook()(currency, day)
 
 
 def profile_publish(*, spec_data: dict[str, Any], actor: Any, reason: str = "") -> Any:
