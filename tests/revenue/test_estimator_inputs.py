@@ -170,6 +170,12 @@ def test_us_postal_items_may_pay_the_specific_duty_during_the_transition(origin,
         ("GB", "GBP", "180690", "0.2"),  # chocolate: an excepted item
         ("GB", "GBP", "200520", "0.2"),  # potato crisps: an excepted item
         ("GB", "GBP", "220210", "0.2"),  # soft drinks
+        ("DE", "EUR", "190590", "0.07"),  # bread: UStG Anlage 2
+        ("DE", "EUR", "200912", "0.19"),  # orange juice: heading 2009 is excepted
+        ("FR", "EUR", "040690", "0.055"),  # cheese: CGI art. 278-0 bis A
+        ("FR", "EUR", "170490", "0.2"),  # sugar confectionery: excepted
+        ("SE", "SEK", "080810", "0.06"),  # apples: the temporary food rate of 2026-2027
+        ("SE", "SEK", "220300", "0.25"),  # beer
     ],
 )
 def test_food_takes_the_food_rate_where_the_law_gives_one(destination, currency, hs, rate):

@@ -350,7 +350,7 @@ def test_minimum_amounts_and_uk_gift_duty_are_shipped():
 )
 def test_book_rates_of_czechia_and_romania_follow_their_dated_changes(jurisdiction, on, rate):
     regime = regime_for(SHIPPED, jurisdiction, on)
-    assert regime.vat_reduced_rates == {"4901": D(rate)}
+    assert regime.vat_reduced_rates["4901"] == D(rate)
     assert regime.legal_refs["vat_reduced"]
 
 
@@ -381,3 +381,65 @@ def test_babies_garments_take_the_childrens_clothing_rate_where_the_law_has_one(
     )
     germany = regime_for(SHIPPED, "DE", on if on.year > 2021 else date(2021, 7, 1))
     assert germany.vat_rate_for("611120") == D("0.19")
+
+
+@pytest.mark.parametrize(
+    ("on", "code", "food"),
+    [
+        (date(2026, 3, 31), "EU-SE-2021", "0.12"),
+        (date(2026, 4, 1), "EU-SE-2026-04", "0.06"),
+        (date(2026, 6, 30), "EU-SE-2026-04", "0.06"),
+        (date(2026, 7, 1), "EU-SE-2026", "0.06"),
+        (date(2027, 12, 31), "EU-SE-2026", "0.06"),
+        (date(2028, 1, 1), "EU-SE-2028-01", "0.12"),
+        (date(2028, 7, 1), "EU-SE-2028-07", "0.12"),
+    ],
+)
+def test_swedish_food_rate_is_cut_to_six_percent_from_april_2026_to_december_2027(on, code, food):
+    """Food and non-alcoholic drinks at 12 %, temporarily 6 % from 1 April 2026 to
+    31 December 2027 (prop. 2025/26:55); beer and other goods stay at 25 %, books at 6 %."""
+    regime = regime_for(SHIPPED, "SE", on)
+    assert regime.code == code
+    assert regime.vat_rate_for("090121") == D(food)  # roasted coffee
+    assert regime.vat_rate_for("220210") == D(food)  # soft drinks
+    assert regime.vat_rate_for("220300") == D("0.25")  # beer
+    assert regime.vat_rate_for("610910") == D("0.25")
+    assert regime.vat_rate_for("490199") == D("0.06")
+    assert "2025/26:55" in regime.legal_refs["vat_reduced"]
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "on", "food"),
+    [
+        ("CZ", date(2023, 12, 31), "0.15"),
+        ("CZ", date(2024, 1, 1), "0.12"),
+        ("CZ", date(2028, 7, 1), "0.12"),
+        ("FI", date(2025, 12, 31), "0.14"),
+        ("FI", date(2026, 1, 1), "0.135"),
+        ("FI", date(2028, 7, 1), "0.135"),
+    ],
+)
+def test_food_rates_of_czechia_and_finland_follow_their_dated_changes(jurisdiction, on, food):
+    regime = regime_for(SHIPPED, jurisdiction, on)
+    assert regime.vat_rate_for("040690") == D(food)  # cheese
+    assert regime.vat_rate_for("220300") == regime.vat_standard_rate  # beer
+
+
+@pytest.mark.parametrize("on", [date(2021, 7, 1), date(2026, 6, 30), date(2026, 11, 25)])
+def test_food_exceptions_stay_at_the_standard_rate_in_germany_and_france(on):
+    germany, france = regime_for(SHIPPED, "DE", on), regime_for(SHIPPED, "FR", on)
+    assert germany.vat_rate_for("090121") == D("0.07")  # roasted coffee
+    assert germany.vat_rate_for("180632") == D("0.07")  # chocolate (Anlage 2)
+    for excepted in ("200912", "030612", "160431", "220210"):  # juice, lobster, caviar, drinks
+        assert germany.vat_rate_for(excepted) == D("0.19"), excepted
+    assert france.vat_rate_for("090121") == D("0.055")
+    assert france.vat_rate_for("220210") == D("0.055")  # non-alcoholic drinks
+    for excepted in ("180632", "170490", "160431", "220300"):  # chocolate, sweets, caviar, beer
+        assert france.vat_rate_for(excepted) == D("0.20"), excepted
+    assert france.vat_rate_for("490199") == D("0.055")
+
+
+def test_states_without_a_shipped_food_rate_tax_food_at_the_standard_rate():
+    for member in ("AT", "DK", "EE", "ES", "IT", "LT", "PL", "RO"):
+        regime = regime_for(SHIPPED, member, date(2026, 11, 25))
+        assert regime.vat_rate_for("040690") == regime.vat_standard_rate, member
