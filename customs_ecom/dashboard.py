@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -369,10 +370,19 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
 
 
 def per_currency(amounts: dict[str, Decimal]) -> str:
-    """Money of several currencies side by side, never added together: "1234.50 EUR · 80.00 PLN"
-    ("0.00" when there is none)."""
-    shown = [f"{amount:.2f} {currency}" for currency, amount in sorted(amounts.items()) if amount]
-    return " · ".join(shown) or "0.00"
+    """Money of several currencies side by side, never added together, in the reader's number
+    format: "1,234.50 EUR · 80.00 PLN" in English, "1 234,50 EUR · 80,00 PLN" in French
+    ("0.00" or "0,00" when there is none)."""
+    shown = [
+        f"{_amount_text(amount)} {currency}"
+        for currency, amount in sorted(amounts.items())
+        if amount
+    ]
+    return " · ".join(shown) or _amount_text(Decimal(0))
+
+
+def _amount_text(amount: Decimal) -> str:
+    return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 def _rule_title(code: str) -> str:

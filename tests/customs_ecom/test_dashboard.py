@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -236,6 +237,26 @@ def test_revenue_of_two_currencies_is_never_added_together(
     assert assessed == {"EUR": f"{totals['EUR']:.2f}", "PLN": f"{totals['PLN']:.2f}"}
     framework = client.get(reverse("framework")).content.decode()
     assert tile in framework
+    # In French the amounts read in French ("56,00 EUR"), still side by side.
+    french = client.get(reverse("dashboard"), headers={"accept-language": "fr"}).content.decode()
+    tile_fr = " · ".join(
+        f"{str(totals[c].quantize(Decimal('0.01'))).replace('.', ',')} {c}" for c in ("EUR", "PLN")
+    )
+    assert f'<div class="kpi" id="kpi-revenue">{tile_fr}</div>' in french
+
+
+def test_revenue_tile_groups_thousands_in_the_readers_format():
+    from django.utils import translation
+
+    from customs_ecom.dashboard import per_currency
+
+    amounts = {"EUR": Decimal("1234567.5"), "PLN": Decimal("80")}
+    with translation.override("en"):
+        assert per_currency(amounts) == "1,234,567.50 EUR · 80.00 PLN"
+        assert per_currency({}) == "0.00"
+    with translation.override("fr"):
+        assert per_currency(amounts) == "1\xa0234\xa0567,50 EUR · 80,00 PLN"
+        assert per_currency({}) == "0,00"
 
 
 def test_revenue_rows_of_earlier_releases_and_money_collected_without_an_assessment(
