@@ -179,6 +179,15 @@ def ruleset_approve(
                 % {"v": ruleset.version}
             )
         active = rulesets.active_ruleset()
+        own = _own_drafts_carried(ruleset, active, actor)
+        if own:
+            raise ApprovalRefused(
+                _(
+                    "Version %(v)s carries changes you made (version %(own)s); another person "
+                    "must approve it."
+                )
+                % {"v": ruleset.version, "own": ", ".join(str(v) for v in own)}
+            )
         if is_older_than_active(ruleset, active) and not confirm_older:
             raise ApprovalRefused(
                 _(
@@ -201,6 +210,30 @@ def ruleset_approve(
             actor=actor,
             note=f"{reason} (proposed by {proposal.proposed_by}: {proposal.reason})"[:500],
         )
+
+
+def _own_drafts_carried(ruleset: RuleSet, active: RuleSet, actor: Any) -> list[int]:
+    """The drafts ``ruleset`` was built on (through ``based_on``, back to a version that was in
+    force) that ``actor`` made: approving it would put their own changes in force. A draft made
+    before versions recorded their base counts every draft between the active version and it."""
+    actor_id = getattr(actor, "pk", None)
+    if actor_id is None:
+        return []
+    chain: list[RuleSet] = []
+    current = ruleset.based_on
+    while current is not None and current.state == RuleSet.State.DRAFT:
+        chain.append(current)
+        current = current.based_on
+    last = chain[-1] if chain else ruleset
+    if current is None and last.based_on_id is None and last.version > active.version + 1:
+        chain.extend(
+            RuleSet.objects.filter(
+                state=RuleSet.State.DRAFT,
+                version__gt=active.version,
+                version__lt=last.version,
+            )
+        )
+    return sorted({d.version for d in chain if d.created_by_id == actor_id})
 
 
 def ruleset_reject(*, ruleset_id: int, actor: Any, reason: str) -> None:

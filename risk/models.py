@@ -28,6 +28,11 @@ class RuleSet(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # The version this one was made from (an analyst's edit starts from the working base): the
+    # drafts of that chain are all approved together, so none of their authors may approve it.
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-version"]

@@ -72,8 +72,10 @@ def ruleset_create_version(
     actor: Any,
     note: str = "",
     effective_from: Any = None,
+    base: RuleSet | None = None,
 ) -> RuleSet:
-    """A new draft version; parameters are validated rule by rule (ValueError names the field)."""
+    """A new draft version (made from ``base`` when it is an edit of one); parameters are
+    validated rule by rule (ValueError names the field)."""
     cleaned = [
         {
             "code": r["code"],
@@ -91,14 +93,16 @@ def ruleset_create_version(
         note=note,
         created_by=actor if getattr(actor, "pk", None) else None,
         effective_from=effective_from or timezone.now(),
+        based_on=base,
     )
     audit_record(
         actor=actor,
         action="ruleset.create",
         object_type="ruleset",
         object_id=ruleset.version,
-        before={"version": latest.version, "rules": latest.rules, "policy": latest.policy}
-        if latest
+        # What the edit changed: its base, else the newest version before it.
+        before={"version": start.version, "rules": start.rules, "policy": start.policy}
+        if (start := base or latest)
         else None,
         after={
             "version": ruleset.version,
@@ -135,6 +139,7 @@ def ruleset_edit_rule(
         actor=actor,
         note=note or f"rule {code} changed",
         effective_from=base.effective_from,
+        base=base,
     )
 
 
@@ -153,6 +158,7 @@ def ruleset_edit_policy(
         actor=actor,
         note=note or "channel policy changed",
         effective_from=effective_from,
+        base=base,
     )
 
 

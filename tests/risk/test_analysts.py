@@ -273,6 +273,50 @@ def test_the_author_of_a_version_cannot_approve_it_and_a_sent_back_draft_is_no_b
     assert made.state == RuleSet.State.DRAFT
 
 
+def test_nobody_approves_a_version_that_carries_a_draft_of_their_own(customs_user):
+    """Edits build on the newest draft: an administrator's draft under an analyst's newer one is
+    approved with it, so the administrator may not approve the newer one either."""
+    from risk.selectors import ruleset_working_base
+
+    analyst = customs_user("risk_analyst")
+    admin = customs_user("administrator")
+    supervisor = customs_user("supervisor")
+    active = active_ruleset()
+    theirs = _draft(admin, score=20)
+    params = RULES["vague_description"].params_model().model_dump(mode="json")
+    on_top = ruleset_edit_rule(
+        base=ruleset_working_base(), code="vague_description", enabled=True,
+        params={**params, "score": params["score"] + 1}, actor=analyst,
+    )  # fmt: skip
+    assert on_top.based_on_id == theirs.pk
+    approval.ruleset_propose(ruleset_id=on_top.pk, actor=analyst, reason="tuning")
+    with pytest.raises(
+        approval.ApprovalRefused, match=rf"changes you made \(version {theirs.version}\)"
+    ):
+        approval.ruleset_approve(ruleset_id=on_top.pk, actor=admin, reason="lgtm")
+    on_top.refresh_from_db()
+    assert on_top.state == RuleSet.State.DRAFT and active_ruleset().pk == active.pk
+    # Someone who wrote none of the chain approves it, and both changes come into force.
+    approval.ruleset_approve(ruleset_id=on_top.pk, actor=supervisor, reason="both reviewed")
+    in_force = {r["code"]: r["params"]["score"] for r in active_ruleset().rules}
+    assert in_force["unknown_seller"] == 20 and in_force["vague_description"] == params["score"] + 1
+
+
+def test_a_version_made_without_its_base_counts_every_draft_before_it(customs_user):
+    """A version whose base was not recorded (made before versions recorded it, or by a script)
+    is treated as carrying every draft between the active version and it."""
+    analyst = customs_user("risk_analyst")
+    admin = customs_user("administrator")
+    theirs = _draft(admin, score=20)
+    loose = ruleset_create_version(
+        rules=theirs.rules, policy=theirs.policy, actor=analyst, note="from a file"
+    )
+    assert loose.based_on_id is None
+    approval.ruleset_propose(ruleset_id=loose.pk, actor=analyst, reason="tuning")
+    with pytest.raises(approval.ApprovalRefused, match="changes you made"):
+        approval.ruleset_approve(ruleset_id=loose.pk, actor=admin, reason="lgtm")
+
+
 def test_an_older_draft_is_flagged_and_needs_an_explicit_confirmation(
     customs_user, django_capture_on_commit_callbacks
 ):
