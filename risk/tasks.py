@@ -35,9 +35,15 @@ def reassess_pending(reason: str = "") -> int:
 
 
 @shared_task(name="risk.train_model", acks_late=True)
-def train_model() -> int | None:
-    """Retrain the learned model on outcome history (beat, and on demand from the rules page)."""
-    model = risk_model_train()
+def train_model(requested_by: int | None = None) -> int | None:
+    """Retrain the learned model on outcome history (beat, and on demand from the rules page:
+    ``requested_by`` is then the id of the analyst who asked, the actor of the audit entry)."""
+    actor = None
+    if requested_by is not None:
+        from django.contrib.auth import get_user_model
+
+        actor = get_user_model().objects.filter(pk=requested_by).first()
+    model = risk_model_train(actor=actor)
     return model.version if model else None
 
 

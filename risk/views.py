@@ -53,6 +53,7 @@ from .models import (
 )
 from .rules import RULES
 from .services import outcomes, rulesets, watchlists
+from .services.learning import risk_model_train_requested
 from .watchlist_import import ListFormatError, watchlist_import_published
 
 CAN_VIEW_RULES = {RISK_ANALYST, ADMINISTRATOR, SUPERVISOR, AUDITOR}
@@ -225,7 +226,7 @@ def train_model(request: HttpRequest) -> HttpResponse:
     from .tasks import train_model as task
 
     try:
-        task.delay()
+        task.delay(requested_by=request.user.pk)
     except Exception:  # broker down: say so rather than answer 500
         import logging
 
@@ -234,6 +235,8 @@ def train_model(request: HttpRequest) -> HttpResponse:
         )
         messages.error(request, _("The task queue is unreachable; request the training again."))
         return redirect("risk:rules")
+    # The request itself is on record, whether or not the training stores a new model.
+    risk_model_train_requested(actor=request.user)
     messages.success(request, _("Training of the learned model was requested."))
     return redirect("risk:rules")
 

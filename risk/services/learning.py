@@ -108,6 +108,20 @@ def _model_scores(
         return None, None
 
 
+def risk_model_train_requested(*, actor: Any) -> None:
+    """Audit a person's request to retrain (the training itself is audited when it stores a
+    model; with too few outcomes it stores none, and this entry is then the only trace)."""
+    latest = RiskModel.objects.order_by("-version").values_list("version", flat=True).first()
+    audit_record(
+        actor=actor,
+        action="risk_model.train_requested",
+        object_type="risk_model",
+        object_id=latest or 0,
+        before={"version": latest} if latest else None,
+        after={"requested": True, "minimum_outcomes": MIN_OUTCOMES},
+    )
+
+
 def risk_model_train(*, actor: Any = None) -> RiskModel | None:
     """Train a new model version on outcome history; None (and nothing stored) with fewer than
     ``MIN_OUTCOMES`` outcomes or outcomes of a single kind."""

@@ -499,8 +499,8 @@ def test_operator_api_never_exposes_risk_reasoning(
         assert '"red"' not in text and '"channel"' not in text and '"yellow"' not in text
 
 
-def _train_history(operator_a, example, capture, officer, n: int) -> None:
-    for i in range(n):
+def _train_history(operator_a, example, capture, officer, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
         parcel = body(example, f"LRN-M{i}")
         bad = i % 3 == 0
         parcel["items"][0]["value"] = "1.00" if bad else "24.00"
@@ -551,6 +551,26 @@ def test_no_model_below_fifty_outcomes_then_model_scores_new_consignments(
 
     html = render_to_string("risk/_model_explanation.html", {"risk": assessment})
     assert "probability of non-compliance" in html
+
+
+def test_retraining_on_request_is_audited_under_the_analyst_who_asked(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    officer = customs_user("officer")
+    analyst = customs_user("risk_analyst")
+    client = Client()
+    client.force_login(analyst)
+    _train_history(operator_a, example, django_capture_on_commit_callbacks, officer, 30)
+    # Too few outcomes: nothing is trained, and the request is still on record.
+    client.post("/risk/model/train/")
+    asked = AuditEvent.objects.get(action="risk_model.train_requested")
+    assert asked.actor_id == analyst.pk and asked.after["requested"] is True
+    assert not RiskModel.objects.exists()
+    _train_history(operator_a, example, django_capture_on_commit_callbacks, officer, 30, start=30)
+    client.post("/risk/model/train/")  # tasks run in-process in tests
+    trained = AuditEvent.objects.get(action="risk_model.train")
+    assert trained.actor_id == analyst.pk and trained.after["version"] == 1
+    assert AuditEvent.objects.filter(action="risk_model.train_requested").count() == 2
 
 
 def test_a_watchlist_clearance_is_refused_while_another_officer_holds_the_consignment(

@@ -211,6 +211,7 @@ ACTION_LABELS: dict[str, Any] = {
     "risk.reassessed": _("Channel changed by a re-assessment"),
     "risk.reference_values.replace": _("Reference values replaced"),
     "risk_model.train": _("Risk model trained"),
+    "risk_model.train_requested": _("Risk model training requested"),
     "ruleset.activate": _("Rule set activated"),
     "ruleset.create": _("Rule set created"),
     "saved_view.delete": _("Saved view deleted"),
