@@ -169,3 +169,39 @@ def register_lockout_admin() -> None:
 
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)
+    _login_records_read_only()
+    _unregister_unused_key_admin()
+
+
+def _login_records_read_only() -> None:
+    """The logs of logins and failed logins are evidence: the admin pages show them and change
+    or delete none (housekeeping of old rows is axes' own command, run by the operator of the
+    installation)."""
+    from axes.models import AccessFailureLog, AccessLog
+
+    for model in (AccessLog, AccessFailureLog):
+        if not admin.site.is_registered(model):
+            continue
+        base = type(admin.site._registry[model])
+        read_only = type(
+            f"ReadOnly{base.__name__}",
+            (base,),
+            {
+                "has_add_permission": lambda self, request, obj=None: False,
+                "has_change_permission": lambda self, request, obj=None: False,
+                "has_delete_permission": lambda self, request, obj=None: False,
+            },
+        )
+        admin.site.unregister(model)
+        admin.site.register(model, read_only)
+
+
+def _unregister_unused_key_admin() -> None:
+    """The API-key library's own admin page would issue keys that authenticate nothing (operators'
+    keys are ``aeo.OperatorAPIKey``, issued and revoked on the audited access page): no such page."""
+    try:
+        from rest_framework_api_key.models import APIKey
+    except ImportError:
+        return
+    if admin.site.is_registered(APIKey):
+        admin.site.unregister(APIKey)

@@ -73,6 +73,32 @@ def test_exchange_rates_and_manifests_cannot_be_deleted_on_the_admin_pages(clien
         assert model_admin.has_delete_permission(None, request) is False
 
 
+def test_login_records_cannot_be_deleted_and_no_page_issues_keys_that_do_nothing(
+    client, customs_user
+):
+    from axes.models import AccessFailureLog, AccessLog
+    from django.contrib import admin
+    from rest_framework_api_key.models import APIKey
+
+    administrator = admin_user(customs_user)
+    log = AccessLog.objects.create(username="officer", ip_address="192.0.2.7")
+    client.force_login(administrator)
+    answer = client.post(
+        reverse("admin:axes_accesslog_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(log.pk)], "post": "yes"},
+    )
+    assert answer.status_code in (200, 302, 403)
+    assert AccessLog.objects.filter(pk=log.pk).exists()
+    request = client.get(reverse("admin:index")).wsgi_request
+    for model in (AccessLog, AccessFailureLog):
+        model_admin = admin.site._registry[model]
+        assert model_admin.has_delete_permission(request) is False
+        assert model_admin.has_change_permission(request) is False
+    # Operators' keys are issued on the audited access page; the library's own page is gone.
+    assert not admin.site.is_registered(APIKey)
+    assert client.get("/admin/rest_framework_api_key/apikey/add/").status_code == 404
+
+
 def test_a_password_set_on_the_admin_pages_is_audited_without_the_secret(client, customs_user):
     administrator = admin_user(customs_user)
     officer = customs_user("officer")
