@@ -100,4 +100,7 @@ class WebhookApi(APIView):
                 }
             )
 
-        return with_idempotency(request, operator, body, produce)
+        # The secret is shown once: a replay answers without it, and it is never stored.
+        return with_idempotency(
+            request, operator, body, produce, kept=lambda data: {**data, "secret": None}
+        )

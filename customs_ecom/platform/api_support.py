@@ -159,10 +159,16 @@ def check_idempotency_key(request: Request) -> str | None:
 
 
 def with_idempotency(
-    request: Request, operator: Any, body: Any, produce: Callable[[], Response]
+    request: Request,
+    operator: Any,
+    body: Any,
+    produce: Callable[[], Response],
+    kept: Callable[[Any], Any] | None = None,
 ) -> Response:
     """api.md: a retry with the same Idempotency-Key and body replays the first response; the same key
-    with another body is 422. Concurrent retries race on a unique row: exactly one produces."""
+    with another body is 422. Concurrent retries race on a unique row: exactly one produces.
+    ``kept`` gives what is stored for the replay from the first response's data, when it holds
+    something shown once (a secret) that must not be kept nor shown again."""
     key = check_idempotency_key(request)
     if not key:
         return produce()
@@ -231,7 +237,7 @@ def with_idempotency(
             transaction.set_rollback(True)
             return response
         record.status_code = response.status_code
-        record.body = response.data
+        record.body = kept(response.data) if kept is not None else response.data
         try:
             with transaction.atomic():
                 record.save(update_fields=["status_code", "body"])

@@ -41,6 +41,24 @@ def test_operator_registers_rotates_and_clears_its_webhook(operator_a):
     assert all(secret not in str(a.after) for a in audits)
 
 
+def test_a_retried_rotation_replays_the_answer_without_the_secret_and_keeps_it_nowhere(
+    operator_a,
+):
+    from customs_ecom.platform.models import IdempotencyRecord
+
+    body = {"url": "https://shop.example/hooks", "rotate_secret": True}
+    first = operator_a.post("/api/v1/webhook", body, HTTP_IDEMPOTENCY_KEY="wh-1")
+    secret = first.json()["secret"]
+    assert first.status_code == 200 and secret
+    again = operator_a.post("/api/v1/webhook", body, HTTP_IDEMPOTENCY_KEY="wh-1")
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == {"url": "https://shop.example/hooks", "secret_set": True, "secret": None}
+    operator_a.operator.refresh_from_db()
+    assert operator_a.operator.webhook_secret == secret  # not rotated a second time
+    stored = IdempotencyRecord.objects.get(key="wh-1")
+    assert secret not in str(stored.body)
+
+
 @pytest.mark.parametrize("url", ["ftp://x.example/", "not a url", "https://a.example/\x00"])
 def test_webhook_url_must_be_http(operator_a, url):
     response = operator_a.post("/api/v1/webhook", {"url": url})
