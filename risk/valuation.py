@@ -5,6 +5,7 @@ task into a table once for all processes, read by every process)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -85,7 +86,18 @@ def reference_values_replace(*, text: str, actor: Any, reason: str = "") -> Refe
     if parsed.errors:
         return ReferenceReplace(errors=parsed.errors)
     with transaction.atomic():
-        before = ReferenceValue.objects.count()
+        before = _table_facts(
+            {
+                "hs_code": v.hs_code,
+                "basis": v.basis,
+                "keywords": list(v.keywords),
+                "value_eur": str(v.value_eur),
+                "source": v.source,
+                "as_of": v.as_of.isoformat() if v.as_of else None,
+                "note": v.note,
+            }
+            for v in ReferenceValue.objects.order_by("hs_code", "basis", "pk")
+        )
         ReferenceValue.objects.all().delete()
         now = timezone.now()
         ReferenceValue.objects.bulk_create(
@@ -106,10 +118,21 @@ def reference_values_replace(*, text: str, actor: Any, reason: str = "") -> Refe
             action="risk.reference_values.replace",
             object_type="reference_values",
             object_id="table",
-            before={"rows": before},
+            before=before,
             after={
-                "rows": len(parsed.rows),
-                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                **_table_facts(
+                    {
+                        "hs_code": row.hs_code,
+                        "basis": row.basis,
+                        "keywords": list(row.keywords),
+                        "value_eur": str(row.value_eur),
+                        "source": row.source,
+                        "as_of": row.as_of.isoformat() if row.as_of else None,
+                        "note": row.note,
+                    }
+                    for row in parsed.rows
+                ),
+                "file_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
                 "sources": sorted({row.source for row in parsed.rows})[:20],
             },
             reason=reason,
@@ -118,6 +141,22 @@ def reference_values_replace(*, text: str, actor: Any, reason: str = "") -> Refe
         _reference_cache["book"] = None  # this process sees its own change at once
         enqueue_reassessment(reason="reference values replaced")
     return ReferenceReplace(loaded=len(parsed.rows))
+
+
+# The audit keeps the rows themselves, before and after, up to this many (a digest of all of them
+# always), so that an auditor reads what a replacement changed.
+AUDITED_ROWS = 2000
+
+
+def _table_facts(rows: Any) -> dict[str, Any]:
+    rows = list(rows)
+    digest = hashlib.sha256(
+        json.dumps(rows, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+    facts: dict[str, Any] = {"rows": len(rows), "sha256": digest, "values": rows[:AUDITED_ROWS]}
+    if len(rows) > AUDITED_ROWS:
+        facts["values_truncated"] = True
+    return facts
 
 
 # --- learned medians ------------------------------------------------------------------------------

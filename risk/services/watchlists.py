@@ -95,6 +95,10 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
 
+# The audit of an import lists the entries added, up to this many.
+AUDITED_ENTRIES = 2000
+
+
 def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> WatchlistImport:
     """Import watchlist entries from CSV (header: name, aliases, country, address, identifiers,
     list, reason; aliases and identifiers separated by ';'). All or nothing: any row error is
@@ -149,14 +153,42 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
     if result.errors:
         return result
     with transaction.atomic():
+        lists = sorted({r.list_name for r in rows})
+        before = dict(
+            WatchlistEntry.objects.filter(list_name__in=lists)
+            .values("list_name")
+            .annotate(n=Count("pk"))
+            .values_list("list_name", "n")
+        )
         WatchlistEntry.objects.bulk_create(rows, batch_size=1000)
+        # The entries added, themselves (up to AUDITED_ENTRIES), and how many each list held.
+        added = [
+            {
+                "list": r.list_name,
+                "name": r.name,
+                "aliases": list(r.aliases),
+                "country": r.country,
+                "address": r.address,
+                "identifiers": list(r.identifiers),
+                "reason": r.reason,
+            }
+            for r in rows[:AUDITED_ENTRIES]
+        ]
         audit_record(
             actor=actor,
             action="watchlist.import",
             object_type="watchlist",
-            object_id=",".join(sorted({r.list_name for r in rows}))[:64],
-            before=None,
-            after={"entries": len(rows), "names": [r.name for r in rows[:20]]},
+            object_id=",".join(lists)[:64],
+            before={"entries_by_list": {name: before.get(name, 0) for name in lists}},
+            after={
+                "entries": len(rows),
+                "entries_by_list": {
+                    name: before.get(name, 0) + sum(1 for r in rows if r.list_name == name)
+                    for name in lists
+                },
+                "added": added,
+                **({"added_truncated": True} if len(rows) > AUDITED_ENTRIES else {}),
+            },
             reason=reason,
         )
         transaction.on_commit(_watchlist_bump)

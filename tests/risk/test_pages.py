@@ -311,6 +311,16 @@ def test_watchlist_import_reports_row_errors_and_a_false_positive_stops_the_hit(
     with django_capture_on_commit_callbacks(execute=True):
         answer = analyst.post("/risk/watchlist/", {"file": good, "reason": "new list"})
     assert answer.status_code == 302
+    # The audit names each entry added and what the list held before and after.
+    imported = AuditEvent.objects.get(action="watchlist.import")
+    assert imported.before == {"entries_by_list": {"national": 0}}
+    assert imported.after["entries_by_list"] == {"national": 1}
+    assert imported.after["added"] == [
+        {"list": "national", "name": "Shenzen Exampel Trading",
+         "aliases": ["SZ Example Trade", "Example Trading HK"], "country": "CN",
+         "address": "12 Example Road", "identifiers": ["S-9999"],
+         "reason": "counterfeit watches 2026"}
+    ]  # fmt: skip
     declaration.refresh_from_db()
     assert declaration.channel == "red"
     hit = RiskHit.objects.filter(

@@ -99,8 +99,17 @@ def test_administrator_replaces_the_table_audited_and_all_or_nothing(customs_use
     assert result.loaded == 2 and not result.errors
     assert ReferenceValue.objects.count() == 2
     event = AuditEvent.objects.get(action="risk.reference_values.replace")
-    assert event.before == {"rows": len(shipped_reference_values())}
-    assert event.after["rows"] == 2 and len(event.after["sha256"]) == 64
+    # Before and after are the rows themselves: an auditor reads what the replacement changed.
+    shipped = shipped_reference_values()
+    assert event.before["rows"] == len(shipped) == len(event.before["values"])
+    assert {
+        (v["hs_code"], v["basis"], Decimal(v["value_eur"])) for v in event.before["values"]
+    } == {(v.hs_code, v.basis, v.value_eur) for v in shipped}
+    assert event.after["rows"] == 2 and len(event.after["file_sha256"]) == 64
+    assert {(v["hs_code"], v["value_eur"], v["as_of"]) for v in event.after["values"]} == {
+        ("851713", "300", "2026-10-01"),
+        ("610910", "20", "2026-10-01"),
+    }
     assert valuation.reference_book().per_unit("851713", "any phone")[0].value_eur == Decimal("300")
 
     broken = text + "999,per_kg,,1,x,2026-10-01,\n"
