@@ -140,6 +140,7 @@ class MutualRecognitionForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    reason = forms.CharField(label=_("Reason for the change"), max_length=300)
 
 
 class BenefitPolicyForm(forms.Form):

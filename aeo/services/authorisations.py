@@ -199,7 +199,10 @@ def mutual_recognition_save(
     valid_from: date,
     valid_to: date | None = None,
     actor: Any,
+    reason: str = "",
 ) -> MutualRecognition:
+    """Record or change the arrangement with a partner administration (audited with the reason
+    the administrator gives)."""
     partner_country = partner_country.upper()
     mra = (
         MutualRecognition.objects.select_for_update()
@@ -222,5 +225,6 @@ def mutual_recognition_save(
         object_id=partner_country,
         before=before,
         after=_snapshot(mra, fields),
+        reason=reason,
     )
     return mra

@@ -182,9 +182,12 @@ def test_partner_aeo_recognised_only_under_an_arrangement_in_force(operator_b, c
         valid_from=timezone.localdate() - timedelta(days=365),
         valid_to=timezone.localdate() - timedelta(days=1),
         actor=admin,
+        reason="arrangement suspended by the partner",
     )
     assert not operator_benefits(op).is_aeo
     assert AuditEvent.objects.filter(action="aeo.mra_save").count() == 2
+    ended = AuditEvent.objects.filter(action="aeo.mra_save").latest("id")
+    assert ended.reason == "arrangement suspended by the partner"
 
 
 def test_benefits_follow_the_policy_of_the_kind_and_changes_are_audited(

@@ -337,6 +337,24 @@ def test_benefit_policies_edited_by_administrators_only_and_audited(login):
     assert AuditEvent.objects.filter(action="aeo.benefit_policy_update").count() == 1
 
 
+def test_a_mutual_recognition_arrangement_is_saved_with_its_reason_audited(login):
+    from aeo.models import MutualRecognition
+
+    admin = login("administrator")
+    data = {
+        "partner_country": "JP",
+        "partner_name": "Japan Customs",
+        "kinds": ["AEOS"],
+        "valid_from": "2026-01-01",
+    }
+    refused = admin.post("/registry/benefits/", data)
+    assert refused.status_code == 200 and "reason" in refused.context["mra_form"].errors
+    assert not MutualRecognition.objects.exists()
+    assert admin.post("/registry/benefits/", {**data, "reason": "MRA signed"}).status_code == 302
+    event = AuditEvent.objects.get(action="aeo.mra_save")
+    assert event.reason == "MRA signed" and event.after["partner_name"] == "Japan Customs"
+
+
 def test_pages_render_in_french(login, operator_a):
     client = login("supervisor")
     client.cookies["django_language"] = "fr"
