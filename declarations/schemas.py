@@ -377,6 +377,8 @@ def _pointer(loc: tuple) -> str:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bounds.NegativeZeroInt):
+        return "-0"  # as written (the encoder writes any integer zero as 0)
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
     except (RecursionError, ValueError):  # absurdly deep nesting, or NaN in a strict encoder

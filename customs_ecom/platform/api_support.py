@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .bounds import json_decimal
+from .bounds import MAY_HOLD_NEGATIVE_ZERO, json_decimal, json_int
 from .problems import PROBLEM_CONTENT_TYPE, ProblemError
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -79,7 +79,14 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
         )
     try:
         text = raw.decode("utf-8")
-        body = json.loads(text, parse_float=json_decimal, parse_constant=_reject_constant)
+        # The JSON integer -0 keeps its sign (an amount written -0 is refused, as -0.0 is); the
+        # hook is only set for a body that may hold one, the C scanner's int reads the others.
+        body = json.loads(
+            text,
+            parse_float=json_decimal,
+            parse_int=json_int if MAY_HOLD_NEGATIVE_ZERO.search(text) else None,
+            parse_constant=_reject_constant,
+        )
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProblemError(
             400,

@@ -130,6 +130,24 @@ def json_decimal(text: str) -> Decimal:
     return ExponentDecimal(text) if "e" in text or "E" in text else Decimal(text)
 
 
+class NegativeZeroInt(int):
+    """The JSON integer ``-0``: the number 0 everywhere an integer is read, but an amount written
+    with a minus sign, which :func:`plain_decimal_problem` refuses as negative (as ``-0.0``)."""
+
+    __slots__ = ()
+
+
+NEGATIVE_ZERO_INT = NegativeZeroInt(0)
+# Where a body may hold the JSON integer -0 (a minus, a zero, and no digit, point or exponent
+# after it). Bodies without one, nearly all, are parsed with the plain int of the C scanner.
+MAY_HOLD_NEGATIVE_ZERO = re.compile(r"-0(?![0-9.eE])")
+
+
+def json_int(text: str, _int: type[int] = int) -> int:
+    """``parse_int`` of the API's JSON bodies that may hold ``-0``: the sign kept (marked)."""
+    return NEGATIVE_ZERO_INT if text == "-0" else _int(text)
+
+
 def plain_decimal_problem(value: Any, places: int) -> tuple[str, str] | None:
     """Why ``value`` (a JSON string or number as parsed) is not a plain decimal of at most
     ``places`` decimal places: (pydantic error type, message), or None. Plain means ASCII digits,
@@ -137,6 +155,9 @@ def plain_decimal_problem(value: Any, places: int) -> tuple[str, str] | None:
     what is accepted is stored and read back exactly as written."""
     if isinstance(value, bool):
         return None  # pydantic refuses booleans itself
+    if isinstance(value, NegativeZeroInt):
+        # -0 is zero, but nobody writes a zero amount with a sign: refused as negative.
+        return "greater_than_equal", "Input should not be negative"
     if isinstance(value, ExponentDecimal):
         return "decimal_parsing", 'Expected a plain decimal such as "12.50", not an exponent form'
     if isinstance(value, str):
