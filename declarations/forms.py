@@ -119,6 +119,9 @@ class DecisionForm(forms.Form):
         label=_("Reason (kept in the audit trail)"),
     )
     confirm = forms.BooleanField(required=False, label=_("I confirm: this cannot be undone."))
+    # The revision the officer saw (the page sends it): a decision on a declaration amended since
+    # is refused, so nobody decides on goods they have not read.
+    revision = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):

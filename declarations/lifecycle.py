@@ -114,6 +114,11 @@ def _not_allowed(from_status: str, to_status: str) -> Refusal:
 # --- the guard registry -------------------------------------------------------------------------
 
 
+# The paths on which a consignment moves because something happened to it rather than because
+# someone decided (`services.arrivals`): a guard that needs a person's decision refuses them.
+AUTOMATIC_ACTIONS = frozenset({"arrival", "payment"})
+
+
 @dataclass(frozen=True)
 class GuardContext:
     """Who asks for the change and through which path (an officer's action, an arrival, a
@@ -125,6 +130,12 @@ class GuardContext:
     @property
     def person(self) -> Any:
         return self.actor if getattr(self.actor, "pk", None) else None
+
+    @property
+    def automatic(self) -> bool:
+        """The change follows an event (an arrival, a payment), not a person's decision on the
+        consignment, whoever recorded the event."""
+        return self.action in AUTOMATIC_ACTIONS
 
 
 # A guard's check: the consignments of a batch (rows with GUARD_FIELDS) in, {id: message} out for
@@ -777,9 +788,11 @@ def perform(
     reason: str = "",
     public_reason: str = "",
     note: str = "",
+    revision: int | None = None,
 ) -> Declaration:
     """Carry out an officer's action, checked again under the row lock. Irreversible actions need
-    a reason (kept in the audit trail as the note)."""
+    a reason (kept in the audit trail as the note). ``revision`` is the one the officer saw (the
+    page sends it): a declaration amended since is refused (``stale_revision``)."""
     action = ACTIONS.get(code)
     if action is None:
         raise LifecycleRefused([Refusal("unknown_action", _("No such action."))])
@@ -795,6 +808,19 @@ def perform(
         return claim(declaration_id=declaration_id, user=user, take_over=code == "take_over")
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        if revision is not None and revision != declaration.revision:
+            raise LifecycleRefused(
+                [
+                    Refusal(
+                        "stale_revision",
+                        _(
+                            "The declaration was amended since you opened it (revision "
+                            "%(now)s): read it again, then decide."
+                        )
+                        % {"now": declaration.revision},
+                    )
+                ]
+            )
         refusals = action_refusals(declaration, code, user)
         if refusals:
             raise LifecycleRefused(refusals)

@@ -265,6 +265,7 @@ def consignment_action(request: HttpRequest, declaration_id: int, action: str) -
             reason=form.cleaned_data["reason"],
             public_reason=public,
             note=note,
+            revision=form.cleaned_data["revision"],
         )
     except lifecycle.LifecycleRefused as refused:
         for refusal in refused.refusals:

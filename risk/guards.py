@@ -5,8 +5,10 @@
   revision being released.
 - `four_eyes`: when prohibited or restricted goods or a watchlist match hit any revision of the
   consignment (`FourEyesFlag`, kept when an amendment or a cleared false positive makes the hit
-  go away), the release needs two people: an officer who records the outcome "compliant" for the
-  revision being released, then a supervisor who is not that officer.
+  go away), or an officer seized the goods or found them prohibited, restricted or counterfeit (a
+  seizure case, open or closed), the release needs two people: an officer who records the outcome
+  "compliant" for the revision being released (after the seizure), then a supervisor who is not
+  that officer, deciding the release himself: an arrival or a payment never releases such goods.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
 from declarations.lifecycle import CLEARED_CHANNELS, GuardContext, register_guard
+from declarations.models import Case
 from declarations.statuses import Status
 
 from .models import FOUR_EYES_RULES, FourEyesFlag, InspectionOutcome
@@ -53,16 +56,35 @@ def latest_outcomes(
 _NONE = CurrentOutcome("", None, None, None)
 
 
+# What a seizure case (an officer's finding of prohibited, restricted or counterfeit goods, or a
+# seizure) counts as among the four-eyes reasons.
+SEIZED = "seizure"
+
+
 def four_eyes_hits(declarations: Sequence[Any]) -> dict[int, set[str]]:
     """The four-eyes rules that hit any revision of each consignment, now or before: the flags
     every stored hit of such a rule leaves (`services.assessment`, and migration risk 0009 for
-    the hits stored before flags existed)."""
+    the hits stored before flags existed); and ``SEIZED`` when a seizure case was ever opened."""
+    ids = [d.pk for d in declarations]
     hits: dict[int, set[str]] = {}
     for declaration_id, rule_code in FourEyesFlag.objects.filter(
-        declaration_id__in=[d.pk for d in declarations], rule_code__in=FOUR_EYES_RULES
+        declaration_id__in=ids, rule_code__in=FOUR_EYES_RULES
     ).values_list("declaration_id", "rule_code"):
         hits.setdefault(declaration_id, set()).add(rule_code)
+    for declaration_id in seizures(declarations):
+        hits.setdefault(declaration_id, set()).add(SEIZED)
     return hits
+
+
+def seizures(declarations: Sequence[Any]) -> dict[int, Any]:
+    """When the latest seizure case of each consignment that has one was opened."""
+    latest: dict[int, Any] = {}
+    for declaration_id, opened_at in Case.objects.filter(
+        declaration_id__in=[d.pk for d in declarations], kind=Case.Kind.SEIZURE
+    ).values_list("declaration_id", "opened_at"):
+        if declaration_id not in latest or opened_at > latest[declaration_id]:
+            latest[declaration_id] = opened_at
+    return latest
 
 
 def _risk_cleared(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
@@ -90,15 +112,31 @@ def _four_eyes(declarations: Sequence[Any], context: GuardContext) -> dict[int, 
         return {}
     person = context.person
     is_supervisor = person is not None and bool(user_roles(person) & {SUPERVISOR, ADMINISTRATOR})
-    outcomes = latest_outcomes([d for d in declarations if d.pk in flagged])
+    flagged_rows = [d for d in declarations if d.pk in flagged]
+    outcomes = latest_outcomes(flagged_rows)
+    seized = seizures(flagged_rows)
     refused: dict[int, Any] = {}
     for pk in flagged:
-        result, inspector = outcomes.get(pk, _NONE)[:2]
-        if result != InspectionOutcome.Result.COMPLIANT or inspector is None:
+        result, inspector, at = outcomes.get(pk, _NONE)[:3]
+        if pk in seized and (at is None or at <= seized[pk]):
+            # The seizure came after any outcome: goods found prohibited, restricted or
+            # counterfeit are inspected again and found compliant before anyone releases them.
+            refused[pk] = _(
+                "The goods were seized or found prohibited, restricted or counterfeit: an officer "
+                "must record the outcome “compliant” for the current revision after that finding, "
+                "then a supervisor may release (four eyes)."
+            )
+        elif result != InspectionOutcome.Result.COMPLIANT or inspector is None:
             refused[pk] = _(
                 "Prohibited or restricted goods or a watchlist match (on this or an earlier "
                 "revision): an officer must inspect and record the outcome “compliant” for the "
                 "current revision, then a supervisor may release (four eyes)."
+            )
+        elif context.automatic:
+            refused[pk] = _(
+                "Prohibited or restricted goods, a watchlist match or a seizure: the release is a "
+                "supervisor's decision on the consignment's page, never automatic on arrival or "
+                "payment (four eyes)."
             )
         elif not is_supervisor:
             refused[pk] = _(

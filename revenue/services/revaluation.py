@@ -119,6 +119,15 @@ def taxes_revalue(
             values[int(line)] = value
         if not values and not (refuse_relief or reopen_relief):
             raise RevaluationError(_("Give at least one revised value."))
+        if values and all(value == declared[line] for line, value in values.items()):
+            # Values as declared are no values found: a revaluation that changed nothing would
+            # lift the hold of an undervaluation finding with the declared (under)value.
+            raise RevaluationError(
+                _(
+                    "Every value given is the declared one: a revaluation raises at least one "
+                    "line to the value found."
+                )
+            )
         # Values found at an earlier inspection of this revision stand unless revised again.
         if previous.revision == declaration.revision and previous.revised_values:
             values = {

@@ -301,6 +301,106 @@ def test_outcomes_drive_detention_and_a_case_that_only_a_supervisor_closes(
     assert Declaration.objects.get(pk=consignment).status == Status.RELEASED
 
 
+def test_goods_found_prohibited_leave_only_after_a_new_compliant_outcome_and_a_second_person(
+    consignment, people
+):
+    """Whatever the channel: after a finding of prohibited goods (a seizure case) the release
+    needs a "compliant" outcome recorded after the finding, and a supervisor who did not record
+    it; closing the case lifts only the case's own hold."""
+    from risk.services.outcomes import outcome_record
+
+    officer, supervisor = people["officer"]["same"], people["supervisor"]["other"]
+    assert Declaration.objects.get(pk=consignment).channel == "green"
+    lifecycle.claim(declaration_id=consignment, user=officer)
+    outcome_record(declaration_id=consignment, officer=officer, result="prohibited", note="knife")
+    case = Case.objects.get(declaration_id=consignment, closed_at__isnull=True)
+    lifecycle.case_close(case_id=case.pk, actor=supervisor, reason="licence produced")
+    declaration = Declaration.objects.get(pk=consignment)
+    for person in (officer, supervisor):
+        codes = {r.code for r in lifecycle.action_refusals(declaration, "release", person)}
+        assert "four_eyes" in codes
+    with pytest.raises(lifecycle.LifecycleRefused) as refused:
+        lifecycle.perform(declaration_id=consignment, code="release", user=officer, reason="ok")
+    assert "four_eyes" in refused.value.codes
+    outcome_record(declaration_id=consignment, officer=officer, result="compliant")
+    with pytest.raises(lifecycle.LifecycleRefused) as refused:
+        lifecycle.perform(declaration_id=consignment, code="release", user=officer, reason="ok")
+    assert refused.value.codes == ["four_eyes"]
+    lifecycle.claim(declaration_id=consignment, user=supervisor, take_over=True)
+    lifecycle.perform(declaration_id=consignment, code="release", user=supervisor, reason="licence")
+    assert Declaration.objects.get(pk=consignment).status == Status.RELEASED
+
+
+def test_seized_goods_are_not_released_in_bulk_by_the_officer_who_seized_them(consignment, people):
+    from risk.services.outcomes import outcome_record
+
+    officer, supervisor = people["officer"]["same"], people["supervisor"]["other"]
+    lifecycle.claim(declaration_id=consignment, user=officer)
+    outcome_record(declaration_id=consignment, officer=officer, result="compliant")
+    # A "compliant" outcome recorded before the seizure clears nothing after it.
+    lifecycle.perform(declaration_id=consignment, code="seize", user=officer, reason="fake logo")
+    case = Case.objects.get(declaration_id=consignment, closed_at__isnull=True)
+    lifecycle.case_close(case_id=case.pk, actor=supervisor, reason="brand owner silent")
+    for person in (officer, supervisor):
+        refused = lifecycle.perform_bulk(
+            declaration_ids=[consignment], code="release", user=person, reason="bulk"
+        )
+        assert "four_eyes" in {r.code for r in refused[consignment]}
+    assert Declaration.objects.get(pk=consignment).status == Status.DETAINED
+
+
+def test_a_payment_never_releases_goods_that_need_four_eyes_whoever_records_it(
+    operator_a, example, django_capture_on_commit_callbacks, people
+):
+    """A supervisor recording a cash payment is not deciding the release: a consignment that
+    needs four eyes goes to an officer instead of leaving on the payment."""
+    from revenue.models import TaxAssessment
+    from revenue.selectors import border_balance
+    from revenue.services.ledger import ledger_payment_record
+    from risk.services.outcomes import outcome_record
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = declarations_submit(
+            operator=operator_a.operator, bodies=[dict(example, lrn="FOUR-EYES-PAY")]
+        )[0].declaration.pk
+    owed = border_balance(pk)[0]
+    assert owed > 0
+    assert arrive(pk).status == Status.ASSESSED  # waits for its taxes
+    declaration = Declaration.objects.get(pk=pk)
+    FourEyesFlag.objects.create(
+        declaration_id=pk, revision=declaration.revision, rule_code="watchlist_screening"
+    )
+    outcome_record(declaration_id=pk, officer=people["officer"]["same"], result="compliant")
+    ledger_payment_record(
+        declaration_id=pk,
+        amount=owed,
+        currency=TaxAssessment.objects.get(declaration_id=pk, is_current=True).currency,
+        reference="cash at the office",
+        actor=people["supervisor"]["other"],
+    )
+    assert Declaration.objects.get(pk=pk).status == Status.INSPECTION
+
+
+def test_a_decision_posted_from_a_page_of_an_earlier_revision_is_refused(consignment, people):
+    officer = people["officer"]["same"]
+    lifecycle.claim(declaration_id=consignment, user=officer)
+    revision = Declaration.objects.get(pk=consignment).revision
+    with pytest.raises(lifecycle.LifecycleRefused) as refused:
+        lifecycle.perform(
+            declaration_id=consignment,
+            code="release",
+            user=officer,
+            reason="ok",
+            revision=revision - 1 if revision > 1 else revision + 1,
+        )
+    assert refused.value.codes == ["stale_revision"]
+    assert Declaration.objects.get(pk=consignment).status == Status.ASSESSED
+    lifecycle.perform(
+        declaration_id=consignment, code="release", user=officer, reason="ok", revision=revision
+    )
+    assert Declaration.objects.get(pk=consignment).status == Status.RELEASED
+
+
 def test_irreversible_actions_need_a_reason(consignment, people):
     officer = people["officer"]["other"]
     with pytest.raises(lifecycle.LifecycleRefused) as refused:

@@ -51,6 +51,17 @@ def test_an_undervalued_consignment_leaves_only_after_its_taxes_are_reassessed(
     lifecycle.case_close(case_id=case.pk, actor=supervisor, reason="value agreed")
     outcome_record(declaration_id=declaration.pk, officer=officer, result="compliant")
     assert "revaluation_pending" in _release_refusals(declaration.pk, officer)
+    # A "revaluation" at the declared value changes nothing and lifts nothing.
+    from revenue.services.revaluation import RevaluationError, taxes_revalue
+
+    with pytest.raises(RevaluationError, match="raises at least one line"):
+        taxes_revalue(
+            declaration_id=declaration.pk,
+            revised_values_by_line={1: Decimal("26.14")},
+            actor=officer,
+            reason="value stands",
+        )
+    assert "revaluation_pending" in _release_refusals(declaration.pk, officer)
     # Reassessed with the value found (through the page, as the officer holding it).
     client.force_login(officer)
     client.post(
