@@ -23,6 +23,7 @@ from aeo.models import Operator
 from customs_ecom.platform.audit import operator_label
 from customs_ecom.platform.models import AuditEvent
 
+from .platform.fields import CalendarDateField
 from .platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
 
 AUDIT_READERS = {AUDITOR, SUPERVISOR, ADMINISTRATOR}
@@ -43,10 +44,10 @@ class AuditFilterForm(forms.Form):
     )
     object_type = forms.CharField(required=False, max_length=60, label=gettext_lazy("Object type"))
     object_id = forms.CharField(required=False, max_length=64, label=gettext_lazy("Object id"))
-    start = forms.DateField(
+    start = CalendarDateField(
         required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = CalendarDateField(
         required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
 

@@ -21,16 +21,17 @@ from aeo.models import Operator
 from .dashboard import build
 from .dashboard_standards import STANDARDS
 from .kpis import refresh_without_beat
+from .platform.fields import CalendarDateField
 from .platform.roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
 
 
 class DashboardFilterForm(forms.Form):
-    start = forms.DateField(
+    start = CalendarDateField(
         required=False,
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = CalendarDateField(
         required=False,
         label=gettext_lazy("To"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

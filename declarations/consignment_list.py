@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aeo.models import AEOAuthorisation, Operator
 from customs_ecom.platform.extensions import call
+from customs_ecom.platform.fields import CalendarDateField
 
 from .models import NEEDS_ACTION_STATUSES, QUEUE_CHANNELS, Channel, Declaration, Document, Status
 from .search import LIST_COLUMNS
@@ -72,10 +73,10 @@ class ConsignmentFilterForm(forms.Form):
         error_messages={"invalid": _("Two letters, e.g. CN.")},
     )
     rule = forms.ChoiceField(choices=[("", _("All"))], required=False, label=_("Rule hit"))
-    received_from = forms.DateField(
+    received_from = CalendarDateField(
         required=False, label=_("Received from"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    received_to = forms.DateField(
+    received_to = CalendarDateField(
         required=False, label=_("Received to"), widget=forms.DateInput(attrs={"type": "date"})
     )
     value_min = forms.DecimalField(

@@ -4,6 +4,7 @@ of a declaration (payments, revaluation), statements, reconciliation, and the pu
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,13 +13,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from customs_ecom.platform import bounds
 from customs_ecom.platform.navigation import back_to
 from customs_ecom.platform.roles import (
     CAN_ACT_ON_CONSIGNMENTS,
@@ -723,18 +725,37 @@ def statements(request: HttpRequest) -> HttpResponse:
     return render(request, "revenue/statements.html", {"rows": selectors.deferred_statements()})
 
 
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
 def _month(text: str) -> date | None:
-    try:
-        year, month = text.split("-")
-        return date(int(year), int(month), 1)
-    except (ValueError, AttributeError):
+    """``YYYY-MM`` as the first day of that month, or None: not a month, or not one of the years
+    whose local midnights the reconciliation can compute (bounds.date_in_range: 1900 to 2999;
+    9999-12 has no following month, and 0001-01 begins before year 1 in UTC)."""
+    found = _MONTH.fullmatch(text)
+    if found is None:
         return None
+    try:
+        month = date(int(found.group(1)), int(found.group(2)), 1)
+    except ValueError:
+        return None
+    return month if bounds.date_in_range(month) else None
 
 
 @login_required
 def reconciliation(request: HttpRequest) -> HttpResponse:
     _require(request, CAN_VIEW_CONSIGNMENTS)
-    month = _month(request.GET.get("month", ""))
+    asked = request.GET.get("month", "")
+    month = _month(asked)
+    if asked and month is None:
+        refusal = _(
+            "There is no month %(month)s to reconcile: give a month as YYYY-MM, "
+            "from %(earliest)s-01 to %(latest)s-12."
+        ) % {"month": asked[:20], "earliest": bounds.EARLIEST_YEAR, "latest": bounds.LATEST_YEAR}
+        if request.GET.get("format") == "csv":
+            # An export names its month: refused, never every month under another name.
+            return HttpResponseBadRequest(refusal, content_type="text/plain; charset=utf-8")
+        messages.warning(request, refusal + " " + _("Every month is shown."))
     rows = selectors.reconciliation(month=month)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")

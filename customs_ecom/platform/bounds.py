@@ -93,6 +93,13 @@ def datetime_problem(moment: datetime.datetime) -> tuple[str, str] | None:
     return None
 
 
+def date_in_range(day: datetime.date) -> bool:
+    """Whether a day given to a page's filter or period is in the years date-times may have
+    (EARLIEST_YEAR to LATEST_YEAR): its midnight in any time zone, the day after it and a period
+    of a few years around it then stay in the calendar. Year 1 or 9999 would not (an overflow)."""
+    return EARLIEST_YEAR <= day.year <= LATEST_YEAR
+
+
 def offset_text(offset: datetime.timedelta) -> str:
     sign = "-" if offset < datetime.timedelta(0) else "+"
     minutes = int(abs(offset).total_seconds()) // 60

@@ -8,6 +8,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats
+from django.utils.translation import gettext_lazy
+
+from . import bounds
 
 # What a person types as an amount: digits, a decimal point (or the language's separator, when
 # the field is localised) and digits; never an exponent ("1e2"), underscores or "Infinity",
@@ -24,3 +27,22 @@ class PlainDecimalField(forms.DecimalField):
             if not _TYPED_DECIMAL.fullmatch(text):
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
+
+
+class CalendarDateField(forms.DateField):
+    """A day for a page's filter or period: one of the years date-times may have (1900 to 2999,
+    :func:`bounds.date_in_range`), refused with a message otherwise, so that no page computes a
+    midnight, a day after or a period beyond the calendar (years 1 and 9999 answered 500)."""
+
+    default_error_messages = {
+        "out_of_range": gettext_lazy("Enter a day of the years %(earliest)s to %(latest)s."),
+    }
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not bounds.date_in_range(value):
+            raise ValidationError(
+                self.error_messages["out_of_range"],
+                code="out_of_range",
+                params={"earliest": bounds.EARLIEST_YEAR, "latest": bounds.LATEST_YEAR},
+            )
