@@ -65,6 +65,7 @@ _PYDANTIC_CODES = {
     "datetime_offset_invalid": "datetime_offset_invalid",
     "datetime_out_of_range": "datetime_out_of_range",
     "datetime_in_future": "datetime_in_future",
+    "datetime_too_old": "datetime_too_old",
     "datetime_parsing": "datetime_invalid",
     "datetime_from_date_parsing": "datetime_invalid",
     "datetime_type": "datetime_invalid",
@@ -72,6 +73,10 @@ _PYDANTIC_CODES = {
 }
 # A carrier's clock may run a little ahead of ours; beyond this an arrival time is refused.
 ARRIVAL_CLOCK_SKEW = datetime.timedelta(minutes=5)
+# An arrival reported later than this after the goods came is no arrival report: customs are told
+# of goods when they are presented, and a stale time would date the release long before anyone
+# saw them.
+ARRIVAL_MAX_AGE = datetime.timedelta(days=30)
 
 
 def _escape(part: object) -> str:
@@ -144,8 +149,8 @@ class ArrivalsIn(StrictBody):
     arrived_at: ZonedDateTime | None = Field(
         default=None,
         description="When the goods arrived (ISO 8601 with offset); default: when the report is "
-        "received. Not in the future (5 minutes of clock skew allowed); a consignment already "
-        "arrived keeps its first arrival time.",
+        "received. Not in the future (5 minutes of clock skew allowed) nor more than 30 days "
+        "ago; a consignment already arrived keeps its first arrival time.",
     )
 
     @field_validator("arrived_at")
@@ -153,6 +158,10 @@ class ArrivalsIn(StrictBody):
     def _not_in_the_future(cls, value: datetime.datetime | None) -> datetime.datetime | None:
         if value is not None and value > django_now() + ARRIVAL_CLOCK_SKEW:
             raise PydanticCustomError("datetime_in_future", "The arrival time is in the future")
+        if value is not None and value < django_now() - ARRIVAL_MAX_AGE:
+            raise PydanticCustomError(
+                "datetime_too_old", "The arrival time is more than 30 days ago"
+            )
         return value
 
 

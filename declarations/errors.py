@@ -43,6 +43,7 @@ ERROR_CODES: dict[str, str] = {
     "datetime_offset_invalid": "The date-time's UTC offset is beyond +/-14:00.",
     "datetime_out_of_range": "The date-time's year is not between 1900 and 2999.",
     "datetime_in_future": "The date-time is in the future (an arrival that has not happened yet).",
+    "datetime_too_old": "The date-time is more than 30 days ago (an arrival is reported when the goods are presented).",
     "list_too_short": "The list has fewer entries than the contract requires.",
     "list_too_long": "The list has more entries than the contract or the endpoint allows.",
     "dataset_unknown": "The `dataset` value does not name a profile known to this administration.",

@@ -11,9 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from aeo.models import Operator
+from customs_ecom.platform.audit import audit_record, operator_actor
 
 from .. import lifecycle
 from ..models import Declaration, Status
+
+# The audit entry of an arrival report names up to this many of the consignments it stamped.
+AUDITED_IDS = 1000
 
 
 def _arrival_follow_up(
@@ -46,6 +50,7 @@ def _arrival_follow_up(
                 lifecycle.transition(
                     declaration_id=declaration.pk,
                     to_status=Status.INSPECTION,
+                    actor=actor,
                     action="arrival",
                     public_reason="selected for inspection",
                     note="; ".join(f"{r.code}: {r}" for r in refused.refusals),
@@ -56,6 +61,7 @@ def _arrival_follow_up(
         lifecycle.transition(
             declaration_id=declaration.pk,
             to_status=Status.DOCUMENTS_REQUESTED,
+            actor=actor,
             action="arrival",
             public_reason="documents requested: invoice",
         )
@@ -63,6 +69,7 @@ def _arrival_follow_up(
         lifecycle.transition(
             declaration_id=declaration.pk,
             to_status=Status.INSPECTION,
+            actor=actor,
             action="arrival",
             public_reason="selected for inspection",
         )
@@ -97,6 +104,9 @@ def arrivals_record(
     results: list[dict[str, Any]] = []
     now = timezone.now()
     stamped = min(arrived_at, now) if arrived_at is not None else now
+    # The operator reported it: the status changes it causes and the audit name the operator.
+    actor = operator_actor(operator.code)
+    arrived: list[int] = []
     for number in transport_documents:
         matches = list(
             Declaration.objects.filter(
@@ -114,10 +124,25 @@ def arrivals_record(
                     declaration.arrived_at = stamped
                     declaration.updated_at = now
                     declaration.save(update_fields=["arrived_at", "updated_at"])
-                _arrival_follow_up(declaration)
+                    arrived.append(declaration.pk)
+                _arrival_follow_up(declaration, actor=actor)
             declaration.refresh_from_db(fields=["status"])
             touched.append(
                 {"id": declaration.pk, "lrn": declaration.lrn, "status": declaration.status}
             )
         results.append({"transport_document": number, "found": True, "declarations": touched})
+    if arrived:
+        audit_record(
+            actor=actor,
+            action="declaration.arrival",
+            object_type="arrivals",
+            object_id=arrived[0],
+            before={"arrived_at": None},
+            after={
+                "arrived_at": stamped.isoformat(),
+                "declarations": arrived[:AUDITED_IDS],
+                "count": len(arrived),
+            },
+            reason="arrival reported through the API",
+        )
     return results

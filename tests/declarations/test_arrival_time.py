@@ -54,6 +54,8 @@ def test_without_a_time_the_arrival_is_now(operator_a, submitted):
     "value,code",
     [
         ("in-an-hour", "datetime_in_future"),
+        ("2026-10-25T08:59:00Z", "datetime_too_old"),  # 30 days and a minute before now
+        ("2020-01-01T00:00:00Z", "datetime_too_old"),
         ("2026-11-25T07:30:00", "datetime_timezone_required"),
         ("2026-11-25T07:30:00+15:00", "datetime_offset_invalid"),
         # 1899-12-31T10:00:00Z: the year is that of the instant in UTC.
@@ -76,3 +78,27 @@ def test_a_bad_arrival_time_is_a_precise_problem_and_changes_nothing(
     errors = response.json()["errors"]
     assert [(e["pointer"], e["code"]) for e in errors] == [("/arrived_at", code)]
     assert Declaration.objects.get(pk=submitted.pk).arrived_at is None
+
+
+@pytest.mark.django_db
+def test_an_arrival_report_is_audited_under_the_operator_and_so_are_the_moves_it_causes(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    from customs_ecom.platform.models import AuditEvent
+    from tests.lifecycle_helpers import pay_at_border
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = declarations_submit(operator=operator_a.operator, bodies=[example])[0]
+    submitted = submitted.declaration
+    pay_at_border(submitted.pk)
+    _post(operator_a, {"transport_documents": [submitted.transport_document_number]})
+    assert Declaration.objects.get(pk=submitted.pk).status == "released"
+    label = f"operator {operator_a.operator.code} (API)"
+    report = AuditEvent.objects.get(action="declaration.arrival")
+    assert report.actor_label == label and report.actor_id is None
+    assert report.after["declarations"] == [submitted.pk] and report.before == {"arrived_at": None}
+    moved = AuditEvent.objects.filter(object_type="declaration", object_id=str(submitted.pk))
+    assert moved.get(action="declaration.released").actor_label == label
+    # A second report of the same goods stamps nothing and writes no new entry.
+    _post(operator_a, {"transport_documents": [submitted.transport_document_number]})
+    assert AuditEvent.objects.filter(action="declaration.arrival").count() == 1
