@@ -420,3 +420,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 INSTALLED_APPS.append("csp")
+
+# An API query string that is not UTF-8 is a problem document naming the parameter, not a filter
+# on replacement characters (customs_ecom.platform.query). Last, inside every other middleware,
+# so that its answer carries the security headers as any other.
+MIDDLEWARE.append("customs_ecom.platform.query.QueryEncodingMiddleware")

@@ -509,6 +509,12 @@ class DeclarationDocumentApi(APIView):
                 f"/{duplicated[0]}",
                 f"the multipart field `{duplicated[0]}` is sent more than once",
             )
+        if upload is None and declared and not request.FILES and not len(form):
+            # A body whose parts cannot be read (no boundary line ends a part, no part has a
+            # name): not a multipart body at all, rather than one that lacks its `file`.
+            raise _upload_problem(
+                400, "malformed_multipart", "", "no part of the multipart body could be read"
+            )
         if upload is None:
             raise _upload_problem(422, "required", "/file", "a multipart field `file` is required")
         if doc_type not in Document.Type.values:

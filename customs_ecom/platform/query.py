@@ -8,13 +8,16 @@ an offset within +/-14:00. Every refusal is a problem document naming the parame
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
+from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 
 from customs_ecom.platform import bounds
 
-from .problems import ProblemError
+from .problems import PROBLEM_CONTENT_TYPE, ProblemError
 
 
 def query_problem(name: str, code: str, detail: str) -> ProblemError:
@@ -75,3 +78,44 @@ def datetime_param(params: Any, name: str) -> datetime.datetime | None:
     if problem is not None:
         raise query_problem(name, problem[0], f"{name}: {problem[1]}")
     return moment
+
+
+def undecodable_parameter(query_string: str) -> str | None:
+    """The name of the first query parameter whose name or value is not UTF-8 once
+    percent-decoded (``?lrn=%FF%FE``), or None. Django would read it with replacement characters
+    and filter on a text nobody sent."""
+    if query_string.isascii() and "%" not in query_string:
+        return None
+    try:
+        raw = query_string.encode("latin-1")  # WSGI hands the bytes over as latin-1
+    except UnicodeEncodeError:
+        raw = query_string.encode("utf-8")
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        name = unquote_to_bytes(name.replace(b"+", b" "))
+        try:
+            name.decode("utf-8")
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return name.decode("utf-8", errors="replace")
+    return None
+
+
+class QueryEncodingMiddleware:
+    """An API request whose query string is not UTF-8 is refused (400 ``encoding_invalid``
+    naming the parameter), as a body that is not UTF-8 is (docs/api.md, "Lists")."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if request.path.startswith("/api/"):
+            name = undecodable_parameter(request.META.get("QUERY_STRING", ""))
+            if name is not None:
+                problem = query_problem(
+                    name, "encoding_invalid", f"{name} is not UTF-8 once percent-decoded"
+                )
+                return HttpResponse(
+                    json.dumps(problem.body()), status=400, content_type=PROBLEM_CONTENT_TYPE
+                )
+        return self.get_response(request)
