@@ -96,7 +96,8 @@ def _payment_body_problems(body: object) -> list[dict[str, str]]:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             rows.append({"pointer": f"/{key}", "code": "type_mismatch", "detail": "an integer"})
     for key in ("amount", "currency"):
-        if key not in body:
+        # An empty currency names none: missing, as an absent one (not another currency).
+        if key not in body or (key == "currency" and body[key] == ""):
             rows.append(
                 {"pointer": f"/{key}", "code": "required", "detail": f"/{key} is mandatory"}
             )
