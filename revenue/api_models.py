@@ -56,6 +56,9 @@ class EstimateItemOut(BaseModel):
     line: int
     hs_code_used: str | None
     classification: str
+    origin_country: str = Field(
+        description="The item's country of origin: its own origin_country, else the basket's."
+    )
 
 
 class EstimateLineOut(BaseModel):

@@ -43,7 +43,7 @@ dated figures of the regime.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -130,6 +130,8 @@ class ItemIn:
     # False when the code was inferred (a chapter guessed from a description, as the estimator
     # does): such goods count as a tariff code of their own each for a flat duty per code.
     classified: bool = True
+    # ISO country of origin of these goods; empty: the consignment's ``origin_country``.
+    origin_country: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.line, bool) or not isinstance(self.line, int) or self.line < 1:
@@ -148,6 +150,7 @@ class ItemIn:
             raise ValueError(f"line {self.line}: quantity must be positive")
         object.__setattr__(self, "value", value)
         object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "origin_country", (self.origin_country or "").upper())
 
     @property
     def hs6(self) -> str:
@@ -183,7 +186,8 @@ class ConsignmentIn:
     buyer_number: str = ""
     # How the goods travel: postal, express or other (fees and postal duty alternatives).
     transport: str = "other"
-    # ISO country of origin of the goods (duty by origin where the law makes it so).
+    # ISO country of origin of the goods (duty by origin where the law makes it so): the origin
+    # of every item that does not declare its own (``ItemIn.origin_country``).
     origin_country: str = ""
     # The post's choice where the regime offers a specific duty per postal item.
     postal_duty_method: str = "ad_valorem"
@@ -227,6 +231,11 @@ class ConsignmentIn:
                 raise ValueError(f"self-assessed tax type must be one of {TAX_TYPES}")
             self_assessed.append((tax_type, to_decimal(amount, field=f"self-assessed {tax_type}")))
         object.__setattr__(self, "self_assessed", tuple(self_assessed))
+
+    def origin_of(self, item: ItemIn) -> str:
+        """The country of origin of ``item``: its own, else the consignment's ('' when neither is
+        known)."""
+        return item.origin_country or self.origin_country
 
 
 POSTAL_SPECIFIC_NOT_OFFERED = (
@@ -513,10 +522,10 @@ def assess(
             )
         if owed != regime.returned_goods_relief:
             regime = replace(regime, returned_goods_relief=owed)
-    regime = regime.for_shipment(c.origin_country, c.transport)
     regime = regime.for_region(c.region.upper() or regime.region_of_postcode(c.postcode))
     currency = regime.currency
     valued, consignment_value = _value_items(c, regime, fx_rate)
+    shipment = _shipment_regimes(c, regime, valued)
     hs_codes = [v.item.hs_code for v in valued]
     border_model = _border_model(c, regime, consignment_value, hs_codes)
     item_models = {
@@ -556,7 +565,7 @@ def assess(
     if (
         c.transport == "postal"
         and c.postal_duty_method == "specific"
-        and regime.postal_specific_duty(c.origin_country or "") is None
+        and all(regime.postal_specific_duty(c.origin_of(v.item)) is None for v in valued)
     ):
         explanation.append(POSTAL_SPECIFIC_NOT_OFFERED)
 
@@ -566,9 +575,16 @@ def assess(
         lines = tuple(_not_an_import_lines(c, regime, consignment_value, border_model))
     else:
         duty_lines, duty_by_line, all_duty_relieved = _duty_lines(
-            c, regime, valued, consignment_value, item_models, border_model, consignment_model
+            c,
+            regime,
+            valued,
+            consignment_value,
+            item_models,
+            border_model,
+            consignment_model,
+            shipment,
         )
-        vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line)
+        vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line, shipment)
         fee_lines = _fee_lines(
             regime, valued, border_model, all_duty_relieved, c.transport, consignment_value
         )
@@ -630,6 +646,44 @@ def assess(
         threshold_value=consignment_value,
         by_channel=by_channel,
     )
+
+
+def _shipment_regimes(
+    c: ConsignmentIn, regime: RegimeSpec, valued: tuple[_ValuedItem, ...]
+) -> dict[int, RegimeSpec]:
+    """The regime whose thresholds apply to each item (by line): its threshold override by
+    origin and transport, if any (``RegimeSpec.for_shipment``). An override is read per item, by
+    the item's own origin: in a consignment of mixed origins the goods of an origin that loses
+    the de minimis (China and Hong Kong from 2 May 2025 in the United States) owe duty while the
+    others keep it, and only goods of the origins a relief names (CUSMA: the United States and
+    Mexico) take that relief. The threshold value is still the consignment's."""
+    by_origin: dict[str, RegimeSpec] = {}
+    shipment = {}
+    for v in valued:
+        origin = c.origin_of(v.item)
+        if origin not in by_origin:
+            by_origin[origin] = regime.for_shipment(origin, c.transport)
+        shipment[v.item.line] = by_origin[origin]
+    return shipment
+
+
+def _by_threshold(
+    items: Iterable[_ValuedItem],
+    thresholds: Callable[[_ValuedItem], RegimeSpec],
+    tax_type: str,
+) -> list[tuple[RegimeSpec, list[_ValuedItem]]]:
+    """``items`` grouped by the ``tax_type`` threshold (and its legal reference) that relieved
+    them, in the order of their first item."""
+    groups: dict[tuple, tuple[RegimeSpec, list[_ValuedItem]]] = {}
+    for v in items:
+        spec = thresholds(v)
+        key = (
+            (spec.duty_threshold, spec.legal_ref("duty_relief"))
+            if tax_type == "duty"
+            else (spec.tax_threshold, spec.legal_ref("tax_relief"))
+        )
+        groups.setdefault(key, (spec, []))[1].append(v)
+    return list(groups.values())
 
 
 def _minimum_not_levied(
@@ -801,8 +855,12 @@ def _duty_lines(
     item_models: dict[int, str],
     border_model: str,
     consignment_model: str,
+    shipment: dict[int, RegimeSpec] | None = None,
 ) -> tuple[list[TaxLine], dict[int, Decimal], bool]:
-    """Duty lines, the duty attributed to each item (for the VAT basis), and whether all was relieved."""
+    """Duty lines, the duty attributed to each item (for the VAT basis), and whether all was
+    relieved. ``shipment`` gives the regime whose thresholds apply to each item (its origin's
+    override, see ``_shipment_regimes``); every item takes ``regime``'s own without it."""
+    shipment = shipment or {}
     territory = duty_free_territory(c.dispatch_country, regime.jurisdiction)
     if territory is not None:
         return (
@@ -853,16 +911,27 @@ def _duty_lines(
         and _gift_duty_rate(c, regime, consignment_value) is None
     )
     gift_relieved = _gift_relief_applies(c, regime, "duty", consignment_value)
-    postal_specific = (
-        regime.postal_specific_duty(c.origin_country)
-        if c.transport == "postal" and c.postal_duty_method == "specific"
-        else None
-    )
+    # The specific duty each item's origin offers, where the post chose it (None: not offered).
+    specific_offer = {
+        v.item.line: (
+            regime.postal_specific_duty(c.origin_of(v.item))
+            if c.transport == "postal" and c.postal_duty_method == "specific"
+            else None
+        )
+        for v in valued
+    }
+    postal_specific_chosen = any(amount is not None for amount in specific_offer.values())
 
     def specific_spares(v: _ValuedItem) -> bool:
         # The specific duty is the duty by origin in another form: informational materials,
         # which the duty by origin cannot reach, keep their own (nil) line.
         return regime.origin_duty_excluded(v.item.hs_code)
+
+    def under_specific(v: _ValuedItem) -> bool:
+        return specific_offer[v.item.line] is not None and not v.excluded and not specific_spares(v)
+
+    def thresholds(v: _ValuedItem) -> RegimeSpec:
+        return shipment.get(v.item.line, regime)
 
     flat_groups: dict[str, list[_ValuedItem]] = {}
     ad_valorem: list[_ValuedItem] = []
@@ -871,7 +940,7 @@ def _duty_lines(
         if gift_relieved and not v.excluded:
             relieved_count += 1
             gifts.append(v)
-        elif postal_specific is not None and not v.excluded and not specific_spares(v):
+        elif under_specific(v):
             relieved_count += 1  # replaced by the specific duty of the postal item below
         elif flat_applies and not v.excluded:
             # Goods without an HS code count as a subheading of their own each; a regime that
@@ -904,8 +973,8 @@ def _duty_lines(
             )
         elif (
             not v.excluded
-            and regime.duty_threshold is not None
-            and v.threshold_value <= regime.duty_threshold
+            and thresholds(v).duty_threshold is not None
+            and v.threshold_value <= thresholds(v).duty_threshold
         ):
             relieved_count += 1
             relieved_by_threshold.append(v)
@@ -916,20 +985,28 @@ def _duty_lines(
         if regime.threshold_scope == "item":
             for v in relieved_by_threshold:
                 lines.append(
-                    _relief_line(regime, "duty", v.item.line, v.threshold_value, border_model)
+                    _relief_line(
+                        thresholds(v), "duty", v.item.line, v.threshold_value, border_model
+                    )
                 )
         else:
-            reason_scope = (
-                f" for {_lines_text(relieved_by_threshold)}"
-                if len(relieved_by_threshold) != len(valued)
-                else ""
-            )
-            lines.insert(
-                0,
-                _relief_line(
-                    regime, "duty", None, consignment_value, border_model, suffix=reason_scope
-                ),
-            )
+            # One line per threshold that relieved (goods of mixed origins may take different
+            # ones), in the order of the lines.
+            for threshold_regime, group in reversed(
+                _by_threshold(relieved_by_threshold, thresholds, "duty")
+            ):
+                reason_scope = f" for {_lines_text(group)}" if len(group) != len(valued) else ""
+                lines.insert(
+                    0,
+                    _relief_line(
+                        threshold_regime,
+                        "duty",
+                        None,
+                        consignment_value,
+                        border_model,
+                        suffix=reason_scope,
+                    ),
+                )
 
     if gifts:
         lines.append(
@@ -950,10 +1027,17 @@ def _duty_lines(
                 ),
             )
         )
-    if postal_specific is not None and any(
-        not v.excluded and not specific_spares(v) for v in valued
-    ):
-        origin = c.origin_country or "not declared"
+    specific_items = [v for v in valued if under_specific(v)]
+    if specific_items:
+        # One specific duty per postal item (the parcel, not its goods lines): with goods of
+        # several origins, the highest amount their origins' bands give.
+        postal_specific = max(specific_offer[v.item.line] or ZERO for v in specific_items)
+        origins = {c.origin_of(v.item) for v in specific_items}
+        top = [v for v in specific_items if specific_offer[v.item.line] == postal_specific]
+        origin = ", ".join(sorted({c.origin_of(v.item) or "not declared" for v in top}))
+        # With several origins the line names the one that set the amount and its goods lines
+        # (composed of phrases pages translate: declarations.generated_text.LEGAL_PHRASES).
+        mixed = f" ({_lines_text(top)})" if len(origins) > 1 else ""
         lines.append(
             _line(
                 regime,
@@ -967,9 +1051,9 @@ def _duty_lines(
                 payer_model=border_model,
                 legal_reason=(
                     f"Specific duty {format_money(regime.round(postal_specific), currency)} per "
-                    f"postal item, origin {origin}, chosen by the post instead of the ad valorem "
-                    f"duty{_cite(regime, 'postal_duty')}"
-                ),
+                    f"postal item, origin {origin}{mixed}, chosen by the post instead of the ad "
+                    f"valorem duty{_cite(regime, 'postal_duty')}"
+                )[:LEGAL_REASON_MAX],
             )
         )
     flat_payer_model, flat_payer, flat_note = _owed_beside_the_scheme(
@@ -1023,11 +1107,13 @@ def _duty_lines(
             _gift_deduction_line(regime, "duty", deducted, consignment_value, border_model)
         )
     gift_rate = _gift_duty_rate(c, regime, consignment_value)
-    origin_rate = regime.origin_duty_rate(c.origin_country) if c.origin_country else None
-    postal_origin_only = (
-        c.transport == "postal" and regime.postal_origin_duty_only and origin_rate is not None
-    )
     for v in ad_valorem:
+        # Duty by origin is per item: each goods item by its own country of origin.
+        origin = c.origin_of(v.item)
+        origin_rate = regime.origin_duty_rate(origin) if origin else None
+        postal_origin_only = (
+            c.transport == "postal" and regime.postal_origin_duty_only and origin_rate is not None
+        )
         tariff_rate = regime.duty_rate_for(v.item.hs_code)
         basis = duty_basis(v) - deducted.get(v.item.line, ZERO)
         value_text = "customs value" if regime.duty_value_includes_transport else "goods value"
@@ -1038,7 +1124,7 @@ def _duty_lines(
         if postal_origin_only and outside_origin_duty:
             rate = ZERO
             legal_reason = (
-                f"No duty on a postal item of origin {c.origin_country} for HS "
+                f"No duty on a postal item of origin {origin} for HS "
                 f"{v.item.hs_code}: the duty by origin replaces the tariff duty and does not "
                 f"apply to these goods, {value_text} {format_money(basis, currency)}"
                 f"{_cite(regime, 'origin_duty_excluded')}"
@@ -1046,7 +1132,7 @@ def _duty_lines(
         elif postal_origin_only:
             rate = ZERO
             legal_reason = (
-                f"No tariff duty on a postal item of origin {c.origin_country}: the duty by "
+                f"No tariff duty on a postal item of origin {origin}: the duty by "
                 f"origin replaces it, {value_text} {format_money(basis, currency)}"
                 f"{_cite(regime, 'postal_ad_valorem')}"
             )[:LEGAL_REASON_MAX]
@@ -1105,7 +1191,7 @@ def _duty_lines(
                     model=border_model,
                     payer_model=border_model,
                     legal_reason=(
-                        f"No additional duty on goods of origin {c.origin_country} for HS "
+                        f"No additional duty on goods of origin {origin} for HS "
                         f"{v.item.hs_code}, {value_text} {format_money(basis, currency)}"
                         f"{_cite(regime, 'origin_duty_excluded')}"
                     )[:LEGAL_REASON_MAX],
@@ -1126,17 +1212,17 @@ def _duty_lines(
                     payer_model=border_model,
                     legal_reason=(
                         f"Duty by origin at {format_rate(origin_rate)}{sample} on a postal item "
-                        f"of origin {c.origin_country}, {value_text} "
+                        f"of origin {origin}, {value_text} "
                         f"{format_money(basis, currency)}{_cite(regime, 'postal_ad_valorem')}"
                         if postal_origin_only
                         else f"Additional duty at {format_rate(origin_rate)}{sample} on goods of "
-                        f"origin {c.origin_country}, {value_text} {format_money(basis, currency)}"
+                        f"origin {origin}, {value_text} {format_money(basis, currency)}"
                         f"{_cite(regime, 'origin_duty')}"
                     ),
                 )
             )
     lines.sort(key=lambda line: (line.item_line is not None, line.item_line or 0))
-    all_relieved = relieved_count == len(valued) and postal_specific is None
+    all_relieved = relieved_count == len(valued) and not postal_specific_chosen
     return lines, duty_by_line, all_relieved
 
 
@@ -1353,9 +1439,15 @@ def _vat_lines(
     item_models: dict[int, str],
     border_model: str,
     duty_by_line: dict[int, Decimal],
+    shipment: dict[int, RegimeSpec] | None = None,
 ) -> list[TaxLine]:
     if not regime.has_border_tax:
         return []
+    shipment = shipment or {}
+
+    def thresholds(v: _ValuedItem) -> RegimeSpec:
+        return shipment.get(v.item.line, regime)
+
     currency = regime.currency
     lines: list[TaxLine] = []
     relieved: list[_ValuedItem] = []
@@ -1412,8 +1504,8 @@ def _vat_lines(
             model not in PRE_COLLECTING_MODELS
             and not v.excluded
             and relief_category
-            and regime.tax_threshold is not None
-            and v.threshold_value <= regime.tax_threshold
+            and thresholds(v).tax_threshold is not None
+            and v.threshold_value <= thresholds(v).tax_threshold
         ):
             relieved.append(v)
             continue
@@ -1457,15 +1549,20 @@ def _vat_lines(
     if relieved:
         if regime.threshold_scope == "item":
             relief_lines = [
-                _relief_line(regime, "vat", v.item.line, v.threshold_value, border_model)
+                _relief_line(thresholds(v), "vat", v.item.line, v.threshold_value, border_model)
                 for v in relieved
             ]
         else:
-            suffix = f" for {_lines_text(relieved)}" if len(relieved) != len(valued) else ""
             relief_lines = [
                 _relief_line(
-                    regime, "vat", None, relieved[0].threshold_value, border_model, suffix=suffix
+                    threshold_regime,
+                    "vat",
+                    None,
+                    group[0].threshold_value,
+                    border_model,
+                    suffix=f" for {_lines_text(group)}" if len(group) != len(valued) else "",
                 )
+                for threshold_regime, group in _by_threshold(relieved, thresholds, "vat")
             ]
         lines = relief_lines + lines
         lines.sort(key=lambda line: (line.item_line is not None, line.item_line or 0))

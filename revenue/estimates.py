@@ -48,6 +48,9 @@ class EstimateItemIn(pydantic.BaseModel):
     quantity: Annotated[
         Decimal, plain_decimal(3), pydantic.Field(gt=0, max_digits=10, decimal_places=3)
     ] = Decimal(1)
+    # The item's own country of origin, in a basket of goods of several origins (duty by origin
+    # is per item); without it the item is of the basket's ``origin_country``.
+    origin_country: str | None = pydantic.Field(default=None, pattern=r"^[A-Z]{2}$")
 
     @pydantic.model_validator(mode="after")
     def _classified(self) -> EstimateItemIn:
@@ -185,6 +188,14 @@ def estimate(body: Any) -> dict[str, Any]:
             }
         )
     for index, item in enumerate(basket.items):
+        if item.origin_country and not is_country(item.origin_country):
+            errors.append(
+                {
+                    "pointer": f"/items/{index}/origin_country",
+                    "code": "country_unknown",
+                    "detail": "not an ISO 3166 country",
+                }
+            )
         if item.hs_code and hs_description(item.hs_code[:6]) is None:
             errors.append(
                 {
@@ -297,6 +308,7 @@ def estimate(body: Any) -> dict[str, Any]:
                 value=item.value,
                 quantity=item.quantity,
                 classified=bool(item.hs_code),
+                origin_country=item.origin_country or "",
             )
             for n, (item, (code, _note)) in enumerate(zip(basket.items, classified, strict=True), 1)
         ),
@@ -359,8 +371,9 @@ def estimate(body: Any) -> dict[str, Any]:
                 "line": n,
                 "hs_code_used": code or None,
                 "classification": note or "as given",
+                "origin_country": item.origin_country or basket.origin_country,
             }
-            for n, (code, note) in enumerate(classified, 1)
+            for n, (item, (code, note)) in enumerate(zip(basket.items, classified, strict=True), 1)
         ],
         "lines": [
             {

@@ -58,6 +58,8 @@ def consignment_input(
                 hs_code=item.get("hs_code") or "",
                 value=values_by_line.get(int(item["line"]), Decimal(str(item["value"]))),
                 quantity=Decimal(str(item.get("quantity") or 1)),
+                # Duty by origin is per item: each item is taxed by its own declared origin.
+                origin_country=item.get("origin_country") or "",
             )
             for item in payload["items"]
         ),
@@ -68,7 +70,7 @@ def consignment_input(
         tax_scheme_number_valid=number_valid,
         operator_role=role,
         deferred_payment_authorised=deferred_payment_authorised,
-        # Origin of the goods (duty by origin): the first declared, else the dispatch country.
+        # Origin of the items that declare none: the first declared, else the dispatch country.
         origin_country=(origins[0] if origins else payload.get("country_of_dispatch") or ""),
         dispatch_country=payload.get("country_of_dispatch") or "",
         buyer="business" if vat_numbers else "consumer",
