@@ -21,6 +21,23 @@ from revenue.services.regimes import spec_of
 TRANSPORT_BY_ROLE = {"postal_operator": "postal", "express_carrier": "express"}
 
 
+def declared_transport(payload: Mapping[str, Any], role: str) -> str:
+    """How the goods travel, for the engine (``postal``, ``express`` or ``other``), from what the
+    declaration says rather than from who declares it: a postal item (a ``postal_item`` transport
+    document, an S10 number, or ``transport_mode`` ``post``) is postal whoever declares it. Goods
+    declared under a waybill or another mode of transport are not postal: an express carrier's
+    are express, anyone else's other (the dataset has no field that says express). Only a
+    declaration that names neither a transport document nor a mode falls back on the
+    declarant's role (docs/revenue.md)."""
+    document = payload.get("transport_document") or {}
+    mode = payload.get("transport_mode") or ""
+    if mode == "post" or document.get("type") == "postal_item":
+        return "postal"
+    if mode or document.get("type"):
+        return "express" if role == "express_carrier" else "other"
+    return TRANSPORT_BY_ROLE.get(role, "other")
+
+
 def consignment_input(
     declaration: Declaration,
     *,
@@ -75,7 +92,7 @@ def consignment_input(
         dispatch_country=payload.get("country_of_dispatch") or "",
         buyer="business" if vat_numbers else "consumer",
         buyer_number=vat_numbers[0] if vat_numbers else "",
-        transport=TRANSPORT_BY_ROLE.get(role, "other"),
+        transport=declared_transport(payload, role),
         # Where the goods are delivered: regional tax rates (Canada's HST) follow the postcode
         # of an address in the installation's country.
         postcode=_domestic_postcode(payload),

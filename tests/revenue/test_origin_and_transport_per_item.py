@@ -1,5 +1,7 @@
-"""Duty by origin follows each item's own country of origin. Declarations are posted through the
-API and their taxes read back; the estimator, given the same facts, agrees to the cent."""
+"""Duty by origin follows each item's own country of origin, and postal treatment follows what
+the declaration says (a postal item, or the mode `post`), not who declares it. Declarations are
+posted through the API and their taxes read back; the estimator, given the same facts, agrees to
+the cent."""
 
 from __future__ import annotations
 
@@ -255,6 +257,121 @@ def test_one_postal_specific_duty_per_parcel_at_the_highest_band_of_its_origins(
         line for line in french.json()["lines"] if line["basis_unit"] == "postal_item"
     ]
     assert "(ligne 2)" in french_line["reason"] and "line" not in french_line["reason"]
+
+
+def _postal_cn23(lrn: str, **kwargs) -> dict:
+    return _declaration(
+        lrn,
+        [dict(SHIRT_MX, value="60.00", origin_country="CN")],
+        dispatch="CN",
+        postal=True,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    "code,role",
+    [
+        ("la-poste-demo", "postal_operator"),
+        ("example-market", "marketplace"),
+        ("swift-express", "express_carrier"),
+    ],
+)
+def test_a_postal_item_is_postal_whoever_declares_it(
+    settings, django_capture_on_commit_callbacks, code, role
+):
+    settings.CUSTOMS_JURISDICTION = "US"
+    declarant = make_operator(code, role=role)
+    taxes = _posted(declarant, _postal_cn23("C-POST"), django_capture_on_commit_callbacks)
+    # The duty by origin alone (20 % of USD 60), no tariff duty and no processing fee.
+    assert taxes["totals"]["total"] == "12.00" and taxes["totals"]["fee"] == "0.00"
+    estimate = _estimate(
+        {
+            "origin_country": "CN",
+            "currency": "USD",
+            "transport": "postal",
+            "items": [{"hs_code": "610910", "value": "60.00"}],
+        }
+    )
+    assert estimate["totals"] == taxes["totals"]
+
+
+@pytest.mark.parametrize("role", ["marketplace", "express_carrier"])
+def test_a_postal_item_to_new_zealand_carries_no_levy_whoever_declares_it(
+    settings, django_capture_on_commit_callbacks, role
+):
+    settings.CUSTOMS_JURISDICTION = "NZ"
+    declarant = make_operator("declarant-nz", role=role)
+    auckland = {
+        "name": "Jane Doe",
+        "address": {
+            "street": "1 Queen St",
+            "city": "Auckland",
+            "postcode": "1010",
+            "country": "NZ",
+        },
+    }
+    body = _postal_cn23("C-NZPO", currency="NZD", consignee=auckland)
+    body["items"][0]["value"] = "100.00"
+    taxes = _posted(declarant, body, django_capture_on_commit_callbacks)
+    assert taxes["totals"]["fee"] == "0.00" and taxes["totals"]["total"] == "0.00"
+    estimate = _estimate(
+        {
+            "origin_country": "CN",
+            "currency": "NZD",
+            "transport": "postal",
+            "items": [{"hs_code": "610910", "value": "100.00"}],
+        }
+    )
+    assert estimate["totals"] == taxes["totals"]
+
+
+def test_a_waybill_declared_by_an_express_carrier_stays_express(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.CUSTOMS_JURISDICTION = "US"
+    carrier = make_operator("swift-express", role="express_carrier")
+    body = _declaration("C-EXP1", [dict(SHIRT_MX, value="60.00", origin_country="CN")])
+    taxes = _posted(carrier, body, django_capture_on_commit_callbacks)
+    estimate = _estimate(
+        {
+            "origin_country": "CN",
+            "currency": "USD",
+            "transport": "express",
+            "items": [{"hs_code": "610910", "value": "60.00"}],
+        }
+    )
+    # Tariff 16 %, 20 % by origin and the processing fee of an informal entry.
+    assert taxes["totals"]["total"] == estimate["totals"]["total"] == "24.37"
+
+
+@pytest.mark.parametrize(
+    "payload,role,transport",
+    [
+        ({"transport_mode": "post"}, "marketplace", "postal"),
+        ({"transport_document": {"type": "postal_item"}}, "express_carrier", "postal"),
+        (
+            {"transport_document": {"type": "postal_item"}, "transport_mode": "air"},
+            "vendor",
+            "postal",
+        ),
+        (
+            {"transport_document": {"type": "house_waybill"}, "transport_mode": "air"},
+            "express_carrier",
+            "express",
+        ),
+        ({"transport_document": {"type": "house_waybill"}}, "postal_operator", "other"),
+        ({"transport_mode": "road"}, "marketplace", "other"),
+        # Only a declaration that says nothing falls back on who declares it.
+        ({}, "postal_operator", "postal"),
+        ({}, "express_carrier", "express"),
+        ({}, "marketplace", "other"),
+    ],
+)
+def test_the_transport_is_what_the_declaration_says(payload, role, transport):
+    from revenue.services._common import declared_transport
+
+    assert declared_transport(payload, role) == transport
 
 
 def test_the_engine_takes_the_consignments_origin_for_items_without_their_own():
