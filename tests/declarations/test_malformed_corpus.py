@@ -32,7 +32,12 @@ def test_malformed_declaration_rejected_with_exact_problems(case):
 
 def test_corpus_exercises_every_layer_one_to_three_code_but_internal_fallback():
     emitted = {code for case in MALFORMED_CASES for _, code in case.expected}
-    # `invalid` is the internal fallback; `datetime_in_future` belongs to the arrivals body
-    # (tests/declarations/test_arrival_time.py) and `date_invalid` to the estimator's calendar
-    # dates (tests/revenue/test_estimator_inputs.py), not to a declaration.
-    assert set(ERROR_CODES) - emitted == {"invalid", "datetime_in_future", "date_invalid"}
+    # `invalid` is the internal fallback; `datetime_in_future` and `datetime_too_old` belong to
+    # the arrivals body (tests/declarations/test_arrival_time.py) and `date_invalid` to the
+    # estimator's calendar dates (tests/revenue/test_estimator_inputs.py), not to a declaration.
+    assert set(ERROR_CODES) - emitted == {
+        "invalid",
+        "datetime_in_future",
+        "datetime_too_old",
+        "date_invalid",
+    }
