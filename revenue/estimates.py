@@ -379,10 +379,12 @@ def estimate(body: Any) -> dict[str, Any]:
             {
                 "tax_type": line.tax_type,
                 "item_line": line.item_line,
-                "basis": str(line.basis),
+                # Written as a declaration's stored line reads them (two decimals: "1.00" for a
+                # count, "25.00" for Norway's whole kroner), so the two compare as text too.
+                "basis": _stored_text(line.basis),
                 "basis_unit": line.basis_unit or None,
                 "rate": None if line.rate is None else str(line.rate.normalize()),
-                "amount": str(line.amount),
+                "amount": _stored_text(line.amount),
                 "payer": line.payer,
                 "collection_model": line.collection_model,
                 "collection_channel": line.collection_channel,
@@ -398,3 +400,9 @@ def estimate(body: Any) -> dict[str, Any]:
         + [rate_fact.explanation()],
         "stored": False,
     }
+
+
+def _stored_text(value: Decimal) -> str:
+    """A tax line's basis or amount as the stored line gives it back (`TaxLine` keeps two
+    decimals)."""
+    return str(value.quantize(Decimal("0.01")))

@@ -285,7 +285,7 @@ def test_france_small_parcel_tax_counts_subheadings_from_1_march_2026():
     assert _total(eve, "fee") == Decimal("0.00") and _total(first, "fee") == Decimal("2.00")
     (fee,) = _lines(first, "fee")
     assert fee["payer"] == "consignee" and fee["collection_channel"] == "border"
-    assert "Loi n° 2026-103" in fee["reason"] and fee["basis"] == "1" and fee["rate"] == "2"
+    assert "Loi n° 2026-103" in fee["reason"] and fee["basis"] == "1.00" and fee["rate"] == "2"
     two = _estimate(
         {
             "destination": "FR",

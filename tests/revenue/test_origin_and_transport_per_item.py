@@ -142,6 +142,21 @@ def test_each_item_pays_the_duty_of_its_own_origin(
     assert _origin_lines(estimate["lines"], "reason").keys() == by_line.keys()
     for line, (rate, reason) in _origin_lines(estimate["lines"], "reason").items():
         assert rate == by_line[line][0] and reason == by_line[line][1]
+    # Line by line, the estimate reads as the stored lines do, as text ("1.00", not "1").
+    assert _as_text(estimate["lines"]) == _as_text(taxes["lines"])
+
+
+def _as_text(lines: list[dict]) -> list[tuple]:
+    return sorted(
+        (
+            line["tax_type"],
+            line["item_line"] or 0,
+            line["basis"],
+            line["rate"] or "",
+            line["amount"],
+        )
+        for line in lines
+    )
 
 
 def test_an_item_without_an_origin_takes_the_baskets_in_the_estimator():
