@@ -94,21 +94,30 @@ TEMPLATES = [
     },
 ]
 
+# SQLite serialises writers; a generous timeout, immediate transactions and WAL keep the
+# in-process demo and a real worker sharing the file smooth. Applied to the embedded default and to
+# a DATABASE_URL naming an SQLite file alike (without them concurrent writers fail at once).
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "customs_ecom.sqlite3",
-            # SQLite serialises writers; a generous timeout keeps the in-process demo smooth.
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
             # A file, not memory, so that a real worker process can share the test database.
             "TEST": {"NAME": str(VAR_DIR / "test_customs_ecom.sqlite3")},
         }

@@ -97,6 +97,26 @@ def test_settings_read_the_documented_environment(monkeypatch):
         importlib.reload(settings_module)
 
 
+def test_a_database_url_naming_sqlite_keeps_the_sqlite_options(monkeypatch, tmp_path):
+    """Without them two writers fail at once ("database is locked") instead of waiting."""
+    import importlib
+
+    import customs_ecom.settings as settings_module
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    try:
+        reloaded = importlib.reload(settings_module)
+        database = reloaded.DATABASES["default"]
+        assert database["ENGINE"] == "django.db.backends.sqlite3"
+        assert database["NAME"] == str(tmp_path / "other.sqlite3")
+        assert database["OPTIONS"]["timeout"] == 20
+        assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(settings_module)
+
+
 def test_openapi_schema_generates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--fail-on-warn", "--file", str(out), "--validate")
