@@ -43,9 +43,18 @@ from declarations.ratedays import eu_customs_rate_day
 # --------------------------------------------------------------------------------------------
 
 
+_ISO_DATE_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _datetime_from_string(value: Any) -> Any:
     # pydantic would read a JSON number as a Unix timestamp; the contract says ISO 8601 text.
     if isinstance(value, str):
+        # pydantic would also read digits in a string ("0", "1795590000.5") as a Unix timestamp
+        # and store 1970-01-01T00:00:00Z: a date-time starts with its calendar date.
+        if _ISO_DATE_START.match(value) is None:
+            raise PydanticCustomError(
+                "datetime_parsing", "Not an ISO 8601 date-time (YYYY-MM-DDThh:mm:ss and an offset)"
+            )
         # pydantic would cut a fraction of a second beyond the microsecond: refused instead.
         problem = bounds.fraction_problem(value)
         if problem is not None:

@@ -63,6 +63,9 @@ def test_without_a_time_the_arrival_is_now(operator_a, submitted):
         ("2026-11-25T07:30:00.1234567+01:00", "datetime_invalid"),
         ("yesterday", "datetime_invalid"),
         (1764055800, "datetime_invalid"),
+        # Digits in a string are not a date-time either (not a Unix time read as one).
+        ("1795590000", "datetime_invalid"),
+        ("1795590000.5", "datetime_invalid"),
     ],
 )
 def test_a_bad_arrival_time_is_a_precise_problem_and_changes_nothing(

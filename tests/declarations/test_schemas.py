@@ -360,6 +360,15 @@ def test_a_fraction_of_a_second_is_kept_to_the_microsecond_or_refused():
     assert "6 digits" in problem.detail and "123456789" in problem.detail
 
 
+@pytest.mark.parametrize("sent", ["0", "-0", "0.00", "+1795590000", "1795590000.5", "000000"])
+@pytest.mark.parametrize("pointer", ["/expected_arrival", "/order/date"])
+def test_digits_in_a_string_are_not_a_date_time(pointer, sent):
+    # Not a Unix time read as 1970-01-01T00:00:00Z and stored so: ISO 8601 text only.
+    body = with_changes(valid_declaration("wco-core"), (pointer, sent))
+    (problem,) = validate(body).errors
+    assert (problem.pointer, problem.code) == (pointer, "datetime_invalid")
+
+
 def test_fingerprint_does_not_depend_on_how_amounts_were_written():
     first = with_changes(valid_declaration("eu-h7"), ("/items/0/value", "24.00"))
     second = with_changes(valid_declaration("eu-h7"), ("/items/0/value", 24))
