@@ -50,6 +50,11 @@ class EstimateRegimeOut(BaseModel):
     name: str
     jurisdiction: str
     sample_rates: bool
+    valid_from: str = Field(description="First day of the version (ISO date), inclusive.")
+    valid_to: str | None = Field(
+        description="Last day of the version (ISO date), inclusive; null: open-ended."
+    )
+    timezone: str = Field(description="The regime's IANA time zone, in which its days are read.")
 
 
 class EstimateItemOut(BaseModel):
@@ -75,6 +80,9 @@ class EstimateLineOut(BaseModel):
     amount: str
     payer: str
     collection_model: str
+    collection_channel: str = Field(
+        description="How customs receives the amount: border, deferred_statement or scheme_return."
+    )
     reason: str
 
 
@@ -82,6 +90,9 @@ class EstimateOut(BaseModel):
     """A duty, tax and fee estimate; nothing is stored."""
 
     regime: EstimateRegimeOut
+    category: str
+    buyer: str
+    transport: str = Field(description="postal, express or other.")
     origin_country: str
     region: str | None = None
     date: str
@@ -90,11 +101,21 @@ class EstimateOut(BaseModel):
     exchange_rate: str
     exchange_rate_rule: str
     exchange_rate_fixed_on: str
+    exchange_rate_published_on: str = Field(
+        description="The day the rate used was published (the last publication on or before "
+        "the day the rule fixes)."
+    )
+    exchange_rate_stale: bool = Field(
+        description="The rate was published more than the regime allows before that day."
+    )
     collection_model: str
     items: list[EstimateItemOut]
     lines: list[EstimateLineOut]
     totals: dict[str, str]
     you_pay_on_delivery: str
     charged_at_checkout: str
+    due_from_declarant: str = Field(
+        description="What the carrier, post or other declarant owes customs for the basket."
+    )
     explanation: list[str]
     stored: bool

@@ -115,3 +115,28 @@ def test_request_amounts_are_published_as_read_strings_or_numbers(schema):
     assert {part.get("type") for part in item_in["anyOf"]} == {"number", "string"}
     line_out = components["EstimateLineOut"]["properties"]["amount"]
     assert line_out["type"] == "string"
+
+
+def test_the_estimate_answer_publishes_every_field_it_carries(schema):
+    """docs/revenue.md: the estimate names the regime's validity and time zone, the category,
+    buyer and transport read, the rate's publication day and staleness, what the declarant owes,
+    and each line's collection channel. The published schema lists exactly the fields the
+    answer carries, at every level."""
+    from rest_framework.test import APIClient
+
+    answer = APIClient().post(
+        "/api/v1/estimates",
+        {
+            "origin_country": "CN",
+            "currency": "EUR",
+            "items": [{"hs_code": "610910", "value": "20.00"}],
+        },
+        format="json",
+    )
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    components = schema["components"]["schemas"]
+    assert set(components["EstimateOut"]["properties"]) == set(body)
+    assert set(components["EstimateRegimeOut"]["properties"]) == set(body["regime"])
+    assert set(components["EstimateItemOut"]["properties"]) == set(body["items"][0])
+    assert set(components["EstimateLineOut"]["properties"]) == set(body["lines"][0])
