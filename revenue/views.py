@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -840,10 +841,31 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
         try:
             context["result"] = estimate(body)
         except EstimateProblem as exc:
-            context["problems"] = exc.errors
-    template = (
-        "revenue/_estimate_result.html"
-        if request.headers.get("HX-Request") and request.method == "POST"
-        else "revenue/estimate.html"
-    )
-    return render(request, template, context)
+            context["problems"] = [
+                {**problem, "field": _estimate_field(form, items, problem.get("pointer", ""))}
+                for problem in exc.errors
+            ]
+    elif request.method == "POST":
+        context["invalid"] = True
+    if request.headers.get("HX-Request") and request.method == "POST":
+        # The result, and the form again out of band: its messages sit next to the fields it
+        # refused (or are cleared once they are corrected).
+        result = render_to_string("revenue/_estimate_result.html", context, request)
+        again = render_to_string("revenue/_estimate_form.html", {**context, "oob": True}, request)
+        return HttpResponse(result + again)
+    return render(request, "revenue/estimate.html", context)
+
+
+def _estimate_field(form: Any, items: Any, pointer: str) -> str:
+    """The words of the field a problem's JSON pointer names ("/items/0/hs_code" -> "HS code
+    (optional) 1"), or "" when the pointer names no field of the page."""
+    parts = pointer.strip("/").split("/")
+    if len(parts) == 1 and parts[0] in form.fields:
+        return str(form.fields[parts[0]].label)
+    if parts == ["items"]:
+        return _("Items")
+    if len(parts) == 3 and parts[0] == "items" and parts[1].isdigit():
+        field = items.form.base_fields.get(parts[2])
+        if field is not None:
+            return f"{field.label} {int(parts[1]) + 1}"
+    return ""

@@ -271,6 +271,53 @@ def test_public_estimate_form_answers_with_a_partial_for_htmx(client):
     assert TaxAssessment.objects.count() == 0
 
 
+def test_the_estimate_page_shows_refused_entries_next_to_their_fields_under_htmx(client):
+    """A refused entry under htmx (the form's own target is the result) comes back with the form
+    out of band, its message beside the field, in the page's language; an item's quantity too."""
+    data = {
+        "origin_country": "cn",
+        "currency": "EUR",
+        "shipping_cost": "-3",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-value": "40.00",
+        "items-0-quantity": "0",
+    }
+    content = client.post(
+        reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "<html" not in content and 'id="you-pay"' not in content
+    assert 'id="estimate-form" hx-swap-oob="true"' in content
+    assert "voyez les messages à côté" in content
+    shipping = content.split('name="shipping_cost"', 1)[1].split("</p>", 1)[0]
+    assert "supérieure ou égale à 0" in shipping
+    quantity = content.split('name="items-0-quantity"', 1)[1].split("</td>", 1)[0]
+    assert 'id="id_items-0-quantity_error"' in quantity and "0.001" in quantity
+    # Without JavaScript the page itself shows the same message beside the quantity.
+    page = client.post(reverse("revenue:estimate"), data).content.decode()
+    assert 'id="id_items-0-quantity_error"' in page
+
+
+def test_the_estimate_page_names_the_field_of_a_problem_in_french(client):
+    data = {
+        "destination": "ZZ",
+        "origin_country": "CN",
+        "currency": "EUR",
+        "shipping_cost": "0",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-hs_code": "999999",
+        "items-0-value": "40.00",
+        "items-0-quantity": "1",
+    }
+    content = client.post(
+        reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Destination (code pays, p. ex. FR)" in content.split("</section>", 1)[0]
+    assert "pas un code pays ISO 3166-1" in content
+    assert "<code>/destination</code>" not in content and "not an ISO 3166" not in content
+
+
 def test_the_estimate_page_takes_written_amounts_only(client):
     data = {
         "origin_country": "cn",
