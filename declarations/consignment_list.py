@@ -19,6 +19,7 @@ from aeo.models import AEOAuthorisation, Operator
 from customs_ecom.platform.extensions import call
 from customs_ecom.platform.fields import CalendarDateField
 
+from .generated_text import rule_choices
 from .models import NEEDS_ACTION_STATUSES, QUEUE_CHANNELS, Channel, Declaration, Document, Status
 from .search import LIST_COLUMNS
 
@@ -103,7 +104,7 @@ class ConsignmentFilterForm(forms.Form):
 
     def __init__(self, *args, rule_codes: list[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [("", _("All"))] + [(c, c) for c in rule_codes or []]
+        self.fields["rule"].choices = [("", _("All"))] + rule_choices(rule_codes or [])
 
     def valid_filters(self) -> dict[str, Any]:
         self.is_valid()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aeo.models import Operator
 
+from .generated_text import rule_choices
 from .models import Channel, Status
 
 DOCUMENT_CHOICES = [
@@ -77,7 +78,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, rule_codes: list[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [("", _("All"))] + [(c, c) for c in rule_codes or []]
+        self.fields["rule"].choices = [("", _("All"))] + rule_choices(rule_codes or [])
 
     def valid_filters(self) -> dict:
         """The filters that validated (a bad one is dropped, with its error shown)."""

@@ -78,6 +78,11 @@ def rule_title(code: Any) -> str:
     return str(title) if title else text
 
 
+def rule_choices(codes: list[str]) -> list[tuple[str, str]]:
+    """A filter's choice of rules: each code with its title in the active language, by title."""
+    return sorted(((code, rule_title(code)) for code in codes), key=lambda choice: choice[1])
+
+
 # --- ledger references --------------------------------------------------------------------------
 
 # References the system writes on ledger entries (revenue/services/assessment.py, the demo story):

@@ -146,6 +146,15 @@ def test_all_consignments_lists_every_channel_with_facets(client, customs_user, 
     assert "Well done" not in html
 
 
+@pytest.mark.parametrize("url", ["declarations:consignments", "declarations:queue"])
+def test_the_rule_filter_offers_rules_by_their_titles_in_french(client, customs_user, url):
+    client.force_login(customs_user("officer"))
+    html = client.get(reverse(url), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    choice = html.split('name="rule"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="splitting">Fractionnement d&#x27;un achat en plusieurs envois' in choice
+    assert ">splitting<" not in choice and ">watchlist_screening<" not in choice
+
+
 def test_a_bad_facet_is_reported_and_ignored(client, customs_user, consignments):
     client.force_login(customs_user("officer"))
     response = client.get(reverse("declarations:consignments"), {"origin": "CHN", "value_min": "x"})
