@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -98,22 +99,48 @@ SCOPE_WORDS: dict[str, Any] = {
 }
 
 
+# The exchange-rate rules of revenue.rates, as words.
+RATE_RULE_WORDS: dict[str, Any] = {
+    "eu_monthly_customs": gettext_lazy("EU customs rate of the month"),
+    "hmrc_monthly": gettext_lazy("HMRC rate of the month"),
+    "daily": gettext_lazy("official rate of the day of importation"),
+    "ecb_daily": gettext_lazy("ECB rate of the day of importation"),
+    "ecb_payment_date": gettext_lazy("ECB rate of the day"),
+    "previous_business_day": gettext_lazy("rate of the last trading day before importation"),
+    "nz_fortnightly": gettext_lazy("New Zealand Customs rate of the fortnight"),
+    "export_day": gettext_lazy("rate of the day of exportation"),
+    "eu_annual_october": gettext_lazy(
+        "rate of the first working day of October, for the following year"
+    ),
+}
+
+
+def rate_rule_words(rule: str) -> str:
+    """An exchange-rate rule in words, with the code a regime file names it by."""
+    words = RATE_RULE_WORDS.get(rule)
+    return f"{words} ({rule})" if words else rule
+
+
 def regime_rules(spec: Any) -> list[dict[str, str]]:
     """Each rule of a regime with its figure and the legal act it rests on, for the regimes
     page (issue: a regime a finance ministry can sign off shows where every figure comes from)."""
 
     law_currency = spec.threshold_currency or spec.currency
 
+    def figure(value: Any) -> str:
+        """A figure as the law writes it, with the reader's decimal mark ("2,5" in French)."""
+        return formats.number_format(Decimal(str(value)), use_l10n=True)
+
     def money(value: Any) -> str:
         """An amount the law states: in euro for Poland, whose regime is in zloty."""
-        return "" if value is None else f"{law_currency} {value}"
+        return "" if value is None else f"{law_currency} {figure(value)}"
 
     def national(value: Any) -> str:
         """A national amount (fees, minimums): in the regime currency."""
-        return "" if value is None else f"{spec.currency} {value}"
+        return "" if value is None else f"{spec.currency} {figure(value)}"
 
     def percent(value: Any) -> str:
-        return f"{(value * 100).normalize():f}%"
+        return _("%(rate)s%%") % {"rate": figure(f"{(value * 100).normalize():f}")}
 
     if spec.threshold_currency:
         currency_rule = _(
@@ -122,8 +149,8 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         ) % {
             "currency": spec.currency,
             "law": spec.threshold_currency,
-            "customs_rule": spec.exchange_rate_rule,
-            "tax_rule": spec.effective_tax_threshold_rate_rule,
+            "customs_rule": rate_rule_words(spec.exchange_rate_rule),
+            "tax_rule": rate_rule_words(spec.effective_tax_threshold_rate_rule),
         }
     rows: list[tuple[str, str, str]] = []
     if spec.threshold_currency:
@@ -365,7 +392,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         (
             _("Time zone and exchange rate"),
             f"{spec.timezone}{' ' + spec.starts_at if spec.starts_at else ''} · "
-            f"{spec.exchange_rate_rule} "
+            f"{rate_rule_words(spec.exchange_rate_rule)} "
             + _("(at most %(days)s days old)")
             % {"days": spec.exchange_rate_max_age_days},
             "exchange_rate",

@@ -229,6 +229,20 @@ def test_new_revenue_pages_speak_french(client, customs_user):
     assert "Un cadeau d&#x27;un particulier" in page.content.decode()
 
 
+def test_regime_rules_write_figures_and_the_exchange_rate_rule_as_the_reader_does(
+    client, customs_user
+):
+    """The rules table reads "2,5 %" in French (it read "2.5%"), and names the exchange-rate rule
+    in words beside its code."""
+    client.force_login(customs_user("auditor"))
+    english = _shipped_page(client, "EU-AT-2021")
+    assert "<td>2.5% (≤ EUR 700)</td>" in english and "<td>20%</td>" in english
+    assert "EU customs rate of the month (eu_monthly_customs)" in english
+    french = _shipped_page(client, "EU-AT-2021", "fr")
+    assert "<td>2,5\u00a0% (≤ EUR 700)</td>" in french and "<td>20\u00a0%</td>" in french
+    assert "taux douanier de l&#x27;UE du mois (eu_monthly_customs)" in french
+
+
 def test_regime_page_shows_national_fees_with_their_act_in_both_languages(client, customs_user):
     client.force_login(customs_user("auditor"))
     page = _shipped_page(client, "NZ-2026-04")
