@@ -16,9 +16,11 @@ class AeoConfig(AppConfig):
         from customs_ecom.platform.templatetags.human import register_labels
 
         from . import tasks  # noqa: F401  (registers the Celery tasks by name)
-        from .models import AEOAuthorisation
+        from .models import AEOAuthorisation, OperatorLink
 
         # Authorisation statuses read as words in the audit log ("aeo.suspended").
         register_labels({status.value: status.label for status in AEOAuthorisation.Status})
+        # So do the kinds of link between operators ("carries_for").
+        register_labels({kind.value: kind.label for kind in OperatorLink.Kind})
 
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="aeo-reference-data")

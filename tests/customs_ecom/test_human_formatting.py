@@ -57,6 +57,21 @@ def test_dates_in_the_officer_time_zone_without_microseconds():
         assert readable("2026-11-25T23:30:05.123456Z") == shown
 
 
+def test_days_and_link_kinds_in_audit_values_read_as_words_and_local_dates():
+    """An operator link's audit row read "Nature: carries_for, Depuis: 2025-11-02" in French."""
+    after = {"target": "example-market", "kind": "carries_for", "since": "2025-11-02"}
+    with translation.override("en"):
+        assert (
+            readable(after)
+            == "Linked operator: example-market, Kind: carries for, Since: 11/02/2025"
+        )
+    with translation.override("fr"):
+        shown = readable(after)
+        assert "transporte pour" in shown and "02/11/2025" in shown
+        assert "carries_for" not in shown and "2025-11-02" not in shown
+    assert readable({"reference": "2025-11-02"}) == "Reference: 2025-11-02"  # kept as written
+
+
 def test_months_read_as_words_in_the_readers_language():
     from customs_ecom.platform.templatetags.human import yearmonth
 

@@ -421,6 +421,7 @@ _VERBATIM_KEYS = frozenset(
     | {"version", "lrn", "hs_code", "transaction_id", "object_id"}
 )
 _DECIMAL_TEXT = re.compile(r"-?\d+\.\d+")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def decimal_text(value: Any) -> str | None:
@@ -452,6 +453,8 @@ def readable(value: Any, key: str = "") -> str:
         shown = decimal_text(value)
         if shown is not None:
             return shown
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value) and key not in _VERBATIM_KEYS:
+        return when(value, "date")  # a day stored as ISO text ("since", "valid_from")
     if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:
         from django.utils.dateparse import parse_datetime
 
