@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from declarations.generated_text import word
 from declarations.models import DailyAggregate
 
 from .kpis import histogram_percentile, merge_histograms, money_key, split_money_key
@@ -157,9 +158,7 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "volume_by_day", _("Volume per day"), [_("Day"), _("Declarations"), _("Value (EUR)")]
     )
     for day in sorted(per_day):
-        days.rows.append(
-            [day.isoformat(), per_day[day].count, per_day[day].total.quantize(Decimal("0.01"))]
-        )
+        days.rows.append([day, per_day[day].count, per_day[day].total.quantize(Decimal("0.01"))])
     tables.append(days)
 
     targets = target_rates()
@@ -353,7 +352,7 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "aeo_share": _pct(get("aeo", "aeo", "aeo").count, total),
     }
     charts = {
-        "days": [r[0] for r in days.rows],
+        "days": [r[0].isoformat() for r in days.rows],
         "volume": [r[1] for r in days.rows],
         "channels": [r[0] for r in mix.rows],
         "mix": [r[2] or 0 for r in mix.rows],
@@ -361,7 +360,7 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "colours": [CHANNEL_COLOURS[c] for c in CHANNELS],
         "channel_codes": list(CHANNELS),  # the list behind each bar (issue 16)
         "release": release_chart,
-        "revenue_models": [f"{r[0]} ({r[1]})" for r in revenue.rows],
+        "revenue_models": [f"{word(r[0])} ({r[1]})" for r in revenue.rows],
         "revenue_assessed": [float(r[3]) for r in revenue.rows],
         "revenue_collected": [float(r[5]) for r in revenue.rows],
         "revenue_pre": [float(r[6]) for r in revenue.rows],

@@ -200,6 +200,11 @@ def test_dashboard_in_french(client, customs_user, traffic):
     html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'lang="fr"' in html
     assert "Indicateurs clés de performance" in html and "Volume par jour" in html
+    # Days read as French dates, collection models as words, in the table and the chart.
+    assert "<td>25/11/2026</td>" in html and "<td>2026-11-25</td>" not in html
+    charts = html.split('id="chart-data"', 1)[1]
+    assert "revenue_models" in charts and "consignee_border (" not in charts
+    assert '\\"2026-11-25\\"' in charts  # the chart's days stay ISO: its links filter by them
 
 
 def test_release_time_measured_from_arrival(traffic):
