@@ -55,6 +55,13 @@ def webhook_url_problem(url: str) -> str | None:
     host = (parts.hostname or "").rstrip(".").lower()
     if not host:
         return "The webhook URL needs a host name."
+    if not host.isascii():
+        # The resolver reads a name in other characters as its IDNA (ASCII) form, folded first
+        # ("①②⑦.0.0.1" is 127.0.0.1, "hooks.ｌｏｃａｌｈｏｓｔ" hooks.localhost): checked so.
+        try:
+            host = host.encode("idna").decode("ascii").rstrip(".").lower()
+        except UnicodeError:
+            return "The webhook URL is not a valid URL."
     if parts.username is not None or parts.password is not None:
         return "The webhook URL must not carry a user name or password."
     if port == 0:

@@ -91,6 +91,12 @@ def test_webhook_url_must_be_http(operator_a, url):
         "https://2130706433/x",
         "https://127.0.0.1./x",
         "https://8.8.2056/x",
+        # Written in other characters that the resolver folds to ASCII (IDNA): 127.0.0.1,
+        # localhost, a .local name.
+        "https://\u2460\u2461\u2466.0.0.1/x",
+        "https://\uff11\uff12\uff17.0.0.1/x",
+        "https://hooks.\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54/x",
+        "https://hooks.printer\u3002local/x",
     ],
 )
 def test_a_webhook_points_at_a_public_https_endpoint_only(operator_a, url):
