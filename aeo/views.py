@@ -49,10 +49,11 @@ DECISIONS: dict[str, str] = {
 }
 
 
-def _require(request: HttpRequest, roles: set[str]) -> None:
+def _require(request: HttpRequest, roles: set[str], *, form_only: bool = False) -> None:
     # Auditors read the registry pages (never API access); their writes are refused by
-    # customs_ecom.platform.readonly whatever the view.
-    if roles is REGISTRY_ROLES and request.method in ("GET", "HEAD"):
+    # customs_ecom.platform.readonly whatever the view. A page that is only a form to change
+    # the registry (`form_only`) is not theirs to open either.
+    if roles is REGISTRY_ROLES and request.method in ("GET", "HEAD") and not form_only:
         roles = roles | {AUDITOR}
     if not has_any_role(request.user, roles):
         raise PermissionDenied
@@ -96,7 +97,7 @@ def registry(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def operator_new(request: HttpRequest) -> HttpResponse:
-    _require(request, REGISTRY_ROLES)
+    _require(request, REGISTRY_ROLES, form_only=True)
     form = forms.OperatorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -116,7 +117,7 @@ def operator_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def operator_edit(request: HttpRequest, operator_id: int) -> HttpResponse:
-    _require(request, REGISTRY_ROLES)
+    _require(request, REGISTRY_ROLES, form_only=True)
     operator = get_object_or_404(Operator, pk=operator_id)
     initial = {name: getattr(operator, name) for name in services.OPERATOR_FIELDS}
     form = forms.OperatorForm(request.POST or None, initial=initial, instance=operator)
@@ -226,7 +227,7 @@ def operator_part_remove(
 
 @login_required
 def authorisation_apply(request: HttpRequest, operator_id: int) -> HttpResponse:
-    _require(request, REGISTRY_ROLES)
+    _require(request, REGISTRY_ROLES, form_only=True)
     operator = get_object_or_404(Operator, pk=operator_id)
     form = forms.ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -243,7 +244,7 @@ def authorisation_apply(request: HttpRequest, operator_id: int) -> HttpResponse:
 
 @login_required
 def authorisation_recognise(request: HttpRequest, operator_id: int) -> HttpResponse:
-    _require(request, REGISTRY_ROLES)
+    _require(request, REGISTRY_ROLES, form_only=True)
     operator = get_object_or_404(Operator, pk=operator_id)
     form = forms.RecognitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

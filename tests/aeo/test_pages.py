@@ -62,6 +62,25 @@ def test_auditors_read_the_registry_and_change_nothing(login, operator_a):
     response = client.post("/registry/operators/new/", {"code": "x", "name": "X", "role": "vendor"})
     assert response.status_code == 403
     assert b"You are not allowed to do this" in response.content
+    # The pages offer an auditor no form to change the registry, and its form pages are closed.
+    page = client.get(f"/registry/operators/{operator_a.operator.pk}/").content.decode()
+    assert 'method="post"' not in page.split('id="main"', 1)[1].split("</main>", 1)[0]
+    assert "/edit/" not in page and "/apply/" not in page and "/recognise/" not in page
+    assert "/registry/operators/new/" not in client.get("/registry/").content.decode()
+    pk = operator_a.operator.pk
+    for url in (
+        "/registry/operators/new/",
+        f"/registry/operators/{pk}/edit/",
+        f"/registry/operators/{pk}/apply/",
+        f"/registry/operators/{pk}/recognise/",
+    ):
+        assert client.get(url).status_code == 403, url
+    supervisor = login("supervisor")
+    assert supervisor.get("/registry/operators/new/").status_code == 200
+    assert (
+        'action="/registry/operators/'
+        in supervisor.get(f"/registry/operators/{pk}/").content.decode()
+    )
 
 
 def test_anonymous_users_are_sent_to_the_login_page():
