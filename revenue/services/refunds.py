@@ -22,6 +22,7 @@ from revenue.calculators import (
 )
 from revenue.ledger_math import refundable
 from revenue.models import LedgerEntry, RevenueCursor
+from revenue.money import round_money
 from revenue.selectors import border_balance, model_balances
 
 
@@ -119,18 +120,22 @@ def _settle_cancelled(event: StatusEvent) -> None:
     currency = _ledger_currency(declaration.pk)
     entries = []
     if owed > 0:
-        entries.append(
-            LedgerEntry(
-                declaration=declaration,
-                kind=LedgerEntry.Kind.ADJUSTMENT,
-                amount=-owed,
-                currency=currency,
-                collection_model=CONSIGNEE_BORDER,
-                payer=declaration.consignee_name[:200],
-                reference=f"{event.to_status}: nothing more is due",
-                source_key=f"event:{event.pk}:border",
+        # Cancelled payer by payer: the consignee's duties and taxes, and apart from them what the
+        # declarant owes at the border (the EU flat duty on IOSS consignments), each under the
+        # name its debt was assessed to.
+        for n, (payer, amount) in enumerate(_border_owed_by_payer(declaration.pk)):
+            entries.append(
+                LedgerEntry(
+                    declaration=declaration,
+                    kind=LedgerEntry.Kind.ADJUSTMENT,
+                    amount=-amount,
+                    currency=currency,
+                    collection_model=CONSIGNEE_BORDER,
+                    payer=payer[:200],
+                    reference=f"{event.to_status}: nothing more is due",
+                    source_key=f"event:{event.pk}:border" + (f":{n}" if n else ""),
+                )
             )
-        )
     deferred = LedgerEntry.objects.filter(
         declaration=declaration, collection_model=INTERMEDIARY_DEFERRED
     ).exclude(kind=LedgerEntry.Kind.PAYMENT).aggregate(total=Sum("amount"))["total"] or Decimal(0)
@@ -173,6 +178,24 @@ def _settle_cancelled(event: StatusEvent) -> None:
             reason=f"refund on {event.to_status}",
             source_key=f"event:{event.pk}:refund",
         )
+
+
+def _border_owed_by_payer(declaration_id: int) -> list[tuple[str, Decimal]]:
+    """What each payer still owes at the border for a declaration (assessed plus adjustments,
+    to the cent), the largest debt first; payers who owe nothing are left out."""
+    rows = (
+        LedgerEntry.objects.filter(
+            declaration_id=declaration_id,
+            collection_model=CONSIGNEE_BORDER,
+            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
+        )
+        .values("payer")
+        .annotate(total=Sum("amount"))
+    )
+    owed = [(row["payer"], round_money(row["total"] or Decimal(0))) for row in rows]
+    return sorted(
+        ((payer, amount) for payer, amount in owed if amount), key=lambda row: (-row[1], row[0])
+    )
 
 
 def _ledger_currency(declaration_id: int) -> str:

@@ -160,3 +160,27 @@ def test_a_buyer_identified_by_a_vat_number_is_a_business_outside_ioss(operator_
         line.payer == "consignee" and line.collection_channel == "border" for line in vat
     )
     assert "business" in vat[0].legal_reason or assessment.collection_model == "consignee_border"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invalidated_ioss_consignment_cancels_the_declarants_border_debt_in_its_name(
+    operator_a,
+):
+    from declarations.services import declaration_invalidate
+    from revenue.services.refunds import refunds_reconcile
+
+    (declaration,) = submit(operator_a.operator, [_ioss_body("CH-IOSS-CANCEL")])
+    declaration_invalidate(
+        operator=operator_a.operator, declaration_id=declaration.pk, reason="not shipped"
+    )
+    refunds_reconcile()
+    cancelled = LedgerEntry.objects.filter(
+        declaration=declaration, kind="adjustment", collection_model="consignee_border"
+    )
+    # The EUR 10 at the border was the declarant's debt (flat duty and small-parcel tax), so its
+    # cancellation is in the declarant's name, not the consignee's.
+    assert {(entry.payer, entry.amount) for entry in cancelled} == {
+        (operator_a.operator.name, Decimal("-10.00"))
+    }
+    assert border_due_unpaid(declaration) == Decimal("0.00")
+    assert {k: v for k, v in channel_balances(declaration.pk).items() if v} == {}
