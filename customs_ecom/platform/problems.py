@@ -12,7 +12,10 @@ from typing import Any
 
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+
+from .renderers import FastJSONRenderer
 
 # The `type` URI of a problem document: the page explaining it (customs_ecom.platform.problem_types),
 # relative to the API's own address unless PROBLEM_TYPE_BASE names an absolute one.
@@ -147,7 +150,19 @@ def _pointer_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF exception handler: everything becomes a problem document."""
+    """DRF exception handler: everything becomes a problem document, written as JSON whatever
+    else the view writes (the OpenAPI document's YAML)."""
+    response = _problem_for(exc, context)
+    request = context.get("request")
+    if request is not None and not isinstance(
+        getattr(request, "accepted_renderer", None), JSONRenderer
+    ):
+        request.accepted_renderer = FastJSONRenderer()
+        request.accepted_media_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ProblemError):
         return problem_response(exc)
     if isinstance(exc, Http404):

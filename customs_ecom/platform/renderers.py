@@ -58,6 +58,12 @@ class JSONAlwaysNegotiation(DefaultContentNegotiation):
     whose Accept names neither (`Accept: application/problem+json` alone, `text/html`) gets
     JSON rather than a 406 that hides the answer or the error it asked about."""
 
+    def filter_renderers(self, renderers: Any, format: str) -> Any:
+        # A `format` query parameter that no renderer of the view writes (`?format=xml`) is a
+        # parameter the API does not know, ignored as the others are: not a 404 for a path that
+        # exists. The OpenAPI document keeps `?format=json`.
+        return [renderer for renderer in renderers if renderer.format == format] or renderers
+
     def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
         try:
             return super().select_renderer(request, renderers, format_suffix)

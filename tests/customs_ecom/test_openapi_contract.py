@@ -4,6 +4,7 @@ unmatched API paths answer problem+json."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -103,6 +104,32 @@ def test_unmatched_api_paths_answer_problem_404(path):
     body = response.json()
     assert body["code"] == "not_found" and body["status"] == 404
     assert "urlpatterns" not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["xml", "yaml", "openapi", "api"])
+def test_a_format_query_parameter_is_ignored_like_any_other(operator_a, value):
+    # Not a 404 not_found for a path that exists, nor an answer in another format.
+    response = operator_a.client.get(f"/api/v1/declarations?format={value}")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json"
+    assert "results" in response.json()
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_the_schema_answers_its_problems_as_json(method):
+    response = getattr(Client(), method)("/api/schema/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["code"]) == (405, "method_not_allowed")
+
+
+def test_the_schema_is_served_as_yaml_or_json():
+    assert Client().get("/api/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
+    answer = Client().get("/api/schema/?format=json")
+    assert answer["Content-Type"].endswith("json") and "paths" in json.loads(answer.content)
+    answer = Client().get("/api/schema/?format=xml")
+    assert answer.status_code == 200 and b"paths:" in answer.content
 
 
 def test_request_amounts_are_published_as_read_strings_or_numbers(schema):
