@@ -183,6 +183,9 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
                 slug, title = mapped
                 break
         headers: dict[str, str] = {}
+        if getattr(exc, "auth_header", None):
+            # A 401 names the scheme to authenticate with (RFC 9110 15.5.2).
+            headers["WWW-Authenticate"] = exc.auth_header
         if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
             headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
         status = 400 if isinstance(exc, drf_exceptions.ParseError) else exc.status_code

@@ -166,6 +166,10 @@ def test_registry_endpoints_need_a_key():
     for path in ("/api/v1/events", "/api/v1/operators/me"):
         response = APIClient().get(path)
         assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
+        # RFC 9110 15.5.2: a 401 says how to authenticate.
+        assert response["WWW-Authenticate"] == "Bearer"
+    wrong = APIClient().get("/api/v1/operators/me", HTTP_AUTHORIZATION="Bearer nosuch.secret")
+    assert wrong.status_code == 401 and wrong["WWW-Authenticate"] == "Bearer"
 
 
 def test_a_key_is_refused_when_its_secret_is_wrong_revoked_expired_or_its_operator_inactive(
