@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -118,6 +119,7 @@ def _payment_body_problems(body: object) -> list[dict[str, str]]:
 
 # The bounds of the ledger's columns, checked before anything is stored (customs_ecom.platform.bounds).
 PAYMENT_TEXT_LIMITS = {"currency": 3, "reference": 120, "payer": 200}
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
@@ -140,6 +142,15 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
                     "pointer": f"/{key}",
                     "code": "control_character",
                     "detail": f"holds the character {bounds.control_character(value)}",
+                }
+            )
+        elif key == "currency" and value and not _CURRENCY.fullmatch(value):
+            # As published (^[A-Z]{3}$): "eur" is not read as EUR, nor " EU" as another currency.
+            rows.append(
+                {
+                    "pointer": "/currency",
+                    "code": "pattern_mismatch",
+                    "detail": "an ISO 4217 code: three capital letters",
                 }
             )
     amount = body.get("amount")

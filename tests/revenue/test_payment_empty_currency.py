@@ -35,3 +35,18 @@ def test_another_currency_is_still_a_mismatch(operator_b, declaration):
     )
     assert answer.status_code == 422, answer.content
     assert [e["code"] for e in answer.json()["errors"]] == ["currency_mismatch"]
+
+
+@pytest.mark.parametrize("currency", ["eur", "Eur", " EUR", "EUR ", "EU", "EURO"])
+def test_a_currency_is_three_capital_letters_as_published(operator_b, declaration, currency):
+    # The OpenAPI document says ^[A-Z]{3}$: "eur" was read as EUR and paid, " EUR" refused as
+    # another currency than the assessment's.
+    answer = operator_b.post(
+        "/api/v1/payments",
+        {"declaration_id": declaration.pk, "amount": "1.00", "currency": currency},
+    )
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["type"].endswith("payment-invalid")
+    errors = [(e["pointer"], e["code"]) for e in answer.json()["errors"]]
+    assert errors in ([("/currency", "pattern_mismatch")], [("/currency", "string_too_long")])
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
