@@ -39,6 +39,35 @@ def _localised_params(stored: dict) -> dict:
     return {**stored, "params": {key: shown(value) for key, value in params.items()}}
 
 
+# A span as findings stored it before its day unit was a message of its own ("7 d 4 h 51 min").
+_STORED_SPAN = re.compile(r"(?P<days>\d+) d(?P<rest>(?: \d+ h)?(?: \d+ min)?)")
+
+
+def _stored_span(value: Any) -> Any:
+    """A parameter with a span stored as plain text written as the day's message, so an older
+    finding reads "7 j 4 h 51 min" in French like a new one."""
+    if isinstance(value, str):
+        found = _STORED_SPAN.fullmatch(value)
+        if found is None:
+            return value
+        words = found["rest"].split()
+        day = {"msg": {"id": "%(count)s d", "params": {"count": int(found["days"])}}}
+        rest = [f"{words[n]} {words[n + 1]}" for n in range(0, len(words), 2)]
+        return {"seq": [day, *rest], "sep": " "}
+    if isinstance(value, dict) and isinstance(value.get("msg"), dict):
+        return {**value, "msg": _stored_spans(value["msg"])}
+    if isinstance(value, dict) and isinstance(value.get("seq"), list):
+        return {**value, "seq": [_stored_span(item) for item in value["seq"]]}
+    return value
+
+
+def _stored_spans(stored: dict) -> dict:
+    params = stored.get("params")
+    if not isinstance(params, dict):
+        return stored
+    return {**stored, "params": {key: _stored_span(value) for key, value in params.items()}}
+
+
 def message_text(stored: Any, fallback: str) -> str:
     """The stored message rendered in the active language, else ``fallback`` (English)."""
     if isinstance(stored, dict) and stored.get("id"):
@@ -54,7 +83,10 @@ def hit_text(hit: Any) -> str:
 
 def finding_text(finding: Any) -> str:
     """A data-quality finding's detail in the active language."""
-    return message_text(getattr(finding, "message", None), finding.detail)
+    stored = getattr(finding, "message", None)
+    return message_text(
+        _stored_spans(stored) if isinstance(stored, dict) else stored, finding.detail
+    )
 
 
 # --- rule descriptions --------------------------------------------------------------------------

@@ -796,18 +796,20 @@ def _fmt_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _fmt_duration(span: timedelta) -> str:
+def _fmt_duration(span: timedelta) -> Seq:
+    """A span as days, hours and minutes ("7 d 4 h 51 min"); the day's unit is a message of its
+    own, so it reads in the reader's language ("7 j 4 h 51 min" in French)."""
     minutes = int(span.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    parts = []
+    parts: list[Any] = []
     if days:
-        parts.append(f"{days} d")
+        parts.append(Message("%(count)s d", count=days))
     if hours:
         parts.append(f"{hours} h")
     if minutes or not parts:
         parts.append(f"{minutes} min")
-    return " ".join(parts)
+    return Seq(parts, " ")
 
 
 def _fmt_money(amount: Decimal) -> str:

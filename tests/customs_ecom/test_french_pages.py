@@ -522,3 +522,42 @@ def test_a_canadian_tax_line_is_named_by_its_own_tax_in_french():
         assert tax_of_reason("VAT at 20% on goods value EUR 10.00") == "TVA"
     with translation.override("en"):
         assert tax_of_reason("HST at 13% on goods value") == "HST"
+
+
+def test_a_late_finding_writes_its_span_in_the_readers_units_and_its_code_as_code(
+    french_client, consignments
+):
+    """A data-quality finding's span reads "7 j 4 h 51 min" in French ("7 d ..." in English), a
+    finding stored before the span was a message too; its code is shown as code."""
+    from datetime import UTC, datetime, timedelta
+
+    from declarations.messages import stored
+    from declarations.models import QualityFinding
+    from declarations.quality import QualityContext, assess_quality
+
+    d = consignments[0]
+    arrived = datetime(2026, 11, 18, 4, 30, tzinfo=UTC)
+    context = QualityContext(
+        received_at=arrived + timedelta(days=7, hours=4, minutes=51), arrived_at=arrived
+    )
+    late = next(
+        f
+        for f in assess_quality(d.payload, context).findings
+        if f.code == "submitted_after_arrival"
+    )
+    assert "7 d 4 h 51 min after the goods arrived" in late.detail
+    row = {"dimension": late.dimension, "code": late.code, "detail": late.detail}
+    QualityFinding.objects.create(declaration=d, message=stored(late.detail), **row)
+    # A finding stored when the span was plain text in its parameters.
+    older = stored(late.detail)
+    older["params"]["late"] = "2 d 30 min"
+    QualityFinding.objects.create(declaration=consignments[1], message=older, **row)
+
+    french = french_client.get(f"/consignments/{d.pk}/").content.decode()
+    assert "7 j 4 h 51 min après l&#x27;arrivée des marchandises" in french
+    assert " d " not in _visible(french)
+    assert '<code class="small">submitted_after_arrival</code>' in french
+    english = french_client.get(f"/consignments/{d.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "7 d 4 h 51 min after the goods arrived" in english.content.decode()
+    older_page = french_client.get(f"/consignments/{consignments[1].pk}/").content.decode()
+    assert "2 j 30 min après l&#x27;arrivée" in older_page
