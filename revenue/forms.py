@@ -7,9 +7,11 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.fields import PlainDecimalField
+from customs_ecom.platform.templatetags.human import LABELS
 
 from .money import ROUNDING_MODES
 from .services.regimes import parse_rate
@@ -100,11 +102,17 @@ class _Dated(forms.Form):
         return day
 
 
+def _rounding_choices() -> list[tuple[str, Any]]:
+    """The rounding modes in words ("half up", "au plus proche, moitié vers le haut"), the
+    stored value being the decimal module's name of the mode."""
+    order = [code for code in LABELS if code in ROUNDING_MODES]
+    order += sorted(ROUNDING_MODES - set(order))
+    return [(mode, capfirst(LABELS.get(mode, mode))) for mode in order]
+
+
 class RegimeParametersForm(_Dated):
     rounding_quantum = forms.CharField(label=_("Rounding quantum"), max_length=10)
-    rounding_mode = forms.ChoiceField(
-        label=_("Rounding mode"), choices=[(m, m) for m in sorted(ROUNDING_MODES)]
-    )
+    rounding_mode = forms.ChoiceField(label=_("Rounding mode"), choices=_rounding_choices)
 
     def __init__(self, *args: Any, spec: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

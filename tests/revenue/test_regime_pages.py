@@ -307,3 +307,33 @@ def test_regime_page_shows_the_fee_of_a_us_formal_entry(client, customs_user):
     assert "19 CFR 143.21(a)" in page and "670.86" in page
     page = _shipped_page(client, "US-2026-10", "fr")
     assert "Redevance d&#x27;une déclaration formelle" in page
+
+
+def test_the_parameters_form_offers_rounding_modes_in_words_and_stores_their_codes(
+    client, customs_user
+):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    url = reverse("revenue:regime_edit", args=[regime.pk])
+    english = client.get(url).content.decode()
+    assert '<option value="ROUND_HALF_UP" selected>Half up</option>' in english
+    assert '<option value="ROUND_HALF_EVEN">Half to even</option>' in english
+    assert ">ROUND_" not in english
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<option value="ROUND_HALF_EVEN">Au plus proche, moitié vers le pair</option>' in french
+    assert ">ROUND_" not in french
+
+    form = client.get(url).context["form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update(
+        {
+            "effective_from": (timezone.localdate() + timedelta(days=3)).isoformat(),
+            "reason": "bankers' rounding",
+            "rounding_mode": "ROUND_HALF_EVEN",
+        }
+    )
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    audit = AuditEvent.objects.get(action="regime.new_version")
+    assert audit.after["rounding_mode"] == "ROUND_HALF_EVEN"
