@@ -138,8 +138,48 @@ def _optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
+# The parameters of the rules' pydantic models (risk/rules.py) in words; a parameter added
+# without a label here reads as its name with spaces.
+PARAM_LABELS: dict[str, Any] = {
+    "score": _("Score"),
+    "business_identifier_schemes": _("Business identifier schemes"),
+    "categories": _("Categories"),
+    "ceiling_eur": _("Ceiling (EUR)"),
+    "check_name_markers": _("Look for business markers in names"),
+    "countries": _("Countries"),
+    "extra_brands": _("Extra brands"),
+    "extra_hints": _("Extra hints"),
+    "extra_keywords": _("Extra keywords"),
+    "extra_terms": _("Extra terms"),
+    "hs_chapters": _("HS chapters"),
+    "hs_codes": _("HS codes"),
+    "hs_prefix": _("HS prefix"),
+    "hs_prefixes": _("HS prefixes"),
+    "ioss_ceiling_eur": _("IOSS ceiling (EUR)"),
+    "max_unit_value_eur": _("Highest unit value (EUR)"),
+    "min_consignments": _("Minimum number of consignments"),
+    "min_dq_score": _("Minimum data-quality score"),
+    "min_mass_kg": _("Minimum mass (kg)"),
+    "min_prior_consignments": _("Minimum number of earlier consignments"),
+    "min_samples": _("Minimum number of declarations for a learned median"),
+    "postal_datasets": _("Postal datasets"),
+    "postal_transport_modes": _("Postal transport modes"),
+    "ratio": _("Ratio to the typical value"),
+    "reason": _("Reason"),
+    "roles": _("Roles"),
+    "rules": _("Rules"),
+    "score_other_seller": _("Score when another seller uses the number"),
+    "score_over_ceiling": _("Score above the ceiling"),
+    "score_unknown_number": _("Score for an unknown number"),
+    "threshold": _("Name similarity threshold (0-100)"),
+    "use_reference": _("Use the reference values"),
+    "window_hours": _("Window (hours)"),
+}
+
+
 def _label(name: str) -> str:
-    return gettext(name.replace("_", " ").capitalize())
+    known = PARAM_LABELS.get(name)
+    return str(known) if known is not None else gettext(name.replace("_", " ").capitalize())
 
 
 def _field_for(name: str, info: Any, initial: Any) -> forms.Field:

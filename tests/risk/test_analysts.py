@@ -59,6 +59,40 @@ def test_no_rule_parameter_is_edited_as_raw_json():
         assert not [f.label for f in form.fields.values() if "(JSON)" in str(f.label)], code
 
 
+def test_every_rule_parameter_has_a_written_label_in_english_and_french():
+    from typing import get_args
+
+    from django.utils import translation
+    from pydantic import BaseModel
+
+    from risk.forms import PARAM_LABELS
+
+    names = set()
+    for rule in RULES.values():
+        for name, info in rule.params_model.model_fields.items():
+            names.add(name)
+            for arg in get_args(info.annotation):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    names.update(arg.model_fields)
+    assert names - {"min_channel"} <= set(PARAM_LABELS), names - set(PARAM_LABELS)
+    with translation.override("en"):
+        english = {name: str(label) for name, label in PARAM_LABELS.items()}
+    with translation.override("fr"):
+        same = [name for name, label in PARAM_LABELS.items() if str(label) == english[name]]
+    assert same == ["score"]  # "Score" in French too
+
+
+def test_rule_form_labels_read_as_words_with_their_units(customs_user):
+    analyst = login(customs_user, "risk_analyst")
+    english = analyst.get("/risk/rules/splitting/").content.decode()
+    assert "Ceiling (EUR)" in english and "Window (hours)" in english
+    assert "Ceiling eur" not in english and "Window hours" not in english
+    french = analyst.get("/risk/rules/splitting/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Plafond (EUR)" in french and "Fenêtre (heures)" in french
+    origin = analyst.get("/risk/rules/high_risk_origin/").content.decode()
+    assert "HS prefix | Countries | Reason" in origin
+
+
 def test_list_mapping_and_record_parameters_get_typed_fields():
     form = RuleForm(code="prohibited_goods_hs", current={"code": "prohibited_goods_hs"})
     assert isinstance(form.fields["hs_prefixes"], MappingField)
