@@ -9,6 +9,10 @@
   seizure case, open or closed), the release needs two people: an officer who records the outcome
   "compliant" for the revision being released (after the seizure), then a supervisor who is not
   that officer, deciding the release himself: an arrival or a payment never releases such goods.
+- `documents_request_open`: once customs asked for documents on a consignment (on any revision),
+  an arrival, a payment or a reassessment never releases it by itself: an amendment in reply to
+  the request does not end it. An officer decides, or records the outcome "compliant" for the
+  current revision, after which the automatic release may go ahead.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
 from declarations.lifecycle import CLEARED_CHANNELS, GuardContext, register_guard
-from declarations.models import Case
+from declarations.models import Case, StatusEvent
 from declarations.statuses import Status
 
 from .models import FOUR_EYES_RULES, FourEyesFlag, InspectionOutcome
@@ -151,7 +155,39 @@ def _four_eyes(declarations: Sequence[Any], context: GuardContext) -> dict[int, 
     return refused
 
 
+def _documents_request_open(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
+    if not context.automatic:
+        # An officer's own release is the officer's decision on the documents.
+        return {}
+    requested = set(
+        StatusEvent.objects.filter(
+            declaration_id__in=[d.pk for d in declarations],
+            to_status=Status.DOCUMENTS_REQUESTED,
+        ).values_list("declaration_id", flat=True)
+    )
+    if not requested:
+        return {}
+    outcomes = latest_outcomes(
+        [d for d in declarations if d.pk in requested], result=InspectionOutcome.Result.COMPLIANT
+    )
+    return {
+        pk: _(
+            "Customs asked for documents on this consignment (on this or an earlier revision): "
+            "an amendment does not end the request, so an officer decides its release."
+        )
+        for pk in requested
+        if outcomes.get(pk, _NONE).officer_id is None
+    }
+
+
 def register() -> None:
+    register_guard(
+        "documents_request_open",
+        to_statuses=[Status.RELEASED],
+        check=_documents_request_open,
+        owner="risk",
+        holds_for_officer=True,
+    )
     register_guard(
         "risk_not_cleared",
         to_statuses=[Status.RELEASED],

@@ -14,7 +14,7 @@ from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record, operator_actor
 
 from .. import lifecycle
-from ..models import Declaration, Status
+from ..models import Declaration, Status, StatusEvent
 
 # The audit entry of an arrival report names up to this many of the consignments it stamped.
 AUDITED_IDS = 1000
@@ -47,12 +47,20 @@ def _arrival_follow_up(
             )
         except lifecycle.LifecycleRefused as refused:
             if lifecycle.needs_an_officer(refused.refusals):
+                codes = {r.code for r in refused.refusals if lifecycle.needs_an_officer([r])}
+                # Documents asked for before an amendment are still awaited: back to the request,
+                # unless something else needs an inspection.
+                documents = codes == {"documents_request_open"}
                 lifecycle.transition(
                     declaration_id=declaration.pk,
-                    to_status=Status.INSPECTION,
+                    to_status=Status.DOCUMENTS_REQUESTED if documents else Status.INSPECTION,
                     actor=actor,
                     action="arrival",
-                    public_reason="selected for inspection",
+                    public_reason=(
+                        _latest_documents_request(declaration.pk)
+                        if documents
+                        else "selected for inspection"
+                    ),
                     note="; ".join(f"{r.code}: {r}" for r in refused.refusals),
                 )
             # Otherwise (consignee at the border): duties and taxes are collected before release
@@ -73,6 +81,20 @@ def _arrival_follow_up(
             action="arrival",
             public_reason="selected for inspection",
         )
+
+
+def _latest_documents_request(declaration_id: int) -> str:
+    """The reason of the latest documents request (which documents it named), repeated when the
+    request still stands after an amendment."""
+    return (
+        StatusEvent.objects.filter(
+            declaration_id=declaration_id, to_status=Status.DOCUMENTS_REQUESTED
+        )
+        .order_by("-id")
+        .values_list("public_reason", flat=True)
+        .first()
+        or "documents requested"
+    )
 
 
 def declaration_release_if_cleared(*, declaration_id: int, actor: Any = None) -> Declaration | None:
