@@ -9,10 +9,13 @@ from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ValidationError
+
+from declarations.messages import Message, render
 
 from .models import InspectionOutcome
 from .rules import RULES
@@ -182,6 +185,83 @@ def _label(name: str) -> str:
     return str(known) if known is not None else gettext(name.replace("_", " ").capitalize())
 
 
+# Pydantic's error types as sentences in the reader's language; ``%(limit)s`` is the bound the
+# error's context gives. Any other type reads as the generic "This value is not valid."
+_PROBLEM_SENTENCES: dict[str, Any] = {
+    "missing": _("A value is required."),
+    "extra_forbidden": _("This element is not expected."),
+    "greater_than_equal": _("Enter a number of at least %(limit)s."),
+    "greater_than": _("Enter a number greater than %(limit)s."),
+    "less_than_equal": _("Enter a number of at most %(limit)s."),
+    "less_than": _("Enter a number less than %(limit)s."),
+    "int_parsing": _("Enter a whole number."),
+    "int_from_float": _("Enter a whole number."),
+    "int_type": _("Enter a whole number."),
+    "decimal_parsing": _("Enter a number."),
+    "decimal_type": _("Enter a number."),
+    "float_parsing": _("Enter a number."),
+    "float_type": _("Enter a number."),
+    "finite_number": _("Enter a number."),
+    "bool_parsing": _("Answer yes or no."),
+    "bool_type": _("Answer yes or no."),
+    "string_too_short": _("Write at least %(limit)s characters."),
+    "string_too_long": _("Write at most %(limit)s characters."),
+    "string_pattern_mismatch": _("The value is not written in the expected form."),
+    "too_short": _("Give at least %(limit)s entries."),
+    "too_long": _("Give at most %(limit)s entries."),
+    "literal_error": _("Choose one of: %(expected)s."),
+    "enum": _("Choose one of: %(expected)s."),
+}
+_LIMIT_KEYS = ("ge", "gt", "le", "lt", "min_length", "max_length")
+
+
+def _problem_text(problem: dict[str, Any]) -> str:
+    """What is wrong, in the reader's language: the rule's own message for a failed check of
+    its model (written in ``declarations.messages``), else the sentence for pydantic's type."""
+    context = problem.get("ctx") or {}
+    if problem.get("type") == "value_error":
+        error = context.get("error")
+        cause = error.args[0] if isinstance(error, ValueError) and error.args else error
+        text = render(cause, gettext) if isinstance(cause, Message) else str(cause or "")
+        return text.rstrip(".") + "."
+    template = _PROBLEM_SENTENCES.get(problem.get("type", ""))
+    if template is None:
+        return gettext("This value is not valid.")
+    limit = next((context[key] for key in _LIMIT_KEYS if key in context), "")
+    values = {"limit": number_text(limit), "expected": context.get("expected", "")}
+    return str(template) % values
+
+
+def problem_sentence(problem: dict[str, Any], where: tuple[Any, ...]) -> str:
+    """A pydantic error as a sentence naming where it is, inside the field it is shown on:
+    "Countries, entry 1: countries must be ISO 3166-1 alpha-2 codes (...)" for the countries
+    of the first record; the sentence alone when the error is the field's own."""
+    parts = []
+    for part in reversed(where):
+        if isinstance(part, int):
+            parts.append(gettext("entry %(n)s") % {"n": part + 1})
+        elif part in PARAM_LABELS:
+            parts.append(str(PARAM_LABELS[part]))
+        else:
+            parts.append(f"“{part}”")
+    text = _problem_text(problem)
+    if not parts:
+        return capfirst(text)
+    if text[:1].isupper() and text[1:2].islower():  # "The value ...", not "HS prefixes ..."
+        text = text[0].lower() + text[1:]
+    return gettext("%(where)s: %(problem)s") % {
+        "where": capfirst(", ".join(parts)),
+        "problem": text,
+    }
+
+
+def number_text(value: Any) -> str:
+    """A bound as the reader writes numbers (0,5 in French)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    return formats.number_format(value, use_l10n=True)
+
+
 def _field_for(name: str, info: Any, initial: Any) -> forms.Field:
     """A typed form field for one parameter of a rule's pydantic model."""
     annotation, optional = _optional(info.annotation)
@@ -304,9 +384,7 @@ class RuleForm(forms.Form):
             for problem in error.errors():
                 loc = problem["loc"]
                 target = loc[0] if loc and loc[0] in self.fields else None
-                where = ".".join(str(p) for p in loc[1:])
-                message = f"{where}: {problem['msg']}" if where else problem["msg"]
-                self.add_error(target, message)
+                self.add_error(target, problem_sentence(problem, loc[1:] if target else loc))
             return data
         data["params"] = model.model_dump(mode="json")
         return data

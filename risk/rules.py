@@ -147,7 +147,11 @@ class ProhibitedKeywordParams(RuleParams):
         unknown = sorted(set(value) - set(lexicons.PROHIBITED_CATEGORIES))
         if unknown:
             raise ValueError(
-                f"unknown categories {unknown}; known: {sorted(lexicons.PROHIBITED_CATEGORIES)}"
+                Message(
+                    "unknown categories: %(unknown)s (known: %(known)s)",
+                    unknown=Seq(unknown, ", "),
+                    known=Seq(sorted(lexicons.PROHIBITED_CATEGORIES), ", "),
+                )
             )
         return value
 
@@ -156,7 +160,12 @@ class ProhibitedKeywordParams(RuleParams):
     def _extra_for_known_categories(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         unknown = sorted(set(value) - set(lexicons.PROHIBITED_CATEGORIES))
         if unknown:
-            raise ValueError(f"keywords given for unknown categories {unknown}")
+            raise ValueError(
+                Message(
+                    "keywords given for unknown categories: %(unknown)s",
+                    unknown=Seq(unknown, ", "),
+                )
+            )
         return value
 
     @cached_property
@@ -244,7 +253,9 @@ class ProhibitedHsParams(RuleParams):
     def _digit_prefixes(cls, value: dict[str, str]) -> dict[str, str]:
         bad = sorted(p for p in value if not (p.isdigit() and 2 <= len(p) <= 10))
         if bad:
-            raise ValueError(f"HS prefixes must be 2-10 digits: {bad}")
+            raise ValueError(
+                Message("HS prefixes must be 2 to 10 digits: %(bad)s", bad=Seq(bad, ", "))
+            )
         return value
 
     @cached_property
@@ -959,7 +970,9 @@ class HsMismatchParams(RuleParams):
             if not (c.isdigit() and len(c) == 2)
         )
         if bad:
-            raise ValueError(f"chapters must be two digits for keywords {bad}")
+            raise ValueError(
+                Message("chapters must be two digits, for the keywords %(bad)s", bad=Seq(bad, ", "))
+            )
         return value
 
     @cached_property
@@ -1029,7 +1042,12 @@ class OriginRule(BaseModel):
     def _alpha2(cls, value: list[str]) -> list[str]:
         bad = [c for c in value if not (len(c) == 2 and c.isalpha() and c.isupper())]
         if bad:
-            raise ValueError(f"countries must be ISO 3166-1 alpha-2 codes: {bad}")
+            raise ValueError(
+                Message(
+                    "countries must be ISO 3166-1 alpha-2 codes (two capital letters): %(bad)s",
+                    bad=Seq(bad, ", "),
+                )
+            )
         return value
 
 

@@ -162,6 +162,35 @@ def test_a_bad_record_line_is_refused_on_its_field(customs_user):
     assert RuleSet.objects.count() == versions
 
 
+def test_parameter_errors_read_as_sentences_naming_the_entry_in_the_readers_language(
+    customs_user,
+):
+    import html
+
+    analyst = login(customs_user, "risk_analyst")
+    url = "/risk/rules/high_risk_origin/"
+    bad = form_post("high_risk_origin", rules="8711 | CN\n87x | cn | e-bikes", score="150")
+    # One problem at a time: the record line of two columns is refused before the model runs.
+    bad["rules"] = "8711 | CN | bicycles\n87x | cn | e-bikes"
+    english = html.unescape(analyst.post(url, bad).content.decode())
+    assert "Enter a number of at most 100." in english
+    assert "HS prefix, entry 2: the value is not written in the expected form." in english
+    assert (
+        "Countries, entry 2: countries must be ISO 3166-1 alpha-2 codes (two capital letters): cn."
+        in english
+    )
+    for raw in ("Value error", "Input should", "1.countries", "1.hs_prefix"):
+        assert raw not in english
+    french = html.unescape(analyst.post(url, bad, HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+    assert "Saisissez un nombre inférieur ou égal à 100." in french
+    assert "Préfixe SH, entrée 2 : la valeur n'est pas écrite sous la forme attendue." in french
+    assert (
+        "Pays, entrée 2 : les pays doivent être des codes ISO 3166-1 alpha-2 "
+        "(deux lettres majuscules) : cn." in french
+    )
+    assert "Value error" not in french and "Input should" not in french
+
+
 def test_diff_names_each_changed_parameter_and_nothing_else():
     base = copy.deepcopy(active_ruleset().rules)
     changed = copy.deepcopy(base)
