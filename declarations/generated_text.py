@@ -442,9 +442,55 @@ def _phrase_table(language: str) -> tuple[re.Pattern[str], dict[str, str]] | Non
     return re.compile("|".join(alternatives)), table
 
 
+# The exchange-rate sentences of an explanation (revenue/rates.py ``RateFact.explanation``),
+# stored with the rule's code and ISO dates: shown with the rule in words and the reader's dates.
+_RATE_SENTENCE = re.compile(
+    r"(?P<lead>Exchange rate rule|Amounts fixed in law, rule) (?P<rule>[a-z0-9_]+): "
+    r"rate fixed for (?P<fixed>\d{4}-\d{2}-\d{2}), "
+    r"published (?P<published>\d{4}-\d{2}-\d{2}) \((?P<source>[^()]*)\)\."
+)
+
+
+def _rate_sentence(found: re.Match[str]) -> str:
+    from customs_ecom.platform.extensions import call
+    from customs_ecom.platform.templatetags.human import when
+
+    rule = found["rule"]
+    words = call("revenue.rate_rule_words", rule, default=None)
+    template = (
+        gettext(
+            "Exchange rate rule: %(rule)s; rate fixed for %(fixed)s, published %(published)s "
+            "(%(source)s)."
+        )
+        if found["lead"] == "Exchange rate rule"
+        else gettext(
+            "Amounts fixed in law: %(rule)s; rate fixed for %(fixed)s, published %(published)s "
+            "(%(source)s)."
+        )
+    )
+    return template % {
+        "rule": str(words) if words else rule,
+        "fixed": when(found["fixed"], "date"),
+        "published": when(found["published"], "date"),
+        "source": found["source"],
+    }
+
+
 def legal_reason(text: Any) -> str:
     """A revenue legal reason or explanation line in the active language."""
     text = "" if text is None else str(text)
+    if _RATE_SENTENCE.search(text) is None:
+        return _legal_phrases(text)
+    out, start = [], 0
+    for found in _RATE_SENTENCE.finditer(text):
+        out += [_legal_phrases(text[start : found.start()]), _rate_sentence(found)]
+        start = found.end()
+    out.append(_legal_phrases(text[start:]))
+    return "".join(out)
+
+
+def _legal_phrases(text: str) -> str:
+    """Composed English translated phrase by phrase, legal citations quoted as written."""
     compiled = _phrase_table(get_language() or "en")
     if not text or compiled is None:
         return text

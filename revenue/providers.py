@@ -78,8 +78,16 @@ def ioss_ceiling_factor(instant: datetime) -> Decimal:
     return factor
 
 
+def _rate_rule_words(rule: str) -> Any:
+    """An exchange-rate rule in words (the regime page's words), None for an unknown rule."""
+    from .views import RATE_RULE_WORDS
+
+    return RATE_RULE_WORDS.get(rule)
+
+
 def register() -> None:
     provide("consignment.taxes", _consignment_taxes)
     provide("declaration.taxes_for_operator", _taxes_for_operator)
     provide("revenue.ioss_ceiling_factor", ioss_ceiling_factor)
     provide("consignment.relief_state", _relief_state)
+    provide("revenue.rate_rule_words", _rate_rule_words)

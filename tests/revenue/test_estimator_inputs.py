@@ -410,7 +410,7 @@ def test_the_public_page_takes_the_day_the_parcel_was_sent(client):
     }
     assert 'name="export_date"' in client.get(reverse("revenue:estimate")).content.decode()
     html = client.post(reverse("revenue:estimate"), form).content.decode()
-    assert "rate fixed for 2026-03-02" in html
+    assert "rate fixed for 03/02/2026" in html  # the day of export, as the reader writes it
     french = client.post(reverse("revenue:estimate"), form, HTTP_ACCEPT_LANGUAGE="fr")
     assert "Date d&#x27;expédition du colis" in french.content.decode()
 

@@ -348,12 +348,24 @@ def test_estimate_explanation_reads_in_french_on_the_french_page(client):
         "items-0-value": "100.00",
         "items-0-quantity": "1",
     }
-    english = client.post(reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true").content
-    assert b"Exchange rate rule export_day" in english
+    english = client.post(
+        reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    # The rule in words and the dates as the reader writes them, never the code and ISO dates.
+    assert (
+        "Exchange rate rule: rate of the day of exportation; rate fixed for 11/25/2026" in english
+    )
+    explained = english.split('<ul class="small">')[1].split("</ul>")[0]
+    assert "export_day" not in explained and "2026-11-25" not in explained
     french = client.post(
         reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert "Taux de change du jour : 1 USD" in french
-    assert "Règle de taux de change export_day : taux fixé pour le 2026-11-25" in french
+    assert (
+        "Règle de taux de change : taux du jour de l&#x27;exportation ; "
+        "taux fixé pour le 25/11/2026, publié le " in french
+    )
+    explained = french.split('<ul class="small">')[1].split("</ul>")[0]
+    assert "export_day" not in explained and "2026-11-25" not in explained
     assert "le taux du jour de l&#x27;importation est utilisé" in french
     assert "Exchange rate" not in french and "collection model" not in french
