@@ -13,6 +13,10 @@
   an arrival, a payment or a reassessment never releases it by itself: an amendment in reply to
   the request does not end it. An officer decides, or records the outcome "compliant" for the
   current revision, after which the automatic release may go ahead.
+- `finding_open`: when the latest inspection outcome recorded for a consignment (on any revision)
+  is a finding (misdescription, undervaluation, other...), an arrival, a payment or a reassessment
+  never releases it by itself, whatever the channel: an officer decides, or records "compliant"
+  for the current revision.
 """
 
 from __future__ import annotations
@@ -180,7 +184,34 @@ def _documents_request_open(declarations: Sequence[Any], context: GuardContext) 
     }
 
 
+def _finding_open(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
+    if not context.automatic:
+        return {}
+    latest: dict[int, str] = {}
+    for declaration_id, result in (
+        InspectionOutcome.objects.filter(declaration_id__in=[d.pk for d in declarations])
+        .order_by("declaration_id", "-at", "-id")
+        .values_list("declaration_id", "result")
+    ):
+        latest.setdefault(declaration_id, result)
+    return {
+        pk: _(
+            "An officer recorded a finding on this consignment (on this or an earlier revision): "
+            "it is not released by itself; an officer decides."
+        )
+        for pk, result in latest.items()
+        if result != InspectionOutcome.Result.COMPLIANT
+    }
+
+
 def register() -> None:
+    register_guard(
+        "finding_open",
+        to_statuses=[Status.RELEASED],
+        check=_finding_open,
+        owner="risk",
+        holds_for_officer=True,
+    )
     register_guard(
         "documents_request_open",
         to_statuses=[Status.RELEASED],

@@ -1,6 +1,7 @@
 """An officer's documents request holds through an amendment: the operator's corrected declaration,
 reassessed green, is never released by the arrival, a payment or the reassessment itself; it goes
-back to the request and an officer decides (docs/lifecycle.md, guard `documents_request_open`)."""
+back to the request and an officer decides (docs/lifecycle.md, guard `documents_request_open`). An
+officer's finding holds the same way (guard `finding_open`)."""
 
 from __future__ import annotations
 
@@ -94,3 +95,31 @@ def test_a_consignment_never_asked_for_documents_is_released_on_arrival(
     _amend(operator_a, example, pk, django_capture_on_commit_callbacks)
     pay_at_border(pk)
     assert arrive(pk).status == Status.RELEASED
+
+
+def test_a_finding_holds_the_automatic_release_of_a_green_consignment_and_its_amendment(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
+    assert Declaration.objects.get(pk=pk).channel == "green"
+    officer = customs_user("officer")
+    lifecycle.claim(declaration_id=pk, user=officer)
+    outcome_record(declaration_id=pk, officer=officer, result="misdescription")
+    lifecycle.claim_reassign(
+        declaration_id=pk, to_user=None, by=customs_user("supervisor"), reason="end of shift"
+    )
+    # The operator corrects the description; the corrected declaration is green again.
+    amended = _amend(operator_a, example, pk, django_capture_on_commit_callbacks)
+    assert amended.channel == "green" and amended.status == Status.ASSESSED
+    pay_at_border(pk)
+    arrived = arrive(pk)
+    assert arrived.status == Status.INSPECTION
+    assert "finding_open" in StatusEvent.objects.filter(declaration_id=pk).latest("id").note
+    # An officer checks the corrected goods: compliant for the current revision, then releases.
+    lifecycle.claim(declaration_id=pk, user=officer)
+    outcome_record(declaration_id=pk, officer=officer, result="compliant")
+    released = lifecycle.perform(
+        declaration_id=pk, code="release", user=officer, reason="description corrected"
+    )
+    assert released.status == Status.RELEASED
