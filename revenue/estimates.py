@@ -16,6 +16,7 @@ from django.utils import timezone
 from pydantic_core import PydanticCustomError
 
 from declarations.lexicon import hs_chapters_for_description
+from declarations.messages import Message, Seq
 from declarations.schemas import _text, plain_decimal
 
 from .calculators import ConsignmentIn, ItemIn, assess
@@ -216,18 +217,25 @@ def estimate(body: Any) -> dict[str, Any]:
         raise EstimateProblem(errors)
     jurisdiction = basket.destination or settings.CUSTOMS_JURISDICTION
     if not_an_import(basket.origin_country, jurisdiction):
-        union = customs_union_of(jurisdiction)
-        where = (
-            f"{basket.origin_country} and {jurisdiction} are both in the {union} customs and "
-            "VAT territory: goods moving between them are not imports"
+        # Messages (English text that keeps its id and parameters), so the public page shows
+        # them in the reader's language; the API answers the English text.
+        detail = (
+            Message(
+                "%(origin)s and %(destination)s are both in the %(union)s customs and VAT "
+                "territory: goods moving between them are not imports, so no import duty or "
+                "import VAT is due",
+                origin=basket.origin_country,
+                destination=jurisdiction,
+                union=customs_union_of(jurisdiction),
+            )
             if basket.origin_country != jurisdiction
-            else f"goods sent from {jurisdiction} to {jurisdiction} are not imports"
+            else Message(
+                "goods sent from %(destination)s to %(destination)s are not imports, so no "
+                "import duty or import VAT is due",
+                destination=jurisdiction,
+            )
         )
-        raise EstimateProblem.at(
-            "/origin_country",
-            "not_an_import",
-            f"{where}, so no import duty or import VAT is due",
-        )
+        raise EstimateProblem.at("/origin_country", "not_an_import", detail)
     regimes = active_regimes()
     zone = jurisdiction_timezone([spec for _row, spec in regimes], jurisdiction)
     today = basket.date or timezone.now().astimezone(zone).date()
@@ -270,8 +278,18 @@ def estimate(body: Any) -> dict[str, Any]:
         raise EstimateProblem.at(
             "/region",
             "region_unknown",
-            f"{basket.region} is not a region of regime {spec.code}; "
-            f"known: {', '.join(sorted(spec.regions)) or 'none'}",
+            Message(
+                "%(region)s is not a region of regime %(regime)s; known: %(known)s",
+                region=basket.region,
+                regime=spec.code,
+                known=Seq(sorted(spec.regions), ", "),
+            )
+            if spec.regions
+            else Message(
+                "%(region)s is not a region of regime %(regime)s, which has no regions",
+                region=basket.region,
+                regime=spec.code,
+            ),
         )
     resolver = RateResolver(RateBook())
     rate_fact = resolver.resolve(

@@ -33,6 +33,8 @@ from customs_ecom.platform.roles import (
 )
 from customs_ecom.platform.templatetags.human import form_errors_sentence
 from declarations.generated_text import tax_name, word
+from declarations.messages import Message
+from declarations.messages import render as render_message
 from declarations.models import Declaration
 
 from . import selectors
@@ -869,7 +871,11 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
             context["result"] = estimate(body)
         except EstimateProblem as exc:
             context["problems"] = [
-                {**problem, "field": _estimate_field(form, items, problem.get("pointer", ""))}
+                {
+                    **problem,
+                    "detail": _in_reader_language(problem.get("detail", "")),
+                    "field": _estimate_field(form, items, problem.get("pointer", "")),
+                }
                 for problem in exc.errors
             ]
     elif request.method == "POST":
@@ -881,6 +887,14 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
         again = render_to_string("revenue/_estimate_form.html", {**context, "oob": True}, request)
         return HttpResponse(result + again)
     return render(request, "revenue/estimate.html", context)
+
+
+def _in_reader_language(detail: Any) -> str:
+    """A problem's detail in the page's language when the estimator wrote it as a message
+    (``not_an_import``, ``region_unknown``); other details are shown by their code's sentence."""
+    if isinstance(detail, Message):
+        return render_message(detail, _)
+    return detail
 
 
 def _estimate_field(form: Any, items: Any, pointer: str) -> str:

@@ -369,3 +369,52 @@ def test_estimate_explanation_reads_in_french_on_the_french_page(client):
     assert "export_day" not in explained and "2026-11-25" not in explained
     assert "le taux du jour de l&#x27;importation est utilisé" in french
     assert "Exchange rate" not in french and "collection model" not in french
+
+
+@pytest.mark.parametrize(
+    ("change", "english", "french"),
+    [
+        (
+            {"destination": "FR", "origin_country": "DE"},
+            "DE and FR are both in the EU customs and VAT territory: goods moving between them "
+            "are not imports, so no import duty or import VAT is due",
+            "DE et FR appartiennent tous deux au territoire douanier et fiscal EU : les "
+            "marchandises qui circulent entre eux ne sont pas des importations",
+        ),
+        (
+            {"destination": "CA", "currency": "CAD", "region": "ZZ"},
+            "ZZ is not a region of regime CA-2025-04; known: AB, BC,",
+            "ZZ n'est pas une région du régime CA-2025-04 ; régions connues : AB, BC,",
+        ),
+        (
+            {"destination": "FR", "region": "ON"},
+            "ON is not a region of regime EU-FR-2026, which has no regions",
+            "ON n'est pas une région du régime EU-FR-2026, qui n'en a aucune",
+        ),
+    ],
+)
+def test_estimate_problems_of_the_basket_read_in_the_page_language(client, change, english, french):
+    """`not_an_import` and `region_unknown` name the countries and regions in a sentence of the
+    page's language; the API's code stays the same."""
+    import html
+
+    data = {
+        "origin_country": "US",
+        "currency": "EUR",
+        "date": "2026-11-25",
+        "shipping_cost": "0",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-hs_code": "610910",
+        "items-0-value": "100.00",
+        "items-0-quantity": "1",
+        **change,
+    }
+    url = reverse("revenue:estimate")
+    shown = html.unescape(client.post(url, data, HTTP_HX_REQUEST="true").content.decode())
+    assert english in shown
+    shown = html.unescape(
+        client.post(url, data, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    )
+    assert french in shown, shown[:600]
+    assert "not imports" not in shown and "is not a region" not in shown
