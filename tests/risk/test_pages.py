@@ -95,12 +95,12 @@ def test_analyst_changes_backtests_and_activates_a_rule_and_pending_consignments
     assert page.status_code == 200
     assert b"unknown_seller" in page.content
 
-    # A bad parameter is refused with the pydantic message on its field; nothing is created.
+    # A bad parameter is refused with a sentence on its field; nothing is created.
     versions = RuleSet.objects.count()
     refused = analyst.post("/risk/rules/unknown_seller/", rule_post("unknown_seller", score="500"))
     assert refused.status_code == 200
     assert b'id="error-score"' in refused.content
-    assert b"less than or equal to 100" in refused.content
+    assert b"Enter a number of at most 100." in refused.content
     assert RuleSet.objects.count() == versions
 
     saved = analyst.post(
