@@ -50,7 +50,7 @@ def test_analyst_proposal_is_approved_by_a_supervisor(page, live_server, users, 
 
     login(page, live_server, "risk_analyst")
     page.goto(f"{live_server.url}/risk/rules/splitting/")
-    page.get_by_label("Window hours").fill("96")
+    page.get_by_label("Window (hours)").fill("96")
     page.get_by_label("Why (recorded in the audit trail)").fill("Sellers split over four days")
     page.locator("#rule-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/risk/$"))
