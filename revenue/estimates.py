@@ -247,10 +247,17 @@ def estimate(body: Any) -> dict[str, Any]:
             "/date" if basket.date and known else "/destination",
             "regime_unknown",
             (
-                f"no regime for {jurisdiction} in force on {today.isoformat()}"
+                Message(
+                    "no regime for %(destination)s in force on %(date)s",
+                    destination=jurisdiction,
+                    date=today.isoformat(),
+                )
                 if known
-                else f"no regime for {jurisdiction}: this installation does not "
-                "estimate imports into it"
+                else Message(
+                    "no regime for %(destination)s: this installation does not estimate imports "
+                    "into it",
+                    destination=jurisdiction,
+                )
             ),
         )
     row, spec = found
@@ -258,21 +265,38 @@ def estimate(body: Any) -> dict[str, Any]:
         raise EstimateProblem.at(
             "/export_date",
             "export_after_import",
-            f"export_date {basket.export_date.isoformat()} is after the date "
-            f"of import {today.isoformat()}",
+            Message(
+                "export_date %(export_date)s is after the date of import %(date)s",
+                export_date=basket.export_date.isoformat(),
+                date=today.isoformat(),
+            ),
         )
     if basket.tax_scheme and basket.tax_scheme not in spec.vendor_schemes:
         raise EstimateProblem.at(
             "/tax_scheme",
             "tax_scheme_unknown",
-            f"{basket.tax_scheme} is not a scheme of regime {spec.code}; "
-            f"known: {', '.join(sorted(spec.vendor_schemes)) or 'none'}",
+            Message(
+                "%(scheme)s is not a scheme of regime %(regime)s; known: %(known)s",
+                scheme=basket.tax_scheme,
+                regime=spec.code,
+                known=Seq(sorted(spec.vendor_schemes), ", "),
+            )
+            if spec.vendor_schemes
+            else Message(
+                "%(scheme)s is not a scheme of regime %(regime)s, which has no vendor schemes",
+                scheme=basket.tax_scheme,
+                regime=spec.code,
+            ),
         )
     if not is_currency(basket.currency, today):
         raise EstimateProblem.at(
             "/currency",
             "currency_unknown",
-            f"{basket.currency} was withdrawn before {today.isoformat()}",
+            Message(
+                "%(currency)s was withdrawn before %(date)s",
+                currency=basket.currency,
+                date=today.isoformat(),
+            ),
         )
     if basket.region and basket.region not in spec.regions:
         raise EstimateProblem.at(
@@ -302,17 +326,26 @@ def estimate(body: Any) -> dict[str, Any]:
         raise EstimateProblem.at(
             "/export_date" if on_export else "/currency",
             "exchange_rate_unknown",
-            f"no customs exchange rate {basket.currency}->{spec.currency} "
-            f"for {fixing_day.isoformat()}",
+            Message(
+                "no customs exchange rate %(source)s->%(target)s for %(date)s",
+                source=basket.currency,
+                target=spec.currency,
+                date=fixing_day.isoformat(),
+            ),
         )
     converted = in_regime_currency(resolver, spec, today)
     if converted is None:
         raise EstimateProblem.at(
             "/date",
             "exchange_rate_unknown",
-            f"no exchange rate {spec.threshold_currency}->{spec.currency} "
-            f"for {today.isoformat()} to convert the amounts regime {spec.code} fixes "
-            f"in {spec.threshold_currency}",
+            Message(
+                "no exchange rate %(source)s->%(target)s for %(date)s to convert the amounts "
+                "regime %(regime)s fixes in %(source)s",
+                source=spec.threshold_currency,
+                target=spec.currency,
+                date=today.isoformat(),
+                regime=spec.code,
+            ),
         )
     spec, law_facts = converted
     rate_fact = rate_fact.with_law_amounts(law_facts)

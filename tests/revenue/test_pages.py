@@ -391,6 +391,11 @@ def test_estimate_explanation_reads_in_french_on_the_french_page(client):
             "ON is not a region of regime EU-FR-2026, which has no regions",
             "ON n'est pas une région du régime EU-FR-2026, qui n'en a aucune",
         ),
+        (
+            {"destination": "FR", "export_date": "2026-11-30"},
+            "export_date 2026-11-30 is after the date of import 2026-11-25",
+            "la date d'exportation 2026-11-30 est postérieure à la date d'importation 2026-11-25",
+        ),
     ],
 )
 def test_estimate_problems_of_the_basket_read_in_the_page_language(client, change, english, french):
