@@ -64,7 +64,36 @@ GUARD_FIELDS = (
     "claimed_by_id",
     "claimed_at",
     "tax_scheme",
+    "transport_document_number",
 )
+
+
+def withdrawn_same_goods(declarations: Sequence[Declaration]) -> dict[int, list[int]]:
+    """For each consignment, the operator's invalidated declarations of the same goods (the same
+    transport document number): customs' holds on those (a documents request, a finding, a
+    four-eyes hit) follow the goods into the declaration made again, so that withdrawing a
+    declaration and declaring the parcel afresh under a new lrn ends none of them."""
+    keys = {(d.operator_id, d.transport_document_number) for d in declarations}
+    if not keys:
+        return {}
+    withdrawn: dict[tuple[int, str], list[int]] = {}
+    for pk, operator_id, number in Declaration.objects.filter(
+        status=Status.INVALIDATED,
+        operator_id__in={k[0] for k in keys},
+        transport_document_number__in={k[1] for k in keys},
+    ).values_list("pk", "operator_id", "transport_document_number"):
+        if (operator_id, number) in keys:
+            withdrawn.setdefault((operator_id, number), []).append(pk)
+    found: dict[int, list[int]] = {}
+    for d in declarations:
+        others = [
+            pk
+            for pk in withdrawn.get((d.operator_id, d.transport_document_number), ())
+            if pk != d.pk
+        ]
+        if others:
+            found[d.pk] = others
+    return found
 
 
 # --- refusals -----------------------------------------------------------------------------------

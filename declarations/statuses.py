@@ -47,7 +47,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # The operator may still correct or cancel the declaration (before any control started).
 AMENDABLE = frozenset({Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED})
-INVALIDATABLE = AMENDABLE
+# Not once customs asked for documents: the operator does not withdraw what customs announced it
+# will check (UCC art. 174(2)); the officer decides. An amendment in reply stays possible.
+INVALIDATABLE = frozenset({Status.ACCEPTED, Status.ASSESSED})
 # Not yet released nor closed: a new rule set, a watchlist change or new data may still change the
 # channel (risk re-assesses these).
 OPEN = (Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)

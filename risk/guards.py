@@ -27,7 +27,12 @@ from typing import Any, NamedTuple
 from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
-from declarations.lifecycle import CLEARED_CHANNELS, GuardContext, register_guard
+from declarations.lifecycle import (
+    CLEARED_CHANNELS,
+    GuardContext,
+    register_guard,
+    withdrawn_same_goods,
+)
 from declarations.models import Case, StatusEvent
 from declarations.statuses import Status
 
@@ -69,29 +74,44 @@ _NONE = CurrentOutcome("", None, None, None)
 SEIZED = "seizure"
 
 
+def _goods(declarations: Sequence[Any]) -> dict[int, int]:
+    """Each consignment's id and those of the operator's withdrawn (invalidated) declarations of
+    the same goods, mapped to the consignment: what customs found or flagged on a declaration the
+    operator withdrew holds the goods declared again (`lifecycle.withdrawn_same_goods`)."""
+    owner = {d.pk: d.pk for d in declarations}
+    for pk, others in withdrawn_same_goods(declarations).items():
+        for other in others:
+            owner.setdefault(other, pk)
+    return owner
+
+
 def four_eyes_hits(declarations: Sequence[Any]) -> dict[int, set[str]]:
-    """The four-eyes rules that hit any revision of each consignment, now or before: the flags
-    every stored hit of such a rule leaves (`services.assessment`, and migration risk 0009 for
-    the hits stored before flags existed); and ``SEIZED`` when a seizure case was ever opened."""
-    ids = [d.pk for d in declarations]
+    """The four-eyes rules that hit any revision of each consignment, now or before, or a
+    declaration of the same goods the operator withdrew: the flags every stored hit of such a
+    rule leaves (`services.assessment`, and migration risk 0009 for the hits stored before flags
+    existed); and ``SEIZED`` when a seizure case was ever opened."""
+    owner = _goods(declarations)
     hits: dict[int, set[str]] = {}
     for declaration_id, rule_code in FourEyesFlag.objects.filter(
-        declaration_id__in=ids, rule_code__in=FOUR_EYES_RULES
+        declaration_id__in=list(owner), rule_code__in=FOUR_EYES_RULES
     ).values_list("declaration_id", "rule_code"):
-        hits.setdefault(declaration_id, set()).add(rule_code)
+        hits.setdefault(owner[declaration_id], set()).add(rule_code)
     for declaration_id in seizures(declarations):
         hits.setdefault(declaration_id, set()).add(SEIZED)
     return hits
 
 
 def seizures(declarations: Sequence[Any]) -> dict[int, Any]:
-    """When the latest seizure case of each consignment that has one was opened."""
+    """When the latest seizure case of each consignment that has one (or of a declaration of the
+    same goods the operator withdrew) was opened."""
+    owner = _goods(declarations)
     latest: dict[int, Any] = {}
     for declaration_id, opened_at in Case.objects.filter(
-        declaration_id__in=[d.pk for d in declarations], kind=Case.Kind.SEIZURE
+        declaration_id__in=list(owner), kind=Case.Kind.SEIZURE
     ).values_list("declaration_id", "opened_at"):
-        if declaration_id not in latest or opened_at > latest[declaration_id]:
-            latest[declaration_id] = opened_at
+        pk = owner[declaration_id]
+        if pk not in latest or opened_at > latest[pk]:
+            latest[pk] = opened_at
     return latest
 
 
@@ -137,8 +157,9 @@ def _four_eyes(declarations: Sequence[Any], context: GuardContext) -> dict[int, 
         elif result != InspectionOutcome.Result.COMPLIANT or inspector is None:
             refused[pk] = _(
                 "Prohibited or restricted goods or a watchlist match (on this or an earlier "
-                "revision): an officer must inspect and record the outcome “compliant” for the "
-                "current revision, then a supervisor may release (four eyes)."
+                "revision, or on a declaration of the same goods the operator withdrew): an "
+                "officer must inspect and record the outcome “compliant” for the current "
+                "revision, then a supervisor may release (four eyes)."
             )
         elif context.automatic:
             refused[pk] = _(
@@ -163,12 +184,13 @@ def _documents_request_open(declarations: Sequence[Any], context: GuardContext) 
     if not context.automatic:
         # An officer's own release is the officer's decision on the documents.
         return {}
-    requested = set(
-        StatusEvent.objects.filter(
-            declaration_id__in=[d.pk for d in declarations],
-            to_status=Status.DOCUMENTS_REQUESTED,
+    owner = _goods(declarations)
+    requested = {
+        owner[declaration_id]
+        for declaration_id in StatusEvent.objects.filter(
+            declaration_id__in=list(owner), to_status=Status.DOCUMENTS_REQUESTED
         ).values_list("declaration_id", flat=True)
-    )
+    }
     if not requested:
         return {}
     outcomes = latest_outcomes(
@@ -176,8 +198,9 @@ def _documents_request_open(declarations: Sequence[Any], context: GuardContext) 
     )
     return {
         pk: _(
-            "Customs asked for documents on this consignment (on this or an earlier revision): "
-            "an amendment does not end the request, so an officer decides its release."
+            "Customs asked for documents on this consignment (on this or an earlier revision, "
+            "or on a declaration of the same goods the operator withdrew): an amendment does not "
+            "end the request, so an officer decides its release."
         )
         for pk in requested
         if outcomes.get(pk, _NONE).officer_id is None
@@ -187,19 +210,21 @@ def _documents_request_open(declarations: Sequence[Any], context: GuardContext) 
 def _finding_open(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
     if not context.automatic:
         return {}
-    latest: dict[int, str] = {}
-    for declaration_id, result in (
-        InspectionOutcome.objects.filter(declaration_id__in=[d.pk for d in declarations])
-        .order_by("declaration_id", "-at", "-id")
-        .values_list("declaration_id", "result")
-    ):
-        latest.setdefault(declaration_id, result)
+    owner = _goods(declarations)
+    latest: dict[int, tuple[Any, int, str]] = {}
+    for declaration_id, at, pk, result in InspectionOutcome.objects.filter(
+        declaration_id__in=list(owner)
+    ).values_list("declaration_id", "at", "id", "result"):
+        key = owner[declaration_id]
+        if key not in latest or (at, pk) > latest[key][:2]:
+            latest[key] = (at, pk, result)
     return {
         pk: _(
-            "An officer recorded a finding on this consignment (on this or an earlier revision): "
-            "it is not released by itself; an officer decides."
+            "An officer recorded a finding on this consignment (on this or an earlier revision, "
+            "or on a declaration of the same goods the operator withdrew): it is not released "
+            "by itself; an officer decides."
         )
-        for pk, result in latest.items()
+        for pk, (_at, _id, result) in latest.items()
         if result != InspectionOutcome.Result.COMPLIANT
     }
 

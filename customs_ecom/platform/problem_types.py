@@ -71,7 +71,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "invalidation-not-allowed": ProblemType(
         409,
         _("Invalidation not allowed"),
-        _("Only a declaration not yet released can be invalidated."),
+        _(
+            "Only a declaration not yet released, on which customs has not asked for documents "
+            "nor started an inspection, can be invalidated."
+        ),
     ),
     "return-not-allowed": ProblemType(
         409,

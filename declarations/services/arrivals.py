@@ -57,7 +57,7 @@ def _arrival_follow_up(
                     actor=actor,
                     action="arrival",
                     public_reason=(
-                        _latest_documents_request(declaration.pk)
+                        _latest_documents_request(declaration)
                         if documents
                         else "selected for inspection"
                     ),
@@ -83,13 +83,13 @@ def _arrival_follow_up(
         )
 
 
-def _latest_documents_request(declaration_id: int) -> str:
-    """The reason of the latest documents request (which documents it named), repeated when the
-    request still stands after an amendment."""
+def _latest_documents_request(declaration: Declaration) -> str:
+    """The reason of the latest documents request (which documents it named), on this
+    declaration or on a withdrawn declaration of the same goods, repeated when the request still
+    stands after an amendment or a new declaration."""
+    ids = [declaration.pk, *lifecycle.withdrawn_same_goods([declaration]).get(declaration.pk, [])]
     return (
-        StatusEvent.objects.filter(
-            declaration_id=declaration_id, to_status=Status.DOCUMENTS_REQUESTED
-        )
+        StatusEvent.objects.filter(declaration_id__in=ids, to_status=Status.DOCUMENTS_REQUESTED)
         .order_by("-id")
         .values_list("public_reason", flat=True)
         .first()

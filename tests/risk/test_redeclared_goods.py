@@ -1,0 +1,171 @@
+"""Customs' holds follow the goods, not the declaration: an operator who invalidates a declaration
+customs asked documents for, found something on or flagged for four eyes, and declares the same
+goods again (same transport document, a new lrn), gets the same hold on the new declaration
+(docs/lifecycle.md, guards `documents_request_open`, `finding_open`, `four_eyes`). Invalidation
+itself is refused while customs awaits the documents it asked for (UCC art. 174)."""
+
+from __future__ import annotations
+
+import pytest
+
+from declarations import lifecycle
+from declarations.models import Declaration, Status, StatusEvent
+from declarations.services import declaration_amend, declaration_invalidate, declarations_submit
+from declarations.services.amendments import IntakeRefused
+from risk.guards import four_eyes_hits
+from risk.services.outcomes import outcome_record
+from tests.lifecycle_helpers import arrive, pay_at_border
+
+pytestmark = pytest.mark.django_db
+
+
+def _body(example: dict, *, lrn: str | None = None, description: str | None = None) -> dict:
+    body = dict(example)
+    body["items"] = [dict(item) for item in example["items"]]
+    if lrn is not None:
+        body["lrn"] = lrn
+    if description is not None:
+        body["items"][0]["description"] = description
+    return body
+
+
+def _submit(operator_a, body, capture) -> Declaration:
+    with capture(execute=True):
+        outcome = declarations_submit(operator=operator_a.operator, bodies=[body])[0]
+    return Declaration.objects.get(pk=outcome.declaration.pk)
+
+
+def _end_shift(pk, customs_user) -> None:
+    lifecycle.claim_reassign(
+        declaration_id=pk, to_user=None, by=customs_user("supervisor"), reason="end of shift"
+    )
+
+
+def _request_documents(pk, officer) -> None:
+    lifecycle.claim(declaration_id=pk, user=officer)
+    lifecycle.perform(
+        declaration_id=pk,
+        code="request_documents",
+        user=officer,
+        public_reason="documents requested: invoice",
+    )
+
+
+def test_no_invalidation_while_customs_awaits_the_documents_it_asked_for(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    first = _submit(operator_a, example, django_capture_on_commit_callbacks)
+    _request_documents(first.pk, customs_user("officer"))
+    with pytest.raises(IntakeRefused) as refused:
+        declaration_invalidate(
+            operator=operator_a.operator, declaration_id=first.pk, reason="not shipped"
+        )
+    assert refused.value.code == "invalidation_not_allowed"
+    assert Declaration.objects.get(pk=first.pk).status == Status.DOCUMENTS_REQUESTED
+
+
+def test_a_documents_request_follows_the_goods_into_a_new_declaration(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first = _submit(operator_a, example, capture)
+    officer = customs_user("officer")
+    _request_documents(first.pk, officer)
+    _end_shift(first.pk, customs_user)
+    # The operator amends (the request stands), then withdraws the amended declaration...
+    with capture(execute=True):
+        status, _d, problems = declaration_amend(
+            operator=operator_a.operator,
+            declaration_id=first.pk,
+            body=_body(example, description=example["items"][0]["description"] + " (new)"),
+        )
+    assert status == 200, problems
+    declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="oops")
+    # ... and declares the same goods again under a new lrn: green, not asked for anything.
+    second = _submit(operator_a, _body(example, lrn="MKT-2026-11-000999"), capture)
+    assert second.channel == "green" and second.status == Status.ASSESSED
+    pay_at_border(second.pk)
+    arrived = arrive(second.pk)
+    assert arrived.status == Status.DOCUMENTS_REQUESTED
+    last = StatusEvent.objects.filter(declaration_id=second.pk).latest("id")
+    assert last.public_reason == "documents requested: invoice"
+    assert "documents_request_open" in last.note
+    # The officer decides on the new declaration.
+    lifecycle.claim(declaration_id=second.pk, user=officer)
+    released = lifecycle.perform(
+        declaration_id=second.pk, code="release", user=officer, reason="invoice checked"
+    )
+    assert released.status == Status.RELEASED
+
+
+def test_a_finding_follows_the_goods_into_a_new_declaration(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first = _submit(operator_a, example, capture)
+    officer = customs_user("officer")
+    lifecycle.claim(declaration_id=first.pk, user=officer)
+    outcome_record(declaration_id=first.pk, officer=officer, result="misdescription")
+    _end_shift(first.pk, customs_user)
+    declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="oops")
+    second = _submit(operator_a, _body(example, lrn="MKT-2026-11-000998"), capture)
+    assert second.channel == "green"
+    pay_at_border(second.pk)
+    arrived = arrive(second.pk)
+    assert arrived.status == Status.INSPECTION
+    assert "finding_open" in StatusEvent.objects.filter(declaration_id=second.pk).latest("id").note
+
+
+def test_a_four_eyes_hit_follows_the_goods_into_a_new_declaration(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first = _submit(
+        operator_a, _body(example, description="Carved elephant ivory figurine"), capture
+    )
+    assert four_eyes_hits([first]) == {first.pk: {"prohibited_goods_keyword"}}
+    declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="oops")
+    # The same parcel, declared again with other words.
+    second = _submit(
+        operator_a,
+        _body(example, lrn="MKT-2026-11-000997", description="Carved wooden figurine"),
+        capture,
+    )
+    assert second.channel == "green"
+    assert four_eyes_hits([second]) == {second.pk: {"prohibited_goods_keyword"}}
+    pay_at_border(second.pk)
+    assert arrive(second.pk).status == Status.INSPECTION
+    officer, supervisor = customs_user("officer"), customs_user("supervisor")
+    lifecycle.claim(declaration_id=second.pk, user=officer)
+    outcome_record(declaration_id=second.pk, officer=officer, result="compliant")
+    codes = {
+        r.code
+        for r in lifecycle.action_refusals(
+            Declaration.objects.get(pk=second.pk), "release", officer
+        )
+    }
+    assert "four_eyes" in codes
+    lifecycle.claim(declaration_id=second.pk, user=supervisor, take_over=True)
+    released = lifecycle.perform(
+        declaration_id=second.pk, code="release", user=supervisor, reason="wooden, checked"
+    )
+    assert released.status == Status.RELEASED
+
+
+def test_other_goods_and_other_operators_are_not_held(
+    operator_a, operator_b, example, customs_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first = _submit(
+        operator_a, _body(example, description="Carved elephant ivory figurine"), capture
+    )
+    declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="oops")
+    other = dict(_body(example, lrn="MKT-2026-11-000996"))
+    other["transport_document"] = {**example["transport_document"], "number": "9999999999"}
+    parcel = _submit(operator_a, other, capture)
+    assert four_eyes_hits([parcel]) == {}
+    pay_at_border(parcel.pk)
+    assert arrive(parcel.pk).status == Status.RELEASED
+    with capture(execute=True):
+        theirs = declarations_submit(operator=operator_b.operator, bodies=[example])[0]
+    assert four_eyes_hits([Declaration.objects.get(pk=theirs.declaration.pk)]) == {}
