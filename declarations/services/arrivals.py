@@ -34,8 +34,11 @@ def _arrival_follow_up(
     if declaration.status != Status.ASSESSED or declaration.arrived_at is None:
         return
     if declaration.channel in ("green", "blue"):
-        if lifecycle.claim_holder_id(declaration) is not None:
-            # An officer holds it: the release is the holder's decision, never automatic.
+        if declaration.claimed_by_id is not None:
+            # An officer holds it: the release is an officer's decision, never automatic. A claim
+            # that lapsed still holds (it lets another officer take the work): customs' control,
+            # once an officer started it, is ended by an officer's decision or a supervisor
+            # freeing the claim, not by reporting the arrival again, a payment or an amendment.
             return
         try:
             lifecycle.transition(
