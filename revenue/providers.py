@@ -78,6 +78,18 @@ def ioss_ceiling_factor(instant: datetime) -> Decimal:
     return factor
 
 
+def _values_revised(declaration_id: int) -> bool:
+    """Whether an officer reassessed the declaration's taxes with values found (the revalue form):
+    customs found its particulars incorrect, and the declarant no longer amends it."""
+    from .models import TaxAssessment
+
+    return (
+        TaxAssessment.objects.filter(declaration_id=declaration_id, reason="revaluation")
+        .exclude(revised_values={})
+        .exists()
+    )
+
+
 def _rate_rule_words(rule: str) -> Any:
     """An exchange-rate rule in words (the regime page's words), None for an unknown rule."""
     from .views import RATE_RULE_WORDS
@@ -91,3 +103,4 @@ def register() -> None:
     provide("revenue.ioss_ceiling_factor", ioss_ceiling_factor)
     provide("consignment.relief_state", _relief_state)
     provide("revenue.rate_rule_words", _rate_rule_words)
+    provide("revenue.values_revised", _values_revised)

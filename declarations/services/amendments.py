@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.extensions import call
 
 from .. import lifecycle
 from ..coalesce import assessment_request
@@ -97,6 +98,20 @@ def declaration_amend(
                         "",
                         "amendment_not_allowed",
                         f"a declaration in status {declaration.status!r} can no longer be amended",
+                    )
+                ],
+            )
+        if call("revenue.values_revised", declaration.pk, default=False):
+            # UCC art. 173: no amendment once customs found the particulars incorrect. An
+            # amendment would reassess the goods on the declared values and drop those found.
+            raise IntakeRefused(
+                "amendment_not_allowed",
+                [
+                    Problem(
+                        "",
+                        "amendment_not_allowed",
+                        "customs revised the declared values of this declaration; it can no "
+                        "longer be amended",
                     )
                 ],
             )
