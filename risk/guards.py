@@ -230,31 +230,13 @@ def _finding_open(declarations: Sequence[Any], context: GuardContext) -> dict[in
 
 
 def register() -> None:
-    register_guard(
-        "finding_open",
-        to_statuses=[Status.RELEASED],
-        check=_finding_open,
-        owner="risk",
-        holds_for_officer=True,
-    )
-    register_guard(
-        "documents_request_open",
-        to_statuses=[Status.RELEASED],
-        check=_documents_request_open,
-        owner="risk",
-        holds_for_officer=True,
-    )
-    register_guard(
-        "risk_not_cleared",
-        to_statuses=[Status.RELEASED],
-        check=_risk_cleared,
-        owner="risk",
-        holds_for_officer=True,
-    )
-    register_guard(
-        "four_eyes",
-        to_statuses=[Status.RELEASED],
-        check=_four_eyes,
-        owner="risk",
-        holds_for_officer=True,
-    )
+    # Every risk guard holds release for an officer (rather than making the consignment wait).
+    for code, check in (
+        ("finding_open", _finding_open),
+        ("documents_request_open", _documents_request_open),
+        ("risk_not_cleared", _risk_cleared),
+        ("four_eyes", _four_eyes),
+    ):
+        register_guard(
+            code, to_statuses=[Status.RELEASED], check=check, owner="risk", holds_for_officer=True
+        )
