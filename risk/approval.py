@@ -253,7 +253,8 @@ def ruleset_reject(*, ruleset_id: int, actor: Any, reason: str) -> None:
             action=REJECT,
             object_type="ruleset",
             object_id=ruleset.version,
-            before={"proposed_by": proposal.proposed_by},
-            after=None,
+            # The proposal replaced by a draft sent back (it stays a draft, to edit or propose).
+            before={"status": "proposed", "proposed_by": proposal.proposed_by},
+            after={"status": ruleset.state, "proposed_by": None},
             reason=reason,
         )
