@@ -15,6 +15,9 @@ from customs_ecom.platform.audit import audit_record
 from revenue.models import TaxSchemeRegistration
 from revenue.services.regimes import CsvRowError
 
+# The audit of a load names the numbers it added, up to this many (the count always).
+AUDITED_NUMBERS = 2000
+
 
 def tax_scheme_registrations_import(
     *, csv_text: str, actor: Any, reason: str = ""
@@ -72,15 +75,43 @@ def tax_scheme_registrations_import(
         return 0, errors
     with transaction.atomic():
         before = TaxSchemeRegistration.objects.count()
+        loaded = set(
+            TaxSchemeRegistration.objects.filter(
+                number__in={r.number for r in pending}
+            ).values_list("scheme", "number", "valid_from")
+        )
         TaxSchemeRegistration.objects.bulk_create(pending, ignore_conflicts=True)
         created = TaxSchemeRegistration.objects.count() - before
+        # The numbers the load added, themselves (up to AUDITED_NUMBERS): each one changes the
+        # verdict on the consignments that carry it.
+        added, seen = [], set(loaded)
+        for r in pending:
+            key = (r.scheme, r.number, r.valid_from)
+            if key in seen:
+                continue
+            seen.add(key)
+            added.append(
+                {
+                    "scheme": r.scheme,
+                    "number": r.number,
+                    "valid_from": r.valid_from.isoformat(),
+                    "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+                    "holder": r.holder,
+                }
+            )
         audit_record(
             actor=actor,
             action="tax_scheme_registry.import",
             object_type="tax_scheme_registry",
             object_id="",
             before={"rows": before},
-            after={"rows": before + created, "imported": len(pending), "new": created},
+            after={
+                "rows": before + created,
+                "imported": len(pending),
+                "new": created,
+                "added": added[:AUDITED_NUMBERS],
+                **({"added_truncated": True} if len(added) > AUDITED_NUMBERS else {}),
+            },
             reason=reason,
         )
     return created, []
