@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 
 from .audit import audit_record
 
@@ -88,19 +89,40 @@ class AuditedUserAdmin(_Audited, UserAdmin):
     object_type = "user"
 
     def user_change_password(self, request, id, form_url=""):  # type: ignore[no-untyped-def]
-        # The password page saves its own form, past save_model: audited here (never the secret).
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            audit_record(
-                actor=request.user,
-                action="user.password_change",
-                object_type="user",
-                object_id=id,
-                before=None,
-                after={"password": "changed"},
-                reason="admin pages",
-            )
+        # The password page saves its own form, past save_model: audited here (never the secret),
+        # in the transaction of the change.
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                _password_changed(request.user, id, "admin pages")
         return response
+
+
+def _password_changed(actor: Any, user_id: Any, reason: str) -> None:
+    audit_record(
+        actor=actor,
+        action="user.password_change",
+        object_type="user",
+        object_id=user_id,
+        before=None,
+        after={"password": "changed"},
+        reason=reason,
+    )
+
+
+def _audit_own_password_change(site: admin.AdminSite) -> None:
+    """The admin pages' "change password" link (a staff user's own password) is audited like a
+    password an administrator sets for someone else."""
+    view = site.password_change
+
+    def password_change(request, extra_context=None):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            response = view(request, extra_context)
+            if request.method == "POST" and response.status_code == 302:
+                _password_changed(request.user, request.user.pk, "own password, admin pages")
+        return response
+
+    site.password_change = password_change  # type: ignore[method-assign]
 
 
 class AuditedGroupAdmin(_Audited, GroupAdmin):
@@ -113,6 +135,7 @@ for model, model_admin in ((User, AuditedUserAdmin), (Group, AuditedGroupAdmin))
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)
+_audit_own_password_change(admin.site)
 
 
 # Who is deleting lockout records through the admin pages (None: a command such as axes_reset).
