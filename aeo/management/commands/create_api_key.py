@@ -16,5 +16,5 @@ class Command(BaseCommand):
             operator = Operator.objects.get(code=code)
         except Operator.DoesNotExist:
             raise CommandError(f"no operator with code {code!r}") from None
-        _, key = api_key_create(operator=operator, name=name)
+        _, key = api_key_create(operator=operator, name=name, actor="command:create_api_key")
         self.stdout.write(key)

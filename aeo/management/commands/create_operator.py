@@ -16,5 +16,11 @@ class Command(BaseCommand):
     def handle(self, *args, code, name, role, country, **options):
         if Operator.objects.filter(code=code).exists():
             raise CommandError(f"operator {code!r} already exists")
-        operator = operator_create(code=code, name=name, role=role, country=country.upper())
+        operator = operator_create(
+            code=code,
+            name=name,
+            role=role,
+            country=country.upper(),
+            actor="command:create_operator",
+        )
         self.stderr.write(f"created operator {operator.code} ({operator.get_role_display()})")
