@@ -371,9 +371,10 @@ def border_due_unpaid(declaration: Declaration) -> Decimal | None:
 
 def model_balances(declaration_id: int) -> dict[str, Decimal]:
     """What the ledger says each collection model is owed for a declaration (assessed plus
-    adjustments), by model."""
+    adjustments), by model, to the cent (SQLite sums as floating point: a model whose entries
+    cancel out owes 0.00, not a residue that would be reversed or reported as owed)."""
     return {
-        row["collection_model"]: row["total"] or Decimal(0)
+        row["collection_model"]: round_money(row["total"] or Decimal(0))
         for row in LedgerEntry.objects.filter(
             declaration_id=declaration_id,
             kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),

@@ -136,9 +136,12 @@ def _settle_cancelled(event: StatusEvent) -> None:
                     source_key=f"event:{event.pk}:border" + (f":{n}" if n else ""),
                 )
             )
-    deferred = LedgerEntry.objects.filter(
-        declaration=declaration, collection_model=INTERMEDIARY_DEFERRED
-    ).exclude(kind=LedgerEntry.Kind.PAYMENT).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    deferred = round_money(
+        LedgerEntry.objects.filter(declaration=declaration, collection_model=INTERMEDIARY_DEFERRED)
+        .exclude(kind=LedgerEntry.Kind.PAYMENT)
+        .aggregate(total=Sum("amount"))["total"]
+        or Decimal(0)
+    )
     if deferred > 0:
         entries.append(
             LedgerEntry(
