@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from aeo.benefits import operator_benefits
@@ -16,17 +17,13 @@ from customs_ecom.platform.templatetags.human import amount as human_amount
 from declarations.lifecycle import claim_problem
 from declarations.models import Declaration, Status
 from declarations.statuses import REVALUABLE
-from revenue.calculators import (
-    CONSIGNEE_BORDER,
-    INTERMEDIARY_DEFERRED,
-    MARKETPLACE_DEEMED_SUPPLIER,
-    VENDOR_POINT_OF_SALE,
-    assess,
-)
+from revenue.calculators import INTERMEDIARY_DEFERRED, assess
 from revenue.models import LedgerEntry, TaxAssessment
+from revenue.money import round_money
 from revenue.rates import RateResolver, in_regime_currency
 from revenue.selectors import tax_scheme_number_status
 from revenue.services._common import _store_result, consignment_input
+from revenue.services.assessment import _ledger_values
 from revenue.services.refunds import refund_overpayments_after_commit
 from revenue.services.regimes import spec_of
 from revenue.services.reliefs import relief_refused
@@ -215,44 +212,7 @@ def taxes_revalue(
                 "rate_stale",
             ]
         )
-        adjustments = []
-        # The scheme's part is adjusted under the model that carries it: the new assessment's,
-        # or, revalued out of the scheme, the one it was assessed under.
-        schemes = (VENDOR_POINT_OF_SALE, MARKETPLACE_DEEMED_SUPPLIER)
-        scheme_model = next(
-            (m for m in (assessment.collection_model, previous.collection_model) if m in schemes),
-            VENDOR_POINT_OF_SALE,
-        )
-        for model, attr in (
-            (CONSIGNEE_BORDER, "due_at_border"),
-            (INTERMEDIARY_DEFERRED, "deferred"),
-            (scheme_model, "pre_collected"),
-        ):
-            delta = getattr(assessment, attr) - getattr(previous, attr)
-            if delta:
-                adjustments.append(
-                    LedgerEntry(
-                        declaration=declaration,
-                        account_id=declaration.operator_id
-                        if model == INTERMEDIARY_DEFERRED
-                        else None,
-                        kind=LedgerEntry.Kind.ADJUSTMENT,
-                        amount=delta,
-                        currency=assessment.currency,
-                        collection_model=model,
-                        payer=(
-                            declaration.operator.name
-                            if model == INTERMEDIARY_DEFERRED
-                            else f"{declaration.tax_scheme} {declaration.tax_scheme_number}"
-                            if attr == "pre_collected"
-                            else declaration.consignee_name
-                        )[:200],
-                        actor=actor if getattr(actor, "pk", None) else None,
-                        reference=f"revaluation {assessment.pk}",
-                        source_key=f"assessment:{assessment.pk}:{model}",
-                    )
-                )
-        LedgerEntry.objects.bulk_create(adjustments)
+        LedgerEntry.objects.bulk_create(_ledger_adjustments(declaration, assessment, actor=actor))
         # A granted relief may leave less due than was already paid: the excess is refunded.
         refund_overpayments_after_commit(
             {declaration.pk: f"{declaration.pk}:assessment:{assessment.pk}"}
@@ -280,6 +240,58 @@ def taxes_revalue(
             reason=reason,
         )
         return assessment
+
+
+def _ledger_adjustments(
+    declaration: Declaration, assessment: TaxAssessment, *, actor: Any
+) -> list[LedgerEntry]:
+    """What the ledger must record so that each channel is owed what the new assessment says, in
+    the name of whoever owes it: for each (model, account, payer) the difference between the
+    assessment's entries (as an initial assessment would write them) and what the ledger owes.
+    A revaluation that takes a consignment out of the IOSS moves the EU flat duty from the
+    declarant to the consignee: the declarant's debt is cancelled in its name and the consignee's
+    raised in its own, never netted under one name. Revalued out of a scheme, the scheme's part is
+    reversed under the model that assessed it."""
+    target: dict[tuple[str, int | None, str], Decimal] = {}
+    for values in _ledger_values(
+        declaration, assessment.pk, list(assessment.lines.all()), assessment.currency
+    ):
+        key = (values["collection_model"], values.get("account_id"), values["payer"])
+        target[key] = target.get(key, Decimal(0)) + values["amount"]
+    owed: dict[tuple[str, int | None, str], Decimal] = {}
+    for row in (
+        LedgerEntry.objects.filter(
+            declaration=declaration,
+            kind__in=(LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT),
+        )
+        .values("collection_model", "account_id", "payer")
+        .annotate(total=Sum("amount"))
+    ):
+        key = (row["collection_model"], row["account_id"], row["payer"])
+        owed[key] = round_money(row["total"] or Decimal(0))
+    adjustments = []
+    per_model: dict[str, int] = {}
+    for key in sorted(set(target) | set(owed), key=lambda k: (k[0], k[1] or 0, k[2])):
+        model, account_id, payer = key
+        delta = round_money(target.get(key, Decimal(0)) - owed.get(key, Decimal(0)))
+        if not delta:
+            continue
+        n = per_model[model] = per_model.get(model, -1) + 1
+        adjustments.append(
+            LedgerEntry(
+                declaration=declaration,
+                account_id=account_id,
+                kind=LedgerEntry.Kind.ADJUSTMENT,
+                amount=delta,
+                currency=assessment.currency,
+                collection_model=model,
+                payer=payer[:200],
+                actor=actor if getattr(actor, "pk", None) else None,
+                reference=f"revaluation {assessment.pk}",
+                source_key=f"assessment:{assessment.pk}:{model}" + (f":{n}" if n else ""),
+            )
+        )
+    return adjustments
 
 
 def _declared_values(declaration: Declaration) -> dict[int, Decimal]:

@@ -633,6 +633,38 @@ def fixtures(customs_user, django_capture_on_commit_callbacks):
     return {"customs_user": customs_user, "capture": django_capture_on_commit_callbacks}
 
 
+# Sequences that once broke the ledger, run step by step with every check after each.
+SEQUENCES = {
+    # A revaluation took an IOSS consignment out of the scheme: the EUR 3 flat duty and the small-
+    # parcel tax the declarant owed became the consignee's, but the ledger kept them on the
+    # declarant's name and raised the consignee's debt by the difference only.
+    "ioss revalued out of the scheme, released and returned": (
+        "FR",
+        [("scheme", "EUR", [(0, Decimal("24.00")), (1, Decimal("15.80"))])],
+        [
+            ("revalue", {"index": 0, "control": "inspect", "factor": Decimal("6")}),
+            ("pay", {"index": 0, "how": "all", "share": Decimal("0.5")}),
+            ("release", {"index": 0}),
+            ("return_goods", {"index": 0}),
+            ("reconcile", {}),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_sequences_that_once_broke_the_ledger(fixtures, name):
+    jurisdiction, consignments, steps = SEQUENCES[name]
+    machine = LedgerSequences(fixtures)
+    try:
+        machine.start(jurisdiction, consignments)
+        for step, arguments in steps:
+            getattr(machine, step)(**arguments)
+            machine.check()
+    finally:
+        machine.teardown()
+
+
 def test_a_model_whose_entries_cancel_out_owes_nothing_to_the_cent(fixtures):
     """SQLite sums amounts as floating point: 0.10 + 0.20 - 0.30 is 5.55e-17 there. A model's
     balance is brought back to the cent, so a cancelled declaration owes 0.00 on it, and its
