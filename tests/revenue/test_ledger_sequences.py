@@ -28,6 +28,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -35,6 +37,7 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
 
 from aeo.models import AEOAuthorisation
@@ -628,9 +631,21 @@ class LedgerSequences(RuleBasedStateMachine):
             assert statement.total == sum(in_month, Decimal(0)), (statement.total, in_month)
 
 
+SETTINGS = hypothesis_settings(
+    max_examples=60,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
 @pytest.fixture
 def fixtures(customs_user, django_capture_on_commit_callbacks):
     return {"customs_user": customs_user, "capture": django_capture_on_commit_callbacks}
+
+
+def test_the_ledger_owes_what_each_assessment_says_through_any_sequence(fixtures):
+    run_state_machine_as_test(lambda: LedgerSequences(fixtures), settings=SETTINGS)
 
 
 # Sequences that once broke the ledger, run step by step with every check after each.
