@@ -475,4 +475,5 @@ def statement_outstanding(statement: DeferredStatement) -> Decimal:
     paid = LedgerEntry.objects.filter(statement=statement, kind=LedgerEntry.Kind.PAYMENT).aggregate(
         total=Sum("amount")
     )["total"] or Decimal(0)
-    return statement.total - paid
+    # SQLite sums amounts as floating point: brought back to the cent like every ledger balance.
+    return round_money(statement.total - paid)

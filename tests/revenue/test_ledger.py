@@ -263,3 +263,32 @@ def test_an_invalidated_marketplace_consignment_is_reversed_under_the_marketplac
         .annotate(total=Sum("amount"))
     }
     assert all(total == 0 for total in by_model.values()), by_model
+
+
+def test_a_statement_paid_in_parts_owes_exactly_nothing(operator_b):
+    """Statement payments are summed by the database (floating point on SQLite): 0.10 + 0.20
+    against 0.30 is 0.00 outstanding, not a residue."""
+    from datetime import date
+
+    from revenue.models import DeferredStatement
+    from revenue.selectors import statement_outstanding
+
+    statement = DeferredStatement.objects.create(
+        operator=operator_b.operator,
+        period=date(2026, 10, 1),
+        currency="EUR",
+        total=Decimal("0.30"),
+        due_date=date(2026, 11, 16),
+    )
+    for amount in ("0.10", "0.20"):
+        LedgerEntry.objects.create(
+            statement=statement,
+            account=operator_b.operator,
+            kind="payment",
+            amount=Decimal(amount),
+            currency="EUR",
+            collection_model="intermediary_deferred",
+            payer=operator_b.operator.name,
+        )
+    outstanding = statement_outstanding(statement)
+    assert outstanding == 0 and str(outstanding) == "0.00"
