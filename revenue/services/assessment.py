@@ -219,6 +219,9 @@ _PAYLOAD_PARTS = (
     # gives Canada's province): consignment_input reads both.
     "buyer",
     "consignee",
+    # How the goods travel (declared_transport): a postal item is postal whoever declares it.
+    "transport_document",
+    "transport_mode",
 )
 
 

@@ -414,3 +414,19 @@ def test_the_engine_takes_the_consignments_origin_for_items_without_their_own():
     assert by_origin[1][0] == Decimal("0.20") and "of origin CN" in by_origin[1][1]
     assert by_origin[2][0] == Decimal("0.50") and "of origin BR" in by_origin[2][1]
     assert result.totals["duty"] == Decimal("70.00")
+
+
+def test_the_batch_reads_every_payload_part_the_engine_input_uses():
+    """On PostgreSQL the batch loads only the payload parts listed in `_PAYLOAD_PARTS`; a part
+    the engine's input reads but the batch does not load is silently missing there (the
+    transport document was: a marketplace's postal item was taxed as other goods)."""
+    import inspect
+    import re
+
+    from revenue.services import _common
+    from revenue.services.assessment import _PAYLOAD_PARTS
+
+    source = inspect.getsource(_common)
+    read = set(re.findall(r'payload(?:\.get\(|\[)"([a-z_]+)"', source))
+    assert {"items", "transport_document", "transport_mode"} <= read
+    assert read <= set(_PAYLOAD_PARTS), read - set(_PAYLOAD_PARTS)
