@@ -71,3 +71,33 @@ def officer_release(declaration_id: int, officer, *, approver=None) -> Declarati
     return lifecycle.perform(
         declaration_id=declaration_id, code="release", user=releaser, reason="cleared"
     )
+
+
+def with_description(example: dict, description: str) -> dict:
+    """The example declaration with its first item described otherwise (items copied)."""
+    body = dict(example)
+    body["items"] = [dict(item) for item in example["items"]]
+    body["items"][0]["description"] = description
+    return body
+
+
+def request_documents(declaration_id: int, officer, *, documents: str = "invoice") -> None:
+    """An officer claims the consignment and asks the operator for documents, as the page does."""
+    from declarations import lifecycle
+
+    lifecycle.claim(declaration_id=declaration_id, user=officer)
+    lifecycle.perform(
+        declaration_id=declaration_id,
+        code="request_documents",
+        user=officer,
+        public_reason=f"documents requested: {documents}",
+    )
+
+
+def end_claim(declaration_id: int, supervisor) -> None:
+    """A supervisor frees the officer's claim (end of shift); customs' requests and findings stay."""
+    from declarations import lifecycle
+
+    lifecycle.claim_reassign(
+        declaration_id=declaration_id, to_user=None, by=supervisor, reason="end of shift"
+    )

@@ -15,6 +15,7 @@ from declarations.services import declaration_amend, declarations_submit
 from declarations.services.amendments import IntakeRefused
 from revenue.models import TaxAssessment
 from revenue.services.revaluation import taxes_revalue
+from tests.lifecycle_helpers import request_documents
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +32,7 @@ def revalued(operator_a, example, customs_user, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
     officer = customs_user("officer")
-    lifecycle.claim(declaration_id=pk, user=officer)
-    lifecycle.perform(
-        declaration_id=pk,
-        code="request_documents",
-        user=officer,
-        public_reason="documents requested: invoice",
-    )
+    request_documents(pk, officer)
     declared = Decimal(str(example["items"][0]["value"]))
     taxes_revalue(
         declaration_id=pk,

@@ -11,16 +11,15 @@ from declarations import lifecycle
 from declarations.models import Declaration, Status, StatusEvent
 from declarations.services import declaration_amend, declarations_submit
 from risk.services.outcomes import outcome_record
-from tests.lifecycle_helpers import arrive, pay_at_border
+from tests.lifecycle_helpers import (
+    arrive,
+    end_claim,
+    pay_at_border,
+    request_documents,
+    with_description,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def _body(example: dict, description: str) -> dict:
-    body = dict(example)
-    body["items"] = [dict(item) for item in example["items"]]
-    body["items"][0]["description"] = description
-    return body
 
 
 @pytest.fixture
@@ -30,17 +29,9 @@ def requested(operator_a, example, customs_user, django_capture_on_commit_callba
         pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
     assert Declaration.objects.get(pk=pk).channel == "green"
     officer = customs_user("officer")
-    lifecycle.claim(declaration_id=pk, user=officer)
-    lifecycle.perform(
-        declaration_id=pk,
-        code="request_documents",
-        user=officer,
-        public_reason="documents requested: invoice",
-    )
+    request_documents(pk, officer)
     # The officer's claim ends (it expires, or a supervisor frees it); the request stays.
-    lifecycle.claim_reassign(
-        declaration_id=pk, to_user=None, by=customs_user("supervisor"), reason="end of shift"
-    )
+    end_claim(pk, customs_user("supervisor"))
     return pk, officer
 
 
@@ -49,7 +40,7 @@ def _amend(operator_a, example, pk, capture) -> Declaration:
         status, _declaration, problems = declaration_amend(
             operator=operator_a.operator,
             declaration_id=pk,
-            body=_body(example, example["items"][0]["description"] + " (corrected)"),
+            body=with_description(example, example["items"][0]["description"] + " (corrected)"),
         )
     assert status == 200, problems
     return Declaration.objects.get(pk=pk)
@@ -106,9 +97,7 @@ def test_a_finding_holds_the_automatic_release_of_a_green_consignment_and_its_am
     officer = customs_user("officer")
     lifecycle.claim(declaration_id=pk, user=officer)
     outcome_record(declaration_id=pk, officer=officer, result="misdescription")
-    lifecycle.claim_reassign(
-        declaration_id=pk, to_user=None, by=customs_user("supervisor"), reason="end of shift"
-    )
+    end_claim(pk, customs_user("supervisor"))
     # The operator corrects the description; the corrected declaration is green again.
     amended = _amend(operator_a, example, pk, django_capture_on_commit_callbacks)
     assert amended.channel == "green" and amended.status == Status.ASSESSED

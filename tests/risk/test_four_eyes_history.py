@@ -12,23 +12,17 @@ from declarations.services import declaration_amend, declarations_submit
 from risk.guards import four_eyes_hits
 from risk.models import FourEyesFlag
 from risk.services.outcomes import outcome_record
-from tests.lifecycle_helpers import arrive, pay_at_border
+from tests.lifecycle_helpers import arrive, pay_at_border, with_description
 
 pytestmark = pytest.mark.django_db
-
-
-def _body(example: dict, description: str) -> dict:
-    body = dict(example)
-    body["items"] = [dict(item) for item in example["items"]]
-    body["items"][0]["description"] = description
-    return body
 
 
 @pytest.fixture
 def ivory(operator_a, example, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         outcome = declarations_submit(
-            operator=operator_a.operator, bodies=[_body(example, "Carved elephant ivory figurine")]
+            operator=operator_a.operator,
+            bodies=[with_description(example, "Carved elephant ivory figurine")],
         )[0]
     declaration = Declaration.objects.get(pk=outcome.declaration.pk)
     assert declaration.channel == "red"
@@ -39,7 +33,9 @@ def ivory(operator_a, example, django_capture_on_commit_callbacks):
 def _amend(operator_a, example, pk, description, capture) -> Declaration:
     with capture(execute=True):
         status, _declaration, problems = declaration_amend(
-            operator=operator_a.operator, declaration_id=pk, body=_body(example, description)
+            operator=operator_a.operator,
+            declaration_id=pk,
+            body=with_description(example, description),
         )
     assert status == 200, problems
     return Declaration.objects.get(pk=pk)

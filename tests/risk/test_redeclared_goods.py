@@ -14,7 +14,7 @@ from declarations.services import declaration_amend, declaration_invalidate, dec
 from declarations.services.amendments import IntakeRefused
 from risk.guards import four_eyes_hits
 from risk.services.outcomes import outcome_record
-from tests.lifecycle_helpers import arrive, pay_at_border
+from tests.lifecycle_helpers import arrive, end_claim, pay_at_border, request_documents
 
 pytestmark = pytest.mark.django_db
 
@@ -35,27 +35,11 @@ def _submit(operator_a, body, capture) -> Declaration:
     return Declaration.objects.get(pk=outcome.declaration.pk)
 
 
-def _end_shift(pk, customs_user) -> None:
-    lifecycle.claim_reassign(
-        declaration_id=pk, to_user=None, by=customs_user("supervisor"), reason="end of shift"
-    )
-
-
-def _request_documents(pk, officer) -> None:
-    lifecycle.claim(declaration_id=pk, user=officer)
-    lifecycle.perform(
-        declaration_id=pk,
-        code="request_documents",
-        user=officer,
-        public_reason="documents requested: invoice",
-    )
-
-
 def test_no_invalidation_while_customs_awaits_the_documents_it_asked_for(
     operator_a, example, customs_user, django_capture_on_commit_callbacks
 ):
     first = _submit(operator_a, example, django_capture_on_commit_callbacks)
-    _request_documents(first.pk, customs_user("officer"))
+    request_documents(first.pk, customs_user("officer"))
     with pytest.raises(IntakeRefused) as refused:
         declaration_invalidate(
             operator=operator_a.operator, declaration_id=first.pk, reason="not shipped"
@@ -70,8 +54,8 @@ def test_a_documents_request_follows_the_goods_into_a_new_declaration(
     capture = django_capture_on_commit_callbacks
     first = _submit(operator_a, example, capture)
     officer = customs_user("officer")
-    _request_documents(first.pk, officer)
-    _end_shift(first.pk, customs_user)
+    request_documents(first.pk, officer)
+    end_claim(first.pk, customs_user("supervisor"))
     # The operator amends (the request stands), then withdraws the amended declaration...
     with capture(execute=True):
         status, _d, problems = declaration_amend(
@@ -106,7 +90,7 @@ def test_a_finding_follows_the_goods_into_a_new_declaration(
     officer = customs_user("officer")
     lifecycle.claim(declaration_id=first.pk, user=officer)
     outcome_record(declaration_id=first.pk, officer=officer, result="misdescription")
-    _end_shift(first.pk, customs_user)
+    end_claim(first.pk, customs_user("supervisor"))
     declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="oops")
     second = _submit(operator_a, _body(example, lrn="MKT-2026-11-000998"), capture)
     assert second.channel == "green"
