@@ -181,6 +181,9 @@ class Guard:
     # Refused by this guard, a consignment that would have left on its own (green or blue, on
     # arrival) is put before an officer instead of waiting.
     holds_for_officer: bool = False
+    # Where such a consignment waits for the officer: an inspection, unless the guard holds it for
+    # documents customs asked for (``documents_requested``).
+    holds_in: str = Status.INSPECTION
 
 
 _GUARDS: dict[str, Guard] = {}
@@ -193,20 +196,27 @@ def register_guard(
     check: GuardCheck,
     owner: str = "",
     holds_for_officer: bool = False,
+    holds_in: str = Status.INSPECTION,
 ) -> None:
     """Register (or replace, by code) a guard for changes into these statuses. Called from
     `AppConfig.ready()` by the app that owns the facts the guard reads."""
     _GUARDS[code] = Guard(
-        code, frozenset(str(s) for s in to_statuses), check, owner, holds_for_officer
+        code, frozenset(str(s) for s in to_statuses), check, owner, holds_for_officer, holds_in
     )
 
 
-def needs_an_officer(refusals: Sequence[Refusal]) -> bool:
-    """Whether any of these refusals comes from a guard that puts the consignment before an
-    officer (rather than making it wait, as unpaid taxes do)."""
-    return any(
-        (guard := _GUARDS.get(r.code)) is not None and guard.holds_for_officer for r in refusals
-    )
+def officer_hold(refusals: Sequence[Refusal]) -> str | None:
+    """Where refusals put a consignment before an officer: ``None`` when no guard refusing needs
+    one (it waits, as for unpaid taxes); ``documents_requested`` when every guard that does holds
+    it for documents; ``inspection`` otherwise."""
+    places = {
+        guard.holds_in
+        for r in refusals
+        if (guard := _GUARDS.get(r.code)) is not None and guard.holds_for_officer
+    }
+    if not places:
+        return None
+    return places.pop() if len(places) == 1 else Status.INSPECTION
 
 
 def registered_guards(to_status: str | None = None) -> list[Guard]:

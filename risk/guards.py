@@ -230,13 +230,19 @@ def _finding_open(declarations: Sequence[Any], context: GuardContext) -> dict[in
 
 
 def register() -> None:
-    # Every risk guard holds release for an officer (rather than making the consignment wait).
-    for code, check in (
-        ("finding_open", _finding_open),
-        ("documents_request_open", _documents_request_open),
-        ("risk_not_cleared", _risk_cleared),
-        ("four_eyes", _four_eyes),
+    # Every risk guard holds release for an officer (rather than making the consignment wait), in
+    # an inspection, or, for documents customs asked for, back to the request.
+    for code, check, holds_in in (
+        ("finding_open", _finding_open, Status.INSPECTION),
+        ("documents_request_open", _documents_request_open, Status.DOCUMENTS_REQUESTED),
+        ("risk_not_cleared", _risk_cleared, Status.INSPECTION),
+        ("four_eyes", _four_eyes, Status.INSPECTION),
     ):
         register_guard(
-            code, to_statuses=[Status.RELEASED], check=check, owner="risk", holds_for_officer=True
+            code,
+            to_statuses=[Status.RELEASED],
+            check=check,
+            owner="risk",
+            holds_for_officer=True,
+            holds_in=holds_in,
         )

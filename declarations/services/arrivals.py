@@ -49,19 +49,18 @@ def _arrival_follow_up(
                 public_reason=release_reason,
             )
         except lifecycle.LifecycleRefused as refused:
-            if lifecycle.needs_an_officer(refused.refusals):
-                codes = {r.code for r in refused.refusals if lifecycle.needs_an_officer([r])}
+            hold = lifecycle.officer_hold(refused.refusals)
+            if hold is not None:
                 # Documents asked for before an amendment are still awaited: back to the request,
                 # unless something else needs an inspection.
-                documents = codes == {"documents_request_open"}
                 lifecycle.transition(
                     declaration_id=declaration.pk,
-                    to_status=Status.DOCUMENTS_REQUESTED if documents else Status.INSPECTION,
+                    to_status=hold,
                     actor=actor,
                     action="arrival",
                     public_reason=(
                         _latest_documents_request(declaration)
-                        if documents
+                        if hold == Status.DOCUMENTS_REQUESTED
                         else "selected for inspection"
                     ),
                     note="; ".join(f"{r.code}: {r}" for r in refused.refusals),
