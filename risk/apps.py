@@ -57,5 +57,9 @@ class RiskConfig(AppConfig):
         from .models import InspectionOutcome
 
         register_labels({result.value: result.label for result in InspectionOutcome.Result})
+        # A rule's parameters read as their form labels in an audited rule set's values.
+        from .forms import PARAM_LABELS
+
+        register_labels(PARAM_LABELS)
 
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="risk-reference-data")

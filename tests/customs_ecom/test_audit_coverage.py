@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from customs_ecom.platform.models import AuditEvent
+from customs_ecom.platform.templatetags.human import ACTION_LABELS, LABELS, action, label
 
 pytestmark = pytest.mark.django_db
 
@@ -760,6 +761,25 @@ def test_each_change_is_audited_with_who_what_before_and_after(name, case, world
             )
         if want.check is not None:
             assert want.check(event), (event.before, event.after)
+    for event in new:  # the audit page shows each key and code in words, never as a code
+        unworded = _unworded(event.before) | _unworded(event.after)
+        assert not unworded, (event.action, sorted(unworded))
+        assert event.action in ACTION_LABELS or action(event.action) != label(event.action), (
+            event.action
+        )
+
+
+def _unworded(value) -> set[str]:
+    """The keys of a stored before/after value (nested too) that the audit page would show as
+    their code with the first letter capitalised, in English on a French page (a number or a
+    tariff code as a key, in a map of rates or lines, is shown as it is)."""
+    if isinstance(value, dict):
+        return {key for key in value if key not in LABELS and not key.isdigit()}.union(
+            *(_unworded(item) for item in value.values())
+        )
+    if isinstance(value, list | tuple):
+        return set().union(*(_unworded(item) for item in value))
+    return set()
 
 
 def _matches(event: AuditEvent, want: Expected) -> bool:

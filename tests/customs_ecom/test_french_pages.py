@@ -261,6 +261,30 @@ def test_audit_changes_read_as_key_value_lists_with_the_readers_numbers(french_c
         assert readable(0.25) == "0,25" and readable(True) == "oui"
 
 
+# Words that French writes as English does.
+SAME_IN_BOTH = {"Code", "Date", "Documents", "EORI", "Inspection", "Licence", "Note", "Rail"}
+SAME_IN_BOTH |= {"Score", "Source", "Sources", "Total", "Transaction", "Version"}
+
+
+def test_every_stored_code_and_audit_action_has_its_french_words(db):
+    """The words the audit page, the timelines and the dashboards show for stored codes, audit
+    keys and audit actions (LABELS, ACTION_LABELS, and what the apps register) are all in the
+    French catalogue: a key added to an audited value without its French reads in English."""
+    from django.utils import translation
+
+    from customs_ecom.platform.templatetags.human import ACTION_LABELS, LABELS
+
+    untranslated = set()
+    for words in [*LABELS.values(), *ACTION_LABELS.values()]:
+        with translation.override("en"):
+            english = str(words)
+        with translation.override("fr"):
+            french = str(words)
+        if french == english and english not in SAME_IN_BOTH:
+            untranslated.add(english)
+    assert not untranslated, sorted(untranslated)
+
+
 def test_the_ledger_page_reads_system_references_in_french(french_client, consignments):
     from django.utils import translation
 
