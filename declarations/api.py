@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ParseError
@@ -36,7 +37,7 @@ from .api_models import (
 )
 from .generated_text import finding_text
 from .models import Declaration, Document, Status
-from .quality import operator_detail
+from .quality import OPERATOR_DETAILS, operator_findings
 from .schemas import DeclarationIn
 from .services.amendments import IntakeRefused, declaration_amend
 from .services.arrivals import arrivals_record
@@ -65,6 +66,21 @@ def declaration_representation(
     status instead of a query whose answer could only disagree with it."""
     if taxes is _READ_TAXES:
         taxes = call("declaration.taxes_for_operator", declaration_id=declaration.pk)
+    # Findings measured against customs' confidential figures are left out (and their points
+    # with them); those quoting a carrier's manifest name the element only. English unless the
+    # request asks for another language (Accept-Language).
+    score, shown = operator_findings(declaration.dq_score, declaration.quality_findings.all())
+    findings = [
+        {
+            "dimension": f.dimension,
+            "code": f.code,
+            "pointer": f.pointer,
+            "detail": gettext(OPERATOR_DETAILS[f.code])
+            if f.code in OPERATOR_DETAILS
+            else finding_text(f),
+        }
+        for f in shown
+    ]
     return {
         "id": declaration.pk,
         "lrn": declaration.lrn,
@@ -80,20 +96,7 @@ def declaration_representation(
             {"status": e.to_status, "at": e.at.isoformat(), "reason": e.public_reason}
             for e in declaration.events.all()
         ],
-        "data_quality": {
-            "score": declaration.dq_score,
-            "findings": [
-                {
-                    "dimension": f.dimension,
-                    "code": f.code,
-                    "pointer": f.pointer,
-                    # English unless the request asks for another language (Accept-Language);
-                    # findings that would quote a figure of the risk engine say it in words.
-                    "detail": operator_detail(f.code, finding_text(f)),
-                }
-                for f in declaration.quality_findings.all()
-            ],
-        },
+        "data_quality": {"score": score, "findings": findings},
         "taxes": taxes,
         "declaration": declaration.payload,
     }

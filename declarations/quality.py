@@ -14,7 +14,7 @@ Pure: no Django, no database, no clock. Every number a check uses comes in throu
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -40,7 +40,7 @@ __all__ = [
     "benchmark_for",
     "hs_chapters_for_description",
     "is_vague",
-    "operator_detail",
+    "operator_findings",
 ]
 
 DIMENSIONS: tuple[str, ...] = ("timeliness", "accuracy", "completeness", "consistency")
@@ -86,17 +86,35 @@ _DIMENSION_OF: Mapping[str, str] = MappingProxyType(
     }
 )
 
-# What an operator is told about a finding whose detail quotes customs' own reference figures
-# (medians learned from other operators' declarations, reference values): what is wrong with the
-# data, never the engine's numbers (docs/api.md: risk figures are confidential to customs).
+# Findings measured against customs' own confidential figures (medians learned from every
+# operator's declarations): officers read them; the operator API neither lists them nor counts
+# their points in the score it shows. Told "far below what is usual", an operator amending one
+# value up and down would trace the median, and the undervaluation rule that shares it, to the
+# cent (docs/risk.md, "What operators see").
+CONFIDENTIAL_FINDINGS: frozenset[str] = frozenset({"value_per_kg_low"})
+
+# What an operator is told about a finding whose detail quotes a source the operator may not read:
+# a carrier manifest line is the carrier's statement, which may be about another operator's
+# parcel under the same number; the declarant learns which element disagrees, never what the
+# manifest says. English here; the operator API translates them (Accept-Language).
 OPERATOR_DETAILS: Mapping[str, str] = MappingProxyType(
-    {"value_per_kg_low": "value per kg far below what is usual for this HS code"}
+    {
+        "manifest_packages_mismatch": "the number of packages differs from the carrier manifest",
+        "manifest_mass_mismatch": "the gross mass differs from the carrier manifest",
+        "manifest_value_mismatch": "the value differs from the carrier manifest",
+        "manifest_description_mismatch": "the description differs from the carrier manifest",
+    }
 )
 
 
-def operator_detail(code: str, detail: str) -> str:
-    """The detail of a finding as the operator API shows it."""
-    return OPERATOR_DETAILS.get(code, detail)
+def operator_findings(score: int | None, findings: Iterable[Any]) -> tuple[int | None, list]:
+    """The score and findings an operator is shown: without the confidential findings, and the
+    score without their points (the points each finding charged, as stored)."""
+    findings = list(findings)
+    shown = [f for f in findings if f.code not in CONFIDENTIAL_FINDINGS]
+    if score is None or len(shown) == len(findings):
+        return score, shown
+    return _clamp_score(100 - sum(int(f.penalty) for f in shown)), shown
 
 
 COMMERCIAL_CATEGORIES = frozenset({"sale_of_goods", "commercial_sample", "returned_goods"})
