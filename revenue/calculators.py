@@ -3,7 +3,9 @@
 Decimal in, tax lines out; rates, thresholds and the exchange rate are passed in, nothing is read
 from a database or a clock. Every amount is rounded by the regime's rule through
 :func:`revenue.money.round_money`: each converted value, each transport share and each tax line
-once; totals are plain sums of the rounded lines and are never rounded again.
+once, or, where the regime rounds per total (``rounding_scope``), the consignment's amount of each
+tax type once, spread over its lines; totals are plain sums of the rounded lines and are never
+rounded again.
 
 How collection models are represented
 -------------------------------------
@@ -584,14 +586,18 @@ def assess(
             consignment_model,
             shipment,
         )
+        # Duty first: with rounding per total, the VAT basis of each item takes its share of the
+        # consignment's rounded duty, so the VAT is computed on the duty that is charged.
+        duty_lines = _round_per_total(regime, duty_lines, duty_by_line)
         vat_lines = _vat_lines(c, regime, valued, item_models, border_model, duty_by_line, shipment)
         fee_lines = _fee_lines(
             regime, valued, border_model, all_duty_relieved, c.transport, consignment_value
         )
         fee_tax_lines = _fee_tax_lines(regime, fee_lines, border_model)
+        # The minimum not levied compares the amounts as rounded: per total, the consignment's.
         lines = _minimum_not_levied(
             regime,
-            _round_per_total(regime, [*duty_lines, *vat_lines, *fee_lines, *fee_tax_lines]),
+            [*duty_lines, *_round_per_total(regime, [*vat_lines, *fee_lines, *fee_tax_lines])],
             explanation,
         )
         # National fees and levies are owed whatever the minimum for duty and tax says.
@@ -1744,29 +1750,47 @@ def _national_fee_lines(
     return lines
 
 
-def _round_per_total(regime: RegimeSpec, lines: list[TaxLine]) -> list[TaxLine]:
-    """With ``rounding_scope="total"``: the ad valorem lines of each tax type are rounded once, on
-    their exact sum, and the rounded total is spread back over them by largest remainder (so the
-    lines still add up to the total). Per-line rounding (the default) leaves the lines as they are."""
+def _round_per_total(
+    regime: RegimeSpec, lines: list[TaxLine], duty_by_line: dict[int, Decimal] | None = None
+) -> list[TaxLine]:
+    """With ``rounding_scope="total"``: the amounts customs assesses are rounded once per tax type,
+    on the consignment's total. The ad valorem lines of a tax type owed by one payer through one
+    channel are summed exactly (basis x rate), that sum is rounded to the regime's amount quantum
+    (Switzerland's 5 centimes, Norway's whole kroner) and spread back over the lines by largest
+    remainder, in that quantum: the lines add up to what is charged, each keeping its basis,
+    rate, payer, channel and legal reason. What a seller or marketplace charges under its scheme
+    keeps its rounding per line (``_round_amount``). Per-line rounding (the default) leaves the
+    lines as they are.
+
+    ``duty_by_line`` (the duty of each item, the VAT basis) is updated with the duty lines'
+    new amounts."""
     if regime.rounding_scope != "total":
         return lines
-    rounding = {"quantum": regime.amount_quantum, "mode": regime.rounding_mode}
-    result = list(lines)
-    for tax_type in TAX_TYPES:
-        indexes = [
-            i
-            for i, line in enumerate(result)
-            if line.tax_type == tax_type
-            and line.rate is not None
-            and line.tax_type != "fee"
-            and not line.basis_unit  # a flat or specific amount per unit is not ad valorem
-        ]
-        if len(indexes) < 2:
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i, line in enumerate(lines):
+        if (
+            line.tax_type == "fee"
+            or not line.rate  # a relief or an exemption: nothing to round
+            or line.basis_unit  # a flat or specific amount per unit is not ad valorem
+            or line.basis < 0
+            or line.collection_channel == SCHEME_RETURN
+        ):
             continue
-        exact = [result[i].basis * result[i].rate for i in indexes]
-        shares = apportion(sum(exact, ZERO), exact, **rounding)
+        groups.setdefault((line.tax_type, line.collection_channel, line.payer), []).append(i)
+    result = list(lines)
+    for indexes in groups.values():
+        if len(indexes) < 2:
+            continue  # one line: already rounded on its own amount, which is the total
+        exact = [lines[i].basis * lines[i].rate for i in indexes]
+        shares = apportion(
+            sum(exact, ZERO), exact, quantum=regime.amount_quantum, mode=regime.rounding_mode
+        )
         for i, share in zip(indexes, shares, strict=True):
-            result[i] = replace(result[i], amount=share)
+            line = lines[i]
+            amount = regime.round(share)  # written with the places of the values: NOK 26.00
+            result[i] = replace(line, amount=amount)
+            if duty_by_line is not None and line.tax_type == "duty" and line.item_line is not None:
+                duty_by_line[line.item_line] += amount - line.amount
     return result
 
 

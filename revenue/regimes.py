@@ -316,8 +316,10 @@ class RegimeSpec:
     # National fees that themselves bear VAT/GST at the standard rate (a fee that is part of the
     # taxable amount on importation, Directive 2006/112/EC art. 86(1)(a)).
     fees_bear_tax: bool = False
-    # Where the rounding rule applies: to each tax line ("line") or once to the total of each tax
-    # type ("total"), the difference then spread over the lines by largest remainder.
+    # Where the rounding rule applies: to each tax line ("line") or once to the consignment's
+    # total of each tax type customs assesses, per payer and channel ("total": Switzerland's
+    # 5 centimes and minimum, Norway's whole kroner), that total then spread over the lines by
+    # largest remainder. What a seller charges under its scheme is rounded per line.
     rounding_scope: str = "line"
     # Quantum of the amounts of duty, tax and fee lines when it differs from the quantum of the
     # values they are computed on (Norway's customs states duty and VAT in whole kroner, "1",
