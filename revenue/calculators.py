@@ -51,10 +51,12 @@ from decimal import Decimal
 
 from revenue.money import (
     LEGAL_REASON_MAX,
+    CrossRate,
     apportion,
     convert,
     format_money,
     format_rate,
+    rate_text,
     to_decimal,
 )
 from revenue.regimes import RegimeSpec, duty_free_territory, not_an_import
@@ -291,13 +293,14 @@ class AssessmentResult:
 
     ``totals`` has one entry per tax type (``duty``, ``vat``, ``fee``) and ``total``;
     ``due_at_border + pre_collected + deferred == totals["total"]``.
-    ``exchange_rate`` is the rate of the day used: regime currency per unit of declaration currency.
+    ``exchange_rate`` is the rate of the day used: regime currency per unit of declaration currency
+    (a ``CrossRate`` when the caller gave the official figures it is crossed from).
     """
 
     regime_code: str
     collection_model: str
     currency: str
-    exchange_rate: Decimal
+    exchange_rate: Decimal | CrossRate
     lines: tuple[TaxLine, ...]
     totals: dict[str, Decimal]
     due_at_border: Decimal
@@ -345,7 +348,7 @@ def _within_vendor_ceiling(regime: RegimeSpec, ceiling: Decimal, value: Decimal)
 
 
 def consignment_threshold_value(
-    c: ConsignmentIn, regime: RegimeSpec, *, fx_rate: Decimal
+    c: ConsignmentIn, regime: RegimeSpec, *, fx_rate: Decimal | CrossRate
 ) -> Decimal:
     """The consignment-level value compared with the regime's thresholds, in regime currency.
 
@@ -353,12 +356,13 @@ def consignment_threshold_value(
     by one, then summed; for a per-consignee-per-day scope the consignee's earlier imports of the
     day are added.
     """
-    _, value = _value_items(c, regime, to_decimal(fx_rate, field="fx_rate"))
+    rate = fx_rate if isinstance(fx_rate, CrossRate) else to_decimal(fx_rate, field="fx_rate")
+    _, value = _value_items(c, regime, rate)
     return value
 
 
 def _value_items(
-    c: ConsignmentIn, regime: RegimeSpec, fx_rate: Decimal
+    c: ConsignmentIn, regime: RegimeSpec, fx_rate: Decimal | CrossRate
 ) -> tuple[tuple[_ValuedItem, ...], Decimal]:
     rounding = {"quantum": regime.rounding_quantum, "mode": regime.rounding_mode}
     values = [convert(item.value, fx_rate, **rounding) for item in c.items]
@@ -481,22 +485,49 @@ def choose_collection_model(
     return _border_model(c, regime, basis_value, hs_codes)
 
 
-def _check_fx_rate(c: ConsignmentIn, regime: RegimeSpec, fx_rate: Decimal) -> Decimal:
-    fx_rate = to_decimal(fx_rate, field="fx_rate")
-    if fx_rate <= 0:
-        raise ValueError("fx_rate must be positive")
-    if c.currency == regime.currency and fx_rate != 1:
+def _check_fx_rate(
+    c: ConsignmentIn, regime: RegimeSpec, fx_rate: Decimal | CrossRate
+) -> Decimal | CrossRate:
+    if isinstance(fx_rate, CrossRate):  # positive by construction
+        one = fx_rate.is_one()
+    else:
+        fx_rate = to_decimal(fx_rate, field="fx_rate")
+        if fx_rate <= 0:
+            raise ValueError("fx_rate must be positive")
+        one = fx_rate == 1
+    if c.currency == regime.currency and not one:
         raise ValueError(f"fx_rate must be 1 for a declaration already in {regime.currency}")
     return fx_rate
 
 
+def _rate_of_the_day(fx_rate: Decimal | CrossRate, source: str, target: str) -> str:
+    """The rate as the explanation states it; a cross rate with the official figures it is
+    crossed from (what the amounts are converted with, unrounded)."""
+    text = f"Exchange rate of the day: 1 {source} = {rate_text(fx_rate)} {target}"
+    # From the euro, the rate is the target's official figure itself.
+    if isinstance(fx_rate, CrossRate) and source != "EUR" and not fx_rate.is_one():
+        figures = [
+            f"{rate_text(per_eur, digits=18)} {code}"
+            for per_eur, code in ((fx_rate.per_eur_from, source), (fx_rate.per_eur_to, target))
+            if code != "EUR"
+        ]
+        text += f" (1 EUR = {' = '.join(figures)})"
+    return text + "."
+
+
 def assess(
-    c: ConsignmentIn, regime: RegimeSpec, *, fx_rate: Decimal, tolerance: Decimal = ZERO
+    c: ConsignmentIn,
+    regime: RegimeSpec,
+    *,
+    fx_rate: Decimal | CrossRate,
+    tolerance: Decimal = ZERO,
 ) -> AssessmentResult:
     """Assess duty, VAT/GST and fees of consignment ``c`` under ``regime``.
 
     ``fx_rate`` is the official rate of the day: the value of ONE unit of ``c.currency`` in
     ``regime.currency`` (``Decimal("1")`` when they are equal); it is recorded on the result.
+    A ``CrossRate`` (the official figures per euro of both currencies) converts exactly: each
+    value is ``value * per_eur_to / per_eur_from`` rounded once, to the regime's quantum.
     Self-assessed amounts are converted at the same rate and compared with the assessment per
     tax type; a difference larger than ``tolerance`` (regime currency) is a discrepancy.
     """
@@ -544,7 +575,7 @@ def assess(
     explanation = [
         f"Regime {regime.code}: {regime.name}.",
         (
-            f"Exchange rate of the day: 1 {c.currency} = {fx_rate} {currency}."
+            _rate_of_the_day(fx_rate, c.currency, currency)
             if c.currency != currency
             else f"Declared in {currency}; no conversion."
         ),
@@ -1845,7 +1876,7 @@ def _tax_on_fees(
 def _discrepancies(
     c: ConsignmentIn,
     regime: RegimeSpec,
-    fx_rate: Decimal,
+    fx_rate: Decimal | CrossRate,
     totals: dict[str, Decimal],
     tolerance: Decimal,
 ) -> tuple[Discrepancy, ...]:

@@ -20,6 +20,7 @@ from declarations.messages import Message, Seq
 from declarations.schemas import _text, plain_decimal
 
 from .calculators import ConsignmentIn, ItemIn, assess
+from .money import rate_text
 from .regimes import RegimeSpec
 
 Money = Annotated[Decimal, plain_decimal(2), pydantic.Field(ge=0, max_digits=14, decimal_places=2)]
@@ -411,7 +412,7 @@ def estimate(body: Any) -> dict[str, Any]:
         "date": today.isoformat(),
         "export_date": basket.export_date.isoformat() if basket.export_date else None,
         "currency": spec.currency,
-        "exchange_rate": str(rate_fact.rate),
+        "exchange_rate": rate_text(rate_fact.rate),
         "exchange_rate_rule": rate_fact.rule,
         "exchange_rate_fixed_on": rate_fact.fixed_on.isoformat(),
         "exchange_rate_published_on": rate_fact.published_on.isoformat(),

@@ -1,5 +1,7 @@
 """Regimes as dated data, tax assessments with their lines (Standard 8, Annex V)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,7 +9,7 @@ from django.utils import timezone
 
 from aeo.models import Operator
 from declarations.models import Declaration
-from revenue.money import LEGAL_REASON_MAX
+from revenue.money import LEGAL_REASON_MAX, CrossRate, rate_text
 
 
 class Regime(models.Model):
@@ -50,7 +52,12 @@ class TaxAssessment(models.Model):
     regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="+")
     collection_model = models.CharField(max_length=40)
     currency = models.CharField(max_length=3)
+    # The rate's quotient to six decimals, kept for reading; amounts are converted with the
+    # official figures per euro it was crossed from (declaration currency, regime currency), so
+    # a revaluation converts as the first assessment did. Null on assessments stored before.
     exchange_rate = models.DecimalField(max_digits=18, decimal_places=6)
+    rate_from_per_eur = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    rate_to_per_eur = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     rate_date = models.DateField()
     total = models.DecimalField(max_digits=14, decimal_places=2)
     due_at_border = models.DecimalField(max_digits=14, decimal_places=2)
@@ -102,6 +109,20 @@ class TaxAssessment(models.Model):
             ),
             models.Index(fields=["actor"], name="tax_actor_idx", condition=Q(actor__isnull=False)),
         ]
+
+    @property
+    def cross_rate(self) -> CrossRate | Decimal:
+        """The rate the amounts were converted with: the official figures when stored, else the
+        stored quotient (assessments stored before the figures were kept)."""
+        if self.rate_from_per_eur and self.rate_to_per_eur:
+            return CrossRate(per_eur_to=self.rate_to_per_eur, per_eur_from=self.rate_from_per_eur)
+        return self.exchange_rate
+
+    @property
+    def exchange_rate_text(self) -> str:
+        """The rate as shown (significant digits, plain notation: IDR to EUR "0.00004924696466"
+        where six decimals would read 0.000049)."""
+        return rate_text(self.cross_rate)
 
 
 class ReliefDecision(models.Model):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
 ROUNDING_MODES = frozenset(
@@ -95,14 +96,94 @@ def _step(quantum: Decimal | int | str) -> Decimal:
     return step
 
 
+# Digits of the intermediate product and quotient of a conversion: amounts of up to 14 digits
+# times rates of up to 18 leave nothing rounded before the one rounding the law makes.
+_EXACT_DIGITS = 60
+# Significant digits of a cross rate written for a reader (an API answer, an explanation).
+RATE_DISPLAY_DIGITS = 10
+
+
+@dataclass(frozen=True)
+class CrossRate:
+    """The rate of one unit of a source currency in a target currency, kept as the two official
+    figures it is crossed from: ``per_eur_to`` units of the target and ``per_eur_from`` units of
+    the source per euro (1 for the euro itself).
+
+    Nothing is rounded: an amount converts as ``amount * per_eur_to / per_eur_from``, one
+    division carried to 60 digits, so the converted amount is rounded once, to the cent, where
+    the law rounds it. A quotient rounded to a few decimals first (IDR 20,305.82 per EUR read as
+    EUR 0.000049 per IDR) is off by up to 0.5 % and moves amounts across thresholds."""
+
+    per_eur_to: Decimal
+    per_eur_from: Decimal = Decimal(1)
+
+    def __post_init__(self) -> None:
+        for name in ("per_eur_to", "per_eur_from"):
+            value = to_decimal(getattr(self, name), field=name)
+            if value <= 0:
+                raise ValueError(f"{name} must be positive, got {value!r}")
+            object.__setattr__(self, name, value)
+
+    def times(self, amount: Decimal | int | str) -> Decimal:
+        """``amount`` in the target currency, unrounded (exact to far below the cent)."""
+        with localcontext() as context:
+            context.prec = _EXACT_DIGITS
+            return to_decimal(amount) * self.per_eur_to / self.per_eur_from
+
+    @property
+    def value(self) -> Decimal:
+        """The quotient to 28 significant digits, for a figure that is shown or compared, never
+        to convert with (see ``times``)."""
+        return self.per_eur_to / self.per_eur_from
+
+    def is_one(self) -> bool:
+        return self.per_eur_to == self.per_eur_from
+
+    def __str__(self) -> str:
+        return rate_text(self)
+
+
+def rate_value(fx_rate: CrossRate | Decimal) -> Decimal:
+    """The rate as one number (a cross rate's quotient), for a figure that is shown or stored."""
+    return fx_rate.value if isinstance(fx_rate, CrossRate) else to_decimal(fx_rate, field="rate")
+
+
+def rate_text(fx_rate: CrossRate | Decimal, digits: int = RATE_DISPLAY_DIGITS) -> str:
+    """A rate as a reader reads it, in plain notation: a number of at most ``digits``
+    significant digits, trailing zeros dropped (EUR per IDR at 20,305.82 IDR per EUR:
+    ``"0.00004924696466"``; 0.92: ``"0.92"``)."""
+    value = rate_value(fx_rate)
+    if value:
+        places = digits - value.adjusted() - 1
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)
+    return plain(value)
+
+
+def plain(value: Decimal) -> str:
+    """A decimal in plain notation without trailing zeros after the point: ``Decimal("8E+1")``
+    -> ``"80"``, ``Decimal("0.0800")`` -> ``"0.08"``, never exponent notation."""
+    text = format(to_decimal(value).normalize(), "f")
+    return "0" if text == "-0" else text
+
+
 def convert(
-    amount: Decimal, fx_rate: Decimal, *, quantum: str = "0.01", mode: str = "ROUND_HALF_UP"
+    amount: Decimal,
+    fx_rate: CrossRate | Decimal,
+    *,
+    quantum: str = "0.01",
+    mode: str = "ROUND_HALF_UP",
 ) -> Decimal:
     """Convert ``amount`` with ``fx_rate`` (target units per one source unit), then round.
 
     Converted amounts are rounded before any comparison with a threshold, as they would appear
-    on a declaration in the national currency.
+    on a declaration in the national currency. A :class:`CrossRate` converts exactly (see
+    ``CrossRate.times``), so the only rounding is this one.
     """
+    if isinstance(fx_rate, CrossRate):
+        with localcontext() as context:
+            # Rounded at the same precision as converted: a step such as 0.05 divides first.
+            context.prec = _EXACT_DIGITS
+            return round_money(fx_rate.times(amount), quantum=quantum, mode=mode)
     return round_money(
         to_decimal(amount) * to_decimal(fx_rate, field="fx_rate"), quantum=quantum, mode=mode
     )

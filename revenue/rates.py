@@ -31,7 +31,12 @@ Official rates loaded by an administrator (``declarations.ExchangeRate``, CSV of
 currency/valid_from/units_per_eur) win; otherwise the ECB daily reference series shipped offline
 is the fallback. A rate published more than ``exchange_rate_max_age_days`` before the rule's
 fixing day is *stale*: the assessment says so and the dashboard counts it; it is never used
-silently."""
+silently.
+
+A rate between two currencies is crossed from their figures per euro and kept as those two
+figures (``revenue.money.CrossRate``): an amount converts as ``amount * per_eur_to /
+per_eur_from`` and is rounded once, where the law rounds it (each converted value to the cent),
+never with a quotient rounded beforehand."""
 
 from __future__ import annotations
 
@@ -43,6 +48,7 @@ from declarations.models import ExchangeRate
 from declarations.ratedays import eu_customs_rate_day
 from declarations.rates import RateBook
 
+from .money import CrossRate
 from .regimes import RegimeSpec
 
 # A fortnight of New Zealand Customs' rates (17 to 30 July 2017), and how long before each
@@ -80,11 +86,12 @@ def fixing_date(rule: str, on: date, exported_on: date | None = None) -> date:
 
 @dataclass(frozen=True)
 class RateFact:
-    """The rate an assessment uses (regime currency per unit of declaration currency), the day
-    the rule fixes, the oldest publication day of the rates it was crossed from, its source and
-    whether it is stale under the regime's rule."""
+    """The rate an assessment uses (regime currency per unit of declaration currency, as the
+    two official figures per euro it is crossed from), the day the rule fixes, the oldest
+    publication day of the rates it was crossed from, its source and whether it is stale under
+    the regime's rule."""
 
-    rate: Decimal
+    rate: CrossRate
     rule: str
     fixed_on: date
     published_on: date
@@ -168,7 +175,7 @@ class RateResolver:
         fixed_on = fixing_date(rule, on, exported_on)
         unknown = rule == "export_day" and exported_on is None
         if from_currency == to_currency:
-            return RateFact(Decimal(1), rule, fixed_on, fixed_on, "identity", False)
+            return RateFact(CrossRate(Decimal(1)), rule, fixed_on, fixed_on, "identity", False)
         per_eur_from = self.book(from_currency, fixed_on)
         per_eur_to = self.book(to_currency, fixed_on)
         if not per_eur_from or not per_eur_to:
@@ -179,7 +186,8 @@ class RateResolver:
         published_on = min(leg[0] for leg in legs if leg is not None)
         sources = sorted({leg[1] for leg in legs if leg is not None and leg[1] != "identity"})
         return RateFact(
-            rate=(per_eur_to / per_eur_from).quantize(Decimal("0.000001")),
+            # Never rounded: amounts convert exactly (CrossRate.times), then round to the cent.
+            rate=CrossRate(per_eur_to=per_eur_to, per_eur_from=per_eur_from),
             rule=rule,
             fixed_on=fixed_on,
             published_on=published_on,

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from revenue.money import ROUNDING_MODES, round_money, to_decimal
+from revenue.money import ROUNDING_MODES, CrossRate, convert, rate_value, round_money, to_decimal
 
 VALUE_BASES = ("intrinsic", "customs")
 THRESHOLD_SCOPES = ("consignment", "item", "consignee_day")
@@ -556,28 +556,40 @@ class RegimeSpec:
     def effective_tax_threshold_rate_rule(self) -> str:
         return self.tax_threshold_rate_rule or self.exchange_rate_rule
 
-    def in_regime_currency(self, customs_rate: Decimal, tax_rate: Decimal) -> RegimeSpec:
+    def in_regime_currency(
+        self, customs_rate: Decimal | CrossRate, tax_rate: Decimal | CrossRate
+    ) -> RegimeSpec:
         """The regime with the amounts its law fixes in ``threshold_currency`` converted to the
         regime currency (``customs_rate`` for customs amounts, ``tax_rate`` for tax amounts:
-        regime currency per unit of ``threshold_currency``) and rounded like values; itself
-        when there is nothing to convert or it was converted already."""
+        regime currency per unit of ``threshold_currency``, a ``CrossRate`` converting exactly)
+        and rounded like values; itself when there is nothing to convert or it was converted
+        already."""
         if not self.converts_law_amounts:
             return self
-        customs_rate = to_decimal(customs_rate, field="threshold_rate")
-        tax_rate = to_decimal(tax_rate, field="tax_threshold_rate")
-        if customs_rate <= 0 or tax_rate <= 0:
-            raise ValueError("threshold rates must be positive")
-        changes: dict[str, Any] = {"threshold_rate": customs_rate, "tax_threshold_rate": tax_rate}
+        rates: list[Decimal | CrossRate] = []
+        for rate, name in ((customs_rate, "threshold_rate"), (tax_rate, "tax_threshold_rate")):
+            if not isinstance(rate, CrossRate):  # a cross rate is positive by construction
+                rate = to_decimal(rate, field=name)
+                if rate <= 0:
+                    raise ValueError("threshold rates must be positive")
+            rates.append(rate)
+        customs_rate, tax_rate = rates
+        changes: dict[str, Any] = {
+            "threshold_rate": rate_value(customs_rate),
+            "tax_threshold_rate": rate_value(tax_rate),
+        }
+        rounding = {"quantum": self.rounding_quantum, "mode": self.rounding_mode}
         for names, tables, rate in (
             (_CUSTOMS_LAW_AMOUNTS, _CUSTOMS_LAW_TABLES, customs_rate),
             (_TAX_LAW_AMOUNTS, _TAX_LAW_TABLES, tax_rate),
         ):
             for name in names:
                 value = getattr(self, name)
-                changes[name] = None if value is None else self.round(value * rate)
+                changes[name] = None if value is None else convert(value, rate, **rounding)
             for name in tables:
                 changes[name] = {
-                    key: self.round(value * rate) for key, value in getattr(self, name).items()
+                    key: convert(value, rate, **rounding)
+                    for key, value in getattr(self, name).items()
                 }
         return replace(self, **changes)
 

@@ -55,7 +55,7 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
         "regime": assessment.regime.code,
         "collection_model": assessment.collection_model,
         "currency": assessment.currency,
-        "exchange_rate": str(assessment.exchange_rate),
+        "exchange_rate": assessment.exchange_rate_text,
         "lines": [
             {
                 "tax_type": line.tax_type,

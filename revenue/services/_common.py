@@ -13,7 +13,7 @@ from django.conf import settings
 from declarations.models import Declaration
 from revenue.calculators import ConsignmentIn, ItemIn
 from revenue.models import Regime, TaxAssessment, TaxLine
-from revenue.money import LEGAL_REASON_MAX
+from revenue.money import LEGAL_REASON_MAX, CrossRate, convert, rate_value
 from revenue.regimes import RegimeSpec
 from revenue.selectors import SCHEME_UNKNOWN
 from revenue.services.regimes import spec_of
@@ -140,7 +140,24 @@ def _declared_total(declaration: Declaration, result: Any, regime: RegimeSpec) -
     if not declared:
         return None
     original = sum((Decimal(str(t["amount"])) for t in declared), Decimal(0))
-    return regime.round(original * result.exchange_rate)
+    return convert(
+        original, result.exchange_rate, quantum=regime.rounding_quantum, mode=regime.rounding_mode
+    )
+
+
+# The places of the stored rate (``TaxAssessment.exchange_rate``), a figure for reading.
+_STORED_RATE = Decimal("0.000001")
+
+
+def _rate_columns(rate: CrossRate | Decimal) -> dict[str, Any]:
+    """The stored rate: its quotient for reading and, for a cross rate, the official figures it
+    is crossed from, which a revaluation converts with again."""
+    crossed = isinstance(rate, CrossRate)
+    return {
+        "exchange_rate": rate_value(rate).quantize(_STORED_RATE),
+        "rate_from_per_eur": rate.per_eur_from if crossed else None,
+        "rate_to_per_eur": rate.per_eur_to if crossed else None,
+    }
 
 
 def _assessment_values(
@@ -166,7 +183,7 @@ def _assessment_values(
         "regime_id": regime.pk,
         "collection_model": result.collection_model,
         "currency": result.currency,
-        "exchange_rate": result.exchange_rate,
+        **_rate_columns(result.exchange_rate),
         "rate_date": rate_date,
         "total": result.totals.get("total", Decimal(0)),
         "due_at_border": result.due_at_border,

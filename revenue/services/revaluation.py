@@ -170,7 +170,8 @@ def taxes_revalue(
             values_by_line=values,
             category="other" if refused else None,
         )
-        result = assess(consignment, spec, fx_rate=previous.exchange_rate)
+        # The rate of the first assessment, as it converted: its official figures, unrounded.
+        result = assess(consignment, spec, fx_rate=previous.cross_rate)
         assessment = _store_result(
             declaration,
             previous.regime,
