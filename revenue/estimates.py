@@ -20,7 +20,7 @@ from declarations.messages import Message, Seq
 from declarations.schemas import _text, plain_decimal
 
 from .calculators import ConsignmentIn, ItemIn, assess
-from .money import rate_text
+from .money import plain, rate_text
 from .regimes import RegimeSpec
 
 Money = Annotated[Decimal, plain_decimal(2), pydantic.Field(ge=0, max_digits=14, decimal_places=2)]
@@ -435,7 +435,7 @@ def estimate(body: Any) -> dict[str, Any]:
                 # count, "25.00" for Norway's whole kroner), so the two compare as text too.
                 "basis": _stored_text(line.basis),
                 "basis_unit": line.basis_unit or None,
-                "rate": None if line.rate is None else str(line.rate.normalize()),
+                "rate": None if line.rate is None else plain(line.rate),
                 "amount": _stored_text(line.amount),
                 "payer": line.payer,
                 "collection_model": line.collection_model,

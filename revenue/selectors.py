@@ -33,7 +33,7 @@ from .models import (
     TaxLine,
     TaxSchemeRegistration,
 )
-from .money import round_money
+from .money import plain, round_money
 
 
 def current_tax_assessment(*, declaration_id: int) -> TaxAssessment | None:
@@ -62,7 +62,7 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
                 "item_line": line.item_line,
                 "basis": str(line.basis),
                 "basis_unit": line.basis_unit or None,
-                "rate": None if line.rate is None else str(line.rate.normalize()),
+                "rate": None if line.rate is None else plain(line.rate),
                 "amount": str(line.amount),
                 "currency": line.currency,
                 "payer": line.payer,
