@@ -122,7 +122,17 @@ class DecisionForm(forms.Form):
     confirm = forms.BooleanField(required=False, label=_("I confirm: this cannot be undone."))
     # The revision the officer saw (the page sends it): a decision on a declaration amended since
     # is refused, so nobody decides on goods they have not read.
-    revision = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # A decision that does not say which revision it was taken on is refused like a stale one.
+    revision = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _(
+                "The decision does not say which revision of the declaration you read: open the "
+                "consignment again, then decide."
+            )
+        },
+    )
 
 
 class NoteForm(forms.Form):

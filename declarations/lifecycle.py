@@ -64,36 +64,56 @@ GUARD_FIELDS = (
     "claimed_by_id",
     "claimed_at",
     "tax_scheme",
+    "transport_document_type",
     "transport_document_number",
+    "transport_document_key",
 )
 
 
-def withdrawn_same_goods(declarations: Sequence[Declaration]) -> dict[int, list[int]]:
-    """For each consignment, the operator's invalidated declarations of the same goods (the same
-    transport document number): customs' holds on those (a documents request, a finding, a
-    four-eyes hit) follow the goods into the declaration made again, so that withdrawing a
-    declaration and declaring the parcel afresh under a new lrn ends none of them."""
-    keys = {(d.operator_id, d.transport_document_number) for d in declarations}
+# A master waybill covers many consignments: its number names no one parcel's goods.
+_NOT_ONE_PARCEL = frozenset({"master_waybill"})
+# Declarations of the same goods whose holds still count: any but those released or returned
+# (goods gone under their own declaration: a number used again names other goods).
+_GOODS_GONE = (Status.RELEASED, Status.RETURNED)
+
+
+def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int, str]]]:
+    """For each consignment, the other declarations of the same goods, as (id, status): the same
+    transport document (by its key: case, spaces and dashes aside), declared by any operator,
+    withdrawn or still open. Customs' holds on those (a documents request, a finding, a four-eyes
+    hit, a seizure) follow the goods into every other declaration of them, so that neither
+    declaring the parcel again under a new lrn (after withdrawing the first or not), nor a second
+    declarant, ends any of them; and an open one under control holds the others (risk guard
+    ``same_goods_under_control``)."""
+    keys = {
+        _goods_key(d)
+        for d in declarations
+        if _goods_key(d) and getattr(d, "transport_document_type", "") not in _NOT_ONE_PARCEL
+    }
     if not keys:
         return {}
-    withdrawn: dict[tuple[int, str], list[int]] = {}
-    for pk, operator_id, number in Declaration.objects.filter(
-        status=Status.INVALIDATED,
-        operator_id__in={k[0] for k in keys},
-        transport_document_number__in={k[1] for k in keys},
-    ).values_list("pk", "operator_id", "transport_document_number"):
-        if (operator_id, number) in keys:
-            withdrawn.setdefault((operator_id, number), []).append(pk)
-    found: dict[int, list[int]] = {}
+    by_key: dict[str, list[tuple[int, str]]] = {}
+    for pk, key, status in (
+        Declaration.objects.filter(transport_document_key__in=keys)
+        .exclude(status__in=_GOODS_GONE)
+        .exclude(transport_document_type__in=_NOT_ONE_PARCEL)
+        .values_list("pk", "transport_document_key", "status")
+    ):
+        by_key.setdefault(key, []).append((pk, status))
+    found: dict[int, list[tuple[int, str]]] = {}
     for d in declarations:
-        others = [
-            pk
-            for pk in withdrawn.get((d.operator_id, d.transport_document_number), ())
-            if pk != d.pk
-        ]
-        if others:
+        others = [(pk, status) for pk, status in by_key.get(_goods_key(d), ()) if pk != d.pk]
+        if others and getattr(d, "transport_document_type", "") not in _NOT_ONE_PARCEL:
             found[d.pk] = others
     return found
+
+
+def _goods_key(declaration: Any) -> str:
+    from .normalise import document_key
+
+    return getattr(declaration, "transport_document_key", "") or document_key(
+        getattr(declaration, "transport_document_number", "")
+    )
 
 
 # --- refusals -----------------------------------------------------------------------------------
@@ -182,8 +202,9 @@ class Guard:
     # arrival) is put before an officer instead of waiting.
     holds_for_officer: bool = False
     # Where such a consignment waits for the officer: an inspection, unless the guard holds it for
-    # documents customs asked for (``documents_requested``).
-    holds_in: str = Status.INSPECTION
+    # documents customs asked for (``documents_requested``); ``None``: where the other guards
+    # refusing it put it, an inspection when it is alone.
+    holds_in: str | None = Status.INSPECTION
 
 
 _GUARDS: dict[str, Guard] = {}
@@ -196,7 +217,7 @@ def register_guard(
     check: GuardCheck,
     owner: str = "",
     holds_for_officer: bool = False,
-    holds_in: str = Status.INSPECTION,
+    holds_in: str | None = Status.INSPECTION,
 ) -> None:
     """Register (or replace, by code) a guard for changes into these statuses. Called from
     `AppConfig.ready()` by the app that owns the facts the guard reads."""
@@ -208,14 +229,16 @@ def register_guard(
 def officer_hold(refusals: Sequence[Refusal]) -> str | None:
     """Where refusals put a consignment before an officer: ``None`` when no guard refusing needs
     one (it waits, as for unpaid taxes); ``documents_requested`` when every guard that does holds
-    it for documents; ``inspection`` otherwise."""
-    places = {
-        guard.holds_in
+    it for documents (guards without a place of their own follow the others); ``inspection``
+    otherwise."""
+    holding = [
+        guard
         for r in refusals
         if (guard := _GUARDS.get(r.code)) is not None and guard.holds_for_officer
-    }
-    if not places:
+    ]
+    if not holding:
         return None
+    places = {guard.holds_in for guard in holding if guard.holds_in is not None}
     return places.pop() if len(places) == 1 else Status.INSPECTION
 
 

@@ -13,6 +13,7 @@ from customs_ecom.platform.problems import ProblemError
 from customs_ecom.platform.query import datetime_param, limit_param, text_param
 
 from .models import Declaration, Status
+from .normalise import document_key
 
 MAX_LIMIT = 500
 
@@ -63,7 +64,7 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
         qs = qs.filter(lrn=lrn)
     transport_document = text_param(params, "transport_document")
     if transport_document:
-        qs = qs.filter(transport_document_number=transport_document)
+        qs = qs.filter(transport_document_key=document_key(transport_document))
     since = datetime_param(params, "updated_since")
     if since is not None:
         qs = qs.filter(updated_at__gte=since)

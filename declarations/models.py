@@ -105,6 +105,9 @@ class Declaration(models.Model):
     transport_mode = models.CharField(max_length=8, blank=True, default="")
     transport_document_type = models.CharField(max_length=16)
     transport_document_number = models.CharField(max_length=64)
+    # The number as the goods' key (normalise.document_key): what arrivals, searches and the
+    # holds that follow the goods compare.
+    transport_document_key = models.CharField(max_length=64, blank=True, default="")
     country_of_dispatch = models.CharField(max_length=2)
     currency = models.CharField(max_length=3)
     total_value = models.DecimalField(max_digits=18, decimal_places=4)
@@ -155,7 +158,7 @@ class Declaration(models.Model):
             models.Index(
                 fields=["operator", "-updated_at", "-id"], name="decl_operator_updated_idx"
             ),
-            models.Index(fields=["transport_document_number"], name="decl_transport_doc_idx"),
+            models.Index(fields=["transport_document_key"], name="decl_transport_key_idx"),
             models.Index(fields=["received_at"], name="decl_received_idx"),
             models.Index(fields=["status", "enqueued_at"], name="decl_status_enqueued_idx"),
             models.Index(fields=["consignee_key", "received_at"], name="decl_consignee_recent_idx"),

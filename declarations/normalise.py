@@ -9,6 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 
 _non_alnum = re.compile(r"[^a-z0-9]+")
+_document_gaps = re.compile(r"[\s\-]+")
+
+
+def document_key(number: str) -> str:
+    """A transport document number as the goods' key: spaces and dashes dropped, upper case
+    ('rr 123-456 785 de' -> 'RR123456785DE'), so that the same waybill or postal item written
+    another way is the same goods (holds follow them) and is found by a search or an arrival."""
+    return _document_gaps.sub("", number or "").upper()
 
 
 def fold(text: str) -> str:

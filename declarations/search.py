@@ -18,11 +18,11 @@ from django.db.models.functions import Upper
 from aeo.models import Operator
 
 from .models import Declaration
+from .normalise import document_key
 
 MAX_RESULTS = 100
 # Shorter name fragments match too much to be useful and defeat the trigram index.
 MIN_NAME_LENGTH = 3
-_spaces = re.compile(r"[\s\-]+")
 _words = re.compile(r"[\s,;/\-]+")
 
 LIST_COLUMNS = (
@@ -64,7 +64,7 @@ class SearchResult:
 def compact_key(text: str) -> str:
     """A barcode or document number as a scanner or a person may type it: spaces and dashes
     dropped, upper case ('rr 123 456 785 de' -> 'RR123456785DE')."""
-    return _spaces.sub("", text).upper()
+    return document_key(text)
 
 
 def _rows(qs: QuerySet[Declaration], *, by_index: bool = False) -> list[Declaration]:
@@ -89,7 +89,7 @@ def _exact(query: str) -> tuple[str, list[Declaration]]:
     found = _rows(base.annotate(lrn_upper=Upper("lrn")).filter(lrn_upper__in={upper, compact}))
     if found:
         return "lrn", found
-    found = _rows(base.filter(transport_document_number__in={stripped, upper, compact}))
+    found = _rows(base.filter(transport_document_key=compact))
     if found:
         return "document", found
     found = _rows(base.filter(tax_scheme_number__in={upper, compact} - {""}))

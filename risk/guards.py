@@ -17,6 +17,12 @@
   is a finding (misdescription, undervaluation, other...), an arrival, a payment or a reassessment
   never releases it by itself, whatever the channel: an officer decides, or records "compliant"
   for the current revision.
+- `same_goods_under_control`: while another declaration of the same goods (the same transport
+  document, by any declarant; `lifecycle.same_goods`) is under control (documents asked for, an
+  inspection, goods held, or a yellow or red channel), an arrival or a payment never releases
+  this one: an officer decides which declaration stands. The holds above follow the goods too:
+  a documents request, a finding, a four-eyes hit or a seizure on any other declaration of them
+  (withdrawn or open) counts as on this one.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.roles import ADMINISTRATOR, SUPERVISOR, user_roles
@@ -31,9 +38,9 @@ from declarations.lifecycle import (
     CLEARED_CHANNELS,
     GuardContext,
     register_guard,
-    withdrawn_same_goods,
+    same_goods,
 )
-from declarations.models import Case, StatusEvent
+from declarations.models import Case, Declaration, StatusEvent
 from declarations.statuses import Status
 
 from .models import FOUR_EYES_RULES, FourEyesFlag, InspectionOutcome
@@ -74,20 +81,20 @@ _NONE = CurrentOutcome("", None, None, None)
 SEIZED = "seizure"
 
 
-def _goods(declarations: Sequence[Any]) -> dict[int, int]:
-    """Each consignment's id and those of the operator's withdrawn (invalidated) declarations of
-    the same goods, mapped to the consignment: what customs found or flagged on a declaration the
-    operator withdrew holds the goods declared again (`lifecycle.withdrawn_same_goods`)."""
-    owner = {d.pk: d.pk for d in declarations}
-    for pk, others in withdrawn_same_goods(declarations).items():
-        for other in others:
-            owner.setdefault(other, pk)
+def _goods(declarations: Sequence[Any]) -> dict[int, set[int]]:
+    """Each consignment's id, and those of the other declarations of the same goods (withdrawn or
+    open, by any declarant: `lifecycle.same_goods`), mapped to the consignments they concern: what
+    customs found or flagged on one declaration of the goods holds them under every other."""
+    owner: dict[int, set[int]] = {d.pk: {d.pk} for d in declarations}
+    for pk, others in same_goods(declarations).items():
+        for other, _status in others:
+            owner.setdefault(other, set()).add(pk)
     return owner
 
 
 def four_eyes_hits(declarations: Sequence[Any]) -> dict[int, set[str]]:
     """The four-eyes rules that hit any revision of each consignment, now or before, or a
-    declaration of the same goods the operator withdrew: the flags every stored hit of such a
+    other declaration of the same goods: the flags every stored hit of such a
     rule leaves (`services.assessment`, and migration risk 0009 for the hits stored before flags
     existed); and ``SEIZED`` when a seizure case was ever opened."""
     owner = _goods(declarations)
@@ -95,7 +102,8 @@ def four_eyes_hits(declarations: Sequence[Any]) -> dict[int, set[str]]:
     for declaration_id, rule_code in FourEyesFlag.objects.filter(
         declaration_id__in=list(owner), rule_code__in=FOUR_EYES_RULES
     ).values_list("declaration_id", "rule_code"):
-        hits.setdefault(owner[declaration_id], set()).add(rule_code)
+        for pk in owner[declaration_id]:
+            hits.setdefault(pk, set()).add(rule_code)
     for declaration_id in seizures(declarations):
         hits.setdefault(declaration_id, set()).add(SEIZED)
     return hits
@@ -103,15 +111,15 @@ def four_eyes_hits(declarations: Sequence[Any]) -> dict[int, set[str]]:
 
 def seizures(declarations: Sequence[Any]) -> dict[int, Any]:
     """When the latest seizure case of each consignment that has one (or of a declaration of the
-    same goods the operator withdrew) was opened."""
+    same goods) was opened."""
     owner = _goods(declarations)
     latest: dict[int, Any] = {}
     for declaration_id, opened_at in Case.objects.filter(
         declaration_id__in=list(owner), kind=Case.Kind.SEIZURE
     ).values_list("declaration_id", "opened_at"):
-        pk = owner[declaration_id]
-        if pk not in latest or opened_at > latest[pk]:
-            latest[pk] = opened_at
+        for pk in owner[declaration_id]:
+            if pk not in latest or opened_at > latest[pk]:
+                latest[pk] = opened_at
     return latest
 
 
@@ -157,7 +165,7 @@ def _four_eyes(declarations: Sequence[Any], context: GuardContext) -> dict[int, 
         elif result != InspectionOutcome.Result.COMPLIANT or inspector is None:
             refused[pk] = _(
                 "Prohibited or restricted goods or a watchlist match (on this or an earlier "
-                "revision, or on a declaration of the same goods the operator withdrew): an "
+                "revision, or on another declaration of the same goods): an "
                 "officer must inspect and record the outcome “compliant” for the current "
                 "revision, then a supervisor may release (four eyes)."
             )
@@ -186,10 +194,11 @@ def _documents_request_open(declarations: Sequence[Any], context: GuardContext) 
         return {}
     owner = _goods(declarations)
     requested = {
-        owner[declaration_id]
+        pk
         for declaration_id in StatusEvent.objects.filter(
             declaration_id__in=list(owner), to_status=Status.DOCUMENTS_REQUESTED
         ).values_list("declaration_id", flat=True)
+        for pk in owner[declaration_id]
     }
     if not requested:
         return {}
@@ -199,7 +208,7 @@ def _documents_request_open(declarations: Sequence[Any], context: GuardContext) 
     return {
         pk: _(
             "Customs asked for documents on this consignment (on this or an earlier revision, "
-            "or on a declaration of the same goods the operator withdrew): an amendment does not "
+            "or on another declaration of the same goods): an amendment does not "
             "end the request, so an officer decides its release."
         )
         for pk in requested
@@ -215,17 +224,48 @@ def _finding_open(declarations: Sequence[Any], context: GuardContext) -> dict[in
     for declaration_id, at, pk, result in InspectionOutcome.objects.filter(
         declaration_id__in=list(owner)
     ).values_list("declaration_id", "at", "id", "result"):
-        key = owner[declaration_id]
-        if key not in latest or (at, pk) > latest[key][:2]:
-            latest[key] = (at, pk, result)
+        for key in owner[declaration_id]:
+            if key not in latest or (at, pk) > latest[key][:2]:
+                latest[key] = (at, pk, result)
     return {
         pk: _(
             "An officer recorded a finding on this consignment (on this or an earlier revision, "
-            "or on a declaration of the same goods the operator withdrew): it is not released "
-            "by itself; an officer decides."
+            "or on another declaration of the same goods): it is not released by itself; an "
+            "officer decides."
         )
         for pk, (_at, _id, result) in latest.items()
         if result != InspectionOutcome.Result.COMPLIANT
+    }
+
+
+# Another declaration of the same goods is under customs' control: asked for documents, selected
+# for inspection, held, or on a yellow or red channel.
+_UNDER_CONTROL = (Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.DETAINED)
+
+
+def _same_goods_under_control(declarations: Sequence[Any], context: GuardContext) -> dict[int, Any]:
+    if not context.automatic:
+        return {}  # the officer's release is the officer's decision on both declarations
+    siblings = {
+        pk: [other for other, status in others if status != Status.INVALIDATED]
+        for pk, others in same_goods(declarations).items()
+    }
+    wanted = {other for others in siblings.values() for other in others}
+    if not wanted:
+        return {}
+    controlled = set(
+        Declaration.objects.filter(pk__in=wanted)
+        .filter(Q(status__in=_UNDER_CONTROL) | Q(channel__in=("yellow", "red")))
+        .values_list("pk", flat=True)
+    )
+    return {
+        pk: _(
+            "The same goods are declared under another declaration that customs is controlling: "
+            "an arrival or a payment does not release them; an officer decides which declaration "
+            "stands."
+        )
+        for pk, others in siblings.items()
+        if controlled.intersection(others)
     }
 
 
@@ -237,6 +277,8 @@ def register() -> None:
         ("documents_request_open", _documents_request_open, Status.DOCUMENTS_REQUESTED),
         ("risk_not_cleared", _risk_cleared, Status.INSPECTION),
         ("four_eyes", _four_eyes, Status.INSPECTION),
+        # Where the other declaration's hold puts it (documents asked for), else an inspection.
+        ("same_goods_under_control", _same_goods_under_control, None),
     ):
         register_guard(
             code,

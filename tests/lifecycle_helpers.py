@@ -101,3 +101,9 @@ def end_claim(declaration_id: int, supervisor) -> None:
     lifecycle.claim_reassign(
         declaration_id=declaration_id, to_user=None, by=supervisor, reason="end of shift"
     )
+
+
+def decision(declaration_id: int, data: dict | None = None) -> dict:
+    """A decision form's fields as the consignment page posts them: with the revision shown."""
+    revision = Declaration.objects.values_list("revision", flat=True).get(pk=declaration_id)
+    return {"revision": revision, **(data or {})}

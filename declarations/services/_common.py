@@ -15,7 +15,7 @@ from declarations.messages import stored as stored_message
 from declarations.ratedays import eu_customs_rate_day
 
 from ..models import Declaration, DeclarationItem, QualityFinding
-from ..normalise import party_key
+from ..normalise import document_key, party_key
 from ..quality import QualityContext
 from ..rates import RateBook
 from ..schemas import body_fingerprint
@@ -42,6 +42,7 @@ def _columns(canonical: dict[str, Any], rates: RateBook, received: datetime) -> 
         "transport_mode": canonical.get("transport_mode") or "",
         "transport_document_type": canonical["transport_document"]["type"],
         "transport_document_number": canonical["transport_document"]["number"],
+        "transport_document_key": document_key(canonical["transport_document"]["number"]),
         "country_of_dispatch": canonical["country_of_dispatch"],
         "currency": currency,
         "total_value": total,

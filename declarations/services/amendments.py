@@ -16,6 +16,7 @@ from .. import lifecycle
 from ..coalesce import assessment_request
 from ..errors import Problem
 from ..models import Declaration, DeclarationItem, QualityFinding, Status
+from ..normalise import document_key
 from ..quality import assess_quality
 from ..rates import RateBook
 from ..reference import active_profiles
@@ -112,6 +113,23 @@ def declaration_amend(
                         "amendment_not_allowed",
                         "customs revised the declared values of this declaration; it can no "
                         "longer be amended",
+                    )
+                ],
+            )
+        if document_key(canonical["transport_document"]["number"]) != document_key(
+            declaration.transport_document_number
+        ):
+            # UCC art. 173(1): an amendment does not make the declaration cover other goods. The
+            # transport document is what the goods arrive under and what customs' holds follow.
+            raise IntakeRefused(
+                "amendment_not_allowed",
+                [
+                    Problem(
+                        "/transport_document/number",
+                        "amendment_not_allowed",
+                        "an amendment cannot make the declaration cover other goods: the "
+                        "transport document number identifies them; invalidate this declaration "
+                        "and declare the goods under their own number",
                     )
                 ],
             )

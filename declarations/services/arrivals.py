@@ -15,6 +15,7 @@ from customs_ecom.platform.audit import audit_record, operator_actor
 
 from .. import lifecycle
 from ..models import Declaration, Status, StatusEvent
+from ..normalise import document_key
 
 # The audit entry of an arrival report names up to this many of the consignments it stamped.
 AUDITED_IDS = 1000
@@ -87,11 +88,17 @@ def _arrival_follow_up(
 
 def _latest_documents_request(declaration: Declaration) -> str:
     """The reason of the latest documents request (which documents it named), on this
-    declaration or on a withdrawn declaration of the same goods, repeated when the request still
-    stands after an amendment or a new declaration."""
-    ids = [declaration.pk, *lifecycle.withdrawn_same_goods([declaration]).get(declaration.pk, [])]
+    declaration or on another declaration of the same goods by the same operator, repeated when
+    the request still stands after an amendment or a new declaration."""
+    others = lifecycle.same_goods([declaration]).get(declaration.pk, [])
+    ids = [declaration.pk, *(pk for pk, _status in others)]
+    # The operator reads the request made to itself only, never one made to another declarant.
     return (
-        StatusEvent.objects.filter(declaration_id__in=ids, to_status=Status.DOCUMENTS_REQUESTED)
+        StatusEvent.objects.filter(
+            declaration_id__in=ids,
+            operator_id=declaration.operator_id,
+            to_status=Status.DOCUMENTS_REQUESTED,
+        )
         .order_by("-id")
         .values_list("public_reason", flat=True)
         .first()
@@ -134,7 +141,7 @@ def arrivals_record(
     for number in transport_documents:
         matches = list(
             Declaration.objects.filter(
-                operator=operator, transport_document_number=number
+                operator=operator, transport_document_key=document_key(number)
             ).values_list("pk", flat=True)
         )
         if not matches:

@@ -9,7 +9,7 @@ from aeo.models import Operator
 from .. import lifecycle
 from ..errors import Problem
 from ..models import Declaration, Status
-from ..statuses import INVALIDATABLE
+from ..statuses import CONTROL, INVALIDATABLE
 from ._common import _operator_label
 from .amendments import IntakeRefused
 
@@ -36,6 +36,21 @@ def declaration_invalidate(*, operator: Operator, declaration_id: int, reason: s
                         "invalidation_not_allowed",
                         f"a declaration in status {declaration.status!r} cannot be invalidated"
                         + ("; report a return instead" if declaration.released_at else ""),
+                    )
+                ],
+            )
+        if declaration.events.filter(to_status__in=CONTROL).exists():
+            # UCC art. 174(2): not once customs announced a control (documents asked for, goods
+            # selected for inspection or held), even if an amendment since brought the
+            # declaration back to `assessed`: the officer decides.
+            raise IntakeRefused(
+                "invalidation_not_allowed",
+                [
+                    Problem(
+                        "",
+                        "invalidation_not_allowed",
+                        "customs has asked for documents or selected these goods for control; "
+                        "the declaration can no longer be invalidated",
                     )
                 ],
             )

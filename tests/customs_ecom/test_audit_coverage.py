@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from customs_ecom.platform.models import AuditEvent
 from customs_ecom.platform.templatetags.human import ACTION_LABELS, LABELS, action, label
+from tests.lifecycle_helpers import decision
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +151,7 @@ def saved_view_delete(w: World):
 
 
 def _action(w: World, pk: int, code: str, data: dict | None = None) -> None:
-    w.post(reverse("declarations:consignment_action", args=[pk, code]), data or {})
+    w.post(reverse("declarations:consignment_action", args=[pk, code]), decision(pk, data))
 
 
 def action_claim(w: World):

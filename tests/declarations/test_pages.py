@@ -6,6 +6,7 @@ from django.urls import reverse
 from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, Status
 from declarations.services import declarations_submit
+from tests.lifecycle_helpers import decision
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,9 @@ def test_consignment_page_shows_channel_hits_and_taxes(client, customs_user, red
 
 def _act(client, pk, action, data=None):
     return client.post(
-        reverse("declarations:consignment_action", args=[pk, action]), data or {}, follow=True
+        reverse("declarations:consignment_action", args=[pk, action]),
+        decision(pk, data),
+        follow=True,
     )
 
 
@@ -127,9 +130,9 @@ def test_claimed_consignment_cannot_be_decided_by_another_officer(
     first, second = customs_user("officer", "first"), customs_user("officer", "second")
     pk = red_consignments[1]
     client.force_login(first)
-    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]))
+    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]), decision(pk))
     client.force_login(second)
-    client.post(reverse("declarations:consignment_action", args=[pk, "release"]))
+    client.post(reverse("declarations:consignment_action", args=[pk, "release"]), decision(pk))
     assert Declaration.objects.get(pk=pk).status != Status.RELEASED
 
 
@@ -231,10 +234,10 @@ def test_inspection_kind_reaches_the_operator_reason_and_the_note(
 ):
     client.force_login(customs_user("officer"))
     pk = red_consignments[3]
-    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]))
+    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]), decision(pk))
     client.post(
         reverse("declarations:consignment_action", args=[pk, "inspect"]),
-        {"inspection_kind": "nii", "note": "scan"},
+        decision(pk, {"inspection_kind": "nii", "note": "scan"}),
     )
     event = Declaration.objects.get(pk=pk).events.get(to_status=Status.INSPECTION)
     assert event.public_reason == "selected for inspection: non-intrusive scan (NII)"
@@ -244,8 +247,10 @@ def test_inspection_kind_reaches_the_operator_reason_and_the_note(
 def test_request_documents_needs_the_list_of_documents(client, customs_user, red_consignments):
     client.force_login(customs_user("officer"))
     pk = red_consignments[4]
-    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]))
-    client.post(reverse("declarations:consignment_action", args=[pk, "request_documents"]))
+    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]), decision(pk))
+    client.post(
+        reverse("declarations:consignment_action", args=[pk, "request_documents"]), decision(pk)
+    )
     assert Declaration.objects.get(pk=pk).status == Status.ASSESSED
 
 
@@ -261,7 +266,7 @@ def test_release_refused_while_revenue_blocks_it(client, customs_user, red_consi
     assert release_blockers(declaration)
     response = client.post(
         reverse("declarations:consignment_action", args=[pk, "release"]),
-        {"reason": "go", "confirm": "on"},
+        decision(pk, {"reason": "go", "confirm": "on"}),
         follow=True,
     )
     assert Declaration.objects.get(pk=pk).status != Status.RELEASED

@@ -20,6 +20,7 @@ from declarations.models import Declaration, Status, StatusEvent
 from declarations.services import declarations_submit
 from revenue.regimes import RegimeSpec, load_shipped_regimes
 from tests.lifecycle_helpers import arrive, pay_at_border
+from tests.lifecycle_helpers import decision as page_decision
 
 pytestmark = pytest.mark.django_db
 
@@ -463,9 +464,10 @@ def test_an_officer_requests_the_proof_of_exit_and_the_operator_reads_it(
     Declaration.objects.filter(pk=returned).update(channel="yellow")
     client.force_login(customs_user("officer"))
     act = "declarations:consignment_action"
-    client.post(reverse(act, args=[returned, "claim"]))
+    client.post(reverse(act, args=[returned, "claim"]), page_decision(returned))
     client.post(
-        reverse(act, args=[returned, "request_documents"]), {"documents": ["proof_of_exit"]}
+        reverse(act, args=[returned, "request_documents"]),
+        page_decision(returned, {"documents": ["proof_of_exit"]}),
     )
     assert Declaration.objects.get(pk=returned).status == Status.DOCUMENTS_REQUESTED
     seen = operator_a.get(f"/api/v1/declarations/{returned}").json()

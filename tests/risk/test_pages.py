@@ -238,7 +238,8 @@ def test_outcomes_recorded_make_hit_rates_appear_on_the_rules_page(
     assert "luxury_brand_low_value" in fired
 
     officer = login(customs_user, "officer")
-    officer.post(f"/consignments/{risky.pk}/actions/claim/")  # red and yellow work is claimed first
+    # red and yellow work is claimed first
+    officer.post(f"/consignments/{risky.pk}/actions/claim/", {"revision": "1"})
     answer = officer.post(
         f"/risk/outcomes/{risky.pk}/", {"result": "undervaluation", "note": "x", "revision": "1"}
     )

@@ -64,7 +64,12 @@ def test_a_documents_request_follows_the_goods_into_a_new_declaration(
             body=_body(example, description=example["items"][0]["description"] + " (new)"),
         )
     assert status == 200, problems
-    declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="oops")
+    # ... cannot withdraw it since customs asked for documents, even back at `assessed` (UCC art.
+    # 174(2))...
+    assert Declaration.objects.get(pk=first.pk).status == Status.ASSESSED
+    with pytest.raises(IntakeRefused) as refused:
+        declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="x")
+    assert refused.value.code == "invalidation_not_allowed"
     # ... and declares the same goods again under a new lrn: green, not asked for anything.
     second = _submit(operator_a, _body(example, lrn="MKT-2026-11-000999"), capture)
     assert second.channel == "green" and second.status == Status.ASSESSED
@@ -150,6 +155,29 @@ def test_other_goods_and_other_operators_are_not_held(
     assert four_eyes_hits([parcel]) == {}
     pay_at_border(parcel.pk)
     assert arrive(parcel.pk).status == Status.RELEASED
+
+
+def test_the_same_goods_declared_by_another_operator_are_held_too(
+    operator_a, operator_b, example, customs_user, django_capture_on_commit_callbacks
+):
+    """A carrier (or any other declarant) declaring the parcel an operator withdrew, under the same
+    transport document written another way, meets the same hold: the goods, not the declarant,
+    carry it."""
+    capture = django_capture_on_commit_callbacks
+    first = _submit(
+        operator_a, _body(example, description="Carved elephant ivory figurine"), capture
+    )
+    declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="oops")
+    body = _body(example, description="Wooden figurine")
+    number = example["transport_document"]["number"]
+    body["transport_document"] = {
+        **example["transport_document"],
+        "number": f" {number[:3]}-{number[3:]} ".lower(),
+    }
     with capture(execute=True):
-        theirs = declarations_submit(operator=operator_b.operator, bodies=[example])[0]
-    assert four_eyes_hits([Declaration.objects.get(pk=theirs.declaration.pk)]) == {}
+        theirs = declarations_submit(operator=operator_b.operator, bodies=[body])[0]
+    parcel = Declaration.objects.get(pk=theirs.declaration.pk)
+    assert parcel.channel == "green"
+    assert four_eyes_hits([parcel]) == {parcel.pk: {"prohibited_goods_keyword"}}
+    pay_at_border(parcel.pk)
+    assert arrive(parcel.pk).status == Status.INSPECTION
