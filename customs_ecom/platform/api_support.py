@@ -162,6 +162,20 @@ def check_idempotency_key(request: Request) -> str | None:
                 }
             ],
         )
+    if key and any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+        # A control character (NUL among them) is no key, and PostgreSQL stores no NUL in text.
+        raise ProblemError(
+            422,
+            "idempotency-key-invalid",
+            "Idempotency-Key invalid",
+            errors=[
+                {
+                    "pointer": "",
+                    "code": "idempotency_key_invalid",
+                    "detail": "a key has no control characters",
+                }
+            ],
+        )
     return key or None
 
 

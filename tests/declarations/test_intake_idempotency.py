@@ -78,3 +78,15 @@ def test_concurrent_batches_with_overlapping_lrns_store_each_lrn_once():
     assert Declaration.objects.count() == 20
     ids = {tuple(x["id"] for x in r.json()["results"]) for r in responses}
     assert len(ids) == 1
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "tab\tkey", "del\x7f"])
+def test_an_idempotency_key_with_a_control_character_is_refused_before_anything_is_stored(key):
+    """PostgreSQL stores no NUL in text: the key is refused as invalid (422), never a 500."""
+    operator = make_operator("ctl-key-op")
+    answer = operator.post(
+        "/api/v1/declarations", valid_declaration("wco-core"), HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["errors"][0]["code"] == "idempotency_key_invalid"
+    assert not Declaration.objects.exists() and not IdempotencyRecord.objects.exists()
