@@ -117,7 +117,12 @@ def test_revaluation_after_inspection_reassesses_and_records_the_difference(
         follow=True,
     )
     assert "Values are revised after a control" in refused.content.decode()
+    # ... and the ledger page does not offer the form before a control.
+    before = client.get(reverse("revenue:ledger", args=[declaration.pk])).content.decode()
+    assert "Record a payment" in before and "revalue" not in before
     under_inspection(declaration.pk)
+    during = client.get(reverse("revenue:ledger", args=[declaration.pk])).content.decode()
+    assert reverse("revenue:revalue", args=[declaration.pk]) in during
     client.force_login(customs_user("officer"))
     fragment = render_to_string(
         "revenue/_revalue_form.html",
