@@ -323,6 +323,16 @@ def test_the_regime_page_says_open_ended_validity_and_its_figures_in_french(fren
     assert "sans date de fin" in listing and "ouvrir" not in listing
 
 
+def test_a_regime_rounding_per_total_says_so_in_both_languages(french_client, db):
+    regime = Regime.objects.filter(code="CH-2024").order_by("-version").first()
+    assert regime is not None
+    url = f"/revenue/regimes/{regime.pk}/"
+    french = _visible(french_client.get(url).content.decode())
+    assert "une seule fois sur le total de l’envoi" in french
+    english = _visible(french_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "once on the consignment's total of each duty and tax" in english
+
+
 # Baskets across the shipped regimes whose reasons the estimator writes: EU with a currency
 # converted from the euro (PL), the flat duty and the French parcel tax, IOSS above and below
 # its ceiling, a Canadian gift delivered in Ontario (HST), the UK, Norway, Switzerland,
