@@ -5,7 +5,8 @@ customs_ecom composes the apps, so the drainer lives here: declarations records 
 per batch:
 
 1. take up to `batch_size` pending rows with `SELECT ... FOR UPDATE SKIP LOCKED` (PostgreSQL; on
-   SQLite, whose writers are serialised, a plain read) and delete them;
+   SQLite, whose writers are serialised, a plain read), lock their declarations in id order
+   (`SELECT ... FOR UPDATE`, waiting for an amendment under way), then delete the pending rows;
 2. run `risk_assess_batch` and `taxes_assess_batch` on their ids (the services the batch
    endpoint's tasks run; completion copies the channel onto the declaration);
 3. commit. A drainer killed before the commit leaves nothing behind: PostgreSQL rolls the
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from declarations.coalesce import drain_flag_clear, drain_signal
-from declarations.models import PendingAssessment
+from declarations.models import Declaration, PendingAssessment
 
 from .platform.faults import TRANSIENT_ERRORS
 
@@ -33,12 +34,33 @@ logger = logging.getLogger(__name__)
 
 
 def _take(batch_size: int) -> list[int]:
+    """Take a batch: its pending rows (SKIP LOCKED: never another drainer's), then its
+    declarations locked in id order, and only then the pending rows deleted.
+
+    The lock order is the amendment's: the declaration row first, its pending row after. An
+    amendment holding a declaration writes its pending row with ON CONFLICT DO NOTHING, which
+    passes a row another transaction merely locks but waits for one it deleted; so deleting the
+    pending rows before holding their declarations made an amendment and the drainer wait for
+    each other (deadlock detected). Holding the declarations first, the drainer waits for an
+    amendment under way to commit and then assesses the revision it committed; an amendment
+    arriving later waits for the drainer and queues its new revision again."""
     rows = PendingAssessment.objects.order_by("queued_at")
-    if connection.features.has_select_for_update_skip_locked:
+    locking = connection.features.has_select_for_update_skip_locked
+    if locking:
         rows = rows.select_for_update(skip_locked=True)
     ids = list(rows.values_list("declaration_id", flat=True)[:batch_size])
-    if ids:
-        PendingAssessment.objects.filter(declaration_id__in=ids).delete()
+    if not ids:
+        return ids
+    if locking:
+        # FOR UPDATE, as amendments and the lifecycle take it, so that completion's lock later in
+        # this transaction is one the drainer holds already.
+        list(
+            Declaration.objects.select_for_update()
+            .filter(pk__in=sorted(ids))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    PendingAssessment.objects.filter(declaration_id__in=ids).delete()
     return ids
 
 
