@@ -175,19 +175,21 @@ class Story:
             self._at(timezone.now() + timedelta(minutes=rng.randint(5, 240)), "pay", pk=lrn)
 
     def _pay(self, pk: str) -> None:
-        from revenue.selectors import border_balance, current_tax_assessment
+        from revenue.selectors import border_accounts, current_tax_assessment
         from revenue.services.ledger import ledger_payment_record
 
         declaration_id = self.lrn_ids[pk]
-        owed, paid, refunded = border_balance(declaration_id)
         assessment = current_tax_assessment(declaration_id=declaration_id)
-        if owed > paid - refunded and assessment is not None:
-            ledger_payment_record(
-                declaration_id=declaration_id,
-                amount=owed - (paid - refunded),
-                currency=assessment.currency,
-                reference="paid by the carrier at delivery",
-            )
+        # Each debtor's own debt (the consignee's taxes, the declarant's duty), paid in its name.
+        for account in border_accounts(declaration_id) if assessment is not None else ():
+            if account.outstanding > 0:
+                ledger_payment_record(
+                    declaration_id=declaration_id,
+                    amount=account.outstanding,
+                    currency=assessment.currency,
+                    payer=account.debtor,
+                    reference="paid by the carrier at delivery",
+                )
         if Declaration.objects.filter(pk=declaration_id, status=Status.INSPECTION).exists():
             self._officer_release(declaration_id)
         else:

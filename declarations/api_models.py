@@ -222,6 +222,7 @@ class RefundOut(BaseModel):
     currency: str
     at: str
     reason: str
+    payer: str = Field(default="", description="To whom the refund returns the money.")
 
 
 class TaxesOut(BaseModel):
@@ -239,8 +240,16 @@ class TaxesOut(BaseModel):
     exchange_rate_rule: str = ""
     exchange_rate_stale: bool = False
     paid: str = Field(description="Paid at the border for this declaration.")
-    refunded: str = Field(description="Refunded after an invalidation or a return.")
+    refunded: str = Field(
+        description="Refunded after an invalidation or a return, or beyond what a "
+        "reassessment left due."
+    )
     refunds: list[RefundOut]
+    outstanding: str = Field(
+        default="0.00",
+        description="Still owed at the border: each payer's debt less what was paid toward "
+        "it net of refunds, summed (one payer's payment never covers another's debt).",
+    )
 
 
 class DeclarationOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Pure arithmetic of the revenue ledger: how much may be refunded, and running balances.
+"""Pure arithmetic of the revenue ledger: how much may be refunded, running balances, whose
+border debt a payment settles and how a refund is shared among those who paid.
 
 The ledger stores entries; these functions decide, without a database, whether a refund or an
 entry is admissible. A refund can never exceed what was collected (WCO Framework Standard 9,
@@ -8,7 +9,7 @@ go negative.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from revenue.money import to_decimal
@@ -63,3 +64,44 @@ def apply_entries(entries: Iterable[Decimal], *, opening_balance: Decimal = ZERO
             raise NegativeBalanceError(index, balance, amount)
         balance += amount
     return balance
+
+
+def debt_paid_toward(
+    payer: str, outstanding: Mapping[str, Decimal], *, consignee: str
+) -> str | None:
+    """Whose border debt a payment by ``payer`` settles, given what each debtor still owes
+    (``outstanding``, by the debtor's name as the ledger writes it): the payer's own when the
+    payer owes something; otherwise the payer pays for someone else (a carrier that collected
+    the consignee's taxes on delivery, a declarant paying them), for the consignee when she owes
+    something, else for whoever owes the most (the name first, on a tie). None when nobody owes.
+
+    The answer is recorded with the payment: a later reassessment never moves it to another
+    debtor's account (docs/revenue.md)."""
+    owing = {debtor: amount for debtor, amount in outstanding.items() if amount > 0}
+    if not owing:
+        return None
+    if payer in owing:
+        return payer
+    if consignee in owing:
+        return consignee
+    return min(owing, key=lambda debtor: (-owing[debtor], debtor))
+
+
+def refunds_by_payer(
+    collected: Mapping[str, Decimal], order: Sequence[str], requested: Decimal
+) -> list[tuple[str, Decimal]]:
+    """How a refund of up to ``requested`` from one debtor's account is shared among those who
+    paid into it: ``collected`` is what each payer paid into the account less what was refunded
+    to them, ``order`` the payers from the latest payment back. The latest payments are returned
+    first, each payer never more than it has in the account; payers refunded nothing are left
+    out."""
+    remaining = to_decimal(requested, field="requested")
+    shares = []
+    for payer in order:
+        if remaining <= 0:
+            break
+        amount = min(remaining, to_decimal(collected.get(payer, ZERO), field="collected"))
+        if amount > 0:
+            shares.append((payer, amount))
+            remaining -= amount
+    return shares

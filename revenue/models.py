@@ -257,7 +257,14 @@ class LedgerEntry(models.Model):
     declaration and `collection_model="consignee_border"`; deferred entries carry the
     intermediary's `account` (and the declaration they come from). A monthly statement covers the
     deferred entries of its account and month by date, so closing one writes nothing here; a
-    payment of a statement names it in `statement`."""
+    payment of a statement names it in `statement`.
+
+    At the border each debtor has an account of its own: an assessed or adjustment entry names
+    its debtor in `payer` (the consignee, or the declarant for a duty no scheme return carries);
+    a payment names who paid in `payer` and whose debt it settles in `debtor`, and a refund names
+    whom it returns money to in `payer` and the account it comes from in `debtor`. A debtor's
+    balance is its own debts less the payments toward them net of their refunds: one debtor's
+    payments never settle another's debt, whatever a later reassessment moves."""
 
     class Kind(models.TextChoices):
         ASSESSED = "assessed"
@@ -283,6 +290,9 @@ class LedgerEntry(models.Model):
     currency = models.CharField(max_length=3)
     collection_model = models.CharField(max_length=40)
     payer = models.CharField(max_length=200, blank=True, default="")
+    # On a border payment or refund: the debtor (named as in `payer` of its debts) whose account
+    # the money was paid into or is refunded from. Empty on other entries.
+    debtor = models.CharField(max_length=200, blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

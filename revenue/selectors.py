@@ -4,6 +4,7 @@ tax-scheme number, and the ledger balances the release guard reads."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -85,13 +86,14 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
 
 
 def _paid_and_refunded(declaration_id: int) -> dict[str, Any]:
-    """What was paid at the border and what was refunded (returns, invalidations), entry by
-    entry: the operator sees its refund where it sees its taxes (docs/api.md)."""
+    """What was paid at the border and what was refunded (returns, invalidations, an excess after
+    a reassessment), entry by entry and to whom, and what is still owed there, debtor by debtor:
+    the operator sees its refund where it sees its taxes (docs/api.md)."""
     entries = list(
         LedgerEntry.objects.filter(
             declaration_id=declaration_id,
             kind__in=(LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND),
-        ).values_list("kind", "amount", "currency", "at", "reference")
+        ).values_list("kind", "amount", "currency", "at", "reference", "payer")
     )
     paid = sum((e[1] for e in entries if e[0] == LedgerEntry.Kind.PAYMENT), Decimal(0))
     refunds = [e for e in entries if e[0] == LedgerEntry.Kind.REFUND]
@@ -99,9 +101,16 @@ def _paid_and_refunded(declaration_id: int) -> dict[str, Any]:
         "paid": str(paid.quantize(Decimal("0.01"))),
         "refunded": str(sum((e[1] for e in refunds), Decimal(0)).quantize(Decimal("0.01"))),
         "refunds": [
-            {"amount": str(amount), "currency": currency, "at": at.isoformat(), "reason": reason}
-            for _, amount, currency, at, reason in refunds
+            {
+                "amount": str(amount),
+                "currency": currency,
+                "at": at.isoformat(),
+                "reason": reason,
+                "payer": payer,
+            }
+            for _, amount, currency, at, reason, payer in refunds
         ],
+        "outstanding": str(border_outstanding(declaration_id)),
     }
 
 
@@ -343,7 +352,9 @@ def tax_scheme_number_statuses(
 
 
 def border_balance(declaration_id: int) -> tuple[Decimal, Decimal, Decimal]:
-    """(owed, collected, refunded) at the border for one declaration, from the ledger."""
+    """(owed, paid, refunded) at the border for one declaration, from the ledger, all debtors
+    together. What is still owed is read debtor by debtor (:func:`border_outstanding`), never as
+    owed - (paid - refunded): one debtor's payment does not settle another's debt."""
     # Ledger amounts have two decimals; SQLite sums them as floating point, so the total is brought
     # back to the cent (exact for any realistic sum) before it is compared or shown.
     sums = {
@@ -358,15 +369,79 @@ def border_balance(declaration_id: int) -> tuple[Decimal, Decimal, Decimal]:
     return owed, sums.get("payment", Decimal(0)), sums.get("refund", Decimal(0))
 
 
+@dataclass(frozen=True)
+class BorderAccount:
+    """One debtor's account at the border for a declaration: what it owes (assessed plus
+    adjustments in its name), what was paid toward its debt and what of that was refunded. Who
+    paid does not change whose account a payment is in (a carrier may pay the consignee's taxes);
+    a reassessment that moves a debt to another debtor never moves the payments with it."""
+
+    debtor: str
+    owed: Decimal
+    paid: Decimal
+    refunded: Decimal
+
+    @property
+    def collected(self) -> Decimal:
+        return self.paid - self.refunded
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What the debtor still owes at the border; never negative."""
+        return max(self.owed - self.collected, Decimal("0.00"))
+
+    @property
+    def excess(self) -> Decimal:
+        """What was paid toward the debtor's debt beyond what it now owes: refundable."""
+        return max(self.collected - max(self.owed, Decimal("0.00")), Decimal("0.00"))
+
+
+def border_accounts(declaration_id: int) -> list[BorderAccount]:
+    """Each border debtor's account for a declaration, from the ledger, in the order of the
+    debtors' names: a debtor's debts are the assessed and adjustment entries in its name, its
+    payments and refunds those that name it as `debtor` (docs/revenue.md)."""
+    sums: dict[str, dict[str, Decimal]] = {}
+    for row in (
+        LedgerEntry.objects.filter(declaration_id=declaration_id, collection_model=CONSIGNEE_BORDER)
+        .values("kind", "payer", "debtor")
+        .annotate(total=Sum("amount"))
+    ):
+        debt = row["kind"] in (LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT)
+        name = row["payer"] if debt else row["debtor"] or row["payer"]
+        kind = "owed" if debt else row["kind"]
+        totals = sums.setdefault(name, {})
+        totals[kind] = totals.get(kind, Decimal(0)) + (row["total"] or Decimal(0))
+    zero = Decimal("0.00")
+    # SQLite sums as floating point: every figure back to the cent.
+    return [
+        BorderAccount(
+            debtor=name,
+            owed=round_money(totals.get("owed", zero)),
+            paid=round_money(totals.get(LedgerEntry.Kind.PAYMENT, zero)),
+            refunded=round_money(totals.get(LedgerEntry.Kind.REFUND, zero)),
+        )
+        for name, totals in sorted(sums.items())
+    ]
+
+
+def border_outstanding(declaration_id: int) -> Decimal:
+    """What is still owed at the border for a declaration: each debtor's debt less what was
+    paid toward it net of refunds, summed; one debtor's payments never make another's debt look
+    paid."""
+    return sum(
+        (account.outstanding for account in border_accounts(declaration_id)), Decimal("0.00")
+    )
+
+
 def border_due_unpaid(declaration: Declaration) -> Decimal | None:
     """Release guard fact "amount due at the border still unpaid": what the current assessment
     puts on the border channel (the consignee's duties and taxes, and a declarant's duty that no
-    scheme return carries) less what was paid net of refunds; never negative. None when the
-    declaration has not been assessed yet."""
+    scheme return carries) less what was paid toward it net of refunds, debtor by debtor
+    (:func:`border_outstanding`); never negative. None when the declaration has not been assessed
+    yet."""
     if not TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True).exists():
         return None
-    owed, paid, refunded = border_balance(declaration.pk)
-    return max(owed - (paid - refunded), Decimal("0.00"))
+    return border_outstanding(declaration.pk)
 
 
 def model_balances(declaration_id: int) -> dict[str, Decimal]:
@@ -453,20 +528,28 @@ def release_blockers(declaration: Declaration) -> list[str]:
     (Standard 8), including a duty owed by the declarant that no scheme return carries;
     pre-collected and deferred amounts do not hold the goods, but each must be recorded on the
     ledger under its channel (:func:`collection_gaps`)."""
-    unpaid = border_due_unpaid(declaration)
-    if unpaid is None:
+    currency = (
+        TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True)
+        .values_list("currency", flat=True)
+        .first()
+    )
+    if currency is None:
         return [_("Duties and taxes have not been assessed yet.")]
     blockers = collection_gaps(declaration)
-    if unpaid > 0:
-        currency = (
-            TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True)
-            .values_list("currency", flat=True)
-            .first()
-        )
+    # Debtor by debtor: what one paid never covers what another owes.
+    unpaid = [a for a in border_accounts(declaration.pk) if a.outstanding > 0]
+    for account in reversed(unpaid):
         blockers.insert(
             0,
-            _("%(amount)s %(currency)s of duties and taxes due at the border is not collected.")
-            % {"amount": _amount(unpaid, currency or ""), "currency": currency},
+            _(
+                "%(amount)s %(currency)s of duties and taxes due at the border from %(debtor)s "
+                "is not collected."
+            )
+            % {
+                "amount": _amount(account.outstanding, currency),
+                "currency": currency,
+                "debtor": account.debtor,
+            },
         )
     return blockers
 

@@ -52,7 +52,7 @@ from .forms import (
 )
 from .localtime import local_date
 from .models import Regime, TaxSchemeRegistration
-from .selectors import border_balance, release_blockers
+from .selectors import border_accounts, border_balance, release_blockers
 from .services.ledger import LedgerError, ledger_payment_record
 from .services.regimes import (
     RegimeChangeError,
@@ -634,6 +634,8 @@ def ledger(request: HttpRequest, declaration_id: int) -> HttpResponse:
     _require(request, CAN_VIEW_CONSIGNMENTS)
     declaration = _declaration(declaration_id)
     owed, paid, refunded = border_balance(declaration.pk)
+    # Each debtor on its own: one payer's money never shows another's debt as paid.
+    accounts = border_accounts(declaration.pk)
     return render(
         request,
         "revenue/ledger.html",
@@ -643,7 +645,8 @@ def ledger(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "taxes": selectors.current_tax_assessment(declaration_id=declaration.pk),
             "owed": owed,
             "collected": paid - refunded,
-            "outstanding": owed - (paid - refunded),
+            "outstanding": sum((a.outstanding for a in accounts), Decimal("0.00")),
+            "accounts": [a for a in accounts if a.owed or a.paid or a.refunded],
             "blockers": release_blockers(declaration),
             "discrepancies": selectors.discrepancy_for(declaration_id=declaration.pk),
             "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),

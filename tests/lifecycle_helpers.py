@@ -19,21 +19,24 @@ def arrive(declaration_id: int) -> Declaration:
 
 
 def pay_at_border(declaration_id: int) -> None:
-    """The consignee pays what is due at the border (a carrier collects it), if anything."""
+    """What is due at the border is paid through the API, each debtor's debt in its name (a
+    carrier collects the consignee's taxes, the declarant pays its own duty), if anything."""
     from revenue.models import TaxAssessment
-    from revenue.selectors import border_balance
+    from revenue.selectors import border_accounts
     from revenue.services.ledger import ledger_payment_record
 
-    owed, paid, refunded = border_balance(declaration_id)
-    if owed - (paid - refunded) > 0:
-        declaration = Declaration.objects.select_related("operator").get(pk=declaration_id)
+    declaration = Declaration.objects.select_related("operator").get(pk=declaration_id)
+    for account in border_accounts(declaration_id):
+        if account.outstanding <= 0:
+            continue
         ledger_payment_record(
             declaration_id=declaration_id,
-            amount=owed - (paid - refunded),
+            amount=account.outstanding,
             currency=TaxAssessment.objects.get(
                 declaration_id=declaration_id, is_current=True
             ).currency,
             operator=declaration.operator,
+            payer=account.debtor,
             reference="paid at the border",
         )
 

@@ -15,9 +15,10 @@ from customs_ecom.platform.templatetags.human import amount as human_amount
 from declarations.models import Declaration, Status
 from declarations.services import declaration_release_if_cleared
 from revenue.calculators import CONSIGNEE_BORDER, INTERMEDIARY_DEFERRED
+from revenue.ledger_math import debt_paid_toward
 from revenue.models import DeferredStatement, LedgerEntry, TaxAssessment
 from revenue.money import round_money
-from revenue.selectors import border_balance, statement_outstanding
+from revenue.selectors import border_accounts, statement_outstanding
 
 
 class LedgerError(ValueError):
@@ -57,7 +58,13 @@ def ledger_payment_record(
     """Record a payment of a declaration's border duties and taxes, or of a deferred monthly
     statement. With `operator` (the API), the declaration or statement must be that operator's:
     anything else is `not_found`, exactly like a missing one. A payment never exceeds what is
-    outstanding; overpayments are refused rather than turned into credits."""
+    outstanding; overpayments are refused rather than turned into credits.
+
+    A border payment settles one debtor's debt, recorded with it (`debtor`): the payer's own
+    when the payer owes something at the border, otherwise the consignee's, or the declarant's
+    when only the declarant owes (``ledger_math.debt_paid_toward``); it may not exceed what that
+    debtor still owes. `payer` is who paid: the operator through the API unless it names another,
+    the debtor itself when an officer names nobody."""
     if (declaration_id is None) == (statement_id is None):
         raise LedgerError(
             "payment_target_required",
@@ -97,16 +104,23 @@ def ledger_payment_record(
                     _("Pay in %(currency)s, the currency of the assessment.")
                     % {"currency": assessment.currency},
                 )
-            owed, paid, refunded = border_balance(declaration.pk)
-            outstanding = owed - (paid - refunded)
-            if value > outstanding:
+            # Each debtor's account on its own (docs/revenue.md): the payment settles one debt,
+            # recorded with it, and never more than that debtor still owes.
+            owing = {a.debtor: a.outstanding for a in border_accounts(declaration.pk)}
+            outstanding = sum(owing.values(), Decimal("0.00"))
+            # Through the API the operator pays (a carrier collecting on delivery, or the
+            # declarant its own duty); an officer records the payment of whoever owes.
+            named = (payer or (operator.name if operator else "")).strip()[:200]
+            debtor = debt_paid_toward(named, owing, consignee=declaration.consignee_name[:200])
+            due = owing.get(debtor, Decimal("0.00")) if debtor is not None else Decimal("0.00")
+            if value > due:
                 raise LedgerError(
                     "payment_exceeds_due",
                     "/amount",
                     _("%(amount)s exceeds the %(outstanding)s %(currency)s outstanding.")
                     % {
                         "amount": human_amount(value, currency),
-                        "outstanding": human_amount(outstanding, currency),
+                        "outstanding": human_amount(due, currency),
                         "currency": currency,
                     },
                 )
@@ -116,7 +130,8 @@ def ledger_payment_record(
                 amount=value,
                 currency=currency,
                 collection_model=CONSIGNEE_BORDER,
-                payer=(payer or (operator.name if operator else declaration.consignee_name))[:200],
+                payer=named or debtor,
+                debtor=debtor,
                 actor=actor if getattr(actor, "pk", None) else None,
                 reference=reference[:120],
             )

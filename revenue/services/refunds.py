@@ -20,10 +20,94 @@ from revenue.calculators import (
     MARKETPLACE_DEEMED_SUPPLIER,
     VENDOR_POINT_OF_SALE,
 )
-from revenue.ledger_math import refundable
+from revenue.ledger_math import refundable, refunds_by_payer
 from revenue.models import LedgerEntry, RevenueCursor
 from revenue.money import round_money
-from revenue.selectors import border_balance, model_balances
+from revenue.selectors import border_accounts, border_balance, model_balances
+
+
+def _collected_by_payer(declaration_id: int) -> dict[str, tuple[dict[str, Decimal], list[str]]]:
+    """For each debtor's account at the border: what each payer has in it (payments toward that
+    debtor's debt less refunds to that payer from it), and the payers from the latest payment
+    back."""
+    accounts: dict[str, tuple[dict[str, Decimal], list[str]]] = {}
+    for kind, payer, debtor, amount in (
+        LedgerEntry.objects.filter(
+            declaration_id=declaration_id,
+            collection_model=CONSIGNEE_BORDER,
+            kind__in=(LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND),
+        )
+        .order_by("-pk")
+        .values_list("kind", "payer", "debtor", "amount")
+    ):
+        collected, order = accounts.setdefault(debtor or payer, ({}, []))
+        signed = amount if kind == LedgerEntry.Kind.PAYMENT else -amount
+        collected[payer] = collected.get(payer, Decimal(0)) + signed
+        if kind == LedgerEntry.Kind.PAYMENT and payer not in order:
+            order.append(payer)
+    return accounts
+
+
+def _refund_accounts(
+    declaration: Declaration,
+    requested: dict[str, Decimal],
+    *,
+    actor: Any = None,
+    reason: str = "",
+    source_key: str | None = None,
+) -> list[LedgerEntry]:
+    """Refund up to ``requested[debtor]`` from each debtor's account, to those who paid into it
+    (the latest payments first), never more than each has in it; one entry per payer and
+    account, each naming both. Keys: ``source_key`` for the first entry, then ``:1``, ``:2``..."""
+    accounts = _collected_by_payer(declaration.pk)
+    currency = (
+        LedgerEntry.objects.filter(declaration=declaration, kind=LedgerEntry.Kind.PAYMENT)
+        .order_by("pk")
+        .values_list("currency", flat=True)
+        .first()
+    )
+    entries = []
+    for debtor in sorted(requested):
+        collected, order = accounts.get(debtor, ({}, []))
+        in_account = max(sum(collected.values(), Decimal(0)), Decimal(0))
+        # Never more than the account holds (ledger_math.refundable).
+        amount = refundable(in_account, Decimal(0), max(requested[debtor], Decimal(0)))
+        for payer, share in refunds_by_payer(collected, order, amount):
+            n = len(entries)
+            entries.append(
+                LedgerEntry.objects.create(
+                    declaration=declaration,
+                    kind=LedgerEntry.Kind.REFUND,
+                    amount=round_money(share),
+                    currency=currency or "EUR",
+                    collection_model=CONSIGNEE_BORDER,
+                    payer=payer[:200],
+                    debtor=debtor[:200],
+                    actor=actor if getattr(actor, "pk", None) else None,
+                    reference=reason[:120],
+                    source_key=None if source_key is None else source_key + (f":{n}" if n else ""),
+                )
+            )
+    if entries:
+        before = sum(
+            (amount for collected, _order in accounts.values() for amount in collected.values()),
+            Decimal(0),
+        )
+        refunded = sum((e.amount for e in entries), Decimal(0))
+        audit_record(
+            actor=actor,
+            action="ledger.refund",
+            object_type="declaration",
+            object_id=declaration.pk,
+            before={"collected": str(before)},
+            after={
+                "refund": str(refunded),
+                "collected": str(before - refunded),
+                "entries": [e.pk for e in entries],
+            },
+            reason=reason,
+        )
+    return entries
 
 
 def ledger_refund(
@@ -33,62 +117,51 @@ def ledger_refund(
     actor: Any = None,
     reason: str = "",
     source_key: str | None = None,
-) -> LedgerEntry | None:
+) -> list[LedgerEntry]:
     """Refund up to `requested` of what was collected at the border for a declaration, never
-    more than collected less already refunded (`ledger_math.refundable`). None when nothing may
-    be refunded."""
+    more than collected less already refunded (`ledger_math.refundable`): first what any
+    debtor's account holds beyond what that debtor owes, then the rest of each account, each to
+    those who paid into it. The entries written (none when nothing may be refunded)."""
     with transaction.atomic():
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
-        _, paid, refunded = border_balance(declaration.pk)
-        amount = refundable(paid, refunded, Decimal(requested))
-        if amount <= 0:
-            return None
-        payments = LedgerEntry.objects.filter(
-            declaration=declaration, kind=LedgerEntry.Kind.PAYMENT
-        ).order_by("pk")
-        currency = payments.values_list("currency", flat=True).first()
-        # Refunded to whoever paid (the consignee, the carrier that collected, the declarant).
-        payers = list(dict.fromkeys(payments.values_list("payer", flat=True)))
-        payee = ", ".join(payers) if payers else declaration.consignee_name
-        entry = LedgerEntry.objects.create(
-            declaration=declaration,
-            kind=LedgerEntry.Kind.REFUND,
-            amount=amount,
-            currency=currency or "EUR",
-            collection_model=CONSIGNEE_BORDER,
-            payer=payee[:200],
-            actor=actor if getattr(actor, "pk", None) else None,
-            reference=reason[:120],
+        accounts = border_accounts(declaration.pk)
+        remaining = refundable(
+            sum((a.paid for a in accounts), Decimal(0)),
+            sum((a.refunded for a in accounts), Decimal(0)),
+            Decimal(requested),
+        )
+        shares: dict[str, Decimal] = {}
+        for portion in ("excess", "collected"):
+            for account in sorted(accounts, key=lambda a: (-getattr(a, portion), a.debtor)):
+                available = getattr(account, portion) - shares.get(account.debtor, Decimal(0))
+                take = min(remaining, max(available, Decimal(0)))
+                if take > 0:
+                    shares[account.debtor] = shares.get(account.debtor, Decimal(0)) + take
+                    remaining -= take
+        return _refund_accounts(
+            declaration, shares, actor=actor, reason=reason, source_key=source_key
+        )
+
+
+def refund_overpayment(*, declaration_id: int, key: str) -> list[LedgerEntry]:
+    """A reassessment (an amendment, a granted relief) left less due at the border than was
+    paid: each debtor's account is refunded what was paid toward that debtor's debt beyond what
+    it now owes, to whoever paid it, once per ``key`` (the assessment that lowered it). One
+    debtor's excess never pays another's debt (docs/revenue.md)."""
+    source_key = f"overpaid:{key}"
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        if LedgerEntry.objects.filter(source_key=source_key).exists():
+            return []
+        excess = {a.debtor: a.excess for a in border_accounts(declaration.pk) if a.excess > 0}
+        if not excess:
+            return []
+        return _refund_accounts(
+            declaration,
+            excess,
+            reason="refund of the excess paid: the reassessment lowered what is due",
             source_key=source_key,
         )
-        audit_record(
-            actor=actor,
-            action="ledger.refund",
-            object_type="declaration",
-            object_id=declaration.pk,
-            before={"collected": str(paid - refunded)},
-            after={"refund": str(amount), "collected": str(paid - refunded - amount)},
-            reason=reason,
-        )
-        return entry
-
-
-def refund_overpayment(*, declaration_id: int, key: str) -> LedgerEntry | None:
-    """A reassessment (an amendment, a granted relief) left less due at the border than was
-    paid: the excess is refunded, once per ``key`` (the assessment that lowered it)."""
-    source_key = f"overpaid:{key}"
-    if LedgerEntry.objects.filter(source_key=source_key).exists():
-        return None
-    owed, paid, refunded = border_balance(declaration_id)
-    excess = paid - refunded - max(owed, Decimal(0))
-    if excess <= 0:
-        return None
-    return ledger_refund(
-        declaration_id=declaration_id,
-        requested=excess,
-        reason="refund of the excess paid: the reassessment lowered what is due",
-        source_key=source_key,
-    )
 
 
 def refund_overpayments_after_commit(keys: dict[int, str]) -> None:
@@ -115,8 +188,12 @@ REFUND_CURSOR = "refunds"
 def _settle_cancelled(event: StatusEvent) -> None:
     """Cancel what a declaration still owes and refund what was collected (invalidation or
     return): a negative adjustment per model, then a refund. Keys make a rerun a no-op."""
-    declaration = Declaration.objects.select_related("operator").get(pk=event.declaration_id)
-    owed, paid, refunded = border_balance(declaration.pk)
+    declaration = (
+        Declaration.objects.select_for_update()
+        .select_related("operator")
+        .get(pk=event.declaration_id)
+    )
+    owed = border_balance(declaration.pk)[0]
     currency = _ledger_currency(declaration.pk)
     entries = []
     if owed > 0:
@@ -174,10 +251,12 @@ def _settle_cancelled(event: StatusEvent) -> None:
                 )
             )
     LedgerEntry.objects.bulk_create(entries)
-    if paid - refunded > 0:
-        ledger_refund(
-            declaration_id=declaration.pk,
-            requested=paid - refunded,
+    # Whatever each debtor's account holds goes back to those who paid into it.
+    collected = {a.debtor: a.collected for a in border_accounts(declaration.pk) if a.collected > 0}
+    if collected:
+        _refund_accounts(
+            declaration,
+            collected,
             reason=f"refund on {event.to_status}",
             source_key=f"event:{event.pk}:refund",
         )

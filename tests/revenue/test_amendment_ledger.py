@@ -96,5 +96,5 @@ def test_an_amendment_that_lowers_what_was_paid_refunds_the_excess_to_the_payer(
     # Assessed again (the same revision) changes nothing more.
     from revenue.services.refunds import refund_overpayment
 
-    assert refund_overpayment(declaration_id=pk, key=f"{pk}:revision:2") is None
+    assert refund_overpayment(declaration_id=pk, key=f"{pk}:revision:2") == []
     assert LedgerEntry.objects.filter(declaration_id=pk, kind="refund").count() == 1
