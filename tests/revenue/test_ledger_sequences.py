@@ -14,7 +14,12 @@ against the real services and database, with the ledger checked after every step
     (or a zero that says why it is not levied);
 (e) amounts are Decimal, in cents, and multiples of the regime's quantum;
 (f) once a month's deferred statements are closed, each carries every deferred entry of its
-    month (a credit written later belongs to the next statement, never to none)."""
+    month (a credit written later belongs to the next statement, never to none);
+(g) each payer on its own at the border: every payment and refund names the debtor whose account
+    it is in, no account holds more than its debtor owes (an amendment that moves the border
+    debt between the consignee and the declarant, into a vendor scheme or out of it, refunds the
+    one who paid), no payer is refunded more than it paid into an account, and released goods
+    owe nothing at the border, debtor by debtor."""
 
 from __future__ import annotations
 
@@ -60,10 +65,11 @@ from revenue.calculators import (
     PAYERS,
     SCHEME_RETURN,
 )
+from revenue.ledger_math import debt_paid_toward
 from revenue.localtime import jurisdiction_zone
 from revenue.models import DeferredStatement, LedgerEntry, TaxAssessment
 from revenue.money import round_money
-from revenue.selectors import border_balance, channel_balances, model_balances
+from revenue.selectors import border_accounts, border_balance, channel_balances, model_balances
 from revenue.services.ledger import LedgerError, ledger_payment_record
 from revenue.services.refunds import refunds_reconcile
 from revenue.services.regimes import spec_of
@@ -88,6 +94,9 @@ DESTINATIONS = {
     "US": ("USD", "EUR", None, "10001"),
 }
 SHAPES = ("border", "scheme", "deferred", "gift", "returned")
+# Who pays at the border: the consignee, the declarant, a carrier that collected it on delivery,
+# or nobody named (an officer records the debtor's payment; through the API, the operator's).
+PAYERS_AT_THE_BORDER = ("consignee", "declarant", "carrier", "unnamed")
 GOODS = (
     ("Women's cotton T-shirt, knitted", "610910"),
     ("Phone case, silicone, for smartphone", "392690"),
@@ -274,6 +283,9 @@ class LedgerSequences(RuleBasedStateMachine):
             items.pop()
         else:
             return
+        self._amended(index, state, body)
+
+    def _amended(self, index: int, state: dict, body: dict) -> None:
         declaration = self._declaration(index)
         try:
             status, _d, problems = self._committed(
@@ -295,12 +307,25 @@ class LedgerSequences(RuleBasedStateMachine):
         index=st.integers(0, 3),
         how=st.sampled_from(["part", "all", "over", "api"]),
         share=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("0.99"), places=2),
+        who=st.sampled_from(PAYERS_AT_THE_BORDER),
     )
-    def pay(self, index, how, share):
+    def pay(self, index, how, share, who="unnamed"):
+        """A payment at the border: by the consignee, the declarant, a carrier that collected it,
+        or recorded by an officer naming nobody; through the API the operator pays unless it
+        names someone else. It settles one debtor's debt (the payer's own if it owes), never more
+        than that debtor owes."""
         declaration = self._declaration(index)
         assessment = TaxAssessment.objects.filter(declaration=declaration, is_current=True).first()
-        owed, paid, refunded = border_balance(declaration.pk)
-        outstanding = owed - (paid - refunded)
+        payer = {
+            "consignee": declaration.consignee_name,
+            "declarant": declaration.operator.name,
+            "carrier": "Swift Express Couriers",
+            "unnamed": "",
+        }[who]
+        owing = {a.debtor: a.outstanding for a in border_accounts(declaration.pk)}
+        named = payer or (declaration.operator.name if how == "api" else "")
+        debtor = debt_paid_toward(named, owing, consignee=declaration.consignee_name)
+        outstanding = owing.get(debtor, Decimal("0.00"))
         amount = {
             "part": round_money(outstanding * share),
             "all": outstanding,
@@ -309,6 +334,7 @@ class LedgerSequences(RuleBasedStateMachine):
         }[how]
         if amount <= 0:
             return
+        entries = LedgerEntry.objects.filter(declaration=declaration, kind="payment").count()
         try:
             self._committed(
                 lambda: ledger_payment_record(
@@ -316,6 +342,7 @@ class LedgerSequences(RuleBasedStateMachine):
                     amount=amount,
                     currency=assessment.currency if assessment else "EUR",
                     operator=declaration.operator if how == "api" else None,
+                    payer=payer,
                     reference=f"{how} payment",
                 )
             )
@@ -326,15 +353,35 @@ class LedgerSequences(RuleBasedStateMachine):
                 assert how == "over" and refused.code == "payment_exceeds_due", refused.code
             return
         assert how != "over", "a payment above what is outstanding was accepted"
+        entry = LedgerEntry.objects.filter(declaration=declaration, kind="payment").order_by("pk")[
+            entries
+        ]
+        assert (entry.debtor, entry.payer) == (debtor, named or debtor), (entry.debtor, who)
 
     @rule(
         index=st.integers(0, 3),
         how=st.sampled_from(["all", "api", "part"]),
         share=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("0.99"), places=2),
+        who=st.sampled_from(PAYERS_AT_THE_BORDER),
     )
-    def pay_again(self, index, how, share):
+    def pay_again(self, index, how, share, who="unnamed"):
         """Payments are most of what happens to a consignment at the border."""
-        self.pay(index, how, share)
+        self.pay(index, how, share, who)
+
+    @rule(index=st.integers(0, 3))
+    def switch_scheme(self, index):
+        """The operator amends a sale into its seller's vendor scheme (the IOSS, the UK scheme,
+        VOEC), or out of it: the border debt moves between the consignee and the declarant (the
+        EU flat duty and France's small-parcel tax stay at the border under the IOSS, owed by the
+        declarant), and whoever paid before keeps their own money."""
+        state = self.declarations[index % len(self.declarations)]
+        scheme = DESTINATIONS[self.jurisdiction][2]
+        if scheme is None or state["shape"] not in ("border", "scheme"):
+            return
+        body = copy.deepcopy(state["body"])
+        if body.pop("vendor_tax_scheme", None) is None:
+            body["vendor_tax_scheme"] = {"scheme": scheme[0], "number": scheme[1]}
+        self._amended(index, state, body)
 
     @rule(index=st.integers(0, 3))
     def invalidate(self, index):
@@ -547,18 +594,41 @@ class LedgerSequences(RuleBasedStateMachine):
         settled = declaration.status in CLOSED and self._settled(declaration)
         if not settled:
             assert paid - refunded <= max(owed, Decimal(0)), (label, owed, paid, refunded)
+        # (g) each payer on its own: no account holds more than its debtor owes, nobody is
+        # refunded more than it paid into an account, released goods owe nothing at the border.
+        accounts = border_accounts(declaration.pk)
+        by_payer: dict[tuple[str, str], Decimal] = {}
+        for entry in entries:
+            if entry.kind in ("payment", "refund"):
+                assert entry.debtor in {a.debtor for a in accounts}, (label, entry.debtor)
+                key = (entry.debtor, entry.payer)
+                by_payer[key] = by_payer.get(key, Decimal(0)) + (
+                    entry.amount if entry.kind == "payment" else -entry.amount
+                )
+        assert all(v >= 0 for v in by_payer.values()), (label, by_payer)
+        for account in accounts:
+            assert Decimal(0) <= account.refunded <= account.paid, (label, account)
+            if not settled:
+                assert account.collected <= max(account.owed, Decimal(0)), (label, account)
+        if declaration.status == Status.RELEASED:
+            assert all(a.outstanding == 0 for a in accounts), (label, accounts)
         if settled:
+            assert all(a.collected == 0 for a in accounts), (label, accounts)
             # (c) nothing owed on any channel, everything collected refunded, once.
             balances = {k: v for k, v in model_balances(declaration.pk).items() if v}
             assert all(v == v.quantize(CENT) for v in model_balances(declaration.pk).values())
             assert balances == {}, (label, balances)
             assert paid == refunded, (label, paid, refunded)
+            # Once: one settlement refund per account and payer, all of one event.
             settlement_refunds = [
                 e
                 for e in entries
                 if e.kind == "refund" and (e.source_key or "").startswith("event:")
             ]
-            assert len(settlement_refunds) <= 1, (label, settlement_refunds)
+            assert len({(e.debtor, e.payer) for e in settlement_refunds}) == len(
+                settlement_refunds
+            ), (label, settlement_refunds)
+            assert len({e.source_key.split(":")[1] for e in settlement_refunds}) <= 1, label
             return
         # (a) the current assessment, channel by channel and payer by payer, is what the ledger
         # says is owed.
@@ -646,6 +716,35 @@ SEQUENCES = {
             ("pay", {"index": 0, "how": "all", "share": Decimal("0.5")}),
             ("release", {"index": 0}),
             ("return_goods", {"index": 0}),
+            ("reconcile", {}),
+        ],
+    ),
+    # The consignee paid her 18.60 at the border; amended into the IOSS, only the declarant owed
+    # (its 5.00 of flat duty and small-parcel tax): she was refunded 13.60 and the rest of her
+    # money settled the declarant's debt, so the goods could leave with the declarant never paying.
+    "consignee paid, amended into the ioss, released only once the declarant pays": (
+        "FR",
+        [("border", "EUR", [(0, Decimal("60.00"))])],
+        [
+            ("pay", {"index": 0, "how": "all", "share": Decimal("0.5"), "who": "consignee"}),
+            ("switch_scheme", {"index": 0}),
+            ("release", {"index": 0}),
+            ("pay", {"index": 0, "how": "api", "share": Decimal("0.5"), "who": "declarant"}),
+            ("release", {"index": 0}),
+        ],
+    ),
+    # The mirror: the declarant's 5.00 counted against the consignee's debt once amended out of
+    # the IOSS; invalidated afterwards, each is refunded what it paid.
+    "declarant paid, amended out of the ioss, invalidated": (
+        "FR",
+        [("scheme", "EUR", [(0, Decimal("60.00"))])],
+        [
+            ("pay", {"index": 0, "how": "api", "share": Decimal("0.5"), "who": "declarant"}),
+            ("switch_scheme", {"index": 0}),
+            ("pay", {"index": 0, "how": "part", "share": Decimal("0.5"), "who": "carrier"}),
+            ("switch_scheme", {"index": 0}),
+            ("pay", {"index": 0, "how": "all", "share": Decimal("0.5"), "who": "unnamed"}),
+            ("invalidate", {"index": 0}),
             ("reconcile", {}),
         ],
     ),

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from revenue import calculators, ledger_math, money, regimes
 from revenue.calculators import ConsignmentIn, ItemIn, assess
-from revenue.ledger_math import NegativeBalanceError, apply_entries, refundable
+from revenue.ledger_math import (
+    NegativeBalanceError,
+    apply_entries,
+    debt_paid_toward,
+    refundable,
+    refunds_by_payer,
+)
 from revenue.money import apportion, convert, format_rate, round_money, to_decimal
 from revenue.regimes import load_shipped_regimes
 from tests.revenue.rounding_rule import rounding_faults
@@ -313,3 +319,51 @@ def test_ledger_examples():
         apply_entries([D("10.00"), D("-10.01")])
     with pytest.raises(ValueError):
         refundable(D("10"), D("0"), D("-1"))
+
+
+names = st.sampled_from(["Marie Dupont", "Operator A", "Swift Express Couriers"])
+
+
+@given(names, st.dictionaries(names, amounts, max_size=3))
+def test_a_payment_settles_its_payers_own_debt_first_and_only_a_debt(payer, outstanding):
+    debtor = debt_paid_toward(payer, outstanding, consignee="Marie Dupont")
+    owing = {name for name, amount in outstanding.items() if amount > 0}
+    if not owing:
+        assert debtor is None
+    elif payer in owing:
+        assert debtor == payer  # never another's while the payer owes something
+    else:
+        assert debtor in owing
+        assert debtor == "Marie Dupont" or "Marie Dupont" not in owing
+
+
+@given(
+    st.dictionaries(names, amounts, max_size=3),
+    st.permutations(["Marie Dupont", "Operator A", "Swift Express Couriers"]),
+    amounts,
+)
+def test_a_refund_returns_to_each_payer_at_most_what_it_paid_in(collected, order, requested):
+    shares = refunds_by_payer(collected, order, requested)
+    assert all(D(0) < amount <= collected[payer] for payer, amount in shares)
+    assert len({payer for payer, _ in shares}) == len(shares)
+    available = sum((max(collected.get(p, D(0)), D(0)) for p in order), D(0))
+    assert sum((amount for _, amount in shares), D(0)) == min(requested, available)
+    # The latest payments first: every payer refunded but the last gets back all it has in.
+    for (payer, amount), _later in zip(shares, shares[1:], strict=False):
+        assert amount == collected[payer]
+
+
+def test_payer_examples():
+    owes = {"Marie Dupont": D("0.00"), "Operator A": D("5.00")}
+    # Amended into the IOSS, only the declarant owes: its own payment, or a carrier's, settles it;
+    # out of the IOSS, the declarant's payment is for the consignee it pays for.
+    assert debt_paid_toward("Operator A", owes, consignee="Marie Dupont") == "Operator A"
+    assert debt_paid_toward("Swift Express", owes, consignee="Marie Dupont") == "Operator A"
+    owes = {"Marie Dupont": D("17.60"), "Operator A": D("0.00")}
+    assert debt_paid_toward("Operator A", owes, consignee="Marie Dupont") == "Marie Dupont"
+    assert debt_paid_toward("", {"Marie Dupont": D("0.00")}, consignee="Marie Dupont") is None
+    assert refunds_by_payer(
+        {"Marie Dupont": D("10.00"), "Swift Express": D("7.60")},
+        ["Swift Express", "Marie Dupont"],
+        D("12.60"),
+    ) == [("Swift Express", D("7.60")), ("Marie Dupont", D("5.00"))]
