@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .bounds import MAY_HOLD_NEGATIVE_ZERO, json_decimal, json_int
+from .faults import retry_on_conflict
 from .problems import PROBLEM_CONTENT_TYPE, ProblemError
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -224,46 +225,56 @@ def with_idempotency(
     ).first()
     if existing:
         return replay(existing)
-    with transaction.atomic():
-        IdempotencyRecord.objects.filter(operator=operator, key=key, created_at__lt=cutoff).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    operator=operator,
-                    key=key,
-                    method_path=method_path,
-                    fingerprint=fingerprint,
-                    status_code=0,
-                    body={},
+
+    def once() -> Response:
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(
+                operator=operator, key=key, created_at__lt=cutoff
+            ).delete()
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        operator=operator,
+                        key=key,
+                        method_path=method_path,
+                        fingerprint=fingerprint,
+                        status_code=0,
+                        body={},
+                    )
+            except IntegrityError:
+                record = None
+            if record is None:
+                # Another request holds the key; wait for its row (its transaction commits or
+                # rolls back).
+                existing = (
+                    IdempotencyRecord.objects.select_for_update()
+                    .filter(operator=operator, key=key)
+                    .first()
                 )
-        except IntegrityError:
-            record = None
-        if record is None:
-            # Another request holds the key; wait for its row (its transaction commits or rolls back).
-            existing = (
-                IdempotencyRecord.objects.select_for_update()
-                .filter(operator=operator, key=key)
-                .first()
-            )
-            if existing is None or existing.status_code == 0:
-                raise ProblemError(
-                    409,
-                    "idempotency-in-progress",
-                    "A request with this Idempotency-Key is in progress",
-                    headers={"Retry-After": "1"},
-                )
-            return replay(existing)
-        response = produce()
-        if response.status_code >= 500:
-            transaction.set_rollback(True)
+                if existing is None or existing.status_code == 0:
+                    raise ProblemError(
+                        409,
+                        "idempotency-in-progress",
+                        "A request with this Idempotency-Key is in progress",
+                        headers={"Retry-After": "1"},
+                    )
+                return replay(existing)
+            response = produce()
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
+            record.status_code = response.status_code
+            record.body = kept(response.data) if kept is not None else response.data
+            try:
+                with transaction.atomic():
+                    record.save(update_fields=["status_code", "body"])
+            except DatabaseError:
+                # An answer the database cannot hold (a problem quoting a NUL of the request) is
+                # not kept: a retry runs again and answers the same.
+                record.delete()
             return response
-        record.status_code = response.status_code
-        record.body = kept(response.data) if kept is not None else response.data
-        try:
-            with transaction.atomic():
-                record.save(update_fields=["status_code", "body"])
-        except DatabaseError:
-            # An answer the database cannot hold (a problem quoting a NUL of the request) is not
-            # kept: a retry runs again and answers the same.
-            record.delete()
-        return response
+
+    # The key's row and the work commit together: a deadlock or serialization failure rolled
+    # back both, and the whole runs again in a fresh transaction. Without a key, the service
+    # retries its own transaction where that is safe.
+    return retry_on_conflict(once)

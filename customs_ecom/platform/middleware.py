@@ -3,8 +3,10 @@
 A PostgreSQL restart or failover takes seconds; clients (and the buffering proxy's health checks)
 should wait and retry, which is what 503 with `Retry-After` tells them. Only connection-level
 errors (`OperationalError`, `InterfaceError`) are treated so: anything else stays a 500, a bug to
-fix. Installed first in MIDDLEWARE, so that it also sees what the session and authentication
-middleware raise; the problem type and code are stable (`service-unavailable`)."""
+fix. A deadlock or serialization failure (an `OperationalError` too) that retries did not get
+past answers the same 503, saying the request conflicted with concurrent work. Installed first in
+MIDDLEWARE, so that it also sees what the session and authentication middleware raise; the
+problem type and code are stable (`service-unavailable`)."""
 
 from __future__ import annotations
 
@@ -16,14 +18,36 @@ from django.db import connections
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from .faults import DATABASE_ERRORS
+from .faults import DATABASE_ERRORS, conflict_fault
 from .problems import PROBLEM_CONTENT_TYPE, ProblemError
 
 logger = logging.getLogger(__name__)
 
 
 def unavailable_problem(request, exc: BaseException | None) -> ProblemError:
-    """The problem document, after logging the fault and dropping the broken connection."""
+    """The problem document, after logging the fault and dropping the broken connection. A
+    deadlock or serialization failure still there after `retry_on_conflict` is told as what it
+    is: the request conflicted with concurrent work, nothing of it was stored; retry."""
+    if conflict_fault(exc):
+        if request is not None:
+            logger.warning(
+                "request conflicted with concurrent work during %s %s: %s",
+                request.method,
+                request.path,
+                exc,
+            )
+        return ProblemError(
+            503,
+            "service-unavailable",
+            str(_("Service temporarily unavailable")),
+            detail=str(
+                _(
+                    "The request conflicted with concurrent work on the same records and was "
+                    "not applied; retry shortly."
+                )
+            ),
+            headers={"Retry-After": "1", "Cache-Control": "no-store"},
+        )
     if request is not None:
         logger.warning("database unavailable during %s %s: %s", request.method, request.path, exc)
     # A broken connection must not be reused by this worker's next request.

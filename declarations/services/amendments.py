@@ -11,6 +11,7 @@ from django.utils import timezone
 from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.extensions import call
+from customs_ecom.platform.faults import retry_on_conflict
 
 from .. import lifecycle
 from ..coalesce import assessment_request
@@ -56,141 +57,149 @@ def declaration_amend(
         return 422, None, list(result.errors)
     canonical = canonical_dict(result.declaration)
     fingerprint = declaration_fingerprint(result.declaration, canonical)
-    with transaction.atomic():
-        declaration = (
-            Declaration.objects.select_for_update()
-            .filter(operator=operator, pk=declaration_id)
-            .first()
-        )
-        if declaration is None:
-            raise Declaration.DoesNotExist
-        if canonical["lrn"] != declaration.lrn:
-            return (
-                422,
-                None,
-                [
-                    Problem(
-                        "/lrn",
-                        "lrn_mismatch",
-                        f"an amendment keeps the lrn {declaration.lrn!r}, got {canonical['lrn']!r}",
-                    )
-                ],
+
+    def attempt() -> tuple[int, Declaration | None, list[Problem]]:
+        # The declaration row is locked first; its pending assessment row is written last
+        # (declarations.coalesce: the drainer takes the same locks in the same order).
+        with transaction.atomic():
+            declaration = (
+                Declaration.objects.select_for_update()
+                .filter(operator=operator, pk=declaration_id)
+                .first()
             )
-        if _same_body(declaration.fingerprint, fingerprint, body):
-            return 200, declaration, []
-        if declaration.status not in AMENDABLE:
-            released = declaration.released_at is not None
-            if released and _tax_scheme(canonical) != _tax_scheme(declaration.payload):
-                raise IntakeRefused(
-                    "tax_scheme_number_frozen",
+            if declaration is None:
+                raise Declaration.DoesNotExist
+            if canonical["lrn"] != declaration.lrn:
+                return (
+                    422,
+                    None,
                     [
                         Problem(
-                            "/vendor_tax_scheme",
-                            "tax_scheme_number_frozen",
-                            "the tax-scheme number cannot be added, changed or removed after "
-                            "release",
+                            "/lrn",
+                            "lrn_mismatch",
+                            f"an amendment keeps the lrn {declaration.lrn!r}, got {canonical['lrn']!r}",
                         )
                     ],
                 )
-            raise IntakeRefused(
-                "amendment_not_allowed",
-                [
-                    Problem(
-                        "",
-                        "amendment_not_allowed",
-                        f"a declaration in status {declaration.status!r} can no longer be amended",
+            if _same_body(declaration.fingerprint, fingerprint, body):
+                return 200, declaration, []
+            if declaration.status not in AMENDABLE:
+                released = declaration.released_at is not None
+                if released and _tax_scheme(canonical) != _tax_scheme(declaration.payload):
+                    raise IntakeRefused(
+                        "tax_scheme_number_frozen",
+                        [
+                            Problem(
+                                "/vendor_tax_scheme",
+                                "tax_scheme_number_frozen",
+                                "the tax-scheme number cannot be added, changed or removed after "
+                                "release",
+                            )
+                        ],
                     )
-                ],
-            )
-        if call("revenue.values_revised", declaration.pk, default=False):
-            # UCC art. 173: no amendment once customs found the particulars incorrect. An
-            # amendment would reassess the goods on the declared values and drop those found.
-            raise IntakeRefused(
-                "amendment_not_allowed",
-                [
-                    Problem(
-                        "",
-                        "amendment_not_allowed",
-                        "customs revised the declared values of this declaration; it can no "
-                        "longer be amended",
-                    )
-                ],
-            )
-        if document_key(canonical["transport_document"]["number"]) != document_key(
-            declaration.transport_document_number
-        ):
-            # UCC art. 173(1): an amendment does not make the declaration cover other goods. The
-            # transport document is what the goods arrive under and what customs' holds follow.
-            raise IntakeRefused(
-                "amendment_not_allowed",
-                [
-                    Problem(
-                        "/transport_document/number",
-                        "amendment_not_allowed",
-                        "an amendment cannot make the declaration cover other goods: the "
-                        "transport document number identifies them; invalidate this declaration "
-                        "and declare the goods under their own number",
-                    )
-                ],
-            )
-        before = {"revision": declaration.revision, "fingerprint": declaration.fingerprint}
-        from ..benchmarks import manifest_facts_many
-        from ..selectors import value_benchmarks
+                raise IntakeRefused(
+                    "amendment_not_allowed",
+                    [
+                        Problem(
+                            "",
+                            "amendment_not_allowed",
+                            f"a declaration in status {declaration.status!r} can no longer be amended",
+                        )
+                    ],
+                )
+            if call("revenue.values_revised", declaration.pk, default=False):
+                # UCC art. 173: no amendment once customs found the particulars incorrect. An
+                # amendment would reassess the goods on the declared values and drop those found.
+                raise IntakeRefused(
+                    "amendment_not_allowed",
+                    [
+                        Problem(
+                            "",
+                            "amendment_not_allowed",
+                            "customs revised the declared values of this declaration; it can no "
+                            "longer be amended",
+                        )
+                    ],
+                )
+            if document_key(canonical["transport_document"]["number"]) != document_key(
+                declaration.transport_document_number
+            ):
+                # UCC art. 173(1): an amendment does not make the declaration cover other goods. The
+                # transport document is what the goods arrive under and what customs' holds follow.
+                raise IntakeRefused(
+                    "amendment_not_allowed",
+                    [
+                        Problem(
+                            "/transport_document/number",
+                            "amendment_not_allowed",
+                            "an amendment cannot make the declaration cover other goods: the "
+                            "transport document number identifies them; invalidate this declaration "
+                            "and declare the goods under their own number",
+                        )
+                    ],
+                )
+            before = {"revision": declaration.revision, "fingerprint": declaration.fingerprint}
+            from ..benchmarks import manifest_facts_many
+            from ..selectors import value_benchmarks
 
-        context = _quality_context(
-            canonical,
-            rates,
-            declaration.received_at,
-            benchmarks=value_benchmarks(),
-            manifests=manifest_facts_many(
-                [canonical["transport_document"]["number"]],
-                declarant_id=operator.pk,
-            ),
-            arrived_at=declaration.arrived_at,
-        )
-        report = assess_quality(canonical, context)
-        columns = _columns(canonical, rates, declaration.received_at)
-        # The case file's timeline shows what an amendment changed, field by field.
-        changes = {
-            name: [_audit_value(getattr(declaration, name)), _audit_value(value)]
-            for name, value in columns.items()
-            if getattr(declaration, name) != value
-        }
-        for name, value in columns.items():
-            setattr(declaration, name, value)
-        declaration.payload = canonical
-        declaration.fingerprint = fingerprint
-        declaration.profile_id = profiles[canonical["dataset"]][0]
-        declaration.dq_score = report.score
-        declaration.revision += 1
-        declaration.updated_at = now
-        declaration.enqueued_at = now
-        declaration.save()
-        declaration.items.all().delete()
-        declaration.quality_findings.all().delete()
-        DeclarationItem.objects.bulk_create(_items(declaration, canonical))
-        QualityFinding.objects.bulk_create(_findings(declaration, report))
-        audit_record(
-            actor=_operator_label(operator),
-            action="declaration.amend",
-            object_type="declaration",
-            object_id=declaration.pk,
-            before=before,
-            after={
-                "revision": declaration.revision,
-                "fingerprint": fingerprint,
-                "changes": changes,
-            },
-        )
-        if declaration.status != Status.ACCEPTED:
-            declaration = lifecycle.transition(
-                declaration_id=declaration.pk,
-                to_status=Status.ACCEPTED,
-                actor=_operator_label(operator),
-                public_reason="amended, being assessed again",
+            context = _quality_context(
+                canonical,
+                rates,
+                declaration.received_at,
+                benchmarks=value_benchmarks(),
+                manifests=manifest_facts_many(
+                    [canonical["transport_document"]["number"]],
+                    declarant_id=operator.pk,
+                ),
+                arrived_at=declaration.arrived_at,
             )
-        assessment_request([declaration.pk])
-    return 200, declaration, []
+            report = assess_quality(canonical, context)
+            columns = _columns(canonical, rates, declaration.received_at)
+            # The case file's timeline shows what an amendment changed, field by field.
+            changes = {
+                name: [_audit_value(getattr(declaration, name)), _audit_value(value)]
+                for name, value in columns.items()
+                if getattr(declaration, name) != value
+            }
+            for name, value in columns.items():
+                setattr(declaration, name, value)
+            declaration.payload = canonical
+            declaration.fingerprint = fingerprint
+            declaration.profile_id = profiles[canonical["dataset"]][0]
+            declaration.dq_score = report.score
+            declaration.revision += 1
+            declaration.updated_at = now
+            declaration.enqueued_at = now
+            declaration.save()
+            declaration.items.all().delete()
+            declaration.quality_findings.all().delete()
+            DeclarationItem.objects.bulk_create(_items(declaration, canonical))
+            QualityFinding.objects.bulk_create(_findings(declaration, report))
+            audit_record(
+                actor=_operator_label(operator),
+                action="declaration.amend",
+                object_type="declaration",
+                object_id=declaration.pk,
+                before=before,
+                after={
+                    "revision": declaration.revision,
+                    "fingerprint": fingerprint,
+                    "changes": changes,
+                },
+            )
+            if declaration.status != Status.ACCEPTED:
+                declaration = lifecycle.transition(
+                    declaration_id=declaration.pk,
+                    to_status=Status.ACCEPTED,
+                    actor=_operator_label(operator),
+                    public_reason="amended, being assessed again",
+                )
+            assessment_request([declaration.pk])
+        return 200, declaration, []
+
+    # A deadlock or serialization failure rolled everything back: the same work again, in a
+    # fresh transaction (only when no caller's transaction encloses this one).
+    return retry_on_conflict(attempt)
 
 
 def _audit_value(value: Any) -> Any:

@@ -4,29 +4,31 @@ An amendment locks the declaration and then writes its pending row; the drainer 
 rows and assesses their declarations. With the drainer deleting the pending rows before it
 touched the declarations, the two waited for each other (deadlock detected) and the amendment
 answered 503 "the database is unreachable". The drainer now locks the declarations of its batch,
-in id order, before it deletes their pending rows (docs/operations.md, lock order)."""
+in id order, before it deletes their pending rows (docs/operations.md, lock order).
+
+As defence in depth, a write PostgreSQL aborts as a deadlock victim or for a serialization
+failure runs again in a fresh transaction, and what still fails answers 503 saying the request
+conflicted with concurrent work, not that the database is unreachable."""
 
 from __future__ import annotations
 
 import threading
 from decimal import Decimal
 
+import psycopg.errors
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from customs_ecom import assessment
+from customs_ecom.platform.faults import conflict_fault, retry_on_conflict
 from declarations import coalesce
 from declarations.models import Declaration, PendingAssessment, Status, StatusEvent
+from declarations.services import amendments
 from revenue.models import TaxAssessment
 from risk.models import RiskAssessment
 from tests.declarations.corpus import valid_declaration
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks and deadlocks are PostgreSQL's"
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ROUNDS = 6
 PARALLEL = 5
@@ -47,6 +49,9 @@ def _assessed_revisions(pk: int) -> tuple[dict[int, int], dict[int, int]]:
     return risk, tax
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks and deadlocks are PostgreSQL's"
+)
 def test_parallel_amendments_racing_the_drainer_never_answer_503(operator_a, monkeypatch):
     # The drainer runs in its own thread below, as a worker does; intake only queues the rows.
     monkeypatch.setattr(coalesce, "drain_signal", lambda **kw: False)
@@ -127,3 +132,106 @@ def test_parallel_amendments_racing_the_drainer_never_answer_503(operator_a, mon
         declaration_id=pk, from_status=Status.ACCEPTED, to_status=Status.ASSESSED
     ).count()
     assert completions == len(risk)
+
+
+def _aborted(cause: type[Exception]) -> OperationalError:
+    """What Django raises for a transaction PostgreSQL aborted (the driver's error as cause)."""
+    try:
+        raise cause("deadlock detected")
+    except Exception as exc:
+        error = OperationalError(str(exc))
+        error.__cause__ = exc
+        return error
+
+
+def test_a_deadlock_or_serialization_failure_is_a_conflict_and_nothing_else_is():
+    assert conflict_fault(_aborted(psycopg.errors.DeadlockDetected))
+    assert conflict_fault(_aborted(psycopg.errors.SerializationFailure))
+    assert not conflict_fault(_aborted(psycopg.errors.ConnectionTimeout))
+    assert not conflict_fault(OperationalError("could not connect to server"))
+    assert not conflict_fault(ValueError("deadlock"))
+
+
+def test_retry_on_conflict_runs_the_work_again_only_for_a_conflict():
+    calls = []
+
+    def work() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise _aborted(psycopg.errors.DeadlockDetected)
+        return "done"
+
+    assert retry_on_conflict(work) == "done"
+    assert len(calls) == 2
+
+    calls.clear()
+
+    def unreachable() -> None:
+        calls.append(1)
+        raise OperationalError("could not connect to server")
+
+    with pytest.raises(OperationalError):
+        retry_on_conflict(unreachable)
+    assert len(calls) == 1
+
+
+def _declaration(operator_a, monkeypatch) -> tuple[dict, int]:
+    monkeypatch.setattr(coalesce, "drain_signal", lambda **kw: False)
+    body = valid_declaration("eu-h7")
+    body["lrn"] = "CONFLICT-000001"
+    body["transport_document"]["number"] = "HWBCONFLICT01"
+    created = operator_a.post("/api/v1/declarations", body)
+    assert created.status_code == 201, created.content
+    return body, created.json()["id"]
+
+
+@pytest.mark.parametrize("key", [None, "amend-conflict-1"])
+def test_an_amendment_aborted_once_by_a_deadlock_is_applied_once(operator_a, monkeypatch, key):
+    body, pk = _declaration(operator_a, monkeypatch)
+    real = amendments.assessment_request
+    calls = []
+
+    def deadlocked_once(ids):
+        calls.append(ids)
+        if len(calls) == 1:
+            raise _aborted(psycopg.errors.DeadlockDetected)
+        real(ids)
+
+    monkeypatch.setattr(amendments, "assessment_request", deadlocked_once)
+    extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    response = operator_a.post(
+        f"/api/v1/declarations/{pk}/amendments", {**body, "transport_cost": "30.00"}, **extra
+    )
+
+    assert response.status_code == 200, response.content
+    assert len(calls) == 2
+    declaration = Declaration.objects.get(pk=pk)
+    assert declaration.revision == 2
+    assert PendingAssessment.objects.filter(declaration_id=pk).count() == 1
+
+
+@pytest.mark.parametrize("key", [None, "amend-conflict-2"])
+def test_an_amendment_still_conflicting_after_retries_answers_503_saying_so(
+    operator_a, monkeypatch, key
+):
+    body, pk = _declaration(operator_a, monkeypatch)
+    calls = []
+
+    def always_deadlocked(ids):
+        calls.append(ids)
+        raise _aborted(psycopg.errors.DeadlockDetected)
+
+    monkeypatch.setattr(amendments, "assessment_request", always_deadlocked)
+    extra = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    response = operator_a.post(
+        f"/api/v1/declarations/{pk}/amendments", {**body, "transport_cost": "30.00"}, **extra
+    )
+
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "1"
+    assert response["Content-Type"].startswith("application/problem+json")
+    problem = response.json()
+    assert "conflicted with concurrent work" in problem["detail"]
+    assert "unreachable" not in problem["detail"]
+    assert len(calls) == 3  # the first attempt and two retries
+    assert Declaration.objects.get(pk=pk).revision == 1
