@@ -12,6 +12,11 @@ without one (or already assessed); a drain deletes the rows it assesses in the s
 a drainer killed half-way leaves them for the next. The drain signal is only a wake-up call: when
 it cannot be sent (broker down) the rows wait for the next signal or for the sweeper.
 
+Lock order: the declaration row first, its pending row after. Whoever writes a pending row for an
+existing declaration (an amendment) holds the declaration's row lock when it does; the drainer
+locks the declarations of its batch, in id order, before it deletes their pending rows. The other
+way round, an amendment and a drain of the same declaration deadlocked (docs/operations.md).
+
 The drain signal is coalesced too: a flag in the cache says "a drain is queued and has not started";
 while it is set, intake sends nothing more (the queued drain will see the new rows, committed
 before the flag was read). The drainer clears the flag before it reads the pending rows. The drain
