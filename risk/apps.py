@@ -61,5 +61,9 @@ class RiskConfig(AppConfig):
         from .forms import PARAM_LABELS
 
         register_labels(PARAM_LABELS)
+        # The keys of a list update's and a withdrawal's audit events.
+        from .watchlist_withdrawals import AUDIT_LABELS
+
+        register_labels(AUDIT_LABELS)
 
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="risk-reference-data")

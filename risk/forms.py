@@ -563,6 +563,18 @@ class PublishedListForm(forms.Form):
         return upload.read()
 
 
+class WithdrawalDecisionForm(forms.Form):
+    """A second person's decision on entries an update no longer lists."""
+
+    decision = forms.ChoiceField(
+        choices=[
+            ("confirm", _("Confirm the withdrawal")),
+            ("reject", _("Reject: keep them listed")),
+        ]
+    )
+    reason = forms.CharField(label=_("Why (recorded in the audit trail)"), max_length=300)
+
+
 class ReferenceValuesForm(forms.Form):
     """A replacement of the reference table (issue 17), in the shipped file's shape."""
 

@@ -322,3 +322,42 @@ class WatchlistUpdate(models.Model):
 
     class Meta:
         ordering = ["-imported_at", "-id"]
+
+
+class WatchlistWithdrawal(models.Model):
+    """Entries an update of a published list no longer lists: proposed by whoever loaded the
+    update, withdrawn only when a second person (a supervisor or administrator) confirms. Until
+    then the entries stay active and keep matching."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting a second person")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Superseded by a later update")
+
+    update = models.OneToOneField(
+        WatchlistUpdate, on_delete=models.CASCADE, related_name="withdrawal"
+    )
+    list_name = models.CharField(max_length=60)
+    # [{"entry_id": ..., "external_id": ..., "name": ...}] as proposed.
+    entries = models.JSONField(default=list)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["list_name"],
+                condition=models.Q(state="pending"),
+                name="watchlist_one_pending_withdrawal_per_list",
+            )
+        ]

@@ -18,6 +18,11 @@ urlpatterns = [
     path("model/train/", views.train_model, name="train_model"),
     path("watchlist/", views.watchlist, name="watchlist"),
     path("watchlist/published/", views.watchlist_published, name="watchlist_published"),
+    path(
+        "watchlist/withdrawals/<int:withdrawal_id>/",
+        views.watchlist_withdrawal_decide,
+        name="watchlist_withdrawal",
+    ),
     path("reference-values/", views.reference_values, name="reference_values"),
     path("outcomes/<int:declaration_id>/", views.outcome_create, name="outcome_create"),
     path(

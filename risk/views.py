@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from customs_ecom.platform import bounds
@@ -42,6 +43,7 @@ from .forms import (
     ReferenceValuesForm,
     RuleForm,
     WatchlistImportForm,
+    WithdrawalDecisionForm,
 )
 from .learning import MIN_OUTCOMES
 from .models import (
@@ -50,11 +52,20 @@ from .models import (
     WatchlistEntry,
     WatchlistFalsePositive,
     WatchlistUpdate,
+    WatchlistWithdrawal,
 )
 from .rules import RULES
 from .services import outcomes, rulesets, watchlists
 from .services.learning import risk_model_train_requested
 from .watchlist_import import ListFormatError, watchlist_import_published
+from .watchlist_withdrawals import (
+    CAN_DECIDE_WITHDRAWALS,
+    WithdrawalRefused,
+    may_decide,
+    pending_withdrawals,
+    watchlist_withdrawal_confirm,
+    watchlist_withdrawal_reject,
+)
 
 CAN_VIEW_RULES = {RISK_ANALYST, ADMINISTRATOR, SUPERVISOR, AUDITOR}
 CAN_RECORD_OUTCOMES = CAN_ACT_ON_CONSIGNMENTS
@@ -373,7 +384,13 @@ def watchlist(request: HttpRequest) -> HttpResponse:
             "recent": recent,
             "can_edit": can_edit,
             "published_form": PublishedListForm(),
-            "updates": WatchlistUpdate.objects.select_related("imported_by")[:20],
+            "updates": WatchlistUpdate.objects.select_related(
+                "imported_by", "withdrawal__decided_by"
+            )[:20],
+            "withdrawals": [
+                {"w": w, "may_decide": may_decide(w, request.user)} for w in pending_withdrawals()
+            ],
+            "decision_form": WithdrawalDecisionForm(),
         },
     )
 
@@ -401,12 +418,25 @@ def watchlist_published(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _(
-                    "List %(list)s updated: %(a)s added, %(c)s changed, %(w)s withdrawn; "
-                    "pending consignments are re-assessed."
+                    "List %(list)s updated: %(a)s added, %(c)s changed; pending consignments "
+                    "are re-assessed."
                 )
-                % {"list": update.list_name, "a": update.added, "c": update.changed,
-                   "w": update.withdrawn},
-            )  # fmt: skip
+                % {"list": update.list_name, "a": update.added, "c": update.changed},
+            )
+            if update.withdrawn:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(w)s entry is no longer published: it stays on the list and keeps "
+                        "matching until a supervisor or administrator other than you confirms "
+                        "its withdrawal.",
+                        "%(w)s entries are no longer published: they stay on the list and keep "
+                        "matching until a supervisor or administrator other than you confirms "
+                        "their withdrawal.",
+                        update.withdrawn,
+                    )
+                    % {"w": update.withdrawn},
+                )
     else:
         for field, problems in form.errors.items():
             for problem in problems:
@@ -414,6 +444,44 @@ def watchlist_published(request: HttpRequest) -> HttpResponse:
                     request,
                     f"{form.fields[field].label if field in form.fields else ''}: {problem}",
                 )
+    return redirect("risk:watchlist")
+
+
+@login_required
+@require_POST
+def watchlist_withdrawal_decide(request: HttpRequest, withdrawal_id: int) -> HttpResponse:
+    """The second person confirms (the entries stop matching) or rejects (they stay listed) the
+    withdrawals an update proposed; never the person who loaded it."""
+    _require(request, CAN_DECIDE_WITHDRAWALS)
+    withdrawal = get_object_or_404(WatchlistWithdrawal, pk=withdrawal_id)
+    form = WithdrawalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose confirm or reject and say why."))
+        return redirect("risk:watchlist")
+    decide = (
+        watchlist_withdrawal_confirm
+        if form.cleaned_data["decision"] == "confirm"
+        else watchlist_withdrawal_reject
+    )
+    try:
+        decide(withdrawal_id=withdrawal.pk, actor=request.user, reason=form.cleaned_data["reason"])
+    except WithdrawalRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("risk:watchlist")
+    if form.cleaned_data["decision"] == "confirm":
+        messages.success(
+            request,
+            ngettext(
+                "Withdrawal confirmed: %(n)s entry no longer matches; pending consignments are "
+                "re-assessed.",
+                "Withdrawal confirmed: %(n)s entries no longer match; pending consignments are "
+                "re-assessed.",
+                len(withdrawal.entries),
+            )
+            % {"n": len(withdrawal.entries)},
+        )
+    else:
+        messages.success(request, _("Withdrawal rejected: the entries stay on the list."))
     return redirect("risk:watchlist")
 
 

@@ -2,25 +2,81 @@
 
 An update is matched to the list's rows by the publisher's own id: a party already listed keeps its
 row (changed in place when its names or identifiers changed), so the false positives officers
-cleared on it keep working; a party no longer published is withdrawn (inactive, not deleted, and
-found again if it is relisted); a new party is added. Every update is recorded with its provenance
-(format, publisher's date, source address, file digest, counts) and audited.
+cleared on it keep working; a new party is added. A party no longer published is only proposed for
+withdrawal: it keeps matching until a second person confirms (risk.watchlist_withdrawals); then it
+is inactive, not deleted, and found again if it is relisted. A publication older than the list's
+latest loaded one is refused. Every update is recorded with its provenance (format, publisher's
+date, source address, file digest, counts) and audited with the entries it added, changed and
+proposed for withdrawal.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 
-from .models import WatchlistEntry, WatchlistUpdate
+from .models import WatchlistEntry, WatchlistUpdate, WatchlistWithdrawal
 from .watchlist_formats import ListedParty, ListFormatError, parse_list
+from .watchlist_withdrawals import AUDITED_ENTRIES, audited, entry_refs, supersede_pending
 
-__all__ = ["ListFormatError", "watchlist_import_published"]
+__all__ = ["ListFormatError", "PublicationRefused", "watchlist_import_published"]
+
+
+class PublicationRefused(ListFormatError):
+    """A well-formed file that may not be loaded (older than the list's latest publication)."""
+
+
+def publication_moment(value: str) -> datetime | None:
+    """The publisher's date as a moment (ISO 8601, a date alone at midnight; without a zone, UTC);
+    None when there is none or it cannot be read."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _check_not_older(list_name: str, publisher_date: str) -> None:
+    """Refuse a publication older than the latest one loaded for the list (or undated when the
+    list's publications are dated): an old file would bring back what was since changed."""
+    latest: tuple[datetime, str] | None = None
+    for text in (
+        WatchlistUpdate.objects.filter(list_name=list_name)
+        .exclude(publisher_date="")
+        .values_list("publisher_date", flat=True)
+    ):
+        moment = publication_moment(text)
+        if moment is not None and (latest is None or moment > latest[0]):
+            latest = (moment, text)
+    if latest is None:
+        return
+    moment = publication_moment(publisher_date)
+    if moment is None:
+        raise PublicationRefused(
+            _(
+                "the file carries no publication date, and list %(list)s was last loaded from "
+                "its publication of %(latest)s."
+            )
+            % {"list": list_name, "latest": latest[1]}
+        )
+    if moment < latest[0]:
+        raise PublicationRefused(
+            _(
+                "this publication (%(date)s) is older than the latest one loaded for list "
+                "%(list)s (%(latest)s)."
+            )
+            % {"date": publisher_date, "list": list_name, "latest": latest[1]}
+        )
 
 
 def _values(party: ListedParty, fmt: str) -> dict[str, Any]:
@@ -43,8 +99,11 @@ def watchlist_import_published(
     reason: str = "",
     source_url: str = "",
 ) -> WatchlistUpdate:
-    """Load one publication of a list (ListFormatError if the file is not in ``fmt``; nothing
-    changes then). Pending declarations are re-assessed after the update."""
+    """Load one publication of a list (ListFormatError if the file is not in ``fmt``,
+    PublicationRefused if it is older than the list's latest publication; nothing changes then).
+    Entries added or changed apply at once; entries no longer published are proposed for
+    withdrawal and keep matching until a second person confirms. Pending declarations are
+    re-assessed after the update."""
     from .services.reassessment import enqueue_reassessment
     from .services.watchlists import _watchlist_bump
 
@@ -54,15 +113,19 @@ def watchlist_import_published(
     raw = content.encode("utf-8") if isinstance(content, str) else content
     now = timezone.now()
     with transaction.atomic():
+        # The list's rows are locked first: two updates of one list are checked one after the
+        # other.
         existing = {
             entry.external_id: entry
             for entry in WatchlistEntry.objects.select_for_update()
             .filter(list_name=list_name)
             .exclude(external_id="")
         }
+        _check_not_older(list_name, parsed.publisher_date)
+        active_before = sum(r.is_active for r in existing.values())
         new_rows: list[WatchlistEntry] = []
         changed_rows: list[WatchlistEntry] = []
-        unchanged = 0
+        unchanged = relisted = 0
         for party in parsed.parties:
             values = _values(party, fmt)
             row = existing.get(party.external_id)
@@ -82,17 +145,19 @@ def watchlist_import_published(
                 continue
             for key, value in values.items():
                 setattr(row, key, value)
+            relisted += not row.is_active
             row.is_active = True
             row.updated_at = now
             changed_rows.append(row)
         published = {p.external_id for p in parsed.parties}
-        withdrawn = [row for key, row in existing.items() if key not in published and row.is_active]
-        for row in withdrawn:
-            row.is_active = False
-            row.updated_at = now
+        # No longer published: proposed for withdrawal, still active (a second person confirms).
+        unlisted = sorted(
+            (row for key, row in existing.items() if key not in published and row.is_active),
+            key=lambda row: row.pk,
+        )
         WatchlistEntry.objects.bulk_create(new_rows, batch_size=1000)
         WatchlistEntry.objects.bulk_update(
-            changed_rows + withdrawn,
+            changed_rows,
             ["name", "aliases", "country", "identifiers", "reason", "source", "is_active",
              "updated_at"],
             batch_size=1000,
@@ -107,29 +172,58 @@ def watchlist_import_published(
             added=len(new_rows),
             changed=len(changed_rows),
             unchanged=unchanged,
-            withdrawn=len(withdrawn),
+            withdrawn=len(unlisted),
             imported_by=actor if getattr(actor, "pk", None) else None,
             imported_at=now,
             reason=reason[:300],
         )
+        superseded = supersede_pending(list_name=list_name, by_update_id=update.pk)
+        proposed = entry_refs(unlisted)
+        if proposed:
+            WatchlistWithdrawal.objects.create(
+                update=update,
+                list_name=list_name,
+                entries=proposed,
+                proposed_by=update.imported_by,
+                proposed_at=now,
+            )
+        added = entry_refs(new_rows)
+        changed = entry_refs(changed_rows)
+        truncated = max(len(added), len(changed), len(proposed)) > AUDITED_ENTRIES
         audit_record(
             actor=actor,
             action="watchlist.update",
             object_type="watchlist",
             object_id=list_name[:64],
-            before={"active": sum(r.is_active for r in existing.values()) + len(withdrawn)},
+            before={
+                "active_entries": active_before,
+                **(
+                    {"withdrawal_pending": audited(superseded.entries)}
+                    if superseded is not None
+                    else {}
+                ),
+            },
             after={
+                "active_entries": active_before + len(new_rows) + relisted,
                 "format": fmt,
                 "publisher_date": parsed.publisher_date,
+                "source_url": update.source_url,
                 "sha256": update.sha256,
-                "added": update.added,
-                "changed": update.changed,
+                "added": audited(added),
+                "changed": audited(changed),
                 "unchanged": update.unchanged,
-                "withdrawn": update.withdrawn,
+                "withdrawal_proposed": audited(proposed),
+                **({"truncated": True} if truncated else {}),
+                **(
+                    {"superseded_withdrawal": superseded.update_id}
+                    if superseded is not None
+                    else {}
+                ),
                 "skipped_not_parties": parsed.skipped,
+                "watchlist_update": update.pk,
             },
             reason=reason,
         )
         transaction.on_commit(_watchlist_bump)
-        enqueue_reassessment(reason=f"watchlist {list_name} updated")
+        enqueue_reassessment(reason=f"watchlist {list_name} updated (update {update.pk})")
     return update

@@ -717,6 +717,10 @@ AUDITED_ELSEWHERE = {
     "risk:false_positive_create": "tests/risk/test_pages.py (watchlist.false_positive_proposed)",
     "risk:false_positive_confirm": "tests/risk/test_pages.py (watchlist.false_positive)",
     "risk:watchlist_published": "tests/risk/test_watchlist_published.py (watchlist.update)",
+    "risk:watchlist_withdrawal": (
+        "tests/risk/test_watchlist_withdrawals.py "
+        "(watchlist.withdrawal_confirmed, watchlist.withdrawal_rejected)"
+    ),
     "revenue:relief": "tests/revenue/test_returned_goods.py (relief.granted, relief.refused)",
 }
 

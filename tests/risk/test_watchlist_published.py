@@ -16,11 +16,24 @@ from risk.models import WatchlistEntry, WatchlistFalsePositive, WatchlistUpdate
 from risk.services.watchlists import watchlist_false_positive_create, watchlist_index
 from risk.watchlist_formats import ListFormatError, parse_list
 from risk.watchlist_import import watchlist_import_published
+from risk.watchlist_withdrawals import watchlist_withdrawal_confirm
 
 SAMPLES = DATA_DIR / "watchlist_samples"
 FTM = (SAMPLES / "opensanctions_sample.ftm.json").read_text(encoding="utf-8")
 EU = (SAMPLES / "eu_consolidated_sample.xml").read_bytes()
 UN = (SAMPLES / "un_consolidated_sample.xml").read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_watchlist_index():
+    """The process's screening index is keyed on a generation counter kept in the cache, which
+    every test clears: without this, an index built by an earlier test with the same counter and
+    within its recheck interval would be read here."""
+    from risk.apps import forget_process_caches
+
+    forget_process_caches()
+    yield
+    forget_process_caches()
 
 
 # --- parsers (pure) -------------------------------------------------------------------------------
@@ -117,13 +130,25 @@ def test_update_keeps_rows_and_false_positives_changes_withdraws_and_records_his
     company.refresh_from_db()
     assert "NL Dual Use Trading" in company.aliases and company.is_active
     assert WatchlistFalsePositive.objects.get(pk=cleared.pk).entry_id == company.pk  # remembered
+    # The delisted party is withdrawn once a second person confirms (test_watchlist_withdrawals).
     delisted = WatchlistEntry.objects.get(external_id="corpus-ftm-0003")
+    assert delisted.is_active
+    with django_capture_on_commit_callbacks(execute=True):
+        watchlist_withdrawal_confirm(
+            withdrawal_id=second.withdrawal.pk, actor=customs_user("supervisor"), reason="delisted"
+        )
+    delisted.refresh_from_db()
     assert not delisted.is_active
     assert "Example Liberation Front" not in {e.name for e in watchlist_index().entries}
 
-    # Relisted later: the same row comes back.
-    third = watchlist_import_published(content=FTM, fmt="ftm", list_name="opensanctions",
-                                       actor=analyst)  # fmt: skip
+    # Relisted later (a publication of a later date): the same row comes back.
+    relisted = [json.loads(line) for line in FTM.splitlines()]
+    for line in relisted:
+        line["last_change"] = "2026-11-24T00:00:00"
+    third = watchlist_import_published(
+        content="\n".join(json.dumps(line) for line in relisted), fmt="ftm",
+        list_name="opensanctions", actor=analyst,
+    )  # fmt: skip
     assert third.withdrawn == 1 and third.changed >= 2
     assert WatchlistEntry.objects.get(external_id="corpus-ftm-0003").is_active
     assert WatchlistEntry.objects.filter(list_name="opensanctions").count() == 5

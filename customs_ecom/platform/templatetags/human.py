@@ -297,6 +297,8 @@ ACTION_LABELS: dict[str, Any] = {
     "watchlist.false_positive_proposed": _("Watchlist false positive proposed"),
     "watchlist.import": _("Watchlist imported"),
     "watchlist.update": _("Watchlist changed"),
+    "watchlist.withdrawal_confirmed": _("Watchlist withdrawal confirmed"),
+    "watchlist.withdrawal_rejected": _("Watchlist withdrawal rejected"),
     "workload.targets": _("Workload targets changed"),
 }
 
