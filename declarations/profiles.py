@@ -129,10 +129,30 @@ CONTRACT_REQUIRED: frozenset[str] = frozenset(
     {"/lrn", "/dataset", "/category", "/currency", "/items"}
 )
 
+# The free texts among them: when a profile makes one mandatory, a text of only whitespace
+# (spaces, tabs, line breaks, no-break spaces and the other Unicode spaces) is refused like an
+# empty one (dataset.md, "Texts"). Codes, amounts, dates, e-mail addresses and phone numbers have
+# formats of their own that refuse whitespace already.
+TEXT_ELEMENTS: frozenset[str] = frozenset(
+    [
+        "/order/number",
+        "/order/platform",
+        "/order/payment/transaction_id",
+        "/order/payment/provider",
+        "/items/*/description",
+        "/items/*/seller_sku",
+    ]
+    + [
+        f"/{party}{suffix}"
+        for party in ("seller", "sender", "consignee", "buyer")
+        for suffix in ("/name", "/address/street", "/address/city", "/address/postcode")
+    ]
+)
 
-# A compiled requirement tree: key -> (requirement, subtree). Requirement is "M", "O" or the
-# condition name; the key "*" applies the subtree to every entry of a list.
-_Tree = dict[str, tuple[str, "_Tree"]]
+
+# A compiled requirement tree: key -> (requirement, subtree, is a free text). Requirement is
+# "M", "O" or the condition name; the key "*" applies the subtree to every entry of a list.
+_Tree = dict[str, tuple[str, "_Tree", bool]]
 
 
 def _compile(elements: Mapping[str, str]) -> _Tree:
@@ -142,8 +162,12 @@ def _compile(elements: Mapping[str, str]) -> _Tree:
         segments = path[1:].split("/")
         for depth, segment in enumerate(segments):
             last = depth == len(segments) - 1
-            current, children = node.get(segment, ("O", {}))
-            node[segment] = (requirement if last else current, children)
+            current, children, text = node.get(segment, ("O", {}, False))
+            node[segment] = (
+                requirement if last else current,
+                children,
+                path in TEXT_ELEMENTS if last else text,
+            )
             node = children
     return _prune(tree)
 
@@ -151,11 +175,16 @@ def _compile(elements: Mapping[str, str]) -> _Tree:
 def _prune(tree: _Tree) -> _Tree:
     """Drop subtrees with nothing mandatory in them, so optional parts of a body cost nothing."""
     pruned: _Tree = {}
-    for key, (requirement, children) in tree.items():
+    for key, (requirement, children, text) in tree.items():
         kept = _prune(children)
         if requirement != "O" or kept:
-            pruned[key] = (requirement, kept)
+            pruned[key] = (requirement, kept, text)
     return pruned
+
+
+def _blank(value: Any) -> bool:
+    # str.isspace: every Unicode space (no-break, em, ideographic...), tabs and line breaks.
+    return isinstance(value, str) and value.isspace()
 
 
 def _escape(segment: str) -> str:
@@ -217,7 +246,9 @@ class ProfileSpec:
         }
 
     def missing_elements(self, body: Mapping[str, Any]) -> list[Problem]:
-        """Problems ("required") for every element this profile demands that ``body`` lacks.
+        """Problems ("required") for every element this profile demands that ``body`` lacks (or
+        sends as null), and ("string_too_short") for every free text it demands that ``body``
+        sends as whitespace only, as an empty text is refused.
 
         Tolerates any shape: where the body has the wrong type the shape validator reports it.
         """
@@ -231,7 +262,7 @@ class ProfileSpec:
     ) -> None:
         # Runs for every element of every declaration: pointers are built only for a problem or
         # a subtree to enter, never for the (many) elements that are simply present.
-        for key, (requirement, children) in tree.items():
+        for key, (requirement, children, text) in tree.items():
             if key == "*":
                 if isinstance(value, list):
                     for index, entry in enumerate(value):
@@ -260,8 +291,23 @@ class ProfileSpec:
                             f"{CONDITIONS[requirement][0]}",
                         )
                     )
+            elif text and _blank(child) and (requirement == "M" or active.get(requirement)):
+                child_pointer = f"{pointer}/{_escape(key)}"
+                problems.append(
+                    Problem(
+                        child_pointer,
+                        "string_too_short",
+                        f"{child_pointer} is mandatory in profile {self.code} and holds only "
+                        f"whitespace ({_shown_blank(child)}): it needs some text",
+                    )
+                )
             elif children:
                 self._walk(children, child, f"{pointer}/{_escape(key)}", active, problems)
+
+
+def _shown_blank(value: str) -> str:
+    shown = json.dumps(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def _load_default_profiles() -> list[dict]:

@@ -166,7 +166,23 @@ Url = Annotated[
 ]
 
 
-def _text(min_length: int, max_length: int) -> Any:
+def _not_blank(value: str) -> str:
+    # A text the contract requires may not be only whitespace (str.isspace: every Unicode space,
+    # the no-break space included): refused as an empty text is. Texts a profile makes mandatory
+    # are checked with the profile (ProfileSpec.missing_elements); optional ones are kept as sent.
+    if value.isspace():
+        raise PydanticCustomError(
+            "string_too_short",
+            "The text holds only whitespace, got {shown}: it needs some text",
+            {"shown": json.dumps(value)[:40]},
+        )
+    return value
+
+
+def _text(min_length: int, max_length: int, *, required: bool = False) -> Any:
+    validators = [AfterValidator(_plain_text)]
+    if required:
+        validators.append(AfterValidator(_not_blank))
     return Annotated[
         str,
         Field(
@@ -174,7 +190,7 @@ def _text(min_length: int, max_length: int) -> Any:
             max_length=max_length,
             json_schema_extra={"pattern": bounds.NO_CONTROL_PATTERN},
         ),
-        AfterValidator(_plain_text),
+        *validators,
     ]
 
 
@@ -186,7 +202,7 @@ class TransportDocument(_Strict):
     """A house or master waybill, or a postal item identified by its UPU S10 number."""
 
     type: Literal["house_waybill", "postal_item", "master_waybill"]
-    number: _text(1, 35)
+    number: _text(1, 35, required=True)
 
 
 class Address(_Strict):
@@ -198,7 +214,7 @@ class Address(_Strict):
 
 class PartyIdentifier(_Strict):
     scheme: Literal["EORI", "VAT", "TIN", "platform_seller_id", "other"]
-    value: _text(1, 70)
+    value: _text(1, 70, required=True)
 
 
 class Party(_Strict):
@@ -232,7 +248,7 @@ class VendorTaxScheme(_Strict):
     """The seller's or platform's registration under a vendor collection scheme (IOSS, ...)."""
 
     scheme: Literal["IOSS", "VOEC", "UK_VAT", "AU_GST", "NZ_GST"]
-    number: _text(1, 35)
+    number: _text(1, 35, required=True)
 
 
 class SelfAssessedTax(_Strict):
@@ -242,7 +258,7 @@ class SelfAssessedTax(_Strict):
 
 class DocumentReference(_Strict):
     type: Literal["invoice", "licence", "certificate", "other"]
-    number: _text(1, 70)
+    number: _text(1, 70, required=True)
 
 
 class Item(_Strict):
@@ -419,11 +435,28 @@ def _problem_from_pydantic(
     return Problem(pointer, code, detail)
 
 
+def _null_is_missing(error: Mapping[str, Any]) -> Mapping[str, Any]:
+    # null for an element that cannot be null (every optional element can) is a missing element:
+    # one "required" (dataset.md), not a wrong type besides. A null list entry stays the wrong
+    # type, and a null unknown element stays unknown.
+    loc = error["loc"]
+    if (
+        error.get("input", ...) is None
+        and loc
+        and isinstance(loc[-1], str)
+        and error["type"] not in ("missing", "extra_forbidden")
+    ):
+        return {**error, "type": "missing"}
+    return error
+
+
 def _shape_problems(raw: dict) -> tuple[DeclarationIn | None, list[Problem]]:
     try:
         declaration = DeclarationIn.model_validate(raw)
     except pydantic.ValidationError as exc:
-        return None, [_problem_from_pydantic(e) for e in exc.errors(include_url=False)]
+        return None, [
+            _problem_from_pydantic(_null_is_missing(e)) for e in exc.errors(include_url=False)
+        ]
     # The total is an element of its own (stored, converted to EUR, taxed): the bound of one
     # amount holds for it too (customs_ecom.platform.bounds).
     total = (
@@ -573,6 +606,10 @@ class _RuleContext(NamedTuple):
     profile: ProfileSpec
     rate_lookup: RateLookup
     today: datetime.date | None
+    # The customs rate of the declaration currency (units per EUR) and the day it is fixed for,
+    # looked up once by the contract's own check (_currency_rate); None when no rate is known.
+    rate_day: datetime.date | None = None
+    rate: Decimal | None = None
 
 
 def _rule_unique_lines(decl: DeclarationIn, ctx: _RuleContext) -> list[Problem]:
@@ -661,14 +698,43 @@ def _rule_payment_consistent(decl: DeclarationIn, ctx: _RuleContext) -> list[Pro
     ]
 
 
-def _rate_date(decl: DeclarationIn, ctx: _RuleContext) -> datetime.date:
+def _rate_date(decl: DeclarationIn, today: datetime.date | None) -> datetime.date:
     # Art. 53 UCC: the rate is the one applicable when the declaration is accepted, which is the
     # caller's "today"; without it, the order date, then the system date.
-    if ctx.today is not None:
-        return ctx.today
+    if today is not None:
+        return today
     if decl.order is not None and decl.order.date is not None:
         return decl.order.date.date()
     return datetime.date.today()
+
+
+def _currency_rate(
+    decl: DeclarationIn, rate_lookup: RateLookup, today: datetime.date | None
+) -> tuple[datetime.date, Decimal | None, list[Problem]]:
+    """The contract's own rate check, for every profile: the customs rate of the month of the
+    declaration currency to EUR (the rate of its fixing day, as the assessment takes it), and
+    the problem when none is known. Every assessment converts the declared values to EUR (and
+    through EUR to the regime's currency): a declaration it could never assess is refused here
+    rather than acknowledged and left unassessed."""
+    on = eu_customs_rate_day(_rate_date(decl, today))
+    if decl.currency == "EUR":
+        return on, _ONE, []
+    rate = rate_lookup(decl.currency, on)
+    if rate is not None and rate > 0:
+        return on, rate, []
+    return (
+        on,
+        None,
+        [
+            Problem(
+                "/currency",
+                "exchange_rate_unavailable",
+                f"no customs exchange rate of {decl.currency} to EUR is known for {on} (the "
+                f"rate of the month for this declaration), so its duties and taxes cannot be "
+                f"assessed: declare the values in EUR or in a currency with a customs rate",
+            )
+        ],
+    )
 
 
 def _rule_value_ceiling(decl: DeclarationIn, ctx: _RuleContext) -> list[Problem]:
@@ -679,18 +745,11 @@ def _rule_value_ceiling(decl: DeclarationIn, ctx: _RuleContext) -> list[Problem]
     if decl.currency == "EUR":
         in_eur, how = total, f"EUR {total}"
     else:
-        # The customs rate of the month (the rate of its fixing day), as the assessment uses.
-        on = eu_customs_rate_day(_rate_date(decl, ctx))
-        rate = ctx.rate_lookup(decl.currency, on)
-        if rate is None or rate <= 0:
-            return [
-                Problem(
-                    "/currency",
-                    "exchange_rate_unavailable",
-                    f"no customs exchange rate of {decl.currency} to EUR is known for {on}, so "
-                    f"the value ceiling of EUR {ceiling} cannot be checked",
-                )
-            ]
+        # The customs rate of the month (the rate of its fixing day), as the assessment uses,
+        # looked up by the contract's rate check; without a rate, that check refuses already.
+        rate, on = ctx.rate, ctx.rate_day
+        if rate is None:
+            return []
         in_eur = total / rate
         how = (
             f"{total} {decl.currency}, EUR {in_eur.quantize(Decimal('0.01'))} at {rate} "
@@ -814,7 +873,7 @@ def validate_declaration(
     customs rate as units of ``currency`` per 1 EUR (ECB convention) or None if unknown;
     ``today`` is the acceptance date used for exchange rates. Never raises for any JSON value:
     the result carries either the declaration or every problem of the first failing layer,
-    sorted in document order.
+    sorted by pointer with list indexes compared as numbers (not in the order of the body).
     """
     if not isinstance(raw, dict):
         return ValidationResult(
@@ -855,7 +914,8 @@ def validate_declaration(
     problems = _code_list_problems(declaration, today)
     if problems:
         return ValidationResult(None, _finish(problems), profile)
-    context = _RuleContext(profile, rate_lookup, today)
+    rate_day, rate, problems = _currency_rate(declaration, rate_lookup, today)
+    context = _RuleContext(profile, rate_lookup, today, rate_day, rate)
     for rule in profile.rules:
         problems.extend(_RULE_FUNCTIONS[rule](declaration, context))
     if problems:

@@ -11,10 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from customs_ecom.platform.bounds import NO_CONTROL_PATTERN
 from declarations.errors import ERROR_CODES
 from declarations.profiles import (
     DEFAULT_PROFILES,
     ELEMENT_PATHS,
+    TEXT_ELEMENTS,
     ProfileSpec,
     default_profile_specs,
 )
@@ -557,3 +559,189 @@ def test_fingerprint_hashes_the_same_bytes_as_the_standard_library(value):
 
     expected = hashlib.sha256(_canonical_json_stdlib(value)).hexdigest()
     assert body_fingerprint(value) == expected
+
+
+# ---- a currency without a customs rate, blank texts, null for a mandatory element ---------
+
+
+@pytest.mark.parametrize("profile", sorted(VALID_DECLARATIONS))
+@pytest.mark.parametrize("currency", ["KWD", "BHD", "VND"])
+def test_every_profile_refuses_a_currency_without_a_customs_rate(profile, currency):
+    # The assessment converts every declaration to EUR: a currency without a rate for its
+    # rate day could never be assessed, whatever the profile.
+    body = with_changes(valid_declaration(profile), ("/currency", currency))
+
+    result = validate(body)
+
+    assert problems(result) == [("/currency", "exchange_rate_unavailable")]
+    assert f"{currency} to EUR" in result.errors[0].detail
+    assert str(eu_customs_rate_day(TODAY)) in result.errors[0].detail
+
+
+def test_the_rate_check_asks_for_the_customs_rate_of_the_month_once():
+    asked = []
+
+    def recording_lookup(currency, on):
+        asked.append((currency, on))
+        return None
+
+    body = with_changes(valid_declaration("eu-h7"), ("/currency", "KWD"))
+
+    assert problems(validate(body, rate_lookup=recording_lookup)) == [
+        ("/currency", "exchange_rate_unavailable")
+    ]
+    assert asked == [("KWD", datetime.date(2026, 10, 21))]
+
+
+def test_a_currency_without_a_rate_is_reported_with_the_other_rule_failures():
+    body = with_changes(
+        valid_declaration("eu-h7"), ("/currency", "KWD"), ("/items/0/hs_code", "220300")
+    )
+
+    assert problems(validate(body)) == [
+        ("/currency", "exchange_rate_unavailable"),
+        ("/items/0/hs_code", "excise_goods_not_admissible"),
+    ]
+
+
+def test_euro_needs_no_rate():
+    body = with_changes(valid_declaration("wco-core"), ("/currency", "EUR"))
+    body["order"]["payment"]["currency"] = "EUR"
+
+    assert validate(body, rate_lookup=lambda currency, on: None).errors == []
+
+
+BLANKS = ["   ", "\u00a0", " \t\n", "\u2003\u3000", "\u00a0\u00a0\u00a0\u00a0"]
+
+
+@pytest.mark.parametrize("profile", sorted(VALID_DECLARATIONS))
+@pytest.mark.parametrize("blank", BLANKS)
+@pytest.mark.parametrize(
+    "pointer",
+    ["/items/0/description", "/consignee/name", "/transport_document/number"],
+)
+def test_a_mandatory_text_of_only_whitespace_is_refused_like_an_empty_one(profile, blank, pointer):
+    if pointer == "/transport_document/number" and profile == "upu-cn23":
+        pytest.skip("a CN23 transport document number is an S10 identifier (pattern checked)")
+    empty = validate(with_changes(valid_declaration(profile), (pointer, "")))
+    result = validate(with_changes(valid_declaration(profile), (pointer, blank)))
+
+    assert problems(empty) == [(pointer, "string_too_short")]
+    assert problems(result) == [(pointer, "string_too_short")]
+    assert "whitespace" in result.errors[0].detail
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/seller/identifiers/0/value", "\u00a0"),
+        ("/vendor_tax_scheme/number", "  "),
+        ("/documents", [{"type": "invoice", "number": " "}]),
+    ],
+)
+def test_a_text_the_contract_requires_of_only_whitespace_is_refused(pointer, value):
+    body = with_changes(valid_declaration("eu-h7"), (pointer, value))
+    where = pointer if pointer != "/documents" else "/documents/0/number"
+
+    assert problems(validate(body)) == [(where, "string_too_short")]
+
+
+@pytest.mark.parametrize("profile", sorted(VALID_DECLARATIONS))
+def test_an_optional_text_of_only_whitespace_is_kept_as_sent(profile):
+    body = with_changes(
+        valid_declaration(profile),
+        ("/items/0/seller_sku", "\u00a0"),
+        ("/consignee/address/postcode", "   "),
+    )
+
+    result = validate(body)
+
+    assert result.errors == []
+    stored = canonical_dict(result.declaration)
+    assert stored["items"][0]["seller_sku"] == "\u00a0"
+    assert stored["consignee"]["address"]["postcode"] == "   "
+
+
+def _is_free_text(path):
+    model, annotation = DeclarationIn, None
+    for segment in path[1:].split("/"):
+        if segment == "*":
+            continue
+        annotation = model.model_fields[segment].annotation
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # X | None
+            (annotation,) = (a for a in typing.get_args(annotation) if a is not type(None))
+        if typing.get_origin(annotation) is list:
+            (annotation,) = typing.get_args(annotation)
+        model = annotation
+    # A free text (schemas._text): e-mail addresses and phone numbers have a format of their own.
+    metadata = getattr(annotation, "__metadata__", ())
+    return any(
+        getattr(m, "json_schema_extra", None) == {"pattern": NO_CONTROL_PATTERN} for m in metadata
+    ) and path.rsplit("/", 1)[-1] not in ("email", "phone")
+
+
+def test_the_free_texts_a_profile_may_demand_are_those_of_the_models():
+    assert {path for path in ELEMENT_PATHS if _is_free_text(path)} == TEXT_ELEMENTS
+
+
+def test_a_text_with_some_letters_among_whitespace_is_accepted():
+    body = with_changes(valid_declaration("eu-h7"), ("/consignee/name", "\u00a0Jo\u00a0"))
+
+    assert validate(body).errors == []
+
+
+@pytest.mark.parametrize("profile", sorted(VALID_DECLARATIONS))
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "/lrn",
+        "/dataset",
+        "/category",
+        "/currency",
+        "/items",
+        "/transport_document",
+        "/transport_document/type",
+        "/transport_document/number",
+        "/consignee",
+        "/consignee/name",
+        "/items/0/description",
+        "/items/0/value",
+    ],
+)
+def test_null_for_a_mandatory_element_is_one_error_required(profile, pointer):
+    result = validate(with_changes(valid_declaration(profile), (pointer, None)))
+
+    assert problems(result) == [(pointer, "required")]
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value", "where"),
+    [
+        ("/seller/identifiers/0/value", None, "/seller/identifiers/0/value"),
+        ("/vendor_tax_scheme/scheme", None, "/vendor_tax_scheme/scheme"),
+        ("/self_assessed_taxes/0/amount", None, "/self_assessed_taxes/0/amount"),
+        ("/self_assessed_taxes/0/type", None, "/self_assessed_taxes/0/type"),
+    ],
+)
+def test_null_for_an_element_the_contract_requires_is_required(pointer, value, where):
+    body = with_changes(valid_declaration("eu-h7"), (pointer, value))
+
+    assert problems(validate(body)) == [(where, "required")]
+
+
+def test_null_as_a_list_entry_is_still_the_wrong_type():
+    body = with_changes(valid_declaration("eu-h7"), ("/items/1", None))
+
+    assert problems(validate(body)) == [("/items/1", "not_an_object")]
+
+
+def test_errors_are_sorted_by_pointer_not_in_the_order_of_the_body():
+    # dataset.md: sorted by pointer, list indexes as numbers; /items/0/aaa comes before /zzz
+    # although the body sends /zzz first.
+    body = {"zzz": 1, **valid_declaration("eu-h7")}
+    body["items"][0] = {"aaa": 1, **body["items"][0]}
+
+    assert problems(validate(body)) == [
+        ("/items/0/aaa", "unknown_element"),
+        ("/zzz", "unknown_element"),
+    ]
