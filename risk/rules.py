@@ -138,7 +138,11 @@ def _chapter(hs_code: str) -> str:
 class ProhibitedKeywordParams(RuleParams):
     score: int = Field(default=90, ge=0, le=100)
     min_channel: Channel | None = "red"
-    categories: list[str] = Field(default_factory=lambda: sorted(lexicons.PROHIBITED_CATEGORIES))
+    # Never empty: a rule that is never reduced is switched off by its `enabled` flag, visibly,
+    # not by a list that leaves it nothing to look for.
+    categories: list[str] = Field(
+        default_factory=lambda: sorted(lexicons.PROHIBITED_CATEGORIES), min_length=1
+    )
     extra_keywords: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("categories")
@@ -246,7 +250,7 @@ def _default_prohibited_hs() -> dict[str, str]:
 class ProhibitedHsParams(RuleParams):
     score: int = Field(default=90, ge=0, le=100)
     min_channel: Channel | None = "red"
-    hs_prefixes: dict[str, str] = Field(default_factory=_default_prohibited_hs)
+    hs_prefixes: dict[str, str] = Field(default_factory=_default_prohibited_hs, min_length=1)
 
     @field_validator("hs_prefixes")
     @classmethod
@@ -299,10 +303,19 @@ def prohibited_goods_hs(facts: Facts, params: ProhibitedHsParams, ctx: BatchCont
 class LithiumParams(RuleParams):
     score: int = Field(default=50, ge=0, le=100)
     min_channel: Channel | None = "yellow"
-    hs_codes: list[str] = Field(default_factory=lambda: ["850650", "850760"])
+    hs_codes: list[str] = Field(default_factory=lambda: ["850650", "850760"], min_length=1)
     postal_datasets: list[str] = Field(default_factory=lambda: ["upu-cn23"])
     postal_transport_modes: list[str] = Field(default_factory=lambda: ["post"])
     extra_keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("hs_codes")
+    @classmethod
+    def _six_digit_codes(cls, value: list[str]) -> list[str]:
+        # Compared with each item's HS subheading (its first six digits).
+        bad = sorted(code for code in value if not (code.isdigit() and len(code) == 6))
+        if bad:
+            raise ValueError(Message("HS codes must be 6 digits: %(bad)s", bad=Seq(bad, ", ")))
+        return value
 
     @cached_property
     def category(self) -> lexicons.KeywordCategory:

@@ -259,10 +259,14 @@ def test_audit_changes_read_as_key_value_lists_with_the_readers_numbers(french_c
             "Référence: 1.10, Montant: 1\u202f234,5"
         ) or readable({"reference": "1.10", "amount": "1234.5"}).startswith("Référence: 1.10")
         assert readable(0.25) == "0,25" and readable(True) == "oui"
+        # A rule's code stays a code; every party a rule screens reads as a word.
+        rule = readable({"code": "undervaluation", "roles": ["seller", "sender", "consignee"]})
+        assert rule.startswith("Code: undervaluation, ") and "Vendeur; Expéditeur; " in rule
 
 
 # Words that French writes as English does.
-SAME_IN_BOTH = {"Code", "Date", "Documents", "EORI", "Inspection", "Licence", "Note", "Rail"}
+SAME_IN_BOTH = {"Code", "Date", "Documents", "EORI", "Inspection", "Licence", "Note"}
+SAME_IN_BOTH |= {"Rail"}
 SAME_IN_BOTH |= {"Score", "Source", "Sources", "Total", "Transaction", "Version"}
 
 

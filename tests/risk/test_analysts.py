@@ -162,6 +162,31 @@ def test_a_bad_record_line_is_refused_on_its_field(customs_user):
     assert RuleSet.objects.count() == versions
 
 
+@pytest.mark.parametrize(
+    ("code", "field", "value", "words"),
+    [
+        ("prohibited_goods_keyword", "categories", [], "Give at least 1 entries."),
+        ("prohibited_goods_hs", "hs_prefixes", "", "Give at least 1 entries."),
+        ("lithium_battery_post", "hs_codes", "", "Give at least 1 entries."),
+        ("lithium_battery_post", "hs_codes", "zz\n850650", "HS codes must be 6 digits: zz"),
+    ],
+)
+def test_a_never_reduced_rule_cannot_be_emptied_by_its_parameters(
+    code, field, value, words, customs_user
+):
+    """Prohibited goods and lithium batteries are switched off by the rule's `enabled` flag (a
+    visible change), never by a list that leaves the rule nothing to look for."""
+    import html
+
+    analyst = login(customs_user, "risk_analyst")
+    versions = RuleSet.objects.count()
+    answer = analyst.post(f"/risk/rules/{code}/", form_post(code, **{field: value}))
+    assert answer.status_code == 200
+    assert f'id="error-{field}"'.encode() in answer.content
+    assert words in html.unescape(answer.content.decode())
+    assert RuleSet.objects.count() == versions
+
+
 def test_parameter_errors_read_as_sentences_naming_the_entry_in_the_readers_language(
     customs_user,
 ):

@@ -235,6 +235,9 @@ LABELS: dict[str, Any] = {
     "total": _("Total"),
     "value_eur": _("Value (EUR)"),
     "values": _("Values"),
+    # parties a watchlist rule screens (with "consignee" above)
+    "seller": _("Seller"),
+    "sender": _("Sender"),
     # control channels (a rule set's thresholds and rates, the workload targets)
     "green": _("Green"),
     "blue": _("Blue"),
@@ -538,8 +541,8 @@ def readable(value: Any, key: str = "") -> str:
             moment = None
         if moment is not None:
             return when(moment)
-    if isinstance(value, str) and value in LABELS:  # a stored code: its words
-        return str(LABELS[value])
+    if isinstance(value, str) and value in LABELS and key not in _VERBATIM_KEYS:
+        return str(LABELS[value])  # a stored code: its words (a rule's own code stays a code)
     return str(value)
 
 
