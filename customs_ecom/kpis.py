@@ -462,6 +462,27 @@ def refresh_without_beat() -> None:
         aggregate_recent(days=2)
 
 
+def days_changed(days: list[date]) -> None:
+    """Consignments received on these (older) days changed: their aggregates are recomputed by
+    the KPI queue, or at once on the embedded default (tasks in-process). A broker that cannot
+    take the task only leaves those days as they were until the next change or a backfill
+    (`python manage.py backfill_kpis`): logged, never an error for the change itself."""
+    import logging
+
+    from django.conf import settings
+
+    from .tasks import refresh_aggregate_days
+
+    iso = [day.isoformat() for day in days]
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        refresh_aggregate_days(iso)
+        return
+    try:
+        refresh_aggregate_days.delay(iso)
+    except Exception:  # noqa: BLE001 - the broker is down: the KPIs wait, the change stands
+        logging.getLogger(__name__).warning("KPI refresh of %s not enqueued", iso, exc_info=True)
+
+
 def aggregate_recent(*, days: int = 2) -> int:
     """Today and yesterday (late arrivals and releases change them): what the beat task runs."""
     today = timezone.localdate()

@@ -330,6 +330,7 @@ CELERY_TASK_ROUTES = {
     "aeo.webhooks_tick": {"queue": "webhooks"},
     "declarations.import_file": {"queue": "imports"},
     "customs_ecom.refresh_daily_aggregates": {"queue": "kpi"},
+    "customs_ecom.refresh_aggregate_days": {"queue": "kpi"},
 }
 # A message held by a worker that dies is handed out again after this many seconds (Redis has no
 # consumer heartbeat: unacknowledged messages come back after the visibility timeout). Tasks are

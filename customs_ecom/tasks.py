@@ -12,6 +12,17 @@ def refresh_daily_aggregates() -> int:
     return aggregate_recent(days=2)
 
 
+@shared_task(name="customs_ecom.refresh_aggregate_days", ignore_result=True, **RETRY_POLICY)
+def refresh_aggregate_days(days: list[str]) -> int:
+    """Recompute the aggregates of older days whose consignments changed (a re-assessment's
+    channels, a late release); idempotent."""
+    from datetime import date
+
+    from .kpis import aggregate_day
+
+    return sum(aggregate_day(date.fromisoformat(day)) for day in days)
+
+
 @shared_task(name="customs_ecom.drain_assessments", acks_late=True, **RETRY_POLICY)
 def drain_assessments() -> int:
     """Assess the pending single declarations in batches (customs_ecom.assessment)."""

@@ -67,7 +67,23 @@ GUARD_FIELDS = (
     "transport_document_type",
     "transport_document_number",
     "transport_document_key",
+    "received_at",
 )
+
+
+def kpi_days_changed(received: Iterable[Any]) -> None:
+    """After the transaction commits, tell the KPIs that consignments received on these days
+    changed (a status, a channel): the beat refreshes only today's and yesterday's aggregates,
+    so an older day is refreshed on its own (extension point ``kpis.days_changed``, provided by
+    the composing layer). Days within the beat's reach are left to it."""
+    from customs_ecom.platform.extensions import call
+
+    recent = timezone.localdate() - timedelta(days=1)
+    days = sorted(
+        {day for at in received if at is not None and (day := timezone.localdate(at)) < recent}
+    )
+    if days:
+        transaction.on_commit(lambda: call("kpis.days_changed", days))
 
 
 # A master waybill covers many consignments: its number names no one parcel's goods.
@@ -391,6 +407,7 @@ def transition(
             after={"status": to_status, "public_reason": public_reason},
             reason=note,
         )
+        kpi_days_changed([declaration.received_at])
         return declaration
 
 
@@ -532,6 +549,7 @@ def transition_bulk(
             ],
             ids=False,
         )
+        kpi_days_changed(row.received_at for row in moving)
         outcome.done = ids
     return outcome
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.bulk import insert_rows, values_in
+from declarations.lifecycle import kpi_days_changed
 from declarations.messages import with_message
 from declarations.models import Declaration, Status
 from declarations.services import (
@@ -327,6 +328,12 @@ def risk_reassess_batch(*, declaration_ids: Sequence[int]) -> int:
                     after={"channel": outcome.channel, "score": outcome.score},
                     reason=f"re-assessed under rule set {ruleset.version}",
                 )
+        # The channel mix of the days those consignments were received changed too.
+        kpi_days_changed(
+            declaration.received_at
+            for declaration, outcome in zip(declarations, outcomes, strict=True)
+            if channels_before[declaration.pk][0] not in (None, outcome.channel)
+        )
     # Still-accepted declarations may now have both assessments for their revision.
     declarations_complete_assessment_bulk(
         declaration_ids=[d.pk for d in declarations if d.status == Status.ACCEPTED]

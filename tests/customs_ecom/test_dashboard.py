@@ -108,6 +108,34 @@ def test_beat_task_refreshes_today_and_yesterday(traffic):
     assert not DailyAggregate.objects.filter(day=yesterday, metric="declarations").exists()
 
 
+def test_a_changed_consignment_of_an_older_day_refreshes_that_days_aggregates(
+    traffic, django_capture_on_commit_callbacks
+):
+    """The beat refreshes today and yesterday; a re-assessment (a new rule set, a watchlist
+    change) or a status change of consignments received earlier refreshes their own day."""
+    from risk.services.assessment import risk_reassess_batch
+
+    old = timezone.now() - timedelta(days=5)
+    day = timezone.localdate(old)
+    pending = [pk for pk in traffic if Declaration.objects.get(pk=pk).status != "released"]
+    Declaration.objects.filter(pk__in=traffic).update(received_at=old)
+    aggregate_day(day)
+    red = DailyAggregate.objects.get(day=day, metric="declarations", dimension="channel", key="red")
+    # As if a rule set once made them green: the re-assessment under the active one turns them
+    # red again, and the day's channel mix follows.
+    Declaration.objects.filter(pk__in=pending, channel="red").update(channel="green")
+    aggregate_day(day)
+    assert not DailyAggregate.objects.filter(
+        day=day, metric="declarations", dimension="channel", key="red"
+    ).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        risk_reassess_batch(declaration_ids=pending)
+    again = DailyAggregate.objects.get(
+        day=day, metric="declarations", dimension="channel", key="red"
+    )
+    assert again.count == red.count
+
+
 def test_dashboard_reads_aggregates_with_constant_queries(
     client, customs_user, traffic, django_assert_max_num_queries
 ):
