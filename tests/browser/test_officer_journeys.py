@@ -137,6 +137,7 @@ def test_prohibited_goods_need_a_supervisor_after_a_compliant_outcome(
         """pk => { const f = document.createElement('form'); f.method = 'post';
         f.action = `/consignments/${pk}/actions/release/`;
         for (const [k, v] of [['reason', 'mine'], ['confirm', 'on'],
+          ['revision', document.querySelector('[name=revision]').value],
           ['csrfmiddlewaretoken', document.querySelector('[name=csrfmiddlewaretoken]').value]]) {
           const i = document.createElement('input'); i.name = k; i.value = v; f.appendChild(i); }
         document.body.appendChild(f); f.submit(); }""",
