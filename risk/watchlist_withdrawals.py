@@ -106,7 +106,8 @@ def supersede_pending(*, list_name: str, by_update_id: int) -> WatchlistWithdraw
 
 def _decide(withdrawal_id: int, actor: Any) -> WatchlistWithdrawal:
     withdrawal = (
-        WatchlistWithdrawal.objects.select_for_update()
+        # Only the withdrawal's row: PostgreSQL locks no nullable side of an outer join.
+        WatchlistWithdrawal.objects.select_for_update(of=("self",))
         .select_related("proposed_by")
         .get(pk=withdrawal_id)
     )
