@@ -86,7 +86,7 @@ def kpi_days_changed(received: Iterable[Any]) -> None:
         transaction.on_commit(lambda: call("kpis.days_changed", days))
 
 
-# A master waybill covers many consignments: its number names no one parcel's goods.
+# A master waybill covers many consignments: two of one number name no one parcel's goods.
 _NOT_ONE_PARCEL = frozenset({"master_waybill"})
 # Declarations of the same goods whose holds still count: any but those released or returned
 # (goods gone under their own declaration: a number used again names other goods).
@@ -95,31 +95,32 @@ _GOODS_GONE = (Status.RELEASED, Status.RETURNED)
 
 def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int, str]]]:
     """For each consignment, the other declarations of the same goods, as (id, status): the same
-    transport document (by its key: case, spaces and dashes aside), declared by any operator,
+    transport document (by its key: `normalise.document_key`), declared by any operator,
     withdrawn or still open. Customs' holds on those (a documents request, a finding, a four-eyes
     hit, a seizure) follow the goods into every other declaration of them, so that neither
     declaring the parcel again under a new lrn (after withdrawing the first or not), nor a second
     declarant, ends any of them; and an open one under control holds the others (risk guard
-    ``same_goods_under_control``)."""
-    keys = {
-        _goods_key(d)
-        for d in declarations
-        if _goods_key(d) and getattr(d, "transport_document_type", "") not in _NOT_ONE_PARCEL
-    }
+    ``same_goods_under_control``). Two master waybills of one number are not the same goods (a
+    master covers many consignments), but a master waybill bearing a parcel's number is."""
+    keys = {_goods_key(d) for d in declarations} - {""}
     if not keys:
         return {}
-    by_key: dict[str, list[tuple[int, str]]] = {}
-    for pk, key, status in (
+    by_key: dict[str, list[tuple[int, str, str]]] = {}
+    for pk, key, status, kind in (
         Declaration.objects.filter(transport_document_key__in=keys)
         .exclude(status__in=_GOODS_GONE)
-        .exclude(transport_document_type__in=_NOT_ONE_PARCEL)
-        .values_list("pk", "transport_document_key", "status")
+        .values_list("pk", "transport_document_key", "status", "transport_document_type")
     ):
-        by_key.setdefault(key, []).append((pk, status))
+        by_key.setdefault(key, []).append((pk, status, kind))
     found: dict[int, list[tuple[int, str]]] = {}
     for d in declarations:
-        others = [(pk, status) for pk, status in by_key.get(_goods_key(d), ()) if pk != d.pk]
-        if others and getattr(d, "transport_document_type", "") not in _NOT_ONE_PARCEL:
+        master = getattr(d, "transport_document_type", "") in _NOT_ONE_PARCEL
+        others = [
+            (pk, status)
+            for pk, status, kind in by_key.get(_goods_key(d), ())
+            if pk != d.pk and not (master and kind in _NOT_ONE_PARCEL)
+        ]
+        if others:
             found[d.pk] = others
     return found
 

@@ -9,14 +9,18 @@ from collections.abc import Mapping
 from typing import Any
 
 _non_alnum = re.compile(r"[^a-z0-9]+")
-_document_gaps = re.compile(r"[\s\-]+")
+# Letters of other scripts that read as Latin ones on a label (Cyrillic and Greek capitals).
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEKMHOPCTYXIJSABEZHIKMNOPTYX")
 
 
 def document_key(number: str) -> str:
-    """A transport document number as the goods' key: spaces and dashes dropped, upper case
-    ('rr 123-456 785 de' -> 'RR123456785DE'), so that the same waybill or postal item written
-    another way is the same goods (holds follow them) and is found by a search or an arrival."""
-    return _document_gaps.sub("", number or "").upper()
+    """A transport document number as the goods' key: letters and digits only (compatibility
+    forms folded, spaces, dashes, dots, slashes and invisible characters dropped), upper case,
+    Cyrillic and Greek look-alikes read as Latin ('rr 123-456 785 de' -> 'RR123456785DE'), so
+    that the same waybill or postal item written another way is the same goods (holds follow
+    them) and is found by a search or an arrival."""
+    folded = unicodedata.normalize("NFKC", number or "").upper().translate(_LOOKALIKES)
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def fold(text: str) -> str:

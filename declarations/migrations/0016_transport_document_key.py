@@ -1,29 +1,22 @@
-"""The transport document number as the goods' key (declarations.normalise.document_key): spaces and
-dashes dropped, upper case. Arrivals, the officer search, the operator's list filter and the holds
+"""The transport document number as the goods' key (declarations.normalise.document_key): letters
+and digits only, upper case. Arrivals, the officer search, the operator's list filter and the holds
 that follow the goods compare it; it replaces the index on the number as sent."""
 
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import F, Value
-from django.db.models.functions import Replace, Upper
+from django.db.models import F
+from django.db.models.functions import Upper
 
 
 def fill_keys(apps, schema_editor):
     from declarations.normalise import document_key
 
     declaration = apps.get_model("declarations", "Declaration")
-    declaration.objects.update(
-        transport_document_key=Upper(
-            Replace(
-                Replace(F("transport_document_number"), Value(" "), Value("")),
-                Value("-"),
-                Value(""),
-            )
-        )
-    )
-    # Other spaces (tabs, no-break spaces) are rare: the rows that have them, one by one.
+    # Most numbers are letters and digits already: their key is the number in upper case.
+    declaration.objects.update(transport_document_key=Upper(F("transport_document_number")))
+    # The others (spaces, dashes, other scripts), one by one.
     for pk, number in declaration.objects.filter(
-        transport_document_number__regex=r"[^ -~]|\t"
+        transport_document_number__regex=r"[^A-Za-z0-9]"
     ).values_list("pk", "transport_document_number"):
         declaration.objects.filter(pk=pk).update(transport_document_key=document_key(number))
 

@@ -181,3 +181,39 @@ def test_the_same_goods_declared_by_another_operator_are_held_too(
     assert four_eyes_hits([parcel]) == {parcel.pk: {"prohibited_goods_keyword"}}
     pay_at_border(parcel.pk)
     assert arrive(parcel.pk).status == Status.INSPECTION
+
+
+@pytest.mark.parametrize(
+    ("number", "kind"),
+    [
+        ("zx–123\u200b456 789", "house_waybill"),  # en dash, zero-width space, lower case
+        ("ＺＸ１２３４５６７８９", "house_waybill"),  # full-width forms
+        ("ZХ123456789", "house_waybill"),  # a Cyrillic Х
+        ("ZX123456789", "master_waybill"),  # the parcel's number declared as a master waybill
+    ],
+)
+def test_the_same_number_written_otherwise_is_the_same_goods(
+    operator_a, example, number, kind, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first = _body(example, description="Carved elephant ivory figurine")
+    first["transport_document"] = {"type": "house_waybill", "number": "ZX123456789"}
+    held = _submit(operator_a, first, capture)
+    declaration_invalidate(operator=operator_a.operator, declaration_id=held.pk, reason="oops")
+    again = _body(example, lrn="MKT-2026-11-000995", description="Wooden figurine")
+    again["transport_document"] = {"type": kind, "number": number}
+    parcel = _submit(operator_a, again, capture)
+    assert four_eyes_hits([parcel]) == {parcel.pk: {"prohibited_goods_keyword"}}
+
+
+def test_two_master_waybills_of_one_number_are_not_the_same_goods(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first = _body(example, description="Carved elephant ivory figurine")
+    first["transport_document"] = {"type": "master_waybill", "number": "176-12345675"}
+    held = _submit(operator_a, first, capture)
+    declaration_invalidate(operator=operator_a.operator, declaration_id=held.pk, reason="oops")
+    other = _body(example, lrn="MKT-2026-11-000994", description="Wooden figurine")
+    other["transport_document"] = {"type": "master_waybill", "number": "176-12345675"}
+    assert four_eyes_hits([_submit(operator_a, other, capture)]) == {}
