@@ -54,6 +54,10 @@ ERROR_CODES: dict[str, str] = {
     "hs_code_unknown": "The first six digits are not an HS 2022 subheading.",
     "unit_unknown": "Not a UN/ECE Recommendation 20 unit of measure code.",
     "s10_invalid": "Not a valid UPU S10 postal item identifier (format or check digit).",
+    "document_number_invalid": (
+        "Not a transport document number: Latin letters and digits, separated by spaces, '-', "
+        "'/' or '.'."
+    ),
     "tax_scheme_number_invalid": "The number is not valid for its tax scheme (IOSS, VOEC, ...).",
     "email_invalid": "Not a syntactically valid e-mail address.",
     "phone_invalid": "Not a possible phone number in E.164 format (+ and 8-15 digits).",

@@ -86,8 +86,6 @@ def kpi_days_changed(received: Iterable[Any]) -> None:
         transaction.on_commit(lambda: call("kpis.days_changed", days))
 
 
-# A master waybill covers many consignments: two of one number name no one parcel's goods.
-_NOT_ONE_PARCEL = frozenset({"master_waybill"})
 # Declarations of the same goods whose holds still count: any but those released or returned
 # (goods gone under their own declaration: a number used again names other goods).
 _GOODS_GONE = (Status.RELEASED, Status.RETURNED)
@@ -95,31 +93,28 @@ _GOODS_GONE = (Status.RELEASED, Status.RETURNED)
 
 def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int, str]]]:
     """For each consignment, the other declarations of the same goods, as (id, status): the same
-    transport document (by its key: `normalise.document_key`), declared by any operator,
-    withdrawn or still open. Customs' holds on those (a documents request, a finding, a four-eyes
-    hit, a seizure) follow the goods into every other declaration of them, so that neither
-    declaring the parcel again under a new lrn (after withdrawing the first or not), nor a second
-    declarant, ends any of them; and an open one under control holds the others (risk guard
-    ``same_goods_under_control``). Two master waybills of one number are not the same goods (a
-    master covers many consignments), but a master waybill bearing a parcel's number is."""
+    transport document (by its key: `normalise.document_key`), of any type, declared by any
+    operator, withdrawn or still open. Customs' holds on those (a documents request, a finding, a
+    four-eyes hit, a seizure) follow the goods into every other declaration of them, so that
+    neither declaring the parcel again under a new lrn (after withdrawing the first or not), nor
+    a second declarant, nor another document type ends any of them; and an open one under
+    control holds the others (risk guard ``same_goods_under_control``). A declaration's transport
+    document is what its goods travel under: nothing can confirm that a master waybill declared
+    as one covers several consignments, so consignments of a consolidation are declared under
+    their own house waybills (the master in `master_transport_document`)."""
     keys = {_goods_key(d) for d in declarations} - {""}
     if not keys:
         return {}
-    by_key: dict[str, list[tuple[int, str, str]]] = {}
-    for pk, key, status, kind in (
+    by_key: dict[str, list[tuple[int, str]]] = {}
+    for pk, key, status in (
         Declaration.objects.filter(transport_document_key__in=keys)
         .exclude(status__in=_GOODS_GONE)
-        .values_list("pk", "transport_document_key", "status", "transport_document_type")
+        .values_list("pk", "transport_document_key", "status")
     ):
-        by_key.setdefault(key, []).append((pk, status, kind))
+        by_key.setdefault(key, []).append((pk, status))
     found: dict[int, list[tuple[int, str]]] = {}
     for d in declarations:
-        master = getattr(d, "transport_document_type", "") in _NOT_ONE_PARCEL
-        others = [
-            (pk, status)
-            for pk, status, kind in by_key.get(_goods_key(d), ())
-            if pk != d.pk and not (master and kind in _NOT_ONE_PARCEL)
-        ]
+        others = [(pk, status) for pk, status in by_key.get(_goods_key(d), ()) if pk != d.pk]
         if others:
             found[d.pk] = others
     return found

@@ -16,11 +16,13 @@ _LOOKALIKES = str.maketrans("АВЕКМНОРСТУХІЈЅΑΒΕΖΗΙΚΜΝΟ�
 def document_key(number: str) -> str:
     """A transport document number as the goods' key: letters and digits only (compatibility
     forms folded, spaces, dashes, dots, slashes and invisible characters dropped), upper case,
-    Cyrillic and Greek look-alikes read as Latin ('rr 123-456 785 de' -> 'RR123456785DE'), so
+    Cyrillic and Greek look-alikes read as Latin, O as 0 and I as 1 ('rr 123-456 785 de' ->
+    'RR123456785DE'; intake accepts Latin letters and digits only, the rest is defence), so
     that the same waybill or postal item written another way is the same goods (holds follow
     them) and is found by a search or an arrival."""
     folded = unicodedata.normalize("NFKC", number or "").upper().translate(_LOOKALIKES)
-    return "".join(ch for ch in folded if ch.isalnum())
+    # The letters O and I read as the digits 0 and 1 on a label: one key for both.
+    return "".join(ch for ch in folded if ch.isalnum()).replace("O", "0").replace("I", "1")
 
 
 def fold(text: str) -> str:

@@ -198,11 +198,19 @@ class _Strict(pydantic.BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# A transport document number: Latin letters and digits, separated by spaces, '-', '/' or '.'.
+_DOCUMENT_NUMBER = re.compile(r"[ ./-]*[A-Za-z0-9]+(?:[ ./-]+[A-Za-z0-9]+)*[ ./-]*")
+
+
 class TransportDocument(_Strict):
     """A house or master waybill, or a postal item identified by its UPU S10 number."""
 
     type: Literal["house_waybill", "postal_item", "master_waybill"]
-    number: _text(1, 35, required=True)
+    # The pattern is published (OpenAPI); the code-list layer checks it (document_number_invalid).
+    number: Annotated[
+        _text(1, 35, required=True),
+        Field(json_schema_extra={"pattern": f"^(?:{_DOCUMENT_NUMBER.pattern})$"}),
+    ]
 
 
 class Address(_Strict):
@@ -508,7 +516,18 @@ def _code_list_problems(decl: DeclarationIn, today: datetime.date | None) -> lis
         problems.append(_country_problem("/country_of_dispatch", decl.country_of_dispatch))
     for role in ("transport_document", "master_transport_document"):
         document: TransportDocument | None = getattr(decl, role)
-        if document is not None and document.type == "postal_item":
+        if document is not None and not _DOCUMENT_NUMBER.fullmatch(document.number):
+            # What a carrier prints and a scanner reads: a number written in other scripts or
+            # with look-alike characters would name other goods than the label does.
+            problems.append(
+                Problem(
+                    f"/{role}/number",
+                    "document_number_invalid",
+                    f"{document.number!r} is not a transport document number: Latin letters "
+                    f"and digits, which spaces, '-', '/' and '.' may separate",
+                )
+            )
+        elif document is not None and document.type == "postal_item":
             reason = codelists.s10_problem(document.number)
             if reason:
                 problems.append(

@@ -4,16 +4,22 @@ that follow the goods compare it; it replaces the index on the number as sent.""
 
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import F
-from django.db.models.functions import Upper
+from django.db.models import F, Value
+from django.db.models.functions import Replace, Upper
 
 
 def fill_keys(apps, schema_editor):
     from declarations.normalise import document_key
 
     declaration = apps.get_model("declarations", "Declaration")
-    # Most numbers are letters and digits already: their key is the number in upper case.
-    declaration.objects.update(transport_document_key=Upper(F("transport_document_number")))
+    # Most numbers are letters and digits already: their key is the number in upper case, the
+    # letters O and I read as the digits 0 and 1.
+    upper = Upper(F("transport_document_number"))
+    declaration.objects.update(
+        transport_document_key=Replace(
+            Replace(upper, Value("O"), Value("0")), Value("I"), Value("1")
+        )
+    )
     # The others (spaces, dashes, other scripts), one by one.
     for pk, number in declaration.objects.filter(
         transport_document_number__regex=r"[^A-Za-z0-9]"

@@ -447,6 +447,20 @@ MALFORMED_CASES: list[MalformedCase] = [
         "s10_check_digit_wrong", CN23, "/transport_document/number", "RR123456789DE", "s10_invalid"
     ),
     bad("s10_too_short", CN23, "/transport_document/number", "RR12345678DE", "s10_invalid"),
+    bad(
+        "document_number_cyrillic",
+        H7,
+        "/transport_document/number",
+        "12345\u041067890",
+        "document_number_invalid",
+    ),
+    bad(
+        "document_number_en_dash",
+        WCO,
+        "/transport_document/number",
+        "176\u201312345675",
+        "document_number_invalid",
+    ),
     bad("s10_country_unknown", CN23, "/transport_document/number", "RR123456785XX", "s10_invalid"),
     _case(
         "s10_in_other_profile",
