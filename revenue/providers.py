@@ -90,6 +90,16 @@ def _values_revised(declaration_id: int) -> bool:
     )
 
 
+def _border_payments_recorded(declaration_id: int) -> bool:
+    """Whether money was paid at the border for the declaration: the ledger holds it in the
+    debtors' names as assessed, which an amendment renaming the consignee must not split."""
+    from .models import LedgerEntry
+
+    return LedgerEntry.objects.filter(
+        declaration_id=declaration_id, kind=LedgerEntry.Kind.PAYMENT
+    ).exists()
+
+
 def _rate_rule_words(rule: str) -> Any:
     """An exchange-rate rule in words (the regime page's words), None for an unknown rule."""
     from .views import RATE_RULE_WORDS
@@ -104,3 +114,4 @@ def register() -> None:
     provide("consignment.relief_state", _relief_state)
     provide("revenue.rate_rule_words", _rate_rule_words)
     provide("revenue.values_revised", _values_revised)
+    provide("revenue.border_payments_recorded", _border_payments_recorded)

@@ -138,6 +138,22 @@ def declaration_amend(
                         )
                     ],
                 )
+            if canonical["consignee"]["name"] != declaration.payload["consignee"]["name"] and call(
+                "revenue.border_payments_recorded", declaration.pk, default=False
+            ):
+                # The ledger holds what was paid in the consignee's name: renamed, the debt
+                # would start afresh and every payment be refunded.
+                raise IntakeRefused(
+                    "amendment_not_allowed",
+                    [
+                        Problem(
+                            "/consignee/name",
+                            "amendment_not_allowed",
+                            "duties and taxes were paid at the border for this consignee; the "
+                            "consignee's name can no longer be changed by an amendment",
+                        )
+                    ],
+                )
             before = {"revision": declaration.revision, "fingerprint": declaration.fingerprint}
             from ..benchmarks import manifest_facts_many
             from ..selectors import value_benchmarks

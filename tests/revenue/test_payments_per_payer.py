@@ -301,3 +301,28 @@ def test_payments_and_refunds_stored_before_are_restated_toward_the_debt_they_se
     # Her remaining 5.00 is refunded to her once looked at again.
     (refund,) = refund_overpayment(declaration_id=declaration.pk, key="restated")
     assert (refund.payer, refund.debtor, refund.amount) == (CONSIGNEE, CONSIGNEE, Decimal("5.00"))
+
+
+@pytest.mark.parametrize("renamed", ["Marie Martin", "MARIE DUPONT"])
+def test_the_consignee_who_paid_cannot_be_renamed_by_an_amendment(operator_a, renamed):
+    """The ledger holds the payment in the consignee's name: renamed, her debt would start
+    afresh and every payment be refunded (a carrier's cash on delivery collected again). Before
+    any payment the name may still be corrected."""
+    body = _non_ioss("RENAMED-1")
+    pk = _submit(operator_a, body)
+    fixed = copy.deepcopy(body)
+    fixed["consignee"]["name"] = "Marie Dupont-Durand"
+    _amend(operator_a, pk, fixed)
+    paid = operator_a.post(
+        "/api/v1/payments",
+        {"declaration_id": pk, "amount": "17.60", "currency": "EUR", "payer": "La Poste"},
+    )
+    assert paid.status_code == 201, paid.content
+    again = copy.deepcopy(fixed)
+    again["consignee"]["name"] = renamed
+    answer = operator_a.post(f"/api/v1/declarations/{pk}/amendments", again)
+    assert answer.status_code == 409, answer.content
+    (error,) = answer.json()["errors"]
+    assert error["pointer"] == "/consignee/name" and error["code"] == "amendment_not_allowed"
+    assert not LedgerEntry.objects.filter(declaration_id=pk, kind="refund").exists()
+    assert border_due_unpaid(Declaration.objects.get(pk=pk)) == Decimal("0.00")
