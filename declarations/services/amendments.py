@@ -35,6 +35,11 @@ class IntakeRefused(Exception):
         self.problems = problems
         self.status = status
 
+    @classmethod
+    def one(cls, code: str, pointer: str, detail: str) -> IntakeRefused:
+        """Refused for one reason: a problem of the same code at ``pointer``."""
+        return cls(code, [Problem(pointer, code, detail)])
+
 
 def _tax_scheme(payload: dict[str, Any]) -> tuple[str, str]:
     scheme = payload.get("vendor_tax_scheme") or {}
@@ -86,73 +91,47 @@ def declaration_amend(
             if declaration.status not in AMENDABLE:
                 released = declaration.released_at is not None
                 if released and _tax_scheme(canonical) != _tax_scheme(declaration.payload):
-                    raise IntakeRefused(
+                    raise IntakeRefused.one(
                         "tax_scheme_number_frozen",
-                        [
-                            Problem(
-                                "/vendor_tax_scheme",
-                                "tax_scheme_number_frozen",
-                                "the tax-scheme number cannot be added, changed or removed after "
-                                "release",
-                            )
-                        ],
+                        "/vendor_tax_scheme",
+                        "the tax-scheme number cannot be added, changed or removed after release",
                     )
-                raise IntakeRefused(
+                raise IntakeRefused.one(
                     "amendment_not_allowed",
-                    [
-                        Problem(
-                            "",
-                            "amendment_not_allowed",
-                            f"a declaration in status {declaration.status!r} can no longer be amended",
-                        )
-                    ],
+                    "",
+                    f"a declaration in status {declaration.status!r} can no longer be amended",
                 )
             if call("revenue.values_revised", declaration.pk, default=False):
                 # UCC art. 173: no amendment once customs found the particulars incorrect. An
                 # amendment would reassess the goods on the declared values and drop those found.
-                raise IntakeRefused(
+                raise IntakeRefused.one(
                     "amendment_not_allowed",
-                    [
-                        Problem(
-                            "",
-                            "amendment_not_allowed",
-                            "customs revised the declared values of this declaration; it can no "
-                            "longer be amended",
-                        )
-                    ],
+                    "",
+                    "customs revised the declared values of this declaration; it can no "
+                    "longer be amended",
                 )
             if document_key(canonical["transport_document"]["number"]) != document_key(
                 declaration.transport_document_number
             ):
                 # UCC art. 173(1): an amendment does not make the declaration cover other goods. The
                 # transport document is what the goods arrive under and what customs' holds follow.
-                raise IntakeRefused(
+                raise IntakeRefused.one(
                     "amendment_not_allowed",
-                    [
-                        Problem(
-                            "/transport_document/number",
-                            "amendment_not_allowed",
-                            "an amendment cannot make the declaration cover other goods: the "
-                            "transport document number identifies them; invalidate this declaration "
-                            "and declare the goods under their own number",
-                        )
-                    ],
+                    "/transport_document/number",
+                    "an amendment cannot make the declaration cover other goods: the "
+                    "transport document number identifies them; invalidate this declaration "
+                    "and declare the goods under their own number",
                 )
             if canonical["consignee"]["name"] != declaration.payload["consignee"]["name"] and call(
                 "revenue.border_payments_recorded", declaration.pk, default=False
             ):
                 # The ledger holds what was paid in the consignee's name: renamed, the debt
                 # would start afresh and every payment be refunded.
-                raise IntakeRefused(
+                raise IntakeRefused.one(
                     "amendment_not_allowed",
-                    [
-                        Problem(
-                            "/consignee/name",
-                            "amendment_not_allowed",
-                            "duties and taxes were paid at the border for this consignee; the "
-                            "consignee's name can no longer be changed by an amendment",
-                        )
-                    ],
+                    "/consignee/name",
+                    "duties and taxes were paid at the border for this consignee; the "
+                    "consignee's name can no longer be changed by an amendment",
                 )
             before = {"revision": declaration.revision, "fingerprint": declaration.fingerprint}
             from ..benchmarks import manifest_facts_many

@@ -7,7 +7,6 @@ from django.db import transaction
 from aeo.models import Operator
 
 from .. import lifecycle
-from ..errors import Problem
 from ..models import Declaration, Status
 from ..statuses import CONTROL, INVALIDATABLE
 from ._common import _operator_label
@@ -28,31 +27,21 @@ def declaration_invalidate(*, operator: Operator, declaration_id: int, reason: s
         if declaration.status == Status.INVALIDATED:
             return declaration
         if declaration.status not in INVALIDATABLE:
-            raise IntakeRefused(
+            raise IntakeRefused.one(
                 "invalidation_not_allowed",
-                [
-                    Problem(
-                        "",
-                        "invalidation_not_allowed",
-                        f"a declaration in status {declaration.status!r} cannot be invalidated"
-                        + ("; report a return instead" if declaration.released_at else ""),
-                    )
-                ],
+                "",
+                f"a declaration in status {declaration.status!r} cannot be invalidated"
+                + ("; report a return instead" if declaration.released_at else ""),
             )
         if declaration.events.filter(to_status__in=CONTROL).exists():
             # UCC art. 174(2): not once customs announced a control (documents asked for, goods
             # selected for inspection or held), even if an amendment since brought the
             # declaration back to `assessed`: the officer decides.
-            raise IntakeRefused(
+            raise IntakeRefused.one(
                 "invalidation_not_allowed",
-                [
-                    Problem(
-                        "",
-                        "invalidation_not_allowed",
-                        "customs has asked for documents or selected these goods for control; "
-                        "the declaration can no longer be invalidated",
-                    )
-                ],
+                "",
+                "customs has asked for documents or selected these goods for control; "
+                "the declaration can no longer be invalidated",
             )
         return lifecycle.transition(
             declaration_id=declaration.pk,
@@ -77,16 +66,10 @@ def declaration_return(
         if declaration.status == Status.RETURNED:
             return declaration
         if declaration.status != Status.RELEASED:
-            raise IntakeRefused(
+            raise IntakeRefused.one(
                 "return_not_allowed",
-                [
-                    Problem(
-                        "/lrn",
-                        "return_not_allowed",
-                        f"only released goods can be returned; this declaration is "
-                        f"{declaration.status!r}",
-                    )
-                ],
+                "/lrn",
+                f"only released goods can be returned; this declaration is {declaration.status!r}",
             )
         return lifecycle.transition(
             declaration_id=declaration.pk,
