@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -105,6 +106,10 @@ def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int,
     keys = {_goods_key(d) for d in declarations} - {""}
     if not keys:
         return {}
+    memo = _SAME_GOODS_MEMO.get()
+    asked = frozenset((d.pk, _goods_key(d)) for d in declarations)
+    if memo is not None and asked in memo:
+        return memo[asked]
     by_key: dict[str, list[tuple[int, str]]] = {}
     for pk, key, status in (
         Declaration.objects.filter(transport_document_key__in=keys)
@@ -117,7 +122,17 @@ def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int,
         others = [(pk, status) for pk, status in by_key.get(_goods_key(d), ()) if pk != d.pk]
         if others:
             found[d.pk] = others
+    if memo is not None:
+        memo[asked] = found
     return found
+
+
+# While the guards of one change run, the declarations of the same goods are read once: several
+# guards (four eyes, seizures, findings, documents, control) ask the same question of the same
+# rows, and nothing is written between them.
+_SAME_GOODS_MEMO: ContextVar[dict[frozenset, dict[int, list[tuple[int, str]]]] | None] = ContextVar(
+    "same_goods_memo", default=None
+)
 
 
 def _goods_key(declaration: Any) -> str:
@@ -265,9 +280,13 @@ def guard_refusals(
     refused: dict[int, list[Refusal]] = {}
     if not declarations:
         return refused
-    for guard in registered_guards(to_status):
-        for pk, message in guard.check(declarations, context).items():
-            refused.setdefault(pk, []).append(Refusal(guard.code, message))
+    token = _SAME_GOODS_MEMO.set({})
+    try:
+        for guard in registered_guards(to_status):
+            for pk, message in guard.check(declarations, context).items():
+                refused.setdefault(pk, []).append(Refusal(guard.code, message))
+    finally:
+        _SAME_GOODS_MEMO.reset(token)
     return refused
 
 

@@ -236,3 +236,33 @@ def test_a_transport_document_number_in_other_characters_is_refused(operator_a, 
     (error,) = answer.json()["errors"]
     assert error == {**error, "pointer": "/transport_document/number"}
     assert error["code"] == "document_number_invalid"
+
+
+def test_one_guard_run_reads_the_declarations_of_the_same_goods_once(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    """Five release guards ask which declarations share the goods; within one run the answer is
+    read from the database once (and the holds it feeds still hold)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    capture = django_capture_on_commit_callbacks
+    first = _submit(
+        operator_a, _body(example, description="Carved elephant ivory figurine"), capture
+    )
+    declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="oops")
+    parcel = _submit(
+        operator_a, _body(example, lrn="MKT-2026-11-000995", description="Figurine"), capture
+    )
+    with CaptureQueriesContext(connection) as queries:
+        refusals = lifecycle.guard_refusals(
+            [parcel], Status.RELEASED, lifecycle.GuardContext(None, "arrival")
+        )
+    reads = [q["sql"] for q in queries if "transport_document_key" in q["sql"]]
+    assert len(reads) == 1
+    assert "four_eyes" in {r.code for r in refusals[parcel.pk]}
+    # Outside a guard run nothing is remembered: a later question reads the rows again.
+    with CaptureQueriesContext(connection) as queries:
+        lifecycle.same_goods([parcel])
+        lifecycle.same_goods([parcel])
+    assert len([q for q in queries if "transport_document_key" in q["sql"]]) == 2
