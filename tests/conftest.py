@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from aeo.models import Operator
@@ -25,6 +26,11 @@ from customs_ecom.platform.runtime import QUEUES, WORKER_COMMAND
 from tests.examples import DATASET_EXAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests have no deadline: how long an example takes depends on the machine's load (two
+# cores shared by the test processes, the worker and PostgreSQL), not on the code under test.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 # Test processes share one Redis server: each xdist worker gets its own cache database (clearing a
