@@ -349,7 +349,7 @@ class LedgerSequences(RuleBasedStateMachine):
                     currency=assessment.currency if assessment else "EUR",
                     operator=declaration.operator if how == "api" else None,
                     payer=payer,
-                    reference=f"{how} payment",
+                    reference=f"{how} payment {entries + 1}",  # each receipt its own
                 )
             )
         except LedgerError as refused:
@@ -545,7 +545,7 @@ class LedgerSequences(RuleBasedStateMachine):
                         amount=outstanding,  # noqa: B023
                         currency=statement.currency,  # noqa: B023
                         operator=statement.operator,  # noqa: B023
-                        reference="statement payment",
+                        reference=f"statement {statement.pk} payment",  # noqa: B023
                     )
                 )
 
