@@ -34,6 +34,8 @@ class StatementOut(BaseModel):
     period: str
     currency: str
     total: str
+    brought_forward: str
+    carried_from: int | None
     entry_count: int
     due_date: str
     closed_at: str
@@ -63,6 +65,8 @@ def statement_representation(statement: DeferredStatement) -> dict[str, Any]:
         "period": statement.period.isoformat(),
         "currency": statement.currency,
         "total": str(statement.total),
+        "brought_forward": str(statement.brought_forward),
+        "carried_from": statement.carried_from_id,
         "entry_count": statement.entry_count,
         "due_date": statement.due_date.isoformat(),
         "closed_at": statement.closed_at.isoformat(),

@@ -385,7 +385,11 @@ class EstimateItemForm(forms.Form):
     description = forms.CharField(label=_("What is it?"), max_length=300, required=False)
     hs_code = forms.CharField(label=_("HS code (optional)"), max_length=10, required=False)
     value = PlainDecimalField(
-        label=_("Price"), min_value=Decimal(0), max_digits=14, decimal_places=2, required=False
+        label=_("Price of the line (all units together)"),
+        min_value=Decimal(0),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
     )
     quantity = PlainDecimalField(
         label=_("Quantity"),

@@ -235,6 +235,13 @@ class DeferredStatement(models.Model):
     entry_count = models.PositiveIntegerField(default=0)
     due_date = models.DateField()
     closed_at = models.DateTimeField(default=timezone.now)
+    # A credit (negative) left on the intermediary's previous statement in this currency, e.g. a
+    # paid month whose declaration was invalidated later, carried into this one and included in
+    # `total`; that statement then owes nothing more and this one counts the credit once.
+    brought_forward = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    carried_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to"
+    )
 
     class Meta:
         ordering = ["-period", "operator_id"]

@@ -198,10 +198,28 @@ def deferred_statements(*, operator_id: int | None = None) -> list[dict[str, Any
     )
     if operator_id is not None:
         qs = qs.filter(operator_id=operator_id)
-    return [
-        {"statement": s, "paid": s.paid, "outstanding": s.total - s.paid}
-        for s in qs.order_by("-period", "operator__name")
-    ]
+    statements = list(qs.order_by("-period", "operator__name"))
+    # A credit carried into a later statement is no longer outstanding on its own.
+    carried = {
+        row["carried_from"]: row
+        for row in DeferredStatement.objects.filter(
+            carried_from__in=[s.pk for s in statements]
+        ).values("carried_from", "brought_forward", "period")
+    }
+    rows = []
+    for s in statements:
+        into = carried.get(s.pk)
+        rows.append(
+            {
+                "statement": s,
+                "paid": s.paid,
+                "outstanding": round_money(
+                    s.total - s.paid - (into["brought_forward"] if into else Decimal(0))
+                ),
+                "carried_to": into["period"] if into else None,
+            }
+        )
+    return rows
 
 
 def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
@@ -558,5 +576,9 @@ def statement_outstanding(statement: DeferredStatement) -> Decimal:
     paid = LedgerEntry.objects.filter(statement=statement, kind=LedgerEntry.Kind.PAYMENT).aggregate(
         total=Sum("amount")
     )["total"] or Decimal(0)
+    # A credit carried into the next statement is counted there, no longer here.
+    carried = DeferredStatement.objects.filter(carried_from=statement).values_list(
+        "brought_forward", flat=True
+    ).first() or Decimal(0)
     # SQLite sums amounts as floating point: brought back to the cent like every ledger balance.
-    return round_money(statement.total - paid)
+    return round_money(statement.total - paid - carried)

@@ -16,6 +16,7 @@ from declarations.models import Declaration, Status
 from declarations.services import declaration_release_if_cleared
 from revenue.calculators import CONSIGNEE_BORDER, INTERMEDIARY_DEFERRED
 from revenue.ledger_math import debt_paid_toward
+from revenue.localtime import local_date
 from revenue.models import DeferredStatement, LedgerEntry, TaxAssessment
 from revenue.money import round_money
 from revenue.selectors import border_accounts, statement_outstanding
@@ -42,6 +43,34 @@ def _money_amount(amount: Any, pointer: str = "/amount") -> Decimal:
     if value != round_money(value):
         raise LedgerError("amount_invalid", pointer, _("at most two decimals"))
     return round_money(value)
+
+
+def _refuse_repeated_reference(reference: str, **target: Any) -> None:
+    """A receipt or transfer reference is recorded once per declaration or statement: the same
+    one again is the same money recorded twice (a retry without its Idempotency-Key, a receipt
+    typed in twice), which would show taxes as paid that nobody paid."""
+    if not reference:
+        return
+    earlier = (
+        LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PAYMENT, reference=reference, **target)
+        .order_by("pk")
+        .first()
+    )
+    if earlier is not None:
+        raise LedgerError(
+            "duplicate_reference",
+            "/reference",
+            _(
+                "A payment with the reference %(reference)s was already recorded on "
+                "%(date)s (%(amount)s): the same payment is not recorded twice."
+            )
+            % {
+                "reference": reference,
+                "date": local_date(earlier.at).isoformat(),
+                "amount": human_amount(earlier.amount, earlier.currency),
+            },
+            status=409,
+        )
 
 
 def ledger_payment_record(
@@ -73,6 +102,7 @@ def ledger_payment_record(
         )
     value = _money_amount(amount)
     currency = (currency or "").upper()
+    reference = (reference or "").strip()[:120]
     with transaction.atomic():
         if declaration_id is not None:
             found = Declaration.objects.select_for_update().filter(pk=declaration_id)
@@ -104,6 +134,7 @@ def ledger_payment_record(
                     _("Pay in %(currency)s, the currency of the assessment.")
                     % {"currency": assessment.currency},
                 )
+            _refuse_repeated_reference(reference, declaration=declaration)
             # Each debtor's account on its own (docs/revenue.md): the payment settles one debt,
             # recorded with it, and never more than that debtor still owes.
             owing = {a.debtor: a.outstanding for a in border_accounts(declaration.pk)}
@@ -150,6 +181,7 @@ def ledger_payment_record(
                     _("Pay in %(currency)s, the currency of the statement.")
                     % {"currency": statement.currency},
                 )
+            _refuse_repeated_reference(reference, statement=statement)
             outstanding = statement_outstanding(statement)
             if value > outstanding:
                 raise LedgerError(

@@ -14,6 +14,8 @@ from customs_ecom.platform.audit import audit_record
 from revenue.calculators import INTERMEDIARY_DEFERRED
 from revenue.localtime import jurisdiction_zone, local_date
 from revenue.models import DeferredStatement, LedgerEntry
+from revenue.money import round_money
+from revenue.selectors import statement_outstanding
 from revenue.services.regimes import active_regimes, regime_on
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,25 @@ def _deferred_due_day(period: date) -> int:
     end = _next_month(period) - timedelta(days=1)
     found = regime_on(settings.CUSTOMS_JURISDICTION, end, active_regimes())
     return found[1].deferred_due_day if found else 16
+
+
+def _credit_to_carry(
+    account_id: int, currency: str, period: date
+) -> tuple[DeferredStatement | None, Decimal]:
+    """The intermediary's latest earlier statement in ``currency`` and the credit it still holds
+    (what it owes, when below zero: a month that was paid and whose declarations were
+    invalidated or returned later), to be carried into the statement of ``period``; zero when
+    there is none or it was carried already."""
+    previous = (
+        DeferredStatement.objects.select_for_update()
+        .filter(operator_id=account_id, currency=currency, period__lt=period)
+        .order_by("-period")
+        .first()
+    )
+    if previous is None or DeferredStatement.objects.filter(carried_from=previous).exists():
+        return None, Decimal("0.00")
+    outstanding = statement_outstanding(previous)
+    return previous, min(outstanding, Decimal("0.00"))
 
 
 def deferred_statements_close(*, today: date | None = None) -> int:
@@ -64,13 +85,16 @@ def deferred_statements_close(*, today: date | None = None) -> int:
             continue
         try:
             with transaction.atomic():
+                previous, credit = _credit_to_carry(account_id, currency, period)
                 statement = DeferredStatement.objects.create(
                     operator_id=account_id,
                     period=period,
                     currency=currency,
-                    total=sum(amounts, Decimal(0)),
+                    total=round_money(sum(amounts, Decimal(0)) + credit),
                     entry_count=len(amounts),
                     due_date=_next_month(period).replace(day=_deferred_due_day(period)),
+                    brought_forward=credit,
+                    carried_from=previous if credit else None,
                 )
                 audit_record(
                     actor=None,
@@ -81,6 +105,8 @@ def deferred_statements_close(*, today: date | None = None) -> int:
                         "operator": account_id,
                         "period": period.isoformat(),
                         "total": str(statement.total),
+                        "brought_forward": str(statement.brought_forward),
+                        "carried_from": statement.carried_from_id,
                         "due_date": statement.due_date.isoformat(),
                     },
                 )

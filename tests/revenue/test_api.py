@@ -2,6 +2,7 @@
 idempotency, refusals by JSON Pointer)."""
 
 import json
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
@@ -136,6 +137,35 @@ def test_estimate_for_another_destination_uses_its_regime():
 @pytest.fixture
 def border_declaration(operator_b):
     return submit(operator_b.operator, [border_body("PAY-1")])[0]
+
+
+def test_a_payment_reference_is_recorded_once_per_declaration(operator_b, border_declaration):
+    """A carrier retries its COD payment without the Idempotency-Key, or with a new one: the
+    same receipt is refused, not recorded twice (which would show half the taxes as paid twice
+    and release goods whose taxes nobody paid). Another receipt is recorded."""
+    due = TaxAssessment.objects.get(declaration=border_declaration).due_at_border
+    half = (due / 2).quantize(Decimal("0.01"))
+    body = {
+        "declaration_id": border_declaration.pk,
+        "amount": str(half),
+        "currency": "EUR",
+        "reference": "COD-555",
+    }
+    assert operator_b.post("/api/v1/payments", body, HTTP_IDEMPOTENCY_KEY="a").status_code == 201
+    for again in (
+        operator_b.post("/api/v1/payments", body, HTTP_IDEMPOTENCY_KEY="b"),
+        operator_b.post("/api/v1/payments", {**body, "reference": " COD-555 "}),
+    ):
+        assert again.status_code == 409, again.content
+        (error,) = again.json()["errors"]
+        assert (error["code"], error["pointer"]) == ("duplicate_reference", "/reference")
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
+    assert release_blockers(border_declaration)
+    other = operator_b.post(
+        "/api/v1/payments", {**body, "amount": str(due - half), "reference": "COD-556"}
+    )
+    assert other.status_code == 201, other.content
+    assert release_blockers(border_declaration) == []
 
 
 def test_payment_by_the_declarant_clears_the_release_blocker(

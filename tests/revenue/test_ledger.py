@@ -182,6 +182,52 @@ def test_aeo_carrier_defers_and_the_beat_task_closes_its_monthly_statement(aeo_c
     assert again.json()["errors"][0]["code"] == "payment_exceeds_due"
 
 
+def test_a_paid_month_credited_later_is_carried_into_the_next_statement(aeo_carrier):
+    """A carrier pays November's statement; its declaration is invalidated in December, whose
+    statement then holds only that credit. The credit is not lost on a statement nobody pays:
+    the next statement closed (January's) carries it, and December's owes nothing more."""
+    import time_machine
+
+    from revenue.selectors import deferred_statements, statement_outstanding
+    from revenue.services.refunds import refunds_reconcile
+    from revenue.services.statements import deferred_statements_close
+
+    (first,) = submit(aeo_carrier.operator, [border_body("CARRY-1", value="60.00")])
+    november = TaxAssessment.objects.get(declaration=first).deferred
+    zone = timezone.get_current_timezone()
+    with time_machine.travel(timezone.datetime(2026, 12, 2, 10, 0, tzinfo=zone), tick=False):
+        assert deferred_statements_close() == 1
+        statement = DeferredStatement.objects.get()
+        ledger_payment_record(
+            statement_id=statement.pk,
+            amount=statement.total,
+            currency="EUR",
+            operator=aeo_carrier.operator,
+        )
+        declaration_transition(declaration_id=first.pk, to_status="invalidated")
+        refunds_reconcile()
+    with time_machine.travel(timezone.datetime(2027, 1, 2, 10, 0, tzinfo=zone), tick=False):
+        assert deferred_statements_close() == 1
+        december = DeferredStatement.objects.get(period="2026-12-01")
+        assert december.total == -november and december.brought_forward == 0
+        assert statement_outstanding(december) == -november
+        (second,) = submit(aeo_carrier.operator, [border_body("CARRY-2", value="80.00")])
+        january = TaxAssessment.objects.get(declaration=second).deferred
+    with time_machine.travel(timezone.datetime(2027, 2, 2, 10, 0, tzinfo=zone), tick=False):
+        assert deferred_statements_close() == 1
+    carried = DeferredStatement.objects.get(period="2027-01-01")
+    assert carried.carried_from == december and carried.brought_forward == -november
+    assert carried.total == january - november and carried.entry_count == 1
+    assert statement_outstanding(carried) == january - november
+    assert statement_outstanding(december) == 0
+    rows = {row["statement"].period.isoformat(): row for row in deferred_statements()}
+    assert rows["2026-12-01"]["outstanding"] == 0
+    assert rows["2026-12-01"]["carried_to"].isoformat() == "2027-01-01"
+    assert rows["2027-01-01"]["outstanding"] == january - november
+    # Carried once: closing again changes nothing.
+    assert deferred_statements_close(today=timezone.datetime(2027, 3, 1).date()) == 0
+
+
 def test_return_after_release_refunds_what_was_paid_once(border_declaration, customs_user):
     from risk.services.assessment import risk_assess_batch
     from tests.lifecycle_helpers import officer_release

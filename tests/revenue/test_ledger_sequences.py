@@ -69,7 +69,13 @@ from revenue.ledger_math import debt_paid_toward
 from revenue.localtime import jurisdiction_zone
 from revenue.models import DeferredStatement, LedgerEntry, TaxAssessment
 from revenue.money import round_money
-from revenue.selectors import border_accounts, border_balance, channel_balances, model_balances
+from revenue.selectors import (
+    border_accounts,
+    border_balance,
+    channel_balances,
+    model_balances,
+    statement_outstanding,
+)
 from revenue.services.ledger import LedgerError, ledger_payment_record
 from revenue.services.refunds import refunds_reconcile
 from revenue.services.regimes import spec_of
@@ -343,7 +349,7 @@ class LedgerSequences(RuleBasedStateMachine):
                     currency=assessment.currency if assessment else "EUR",
                     operator=declaration.operator if how == "api" else None,
                     payer=payer,
-                    reference=f"{how} payment",
+                    reference=f"{how} payment {entries + 1}",  # each receipt its own
                 )
             )
         except LedgerError as refused:
@@ -527,6 +533,22 @@ class LedgerSequences(RuleBasedStateMachine):
             ).values_list("pk", flat=True)
         )
 
+    @rule()
+    def pay_statements(self):
+        """The intermediary pays what each closed statement still says it owes."""
+        for statement in DeferredStatement.objects.select_related("operator"):
+            outstanding = statement_outstanding(statement)
+            if outstanding > 0:
+                self._committed(
+                    lambda: ledger_payment_record(
+                        statement_id=statement.pk,  # noqa: B023 (called at once)
+                        amount=outstanding,  # noqa: B023
+                        currency=statement.currency,  # noqa: B023
+                        operator=statement.operator,  # noqa: B023
+                        reference=f"statement {statement.pk} payment",  # noqa: B023
+                    )
+                )
+
     @precondition(lambda self: self.travel is None)
     @rule()
     def close_month(self):
@@ -683,7 +705,24 @@ class LedgerSequences(RuleBasedStateMachine):
                 for e in entries
                 if timezone.localtime(e.at, zone).date().replace(day=1) == statement.period
             ]
-            assert statement.total == sum(in_month, Decimal(0)), (statement.total, in_month)
+            # Plus the credit its intermediary's previous statement held, carried in once.
+            assert statement.total == sum(in_month, Decimal(0)) + statement.brought_forward, (
+                statement.total,
+                in_month,
+            )
+            assert statement.brought_forward <= 0
+            if statement.brought_forward:
+                assert statement.carried_from.period < statement.period
+        # A credit is counted on one statement only: the total of what the statements still say
+        # is owed equals what they were closed for, less what was paid.
+        statements = list(DeferredStatement.objects.all())
+        closed_for = sum((s.total - s.brought_forward for s in statements), Decimal(0))
+        paid = LedgerEntry.objects.filter(
+            statement__isnull=False, kind=LedgerEntry.Kind.PAYMENT
+        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        assert sum((statement_outstanding(s) for s in statements), Decimal(0)) == round_money(
+            closed_for - paid
+        )
 
 
 SETTINGS = hypothesis_settings(

@@ -252,6 +252,17 @@ def test_public_estimate_page_needs_no_login_and_speaks_french(client):
     assert "Combien vais-je payer sur mon colis" in response.content.decode()
 
 
+def test_the_estimate_page_asks_for_the_price_of_the_whole_line(client):
+    """A line's value is all its units together, as in a declaration: a page that asked for the
+    "Price" beside a "Quantity" had two T-shirts at 20.00 entered as 20.00, taxed on half their
+    price. The column says what it takes, in both languages."""
+    english = client.get(reverse("revenue:estimate")).content.decode()
+    assert "Price of the line (all units together)" in english
+    assert "<th>Price</th>" not in english
+    french = client.get(reverse("revenue:estimate"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Prix de la ligne (toutes les unités ensemble)" in french
+
+
 def test_public_estimate_form_answers_with_a_partial_for_htmx(client):
     data = {
         "origin_country": "cn",
