@@ -3,6 +3,8 @@ services and every guard, never by writing a status."""
 
 from __future__ import annotations
 
+import itertools
+
 from declarations.models import Declaration, Status
 from declarations.services import arrivals_record
 
@@ -16,6 +18,9 @@ def arrive(declaration_id: int) -> Declaration:
     )
     declaration.refresh_from_db()
     return declaration
+
+
+_RECEIPTS = itertools.count(1)
 
 
 def pay_at_border(declaration_id: int) -> None:
@@ -37,7 +42,8 @@ def pay_at_border(declaration_id: int) -> None:
             ).currency,
             operator=declaration.operator,
             payer=account.debtor,
-            reference="paid at the border",
+            # Each receipt has its own number: a reference already recorded is refused.
+            reference=f"border receipt {next(_RECEIPTS)}",
         )
 
 
