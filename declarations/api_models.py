@@ -29,6 +29,7 @@ from .schemas import (
     _plain_text,
     _problem_from_pydantic,
     plain_decimal,
+    transport_document_problems,
 )
 
 # pydantic's error types -> the stable codes of declarations/errors.py
@@ -333,6 +334,23 @@ class ReturnIn(StrictBody):
     lrn: Annotated[StrictStr, Field(min_length=1, max_length=35, json_schema_extra=_PLAIN)]
     transport_document: TransportDocument
     reason: Annotated[StrictStr, Field(max_length=300, json_schema_extra=_PLAIN)] | None = None
+
+    @classmethod
+    def parse_or_problem(cls, body: Any):
+        parsed = super().parse_or_problem(body)
+        # The number as a declaration's is checked (published pattern, S10 for a postal item):
+        # the goods come back under a number a carrier prints and a scanner reads.
+        problems = transport_document_problems(parsed.transport_document, "/transport_document")
+        if problems:
+            raise ProblemError(
+                422,
+                "request-invalid",
+                "Request failed validation",
+                errors=[
+                    {"pointer": p.pointer, "code": p.code, "detail": p.detail} for p in problems
+                ],
+            )
+        return parsed
 
 
 class InvalidationIn(StrictBody):

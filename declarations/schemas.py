@@ -213,6 +213,33 @@ class TransportDocument(_Strict):
     ]
 
 
+def transport_document_problems(document: TransportDocument, pointer: str) -> list[Problem]:
+    """The code-list checks of a transport document's number, wherever one is given (a
+    declaration, its master waybill, the document that carries returned goods back)."""
+    if not _DOCUMENT_NUMBER.fullmatch(document.number):
+        # What a carrier prints and a scanner reads: a number written in other scripts or
+        # with look-alike characters would name other goods than the label does.
+        return [
+            Problem(
+                f"{pointer}/number",
+                "document_number_invalid",
+                f"{document.number!r} is not a transport document number: Latin letters "
+                f"and digits, which spaces, '-', '/' and '.' may separate",
+            )
+        ]
+    if document.type == "postal_item":
+        reason = codelists.s10_problem(document.number)
+        if reason:
+            return [
+                Problem(
+                    f"{pointer}/number",
+                    "s10_invalid",
+                    f"{document.number!r} is not a UPU S10 item identifier: {reason}",
+                )
+            ]
+    return []
+
+
 class Address(_Strict):
     street: _text(1, 140) | None = None
     city: _text(1, 70) | None = None
@@ -516,27 +543,8 @@ def _code_list_problems(decl: DeclarationIn, today: datetime.date | None) -> lis
         problems.append(_country_problem("/country_of_dispatch", decl.country_of_dispatch))
     for role in ("transport_document", "master_transport_document"):
         document: TransportDocument | None = getattr(decl, role)
-        if document is not None and not _DOCUMENT_NUMBER.fullmatch(document.number):
-            # What a carrier prints and a scanner reads: a number written in other scripts or
-            # with look-alike characters would name other goods than the label does.
-            problems.append(
-                Problem(
-                    f"/{role}/number",
-                    "document_number_invalid",
-                    f"{document.number!r} is not a transport document number: Latin letters "
-                    f"and digits, which spaces, '-', '/' and '.' may separate",
-                )
-            )
-        elif document is not None and document.type == "postal_item":
-            reason = codelists.s10_problem(document.number)
-            if reason:
-                problems.append(
-                    Problem(
-                        f"/{role}/number",
-                        "s10_invalid",
-                        f"{document.number!r} is not a UPU S10 item identifier: {reason}",
-                    )
-                )
+        if document is not None:
+            problems.extend(transport_document_problems(document, f"/{role}"))
     for role in _PARTY_ROLES:
         party: Party | None = getattr(decl, role)
         if party is not None:

@@ -278,6 +278,29 @@ def test_return_after_release_records_the_new_transport_document(
     assert declaration.events.last().to_status == Status.RETURNED
 
 
+@pytest.mark.parametrize(
+    ("back", "code"),
+    [
+        ({"type": "house_waybill", "number": "\uff32\uff25\uff34-1"}, "document_number_invalid"),
+        ({"type": "house_waybill", "number": "RET\u00a01"}, "document_number_invalid"),
+        ({"type": "postal_item", "number": "RET-0001"}, "s10_invalid"),
+    ],
+)
+def test_a_return_transport_document_number_is_checked_as_a_declarations_and_nothing_changes(
+    operator_a, django_capture_on_commit_callbacks, back, code
+):
+    body = valid_declaration("eu-h7")
+    declaration_id = _released(operator_a, body, django_capture_on_commit_callbacks)
+    response = operator_a.post("/api/v1/returns", {"lrn": body["lrn"], "transport_document": back})
+    assert response.status_code == 422, response.content
+    assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+        ("/transport_document/number", code)
+    ]
+    declaration = Declaration.objects.get(pk=declaration_id)
+    assert declaration.status == Status.RELEASED
+    assert not declaration.return_transport_document
+
+
 def test_return_before_release_is_refused(operator_a):
     body = valid_declaration("eu-h7")
     operator_a.post("/api/v1/declarations", body)
