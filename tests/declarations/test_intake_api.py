@@ -278,6 +278,31 @@ def test_return_after_release_records_the_new_transport_document(
     assert declaration.events.last().to_status == Status.RETURNED
 
 
+def test_a_return_reported_again_under_another_transport_document_is_refused(
+    operator_a, django_capture_on_commit_callbacks
+):
+    body = valid_declaration("eu-h7")
+    declaration_id = _released(operator_a, body, django_capture_on_commit_callbacks)
+    back = {"type": "house_waybill", "number": "RET-0001"}
+    first = operator_a.post("/api/v1/returns", {"lrn": body["lrn"], "transport_document": back})
+    assert first.status_code == 200, first.content
+    # The same report again (the number compared on its letters and digits) is a retry.
+    again = operator_a.post(
+        "/api/v1/returns",
+        {"lrn": body["lrn"], "transport_document": {**back, "number": "ret 0001"}},
+    )
+    assert again.status_code == 200 and again.json()["status"] == "returned"
+    other = operator_a.post(
+        "/api/v1/returns",
+        {"lrn": body["lrn"], "transport_document": {**back, "number": "RET-0002"}},
+    )
+    assert other.status_code == 409, other.content
+    assert [(e["pointer"], e["code"]) for e in other.json()["errors"]] == [
+        ("/transport_document", "return_not_allowed")
+    ]
+    assert Declaration.objects.get(pk=declaration_id).return_transport_document == back
+
+
 @pytest.mark.parametrize(
     ("back", "code"),
     [
