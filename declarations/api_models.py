@@ -28,6 +28,7 @@ from .schemas import (
     ZonedDateTime,
     _plain_text,
     _problem_from_pydantic,
+    json_integer,
     plain_decimal,
     transport_document_problems,
 )
@@ -134,13 +135,6 @@ _CURRENCIES = _currencies()
 _PLAIN = {
     "pattern": bounds.NO_CONTROL_PATTERN
 }  # no control characters (customs_ecom.platform.bounds)
-
-
-def _integral(value: Any) -> Any:
-    # JSON has one number type: 12.0 is the integer 12 (JSON Schema agrees); 12.5 stays refused.
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    return value
 
 
 class ArrivalsIn(StrictBody):
@@ -297,7 +291,9 @@ class ManifestLineIn(StrictBody):
     transport_document: Annotated[
         StrictStr, Field(min_length=1, max_length=64, json_schema_extra=_PLAIN)
     ]
-    packages: Annotated[StrictInt, BeforeValidator(_integral), Field(ge=1, le=9999)] | None = None
+    packages: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1, le=9999)] | None = (
+        None
+    )
     gross_mass_kg: Mass | None = None
     declared_value: Amount | None = None
     currency: (

@@ -194,6 +194,14 @@ def _text(min_length: int, max_length: int, *, required: bool = False) -> Any:
     ]
 
 
+def json_integer(value: Any) -> Any:
+    """JSON has one number type: 12.0 (or 1.2e1) is the integer 12, as JSON Schema's `integer`
+    says; 12.5 stays refused, and so do a string and a boolean."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
 class _Strict(pydantic.BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -299,7 +307,7 @@ class DocumentReference(_Strict):
 class Item(_Strict):
     """One goods item (EU goods item; CN23 line)."""
 
-    line: Annotated[StrictInt, Field(ge=1)] | None = None
+    line: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1)] | None = None
     description: _text(3, 512) | None = None
     hs_code: Annotated[str, Field(pattern=r"^[0-9]{6,10}$")] | None = None
     quantity: Quantity | None = None
@@ -343,7 +351,9 @@ class DeclarationIn(_Strict):
     transport_cost: Money | None = None
     insurance_cost: Money | None = None
     total_gross_mass_kg: Mass | None = None
-    packages: Annotated[StrictInt, Field(ge=1, le=9999)] | None = None
+    packages: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1, le=9999)] | None = (
+        None
+    )
     self_assessed_taxes: Annotated[list[SelfAssessedTax], Field(max_length=20)] | None = None
     documents: Annotated[list[DocumentReference], Field(max_length=20)] | None = None
     # No upper bound here: the limit is a parameter of validate_declaration (max_items).
