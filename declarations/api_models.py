@@ -26,6 +26,7 @@ from customs_ecom.platform.problems import ProblemError
 from .schemas import (
     TransportDocument,
     ZonedDateTime,
+    _not_blank,
     _plain_text,
     _problem_from_pydantic,
     json_integer,
@@ -350,7 +351,12 @@ class ReturnIn(StrictBody):
 
 
 class InvalidationIn(StrictBody):
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=300, json_schema_extra=_PLAIN)]
+    # A reason is required: one of only whitespace is none, refused as an empty one is.
+    reason: Annotated[
+        StrictStr,
+        Field(min_length=1, max_length=300, json_schema_extra=_PLAIN),
+        AfterValidator(_not_blank),
+    ]
 
 
 class BatchResultOut(BaseModel):

@@ -262,6 +262,19 @@ def test_invalidation_needs_a_reason(operator_a):
     assert response.json()["errors"][0]["pointer"] == "/reason"
 
 
+@pytest.mark.parametrize("reason", [" ", "\t\n", "\u00a0"])
+def test_an_invalidation_reason_of_only_whitespace_is_no_reason(operator_a, reason):
+    created = operator_a.post("/api/v1/declarations", valid_declaration("eu-h7")).json()
+    response = operator_a.post(
+        f"/api/v1/declarations/{created['id']}/invalidation", {"reason": reason}
+    )
+    assert response.status_code == 422, response.content
+    assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+        ("/reason", "string_too_short")
+    ]
+    assert Declaration.objects.get(pk=created["id"]).status != Status.INVALIDATED
+
+
 def test_return_after_release_records_the_new_transport_document(
     operator_a, django_capture_on_commit_callbacks
 ):
