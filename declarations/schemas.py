@@ -194,12 +194,9 @@ def _text(min_length: int, max_length: int, *, required: bool = False) -> Any:
     ]
 
 
-def json_integer(value: Any) -> Any:
-    """JSON has one number type: 12.0 (or 1.2e1) is the integer 12, as JSON Schema's `integer`
-    says; 12.5 stays refused, and so do a string and a boolean."""
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    return value
+# JSON has one number type: 12.0 (or 1.2e1) is the integer 12, as JSON Schema's `integer` says;
+# 12.5 stays refused, and so do a string and a boolean (customs_ecom.platform.bounds).
+json_integer = bounds.json_integer
 
 
 class _Strict(pydantic.BaseModel):

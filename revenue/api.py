@@ -183,13 +183,8 @@ def _integral_ids(body: object) -> object:
     as for a declaration's counts); 406.5 stays refused (`type_mismatch`)."""
     if isinstance(body, dict):
         for key in ("declaration_id", "statement_id"):
-            value = body.get(key)
-            if (
-                isinstance(value, Decimal)
-                and value.is_finite()
-                and value == value.to_integral_value()
-            ):
-                body[key] = int(value)
+            if key in body:
+                body[key] = bounds.json_integer(body[key])
     return body
 
 

@@ -546,3 +546,29 @@ def test_a_lone_surrogate_escape_is_a_precise_400_and_a_surrogate_pair_is_a_char
     assert response.status_code == 201, response.content
     stored = Declaration.objects.get(lrn="LRN-SURROGATE")
     assert stored.payload["consignee"]["name"] == "Marie \U0001f600 Dupont"
+
+
+@pytest.mark.parametrize("number", ["1e999999999", "-1e999999999", "9.5e99999999"])
+def test_a_count_written_with_an_enormous_exponent_is_refused_at_once(
+    operator_a, carrier_b, number
+):
+    # Read as an integer it would be built digit by digit (minutes and gigabytes): a count that
+    # large is out of bounds, and says so, whichever endpoint reads it.
+    import time
+
+    started = time.monotonic()
+    body = json.dumps(valid_declaration("eu-h7")).replace('"packages": 1', f'"packages": {number}')
+    assert f'"packages": {number}' in body
+    declared = operator_a.post("/api/v1/declarations", body)
+    line = json.dumps({"lines": [{"transport_document": "1234567890", "packages": 0}]})
+    manifest = carrier_b.post(
+        "/api/v1/manifests", line.replace('"packages": 0', f'"packages": {number}')
+    )
+    assert time.monotonic() - started < 5
+    code = "number_too_small" if number.startswith("-") else "number_too_large"
+    assert declared.status_code == 422 and manifest.status_code == 422
+    assert [(e["pointer"], e["code"]) for e in declared.json()["errors"]] == [("/packages", code)]
+    assert [(e["pointer"], e["code"]) for e in manifest.json()["errors"]] == [
+        ("/lines/0/packages", code)
+    ]
+    assert not Declaration.objects.exists()

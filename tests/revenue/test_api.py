@@ -292,3 +292,16 @@ def test_a_declaration_id_written_with_a_zero_fraction_is_that_integer(
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["pointer"] == "/declaration_id"
     assert LedgerEntry.objects.filter(kind="payment").count() == 1
+
+
+def test_a_declaration_id_with_an_enormous_exponent_names_no_declaration_at_once(
+    operator_b, border_declaration
+):
+    import time
+
+    started = time.monotonic()
+    text = '{"declaration_id": 1e999999999, "amount": "1.00", "currency": "EUR"}'
+    response = operator_b.post("/api/v1/payments", text)
+    assert time.monotonic() - started < 5
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
