@@ -304,7 +304,11 @@ class DocumentReference(_Strict):
 class Item(_Strict):
     """One goods item (EU goods item; CN23 line)."""
 
-    line: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1)] | None = None
+    # At most what its column holds (a positive integer): a number beyond it is number_too_large
+    # as the number sent, not the stand-in json_integer reads an enormous one as.
+    line: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1, le=2**31 - 1)] | None = (
+        None
+    )
     description: _text(3, 512) | None = None
     hs_code: Annotated[str, Field(pattern=r"^[0-9]{6,10}$")] | None = None
     quantity: Quantity | None = None

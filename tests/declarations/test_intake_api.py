@@ -548,6 +548,17 @@ def test_a_lone_surrogate_escape_is_a_precise_400_and_a_surrogate_pair_is_a_char
     assert stored.payload["consignee"]["name"] == "Marie \U0001f600 Dupont"
 
 
+@pytest.mark.parametrize("number", ["1e999999999", "1e25", "99999999999999999999"])
+def test_an_item_line_beyond_any_bound_is_too_large_as_sent(operator_a, number):
+    body = json.dumps(valid_declaration("eu-h7")).replace('"line": 1,', f'"line": {number},', 1)
+    assert f'"line": {number},' in body
+    answer = operator_a.post("/api/v1/declarations", body)
+    assert answer.status_code == 422
+    errors = [(e["pointer"], e["code"]) for e in answer.json()["errors"]]
+    assert errors == [("/items/0/line", "number_too_large")]
+    assert "10000000000000000000" not in answer.content.decode()
+
+
 @pytest.mark.parametrize("number", ["1e999999999", "-1e999999999", "9.5e99999999"])
 def test_a_count_written_with_an_enormous_exponent_is_refused_at_once(
     operator_a, carrier_b, number
