@@ -26,9 +26,12 @@ from customs_ecom.platform.problems import ProblemError
 from .schemas import (
     TransportDocument,
     ZonedDateTime,
+    _not_blank,
     _plain_text,
     _problem_from_pydantic,
+    json_integer,
     plain_decimal,
+    transport_document_problems,
 )
 
 # pydantic's error types -> the stable codes of declarations/errors.py
@@ -133,13 +136,6 @@ _CURRENCIES = _currencies()
 _PLAIN = {
     "pattern": bounds.NO_CONTROL_PATTERN
 }  # no control characters (customs_ecom.platform.bounds)
-
-
-def _integral(value: Any) -> Any:
-    # JSON has one number type: 12.0 is the integer 12 (JSON Schema agrees); 12.5 stays refused.
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    return value
 
 
 class ArrivalsIn(StrictBody):
@@ -296,7 +292,9 @@ class ManifestLineIn(StrictBody):
     transport_document: Annotated[
         StrictStr, Field(min_length=1, max_length=64, json_schema_extra=_PLAIN)
     ]
-    packages: Annotated[StrictInt, BeforeValidator(_integral), Field(ge=1, le=9999)] | None = None
+    packages: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1, le=9999)] | None = (
+        None
+    )
     gross_mass_kg: Mass | None = None
     declared_value: Amount | None = None
     currency: (
@@ -334,9 +332,31 @@ class ReturnIn(StrictBody):
     transport_document: TransportDocument
     reason: Annotated[StrictStr, Field(max_length=300, json_schema_extra=_PLAIN)] | None = None
 
+    @classmethod
+    def parse_or_problem(cls, body: Any):
+        parsed = super().parse_or_problem(body)
+        # The number as a declaration's is checked (published pattern, S10 for a postal item):
+        # the goods come back under a number a carrier prints and a scanner reads.
+        problems = transport_document_problems(parsed.transport_document, "/transport_document")
+        if problems:
+            raise ProblemError(
+                422,
+                "request-invalid",
+                "Request failed validation",
+                errors=[
+                    {"pointer": p.pointer, "code": p.code, "detail": p.detail} for p in problems
+                ],
+            )
+        return parsed
+
 
 class InvalidationIn(StrictBody):
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=300, json_schema_extra=_PLAIN)]
+    # A reason is required: one of only whitespace is none, refused as an empty one is.
+    reason: Annotated[
+        StrictStr,
+        Field(min_length=1, max_length=300, json_schema_extra=_PLAIN),
+        AfterValidator(_not_blank),
+    ]
 
 
 class BatchResultOut(BaseModel):

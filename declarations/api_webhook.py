@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 from drf_spectacular.utils import extend_schema
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictStr
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,10 +25,12 @@ _URL_PATTERN = r"^(https?://[^\s\x00-\x1f\x7f]+)?$"
 
 
 class WebhookIn(StrictBody):
-    """The endpoint to POST events to (empty: stop deliveries); a new secret if `rotate_secret`."""
+    """The endpoint to POST events to (empty: stop deliveries); a new secret if `rotate_secret`.
+    JSON types as published, as in every other body: `rotate_secret` is `true` or `false`, never
+    a string or a number read as one (`"no"`, `"off"`, `0`)."""
 
-    url: Annotated[str, Field(max_length=200, pattern=_URL_PATTERN)]
-    rotate_secret: bool = False
+    url: Annotated[StrictStr, Field(max_length=200, pattern=_URL_PATTERN)]
+    rotate_secret: StrictBool = False
 
 
 class WebhookOut(BaseModel):

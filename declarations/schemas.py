@@ -194,6 +194,11 @@ def _text(min_length: int, max_length: int, *, required: bool = False) -> Any:
     ]
 
 
+# JSON has one number type: 12.0 (or 1.2e1) is the integer 12, as JSON Schema's `integer` says;
+# 12.5 stays refused, and so do a string and a boolean (customs_ecom.platform.bounds).
+json_integer = bounds.json_integer
+
+
 class _Strict(pydantic.BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -211,6 +216,33 @@ class TransportDocument(_Strict):
         _text(1, 35, required=True),
         Field(json_schema_extra={"pattern": f"^(?:{_DOCUMENT_NUMBER.pattern})$"}),
     ]
+
+
+def transport_document_problems(document: TransportDocument, pointer: str) -> list[Problem]:
+    """The code-list checks of a transport document's number, wherever one is given (a
+    declaration, its master waybill, the document that carries returned goods back)."""
+    if not _DOCUMENT_NUMBER.fullmatch(document.number):
+        # What a carrier prints and a scanner reads: a number written in other scripts or
+        # with look-alike characters would name other goods than the label does.
+        return [
+            Problem(
+                f"{pointer}/number",
+                "document_number_invalid",
+                f"{document.number!r} is not a transport document number: Latin letters "
+                f"and digits, which spaces, '-', '/' and '.' may separate",
+            )
+        ]
+    if document.type == "postal_item":
+        reason = codelists.s10_problem(document.number)
+        if reason:
+            return [
+                Problem(
+                    f"{pointer}/number",
+                    "s10_invalid",
+                    f"{document.number!r} is not a UPU S10 item identifier: {reason}",
+                )
+            ]
+    return []
 
 
 class Address(_Strict):
@@ -272,7 +304,11 @@ class DocumentReference(_Strict):
 class Item(_Strict):
     """One goods item (EU goods item; CN23 line)."""
 
-    line: Annotated[StrictInt, Field(ge=1)] | None = None
+    # At most what its column holds (a positive integer): a number beyond it is number_too_large
+    # as the number sent, not the stand-in json_integer reads an enormous one as.
+    line: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1, le=2**31 - 1)] | None = (
+        None
+    )
     description: _text(3, 512) | None = None
     hs_code: Annotated[str, Field(pattern=r"^[0-9]{6,10}$")] | None = None
     quantity: Quantity | None = None
@@ -316,7 +352,9 @@ class DeclarationIn(_Strict):
     transport_cost: Money | None = None
     insurance_cost: Money | None = None
     total_gross_mass_kg: Mass | None = None
-    packages: Annotated[StrictInt, Field(ge=1, le=9999)] | None = None
+    packages: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1, le=9999)] | None = (
+        None
+    )
     self_assessed_taxes: Annotated[list[SelfAssessedTax], Field(max_length=20)] | None = None
     documents: Annotated[list[DocumentReference], Field(max_length=20)] | None = None
     # No upper bound here: the limit is a parameter of validate_declaration (max_items).
@@ -516,27 +554,8 @@ def _code_list_problems(decl: DeclarationIn, today: datetime.date | None) -> lis
         problems.append(_country_problem("/country_of_dispatch", decl.country_of_dispatch))
     for role in ("transport_document", "master_transport_document"):
         document: TransportDocument | None = getattr(decl, role)
-        if document is not None and not _DOCUMENT_NUMBER.fullmatch(document.number):
-            # What a carrier prints and a scanner reads: a number written in other scripts or
-            # with look-alike characters would name other goods than the label does.
-            problems.append(
-                Problem(
-                    f"/{role}/number",
-                    "document_number_invalid",
-                    f"{document.number!r} is not a transport document number: Latin letters "
-                    f"and digits, which spaces, '-', '/' and '.' may separate",
-                )
-            )
-        elif document is not None and document.type == "postal_item":
-            reason = codelists.s10_problem(document.number)
-            if reason:
-                problems.append(
-                    Problem(
-                        f"/{role}/number",
-                        "s10_invalid",
-                        f"{document.number!r} is not a UPU S10 item identifier: {reason}",
-                    )
-                )
+        if document is not None:
+            problems.extend(transport_document_problems(document, f"/{role}"))
     for role in _PARTY_ROLES:
         party: Party | None = getattr(decl, role)
         if party is not None:

@@ -178,6 +178,16 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
     return rows
 
 
+def _integral_ids(body: object) -> object:
+    """JSON has one number type: an id written 406.0 is the integer 406 (JSON Schema's `integer`,
+    as for a declaration's counts); 406.5 stays refused (`type_mismatch`)."""
+    if isinstance(body, dict):
+        for key in ("declaration_id", "statement_id"):
+            if key in body:
+                body[key] = bounds.json_integer(body[key])
+    return body
+
+
 class PaymentCreateApi(APIView):
     @extend_schema(
         operation_id="payments_create",
@@ -187,7 +197,7 @@ class PaymentCreateApi(APIView):
         summary="Pay a declaration's border duties and taxes, or a deferred monthly statement",
     )
     def post(self, request: Request) -> Response:
-        body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BODY_BYTES)
+        body = _integral_ids(read_json_body(request, max_bytes=settings.INTAKE_MAX_BODY_BYTES))
         operator = request.user
 
         def produce() -> Response:

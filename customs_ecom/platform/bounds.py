@@ -124,6 +124,27 @@ def as_id(value: object) -> int | None:
     return number if 1 <= number <= ID_MAX else None
 
 
+# JSON has one number type: a number without a fraction (12.0, 1.2e1) is the integer JSON Schema's
+# `integer` says it is. Beyond this many digits it is no count nor id the API takes: it is
+# answered with a stand-in of the same sign, one past any bound, instead of being built digit by
+# digit (1e999999999 would take minutes and gigabytes as a Python int).
+JSON_INTEGER_MAX_DIGITS = 19
+_JSON_INTEGER_BEYOND = 10**JSON_INTEGER_MAX_DIGITS
+
+
+def json_integer(value: Any) -> Any:
+    """A parsed JSON number with a zero fraction as an int (12.0 -> 12; a huge one as a
+    stand-in beyond every bound, of its sign); anything else unchanged (12.5, "12", true), for
+    the validator to refuse."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return value
+    if value.adjusted() >= JSON_INTEGER_MAX_DIGITS:
+        return _JSON_INTEGER_BEYOND if value > 0 else -_JSON_INTEGER_BEYOND
+    if value != value.to_integral_value():
+        return value
+    return int(value)
+
+
 # --- plain decimals ------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from aeo.models import Operator
 
 from .. import lifecycle
 from ..models import Declaration, Status
+from ..normalise import document_key
 from ..statuses import CONTROL, INVALIDATABLE
 from ._common import _operator_label
 from .amendments import IntakeRefused
@@ -64,6 +65,20 @@ def declaration_return(
         if declaration is None:
             raise Declaration.DoesNotExist
         if declaration.status == Status.RETURNED:
+            recorded = declaration.return_transport_document or {}
+            if recorded and (
+                recorded.get("type") != transport_document["type"]
+                or document_key(recorded.get("number", ""))
+                != document_key(transport_document["number"])
+            ):
+                # A retry answers as the first report did; a report naming other goods than
+                # the first is not a retry, and the return keeps the document it was made under.
+                raise IntakeRefused.one(
+                    "return_not_allowed",
+                    "/transport_document",
+                    "the goods were already reported returned under "
+                    f"{recorded.get('type')} {recorded.get('number')}",
+                )
             return declaration
         if declaration.status != Status.RELEASED:
             raise IntakeRefused.one(

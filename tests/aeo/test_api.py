@@ -377,7 +377,10 @@ def upload_document(w: World):
 def report_return(w: World):
     response = w.a.post(
         "/api/v1/returns",
-        {"lrn": "B-SECRET-LRN", "transport_document": {"type": "postal_item", "number": "R1"}},
+        {
+            "lrn": "B-SECRET-LRN",
+            "transport_document": {"type": "postal_item", "number": "RR123456785DE"},
+        },
     )
     _not_found(response)
     _unchanged(w)

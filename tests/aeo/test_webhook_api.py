@@ -122,3 +122,28 @@ def test_a_delivery_never_connects_to_a_private_address(monkeypatch):
     result = webhooks.http_post("https://rebinding.example.org/hook", b"{}", {})
     assert result.status_code is None and "non-public address" in result.error
     assert "127.0.0.1" not in result.error  # the operator reads this: no internal address
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "true", "off", "1", 1, 0, 1.0])
+def test_rotate_secret_is_a_json_boolean_not_a_word_or_number_read_as_one(operator_a, value):
+    first = operator_a.post("/api/v1/webhook", {"url": "https://shop.example/hooks"}).json()
+    response = operator_a.post(
+        "/api/v1/webhook", {"url": "https://shop.example/hooks", "rotate_secret": value}
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == [
+        {
+            "pointer": "/rotate_secret",
+            "code": "type_invalid",
+            "detail": response.json()["errors"][0]["detail"],
+        }
+    ]
+    operator_a.operator.refresh_from_db()
+    assert operator_a.operator.webhook_secret == first["secret"]  # neither rotated nor kept
+
+
+def test_webhook_url_is_a_json_string(operator_a):
+    response = operator_a.post("/api/v1/webhook", {"url": 12})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/url"
+    assert response.json()["errors"][0]["code"] == "type_invalid"

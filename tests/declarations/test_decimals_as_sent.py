@@ -90,3 +90,31 @@ def test_a_negative_zero_json_number_is_refused(operator_a, example):
     assert answer.status_code == 422
     error = answer.json()["errors"][0]
     assert error["pointer"] == "/items/0/value" and error["code"] == "number_too_small"
+
+
+def test_counts_written_with_a_zero_fraction_are_the_integers_json_schema_says(operator_a, example):
+    # JSON has one number type: 2.0 and 1e0 are the integers 2 and 1 (the OpenAPI `integer`),
+    # as a manifest line's packages already read them; stored and shown as integers.
+    text = json.dumps(example).replace('"packages": 1', '"packages": 2.0', 1)
+    text = text.replace('"line": 1,', '"line": 1e0,', 1)
+    assert '"packages": 2.0' in text and '"line": 1e0' in text
+    response = operator_a.post("/api/v1/declarations", text)
+    assert response.status_code == 201, response.content
+    stored = operator_a.get(f"/api/v1/declarations/{response.json()['id']}").json()["declaration"]
+    assert stored["packages"] == 2 and isinstance(stored["packages"], int)
+    assert [item["line"] for item in stored["items"]] == [1, 2]
+    assert Declaration.objects.get(pk=response.json()["id"]).payload["packages"] == 2
+    # The same declaration written with plain integers is a retry of it.
+    plain = copy.deepcopy(example)
+    plain["packages"] = 2
+    assert operator_a.post("/api/v1/declarations", plain).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["2.5", '"2"', "true"])
+def test_a_count_that_is_not_an_integer_is_still_refused(operator_a, example, value):
+    text = json.dumps(example).replace('"packages": 1', f'"packages": {value}', 1)
+    answer = operator_a.post("/api/v1/declarations", text)
+    assert answer.status_code == 422
+    assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
+        ("/packages", "type_invalid")
+    ]

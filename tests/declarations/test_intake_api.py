@@ -262,6 +262,19 @@ def test_invalidation_needs_a_reason(operator_a):
     assert response.json()["errors"][0]["pointer"] == "/reason"
 
 
+@pytest.mark.parametrize("reason", [" ", "\t\n", "\u00a0"])
+def test_an_invalidation_reason_of_only_whitespace_is_no_reason(operator_a, reason):
+    created = operator_a.post("/api/v1/declarations", valid_declaration("eu-h7")).json()
+    response = operator_a.post(
+        f"/api/v1/declarations/{created['id']}/invalidation", {"reason": reason}
+    )
+    assert response.status_code == 422, response.content
+    assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+        ("/reason", "string_too_short")
+    ]
+    assert Declaration.objects.get(pk=created["id"]).status != Status.INVALIDATED
+
+
 def test_return_after_release_records_the_new_transport_document(
     operator_a, django_capture_on_commit_callbacks
 ):
@@ -276,6 +289,54 @@ def test_return_after_release_records_the_new_transport_document(
     declaration = Declaration.objects.get(pk=declaration_id)
     assert declaration.return_transport_document == back
     assert declaration.events.last().to_status == Status.RETURNED
+
+
+def test_a_return_reported_again_under_another_transport_document_is_refused(
+    operator_a, django_capture_on_commit_callbacks
+):
+    body = valid_declaration("eu-h7")
+    declaration_id = _released(operator_a, body, django_capture_on_commit_callbacks)
+    back = {"type": "house_waybill", "number": "RET-0001"}
+    first = operator_a.post("/api/v1/returns", {"lrn": body["lrn"], "transport_document": back})
+    assert first.status_code == 200, first.content
+    # The same report again (the number compared on its letters and digits) is a retry.
+    again = operator_a.post(
+        "/api/v1/returns",
+        {"lrn": body["lrn"], "transport_document": {**back, "number": "ret 0001"}},
+    )
+    assert again.status_code == 200 and again.json()["status"] == "returned"
+    other = operator_a.post(
+        "/api/v1/returns",
+        {"lrn": body["lrn"], "transport_document": {**back, "number": "RET-0002"}},
+    )
+    assert other.status_code == 409, other.content
+    assert [(e["pointer"], e["code"]) for e in other.json()["errors"]] == [
+        ("/transport_document", "return_not_allowed")
+    ]
+    assert Declaration.objects.get(pk=declaration_id).return_transport_document == back
+
+
+@pytest.mark.parametrize(
+    ("back", "code"),
+    [
+        ({"type": "house_waybill", "number": "\uff32\uff25\uff34-1"}, "document_number_invalid"),
+        ({"type": "house_waybill", "number": "RET\u00a01"}, "document_number_invalid"),
+        ({"type": "postal_item", "number": "RET-0001"}, "s10_invalid"),
+    ],
+)
+def test_a_return_transport_document_number_is_checked_as_a_declarations_and_nothing_changes(
+    operator_a, django_capture_on_commit_callbacks, back, code
+):
+    body = valid_declaration("eu-h7")
+    declaration_id = _released(operator_a, body, django_capture_on_commit_callbacks)
+    response = operator_a.post("/api/v1/returns", {"lrn": body["lrn"], "transport_document": back})
+    assert response.status_code == 422, response.content
+    assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+        ("/transport_document/number", code)
+    ]
+    declaration = Declaration.objects.get(pk=declaration_id)
+    assert declaration.status == Status.RELEASED
+    assert not declaration.return_transport_document
 
 
 def test_return_before_release_is_refused(operator_a):
@@ -485,3 +546,40 @@ def test_a_lone_surrogate_escape_is_a_precise_400_and_a_surrogate_pair_is_a_char
     assert response.status_code == 201, response.content
     stored = Declaration.objects.get(lrn="LRN-SURROGATE")
     assert stored.payload["consignee"]["name"] == "Marie \U0001f600 Dupont"
+
+
+@pytest.mark.parametrize("number", ["1e999999999", "1e25", "99999999999999999999"])
+def test_an_item_line_beyond_any_bound_is_too_large_as_sent(operator_a, number):
+    body = json.dumps(valid_declaration("eu-h7")).replace('"line": 1,', f'"line": {number},', 1)
+    assert f'"line": {number},' in body
+    answer = operator_a.post("/api/v1/declarations", body)
+    assert answer.status_code == 422
+    errors = [(e["pointer"], e["code"]) for e in answer.json()["errors"]]
+    assert errors == [("/items/0/line", "number_too_large")]
+    assert "10000000000000000000" not in answer.content.decode()
+
+
+@pytest.mark.parametrize("number", ["1e999999999", "-1e999999999", "9.5e99999999"])
+def test_a_count_written_with_an_enormous_exponent_is_refused_at_once(
+    operator_a, carrier_b, number
+):
+    # Read as an integer it would be built digit by digit (minutes and gigabytes): a count that
+    # large is out of bounds, and says so, whichever endpoint reads it.
+    import time
+
+    started = time.monotonic()
+    body = json.dumps(valid_declaration("eu-h7")).replace('"packages": 1', f'"packages": {number}')
+    assert f'"packages": {number}' in body
+    declared = operator_a.post("/api/v1/declarations", body)
+    line = json.dumps({"lines": [{"transport_document": "1234567890", "packages": 0}]})
+    manifest = carrier_b.post(
+        "/api/v1/manifests", line.replace('"packages": 0', f'"packages": {number}')
+    )
+    assert time.monotonic() - started < 5
+    code = "number_too_small" if number.startswith("-") else "number_too_large"
+    assert declared.status_code == 422 and manifest.status_code == 422
+    assert [(e["pointer"], e["code"]) for e in declared.json()["errors"]] == [("/packages", code)]
+    assert [(e["pointer"], e["code"]) for e in manifest.json()["errors"]] == [
+        ("/lines/0/packages", code)
+    ]
+    assert not Declaration.objects.exists()

@@ -306,3 +306,32 @@ def test_estimates_are_throttled_per_address_with_retry_after(monkeypatch):
     response = _post(client, "/api/v1/estimates", BASKET)
     assert response.json()["code"] == "rate_limited" and int(response["Retry-After"]) >= 1
     cache.clear()
+
+
+def test_a_declaration_id_written_with_a_zero_fraction_is_that_integer(
+    operator_b, border_declaration
+):
+    text = json.dumps({"amount": "1.00", "currency": "EUR", "declaration_id": 0}).replace(
+        '"declaration_id": 0', f'"declaration_id": {border_declaration.pk}.0'
+    )
+    response = operator_b.post("/api/v1/payments", text)
+    assert response.status_code == 201, response.content
+    assert response.json()["declaration_id"] == border_declaration.pk
+    half = text.replace(f"{border_declaration.pk}.0", f"{border_declaration.pk}.5")
+    refused = operator_b.post("/api/v1/payments", half)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["pointer"] == "/declaration_id"
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
+
+
+def test_a_declaration_id_with_an_enormous_exponent_names_no_declaration_at_once(
+    operator_b, border_declaration
+):
+    import time
+
+    started = time.monotonic()
+    text = '{"declaration_id": 1e999999999, "amount": "1.00", "currency": "EUR"}'
+    response = operator_b.post("/api/v1/payments", text)
+    assert time.monotonic() - started < 5
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert not LedgerEntry.objects.filter(kind="payment").exists()
