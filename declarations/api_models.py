@@ -29,6 +29,7 @@ from .schemas import (
     _not_blank,
     _plain_text,
     _problem_from_pydantic,
+    is_document_number,
     json_integer,
     plain_decimal,
     transport_document_problems,
@@ -64,6 +65,7 @@ _PYDANTIC_CODES = {
     "literal_error": "enum_invalid",
     "enum": "enum_invalid",
     "control_character": "control_character",
+    "document_number_invalid": "document_number_invalid",
     "currency_unknown": "currency_unknown",
     "datetime_offset_invalid": "datetime_offset_invalid",
     "datetime_out_of_range": "datetime_out_of_range",
@@ -108,6 +110,19 @@ def _no_control_characters(value: Any) -> Any:
     return value
 
 
+def _document_number(value: str) -> str:
+    # An arrival or a manifest line names a consignment by the number its declaration carries:
+    # one that no declaration can carry (no letter or digit, other scripts) is a mistake to say.
+    if not is_document_number(value):
+        raise PydanticCustomError(
+            "document_number_invalid",
+            "{value!r} is not a transport document number: Latin letters and digits, which "
+            "spaces, '-', '/' and '.' may separate",
+            {"value": value},
+        )
+    return value
+
+
 class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -140,7 +155,12 @@ _PLAIN = {
 
 class ArrivalsIn(StrictBody):
     transport_documents: list[
-        Annotated[str, Field(json_schema_extra=_PLAIN), AfterValidator(_plain_text)]
+        Annotated[
+            str,
+            Field(json_schema_extra=_PLAIN),
+            AfterValidator(_plain_text),
+            AfterValidator(_document_number),
+        ]
     ] = Field(min_length=1, max_length=10000)
     arrived_at: ZonedDateTime | None = Field(
         default=None,
@@ -290,7 +310,9 @@ Mass = Annotated[
 
 class ManifestLineIn(StrictBody):
     transport_document: Annotated[
-        StrictStr, Field(min_length=1, max_length=64, json_schema_extra=_PLAIN)
+        StrictStr,
+        Field(min_length=1, max_length=64, json_schema_extra=_PLAIN),
+        AfterValidator(_document_number),
     ]
     packages: Annotated[StrictInt, BeforeValidator(json_integer), Field(ge=1, le=9999)] | None = (
         None

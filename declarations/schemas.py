@@ -218,6 +218,12 @@ class TransportDocument(_Strict):
     ]
 
 
+def is_document_number(text: str) -> bool:
+    """Whether a text is written as a transport document number can be (what a declaration's
+    number must be, so that an arrival or a manifest line naming another text names nothing)."""
+    return bool(_DOCUMENT_NUMBER.fullmatch(text))
+
+
 def transport_document_problems(document: TransportDocument, pointer: str) -> list[Problem]:
     """The code-list checks of a transport document's number, wherever one is given (a
     declaration, its master waybill, the document that carries returned goods back)."""

@@ -105,3 +105,21 @@ def test_an_arrival_report_is_audited_under_the_operator_and_so_are_the_moves_it
     # A second report of the same goods stamps nothing and writes no new entry.
     _post(operator_a, {"transport_documents": [submitted.transport_document_number]})
     assert AuditEvent.objects.filter(action="declaration.arrival").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ["", "   ", "-/.", "ＲＥＴ１", "12345\u200b6789"])
+def test_an_arrival_naming_no_possible_transport_document_is_refused(
+    operator_a, submitted, number
+):
+    """A number no declaration can carry names nothing: the report is a mistake to say, not an
+    arrival of nothing (and the consignment it sits beside does not arrive either)."""
+    response = _post(
+        operator_a, {"transport_documents": [submitted.transport_document_number, number]}
+    )
+    assert response.status_code == 422, response.content
+    errors = response.json()["errors"]
+    assert [(e["pointer"], e["code"]) for e in errors] == [
+        ("/transport_documents/1", "document_number_invalid")
+    ]
+    assert Declaration.objects.get(pk=submitted.pk).arrived_at is None

@@ -77,3 +77,13 @@ def test_carrier_manifest_rescores_what_it_carries(operator_a):
     assert QualityFinding.objects.filter(
         declaration_id=created["id"], code="manifest_packages_mismatch"
     ).exists()
+
+
+@pytest.mark.parametrize("number", ["   ", "-/.", "ＲＥＴ１"])
+def test_a_manifest_line_naming_no_possible_transport_document_is_refused(number):
+    client = make_operator("carrier-numbers", role="express_carrier")
+    response = client.post("/api/v1/manifests", _manifest(number))
+    assert response.status_code == 422, response.content
+    assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+        ("/lines/0/transport_document", "document_number_invalid")
+    ]
