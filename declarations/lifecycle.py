@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,7 @@ GUARD_FIELDS = (
     "transport_document_type",
     "transport_document_number",
     "transport_document_key",
+    "master_document_key",
     "received_at",
 )
 
@@ -102,24 +104,42 @@ def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int,
     control holds the others (risk guard ``same_goods_under_control``). A declaration's transport
     document is what its goods travel under: nothing can confirm that a master waybill declared
     as one covers several consignments, so consignments of a consolidation are declared under
-    their own house waybills (the master in `master_transport_document`)."""
+    their own house waybills (the master in `master_transport_document`). A declaration naming
+    a master waybill as its transport document covers the goods of every house waybill under
+    that master: it and each of them are the same goods (two house waybills of one master are
+    not)."""
     keys = {_goods_key(d) for d in declarations} - {""}
+    masters = {_master_key(d) for d in declarations} - {""}
     if not keys:
         return {}
     memo = _SAME_GOODS_MEMO.get()
-    asked = frozenset((d.pk, _goods_key(d)) for d in declarations)
+    asked = frozenset((d.pk, _goods_key(d), _master_key(d)) for d in declarations)
     if memo is not None and asked in memo:
         return memo[asked]
-    by_key: dict[str, list[tuple[int, str]]] = {}
-    for pk, key, status in (
-        Declaration.objects.filter(transport_document_key__in=keys)
+    rows = (
+        Declaration.objects.filter(
+            Q(transport_document_key__in=keys | masters) | Q(master_document_key__in=keys)
+        )
         .exclude(status__in=_GOODS_GONE)
-        .values_list("pk", "transport_document_key", "status")
-    ):
+        .values_list("pk", "transport_document_key", "master_document_key", "status")
+    )
+    by_key: dict[str, list[tuple[int, str]]] = {}
+    under_master: dict[str, list[tuple[int, str]]] = {}
+    for pk, key, master, status in rows:
         by_key.setdefault(key, []).append((pk, status))
+        if master:
+            under_master.setdefault(master, []).append((pk, status))
     found: dict[int, list[tuple[int, str]]] = {}
     for d in declarations:
-        others = [(pk, status) for pk, status in by_key.get(_goods_key(d), ()) if pk != d.pk]
+        key, master = _goods_key(d), _master_key(d)
+        candidates = [
+            *by_key.get(key, ()),
+            # declared under the master waybill d's house waybill travels in
+            *(by_key.get(master, ()) if master else ()),
+            # house waybills travelling under the master waybill d is declared under
+            *(under_master.get(key, ()) if key else ()),
+        ]
+        others = list(dict.fromkeys(c for c in candidates if c[0] != d.pk))
         if others:
             found[d.pk] = others
     if memo is not None:
@@ -141,6 +161,11 @@ def _goods_key(declaration: Any) -> str:
     return getattr(declaration, "transport_document_key", "") or document_key(
         getattr(declaration, "transport_document_number", "")
     )
+
+
+def _master_key(declaration: Any) -> str:
+    """The key of the master waybill a consignment of a consolidation travels under, or ""."""
+    return getattr(declaration, "master_document_key", "") or ""
 
 
 # --- refusals -----------------------------------------------------------------------------------

@@ -108,6 +108,9 @@ class Declaration(models.Model):
     # The number as the goods' key (normalise.document_key): what arrivals, searches and the
     # holds that follow the goods compare.
     transport_document_key = models.CharField(max_length=64, blank=True, default="")
+    # The master waybill's number as a key, for a consignment of a consolidation (empty
+    # otherwise): a declaration naming that master as its transport document covers its goods.
+    master_document_key = models.CharField(max_length=64, blank=True, default="")
     country_of_dispatch = models.CharField(max_length=2)
     currency = models.CharField(max_length=3)
     total_value = models.DecimalField(max_digits=18, decimal_places=4)
@@ -159,6 +162,11 @@ class Declaration(models.Model):
                 fields=["operator", "-updated_at", "-id"], name="decl_operator_updated_idx"
             ),
             models.Index(fields=["transport_document_key"], name="decl_transport_key_idx"),
+            models.Index(
+                fields=["master_document_key"],
+                name="decl_master_key_idx",
+                condition=~models.Q(master_document_key=""),
+            ),
             models.Index(fields=["received_at"], name="decl_received_idx"),
             models.Index(fields=["status", "enqueued_at"], name="decl_status_enqueued_idx"),
             models.Index(fields=["consignee_key", "received_at"], name="decl_consignee_recent_idx"),

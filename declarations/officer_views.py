@@ -169,6 +169,13 @@ def bulk_action(request: HttpRequest, action: str) -> HttpResponse:
             "documents": form.cleaned_data["documents"],
             "note": form.cleaned_data["note"],
             "reason": form.cleaned_data["reason"],
+            # The revision each ticked row showed (`revision_<id>`): a consignment amended since
+            # the list was read is refused, as from its own page.
+            "revisions": {
+                pk: revision
+                for pk in named
+                if (revision := as_id(request.POST.get(f"revision_{pk}"))) is not None
+            },
         },
     )
     outcomes += [

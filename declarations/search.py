@@ -29,6 +29,7 @@ LIST_COLUMNS = (
     "id",
     "lrn",
     "status",
+    "revision",
     "channel",
     "risk_score",
     "received_at",

@@ -101,6 +101,16 @@ def _through_lifecycle(code: str, done: Any):
 
     def apply(declaration: Declaration, user: Any, params: Mapping[str, Any]) -> str:
         public = ""
+        # A decision names the revision the officer read (the list sends each row's), as on the
+        # consignment's page: one that names none is refused, one amended since is stale.
+        revision = (params.get("revisions") or {}).get(declaration.pk)
+        if revision is None and code not in ("claim", "take_over"):
+            raise BulkRefused(
+                _(
+                    "The decision does not say which revision of the consignment you read: load "
+                    "the list again, then decide."
+                )
+            )
         if code == "request_documents":
             documents = list(params.get("documents") or [])
             if not documents:
@@ -114,6 +124,7 @@ def _through_lifecycle(code: str, done: Any):
                 reason=params.get("reason", ""),
                 public_reason=public,
                 note=params.get("note", ""),
+                revision=revision,
             )
         except lifecycle.LifecycleRefused as refused:
             # Each refusal is a sentence; the bulk message adds its own full stop.

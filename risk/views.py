@@ -9,6 +9,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -260,33 +261,37 @@ def _back_to_consignment(declaration_id: int) -> HttpResponse:
 @require_POST
 def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
     _require(request, CAN_RECORD_OUTCOMES)
-    declaration = get_object_or_404(Declaration, pk=declaration_id)
-    refusals = lifecycle.action_refusals(declaration, "record_outcome", request.user)
-    if refusals:
-        for refusal in refusals:
-            messages.error(request, _("Refused: %(reason)s") % {"reason": refusal.message})
-        return _back_to_consignment(declaration.pk)
+    pk = get_object_or_404(Declaration, pk=declaration_id).pk
     form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-        return _back_to_consignment(declaration.pk)
-    try:
-        outcomes.outcome_record(
-            declaration_id=declaration.pk,
-            officer=request.user,
-            result=form.cleaned_data["result"],
-            revised_value_eur=form.cleaned_data["revised_value_eur"],
-            note=form.cleaned_data["note"],
-            revision=form.cleaned_data["revision"],
-        )
-    except outcomes.OutcomeRefused as refused:
-        messages.error(request, str(refused))
-        return _back_to_consignment(declaration.pk)
+    with transaction.atomic():
+        # Checked on the row under its lock, in the transaction that records the outcome: the
+        # goods may have been released, or the claim taken over, since the page was read.
+        declaration = Declaration.objects.select_for_update().get(pk=pk)
+        refusals = lifecycle.action_refusals(declaration, "record_outcome", request.user)
+        if refusals:
+            for refusal in refusals:
+                messages.error(request, _("Refused: %(reason)s") % {"reason": refusal.message})
+            return _back_to_consignment(pk)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}: {error}" if label else error)
+            return _back_to_consignment(pk)
+        try:
+            outcomes.outcome_record(
+                declaration_id=pk,
+                officer=request.user,
+                result=form.cleaned_data["result"],
+                revised_value_eur=form.cleaned_data["revised_value_eur"],
+                note=form.cleaned_data["note"],
+                revision=form.cleaned_data["revision"],
+            )
+        except outcomes.OutcomeRefused as refused:
+            messages.error(request, str(refused))
+            return _back_to_consignment(pk)
     messages.success(request, _("Inspection outcome recorded."))
-    return _back_to_consignment(declaration.pk)
+    return _back_to_consignment(pk)
 
 
 @login_required

@@ -43,6 +43,9 @@ def _columns(canonical: dict[str, Any], rates: RateBook, received: datetime) -> 
         "transport_document_type": canonical["transport_document"]["type"],
         "transport_document_number": canonical["transport_document"]["number"],
         "transport_document_key": document_key(canonical["transport_document"]["number"]),
+        "master_document_key": document_key(
+            (canonical.get("master_transport_document") or {}).get("number", "")
+        ),
         "country_of_dispatch": canonical["country_of_dispatch"],
         "currency": currency,
         "total_value": total,

@@ -122,6 +122,18 @@ def declaration_amend(
                     "transport document number identifies them; invalidate this declaration "
                     "and declare the goods under their own number",
                 )
+            if document_key(
+                (canonical.get("master_transport_document") or {}).get("number", "")
+            ) != (declaration.master_document_key or ""):
+                # The master waybill says which consolidation the goods travel in: a declaration
+                # naming that master holds them too (lifecycle.same_goods), so it stays.
+                raise IntakeRefused.one(
+                    "amendment_not_allowed",
+                    "/master_transport_document/number",
+                    "an amendment cannot move the goods to another consolidation: the master "
+                    "waybill they travel under stays; invalidate this declaration and declare "
+                    "the goods afresh",
+                )
             if canonical["consignee"]["name"] != declaration.payload["consignee"]["name"] and call(
                 "revenue.border_payments_recorded", declaration.pk, default=False
             ):

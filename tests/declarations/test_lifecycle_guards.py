@@ -549,7 +549,10 @@ def test_bulk_release_on_the_list_page_goes_through_every_guard(
     assert set(Declaration.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
         "assessed"
     }
-    response = client.post(url, {"ids": ids, "reason": "cleared", "confirm": "on"}, follow=True)
+    revisions = {f"revision_{pk}": 1 for pk in ids}  # as the list shows them
+    response = client.post(
+        url, {"ids": ids, "reason": "cleared", "confirm": "on", **revisions}, follow=True
+    )
     statuses = dict(Declaration.objects.filter(pk__in=ids).values_list("pk", "status"))
     assert statuses == {ids[0]: "released", ids[1]: "assessed"}
     assert "The goods have not arrived yet." in response.content.decode()

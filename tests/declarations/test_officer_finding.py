@@ -41,6 +41,14 @@ def _body(example, n, *, risky=True, **changes):
     return body
 
 
+def _revisions(ids):
+    """Each ticked row's revision, as the list sends it with a bulk decision."""
+    return {
+        f"revision_{pk}": revision
+        for pk, revision in Declaration.objects.filter(pk__in=ids).values_list("pk", "revision")
+    }
+
+
 def _submit(operator, bodies, capture):
     with capture(execute=True):
         outcomes = declarations_submit(operator=operator, bodies=bodies)
@@ -224,7 +232,12 @@ def test_bulk_request_documents_reports_each_refusal(client, customs_user, consi
     client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": queued[:3]})
     response = client.post(
         reverse("declarations:bulk_action", args=["request_documents"]),
-        {"ids": queued[:3], "documents": ["invoice"], "note": "check the value"},
+        {
+            "ids": queued[:3],
+            "documents": ["invoice"],
+            "note": "check the value",
+            **_revisions(queued[:3]),
+        },
         follow=True,
     )
     html = response.content.decode()
@@ -248,7 +261,7 @@ def test_documents_received_moves_a_consignment_from_waiting_to_received(
     client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": queued[:2]})
     client.post(
         reverse("declarations:bulk_action", args=["request_documents"]),
-        {"ids": queued[:2], "documents": ["invoice"]},
+        {"ids": queued[:2], "documents": ["invoice"], **_revisions(queued[:2])},
     )
     document_attach(
         operator=operator_a.operator,
@@ -302,7 +315,11 @@ def test_bulk_release_needs_a_confirmation_and_each_guard(client, customs_user, 
     client.force_login(customs_user("officer"))
     url = reverse("declarations:bulk_action", args=["release"])
     assert client.post(url, {"ids": queued[:2], "reason": "go"}).status_code == 302
-    response = client.post(url, {"ids": queued[:2], "reason": "go", "confirm": "on"}, follow=True)
+    response = client.post(
+        url,
+        {"ids": queued[:2], "reason": "go", "confirm": "on", **_revisions(queued[:2])},
+        follow=True,
+    )
     html = response.content.decode()
     assert "refused:" in html and "Claim the consignment before acting on it" in html
     assert set(Declaration.objects.filter(pk__in=queued[:2]).values_list("status", flat=True)) == {
@@ -374,7 +391,7 @@ def test_case_file_checklist_and_inline_viewer(
     client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": [pk]})
     client.post(
         reverse("declarations:bulk_action", args=["request_documents"]),
-        {"ids": [pk], "documents": ["invoice", "licence"]},
+        {"ids": [pk], "documents": ["invoice", "licence"], **_revisions([pk])},
     )
     document = document_attach(
         operator=operator_a.operator,

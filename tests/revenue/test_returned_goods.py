@@ -211,8 +211,12 @@ def test_a_green_consignment_claiming_the_relief_waits_for_an_officer_who_grants
     assert "relief_unverified" in _refusal_codes(returned, officer, "release")
     from declarations.workload import bulk_apply
 
+    revision = Declaration.objects.get(pk=returned).revision
     bulk_apply(
-        action="release", declaration_ids=[returned], user=officer, params={"reason": "bulk"}
+        action="release",
+        declaration_ids=[returned],
+        user=officer,
+        params={"reason": "bulk", "revisions": {returned: revision}},
     )
     assert Declaration.objects.get(pk=returned).status == Status.INSPECTION
     client.force_login(officer)

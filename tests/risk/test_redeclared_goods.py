@@ -266,3 +266,74 @@ def test_one_guard_run_reads_the_declarations_of_the_same_goods_once(
         lifecycle.same_goods([parcel])
         lifecycle.same_goods([parcel])
     assert len([q for q in queries if "transport_document_key" in q["sql"]]) == 2
+
+
+def _house_under_master(example, *, lrn=None, description=None):
+    body = _body(example, lrn=lrn, description=description)
+    body["transport_document"] = {"type": "house_waybill", "number": "ZX123456789"}
+    body["master_transport_document"] = {"type": "master_waybill", "number": "176-12345675"}
+    return body
+
+
+def test_a_declaration_under_the_master_waybill_carries_the_holds_of_its_house_waybills(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    """A parcel travelling under a house waybill of a consolidation is among the goods of a
+    declaration naming the consolidation's master waybill as its transport document: the parcel's
+    four-eyes hit holds that declaration too, which is not released on arrival."""
+    capture = django_capture_on_commit_callbacks
+    held = _submit(
+        operator_a,
+        _house_under_master(example, description="Carved elephant ivory figurine"),
+        capture,
+    )
+    assert four_eyes_hits([held]) == {held.pk: {"prohibited_goods_keyword"}}
+    whole = _body(example, lrn="MKT-2026-11-000992", description="Wooden figurine")
+    whole["transport_document"] = {"type": "master_waybill", "number": "176 12345675"}
+    master = _submit(operator_a, whole, capture)
+    assert master.channel == "green"
+    assert four_eyes_hits([master]) == {master.pk: {"prohibited_goods_keyword"}}
+    pay_at_border(master.pk)
+    assert arrive(master.pk).status == Status.INSPECTION
+
+
+def test_a_house_waybill_under_a_held_master_declaration_is_held_too(
+    operator_a, operator_b, example, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    whole = _body(example, description="Carved elephant ivory figurine")
+    whole["transport_document"] = {"type": "master_waybill", "number": "176-12345675"}
+    held = _submit(operator_a, whole, capture)
+    assert four_eyes_hits([held]) == {held.pk: {"prohibited_goods_keyword"}}
+    with capture(execute=True):
+        (outcome,) = declarations_submit(
+            operator=operator_b.operator,
+            bodies=[_house_under_master(example, lrn="MKT-2026-11-000991", description="Shirt")],
+        )
+    parcel = Declaration.objects.get(pk=outcome.declaration.pk)
+    assert four_eyes_hits([parcel]) == {parcel.pk: {"prohibited_goods_keyword"}}
+
+
+def test_two_house_waybills_of_one_master_are_not_the_same_goods(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    _submit(operator_a, _house_under_master(example, description="Carved elephant ivory"), capture)
+    neighbour = _house_under_master(example, lrn="MKT-2026-11-000990", description="Shirt")
+    neighbour["transport_document"] = {"type": "house_waybill", "number": "ZX987654321"}
+    parcel = _submit(operator_a, neighbour, capture)
+    assert four_eyes_hits([parcel]) == {}
+
+
+def test_an_amendment_keeps_the_master_waybill(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    parcel = _submit(operator_a, _house_under_master(example, description="Shirt"), capture)
+    body = _house_under_master(example, description="Shirt")
+    body["master_transport_document"] = {"type": "master_waybill", "number": "176-99999996"}
+    with pytest.raises(IntakeRefused) as refused:
+        declaration_amend(operator=operator_a.operator, declaration_id=parcel.pk, body=body)
+    (problem,) = refused.value.problems
+    assert problem.pointer == "/master_transport_document/number"
+    assert problem.code == "amendment_not_allowed"

@@ -45,6 +45,8 @@ GOODS = [
     ("Replica luxury wristwatch", "910221"),
 ]
 PRIORITY = {"red": 3, "yellow": 2, "blue": 1, "green": 0}
+# The codes of the operators the bench loads (bench-op-00 ...): their consignments are its own.
+BENCH_OPERATOR = "bench-op-"
 
 
 def _value(values: dict, field):
@@ -115,6 +117,14 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         present = Declaration.objects.count()
         if present != count:
+            # Loading empties the consignment tables (TRUNCATE ... CASCADE: status events, risk
+            # and tax assessments, outcomes, cases, the ledger) and writes statuses directly: only
+            # ever in a database that holds nothing but the bench's own consignments.
+            if Declaration.objects.exclude(operator__code__startswith=BENCH_OPERATOR).exists():
+                raise CommandError(
+                    "this database holds consignments that are not the benchmark's: bench_officer "
+                    "loads only into a database of its own (--database-url)"
+                )
             self._load(count, aggregates=aggregates)
         else:
             self.stdout.write(f"Reusing {present} consignments already loaded.")
@@ -142,7 +152,7 @@ class Command(BaseCommand):
             )
         operators = []
         for n in range(40):
-            code = f"bench-op-{n:02d}"
+            code = f"{BENCH_OPERATOR}{n:02d}"
             role = ["marketplace", "express_carrier", "postal_operator", "vendor"][n % 4]
             operators.append(
                 Operator.objects.filter(code=code).first()
