@@ -109,9 +109,7 @@ def test_an_arrival_report_is_audited_under_the_operator_and_so_are_the_moves_it
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("number", ["", "   ", "-/.", "ＲＥＴ１", "12345\u200b6789"])
-def test_an_arrival_naming_no_possible_transport_document_is_refused(
-    operator_a, submitted, number
-):
+def test_an_arrival_naming_no_possible_transport_document_is_refused(operator_a, submitted, number):
     """A number no declaration can carry names nothing: the report is a mistake to say, not an
     arrival of nothing (and the consignment it sits beside does not arrive either)."""
     response = _post(
