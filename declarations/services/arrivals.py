@@ -108,15 +108,15 @@ def _latest_documents_request(declaration: Declaration) -> str:
 
 def declaration_release_if_cleared(*, declaration_id: int, actor: Any = None) -> Declaration | None:
     """After a payment: an arrived green or blue consignment that nothing holds any more is
-    released, exactly as on arrival, and says the payment released it (and who recorded the
-    payment, when an officer did)."""
+    released, exactly as on arrival, and says the payment released it and who paid: the
+    operator through its API key (``operator_actor``) or the officer who recorded it."""
     declaration = Declaration.objects.filter(pk=declaration_id).first()
     if declaration is not None:
         _arrival_follow_up(
             declaration,
             action="payment",
             release_reason="released: duties and taxes paid",
-            actor=actor if getattr(actor, "pk", None) else None,
+            actor=actor if getattr(actor, "pk", None) or getattr(actor, "username", "") else None,
         )
         declaration.refresh_from_db(fields=["status"])
     return declaration

@@ -223,5 +223,10 @@ def ledger_payment_record(
             reason=f"paid through the API by operator {operator.code}" if operator else "",
         )
         if object_type == "declaration":
-            declaration_release_if_cleared(declaration_id=object_id, actor=actor)
+            # The release the payment causes names who paid: the operator through its API key,
+            # else the officer who recorded it.
+            declaration_release_if_cleared(
+                declaration_id=object_id,
+                actor=operator_actor(operator.code) if operator is not None else actor,
+            )
         return entry

@@ -108,6 +108,29 @@ def test_an_arrival_report_is_audited_under_the_operator_and_so_are_the_moves_it
 
 
 @pytest.mark.django_db
+def test_a_release_by_the_operators_payment_is_audited_under_the_operator(
+    operator_a, example, django_capture_on_commit_callbacks
+):
+    """Arrived first and paid after: the payment the operator posted releases the goods, and the
+    release names the operator, as the payment's own entry does (not "system")."""
+    from customs_ecom.platform.models import AuditEvent
+    from tests.lifecycle_helpers import pay_at_border
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = declarations_submit(operator=operator_a.operator, bodies=[example])[0]
+    submitted = submitted.declaration
+    _post(operator_a, {"transport_documents": [submitted.transport_document_number]})
+    assert Declaration.objects.get(pk=submitted.pk).status != "released"
+    pay_at_border(submitted.pk)
+    assert Declaration.objects.get(pk=submitted.pk).status == "released"
+    label = f"operator {operator_a.operator.code} (API)"
+    release = AuditEvent.objects.get(
+        object_type="declaration", object_id=str(submitted.pk), action="declaration.released"
+    )
+    assert release.actor_label == label and release.actor_id is None
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("number", ["", "   ", "-/.", "ＲＥＴ１", "12345\u200b6789"])
 def test_an_arrival_naming_no_possible_transport_document_is_refused(operator_a, submitted, number):
     """A number no declaration can carry names nothing: the report is a mistake to say, not an
