@@ -201,7 +201,8 @@ def ledger_payment_record(
                 amount=value,
                 currency=currency,
                 collection_model=INTERMEDIARY_DEFERRED,
-                payer=(payer or statement.operator.name)[:200],
+                # Trimmed as a border payment's payer is: only whitespace names nobody.
+                payer=((payer or "").strip() or statement.operator.name)[:200],
                 actor=actor if getattr(actor, "pk", None) else None,
                 reference=reference[:120],
             )

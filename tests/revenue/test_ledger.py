@@ -339,3 +339,22 @@ def test_a_statement_paid_in_parts_owes_exactly_nothing(operator_b):
         )
     outstanding = statement_outstanding(statement)
     assert outstanding == 0 and str(outstanding) == "0.00"
+
+
+def test_a_statement_payment_whose_payer_is_only_whitespace_names_the_operator(aeo_carrier):
+    """As on a border payment, a payer of only whitespace names nobody: the paying operator is
+    recorded, not a blank name."""
+    submit(aeo_carrier.operator, [border_body("DEF-W")])
+    next_month = _next_month_first(timezone.localdate())
+    assert close_deferred_statements.apply(args=[next_month.isoformat()]).get() == 1
+    statement = DeferredStatement.objects.get()
+    body = {
+        "statement_id": statement.pk,
+        "amount": str(statement.total),
+        "currency": "EUR",
+        "payer": "   ",
+    }
+    response = aeo_carrier.post("/api/v1/payments", body)
+    assert response.status_code == 201, response.content
+    entry = LedgerEntry.objects.get(statement=statement, kind="payment")
+    assert entry.payer == aeo_carrier.operator.name
