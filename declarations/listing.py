@@ -59,6 +59,11 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
                 "/status", "enum_invalid", f"status must be one of {', '.join(Status.values)}"
             )
         qs = qs.filter(status=status)
+    for name in ("lrn", "transport_document"):
+        # An empty filter is a mistake (an unset variable), not "no filter": every declaration
+        # would come back as if it matched, so it is refused as an empty status= is.
+        if params.get(name) == "":
+            raise _bad(f"/{name}", "string_too_short", f"{name} is empty: leave it out or fill it")
     lrn = text_param(params, "lrn")
     if lrn:
         qs = qs.filter(lrn=lrn)

@@ -62,3 +62,13 @@ def test_a_cursor_that_is_not_a_cursor_is_cursor_invalid(operator_a, path, curso
     assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
         ("/cursor", "cursor_invalid")
     ]
+
+
+@pytest.mark.parametrize("name", ["lrn", "transport_document", "status"])
+def test_an_empty_filter_is_refused_not_read_as_no_filter(operator_a, example, name):
+    """?lrn= from an unset variable would list every declaration as if each matched."""
+    assert operator_a.post("/api/v1/declarations", example).status_code == 201
+    answer = operator_a.get("/api/v1/declarations", **{name: ""})
+    assert answer.status_code == 400, answer.content
+    assert answer["Content-Type"] == "application/problem+json"
+    assert [e["pointer"] for e in answer.json()["errors"]] == [f"/{name}"]
