@@ -363,9 +363,30 @@ def _guard_assessment_complete(
     }
 
 
+def _guard_not_claimed(
+    declarations: Sequence[Declaration], context: GuardContext
+) -> dict[int, Any]:
+    """An officer holds the consignment: an arrival, a payment or a finished re-assessment does
+    not release it; the officer decides (or a supervisor frees the claim). Read on the locked
+    row, so a claim taken while the automatic release was on its way still holds."""
+    if not context.automatic:
+        return {}
+    return {
+        d.pk: _("An officer holds this consignment: releasing it is the officer's decision.")
+        for d in declarations
+        if d.claimed_by_id is not None
+    }
+
+
 def register_core_guards() -> None:
     register_guard(
         "not_arrived", to_statuses=[Status.RELEASED], check=_guard_arrived, owner="declarations"
+    )
+    register_guard(
+        "claimed_by_officer",
+        to_statuses=[Status.RELEASED],
+        check=_guard_not_claimed,
+        owner="declarations",
     )
     register_guard(
         "case_open", to_statuses=[Status.RELEASED], check=_guard_no_open_case, owner="declarations"

@@ -67,3 +67,23 @@ def test_an_officer_decides_or_a_supervisor_frees_the_claim(held, customs_user):
     )
     # Freed by a supervisor (audited): the automatic release goes ahead.
     assert arrive(pk).status == Status.RELEASED
+
+
+def test_a_claim_taken_while_an_automatic_release_is_on_its_way_holds(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    """The arrival's follow-up read the consignment before an officer claimed it (no lock yet);
+    the lifecycle checks the claim on the locked row and refuses the automatic release."""
+    from declarations.services.arrivals import _arrival_follow_up
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = declarations_submit(operator=operator_a.operator, bodies=[example])[0].declaration.pk
+    pay_at_border(pk)
+    Declaration.objects.filter(pk=pk).update(arrived_at=timezone.now())
+    seen = Declaration.objects.get(pk=pk)  # what the follow-up read: unclaimed
+    lifecycle.claim(declaration_id=pk, user=customs_user("officer"))
+    _arrival_follow_up(seen)
+    assert Declaration.objects.get(pk=pk).status == Status.ASSESSED
+    with pytest.raises(lifecycle.LifecycleRefused) as refused:
+        lifecycle.transition(declaration_id=pk, to_status=Status.RELEASED, action="payment")
+    assert refused.value.refusals[0].code == "claimed_by_officer"
