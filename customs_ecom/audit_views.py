@@ -4,7 +4,6 @@ Read by auditors, supervisors and administrators."""
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aeo.models import Operator
+from customs_ecom.platform import spreadsheet
 from customs_ecom.platform.audit import operator_label
 from customs_ecom.platform.models import AuditEvent
 
@@ -171,7 +171,7 @@ class _Echo:
 @login_required
 def audit_log_csv(request: HttpRequest) -> HttpResponse:
     _form_obj, data = _form(request)
-    writer = csv.writer(_Echo())
+    writer = spreadsheet.Writer(_Echo())
     header = ["at", "who", "action", "object_type", "object_id", "before", "after", "reason"]
 
     def rows():
