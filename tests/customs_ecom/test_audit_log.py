@@ -212,3 +212,43 @@ def test_every_csv_export_writes_through_the_spreadsheet_safe_writer():
         "ok",
         5,
     ]
+
+
+def test_who_finds_the_actions_of_a_renamed_user_and_of_an_operator_under_its_former_code(
+    client, customs_user, operator_a, example, django_capture_on_commit_callbacks
+):
+    """A user renamed on the admin pages, and an operator whose code changed in the registry, are
+    found by who they are now: their earlier actions were recorded under the earlier name. An
+    operator's invalidation is found by its code like any other action of its own (it was
+    recorded under another label, which the filter did not know)."""
+    from aeo.services import operator_update
+
+    officer = customs_user("officer", username="jdupont")
+    audit_record(actor=officer, action="declaration.note", object_type="declaration", object_id=1)
+    officer.username = "jean.dupont"
+    officer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = operator_a.post("/api/v1/declarations", example)
+    assert created.status_code == 201, created.content
+    invalidation = f"/api/v1/declarations/{created.json()['id']}/invalidation"
+    assert operator_a.post(invalidation, {"reason": "duplicate"}).status_code == 200
+    supervisor = customs_user("supervisor")
+    operator_update(
+        operator_id=operator_a.operator.pk, actor=supervisor, reason="rebrand", code="market-new"
+    )
+    client.force_login(customs_user("auditor"))
+    url = reverse("audit_log_csv")
+
+    def actions(who):
+        response = client.get(url, {"who": who})
+        rows = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+        return {(row[1], row[2]) for row in list(rows)[1:]}
+
+    assert ("jdupont", "declaration.note") in actions("jean.dupont")
+    found = actions("market-new")
+    assert ("operator operator-a (API)", "declaration.invalidated") in found, found
+    assert found == actions("Operator A") == actions("operator operator-a (API)")
+    # A row written when invalidations were labelled operator:<code> is found the same way.
+    audit_record(actor="operator:operator-a", action="declaration.returned", object_type="d",
+                 object_id=1)  # fmt: skip
+    assert ("operator:operator-a", "declaration.returned") in actions("market-new")
