@@ -67,15 +67,16 @@ def ensure_benefit_policies() -> None:
     )
 
 
-def effective_authorisations(operator_ids: Iterable[int], today: date | None = None):
+def effective_authorisations(operator_ids: Iterable[int] | None, today: date | None = None):
     """Authorisations in force today: authorised, within their validity dates, and, when
-    recognised from a partner administration, covered by an arrangement in force for that kind."""
+    recognised from a partner administration, covered by an arrangement in force for that kind.
+    ``operator_ids`` None: those of every operator."""
     today = today or timezone.localdate()
+    rows_qs = AEOAuthorisation.objects.filter(status=AEOAuthorisation.Status.AUTHORISED)
+    if operator_ids is not None:
+        rows_qs = rows_qs.filter(operator_id__in=list(operator_ids))
     rows = list(
-        AEOAuthorisation.objects.filter(
-            operator_id__in=list(operator_ids), status=AEOAuthorisation.Status.AUTHORISED
-        )
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        rows_qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
         .values("operator_id", "kind", "recognised_from")
     )
@@ -91,6 +92,16 @@ def effective_authorisations(operator_ids: Iterable[int], today: date | None = N
         for r in rows
         if not r["recognised_from"] or r["kind"] in in_force.get(r["recognised_from"], ())
     ]
+
+
+def aeo_operator_ids(
+    operator_ids: Iterable[int] | None = None, today: date | None = None
+) -> set[int]:
+    """The operators that are AEO on ``today`` (today by default): the ones whose benefits apply,
+    so that the registry, the lists and the indicators call AEO exactly the operators risk and
+    revenue treat as such (not a granted authorisation that has not started, has ended, or was
+    recognised under an arrangement no longer in force)."""
+    return {row["operator_id"] for row in effective_authorisations(operator_ids, today)}
 
 
 def _combine(kinds: set[str], policies: dict[str, BenefitPolicy]) -> Benefits:

@@ -40,7 +40,9 @@ def operator_list(*, query: str = "", role: str = "", aeo_only: bool = False) ->
     if role:
         qs = qs.filter(role=role)
     if aeo_only:
-        qs = qs.filter(authorisations__status=AEOAuthorisation.Status.AUTHORISED).distinct()
+        from .benefits import aeo_operator_ids
+
+        qs = qs.filter(pk__in=aeo_operator_ids())
     return qs.order_by("name", "pk")
 
 

@@ -21,7 +21,12 @@ from customs_ecom.platform.models import AuditEvent
 from customs_ecom.platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
 
 from . import forms, selectors, services
-from .benefits import DEFAULT_POLICIES, ensure_benefit_policies, operator_benefits
+from .benefits import (
+    DEFAULT_POLICIES,
+    aeo_operator_ids,
+    ensure_benefit_policies,
+    operator_benefits,
+)
 from .models import (
     AEOAuthorisation,
     BenefitPolicy,
@@ -72,11 +77,7 @@ def registry(request: HttpRequest) -> HttpResponse:
     qs = selectors.operator_list(query=query, role=role, aeo_only=aeo_only)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    authorised = set(
-        AEOAuthorisation.objects.filter(operator__in=rows, status=Status.AUTHORISED).values_list(
-            "operator_id", flat=True
-        )
-    )
+    authorised = aeo_operator_ids([o.pk for o in rows])  # as risk and revenue see them
     for operator in rows:
         operator.has_authorisation = operator.pk in authorised
     return render(

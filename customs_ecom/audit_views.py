@@ -4,7 +4,6 @@ Read by auditors, supervisors and administrators."""
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -20,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aeo.models import Operator
-from customs_ecom.platform.audit import operator_label
+from customs_ecom.platform import spreadsheet
+from customs_ecom.platform.audit import operator_labels
 from customs_ecom.platform.models import AuditEvent
 
 from .platform.fields import CalendarDateField
@@ -62,15 +62,33 @@ def _filtered(data: dict) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if data.get("who"):
         who = data["who"].strip()
-        # An operator's own actions are found by its code or its name as well as by their label.
-        codes = list(
+        # A customs user's actions by the name they have now as well as the one they were
+        # recorded under (a user renamed on the admin pages keeps their earlier actions).
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(username__iexact=who).values_list("pk", flat=True)
+        labels = Q(actor_label__iexact=who) | Q(actor_id__in=list(users[:20]))
+        # An operator's own actions are found by its code or its name as well as by their label,
+        # under every code it has had (a code changed in the registry is audited with its old one).
+        operators = list(
             Operator.objects.filter(Q(code__iexact=who) | Q(name__iexact=who)).values_list(
-                "code", flat=True
+                "pk", "code"
             )[:20]
         )
-        labels = Q(actor_label__iexact=who)
+        codes = {code for _pk, code in operators}
+        if operators:
+            codes |= set(
+                AuditEvent.objects.filter(
+                    action="operator.update",
+                    object_type="operator",
+                    object_id__in=[str(pk) for pk, _code in operators],
+                    before__code__isnull=False,
+                ).values_list("before__code", flat=True)
+            )
         for code in codes:
-            labels |= Q(actor_label__iexact=operator_label(code))
+            if isinstance(code, str) and code:
+                for label in operator_labels(code):
+                    labels |= Q(actor_label__iexact=label)
         qs = qs.filter(labels)
     if data.get("what"):
         what = data["what"].strip()
@@ -171,7 +189,7 @@ class _Echo:
 @login_required
 def audit_log_csv(request: HttpRequest) -> HttpResponse:
     _form_obj, data = _form(request)
-    writer = csv.writer(_Echo())
+    writer = spreadsheet.Writer(_Echo())
     header = ["at", "who", "action", "object_type", "object_id", "before", "after", "reason"]
 
     def rows():

@@ -123,14 +123,10 @@ class _Rows:
 
 
 def _aeo_operator_ids(day: date) -> set[int]:
-    from aeo.models import AEOAuthorisation
+    """The operators that were AEO on ``day`` as risk and revenue saw them (aeo.benefits)."""
+    from aeo.benefits import aeo_operator_ids
 
-    return set(
-        AEOAuthorisation.objects.filter(status=AEOAuthorisation.Status.AUTHORISED)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .values_list("operator_id", flat=True)
-    )
+    return aeo_operator_ids(today=day)
 
 
 def _volume(rows: _Rows, received: Q, aeo: set[int]) -> None:

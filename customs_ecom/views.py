@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ from aeo.models import Operator
 from .dashboard import build
 from .dashboard_standards import STANDARDS
 from .kpis import refresh_without_beat
+from .platform import spreadsheet
 from .platform.fields import CalendarDateField
 from .platform.roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
 
@@ -108,7 +108,7 @@ def dashboard_export(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{slug}_{data['start']:%Y%m%d}-{data['end']:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = spreadsheet.Writer(response)
     writer.writerow([str(h) for h in table.headers])
     for row in table.rows:
         writer.writerow(["" if v is None else str(v) for v in row])

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from aeo.models import AEOAuthorisation, Operator
+from aeo.benefits import aeo_operator_ids
+from aeo.models import Operator
 from customs_ecom.platform.extensions import call
 from customs_ecom.platform.fields import CalendarDateField
 
@@ -112,14 +113,9 @@ class ConsignmentFilterForm(forms.Form):
         return {k: data[k] for k in LIST_FILTER_FIELDS if data.get(k) not in (None, "")}
 
 
-def _aeo_operator_ids() -> QuerySet:
-    today = timezone.localdate()
-    return (
-        AEOAuthorisation.objects.filter(status=AEOAuthorisation.Status.AUTHORISED)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-        .values("operator_id")
-    )
+def _aeo_operator_ids() -> set[int]:
+    """The operators that are AEO today, as risk and revenue see them (aeo.benefits)."""
+    return aeo_operator_ids()
 
 
 def documents_received_q() -> Q:

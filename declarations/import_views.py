@@ -3,8 +3,6 @@ API, follow the background import with a progress bar, download the per-row erro
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aeo.models import Operator
+from customs_ecom.platform import spreadsheet
 from customs_ecom.platform.roles import AUDITOR, CAN_ACT_ON_CONSIGNMENTS, has_any_role
 
 from .imports import ALL_COLUMNS
@@ -94,7 +93,7 @@ def import_errors(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(job_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    writer = csv.writer(response)
+    writer = spreadsheet.Writer(response)
     writer.writerow(["row", "lrn", "column", "pointer", "code", "detail"])
     for error in job.errors:
         writer.writerow(

@@ -3,7 +3,6 @@ of a declaration (payments, revaluation), statements, reconciliation, and the pu
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import date
 from decimal import Decimal
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from customs_ecom.platform import bounds
+from customs_ecom.platform import bounds, spreadsheet
 from customs_ecom.platform.navigation import back_to
 from customs_ecom.platform.roles import (
     CAN_ACT_ON_CONSIGNMENTS,
@@ -794,7 +793,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         name = f"reconciliation-{month:%Y-%m}" if month else "reconciliation"
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        writer = csv.writer(response)
+        writer = spreadsheet.Writer(response)
         columns = [
             "scheme",
             "number",

@@ -162,7 +162,12 @@ def operator_contact_remove(*, contact: OperatorContact, actor: Any) -> None:
         action="operator.contact_remove",
         object_type="operator",
         object_id=contact.operator_id,
-        before={"name": contact.name, "email": contact.email},
+        before={
+            "name": contact.name,
+            "function": contact.function,
+            "email": contact.email,
+            "phone": contact.phone,
+        },
     )
     contact.delete()
 
@@ -195,6 +200,10 @@ def operator_link_remove(*, link: OperatorLink, actor: Any) -> None:
         action="operator.link_remove",
         object_type="operator",
         object_id=link.source_id,
-        before={"target_id": link.target_id, "kind": link.kind},
+        before={
+            "target": link.target.code,
+            "kind": link.kind,
+            "since": str(link.since) if link.since else None,
+        },
     )
     link.delete()

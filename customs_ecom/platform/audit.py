@@ -43,3 +43,10 @@ def operator_actor(code: str) -> SimpleNamespace:
 
 def operator_label(code: str) -> str:
     return f"operator {code} (API)"
+
+
+def operator_labels(code: str) -> tuple[str, ...]:
+    """Every label an operator's own actions were recorded under: ``operator_label`` and, in
+    rows written before invalidations, returns, amendments and document uploads took that label,
+    ``operator:<code>``."""
+    return (operator_label(code), f"operator:{code}")

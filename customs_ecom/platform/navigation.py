@@ -8,11 +8,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def back_to(request: HttpRequest, default: str) -> str:
-    """The form's ``next`` address if it stays on this host (no ``//evil``, ``/\\evil`` or
-    scheme), else ``default``."""
+    """The form's ``next`` address if it is a path on this host (no ``//evil``, ``/\\evil`` or
+    scheme), else ``default``. Only an absolute path: ``redirect`` would read a bare word such as
+    ``abc`` as the name of a route (a 500 when there is none), and a control character cannot go
+    into the Location header."""
     target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from aeo.models import Operator
+from customs_ecom.platform.audit import operator_label
 from declarations.messages import stored as stored_message
 from declarations.ratedays import eu_customs_rate_day
 
@@ -130,4 +131,6 @@ def _same_body(stored: str, fingerprint: str, body: object) -> bool:
 
 
 def _operator_label(operator: Operator) -> str:
-    return f"operator:{operator.code}"
+    """The audit label of an operator's own action, the same for every action (the audit log's
+    Who filter finds them all by the operator's code or name)."""
+    return operator_label(operator.code)

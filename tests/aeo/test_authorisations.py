@@ -190,6 +190,66 @@ def test_partner_aeo_recognised_only_under_an_arrangement_in_force(operator_b, c
     assert ended.reason == "arrangement suspended by the partner"
 
 
+def test_registry_lists_and_indicators_call_aeo_only_the_operators_with_benefits(
+    operator_a, operator_b, example, customs_user, client, django_capture_on_commit_callbacks
+):
+    """A recognition whose arrangement has ended, and a grant that starts tomorrow, give no
+    benefits: the registry's AEO column and filter, the consignments list's AEO filter and the
+    dashboard's indicators do not call these operators AEO either."""
+    from django.urls import reverse
+
+    from customs_ecom.kpis import _aeo_operator_ids
+
+    admin = customs_user("administrator")
+    today = timezone.localdate()
+    mra = {
+        "partner_country": "JP",
+        "partner_name": "Japan Customs",
+        "kinds": ["AEOF"],
+        "valid_from": today - timedelta(days=365),
+        "actor": admin,
+    }
+    mutual_recognition_save(**mra)
+    authorisation_recognise(
+        operator=operator_a.operator,
+        partner_country="JP",
+        kind="AEOF",
+        certificate_number="JPAEO42",
+        actor=admin,
+    )
+    mutual_recognition_save(**mra, valid_to=today - timedelta(days=1), reason="ended")
+    later = authorisation_apply(operator=operator_b.operator, kind="AEOS", actor=admin)
+    authorisation_transition(authorisation_id=later.pk, to_status=S.UNDER_REVIEW, actor=admin)
+    authorisation_transition(
+        authorisation_id=later.pk,
+        to_status=S.AUTHORISED,
+        actor=admin,
+        reason="audit passed",
+        certificate_number="FRAEOS0002",
+        valid_from=today + timedelta(days=1),
+    )
+    operators = (operator_a.operator, operator_b.operator)
+    assert not any(operator_benefits(op).is_aeo for op in operators)
+    with django_capture_on_commit_callbacks(execute=True):
+        declarations_submit(operator=operator_a.operator, bodies=[example])
+
+    client.force_login(admin)
+    registry = client.get(reverse("aeo:registry")).context["rows"]
+    assert {o.code: o.has_authorisation for o in registry} == {
+        "operator-a": False,
+        "operator-b": False,
+    }
+    assert list(client.get(reverse("aeo:registry"), {"aeo": "1"}).context["rows"]) == []
+    listed = client.get(reverse("declarations:consignments"), {"aeo": "yes"}).context["rows"]
+    assert list(listed) == []
+    others = client.get(reverse("declarations:consignments"), {"aeo": "no"}).context["rows"]
+    assert [row.operator_id for row in others] == [operator_a.operator.pk]
+    assert _aeo_operator_ids(today) == set()
+    # From tomorrow the grant is in force: benefits and every list agree again.
+    tomorrow = today + timedelta(days=1)
+    assert _aeo_operator_ids(tomorrow) == {operator_b.operator.pk}
+
+
 def test_benefits_follow_the_policy_of_the_kind_and_changes_are_audited(
     operator_a, operator_b, customs_user
 ):

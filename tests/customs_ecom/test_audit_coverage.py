@@ -567,9 +567,15 @@ def _part_remove(part: str):
             obj = services.operator_link_add(
                 source=operator, target=target, kind="sells_on", actor=supervisor
             )
+        added = AuditEvent.objects.filter(action=f"operator.{part[:-1]}_add").latest("id").after
         w.login("supervisor")
         w.post(reverse("aeo:operator_part_remove", args=[operator.pk, part, obj.pk]))
-        return [Expected(f"operator.{part[:-1]}_remove", DELETE, operator.pk)]
+        # What is removed reads as what was added: every field, the linked operator by its code.
+        return [
+            Expected(
+                f"operator.{part[:-1]}_remove", DELETE, operator.pk, lambda e: e.before == added
+            )
+        ]
 
     return case
 

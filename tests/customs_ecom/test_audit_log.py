@@ -69,6 +69,35 @@ def test_the_csv_export_keeps_the_filters(client, customs_user, events):
     assert all(r[1] == "olivia" for r in rows[1:])
 
 
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(
+    client, customs_user, operator_a, example, django_capture_on_commit_callbacks
+):
+    """An operator's reason (here through the API) that begins like a formula is exported as text:
+    opening the export in a spreadsheet shows it and runs nothing. Numbers stay numbers."""
+    with django_capture_on_commit_callbacks(execute=True):
+        created = operator_a.post("/api/v1/declarations", example)
+    assert created.status_code == 201, created.content
+    formula = '=HYPERLINK("https://example.org/x","open")'
+    answer = operator_a.post(
+        f"/api/v1/declarations/{created.json()['id']}/invalidation", {"reason": formula}
+    )
+    assert answer.status_code == 200, answer.content
+    audit_record(
+        actor=None,
+        action="workload.targets",
+        object_type="workload_target",
+        object_id="-7",
+        reason="-12.50",
+    )
+    client.force_login(customs_user("auditor"))
+    response = client.get(reverse("audit_log_csv"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    reasons = {r[7] for r in rows[1:]}
+    assert "'" + formula in reasons and formula not in reasons
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    assert ["-7", "", "", "-12.50"] in [r[4:] for r in rows[1:]]
+
+
 def test_the_log_is_closed_to_officers_and_analysts(client, customs_user):
     for role in ("officer", "risk_analyst"):
         client.force_login(customs_user(role))
@@ -154,3 +183,72 @@ def test_the_log_names_the_officer_a_consignment_was_claimed_by(client, customs_
     response = client.get(reverse("audit_log_csv"), {"who": "sam"})
     export = b"".join(response.streaming_content).decode()
     assert f"Claimed by: {officer.pk}" in export  # the export keeps the stored id
+
+
+def test_every_csv_export_writes_through_the_spreadsheet_safe_writer():
+    """The audit log, dashboard tables, reconciliation and import errors: each export writes its
+    cells through customs_ecom.platform.spreadsheet, none through a bare csv.writer."""
+    from pathlib import Path
+
+    from customs_ecom.platform.spreadsheet import cell
+
+    root = Path(__file__).resolve().parents[2]
+    bare = [
+        str(path.relative_to(root))
+        for package in ("customs_ecom", "aeo", "declarations", "risk", "revenue")
+        for path in (root / package).rglob("*.py")
+        if "csv.writer(" in path.read_text(encoding="utf-8")
+        and path.name != "spreadsheet.py"
+        and "management" not in path.parts
+    ]
+    assert bare == []
+    assert [cell(v) for v in ("=1+1", "@SUM(A1)", "+33 1", "-12.50", "-1e5", "\tx", "ok", 5)] == [
+        "'=1+1",
+        "'@SUM(A1)",
+        "'+33 1",
+        "-12.50",
+        "-1e5",
+        "'\tx",
+        "ok",
+        5,
+    ]
+
+
+def test_who_finds_the_actions_of_a_renamed_user_and_of_an_operator_under_its_former_code(
+    client, customs_user, operator_a, example, django_capture_on_commit_callbacks
+):
+    """A user renamed on the admin pages, and an operator whose code changed in the registry, are
+    found by who they are now: their earlier actions were recorded under the earlier name. An
+    operator's invalidation is found by its code like any other action of its own (it was
+    recorded under another label, which the filter did not know)."""
+    from aeo.services import operator_update
+
+    officer = customs_user("officer", username="jdupont")
+    audit_record(actor=officer, action="declaration.note", object_type="declaration", object_id=1)
+    officer.username = "jean.dupont"
+    officer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = operator_a.post("/api/v1/declarations", example)
+    assert created.status_code == 201, created.content
+    invalidation = f"/api/v1/declarations/{created.json()['id']}/invalidation"
+    assert operator_a.post(invalidation, {"reason": "duplicate"}).status_code == 200
+    supervisor = customs_user("supervisor")
+    operator_update(
+        operator_id=operator_a.operator.pk, actor=supervisor, reason="rebrand", code="market-new"
+    )
+    client.force_login(customs_user("auditor"))
+    url = reverse("audit_log_csv")
+
+    def actions(who):
+        response = client.get(url, {"who": who})
+        rows = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+        return {(row[1], row[2]) for row in list(rows)[1:]}
+
+    assert ("jdupont", "declaration.note") in actions("jean.dupont")
+    found = actions("market-new")
+    assert ("operator operator-a (API)", "declaration.invalidated") in found, found
+    assert found == actions("Operator A") == actions("operator operator-a (API)")
+    # A row written when invalidations were labelled operator:<code> is found the same way.
+    audit_record(actor="operator:operator-a", action="declaration.returned", object_type="d",
+                 object_id=1)  # fmt: skip
+    assert ("operator:operator-a", "declaration.returned") in actions("market-new")

@@ -264,6 +264,30 @@ def test_audit_changes_read_as_key_value_lists_with_the_readers_numbers(french_c
         assert rule.startswith("Code: undervaluation, ") and "Vendeur; Expéditeur; " in rule
 
 
+def test_the_systems_own_audit_reasons_and_operator_actors_read_in_french(french_client):
+    """The reasons the system writes (an arrival through the API, an expiry, the admin pages) and
+    an operator's own actions are shown in the reader's language; a typed reason as typed."""
+    from customs_ecom.platform.audit import audit_record, operator_actor
+
+    operator = Operator.objects.create(code="op-fr", name="Op FR")
+    audit_record(actor=operator_actor("op-fr"), action="declaration.arrival", object_type="operator",
+                 object_id=operator.pk, reason="arrival reported through the API")  # fmt: skip
+    audit_record(actor="operator:op-fr", action="declaration.invalidated", object_type="operator",
+                 object_id=operator.pk, reason="doublon saisi")  # fmt: skip
+    audit_record(actor=None, action="aeo.expired", object_type="operator", object_id=operator.pk,
+                 reason="validity ended before 2026-11-25")  # fmt: skip
+    for url in ("/audit/", f"/registry/operators/{operator.pk}/"):
+        text = _visible(french_client.get(url).content.decode())
+        assert "arrivée déclarée par l'API" in text, url
+        assert "validité expirée avant le 25/11/2026" in text, url
+        assert "opérateur op-fr (API)" in text and "doublon saisi" in text, url
+        assert "reported through" not in text and "validity ended" not in text, url
+        assert "operator:op-fr" not in text and "operator op-fr" not in text, url
+        assert "Arrivée déclarée" in text and "Arrival" not in text, url
+    english = _visible(french_client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "arrival reported through the API" in english and "operator op-fr (API)" in english
+
+
 # Words that French writes as English does.
 SAME_IN_BOTH = {"Code", "Date", "Documents", "EORI", "Inspection", "Licence", "Note"}
 SAME_IN_BOTH |= {"Rail"}

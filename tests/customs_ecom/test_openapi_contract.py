@@ -124,6 +124,14 @@ def test_the_schema_answers_its_problems_as_json(method):
     assert (body["status"], body["code"]) == (405, "method_not_allowed")
 
 
+def test_the_interactive_documentation_opens_with_an_operator_key(operator_a):
+    """An operator's tool that sends its key on every request opens /api/docs/ like anyone (it
+    answered 500: the page's navigation took the operator for a customs user)."""
+    answer = operator_a.client.get("/api/docs/")
+    assert answer.status_code == 200, answer.content[:300]
+    assert b"swagger" in answer.content.lower()
+
+
 def test_the_schema_is_served_as_yaml_or_json():
     assert Client().get("/api/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
     answer = Client().get("/api/schema/?format=json")

@@ -255,6 +255,7 @@ ACTION_LABELS: dict[str, Any] = {
     "api_key.create": _("API key created"),
     "api_key.revoke": _("API key revoked"),
     "declaration.amend": _("Declaration amended"),
+    "declaration.arrival": _("Arrival reported"),
     "declaration.document": _("Document received"),
     "declaration.note": _("Note added"),
     "declaration.reassign": _("Reassigned"),
@@ -555,3 +556,49 @@ def form_errors_sentence(form: Any) -> str:
         text = " ".join(str(e) for e in errors)
         parts.append(f"{field.label}: {text}" if field is not None and field.label else text)
     return " ".join(parts)
+
+
+# What the system itself writes as the reason or the actor of an audit entry is stored in English
+# (the record); pages show it in the reader's language. Reasons people typed are shown as typed.
+SYSTEM_REASONS: dict[str, Any] = {
+    "arrival reported through the API": _("arrival reported through the API"),
+    "set through the API": _("set through the API"),
+    "admin pages": _("admin pages"),
+    "own password, admin pages": _("own password, admin pages"),
+    "lockout record deleted": _("lockout record deleted"),
+    "figures shipped with this release": _("figures shipped with this release"),
+    "refund of the excess paid: the reassessment lowered what is due": _(
+        "refund of the excess paid: the reassessment lowered what is due"
+    ),
+}
+_VALIDITY_ENDED = re.compile(r"validity ended before (\d{4}-\d{2}-\d{2})")
+_PAID_THROUGH_API = re.compile(r"paid through the API by operator (\S+)")
+_OPERATOR_ACTOR = re.compile(r"operator (\S+) \(API\)|operator:(\S+)")
+
+
+@register.filter
+def audit_reason(value: Any) -> str:
+    """An audit entry's reason: the system's own reasons in words of the reader's language."""
+    text = "" if value is None else str(value)
+    if text in SYSTEM_REASONS:
+        return str(SYSTEM_REASONS[text])
+    found = _VALIDITY_ENDED.fullmatch(text)
+    if found:
+        return gettext("validity ended before %(date)s") % {"date": when(found[1], "date")}
+    found = _PAID_THROUGH_API.fullmatch(text)
+    if found:
+        return gettext("paid through the API by operator %(code)s") % {"code": found[1]}
+    return text
+
+
+@register.filter
+def audit_actor(value: Any) -> str:
+    """An audit entry's actor: a user's name as it is, the system and an operator's own action
+    through its API in words of the reader's language."""
+    text = "" if value is None else str(value)
+    if text in ("", "system"):
+        return gettext("system")
+    found = _OPERATOR_ACTOR.fullmatch(text)
+    if found:
+        return gettext("operator %(code)s (API)") % {"code": found[1] or found[2]}
+    return text
