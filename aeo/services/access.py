@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
 from customs_ecom.platform import extensions, outbound
@@ -53,15 +54,15 @@ def parse_throttle_rate(rate: str) -> str:
     if not rate:
         return ""
     try:
-        count, _ = SimpleRateThrottle.parse_rate(SimpleRateThrottle, rate)
+        count, _duration = SimpleRateThrottle.parse_rate(SimpleRateThrottle, rate)
         period = rate.split("/", 1)[1]
     except (ValueError, IndexError, KeyError, AttributeError):
         raise RegistryError(
-            "Write a rate as <requests>/<sec|min|hour|day>, e.g. 600/min.", field="throttle_rate"
+            _("Write a rate as <requests>/<sec|min|hour|day>, e.g. 600/min."), field="throttle_rate"
         ) from None
     if count is None or count < 1 or period[:1] not in ("s", "m", "h", "d"):
         raise RegistryError(
-            "Write a rate as <requests>/<sec|min|hour|day>, e.g. 600/min.", field="throttle_rate"
+            _("Write a rate as <requests>/<sec|min|hour|day>, e.g. 600/min."), field="throttle_rate"
         )
     return rate
 
@@ -108,7 +109,7 @@ def operator_set_webhook(
         raise RegistryError(problem, field="webhook_url")
     new_secret = (secret or "").strip() or operator.webhook_secret or new_webhook_secret()
     if url and len(new_secret) < 16:
-        raise RegistryError("Use a secret of at least 16 characters.", field="webhook_secret")
+        raise RegistryError(_("Use a secret of at least 16 characters."), field="webhook_secret")
     before = {"webhook_url": operator.webhook_url, "secret_set": bool(operator.webhook_secret)}
     secret_changed = new_secret != operator.webhook_secret
     if not url:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.audit import audit_record
 
@@ -34,9 +35,9 @@ def benefit_policy_update(
         ("random_rate_factor", random_rate_factor),
     ):
         if not Decimal(0) <= value <= Decimal(1):
-            raise RegistryError("A factor is between 0 and 1.", field=name)
+            raise RegistryError(_("A factor is between 0 and 1."), field=name)
     if max_batch < 1:
-        raise RegistryError("At least 1.", field="max_batch")
+        raise RegistryError(_("At least 1."), field="max_batch")
     from ..benefits import ensure_benefit_policies
 
     ensure_benefit_policies()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.audit import audit_record
 
@@ -104,7 +105,7 @@ def operator_identifier_add(
             )
     except IntegrityError:
         raise RegistryError(
-            "This identifier is already registered to an operator.", field="value"
+            _("This identifier is already registered to an operator."), field="value"
         ) from None
     audit_record(
         actor=actor,
@@ -177,12 +178,12 @@ def operator_link_add(
     *, source: Operator, target: Operator, kind: str, since: date | None = None, actor: Any
 ) -> OperatorLink:
     if source.pk == target.pk:
-        raise RegistryError("An operator cannot be linked to itself.", field="target")
+        raise RegistryError(_("An operator cannot be linked to itself."), field="target")
     try:
         with transaction.atomic():
             link = OperatorLink.objects.create(source=source, target=target, kind=kind, since=since)
     except IntegrityError:
-        raise RegistryError("This link already exists.", field="target") from None
+        raise RegistryError(_("This link already exists."), field="target") from None
     audit_record(
         actor=actor,
         action="operator.link_add",

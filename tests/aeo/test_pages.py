@@ -379,3 +379,21 @@ def test_pages_render_in_french(login, operator_a):
     client.cookies["django_language"] = "fr"
     response = client.get("/registry/", HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 200 and response.headers.get("Content-Language") == "fr"
+
+
+def test_a_registry_refusal_reads_in_the_readers_language(login, operator_a):
+    """The registry's refusals are shown on its forms in French to a French reader."""
+    client = login("administrator")
+    client.cookies["django_language"] = "fr"
+    base = f"/registry/operators/{operator_a.operator.pk}"
+    client.post(f"{base}/identifiers/add/", {"scheme": "vat", "value": "FR12345678901"})
+    other = operator_create(code="vendor-fr", name="Vendor FR", role="vendor")
+    response = client.post(
+        f"/registry/operators/{other.pk}/identifiers/add/",
+        {"scheme": "vat", "value": "FR12345678901"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    text = response.content.decode()
+    assert "Cet identifiant est déjà enregistré pour un opérateur." in text
+    assert "already registered" not in text
