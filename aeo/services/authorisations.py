@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.audit import audit_record
 
@@ -67,6 +68,39 @@ def authorisation_apply(
     return authorisation
 
 
+def _check_reinstatement(
+    authorisation: AEOAuthorisation,
+    certificate_number: str | None,
+    valid_from: date | None,
+    valid_to: date | None,
+) -> None:
+    """Reinstating ends a suspension of the same authorisation: its certificate and validity
+    stay as granted (a new grant changes them), and one whose validity has ended is not brought
+    back (grant a new authorisation)."""
+    if authorisation.valid_to is not None and authorisation.valid_to < timezone.localdate():
+        raise RegistryError(
+            _(
+                "The authorisation's validity ended on %(date)s: it cannot be reinstated; grant a "
+                "new authorisation."
+            )
+            % {"date": authorisation.valid_to.isoformat()},
+            field="valid_to",
+        )
+    changed = (
+        (certificate_number or "").strip() not in ("", authorisation.certificate_number)
+        or (valid_from is not None and valid_from != authorisation.valid_from)
+        or (valid_to is not None and valid_to != authorisation.valid_to)
+    )
+    if changed:
+        raise RegistryError(
+            _(
+                "A reinstatement keeps the authorisation's certificate and validity; leave them as "
+                "they are (a new grant changes them)."
+            ),
+            field="valid_to",
+        )
+
+
 def authorisation_transition(
     *,
     authorisation_id: int,
@@ -90,14 +124,16 @@ def authorisation_transition(
         if not allowed:
             raise AEOTransitionNotAllowed(authorisation, to_status)
         if to_status in REASON_REQUIRED and not reason.strip():
-            raise RegistryError("Give the reason for this decision.", field="reason")
+            raise RegistryError(_("Give the reason for this decision."), field="reason")
         before = _snapshot(authorisation, AUTH_FIELDS)
+        if to_status == AuthStatus.AUTHORISED and authorisation.status == AuthStatus.SUSPENDED:
+            _check_reinstatement(authorisation, certificate_number, valid_from, valid_to)
         if to_status == AuthStatus.AUTHORISED and authorisation.status != AuthStatus.SUSPENDED:
             # Granting: the certificate and its validity are part of the decision.
             certificate_number = (certificate_number or authorisation.certificate_number).strip()
             if not certificate_number:
                 raise RegistryError(
-                    "An authorisation needs its certificate number.", field="certificate_number"
+                    _("An authorisation needs its certificate number."), field="certificate_number"
                 )
             authorisation.certificate_number = certificate_number
             authorisation.valid_from = (
@@ -105,7 +141,7 @@ def authorisation_transition(
             )
             authorisation.valid_to = valid_to or authorisation.valid_to
             if authorisation.valid_to and authorisation.valid_to < authorisation.valid_from:
-                raise RegistryError("Valid to is before valid from.", field="valid_to")
+                raise RegistryError(_("Valid to is before valid from."), field="valid_to")
         authorisation.status = to_status
         authorisation.status_changed_at = timezone.now()
         authorisation.save()
@@ -139,12 +175,12 @@ def authorisation_recognise(
     mra = MutualRecognition.objects.filter(partner_country=partner_country).first()
     if mra is None or mra.valid_from > today or (mra.valid_to is not None and mra.valid_to < today):
         raise RegistryError(
-            "No mutual recognition arrangement with this administration is in force.",
+            _("No mutual recognition arrangement with this administration is in force."),
             field="partner_country",
         )
     if kind not in (mra.kinds or []):
         raise RegistryError(
-            "The arrangement does not cover this kind of authorisation.", field="kind"
+            _("The arrangement does not cover this kind of authorisation."), field="kind"
         )
     authorisation = AEOAuthorisation.objects.create(
         operator=operator,

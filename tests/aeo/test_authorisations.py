@@ -356,3 +356,48 @@ def test_suspending_aeo_status_changes_the_channel_of_the_next_consignment(
     assert before.channel in ("green", "blue")  # ...controlled lightly while authorised
     assert after.channel in ("yellow", "red")  # ...and checked once suspended
     assert after_risk.score > before_risk.score
+
+
+def test_reinstatement_keeps_the_validity_and_not_once_it_has_ended(operator_a, customs_user):
+    """Reinstating ends a suspension of the same authorisation: new dates or another certificate
+    are refused (a new grant changes them), and one whose validity ended is not brought back."""
+    supervisor = customs_user("supervisor")
+    a = _authorised(
+        operator_a.operator, supervisor, valid_to=timezone.localdate() + timedelta(days=5)
+    )
+    authorisation_transition(
+        authorisation_id=a.pk, to_status=S.SUSPENDED, actor=supervisor, reason="audit findings"
+    )
+    with pytest.raises(RegistryError):
+        authorisation_transition(
+            authorisation_id=a.pk,
+            to_status=S.AUTHORISED,
+            actor=supervisor,
+            reason="remedied",
+            valid_to=timezone.localdate() + timedelta(days=900),
+        )
+    a.refresh_from_db()
+    assert a.status == S.SUSPENDED and a.valid_to == timezone.localdate() + timedelta(days=5)
+    # The form sends the stored values back: that is no change.
+    authorisation_transition(
+        authorisation_id=a.pk,
+        to_status=S.AUTHORISED,
+        actor=supervisor,
+        reason="remedied",
+        certificate_number=a.certificate_number,
+        valid_from=a.valid_from,
+        valid_to=a.valid_to,
+    )
+    authorisation_transition(
+        authorisation_id=a.pk, to_status=S.SUSPENDED, actor=supervisor, reason="again"
+    )
+    AEOAuthorisation.objects.filter(pk=a.pk).update(
+        valid_to=timezone.localdate() - timedelta(days=1)
+    )
+    with pytest.raises(RegistryError) as refused:
+        authorisation_transition(
+            authorisation_id=a.pk, to_status=S.AUTHORISED, actor=supervisor, reason="remedied"
+        )
+    assert "cannot be reinstated" in str(refused.value)
+    assert AEOAuthorisation.objects.get(pk=a.pk).status == S.SUSPENDED
+    assert not operator_benefits(operator_a.operator).is_aeo
