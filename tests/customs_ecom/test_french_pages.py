@@ -623,3 +623,19 @@ def test_a_late_finding_writes_its_span_in_the_readers_units_and_its_code_as_cod
     assert "7 d 4 h 51 min after the goods arrived" in english.content.decode()
     older_page = french_client.get(f"/consignments/{consignments[1].pk}/").content.decode()
     assert "2 j 30 min après l&#x27;arrivée" in older_page
+
+
+def test_reassessment_and_list_update_reasons_read_in_french(french_client):
+    """A channel changed by a new rule set and a withdrawal of a list update are audited with the
+    system's own reasons; a French reader reads them in French."""
+    from customs_ecom.platform.audit import audit_record
+
+    operator = Operator.objects.create(code="op-fr2", name="Op FR 2")
+    audit_record(actor=None, action="risk.reassessed", object_type="operator",
+                 object_id=operator.pk, reason="re-assessed under rule set 7")  # fmt: skip
+    audit_record(actor=None, action="risk.reassessed", object_type="operator",
+                 object_id=operator.pk, reason="list update 12")  # fmt: skip
+    text = _visible(french_client.get("/audit/").content.decode())
+    assert "réévalué selon le jeu de règles 7" in text
+    assert "mise à jour de liste 12" in text
+    assert "re-assessed under" not in text and "list update" not in text

@@ -573,6 +573,8 @@ SYSTEM_REASONS: dict[str, Any] = {
 }
 _VALIDITY_ENDED = re.compile(r"validity ended before (\d{4}-\d{2}-\d{2})")
 _PAID_THROUGH_API = re.compile(r"paid through the API by operator (\S+)")
+_REASSESSED_UNDER = re.compile(r"re-assessed under rule set (\d+)")
+_LIST_UPDATE = re.compile(r"list update (\d+)")
 _OPERATOR_ACTOR = re.compile(r"operator (\S+) \(API\)|operator:(\S+)")
 
 
@@ -588,6 +590,12 @@ def audit_reason(value: Any) -> str:
     found = _PAID_THROUGH_API.fullmatch(text)
     if found:
         return gettext("paid through the API by operator %(code)s") % {"code": found[1]}
+    found = _REASSESSED_UNDER.fullmatch(text)
+    if found:
+        return gettext("re-assessed under rule set %(version)s") % {"version": found[1]}
+    found = _LIST_UPDATE.fullmatch(text)
+    if found:
+        return gettext("list update %(update)s") % {"update": found[1]}
     return text
 
 
