@@ -24,6 +24,7 @@ from customs_ecom.platform import bounds
 from customs_ecom.platform.problems import ProblemError
 
 from .schemas import (
+    DOCUMENT_NUMBER_RULE,
     TransportDocument,
     ZonedDateTime,
     _not_blank,
@@ -114,11 +115,9 @@ def _document_number(value: str) -> str:
     # An arrival or a manifest line names a consignment by the number its declaration carries:
     # one that no declaration can carry (no letter or digit, other scripts) is a mistake to say.
     if not is_document_number(value):
+        # The detail reads "not a transport document number: <the rule>, got '<the text>'".
         raise PydanticCustomError(
-            "document_number_invalid",
-            "{value!r} is not a transport document number: Latin letters and digits, which "
-            "spaces, '-', '/' and '.' may separate",
-            {"value": value},
+            "document_number_invalid", f"not a transport document number: {DOCUMENT_NUMBER_RULE}"
         )
     return value
 

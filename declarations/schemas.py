@@ -224,18 +224,21 @@ def is_document_number(text: str) -> bool:
     return bool(_DOCUMENT_NUMBER.fullmatch(text))
 
 
+# What `is_document_number` accepts, in words.
+DOCUMENT_NUMBER_RULE = "Latin letters and digits, which spaces, '-', '/' and '.' may separate"
+
+
 def transport_document_problems(document: TransportDocument, pointer: str) -> list[Problem]:
     """The code-list checks of a transport document's number, wherever one is given (a
     declaration, its master waybill, the document that carries returned goods back)."""
-    if not _DOCUMENT_NUMBER.fullmatch(document.number):
+    if not is_document_number(document.number):
         # What a carrier prints and a scanner reads: a number written in other scripts or
         # with look-alike characters would name other goods than the label does.
         return [
             Problem(
                 f"{pointer}/number",
                 "document_number_invalid",
-                f"{document.number!r} is not a transport document number: Latin letters "
-                f"and digits, which spaces, '-', '/' and '.' may separate",
+                f"{document.number!r} is not a transport document number: {DOCUMENT_NUMBER_RULE}",
             )
         ]
     if document.type == "postal_item":
