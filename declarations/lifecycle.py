@@ -108,12 +108,14 @@ def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int,
     a master waybill as its transport document covers the goods of every house waybill under
     that master: it and each of them are the same goods (two house waybills of one master are
     not)."""
-    keys = {_goods_key(d) for d in declarations} - {""}
-    masters = {_master_key(d) for d in declarations} - {""}
+    # Each consignment's own key and its master waybill's, computed once.
+    named = {d.pk: (_goods_key(d), _master_key(d)) for d in declarations}
+    keys = {key for key, _master in named.values()} - {""}
+    masters = {master for _key, master in named.values()} - {""}
     if not keys:
         return {}
     memo = _SAME_GOODS_MEMO.get()
-    asked = frozenset((d.pk, _goods_key(d), _master_key(d)) for d in declarations)
+    asked = frozenset(named.items())
     if memo is not None and asked in memo:
         return memo[asked]
     rows = (
@@ -130,8 +132,7 @@ def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int,
         if master:
             under_master.setdefault(master, []).append((pk, status))
     found: dict[int, list[tuple[int, str]]] = {}
-    for d in declarations:
-        key, master = _goods_key(d), _master_key(d)
+    for pk, (key, master) in named.items():
         candidates = [
             *by_key.get(key, ()),
             # declared under the master waybill d's house waybill travels in
@@ -139,9 +140,9 @@ def same_goods(declarations: Sequence[Declaration]) -> dict[int, list[tuple[int,
             # house waybills travelling under the master waybill d is declared under
             *(under_master.get(key, ()) if key else ()),
         ]
-        others = list(dict.fromkeys(c for c in candidates if c[0] != d.pk))
+        others = list(dict.fromkeys(c for c in candidates if c[0] != pk))
         if others:
-            found[d.pk] = others
+            found[pk] = others
     if memo is not None:
         memo[asked] = found
     return found
