@@ -10,7 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from aeo.models import Operator
 
-from .statuses import NEEDS_ACTION, Status
+from .statuses import NEEDS_ACTION, STILL_DECLARED, Status
+
+# The name of the constraint that refuses a second open declaration of one transport document by
+# one operator: intake recognises it when a concurrent declaration of the same parcel wins.
+OPEN_DOCUMENT_CONSTRAINT = "decl_open_document_unique_per_operator"
 
 
 class Profile(models.Model):
@@ -153,7 +157,14 @@ class Declaration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["operator", "lrn"], name="declaration_lrn_unique_per_operator"
-            )
+            ),
+            # One open declaration of a transport document per operator (statuses.STILL_DECLARED).
+            models.UniqueConstraint(
+                fields=["operator", "transport_document_key"],
+                condition=models.Q(status__in=STILL_DECLARED)
+                & ~models.Q(transport_document_key=""),
+                name=OPEN_DOCUMENT_CONSTRAINT,
+            ),
         ]
         # Every index is written by intake and again by each assessment update (the channel
         # changes an indexed column, so the update is never HOT): keep only those a query needs.
