@@ -423,10 +423,13 @@ class Manifest(models.Model):
 
 
 class ManifestLine(models.Model):
-    """One transport document on a carrier manifest. The newest line for a document is the one used."""
+    """One transport document on a carrier manifest. The newest line for a document is the one used.
+    Lines are matched to declarations by the transport document's key (normalise.document_key), as
+    arrivals are: 'RR 123 456 785 de' on a manifest is the declaration's 'RR123456785DE'."""
 
     manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="lines")
     transport_document_number = models.CharField(max_length=64)
+    transport_document_key = models.CharField(max_length=64, blank=True, default="")
     packages = models.PositiveIntegerField(null=True, blank=True)
     gross_mass_kg = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     declared_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
@@ -435,7 +438,7 @@ class ManifestLine(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["transport_document_number", "-id"], name="manifest_line_doc_idx")
+            models.Index(fields=["transport_document_key", "-id"], name="manifest_line_key_idx")
         ]
 
 
