@@ -191,7 +191,9 @@ def _one_per_document(
     for row in fresh:
         index, canonical, _ = row
         key = keys[index]
-        if key and key in open_lrns:
+        # Open under this very lrn: a concurrent retry stored it since the lrns were read; the
+        # write below meets the lrn and answers the replay (or lrn_conflict).
+        if key and key in open_lrns and open_lrns[key] != canonical["lrn"]:
             number = canonical["transport_document"]["number"]
             outcomes[index] = SubmitOutcome(409, errors=[_declared_problem(number, open_lrns[key])])
             continue
@@ -338,6 +340,11 @@ def _submit_single(
         raise  # the database is unreachable: 503 with Retry-After (platform middleware)
     except IntegrityError as exc:
         if _is_document_conflict(exc):
+            # A concurrent retry of this very lrn can meet the document's constraint before its
+            # own lrn's: then it is that lrn's replay (or lrn_conflict), not another parcel's.
+            prior = Declaration.objects.filter(operator=operator, lrn=lrn).first()
+            if prior is not None:
+                return _replay_or_conflict(prior, fingerprint, body)
             return _document_declared(operator, canonical)
         logger.exception("declaration %r could not be stored", lrn)
         return _not_storable(lrn)
