@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .models import Manifest, ManifestLine
+from .normalise import document_key
 from .quality import ManifestFacts, ValueBenchmark
 from .statuses import NOT_A_PRICE_REFERENCE
 
@@ -118,13 +119,14 @@ def manifest_facts_many(
     """The newest manifest line of each transport document, in one query (batch intake); with
     ``carrier_ids``, from those operators' manifests only; with ``declarant_id``, from the
     manifests of the declarant and of the carriers that carry for it (declarations.carriers),
-    in the same query."""
+    in the same query. Lines are found by the document's key (normalise.document_key), as
+    arrivals are; the answer is keyed by the numbers as given."""
     from .carriers import manifest_operator_filter
 
-    wanted = sorted({n for n in numbers if n})
+    keys = {number: document_key(number) for number in numbers if number}
+    wanted = sorted({key for key in keys.values() if key})
     if not wanted:
         return {}
-    found: dict[str, ManifestFacts] = {}
     if declarant_id is not None and carrier_ids is None and connection.vendor == "postgresql":
         # Intake's own question, once per submission: one statement written once (building the
         # same query through the ORM cost about a fifth of a single POST's CPU).
@@ -133,36 +135,37 @@ def manifest_facts_many(
             cursor.execute(sql, [wanted, declarant_id, declarant_id, carries_for, carrier_roles])
             rows = cursor.fetchall()
     else:
-        lines = ManifestLine.objects.filter(transport_document_number__in=wanted)
+        lines = ManifestLine.objects.filter(transport_document_key__in=wanted)
         if carrier_ids is not None:
             lines = lines.filter(manifest__operator_id__in=list(carrier_ids))
         if declarant_id is not None:
             lines = lines.filter(manifest_operator_filter(declarant_id))
-        rows = lines.order_by("transport_document_number", "-id").values_list(
-            "transport_document_number",
+        rows = lines.order_by("transport_document_key", "-id").values_list(
+            "transport_document_key",
             "packages",
             "gross_mass_kg",
             "declared_value",
             "currency",
             "description",
         )
-    for number, packages, mass, value, currency, description in rows:
-        if number not in found:
-            found[number] = ManifestFacts(
+    by_key: dict[str, ManifestFacts] = {}
+    for key, packages, mass, value, currency, description in rows:
+        if key not in by_key:
+            by_key[key] = ManifestFacts(
                 packages=packages,
                 gross_mass_kg=mass,
                 declared_value=value,
                 currency=currency or None,
                 description=description or None,
             )
-    return found
+    return {number: by_key[key] for number, key in keys.items() if key in by_key}
 
 
 @lru_cache(maxsize=1)
 def _declarant_manifest_query() -> tuple[str, str, list[str]]:
     """The manifest lines that count for a declarant's transport documents (PostgreSQL): those of
     its own manifests and of the carriers linked as carrying for it, as
-    ``declarations.carriers.manifest_operator_filter`` says; newest line first per document.
+    ``declarations.carriers.manifest_operator_filter`` says; newest line first per document key.
     Returns the statement, the link kind and the carrier roles it is asked with."""
     from aeo.models import Operator, OperatorLink
 
@@ -171,13 +174,13 @@ def _declarant_manifest_query() -> tuple[str, str, list[str]]:
     line, manifest = ManifestLine._meta.db_table, Manifest._meta.db_table
     link, operator = OperatorLink._meta.db_table, Operator._meta.db_table
     sql = (
-        "SELECT l.transport_document_number, l.packages, l.gross_mass_kg, l.declared_value, "  # noqa: S608
+        "SELECT l.transport_document_key, l.packages, l.gross_mass_kg, l.declared_value, "  # noqa: S608
         "l.currency, l.description "
         f"FROM {line} l INNER JOIN {manifest} m ON m.id = l.manifest_id "
-        "WHERE l.transport_document_number = ANY(%s) AND (m.operator_id = %s OR m.operator_id IN ("
+        "WHERE l.transport_document_key = ANY(%s) AND (m.operator_id = %s OR m.operator_id IN ("
         f"SELECT k.source_id FROM {link} k INNER JOIN {operator} o ON o.id = k.source_id "
         "WHERE k.target_id = %s AND k.kind = %s AND o.role = ANY(%s))) "
-        "ORDER BY l.transport_document_number, l.id DESC"
+        "ORDER BY l.transport_document_key, l.id DESC"
     )
     return sql, str(OperatorLink.Kind.CARRIES_FOR), sorted(str(role) for role in CARRIER_ROLES)
 

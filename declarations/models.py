@@ -10,7 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from aeo.models import Operator
 
-from .statuses import NEEDS_ACTION, Status
+from .statuses import NEEDS_ACTION, STILL_DECLARED, Status
+
+# The name of the constraint that refuses a second open declaration of one transport document by
+# one operator: intake recognises it when a concurrent declaration of the same parcel wins.
+OPEN_DOCUMENT_CONSTRAINT = "decl_open_document_unique_per_operator"
 
 
 class Profile(models.Model):
@@ -153,7 +157,14 @@ class Declaration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["operator", "lrn"], name="declaration_lrn_unique_per_operator"
-            )
+            ),
+            # One open declaration of a transport document per operator (statuses.STILL_DECLARED).
+            models.UniqueConstraint(
+                fields=["operator", "transport_document_key"],
+                condition=models.Q(status__in=STILL_DECLARED)
+                & ~models.Q(transport_document_key=""),
+                name=OPEN_DOCUMENT_CONSTRAINT,
+            ),
         ]
         # Every index is written by intake and again by each assessment update (the channel
         # changes an indexed column, so the update is never HOT): keep only those a query needs.
@@ -412,10 +423,13 @@ class Manifest(models.Model):
 
 
 class ManifestLine(models.Model):
-    """One transport document on a carrier manifest. The newest line for a document is the one used."""
+    """One transport document on a carrier manifest. The newest line for a document is the one used.
+    Lines are matched to declarations by the transport document's key (normalise.document_key), as
+    arrivals are: 'RR 123 456 785 de' on a manifest is the declaration's 'RR123456785DE'."""
 
     manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="lines")
     transport_document_number = models.CharField(max_length=64)
+    transport_document_key = models.CharField(max_length=64, blank=True, default="")
     packages = models.PositiveIntegerField(null=True, blank=True)
     gross_mass_kg = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     declared_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
@@ -424,7 +438,7 @@ class ManifestLine(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["transport_document_number", "-id"], name="manifest_line_doc_idx")
+            models.Index(fields=["transport_document_key", "-id"], name="manifest_line_key_idx")
         ]
 
 

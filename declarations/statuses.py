@@ -65,6 +65,17 @@ NOT_A_PRICE_REFERENCE = (Status.INVALIDATED, Status.DETAINED)
 # Reaching one of these statuses ends an officer's claim on the consignment (a detained one is
 # still worked: its case, then its release or forfeiture).
 ENDS_CLAIM = frozenset({Status.RELEASED, Status.INVALIDATED, Status.RETURNED})
+# The goods are still under this declaration: neither released, returned nor withdrawn. An operator
+# declares a consignment (its transport document) once at a time: a second declaration of it
+# while one of these is open is refused (409 `transport_document_declared`, a partial unique
+# constraint), so the same parcel is never assessed, released and charged twice.
+STILL_DECLARED = (
+    Status.ACCEPTED,
+    Status.ASSESSED,
+    Status.DOCUMENTS_REQUESTED,
+    Status.INSPECTION,
+    Status.DETAINED,
+)
 # Nothing more will happen to the consignment.
 CLOSED = frozenset({Status.INVALIDATED, Status.RETURNED})
 # Values are revised on what a control found (documents asked for, an inspection, goods held),

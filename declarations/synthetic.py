@@ -4,6 +4,7 @@ platforms and profiles, with a few risky patterns on purpose."""
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -135,9 +136,21 @@ def s10_check_digit(serial: str) -> int:
     return {10: 0, 11: 5}.get(check, check)
 
 
-def s10_number(rng: random.Random, country: str = "CN") -> str:
-    serial = f"{rng.randrange(10**8):08d}"
-    return f"R{rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}{serial}{s10_check_digit(serial)}{country}"
+_S10_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def parcel_serial(lrn_prefix: str, index: int, space: int) -> int:
+    """The parcel's own number among ``space``: one per (prefix, index), never drawn at random,
+    since an operator declares a parcel once at a time (a second open declaration of the same
+    transport document is refused) and a million random draws would repeat some."""
+    return (zlib.crc32(lrn_prefix.encode()) * 7_919 + index) % space
+
+
+def s10_number(serial_index: int, country: str = "CN") -> str:
+    """A well-formed S10 item number (UPU S10: two letters, eight digits, check digit, country)."""
+    letter, serial_number = divmod(serial_index % (len(_S10_LETTERS) * 10**8), 10**8)
+    serial = f"{serial_number:08d}"
+    return f"R{_S10_LETTERS[letter]}{serial}{s10_check_digit(serial)}{country}"
 
 
 # A seller registered under IOSS quotes its one number (IM + 250 for France + 7 digits) on every
@@ -194,10 +207,16 @@ def make_declaration(
         "transport_document": (
             {
                 "type": "postal_item",
-                "number": s10_number(rng, seller_country if seller_country != "TR" else "CN"),
+                "number": s10_number(
+                    parcel_serial(lrn_prefix, index, len(_S10_LETTERS) * 10**8),
+                    seller_country if seller_country != "TR" else "CN",
+                ),
             }
             if postal
-            else {"type": "house_waybill", "number": f"{rng.randrange(10**9, 10**10)}"}
+            else {
+                "type": "house_waybill",
+                "number": f"{10**9 + parcel_serial(lrn_prefix, index, 9 * 10**9)}",
+            }
         ),
         "transport_mode": "post" if postal else "air",
         "country_of_dispatch": seller_country,

@@ -65,3 +65,23 @@ DATASET_EXAMPLE = {
         },
     ],
 }
+
+
+def own_number(lrn: str) -> str:
+    """A house waybill number of the parcel declared under ``lrn``: an operator declares a parcel
+    once at a time (a second open declaration of the same transport document is 409
+    `transport_document_declared`), so tests that declare several parcels give each its own."""
+    import zlib
+
+    return f"8{zlib.crc32(lrn.encode()) % 10**9:09d}"
+
+
+def example_for(lrn: str, example: dict | None = None) -> dict:
+    """A deep copy of the example declaration (or of ``example``) as the parcel ``lrn``: that lrn
+    and its own transport document number (`own_number`)."""
+    import copy
+
+    body = copy.deepcopy(DATASET_EXAMPLE if example is None else example)
+    body["lrn"] = lrn
+    body["transport_document"] = {"type": "house_waybill", "number": own_number(lrn)}
+    return body

@@ -88,7 +88,8 @@ STATUS_TEXT = {
     405: "Method not allowed on this path (`method_not_allowed`).",
     406: "Only JSON answers are produced (`not_acceptable`).",
     411: "A chunked body without Content-Length (`length_required`).",
-    409: "Conflict with the stored state (`lrn_conflict`, `*_not_allowed`, "
+    409: "Conflict with the stored state (`lrn_conflict`, `transport_document_declared`, "
+    "`*_not_allowed`, "
     "`idempotency_in_progress` with `Retry-After`).",
     413: "Body over the limit (`body_too_large`).",
     415: "Body not JSON by its Content-Type, or a document not PDF/PNG/JPEG "

@@ -26,6 +26,7 @@ def manifest_record(
     from ..benchmarks import manifest_facts_many
     from ..carriers import carried_operator_ids
     from ..models import Manifest, ManifestLine
+    from ..normalise import document_key
     from ..selectors import value_benchmarks
 
     with transaction.atomic():
@@ -34,6 +35,7 @@ def manifest_record(
             ManifestLine(
                 manifest=manifest,
                 transport_document_number=line["transport_document"],
+                transport_document_key=document_key(line["transport_document"]),
                 packages=line.get("packages"),
                 gross_mass_kg=line.get("gross_mass_kg"),
                 declared_value=line.get("declared_value"),
@@ -42,20 +44,28 @@ def manifest_record(
             )
             for line in lines
         )
-        numbers = {line["transport_document"] for line in lines}
+        # A line names the declarations of its transport document's key, however either wrote
+        # the number (spaces, dashes, case), as an arrival does.
+        keys = {document_key(line["transport_document"]) for line in lines} - {""}
+        if not keys:
+            return manifest, 0
         # Only the carrier's own consignments and those of the operators it carries for
         # (declarations.carriers): another operator's are neither touched nor counted.
-        facts = manifest_facts_many(numbers, carrier_ids=[operator.pk])
         open_statuses = (Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED)
         touched = list(
             Declaration.objects.filter(
-                transport_document_number__in=numbers,
+                transport_document_key__in=keys,
                 status__in=open_statuses,
                 operator_id__in=carried_operator_ids(operator),
             )
         )
         if not touched:
             return manifest, 0
+        # Keyed by the numbers as the declarations wrote them (what _quality_context looks up).
+        facts = manifest_facts_many(
+            {declaration.payload["transport_document"]["number"] for declaration in touched},
+            carrier_ids=[operator.pk],
+        )
         rates = RateBook()
         benchmarks = value_benchmarks()
         QualityFinding.objects.filter(declaration__in=touched).delete()

@@ -23,6 +23,7 @@ from declarations.messages import stored as stored_message
 from ..coalesce import assessment_request, coalesces, pending_written
 from ..errors import Problem
 from ..models import (
+    OPEN_DOCUMENT_CONSTRAINT,
     Declaration,
     DeclarationItem,
     PendingAssessment,
@@ -32,11 +33,13 @@ from ..models import (
     Status,
     StatusEvent,
 )
+from ..normalise import document_key
 from ..quality import assess_quality
 from ..rates import RateBook
 from ..reference import active_profiles
 from ..schemas import canonical_dict, declaration_fingerprint, validate_declaration
 from ..selectors import declarations_by_lrn
+from ..statuses import STILL_DECLARED
 from ._common import _columns, _findings, _items, _quality_context, _same_body
 
 logger = logging.getLogger(__name__)
@@ -120,6 +123,7 @@ def _submit(operator: Operator, bodies: Sequence[object]) -> list[SubmitOutcome]
         else:
             first_in_batch[lrn] = (index, fingerprint)
             fresh.append((index, canonical, fingerprint))
+    fresh = _one_per_document(operator, fresh, outcomes)
 
     if fresh:
         try:
@@ -135,11 +139,13 @@ def _submit(operator: Operator, bodies: Sequence[object]) -> list[SubmitOutcome]
                 try:
                     with transaction.atomic():
                         created.update(_store(operator, [row], profiles, rates, now))
-                except IntegrityError:
+                except IntegrityError as exc:
                     prior = Declaration.objects.filter(operator=operator, lrn=row[1]["lrn"]).first()
                     outcomes[row[0]] = (
                         _replay_or_conflict(prior, row[2], bodies[row[0]])
                         if prior is not None
+                        else _document_declared(operator, row[1])
+                        if _is_document_conflict(exc)
                         else _not_storable(row[1]["lrn"])
                     )
                 except UNREACHABLE:
@@ -151,9 +157,86 @@ def _submit(operator: Operator, bodies: Sequence[object]) -> list[SubmitOutcome]
             outcomes[index] = SubmitOutcome(201, declaration=declaration)
     for index, first_index in repeats:
         first = outcomes[first_index]
-        outcomes[index] = SubmitOutcome(200, declaration=first.declaration) if first else None
+        # The same lrn and body again: a replay of what the first one got (a refusal too).
+        outcomes[index] = (
+            SubmitOutcome(200, declaration=first.declaration)
+            if first is not None and first.declaration is not None
+            else first
+        )
     _count_rejections(operator, sum(1 for o in outcomes if o is not None and o.status == 422))
     return [o if o is not None else SubmitOutcome(409) for o in outcomes]
+
+
+def _one_per_document(
+    operator: Operator,
+    fresh: list[tuple[int, dict[str, Any], str]],
+    outcomes: list[SubmitOutcome | None],
+) -> list[tuple[int, dict[str, Any], str]]:
+    """The new declarations of a batch less those of a transport document this operator has
+    declared already and not yet seen released, returned or withdrawn (statuses.STILL_DECLARED),
+    or declared earlier in the same batch under another lrn: each of those is 409
+    `transport_document_declared`. The constraint OPEN_DOCUMENT_CONSTRAINT refuses a concurrent
+    one that this read cannot see."""
+    if not fresh:
+        return fresh
+    keys = {index: document_key(c["transport_document"]["number"]) for index, c, _ in fresh}
+    open_lrns = dict(
+        Declaration.objects.filter(
+            operator=operator,
+            transport_document_key__in=set(keys.values()) - {""},
+            status__in=STILL_DECLARED,
+        ).values_list("transport_document_key", "lrn")
+    )
+    kept = []
+    for row in fresh:
+        index, canonical, _ = row
+        key = keys[index]
+        # Open under this very lrn: a concurrent retry stored it since the lrns were read; the
+        # write below meets the lrn and answers the replay (or lrn_conflict).
+        if key and key in open_lrns and open_lrns[key] != canonical["lrn"]:
+            number = canonical["transport_document"]["number"]
+            outcomes[index] = SubmitOutcome(409, errors=[_declared_problem(number, open_lrns[key])])
+            continue
+        if key:
+            open_lrns[key] = canonical["lrn"]
+        kept.append(row)
+    return kept
+
+
+def _is_document_conflict(exc: BaseException) -> bool:
+    """Whether a write failed on OPEN_DOCUMENT_CONSTRAINT (another open declaration of the same
+    transport document by this operator, stored concurrently)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name is not None:  # PostgreSQL names the constraint
+        return name == OPEN_DOCUMENT_CONSTRAINT
+    return "transport_document_key" in str(exc)  # SQLite names its columns
+
+
+def _declared_problem(number: str, lrn: str | None) -> Problem:
+    under = f" under lrn {lrn!r}" if lrn else ""
+    return Problem(
+        "/transport_document/number",
+        "transport_document_declared",
+        f"transport document {number!r} is already declared by this operator{under}, and that "
+        "declaration is neither released nor withdrawn: correct it with an amendment, or "
+        "withdraw it (invalidation) before declaring the goods again",
+    )
+
+
+def _document_declared(operator: Operator, canonical: dict[str, Any]) -> SubmitOutcome:
+    """409 for a declaration refused by OPEN_DOCUMENT_CONSTRAINT, naming the open one."""
+    number = canonical["transport_document"]["number"]
+    lrn = (
+        Declaration.objects.filter(
+            operator=operator,
+            transport_document_key=document_key(number),
+            status__in=STILL_DECLARED,
+        )
+        .values_list("lrn", flat=True)
+        .first()
+    )
+    return SubmitOutcome(409, errors=[_declared_problem(number, lrn)])
 
 
 def _not_storable(lrn: str) -> SubmitOutcome:
@@ -255,6 +338,16 @@ def _submit_single(
             declaration = _store_single(operator, candidate, profiles, rates, now)
     except UNREACHABLE:
         raise  # the database is unreachable: 503 with Retry-After (platform middleware)
+    except IntegrityError as exc:
+        if _is_document_conflict(exc):
+            # A concurrent retry of this very lrn can meet the document's constraint before its
+            # own lrn's: then it is that lrn's replay (or lrn_conflict), not another parcel's.
+            prior = Declaration.objects.filter(operator=operator, lrn=lrn).first()
+            if prior is not None:
+                return _replay_or_conflict(prior, fingerprint, body)
+            return _document_declared(operator, canonical)
+        logger.exception("declaration %r could not be stored", lrn)
+        return _not_storable(lrn)
     except Exception:  # noqa: BLE001 - this declaration's 422, never a 500
         logger.exception("declaration %r could not be stored", lrn)
         return _not_storable(lrn)

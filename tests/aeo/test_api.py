@@ -15,6 +15,7 @@ from aeo.services import authorisation_apply, authorisation_transition
 from declarations.models import Declaration, OfficerNote
 from declarations.services import declaration_transition, declarations_submit
 from risk.models import RiskHit
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +75,8 @@ def test_events_replay_from_a_cursor_in_pages_without_internal_notes(
     operator_a, example, django_capture_on_commit_callbacks, customs_user
 ):
     officer = customs_user("officer")
-    first = _submit(operator_a, {**example, "lrn": "EV-1"}, django_capture_on_commit_callbacks)
-    _submit(operator_a, {**example, "lrn": "EV-2"}, django_capture_on_commit_callbacks)
+    first = _submit(operator_a, example_for("EV-1", example), django_capture_on_commit_callbacks)
+    _submit(operator_a, example_for("EV-2", example), django_capture_on_commit_callbacks)
     declaration_transition(
         declaration_id=first.pk,
         to_status="documents_requested",

@@ -21,6 +21,7 @@ from aeo.services import operator_create
 from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, QualityFinding
 from declarations.services import declaration_transition, declarations_submit
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +215,7 @@ def test_operator_page_shows_the_compliance_profile_and_its_chart(
     for n in range(4):
         with django_capture_on_commit_callbacks(execute=True):
             outcome = declarations_submit(
-                operator=operator_a.operator, bodies=[{**example, "lrn": f"CP-{n}"}]
+                operator=operator_a.operator, bodies=[example_for(f"CP-{n}", example)]
             )[0]
         ids.append(outcome.declaration.pk)
     declaration_transition(declaration_id=ids[0], to_status="inspection", actor=officer)
@@ -246,7 +247,7 @@ def test_compliance_profile_takes_a_fixed_number_of_queries(
     with django_capture_on_commit_callbacks(execute=True):
         declarations_submit(
             operator=operator_a.operator,
-            bodies=[{**example, "lrn": f"Q-{n}"} for n in range(20)],
+            bodies=[example_for(f"Q-{n}", example) for n in range(20)],
         )
     with django_assert_max_num_queries(8):
         compliance_profile(operator=operator_a.operator)

@@ -15,6 +15,7 @@ from declarations import webhooks
 from declarations.models import WebhookAttempt, WebhookDelivery
 from declarations.services import declarations_submit
 from declarations.webhooks import webhooks_collect, webhooks_deliver
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def _deliveries(operator_client, example, count: int, url: str) -> None:
     )
     bodies = []
     for n in range(count):
-        body = dict(example, lrn=f"WHC-{n}")
+        body = example_for(f"WHC-{n}", example)
         bodies.append(body)
     declarations_submit(operator=operator_client.operator, bodies=bodies)
     webhooks_collect(now=timezone.now())

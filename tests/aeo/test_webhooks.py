@@ -19,6 +19,7 @@ from declarations.models import Declaration, StatusEvent, WebhookAttempt, Webhoo
 from declarations.services import declaration_transition, declarations_submit
 from declarations.tasks import webhooks_tick
 from declarations.webhooks import RETRY_WINDOW, backoff, webhooks_collect, webhooks_deliver
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +86,7 @@ class FlakyReceiver:
 
 
 def _submit(operator_client, body, capture, lrn):
-    body = {**body, "lrn": lrn}
+    body = example_for(lrn, body)  # its own parcel
     with capture(execute=True):
         outcome = declarations_submit(operator=operator_client.operator, bodies=[body])[0]
     assert outcome.status == 201, outcome.errors

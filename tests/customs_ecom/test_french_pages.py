@@ -8,7 +8,6 @@ explanations, data-quality findings, legal reasons) is checked by its own French
 
 from __future__ import annotations
 
-import copy
 import gettext
 import re
 from html.parser import HTMLParser
@@ -23,6 +22,7 @@ from declarations.models import Declaration
 from declarations.services import declarations_submit
 from revenue.models import Regime
 from risk.services.rulesets import active_ruleset
+from tests.examples import example_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
@@ -102,8 +102,7 @@ def consignments(operator_a, example, django_capture_on_commit_callbacks):
             {"category": "gift"},
         ]
     ):
-        body = copy.deepcopy(example)
-        body["lrn"] = f"FR-WALK-{n}"
+        body = example_for(f"FR-WALK-{n}", example)  # each parcel its own transport document
         body.update(change)
         body.pop("order", None) if change else None
         bodies.append(body)

@@ -6,6 +6,7 @@ import pytest
 
 from declarations.models import Declaration, RejectionCount, Status
 from revenue.selectors import border_due_unpaid
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db(transaction=False)
 CONFIDENTIAL_KEYS = {
@@ -227,7 +228,7 @@ def test_arrivals_body_is_validated(operator_a):
 
 def test_listing_is_own_declarations_with_cursor(operator_a, operator_b, example):
     for n in range(5):
-        operator_a.post("/api/v1/declarations", dict(example, lrn=f"A-{n}"))
+        operator_a.post("/api/v1/declarations", example_for(f"A-{n}", example))
     operator_b.post("/api/v1/declarations", dict(example, lrn="B-0"))
     page = operator_a.get("/api/v1/declarations", limit=3).json()
     assert len(page["results"]) == 3 and page["next_cursor"]

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 def _stored(operator, example, capture, lrn: str) -> Declaration:
     body = copy.deepcopy(example)
     body["lrn"] = lrn
+    body["transport_document"]["number"] = f"9{abs(hash(lrn)) % 10**9:09d}"  # its own parcel
     with capture(execute=False):  # stored and acknowledged; no assessment ran
         (outcome,) = declarations_submit(operator=operator.operator, bodies=[body])
     assert outcome.status == 201, outcome.errors

@@ -262,6 +262,7 @@ def test_batch_item_that_cannot_be_stored_is_its_own_422(operator_a, monkeypatch
     good = copy.deepcopy(VALID_DECLARATIONS["eu-h7"])
     poison = copy.deepcopy(good)
     poison["lrn"] = "POISON-1"
+    poison["transport_document"]["number"] = "POISON0001"  # a parcel of its own
     response = operator_a.post("/api/v1/declarations/batch", {"declarations": [poison, good]})
     assert response.status_code == 200, response.content
     first, second = response.json()["results"]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from declarations import codelists
 from declarations.models import Declaration
+from declarations.synthetic import s10_number
 from revenue.models import TaxAssessment, TaxAssessmentProblem
 from revenue.services.assessment import taxes_assess_batch
 from tests.declarations.corpus import VALID_DECLARATIONS
@@ -25,9 +26,16 @@ CURRENCIES = sorted(
 
 def _bodies(profile: str) -> list[dict]:
     bodies = []
-    for currency in CURRENCIES:
+    for index, currency in enumerate(CURRENCIES):
         body = copy.deepcopy(VALID_DECLARATIONS[profile])
         body["lrn"] = f"FX-{profile}-{currency}"
+        # Each its own parcel (a parcel is declared once at a time), numbered as its type wants.
+        document = body["transport_document"]
+        document["number"] = (
+            s10_number(index, document["number"][-2:])
+            if document["type"] == "postal_item"
+            else f"FX{index:08d}"
+        )
         body["currency"] = currency
         # Small values, so that no EUR ceiling refuses a currency with few units per euro.
         for item in body["items"]:

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.examples import example_for
+
 pytestmark = pytest.mark.django_db
 
 
@@ -19,7 +21,7 @@ def _forged() -> str:
 def test_a_list_cursor_the_api_did_not_issue_is_refused(operator_a, example):
     for n in range(3):
         assert (
-            operator_a.post("/api/v1/declarations", dict(example, lrn=f"CUR-{n}")).status_code
+            operator_a.post("/api/v1/declarations", example_for(f"CUR-{n}", example)).status_code
             == 201
         )
     first = operator_a.get("/api/v1/declarations", limit="2").json()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.examples import example_for
+
 pytestmark = pytest.mark.django_db
 
 
@@ -43,7 +45,7 @@ def test_declaration_list_refuses_bad_query_parameters(operator_a, params, code)
 def test_lists_say_whether_more_follow(operator_a, example, settings):
     settings.EVENT_SETTLE_SECONDS = 0  # events handed out at once (their settling has its test)
     for n in range(3):
-        body = dict(example, lrn=f"PAGE-{n}")
+        body = example_for(f"PAGE-{n}", example)
         assert operator_a.post("/api/v1/declarations", body).status_code == 201
     first = operator_a.get("/api/v1/declarations", limit="2").json()
     assert first["has_more"] is True and len(first["results"]) == 2

@@ -397,7 +397,12 @@ def test_manifest_disagreement_becomes_a_finding_on_the_declaration(operator_a, 
     )
     assert {"manifest_packages_mismatch", "manifest_mass_mismatch"} <= codes
     assert Declaration.objects.get(pk=created["id"]).dq_score < score_before
-    # A declaration received after the manifest is compared at intake.
+    # A declaration received after the manifest is compared at intake: the operator withdraws
+    # its declaration and declares the parcel again.
+    withdrawn = operator_a.post(
+        f"/api/v1/declarations/{created['id']}/invalidation", {"reason": "declared again"}
+    )
+    assert withdrawn.status_code == 200, withdrawn.content
     later = valid_declaration("eu-h7")
     later["lrn"] = "LATER-1"
     later_id = operator_a.post("/api/v1/declarations", later).json()["id"]
@@ -421,6 +426,10 @@ def test_intake_ignores_the_manifest_of_a_carrier_that_does_not_carry_for_the_de
     ).exists()
     # The same line from the carrier that carries for the declarant counts.
     assert carrier_b.post("/api/v1/manifests", {"lines": [line]}).status_code == 201
+    withdrawn = operator_a.post(
+        f"/api/v1/declarations/{first}/invalidation", {"reason": "declared again"}
+    )
+    assert withdrawn.status_code == 200, withdrawn.content
     later = {**body, "lrn": "LATER-2"}
     second = operator_a.post("/api/v1/declarations", later).json()["id"]
     assert QualityFinding.objects.filter(

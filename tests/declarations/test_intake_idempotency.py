@@ -70,6 +70,7 @@ def test_concurrent_batches_with_overlapping_lrns_store_each_lrn_once():
     for n in range(20):
         body = valid_declaration("eu-h7")
         body["lrn"] = f"RACE-{n}"
+        body["transport_document"]["number"] = f"RACE{n:06d}"  # each its own parcel
         bodies.append(body)
     responses = _race("/api/v1/declarations/batch", {"declarations": bodies}, {})
     assert all(r.status_code == 200 for r in responses)

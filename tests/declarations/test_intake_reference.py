@@ -51,6 +51,7 @@ def test_published_profile_version_validates_new_declarations_and_old_ones_keep_
     assert Profile.objects.get(code="eu-h7", is_active=True).version == 2
     body = valid_declaration("eu-h7")
     body["lrn"] = "AFTER-V2"
+    body["transport_document"]["number"] = "AFTERV20001"  # another parcel
     del body["consignee"]["email"]
     refused = operator_a.post("/api/v1/declarations", body)
     assert refused.status_code == 422

@@ -19,6 +19,7 @@ from declarations import lifecycle
 from declarations.models import Case, Declaration, Status
 from declarations.services import declarations_submit
 from risk.models import FourEyesFlag, InspectionOutcome, RiskAssessment, RiskHit
+from tests.examples import example_for
 from tests.lifecycle_helpers import arrive, pay_at_border
 
 pytestmark = pytest.mark.django_db
@@ -412,7 +413,7 @@ def test_irreversible_actions_need_a_reason(consignment, people):
 def test_bulk_release_reports_each_refusal_and_moves_only_the_cleared(
     operator_a, example, django_capture_on_commit_callbacks, people
 ):
-    bodies = [dict(example, lrn=f"BULK-{n}") for n in range(3)]
+    bodies = [example_for(f"BULK-{n}", example) for n in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
         ids = [
             o.declaration.pk
@@ -438,7 +439,7 @@ def test_transition_bulk_checks_the_table_and_guards_and_writes_events_once(
     from customs_ecom.platform.models import AuditEvent
     from declarations.models import StatusEvent
 
-    bodies = [dict(example, lrn=f"TB-{n}") for n in range(3)]
+    bodies = [example_for(f"TB-{n}", example) for n in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
         ids = [
             o.declaration.pk
@@ -534,7 +535,7 @@ def test_bulk_release_on_the_list_page_goes_through_every_guard(
 ):
     from django.urls import reverse
 
-    bodies = [dict(example, lrn=f"PAGE-BULK-{n}") for n in range(2)]
+    bodies = [example_for(f"PAGE-BULK-{n}", example) for n in range(2)]
     with django_capture_on_commit_callbacks(execute=True):
         ids = [
             o.declaration.pk

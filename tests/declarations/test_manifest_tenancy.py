@@ -57,7 +57,12 @@ def test_carrier_manifest_leaves_other_operators_declarations_alone(operator_a):
         set(QualityFinding.objects.filter(declaration=after).values_list("code", flat=True))
         == findings_before
     )
-    # Nor does the stranger's manifest count for the operator's next declaration.
+    # Nor does the stranger's manifest count for the operator's next declaration of the parcel
+    # (the first withdrawn: a parcel is declared once at a time).
+    withdrawn = operator_a.post(
+        f"/api/v1/declarations/{created['id']}/invalidation", {"reason": "declared again"}
+    )
+    assert withdrawn.status_code == 200, withdrawn.content
     later = dict(body, lrn="LATER-STRANGER")
     later_id = operator_a.post("/api/v1/declarations", later).json()["id"]
     assert not QualityFinding.objects.filter(

@@ -20,6 +20,7 @@ from risk.rules import RULES
 from risk.selectors import backtest
 from risk.services.rulesets import active_ruleset, ruleset_create_version, ruleset_edit_rule
 from risk.versions import ruleset_diff
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db
 
@@ -435,8 +436,7 @@ def test_an_older_draft_is_flagged_and_needs_an_explicit_confirmation(
 def _traffic(operator, example, capture, count: int = 40) -> None:
     bodies = []
     for n in range(count):
-        body = copy.deepcopy(example)
-        body["lrn"] = f"BT-{n:03d}"
+        body = example_for(f"BT-{n:03d}", example)  # each parcel its own transport document
         body.pop("order", None)
         bodies.append(body)
     with capture(execute=True):

@@ -16,6 +16,7 @@ from risk.models import RiskAssessment, TaxNumberSeller
 from risk.services import batch
 from risk.services.assessment import risk_assess_batch
 from risk.services.batch import _known_tax_numbers, build_facts, risk_rows
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +24,7 @@ pytestmark = pytest.mark.django_db
 def submit_many(operator, example, lrns: list[str], capture, **changes) -> list[Declaration]:
     bodies = []
     for lrn in lrns:
-        body = copy.deepcopy(example)
-        body["lrn"] = lrn
+        body = example_for(lrn, example)  # each parcel its own transport document
         body.update(copy.deepcopy(changes))
         body["order"].pop("payment", None)
         body["self_assessed_taxes"] = []

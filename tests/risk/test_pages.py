@@ -4,7 +4,6 @@ false positives; AEO suspension; the learned model; the operator API never shows
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import date
 from decimal import Decimal
@@ -24,6 +23,7 @@ from risk.services.batch import build_facts
 from risk.services.learning import risk_model_train
 from risk.services.outcomes import outcome_record
 from risk.services.rulesets import active_ruleset, ruleset_activate, ruleset_edit_rule
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +50,8 @@ def submit(operator_client, body, capture) -> Declaration:
 
 
 def body(example, lrn: str, **changes) -> dict:
-    data = copy.deepcopy(example)
-    data["lrn"] = lrn
+    """The example as the parcel ``lrn``, with its own transport document number."""
+    data = example_for(lrn, example)
     data.update(changes)
     return data
 

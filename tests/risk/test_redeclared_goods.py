@@ -49,8 +49,11 @@ def test_no_invalidation_while_customs_awaits_the_documents_it_asked_for(
 
 
 def test_a_documents_request_follows_the_goods_into_a_new_declaration(
-    operator_a, example, customs_user, django_capture_on_commit_callbacks
+    operator_a, operator_b, example, customs_user, django_capture_on_commit_callbacks
 ):
+    """The operator can neither withdraw the declaration customs asked documents for nor declare
+    the goods again while it is open (409 `transport_document_declared`); another declarant of
+    the same goods (a carrier) meets the request on its own declaration."""
     capture = django_capture_on_commit_callbacks
     first = _submit(operator_a, example, capture)
     officer = customs_user("officer")
@@ -70,14 +73,25 @@ def test_a_documents_request_follows_the_goods_into_a_new_declaration(
     with pytest.raises(IntakeRefused) as refused:
         declaration_invalidate(operator=operator_a.operator, declaration_id=first.pk, reason="x")
     assert refused.value.code == "invalidation_not_allowed"
-    # ... and declares the same goods again under a new lrn: green, not asked for anything.
-    second = _submit(operator_a, _body(example, lrn="MKT-2026-11-000999"), capture)
+    # ... nor declare the same goods again under a new lrn while the first is open...
+    again = _body(example, lrn="MKT-2026-11-000999")
+    with capture(execute=True):
+        (refused_again,) = declarations_submit(operator=operator_a.operator, bodies=[again])
+    assert refused_again.status == 409
+    assert [p.code for p in refused_again.errors] == ["transport_document_declared"]
+    assert not Declaration.objects.filter(lrn="MKT-2026-11-000999").exists()
+    # ... and when another declarant declares the same goods: green, not asked for anything.
+    with capture(execute=True):
+        (theirs,) = declarations_submit(operator=operator_b.operator, bodies=[again])
+    second = Declaration.objects.get(pk=theirs.declaration.pk)
     assert second.channel == "green" and second.status == Status.ASSESSED
     pay_at_border(second.pk)
     arrived = arrive(second.pk)
     assert arrived.status == Status.DOCUMENTS_REQUESTED
     last = StatusEvent.objects.filter(declaration_id=second.pk).latest("id")
-    assert last.public_reason == "documents requested: invoice"
+    # The carrier reads that documents are requested, not which ones customs asked the first
+    # declarant for (a request made to another declarant is not shown to it).
+    assert last.public_reason == "documents requested"
     assert "documents_request_open" in last.note
     # The officer decides on the new declaration.
     lifecycle.claim(declaration_id=second.pk, user=officer)

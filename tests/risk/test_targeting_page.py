@@ -3,7 +3,6 @@ of the scenario corpus."""
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 
 import pytest
@@ -13,6 +12,7 @@ from declarations.models import Declaration
 from declarations.services import declarations_submit
 from risk.models import RiskHit, TargetingRun
 from risk.services.outcomes import outcome_record
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -23,8 +23,7 @@ def test_rules_page_shows_recall_on_outcomes_and_corpus_precision_and_recall(
     officer = customs_user("officer")
     declarations = []
     for n, value in enumerate(("1.00", "1.00", "24.00")):
-        body = copy.deepcopy(example)
-        body["lrn"] = f"REC-{n}"
+        body = example_for(f"REC-{n}", example)  # each parcel its own transport document
         del body["order"]["payment"]
         body["self_assessed_taxes"] = []
         body["items"] = [body["items"][0] | {"value": value, "quantity": 1}]

@@ -4,7 +4,6 @@ installation that holds a flagship smartphone declared at EUR 8."""
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from risk import valuation
 from risk.models import LearnedValueMedian, ReferenceValue, RiskAssessment
 from risk.reference import shipped_reference_values
 from risk.tasks import refresh_value_medians
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -38,8 +38,7 @@ def submit(operator_client, body, capture) -> Declaration:
 
 
 def phone_body(example, lrn: str, value: str, description: str = "Apple iPhone 16, 128 GB") -> dict:
-    body = copy.deepcopy(example)
-    body["lrn"] = lrn
+    body = example_for(lrn, example)  # each parcel its own transport document
     del body["order"]["payment"]
     body["self_assessed_taxes"] = []
     body["items"] = [
@@ -123,8 +122,7 @@ def test_beat_task_stores_medians_once_and_every_reader_uses_the_table(
     operator_a, example, django_capture_on_commit_callbacks
 ):
     for n in range(3):
-        body = copy.deepcopy(example)
-        body["lrn"] = f"TEE-{n}"
+        body = example_for(f"TEE-{n}", example)
         del body["order"]["payment"]
         body["self_assessed_taxes"] = []
         body["items"] = [

@@ -5,7 +5,6 @@ publication than the list's latest is refused."""
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -24,6 +23,7 @@ from risk.watchlist_withdrawals import (
     watchlist_withdrawal_confirm,
     watchlist_withdrawal_reject,
 )
+from tests.examples import example_for
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +64,7 @@ def load(client: Client, content: bytes, capture, *, follow: bool = False):
 
 
 def consignment(operator_a, example, lrn: str, capture) -> Declaration:
-    data = copy.deepcopy(example)
-    data["lrn"] = lrn
+    data = example_for(lrn, example)  # each parcel its own transport document
     data["seller"]["name"] = SELLER
     data["seller"]["address"]["country"] = "RU"
     data["seller"]["identifiers"] = [{"scheme": "platform_seller_id", "value": f"S-{lrn}"}]
