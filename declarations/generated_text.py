@@ -117,24 +117,92 @@ def rule_choices(codes: list[str]) -> list[tuple[str, str]]:
 
 # --- ledger references --------------------------------------------------------------------------
 
-# References the system writes on ledger entries (revenue/services/assessment.py, the demo story):
-# stored in English, shown in the reader's language. Any other reference is the payer's own text.
-_LEDGER_REFERENCES: tuple[tuple[re.Pattern[str], str], ...] = (
+# References the system writes on ledger entries, stored in English and shown in the reader's
+# language; any other reference is the payer's or officer's own text, shown as written. Each
+# pattern is the whole reference (``fullmatch``) and names the kinds of entry it is written on,
+# so that a payment reference an operator happens to type like "assessment 12" stays as typed.
+#   revenue/services/assessment.py, migrations/0004: what an assessment owes and what replaces it
+#   revenue/services/revaluation.py: an officer's revaluation
+#   revenue/services/refunds.py: an invalidation or a return settled, an overpayment refunded
+#   customs_ecom/demo_story.py: the carrier's payment at delivery
+# A group named ``status`` is a declaration status code, written as the reader's word.
+_ASSESSED = "assessed"
+_PAYMENT = "payment"
+_REFUND = "refund"
+_ADJUSTMENT = "adjustment"
+_CANCELLED = r"(?P<status>invalidated|returned)"
+_LEDGER_REFERENCES: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...] = (
+    (
+        re.compile(r"assessment (?P<id>\d+)"),
+        N_("assessment %(id)s"),
+        frozenset({_ASSESSED}),
+    ),
     (
         re.compile(r"assessment (?P<id>\d+): owed by the declarant"),
         N_("assessment %(id)s: owed by the declarant"),
+        frozenset({_ASSESSED}),
     ),
-    (re.compile(r"paid by the carrier at delivery"), N_("paid by the carrier at delivery")),
+    (
+        re.compile(r"assessment (?P<id>\d+): (?P<scheme>[A-Z][A-Z_]{1,7}) return"),
+        N_("assessment %(id)s: %(scheme)s return"),
+        frozenset({_ASSESSED}),
+    ),
+    (
+        re.compile(r"revision (?P<revision>\d+) replaces the earlier assessment"),
+        N_("revision %(revision)s replaces the earlier assessment"),
+        frozenset({_ADJUSTMENT}),
+    ),
+    (
+        re.compile(r"revaluation (?P<id>\d+)"),
+        N_("revaluation %(id)s"),
+        frozenset({_ADJUSTMENT}),
+    ),
+    (
+        re.compile(_CANCELLED + r": nothing more is due"),
+        N_("%(status)s: nothing more is due"),
+        frozenset({_ADJUSTMENT}),
+    ),
+    (
+        re.compile(_CANCELLED + r": credited on the next statement"),
+        N_("%(status)s: credited on the next statement"),
+        frozenset({_ADJUSTMENT}),
+    ),
+    (
+        re.compile(_CANCELLED + r": corrected in the scheme return"),
+        N_("%(status)s: corrected in the scheme return"),
+        frozenset({_ADJUSTMENT}),
+    ),
+    (
+        re.compile(r"refund on " + _CANCELLED),
+        N_("refund on %(status)s"),
+        frozenset({_REFUND}),
+    ),
+    (
+        re.compile(r"refund of the excess paid: the reassessment lowered what is due"),
+        N_("refund of the excess paid: the reassessment lowered what is due"),
+        frozenset({_REFUND}),
+    ),
+    (
+        re.compile(r"paid by the carrier at delivery"),
+        N_("paid by the carrier at delivery"),
+        frozenset({_PAYMENT}),
+    ),
 )
 
 
-def ledger_reference(text: Any) -> str:
-    """A ledger entry's reference in the active language when the system wrote it."""
+def ledger_reference(text: Any, kind: Any = None) -> str:
+    """A ledger entry's reference in the active language when the system wrote it (on an entry
+    of that ``kind``, when given), anyone else's reference as written."""
     text = "" if text is None else str(text)
-    for pattern, english in _LEDGER_REFERENCES:
+    for pattern, english, kinds in _LEDGER_REFERENCES:
+        if kind and str(kind) not in kinds:
+            continue
         found = pattern.fullmatch(text)
         if found is not None:
-            return gettext(english) % found.groupdict()
+            params = found.groupdict()
+            if "status" in params:
+                params["status"] = word(params["status"])
+            return gettext(english) % params
     return text
 
 
@@ -184,6 +252,9 @@ WORDS: dict[str, str] = {
     "refund": N_("refund"),
     "adjustment": N_("adjustment"),
     "system": N_("system"),
+    # the statuses that cancel what a declaration owes, as ledger references name them
+    "invalidated": N_("invalidated"),
+    "returned": N_("returned"),
     # data-quality finding codes (declarations/quality.py), shown on the dashboard and lists
     "address_incomplete": N_("address incomplete"),
     "description_hs_mismatch": N_("description and HS code disagree"),

@@ -52,10 +52,10 @@ def rule_title(code):
 
 
 @register.filter
-def ledger_reference(text):
-    """``{{ e.reference|ledger_reference }}``: a ledger entry's reference, the ones the system
-    writes in the reader's language, anyone else's as written."""
-    return generated_text.ledger_reference(text)
+def ledger_reference(text, kind=None):
+    """``{{ e.reference|ledger_reference:e.kind }}``: a ledger entry's reference, the ones the
+    system writes (on entries of that kind) in the reader's language, anyone else's as written."""
+    return generated_text.ledger_reference(text, kind)
 
 
 @register.filter

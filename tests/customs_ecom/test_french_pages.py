@@ -329,10 +329,33 @@ def test_the_ledger_page_reads_system_references_in_french(french_client, consig
         assert ledger_reference("assessment 269: owed by the declarant") == (
             "assessment 269: owed by the declarant"
         )
-    text = _visible(
-        french_client.get(f"/revenue/declarations/{consignments[0].pk}/").content.decode()
-    )
+    # Entries the system writes when a declaration is invalidated, beside payments whose
+    # references an officer typed (one reads like the system's own): those stay as typed.
+    from revenue.models import LedgerEntry
+
+    declaration = consignments[0]
+    for kind, amount, reference in [
+        ("payment", "1.00", "assessment 7"),
+        ("payment", "1.00", "border receipt 12"),
+        ("adjustment", "-1.00", "invalidated: nothing more is due"),
+        ("refund", "1.00", "refund on invalidated"),
+        ("adjustment", "-1.00", "revaluation 7"),
+    ]:
+        LedgerEntry.objects.create(
+            declaration=declaration,
+            kind=kind,
+            amount=amount,
+            currency="EUR",
+            collection_model="consignee_border",
+            payer="Officer's payer",
+            reference=reference,
+        )
+    text = _visible(french_client.get(f"/revenue/declarations/{declaration.pk}/").content.decode())
     assert "owed by the declarant" not in text and "paid by the carrier" not in text
+    assert "déclaration invalidée : plus rien n'est dû" in text
+    assert "remboursement : déclaration invalidée" in text and "réévaluation 7" in text
+    assert "nothing more is due" not in text and "refund on" not in text
+    assert "| assessment 7 |" in text and "| border receipt 12 |" in text
 
 
 def test_the_regime_page_says_open_ended_validity_and_its_figures_in_french(french_client, db):

@@ -311,3 +311,89 @@ def test_decimal_parameters_of_a_message_read_as_french_numbers():
     with translation.override("fr"):
         text = message_text(stored, "")
     assert "0,50" in text and "0.50" not in text
+
+
+# Every reference the system writes on ledger entries (revenue/services, the demo story), with its
+# kind of entry and its French.
+SYSTEM_LEDGER_REFERENCES = (
+    ("assessment 12", "assessed", "évaluation 12"),
+    ("assessment 12: owed by the declarant", "assessed", "évaluation 12 : due par le déclarant"),
+    ("assessment 12: IOSS return", "assessed", "évaluation 12 : déclaration IOSS"),
+    ("assessment 12: UK_VAT return", "assessed", "évaluation 12 : déclaration UK_VAT"),
+    (
+        "revision 3 replaces the earlier assessment",
+        "adjustment",
+        "la révision 3 remplace l'évaluation précédente",
+    ),
+    ("revaluation 40", "adjustment", "réévaluation 40"),
+    (
+        "invalidated: nothing more is due",
+        "adjustment",
+        "déclaration invalidée : plus rien n'est dû",
+    ),
+    (
+        "returned: credited on the next statement",
+        "adjustment",
+        "déclaration retournée : crédité sur le prochain relevé",
+    ),
+    (
+        "invalidated: corrected in the scheme return",
+        "adjustment",
+        "déclaration invalidée : corrigé dans la déclaration du régime",
+    ),
+    ("refund on returned", "refund", "remboursement : déclaration retournée"),
+    ("refund on invalidated", "refund", "remboursement : déclaration invalidée"),
+    (
+        "refund of the excess paid: the reassessment lowered what is due",
+        "refund",
+        "remboursement du trop-payé : la nouvelle liquidation a réduit le montant dû",
+    ),
+    ("paid by the carrier at delivery", "payment", "payé par le transporteur à la livraison"),
+)
+
+
+@pytest.mark.parametrize(("reference", "kind", "french"), SYSTEM_LEDGER_REFERENCES)
+def test_system_ledger_references_read_in_the_readers_language(reference, kind, french):
+    from declarations.generated_text import ledger_reference
+
+    with translation.override("fr"):
+        assert ledger_reference(reference, kind) == french
+        assert ledger_reference(reference) == french
+    with translation.override("en"):
+        assert ledger_reference(reference, kind) == reference
+
+
+@pytest.mark.parametrize(
+    ("reference", "kind"),
+    [
+        ("border receipt 12", "payment"),
+        ("PAY-1", "payment"),
+        ("assessment 12", "payment"),  # an operator's payment reference that reads like ours
+        ("revaluation 40", "payment"),
+        ("refund on delivery", "refund"),
+        ("refund on released", "refund"),
+        ("accepted: nothing more is due", "adjustment"),
+        ("assessment 12: owed by the declarant, paid", "assessed"),
+        ("see assessment 12", None),
+        ("", "payment"),
+        (None, None),
+    ],
+)
+def test_references_written_by_people_stay_as_written(reference, kind):
+    from declarations.generated_text import ledger_reference
+
+    for language in ("fr", "en"):
+        with translation.override(language):
+            assert ledger_reference(reference, kind) == ("" if reference is None else reference)
+
+
+def test_every_system_ledger_reference_is_covered_and_translated():
+    from declarations.generated_text import _LEDGER_REFERENCES, WORDS
+
+    covered = {english for _pattern, english, _kinds in _LEDGER_REFERENCES}
+    examples = {ref for ref, _kind, _french in SYSTEM_LEDGER_REFERENCES}
+    for pattern, english, _kinds in _LEDGER_REFERENCES:
+        assert any(pattern.fullmatch(ref) for ref in examples), english
+    with translation.override("fr"):
+        for english in [*covered, WORDS["invalidated"], WORDS["returned"]]:
+            assert translation.gettext(english) != english, english
