@@ -140,14 +140,7 @@ def _submit(operator: Operator, bodies: Sequence[object]) -> list[SubmitOutcome]
                     with transaction.atomic():
                         created.update(_store(operator, [row], profiles, rates, now))
                 except IntegrityError as exc:
-                    prior = Declaration.objects.filter(operator=operator, lrn=row[1]["lrn"]).first()
-                    outcomes[row[0]] = (
-                        _replay_or_conflict(prior, row[2], bodies[row[0]])
-                        if prior is not None
-                        else _document_declared(operator, row[1])
-                        if _is_document_conflict(exc)
-                        else _not_storable(row[1]["lrn"])
-                    )
+                    outcomes[row[0]] = _not_written(operator, row, bodies[row[0]], exc)
                 except UNREACHABLE:
                     raise
                 except Exception:  # noqa: BLE001 - this row's 422, never the batch's 500
@@ -239,6 +232,26 @@ def _document_declared(operator: Operator, canonical: dict[str, Any]) -> SubmitO
     return SubmitOutcome(409, errors=[_declared_problem(number, lrn)])
 
 
+def _not_written(
+    operator: Operator,
+    candidate: tuple[int, dict[str, Any], str],
+    body: object,
+    exc: BaseException | None = None,
+) -> SubmitOutcome:
+    """The answer to a declaration whose write stored nothing: its lrn's replay (or
+    lrn_conflict) when that lrn is stored, for a concurrent retry of it may meet the document's
+    constraint before its lrn's; 409 `transport_document_declared` when the write failed on
+    OPEN_DOCUMENT_CONSTRAINT; otherwise 422 not_storable (the lrn was taken by a transaction that
+    rolled back since, or the row could not be written)."""
+    _, canonical, fingerprint = candidate
+    prior = Declaration.objects.filter(operator=operator, lrn=canonical["lrn"]).first()
+    if prior is not None:
+        return _replay_or_conflict(prior, fingerprint, body)
+    if exc is not None and _is_document_conflict(exc):
+        return _document_declared(operator, canonical)
+    return _not_storable(canonical["lrn"])
+
+
 def _not_storable(lrn: str) -> SubmitOutcome:
     # Validation and the columns agree on every bound (customs_ecom.platform.bounds), so this answers only
     # a fault of the system; it is logged and names the declaration, and nothing of it is stored.
@@ -328,8 +341,7 @@ def _submit_single(
     declaration, its items, findings, first event and pending-assessment row are one statement
     that inserts nothing if the lrn is taken; only then is the stored one read, to answer a
     replay (200) or a conflict (409)."""
-    _, canonical, fingerprint = candidate
-    lrn = canonical["lrn"]
+    lrn = candidate[1]["lrn"]
     try:
         if connection.in_atomic_block:  # an Idempotency-Key's transaction: keep it usable
             with transaction.atomic():
@@ -338,25 +350,14 @@ def _submit_single(
             declaration = _store_single(operator, candidate, profiles, rates, now)
     except UNREACHABLE:
         raise  # the database is unreachable: 503 with Retry-After (platform middleware)
-    except IntegrityError as exc:
-        if _is_document_conflict(exc):
-            # A concurrent retry of this very lrn can meet the document's constraint before its
-            # own lrn's: then it is that lrn's replay (or lrn_conflict), not another parcel's.
-            prior = Declaration.objects.filter(operator=operator, lrn=lrn).first()
-            if prior is not None:
-                return _replay_or_conflict(prior, fingerprint, body)
-            return _document_declared(operator, canonical)
-        logger.exception("declaration %r could not be stored", lrn)
-        return _not_storable(lrn)
-    except Exception:  # noqa: BLE001 - this declaration's 422, never a 500
+    except Exception as exc:  # noqa: BLE001 - this declaration's 422, never a 500
+        if isinstance(exc, IntegrityError) and _is_document_conflict(exc):
+            return _not_written(operator, candidate, body, exc)
         logger.exception("declaration %r could not be stored", lrn)
         return _not_storable(lrn)
     if declaration is not None:
         return SubmitOutcome(201, declaration=declaration)
-    prior = Declaration.objects.filter(operator=operator, lrn=lrn).first()
-    if prior is None:  # taken by a transaction that rolled back since: nothing of ours stored
-        return _not_storable(lrn)
-    return _replay_or_conflict(prior, fingerprint, body)
+    return _not_written(operator, candidate, body)
 
 
 def _store_single(
