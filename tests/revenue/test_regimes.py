@@ -439,6 +439,25 @@ def test_food_exceptions_stay_at_the_standard_rate_in_germany_and_france(on):
     assert france.vat_rate_for("490199") == D("0.055")
 
 
+@pytest.mark.parametrize(
+    ("on", "food"),
+    [
+        (date(2021, 7, 1), "0.10"),
+        (date(2026, 6, 30), "0.10"),
+        # From 1 July 2026 a 4.9% rate covers a list of basic foods that is not entered: food
+        # goes back to the standard rate rather than to a 10% that is wrong for that list.
+        (date(2026, 7, 1), "0.20"),
+    ],
+)
+def test_austrian_food_takes_ten_percent_until_the_basic_food_rate_begins(on, food):
+    austria = regime_for(SHIPPED, "AT", on)
+    for code in ("040690", "090121", "180632", "190590", "210690"):  # cheese to food preparations
+        assert austria.vat_rate_for(code) == D(food), (code, on)
+    for excepted in ("200912", "030612", "160431", "220210", "030111"):
+        assert austria.vat_rate_for(excepted) == D("0.20"), (excepted, on)
+    assert austria.vat_rate_for("490199") == D("0.10")  # books, every version
+
+
 def test_states_without_a_shipped_food_rate_tax_food_at_the_standard_rate():
     for member in ("AT", "DK", "EE", "ES", "IT", "LT", "PL", "RO"):
         regime = regime_for(SHIPPED, member, date(2026, 11, 25))
