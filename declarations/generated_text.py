@@ -711,6 +711,8 @@ REGIME_RULES: tuple[str, ...] = (
     N_("import VAT 8.1%, industrial goods duty-free"),
     N_("VAT at point of sale for consignments up to GBP 135"),
     N_("USD 800 de minimis per person per day"),
+    N_("USD 800 de minimis, except for goods of China and Hong Kong"),
+    N_("no duty relief, the tariff from the first euro"),
     N_("de minimis suspended, ad valorem duty on postal items too"),
     N_("de minimis suspended; postal specific-duty transition"),
     N_("statutory repeal of de minimis for commercial shipments"),

@@ -232,6 +232,8 @@ def test_shipped_regime_names_read_in_french_and_unknown_wording_stays():
             name = regime_name(regime["name"])
             assert name != regime["name"], name
             assert "European Union" not in name and " up to " not in name, name
+            rules = regime["name"].split(": ", 1)[1]
+            assert rules not in name, name  # the rules are translated too, not only the country
         assert regime_name("Atlantis: our own wording") == "Atlantis : our own wording"
         assert legal_reason(
             "Regime NO-VOEC-2024: Norway: VOEC for items below NOK 3,000, no NOK 350 exemption."
