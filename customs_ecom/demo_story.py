@@ -238,7 +238,7 @@ class Story:
                     declaration_id=declaration_id,
                     to_status=Status.INSPECTION,
                     actor=self.officer,
-                    public_reason="selected for inspection: physical examination",
+                    public_reason="selected for inspection",
                     note="[physical] demo inspection",
                 )
             except TransitionNotAllowed:

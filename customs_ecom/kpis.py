@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from declarations.models import DailyAggregate, Declaration, DeclarationItem, StatusEvent
@@ -404,19 +404,33 @@ def _outcomes(rows: _Rows, start: datetime, end: datetime) -> None:
 
 
 def _ledger(rows: _Rows, start: datetime, end: datetime) -> None:
-    """Money actually collected on the day: payments and refunds of the revenue ledger."""
+    """Money actually collected on the day: payments and refunds of the revenue ledger, under
+    the collection model of the declaration's current assessment, the model its revenue row is
+    (a border payment of the EU flat duty that an IOSS consignment's declarant owes is money of
+    that consignment's model, not of the consignee-at-the-border model it is paid through); a
+    statement's payment, which names no declaration, under its own model."""
     ledger = _optional_model("revenue", "LedgerEntry")
-    if ledger is None:
+    assessment = _optional_model("revenue", "TaxAssessment")
+    if ledger is None or assessment is None:
         return
+    model = Coalesce(
+        Subquery(
+            assessment.objects.filter(declaration_id=OuterRef("declaration_id"), is_current=True)
+            .order_by("-id")
+            .values("collection_model")[:1]
+        ),
+        F("collection_model"),
+    )
     grouped = (
         ledger.objects.filter(at__gte=start, at__lt=end, kind__in=("payment", "refund"))
-        .values("kind", "collection_model", "currency", "declaration__operator_id", "account_id")
+        .annotate(model=model)
+        .values("kind", "model", "currency", "declaration__operator_id", "account_id")
         .annotate(n=Count("id"), amount=Sum("amount"))
         .order_by()
     )
     for g in grouped:
         op = g["declaration__operator_id"] or g["account_id"]
-        rows.add("ledger", g["kind"], money_key(g["collection_model"], g["currency"]), op,
+        rows.add("ledger", g["kind"], money_key(g["model"], g["currency"]), op,
                  count=g["n"],
                  total=g["amount"] or 0)  # fmt: skip
 

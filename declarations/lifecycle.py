@@ -817,7 +817,10 @@ ACTIONS: dict[str, Action] = {
             public_reason="documents requested",
         ),
         Action(
-            "inspect", _("Select for inspection"), Status.INSPECTION, public_reason="inspection"
+            "inspect",
+            _("Select for inspection"),
+            Status.INSPECTION,
+            public_reason="selected for inspection",
         ),
         Action(
             "release",

@@ -33,8 +33,6 @@ from .workspace import officer_note_add, saved_view_delete, saved_view_save
 
 QUEUE_PAGE = 50
 
-INSPECTION_PUBLIC = {"physical": "physical examination", "nii": "non-intrusive scan (NII)"}
-
 
 def _require(request: HttpRequest, roles: set[str]) -> None:
     if not has_any_role(request.user, roles):
@@ -252,7 +250,9 @@ def consignment_action(request: HttpRequest, declaration_id: int, action: str) -
         public = "documents requested: " + ", ".join(documents)
     if action == "inspect":
         kind = form.cleaned_data["inspection_kind"] or "physical"
-        public = f"selected for inspection: {INSPECTION_PUBLIC[kind]}"
+        # The operator reads the action's own reason, the words of an inspection that arrival
+        # orders for a red channel or a hold: never which kind an officer chose, which would
+        # tell an officer's choice from the channel (docs/api.md). The kind is in the note.
         note = f"[{dict(INSPECTION_KINDS)[kind]}] {note}".strip()
     if spec.irreversible and not form.cleaned_data["confirm"]:
         messages.error(request, _("This decision cannot be undone: tick the confirmation."))

@@ -545,7 +545,12 @@ def release_blockers(declaration: Declaration) -> list[str]:
     Under the consignee-at-the-border model, duties and taxes due must be collected first
     (Standard 8), including a duty owed by the declarant that no scheme return carries;
     pre-collected and deferred amounts do not hold the goods, but each must be recorded on the
-    ledger under its channel (:func:`collection_gaps`)."""
+    ledger under its channel (:func:`collection_gaps`). An invalidated or returned declaration
+    has no release to hold: the ledger cancels what it owed and refunds what was paid
+    (``revenue.reconcile_refunds``), so the amounts its assessment once put on each channel are
+    no longer expected there."""
+    if declaration.status in CLOSED:
+        return []
     currency = (
         TaxAssessment.objects.filter(declaration_id=declaration.pk, is_current=True)
         .values_list("currency", flat=True)

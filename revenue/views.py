@@ -35,6 +35,7 @@ from declarations.generated_text import tax_name, word
 from declarations.messages import Message
 from declarations.messages import render as render_message
 from declarations.models import Declaration
+from declarations.statuses import CLOSED
 
 from . import selectors
 from .estimates import EstimateProblem, estimate
@@ -647,6 +648,7 @@ def ledger(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "outstanding": sum((a.outstanding for a in accounts), Decimal("0.00")),
             "accounts": [a for a in accounts if a.owed or a.paid or a.refunded],
             "blockers": release_blockers(declaration),
+            "closed": declaration.status in CLOSED,
             "discrepancies": selectors.discrepancy_for(declaration_id=declaration.pk),
             "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),
             "payment_form": PaymentForm(),

@@ -62,7 +62,7 @@ def _arrival_follow_up(
                     public_reason=(
                         _latest_documents_request(declaration)
                         if hold == Status.DOCUMENTS_REQUESTED
-                        else "selected for inspection"
+                        else lifecycle.ACTIONS["inspect"].public_reason
                     ),
                     note="; ".join(f"{r.code}: {r}" for r in refused.refusals),
                 )
@@ -82,7 +82,7 @@ def _arrival_follow_up(
             to_status=Status.INSPECTION,
             actor=actor,
             action="arrival",
-            public_reason="selected for inspection",
+            public_reason=lifecycle.ACTIONS["inspect"].public_reason,
         )
 
 

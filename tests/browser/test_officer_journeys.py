@@ -187,7 +187,7 @@ def test_officer_orders_nii_inspection_and_records_the_outcome(
     page.get_by_label("Non-intrusive inspection (scan)").check()
     page.get_by_role("button", name="Order inspection").click()
     expect(page.locator("#status")).to_have_text("Inspection")
-    expect(page.locator("#timeline")).to_contain_text("non-intrusive scan (NII)")
+    expect(page.locator("#timeline")).to_contain_text("Non-intrusive inspection (scan)")
     page.locator("#outcome-form select[name=result]").select_option("counterfeit")
     page.locator("#outcome-form textarea[name=note]").fill("Fake watches in the scan image")
     page.locator("#outcome-form").get_by_role("button", name="Record outcome").click()

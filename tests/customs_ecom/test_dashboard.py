@@ -320,3 +320,37 @@ def test_revenue_rows_of_earlier_releases_and_money_collected_without_an_assessm
         ("consignee_border", "EUR"): ("3", "15.00", "15.00"),
         ("consignee_border", "BGN"): ("0", "0.00", "99.00"),
     }
+
+
+def test_money_collected_is_counted_under_the_model_of_its_consignment(
+    client, customs_user, operator_a
+):
+    """The EU flat duty an IOSS consignment's declarant pays at the border is collected for that
+    consignment: its revenue row shows it, and the consignee-at-the-border row does not count
+    money its own consignments never owed."""
+    from revenue.models import TaxAssessment
+    from revenue.selectors import border_outstanding
+    from revenue.services.ledger import ledger_payment_record
+    from tests.revenue.helpers import border_body, submit
+    from tests.revenue.test_pages import _ioss_body
+
+    ioss, border = submit(operator_a.operator, [_ioss_body("KPI-IOSS"), border_body("KPI-B")])
+    models = {
+        a.declaration_id: a.collection_model for a in TaxAssessment.objects.filter(is_current=True)
+    }
+    assert models[border.pk] == "consignee_border" and models[ioss.pk] != "consignee_border"
+    paid = {}
+    for declaration in (ioss, border):
+        paid[models[declaration.pk]] = border_outstanding(declaration.pk)
+        ledger_payment_record(
+            declaration_id=declaration.pk, amount=paid[models[declaration.pk]], currency="EUR"
+        )
+    assert all(paid.values())
+    aggregate_day(timezone.localdate())
+    client.force_login(customs_user("supervisor"))
+    response = client.get(reverse("dashboard_export", args=["revenue"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    collected = {row[0]: Decimal(row[5]) for row in rows[1:]}
+    due = {row[0]: Decimal(row[4]) for row in rows[1:]}
+    assert collected == paid
+    assert collected == due

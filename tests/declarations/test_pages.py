@@ -229,19 +229,35 @@ def test_notes_are_added_audited_and_shown_in_the_timeline(client, customs_user,
     assert Declaration.objects.get(pk=pk).notes.count() == 1
 
 
-def test_inspection_kind_reaches_the_operator_reason_and_the_note(
-    client, customs_user, red_consignments
+def test_an_officers_inspection_reads_as_one_the_channel_orders_whatever_its_kind(
+    client, customs_user, red_consignments, operator_a
 ):
+    """The operator reads the same reason whatever caused the inspection (docs/api.md): one an
+    officer orders, of either kind, reads as the one arrival orders for a red channel; the kind
+    stays in the customs-only note."""
+    from declarations.services.arrivals import arrivals_record
+
     client.force_login(customs_user("officer"))
-    pk = red_consignments[3]
-    client.post(reverse("declarations:consignment_action", args=[pk, "claim"]), decision(pk))
-    client.post(
-        reverse("declarations:consignment_action", args=[pk, "inspect"]),
-        decision(pk, {"inspection_kind": "nii", "note": "scan"}),
+    reasons = {}
+    for pk, kind in ((red_consignments[3], "nii"), (red_consignments[4], "physical")):
+        client.post(reverse("declarations:consignment_action", args=[pk, "claim"]), decision(pk))
+        client.post(
+            reverse("declarations:consignment_action", args=[pk, "inspect"]),
+            decision(pk, {"inspection_kind": kind, "note": "scan"}),
+        )
+        event = Declaration.objects.get(pk=pk).events.get(to_status=Status.INSPECTION)
+        reasons[kind] = event.public_reason
+        assert event.note.startswith(
+            "[Non-intrusive inspection (scan)]" if kind == "nii" else "[Physical examination]"
+        )
+    red = next(pk for pk in red_consignments[:3] if Declaration.objects.get(pk=pk).channel == "red")
+    arrivals_record(
+        operator=operator_a.operator,
+        transport_documents=[Declaration.objects.get(pk=red).transport_document_number],
     )
-    event = Declaration.objects.get(pk=pk).events.get(to_status=Status.INSPECTION)
-    assert event.public_reason == "selected for inspection: non-intrusive scan (NII)"
-    assert event.note.startswith("[Non-intrusive inspection (scan)]")
+    by_channel = Declaration.objects.get(pk=red).events.get(to_status=Status.INSPECTION)
+    assert reasons == {"nii": by_channel.public_reason, "physical": by_channel.public_reason}
+    assert by_channel.public_reason == "selected for inspection"
 
 
 def test_request_documents_needs_the_list_of_documents(client, customs_user, red_consignments):

@@ -133,6 +133,28 @@ def test_release_blocked_until_border_taxes_are_collected(border_declaration):
     assert release_blockers(border_declaration) == []
 
 
+def test_a_paid_declaration_invalidated_is_not_shown_as_revenue_lost(
+    border_declaration, client, customs_user
+):
+    """Invalidated, its assessment is cancelled on the ledger and the payment refunded: the
+    ledger page does not report the amounts assessed as "not recorded on the ledger", nor a
+    release held, before or after the refund task has run."""
+    from django.urls import reverse
+
+    owed, _, _ = border_balance(border_declaration.pk)
+    ledger_payment_record(declaration_id=border_declaration.pk, amount=owed, currency="EUR")
+    declaration_transition(declaration_id=border_declaration.pk, to_status="invalidated")
+    client.force_login(customs_user("auditor"))
+    url = reverse("revenue:ledger", args=[border_declaration.pk])
+    border_declaration.refresh_from_db()
+    assert release_blockers(border_declaration) == []
+    reconcile_refunds.apply().get()
+    assert release_blockers(border_declaration) == []
+    html = client.get(url).content.decode()
+    assert "Release blocked" not in html and "not recorded on the ledger" not in html
+    assert "Revenue does not hold the release" not in html
+
+
 @pytest.fixture
 def aeo_carrier(db):
     carrier = make_operator("aeo-carrier", role="express_carrier")

@@ -4,6 +4,7 @@ and the public estimator page, in English and French."""
 import copy
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -234,6 +235,25 @@ def test_reconciliation_per_scheme_number_and_month_exports_csv(client, customs_
     # At the border the declarant also owes France's small-parcel tax: 2 x 2 x EUR 2.
     assert Decimal(row["at_border"]) == Decimal("20.00")
     assert row["flagged"] == "1"  # REC-2 declared the VAT right
+    # The page shows every amount the export has: the fees and what is deferred too.
+    cells = [
+        cell.replace("\xa0", " ")
+        for cell in re.findall(r'<td class="num">([^<]*)</td>', page.content.decode())
+    ]
+    assert cells == [
+        "2",
+        "18.76 EUR",
+        "19.92 EUR",
+        "1.16 EUR",
+        "20.00 EUR",
+        "0.00 EUR",
+        "12.00 EUR",
+        "12.00 EUR",
+        "0.00 EUR",
+        "0.00 EUR",
+        "8.00 EUR",
+        "1",
+    ]
     # An invalidated consignment is corrected in the return: no longer counted.
     from declarations.models import Declaration
     from declarations.services import declaration_invalidate
