@@ -31,6 +31,13 @@ class DeclarationsConfig(AppConfig):
         from .models import Case
 
         register_labels({kind.value: kind.label for kind in Case.Kind})
+        # The ledger's own references in audited entries read in the reader's language, as on
+        # the ledger page ("payé par le transporteur à la livraison").
+        from customs_ecom.platform.templatetags.human import register_value_reader
+
+        from .generated_text import ledger_reference
+
+        register_value_reader("reference", ledger_reference)
         # The webhook outbox lives here; aeo's registry and operator pages reach it by name.
         from . import webhooks
 

@@ -251,8 +251,27 @@ def test_audit_changes_read_as_key_value_lists_with_the_readers_numbers(french_c
         text = _visible(page)
         assert words in text, language
         assert "{'" not in text and "False" not in text and "'secret_set'" not in text
+    audit_record(
+        actor=None,
+        action="ledger.payment",
+        object_type="declaration",
+        object_id=2,
+        after={"entry": 8, "reference": "paid by the carrier at delivery"},
+    )
+    audit_record(
+        actor=None,
+        action="ledger.payment",
+        object_type="declaration",
+        object_id=3,
+        after={"entry": 9, "reference": "COD-123 paid by the carrier"},  # a payer's own words
+    )
     text = _visible(french_client.get("/audit/").content.decode())
     assert "Reste dû: 10,00" in text and "10.00" not in text
+    assert "Référence: payé par le transporteur à la livraison" in text
+    assert "paid by the carrier at delivery" not in text
+    assert "Référence: COD-123 paid by the carrier" in text
+    english = _visible(french_client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "Reference: paid by the carrier at delivery" in english
     with translation.override("fr"):
         assert readable({"reference": "1.10", "amount": "1234.5"}) == (
             "Référence: 1.10, Montant: 1\u202f234,5"

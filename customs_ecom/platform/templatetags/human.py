@@ -417,6 +417,18 @@ def line_rate(line: Any, currency: str = "") -> str:
     return percent(rate)
 
 
+# Readers of text the system writes under one audit key (the ledger's own references, "paid by
+# the carrier at delivery"), which apps above the platform register: the record keeps the
+# English, a page shows the reader's language; text anyone else wrote comes back as written.
+VALUE_READERS: dict[str, Any] = {}
+
+
+def register_value_reader(key: str, reader: Any) -> None:
+    """An app above the platform gives the words, in the active language, of the text the system
+    stores under ``key`` in audited values (for example the ledger's references)."""
+    VALUE_READERS.setdefault(key, reader)
+
+
 def register_labels(labels: dict[str, Any]) -> None:
     """Apps above the platform add the words for their own codes (for example the statuses) at
     start-up, so that stored values read as words wherever they are shown."""
@@ -544,6 +556,8 @@ def readable(value: Any, key: str = "") -> str:
             return when(moment)
     if isinstance(value, str) and value in LABELS and key not in _VERBATIM_KEYS:
         return str(LABELS[value])  # a stored code: its words (a rule's own code stays a code)
+    if isinstance(value, str) and key in VALUE_READERS:
+        return str(VALUE_READERS[key](value))
     return str(value)
 
 
