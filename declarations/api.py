@@ -35,7 +35,7 @@ from .api_models import (
     ManifestOut,
     ReturnIn,
 )
-from .generated_text import finding_text
+from .generated_text import finding_text, problem_detail
 from .models import Declaration, Document, Status
 from .quality import OPERATOR_DETAILS, operator_findings
 from .schemas import DeclarationIn
@@ -357,8 +357,13 @@ class DeclarationBatchApi(APIView):
                             "index": index,
                             "status": "rejected",
                             "http_status": outcome.status,
+                            # In the request's language, as a single POST answers.
                             "errors": [
-                                {"pointer": e.pointer, "code": e.code, "detail": e.detail}
+                                {
+                                    "pointer": e.pointer,
+                                    "code": e.code,
+                                    "detail": problem_detail(e.code, e.detail),
+                                }
                                 for e in outcome.errors
                             ],
                         }

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from customs_ecom.platform import bounds
 from customs_ecom.platform.problems import ProblemError
 
+from .generated_text import problem_detail
 from .schemas import (
     DOCUMENT_NUMBER_RULE,
     TransportDocument,
@@ -98,7 +99,10 @@ def pydantic_problems(exc: ValidationError) -> list[dict[str, str]]:
         if error["type"] == "value_error":
             reason = str((error.get("ctx") or {}).get("error", ""))
             code = reason if reason.replace("_", "").isalpha() and reason.islower() else "invalid"
-        rows.append({"pointer": problem.pointer, "code": code, "detail": detail[:300]})
+        # In the request's language, as a declaration's problems read (declarations.generated_text).
+        rows.append(
+            {"pointer": problem.pointer, "code": code, "detail": problem_detail(code, detail[:300])}
+        )
     return rows
 
 
@@ -365,7 +369,12 @@ class ReturnIn(StrictBody):
                 "request-invalid",
                 "Request failed validation",
                 errors=[
-                    {"pointer": p.pointer, "code": p.code, "detail": p.detail} for p in problems
+                    {
+                        "pointer": p.pointer,
+                        "code": p.code,
+                        "detail": problem_detail(p.code, p.detail),
+                    }
+                    for p in problems
                 ],
             )
         return parsed

@@ -67,6 +67,17 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
             "Unsupported media type",
             detail=f"Send application/json, not {content_type}.",
         )
+    coding = (request.META.get("HTTP_CONTENT_ENCODING") or "").strip().lower()
+    if coding and coding != "identity":
+        # A compressed body (gzip, br, ...) is not read as JSON whose bytes happen to be
+        # undecodable: the coding is not accepted, said as RFC 7694 says (415, Accept-Encoding).
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            detail=f"Send the body uncompressed: Content-Encoding {coding[:40]} is not accepted.",
+            headers={"Accept-Encoding": "identity"},
+        )
     raw = request._request.read(max_bytes + 1)  # the WSGI stream; DRF has not touched it
     if len(raw) > max_bytes:
         raise ProblemError(

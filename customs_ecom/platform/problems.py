@@ -43,7 +43,7 @@ class ProblemError(Exception):
         self.slug = slug
         self.title = title
         self.detail = detail
-        self.errors = list(errors) if errors is not None else None
+        self.errors = sorted_by_pointer(errors) if errors is not None else None
         self.headers = headers or {}
         self.extra = extra or {}
 
@@ -62,6 +62,23 @@ class ProblemError(Exception):
             doc["errors"] = self.errors
         doc.update(self.extra)
         return doc
+
+
+def _pointer_order(row: dict[str, str]) -> tuple:
+    # Segment by segment, list indexes as numbers (/items/2 before /items/10) and before names,
+    # a pointer before the pointers below it: the order of the declaration engine
+    # (declarations.schemas), whatever the body and the endpoint.
+    return tuple(
+        (0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part)
+        for part in str(row.get("pointer") or "").split("/")
+    )
+
+
+def sorted_by_pointer(errors: Iterable[dict[str, str]]) -> list[dict[str, str]]:
+    """A problem's `errors` sorted by pointer (stable: rows of one pointer keep their order), so
+    that every problem document lists its elements the same way, not in the order a validator
+    happened to visit the body."""
+    return sorted(errors, key=_pointer_order)
 
 
 def errors_summary(errors: list[dict[str, str]]) -> str:

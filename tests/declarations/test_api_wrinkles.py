@@ -120,3 +120,38 @@ def test_a_readable_multipart_body_without_a_file_still_names_the_file(operator_
     assert answer.status_code == 422, answer.content
     (error,) = answer.json()["errors"]
     assert (error["pointer"], error["code"]) == ("/file", "required")
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "GZIP"])
+def test_a_compressed_body_is_415_naming_the_coding_not_malformed_json(operator_a, example, coding):
+    import gzip
+
+    body = gzip.compress(json.dumps(example).encode())
+    answer = Client().request(
+        REQUEST_METHOD="POST",
+        PATH_INFO="/api/v1/declarations",
+        CONTENT_LENGTH=str(len(body)),
+        CONTENT_TYPE="application/json",
+        HTTP_CONTENT_ENCODING=coding,
+        HTTP_AUTHORIZATION=f"Bearer {operator_a.key}",
+        **{"wsgi.input": FakePayload(body)},
+    )
+    assert answer.status_code == 415, answer.content
+    assert answer.json()["code"] == "unsupported_media_type"
+    assert coding.lower() in answer.json()["detail"]
+    assert answer["Accept-Encoding"] == "identity"
+    assert not Declaration.objects.exists()
+
+
+def test_content_encoding_identity_is_the_body_as_it_is(operator_a, example):
+    body = json.dumps(example).encode()
+    answer = Client().request(
+        REQUEST_METHOD="POST",
+        PATH_INFO="/api/v1/declarations",
+        CONTENT_LENGTH=str(len(body)),
+        CONTENT_TYPE="application/json",
+        HTTP_CONTENT_ENCODING="identity",
+        HTTP_AUTHORIZATION=f"Bearer {operator_a.key}",
+        **{"wsgi.input": FakePayload(body)},
+    )
+    assert answer.status_code == 201, answer.content

@@ -399,3 +399,35 @@ def test_every_system_ledger_reference_is_covered_and_translated():
     with translation.override("fr"):
         for english in [*covered, WORDS["invalidated"], WORDS["returned"]]:
             assert translation.gettext(english) != english, english
+
+
+@pytest.mark.django_db
+def test_a_batch_item_and_a_small_body_read_french_as_a_single_declaration_does(
+    operator_a, example
+):
+    example["currency"] = "XXQ"
+    single = operator_a.post("/api/v1/declarations", example, HTTP_ACCEPT_LANGUAGE="fr")
+    batch = operator_a.post(
+        "/api/v1/declarations/batch", {"declarations": [example]}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert batch.status_code == 200, batch.content
+    assert batch.json()["results"][0]["errors"] == single.json()["errors"]
+    row = next(e for e in batch.json()["results"][0]["errors"] if e["pointer"] == "/currency")
+    assert row["detail"] == "Ce n'est pas un code de devise ISO 4217."
+
+    answer = operator_a.post(
+        "/api/v1/returns",
+        {"lrn": "RET-1", "transport_document": {"type": "house_waybill", "number": ""}},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert answer.status_code == 422, answer.content
+    (row,) = answer.json()["errors"]
+    assert row["pointer"] == "/transport_document/number"
+    assert row["code"] == "string_too_short"
+    from declarations.errors import ERROR_CODES
+
+    with translation.override("fr"):
+        expected = translation.gettext(ERROR_CODES["string_too_short"])
+    assert expected != ERROR_CODES["string_too_short"]
+    assert row["detail"] == expected
+    assert answer.json()["detail"] == f"/transport_document/number: {expected}"
