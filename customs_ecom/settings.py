@@ -39,6 +39,8 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    # First, so that manage.py's createsuperuser and changepassword are the audited ones.
+    "customs_ecom.platform.accounts.apps.AccountsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -590,6 +590,8 @@ _PAID_THROUGH_API = re.compile(r"paid through the API by operator (\S+)")
 _REASSESSED_UNDER = re.compile(r"re-assessed under rule set (\d+)")
 _LIST_UPDATE = re.compile(r"list update (\d+)")
 _OPERATOR_ACTOR = re.compile(r"operator (\S+) \(API\)|operator:(\S+)")
+_COMMAND_ACTOR = re.compile(r"command line \((\S+), system user (.*)\)")
+_COMMAND_REASON = re.compile(r"(createsuperuser|changepassword) command")
 
 
 @register.filter
@@ -610,6 +612,9 @@ def audit_reason(value: Any) -> str:
     found = _LIST_UPDATE.fullmatch(text)
     if found:
         return gettext("list update %(update)s") % {"update": found[1]}
+    found = _COMMAND_REASON.fullmatch(text)
+    if found:
+        return gettext("%(command)s command") % {"command": found[1]}
     return text
 
 
@@ -623,4 +628,10 @@ def audit_actor(value: Any) -> str:
     found = _OPERATOR_ACTOR.fullmatch(text)
     if found:
         return gettext("operator %(code)s (API)") % {"code": found[1] or found[2]}
+    found = _COMMAND_ACTOR.fullmatch(text)
+    if found:
+        return gettext("command line (%(command)s, system user %(account)s)") % {
+            "command": found[1],
+            "account": found[2],
+        }
     return text
