@@ -160,7 +160,9 @@ class ArrivalsIn(StrictBody):
     transport_documents: list[
         Annotated[
             str,
-            Field(json_schema_extra=_PLAIN),
+            # As long as a manifest line's: a declaration's number has at most 35 characters,
+            # and the same letters and digits written with more separators stay well below 64.
+            Field(max_length=64, json_schema_extra=_PLAIN),
             AfterValidator(_plain_text),
             AfterValidator(_document_number),
         ]

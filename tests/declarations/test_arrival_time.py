@@ -144,3 +144,20 @@ def test_an_arrival_naming_no_possible_transport_document_is_refused(operator_a,
         ("/transport_documents/1", "document_number_invalid")
     ]
     assert Declaration.objects.get(pk=submitted.pk).arrived_at is None
+
+
+@pytest.mark.django_db
+def test_an_arrival_number_longer_than_a_manifest_lines_is_refused(operator_a, submitted):
+    """A number of 10,000 characters is no transport document: refused as a manifest line's is,
+    at its place in the list, and nothing arrives."""
+    numbers = [submitted.transport_document_number, "A" * 65]
+    response = _post(operator_a, {"transport_documents": numbers})
+    assert response.status_code == 422, response.content
+    errors = response.json()["errors"]
+    assert [(e["pointer"], e["code"]) for e in errors] == [
+        ("/transport_documents/1", "string_too_long")
+    ]
+    assert Declaration.objects.get(pk=submitted.pk).arrived_at is None
+    spaced = " ".join(submitted.transport_document_number)  # the same letters, more separators
+    assert len(spaced) <= 64
+    assert _post(operator_a, {"transport_documents": [spaced]}).status_code == 200
