@@ -140,7 +140,9 @@ ZonedDateTime = Annotated[
 ]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-_URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+# The scheme is case-insensitive (RFC 3986 section 3.1): HTTPS://SHOP.EXAMPLE/ is a URL too. The
+# pattern is published (OpenAPI, JSON Schema), which has no inline flags: hence the classes.
+_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/$.?#][^\s]*$"
 
 
 def _parsed_url(value: str) -> str:

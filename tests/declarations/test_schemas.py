@@ -194,6 +194,21 @@ def test_a_url_that_does_not_parse_is_named_as_such():
     assert problem.detail == '"http://[::1" is not an http:// or https:// URL with a host'
 
 
+@pytest.mark.parametrize("url", ["HTTPS://SHOP.EXAMPLE/", "Http://shop.example/basket?id=1"])
+def test_a_url_scheme_in_capitals_is_a_url(url):
+    """RFC 3986: the scheme is case-insensitive; the URL is kept as written."""
+    body = with_changes(valid_declaration("wco-core"), ("/order/url", url))
+
+    assert validate(body).errors == []
+
+
+@pytest.mark.parametrize("url", ["ftp://shop.example/", "HTTPX://shop.example/", "https//x"])
+def test_other_schemes_stay_refused(url):
+    body = with_changes(valid_declaration("wco-core"), ("/order/url", url))
+
+    assert problems(validate(body)) == [("/order/url", "pattern_mismatch")]
+
+
 def test_pointer_escapes_slash_and_tilde_in_unknown_keys():
     body = with_changes(valid_declaration("eu-h7"), ("/a~1b~0c", 1))
 
