@@ -16,6 +16,7 @@ from customs_ecom.platform.pages import CURSOR_SCHEMA, LIMIT_SCHEMA, id_page
 from .api import PaymentCreateApi
 from .api_models import PaymentOut
 from .models import DeferredStatement, LedgerEntry
+from .selectors import statement_outstanding, statement_paid
 
 _PAGE_PARAMETERS = [
     OpenApiParameter("cursor", CURSOR_SCHEMA, description="`next_cursor` of a page"),
@@ -36,6 +37,8 @@ class StatementOut(BaseModel):
     total: str
     brought_forward: str
     carried_from: int | None
+    paid: str
+    outstanding: str
     entry_count: int
     due_date: str
     closed_at: str
@@ -67,6 +70,10 @@ def statement_representation(statement: DeferredStatement) -> dict[str, Any]:
         "total": str(statement.total),
         "brought_forward": str(statement.brought_forward),
         "carried_from": statement.carried_from_id,
+        # What was paid against it and what it still owes (negative: a credit that the next
+        # statement closed will carry), as the payments endpoint checks them.
+        "paid": str(statement_paid(statement)),
+        "outstanding": str(statement_outstanding(statement)),
         "entry_count": statement.entry_count,
         "due_date": statement.due_date.isoformat(),
         "closed_at": statement.closed_at.isoformat(),

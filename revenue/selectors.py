@@ -577,10 +577,18 @@ def release_blockers(declaration: Declaration) -> list[str]:
     return blockers
 
 
-def statement_outstanding(statement: DeferredStatement) -> Decimal:
+def statement_paid(statement: DeferredStatement) -> Decimal:
+    """What has been paid against a statement, to the cent."""
     paid = LedgerEntry.objects.filter(statement=statement, kind=LedgerEntry.Kind.PAYMENT).aggregate(
         total=Sum("amount")
     )["total"] or Decimal(0)
+    return round_money(paid)
+
+
+def statement_outstanding(statement: DeferredStatement) -> Decimal:
+    """What a statement still owes: its total less what was paid and less a credit of its own
+    that a later statement carried (negative: a credit not yet carried)."""
+    paid = statement_paid(statement)
     # A credit carried into the next statement is counted there, no longer here.
     carried = DeferredStatement.objects.filter(carried_from=statement).values_list(
         "brought_forward", flat=True

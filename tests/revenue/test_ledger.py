@@ -363,6 +363,22 @@ def test_a_statement_paid_in_parts_owes_exactly_nothing(operator_b):
     assert outstanding == 0 and str(outstanding) == "0.00"
 
 
+def test_the_statements_list_shows_what_each_statement_was_paid_and_still_owes(aeo_carrier):
+    submit(aeo_carrier.operator, [border_body("DEF-LIST")])
+    next_month = _next_month_first(timezone.localdate())
+    assert close_deferred_statements.apply(args=[next_month.isoformat()]).get() == 1
+    statement = DeferredStatement.objects.get()
+    assert statement.total > Decimal("0.01")
+    (listed,) = aeo_carrier.get("/api/v1/statements").json()["results"]
+    assert (listed["paid"], listed["outstanding"]) == ("0.00", str(statement.total))
+    part = Decimal("0.01")
+    body = {"statement_id": statement.pk, "amount": str(part), "currency": "EUR"}
+    assert aeo_carrier.post("/api/v1/payments", body).status_code == 201
+    (listed,) = aeo_carrier.get("/api/v1/statements").json()["results"]
+    assert listed["paid"] == "0.01"
+    assert listed["outstanding"] == str(statement.total - part)
+
+
 def test_a_statement_payment_whose_payer_is_only_whitespace_names_the_operator(aeo_carrier):
     """As on a border payment, a payer of only whitespace names nobody: the paying operator is
     recorded, not a blank name."""
