@@ -835,15 +835,23 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "items": items, "result": None, "problems": []}
     if request.method == "POST" and form.is_valid() and items.is_valid():
         basket_items = []
-        for item in items.cleaned_data:
-            if not item or item.get("value") is None:
-                continue
-            entry = {"value": str(item["value"]), "quantity": str(item.get("quantity") or 1)}
+        rows = []  # the page's row of each item of the basket, to name it in a problem
+        for row, item in enumerate(items.cleaned_data):
+            if not item or not (
+                item.get("value") is not None or item.get("description") or item.get("hs_code")
+            ):
+                continue  # a row left empty (its quantity keeps its initial 1)
+            # A row that names goods but gives no price is not left out of the basket: the
+            # estimator refuses it (/items/<n>/value required), next to that row.
+            entry = {"quantity": str(item.get("quantity") or 1)}
+            if item.get("value") is not None:
+                entry["value"] = str(item["value"])
             if item.get("hs_code"):
                 entry["hs_code"] = item["hs_code"].strip().replace(".", "")
             if item.get("description"):
                 entry["description"] = item["description"]
             basket_items.append(entry)
+            rows.append(row)
         body = {
             "origin_country": form.cleaned_data["origin_country"],
             "currency": form.cleaned_data["currency"],
@@ -865,8 +873,10 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["region"]:
             body["region"] = form.cleaned_data["region"]
         if form.cleaned_data["seller_collects"]:
+            # The schemes of the regime in force on the date of import asked for, not today's.
             jurisdiction = destination or settings.CUSTOMS_JURISDICTION
-            found = regime_on(jurisdiction, local_date(jurisdiction=jurisdiction), active_regimes())
+            on = form.cleaned_data["date"] or local_date(jurisdiction=jurisdiction)
+            found = regime_on(jurisdiction, on, active_regimes())
             if found and found[1].vendor_schemes:
                 body["tax_scheme"] = sorted(found[1].vendor_schemes)[0]
         try:
@@ -876,7 +886,7 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
                 {
                     **problem,
                     "detail": _in_reader_language(problem.get("detail", "")),
-                    "field": _estimate_field(form, items, problem.get("pointer", "")),
+                    "field": _estimate_field(form, items, problem.get("pointer", ""), rows),
                 }
                 for problem in exc.errors
             ]
@@ -899,9 +909,10 @@ def _in_reader_language(detail: Any) -> str:
     return detail
 
 
-def _estimate_field(form: Any, items: Any, pointer: str) -> str:
+def _estimate_field(form: Any, items: Any, pointer: str, rows: list[int]) -> str:
     """The words of the field a problem's JSON pointer names ("/items/0/hs_code" -> "HS code
-    (optional) 1"), or "" when the pointer names no field of the page."""
+    (optional) 1"), or "" when the pointer names no field of the page. The pointer counts the
+    basket's items; ``rows`` gives the page's row of each (empty rows are not sent)."""
     parts = pointer.strip("/").split("/")
     if len(parts) == 1 and parts[0] in form.fields:
         return str(form.fields[parts[0]].label)
@@ -909,6 +920,7 @@ def _estimate_field(form: Any, items: Any, pointer: str) -> str:
         return _("Items")
     if len(parts) == 3 and parts[0] == "items" and parts[1].isdigit():
         field = items.form.base_fields.get(parts[2])
+        index = int(parts[1])
         if field is not None:
-            return f"{field.label} {int(parts[1]) + 1}"
+            return f"{field.label} {(rows[index] if index < len(rows) else index) + 1}"
     return ""
