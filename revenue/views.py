@@ -145,8 +145,8 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
 
     if spec.threshold_currency:
         currency_rule = _(
-            "%(currency)s; amounts fixed in %(law)s converted: customs amounts at the rate of "
-            "%(customs_rule)s, tax ceilings and reliefs at the rate of %(tax_rule)s"
+            "%(currency)s; amounts fixed in %(law)s converted: customs amounts at the "
+            "%(customs_rule)s, tax ceilings and reliefs at the %(tax_rule)s"
         ) % {
             "currency": spec.currency,
             "law": spec.threshold_currency,
