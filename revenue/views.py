@@ -31,7 +31,7 @@ from customs_ecom.platform.roles import (
     has_any_role,
 )
 from customs_ecom.platform.templatetags.human import form_errors_sentence
-from declarations.generated_text import tax_name, word
+from declarations.generated_text import problem_detail, tax_name, word
 from declarations.messages import Message
 from declarations.messages import render as render_message
 from declarations.models import Declaration
@@ -885,7 +885,9 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
             context["problems"] = [
                 {
                     **problem,
-                    "detail": _in_reader_language(problem.get("detail", "")),
+                    "detail": _in_reader_language(
+                        problem.get("code", ""), problem.get("detail", "")
+                    ),
                     "field": _estimate_field(form, items, problem.get("pointer", ""), rows),
                 }
                 for problem in exc.errors
@@ -901,12 +903,14 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
     return render(request, "revenue/estimate.html", context)
 
 
-def _in_reader_language(detail: Any) -> str:
-    """A problem's detail in the page's language when the estimator wrote it as a message
-    (``not_an_import``, ``region_unknown``); other details are shown by their code's sentence."""
+def _in_reader_language(code: str, detail: Any) -> str:
+    """A problem's detail in the page's language: the estimator's own sentence when it wrote it
+    as a message (``not_an_import``, ``region_unknown``, a currency withdrawn before the date),
+    never replaced by the general sentence of its code; other details by their code's sentence
+    (the English sentence as written in English)."""
     if isinstance(detail, Message):
         return render_message(detail, _)
-    return detail
+    return problem_detail(code, str(detail))
 
 
 def _estimate_field(form: Any, items: Any, pointer: str, rows: list[int]) -> str:

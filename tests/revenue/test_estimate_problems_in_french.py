@@ -51,3 +51,35 @@ def test_the_contracts_sentences_read_in_french_and_stay_as_written_in_english()
     french = _problem(body, "fr")["errors"][0]
     assert french["pointer"] == "/items/0/value" and french["code"] == "number_too_small"
     assert "Input should" not in french["detail"]
+
+
+def test_the_page_keeps_the_estimators_own_sentence_in_french(client):
+    """A currency withdrawn before the date of import: the French page said "not an ISO 4217
+    currency code" (the general sentence of ``currency_unknown``), which the kuna is."""
+    from django.urls import reverse
+
+    data = {
+        "destination": "FR",
+        "date": "2023-06-01",
+        "origin_country": "CN",
+        "currency": "HRK",
+        "shipping_cost": "0",
+        "transport": "express",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-hs_code": "610910",
+        "items-0-value": "20",
+        "items-0-quantity": "1",
+    }
+    content = client.post(
+        reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    problems = content.split("</section>", 1)[0]
+    assert "HRK a été retirée de la circulation avant le 2023-06-01" in problems
+    assert "ISO 4217" not in problems
+    # The contract's own sentences still read by their code.
+    data.update({"date": "2026-11-25", "currency": "EUR", "origin_country": "ZZ"})
+    content = client.post(
+        reverse("revenue:estimate"), data, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "pas un code pays ISO 3166-1" in content.split("</section>", 1)[0]
