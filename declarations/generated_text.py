@@ -335,6 +335,7 @@ LEGAL_PHRASES: tuple[str, ...] = (
         " the rate of the day of importation is used."
     ),
     N_(" STALE: no rate of the fixing day was published; the last known rate is used."),
+    N_(" STALE: the last known rate is used."),
     N_(": goods excluded from low-value reliefs and schemes, taxed in full."),
     N_(" below the minimum "),
     N_(": not levied"),
@@ -543,8 +544,18 @@ def _rate_sentence(found: re.Match[str]) -> str:
         "rule": str(words) if words else rule,
         "fixed": when(found["fixed"], "date"),
         "published": when(found["published"], "date"),
-        "source": found["source"],
+        "source": _rate_source(found["source"]),
     }
+
+
+def _rate_source(source: str) -> str:
+    """Where a rate came from, in the reader's language: "identity" and the ECB series have
+    words of their own; an official file's name is data, quoted as written."""
+    words = []
+    for part in source.split(", "):
+        translated = gettext(f"({part})")
+        words.append(translated[1:-1] if translated != f"({part})" else part)
+    return ", ".join(words)
 
 
 def legal_reason(text: Any) -> str:
@@ -711,11 +722,11 @@ REGIME_RULES: tuple[str, ...] = (
     N_("import VAT 8.1%, industrial goods duty-free"),
     N_("VAT at point of sale for consignments up to GBP 135"),
     N_("USD 800 de minimis per person per day"),
-    N_("USD 800 de minimis, except for goods of China and Hong Kong"),
-    N_("no duty relief, the tariff from the first euro"),
     N_("de minimis suspended, ad valorem duty on postal items too"),
     N_("de minimis suspended; postal specific-duty transition"),
     N_("statutory repeal of de minimis for commercial shipments"),
+    N_("USD 800 de minimis, except for goods of China and Hong Kong"),
+    N_("no duty relief, the tariff from the first euro"),
 )
 _EU_REGIME_NAME = re.compile(r"European Union \((?P<country>[^)]+)\): (?P<rules>.+)", re.S)
 

@@ -68,8 +68,33 @@ class EstimateCreateApi(APIView):
             return Response(_in_language(estimate(body)))
         except EstimateProblem as exc:
             raise ProblemError(
-                422, "estimate-invalid", "Estimate request failed validation", errors=exc.errors
+                422,
+                "estimate-invalid",
+                "Estimate request failed validation",
+                errors=_problems_in_language(exc.errors),
             ) from None
+
+
+def _problems_in_language(errors: list[dict]) -> list[dict]:
+    """The details of a refused basket in the request's language, as the declarations API and
+    the estimate page give them: the estimator's own sentences (``not_an_import``,
+    ``regime_unknown``...) rendered from their message, the contract's by their stable code.
+    English keeps the sentences as written, with the offending value."""
+    from django.utils.translation import gettext
+
+    from declarations.generated_text import problem_detail
+    from declarations.messages import Message
+    from declarations.messages import render as render_message
+
+    return [
+        {
+            **error,
+            "detail": render_message(error["detail"], gettext)
+            if isinstance(error["detail"], Message)
+            else problem_detail(error["code"], str(error["detail"])),
+        }
+        for error in errors
+    ]
 
 
 def _payment_problem(exc: LedgerError) -> ProblemError:

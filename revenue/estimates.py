@@ -56,7 +56,8 @@ class EstimateItemIn(pydantic.BaseModel):
 
     @pydantic.model_validator(mode="after")
     def _classified(self) -> EstimateItemIn:
-        if not self.hs_code and not self.description:
+        # A description of whitespace only describes nothing: as if none were given.
+        if not self.hs_code and not (self.description or "").strip():
             raise ValueError("give hs_code or description")
         return self
 
@@ -206,7 +207,7 @@ def estimate(body: Any) -> dict[str, Any]:
                     "detail": f"{item.hs_code[:6]} is not an HS 2022 subheading",
                 }
             )
-    if basket.buyer == "business" and not basket.buyer_number:
+    if basket.buyer == "business" and not (basket.buyer_number or "").strip():
         errors.append(
             {
                 "pointer": "/buyer_number",

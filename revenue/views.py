@@ -31,7 +31,7 @@ from customs_ecom.platform.roles import (
     has_any_role,
 )
 from customs_ecom.platform.templatetags.human import form_errors_sentence
-from declarations.generated_text import tax_name, word
+from declarations.generated_text import problem_detail, tax_name, word
 from declarations.messages import Message
 from declarations.messages import render as render_message
 from declarations.models import Declaration
@@ -146,8 +146,8 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
 
     if spec.threshold_currency:
         currency_rule = _(
-            "%(currency)s; amounts fixed in %(law)s converted: customs amounts at the rate of "
-            "%(customs_rule)s, tax ceilings and reliefs at the rate of %(tax_rule)s"
+            "%(currency)s; amounts fixed in %(law)s converted: customs amounts at the "
+            "%(customs_rule)s, tax ceilings and reliefs at the %(tax_rule)s"
         ) % {
             "currency": spec.currency,
             "law": spec.threshold_currency,
@@ -837,15 +837,23 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "items": items, "result": None, "problems": []}
     if request.method == "POST" and form.is_valid() and items.is_valid():
         basket_items = []
-        for item in items.cleaned_data:
-            if not item or item.get("value") is None:
-                continue
-            entry = {"value": str(item["value"]), "quantity": str(item.get("quantity") or 1)}
+        rows = []  # the page's row of each item of the basket, to name it in a problem
+        for row, item in enumerate(items.cleaned_data):
+            if not item or not (
+                item.get("value") is not None or item.get("description") or item.get("hs_code")
+            ):
+                continue  # a row left empty (its quantity keeps its initial 1)
+            # A row that names goods but gives no price is not left out of the basket: the
+            # estimator refuses it (/items/<n>/value required), next to that row.
+            entry = {"quantity": str(item.get("quantity") or 1)}
+            if item.get("value") is not None:
+                entry["value"] = str(item["value"])
             if item.get("hs_code"):
                 entry["hs_code"] = item["hs_code"].strip().replace(".", "")
             if item.get("description"):
                 entry["description"] = item["description"]
             basket_items.append(entry)
+            rows.append(row)
         body = {
             "origin_country": form.cleaned_data["origin_country"],
             "currency": form.cleaned_data["currency"],
@@ -867,8 +875,10 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["region"]:
             body["region"] = form.cleaned_data["region"]
         if form.cleaned_data["seller_collects"]:
+            # The schemes of the regime in force on the date of import asked for, not today's.
             jurisdiction = destination or settings.CUSTOMS_JURISDICTION
-            found = regime_on(jurisdiction, local_date(jurisdiction=jurisdiction), active_regimes())
+            on = form.cleaned_data["date"] or local_date(jurisdiction=jurisdiction)
+            found = regime_on(jurisdiction, on, active_regimes())
             if found and found[1].vendor_schemes:
                 body["tax_scheme"] = sorted(found[1].vendor_schemes)[0]
         try:
@@ -877,8 +887,10 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
             context["problems"] = [
                 {
                     **problem,
-                    "detail": _in_reader_language(problem.get("detail", "")),
-                    "field": _estimate_field(form, items, problem.get("pointer", "")),
+                    "detail": _in_reader_language(
+                        problem.get("code", ""), problem.get("detail", "")
+                    ),
+                    "field": _estimate_field(form, items, problem.get("pointer", ""), rows),
                 }
                 for problem in exc.errors
             ]
@@ -893,17 +905,20 @@ def estimate_page(request: HttpRequest) -> HttpResponse:
     return render(request, "revenue/estimate.html", context)
 
 
-def _in_reader_language(detail: Any) -> str:
-    """A problem's detail in the page's language when the estimator wrote it as a message
-    (``not_an_import``, ``region_unknown``); other details are shown by their code's sentence."""
+def _in_reader_language(code: str, detail: Any) -> str:
+    """A problem's detail in the page's language: the estimator's own sentence when it wrote it
+    as a message (``not_an_import``, ``region_unknown``, a currency withdrawn before the date),
+    never replaced by the general sentence of its code; other details by their code's sentence
+    (the English sentence as written in English)."""
     if isinstance(detail, Message):
         return render_message(detail, _)
-    return detail
+    return problem_detail(code, str(detail))
 
 
-def _estimate_field(form: Any, items: Any, pointer: str) -> str:
+def _estimate_field(form: Any, items: Any, pointer: str, rows: list[int]) -> str:
     """The words of the field a problem's JSON pointer names ("/items/0/hs_code" -> "HS code
-    (optional) 1"), or "" when the pointer names no field of the page."""
+    (optional) 1"), or "" when the pointer names no field of the page. The pointer counts the
+    basket's items; ``rows`` gives the page's row of each (empty rows are not sent)."""
     parts = pointer.strip("/").split("/")
     if len(parts) == 1 and parts[0] in form.fields:
         return str(form.fields[parts[0]].label)
@@ -911,6 +926,7 @@ def _estimate_field(form: Any, items: Any, pointer: str) -> str:
         return _("Items")
     if len(parts) == 3 and parts[0] == "items" and parts[1].isdigit():
         field = items.form.base_fields.get(parts[2])
+        index = int(parts[1])
         if field is not None:
-            return f"{field.label} {int(parts[1]) + 1}"
+            return f"{field.label} {(rows[index] if index < len(rows) else index) + 1}"
     return ""

@@ -337,3 +337,17 @@ def test_the_parameters_form_offers_rounding_modes_in_words_and_stores_their_cod
     assert response.status_code == 302, response.context["form"].errors
     audit = AuditEvent.objects.get(action="regime.new_version")
     assert audit.after["rounding_mode"] == "ROUND_HALF_EVEN"
+
+
+def test_the_currency_rule_of_a_regime_outside_the_euro_says_rate_once(client, customs_user):
+    """Poland's amounts fixed in euro: "customs amounts at the EU customs rate of the month", not
+    "at the rate of EU customs rate", and "au taux douanier", not "au taux de taux"."""
+    client.force_login(customs_user("auditor"))
+    english = _shipped_page(client, "EU-PL-2026")
+    assert "customs amounts at the EU customs rate of the month (eu_monthly_customs)" in english
+    assert "reliefs at the rate of the first working day of October" in english
+    assert "rate of rate" not in english and "rate of EU" not in english
+    french = _shipped_page(client, "EU-PL-2026", "fr")
+    assert "montants douaniers au taux douanier de l&#x27;UE du mois" in french
+    assert "franchises de taxe au taux du premier jour ouvré d&#x27;octobre" in french
+    assert "taux de taux" not in french

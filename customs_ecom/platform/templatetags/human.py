@@ -400,7 +400,7 @@ def line_basis(line: Any, currency: str = "") -> str:
     if basis is None:
         return ""
     unit = _field(line, "basis_unit") or ""
-    if unit or _field(line, "tax_type") == "fee":
+    if unit or _counted_fee(line):
         count = number(basis, 0 if basis == basis.to_integral() else 2)
         return f"{count}\u00a0{_unit_words(unit, basis)}" if unit else count
     return money(basis, currency)
@@ -412,9 +412,25 @@ def line_rate(line: Any, currency: str = "") -> str:
     rate = _field(line, "rate")
     if rate is None:
         return ""
-    if _field(line, "basis_unit") or _field(line, "tax_type") == "fee":
+    if _field(line, "basis_unit") or _counted_fee(line):
         return money(rate, currency)
-    return percent(rate)
+    # Every figure of the rate, as the answer gives it: the US formal-entry fee of 0.3464 % is
+    # not "0.3 %".
+    figure = _decimal(rate)
+    if figure is None:
+        return ""
+    return percent(figure, max(1, -min((figure * 100).normalize().as_tuple().exponent, 0)))
+
+
+def _counted_fee(line: Any) -> bool:
+    """A fee line stored before lines named what they count (``basis_unit``): a count at an
+    amount per unit (France's small-parcel tax, EUR 2 per subheading). A fee whose rate is a
+    fraction of one is ad valorem on a money basis (the US formal-entry fee, 0.3464 % of the
+    value), which lines still write without a unit."""
+    if _field(line, "tax_type") != "fee" or _field(line, "basis_unit"):
+        return False
+    rate = _decimal(_field(line, "rate"))
+    return rate is None or rate >= 1
 
 
 # Readers of text the system writes under one audit key (the ledger's own references, "paid by
