@@ -451,7 +451,12 @@ def tax_schemes(w: World):
 def payment(w: World):
     pk = w.red()
     w.login("officer")
-    w.post(reverse("revenue:payment", args=[pk]), {"amount": "1.00", "reference": "R-1"})
+    from revenue.services.ledger import latest_entry_id
+
+    w.post(
+        reverse("revenue:payment", args=[pk]),
+        {"amount": "1.00", "reference": "R-1", "ledger_seen": latest_entry_id(pk)},
+    )
     return [Expected("ledger.payment", object_id=pk)]
 
 
