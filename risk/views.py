@@ -273,6 +273,16 @@ def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 messages.error(request, _("Refused: %(reason)s") % {"reason": refusal.message})
             return _back_to_consignment(pk)
         if not form.is_valid():
+            if "outcome_seen" in form.errors:
+                # Sent from no consignment page (or a tampered one): nothing says what was read.
+                messages.error(
+                    request,
+                    _(
+                        "The outcome does not say which outcomes of the consignment you read: "
+                        "read the page again, then record."
+                    ),
+                )
+                return _back_to_consignment(pk)
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 for error in errors:
@@ -286,6 +296,7 @@ def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 revised_value_eur=form.cleaned_data["revised_value_eur"],
                 note=form.cleaned_data["note"],
                 revision=form.cleaned_data["revision"],
+                outcome_seen=form.cleaned_data["outcome_seen"],
             )
         except outcomes.OutcomeRefused as refused:
             messages.error(request, str(refused))

@@ -390,7 +390,10 @@ def reference_values(w: World):
 
 def outcome_create(w: World):
     pk = w.claimed(w.login("officer"))
-    w.post(reverse("risk:outcome_create", args=[pk]), {"result": "compliant", "revision": 1})
+    w.post(
+        reverse("risk:outcome_create", args=[pk]),
+        {"result": "compliant", "revision": 1, "outcome_seen": 0},
+    )
     return [Expected("risk.outcome", object_id=pk)]
 
 
