@@ -502,7 +502,10 @@ def _access(w: World, data: dict) -> int:
 
 
 def access_key(w: World):
-    pk = _access(w, {"form": "key", "name": "erp"})
+    from aeo.services.access import api_key_count
+
+    seen = api_key_count(w.operator_a.operator)
+    pk = _access(w, {"form": "key", "name": "erp", "keys_seen": seen})
     return [Expected("api_key.create", CREATE, pk)]
 
 
