@@ -374,11 +374,24 @@ def watchlist(request: HttpRequest) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
             if not result.errors:
-                messages.success(
-                    request,
-                    _("%(n)s entries imported; pending consignments are re-assessed.")
-                    % {"n": result.created},
-                )
+                if result.created:
+                    messages.success(
+                        request,
+                        _("%(n)s entries imported; pending consignments are re-assessed.")
+                        % {"n": result.created},
+                    )
+                if result.already_listed:
+                    messages.warning(
+                        request,
+                        ngettext(
+                            "%(n)s entry of the file is already on its list as it is: not added "
+                            "again.",
+                            "%(n)s entries of the file are already on their list as they are: "
+                            "not added again.",
+                            result.already_listed,
+                        )
+                        % {"n": result.already_listed},
+                    )
                 return redirect("risk:watchlist")
             errors = result.errors
     else:
