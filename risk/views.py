@@ -142,14 +142,22 @@ def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
         _require(request, CAN_EDIT_RULES)
         form = RuleForm(request.POST, code=code, current=current)
         if form.is_valid():
-            draft = rulesets.ruleset_edit_rule(
-                base=base,
-                code=code,
-                enabled=form.cleaned_data["enabled"],
-                params=form.cleaned_data["params"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
+            try:
+                draft = rulesets.ruleset_edit_rule(
+                    base=base,
+                    code=code,
+                    enabled=form.cleaned_data["enabled"],
+                    params=form.cleaned_data["params"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except rulesets.RuleSetUnchanged as unchanged:
+                messages.info(
+                    request,
+                    _("Nothing changed: version %(v)s already holds these values.")
+                    % {"v": unchanged.base.version},
+                )
+                return redirect("risk:rules")
             messages.success(
                 request,
                 _("Draft version %(v)s created. Back-test it, then activate it.")
@@ -174,13 +182,21 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         _require(request, CAN_EDIT_RULES)
         form = PolicyForm(request.POST)
         if form.is_valid():
-            draft = rulesets.ruleset_edit_policy(
-                base=base,
-                policy=form.cleaned_data["policy"],
-                effective_from=form.cleaned_data["effective_from"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
+            try:
+                draft = rulesets.ruleset_edit_policy(
+                    base=base,
+                    policy=form.cleaned_data["policy"],
+                    effective_from=form.cleaned_data["effective_from"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except rulesets.RuleSetUnchanged as unchanged:
+                messages.info(
+                    request,
+                    _("Nothing changed: version %(v)s already holds these values.")
+                    % {"v": unchanged.base.version},
+                )
+                return redirect("risk:rules")
             messages.success(
                 request,
                 _("Draft version %(v)s created. Back-test it, then activate it.")
