@@ -157,6 +157,17 @@ class BenefitPolicyForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Key name"), max_length=50, initial="default")
+    # How many keys the page listed: a key created since refuses this one (the same form sent
+    # twice, or the page of a new key reloaded), so no key is issued that nobody was shown.
+    keys_seen = forms.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("The form does not say which keys you saw: read the page again."),
+            "invalid": _("The form does not say which keys you saw: read the page again."),
+        },
+    )
 
 
 class ThrottleForm(forms.Form):

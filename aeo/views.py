@@ -403,7 +403,10 @@ def operator_access(request: HttpRequest, operator_id: int) -> HttpResponse:
     _require(request, ACCESS_ROLES)
     operator = get_object_or_404(Operator, pk=operator_id)
     new_key: str | None = None
-    key_form = forms.ApiKeyForm(request.POST if request.POST.get("form") == "key" else None)
+    key_form = forms.ApiKeyForm(
+        request.POST if request.POST.get("form") == "key" else None,
+        initial={"keys_seen": services.api_key_count(operator)},
+    )
     throttle_form = forms.ThrottleForm(
         request.POST if request.POST.get("form") == "throttle" else None,
         initial={"throttle_rate": operator.throttle_rate},
@@ -417,9 +420,12 @@ def operator_access(request: HttpRequest, operator_id: int) -> HttpResponse:
         try:
             if which == "key" and key_form.is_valid():
                 _key_obj, new_key = services.api_key_create(
-                    operator=operator, name=key_form.cleaned_data["name"], actor=request.user
+                    operator=operator,
+                    name=key_form.cleaned_data["name"],
+                    actor=request.user,
+                    keys_seen=key_form.cleaned_data["keys_seen"],
                 )
-                key_form = forms.ApiKeyForm()
+                key_form = forms.ApiKeyForm(initial={"keys_seen": services.api_key_count(operator)})
             elif which == "revoke":
                 key_obj = get_object_or_404(
                     OperatorAPIKey, prefix=request.POST.get("prefix", ""), operator=operator

@@ -698,6 +698,13 @@ def claim_reassign(*, declaration_id: int, to_user: Any, by: Any, reason: str = 
         declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
         if declaration.status in ENDS_CLAIM and to_user is not None:
             raise ClaimRefused([Refusal("claim_closed", _("This consignment needs no more work."))])
+        to_id = getattr(to_user, "pk", None)
+        if declaration.claimed_by_id == to_id and (
+            to_user is None or claim_holder_id(declaration) == to_id
+        ):
+            # Already so (the same form sent twice): nothing changes, nothing is recorded. A lapsed
+            # claim given again to its holder is renewed.
+            return declaration
         before = {"claimed_by": declaration.claimed_by_id}
         declaration.claimed_by = to_user
         declaration.claimed_at = timezone.now() if to_user is not None else None

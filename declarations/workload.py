@@ -152,14 +152,16 @@ def bulk_apply(
     """Apply one action to each consignment in its own transaction: one refusal never undoes the
     others, and each outcome is reported."""
     handler = BULK_ACTIONS[action]
+    ticked = list(dict.fromkeys(declaration_ids))
+    taken, left = ticked[:MAX_BULK], ticked[MAX_BULK:]
     declarations = {
         d.pk: d
-        for d in Declaration.objects.filter(pk__in=list(declaration_ids)[:MAX_BULK]).only(
+        for d in Declaration.objects.filter(pk__in=taken).only(
             "id", "lrn", "status", "claimed_by_id"
         )
     }
     outcomes = []
-    for pk in list(dict.fromkeys(declaration_ids))[:MAX_BULK]:
+    for pk in taken:
         declaration = declarations.get(pk)
         if declaration is None:
             # Named in the report like every refusal: a number that is no consignment.
@@ -170,4 +172,14 @@ def bulk_apply(
             outcomes.append(BulkOutcome(pk, declaration.lrn, True, message))
         except BulkRefused as exc:
             outcomes.append(BulkOutcome(pk, declaration.lrn, False, str(exc)))
+    if left:
+        # Beyond the limit nothing is done, and the report says so: never left out without a word.
+        outcomes.append(
+            BulkOutcome(
+                0,
+                _("%(count)d more consignment(s)") % {"count": len(left)},
+                False,
+                _("not handled, %(max)d at most at once: tick them again") % {"max": MAX_BULK},
+            )
+        )
     return outcomes

@@ -306,6 +306,10 @@ class PaymentForm(forms.Form):
     )
     payer = forms.CharField(label=_("Paid by"), max_length=200, required=False)
     reference = forms.CharField(label=_("Receipt or reference"), max_length=120, required=False)
+    # The ledger the officer read: the number of its newest entry (0: none). A payment is refused
+    # when the ledger changed since (the same form sent twice, or a payment recorded meanwhile),
+    # so money collected once is never recorded twice.
+    ledger_seen = forms.IntegerField(min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
 
 
 class EstimateForm(forms.Form):

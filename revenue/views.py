@@ -53,7 +53,7 @@ from .forms import (
 from .localtime import local_date
 from .models import Regime, TaxSchemeRegistration
 from .selectors import border_accounts, border_balance, release_blockers
-from .services.ledger import LedgerError, ledger_payment_record
+from .services.ledger import LedgerError, latest_entry_id, ledger_payment_record
 from .services.regimes import (
     RegimeChangeError,
     active_regimes,
@@ -651,7 +651,7 @@ def ledger(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "closed": declaration.status in CLOSED,
             "discrepancies": selectors.discrepancy_for(declaration_id=declaration.pk),
             "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),
-            "payment_form": PaymentForm(),
+            "payment_form": PaymentForm(initial={"ledger_seen": latest_entry_id(declaration.pk)}),
             "revalue_form": RevalueForm(items=list(declaration.items.all())),
         },
     )
@@ -673,10 +673,17 @@ def payment(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 payer=form.cleaned_data["payer"],
                 reference=form.cleaned_data["reference"],
                 actor=request.user,
+                ledger_seen=form.cleaned_data["ledger_seen"],
             )
             messages.success(request, _("Payment recorded."))
         except LedgerError as exc:
             messages.error(request, exc.detail)
+    elif "ledger_seen" in form.errors:
+        # Sent from no page of the ledger (or a tampered one): nothing says what the officer read.
+        messages.error(
+            request,
+            _("The payment does not say which state of the ledger you read: read it again."),
+        )
     else:
         messages.error(
             request, _("Please correct the form: %(e)s") % {"e": form_errors_sentence(form)}

@@ -496,6 +496,9 @@ class OutcomeForm(forms.Form):
     )
     # The revision the officer checked (a declaration amended since is checked again).
     revision = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    # The newest outcome the page showed (0: none): one recorded since refuses this one, so the
+    # same form sent twice records one outcome.
+    outcome_seen = forms.IntegerField(min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

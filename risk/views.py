@@ -142,14 +142,22 @@ def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
         _require(request, CAN_EDIT_RULES)
         form = RuleForm(request.POST, code=code, current=current)
         if form.is_valid():
-            draft = rulesets.ruleset_edit_rule(
-                base=base,
-                code=code,
-                enabled=form.cleaned_data["enabled"],
-                params=form.cleaned_data["params"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
+            try:
+                draft = rulesets.ruleset_edit_rule(
+                    base=base,
+                    code=code,
+                    enabled=form.cleaned_data["enabled"],
+                    params=form.cleaned_data["params"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except rulesets.RuleSetUnchanged as unchanged:
+                messages.info(
+                    request,
+                    _("Nothing changed: version %(v)s already holds these values.")
+                    % {"v": unchanged.base.version},
+                )
+                return redirect("risk:rules")
             messages.success(
                 request,
                 _("Draft version %(v)s created. Back-test it, then activate it.")
@@ -174,13 +182,21 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         _require(request, CAN_EDIT_RULES)
         form = PolicyForm(request.POST)
         if form.is_valid():
-            draft = rulesets.ruleset_edit_policy(
-                base=base,
-                policy=form.cleaned_data["policy"],
-                effective_from=form.cleaned_data["effective_from"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-            )
+            try:
+                draft = rulesets.ruleset_edit_policy(
+                    base=base,
+                    policy=form.cleaned_data["policy"],
+                    effective_from=form.cleaned_data["effective_from"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except rulesets.RuleSetUnchanged as unchanged:
+                messages.info(
+                    request,
+                    _("Nothing changed: version %(v)s already holds these values.")
+                    % {"v": unchanged.base.version},
+                )
+                return redirect("risk:rules")
             messages.success(
                 request,
                 _("Draft version %(v)s created. Back-test it, then activate it.")
@@ -273,6 +289,16 @@ def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 messages.error(request, _("Refused: %(reason)s") % {"reason": refusal.message})
             return _back_to_consignment(pk)
         if not form.is_valid():
+            if "outcome_seen" in form.errors:
+                # Sent from no consignment page (or a tampered one): nothing says what was read.
+                messages.error(
+                    request,
+                    _(
+                        "The outcome does not say which outcomes of the consignment you read: "
+                        "read the page again, then record."
+                    ),
+                )
+                return _back_to_consignment(pk)
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 for error in errors:
@@ -286,6 +312,7 @@ def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
                 revised_value_eur=form.cleaned_data["revised_value_eur"],
                 note=form.cleaned_data["note"],
                 revision=form.cleaned_data["revision"],
+                outcome_seen=form.cleaned_data["outcome_seen"],
             )
         except outcomes.OutcomeRefused as refused:
             messages.error(request, str(refused))
@@ -363,11 +390,24 @@ def watchlist(request: HttpRequest) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
             if not result.errors:
-                messages.success(
-                    request,
-                    _("%(n)s entries imported; pending consignments are re-assessed.")
-                    % {"n": result.created},
-                )
+                if result.created:
+                    messages.success(
+                        request,
+                        _("%(n)s entries imported; pending consignments are re-assessed.")
+                        % {"n": result.created},
+                    )
+                if result.already_listed:
+                    messages.warning(
+                        request,
+                        ngettext(
+                            "%(n)s entry of the file is already on its list as it is: not added "
+                            "again.",
+                            "%(n)s entries of the file are already on their list as they are: "
+                            "not added again.",
+                            result.already_listed,
+                        )
+                        % {"n": result.already_listed},
+                    )
                 return redirect("risk:watchlist")
             errors = result.errors
     else:

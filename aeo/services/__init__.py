@@ -12,6 +12,7 @@ Every write is audited. The names below are re-exported for the callers that imp
 from __future__ import annotations
 
 from .access import (
+    api_key_count,
     api_key_create,
     api_key_revoke,
     new_webhook_secret,
@@ -47,6 +48,7 @@ __all__ = [
     "OPERATOR_FIELDS",
     "AEOTransitionNotAllowed",
     "RegistryError",
+    "api_key_count",
     "api_key_create",
     "api_key_revoke",
     "authorisation_apply",

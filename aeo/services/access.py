@@ -18,9 +18,22 @@ from .registry import RegistryError
 
 @transaction.atomic
 def api_key_create(
-    *, operator: Operator, name: str = "default", actor: Any = None
+    *, operator: Operator, name: str = "default", actor: Any = None, keys_seen: int | None = None
 ) -> tuple[OperatorAPIKey, str]:
-    """Create a key; the clear key is returned once and never stored."""
+    """Create a key; the clear key is returned once and never stored. `keys_seen` (the access
+    page) is how many keys the operator had on the page the administrator read: a key created
+    since (the same form sent twice, or the page reloaded after a creation) is refused, so no key
+    is issued that nobody was shown."""
+    if keys_seen is not None:
+        Operator.objects.select_for_update().filter(pk=operator.pk).first()
+        if keys_seen != api_key_count(operator):
+            raise RegistryError(
+                _(
+                    "A key was created since you opened the page (perhaps this one): it is in "
+                    "the list. Create another only if it is needed."
+                ),
+                field="name",
+            )
     key_obj, key = OperatorAPIKey.objects.create_key(operator=operator, name=name[:50])
     audit_record(
         actor=actor,
@@ -30,6 +43,11 @@ def api_key_create(
         after={"prefix": key_obj.prefix, "name": key_obj.name},
     )
     return key_obj, key
+
+
+def api_key_count(operator: Operator) -> int:
+    """How many keys the operator has had (revoked ones included: keys are never deleted)."""
+    return OperatorAPIKey.objects.filter(operator=operator).count()
 
 
 @transaction.atomic

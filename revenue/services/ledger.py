@@ -45,6 +45,18 @@ def _money_amount(amount: Any, pointer: str = "/amount") -> Decimal:
     return round_money(value)
 
 
+def latest_entry_id(declaration_id: int) -> int:
+    """The number of the newest ledger entry of a declaration (0: none): what the payment form
+    of the officer's page sends back as `ledger_seen`."""
+    return (
+        LedgerEntry.objects.filter(declaration_id=declaration_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
+
+
 def _refuse_repeated_reference(reference: str, **target: Any) -> None:
     """A receipt or transfer reference is recorded once per declaration or statement: the same
     one again is the same money recorded twice (a retry without its Idempotency-Key, a receipt
@@ -83,6 +95,7 @@ def ledger_payment_record(
     statement_id: int | None = None,
     operator: Operator | None = None,
     actor: Any = None,
+    ledger_seen: int | None = None,
 ) -> LedgerEntry:
     """Record a payment of a declaration's border duties and taxes, or of a deferred monthly
     statement. With `operator` (the API), the declaration or statement must be that operator's:
@@ -93,7 +106,11 @@ def ledger_payment_record(
     when the payer owes something at the border, otherwise the consignee's, or the declarant's
     when only the declarant owes (``ledger_math.debt_paid_toward``); it may not exceed what that
     debtor still owes. `payer` is who paid: the operator through the API unless it names another,
-    the debtor itself when an officer names nobody."""
+    the debtor itself when an officer names nobody.
+
+    `ledger_seen` (the officer's page): the newest ledger entry of the declaration the officer
+    read (0: none). A ledger that changed since is refused (`ledger_changed`): the same form sent
+    twice, or another payment recorded meanwhile, never records the money twice."""
     if (declaration_id is None) == (statement_id is None):
         raise LedgerError(
             "payment_target_required",
@@ -118,6 +135,16 @@ def ledger_payment_record(
                     "nothing_due",
                     "/declaration_id",
                     _("The declaration is invalidated or returned: nothing is due."),
+                    status=409,
+                )
+            if ledger_seen is not None and ledger_seen != latest_entry_id(declaration.pk):
+                raise LedgerError(
+                    "ledger_changed",
+                    "",
+                    _(
+                        "The ledger changed since you opened the page (a payment was recorded, "
+                        "perhaps this one): read it again before recording a payment."
+                    ),
                     status=409,
                 )
             assessment = TaxAssessment.objects.filter(

@@ -134,6 +134,15 @@ def relief_decide(
             or declaration_id not in relief_claims([declaration_id])
         ):
             raise ReliefError(_("No returned goods relief is claimed on this consignment."))
+        if (
+            decision == ReliefDecision.Decision.GRANTED
+            and earlier is not None
+            and earlier.decision == ReliefDecision.Decision.GRANTED
+            and earlier.revision == declaration.revision
+        ):
+            # Already granted for this revision (the same form sent twice): nothing changes, and
+            # the audit trail does not record a grant of a claim that was no longer waiting.
+            return earlier
         record = ReliefDecision.objects.create(
             declaration=declaration,
             revision=declaration.revision,

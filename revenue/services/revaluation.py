@@ -126,11 +126,12 @@ def taxes_revalue(
                 )
             )
         # Values found at an earlier inspection of this revision stand unless revised again.
-        if previous.revision == declaration.revision and previous.revised_values:
-            values = {
-                **{int(k): Decimal(v) for k, v in previous.revised_values.items()},
-                **values,
-            }
+        found_before = (
+            {int(k): Decimal(v) for k, v in previous.revised_values.items()}
+            if previous.revision == declaration.revision and previous.revised_values
+            else {}
+        )
+        values = {**found_before, **values}
         claimed = declaration.category == "returned_goods"
         if (refuse_relief or reopen_relief) and not claimed:
             raise RevaluationError(_("The declaration claims no returned goods relief."))
@@ -225,7 +226,12 @@ def taxes_revalue(
             object_id=declaration.pk,
             before={
                 "assessment": previous.pk,
-                "values": {str(k): str(v) for k, v in _declared_values(declaration).items()},
+                # The values the taxes were assessed on until now: those an earlier revaluation
+                # of this revision found, else the declared ones.
+                "values": {
+                    str(k): str(v)
+                    for k, v in {**_declared_values(declaration), **found_before}.items()
+                },
                 "total": str(previous.total),
                 "due_at_border": str(previous.due_at_border),
                 **({"returned_goods_relief": "claimed"} if refuse_relief else {}),

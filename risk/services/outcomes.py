@@ -35,11 +35,15 @@ def outcome_record(
     revised_value_eur: Decimal | None = None,
     note: str = "",
     revision: int | None = None,
+    outcome_seen: int | None = None,
 ) -> InspectionOutcome:
     """An officer records what a check found: it feeds hit rates and the learned model. The
     outcome is of the current revision; `revision` is the one the officer checked (the page
     sends it): a declaration amended since is refused (`OutcomeRefused`), so an outcome never
-    clears goods nobody looked at."""
+    clears goods nobody looked at. `outcome_seen` (the officer's page) is the newest outcome of
+    the consignment the officer read (0: none): one recorded since is refused, so the same form
+    sent twice, or two officers recording at once, records one outcome (hit and seizure rates and
+    the learned model count each outcome)."""
     if result not in InspectionOutcome.Result.values:
         raise ValueError(f"unknown result '{result}'")
     with transaction.atomic():
@@ -47,6 +51,13 @@ def outcome_record(
         if revision is not None and revision != declaration.revision:
             raise OutcomeRefused(
                 _("The declaration was amended since you opened it: check it again, then record.")
+            )
+        if outcome_seen is not None and outcome_seen != latest_outcome_id(declaration.pk):
+            raise OutcomeRefused(
+                _(
+                    "An inspection outcome was recorded since you opened the page (perhaps this "
+                    "one): read it again, then record."
+                )
             )
         outcome = _outcome_store(declaration, officer, result, revised_value_eur, note)
         case_kind = OUTCOME_CASES.get(result)
@@ -61,6 +72,18 @@ def outcome_record(
                 note=note,
             )
     return outcome
+
+
+def latest_outcome_id(declaration_id: int) -> int:
+    """The number of the newest inspection outcome of a consignment (0: none): what the outcome
+    form of the consignment page sends back as `outcome_seen`."""
+    return (
+        InspectionOutcome.objects.filter(declaration_id=declaration_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
 
 
 def _outcome_store(

@@ -64,6 +64,33 @@ def active_ruleset() -> RuleSet:
     return ruleset
 
 
+class RuleSetUnchanged(ValueError):
+    """An edit that changes nothing in the version it starts from: no new version is made."""
+
+    def __init__(self, base: RuleSet) -> None:
+        super().__init__(f"version {base.version} already holds these values")
+        self.base = base
+
+
+def _same_as(base: RuleSet, rules: list[dict[str, Any]], policy: dict[str, Any], when: Any) -> bool:
+    """True when ``base`` assesses exactly as these rules, policy and effective date would (its
+    parameters compared with their defaults filled in)."""
+    if base.policy != policy or base.effective_from != when:
+        return False
+    try:
+        filled = [
+            {
+                "code": r["code"],
+                "enabled": bool(r.get("enabled", True)),
+                "params": validate_params(r["code"], r.get("params") or {}),
+            }
+            for r in base.rules
+        ]
+    except (ValueError, KeyError):
+        return False
+    return filled == rules
+
+
 @transaction.atomic
 def ruleset_create_version(
     *,
@@ -86,13 +113,17 @@ def ruleset_create_version(
     ]
     policy_from_dict(policy)
     latest = RuleSet.objects.select_for_update().order_by("-version").first()
+    effective_from = effective_from or timezone.now()
+    if base is not None and _same_as(base, cleaned, policy, effective_from):
+        # The same edit sent twice (or a form saved as it was): no version that changes nothing.
+        raise RuleSetUnchanged(base)
     ruleset = RuleSet.objects.create(
         version=(latest.version + 1) if latest else 1,
         rules=cleaned,
         policy=policy,
         note=note,
         created_by=actor if getattr(actor, "pk", None) else None,
-        effective_from=effective_from or timezone.now(),
+        effective_from=effective_from,
         based_on=base,
     )
     audit_record(

@@ -89,6 +89,8 @@ class WatchlistImport:
 
     created: int = 0
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, message)
+    # Rows already on their list as they are (the same file sent twice): not added again.
+    already_listed: int = 0
 
 
 def _split(value: str) -> list[str]:
@@ -154,6 +156,23 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
         return result
     with transaction.atomic():
         lists = sorted({r.list_name for r in rows})
+        # An entry already on its list exactly as given (an import sent twice, a row repeated)
+        # is not added again: a second entry of the same party would fire a second match that a
+        # false-positive clearance of the first does not clear.
+        listed = {
+            _entry_identity(entry)
+            for entry in WatchlistEntry.objects.filter(list_name__in=lists, is_active=True)
+        }
+        fresh = []
+        for row in rows:
+            identity = _entry_identity(row)
+            if identity not in listed:
+                listed.add(identity)
+                fresh.append(row)
+        result.already_listed = len(rows) - len(fresh)
+        rows = fresh
+        if not rows:
+            return result
         before = dict(
             WatchlistEntry.objects.filter(list_name__in=lists)
             .values("list_name")
@@ -195,6 +214,18 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
         enqueue_reassessment(reason="watchlist import")
     result.created = len(rows)
     return result
+
+
+def _entry_identity(entry: WatchlistEntry) -> tuple:
+    return (
+        entry.list_name,
+        entry.name,
+        tuple(entry.aliases or ()),
+        entry.country,
+        entry.address,
+        tuple(entry.identifiers or ()),
+        entry.reason,
+    )
 
 
 class ClearanceRefused(ValueError):

@@ -256,7 +256,8 @@ def test_compliance_profile_takes_a_fixed_number_of_queries(
 def test_administrator_creates_a_key_shown_once_then_revokes_it(login, operator_a):
     client = login("administrator")
     url = f"/registry/operators/{operator_a.operator.pk}/access/"
-    response = client.post(url, {"form": "key", "name": "erp"})
+    seen = OperatorAPIKey.objects.filter(operator=operator_a.operator).count()
+    response = client.post(url, {"form": "key", "name": "erp", "keys_seen": seen})
     key = response.context["new_key"]
     assert key and key.encode() in response.content
     assert response["Cache-Control"] == "no-store"
@@ -398,3 +399,24 @@ def test_a_registry_refusal_reads_in_the_readers_language(login, operator_a):
     text = response.content.decode()
     assert "Cet identifiant est déjà enregistré pour un opérateur." in text
     assert "already registered" not in text
+
+
+def test_the_key_form_sent_twice_issues_one_key(login, operator_a):
+    """Reloading the page that shows a new key sends its form again: no second key is issued
+    that nobody was shown."""
+    client = login("administrator")
+    url = f"/registry/operators/{operator_a.operator.pk}/access/"
+    seen = OperatorAPIKey.objects.filter(operator=operator_a.operator).count()
+    form = {"form": "key", "name": "erp", "keys_seen": seen}
+    first = client.post(url, form)
+    assert first.context["new_key"]
+    again = client.post(url, form)
+    assert again.context["new_key"] is None
+    assert "A key was created since you opened the page" in again.content.decode()
+    assert OperatorAPIKey.objects.filter(operator=operator_a.operator, name="erp").count() == 1
+    # Without the count the page showed, nothing is created either, and the page says why.
+    bare = client.post(url, {"form": "key", "name": "erp"})
+    assert "which keys you saw" in bare.content.decode()
+    assert OperatorAPIKey.objects.filter(operator=operator_a.operator, name="erp").count() == 1
+    # The page after a creation offers the next key from the new count.
+    assert f'name="keys_seen" value="{seen + 1}"' in first.content.decode()

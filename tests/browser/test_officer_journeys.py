@@ -218,6 +218,7 @@ def test_analyst_changes_a_rule(page, live_server, users, consignments):
     drafts = RuleSet.objects.filter(state="draft").count()
     login(page, live_server, "risk_analyst")
     page.goto(f"{live_server.url}/risk/rules/high_risk_origin/")
+    page.get_by_label("Score", exact=True).fill("35")
     page.get_by_label("Why (recorded in the audit trail)").fill("More weight to origin risk")
     page.locator("#rule-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/risk/$"))

@@ -390,7 +390,10 @@ def reference_values(w: World):
 
 def outcome_create(w: World):
     pk = w.claimed(w.login("officer"))
-    w.post(reverse("risk:outcome_create", args=[pk]), {"result": "compliant", "revision": 1})
+    w.post(
+        reverse("risk:outcome_create", args=[pk]),
+        {"result": "compliant", "revision": 1, "outcome_seen": 0},
+    )
     return [Expected("risk.outcome", object_id=pk)]
 
 
@@ -451,7 +454,12 @@ def tax_schemes(w: World):
 def payment(w: World):
     pk = w.red()
     w.login("officer")
-    w.post(reverse("revenue:payment", args=[pk]), {"amount": "1.00", "reference": "R-1"})
+    from revenue.services.ledger import latest_entry_id
+
+    w.post(
+        reverse("revenue:payment", args=[pk]),
+        {"amount": "1.00", "reference": "R-1", "ledger_seen": latest_entry_id(pk)},
+    )
     return [Expected("ledger.payment", object_id=pk)]
 
 
@@ -494,7 +502,10 @@ def _access(w: World, data: dict) -> int:
 
 
 def access_key(w: World):
-    pk = _access(w, {"form": "key", "name": "erp"})
+    from aeo.services.access import api_key_count
+
+    seen = api_key_count(w.operator_a.operator)
+    pk = _access(w, {"form": "key", "name": "erp", "keys_seen": seen})
     return [Expected("api_key.create", CREATE, pk)]
 
 

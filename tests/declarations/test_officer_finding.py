@@ -464,3 +464,36 @@ def test_supervisor_reassigns_a_claim_from_the_claims_page_with_a_reason(
     assert Declaration.objects.get(pk=pk).claimed_by is None
     client.force_login(first)
     assert client.post(url, {"to": first.pk, "reason": "mine"}).status_code == 403
+
+
+def test_a_reassignment_sent_twice_is_recorded_once(client, customs_user, consignments):
+    """The same reassignment sent again (a double click) changes nothing and writes no second
+    audit entry; a lapsed claim given again to its holder is renewed, and freeing a lapsed claim
+    still frees it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from customs_ecom.platform.models import AuditEvent
+    from declarations.services import declaration_claim
+
+    pk = _queued(consignments)[0]
+    first, second = customs_user("officer"), customs_user("officer", "officer2")
+    declaration_claim(declaration_id=pk, user=first)
+    client.force_login(customs_user("supervisor"))
+    url = reverse("declarations:claim_reassign", args=[pk])
+    for _ in range(2):
+        client.post(url, {"to": second.pk, "reason": "shift change"})
+    assert Declaration.objects.get(pk=pk).claimed_by == second
+    assert AuditEvent.objects.filter(action="declaration.reassign").count() == 1
+    # The claim lapses: given again to its holder it is renewed (audited), and freed it is freed.
+    lapsed = timezone.now() - timedelta(days=2)
+    Declaration.objects.filter(pk=pk).update(claimed_at=lapsed)
+    client.post(url, {"to": second.pk, "reason": "still on it"})
+    assert Declaration.objects.get(pk=pk).claimed_at > lapsed
+    Declaration.objects.filter(pk=pk).update(claimed_at=lapsed)
+    client.post(url, {"to": "", "reason": "back to the pool"})
+    assert Declaration.objects.get(pk=pk).claimed_by is None
+    assert AuditEvent.objects.filter(action="declaration.reassign").count() == 3
+    client.post(url, {"to": "", "reason": "back to the pool"})
+    assert AuditEvent.objects.filter(action="declaration.reassign").count() == 3

@@ -110,7 +110,10 @@ def test_officer_actions_go_through_the_lifecycle_with_audit(
     arrive(pk)
     # The EU flat duty of this IOSS parcel is owed by the declarant at import: paid first.
     pay_at_border(pk)
-    client.post(reverse("risk:outcome_create", args=[pk]), {"result": "compliant", "revision": "1"})
+    client.post(
+        reverse("risk:outcome_create", args=[pk]),
+        {"result": "compliant", "revision": "1", "outcome_seen": "0"},
+    )
     # Irreversible: a reason and a confirmation.
     _act(client, pk, "release", {"reason": "inspected"})
     assert Declaration.objects.get(pk=pk).status == Status.INSPECTION

@@ -16,6 +16,7 @@ from django.urls import reverse
 from customs_ecom.platform.models import AuditEvent
 from revenue.models import LedgerEntry, TaxAssessment
 from revenue.selectors import border_balance, discrepancy_for
+from revenue.services.ledger import latest_entry_id
 from tests.conftest import DATASET_EXAMPLE
 from tests.revenue.helpers import border_body, submit, under_inspection
 
@@ -186,7 +187,7 @@ def test_the_payment_form_takes_a_written_amount_only(client, customs_user, oper
     client.force_login(customs_user("officer"))
     client.post(
         reverse("revenue:payment", args=[declaration.pk]),
-        {"amount": typed, "payer": "Marie Dupont", "reference": "receipt"},
+        {"amount": typed, "payer": "Marie Dupont", "reference": "receipt", "ledger_seen": "0"},
     )
     assert not LedgerEntry.objects.filter(kind="payment").exists()
 
@@ -202,7 +203,12 @@ def test_officer_records_a_payment_on_the_ledger_page(client, customs_user, oper
     assert b"paid by the consignee at the border" not in page.content
     response = client.post(
         reverse("revenue:payment", args=[declaration.pk]),
-        {"amount": str(owed), "payer": "Marie Dupont", "reference": "receipt 42"},
+        {
+            "amount": str(owed),
+            "payer": "Marie Dupont",
+            "reference": "receipt 42",
+            "ledger_seen": str(latest_entry_id(declaration.pk)),
+        },
     )
     assert response.status_code == 302
     entry = LedgerEntry.objects.get(kind="payment")

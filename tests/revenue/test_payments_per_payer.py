@@ -16,6 +16,7 @@ from django.urls import reverse
 from declarations.models import Declaration, Status
 from revenue.models import LedgerEntry, TaxAssessment
 from revenue.selectors import border_due_unpaid, release_blockers
+from revenue.services.ledger import latest_entry_id
 from revenue.tasks import reconcile_refunds
 from tests.conftest import DATASET_EXAMPLE
 
@@ -107,7 +108,12 @@ def test_the_consignee_paid_then_the_declarant_owes_after_an_amendment_to_the_io
         client.force_login(customs_user("officer"))
         response = client.post(
             reverse("revenue:payment", args=[pk]),
-            {"amount": "17.60", "payer": CONSIGNEE, "reference": "receipt 1"},
+            {
+                "amount": "17.60",
+                "payer": CONSIGNEE,
+                "reference": "receipt 1",
+                "ledger_seen": latest_entry_id(pk),
+            },
         )
         assert response.status_code == 302
     else:
@@ -202,7 +208,12 @@ def test_the_declarant_paid_then_the_consignee_owes_after_an_amendment_out_of_th
     # paid, the declarant nothing more, and nothing is owed by anyone.
     client.post(
         reverse("revenue:payment", args=[pk]),
-        {"amount": "10.00", "payer": CONSIGNEE, "reference": "receipt 2"},
+        {
+            "amount": "10.00",
+            "payer": CONSIGNEE,
+            "reference": "receipt 2",
+            "ledger_seen": latest_entry_id(pk),
+        },
     )
     response = operator_a.post(f"/api/v1/declarations/{pk}/invalidation", {"reason": "cancelled"})
     assert response.status_code == 200, response.content

@@ -480,3 +480,16 @@ def test_an_officer_requests_the_proof_of_exit_and_the_operator_reads_it(
     from declarations.models import Document
 
     assert "proof_of_exit" in Document.Type.values
+
+
+def test_a_grant_sent_twice_is_recorded_and_audited_once(returned, customs_user):
+    from customs_ecom.platform.models import AuditEvent
+    from revenue.models import ReliefDecision
+    from revenue.services.reliefs import relief_decide
+
+    officer = customs_user("officer")
+    first = relief_decide(declaration_id=returned, decision="granted", actor=officer, reason="INF3")
+    again = relief_decide(declaration_id=returned, decision="granted", actor=officer, reason="INF3")
+    assert again.pk == first.pk
+    assert ReliefDecision.objects.filter(declaration_id=returned).count() == 1
+    assert AuditEvent.objects.filter(action="relief.granted", object_id=str(returned)).count() == 1

@@ -26,7 +26,7 @@ def test_an_outcome_posted_after_the_release_is_refused(
     client.force_login(customs_user("officer"))
     response = client.post(
         reverse("risk:outcome_create", args=[pk]),
-        {"result": "counterfeit", "note": "fake", "revision": as_read.revision},
+        {"result": "counterfeit", "note": "fake", "revision": as_read.revision, "outcome_seen": 0},
         follow=True,
     )
     assert "No control is possible in status Released." in response.content.decode()

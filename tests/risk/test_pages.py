@@ -241,19 +241,30 @@ def test_outcomes_recorded_make_hit_rates_appear_on_the_rules_page(
     # red and yellow work is claimed first
     officer.post(f"/consignments/{risky.pk}/actions/claim/", {"revision": "1"})
     answer = officer.post(
-        f"/risk/outcomes/{risky.pk}/", {"result": "undervaluation", "note": "x", "revision": "1"}
+        f"/risk/outcomes/{risky.pk}/",
+        {"result": "undervaluation", "note": "x", "revision": "1", "outcome_seen": "0"},
     )
     assert answer.status_code == 302
     assert not InspectionOutcome.objects.exists()  # revised value is required for undervaluation
     officer.post(
         f"/risk/outcomes/{risky.pk}/",
-        {"result": "counterfeit", "revised_value_eur": "", "note": "fake", "revision": "1"},
+        {
+            "result": "counterfeit",
+            "revised_value_eur": "",
+            "note": "fake",
+            "revision": "1",
+            "outcome_seen": "0",
+        },
     )
-    officer.post(f"/risk/outcomes/{plain.pk}/", {"result": "compliant", "revision": "1"})
+    officer.post(
+        f"/risk/outcomes/{plain.pk}/", {"result": "compliant", "revision": "1", "outcome_seen": "0"}
+    )
     assert InspectionOutcome.objects.count() == 2
     # An outcome for a revision the declaration has left behind is refused.
     answer = officer.post(
-        f"/risk/outcomes/{plain.pk}/", {"result": "compliant", "revision": "2"}, follow=True
+        f"/risk/outcomes/{plain.pk}/",
+        {"result": "compliant", "revision": "2", "outcome_seen": "0"},
+        follow=True,
     )
     assert "amended since you opened it" in answer.content.decode()
     assert InspectionOutcome.objects.count() == 2
