@@ -139,3 +139,8 @@ class NoteForm(forms.Form):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, label=_("New note")
     )
+    # The newest note the page showed: the same note sent again from that page (a double click,
+    # a reload that posts again) is recorded once.
+    notes_seen = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**63 - 1
+    )

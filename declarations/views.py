@@ -27,7 +27,7 @@ from .forms import (
     QueueFilterForm,
     SavedViewForm,
 )
-from .models import Status
+from .models import OfficerNote, Status
 from .statuses import REVALUABLE, TRANSITIONS
 from .workspace import officer_note_add, saved_view_delete, saved_view_save
 
@@ -178,7 +178,15 @@ def consignment(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),
             **_decision_context(declaration, request.user),
             "form": DecisionForm(),
-            "note_form": NoteForm(),
+            "note_form": NoteForm(
+                initial={
+                    "notes_seen": OfficerNote.objects.filter(declaration=declaration)
+                    .order_by("-pk")
+                    .values_list("pk", flat=True)
+                    .first()
+                    or 0
+                }
+            ),
             "outcome_template": _optional_template("risk/_outcome_form.html"),
             "revalue_template": _optional_template("revenue/_revalue_form.html"),
             "revaluable_statuses": REVALUABLE,
@@ -224,10 +232,16 @@ def consignment_action(request: HttpRequest, declaration_id: int, action: str) -
             return back
         note_form = NoteForm(request.POST)
         if note_form.is_valid():
-            officer_note_add(
-                declaration=declaration, author=request.user, text=note_form.cleaned_data["text"]
+            _note, added = officer_note_add(
+                declaration=declaration,
+                author=request.user,
+                text=note_form.cleaned_data["text"],
+                notes_seen=note_form.cleaned_data["notes_seen"],
             )
-            messages.success(request, _("Note added."))
+            if added:
+                messages.success(request, _("Note added."))
+            else:
+                messages.info(request, _("This note was already added: it is recorded once."))
         else:
             messages.error(request, _("A note needs some text (4000 characters at most)."))
         return back

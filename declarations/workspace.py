@@ -13,7 +13,23 @@ from .models import Declaration, OfficerNote, SavedView
 
 
 @transaction.atomic
-def officer_note_add(*, declaration: Declaration, author: Any, text: str) -> OfficerNote:
+def officer_note_add(
+    *, declaration: Declaration, author: Any, text: str, notes_seen: int | None = None
+) -> tuple[OfficerNote, bool]:
+    """Add a note (audited) and say whether it is new. With ``notes_seen``, the newest note the
+    author's page showed, a note of the same author and text written after it is that same note
+    sent twice: it is returned, nothing is written again."""
+    Declaration.objects.select_for_update().filter(pk=declaration.pk).first()
+    if notes_seen is not None:
+        repeated = (
+            OfficerNote.objects.filter(
+                declaration=declaration, author=author, text=text, pk__gt=notes_seen
+            )
+            .order_by("pk")
+            .first()
+        )
+        if repeated is not None:
+            return repeated, False
     note = OfficerNote.objects.create(declaration=declaration, author=author, text=text)
     audit_record(
         actor=author,
@@ -23,7 +39,7 @@ def officer_note_add(*, declaration: Declaration, author: Any, text: str) -> Off
         after={"note_id": note.pk},
         reason=text,
     )
-    return note
+    return note, True
 
 
 @transaction.atomic
