@@ -217,10 +217,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    # Deferred statements close on the 1st for the month that ended (due by the 16th).
+    # Deferred statements close on the 1st for the month that ended (due by the 16th), which the
+    # task reads in the jurisdiction's time zone: 00:30 UTC is the 1st in Europe and Asia-Pacific,
+    # still the last day of the month in the Americas, where the 12:30 UTC run closes it. The task
+    # is idempotent: the second run finds nothing to close where the first closed it.
     "revenue-close-deferred-statements": {
         "task": "revenue.close_deferred_statements",
-        "schedule": crontab(day_of_month=1, hour=0, minute=30),
+        "schedule": crontab(day_of_month=1, hour="0,12", minute=30),
     },
     "revenue-reconcile-refunds": {
         "task": "revenue.reconcile_refunds",

@@ -171,6 +171,33 @@ def _next_month_first(day):
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def test_a_run_of_the_statement_closing_falls_on_the_1st_in_every_shipped_time_zone():
+    """The month that ended is read in the jurisdiction's time zone: 00:30 UTC on the 1st is still
+    the 31st in New York, so a later run closes it there; each run is idempotent."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from revenue.regimes import load_shipped_regimes
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["revenue-close-deferred-statements"]["schedule"]
+    assert schedule.day_of_month == {1}
+    runs = [
+        datetime(2026, month, 1, hour, minute, tzinfo=UTC)
+        for month in (1, 7)  # winter and summer time
+        for hour in sorted(schedule.hour)
+        for minute in sorted(schedule.minute)
+    ]
+    for zone in {spec.timezone for spec in load_shipped_regimes()} | {"Pacific/Kiritimati"}:
+        for month in (1, 7):
+            local_days = {
+                run.astimezone(ZoneInfo(zone)).date() for run in runs if run.month == month
+            }
+            assert any(day.day in (1, 2) and day.month == month for day in local_days), (
+                zone,
+                month,
+            )
+
+
 def test_aeo_carrier_defers_and_the_beat_task_closes_its_monthly_statement(aeo_carrier, operator_b):
     declarations = submit(
         aeo_carrier.operator, [border_body("DEF-1"), border_body("DEF-2", value="80.00")]
