@@ -19,7 +19,7 @@ from aeo.models import Operator
 
 from .dashboard import build
 from .dashboard_standards import STANDARDS
-from .kpis import refresh_without_beat
+from .kpis import kpi_today, refresh_without_beat
 from .platform import spreadsheet
 from .platform.fields import CalendarDateField
 from .platform.roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
@@ -44,8 +44,9 @@ class DashboardFilterForm(forms.Form):
     )
 
     def period(self) -> tuple[date, date, int | None]:
-        """The validated period (default: the last 30 days, at most 3 years) and operator."""
-        today = timezone.localdate()
+        """The validated period (default: the last 30 days, at most 3 years) and operator. Days
+        are the installation's days, as the aggregates count them (customs_ecom.kpis)."""
+        today = kpi_today()
         data = self.cleaned_data if self.is_valid() else {}
         end = data.get("end") or today
         start = data.get("start") or end - timedelta(days=29)
@@ -71,7 +72,12 @@ def _dashboard_data(request: HttpRequest) -> tuple[DashboardFilterForm, dict]:
     form = DashboardFilterForm(request.GET or None)
     start, end, operator_id = form.period()
     data = build(start=start, end=end, operator_id=operator_id)
-    data.update(start=start, end=end, operator_id=operator_id)
+    data.update(
+        start=start,
+        end=end,
+        operator_id=operator_id,
+        days_zone=timezone.get_default_timezone_name(),
+    )
     return form, data
 
 

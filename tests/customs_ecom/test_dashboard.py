@@ -354,3 +354,33 @@ def test_money_collected_is_counted_under_the_model_of_its_consignment(
     due = {row[0]: Decimal(row[4]) for row in rows[1:]}
     assert collected == paid
     assert collected == due
+
+
+def test_kpi_days_are_the_installations_whatever_the_officers_time_zone(
+    client, customs_user, traffic, settings
+):
+    """The traffic arrives at 09:00 UTC on 25 November, still the 24th in Honolulu. An officer
+    there refreshing the dashboard (embedded default, no beat) stores the same days as the beat:
+    the installation's (UTC here), never the 24th recomputed over Honolulu's hours."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(customs_user("supervisor"))
+    client.cookies["officer_tz"] = "Pacific/Honolulu"
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert response.context["end"] == date(2026, 11, 25)
+    assert "days in UTC time" in response.content.decode()
+    days = set(
+        DailyAggregate.objects.filter(metric="declarations", dimension="all").values_list(
+            "day", "count"
+        )
+    )
+    assert days == {(date(2026, 11, 25), 10)}
+    with timezone.override(ZoneInfo("Pacific/Honolulu")):
+        aggregate_day(date(2026, 11, 24))
+        aggregate_day(date(2026, 11, 25))
+    assert not DailyAggregate.objects.filter(day=date(2026, 11, 24)).exists()
+    assert DailyAggregate.objects.get(day=date(2026, 11, 25), metric="declarations",
+                                      dimension="all").count == 10  # fmt: skip
