@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -106,8 +106,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """One dashboard table as CSV, for the same period and filters."""
-    _, data = _dashboard_data(request)
+    """One dashboard table as CSV, for the same period and filters. A filter the page would flag
+    (an unknown operator, a day that is not a date) is refused with the reasons, as plain text:
+    a download has no page to show them on, and figures of the whole administration or of
+    another period must never pass for the ones asked for."""
+    form, data = _dashboard_data(request)
+    if form.is_bound and not form.is_valid():
+        reasons = [
+            f"{form.fields[name].label if name in form.fields else name}: {error}"
+            for name, errors in form.errors.items()
+            for error in errors
+        ]
+        return HttpResponseBadRequest(
+            "\n".join(reasons) + "\n", content_type="text/plain; charset=utf-8"
+        )
     table = next((t for t in data["tables"] if t.slug == slug), None)
     if table is None:
         raise Http404

@@ -384,3 +384,23 @@ def test_kpi_days_are_the_installations_whatever_the_officers_time_zone(
     assert not DailyAggregate.objects.filter(day=date(2026, 11, 24)).exists()
     assert DailyAggregate.objects.get(day=date(2026, 11, 25), metric="declarations",
                                       dimension="all").count == 10  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"operator": "99999"}, {"operator": "abc"}, {"start": "2026-02-30"}, {"end": "9999-12-31"}],
+)
+def test_csv_export_refuses_filters_it_cannot_apply(client, customs_user, traffic, query):
+    """An export asked for an unknown operator or an impossible day never answers with the
+    figures of every operator or of the default period as if they were the ones asked for."""
+    aggregate_recent()
+    client.force_login(customs_user("auditor"))
+    response = client.get(reverse("dashboard_export", args=["volume_by_day"]), query)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    field = next(iter(query))
+    label = {"operator": "Operator", "start": "From", "end": "To"}[field]
+    assert response.content.decode().startswith(f"{label}: ")
+    # The page itself shows the same reason beside the field.
+    page = client.get(reverse("dashboard"), query)
+    assert page.status_code == 200 and page.context["form"].errors[field]
