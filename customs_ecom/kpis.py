@@ -25,6 +25,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
+from customs_ecom.platform.officer_tz import installation_today
 from declarations.models import DailyAggregate, Declaration, DeclarationItem, StatusEvent
 from declarations.statuses import CONTROL
 
@@ -69,7 +70,7 @@ def kpi_today() -> date:
     """Today as the KPIs count days: in the installation's time zone (settings.TIME_ZONE), whoever
     asks. An officer's own time zone (the page they are on) never moves a day's boundaries, so
     every stored day means the same 24 hours however and by whom it was refreshed."""
-    return timezone.localdate(timezone=timezone.get_default_timezone())
+    return installation_today()
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
