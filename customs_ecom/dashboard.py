@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy
 from declarations.generated_text import word
 from declarations.models import DailyAggregate
 
-from .kpis import histogram_percentile, merge_histograms, money_key, split_money_key
+from .kpis import (
+    histogram_percentile,
+    kpi_today,
+    merge_histograms,
+    money_key,
+    split_money_key,
+)
 
 DIMENSIONS = (
     "all",
@@ -157,8 +163,13 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     days = Table(
         "volume_by_day", _("Volume per day"), [_("Day"), _("Declarations"), _("Value (EUR)")]
     )
-    for day in sorted(per_day):
-        days.rows.append([day, per_day[day].count, per_day[day].total.quantize(Decimal("0.01"))])
+    # Every day of the period up to today, a day without declarations as 0: a quiet day (an
+    # outage) shows in the table and the chart instead of vanishing between its neighbours.
+    day, last = start, min(end, kpi_today())
+    while day <= last:
+        cell = per_day.get(day, Cell())
+        days.rows.append([day, cell.count, cell.total.quantize(Decimal("0.01"))])
+        day += timedelta(days=1)
     tables.append(days)
 
     targets = target_rates()

@@ -181,7 +181,7 @@ def test_csv_export_follows_the_period_and_operator_filter(
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][:2] == [today, "10"]
     other = client.get(url, {"start": today, "end": today, "operator": operator_b.operator.pk})
-    assert list(csv.reader(io.StringIO(other.content.decode())))[1:] == []
+    assert list(csv.reader(io.StringIO(other.content.decode())))[1:] == [[today, "0", "0.00"]]
     assert client.get(reverse("dashboard_export", args=["nope"])).status_code == 404
 
 
@@ -404,3 +404,39 @@ def test_csv_export_refuses_filters_it_cannot_apply(client, customs_user, traffi
     # The page itself shows the same reason beside the field.
     page = client.get(reverse("dashboard"), query)
     assert page.status_code == 200 and page.context["form"].errors[field]
+
+
+def test_volume_per_day_shows_quiet_days_as_zero_up_to_today(client, customs_user, traffic):
+    """A day without declarations is a 0 in the table and the chart, not a gap the chart closes
+    up; days after today are not shown as if nothing had been received on them."""
+    from datetime import date
+
+    aggregate_recent()
+    client.force_login(customs_user("supervisor"))
+    response = client.get(reverse("dashboard"), {"start": "2026-11-22", "end": "2026-11-28"})
+    table = next(t for t in response.context["tables"] if t.slug == "volume_by_day")
+    assert [(row[0], row[1]) for row in table.rows] == [
+        (date(2026, 11, 22), 0),
+        (date(2026, 11, 23), 0),
+        (date(2026, 11, 24), 0),
+        (date(2026, 11, 25), 10),
+    ]
+    charts = response.context["charts"]
+    assert charts["days"] == ["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]
+    assert charts["volume"] == [0, 0, 0, 10]
+    export = client.get(
+        reverse("dashboard_export", args=["volume_by_day"]),
+        {"start": "2026-11-22", "end": "2026-11-28"},
+    )
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert rows[1:] == [
+        ["2026-11-22", "0", "0.00"],
+        ["2026-11-23", "0", "0.00"],
+        ["2026-11-24", "0", "0.00"],
+        [rows[4][0], "10", rows[4][2]],
+    ]
+    # A period with nothing at all reads as zeros and dashes, never an error.
+    empty = client.get(reverse("dashboard"), {"start": "2026-01-01", "end": "2026-01-03"})
+    assert empty.status_code == 200
+    assert empty.context["summary"]["total"] == 0
+    assert empty.context["summary"]["hit_rate"] is None
