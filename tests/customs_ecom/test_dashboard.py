@@ -440,3 +440,19 @@ def test_volume_per_day_shows_quiet_days_as_zero_up_to_today(client, customs_use
     assert empty.status_code == 200
     assert empty.context["summary"]["total"] == 0
     assert empty.context["summary"]["hit_rate"] is None
+
+
+def test_framework_figures_read_as_the_dashboards_in_either_language(client, customs_user, traffic):
+    """Units stand apart from their figure, as on the dashboard ("0.0 %", "1.4 h"), and French
+    puts its space before the colon."""
+    import re
+
+    aggregate_recent()
+    client.force_login(customs_user("supervisor"))
+    english = client.get(reverse("framework")).content.decode()
+    assert "Declarations received: <strong>10</strong>" in english
+    assert re.search(r"AEO share of volume: <strong>\d+\.\d+ %</strong>", english)
+    french = client.get(reverse("framework"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Déclarations reçues : <strong>10</strong>" in french
+    assert re.search(r"Part des OEA dans le volume : <strong>\d+,\d+ %</strong>", french)
+    assert re.search(r"Score moyen de qualité des données : <strong>[\d,]+/100</strong>", french)
