@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from declarations.generated_text import word
 from declarations.models import DailyAggregate
@@ -77,6 +77,9 @@ CHANNEL_COLOURS = {
     "pending": "#9e9e9e",
 }
 TOP = 20
+# A column counting declarations in a status ("Detained") has the translation context
+# "column: number of declarations": plural in French ("Retenues"), where the status of one
+# declaration reads in the singular ("Retenue").
 
 
 @dataclass
@@ -217,7 +220,12 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     release = Table(
         "release_time",
         _("Release time by channel (from arrival)"),
-        [_("Channel"), _("Released"), _("Median (h)"), _("90th percentile (h)")],
+        [
+            _("Channel"),
+            pgettext("column: number of declarations", "Released"),
+            _("Median (h)"),
+            _("90th percentile (h)"),
+        ],
     )
     release_chart = {"labels": [], "p50": [], "p90": [], "codes": []}
     for channel in (*CHANNELS, "all"):
@@ -263,7 +271,8 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     rules = Table(
         "rules",
         _("Rules: hits, controls and hit rate"),
-        [_("Rule"), _("Fired on"), _("Controlled"), _("Detained"), _("Outcomes recorded"),
+        [_("Rule"), _("Fired on"), _("Controlled"),
+         pgettext("column: number of declarations", "Detained"), _("Outcomes recorded"),
          _("Non-compliant (hits)"), _("Hit rate %")],
     )  # fmt: skip
     rule_outcomes = dict(_keys(cells, "rule_outcomes", "rule"))
@@ -328,7 +337,11 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     returns = Table(
         "returns",
         _("Returns and refunds"),
-        [_("Returned"), _("Invalidated"), _("Refunds")],
+        [
+            pgettext("column: number of declarations", "Returned"),
+            pgettext("column: number of declarations", "Invalidated"),
+            _("Refunds"),
+        ],
     )
     returns.rows.append([events["returned"], events["invalidated"], per_currency(refunds)])
     tables.append(returns)

@@ -456,3 +456,14 @@ def test_framework_figures_read_as_the_dashboards_in_either_language(client, cus
     assert "Déclarations reçues : <strong>10</strong>" in french
     assert re.search(r"Part des OEA dans le volume : <strong>\d+,\d+ %</strong>", french)
     assert re.search(r"Score moyen de qualité des données : <strong>[\d,]+/100</strong>", french)
+
+
+def test_french_columns_counting_declarations_read_in_the_plural(client, customs_user, traffic):
+    aggregate_recent()
+    client.force_login(customs_user("supervisor"))
+    response = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="fr")
+    headers = {t.slug: [str(h) for h in t.headers] for t in response.context["tables"]}
+    assert headers["returns"][:2] == ["Retournées", "Invalidées"]
+    assert "Retenues" in headers["rules"] and "Mainlevées accordées" in headers["release_time"]
+    english = client.get(reverse("dashboard_export", args=["returns"])).content.decode()
+    assert english.startswith("Returned,Invalidated,Refunds")
