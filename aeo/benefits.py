@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+
+from customs_ecom.platform.officer_tz import installation_today
 
 from .models import AEOAuthorisation, BenefitPolicy, MutualRecognition, Operator
 
@@ -71,7 +72,7 @@ def effective_authorisations(operator_ids: Iterable[int] | None, today: date | N
     """Authorisations in force today: authorised, within their validity dates, and, when
     recognised from a partner administration, covered by an arrangement in force for that kind.
     ``operator_ids`` None: those of every operator."""
-    today = today or timezone.localdate()
+    today = today or installation_today()
     rows_qs = AEOAuthorisation.objects.filter(status=AEOAuthorisation.Status.AUTHORISED)
     if operator_ids is not None:
         rows_qs = rows_qs.filter(operator_id__in=list(operator_ids))

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from declarations.generated_text import word
 from declarations.models import DailyAggregate
 
-from .kpis import histogram_percentile, merge_histograms, money_key, split_money_key
+from .kpis import (
+    histogram_percentile,
+    kpi_today,
+    merge_histograms,
+    money_key,
+    split_money_key,
+)
 
 DIMENSIONS = (
     "all",
@@ -71,6 +77,9 @@ CHANNEL_COLOURS = {
     "pending": "#9e9e9e",
 }
 TOP = 20
+# A column counting declarations in a status ("Detained") has the translation context
+# "column: number of declarations": plural in French ("Retenues"), where the status of one
+# declaration reads in the singular ("Retenue").
 
 
 @dataclass
@@ -157,8 +166,13 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     days = Table(
         "volume_by_day", _("Volume per day"), [_("Day"), _("Declarations"), _("Value (EUR)")]
     )
-    for day in sorted(per_day):
-        days.rows.append([day, per_day[day].count, per_day[day].total.quantize(Decimal("0.01"))])
+    # Every day of the period up to today, a day without declarations as 0: a quiet day (an
+    # outage) shows in the table and the chart instead of vanishing between its neighbours.
+    day, last = start, min(end, kpi_today())
+    while day <= last:
+        cell = per_day.get(day, Cell())
+        days.rows.append([day, cell.count, cell.total.quantize(Decimal("0.01"))])
+        day += timedelta(days=1)
     tables.append(days)
 
     targets = target_rates()
@@ -206,7 +220,12 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     release = Table(
         "release_time",
         _("Release time by channel (from arrival)"),
-        [_("Channel"), _("Released"), _("Median (h)"), _("90th percentile (h)")],
+        [
+            _("Channel"),
+            pgettext("column: number of declarations", "Released"),
+            _("Median (h)"),
+            _("90th percentile (h)"),
+        ],
     )
     release_chart = {"labels": [], "p50": [], "p90": [], "codes": []}
     for channel in (*CHANNELS, "all"):
@@ -252,7 +271,8 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     rules = Table(
         "rules",
         _("Rules: hits, controls and hit rate"),
-        [_("Rule"), _("Fired on"), _("Controlled"), _("Detained"), _("Outcomes recorded"),
+        [_("Rule"), _("Fired on"), _("Controlled"),
+         pgettext("column: number of declarations", "Detained"), _("Outcomes recorded"),
          _("Non-compliant (hits)"), _("Hit rate %")],
     )  # fmt: skip
     rule_outcomes = dict(_keys(cells, "rule_outcomes", "rule"))
@@ -317,7 +337,11 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     returns = Table(
         "returns",
         _("Returns and refunds"),
-        [_("Returned"), _("Invalidated"), _("Refunds")],
+        [
+            pgettext("column: number of declarations", "Returned"),
+            pgettext("column: number of declarations", "Invalidated"),
+            _("Refunds"),
+        ],
     )
     returns.rows.append([events["returned"], events["invalidated"], per_currency(refunds)])
     tables.append(returns)

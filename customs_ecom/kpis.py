@@ -25,6 +25,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
+from customs_ecom.platform.officer_tz import installation_today
 from declarations.models import DailyAggregate, Declaration, DeclarationItem, StatusEvent
 from declarations.statuses import CONTROL
 
@@ -65,9 +66,18 @@ def merge_histograms(histograms: Iterable[dict[Any, int]]) -> dict[int, int]:
     return dict(merged)
 
 
+def kpi_today() -> date:
+    """Today as the KPIs count days: in the installation's time zone (settings.TIME_ZONE), whoever
+    asks. An officer's own time zone (the page they are on) never moves a day's boundaries, so
+    every stored day means the same 24 hours however and by whom it was refreshed."""
+    return installation_today()
+
+
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
-    return start, start + timedelta(days=1)
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
 
 
 class _Rows:
@@ -465,9 +475,7 @@ def refresh_without_beat() -> None:
 
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    latest = DailyAggregate.objects.filter(day=timezone.localdate()).aggregate(
-        at=Max("computed_at")
-    )
+    latest = DailyAggregate.objects.filter(day=kpi_today()).aggregate(at=Max("computed_at"))
     if latest["at"] is None or timezone.now() - latest["at"] > timedelta(minutes=1):
         aggregate_recent(days=2)
 
@@ -495,7 +503,7 @@ def days_changed(days: list[date]) -> None:
 
 def aggregate_recent(*, days: int = 2) -> int:
     """Today and yesterday (late arrivals and releases change them): what the beat task runs."""
-    today = timezone.localdate()
+    today = kpi_today()
     return sum(aggregate_day(today - timedelta(days=n)) for n in range(days))
 
 

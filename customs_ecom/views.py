@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -19,7 +19,7 @@ from aeo.models import Operator
 
 from .dashboard import build
 from .dashboard_standards import STANDARDS
-from .kpis import refresh_without_beat
+from .kpis import kpi_today, refresh_without_beat
 from .platform import spreadsheet
 from .platform.fields import CalendarDateField
 from .platform.roles import CAN_VIEW_CONSIGNMENTS, CAN_VIEW_DASHBOARD, has_any_role
@@ -44,8 +44,9 @@ class DashboardFilterForm(forms.Form):
     )
 
     def period(self) -> tuple[date, date, int | None]:
-        """The validated period (default: the last 30 days, at most 3 years) and operator."""
-        today = timezone.localdate()
+        """The validated period (default: the last 30 days, at most 3 years) and operator. Days
+        are the installation's days, as the aggregates count them (customs_ecom.kpis)."""
+        today = kpi_today()
         data = self.cleaned_data if self.is_valid() else {}
         end = data.get("end") or today
         start = data.get("start") or end - timedelta(days=29)
@@ -71,7 +72,12 @@ def _dashboard_data(request: HttpRequest) -> tuple[DashboardFilterForm, dict]:
     form = DashboardFilterForm(request.GET or None)
     start, end, operator_id = form.period()
     data = build(start=start, end=end, operator_id=operator_id)
-    data.update(start=start, end=end, operator_id=operator_id)
+    data.update(
+        start=start,
+        end=end,
+        operator_id=operator_id,
+        days_zone=timezone.get_default_timezone_name(),
+    )
     return form, data
 
 
@@ -100,8 +106,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """One dashboard table as CSV, for the same period and filters."""
-    _, data = _dashboard_data(request)
+    """One dashboard table as CSV, for the same period and filters. A filter the page would flag
+    (an unknown operator, a day that is not a date) is refused with the reasons, as plain text:
+    a download has no page to show them on, and figures of the whole administration or of
+    another period must never pass for the ones asked for."""
+    form, data = _dashboard_data(request)
+    if form.is_bound and not form.is_valid():
+        reasons = [
+            f"{form.fields[name].label if name in form.fields else name}: {error}"
+            for name, errors in form.errors.items()
+            for error in errors
+        ]
+        return HttpResponseBadRequest(
+            "\n".join(reasons) + "\n", content_type="text/plain; charset=utf-8"
+        )
     table = next((t for t in data["tables"] if t.slug == slug), None)
     if table is None:
         raise Http404

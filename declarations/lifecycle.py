@@ -81,9 +81,15 @@ def kpi_days_changed(received: Iterable[Any]) -> None:
     the composing layer). Days within the beat's reach are left to it."""
     from customs_ecom.platform.extensions import call
 
-    recent = timezone.localdate() - timedelta(days=1)
+    # KPI days are the installation's days (settings.TIME_ZONE), not the acting officer's.
+    zone = timezone.get_default_timezone()
+    recent = timezone.localdate(timezone=zone) - timedelta(days=1)
     days = sorted(
-        {day for at in received if at is not None and (day := timezone.localdate(at)) < recent}
+        {
+            day
+            for at in received
+            if at is not None and (day := timezone.localdate(at, zone)) < recent
+        }
     )
     if days:
         transaction.on_commit(lambda: call("kpis.days_changed", days))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.officer_tz import installation_today
 
 from ..models import AEOAuthorisation, MutualRecognition, Operator
 from .registry import RegistryError, _snapshot
@@ -77,7 +78,7 @@ def _check_reinstatement(
     """Reinstating ends a suspension of the same authorisation: its certificate and validity
     stay as granted (a new grant changes them), and one whose validity has ended is not brought
     back (grant a new authorisation)."""
-    if authorisation.valid_to is not None and authorisation.valid_to < timezone.localdate():
+    if authorisation.valid_to is not None and authorisation.valid_to < installation_today():
         raise RegistryError(
             _(
                 "The authorisation's validity ended on %(date)s: it cannot be reinstated; grant a "
@@ -137,7 +138,7 @@ def authorisation_transition(
                 )
             authorisation.certificate_number = certificate_number
             authorisation.valid_from = (
-                valid_from or authorisation.valid_from or timezone.localdate()
+                valid_from or authorisation.valid_from or installation_today()
             )
             authorisation.valid_to = valid_to or authorisation.valid_to
             if authorisation.valid_to and authorisation.valid_to < authorisation.valid_from:
@@ -171,7 +172,7 @@ def authorisation_recognise(
 ) -> AEOAuthorisation:
     """Recognise a partner administration's AEO under a mutual recognition arrangement in force."""
     partner_country = partner_country.upper()
-    today = timezone.localdate()
+    today = installation_today()
     mra = MutualRecognition.objects.filter(partner_country=partner_country).first()
     if mra is None or mra.valid_from > today or (mra.valid_to is not None and mra.valid_to < today):
         raise RegistryError(
@@ -210,7 +211,7 @@ def authorisation_recognise(
 
 def authorisations_expire(*, today: date | None = None) -> int:
     """Beat task body: authorisations past their validity become `expired` (one transition each)."""
-    today = today or timezone.localdate()
+    today = today or installation_today()
     ids = list(
         AEOAuthorisation.objects.filter(
             status__in=(AuthStatus.AUTHORISED, AuthStatus.SUSPENDED), valid_to__lt=today

@@ -29,3 +29,10 @@ class OfficerTimeZoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+def installation_today():
+    """Today in the installation's time zone (settings.TIME_ZONE), whoever asks: the date that
+    business days, validity dates and KPI days are read against. An officer's own time zone only
+    changes how times are shown, never which day a rule or an authorisation is in force."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())

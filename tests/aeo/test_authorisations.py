@@ -401,3 +401,29 @@ def test_reinstatement_keeps_the_validity_and_not_once_it_has_ended(operator_a, 
     assert "cannot be reinstated" in str(refused.value)
     assert AEOAuthorisation.objects.get(pk=a.pk).status == S.SUSPENDED
     assert not operator_benefits(operator_a.operator).is_aeo
+
+
+def test_validity_is_read_on_the_installations_day_whoever_asks(operator_a, customs_user):
+    """At 09:00 UTC on 25 November it is still the 24th in Honolulu. An authorisation valid to
+    the 24th has ended for the installation: an officer's page in Honolulu (an assessment it
+    triggers, the registry's AEO column, a reinstatement) does not keep it in force until the
+    officer's own midnight."""
+    from zoneinfo import ZoneInfo
+
+    from aeo.benefits import aeo_operator_ids
+
+    supervisor = customs_user("supervisor")
+    op = operator_a.operator
+    yesterday = timezone.localdate() - timedelta(days=1)
+    a = _authorised(op, supervisor, valid_to=yesterday)
+    authorisation_transition(
+        authorisation_id=a.pk, to_status=S.SUSPENDED, actor=supervisor, reason="under review"
+    )
+    with timezone.override(ZoneInfo("Pacific/Honolulu")):
+        assert timezone.localdate() == yesterday  # the officer's own day
+        assert op.pk not in aeo_operator_ids()
+        assert operator_benefits(op).is_aeo is False
+        with pytest.raises(RegistryError):
+            authorisation_transition(
+                authorisation_id=a.pk, to_status=S.AUTHORISED, actor=supervisor, reason="back"
+            )

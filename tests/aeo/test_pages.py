@@ -420,3 +420,23 @@ def test_the_key_form_sent_twice_issues_one_key(login, operator_a):
     assert OperatorAPIKey.objects.filter(operator=operator_a.operator, name="erp").count() == 1
     # The page after a creation offers the next key from the new count.
     assert f'name="keys_seen" value="{seen + 1}"' in first.content.decode()
+
+
+def test_audit_log_names_registry_objects_in_the_readers_language(login, operator_a, customs_user):
+    """An auditor reading the registry's changes sees what each row is about in words, in
+    French too: never "Aeo authorisation 1"."""
+    from aeo.services import authorisation_apply
+
+    authorisation_apply(
+        operator=operator_a.operator,
+        kind="AEOC",
+        note="application",
+        actor=customs_user("supervisor", username="applicant"),
+    )
+    auditor = login("auditor")
+    english = auditor.get("/audit/?object_type=aeo_authorisation").content.decode()
+    assert "AEO authorisation " in english and "Aeo authorisation" not in english
+    french = auditor.get(
+        "/audit/?object_type=aeo_authorisation", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Autorisation OEA " in french

@@ -181,7 +181,7 @@ def test_csv_export_follows_the_period_and_operator_filter(
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][:2] == [today, "10"]
     other = client.get(url, {"start": today, "end": today, "operator": operator_b.operator.pk})
-    assert list(csv.reader(io.StringIO(other.content.decode())))[1:] == []
+    assert list(csv.reader(io.StringIO(other.content.decode())))[1:] == [[today, "0", "0.00"]]
     assert client.get(reverse("dashboard_export", args=["nope"])).status_code == 404
 
 
@@ -354,3 +354,116 @@ def test_money_collected_is_counted_under_the_model_of_its_consignment(
     due = {row[0]: Decimal(row[4]) for row in rows[1:]}
     assert collected == paid
     assert collected == due
+
+
+def test_kpi_days_are_the_installations_whatever_the_officers_time_zone(
+    client, customs_user, traffic, settings
+):
+    """The traffic arrives at 09:00 UTC on 25 November, still the 24th in Honolulu. An officer
+    there refreshing the dashboard (embedded default, no beat) stores the same days as the beat:
+    the installation's (UTC here), never the 24th recomputed over Honolulu's hours."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(customs_user("supervisor"))
+    client.cookies["officer_tz"] = "Pacific/Honolulu"
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert response.context["end"] == date(2026, 11, 25)
+    assert "days in UTC time" in response.content.decode()
+    days = set(
+        DailyAggregate.objects.filter(metric="declarations", dimension="all").values_list(
+            "day", "count"
+        )
+    )
+    assert days == {(date(2026, 11, 25), 10)}
+    with timezone.override(ZoneInfo("Pacific/Honolulu")):
+        aggregate_day(date(2026, 11, 24))
+        aggregate_day(date(2026, 11, 25))
+    assert not DailyAggregate.objects.filter(day=date(2026, 11, 24)).exists()
+    assert DailyAggregate.objects.get(day=date(2026, 11, 25), metric="declarations",
+                                      dimension="all").count == 10  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"operator": "99999"}, {"operator": "abc"}, {"start": "2026-02-30"}, {"end": "9999-12-31"}],
+)
+def test_csv_export_refuses_filters_it_cannot_apply(client, customs_user, traffic, query):
+    """An export asked for an unknown operator or an impossible day never answers with the
+    figures of every operator or of the default period as if they were the ones asked for."""
+    aggregate_recent()
+    client.force_login(customs_user("auditor"))
+    response = client.get(reverse("dashboard_export", args=["volume_by_day"]), query)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    field = next(iter(query))
+    label = {"operator": "Operator", "start": "From", "end": "To"}[field]
+    assert response.content.decode().startswith(f"{label}: ")
+    # The page itself shows the same reason beside the field.
+    page = client.get(reverse("dashboard"), query)
+    assert page.status_code == 200 and page.context["form"].errors[field]
+
+
+def test_volume_per_day_shows_quiet_days_as_zero_up_to_today(client, customs_user, traffic):
+    """A day without declarations is a 0 in the table and the chart, not a gap the chart closes
+    up; days after today are not shown as if nothing had been received on them."""
+    from datetime import date
+
+    aggregate_recent()
+    client.force_login(customs_user("supervisor"))
+    response = client.get(reverse("dashboard"), {"start": "2026-11-22", "end": "2026-11-28"})
+    table = next(t for t in response.context["tables"] if t.slug == "volume_by_day")
+    assert [(row[0], row[1]) for row in table.rows] == [
+        (date(2026, 11, 22), 0),
+        (date(2026, 11, 23), 0),
+        (date(2026, 11, 24), 0),
+        (date(2026, 11, 25), 10),
+    ]
+    charts = response.context["charts"]
+    assert charts["days"] == ["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]
+    assert charts["volume"] == [0, 0, 0, 10]
+    export = client.get(
+        reverse("dashboard_export", args=["volume_by_day"]),
+        {"start": "2026-11-22", "end": "2026-11-28"},
+    )
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert rows[1:] == [
+        ["2026-11-22", "0", "0.00"],
+        ["2026-11-23", "0", "0.00"],
+        ["2026-11-24", "0", "0.00"],
+        [rows[4][0], "10", rows[4][2]],
+    ]
+    # A period with nothing at all reads as zeros and dashes, never an error.
+    empty = client.get(reverse("dashboard"), {"start": "2026-01-01", "end": "2026-01-03"})
+    assert empty.status_code == 200
+    assert empty.context["summary"]["total"] == 0
+    assert empty.context["summary"]["hit_rate"] is None
+
+
+def test_framework_figures_read_as_the_dashboards_in_either_language(client, customs_user, traffic):
+    """Units stand apart from their figure, as on the dashboard ("0.0 %", "1.4 h"), and French
+    puts its space before the colon."""
+    import re
+
+    aggregate_recent()
+    client.force_login(customs_user("supervisor"))
+    english = client.get(reverse("framework")).content.decode()
+    assert "Declarations received: <strong>10</strong>" in english
+    assert re.search(r"AEO share of volume: <strong>\d+\.\d+ %</strong>", english)
+    french = client.get(reverse("framework"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Déclarations reçues : <strong>10</strong>" in french
+    assert re.search(r"Part des OEA dans le volume : <strong>\d+,\d+ %</strong>", french)
+    assert re.search(r"Score moyen de qualité des données : <strong>[\d,]+/100</strong>", french)
+
+
+def test_french_columns_counting_declarations_read_in_the_plural(client, customs_user, traffic):
+    aggregate_recent()
+    client.force_login(customs_user("supervisor"))
+    response = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="fr")
+    headers = {t.slug: [str(h) for h in t.headers] for t in response.context["tables"]}
+    assert headers["returns"][:2] == ["Retournées", "Invalidées"]
+    assert "Retenues" in headers["rules"] and "Mainlevées accordées" in headers["release_time"]
+    english = client.get(reverse("dashboard_export", args=["returns"])).content.decode()
+    assert english.startswith("Returned,Invalidated,Refunds")

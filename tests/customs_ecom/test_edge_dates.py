@@ -36,10 +36,16 @@ def _pages(day: str) -> list[str]:
 
 def _exports(day: str) -> list[str]:
     return [
-        f"/dashboard/export/volume_by_day.csv?end={day}",
-        f"/dashboard/export/volume_by_day.csv?start={day}&end={day}",
         f"/audit/export.csv?start={day}&end={day}",
         f"/audit/export.csv?end={day}",
+    ]
+
+
+def _dashboard_exports(day: str) -> list[str]:
+    """Refused with the field's message (400, plain text): a download has no page to show it."""
+    return [
+        f"/dashboard/export/volume_by_day.csv?end={day}",
+        f"/dashboard/export/volume_by_day.csv?start={day}&end={day}",
     ]
 
 
@@ -68,9 +74,15 @@ def test_pages_refuse_a_day_at_the_ends_of_the_calendar_with_a_message(client, c
             assert OUT_OF_RANGE in answer.content.decode(), url
         for url in _exports(day):
             assert client.get(url).status_code == 200, url
+        for url in _dashboard_exports(day):
+            answer = client.get(url)
+            assert answer.status_code == 400, url
+            assert OUT_OF_RANGE in answer.content.decode(), url
     for day in NO_DAYS:
         for url in _pages(day) + _exports(day):
             assert client.get(url).status_code == 200, url
+        for url in _dashboard_exports(day):
+            assert client.get(url).status_code == 400, url
 
 
 def test_the_first_and_last_days_accepted_are_shown(client, customs_user):
@@ -81,7 +93,7 @@ def test_the_first_and_last_days_accepted_are_shown(client, customs_user):
             answer = client.get(url)
             assert answer.status_code == 200, url
             assert OUT_OF_RANGE not in answer.content.decode(), url
-        for url in _exports(day):
+        for url in _exports(day) + _dashboard_exports(day):
             assert client.get(url).status_code == 200, url
 
 

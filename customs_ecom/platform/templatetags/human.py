@@ -145,6 +145,10 @@ LABELS: dict[str, Any] = {
     "result": _("Result"),
     "declaration": _("Declaration"),
     "operator": _("Operator"),
+    # what the registry's audit rows are about (object types)
+    "aeo_authorisation": _("AEO authorisation"),
+    "benefit_policy": _("AEO benefit policy"),
+    "mutual_recognition": _("Mutual recognition arrangement"),
     # more keys of audit rows (cases, ledger, operators, risk models)
     "case": _("Case"),
     "declared_value_eur": _("Declared value (EUR)"),
