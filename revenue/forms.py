@@ -405,4 +405,8 @@ class EstimateItemForm(forms.Form):
     )
 
 
-EstimateItemFormSet = forms.formset_factory(EstimateItemForm, extra=3, max_num=20)
+# At most 20 rows, also when a request claims more (items-TOTAL_FORMS=5000): Django would otherwise
+# build and draw up to max_num + 1000 rows of a public page for one request.
+EstimateItemFormSet = forms.formset_factory(
+    EstimateItemForm, extra=3, max_num=20, absolute_max=20, validate_max=True
+)

@@ -79,3 +79,14 @@ def test_the_seller_collects_under_the_regime_of_the_date_asked_for(client, cust
     content = _post(client, data)
     assert 'id="you-pay"' in content, content.split("</section>", 1)[0]
     assert "tax_scheme" not in content
+
+
+def test_a_request_claiming_thousands_of_rows_draws_twenty_at_most(client):
+    """The public page builds and draws at most its 20 rows, whatever the management form
+    claims: 5,000 made it draw about a thousand rows for one anonymous request."""
+    data = _basket({"items-0-hs_code": "610910", "items-0-value": "20.00"})
+    data["items-TOTAL_FORMS"] = "5000"
+    content = _post(client, data)
+    assert content.count('name="items-') <= 20 * 6 + 4
+    assert "items-20-" not in content
+    assert "at most 20" in content  # the formset's own message
