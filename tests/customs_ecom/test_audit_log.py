@@ -69,6 +69,16 @@ def test_the_csv_export_keeps_the_filters(client, customs_user, events):
     assert all(r[1] == "olivia" for r in rows[1:])
 
 
+def test_the_csv_export_refuses_a_filter_it_cannot_apply(client, customs_user, events):
+    """A day that is not a date exported the whole log as if it were the extract asked for."""
+    client.force_login(customs_user("auditor"))
+    response = client.get(reverse("audit_log_csv"), {"who": "olivia", "start": "2026-13-45"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode().startswith("From: ")
+    assert client.get(reverse("audit_log_csv"), {"who": "olivia"}).status_code == 200
+
+
 def test_the_csv_export_never_hands_a_spreadsheet_a_formula(
     client, customs_user, operator_a, example, django_capture_on_commit_callbacks
 ):
