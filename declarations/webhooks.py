@@ -229,19 +229,54 @@ def http_post(
 
 
 def _claim_due(now: datetime, limit: int) -> list[WebhookDelivery]:
-    """Lease due deliveries so that two workers never attempt the same one at the same time."""
+    """Lease due deliveries so that two workers never attempt the same one at the same time.
+
+    Every operator with deliveries due gets its share of the `limit` first (its oldest), the rest
+    goes to the oldest due of anyone: an operator whose receiver is down and whose backlog of
+    retries grows never crowds the others' fresh events out of a tick. The deliveries come back
+    interleaved by operator, the order in which they are attempted."""
     with transaction.atomic():
-        qs = WebhookDelivery.objects.filter(
+        due = WebhookDelivery.objects.filter(
             state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        due = list(qs.select_related("operator")[:limit])
-        if due:
-            WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(
+        )
+        skip_locked = connection.features.has_select_for_update_skip_locked
+
+        def locked(queryset, count: int) -> list[WebhookDelivery]:
+            queryset = queryset.order_by("next_attempt_at", "pk")
+            if skip_locked:
+                queryset = queryset.select_for_update(skip_locked=True)
+            return list(queryset.select_related("operator")[:count])
+
+        operators = sorted(set(due.values_list("operator_id", flat=True).distinct()))
+        if not operators:
+            return []
+        share = max(1, -(-limit // len(operators)))
+        picked: list[WebhookDelivery] = []
+        for operator_id in operators:
+            picked.extend(locked(due.filter(operator_id=operator_id), share))
+        picked.sort(key=lambda d: (d.next_attempt_at, d.pk))
+        picked = picked[:limit]
+        if len(picked) < limit:
+            taken = [d.pk for d in picked]
+            picked.extend(locked(due.exclude(pk__in=taken), limit - len(picked)))
+        if picked:
+            WebhookDelivery.objects.filter(pk__in=[d.pk for d in picked]).update(
                 next_attempt_at=now + LEASE
             )
-    return due
+    return _interleaved(picked)
+
+
+def _interleaved(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
+    """One delivery of each operator in turn (each operator's in due order): a receiver that
+    holds its attempts to the deadline occupies the pool only after every other operator's first
+    deliveries were handed to it."""
+    queues: dict[int, list[WebhookDelivery]] = {}
+    for delivery in deliveries:
+        queues.setdefault(delivery.operator_id, []).append(delivery)
+    ordered: list[WebhookDelivery] = []
+    for turn in range(max((len(q) for q in queues.values()), default=0)):
+        ordered.extend(q[turn] for q in queues.values() if turn < len(q))
+    return ordered
 
 
 def _send(delivery: WebhookDelivery, post: Poster) -> tuple[HttpResult, int]:
@@ -322,8 +357,9 @@ def webhooks_deliver(
     due = _claim_due(now, limit)
     if not due:
         return counts
-    # The HTTP requests run side by side (a slow receiver delays nobody else's events); the
-    # results are written here, in this thread and its database connection.
+    # The HTTP requests run side by side, handed to the pool one operator after another (a slow
+    # receiver delays nobody else's events); the results are written here, in this thread and its
+    # database connection.
     with ThreadPoolExecutor(
         max_workers=min(DELIVERY_CONCURRENCY, len(due)), thread_name_prefix="webhook"
     ) as pool:

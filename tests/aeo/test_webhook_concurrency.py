@@ -117,3 +117,53 @@ def test_lease_outlasts_the_longest_tick():
         math.ceil(200 / webhooks.DELIVERY_CONCURRENCY) * webhooks.ATTEMPT_DEADLINE_SECONDS
     )
     assert webhooks.LEASE.total_seconds() > longest_tick
+
+
+def test_a_receiver_down_with_a_backlog_delays_no_other_operator(
+    operator_a, operator_b, monkeypatch
+):
+    """Operator A's endpoint is down and its retries pile up; B's one fresh event is attempted in
+    the next tick all the same, and among the first attempts handed to the pool."""
+    import uuid
+    from datetime import timedelta
+
+    now = timezone.now()
+    for client, url in (
+        (operator_a, "https://a.example.org/h"),
+        (operator_b, "https://b.example/h"),
+    ):
+        operator_set_webhook(operator_id=client.operator.pk, url=url, secret="s" * 20, actor=None)
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            operator=operator_a.operator,
+            event_id=uuid.uuid4(),
+            status_event_pk=n,
+            body="{}",
+            next_attempt_at=now - timedelta(minutes=30) + timedelta(seconds=n),
+        )
+        for n in range(30)
+    )
+    fresh = WebhookDelivery.objects.create(
+        operator=operator_b.operator,
+        event_id=uuid.uuid4(),
+        status_event_pk=100,
+        body="{}",
+        next_attempt_at=now,
+    )
+    monkeypatch.setattr(webhooks, "DELIVERY_CONCURRENCY", 1)  # one attempt after another
+    calls: list[str] = []
+
+    def post(url, body, headers):
+        calls.append(url)
+        if "a.example" in url:
+            return webhooks.HttpResult(None, "no answer within 5 s")
+        return webhooks.HttpResult(200)
+
+    counts = webhooks_deliver(now=now, limit=10, post=post)
+    assert counts == {"attempted": 10, "delivered": 1, "failed": 9}
+    assert calls.index("https://b.example/h") <= 1
+    fresh.refresh_from_db()
+    assert fresh.state == "delivered"
+    # A's backlog still gets the rest of the tick, oldest first.
+    attempted = WebhookDelivery.objects.filter(operator=operator_a.operator, attempts=1)
+    assert sorted(attempted.values_list("status_event_pk", flat=True)) == list(range(9))
