@@ -247,7 +247,7 @@ def _claim_due(now: datetime, limit: int) -> list[WebhookDelivery]:
                 queryset = queryset.select_for_update(skip_locked=True)
             return list(queryset.select_related("operator")[:count])
 
-        operators = sorted(set(due.values_list("operator_id", flat=True).distinct()))
+        operators = sorted(due.order_by().values_list("operator_id", flat=True).distinct())
         if not operators:
             return []
         share = max(1, -(-limit // len(operators)))
