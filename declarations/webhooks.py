@@ -164,26 +164,48 @@ def _abort(conn: http.client.HTTPConnection) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address checked by `outbound.public_address`, never to a second lookup."""
+def _connect_any(addresses: list[str], port: int, timeout: float, until: float) -> socket.socket:
+    """A connection to the first of the checked addresses that accepts one before `until`
+    (a name with several addresses is served by any of them: one down must not fail delivery)."""
+    error: OSError = TimeoutError("no address answered")
+    for address in addresses:
+        remaining = until - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            return socket.create_connection((address, port), min(timeout, remaining))
+        except OSError as exc:
+            error = exc
+    raise error
 
-    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the addresses checked by `outbound.public_addresses`, never to a second
+    lookup."""
+
+    def __init__(
+        self, host: str, port: int | None, *, addresses: list[str], timeout: float, until: float
+    ) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
+        self._until = until
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect_any(self._addresses, self.port, self.timeout, self._until)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to the checked address; the certificate is verified for the host name."""
+    """HTTPS to the checked addresses; the certificate is verified for the host name."""
 
-    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
+    def __init__(
+        self, host: str, port: int | None, *, addresses: list[str], timeout: float, until: float
+    ) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
+        self._until = until
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect_any(self._addresses, self.port, self.timeout, self._until)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -198,12 +220,15 @@ def http_post(
         return HttpResult(None, problem or f"unsupported webhook URL {url[:100]!r}")
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
+    until = time.monotonic() + deadline
     try:
-        address = outbound.public_address(parts.hostname, port)
+        addresses = outbound.public_addresses(parts.hostname, port)
     except OSError as exc:
         return HttpResult(None, str(exc)[:300] or type(exc).__name__)
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    conn = connection_class(parts.hostname, port, address=address, timeout=deadline)
+    conn = connection_class(
+        parts.hostname, port, addresses=addresses, timeout=deadline, until=until
+    )
     expired = threading.Event()
 
     def expire() -> None:

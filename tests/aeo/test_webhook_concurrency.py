@@ -3,6 +3,7 @@ neither the other deliveries nor the worker for long."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -167,3 +168,26 @@ def test_a_receiver_down_with_a_backlog_delays_no_other_operator(
     # A's backlog still gets the rest of the tick, oldest first.
     attempted = WebhookDelivery.objects.filter(operator=operator_a.operator, attempts=1)
     assert sorted(attempted.values_list("status_event_pk", flat=True)) == list(range(9))
+
+
+def test_a_name_with_several_addresses_is_delivered_to_one_that_answers(monkeypatch):
+    """The receiver's name resolves to two addresses and the first refuses connections: the
+    delivery goes to the second, still pinned to the addresses checked, never to a new lookup."""
+    receiver = SlowReceiver(delay=0)
+    port = receiver.server.server_address[1]
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port_, *args, **kw):
+        if not host.startswith("127."):
+            lookups.append(host)
+            return [(2, 1, 6, "", ("127.0.0.2", port_)), (2, 1, 6, "", ("127.0.0.1", port_))]
+        return real_getaddrinfo(host, port_, *args, **kw)  # connecting to an address
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        result = webhooks.http_post(f"http://hooks.example.org:{port}/h", b"{}", {})
+    finally:
+        receiver.close()
+    assert result == webhooks.HttpResult(200)
+    assert receiver.seen == 1 and lookups == ["hooks.example.org"]
