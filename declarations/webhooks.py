@@ -406,7 +406,7 @@ def pending_count(operator_id: int) -> int:
 
 
 def cursor_restart(*, operator_id: int) -> None:
-    """A webhook URL was registered or changed (aeo's registry, extension point
+    """A webhook URL was registered where none was (aeo's registry, extension point
     "aeo.webhook_registered"): deliveries start with the events after this moment; older ones
     remain available from `GET /api/v1/events`."""
     latest = (
