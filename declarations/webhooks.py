@@ -164,26 +164,48 @@ def _abort(conn: http.client.HTTPConnection) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address checked by `outbound.public_address`, never to a second lookup."""
+def _connect_any(addresses: list[str], port: int, timeout: float, until: float) -> socket.socket:
+    """A connection to the first of the checked addresses that accepts one before `until`
+    (a name with several addresses is served by any of them: one down must not fail delivery)."""
+    error: OSError = TimeoutError("no address answered")
+    for address in addresses:
+        remaining = until - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            return socket.create_connection((address, port), min(timeout, remaining))
+        except OSError as exc:
+            error = exc
+    raise error
 
-    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the addresses checked by `outbound.public_addresses`, never to a second
+    lookup."""
+
+    def __init__(
+        self, host: str, port: int | None, *, addresses: list[str], timeout: float, until: float
+    ) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
+        self._until = until
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect_any(self._addresses, self.port, self.timeout, self._until)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to the checked address; the certificate is verified for the host name."""
+    """HTTPS to the checked addresses; the certificate is verified for the host name."""
 
-    def __init__(self, host: str, port: int | None, *, address: str, timeout: float) -> None:
+    def __init__(
+        self, host: str, port: int | None, *, addresses: list[str], timeout: float, until: float
+    ) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
+        self._until = until
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect_any(self._addresses, self.port, self.timeout, self._until)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -198,12 +220,15 @@ def http_post(
         return HttpResult(None, problem or f"unsupported webhook URL {url[:100]!r}")
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
+    until = time.monotonic() + deadline
     try:
-        address = outbound.public_address(parts.hostname, port)
+        addresses = outbound.public_addresses(parts.hostname, port)
     except OSError as exc:
         return HttpResult(None, str(exc)[:300] or type(exc).__name__)
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    conn = connection_class(parts.hostname, port, address=address, timeout=deadline)
+    conn = connection_class(
+        parts.hostname, port, addresses=addresses, timeout=deadline, until=until
+    )
     expired = threading.Event()
 
     def expire() -> None:
@@ -229,19 +254,54 @@ def http_post(
 
 
 def _claim_due(now: datetime, limit: int) -> list[WebhookDelivery]:
-    """Lease due deliveries so that two workers never attempt the same one at the same time."""
+    """Lease due deliveries so that two workers never attempt the same one at the same time.
+
+    Every operator with deliveries due gets its share of the `limit` first (its oldest), the rest
+    goes to the oldest due of anyone: an operator whose receiver is down and whose backlog of
+    retries grows never crowds the others' fresh events out of a tick. The deliveries come back
+    interleaved by operator, the order in which they are attempted."""
     with transaction.atomic():
-        qs = WebhookDelivery.objects.filter(
+        due = WebhookDelivery.objects.filter(
             state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        due = list(qs.select_related("operator")[:limit])
-        if due:
-            WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(
+        )
+        skip_locked = connection.features.has_select_for_update_skip_locked
+
+        def locked(queryset, count: int) -> list[WebhookDelivery]:
+            queryset = queryset.order_by("next_attempt_at", "pk")
+            if skip_locked:
+                queryset = queryset.select_for_update(skip_locked=True)
+            return list(queryset.select_related("operator")[:count])
+
+        operators = sorted(due.order_by().values_list("operator_id", flat=True).distinct())
+        if not operators:
+            return []
+        share = max(1, -(-limit // len(operators)))
+        picked: list[WebhookDelivery] = []
+        for operator_id in operators:
+            picked.extend(locked(due.filter(operator_id=operator_id), share))
+        picked.sort(key=lambda d: (d.next_attempt_at, d.pk))
+        picked = picked[:limit]
+        if len(picked) < limit:
+            taken = [d.pk for d in picked]
+            picked.extend(locked(due.exclude(pk__in=taken), limit - len(picked)))
+        if picked:
+            WebhookDelivery.objects.filter(pk__in=[d.pk for d in picked]).update(
                 next_attempt_at=now + LEASE
             )
-    return due
+    return _interleaved(picked)
+
+
+def _interleaved(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
+    """One delivery of each operator in turn (each operator's in due order): a receiver that
+    holds its attempts to the deadline occupies the pool only after every other operator's first
+    deliveries were handed to it."""
+    queues: dict[int, list[WebhookDelivery]] = {}
+    for delivery in deliveries:
+        queues.setdefault(delivery.operator_id, []).append(delivery)
+    ordered: list[WebhookDelivery] = []
+    for turn in range(max((len(q) for q in queues.values()), default=0)):
+        ordered.extend(q[turn] for q in queues.values() if turn < len(q))
+    return ordered
 
 
 def _send(delivery: WebhookDelivery, post: Poster) -> tuple[HttpResult, int]:
@@ -322,8 +382,9 @@ def webhooks_deliver(
     due = _claim_due(now, limit)
     if not due:
         return counts
-    # The HTTP requests run side by side (a slow receiver delays nobody else's events); the
-    # results are written here, in this thread and its database connection.
+    # The HTTP requests run side by side, handed to the pool one operator after another (a slow
+    # receiver delays nobody else's events); the results are written here, in this thread and its
+    # database connection.
     with ThreadPoolExecutor(
         max_workers=min(DELIVERY_CONCURRENCY, len(due)), thread_name_prefix="webhook"
     ) as pool:
@@ -345,7 +406,7 @@ def pending_count(operator_id: int) -> int:
 
 
 def cursor_restart(*, operator_id: int) -> None:
-    """A webhook URL was registered or changed (aeo's registry, extension point
+    """A webhook URL was registered where none was (aeo's registry, extension point
     "aeo.webhook_registered"): deliveries start with the events after this moment; older ones
     remain available from `GET /api/v1/events`."""
     latest = (

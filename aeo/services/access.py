@@ -117,8 +117,8 @@ def operator_set_webhook(
     *, operator_id: int, url: str, secret: str | None, actor: Any, reason: str = ""
 ) -> Operator:
     """Register (or clear, with an empty URL) the operator's webhook. A URL needs a secret: given,
-    kept from before, or generated. Deliveries start with the events after registration; older
-    ones remain available from `GET /api/v1/events`. The secret itself never enters the audit."""
+    kept from before, or generated. Deliveries start with the events after registration (a change
+    of URL continues the subscription); older ones remain available from `GET /api/v1/events`. The secret itself never enters the audit."""
     operator = Operator.objects.select_for_update().get(pk=operator_id)
     url = url.strip()
     problem = outbound.webhook_url_problem(url) if url else None
@@ -132,8 +132,10 @@ def operator_set_webhook(
     secret_changed = new_secret != operator.webhook_secret
     if not url:
         new_secret = ""
-    if url != operator.webhook_url and url:
-        # The outbox (declarations) starts after the events that exist now, in this transaction.
+    if url and not operator.webhook_url:
+        # A new subscription: the outbox (declarations) starts after the events that exist now,
+        # in this transaction. A changed URL carries on where the subscription was: the events
+        # not collected yet are delivered to the new URL like those already waiting.
         extensions.call("aeo.webhook_registered", operator_id=operator.pk)
     operator.webhook_url = url
     operator.webhook_secret = new_secret

@@ -98,15 +98,21 @@ def _ipv4_spelling(host: str) -> bool:
     return True
 
 
-def public_address(host: str, port: int) -> str:
-    """The first address ``host`` resolves to, if every address it resolves to is public
-    (unless local targets are allowed); raises OSError otherwise. Connect to the address
-    returned, not to the name, so that a second lookup cannot answer differently."""
+def public_addresses(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to, in the resolver's order, if every one is public
+    (unless local targets are allowed); raises OSError otherwise. Connect to these addresses, one
+    after another until one answers, not to the name, so that a second lookup cannot answer
+    differently."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = [info[4][0] for info in infos]
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
         raise OSError(f"{host} resolves to no address")
     if not local_targets_allowed() and any(not _public(a) for a in addresses):
         # The address itself is not said: the operator reads this in its delivery log.
         raise OSError(f"{host} resolves to a non-public address: not delivered")
-    return addresses[0]
+    return addresses
+
+
+def public_address(host: str, port: int) -> str:
+    """The first of `public_addresses`."""
+    return public_addresses(host, port)[0]

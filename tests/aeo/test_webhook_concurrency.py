@@ -3,6 +3,7 @@ neither the other deliveries nor the worker for long."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -117,3 +118,76 @@ def test_lease_outlasts_the_longest_tick():
         math.ceil(200 / webhooks.DELIVERY_CONCURRENCY) * webhooks.ATTEMPT_DEADLINE_SECONDS
     )
     assert webhooks.LEASE.total_seconds() > longest_tick
+
+
+def test_a_receiver_down_with_a_backlog_delays_no_other_operator(
+    operator_a, operator_b, monkeypatch
+):
+    """Operator A's endpoint is down and its retries pile up; B's one fresh event is attempted in
+    the next tick all the same, and among the first attempts handed to the pool."""
+    import uuid
+    from datetime import timedelta
+
+    now = timezone.now()
+    for client, url in (
+        (operator_a, "https://a.example.org/h"),
+        (operator_b, "https://b.example/h"),
+    ):
+        operator_set_webhook(operator_id=client.operator.pk, url=url, secret="s" * 20, actor=None)
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            operator=operator_a.operator,
+            event_id=uuid.uuid4(),
+            status_event_pk=n,
+            body="{}",
+            next_attempt_at=now - timedelta(minutes=30) + timedelta(seconds=n),
+        )
+        for n in range(30)
+    )
+    fresh = WebhookDelivery.objects.create(
+        operator=operator_b.operator,
+        event_id=uuid.uuid4(),
+        status_event_pk=100,
+        body="{}",
+        next_attempt_at=now,
+    )
+    monkeypatch.setattr(webhooks, "DELIVERY_CONCURRENCY", 1)  # one attempt after another
+    calls: list[str] = []
+
+    def post(url, body, headers):
+        calls.append(url)
+        if "a.example" in url:
+            return webhooks.HttpResult(None, "no answer within 5 s")
+        return webhooks.HttpResult(200)
+
+    counts = webhooks_deliver(now=now, limit=10, post=post)
+    assert counts == {"attempted": 10, "delivered": 1, "failed": 9}
+    assert calls.index("https://b.example/h") <= 1
+    fresh.refresh_from_db()
+    assert fresh.state == "delivered"
+    # A's backlog still gets the rest of the tick, oldest first.
+    attempted = WebhookDelivery.objects.filter(operator=operator_a.operator, attempts=1)
+    assert sorted(attempted.values_list("status_event_pk", flat=True)) == list(range(9))
+
+
+def test_a_name_with_several_addresses_is_delivered_to_one_that_answers(monkeypatch):
+    """The receiver's name resolves to two addresses and the first refuses connections: the
+    delivery goes to the second, still pinned to the addresses checked, never to a new lookup."""
+    receiver = SlowReceiver(delay=0)
+    port = receiver.server.server_address[1]
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port_, *args, **kw):
+        if not host.startswith("127."):
+            lookups.append(host)
+            return [(2, 1, 6, "", ("127.0.0.2", port_)), (2, 1, 6, "", ("127.0.0.1", port_))]
+        return real_getaddrinfo(host, port_, *args, **kw)  # connecting to an address
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        result = webhooks.http_post(f"http://hooks.example.org:{port}/h", b"{}", {})
+    finally:
+        receiver.close()
+    assert result == webhooks.HttpResult(200)
+    assert receiver.seen == 1 and lookups == ["hooks.example.org"]

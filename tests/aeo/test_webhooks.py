@@ -226,3 +226,37 @@ def test_registering_a_webhook_is_audited_without_the_secret_and_starts_from_now
     assert operator_a.operator.webhook_secret not in json.dumps([audit.before, audit.after])
     # Events before registration are not pushed (they remain available from GET /api/v1/events).
     assert webhooks_collect(now=timezone.now()) == 0
+
+
+def test_changing_the_url_carries_on_the_subscription_without_losing_an_event(
+    operator_a, example, django_capture_on_commit_callbacks, customs_user
+):
+    officer = customs_user("officer")
+    operator_id = operator_a.operator.pk
+    operator_set_webhook(
+        operator_id=operator_id, url="https://old.example.org/hooks", secret=SECRET, actor=officer
+    )
+    first = _submit(operator_a, example, django_capture_on_commit_callbacks, "WH-MOVE-1")
+    webhooks_collect(now=timezone.now())
+    # An event between two ticks, then the operator moves its endpoint before the next tick.
+    second = _submit(operator_a, example, django_capture_on_commit_callbacks, "WH-MOVE-2")
+    operator_set_webhook(
+        operator_id=operator_id, url="https://new.example.org/hooks", secret="", actor=officer
+    )
+    webhooks_collect(now=timezone.now())
+    events = set(
+        StatusEvent.objects.filter(declaration__in=[first, second]).values_list(
+            "event_id", flat=True
+        )
+    )
+    delivered = set(
+        WebhookDelivery.objects.filter(operator_id=operator_id).values_list("event_id", flat=True)
+    )
+    assert len(events) == 4 and delivered == events
+    # Clearing the URL ends the subscription: registering again starts from then.
+    operator_set_webhook(operator_id=operator_id, url="", secret="", actor=officer)
+    _submit(operator_a, example, django_capture_on_commit_callbacks, "WH-MOVE-3")
+    operator_set_webhook(
+        operator_id=operator_id, url="https://new.example.org/hooks", secret="", actor=officer
+    )
+    assert webhooks_collect(now=timezone.now()) == 0
