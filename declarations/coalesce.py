@@ -69,7 +69,7 @@ def assessment_request(declaration_ids: Sequence[int]) -> None:
     if not ids:
         return
     if not coalesces(len(ids)):
-        transaction.on_commit(lambda: enqueue_assessment(ids))
+        transaction.on_commit(lambda: enqueue_assessment(ids, from_intake=True))
         return
     now = timezone.now()
     PendingAssessment.objects.bulk_create(
@@ -104,11 +104,7 @@ def drain_signal(*, force: bool = False) -> bool:
     except Exception:  # broker down: the pending rows wait for the next signal or the sweeper
         if eager:
             raise
-        failed_at = time.monotonic()
-        slow = failed_at - started >= SLOW_FAILURE_SECONDS
-        _signal_blocked_until = failed_at + (
-            SIGNAL_BACKOFF_AFTER_SLOW_FAILURE_SECONDS if slow else SIGNAL_BACKOFF_SECONDS
-        )
+        broker_failed(started)
         cache.delete(DRAIN_FLAG)
         logger.warning(
             "could not send the assessment drain signal; pending declarations wait for the "
@@ -118,6 +114,23 @@ def drain_signal(*, force: bool = False) -> bool:
         return False
     _signal_blocked_until = 0.0
     return True
+
+
+def broker_blocked() -> bool:
+    """Whether a send to the broker failed a moment ago (see SIGNAL_BACKOFF_SECONDS): intake then
+    leaves its committed rows to the sweeper rather than try again at once."""
+    return time.monotonic() < _signal_blocked_until
+
+
+def broker_failed(started: float) -> None:
+    """A send that began at ``started`` (time.monotonic) failed: stop trying for a while, longer
+    when the broker hung rather than refused."""
+    global _signal_blocked_until
+    failed_at = time.monotonic()
+    slow = failed_at - started >= SLOW_FAILURE_SECONDS
+    _signal_blocked_until = failed_at + (
+        SIGNAL_BACKOFF_AFTER_SLOW_FAILURE_SECONDS if slow else SIGNAL_BACKOFF_SECONDS
+    )
 
 
 def drain_flag_clear() -> None:

@@ -261,6 +261,28 @@ def test_a_hanging_broker_is_not_asked_again_for_half_a_minute(monkeypatch, capl
     assert clock[0] == 1040.0
 
 
+def test_intake_leaves_a_batch_to_the_sweeper_while_the_broker_just_failed(monkeypatch, caplog):
+    """A batch's enqueue after commit does not try a broker that failed a moment ago (a hanging
+    one holds each try for its socket timeout); the drainer and the sweeper always try."""
+    from declarations.services import completion
+
+    sent = []
+    for name in completion.ASSESSMENT_TASKS:
+        task = current_app.tasks[name]
+        monkeypatch.setattr(task, "apply_async", lambda *a, _n=name, **k: sent.append(_n))
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(coalesce, "_signal_blocked_until", coalesce.time.monotonic() + 30)
+
+    completion.enqueue_assessment([1, 2], from_intake=True)
+    assert sent == []
+    assert "left to the sweeper" in caplog.text
+    completion.enqueue_assessment([1, 2])  # the drainer's or the sweeper's send
+    assert sent == list(completion.ASSESSMENT_TASKS)
+    monkeypatch.setattr(coalesce, "_signal_blocked_until", 0.0)
+    completion.enqueue_assessment([3], from_intake=True)
+    assert len(sent) == 2 * len(completion.ASSESSMENT_TASKS)
+
+
 def test_sweeper_signals_a_drain_for_rows_left_pending(
     operator_a, django_capture_on_commit_callbacks
 ):
