@@ -46,6 +46,12 @@ DRAIN_FLAG_SECONDS = 2
 # After a failed send, intake stops trying for this long: a broker that is down would otherwise
 # cost every POST a connection attempt. The pending rows wait; the sweeper signals again.
 SIGNAL_BACKOFF_SECONDS = 2.0
+# A broker that hangs instead of refusing (a network partition, a blackholed address) holds the
+# send for its socket timeout (5 s, and a retry): intake then stops trying for longer, so that
+# such an outage costs a process one slow request every half minute, not one every 2 s. The
+# sweeper (every 30 s) signals meanwhile, and the first signal after the broker returns drains.
+SLOW_FAILURE_SECONDS = 1.0
+SIGNAL_BACKOFF_AFTER_SLOW_FAILURE_SECONDS = 30.0
 _signal_blocked_until = 0.0
 
 
@@ -63,7 +69,7 @@ def assessment_request(declaration_ids: Sequence[int]) -> None:
     if not ids:
         return
     if not coalesces(len(ids)):
-        transaction.on_commit(lambda: enqueue_assessment(ids))
+        transaction.on_commit(lambda: enqueue_assessment(ids, from_intake=True))
         return
     now = timezone.now()
     PendingAssessment.objects.bulk_create(
@@ -92,12 +98,13 @@ def drain_signal(*, force: bool = False) -> bool:
     # The drain runs a moment later (ASSESSMENT_DRAIN_LINGER): the singles that arrive meanwhile
     # find the flag set, send nothing, and are assessed in the same batch.
     linger = 0 if eager or force else settings.ASSESSMENT_DRAIN_LINGER
+    started = time.monotonic()
     try:
         current_app.tasks[DRAIN_TASK].apply_async(countdown=linger or None)
     except Exception:  # broker down: the pending rows wait for the next signal or the sweeper
         if eager:
             raise
-        _signal_blocked_until = time.monotonic() + SIGNAL_BACKOFF_SECONDS
+        broker_failed(started)
         cache.delete(DRAIN_FLAG)
         logger.warning(
             "could not send the assessment drain signal; pending declarations wait for the "
@@ -107,6 +114,23 @@ def drain_signal(*, force: bool = False) -> bool:
         return False
     _signal_blocked_until = 0.0
     return True
+
+
+def broker_blocked() -> bool:
+    """Whether a send to the broker failed a moment ago (see SIGNAL_BACKOFF_SECONDS): intake then
+    leaves its committed rows to the sweeper rather than try again at once."""
+    return time.monotonic() < _signal_blocked_until
+
+
+def broker_failed(started: float) -> None:
+    """A send that began at ``started`` (time.monotonic) failed: stop trying for a while, longer
+    when the broker hung rather than refused."""
+    global _signal_blocked_until
+    failed_at = time.monotonic()
+    slow = failed_at - started >= SLOW_FAILURE_SECONDS
+    _signal_blocked_until = failed_at + (
+        SIGNAL_BACKOFF_AFTER_SLOW_FAILURE_SECONDS if slow else SIGNAL_BACKOFF_SECONDS
+    )
 
 
 def drain_flag_clear() -> None:

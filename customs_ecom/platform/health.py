@@ -9,6 +9,7 @@ re-enqueues), so a proxy or orchestrator must not take every web process out of 
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET
 from .faults import TRANSIENT_ERRORS
 
 _migrations_applied = False
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -33,8 +35,13 @@ def _timed(check) -> dict:
     try:
         detail = check()
         result = {"ok": True, **({"detail": detail} if detail else {})}
+    except _Pending as exc:
+        result = {"ok": False, "error": str(exc)[:200]}
     except TRANSIENT_ERRORS as exc:
-        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:200]}
+        # The endpoint is public (behind the proxy): a driver's message names hosts, ports and
+        # user names, which go to the log, not to whoever asks.
+        logger.warning("readiness check %s failed: %s: %s", check.__name__, type(exc).__name__, exc)
+        result = {"ok": False, "error": f"{type(exc).__name__} (details in the server log)"}
     result["ms"] = round((time.monotonic() - started) * 1000, 1)
     return result
 

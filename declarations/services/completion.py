@@ -4,6 +4,7 @@ recorded, assessment completed through the lifecycle, and the sweeper for what s
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,23 +23,40 @@ logger = logging.getLogger(__name__)
 ASSESSMENT_TASKS = ("risk.assess_batch", "revenue.assess_batch")
 
 
-def enqueue_assessment(declaration_ids: Sequence[int]) -> None:
+def enqueue_assessment(declaration_ids: Sequence[int], *, from_intake: bool = False) -> None:
     """Send risk and revenue work for these declarations. A broker failure is logged, not raised: the
-    rows are committed and the beat sweeper re-enqueues whatever stays unassessed."""
+    rows are committed and the beat sweeper re-enqueues whatever stays unassessed. ``from_intake``
+    (a request waits): a send that failed a moment ago in this process is not tried again at once
+    (declarations.coalesce.broker_blocked), so a hanging broker does not hold every batch for its
+    socket timeout; the drainer and the sweeper always try."""
     if not declaration_ids:
         return
     from celery import current_app
 
+    from declarations.coalesce import broker_blocked, broker_failed
+
     ids = list(declaration_ids)
+    eager = current_app.conf.task_always_eager
     for name in ASSESSMENT_TASKS:
+        if from_intake and not eager and broker_blocked():
+            # A send failed a moment ago (a hanging broker holds each try for its socket
+            # timeout): the rows are committed and the sweeper enqueues them.
+            logger.warning(
+                "broker unavailable a moment ago: %s for %d declarations left to the sweeper",
+                name,
+                len(ids),
+            )
+            continue
+        started = time.monotonic()
         try:
             current_app.tasks[name].apply_async(args=[ids])
         except Exception:  # broker down: the database is the source of truth
             logger.exception(
                 "could not enqueue %s for %d declarations; the sweeper will retry", name, len(ids)
             )
-            if current_app.conf.task_always_eager:
+            if eager:
                 raise
+            broker_failed(started)
 
 
 def declarations_record_risk(*, results: Sequence[tuple[int, int, str, int]]) -> None:

@@ -229,6 +229,60 @@ def test_broker_down_signal_is_logged_and_not_raised(monkeypatch, caplog):
     assert coalesce.drain_signal() is False
 
 
+def test_a_hanging_broker_is_not_asked_again_for_half_a_minute(monkeypatch, caplog):
+    """A broker that refuses at once is tried again after 2 s; one that hangs (each try holds the
+    request for the socket timeout) only after 30 s, so that it slows one request of a process
+    every half minute, not one every 2 s."""
+    import kombu.exceptions
+
+    task = current_app.tasks["customs_ecom.drain_assessments"]
+    clock = [1000.0]
+    monkeypatch.setattr(coalesce.time, "monotonic", lambda: clock[0])
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+
+    def refused(*args, **kwargs):
+        raise kombu.exceptions.OperationalError("Error 111 connecting to redis:6379")
+
+    def hangs(*args, **kwargs):
+        clock[0] += 5.2  # the socket timeout
+        raise kombu.exceptions.OperationalError("Timeout reading from socket")
+
+    monkeypatch.setattr(coalesce, "_signal_blocked_until", 0.0)
+    monkeypatch.setattr(task, "apply_async", refused)
+    assert coalesce.drain_signal() is False
+    assert coalesce._signal_blocked_until == pytest.approx(1002.0)
+
+    clock[0] = 1010.0
+    monkeypatch.setattr(task, "apply_async", hangs)
+    assert coalesce.drain_signal() is False
+    assert coalesce._signal_blocked_until == pytest.approx(1045.2)
+    clock[0] = 1040.0
+    assert coalesce.drain_signal() is False  # not tried: nothing slows this request
+    assert clock[0] == 1040.0
+
+
+def test_intake_leaves_a_batch_to_the_sweeper_while_the_broker_just_failed(monkeypatch, caplog):
+    """A batch's enqueue after commit does not try a broker that failed a moment ago (a hanging
+    one holds each try for its socket timeout); the drainer and the sweeper always try."""
+    from declarations.services import completion
+
+    sent = []
+    for name in completion.ASSESSMENT_TASKS:
+        task = current_app.tasks[name]
+        monkeypatch.setattr(task, "apply_async", lambda *a, _n=name, **k: sent.append(_n))
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(coalesce, "_signal_blocked_until", coalesce.time.monotonic() + 30)
+
+    completion.enqueue_assessment([1, 2], from_intake=True)
+    assert sent == []
+    assert "left to the sweeper" in caplog.text
+    completion.enqueue_assessment([1, 2])  # the drainer's or the sweeper's send
+    assert sent == list(completion.ASSESSMENT_TASKS)
+    monkeypatch.setattr(coalesce, "_signal_blocked_until", 0.0)
+    completion.enqueue_assessment([3], from_intake=True)
+    assert len(sent) == 2 * len(completion.ASSESSMENT_TASKS)
+
+
 def test_sweeper_signals_a_drain_for_rows_left_pending(
     operator_a, django_capture_on_commit_callbacks
 ):

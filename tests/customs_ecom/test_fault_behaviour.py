@@ -162,7 +162,9 @@ def test_readyz_with_the_database_down_is_503(client, monkeypatch):
     from customs_ecom.platform import health
 
     def unreachable():
-        raise django.db.OperationalError("Connection refused")
+        raise django.db.OperationalError(
+            'connection to server at "db.internal" (10.0.0.7), port 5432 failed: refused'
+        )
 
     monkeypatch.setattr(health, "_database", unreachable)
     response = client.get("/readyz")
@@ -170,6 +172,10 @@ def test_readyz_with_the_database_down_is_503(client, monkeypatch):
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert response.json()["checks"]["database"]["ok"] is False
+    # A public endpoint: the kind of fault, never the hosts and ports (they are in the log).
+    error = response.json()["checks"]["database"]["error"]
+    assert error == "OperationalError (details in the server log)"
+    assert "10.0.0.7" not in response.content.decode() and "5432" not in response.content.decode()
 
 
 def test_every_task_has_its_queue():
