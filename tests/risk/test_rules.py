@@ -143,6 +143,25 @@ def test_prohibited_keyword_fires_in_several_languages(description, category, ke
 
 
 @pytest.mark.parametrize(
+    ("description", "keyword"),
+    [
+        ("Airsoft рistol spare magazine", "pistol"),  # Cyrillic "р"
+        ("Аirsoft ріѕtоl", "pistol"),
+        ("𝐏𝐈𝐒𝐓𝐎𝐋 spare magazine", "pistol"),  # mathematical capitals
+        ("Ⓟⓘⓢⓣⓞⓛ", "pistol"),
+        ("pis\u200btol grip", "pistol"),
+        ("CBD\u200bcannabis\u00adflowers", "cannabis"),
+    ],
+)
+def test_prohibited_keyword_sees_through_look_alike_letters_and_invisible_characters(
+    description, keyword
+):
+    hits = hits_of("prohibited_goods_keyword", make_facts(make_item(description, "960190")))
+    assert len(hits) == 1
+    assert f"'{keyword}'" in hits[0].explanation
+
+
+@pytest.mark.parametrize(
     "description",
     [
         "Hot glue gun 20W",
