@@ -23,7 +23,7 @@ from declarations.services import (
     declarations_set_risk_bulk,
 )
 
-from ..channels import Outcome, evaluate_batch
+from ..channels import CHANNELS, Outcome, evaluate_batch
 from ..facts import PartyFacts, party_key
 from ..models import (
     FOUR_EYES_RULES,
@@ -39,6 +39,10 @@ from .learning import _model_scores, _with_promoted_model
 from .rulesets import active_ruleset, policy_from_dict
 
 logger = logging.getLogger(__name__)
+
+# Customs' control under way: a re-assessment never lowers the channel of these.
+UNDER_CONTROL = (Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+CHANNEL_RANK = {channel: rank for rank, channel in enumerate(CHANNELS)}
 
 
 def _seller_key(payload: dict[str, Any]) -> str | None:
@@ -192,9 +196,12 @@ def _store_one(
     scored: tuple[float, list[dict]] | None,
     *,
     replace: bool,
+    channel: str | None = None,
 ) -> bool:
     """Store one assessment; with ``replace`` an existing one for the same (declaration, revision,
-    rule set) is updated in place (a watchlist change re-assesses under the same version)."""
+    rule set) is updated in place (a watchlist change re-assesses under the same version).
+    ``channel``, when given, is the one written on the declaration instead of the outcome's (a
+    control under way keeps its channel)."""
     values = _assessment_values(outcome, model_version, scored)
     with transaction.atomic():
         existing = (
@@ -226,7 +233,9 @@ def _store_one(
         RiskHit.objects.bulk_create(_hit_rows(assessment, outcome))
         _flag_four_eyes([(declaration, outcome)])
         declarations_set_risk_bulk(
-            results=[(declaration.pk, declaration.revision, outcome.channel, outcome.score)]
+            results=[
+                (declaration.pk, declaration.revision, channel or outcome.channel, outcome.score)
+            ]
         )
         _record_tax_number_sellers([declaration])
     return True
@@ -305,6 +314,19 @@ def risk_reassess_batch(*, declaration_ids: Sequence[int]) -> int:
             pk__in=[d.pk for d in declarations]
         ).values_list("pk", "channel", "risk_score")
     }
+    # A control under way (documents asked for, an inspection) keeps its channel when the new
+    # assessment would lower it: it stays in the triage queue and an officer ends the control.
+    # The assessment itself is stored as the rules decided it; a higher channel is taken.
+    written: dict[int, str] = {}
+    for declaration, outcome in zip(declarations, outcomes, strict=True):
+        before = channels_before[declaration.pk][0]
+        written[declaration.pk] = (
+            before
+            if declaration.status in UNDER_CONTROL
+            and before in CHANNEL_RANK
+            and CHANNEL_RANK[before] > CHANNEL_RANK[outcome.channel]
+            else outcome.channel
+        )
     for i, (declaration, outcome) in enumerate(zip(declarations, outcomes, strict=True)):
         _store_one(
             declaration,
@@ -313,26 +335,27 @@ def risk_reassess_batch(*, declaration_ids: Sequence[int]) -> int:
             model_version,
             scored[i] if scored else None,
             replace=True,
+            channel=written[declaration.pk],
         )
     # A channel the re-assessment changed is on the consignment's own audit trail.
     with transaction.atomic():
         for declaration, outcome in zip(declarations, outcomes, strict=True):
             channel, score = channels_before[declaration.pk]
-            if channel and channel != outcome.channel:
+            if channel and channel != written[declaration.pk]:
                 audit_record(
                     actor=None,
                     action="risk.reassessed",
                     object_type="declaration",
                     object_id=declaration.pk,
                     before={"channel": channel, "score": score},
-                    after={"channel": outcome.channel, "score": outcome.score},
+                    after={"channel": written[declaration.pk], "score": outcome.score},
                     reason=f"re-assessed under rule set {ruleset.version}",
                 )
         # The channel mix of the days those consignments were received changed too.
         kpi_days_changed(
             declaration.received_at
-            for declaration, outcome in zip(declarations, outcomes, strict=True)
-            if channels_before[declaration.pk][0] not in (None, outcome.channel)
+            for declaration in declarations
+            if channels_before[declaration.pk][0] not in (None, written[declaration.pk])
         )
     # Still-accepted declarations may now have both assessments for their revision.
     declarations_complete_assessment_bulk(

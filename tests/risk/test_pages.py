@@ -15,6 +15,7 @@ from aeo.models import AEOAuthorisation
 from customs_ecom.kpis import aggregate_recent
 from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, Status
+from declarations.selectors import queue_declarations
 from declarations.services import declarations_submit
 from risk.models import InspectionOutcome, RiskAssessment, RiskHit, RiskModel, RuleSet
 from risk.rules import RULES
@@ -630,3 +631,31 @@ def test_the_rules_page_shows_the_channel_rates_as_percentages(
     yellow = Decimal(str(policy["random_rates"]["yellow"])) * 100
     shown = format(yellow.normalize(), "f")
     assert f"{shown}\u00a0%" in page
+
+
+def test_reassessment_never_lowers_the_channel_of_a_control_under_way(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    """Documents asked for or an inspection under way: a rule change or a watchlist change that
+    would now pick a lower channel leaves the consignment's channel as it was, so it stays in
+    the triage queue and an officer ends the control; a consignment nobody controls yet follows
+    the new assessment."""
+    inspected = submit(operator_a, body(example, "LRN-I"), django_capture_on_commit_callbacks)
+    documents = submit(operator_a, body(example, "LRN-D"), django_capture_on_commit_callbacks)
+    waiting = submit(operator_a, body(example, "LRN-W"), django_capture_on_commit_callbacks)
+    assessed = RiskAssessment.objects.get(declaration=waiting).channel
+    assert assessed in ("green", "blue")
+    Declaration.objects.filter(pk=inspected.pk).update(status=Status.INSPECTION, channel="red")
+    Declaration.objects.filter(pk=documents.pk).update(
+        status=Status.DOCUMENTS_REQUESTED, channel="yellow"
+    )
+    Declaration.objects.filter(pk=waiting.pk).update(channel="red")
+    ids = [inspected.pk, documents.pk, waiting.pk]
+    assert risk_reassess_batch(declaration_ids=ids) == 3
+    channels = dict(Declaration.objects.filter(pk__in=ids).values_list("pk", "channel"))
+    assert channels == {inspected.pk: "red", documents.pk: "yellow", waiting.pk: assessed}
+    queue = set(queue_declarations(filters={}).values_list("pk", flat=True))
+    assert {inspected.pk, documents.pk} <= queue
+    # Only the channel that changed is on the audit trail.
+    audited = AuditEvent.objects.filter(action="risk.reassessed")
+    assert [(a.object_id, a.after["channel"]) for a in audited] == [(str(waiting.pk), assessed)]
