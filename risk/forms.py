@@ -72,6 +72,12 @@ class MappingField(forms.CharField):
                     % {"n": number, "sep": self.separator}
                 )
             rest = rest.strip()
+            if key.strip() in out:
+                # A second line for the same key would silently replace the first.
+                raise forms.ValidationError(
+                    _("Line %(n)s: “%(key)s” is already given on an earlier line.")
+                    % {"n": number, "key": key.strip()}
+                )
             out[key.strip()] = (
                 [v.strip() for v in rest.split(",") if v.strip()] if self.list_values else rest
             )
