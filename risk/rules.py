@@ -680,8 +680,9 @@ class WatchlistParams(RuleParams):
 )
 def watchlist_screening(facts: Facts, params: WatchlistParams, ctx: BatchContext):
     """Seller, sender and consignee screened against the watchlist (fuzzy, tolerant of
-    spelling, transliteration and word order; exact on identifiers); pairs an officer marked
-    false positive are skipped; never reduced for AEO operators."""
+    spelling, transliteration and word order; exact on identifiers); name matches of pairs
+    cleared as false positives are skipped (an identifier listed for the entry still fires);
+    never reduced for AEO operators."""
     if not len(ctx.watchlist):
         return []
     hits = []
@@ -699,7 +700,9 @@ def watchlist_screening(facts: Facts, params: WatchlistParams, ctx: BatchContext
         )
         for found in matches:
             pair = (found.entry_id, key)
-            if pair in ctx.false_positives or pair in seen:
+            # A cleared false positive is a name that is not the listed party's; the listed
+            # party's own identifier still matches under that name.
+            if pair in seen or (pair in ctx.false_positives and not found.by_identifier):
                 continue
             seen.add(pair)
             hits.append(

@@ -54,6 +54,8 @@ class Match:
     matched_name: str
     score: float
     explanation: str
+    # An identifier listed for the entry, not a name: a clearance of the name does not answer it.
+    by_identifier: bool = False
 
 
 @lru_cache(maxsize=131072)
@@ -194,6 +196,7 @@ class WatchlistIndex:
                     100.0,
                     f"identifier {identifier} is listed for watchlist entry {entry.id} "
                     f"'{entry.name}'",
+                    by_identifier=True,
                 )
         # Every reading of the name (invisible characters taken for spaces, letters of other
         # scripts for the Latin ones they look like): the best match of an entry counts.

@@ -394,6 +394,24 @@ def test_watchlist_false_positive_stops_firing_for_that_party_only():
     assert len(hits_of("watchlist_screening", other_party, cleared)) == 1
 
 
+def test_a_cleared_name_does_not_clear_the_listed_identifier():
+    """The clearance said this name is not the listed party; a consignment under the same name
+    carrying the entry's own identifier is the listed party after all."""
+    ctx = make_context(watchlist=WatchlistIndex(WATCHLIST))
+    named = make_facts(seller=make_seller("Golden Dragon Export", identifiers=()))
+    assert len(hits_of("watchlist_screening", named, ctx)) == 1
+    cleared = make_context(
+        watchlist=ctx.watchlist, false_positives=frozenset({("WL-3", party_key(named.seller))})
+    )
+    assert hits_of("watchlist_screening", named, cleared) == []
+    with_identifier = make_facts(
+        seller=make_seller("Golden Dragon Export", identifiers=(("VAT", "DE123456789"),))
+    )
+    hits = hits_of("watchlist_screening", with_identifier, cleared)
+    assert len(hits) == 1
+    assert "identifier DE123456789 is listed for watchlist entry WL-3" in hits[0].explanation
+
+
 def test_watchlist_screening_roles_are_configurable():
     ctx = make_context(watchlist=WatchlistIndex(WATCHLIST))
     facts = make_facts(consignee=make_party("Alexander Petroff"))
