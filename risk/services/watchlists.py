@@ -22,7 +22,7 @@ from customs_ecom.platform.bounds import as_id
 
 from ..models import WatchlistEntry, WatchlistFalsePositive
 from ..watchlist import WatchlistEntry as WatchlistEntrySpec
-from ..watchlist import WatchlistIndex
+from ..watchlist import WatchlistIndex, normalise_name
 from .reassessment import enqueue_reassessment
 
 _watchlist_cache: dict[str, Any] = {
@@ -131,6 +131,9 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
             result.errors.append((number, "name", "a name is required"))
         elif len(name) > 200:
             result.errors.append((number, "name", "at most 200 characters"))
+        elif not normalise_name(name):
+            # Punctuation or invisible characters only: an entry no name could ever match.
+            result.errors.append((number, "name", "the name has no letter or digit to match"))
         if country and (len(country) != 2 or not country.isalpha()):
             result.errors.append((number, "country", f"'{country}' is not a 2-letter code"))
         if len(row.get("address", "")) > 300:
