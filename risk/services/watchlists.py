@@ -56,8 +56,12 @@ def watchlist_index() -> WatchlistIndex:
         and now - _watchlist_cache["checked"] < WATCHLIST_RECHECK_SECONDS
     ):
         return _watchlist_cache["index"]
-    stats = WatchlistEntry.objects.filter(is_active=True).aggregate(n=Count("id"), top=Max("id"))
-    stamp = (generation, stats["n"], stats["top"])
+    # The newest change too: an update of a published list changes entries in place (names,
+    # aliases, identifiers), which leaves their number and highest id as they were.
+    stats = WatchlistEntry.objects.filter(is_active=True).aggregate(
+        n=Count("id"), top=Max("id"), changed=Max("updated_at")
+    )
+    stamp = (generation, stats["n"], stats["top"], stats["changed"])
     _watchlist_cache.update(generation=generation, checked=now)
     if _watchlist_cache["stamp"] != stamp:
         entries = [
