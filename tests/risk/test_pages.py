@@ -659,3 +659,35 @@ def test_reassessment_never_lowers_the_channel_of_a_control_under_way(
     # Only the channel that changed is on the audit trail.
     audited = AuditEvent.objects.filter(action="risk.reassessed")
     assert [(a.object_id, a.after["channel"]) for a in audited] == [(str(waiting.pk), assessed)]
+
+
+def test_a_consignment_released_while_it_is_reassessed_keeps_its_channel(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The rules run on the batch as read; a consignment released (or amended) before its result
+    is written is left as it is: no new channel on released goods, no assessment stored."""
+    from risk.services import assessment
+
+    released = submit(operator_a, body(example, "LRN-RACE"), django_capture_on_commit_callbacks)
+    Declaration.objects.filter(pk=released.pk).update(channel="red")
+    evaluate = assessment._evaluate
+
+    def release_meanwhile(declarations, ruleset):
+        result = evaluate(declarations, ruleset)
+        Declaration.objects.filter(pk=released.pk).update(status=Status.RELEASED)
+        return result
+
+    monkeypatch.setattr(assessment, "_evaluate", release_meanwhile)
+    analyst = customs_user("risk_analyst")
+    draft = ruleset_edit_rule(
+        base=active_ruleset(),
+        code="unknown_seller",
+        enabled=True,
+        params={**RULES["unknown_seller"].params_model().model_dump(mode="json"), "score": 11},
+        actor=analyst,
+    )
+    ruleset_activate(ruleset_id=draft.pk, actor=analyst)
+    assert risk_reassess_batch(declaration_ids=[released.pk]) == 0
+    assert Declaration.objects.get(pk=released.pk).channel == "red"
+    assert not RiskAssessment.objects.filter(declaration=released, ruleset=draft).exists()
+    assert not AuditEvent.objects.filter(action="risk.reassessed").exists()
