@@ -473,12 +473,24 @@ class PolicyForm(forms.Form):
             policy_from_dict(policy)
         except ValueError as error:
             message = str(error)
+            kind = message.split(":", 1)[0]
+            # The policy's own check, in the reader's language and in the form's percentages
+            # (each field is already within its limits: what is left is the order or the sum).
+            sentences = {
+                "thresholds": _(
+                    "The scores must rise from blue to yellow to red (0 < blue ≤ yellow ≤ red ≤ "
+                    "100); given: %(blue)s, %(yellow)s, %(red)s."
+                )
+                % {c: data[f"threshold_{c}"] for c in ("blue", "yellow", "red")},
+                "random_rates": _("The random rates together may not exceed 100 %."),
+                "target_rates": _("The target rates together may not exceed 100 %."),
+            }
             field = {
                 "thresholds": "threshold_red",
                 "random_rates": "random_red",
                 "target_rates": "target_red",
-            }.get(message.split(":", 1)[0])
-            self.add_error(field, message)
+            }.get(kind)
+            self.add_error(field, sentences.get(kind, message))
             return data
         data["policy"] = policy
         return data

@@ -180,7 +180,7 @@ def test_policy_form_refuses_thresholds_out_of_order(customs_user):
     data.update(threshold_blue="60", threshold_yellow="40", threshold_red="70", note="x")
     answer = analyst.post("/risk/policy/", data)
     assert answer.status_code == 200
-    assert b"blue &lt;= yellow" in answer.content or b"blue <= yellow" in answer.content
+    assert "(0 &lt; blue ≤ yellow ≤ red ≤ 100); given: 60, 40, 70." in answer.content.decode()
     data.update(threshold_blue="15", target_red="3")
     assert analyst.post("/risk/policy/", data).status_code == 302
     draft = RuleSet.objects.order_by("-version").first()
@@ -691,3 +691,23 @@ def test_a_consignment_released_while_it_is_reassessed_keeps_its_channel(
     assert Declaration.objects.get(pk=released.pk).channel == "red"
     assert not RiskAssessment.objects.filter(declaration=released, ruleset=draft).exists()
     assert not AuditEvent.objects.filter(action="risk.reassessed").exists()
+
+
+def test_policy_rates_adding_up_beyond_the_whole_are_refused_in_the_readers_language(
+    customs_user,
+):
+    """The policy's own check was shown as written for developers ("random_rates: each rate in
+    [0, 1] and their sum at most 1"), in English on a French page and in fractions on a form of
+    percentages."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(customs_user("risk_analyst"))
+    page = client.get("/risk/policy/")
+    data = dict(page.context["form"].initial)
+    data.update(random_yellow="60", random_red="50", note="x")
+    answer = client.post("/risk/policy/", data)
+    text = answer.content.decode()
+    assert "Les taux de sélection aléatoire ensemble ne peuvent dépasser 100 %." in text
+    assert "random_rates" not in text
+    data.update(random_yellow="1", random_red="0.5", target_blue="60", target_yellow="50")
+    answer = client.post("/risk/policy/", data)
+    assert "Les taux visés ensemble ne peuvent dépasser 100 %." in answer.content.decode()
