@@ -90,11 +90,12 @@ def readings(text: str) -> tuple[str, ...]:
         spaced = "".join(" " if unicodedata.category(c) == "Cf" else c for c in decomposed)
         found.append(spaced)
     if _CONFUSABLE_CHARACTERS.intersection(decomposed) or _CONFUSABLE_CHARACTERS.intersection(text):
-        found.extend(_look_alike(reading) for reading in list(found))
+        found.extend(look_alike(reading) for reading in list(found))
     return tuple(dict.fromkeys(found))
 
 
-def _look_alike(text: str) -> str:
+def look_alike(text: str) -> str:
+    """``text`` with letters of other scripts drawn like Latin ones taken for those, decomposed."""
     # Before and after decomposition: "Ϲ" decomposes to a sigma, "ё" to a look-alike "е".
     return unicodedata.normalize("NFKD", text.translate(_CONFUSABLES)).translate(_CONFUSABLES)
 

@@ -21,7 +21,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from declarations.messages import Message
-from risk.lexicons import LEGAL_SUFFIXES, name_tokens, readings
+from risk.lexicons import LEGAL_SUFFIXES, fold, look_alike, name_tokens, readings
 
 # Penalty when the party's country and the entry's country are both known and differ: a
 # same-name business in another country is weaker evidence, but not none (front companies move).
@@ -104,7 +104,13 @@ def _phonetic_form(normalised: str) -> str:
 
 
 def normalise_identifier(value: str) -> str:
-    """Identifiers compared without spaces, dots or dashes, upper case ("DE 123.456" = "DE123456")."""
+    """Identifiers compared without spaces, dots or dashes, upper case ("DE 123.456" = "DE123456").
+
+    Identifiers are written in Latin letters and digits: full-width or mathematical forms read
+    as the plain ones, and a Cyrillic or Greek letter drawn like a Latin one as that letter
+    ("DЕ123" with a Cyrillic "Е" is "DE123"), rather than being dropped."""
+    if not value.isascii():
+        value = fold(look_alike(value))
     return re.sub(r"[^0-9A-Za-z]", "", value).upper()
 
 

@@ -64,6 +64,10 @@ def test_phonetic_key_folds_transliteration_variants(one, other):
 
 def test_normalise_identifier():
     assert normalise_identifier(" de 123.456-789 ") == "DE123456789"
+    # Full-width forms, look-alike Cyrillic letters and invisible characters are not dropped.
+    assert normalise_identifier("ＤＥ１２３４５６７８９") == "DE123456789"
+    assert normalise_identifier("DЕ 123\u200b456 789") == "DE123456789"
+    assert normalise_identifier("АВС-1") == "ABC1"
 
 
 @pytest.fixture(scope="module")
