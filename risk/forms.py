@@ -340,6 +340,12 @@ def _field_for(name: str, info: Any, initial: Any) -> forms.Field:
     )
 
 
+# Parameters the rule page never leaves empty: a rule of four eyes is switched off by its
+# ``enabled`` tick (a change the supervisor sees), not by a list that leaves it nothing to look
+# at. Checked here rather than in the rule's model, so that versions stored before still load.
+NEVER_EMPTY = {"watchlist_screening": ("roles",)}
+
+
 class RuleForm(forms.Form):
     """One rule: enabled, and each parameter of its pydantic model (score included)."""
 
@@ -393,6 +399,9 @@ class RuleForm(forms.Form):
                 self.add_error(target, problem_sentence(problem, loc[1:] if target else loc))
             return data
         data["params"] = model.model_dump(mode="json")
+        for name in NEVER_EMPTY.get(self.rule.code, ()):
+            if not data["params"].get(name):
+                self.add_error(name, _PROBLEM_SENTENCES["too_short"] % {"limit": number_text(1)})
         return data
 
 

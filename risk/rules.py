@@ -669,9 +669,10 @@ class WatchlistParams(RuleParams):
     score: int = Field(default=80, ge=0, le=100)
     min_channel: Channel | None = "red"
     threshold: float = Field(default=88.0, ge=50, le=100)
-    # At least one party is screened: the rule is switched off by its ``enabled`` flag.
+    # The rule page refuses an empty list (risk.forms.NEVER_EMPTY); versions stored with one
+    # still load.
     roles: list[Literal["seller", "sender", "consignee"]] = Field(
-        default_factory=lambda: list(_ROLES), min_length=1
+        default_factory=lambda: list(_ROLES)
     )
 
 

@@ -208,6 +208,18 @@ def test_a_never_reduced_rule_cannot_be_emptied_by_its_parameters(
     assert RuleSet.objects.count() == versions
 
 
+def test_a_version_stored_with_no_watchlist_role_still_assesses():
+    """The page refuses an empty list of roles; a version stored with one before (perhaps the
+    active one) must still load, or every assessment under it would fail."""
+    from risk.rules import compile_ruleset, default_ruleset
+
+    rules = default_ruleset()
+    for rule in rules:
+        if rule["code"] == "watchlist_screening":
+            rule["params"]["roles"] = []
+    assert any(c.code == "watchlist_screening" for c in compile_ruleset(rules))
+
+
 def test_parameter_errors_read_as_sentences_naming_the_entry_in_the_readers_language(
     customs_user,
 ):
