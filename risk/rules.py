@@ -13,6 +13,7 @@ Django side (``DEFAULT_RULESET`` is the shipped starting point, also in
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -72,6 +73,26 @@ class BatchContext:
     valid_tax_numbers: frozenset[str] | None = None
     false_positives: frozenset[tuple[str, str]] = frozenset()
     random_seed: str = "ruleset"
+
+
+def ascii_digits(value: Any) -> Any:
+    """HS codes in the ASCII digits of declarations: full-width ("９３０１"), superscript or
+    another script's digits ("٩٣٠١") are digits to Python, so a code written with them was
+    accepted and never matched a declaration. Applied before validation, so that versions stored
+    with such codes load and match too; anything but text passes unchanged."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        text = unicodedata.normalize("NFKC", value)
+        return "".join(
+            str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None else c
+            for c in text
+        )
+    if isinstance(value, dict):
+        return {ascii_digits(k): v for k, v in value.items()}
+    if isinstance(value, list):
+        return [ascii_digits(v) for v in value]
+    return value
 
 
 class RuleParams(BaseModel):
@@ -252,6 +273,8 @@ class ProhibitedHsParams(RuleParams):
     min_channel: Channel | None = "red"
     hs_prefixes: dict[str, str] = Field(default_factory=_default_prohibited_hs, min_length=1)
 
+    _ascii_prefixes = field_validator("hs_prefixes", mode="before")(ascii_digits)
+
     @field_validator("hs_prefixes")
     @classmethod
     def _digit_prefixes(cls, value: dict[str, str]) -> dict[str, str]:
@@ -307,6 +330,8 @@ class LithiumParams(RuleParams):
     postal_datasets: list[str] = Field(default_factory=lambda: ["upu-cn23"])
     postal_transport_modes: list[str] = Field(default_factory=lambda: ["post"])
     extra_keywords: list[str] = Field(default_factory=list)
+
+    _ascii_codes = field_validator("hs_codes", mode="before")(ascii_digits)
 
     @field_validator("hs_codes")
     @classmethod
@@ -391,6 +416,8 @@ class LuxuryBrandParams(RuleParams):
         default_factory=lambda: ["33", "42", "61", "62", "64", "65", "71", "85", "90", "91"]
     )
     extra_brands: list[str] = Field(default_factory=list)
+
+    _ascii_chapters = field_validator("hs_chapters", mode="before")(ascii_digits)
 
     @cached_property
     def brands(self) -> frozenset[str]:
@@ -1051,9 +1078,11 @@ class OriginRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hs_prefix: str = Field(pattern=r"^\d{2,10}$")
+    hs_prefix: str = Field(pattern=r"^[0-9]{2,10}$")
     countries: list[str] = Field(min_length=1)
     reason: str = Field(min_length=3)
+
+    _ascii_prefix = field_validator("hs_prefix", mode="before")(ascii_digits)
 
     @field_validator("countries")
     @classmethod

@@ -187,6 +187,22 @@ def test_prohibited_keyword_accepts_extra_keywords_per_category():
     assert "'nunchaku'" in hits[0].explanation
 
 
+def test_hs_codes_written_in_other_digits_are_read_as_the_declarations_digits():
+    """Full-width and Arabic-Indic digits are digits to Python: such a code was accepted and
+    never matched a declaration (which carries ASCII digits). Stored versions load the same."""
+    item = make_item("Replica parts", "930120")
+    hits = hits_of("prohibited_goods_hs", make_facts(item), hs_prefixes={"٩٣٠١": "arms"})
+    assert len(hits) == 1 and "under 9301 (arms)" in hits[0].explanation
+    bike = make_item("Electric bicycle", "871160", origin="CN")
+    origin_rules = [{"hs_prefix": "８７１１", "countries": ["CN"], "reason": "bicycles"}]
+    assert len(hits_of("high_risk_origin", make_facts(bike), rules=origin_rules)) == 1
+    assert validate_params("lithium_battery_post", {"hs_codes": ["٨٥٠٦٥٠"]})["hs_codes"] == [
+        "850650"
+    ]
+    chapters = validate_params("luxury_brand_low_value", {"hs_chapters": ["٩١"]})["hs_chapters"]
+    assert chapters == ["91"]
+
+
 @pytest.mark.parametrize(
     ("hs_code", "fires", "reason"),
     [
