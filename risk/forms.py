@@ -72,6 +72,12 @@ class MappingField(forms.CharField):
                     % {"n": number, "sep": self.separator}
                 )
             rest = rest.strip()
+            if key.strip() in out:
+                # A second line for the same key would silently replace the first.
+                raise forms.ValidationError(
+                    _("Line %(n)s: “%(key)s” is already given on an earlier line.")
+                    % {"n": number, "key": key.strip()}
+                )
             out[key.strip()] = (
                 [v.strip() for v in rest.split(",") if v.strip()] if self.list_values else rest
             )
@@ -334,6 +340,12 @@ def _field_for(name: str, info: Any, initial: Any) -> forms.Field:
     )
 
 
+# Parameters the rule page never leaves empty: a rule of four eyes is switched off by its
+# ``enabled`` tick (a change the supervisor sees), not by a list that leaves it nothing to look
+# at. Checked here rather than in the rule's model, so that versions stored before still load.
+NEVER_EMPTY = {"watchlist_screening": ("roles",)}
+
+
 class RuleForm(forms.Form):
     """One rule: enabled, and each parameter of its pydantic model (score included)."""
 
@@ -387,6 +399,9 @@ class RuleForm(forms.Form):
                 self.add_error(target, problem_sentence(problem, loc[1:] if target else loc))
             return data
         data["params"] = model.model_dump(mode="json")
+        for name in NEVER_EMPTY.get(self.rule.code, ()):
+            if not data["params"].get(name):
+                self.add_error(name, _PROBLEM_SENTENCES["too_short"] % {"limit": number_text(1)})
         return data
 
 
@@ -467,12 +482,24 @@ class PolicyForm(forms.Form):
             policy_from_dict(policy)
         except ValueError as error:
             message = str(error)
+            kind = message.split(":", 1)[0]
+            # The policy's own check, in the reader's language and in the form's percentages
+            # (each field is already within its limits: what is left is the order or the sum).
+            sentences = {
+                "thresholds": _(
+                    "The scores must rise from blue to yellow to red (0 < blue ≤ yellow ≤ red ≤ "
+                    "100); given: %(blue)s, %(yellow)s, %(red)s."
+                )
+                % {c: data[f"threshold_{c}"] for c in ("blue", "yellow", "red")},
+                "random_rates": _("The random rates together may not exceed 100 %."),
+                "target_rates": _("The target rates together may not exceed 100 %."),
+            }
             field = {
                 "thresholds": "threshold_red",
                 "random_rates": "random_red",
                 "target_rates": "target_red",
-            }.get(message.split(":", 1)[0])
-            self.add_error(field, message)
+            }.get(kind)
+            self.add_error(field, sentences.get(kind, message))
             return data
         data["policy"] = policy
         return data

@@ -43,12 +43,61 @@ _ABBREVIATION_DOT = re.compile(r"(?<=\w)\.(?=\w|\s|$)")
 @lru_cache(maxsize=131072)
 def fold(text: str) -> str:
     """Lower-case, transliterate and strip accents; keep only ASCII letters and digits."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    # Decomposed before lower-casing: letters with no case mapping of their own (mathematical
+    # bold "𝐆𝐔𝐍", circled "Ⓖ") become their capital Latin letter only once decomposed.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).lower())
     if "υ" in decomposed:
         # Greek "ου" is one sound, romanised "ou" (ELOT 743), not "oy".
         decomposed = decomposed.replace("ου", "ou")
     transliterated = decomposed.translate(_TRANSLITERATION_TABLE)
     return transliterated.encode("ascii", "ignore").decode("ascii")
+
+
+# Letters of the Cyrillic, Greek and Armenian scripts drawn like Latin ones (the common subset
+# of the Unicode confusables), mapped to the Latin letter they are read as. Case matters: "Н"
+# looks like "H" but "н" does not.
+_CONFUSABLES = str.maketrans(
+    {
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ӏ": "I",
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s",
+        "і": "i", "ј": "j", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ѵ": "v",
+        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C", "Ϳ": "J",
+        "ο": "o", "ν": "v", "ρ": "p", "ι": "i", "κ": "k", "α": "a", "υ": "u", "χ": "x",
+        "ϲ": "c", "ϳ": "j", "օ": "o", "ս": "u", "ց": "g", "հ": "h", "ո": "n",
+    }
+)  # fmt: skip
+_CONFUSABLE_CHARACTERS = frozenset(chr(c) for c in _CONFUSABLES)
+
+
+@lru_cache(maxsize=131072)
+def readings(text: str) -> tuple[str, ...]:
+    """The ways a name or description may be read, the text itself first.
+
+    Invisible characters (zero-width spaces and joiners, soft hyphens, direction marks) vanish
+    when the text is folded; written between two words, they hide the space a reader sees:
+    a second reading takes each of them for a space. Letters of another script drawn like Latin
+    ones ("Ѕhеnzhеn" with Cyrillic letters) are transliterated as their script is
+    written; another reading takes them for the Latin letters they look like. A matcher uses
+    every reading, so neither trick hides a name or a keyword.
+    """
+    if text.isascii():
+        return (text,)
+    found = [text]
+    decomposed = unicodedata.normalize("NFKD", text)
+    if any(unicodedata.category(c) == "Cf" for c in decomposed):
+        spaced = "".join(" " if unicodedata.category(c) == "Cf" else c for c in decomposed)
+        found.append(spaced)
+    if _CONFUSABLE_CHARACTERS.intersection(decomposed) or _CONFUSABLE_CHARACTERS.intersection(text):
+        found.extend(look_alike(reading) for reading in list(found))
+    return tuple(dict.fromkeys(found))
+
+
+def look_alike(text: str) -> str:
+    """``text`` with letters of other scripts drawn like Latin ones taken for those, decomposed."""
+    # Before and after decomposition: "Ϲ" decomposes to a sigma, "ё" to a look-alike "е".
+    return unicodedata.normalize("NFKD", text.translate(_CONFUSABLES)).translate(_CONFUSABLES)
 
 
 @lru_cache(maxsize=131072)
@@ -72,17 +121,20 @@ MAX_PHRASE_WORDS = 4
 
 @lru_cache(maxsize=131072)
 def description_terms(description: str) -> frozenset[str]:
-    """Every word and run of up to four words of a description, folded.
+    """Every word and run of up to four words of a description, folded, in each of its
+    ``readings``.
 
     Keyword lookup then becomes a set intersection, which keeps the rules fast no matter how many
     keywords the lists hold.
     """
-    words = tokens(description)
-    terms: set[str] = set(words)
-    count = len(words)
-    for size in range(2, MAX_PHRASE_WORDS + 1):
-        for start in range(count - size + 1):
-            terms.add(" ".join(words[start : start + size]))
+    terms: set[str] = set()
+    for reading in readings(description):
+        words = tokens(reading)
+        terms.update(words)
+        count = len(words)
+        for size in range(2, MAX_PHRASE_WORDS + 1):
+            for start in range(count - size + 1):
+                terms.add(" ".join(words[start : start + size]))
     return frozenset(terms)
 
 

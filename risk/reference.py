@@ -104,6 +104,11 @@ def _keywords(text: str) -> tuple[str, ...]:
     return tuple(sorted({p for p in phrases if p}))
 
 
+# The reference table's value column: 14 digits, 2 of them decimals.
+MAX_VALUE_EUR = Decimal(10) ** 12
+_CENT = Decimal("0.01")
+
+
 def parse_reference_csv(text: str) -> ReferenceParse:
     """Check a reference file: header ``hs_code, basis, keywords, value_eur, source, as_of[, note]``;
     HS codes of 4 or 6 digits, basis ``per_kg`` or ``per_unit``, a positive value, a source and an
@@ -131,7 +136,7 @@ def parse_reference_csv(text: str) -> ReferenceParse:
         row = {k: (v or "").strip() for k, v in raw.items()}
         errors_before = len(result.errors)
         hs_code = row["hs_code"]
-        if not (hs_code.isdigit() and len(hs_code) in (4, 6)):
+        if not (hs_code.isascii() and hs_code.isdigit() and len(hs_code) in (4, 6)):
             result.errors.append((number, "hs_code", f"'{hs_code}' is not a 4- or 6-digit HS code"))
         basis = row["basis"]
         if basis not in BASES:
@@ -145,6 +150,17 @@ def parse_reference_csv(text: str) -> ReferenceParse:
             result.errors.append(
                 (number, "value_eur", f"'{row['value_eur']}' is not a positive amount")
             )
+        else:
+            # What the table holds (euro and cents, under a thousand billion): a value beyond it
+            # was stored by SQLite and then broke every read of the table, every assessment.
+            if value >= MAX_VALUE_EUR:
+                result.errors.append(
+                    (number, "value_eur", f"'{row['value_eur']}' is more than {MAX_VALUE_EUR:,}")
+                )
+            elif value != value.quantize(_CENT):
+                result.errors.append(
+                    (number, "value_eur", f"'{row['value_eur']}' has more than 2 decimals")
+                )
         if not row["source"]:
             result.errors.append((number, "source", "every value needs its source"))
         try:

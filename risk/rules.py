@@ -13,6 +13,7 @@ Django side (``DEFAULT_RULESET`` is the shipped starting point, also in
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -72,6 +73,26 @@ class BatchContext:
     valid_tax_numbers: frozenset[str] | None = None
     false_positives: frozenset[tuple[str, str]] = frozenset()
     random_seed: str = "ruleset"
+
+
+def ascii_digits(value: Any) -> Any:
+    """HS codes in the ASCII digits of declarations: full-width ("９３０１"), superscript or
+    another script's digits ("٩٣٠١") are digits to Python, so a code written with them was
+    accepted and never matched a declaration. Applied before validation, so that versions stored
+    with such codes load and match too; anything but text passes unchanged."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        text = unicodedata.normalize("NFKC", value)
+        return "".join(
+            str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None else c
+            for c in text
+        )
+    if isinstance(value, dict):
+        return {ascii_digits(k): v for k, v in value.items()}
+    if isinstance(value, list):
+        return [ascii_digits(v) for v in value]
+    return value
 
 
 class RuleParams(BaseModel):
@@ -252,6 +273,8 @@ class ProhibitedHsParams(RuleParams):
     min_channel: Channel | None = "red"
     hs_prefixes: dict[str, str] = Field(default_factory=_default_prohibited_hs, min_length=1)
 
+    _ascii_prefixes = field_validator("hs_prefixes", mode="before")(ascii_digits)
+
     @field_validator("hs_prefixes")
     @classmethod
     def _digit_prefixes(cls, value: dict[str, str]) -> dict[str, str]:
@@ -307,6 +330,8 @@ class LithiumParams(RuleParams):
     postal_datasets: list[str] = Field(default_factory=lambda: ["upu-cn23"])
     postal_transport_modes: list[str] = Field(default_factory=lambda: ["post"])
     extra_keywords: list[str] = Field(default_factory=list)
+
+    _ascii_codes = field_validator("hs_codes", mode="before")(ascii_digits)
 
     @field_validator("hs_codes")
     @classmethod
@@ -391,6 +416,8 @@ class LuxuryBrandParams(RuleParams):
         default_factory=lambda: ["33", "42", "61", "62", "64", "65", "71", "85", "90", "91"]
     )
     extra_brands: list[str] = Field(default_factory=list)
+
+    _ascii_chapters = field_validator("hs_chapters", mode="before")(ascii_digits)
 
     @cached_property
     def brands(self) -> frozenset[str]:
@@ -669,6 +696,8 @@ class WatchlistParams(RuleParams):
     score: int = Field(default=80, ge=0, le=100)
     min_channel: Channel | None = "red"
     threshold: float = Field(default=88.0, ge=50, le=100)
+    # The rule page refuses an empty list (risk.forms.NEVER_EMPTY); versions stored with one
+    # still load.
     roles: list[Literal["seller", "sender", "consignee"]] = Field(
         default_factory=lambda: list(_ROLES)
     )
@@ -679,8 +708,9 @@ class WatchlistParams(RuleParams):
 )
 def watchlist_screening(facts: Facts, params: WatchlistParams, ctx: BatchContext):
     """Seller, sender and consignee screened against the watchlist (fuzzy, tolerant of
-    spelling, transliteration and word order; exact on identifiers); pairs an officer marked
-    false positive are skipped; never reduced for AEO operators."""
+    spelling, transliteration and word order; exact on identifiers); name matches of pairs
+    cleared as false positives are skipped (an identifier listed for the entry still fires);
+    never reduced for AEO operators."""
     if not len(ctx.watchlist):
         return []
     hits = []
@@ -698,7 +728,9 @@ def watchlist_screening(facts: Facts, params: WatchlistParams, ctx: BatchContext
         )
         for found in matches:
             pair = (found.entry_id, key)
-            if pair in ctx.false_positives or pair in seen:
+            # A cleared false positive is a name that is not the listed party's; the listed
+            # party's own identifier still matches under that name.
+            if pair in seen or (pair in ctx.false_positives and not found.by_identifier):
                 continue
             seen.add(pair)
             hits.append(
@@ -1046,9 +1078,11 @@ class OriginRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hs_prefix: str = Field(pattern=r"^\d{2,10}$")
+    hs_prefix: str = Field(pattern=r"^[0-9]{2,10}$")
     countries: list[str] = Field(min_length=1)
     reason: str = Field(min_length=3)
+
+    _ascii_prefix = field_validator("hs_prefix", mode="before")(ascii_digits)
 
     @field_validator("countries")
     @classmethod

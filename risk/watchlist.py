@@ -21,7 +21,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from declarations.messages import Message
-from risk.lexicons import LEGAL_SUFFIXES, name_tokens
+from risk.lexicons import LEGAL_SUFFIXES, fold, look_alike, name_tokens, readings
 
 # Penalty when the party's country and the entry's country are both known and differ: a
 # same-name business in another country is weaker evidence, but not none (front companies move).
@@ -54,6 +54,8 @@ class Match:
     matched_name: str
     score: float
     explanation: str
+    # An identifier listed for the entry, not a name: a clearance of the name does not answer it.
+    by_identifier: bool = False
 
 
 @lru_cache(maxsize=131072)
@@ -102,7 +104,13 @@ def _phonetic_form(normalised: str) -> str:
 
 
 def normalise_identifier(value: str) -> str:
-    """Identifiers compared without spaces, dots or dashes, upper case ("DE 123.456" = "DE123456")."""
+    """Identifiers compared without spaces, dots or dashes, upper case ("DE 123.456" = "DE123456").
+
+    Identifiers are written in Latin letters and digits: full-width or mathematical forms read
+    as the plain ones, and a Cyrillic or Greek letter drawn like a Latin one as that letter
+    ("DЕ123" with a Cyrillic "Е" is "DE123"), rather than being dropped."""
+    if not value.isascii():
+        value = fold(look_alike(value))
     return re.sub(r"[^0-9A-Za-z]", "", value).upper()
 
 
@@ -194,29 +202,41 @@ class WatchlistIndex:
                     100.0,
                     f"identifier {identifier} is listed for watchlist entry {entry.id} "
                     f"'{entry.name}'",
+                    by_identifier=True,
                 )
-        normalised = normalise_name(name)
-        if normalised:
-            positions = self._candidates(normalised)
-            # Spelling similarity of all candidates in one vectorised call; only the few close
-            # enough get the full, explained score.
-            close = process.extract(
-                normalised,
-                [self._variants[p].normalised for p in positions],
-                scorer=Indel.normalized_similarity,
-                score_cutoff=_min_spelling(threshold),
-                limit=None,
-            )
-            for _text, similarity, index in close:
-                variant = self._variants[positions[index]]
-                if variant.entry.id in best:
-                    continue
-                found = self._score(name, normalised, similarity * 100, country, variant, threshold)
-                if found is not None:
-                    previous = best.get(found.entry_id)
-                    if previous is None or found.score > previous.score:
-                        best[found.entry_id] = found
+        # Every reading of the name (invisible characters taken for spaces, letters of other
+        # scripts for the Latin ones they look like): the best match of an entry counts.
+        for normalised in dict.fromkeys(normalise_name(r) for r in readings(name)):
+            if normalised:
+                self._match_name(name, normalised, country, threshold, best)
         return sorted(best.values(), key=lambda m: (-m.score, m.entry_id))
+
+    def _match_name(
+        self,
+        name: str,
+        normalised: str,
+        country: str | None,
+        threshold: float,
+        best: dict[str, Match],
+    ) -> None:
+        positions = self._candidates(normalised)
+        # Spelling similarity of all candidates in one vectorised call; only the few close
+        # enough get the full, explained score.
+        close = process.extract(
+            normalised,
+            [self._variants[p].normalised for p in positions],
+            scorer=Indel.normalized_similarity,
+            score_cutoff=_min_spelling(threshold),
+            limit=None,
+        )
+        for _text, similarity, index in close:
+            variant = self._variants[positions[index]]
+            previous = best.get(variant.entry.id)
+            if previous is not None and previous.score >= 100:
+                continue  # an identifier, or a name matched exactly
+            found = self._score(name, normalised, similarity * 100, country, variant, threshold)
+            if found is not None and (previous is None or found.score > previous.score):
+                best[found.entry_id] = found
 
     def _candidates(self, normalised: str) -> list[int]:
         exact = self._exact.get(normalised, [])

@@ -23,7 +23,7 @@ from declarations.services import (
     declarations_set_risk_bulk,
 )
 
-from ..channels import Outcome, evaluate_batch
+from ..channels import CHANNELS, Outcome, evaluate_batch
 from ..facts import PartyFacts, party_key
 from ..models import (
     FOUR_EYES_RULES,
@@ -39,6 +39,10 @@ from .learning import _model_scores, _with_promoted_model
 from .rulesets import active_ruleset, policy_from_dict
 
 logger = logging.getLogger(__name__)
+
+# Customs' control under way: a re-assessment never lowers the channel of these.
+UNDER_CONTROL = (Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+CHANNEL_RANK = {channel: rank for rank, channel in enumerate(CHANNELS)}
 
 
 def _seller_key(payload: dict[str, Any]) -> str | None:
@@ -192,9 +196,12 @@ def _store_one(
     scored: tuple[float, list[dict]] | None,
     *,
     replace: bool,
+    channel: str | None = None,
 ) -> bool:
     """Store one assessment; with ``replace`` an existing one for the same (declaration, revision,
-    rule set) is updated in place (a watchlist change re-assesses under the same version)."""
+    rule set) is updated in place (a watchlist change re-assesses under the same version).
+    ``channel``, when given, is the one written on the declaration instead of the outcome's (a
+    control under way keeps its channel)."""
     values = _assessment_values(outcome, model_version, scored)
     with transaction.atomic():
         existing = (
@@ -226,7 +233,9 @@ def _store_one(
         RiskHit.objects.bulk_create(_hit_rows(assessment, outcome))
         _flag_four_eyes([(declaration, outcome)])
         declarations_set_risk_bulk(
-            results=[(declaration.pk, declaration.revision, outcome.channel, outcome.score)]
+            results=[
+                (declaration.pk, declaration.revision, channel or outcome.channel, outcome.score)
+            ]
         )
         _record_tax_number_sellers([declaration])
     return True
@@ -292,53 +301,83 @@ def risk_assess_batch(*, declaration_ids: Sequence[int]) -> int:
 def risk_reassess_batch(*, declaration_ids: Sequence[int]) -> int:
     """Re-assess pending declarations under the active rule set (after a rule-set activation or a
     watchlist change): a new assessment row for a new version, the same row updated for the same
-    version; the denormalised channel follows. Released consignments are left alone. Safe to run
-    twice: the second run writes the same result."""
+    version; the denormalised channel follows. Released consignments are left alone, one released
+    while it was being re-assessed too. Safe to run twice: the second run writes the same result."""
     ruleset = active_ruleset()
     declarations = [d for d in risk_rows(declaration_ids) if d.status in PENDING_STATUSES]
     if not declarations:
         return 0
     outcomes, model_version, scored = _evaluate(declarations, ruleset)
-    channels_before = {
-        pk: (channel, score)
-        for pk, channel, score in Declaration.objects.filter(
-            pk__in=[d.pk for d in declarations]
-        ).values_list("pk", "channel", "risk_score")
-    }
+    changed_days = []
+    stored = 0
     for i, (declaration, outcome) in enumerate(zip(declarations, outcomes, strict=True)):
-        _store_one(
-            declaration,
-            outcome,
-            ruleset,
-            model_version,
-            scored[i] if scored else None,
-            replace=True,
+        result = _reassess_one(
+            declaration, outcome, ruleset, model_version, scored[i] if scored else None
         )
-    # A channel the re-assessment changed is on the consignment's own audit trail.
+        if result is None:
+            continue
+        stored += 1
+        if result[0] not in (None, result[1]):
+            changed_days.append(declaration.received_at)
+    # The channel mix of the days those consignments were received changed too.
     with transaction.atomic():
-        for declaration, outcome in zip(declarations, outcomes, strict=True):
-            channel, score = channels_before[declaration.pk]
-            if channel and channel != outcome.channel:
-                audit_record(
-                    actor=None,
-                    action="risk.reassessed",
-                    object_type="declaration",
-                    object_id=declaration.pk,
-                    before={"channel": channel, "score": score},
-                    after={"channel": outcome.channel, "score": outcome.score},
-                    reason=f"re-assessed under rule set {ruleset.version}",
-                )
-        # The channel mix of the days those consignments were received changed too.
-        kpi_days_changed(
-            declaration.received_at
-            for declaration, outcome in zip(declarations, outcomes, strict=True)
-            if channels_before[declaration.pk][0] not in (None, outcome.channel)
-        )
+        kpi_days_changed(changed_days)
     # Still-accepted declarations may now have both assessments for their revision.
     declarations_complete_assessment_bulk(
         declaration_ids=[d.pk for d in declarations if d.status == Status.ACCEPTED]
     )
-    return len(declarations)
+    return stored
+
+
+def _reassess_one(
+    declaration: Any,
+    outcome: Outcome,
+    ruleset: RuleSet,
+    model_version: int | None,
+    scored: tuple[float, list[dict]] | None,
+) -> tuple[str | None, str] | None:
+    """Store one re-assessment, decided on the declaration as it is now (under its row lock,
+    taken after the assessment's as on every path): one released, withdrawn or amended since it
+    was read is left alone (None); a control under way (documents asked for, an inspection)
+    keeps its channel when the rules would now pick a lower one, so it stays in the triage queue
+    and an officer ends the control; the assessment itself is stored as the rules decided. A
+    channel that changes is on the consignment's audit trail. Returns (channel before, after)."""
+    with transaction.atomic():
+        RiskAssessment.objects.select_for_update().filter(
+            declaration_id=declaration.pk, revision=declaration.revision, ruleset=ruleset
+        ).exists()
+        current = (
+            Declaration.objects.select_for_update()
+            .filter(pk=declaration.pk)
+            .values_list("status", "channel", "risk_score", "revision")
+            .first()
+        )
+        if current is None:
+            return None
+        status, before, score, revision = current
+        if status not in PENDING_STATUSES or revision != declaration.revision:
+            return None
+        written = (
+            before
+            if status in UNDER_CONTROL
+            and before in CHANNEL_RANK
+            and CHANNEL_RANK[before] > CHANNEL_RANK[outcome.channel]
+            else outcome.channel
+        )
+        _store_one(
+            declaration, outcome, ruleset, model_version, scored, replace=True, channel=written
+        )
+        if before and before != written:
+            audit_record(
+                actor=None,
+                action="risk.reassessed",
+                object_type="declaration",
+                object_id=declaration.pk,
+                before={"channel": before, "score": score},
+                after={"channel": written, "score": outcome.score},
+                reason=f"re-assessed under rule set {ruleset.version}",
+            )
+    return before, written
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from declarations.selectors import declaration_rows
 from ..facts import Facts, ItemFacts, PartyFacts, PriorConsignment
 from ..models import RuleSet, TaxNumberSeller, WatchlistFalsePositive
 from ..rules import BatchContext
+from .rulesets import random_seed
 from .watchlists import watchlist_index
 
 SPLITTING_LOOKBACK = timedelta(days=7)
@@ -329,5 +330,5 @@ def load_batch_context(ruleset: RuleSet, declarations: Sequence[Declaration] = (
         known_tax_numbers=_known_tax_numbers(declarations),
         valid_tax_numbers=None,
         false_positives=_false_positives(),
-        random_seed=f"ruleset-{ruleset.version}",
+        random_seed=random_seed(ruleset),
     )

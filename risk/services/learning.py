@@ -18,7 +18,7 @@ from ..learning import FEATURES, FLAG_PROBABILITY, MIN_OUTCOMES, TrainedModel, r
 from ..models import RiskModel, RuleSet
 from ..rules import BatchContext, Hit
 from ..selectors import training_rows_with_rules
-from .rulesets import policy_from_dict
+from .rulesets import policy_from_dict, random_seed
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _with_promoted_model(
                 hits,
                 declaration_id=fact.declaration_id,
                 is_aeo=fact.operator_is_aeo,
-                random_seed=f"ruleset-{ruleset.version}",
+                random_seed=random_seed(ruleset),
                 policy=policy,
                 aeo_score_factor=fact.aeo_score_factor,
                 aeo_random_factor=fact.aeo_random_factor,

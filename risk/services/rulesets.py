@@ -4,9 +4,12 @@ re-assessed."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,6 +43,16 @@ def policy_from_dict(data: dict[str, Any]) -> ChannelPolicy:
         aeo_score_factor=Decimal(str(data["aeo_score_factor"])),
         aeo_random_factor=Decimal(str(data["aeo_random_factor"])),
     )
+
+
+def random_seed(ruleset: RuleSet) -> str:
+    """The seed of the random draws under a rule-set version: fixed for the version (a
+    re-assessment and a back-test draw the same consignments), secret to the installation. The
+    version number alone is public (the code is open and versions are counted from 1): whoever
+    holds a declaration id could compute whether it is drawn, and declare it again if it was."""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"ruleset-{ruleset.version}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def ensure_default_ruleset() -> None:

@@ -22,7 +22,7 @@ from customs_ecom.platform.bounds import as_id
 
 from ..models import WatchlistEntry, WatchlistFalsePositive
 from ..watchlist import WatchlistEntry as WatchlistEntrySpec
-from ..watchlist import WatchlistIndex
+from ..watchlist import WatchlistIndex, normalise_name
 from .reassessment import enqueue_reassessment
 
 _watchlist_cache: dict[str, Any] = {
@@ -56,8 +56,12 @@ def watchlist_index() -> WatchlistIndex:
         and now - _watchlist_cache["checked"] < WATCHLIST_RECHECK_SECONDS
     ):
         return _watchlist_cache["index"]
-    stats = WatchlistEntry.objects.filter(is_active=True).aggregate(n=Count("id"), top=Max("id"))
-    stamp = (generation, stats["n"], stats["top"])
+    # The newest change too: an update of a published list changes entries in place (names,
+    # aliases, identifiers), which leaves their number and highest id as they were.
+    stats = WatchlistEntry.objects.filter(is_active=True).aggregate(
+        n=Count("id"), top=Max("id"), changed=Max("updated_at")
+    )
+    stamp = (generation, stats["n"], stats["top"], stats["changed"])
     _watchlist_cache.update(generation=generation, checked=now)
     if _watchlist_cache["stamp"] != stamp:
         entries = [
@@ -131,6 +135,9 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
             result.errors.append((number, "name", "a name is required"))
         elif len(name) > 200:
             result.errors.append((number, "name", "at most 200 characters"))
+        elif not normalise_name(name):
+            # Punctuation or invisible characters only: an entry no name could ever match.
+            result.errors.append((number, "name", "the name has no letter or digit to match"))
         if country and (len(country) != 2 or not country.isalpha()):
             result.errors.append((number, "country", f"'{country}' is not a 2-letter code"))
         if len(row.get("address", "")) > 300:

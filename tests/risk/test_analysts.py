@@ -146,6 +146,24 @@ def test_typed_fields_write_lists_mappings_and_records(customs_user):
     assert params["hs_prefixes"] == {"9301": "military weapons", "97": "art"}
 
 
+def test_a_mapping_key_given_twice_is_refused_naming_its_line(customs_user):
+    """A second line for the same HS prefix replaced the first without a word."""
+    import html
+
+    analyst = login(customs_user, "risk_analyst")
+    versions = RuleSet.objects.count()
+    answer = analyst.post(
+        "/risk/rules/prohibited_goods_hs/",
+        form_post("prohibited_goods_hs", hs_prefixes="9301 = military weapons\n97 = art\n9301 = x"),
+    )
+    assert answer.status_code == 200
+    assert b'id="error-hs_prefixes"' in answer.content
+    assert "Line 3: “9301” is already given on an earlier line." in html.unescape(
+        answer.content.decode()
+    )
+    assert RuleSet.objects.count() == versions
+
+
 def test_a_bad_record_line_is_refused_on_its_field(customs_user):
     analyst = login(customs_user, "risk_analyst")
     versions = RuleSet.objects.count()
@@ -170,13 +188,15 @@ def test_a_bad_record_line_is_refused_on_its_field(customs_user):
         ("prohibited_goods_hs", "hs_prefixes", "", "Give at least 1 entries."),
         ("lithium_battery_post", "hs_codes", "", "Give at least 1 entries."),
         ("lithium_battery_post", "hs_codes", "zz\n850650", "HS codes must be 6 digits: zz"),
+        ("watchlist_screening", "roles", [], "Give at least 1 entries."),
     ],
 )
 def test_a_never_reduced_rule_cannot_be_emptied_by_its_parameters(
     code, field, value, words, customs_user
 ):
-    """Prohibited goods and lithium batteries are switched off by the rule's `enabled` flag (a
-    visible change), never by a list that leaves the rule nothing to look for."""
+    """Prohibited goods, lithium batteries and watchlist screening are switched off by the rule's
+    `enabled` flag (a visible change), never by a list that leaves the rule nothing to look for
+    (no party screened)."""
     import html
 
     analyst = login(customs_user, "risk_analyst")
@@ -186,6 +206,18 @@ def test_a_never_reduced_rule_cannot_be_emptied_by_its_parameters(
     assert f'id="error-{field}"'.encode() in answer.content
     assert words in html.unescape(answer.content.decode())
     assert RuleSet.objects.count() == versions
+
+
+def test_a_version_stored_with_no_watchlist_role_still_assesses():
+    """The page refuses an empty list of roles; a version stored with one before (perhaps the
+    active one) must still load, or every assessment under it would fail."""
+    from risk.rules import compile_ruleset, default_ruleset
+
+    rules = default_ruleset()
+    for rule in rules:
+        if rule["code"] == "watchlist_screening":
+            rule["params"]["roles"] = []
+    assert any(c.code == "watchlist_screening" for c in compile_ruleset(rules))
 
 
 def test_parameter_errors_read_as_sentences_naming_the_entry_in_the_readers_language(

@@ -15,6 +15,7 @@ from aeo.models import AEOAuthorisation
 from customs_ecom.kpis import aggregate_recent
 from customs_ecom.platform.models import AuditEvent
 from declarations.models import Declaration, Status
+from declarations.selectors import queue_declarations
 from declarations.services import declarations_submit
 from risk.models import InspectionOutcome, RiskAssessment, RiskHit, RiskModel, RuleSet
 from risk.rules import RULES
@@ -179,7 +180,7 @@ def test_policy_form_refuses_thresholds_out_of_order(customs_user):
     data.update(threshold_blue="60", threshold_yellow="40", threshold_red="70", note="x")
     answer = analyst.post("/risk/policy/", data)
     assert answer.status_code == 200
-    assert b"blue &lt;= yellow" in answer.content or b"blue <= yellow" in answer.content
+    assert "(0 &lt; blue ≤ yellow ≤ red ≤ 100); given: 60, 40, 70." in answer.content.decode()
     data.update(threshold_blue="15", target_red="3")
     assert analyst.post("/risk/policy/", data).status_code == 302
     draft = RuleSet.objects.order_by("-version").first()
@@ -630,3 +631,83 @@ def test_the_rules_page_shows_the_channel_rates_as_percentages(
     yellow = Decimal(str(policy["random_rates"]["yellow"])) * 100
     shown = format(yellow.normalize(), "f")
     assert f"{shown}\u00a0%" in page
+
+
+def test_reassessment_never_lowers_the_channel_of_a_control_under_way(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    """Documents asked for or an inspection under way: a rule change or a watchlist change that
+    would now pick a lower channel leaves the consignment's channel as it was, so it stays in
+    the triage queue and an officer ends the control; a consignment nobody controls yet follows
+    the new assessment."""
+    inspected = submit(operator_a, body(example, "LRN-I"), django_capture_on_commit_callbacks)
+    documents = submit(operator_a, body(example, "LRN-D"), django_capture_on_commit_callbacks)
+    waiting = submit(operator_a, body(example, "LRN-W"), django_capture_on_commit_callbacks)
+    assessed = RiskAssessment.objects.get(declaration=waiting).channel
+    assert assessed in ("green", "blue")
+    Declaration.objects.filter(pk=inspected.pk).update(status=Status.INSPECTION, channel="red")
+    Declaration.objects.filter(pk=documents.pk).update(
+        status=Status.DOCUMENTS_REQUESTED, channel="yellow"
+    )
+    Declaration.objects.filter(pk=waiting.pk).update(channel="red")
+    ids = [inspected.pk, documents.pk, waiting.pk]
+    assert risk_reassess_batch(declaration_ids=ids) == 3
+    channels = dict(Declaration.objects.filter(pk__in=ids).values_list("pk", "channel"))
+    assert channels == {inspected.pk: "red", documents.pk: "yellow", waiting.pk: assessed}
+    queue = set(queue_declarations(filters={}).values_list("pk", flat=True))
+    assert {inspected.pk, documents.pk} <= queue
+    # Only the channel that changed is on the audit trail.
+    audited = AuditEvent.objects.filter(action="risk.reassessed")
+    assert [(a.object_id, a.after["channel"]) for a in audited] == [(str(waiting.pk), assessed)]
+
+
+def test_a_consignment_released_while_it_is_reassessed_keeps_its_channel(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The rules run on the batch as read; a consignment released (or amended) before its result
+    is written is left as it is: no new channel on released goods, no assessment stored."""
+    from risk.services import assessment
+
+    released = submit(operator_a, body(example, "LRN-RACE"), django_capture_on_commit_callbacks)
+    Declaration.objects.filter(pk=released.pk).update(channel="red")
+    evaluate = assessment._evaluate
+
+    def release_meanwhile(declarations, ruleset):
+        result = evaluate(declarations, ruleset)
+        Declaration.objects.filter(pk=released.pk).update(status=Status.RELEASED)
+        return result
+
+    monkeypatch.setattr(assessment, "_evaluate", release_meanwhile)
+    analyst = customs_user("risk_analyst")
+    draft = ruleset_edit_rule(
+        base=active_ruleset(),
+        code="unknown_seller",
+        enabled=True,
+        params={**RULES["unknown_seller"].params_model().model_dump(mode="json"), "score": 11},
+        actor=analyst,
+    )
+    ruleset_activate(ruleset_id=draft.pk, actor=analyst)
+    assert risk_reassess_batch(declaration_ids=[released.pk]) == 0
+    assert Declaration.objects.get(pk=released.pk).channel == "red"
+    assert not RiskAssessment.objects.filter(declaration=released, ruleset=draft).exists()
+    assert not AuditEvent.objects.filter(action="risk.reassessed").exists()
+
+
+def test_policy_rates_adding_up_beyond_the_whole_are_refused_in_the_readers_language(
+    customs_user,
+):
+    """The policy's own check was shown as written for developers ("random_rates: each rate in
+    [0, 1] and their sum at most 1"), in English on a French page and in fractions on a form of
+    percentages."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(customs_user("risk_analyst"))
+    page = client.get("/risk/policy/")
+    data = dict(page.context["form"].initial)
+    data.update(random_yellow="60", random_red="50", note="x")
+    answer = client.post("/risk/policy/", data)
+    text = answer.content.decode()
+    assert "Les taux de sélection aléatoire ensemble ne peuvent dépasser 100 %." in text
+    assert "random_rates" not in text
+    data.update(random_yellow="1", random_red="0.5", target_blue="60", target_yellow="50")
+    answer = client.post("/risk/policy/", data)
+    assert "Les taux visés ensemble ne peuvent dépasser 100 %." in answer.content.decode()

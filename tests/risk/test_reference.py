@@ -125,6 +125,12 @@ def test_reference_file_errors_name_row_and_column():
         "610910,per_kg,,3,,2023-12-31,\n"
         "610910,per_kg,,3,Comext,31/12/2023,\n"
         "610910,per_kg,tee,3,Comext,2023-12-31,\n"
+        # Beyond what the table holds (euro and cents under 10^12): SQLite stored such a value
+        # and every later read of the table, every assessment, failed.
+        "610910,per_kg,,1e20,Comext,2023-12-31,\n"
+        "610910,per_kg,,0.001,Comext,2023-12-31,\n"
+        # Digits of another script are digits to Python, never to an HS code on a declaration.
+        "٦١٠٩١٠,per_kg,,3,Comext,2023-12-31,\n"
     )
     parsed = parse_reference_csv(text)
     assert [(row, column) for row, column, _ in parsed.errors] == [
@@ -134,7 +140,17 @@ def test_reference_file_errors_name_row_and_column():
         (5, "source"),
         (6, "as_of"),
         (7, "keywords"),
+        (8, "value_eur"),
+        (9, "value_eur"),
+        (10, "hs_code"),
     ]
+    assert (
+        parse_reference_csv(
+            "hs_code,basis,keywords,value_eur,source,as_of,note\n"
+            "610910,per_kg,,999999999999.990,Comext,2023-12-31,\n"
+        ).errors
+        == []
+    )
 
 
 def test_shipped_reference_rows_each_carry_source_and_date():

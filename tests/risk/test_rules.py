@@ -143,6 +143,25 @@ def test_prohibited_keyword_fires_in_several_languages(description, category, ke
 
 
 @pytest.mark.parametrize(
+    ("description", "keyword"),
+    [
+        ("Airsoft рistol spare magazine", "pistol"),  # Cyrillic "р"
+        ("Аirsoft ріѕtоl", "pistol"),
+        ("𝐏𝐈𝐒𝐓𝐎𝐋 spare magazine", "pistol"),  # mathematical capitals
+        ("Ⓟⓘⓢⓣⓞⓛ", "pistol"),
+        ("pis\u200btol grip", "pistol"),
+        ("CBD\u200bcannabis\u00adflowers", "cannabis"),
+    ],
+)
+def test_prohibited_keyword_sees_through_look_alike_letters_and_invisible_characters(
+    description, keyword
+):
+    hits = hits_of("prohibited_goods_keyword", make_facts(make_item(description, "960190")))
+    assert len(hits) == 1
+    assert f"'{keyword}'" in hits[0].explanation
+
+
+@pytest.mark.parametrize(
     "description",
     [
         "Hot glue gun 20W",
@@ -166,6 +185,22 @@ def test_prohibited_keyword_accepts_extra_keywords_per_category():
     assert hits_of("prohibited_goods_keyword", facts) == []
     hits = hits_of("prohibited_goods_keyword", facts, extra_keywords={"weapons": ["Nunchaku"]})
     assert "'nunchaku'" in hits[0].explanation
+
+
+def test_hs_codes_written_in_other_digits_are_read_as_the_declarations_digits():
+    """Full-width and Arabic-Indic digits are digits to Python: such a code was accepted and
+    never matched a declaration (which carries ASCII digits). Stored versions load the same."""
+    item = make_item("Replica parts", "930120")
+    hits = hits_of("prohibited_goods_hs", make_facts(item), hs_prefixes={"٩٣٠١": "arms"})
+    assert len(hits) == 1 and "under 9301 (arms)" in hits[0].explanation
+    bike = make_item("Electric bicycle", "871160", origin="CN")
+    origin_rules = [{"hs_prefix": "８７１１", "countries": ["CN"], "reason": "bicycles"}]
+    assert len(hits_of("high_risk_origin", make_facts(bike), rules=origin_rules)) == 1
+    assert validate_params("lithium_battery_post", {"hs_codes": ["٨٥٠٦٥٠"]})["hs_codes"] == [
+        "850650"
+    ]
+    chapters = validate_params("luxury_brand_low_value", {"hs_chapters": ["٩١"]})["hs_chapters"]
+    assert chapters == ["91"]
 
 
 @pytest.mark.parametrize(
@@ -373,6 +408,24 @@ def test_watchlist_false_positive_stops_firing_for_that_party_only():
     assert hits_of("watchlist_screening", facts, cleared) == []
     other_party = make_facts(seller=make_seller("Shenzhen Bright Star Trading", country="HK"))
     assert len(hits_of("watchlist_screening", other_party, cleared)) == 1
+
+
+def test_a_cleared_name_does_not_clear_the_listed_identifier():
+    """The clearance said this name is not the listed party; a consignment under the same name
+    carrying the entry's own identifier is the listed party after all."""
+    ctx = make_context(watchlist=WatchlistIndex(WATCHLIST))
+    named = make_facts(seller=make_seller("Golden Dragon Export", identifiers=()))
+    assert len(hits_of("watchlist_screening", named, ctx)) == 1
+    cleared = make_context(
+        watchlist=ctx.watchlist, false_positives=frozenset({("WL-3", party_key(named.seller))})
+    )
+    assert hits_of("watchlist_screening", named, cleared) == []
+    with_identifier = make_facts(
+        seller=make_seller("Golden Dragon Export", identifiers=(("VAT", "DE123456789"),))
+    )
+    hits = hits_of("watchlist_screening", with_identifier, cleared)
+    assert len(hits) == 1
+    assert "identifier DE123456789 is listed for watchlist entry WL-3" in hits[0].explanation
 
 
 def test_watchlist_screening_roles_are_configurable():

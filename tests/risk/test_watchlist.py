@@ -64,6 +64,10 @@ def test_phonetic_key_folds_transliteration_variants(one, other):
 
 def test_normalise_identifier():
     assert normalise_identifier(" de 123.456-789 ") == "DE123456789"
+    # Full-width forms, look-alike Cyrillic letters and invisible characters are not dropped.
+    assert normalise_identifier("ＤＥ１２３４５６７８９") == "DE123456789"
+    assert normalise_identifier("DЕ 123\u200b456 789") == "DE123456789"
+    assert normalise_identifier("АВС-1") == "ABC1"
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +94,36 @@ def test_match_tolerates_spelling_scripts_word_order_and_aliases(index, name, en
     assert matches[0].score >= 88
     assert f"watchlist entry {entry_id}" in matches[0].explanation
     assert "spelling" in matches[0].explanation and "sound-alike" in matches[0].explanation
+
+
+@pytest.mark.parametrize(
+    ("name", "entry_id"),
+    [
+        # Latin letters swapped for Cyrillic or Greek look-alikes, one or throughout.
+        ("Shenzhen Bright Stаr Trading", "WL-1"),
+        ("Ѕhеnzhеn Вrіght Ѕtаr Тrаdіng", "WL-1"),
+        ("Gоldеn Drаgоn Ехроrt", "WL-3"),
+        ("ΡΕΤRΟV Sasha", "WL-2"),
+        ("Ѕаѕhа Ρеtrоv", "WL-2"),
+        # Mathematical letters, which have no lower case of their own.
+        ("𝐆𝐎𝐋𝐃𝐄𝐍 𝐃𝐑𝐀𝐆𝐎𝐍 𝐄𝐗𝐏𝐎𝐑𝐓", "WL-3"),
+        # Invisible characters inside a word or in place of the spaces.
+        ("Gol\u200bden Dra\u200cgon Ex\u00adport", "WL-3"),
+        ("Golden\u200bDragon\u200bExport", "WL-3"),
+        ("Golden\u00adDragon\u2060Export\ufeff", "WL-3"),
+        ("  golden   DRAGON\texport ", "WL-3"),
+    ],
+)
+def test_match_sees_through_look_alike_letters_and_invisible_characters(index, name, entry_id):
+    matches = index.match(name)
+    assert [m.entry_id for m in matches] == [entry_id]
+    assert matches[0].score >= 88
+    # The explanation quotes the name as it was written.
+    assert f"'{name}'" in matches[0].explanation
+
+
+def test_a_name_written_in_cyrillic_is_still_read_in_its_own_script(index):
+    assert [m.entry_id for m in index.match("Саша Петров")] == ["WL-2"]
 
 
 @pytest.mark.parametrize(

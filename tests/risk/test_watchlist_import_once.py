@@ -40,3 +40,14 @@ def test_the_page_says_what_was_already_listed(client, customs_user):
         ).content.decode()
     assert "1 entry of the file is already on its list as it is: not added again." in page
     assert WatchlistEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["\u200b", "...", " - ", "\u00ad\u2060"])
+def test_a_name_with_nothing_to_match_is_refused(customs_user, name):
+    """Punctuation or invisible characters only: the entry was stored, listed on the page, and
+    could never match any party."""
+    text = f"name,country,list\n{name},CN,national\nGood Party Ltd,CN,national\n"
+    result = watchlist_import_csv(text=text, actor=customs_user("risk_analyst"), reason="x")
+    assert result.errors == [(2, "name", "the name has no letter or digit to match")]
+    assert result.created == 0
+    assert not WatchlistEntry.objects.exists()

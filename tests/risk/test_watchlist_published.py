@@ -197,3 +197,27 @@ def test_officer_cannot_load_a_list(customs_user):
     client.force_login(customs_user("officer"))
     answer = client.post("/risk/watchlist/published/", {"format": "eu_xml", "list_name": "eu"})
     assert answer.status_code == 403
+
+
+def test_an_entry_changed_in_place_is_screened_as_changed_by_every_process(
+    customs_user, monkeypatch
+):
+    """Another process learns of a change through the cache's generation counter, or, where the
+    cache is its own (no shared cache), by looking at the table every few seconds: an entry an
+    update changed in place (a new alias) kept its number and id, and that process screened
+    with the old names until it restarted."""
+    from risk.services import watchlists
+
+    watchlist_import_published(
+        content=FTM, fmt="ftm", list_name="opensanctions", actor=customs_user("risk_analyst")
+    )
+    assert watchlist_index().match("Quartz Meridian Holdings") == []
+    entry = WatchlistEntry.objects.filter(is_active=True).order_by("pk").first()
+    # What an update in another process did: the row changed, this process's counter did not.
+    WatchlistEntry.objects.filter(pk=entry.pk).update(
+        aliases=[*entry.aliases, "Quartz Meridian Holdings"],
+        updated_at=entry.updated_at.replace(year=entry.updated_at.year + 1),
+    )
+    monkeypatch.setitem(watchlists._watchlist_cache, "checked", -1e9)
+    matches = watchlist_index().match("Quartz Meridian Holdings")
+    assert [m.entry_id for m in matches] == [str(entry.pk)]
