@@ -132,6 +132,10 @@ def operator_set_webhook(
     secret_changed = new_secret != operator.webhook_secret
     if not url:
         new_secret = ""
+    if url == operator.webhook_url and new_secret == operator.webhook_secret:
+        # The same registration sent again (a form saved twice, an API retry): nothing changes,
+        # nothing is written or audited.
+        return operator
     if url and not operator.webhook_url:
         # A new subscription: the outbox (declarations) starts after the events that exist now,
         # in this transaction. A changed URL carries on where the subscription was: the events

@@ -41,6 +41,21 @@ def test_operator_registers_rotates_and_clears_its_webhook(operator_a):
     assert all(secret not in str(a.after) for a in audits)
 
 
+def test_the_same_registration_sent_again_changes_and_audits_nothing(operator_a):
+    first = operator_a.post("/api/v1/webhook", {"url": "https://shop.example/hooks"}).json()
+    again = operator_a.post("/api/v1/webhook", {"url": "https://shop.example/hooks"})
+    assert again.status_code == 200
+    assert again.json() == {"url": "https://shop.example/hooks", "secret_set": True, "secret": None}
+    operator_a.operator.refresh_from_db()
+    assert operator_a.operator.webhook_secret == first["secret"]
+    assert operator_a.post("/api/v1/webhook", {"url": ""}).status_code == 200
+    assert operator_a.post("/api/v1/webhook", {"url": ""}).status_code == 200  # cleared twice
+    audits = AuditEvent.objects.filter(
+        action="operator.webhook", object_id=str(operator_a.operator.pk)
+    )
+    assert audits.count() == 2  # registered, cleared
+
+
 def test_a_retried_rotation_replays_the_answer_without_the_secret_and_keeps_it_nowhere(
     operator_a,
 ):
