@@ -11,12 +11,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBadRequest,
-    StreamingHttpResponse,
-)
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -198,14 +193,7 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
     never pass for the extract asked for."""
     form, data = _form(request)
     if form.is_bound and not form.is_valid():
-        reasons = [
-            f"{form.fields[name].label if name in form.fields else name}: {error}"
-            for name, errors in form.errors.items()
-            for error in errors
-        ]
-        return HttpResponseBadRequest(
-            "\n".join(reasons) + "\n", content_type="text/plain; charset=utf-8"
-        )
+        return spreadsheet.filters_refused(form)
     writer = spreadsheet.Writer(_Echo())
     header = ["at", "who", "action", "object_type", "object_id", "before", "after", "reason"]
 

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -112,14 +112,7 @@ def dashboard_export(request: HttpRequest, slug: str) -> HttpResponse:
     another period must never pass for the ones asked for."""
     form, data = _dashboard_data(request)
     if form.is_bound and not form.is_valid():
-        reasons = [
-            f"{form.fields[name].label if name in form.fields else name}: {error}"
-            for name, errors in form.errors.items()
-            for error in errors
-        ]
-        return HttpResponseBadRequest(
-            "\n".join(reasons) + "\n", content_type="text/plain; charset=utf-8"
-        )
+        return spreadsheet.filters_refused(form)
     table = next((t for t in data["tables"] if t.slug == slug), None)
     if table is None:
         raise Http404

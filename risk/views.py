@@ -5,6 +5,8 @@ positive). Thin: forms validate, services write, selectors read."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -130,6 +132,25 @@ def rules(request: HttpRequest) -> HttpResponse:
     return render(request, "risk/rules.html", context)
 
 
+def _draft_saved(request: HttpRequest, make_draft: Callable[[], Any]) -> HttpResponse:
+    """Run a rule or policy edit and say what came of it: a new draft version, or nothing when
+    the edit changes nothing in the version it starts from (the form sent twice)."""
+    try:
+        draft = make_draft()
+    except rulesets.RuleSetUnchanged as unchanged:
+        messages.info(
+            request,
+            _("Nothing changed: version %(v)s already holds these values.")
+            % {"v": unchanged.base.version},
+        )
+        return redirect("risk:rules")
+    messages.success(
+        request,
+        _("Draft version %(v)s created. Back-test it, then activate it.") % {"v": draft.version},
+    )
+    return redirect("risk:rules")
+
+
 @login_required
 def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, CAN_VIEW_RULES)
@@ -142,28 +163,17 @@ def rule_edit(request: HttpRequest, code: str) -> HttpResponse:
         _require(request, CAN_EDIT_RULES)
         form = RuleForm(request.POST, code=code, current=current)
         if form.is_valid():
-            try:
-                draft = rulesets.ruleset_edit_rule(
+            return _draft_saved(
+                request,
+                lambda: rulesets.ruleset_edit_rule(
                     base=base,
                     code=code,
                     enabled=form.cleaned_data["enabled"],
                     params=form.cleaned_data["params"],
                     actor=request.user,
                     note=form.cleaned_data["note"],
-                )
-            except rulesets.RuleSetUnchanged as unchanged:
-                messages.info(
-                    request,
-                    _("Nothing changed: version %(v)s already holds these values.")
-                    % {"v": unchanged.base.version},
-                )
-                return redirect("risk:rules")
-            messages.success(
-                request,
-                _("Draft version %(v)s created. Back-test it, then activate it.")
-                % {"v": draft.version},
+                ),
             )
-            return redirect("risk:rules")
     else:
         form = RuleForm(code=code, current=current)
     return render(
@@ -182,27 +192,16 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         _require(request, CAN_EDIT_RULES)
         form = PolicyForm(request.POST)
         if form.is_valid():
-            try:
-                draft = rulesets.ruleset_edit_policy(
+            return _draft_saved(
+                request,
+                lambda: rulesets.ruleset_edit_policy(
                     base=base,
                     policy=form.cleaned_data["policy"],
                     effective_from=form.cleaned_data["effective_from"],
                     actor=request.user,
                     note=form.cleaned_data["note"],
-                )
-            except rulesets.RuleSetUnchanged as unchanged:
-                messages.info(
-                    request,
-                    _("Nothing changed: version %(v)s already holds these values.")
-                    % {"v": unchanged.base.version},
-                )
-                return redirect("risk:rules")
-            messages.success(
-                request,
-                _("Draft version %(v)s created. Back-test it, then activate it.")
-                % {"v": draft.version},
+                ),
             )
-            return redirect("risk:rules")
     else:
         form = PolicyForm(initial=PolicyForm.initial_from(base.policy, base.effective_from))
     return render(

@@ -35,3 +35,19 @@ class Writer:
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+def filters_refused(form: Any) -> Any:
+    """The answer of a CSV export whose filters ``form`` refused: 400 with each field's reason as
+    plain text (a download has no page to show them on). Figures of everything, or of another
+    period, must never pass for the extract asked for."""
+    from django.http import HttpResponseBadRequest
+
+    reasons = [
+        f"{form.fields[name].label if name in form.fields else name}: {error}"
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+    return HttpResponseBadRequest(
+        "\n".join(reasons) + "\n", content_type="text/plain; charset=utf-8"
+    )
