@@ -501,7 +501,8 @@ class DeclarationDocumentApi(APIView):
             form = request.data
             # An empty body parses to a plain dict (DRF's empty data), not a QueryDict.
             types = form.getlist("type") if hasattr(form, "getlist") else []
-            doc_type = (types[-1] if types else None) or Document.Type.OTHER
+            # Absent, the type is `other`; sent, it must be one of the types (an empty value too).
+            doc_type = types[-1] if types else Document.Type.OTHER
             duplicated = [
                 name
                 for name, parts in (("file", request.FILES.getlist("file")), ("type", types))

@@ -1,5 +1,6 @@
 """Declarations of consignments, their items, their lifecycle, and the reference data that checks them."""
 
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -472,6 +473,19 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+    # The extension of each sniffed type: a download is named by what the bytes are, never by the
+    # operator's extension (a PDF named `invoice.html`, saved and opened, would be read as HTML).
+    _EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+    @property
+    def download_name(self) -> str:
+        """The operator's file name with the extension of the type sniffed at upload."""
+        extension = self._EXTENSIONS.get(self.content_type, "bin")
+        # Bidirectional controls would let `invoice\u202efdp.exe` read as `invoiceexe.pdf`.
+        name = "".join(c for c in self.original_name if unicodedata.category(c) not in ("Cc", "Cf"))
+        stem = name.rsplit(".", 1)[0].strip(" .") if "." in name else name.strip(" .")
+        return f"{stem or f'document-{self.pk}'}.{extension}"
 
 
 class ImportJob(models.Model):

@@ -365,7 +365,7 @@ def document_inline(request: HttpRequest, declaration_id: int, document_id: int)
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=False,
-        filename=document.original_name or f"document-{document.pk}",
+        filename=document.download_name,
         content_type=document.content_type,
     )
     # The type was sniffed from the bytes at upload and is never re-sniffed here, so the file

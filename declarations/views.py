@@ -210,7 +210,7 @@ def consignment_document(request: HttpRequest, declaration_id: int, document_id:
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=document.original_name or f"document-{document.pk}",
+        filename=document.download_name,
         content_type=document.content_type,
     )
 

@@ -483,6 +483,9 @@ def test_document_upload_sniffs_type_and_stores_the_file_outside_the_database(
         (b"MZ\x90\x00 not a document", "invoice", 415, "document_type_unsupported"),
         (b"", "invoice", 422, "document_empty"),
         (PNG, "passport", 422, "enum_invalid"),
+        # An empty `type` was stored as `other`: what was sent did not read back.
+        (PNG, "", 422, "enum_invalid"),
+        (PNG, " invoice", 422, "enum_invalid"),
     ],
 )
 def test_document_upload_refusals(operator_a, settings, tmp_path, content, doc_type, status, code):

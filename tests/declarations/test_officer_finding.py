@@ -414,6 +414,41 @@ def test_case_file_checklist_and_inline_viewer(
     assert not response.get("Content-Disposition", "").startswith("attachment")
 
 
+@pytest.mark.parametrize(
+    ("original_name", "expected"),
+    [
+        ("evil.html", "evil.pdf"),
+        ("invoice\u202efdp.exe", "invoicefdp.pdf"),
+        ("noext", "noext.pdf"),
+        ("", None),
+    ],
+)
+def test_a_document_is_named_by_its_sniffed_type_for_the_officer(
+    client, customs_user, consignments, operator_a, settings, tmp_path, original_name, expected
+):
+    # PDF bytes named `evil.html` were downloaded as `evil.html`: saved and opened, the browser
+    # reads the file as HTML. A right-to-left override made `.exe` read as `.pdf` on the page.
+    settings.MEDIA_ROOT = tmp_path
+    pk = _queued(consignments)[0]
+    client.force_login(customs_user("officer"))
+    document = document_attach(
+        operator=operator_a.operator,
+        declaration_id=pk,
+        doc_type="invoice",
+        content=PDF,
+        content_type="application/pdf",
+        extension="pdf",
+        original_name=original_name,
+    )
+    expected = expected or f"document-{document.pk}.pdf"
+    for name in ("consignment_document", "document_inline"):
+        response = client.get(reverse(f"declarations:{name}", args=[pk, document.pk]))
+        assert response.status_code == 200
+        assert response["Content-Disposition"].endswith(f'filename="{expected}"')
+    html = client.get(reverse("declarations:consignment", args=[pk])).content.decode()
+    assert expected in html and "\u202e" not in html
+
+
 def test_inspection_report_is_a_pdf(client, customs_user, consignments):
     client.force_login(customs_user("auditor"))
     pk = consignments[0]
