@@ -78,11 +78,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "saved_views": selectors.saved_views_for(user=request.user),
         "save_form": SavedViewForm(initial={"query": query}),
     }
-    template = (
-        "declarations/_queue_rows.html"
-        if request.headers.get("HX-Request") and request.headers.get("HX-Target") != "queue-page"
-        else "declarations/queue.html"
+    partial = bool(
+        request.headers.get("HX-Request") and request.headers.get("HX-Target") != "queue-page"
     )
+    context["partial"] = partial
+    template = "declarations/_queue_rows.html" if partial else "declarations/queue.html"
     return render(request, template, context)
 
 
@@ -147,6 +147,8 @@ def _decision_context(declaration, user) -> dict:
         "release_refusals": release_refusals,
         "open_cases": list(declaration.cases.filter(closed_at__isnull=True)),
         "claim_holder": lifecycle.claim_holder_id(declaration),
+        # A revaluation is refused without the claim (lifecycle.claim_problem): not offered then.
+        "revalue_allowed": lifecycle.claim_problem(declaration, user) is None,
     }
 
 

@@ -532,3 +532,18 @@ def test_a_reassignment_sent_twice_is_recorded_once(client, customs_user, consig
     assert AuditEvent.objects.filter(action="declaration.reassign").count() == 3
     client.post(url, {"to": "", "reason": "back to the pool"})
     assert AuditEvent.objects.filter(action="declaration.reassign").count() == 3
+
+
+def test_pages_name_the_time_zone_their_times_are_shown_in(client, customs_user, consignments):
+    """The list and the case file show times without a zone beside each one: the header names it,
+    the browser's zone when the officer's cookie gives one, the installation's otherwise."""
+    client.force_login(customs_user("officer"))
+    html = client.get(reverse("declarations:consignments")).content.decode()
+    assert 'id="shown-zone">Time zone: UTC<' in html
+    client.cookies["officer_tz"] = "Europe/Paris"
+    url = reverse("declarations:consignment", args=[consignments[0]])
+    html = client.get(url).content.decode()
+    assert 'id="shown-zone">Time zone: Europe/Paris<' in html
+    client.cookies["django_language"] = "fr"
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'id="shown-zone">Fuseau horaire\u00a0: Europe/Paris<' in html

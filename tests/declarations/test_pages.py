@@ -179,6 +179,25 @@ def test_queue_filters_by_rule_hit_origin_and_date(client, customs_user, red_con
     assert "Two letters, e.g. CN." in bad.content.decode()  # a bad filter is reported, not a 500
 
 
+def test_filters_changed_in_place_are_the_ones_a_saved_view_keeps(
+    client, customs_user, red_consignments
+):
+    """The filters form swaps only the rows (htmx): the answer also updates the hidden query of
+    "Save this view", which otherwise kept the filters of the page as first loaded."""
+    client.force_login(customs_user("officer"))
+    url = reverse("declarations:queue")
+    page = client.get(url).content.decode()
+    assert 'id="saved-view-query" value=""' in page and "hx-swap-oob" not in page
+    rows = client.get(
+        url, {"origin": "CN", "channel": "red"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-body"
+    ).content.decode()
+    assert "<html" not in rows
+    oob = (
+        '<input type="hidden" name="query" id="saved-view-query" value="channel=red&amp;origin=CN"'
+    )
+    assert oob + ' hx-swap-oob="true">' in rows
+
+
 def test_queue_keyset_pages_never_repeat_a_row(
     client, customs_user, red_consignments, monkeypatch, django_assert_max_num_queries
 ):

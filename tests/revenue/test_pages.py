@@ -465,3 +465,28 @@ def test_estimate_problems_of_the_basket_read_in_the_page_language(client, chang
     )
     assert french in shown, shown[:600]
     assert "not imports" not in shown and "is not a region" not in shown
+
+
+def test_the_case_file_offers_a_revaluation_only_to_whom_it_would_accept(
+    client, customs_user, operator_b
+):
+    """A revaluation of a yellow or red consignment needs its claim (lifecycle.claim_problem): the
+    decision bar does not offer a form that would only answer "claim it first"."""
+    from django.utils import timezone
+
+    from declarations.models import Declaration
+
+    declaration = submit(operator_b.operator, [border_body("REVAL-OFFER", value="100.00")])[0]
+    under_inspection(declaration.pk)
+    Declaration.objects.filter(pk=declaration.pk).update(channel="red")
+    officer, other = customs_user("officer"), customs_user("officer", "officer-2")
+    client.force_login(officer)
+    page = reverse("declarations:consignment", args=[declaration.pk])
+    form = reverse("revenue:revalue", args=[declaration.pk])
+    assert form not in client.get(page).content.decode()  # nobody holds it
+    Declaration.objects.filter(pk=declaration.pk).update(
+        claimed_by=other, claimed_at=timezone.now()
+    )
+    assert form not in client.get(page).content.decode()  # another officer holds it
+    Declaration.objects.filter(pk=declaration.pk).update(claimed_by=officer)
+    assert form in client.get(page).content.decode()
