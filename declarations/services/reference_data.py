@@ -65,6 +65,11 @@ def exchange_rates_load(
     in_use_by_row: dict[tuple[str, date], Decimal | None] = {}
     book = RateBook()
     for line_no, raw in enumerate(reader, start=2):
+        if None in raw:  # csv puts the fields beyond the header under None, as a list
+            result.errors.append(
+                {"line": line_no, "column": "", "error": "more fields than columns in the header"}
+            )
+            continue
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         currency = row.get("currency", "").upper()
         if not is_currency(currency) or currency == "EUR":

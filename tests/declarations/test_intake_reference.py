@@ -233,3 +233,14 @@ def test_value_far_below_the_learned_benchmark_is_a_finding_at_intake(operator_a
     finding = QualityFinding.objects.get(declaration_id=created["id"], code="value_per_kg_low")
     assert finding.pointer == "/items/0/value"
     assert "median of 20 accepted" in finding.detail
+
+
+def test_rates_csv_row_with_more_fields_than_the_header_is_a_row_error(tmp_path, capsys):
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        "currency,valid_from,units_per_eur\nUSD,2026-11-01,1.25,extra\nGBP,2026-11-01,0.8\n"
+    )
+    with pytest.raises(CommandError, match="1 row error"):
+        call_command("load_exchange_rates", str(path), reason="x")
+    assert "line 2 []: more fields than columns in the header" in capsys.readouterr().err
+    assert not ExchangeRate.objects.exists()
