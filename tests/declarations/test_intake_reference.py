@@ -78,6 +78,15 @@ def test_invalid_profile_is_not_published(tmp_path):
     assert Profile.objects.filter(code="eu-h7").count() == 1
 
 
+@pytest.mark.parametrize("code", ["", "x" * 36, ["eu-h7"], "eu h7"])
+def test_profile_code_a_declaration_cannot_name_is_refused(tmp_path, code):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"code": code, "elements": {}, "rules": []}))
+    with pytest.raises(CommandError, match="the code must be 1 to 35"):
+        call_command("publish_profile", str(path), reason="test")
+    assert not Profile.objects.exclude(code__in=["wco-core", "eu-h7", "upu-cn23"]).exists()
+
+
 # --- exchange rates -----------------------------------------------------------------------------
 
 
