@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 
@@ -57,7 +58,7 @@ def exchange_rates_load(
     missing = [c for c in RATE_CSV_COLUMNS if c not in header]
     if missing:
         result.errors.append(
-            {"line": 1, "column": ",".join(missing), "error": "missing column(s) in the header"}
+            {"line": 1, "column": ",".join(missing), "error": _("missing column(s) in the header")}
         )
         return result
     parsed: dict[tuple[str, date], Decimal] = {}
@@ -67,14 +68,22 @@ def exchange_rates_load(
     for line_no, raw in enumerate(reader, start=2):
         if None in raw:  # csv puts the fields beyond the header under None, as a list
             result.errors.append(
-                {"line": line_no, "column": "", "error": "more fields than columns in the header"}
+                {
+                    "line": line_no,
+                    "column": "",
+                    "error": _("more fields than columns in the header"),
+                }
             )
             continue
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         currency = row.get("currency", "").upper()
         if not is_currency(currency) or currency == "EUR":
             result.errors.append(
-                {"line": line_no, "column": "currency", "error": f"{currency!r} is not a currency"}
+                {
+                    "line": line_no,
+                    "column": "currency",
+                    "error": _("%(value)r is not a currency") % {"value": currency},
+                }
             )
             continue
         try:
@@ -84,7 +93,8 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "valid_from",
-                    "error": f"{row.get('valid_from')!r} is not a date (YYYY-MM-DD)",
+                    "error": _("%(value)r is not a date (YYYY-MM-DD)")
+                    % {"value": row.get("valid_from")},
                 }
             )
             continue
@@ -97,7 +107,8 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "units_per_eur",
-                    "error": f"{row.get('units_per_eur')!r} is not a positive decimal",
+                    "error": _("%(value)r is not a positive decimal")
+                    % {"value": row.get("units_per_eur")},
                 }
             )
             continue
@@ -106,7 +117,8 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "valid_from",
-                    "error": f"{currency} {valid_from} appears twice in the file",
+                    "error": _("%(currency)s %(day)s appears twice in the file")
+                    % {"currency": currency, "day": valid_from},
                 }
             )
             continue
@@ -116,7 +128,8 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "units_per_eur",
-                    "error": f"{row.get('units_per_eur')!r} rounds to 0 at six decimals",
+                    "error": _("%(value)r rounds to 0 at six decimals")
+                    % {"value": row.get("units_per_eur")},
                 }
             )
             continue
@@ -130,8 +143,11 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "units_per_eur",
-                    "error": f"{stored} is far from the rate in use, {in_use}: check the file, "
-                    "or confirm that the unusual rates are right",
+                    "error": _(
+                        "%(rate)s is far from the rate in use, %(in_use)s: check the file, "
+                        "or confirm that the unusual rates are right"
+                    )
+                    % {"rate": stored, "in_use": in_use},
                 }
             )
             continue
@@ -139,13 +155,13 @@ def exchange_rates_load(
         in_use_by_row[(currency, valid_from)] = in_use
     if result.errors or not parsed:
         if not parsed and not result.errors:
-            result.errors.append({"line": 1, "column": "", "error": "the file has no rows"})
+            result.errors.append({"line": 1, "column": "", "error": _("the file has no rows")})
         return result
     with transaction.atomic():
         existing = {
             (r.currency, r.valid_from): r
             for r in ExchangeRate.objects.select_for_update().filter(
-                source=source, currency__in={c for c, _ in parsed}
+                source=source, currency__in={c for c, _day in parsed}
             )
         }
         before: dict[str, str] = {}

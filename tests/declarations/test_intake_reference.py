@@ -177,6 +177,26 @@ def test_admin_uploads_rates_and_sees_row_errors(client, tmp_path):
     assert AuditEvent.objects.get(action="exchange_rates.load").actor == admin
 
 
+def test_admin_rate_upload_row_errors_read_in_french(client):
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin = get_user_model().objects.create_superuser("root", password="pw-for-tests-1")
+    client.force_login(admin)
+    bad = SimpleUploadedFile(
+        "r.csv", b"currency,valid_from,units_per_eur\nXYZ,2026-12-01,1\nUSD,2026-12-01,1,9\n"
+    )
+    page = client.post(
+        "/admin/declarations/exchangerate/upload/",
+        {"csv_file": bad, "reason": "mensuel"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    text = page.content.decode()
+    assert "n&#x27;est pas une devise" in text or "n'est pas une devise" in text
+    assert "plus de champs que de colonnes" in text
+    assert not ExchangeRate.objects.exists()
+
+
 # --- learned value benchmarks -------------------------------------------------------------------
 
 
