@@ -203,6 +203,26 @@ def test_tariff_csv_with_faulty_rows_loads_nothing_and_lists_each_error(client, 
     assert Regime.objects.filter(code=regime.code).count() == 1
 
 
+def test_tariff_csv_extra_field_or_oversized_cell_is_a_row_error_not_a_server_error(
+    client, customs_user
+):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    text = 'hs_prefix,rate\n6109,5%,12\n6110,4%\n6111,"' + "x" * 200_000 + '"\n'
+    response = client.post(
+        reverse("revenue:regime_import", args=[regime.pk]),
+        {
+            "file": _csv(text),
+            "effective_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "reason": "TARIC extract",
+        },
+    )
+    assert response.status_code == 422
+    errors = [(e.row, e.column) for e in response.context["row_errors"]]
+    assert errors == [(2, ""), (4, "")]
+    assert Regime.objects.filter(code=regime.code).count() == 1
+
+
 def test_tariff_csv_import_makes_a_version_without_sample_label(client, customs_user):
     regime = _current_fr_regime()
     client.force_login(customs_user("administrator"))
