@@ -65,7 +65,21 @@ def exchange_rates_load(
     # The rate each row's currency and day takes now: checked against, then audited as before.
     in_use_by_row: dict[tuple[str, date], Decimal | None] = {}
     book = RateBook()
-    for line_no, raw in enumerate(reader, start=2):
+    numbered = enumerate(reader, start=2)
+    while True:
+        try:
+            line_no, raw = next(numbered)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
+            result.errors.append(
+                {
+                    "line": reader.reader.line_num,
+                    "column": "",
+                    "error": _("the file cannot be read here: %(reason)s") % {"reason": exc},
+                }
+            )
+            break
         if None in raw:  # csv puts the fields beyond the header under None, as a list
             result.errors.append(
                 {

@@ -273,3 +273,14 @@ def test_rates_csv_row_with_more_fields_than_the_header_is_a_row_error(tmp_path,
         call_command("load_exchange_rates", str(path), reason="x")
     assert "line 2 []: more fields than columns in the header" in capsys.readouterr().err
     assert not ExchangeRate.objects.exists()
+
+
+def test_rates_csv_cell_too_long_to_read_is_a_row_error(tmp_path, capsys):
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        'currency,valid_from,units_per_eur\nUSD,2026-11-01,1.25\nGBP,"' + "9" * 200_000 + '",1\n'
+    )
+    with pytest.raises(CommandError, match="1 row error"):
+        call_command("load_exchange_rates", str(path), reason="x")
+    assert "line 3 []: the file cannot be read here" in capsys.readouterr().err
+    assert not ExchangeRate.objects.exists()
