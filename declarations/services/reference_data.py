@@ -54,7 +54,12 @@ def exchange_rates_load(
 
     result = RateLoadResult()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        reason = _("the file cannot be read here: %(reason)s") % {"reason": exc}
+        result.errors.append({"line": 1, "column": "", "error": reason})
+        return result
     missing = [c for c in RATE_CSV_COLUMNS if c not in header]
     if missing:
         result.errors.append(

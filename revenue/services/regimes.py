@@ -309,7 +309,11 @@ def parse_tariff_csv(text: str) -> tuple[dict[str, tuple[Decimal, str]], list[Cs
     errors: list[CsvRowError] = []
     rows: dict[str, tuple[Decimal, str]] = {}
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        reason = _("The file cannot be read here: %(reason)s") % {"reason": exc}
+        return {}, [CsvRowError(1, "", reason)]
     if "hs_prefix" not in header or "rate" not in header:
         return {}, [CsvRowError(1, "", _("The header must name the columns hs_prefix and rate."))]
     reader.fieldnames = header
