@@ -95,12 +95,17 @@ def read_rows(name: str, content: bytes) -> Iterator[tuple[int, dict[str, str]]]
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
-    columns = _header(header)
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        yield number, {c: (values[i].strip() if i < len(values) else "") for i, c in columns}
+    try:
+        header = next(reader, None)
+        columns = _header(header)
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            yield number, {c: (values[i].strip() if i < len(values) else "") for i, c in columns}
+    except csv.Error as exc:  # a field over the csv module's limit: the file, not the worker
+        raise ImportFileError(
+            f"the CSV file cannot be read at line {reader.line_num}: {exc}"
+        ) from None
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:

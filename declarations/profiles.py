@@ -19,6 +19,7 @@ and ``number``), which the contract itself requires.
 """
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -191,6 +192,9 @@ def _escape(segment: str) -> str:
     return segment.replace("~", "~0").replace("/", "~1")
 
 
+PROFILE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,34}")
+
+
 @dataclass(frozen=True)
 class ProfileSpec:
     """One reference dataset profile: element rules, business rules and their parameters."""
@@ -205,6 +209,10 @@ class ProfileSpec:
 
     def __post_init__(self) -> None:
         problems = []
+        if not PROFILE_CODE.fullmatch(self.code):
+            # A declaration selects its profile by `dataset` (1 to 35 characters): a code it
+            # cannot name, or the column cannot hold, would publish a profile nothing can use.
+            problems.append("the code must be 1 to 35 letters, digits, '.', '_' or '-'")
         for path, requirement in self.elements.items():
             if path not in ELEMENT_PATHS:
                 problems.append(f"unknown element {path!r}")

@@ -7,9 +7,11 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from customs_ecom.platform.bounds import MONEY_MAX
 from customs_ecom.platform.fields import PlainDecimalField
 from customs_ecom.platform.templatetags.human import LABELS
 
@@ -52,6 +54,10 @@ def _amount(value: str, *, optional: bool) -> str | None:
         raise forms.ValidationError(_("Not an amount.")) from None
     if not amount.is_finite() or amount < 0:
         raise forms.ValidationError(_("Not an amount."))
+    if amount > MONEY_MAX:  # the assessments derived from it must fit their columns
+        raise forms.ValidationError(
+            _("At most %(max)s.") % {"max": number_format(MONEY_MAX, force_grouping=True)}
+        )
     return str(amount)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 
@@ -53,23 +54,55 @@ def exchange_rates_load(
 
     result = RateLoadResult()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        reason = _("the file cannot be read here: %(reason)s") % {"reason": exc}
+        result.errors.append({"line": 1, "column": "", "error": reason})
+        return result
     missing = [c for c in RATE_CSV_COLUMNS if c not in header]
     if missing:
         result.errors.append(
-            {"line": 1, "column": ",".join(missing), "error": "missing column(s) in the header"}
+            {"line": 1, "column": ",".join(missing), "error": _("missing column(s) in the header")}
         )
         return result
     parsed: dict[tuple[str, date], Decimal] = {}
     # The rate each row's currency and day takes now: checked against, then audited as before.
     in_use_by_row: dict[tuple[str, date], Decimal | None] = {}
     book = RateBook()
-    for line_no, raw in enumerate(reader, start=2):
+    numbered = enumerate(reader, start=2)
+    while True:
+        try:
+            line_no, raw = next(numbered)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
+            result.errors.append(
+                {
+                    "line": reader.reader.line_num,
+                    "column": "",
+                    "error": _("the file cannot be read here: %(reason)s") % {"reason": exc},
+                }
+            )
+            break
+        if None in raw:  # csv puts the fields beyond the header under None, as a list
+            result.errors.append(
+                {
+                    "line": line_no,
+                    "column": "",
+                    "error": _("more fields than columns in the header"),
+                }
+            )
+            continue
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         currency = row.get("currency", "").upper()
         if not is_currency(currency) or currency == "EUR":
             result.errors.append(
-                {"line": line_no, "column": "currency", "error": f"{currency!r} is not a currency"}
+                {
+                    "line": line_no,
+                    "column": "currency",
+                    "error": _("%(value)r is not a currency") % {"value": currency},
+                }
             )
             continue
         try:
@@ -79,7 +112,8 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "valid_from",
-                    "error": f"{row.get('valid_from')!r} is not a date (YYYY-MM-DD)",
+                    "error": _("%(value)r is not a date (YYYY-MM-DD)")
+                    % {"value": row.get("valid_from")},
                 }
             )
             continue
@@ -92,7 +126,8 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "units_per_eur",
-                    "error": f"{row.get('units_per_eur')!r} is not a positive decimal",
+                    "error": _("%(value)r is not a positive decimal")
+                    % {"value": row.get("units_per_eur")},
                 }
             )
             continue
@@ -101,7 +136,8 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "valid_from",
-                    "error": f"{currency} {valid_from} appears twice in the file",
+                    "error": _("%(currency)s %(day)s appears twice in the file")
+                    % {"currency": currency, "day": valid_from},
                 }
             )
             continue
@@ -111,7 +147,8 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "units_per_eur",
-                    "error": f"{row.get('units_per_eur')!r} rounds to 0 at six decimals",
+                    "error": _("%(value)r rounds to 0 at six decimals")
+                    % {"value": row.get("units_per_eur")},
                 }
             )
             continue
@@ -125,8 +162,11 @@ def exchange_rates_load(
                 {
                     "line": line_no,
                     "column": "units_per_eur",
-                    "error": f"{stored} is far from the rate in use, {in_use}: check the file, "
-                    "or confirm that the unusual rates are right",
+                    "error": _(
+                        "%(rate)s is far from the rate in use, %(in_use)s: check the file, "
+                        "or confirm that the unusual rates are right"
+                    )
+                    % {"rate": stored, "in_use": in_use},
                 }
             )
             continue
@@ -134,13 +174,13 @@ def exchange_rates_load(
         in_use_by_row[(currency, valid_from)] = in_use
     if result.errors or not parsed:
         if not parsed and not result.errors:
-            result.errors.append({"line": 1, "column": "", "error": "the file has no rows"})
+            result.errors.append({"line": 1, "column": "", "error": _("the file has no rows")})
         return result
     with transaction.atomic():
         existing = {
             (r.currency, r.valid_from): r
             for r in ExchangeRate.objects.select_for_update().filter(
-                source=source, currency__in={c for c, _ in parsed}
+                source=source, currency__in={c for c, _day in parsed}
             )
         }
         before: dict[str, str] = {}

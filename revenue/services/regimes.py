@@ -309,34 +309,59 @@ def parse_tariff_csv(text: str) -> tuple[dict[str, tuple[Decimal, str]], list[Cs
     errors: list[CsvRowError] = []
     rows: dict[str, tuple[Decimal, str]] = {}
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        reason = _("The file cannot be read here: %(reason)s") % {"reason": exc}
+        return {}, [CsvRowError(1, "", reason)]
     if "hs_prefix" not in header or "rate" not in header:
         return {}, [CsvRowError(1, "", _("The header must name the columns hs_prefix and rate."))]
     reader.fieldnames = header
-    for line_number, row in enumerate(reader, start=2):
-        prefix = (row.get("hs_prefix") or "").strip().replace(".", "").replace(" ", "")
-        problem = _hs_prefix_problem(prefix)
-        if problem:
-            errors.append(CsvRowError(line_number, "hs_prefix", problem))
-            continue
-        try:
-            rate = parse_rate(row.get("rate") or "")
-        except ValueError as exc:
-            errors.append(CsvRowError(line_number, "rate", str(exc)))
-            continue
-        if prefix in rows:
-            errors.append(
-                CsvRowError(
-                    line_number,
-                    "hs_prefix",
-                    _("%(prefix)s appears twice") % {"prefix": prefix},
-                )
+    try:
+        for line_number, row in enumerate(reader, start=2):
+            _tariff_row(line_number, row, rows, errors)
+    except csv.Error as exc:  # a field over the csv module's limit: the file's fault
+        errors.append(
+            CsvRowError(
+                reader.reader.line_num,  # DictReader.line_num lags behind on an error
+                "",
+                _("The file cannot be read here: %(reason)s") % {"reason": exc},
             )
-            continue
-        rows[prefix] = (rate, (row.get("description") or "").strip()[:300])
+        )
     if not rows and not errors:
         errors.append(CsvRowError(2, "", _("The file has no tariff lines.")))
     return rows, errors
+
+
+def _tariff_row(
+    line_number: int,
+    row: dict[str | None, Any],
+    rows: dict[str, tuple[Decimal, str]],
+    errors: list[CsvRowError],
+) -> None:
+    if None in row:  # csv puts the fields beyond the header under None
+        errors.append(CsvRowError(line_number, "", _("More fields than columns in the header.")))
+        return
+    prefix = (row.get("hs_prefix") or "").strip().replace(".", "").replace(" ", "")
+    problem = _hs_prefix_problem(prefix)
+    if problem:
+        errors.append(CsvRowError(line_number, "hs_prefix", problem))
+        return
+    try:
+        rate = parse_rate(row.get("rate") or "")
+    except ValueError as exc:
+        errors.append(CsvRowError(line_number, "rate", str(exc)))
+        return
+    if prefix in rows:
+        errors.append(
+            CsvRowError(
+                line_number,
+                "hs_prefix",
+                _("%(prefix)s appears twice") % {"prefix": prefix},
+            )
+        )
+        return
+    rows[prefix] = (rate, (row.get("description") or "").strip()[:300])
 
 
 def regime_import_tariff(

@@ -26,12 +26,25 @@ def tax_scheme_registrations_import(
     All rows or none; a row already loaded (same scheme, number, first day) is left as it is."""
     errors: list[CsvRowError] = []
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        reason = _("The file cannot be read here: %(reason)s") % {"reason": exc}
+        return 0, [CsvRowError(1, "", reason)]
     if not {"scheme", "number", "valid_from"} <= set(header):
         return 0, [CsvRowError(1, "", _("The header must name scheme, number and valid_from."))]
     reader.fieldnames = header
     pending: list[TaxSchemeRegistration] = []
-    for line_number, row in enumerate(reader, start=2):
+    numbered = enumerate(reader, start=2)
+    while True:
+        try:
+            line_number, row = next(numbered)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
+            reason = _("The file cannot be read here: %(reason)s") % {"reason": exc}
+            errors.append(CsvRowError(reader.reader.line_num, "", reason))
+            break
         scheme = (row.get("scheme") or "").strip().upper()
         number = (row.get("number") or "").strip().upper()
         if not scheme or len(scheme) > 8:

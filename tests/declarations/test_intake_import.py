@@ -123,6 +123,22 @@ def test_unreadable_file_fails_the_job_with_a_message(
     assert not Declaration.objects.exists()
 
 
+def test_csv_field_over_the_csv_limit_fails_the_job_instead_of_leaving_it_running(
+    officer_client, operator_a, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    job = _upload(
+        officer_client,
+        operator_a.operator,
+        "huge.csv",
+        b'lrn,seller_name\nA1,Shop\nA2,"' + b"x" * 200_000 + b'"\n',
+        django_capture_on_commit_callbacks,
+    )
+    job.refresh_from_db()
+    assert job.state == "failed" and "line 3" in job.message and job.finished_at
+    assert not Declaration.objects.exists()
+
+
 def test_progress_partial_polls_while_running(officer_client, operator_a, customs_user):
     job = ImportJob.objects.create(
         operator=operator_a.operator,

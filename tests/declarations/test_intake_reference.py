@@ -78,6 +78,15 @@ def test_invalid_profile_is_not_published(tmp_path):
     assert Profile.objects.filter(code="eu-h7").count() == 1
 
 
+@pytest.mark.parametrize("code", ["", "x" * 36, ["eu-h7"], "eu h7"])
+def test_profile_code_a_declaration_cannot_name_is_refused(tmp_path, code):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"code": code, "elements": {}, "rules": []}))
+    with pytest.raises(CommandError, match="the code must be 1 to 35"):
+        call_command("publish_profile", str(path), reason="test")
+    assert not Profile.objects.exclude(code__in=["wco-core", "eu-h7", "upu-cn23"]).exists()
+
+
 # --- exchange rates -----------------------------------------------------------------------------
 
 
@@ -168,6 +177,26 @@ def test_admin_uploads_rates_and_sees_row_errors(client, tmp_path):
     assert AuditEvent.objects.get(action="exchange_rates.load").actor == admin
 
 
+def test_admin_rate_upload_row_errors_read_in_french(client):
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin = get_user_model().objects.create_superuser("root", password="pw-for-tests-1")
+    client.force_login(admin)
+    bad = SimpleUploadedFile(
+        "r.csv", b"currency,valid_from,units_per_eur\nXYZ,2026-12-01,1\nUSD,2026-12-01,1,9\n"
+    )
+    page = client.post(
+        "/admin/declarations/exchangerate/upload/",
+        {"csv_file": bad, "reason": "mensuel"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    text = page.content.decode()
+    assert "n&#x27;est pas une devise" in text or "n'est pas une devise" in text
+    assert "plus de champs que de colonnes" in text
+    assert not ExchangeRate.objects.exists()
+
+
 # --- learned value benchmarks -------------------------------------------------------------------
 
 
@@ -233,3 +262,25 @@ def test_value_far_below_the_learned_benchmark_is_a_finding_at_intake(operator_a
     finding = QualityFinding.objects.get(declaration_id=created["id"], code="value_per_kg_low")
     assert finding.pointer == "/items/0/value"
     assert "median of 20 accepted" in finding.detail
+
+
+def test_rates_csv_row_with_more_fields_than_the_header_is_a_row_error(tmp_path, capsys):
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        "currency,valid_from,units_per_eur\nUSD,2026-11-01,1.25,extra\nGBP,2026-11-01,0.8\n"
+    )
+    with pytest.raises(CommandError, match="1 row error"):
+        call_command("load_exchange_rates", str(path), reason="x")
+    assert "line 2 []: more fields than columns in the header" in capsys.readouterr().err
+    assert not ExchangeRate.objects.exists()
+
+
+def test_rates_csv_cell_too_long_to_read_is_a_row_error(tmp_path, capsys):
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        'currency,valid_from,units_per_eur\nUSD,2026-11-01,1.25\nGBP,"' + "9" * 200_000 + '",1\n'
+    )
+    with pytest.raises(CommandError, match="1 row error"):
+        call_command("load_exchange_rates", str(path), reason="x")
+    assert "line 3 []: the file cannot be read here" in capsys.readouterr().err
+    assert not ExchangeRate.objects.exists()

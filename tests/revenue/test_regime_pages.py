@@ -148,6 +148,34 @@ def test_parameters_form_records_only_what_changed(client, customs_user):
     assert audit.after["fee_per_declaration"] == "2.00"
 
 
+@pytest.mark.parametrize(
+    "field, value", [("fee_per_line", "1e30"), ("duty_threshold", "100000000000")]
+)
+def test_an_amount_too_large_for_the_assessments_is_a_field_error(
+    client, customs_user, field, value
+):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    form = client.get(reverse("revenue:regime_edit", args=[regime.pk])).context["form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update(
+        {
+            "effective_from": (timezone.localdate() + timedelta(days=3)).isoformat(),
+            "reason": "typo",
+            field: value,
+        }
+    )
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    response = client.post(reverse("revenue:regime_edit", args=[regime.pk]), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == ["At most 99,999,999,999.9999."]
+    assert Regime.objects.filter(code=regime.code).count() == 1
+    french = client.post(
+        reverse("revenue:regime_edit", args=[regime.pk]), data, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert french.context["form"].errors[field][0].startswith("Au plus 99")
+
+
 def _csv(text: str, name: str = "tariff.csv"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -172,6 +200,26 @@ def test_tariff_csv_with_faulty_rows_loads_nothing_and_lists_each_error(client, 
     assert response.status_code == 422
     errors = [(e.row, e.column) for e in response.context["row_errors"]]
     assert errors == [(3, "hs_prefix"), (4, "rate"), (5, "hs_prefix")]
+    assert Regime.objects.filter(code=regime.code).count() == 1
+
+
+def test_tariff_csv_extra_field_or_oversized_cell_is_a_row_error_not_a_server_error(
+    client, customs_user
+):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    text = 'hs_prefix,rate\n6109,5%,12\n6110,4%\n6111,"' + "x" * 200_000 + '"\n'
+    response = client.post(
+        reverse("revenue:regime_import", args=[regime.pk]),
+        {
+            "file": _csv(text),
+            "effective_from": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "reason": "TARIC extract",
+        },
+    )
+    assert response.status_code == 422
+    errors = [(e.row, e.column) for e in response.context["row_errors"]]
+    assert errors == [(2, ""), (4, "")]
     assert Regime.objects.filter(code=regime.code).count() == 1
 
 
