@@ -115,7 +115,11 @@ def parse_reference_csv(text: str) -> ReferenceParse:
     ISO date for every row; keywords separated by ';'. One error per problem, with its row."""
     result = ReferenceParse([], [])
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:  # a cell over the csv module's limit: the file's fault, not a crash
+        result.errors.append((reader.line_num or 1, "", f"the file cannot be read here: {exc}"))
+        return result
     required = [c for c in REFERENCE_COLUMNS if c not in ("keywords", "note")]
     for column in required:
         if column not in header:
@@ -129,7 +133,16 @@ def parse_reference_csv(text: str) -> ReferenceParse:
         return result
     reader.fieldnames = header
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
-    for number, raw in enumerate(reader, start=2):
+    numbered = enumerate(reader, start=2)
+    number = 1
+    while True:
+        try:
+            number, raw = next(numbered)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
+            result.errors.append((number + 1, "", f"the file cannot be read here: {exc}"))
+            break
         if None in raw:
             result.errors.append((number, "", "more fields than columns in the header"))
             continue

@@ -111,7 +111,11 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
     reported with its row number and column and nothing is imported."""
     result = WatchlistImport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:  # a cell over the csv module's limit: the file's fault, not a crash
+        result.errors.append((reader.line_num or 1, "", f"the file cannot be read here: {exc}"))
+        return result
     missing = [c for c in ("name",) if c not in header]
     unknown = [h for h in header if h not in WATCHLIST_COLUMNS]
     if missing or unknown:
@@ -124,7 +128,16 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
         return result
     reader.fieldnames = header
     rows: list[WatchlistEntry] = []
-    for number, raw in enumerate(reader, start=2):
+    numbered = enumerate(reader, start=2)
+    number = 1
+    while True:
+        try:
+            number, raw = next(numbered)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
+            result.errors.append((number + 1, "", f"the file cannot be read here: {exc}"))
+            break
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
             result.errors.append((number, "", "more fields than columns in the header"))

@@ -171,3 +171,27 @@ def test_named_model_rows_are_tried_before_the_generic_row():
     )
     assert book.per_unit("851713", "iPhone 16")[0].value_eur == Decimal("969")
     assert book.per_unit("851713", "Android phone")[0].value_eur == Decimal("90")
+
+
+def test_a_cell_too_long_to_read_is_an_error_by_line_not_a_crash():
+    """A cell over the csv module's limit (128 KiB) raised out of the parser: a 500 on the page."""
+    header = "hs_code,basis,keywords,value_eur,source,as_of,note\n"
+    good = "610910,per_kg,,3,Comext,2023-12-31,\n"
+    parsed = parse_reference_csv(header + good + '610910,per_kg,,3,"' + "x" * 200_000 + '"\n')
+    assert [(row, column) for row, column, _ in parsed.errors] == [(3, "")]
+    assert "cannot be read" in parsed.errors[0][2]
+    parsed = parse_reference_csv('"' + "x" * 200_000 + '"\n' + good)
+    assert [(row, column) for row, column, _ in parsed.errors] == [(1, "")]
+
+
+@pytest.mark.django_db
+def test_a_watchlist_cell_too_long_to_read_is_an_error_by_line_not_a_crash():
+    from risk.models import WatchlistEntry
+    from risk.services.watchlists import watchlist_import_csv
+
+    text = 'name,country\nJohn Smith,GB\n"' + "x" * 200_000 + '",GB\n'
+    result = watchlist_import_csv(text=text, actor="command:test")
+    assert [(row, column) for row, column, _ in result.errors] == [(3, "")]
+    assert not WatchlistEntry.objects.exists()  # all or nothing
+    result = watchlist_import_csv(text='"' + "x" * 200_000 + '"\n', actor="command:test")
+    assert [(row, column) for row, column, _ in result.errors] == [(1, "")]
