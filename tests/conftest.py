@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import os
 import shutil
@@ -281,3 +282,13 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.05):
 
 
 __all__ = ["DATASET_EXAMPLE", "OperatorClient", "make_operator", "wait_for"]
+
+
+@pytest.fixture
+def csv_default_field_limit():
+    """The csv module's own cell limit (128 KiB) for the test: the limit is one per process, and
+    importing followthemoney (the watchlist's FtM format) raises it to 30 MB for good, so a test
+    about a cell over the default limit must not depend on which tests ran before it."""
+    previous = csv.field_size_limit(128 * 1024)
+    yield
+    csv.field_size_limit(previous)

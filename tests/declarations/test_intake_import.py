@@ -123,6 +123,7 @@ def test_unreadable_file_fails_the_job_with_a_message(
     assert not Declaration.objects.exists()
 
 
+@pytest.mark.usefixtures("csv_default_field_limit")
 def test_csv_field_over_the_csv_limit_fails_the_job_instead_of_leaving_it_running(
     officer_client, operator_a, settings, tmp_path, django_capture_on_commit_callbacks
 ):

@@ -275,6 +275,7 @@ def test_rates_csv_row_with_more_fields_than_the_header_is_a_row_error(tmp_path,
     assert not ExchangeRate.objects.exists()
 
 
+@pytest.mark.usefixtures("csv_default_field_limit")
 def test_rates_csv_cell_too_long_to_read_is_a_row_error(tmp_path, capsys):
     path = tmp_path / "rates.csv"
     path.write_text(

@@ -13,7 +13,7 @@ from revenue.services.registry import tax_scheme_registrations_import
 
 BIG = '"' + "x" * 200_000 + '"'
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("csv_default_field_limit")]
 
 
 def test_registry_cell_too_long_is_a_row_error():

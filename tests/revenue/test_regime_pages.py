@@ -203,6 +203,7 @@ def test_tariff_csv_with_faulty_rows_loads_nothing_and_lists_each_error(client, 
     assert Regime.objects.filter(code=regime.code).count() == 1
 
 
+@pytest.mark.usefixtures("csv_default_field_limit")
 def test_tariff_csv_extra_field_or_oversized_cell_is_a_row_error_not_a_server_error(
     client, customs_user
 ):

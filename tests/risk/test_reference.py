@@ -173,6 +173,7 @@ def test_named_model_rows_are_tried_before_the_generic_row():
     assert book.per_unit("851713", "Android phone")[0].value_eur == Decimal("90")
 
 
+@pytest.mark.usefixtures("csv_default_field_limit")
 def test_a_cell_too_long_to_read_is_an_error_by_line_not_a_crash():
     """A cell over the csv module's limit (128 KiB) raised out of the parser: a 500 on the page."""
     header = "hs_code,basis,keywords,value_eur,source,as_of,note\n"
@@ -184,6 +185,7 @@ def test_a_cell_too_long_to_read_is_an_error_by_line_not_a_crash():
     assert [(row, column) for row, column, _ in parsed.errors] == [(1, "")]
 
 
+@pytest.mark.usefixtures("csv_default_field_limit")
 @pytest.mark.django_db
 def test_a_watchlist_cell_too_long_to_read_is_an_error_by_line_not_a_crash():
     from risk.models import WatchlistEntry
