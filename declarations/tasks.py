@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from customs_ecom.platform.faults import RETRY_POLICY, TRANSIENT_ERRORS
 from customs_ecom.platform.models import IdempotencyRecord
 
 from .models import ImportJob
@@ -44,12 +45,23 @@ def purge_idempotency_keys() -> int:
     return deleted + purge_spent_stamps()
 
 
-@shared_task(name="declarations.import_file")
-def import_file(job_id: int) -> int:
-    """Run an officer's file import; the job row carries progress and the per-row error report."""
-    from .services.imports import import_job_run
+@shared_task(name="declarations.import_file", bind=True, acks_late=True, **RETRY_POLICY)
+def import_file(self, job_id: int) -> int:
+    """Run an officer's file import; the job row carries progress and the per-row error report.
+    A database or broker fault is retried with backoff (a job runs safely twice: rows already
+    stored are replays); any other fault, or the last retry's, ends the job as failed with a
+    message, never "running" for ever."""
+    from .services.imports import import_job_failed, import_job_run
 
-    job = import_job_run(job_id=job_id)
+    try:
+        job = import_job_run(job_id=job_id)
+    except TRANSIENT_ERRORS:
+        if self.request.retries >= self.max_retries:
+            import_job_failed(job_id=job_id)
+        raise
+    except Exception:
+        import_job_failed(job_id=job_id)
+        raise
     return job.accepted if job else 0
 
 

@@ -53,6 +53,24 @@ def import_job_create(*, operator: Operator, user: Any, name: str, content: byte
     return job
 
 
+def import_job_failed(*, job_id: int) -> None:
+    """End a job that stopped on a fault of the system, not of its file: failed, with a message
+    that says so (the rows already submitted are stored; importing the file again replays them)."""
+    from ..models import ImportJob
+
+    try:
+        ImportJob.objects.filter(pk=job_id).exclude(state=ImportJob.State.DONE).update(
+            state=ImportJob.State.FAILED,
+            message=(
+                "the import stopped on an error of the system, not of the file; rows already "
+                "imported are kept, and importing the file again adds the others"
+            ),
+            finished_at=timezone.now(),
+        )
+    except Exception:  # the database itself is down: the job stays as it was, logged
+        logger.exception("could not mark import job %s as failed", job_id)
+
+
 def import_job_run(*, job_id: int) -> Any:
     """Read the file, submit its declarations in chunks through the same intake as the API, and keep
     the progress and per-row errors on the job. Safe to run twice: a finished job is left alone, and

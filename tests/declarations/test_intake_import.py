@@ -163,3 +163,69 @@ def test_import_pages_need_an_officer_role(client, customs_user, operator_a):
     assert client.post("/imports/", {"operator": operator_a.operator.pk}).status_code == 403
     anonymous = Client().get("/imports/")
     assert anonymous.status_code == 302
+
+
+@pytest.mark.parametrize("fault", ["unexpected", "transient_last_retry"])
+def test_a_job_stopped_by_a_system_fault_ends_failed_not_running_for_ever(
+    operator_a, customs_user, settings, tmp_path, monkeypatch, fault
+):
+    """A fault that is not the file's (a bug, or a database error once retries are spent) left
+    the job "running" with its progress bar for ever."""
+    import django.db
+
+    from declarations import tasks
+    from declarations.services import imports
+
+    settings.MEDIA_ROOT = tmp_path
+    job = ImportJob.objects.create(
+        operator=operator_a.operator,
+        original_name="x.csv",
+        state=ImportJob.State.RUNNING,
+        created_by=customs_user("officer"),
+    )
+    error = RuntimeError("bug") if fault == "unexpected" else django.db.OperationalError("down")
+
+    def stops(*, job_id):
+        raise error
+
+    monkeypatch.setattr(imports, "import_job_run", stops)
+    retries = 0 if fault == "unexpected" else tasks.import_file.max_retries
+    tasks.import_file.push_request(retries=retries)
+    try:
+        with pytest.raises(type(error)):
+            tasks.import_file.run(job.pk)
+    finally:
+        tasks.import_file.pop_request()
+    job.refresh_from_db()
+    assert job.state == "failed" and job.finished_at
+    assert "not of the file" in job.message
+
+
+def test_a_transient_fault_before_the_last_retry_leaves_the_job_to_its_retry(
+    operator_a, customs_user, monkeypatch
+):
+    import django.db
+
+    from declarations import tasks
+    from declarations.services import imports
+
+    job = ImportJob.objects.create(
+        operator=operator_a.operator,
+        original_name="x.csv",
+        state=ImportJob.State.RUNNING,
+        created_by=customs_user("officer"),
+    )
+
+    def stops(*, job_id):
+        raise django.db.OperationalError("down")
+
+    monkeypatch.setattr(imports, "import_job_run", stops)
+    monkeypatch.setattr(imports, "import_job_failed", lambda **k: pytest.fail("marked failed"))
+    tasks.import_file.push_request(retries=0)
+    try:
+        with pytest.raises(django.db.OperationalError):  # Celery's autoretry schedules the retry
+            tasks.import_file.run(job.pk)
+    finally:
+        tasks.import_file.pop_request()
+    job.refresh_from_db()
+    assert job.state == "running"
