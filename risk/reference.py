@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from risk.lexicons import DATA_DIR, description_terms, tokens
 
@@ -109,6 +111,23 @@ MAX_VALUE_EUR = Decimal(10) ** 12
 _CENT = Decimal("0.01")
 
 
+def csv_rows(reader: Any, errors: list) -> Iterator[tuple[int, dict]]:
+    """The rows of a ``csv.DictReader`` numbered from 2 (the header is line 1). A cell the reader
+    cannot read (over the csv module's limit) ends them with an error at its row, not a crash."""
+    number = 1
+    rows = iter(reader)
+    while True:
+        try:
+            raw = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append((number + 1, "", f"the file cannot be read here: {exc}"))
+            return
+        number += 1
+        yield number, raw
+
+
 def parse_reference_csv(text: str) -> ReferenceParse:
     """Check a reference file: header ``hs_code, basis, keywords, value_eur, source, as_of[, note]``;
     HS codes of 4 or 6 digits, basis ``per_kg`` or ``per_unit``, a positive value, a source and an
@@ -133,16 +152,7 @@ def parse_reference_csv(text: str) -> ReferenceParse:
         return result
     reader.fieldnames = header
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
-    numbered = enumerate(reader, start=2)
-    number = 1
-    while True:
-        try:
-            number, raw = next(numbered)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
-            result.errors.append((number + 1, "", f"the file cannot be read here: {exc}"))
-            break
+    for number, raw in csv_rows(reader, result.errors):
         if None in raw:
             result.errors.append((number, "", "more fields than columns in the header"))
             continue

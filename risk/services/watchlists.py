@@ -21,6 +21,7 @@ from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.bounds import as_id
 
 from ..models import WatchlistEntry, WatchlistFalsePositive
+from ..reference import csv_rows
 from ..watchlist import WatchlistEntry as WatchlistEntrySpec
 from ..watchlist import WatchlistIndex, normalise_name
 from .reassessment import enqueue_reassessment
@@ -128,16 +129,7 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
         return result
     reader.fieldnames = header
     rows: list[WatchlistEntry] = []
-    numbered = enumerate(reader, start=2)
-    number = 1
-    while True:
-        try:
-            number, raw = next(numbered)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
-            result.errors.append((number + 1, "", f"the file cannot be read here: {exc}"))
-            break
+    for number, raw in csv_rows(reader, result.errors):
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
             result.errors.append((number, "", "more fields than columns in the header"))
