@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from customs_ecom.platform.csvfile import csv_rows
+
 # Column -> JSON Pointer in the declaration. Consignment columns first, then item columns.
 CONSIGNMENT_COLUMNS: dict[str, str] = {
     "lrn": "/lrn",
@@ -94,18 +96,21 @@ def read_rows(name: str, content: bytes) -> Iterator[tuple[int, dict[str, str]]]
         raise ImportFileError("the CSV file is not UTF-8 text") from None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
+
+    def unreadable(line: int, reason: str) -> None:  # a field over the csv module's limit
+        raise ImportFileError(f"the CSV file cannot be read at line {line}: {reason}")
+
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-        columns = _header(header)
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            yield number, {c: (values[i].strip() if i < len(values) else "") for i, c in columns}
-    except csv.Error as exc:  # a field over the csv module's limit: the file, not the worker
-        raise ImportFileError(
-            f"the CSV file cannot be read at line {reader.line_num}: {exc}"
-        ) from None
+    columns: list[tuple[int, str]] | None = None
+    for number, values in csv_rows(reader, unreadable, start=1):
+        if columns is None:  # the header, line 1
+            columns = _header(values)
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        yield number, {c: (values[i].strip() if i < len(values) else "") for i, c in columns}
+    if columns is None:
+        _header(None)  # raises: the file is empty
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:

@@ -12,14 +12,12 @@ by an administrator's file of the same shape (``parse_reference_csv`` checks it,
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
+from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
 from risk.lexicons import DATA_DIR, description_terms, tokens
 
 BASES = ("per_kg", "per_unit")
@@ -111,21 +109,9 @@ MAX_VALUE_EUR = Decimal(10) ** 12
 _CENT = Decimal("0.01")
 
 
-def csv_rows(reader: Any, errors: list) -> Iterator[tuple[int, dict]]:
-    """The rows of a ``csv.DictReader`` numbered from 2 (the header is line 1). A cell the reader
-    cannot read (over the csv module's limit) ends them with an error at its row, not a crash."""
-    number = 1
-    rows = iter(reader)
-    while True:
-        try:
-            raw = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            errors.append((number + 1, "", f"the file cannot be read here: {exc}"))
-            return
-        number += 1
-        yield number, raw
+def unreadable_error(errors: list[tuple[int, str, str]]) -> Callable[[int, str], None]:
+    """A row the csv reader cannot read (a cell over its limit), as an error of these files."""
+    return lambda row, reason: errors.append((row, "", f"the file cannot be read here: {reason}"))
 
 
 def parse_reference_csv(text: str) -> ReferenceParse:
@@ -133,11 +119,9 @@ def parse_reference_csv(text: str) -> ReferenceParse:
     HS codes of 4 or 6 digits, basis ``per_kg`` or ``per_unit``, a positive value, a source and an
     ISO date for every row; keywords separated by ';'. One error per problem, with its row."""
     result = ReferenceParse([], [])
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:  # a cell over the csv module's limit: the file's fault, not a crash
-        result.errors.append((reader.line_num or 1, "", f"the file cannot be read here: {exc}"))
+    reader = csv_dict_reader(text)
+    header = csv_header(reader, unreadable_error(result.errors))
+    if header is None:
         return result
     required = [c for c in REFERENCE_COLUMNS if c not in ("keywords", "note")]
     for column in required:
@@ -150,9 +134,8 @@ def parse_reference_csv(text: str) -> ReferenceParse:
             )
     if result.errors:
         return result
-    reader.fieldnames = header
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
-    for number, raw in csv_rows(reader, result.errors):
+    for number, raw in csv_rows(reader, unreadable_error(result.errors)):
         if None in raw:
             result.errors.append((number, "", "more fields than columns in the header"))
             continue

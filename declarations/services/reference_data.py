@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
 
 
 @dataclass
@@ -43,8 +44,6 @@ def exchange_rates_load(
     more than half as much again (or less than two thirds) of the rate in use for that currency and
     day is refused unless ``confirm_unusual``. Re-loading a month replaces its rate; the change is
     audited with the rate each row replaced or took over from."""
-    import csv
-    import io
     from datetime import date
     from decimal import InvalidOperation
 
@@ -53,12 +52,19 @@ def exchange_rates_load(
     from ..rates import RateBook
 
     result = RateLoadResult()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        reason = _("the file cannot be read here: %(reason)s") % {"reason": exc}
-        result.errors.append({"line": 1, "column": "", "error": reason})
+
+    def unreadable(line: int, cause: str) -> None:  # a cell over the csv module's limit
+        result.errors.append(
+            {
+                "line": line,
+                "column": "",
+                "error": _("the file cannot be read here: %(reason)s") % {"reason": cause},
+            }
+        )
+
+    reader = csv_dict_reader(text)
+    header = csv_header(reader, unreadable)
+    if header is None:
         return result
     missing = [c for c in RATE_CSV_COLUMNS if c not in header]
     if missing:
@@ -70,21 +76,7 @@ def exchange_rates_load(
     # The rate each row's currency and day takes now: checked against, then audited as before.
     in_use_by_row: dict[tuple[str, date], Decimal | None] = {}
     book = RateBook()
-    numbered = enumerate(reader, start=2)
-    while True:
-        try:
-            line_no, raw = next(numbered)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
-            result.errors.append(
-                {
-                    "line": reader.reader.line_num,
-                    "column": "",
-                    "error": _("the file cannot be read here: %(reason)s") % {"reason": exc},
-                }
-            )
-            break
+    for line_no, raw in csv_rows(reader, unreadable):
         if None in raw:  # csv puts the fields beyond the header under None, as a list
             result.errors.append(
                 {

@@ -4,11 +4,9 @@ tariffs imported from CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -21,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
 from revenue.localtime import local_date
 from revenue.models import Regime
 from revenue.regimes import RegimeSpec, load_shipped_regimes, regime_at, regime_for
@@ -182,6 +181,16 @@ class CsvRowError:
     message: str
 
 
+def unreadable_error(errors: list[CsvRowError]) -> Callable[[int, str], None]:
+    """A row the csv reader cannot read (a cell over its limit), as an error of these files."""
+
+    def unreadable(row: int, cause: str) -> None:
+        reason = _("The file cannot be read here: %(reason)s") % {"reason": cause}
+        errors.append(CsvRowError(row, "", reason))
+
+    return unreadable
+
+
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict, dict]:
     keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
@@ -308,26 +317,14 @@ def parse_tariff_csv(text: str) -> tuple[dict[str, tuple[Decimal, str]], list[Cs
     every faulty row is reported with its line number and column, nothing is half-loaded."""
     errors: list[CsvRowError] = []
     rows: dict[str, tuple[Decimal, str]] = {}
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        reason = _("The file cannot be read here: %(reason)s") % {"reason": exc}
-        return {}, [CsvRowError(1, "", reason)]
+    reader = csv_dict_reader(text)
+    header = csv_header(reader, unreadable_error(errors))
+    if header is None:
+        return {}, errors
     if "hs_prefix" not in header or "rate" not in header:
         return {}, [CsvRowError(1, "", _("The header must name the columns hs_prefix and rate."))]
-    reader.fieldnames = header
-    try:
-        for line_number, row in enumerate(reader, start=2):
-            _tariff_row(line_number, row, rows, errors)
-    except csv.Error as exc:  # a field over the csv module's limit: the file's fault
-        errors.append(
-            CsvRowError(
-                reader.reader.line_num,  # DictReader.line_num lags behind on an error
-                "",
-                _("The file cannot be read here: %(reason)s") % {"reason": exc},
-            )
-        )
+    for line_number, row in csv_rows(reader, unreadable_error(errors)):
+        _tariff_row(line_number, row, rows, errors)
     if not rows and not errors:
         errors.append(CsvRowError(2, "", _("The file has no tariff lines.")))
     return rows, errors

@@ -3,8 +3,6 @@ administrator; its verdicts on a number are reads (``revenue.selectors``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -12,8 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
+from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
 from revenue.models import TaxSchemeRegistration
-from revenue.services.regimes import CsvRowError
+from revenue.services.regimes import CsvRowError, unreadable_error
 
 # The audit of a load names the numbers it added, up to this many (the count always).
 AUDITED_NUMBERS = 2000
@@ -25,26 +24,14 @@ def tax_scheme_registrations_import(
     """Load valid scheme numbers: `scheme,number,valid_from[,valid_to][,holder]` with a header.
     All rows or none; a row already loaded (same scheme, number, first day) is left as it is."""
     errors: list[CsvRowError] = []
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        reason = _("The file cannot be read here: %(reason)s") % {"reason": exc}
-        return 0, [CsvRowError(1, "", reason)]
+    reader = csv_dict_reader(csv_text)
+    header = csv_header(reader, unreadable_error(errors))
+    if header is None:
+        return 0, errors
     if not {"scheme", "number", "valid_from"} <= set(header):
         return 0, [CsvRowError(1, "", _("The header must name scheme, number and valid_from."))]
-    reader.fieldnames = header
     pending: list[TaxSchemeRegistration] = []
-    numbered = enumerate(reader, start=2)
-    while True:
-        try:
-            line_number, row = next(numbered)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # a cell over the csv module's limit: a row error, not a crash
-            reason = _("The file cannot be read here: %(reason)s") % {"reason": exc}
-            errors.append(CsvRowError(reader.reader.line_num, "", reason))
-            break
+    for line_number, row in csv_rows(reader, unreadable_error(errors)):
         scheme = (row.get("scheme") or "").strip().upper()
         number = (row.get("number") or "").strip().upper()
         if not scheme or len(scheme) > 8:

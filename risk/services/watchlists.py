@@ -4,9 +4,7 @@ declarations."""
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.bounds import as_id
+from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
 
 from ..models import WatchlistEntry, WatchlistFalsePositive
-from ..reference import csv_rows
+from ..reference import unreadable_error
 from ..watchlist import WatchlistEntry as WatchlistEntrySpec
 from ..watchlist import WatchlistIndex, normalise_name
 from .reassessment import enqueue_reassessment
@@ -111,11 +110,9 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
     list, reason; aliases and identifiers separated by ';'). All or nothing: any row error is
     reported with its row number and column and nothing is imported."""
     result = WatchlistImport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:  # a cell over the csv module's limit: the file's fault, not a crash
-        result.errors.append((reader.line_num or 1, "", f"the file cannot be read here: {exc}"))
+    reader = csv_dict_reader(text)
+    header = csv_header(reader, unreadable_error(result.errors))
+    if header is None:
         return result
     missing = [c for c in ("name",) if c not in header]
     unknown = [h for h in header if h not in WATCHLIST_COLUMNS]
@@ -127,9 +124,8 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
                 (1, column, f"unknown column; expected {', '.join(WATCHLIST_COLUMNS)}")
             )
         return result
-    reader.fieldnames = header
     rows: list[WatchlistEntry] = []
-    for number, raw in csv_rows(reader, result.errors):
+    for number, raw in csv_rows(reader, unreadable_error(result.errors)):
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
             result.errors.append((number, "", "more fields than columns in the header"))
