@@ -73,6 +73,18 @@ def consignments(operator_a, example, django_capture_on_commit_callbacks):
     return _submit(operator_a.operator, bodies, django_capture_on_commit_callbacks)
 
 
+@pytest.fixture
+def officer(customs_user):
+    return customs_user("officer")
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    """The test client logged in as the officer, who works most of the pages tested here."""
+    client.force_login(officer)
+    return client
+
+
 # --- search ------------------------------------------------------------------------------------
 
 
@@ -80,20 +92,16 @@ def test_compact_key_reads_a_barcode_as_scanned_or_typed():
     assert compact_key(" rr 123-456 785 de ") == "RR123456785DE"
 
 
-def test_search_by_lrn_in_any_case_opens_the_consignment(client, customs_user, consignments):
-    client.force_login(customs_user("officer"))
-    response = client.get(reverse("declarations:search"), {"q": " find-2 "})
+def test_search_by_lrn_in_any_case_opens_the_consignment(consignments, officer_client):
+    response = officer_client.get(reverse("declarations:search"), {"q": " find-2 "})
     assert response.status_code == 302
     assert response["Location"] == reverse("declarations:consignment", args=[consignments[2]])
 
 
-def test_search_by_s10_barcode_with_spaces_opens_the_consignment(
-    client, customs_user, consignments
-):
-    client.force_login(customs_user("officer"))
+def test_search_by_s10_barcode_with_spaces_opens_the_consignment(consignments, officer_client):
     barcode = _s10("12345678").lower()
     typed = f"{barcode[:2]} {barcode[2:6]} {barcode[6:11]} {barcode[11:]}"
-    response = client.get(reverse("declarations:search"), {"q": typed})
+    response = officer_client.get(reverse("declarations:search"), {"q": typed})
     assert response["Location"] == reverse("declarations:consignment", args=[consignments[4]])
 
 
@@ -107,22 +115,20 @@ def test_search_by_tax_scheme_number_and_by_part_of_a_name(consignments):
 
 
 def test_several_matches_are_listed_and_an_operator_is_offered(
-    client, customs_user, consignments, operator_a
+    consignments, operator_a, officer_client
 ):
-    client.force_login(customs_user("officer"))
-    response = client.get(reverse("declarations:search"), {"q": "Marie Dupont"})
+    response = officer_client.get(reverse("declarations:search"), {"q": "Marie Dupont"})
     html = response.content.decode()
     assert response.status_code == 200 and 'id="search-results"' in html
     for pk in consignments[:4]:
         assert reverse("declarations:consignment", args=[pk]) in html
     operator = operator_a.operator
-    response = client.get(reverse("declarations:search"), {"q": operator.name[:6]})
+    response = officer_client.get(reverse("declarations:search"), {"q": operator.name[:6]})
     assert f"?operator={operator.pk}" in response.content.decode()
 
 
-def test_a_search_without_match_says_so(client, customs_user, consignments):
-    client.force_login(customs_user("officer"))
-    response = client.get(reverse("declarations:search"), {"q": "ZZ999999999ZZ"})
+def test_a_search_without_match_says_so(consignments, officer_client):
+    response = officer_client.get(reverse("declarations:search"), {"q": "ZZ999999999ZZ"})
     html = response.content.decode()
     assert 'id="no-results"' in html and "Well done" not in html
 
@@ -140,49 +146,47 @@ def test_operators_cannot_reach_the_search(client, customs_user):
 # --- the all-consignments list -----------------------------------------------------------------
 
 
-def test_all_consignments_lists_every_channel_with_facets(client, customs_user, consignments):
-    client.force_login(customs_user("officer"))
+def test_all_consignments_lists_every_channel_with_facets(consignments, officer_client):
     url = reverse("declarations:consignments")
-    html = client.get(url).content.decode()
+    html = officer_client.get(url).content.decode()
     for pk in consignments:
         assert reverse("declarations:consignment", args=[pk]) in html
     channel = Declaration.objects.get(pk=consignments[4]).channel
-    html = client.get(url, {"channel": channel, "origin": "cn"}).content.decode()
+    html = officer_client.get(url, {"channel": channel, "origin": "cn"}).content.decode()
     assert reverse("declarations:consignment", args=[consignments[4]]) in html
-    html = client.get(url, {"value_min": "1000000"}).content.decode()
+    html = officer_client.get(url, {"value_min": "1000000"}).content.decode()
     assert 'id="no-match"' in html and "No consignment matches these filters." in html
     assert "Well done" not in html
 
 
 @pytest.mark.parametrize("url", ["declarations:consignments", "declarations:queue"])
-def test_the_rule_filter_offers_rules_by_their_titles_in_french(client, customs_user, url):
-    client.force_login(customs_user("officer"))
-    html = client.get(reverse(url), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+def test_the_rule_filter_offers_rules_by_their_titles_in_french(url, officer_client):
+    html = officer_client.get(reverse(url), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     choice = html.split('name="rule"', 1)[1].split("</select>", 1)[0]
     assert '<option value="splitting">Fractionnement d&#x27;un achat en plusieurs envois' in choice
     assert ">splitting<" not in choice and ">watchlist_screening<" not in choice
 
 
-def test_a_bad_facet_is_reported_and_ignored(client, customs_user, consignments):
-    client.force_login(customs_user("officer"))
-    response = client.get(reverse("declarations:consignments"), {"origin": "CHN", "value_min": "x"})
+def test_a_bad_facet_is_reported_and_ignored(consignments, officer_client):
+    response = officer_client.get(
+        reverse("declarations:consignments"), {"origin": "CHN", "value_min": "x"}
+    )
     assert response.status_code == 200
     assert "Two letters" in response.content.decode()
 
 
 def test_the_list_pages_by_keyset_with_constant_queries(
-    client, customs_user, consignments, django_assert_max_num_queries, monkeypatch
+    consignments, django_assert_max_num_queries, monkeypatch, officer_client
 ):
     from declarations import consignment_list
 
     monkeypatch.setattr(consignment_list, "PAGE_SIZE", 2)
-    client.force_login(customs_user("officer"))
     seen = []
     url = reverse("declarations:consignments")
     query = ""
     for _ in range(3):
         with django_assert_max_num_queries(12):
-            html = client.get(f"{url}?{query}").content.decode()
+            html = officer_client.get(f"{url}?{query}").content.decode()
         seen += [pk for pk in consignments if f'name="ids" value="{pk}"' in html]
         if 'id="next-page"' not in html:
             break
@@ -201,36 +205,35 @@ def _queued(ids):
     )
 
 
-def test_bulk_claim_then_counts_show_mine_and_unassigned(client, customs_user, consignments):
+def test_bulk_claim_then_counts_show_mine_and_unassigned(consignments, officer, officer_client):
     queued = _queued(consignments)
     assert len(queued) >= 3
-    officer = customs_user("officer")
-    client.force_login(officer)
-    response = client.post(
+    response = officer_client.post(
         reverse("declarations:bulk_action", args=["claim"]), {"ids": queued[:2]}, follow=True
     )
     assert "2 consignment(s): claimed." in response.content.decode()
     assert set(Declaration.objects.filter(claimed_by=officer).values_list("pk", flat=True)) == set(
         queued[:2]
     )
-    html = client.get(reverse("declarations:workload")).content.decode()
+    html = officer_client.get(reverse("declarations:workload")).content.decode()
     mine = html.split('id="tile-mine"', 1)[1]
     assert '<div class="kpi">2</div>' in mine.split("</a>", 1)[0]
-    html = client.get(reverse("declarations:consignments"), {"work": "mine"}).content.decode()
+    html = officer_client.get(
+        reverse("declarations:consignments"), {"work": "mine"}
+    ).content.decode()
     assert all(f'name="ids" value="{pk}"' in html for pk in queued[:2])
     assert f'name="ids" value="{queued[2]}"' not in html
 
 
-def test_bulk_request_documents_reports_each_refusal(client, customs_user, consignments):
+def test_bulk_request_documents_reports_each_refusal(customs_user, consignments, officer_client):
     queued = _queued(consignments)
     other = customs_user("supervisor", username="other-officer")
     from declarations.services import declaration_claim
 
     declaration_claim(declaration_id=queued[0], user=other)
-    client.force_login(customs_user("officer"))
     # Red and yellow work is claimed before any decision (docs/lifecycle.md).
-    client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": queued[:3]})
-    response = client.post(
+    officer_client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": queued[:3]})
+    response = officer_client.post(
         reverse("declarations:bulk_action", args=["request_documents"]),
         {
             "ids": queued[:3],
@@ -252,14 +255,12 @@ def test_bulk_request_documents_reports_each_refusal(client, customs_user, consi
 
 
 def test_documents_received_moves_a_consignment_from_waiting_to_received(
-    client, customs_user, consignments, operator_a, settings, tmp_path
+    consignments, operator_a, settings, tmp_path, officer, officer_client
 ):
     settings.MEDIA_ROOT = tmp_path
     queued = _queued(consignments)
-    officer = customs_user("officer")
-    client.force_login(officer)
-    client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": queued[:2]})
-    client.post(
+    officer_client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": queued[:2]})
+    officer_client.post(
         reverse("declarations:bulk_action", args=["request_documents"]),
         {"ids": queued[:2], "documents": ["invoice"], **_revisions(queued[:2])},
     )
@@ -276,7 +277,7 @@ def test_documents_received_moves_a_consignment_from_waiting_to_received(
 
     counts = workload_counts(user=officer)
     assert counts["received"] == 1 and counts["waiting"] == 1
-    rows = client.get(reverse("declarations:queue")).content.decode().split("<tr ")
+    rows = officer_client.get(reverse("declarations:queue")).content.decode().split("<tr ")
     marked = [r for r in rows if "docs-received" in r]
     assert len(marked) == 1 and reverse("declarations:consignment", args=[queued[0]]) in marked[0]
 
@@ -310,12 +311,11 @@ def test_target_times_are_set_by_supervisors_and_audited(client, customs_user):
     assert event.reason == "new staffing" and event.actor_label == "supervisor"
 
 
-def test_bulk_release_needs_a_confirmation_and_each_guard(client, customs_user, consignments):
+def test_bulk_release_needs_a_confirmation_and_each_guard(consignments, officer_client):
     queued = _queued(consignments)
-    client.force_login(customs_user("officer"))
     url = reverse("declarations:bulk_action", args=["release"])
-    assert client.post(url, {"ids": queued[:2], "reason": "go"}).status_code == 302
-    response = client.post(
+    assert officer_client.post(url, {"ids": queued[:2], "reason": "go"}).status_code == 302
+    response = officer_client.post(
         url,
         {"ids": queued[:2], "reason": "go", "confirm": "on", **_revisions(queued[:2])},
         follow=True,
@@ -346,17 +346,15 @@ def test_supervisors_list_claims_by_officer(client, customs_user, consignments):
 
 
 def test_timeline_tells_each_note_once_in_sentences_without_codes(
-    client, customs_user, consignments
+    consignments, officer, officer_client
 ):
     from declarations.services import declaration_claim
 
     pk = _queued(consignments)[0]
-    officer = customs_user("officer")
     declaration_claim(declaration_id=pk, user=officer)
     declaration = Declaration.objects.get(pk=pk)
     officer_note_add(declaration=declaration, author=officer, text="Seller known for replicas")
-    client.force_login(officer)
-    html = client.get(reverse("declarations:consignment", args=[pk])).content.decode()
+    html = officer_client.get(reverse("declarations:consignment", args=[pk])).content.decode()
     timeline = html.split('id="timeline"', 1)[1].split("</ol>", 1)[0]
     assert timeline.count("Seller known for replicas") == 1
     assert "Claimed the consignment." in timeline and "declaration.claim" not in timeline
@@ -365,7 +363,7 @@ def test_timeline_tells_each_note_once_in_sentences_without_codes(
 
 
 def test_an_amendment_shows_its_field_changes(
-    client, customs_user, consignments, operator_a, example, django_capture_on_commit_callbacks
+    consignments, operator_a, example, django_capture_on_commit_callbacks, officer_client
 ):
     pk = consignments[0]
     body = _body(example, 0)
@@ -375,21 +373,19 @@ def test_an_amendment_shows_its_field_changes(
             operator=operator_a.operator, declaration_id=pk, body=body
         )
     assert status == 200 and not problems
-    client.force_login(customs_user("officer"))
-    html = client.get(reverse("declarations:consignment", args=[pk])).content.decode()
+    html = officer_client.get(reverse("declarations:consignment", args=[pk])).content.decode()
     timeline = html.split('id="timeline"', 1)[1].split("</ol>", 1)[0]
     assert "Amended the declaration (revision 2)." in timeline
     assert "<del>15.00</del>" in timeline and "<ins>19.00</ins>" in timeline
 
 
 def test_case_file_checklist_and_inline_viewer(
-    client, customs_user, consignments, operator_a, settings, tmp_path
+    consignments, operator_a, settings, tmp_path, officer_client
 ):
     settings.MEDIA_ROOT = tmp_path
     pk = _queued(consignments)[0]
-    client.force_login(customs_user("officer"))
-    client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": [pk]})
-    client.post(
+    officer_client.post(reverse("declarations:bulk_action", args=["claim"]), {"ids": [pk]})
+    officer_client.post(
         reverse("declarations:bulk_action", args=["request_documents"]),
         {"ids": [pk], "documents": ["invoice", "licence"], **_revisions([pk])},
     )
@@ -402,12 +398,12 @@ def test_case_file_checklist_and_inline_viewer(
         extension="pdf",
         original_name="invoice-77.pdf",
     )
-    html = client.get(reverse("declarations:consignment", args=[pk])).content.decode()
+    html = officer_client.get(reverse("declarations:consignment", args=[pk])).content.decode()
     checklist = html.split('id="document-checklist"', 1)[1].split("</ul>", 1)[0]
     assert "requested, received" in checklist and "requested, not received yet" in checklist
     viewer = reverse("declarations:document_inline", args=[pk, document.pk])
     assert f'src="{viewer}"' in checklist
-    response = client.get(viewer)
+    response = officer_client.get(viewer)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "SAMEORIGIN"
@@ -424,13 +420,12 @@ def test_case_file_checklist_and_inline_viewer(
     ],
 )
 def test_a_document_is_named_by_its_sniffed_type_for_the_officer(
-    client, customs_user, consignments, operator_a, settings, tmp_path, original_name, expected
+    consignments, operator_a, settings, tmp_path, original_name, expected, officer_client
 ):
     # PDF bytes named `evil.html` were downloaded as `evil.html`: saved and opened, the browser
     # reads the file as HTML. A right-to-left override made `.exe` read as `.pdf` on the page.
     settings.MEDIA_ROOT = tmp_path
     pk = _queued(consignments)[0]
-    client.force_login(customs_user("officer"))
     document = document_attach(
         operator=operator_a.operator,
         declaration_id=pk,
@@ -442,10 +437,10 @@ def test_a_document_is_named_by_its_sniffed_type_for_the_officer(
     )
     expected = expected or f"document-{document.pk}.pdf"
     for name in ("consignment_document", "document_inline"):
-        response = client.get(reverse(f"declarations:{name}", args=[pk, document.pk]))
+        response = officer_client.get(reverse(f"declarations:{name}", args=[pk, document.pk]))
         assert response.status_code == 200
         assert response["Content-Disposition"].endswith(f'filename="{expected}"')
-    html = client.get(reverse("declarations:consignment", args=[pk])).content.decode()
+    html = officer_client.get(reverse("declarations:consignment", args=[pk])).content.decode()
     assert expected in html and "\u202e" not in html
 
 
@@ -460,16 +455,15 @@ def test_inspection_report_is_a_pdf(client, customs_user, consignments):
 
 
 def test_filter_forms_cost_one_query_whatever_the_number_of_operators(
-    client, customs_user, consignments, django_assert_max_num_queries
+    consignments, django_assert_max_num_queries, officer_client
 ):
     from aeo.services import operator_create
 
     for n in range(15):
         operator_create(code=f"extra-{n}", name=f"Extra operator {n}", role="vendor")
-    client.force_login(customs_user("officer"))
     for url in (reverse("declarations:consignments"), reverse("declarations:queue")):
         with django_assert_max_num_queries(10):
-            assert client.get(url).status_code == 200
+            assert officer_client.get(url).status_code == 200
 
 
 def test_supervisor_reassigns_a_claim_from_the_claims_page_with_a_reason(
@@ -534,16 +528,15 @@ def test_a_reassignment_sent_twice_is_recorded_once(client, customs_user, consig
     assert AuditEvent.objects.filter(action="declaration.reassign").count() == 3
 
 
-def test_pages_name_the_time_zone_their_times_are_shown_in(client, customs_user, consignments):
+def test_pages_name_the_time_zone_their_times_are_shown_in(consignments, officer_client):
     """The list and the case file show times without a zone beside each one: the header names it,
     the browser's zone when the officer's cookie gives one, the installation's otherwise."""
-    client.force_login(customs_user("officer"))
-    html = client.get(reverse("declarations:consignments")).content.decode()
+    html = officer_client.get(reverse("declarations:consignments")).content.decode()
     assert 'id="shown-zone">Time zone: UTC<' in html
-    client.cookies["officer_tz"] = "Europe/Paris"
+    officer_client.cookies["officer_tz"] = "Europe/Paris"
     url = reverse("declarations:consignment", args=[consignments[0]])
-    html = client.get(url).content.decode()
+    html = officer_client.get(url).content.decode()
     assert 'id="shown-zone">Time zone: Europe/Paris<' in html
-    client.cookies["django_language"] = "fr"
-    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    officer_client.cookies["django_language"] = "fr"
+    html = officer_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert 'id="shown-zone">Fuseau horaire\u00a0: Europe/Paris<' in html
