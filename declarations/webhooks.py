@@ -39,7 +39,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from aeo.models import Operator
@@ -301,15 +302,24 @@ def _claim_due(now: datetime, limit: int) -> list[WebhookDelivery]:
                 queryset = queryset.select_for_update(skip_locked=True, of=("self",))
             return list(queryset.select_related("operator")[:count])
 
-        operators = sorted(due.order_by().values_list("operator_id", flat=True).distinct())
+        operators = due.order_by().values("operator_id").distinct().count()
         if not operators:
             return []
-        share = max(1, -(-limit // len(operators)))
-        picked: list[WebhookDelivery] = []
-        for operator_id in operators:
-            picked.extend(locked(due.filter(operator_id=operator_id), share))
-        picked.sort(key=lambda d: (d.next_attempt_at, d.pk))
-        picked = picked[:limit]
+        share = max(1, -(-limit // operators))
+        # Each operator's `share` oldest, numbered in one query (a window function cannot be
+        # locked: the rows it names are locked by the next one), the oldest `limit` of them kept.
+        oldest_of_each = list(
+            due.annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("operator_id")],
+                    order_by=[F("next_attempt_at").asc(), F("pk").asc()],
+                )
+            )
+            .filter(rank__lte=share)
+            .values_list("pk", flat=True)
+        )
+        picked = locked(due.filter(pk__in=oldest_of_each), limit)
         if len(picked) < limit:
             taken = [d.pk for d in picked]
             picked.extend(locked(due.exclude(pk__in=taken), limit - len(picked)))
