@@ -35,6 +35,13 @@ class Operator(models.Model):
     )
     webhook_url = models.URLField(blank=True, default="")
     webhook_secret = models.CharField(max_length=128, blank=True, default="")
+    # After a rotation, deliveries are also signed with the secret it replaced until this moment
+    # (settings.WEBHOOK_SECRET_GRACE), so a receiver still holding it keeps accepting them.
+    webhook_previous_secret = models.CharField(max_length=128, blank=True, default="")
+    webhook_previous_secret_until = models.DateTimeField(null=True, blank=True)
+    # Set when the receiver answered 410 Gone: nothing is sent until the webhook is registered again.
+    webhook_disabled_at = models.DateTimeField(null=True, blank=True)
+    webhook_disabled_reason = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

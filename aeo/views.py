@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -464,6 +465,7 @@ def operator_access(request: HttpRequest, operator_id: int) -> HttpResponse:
             "throttle_form": throttle_form,
             "webhook_form": webhook_form,
             "deliveries": extensions.call("aeo.operator_deliveries", operator=operator, default=[]),
+            "now": timezone.now(),
         },
     )
     if new_key:

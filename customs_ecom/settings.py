@@ -192,6 +192,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKE
 # Webhooks go to public HTTPS endpoints only; development and tests that run a receiver on
 # 127.0.0.1 lift that (customs_ecom.platform.outbound).
 WEBHOOK_ALLOW_LOCAL_TARGETS = env_bool("CUSTOMS_ECOM_WEBHOOK_ALLOW_LOCAL", False)
+# After a rotation of an operator's webhook secret, deliveries carry a second signature made with
+# the previous secret for this long, so receivers can switch without rejecting any.
+WEBHOOK_SECRET_GRACE = timedelta(
+    hours=float(os.environ.get("CUSTOMS_ECOM_WEBHOOK_SECRET_GRACE_HOURS", "24"))
+)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = (
         "memory://"  # never used while tasks run in-process; avoids a default AMQP host

@@ -5,8 +5,9 @@ once, when generated, and never enters the audit."""
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 from rest_framework.request import Request
@@ -41,6 +42,42 @@ class WebhookOut(BaseModel):
         description="The new secret, shown this once (after a rotation or a first "
         "registration); null otherwise.",
     )
+    status: Literal["active", "disabled", "none"] = Field(
+        description="`active`: events are delivered; `disabled`: the receiver answered 410 Gone, "
+        "nothing is sent until the webhook is registered again (POST it, with the same URL or "
+        "another); `none`: no webhook registered."
+    )
+    disabled_at: str | None = Field(
+        default=None, description="When the webhook was disabled (ISO 8601); null otherwise."
+    )
+    disabled_reason: str | None = Field(
+        default=None, description="Why the webhook was disabled; null otherwise."
+    )
+    previous_secret_valid_until: str | None = Field(
+        default=None,
+        description="After a rotation: until when deliveries also carry a signature made with "
+        "the previous secret (ISO 8601); null otherwise.",
+    )
+
+
+def webhook_representation(operator: Any, secret: str | None = None) -> dict[str, Any]:
+    """What `GET` and `POST /api/v1/webhook` answer about the operator's webhook."""
+    disabled_at = operator.webhook_disabled_at
+    until = operator.webhook_previous_secret_until
+    grace = bool(operator.webhook_previous_secret) and until is not None and until > timezone.now()
+    if not operator.webhook_url:
+        status = "none"
+    else:
+        status = "disabled" if disabled_at is not None else "active"
+    return {
+        "url": operator.webhook_url,
+        "secret_set": bool(operator.webhook_secret),
+        "secret": secret,
+        "status": status,
+        "disabled_at": disabled_at.isoformat() if disabled_at else None,
+        "disabled_reason": (operator.webhook_disabled_reason or None) if disabled_at else None,
+        "previous_secret_valid_until": until.isoformat() if grace else None,
+    }
 
 
 def _actor(operator: Any) -> SimpleNamespace:
@@ -55,20 +92,13 @@ class WebhookApi(APIView):
         summary="The operator's webhook endpoint (the secret is never shown again)",
     )
     def get(self, request: Request) -> Response:
-        operator = request.user
-        return Response(
-            {
-                "url": operator.webhook_url,
-                "secret_set": bool(operator.webhook_secret),
-                "secret": None,
-            }
-        )
+        return Response(webhook_representation(request.user))
 
     @extend_schema(
         operation_id="webhook_set",
         request=WebhookIn,
         responses={200: WebhookOut},
-        summary="Register, change or clear the webhook endpoint; rotate its secret",
+        summary="Register, change or clear the webhook endpoint; rotate its secret; enable it again",
     )
     def post(self, request: Request) -> Response:
         body = read_json_body(request, max_bytes=16 * 1024)
@@ -94,13 +124,7 @@ class WebhookApi(APIView):
                     errors=[{"pointer": "/url", "code": "invalid", "detail": str(exc)}],
                 ) from None
             shown = secret if updated.webhook_secret and secret == updated.webhook_secret else None
-            return Response(
-                {
-                    "url": updated.webhook_url,
-                    "secret_set": bool(updated.webhook_secret),
-                    "secret": shown,
-                }
-            )
+            return Response(webhook_representation(updated, shown))
 
         # The secret is shown once: a replay answers without it, and it is never stored.
         return with_idempotency(

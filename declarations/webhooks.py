@@ -7,7 +7,13 @@
 2. `webhooks_deliver` POSTs due deliveries with `X-Signature: sha256=<hex HMAC of the body>`, logs
    every attempt, and marks a delivery delivered only after a 2xx. Failures are retried with
    exponential backoff for `RETRY_WINDOW` (more than 24 hours), then given up (the events stay
-   available from `GET /api/v1/events`).
+   available from `GET /api/v1/events`). A 410 Gone is not retried: the delivery is given up and
+   the operator's webhook disabled until registered again.
+
+Only `subscribed_operators` are collected for and delivered to: an inactive operator or a
+disabled webhook has its events wait behind its cursor and its pending deliveries held, both
+resumed when it is active or registered again. For `settings.WEBHOOK_SECRET_GRACE` after a
+rotation, deliveries carry a second signature made with the previous secret.
 
 Receivers get each event at least once and must de-duplicate by `event_id`; since a delivery stops
 at its first 2xx and carries the same id on every attempt, a receiver that acknowledges only after
@@ -33,10 +39,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from aeo.models import Operator
+from aeo.services.access import webhook_disable_gone
 from customs_ecom.platform import outbound
 
 from .events import events_after, late_events
@@ -56,6 +64,7 @@ ATTEMPT_DEADLINE_SECONDS = 5.0
 DELIVERY_CONCURRENCY = 16
 LEASE = timedelta(minutes=5)  # a delivery being attempted is not picked by another worker
 USER_AGENT = "customs-ecom-webhooks/1"
+GONE = 410  # the receiver asks to stop: the webhook is disabled (Standard Webhooks)
 
 
 def event_representation(event: Any, lrn: str) -> dict[str, Any]:
@@ -77,14 +86,22 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def standard_headers(event_id: str, at: datetime, body: bytes, secret: str) -> dict[str, str]:
+def standard_headers(
+    event_id: str, at: datetime, body: bytes, secret: str, previous_secret: str = ""
+) -> dict[str, str]:
     """The Standard Webhooks headers (standardwebhooks): the event id, the time of this attempt
     and `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the operator's secret (its UTF-8
     bytes as the key). A receiver refuses a timestamp more than 5 minutes off its clock, so a
-    captured request cannot be replayed later."""
+    captured request cannot be replayed later. With `previous_secret` (the grace period after a
+    rotation) a second signature follows, space-separated: `v1,<new> v1,<previous>`; a receiver
+    accepts the request if any of them matches its secret."""
     from standardwebhooks.webhooks import Webhook
 
-    signature = Webhook(secret.encode()).sign(msg_id=event_id, timestamp=at, data=body.decode())
+    signature = " ".join(
+        Webhook(key.encode()).sign(msg_id=event_id, timestamp=at, data=body.decode())
+        for key in (secret, previous_secret)
+        if key
+    )
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(int(at.timestamp())),
@@ -112,13 +129,21 @@ def _events_for(operator_id: int, cursor: int, start: int, now: datetime) -> lis
     return late + fresh
 
 
+def subscribed_operators():
+    """Operators that receive webhook deliveries: a URL registered, the operator active (an
+    inactive operator receives no data) and the webhook not disabled by a 410 Gone. The others'
+    events wait behind their cursor and their pending deliveries are held: both resume when the
+    operator is active again or its webhook registered again."""
+    return Operator.objects.exclude(webhook_url="").filter(
+        is_active=True, webhook_disabled_at__isnull=True
+    )
+
+
 def webhooks_collect(*, now: datetime | None = None) -> int:
     """Outbox step 1: one delivery row per new status event of every subscribed operator."""
     now = now or timezone.now()
     created = 0
-    for operator_id in (
-        Operator.objects.exclude(webhook_url="").filter(is_active=True).values_list("pk", flat=True)
-    ):
+    for operator_id in subscribed_operators().values_list("pk", flat=True):
         with transaction.atomic():
             cursor, _ = WebhookCursor.objects.get_or_create(operator_id=operator_id)
             cursor = WebhookCursor.objects.select_for_update().get(pk=cursor.pk)
@@ -261,26 +286,40 @@ def _claim_due(now: datetime, limit: int) -> list[WebhookDelivery]:
     retries grows never crowds the others' fresh events out of a tick. The deliveries come back
     interleaved by operator, the order in which they are attempted."""
     with transaction.atomic():
+        # Held, not attempted: the deliveries of an inactive operator or of a disabled webhook.
         due = WebhookDelivery.objects.filter(
-            state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now
+            state=WebhookDelivery.State.PENDING,
+            next_attempt_at__lte=now,
+            operator__is_active=True,
+            operator__webhook_disabled_at__isnull=True,
         )
         skip_locked = connection.features.has_select_for_update_skip_locked
 
         def locked(queryset, count: int) -> list[WebhookDelivery]:
             queryset = queryset.order_by("next_attempt_at", "pk")
             if skip_locked:
-                queryset = queryset.select_for_update(skip_locked=True)
+                # Only the delivery rows: the operator's row is read, never locked by a tick.
+                queryset = queryset.select_for_update(skip_locked=True, of=("self",))
             return list(queryset.select_related("operator")[:count])
 
-        operators = sorted(due.order_by().values_list("operator_id", flat=True).distinct())
+        operators = due.order_by().values("operator_id").distinct().count()
         if not operators:
             return []
-        share = max(1, -(-limit // len(operators)))
-        picked: list[WebhookDelivery] = []
-        for operator_id in operators:
-            picked.extend(locked(due.filter(operator_id=operator_id), share))
-        picked.sort(key=lambda d: (d.next_attempt_at, d.pk))
-        picked = picked[:limit]
+        share = max(1, -(-limit // operators))
+        # Each operator's `share` oldest, numbered in one query (a window function cannot be
+        # locked: the rows it names are locked by the next one), the oldest `limit` of them kept.
+        oldest_of_each = list(
+            due.annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("operator_id")],
+                    order_by=[F("next_attempt_at").asc(), F("pk").asc()],
+                )
+            )
+            .filter(rank__lte=share)
+            .values_list("pk", flat=True)
+        )
+        picked = locked(due.filter(pk__in=oldest_of_each), limit)
         if len(picked) < limit:
             taken = [d.pk for d in picked]
             picked.extend(locked(due.exclude(pk__in=taken), limit - len(picked)))
@@ -304,10 +343,19 @@ def _interleaved(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
     return ordered
 
 
+def previous_secret(operator: Operator, now: datetime) -> str:
+    """The secret replaced by the last rotation while its grace period lasts, else empty."""
+    until = operator.webhook_previous_secret_until
+    if operator.webhook_previous_secret and until is not None and now < until:
+        return operator.webhook_previous_secret
+    return ""
+
+
 def _send(delivery: WebhookDelivery, post: Poster) -> tuple[HttpResult, int]:
     """The HTTP part of an attempt (run in a pool thread: no database access here)."""
     operator = delivery.operator
     body = delivery.body.encode()
+    now = timezone.now()
     started = time.monotonic()
     if not operator.webhook_url:
         result = HttpResult(None, "no webhook URL registered")
@@ -322,7 +370,11 @@ def _send(delivery: WebhookDelivery, post: Poster) -> tuple[HttpResult, int]:
                 "X-Delivery-Attempt": str(delivery.attempts + 1),
                 "X-Signature": sign(body, operator.webhook_secret),  # earlier scheme, kept
                 **standard_headers(
-                    str(delivery.event_id), timezone.now(), body, operator.webhook_secret
+                    str(delivery.event_id),
+                    now,
+                    body,
+                    operator.webhook_secret,
+                    previous_secret(operator, now),
                 ),
             },
         )
@@ -353,6 +405,20 @@ def _record(delivery: WebhookDelivery, now: datetime, result: HttpResult, durati
             delivery.state = WebhookDelivery.State.DELIVERED
             delivery.delivered_at = now
             delivery.last_error = ""
+        elif result.status_code == GONE:
+            # Standard Webhooks: 410 Gone means "stop". This delivery is not retried and the
+            # webhook is disabled (its other deliveries are held) until registered again.
+            delivery.state = WebhookDelivery.State.GAVE_UP
+            delivery.last_error = "HTTP 410 Gone: webhook disabled"
+            delivery.next_attempt_at = now
+            disabled = webhook_disable_gone(
+                operator_id=operator.pk, url=operator.webhook_url, status_code=GONE, at=now
+            )
+            if disabled:
+                logger.warning(
+                    "webhook of operator %s disabled: its receiver answered 410 Gone",
+                    operator.code,
+                )
         else:
             delivery.last_error = (result.error or f"HTTP {result.status_code}")[:300]
             retry_at = now + backoff(number)

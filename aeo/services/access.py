@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -118,7 +120,12 @@ def operator_set_webhook(
 ) -> Operator:
     """Register (or clear, with an empty URL) the operator's webhook. A URL needs a secret: given,
     kept from before, or generated. Deliveries start with the events after registration (a change
-    of URL continues the subscription); older ones remain available from `GET /api/v1/events`. The secret itself never enters the audit."""
+    of URL continues the subscription); older ones remain available from `GET /api/v1/events`. The secret itself never enters the audit.
+
+    A new secret replacing one in use leaves the old one as the previous secret for
+    `settings.WEBHOOK_SECRET_GRACE`: deliveries are signed with both meanwhile. A webhook disabled
+    because its receiver answered 410 Gone is enabled again by registering it, with the same URL
+    or another; the deliveries held meanwhile resume."""
     operator = Operator.objects.select_for_update().get(pk=operator_id)
     url = url.strip()
     problem = outbound.webhook_url_problem(url) if url else None
@@ -128,11 +135,17 @@ def operator_set_webhook(
     new_secret = (secret or "").strip() or operator.webhook_secret or new_webhook_secret()
     if url and len(new_secret) < 16:
         raise RegistryError(_("Use a secret of at least 16 characters."), field="webhook_secret")
-    before = {"webhook_url": operator.webhook_url, "secret_set": bool(operator.webhook_secret)}
+    disabled = operator.webhook_disabled_at is not None
+    before: dict[str, Any] = {
+        "webhook_url": operator.webhook_url,
+        "secret_set": bool(operator.webhook_secret),
+    }
+    if disabled:
+        before["webhook_disabled"] = True
     secret_changed = new_secret != operator.webhook_secret
     if not url:
         new_secret = ""
-    if url == operator.webhook_url and new_secret == operator.webhook_secret:
+    if url == operator.webhook_url and new_secret == operator.webhook_secret and not disabled:
         # The same registration sent again (a form saved twice, an API retry): nothing changes,
         # nothing is written or audited.
         return operator
@@ -141,20 +154,65 @@ def operator_set_webhook(
         # in this transaction. A changed URL carries on where the subscription was: the events
         # not collected yet are delivered to the new URL like those already waiting.
         extensions.call("aeo.webhook_registered", operator_id=operator.pk)
+    if url and operator.webhook_secret and new_secret != operator.webhook_secret:
+        # A rotation: receivers still holding the old secret keep verifying for a grace period.
+        operator.webhook_previous_secret = operator.webhook_secret
+        operator.webhook_previous_secret_until = timezone.now() + settings.WEBHOOK_SECRET_GRACE
+    elif not url:
+        operator.webhook_previous_secret = ""
+        operator.webhook_previous_secret_until = None
     operator.webhook_url = url
     operator.webhook_secret = new_secret
-    operator.save(update_fields=["webhook_url", "webhook_secret"])
+    operator.webhook_disabled_at = None
+    operator.webhook_disabled_reason = ""
+    operator.save(
+        update_fields=[
+            "webhook_url",
+            "webhook_secret",
+            "webhook_previous_secret",
+            "webhook_previous_secret_until",
+            "webhook_disabled_at",
+            "webhook_disabled_reason",
+        ]
+    )
+    after: dict[str, Any] = {
+        "webhook_url": url,
+        "secret_set": bool(new_secret),
+        "secret_changed": secret_changed,
+    }
+    if disabled:
+        after["webhook_disabled"] = False
     audit_record(
         actor=actor,
         action="operator.webhook",
         object_type="operator",
         object_id=operator.pk,
         before=before,
-        after={
-            "webhook_url": url,
-            "secret_set": bool(new_secret),
-            "secret_changed": secret_changed,
-        },
+        after=after,
         reason=reason,
     )
     return operator
+
+
+def webhook_disable_gone(*, operator_id: int, url: str, status_code: int, at: Any) -> bool:
+    """The receiver at `url` answered `status_code` (410 Gone): the operator's webhook is disabled,
+    audited as a system action. Nothing happens if the URL was changed meanwhile (the answer came
+    from an endpoint the operator no longer uses) or the webhook is already disabled. Call inside
+    a transaction."""
+    operator = Operator.objects.select_for_update().get(pk=operator_id)
+    if operator.webhook_url != url or not url or operator.webhook_disabled_at is not None:
+        return False
+    reason = f"receiver answered HTTP {status_code} Gone"
+    operator.webhook_disabled_at = at
+    operator.webhook_disabled_reason = reason
+    operator.save(update_fields=["webhook_disabled_at", "webhook_disabled_reason"])
+    audit_record(
+        actor=None,
+        action="operator.webhook_disabled",
+        object_type="operator",
+        object_id=operator.pk,
+        before={"webhook_url": url, "webhook_disabled": False},
+        after={"webhook_url": url, "webhook_disabled": True, "webhook_disabled_reason": reason},
+        reason=reason,
+    )
+    return True

@@ -8,6 +8,13 @@ import pytest
 from customs_ecom.platform.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
+# The webhook's state in every answer: delivered to, nothing disabled, no secret in its grace.
+ACTIVE = {
+    "status": "active",
+    "disabled_at": None,
+    "disabled_reason": None,
+    "previous_secret_valid_until": None,
+}
 
 
 def test_operator_registers_rotates_and_clears_its_webhook(operator_a):
@@ -26,13 +33,14 @@ def test_operator_registers_rotates_and_clears_its_webhook(operator_a):
         "url": "https://shop.example/v2",
         "secret_set": True,
         "secret": None,
+        **ACTIVE,
     }
     rotated = operator_a.post(
         "/api/v1/webhook", {"url": "https://shop.example/v2", "rotate_secret": True}
     ).json()
     assert rotated["secret"] and rotated["secret"] != secret
     cleared = operator_a.post("/api/v1/webhook", {"url": ""}).json()
-    assert cleared == {"url": "", "secret_set": False, "secret": None}
+    assert cleared == {"url": "", "secret_set": False, "secret": None, **ACTIVE, "status": "none"}
     audits = AuditEvent.objects.filter(
         action="operator.webhook", object_id=str(operator_a.operator.pk)
     )
@@ -45,7 +53,12 @@ def test_the_same_registration_sent_again_changes_and_audits_nothing(operator_a)
     first = operator_a.post("/api/v1/webhook", {"url": "https://shop.example/hooks"}).json()
     again = operator_a.post("/api/v1/webhook", {"url": "https://shop.example/hooks"})
     assert again.status_code == 200
-    assert again.json() == {"url": "https://shop.example/hooks", "secret_set": True, "secret": None}
+    assert again.json() == {
+        "url": "https://shop.example/hooks",
+        "secret_set": True,
+        "secret": None,
+        **ACTIVE,
+    }
     operator_a.operator.refresh_from_db()
     assert operator_a.operator.webhook_secret == first["secret"]
     assert operator_a.post("/api/v1/webhook", {"url": ""}).status_code == 200
@@ -67,7 +80,12 @@ def test_a_retried_rotation_replays_the_answer_without_the_secret_and_keeps_it_n
     assert first.status_code == 200 and secret
     again = operator_a.post("/api/v1/webhook", body, HTTP_IDEMPOTENCY_KEY="wh-1")
     assert again["Idempotent-Replayed"] == "true"
-    assert again.json() == {"url": "https://shop.example/hooks", "secret_set": True, "secret": None}
+    assert again.json() == {
+        "url": "https://shop.example/hooks",
+        "secret_set": True,
+        "secret": None,
+        **ACTIVE,
+    }
     operator_a.operator.refresh_from_db()
     assert operator_a.operator.webhook_secret == secret  # not rotated a second time
     stored = IdempotencyRecord.objects.get(key="wh-1")

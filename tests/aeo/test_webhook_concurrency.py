@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -191,3 +192,42 @@ def test_a_name_with_several_addresses_is_delivered_to_one_that_answers(monkeypa
         receiver.close()
     assert result == webhooks.HttpResult(200)
     assert receiver.seen == 1 and lookups == ["hooks.example.org"]
+
+
+@pytest.mark.parametrize("operators", [2, 12])
+def test_claiming_due_deliveries_takes_the_same_few_queries_for_any_number_of_operators(
+    operators, django_assert_max_num_queries
+):
+    """Every operator with deliveries due still gets its share, whatever their number, claimed
+    in a bounded number of queries (not one per operator)."""
+    import uuid
+
+    from tests.conftest import make_operator
+
+    now = timezone.now()
+    clients = [make_operator(f"claim-{n}") for n in range(operators)]
+    for n, client in enumerate(clients):
+        WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(
+                operator=client.operator,
+                event_id=uuid.uuid4(),
+                status_event_pk=k,
+                body="{}",
+                # The first operator's backlog is the oldest: it must not take the whole tick.
+                next_attempt_at=now - timedelta(hours=1 if n == 0 else 0, seconds=k),
+            )
+            for k in range(30)
+        )
+    limit = 24
+    with django_assert_max_num_queries(6):
+        claimed = webhooks._claim_due(now, limit)
+    assert len(claimed) == limit
+    per_operator = {c.operator: 0 for c in clients}
+    for delivery in claimed:
+        per_operator[delivery.operator] += 1
+    share = -(-limit // operators)
+    assert min(per_operator.values()) >= min(share, limit // operators)
+    # Interleaved: one of each operator in turn before anyone's second.
+    assert len({d.operator_id for d in claimed[:operators]}) == operators
+    # Leased: a second claim right away takes none of them.
+    assert not set(webhooks._claim_due(now, limit)) & set(claimed)
