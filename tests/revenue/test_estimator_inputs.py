@@ -176,6 +176,16 @@ def test_us_postal_items_may_pay_the_specific_duty_during_the_transition(origin,
         ("FR", "EUR", "170490", "0.2"),  # sugar confectionery: excepted
         ("SE", "SEK", "080810", "0.06"),  # apples: the temporary food rate of 2026-2027
         ("SE", "SEK", "220300", "0.25"),  # beer
+        ("ES", "EUR", "040690", "0.04"),  # cheese: a basic food (Ley 37/1992 art. 91.Dos.1.1º)
+        ("ES", "EUR", "180632", "0.1"),  # chocolate: other food
+        ("ES", "EUR", "220210", "0.21"),  # soft drinks
+        ("PL", "PLN", "040690", "0.05"),  # cheese: załącznik nr 10
+        ("PL", "PLN", "090121", "0.23"),  # coffee
+        ("IE", "EUR", "040690", "0"),  # cheese: zero-rated food (VATCA 2010 Sch. 2 para. 8)
+        ("IE", "EUR", "180632", "0.23"),  # chocolate: excepted
+        ("MT", "EUR", "190219", "0"),  # pasta: food exempt with credit
+        ("MT", "EUR", "180632", "0.05"),  # chocolate: confectionery at 5%
+        ("IT", "EUR", "040690", "0.22"),  # not mapped: the standard rate
     ],
 )
 def test_food_takes_the_food_rate_where_the_law_gives_one(destination, currency, hs, rate):
@@ -765,7 +775,9 @@ def test_a_stored_line_keeps_its_whole_legal_reason(settings, operator_b):
     line = TaxLine.objects.get(assessment__declaration=declaration, tax_type="vat")
     assert line.rate == 0 and line.amount == 0
     assert len(line.legal_reason) > 400
-    assert line.legal_reason.endswith("Annex III point 6 (books))")
+    assert "Annex III point 6 (books)" in line.legal_reason
+    # The citation of the food rates comes last and is kept to its end.
+    assert line.legal_reason.endswith("bakery products other than bread, 13.5%))")
 
 
 @pytest.mark.parametrize("value", ["4_0", "\u0664.00", "2.4E+1", "+4.00", " 4.00", "0004.00"])

@@ -38,6 +38,18 @@ SHIPPED = load_shipped_regimes()
         # Helsinki is UTC+2 in winter: books went from 14% to 13.5% at 22:00 UTC on 31 December.
         ("FI", datetime(2025, 12, 31, 22, 0, tzinfo=UTC), "EU-FI-2026-01"),
         ("FI", datetime(2025, 12, 31, 21, 59, tzinfo=UTC), "EU-FI-2025-01"),
+        # Madrid is UTC+2 in summer: Spain's 2% on basic foods began at 22:00 UTC on 30 September
+        # 2024; UTC+1 in winter: the 4% came back at 23:00 UTC on 31 December.
+        ("ES", datetime(2024, 9, 30, 22, 0, tzinfo=UTC), "EU-ES-2024-10"),
+        ("ES", datetime(2024, 9, 30, 21, 59, tzinfo=UTC), "EU-ES-2023-01"),
+        ("ES", datetime(2024, 12, 31, 23, 0, tzinfo=UTC), "EU-ES-2025-01"),
+        ("ES", datetime(2024, 12, 31, 22, 59, tzinfo=UTC), "EU-ES-2024-10"),
+        # Warsaw is UTC+1 in winter: Poland's 0% on food began at 23:00 UTC on 31 January 2022.
+        ("PL", datetime(2022, 1, 31, 23, 0, tzinfo=UTC), "EU-PL-2022-02"),
+        ("PL", datetime(2022, 1, 31, 22, 59, tzinfo=UTC), "EU-PL-2021"),
+        # Summer time began in Warsaw at 01:00 UTC on 31 March 2024: the 0% ended at 22:00 UTC.
+        ("PL", datetime(2024, 3, 31, 22, 0, tzinfo=UTC), "EU-PL-2024-04"),
+        ("PL", datetime(2024, 3, 31, 21, 59, tzinfo=UTC), "EU-PL-2022-02"),
         # US: 00:00:30 EDT on 29 August 2025 is still under de minimis; 00:01 is not.
         ("US", datetime(2025, 8, 29, 4, 0, 30, tzinfo=UTC), "US-2025-05-14"),
         # 00:00:30 EDT on 2 May 2025: goods of China still had de minimis; 00:01 they did not.

@@ -459,6 +459,95 @@ def test_austrian_food_takes_ten_percent_until_the_basic_food_rate_begins(on, fo
 
 
 def test_states_without_a_shipped_food_rate_tax_food_at_the_standard_rate():
-    for member in ("AT", "DK", "EE", "ES", "IT", "LT", "PL", "RO"):
-        regime = regime_for(SHIPPED, member, date(2026, 11, 25))
-        assert regime.vat_rate_for("040690") == regime.vat_standard_rate, member
+    left = ("AT", "BG", "CY", "DK", "EE", "GR", "HR", "HU", "IT", "LT", "LV", "PT", "RO", "SK")
+    for member in left:
+        for on in (date(2021, 7, 1), date(2023, 6, 15), date(2026, 11, 25), date(2028, 7, 1)):
+            regime = regime_for(SHIPPED, member, on)
+            if member == "AT" and on < date(2026, 7, 1):
+                continue  # Austria's 10% until 30 June 2026, tested above
+            assert regime.vat_rate_for("040690") == regime.vat_standard_rate, (member, on)
+            assert regime.vat_rate_for("090121") == regime.vat_standard_rate, (member, on)
+    # Each says so in its notes, not by silence.
+    for member in left[1:]:
+        for regime in (r for r in SHIPPED if r.jurisdiction == member):
+            assert "food" in regime.notes.lower(), regime.code
+
+
+@pytest.mark.parametrize(
+    ("on", "code", "basic", "pasta"),
+    [
+        (date(2021, 7, 1), "EU-ES-2021", "0.04", "0.10"),
+        (date(2022, 12, 31), "EU-ES-2021", "0.04", "0.10"),
+        (date(2023, 1, 1), "EU-ES-2023-01", "0", "0.05"),
+        (date(2024, 9, 30), "EU-ES-2023-01", "0", "0.05"),
+        (date(2024, 10, 1), "EU-ES-2024-10", "0.02", "0.075"),
+        (date(2024, 12, 31), "EU-ES-2024-10", "0.02", "0.075"),
+        (date(2025, 1, 1), "EU-ES-2025-01", "0.04", "0.10"),
+        (date(2026, 7, 1), "EU-ES-2026", "0.04", "0.10"),
+        (date(2028, 7, 1), "EU-ES-2028-07", "0.04", "0.10"),
+    ],
+)
+def test_spanish_basic_foods_take_four_percent_with_the_temporary_cuts_of_2023_and_2024(
+    on, code, basic, pasta
+):
+    """Ley 37/1992 art. 91: basic foods at 4 % and other food at 10 %; Real Decreto-ley 20/2022
+    (extended) cut them to 0 % and pasta to 5 % until 30 September 2024, Real Decreto-ley 4/2024
+    to 2 % and 7.5 % for the last quarter of 2024."""
+    spain = regime_for(SHIPPED, "ES", on)
+    assert spain.code == code
+    for code_ in ("040690", "040110", "040711", "080810", "070200", "100630", "110100"):
+        assert spain.vat_rate_for(code_) == D(basic), (code_, on)  # cheese to wheat flour
+    assert spain.vat_rate_for("19059030") == D(basic)  # common bread, at eight digits
+    assert spain.vat_rate_for("190219") == D(pasta)
+    for code_ in ("020130", "030211", "040390", "090121", "180632", "170490", "190590", "210690"):
+        assert spain.vat_rate_for(code_) == D("0.10"), (code_, on)  # meat to food supplements
+    for code_ in ("220210", "220300", "030111", "610910"):  # soft drinks, beer, ornamental fish
+        assert spain.vat_rate_for(code_) == D("0.21"), (code_, on)
+    assert spain.vat_rate_for("490199") == D("0.04")
+    assert "91.Dos.1.1" in spain.legal_refs["vat_reduced"]
+
+
+@pytest.mark.parametrize(
+    ("on", "code", "food"),
+    [
+        (date(2021, 7, 1), "EU-PL-2021", "0.05"),
+        (date(2022, 1, 31), "EU-PL-2021", "0.05"),
+        (date(2022, 2, 1), "EU-PL-2022-02", "0"),
+        (date(2024, 3, 31), "EU-PL-2022-02", "0"),
+        (date(2024, 4, 1), "EU-PL-2024-04", "0.05"),
+        (date(2026, 7, 1), "EU-PL-2026", "0.05"),
+        (date(2028, 7, 1), "EU-PL-2028-07", "0.05"),
+    ],
+)
+def test_polish_basic_foods_take_five_percent_and_zero_from_february_2022_to_march_2024(
+    on, code, food
+):
+    poland = regime_for(SHIPPED, "PL", on)
+    assert poland.code == code
+    for code_ in ("020130", "030211", "040110", "040690", "040711", "040900", "070200", "080810",
+                  "100199", "110100"):  # fmt: skip
+        assert poland.vat_rate_for(code_) == D(food), (code_, on)
+    # Coffee and tea at 23 % in law; shellfish and the other foods of the annex are not mapped.
+    for code_ in ("090121", "090230", "190590", "180632", "030111", "030617", "610910"):
+        assert poland.vat_rate_for(code_) == D("0.23"), (code_, on)
+    assert poland.vat_rate_for("490199") == D("0.05")
+    assert "załącznik nr 10" in poland.legal_refs["vat_reduced"]
+
+
+@pytest.mark.parametrize("on", [date(2021, 7, 1), date(2026, 6, 30), date(2028, 7, 1)])
+def test_irish_food_is_zero_rated_and_maltese_food_exempt_with_credit(on):
+    ireland, malta = regime_for(SHIPPED, "IE", on), regime_for(SHIPPED, "MT", on)
+    for code in ("020130", "040690", "080810", "090121", "190219", "190590", "200570", "210390"):
+        assert ireland.vat_rate_for(code) == D("0"), code
+    for bakery in ("190531", "190532", "190520"):  # biscuits, wafers, gingerbread
+        assert ireland.vat_rate_for(bakery) == D("0.135"), bakery
+    for excepted in ("180632", "170490", "200520", "200911", "210500", "220210", "030111"):
+        assert ireland.vat_rate_for(excepted) == D("0.23"), excepted
+    for code in ("020130", "040690", "080810", "190219", "190590", "210390", "091010"):
+        assert malta.vat_rate_for(code) == D("0"), code
+    assert malta.vat_rate_for("180632") == malta.vat_rate_for("170490") == D("0.05")
+    for standard in ("090121", "200520", "200911", "210500", "220210", "030111"):
+        assert malta.vat_rate_for(standard) == D("0.18"), standard
+    assert ireland.vat_rate_for("490199") == D("0") and malta.vat_rate_for("490199") == D("0.05")
+    assert "paragraph 8(1)" in ireland.legal_refs["vat_reduced"]
+    assert "Fifth Schedule, Part One, item 9" in malta.legal_refs["vat_reduced"]
