@@ -24,8 +24,10 @@ ENGINES = (
     "risk/rules.py",
     "risk/watchlist.py",
     "risk/channels.py",
-    # why a file check refuses a file, or a row of it
+    # why a file import or a file check refuses a file, or a row of it
     "declarations/messages.py",
+    "declarations/imports.py",
+    "declarations/services/imports.py",
     "risk/reference.py",
     "risk/services/watchlists.py",
     "risk/watchlist_formats.py",
