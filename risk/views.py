@@ -491,7 +491,11 @@ def watchlist_published(request: HttpRequest) -> HttpResponse:
             for problem in problems:
                 messages.error(
                     request,
-                    f"{form.fields[field].label if field in form.fields else ''}: {problem}",
+                    _("%(field)s: %(problem)s")
+                    % {
+                        "field": form.fields[field].label if field in form.fields else "",
+                        "problem": problem,
+                    },
                 )
     return redirect("risk:watchlist")
 

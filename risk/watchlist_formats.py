@@ -282,7 +282,10 @@ def parse_list(fmt: str, content: str | bytes) -> ParsedList:
             )
         )
     if fmt == "ftm" and isinstance(content, bytes):
-        content = content.decode("utf-8-sig")
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ListFormatError(Message("the file is not UTF-8 text")) from None
     parsed = PARSERS[fmt](content)
     ids = [p.external_id for p in parsed.parties]
     if len(set(ids)) != len(ids):

@@ -169,3 +169,30 @@ def test_watchlist_page_headers_read_french(administrator):
     page = _text(administrator.get("/risk/watchlist/", HTTP_ACCEPT_LANGUAGE="fr"))
     # The number of entries of a list, not ledger entries ("Écritures").
     assert "Liste Entrées" in page and "Écritures" not in page
+
+
+def test_a_followthemoney_file_that_is_not_utf8_is_refused_not_a_server_error(administrator):
+    answer = administrator.post(
+        "/risk/watchlist/published/",
+        {
+            "format": "ftm",
+            "list_name": "opensanctions",
+            "reason": "published list",
+            "file": SimpleUploadedFile("entities.json", '{"id": "é"}\n'.encode("latin-1")),
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+        follow=True,
+    )
+    assert answer.status_code == 200
+    assert "Rien n'a été importé : le fichier n'est pas du texte UTF-8" in _text(answer)
+
+
+def test_a_published_list_form_error_reads_french(administrator):
+    answer = administrator.post(
+        "/risk/watchlist/published/",
+        {"format": "ftm", "list_name": "not a slug", "reason": "published list"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+        follow=True,
+    )
+    page = _text(answer)
+    assert "Liste : " in page and "Fichier tel que publié : Ce champ est obligatoire." in page
