@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_noop as N_
 
-from declarations.messages import render
+from declarations.messages import Message, render
 
 
 def _localised_params(stored: dict) -> dict:
@@ -73,6 +73,18 @@ def message_text(stored: Any, fallback: str) -> str:
     if isinstance(stored, dict) and stored.get("id"):
         return render(_localised_params(stored), gettext)
     return fallback
+
+
+def in_language(value: Any, fallback: Any = None) -> str:
+    """A message of an import or a file check (a ``Message``, or its stored JSON form) in the
+    active language, its parameters (values quoted from the file) as they are. Anything else is
+    text written before messages existed: ``fallback`` when given, else the value, as stored."""
+    if isinstance(value, Message):
+        return render(value, gettext)
+    if isinstance(value, dict) and value.get("id"):
+        return render(value, gettext)
+    shown = value if fallback is None else fallback
+    return "" if shown is None else str(shown)
 
 
 def hit_text(hit: Any) -> str:

@@ -15,6 +15,7 @@ from aeo.models import Operator
 from customs_ecom.platform import spreadsheet
 from customs_ecom.platform.roles import AUDITOR, CAN_ACT_ON_CONSIGNMENTS, has_any_role
 
+from .generated_text import problem_detail
 from .imports import ALL_COLUMNS
 from .models import ImportJob
 from .services.imports import import_job_create
@@ -96,7 +97,9 @@ def import_errors(request: HttpRequest, job_id: int) -> HttpResponse:
     writer = spreadsheet.Writer(response)
     writer.writerow(["row", "lrn", "column", "pointer", "code", "detail"])
     for error in job.errors:
+        # The detail in the reader's language, like the page; the header and codes stay stable.
+        detail = problem_detail(str(error.get("code", "")), str(error.get("detail", "")))
         writer.writerow(
-            [error.get(key, "") for key in ("row", "lrn", "column", "pointer", "code", "detail")]
+            [*(error.get(key, "") for key in ("row", "lrn", "column", "pointer", "code")), detail]
         )
     return response

@@ -15,6 +15,8 @@ from typing import Any
 
 from customs_ecom.platform.csvfile import csv_rows
 
+from .messages import Message, csv_reason
+
 # Column -> JSON Pointer in the declaration. Consignment columns first, then item columns.
 CONSIGNMENT_COLUMNS: dict[str, str] = {
     "lrn": "/lrn",
@@ -63,7 +65,9 @@ MAX_ROWS = 100_000
 
 
 class ImportFileError(ValueError):
-    """The file as a whole cannot be read (format, header)."""
+    """The file as a whole cannot be read (format, header). Its argument is a ``Message``: the
+    job stores its English text and, beside it, its id and parameters, shown in the reader's
+    language."""
 
 
 @dataclass
@@ -93,12 +97,18 @@ def read_rows(name: str, content: bytes) -> Iterator[tuple[int, dict[str, str]]]
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError("the CSV file is not UTF-8 text") from None
+        raise ImportFileError(Message("the CSV file is not UTF-8 text")) from None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
 
     def unreadable(line: int, reason: str) -> None:  # a field over the csv module's limit
-        raise ImportFileError(f"the CSV file cannot be read at line {line}: {reason}")
+        raise ImportFileError(
+            Message(
+                "the CSV file cannot be read at line %(line)s: %(reason)s",
+                line=line,
+                reason=csv_reason(reason),
+            )
+        )
 
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     columns: list[tuple[int, str]] | None = None
@@ -119,7 +129,9 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ImportFileError(f"the XLSX file cannot be read: {exc.__class__.__name__}") from None
+        raise ImportFileError(
+            Message("the XLSX file cannot be read: %(error)s", error=exc.__class__.__name__)
+        ) from None
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     columns = _header([_cell(v) for v in next(rows, None) or []])
@@ -133,13 +145,13 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
 
 def _header(header: list[str] | None) -> list[tuple[int, str]]:
     if not header:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError(Message("the file is empty"))
     names = [h.strip().lower() for h in header]
     unknown = [n for n in names if n and n not in ALL_COLUMNS]
     if unknown:
-        raise ImportFileError(f"unknown column(s): {', '.join(unknown)}")
+        raise ImportFileError(Message("unknown column(s): %(columns)s", columns=", ".join(unknown)))
     if "lrn" not in names:
-        raise ImportFileError("the header has no lrn column")
+        raise ImportFileError(Message("the header has no lrn column"))
     return [(i, n) for i, n in enumerate(names) if n]
 
 
@@ -165,7 +177,9 @@ def assemble(rows: Iterator[tuple[int, dict[str, str]]]) -> list[ImportedDeclara
     declarations: dict[str, ImportedDeclaration] = {}
     for count, (number, row) in enumerate(rows, start=1):
         if count > MAX_ROWS:
-            raise ImportFileError(f"more than {MAX_ROWS} rows; split the file")
+            raise ImportFileError(
+                Message("more than %(limit)s rows; split the file", limit=MAX_ROWS)
+            )
         lrn = row.get("lrn", "")
         imported = declarations.get(lrn)
         if imported is None:

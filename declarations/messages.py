@@ -16,6 +16,7 @@ passed through untouched: they are data, not text to translate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -131,3 +132,12 @@ def with_message(data: Mapping[str, Any] | None, text: Any) -> dict[str, Any]:
     if message is not None:
         out["message"] = message
     return out
+
+
+def csv_reason(reason: str) -> Message | str:
+    """Why the csv module could not read a row, as a message when it is one the module is known
+    to give for an uploaded file (a cell over its field limit), else as the module wrote it."""
+    found = re.fullmatch(r"field larger than field limit \((\d+)\)", reason)
+    if found is not None:
+        return Message("field larger than field limit (%(limit)s)", limit=int(found[1]))
+    return reason

@@ -511,6 +511,9 @@ class ImportJob(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=400, blank=True, default="")
+    # The message's id and parameters (declarations.messages) beside its English text, to show
+    # it in the reader's language; None for a job that failed before they were stored.
+    message_data = models.JSONField(null=True, blank=True, default=None)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

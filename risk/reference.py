@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
+from declarations.messages import Message, csv_reason
 from risk.lexicons import DATA_DIR, description_terms, tokens
 
 BASES = ("per_kg", "per_unit")
@@ -96,7 +97,9 @@ class ReferenceParse:
     """Rows of a reference file, or every row error found (then the file must be refused)."""
 
     rows: list[ReferenceValue]
-    errors: list[tuple[int, str, str]]  # (row number, column, message)
+    # (row number, column, message): English text that keeps its message id and parameters, so a
+    # page shows it in the reader's language (declarations.messages).
+    errors: list[tuple[int, str, str]]
 
 
 def _keywords(text: str) -> tuple[str, ...]:
@@ -109,9 +112,16 @@ MAX_VALUE_EUR = Decimal(10) ** 12
 _CENT = Decimal("0.01")
 
 
+def unknown_column(columns: tuple[str, ...]) -> Message:
+    """A header column the file may not have, naming the ones it may."""
+    return Message("unknown column; expected %(columns)s", columns=", ".join(columns))
+
+
 def unreadable_error(errors: list[tuple[int, str, str]]) -> Callable[[int, str], None]:
     """A row the csv reader cannot read (a cell over its limit), as an error of these files."""
-    return lambda row, reason: errors.append((row, "", f"the file cannot be read here: {reason}"))
+    return lambda row, reason: errors.append(
+        (row, "", Message("the file cannot be read here: %(reason)s", reason=csv_reason(reason)))
+    )
 
 
 def parse_reference_csv(text: str) -> ReferenceParse:
@@ -126,27 +136,41 @@ def parse_reference_csv(text: str) -> ReferenceParse:
     required = [c for c in REFERENCE_COLUMNS if c not in ("keywords", "note")]
     for column in required:
         if column not in header:
-            result.errors.append((1, column, "missing column"))
+            result.errors.append((1, column, Message("missing column")))
     for column in header:
         if column not in REFERENCE_COLUMNS:
-            result.errors.append(
-                (1, column, "unknown column; expected " + ", ".join(REFERENCE_COLUMNS))
-            )
+            result.errors.append((1, column, unknown_column(REFERENCE_COLUMNS)))
     if result.errors:
         return result
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
     for number, raw in csv_rows(reader, unreadable_error(result.errors)):
         if None in raw:
-            result.errors.append((number, "", "more fields than columns in the header"))
+            result.errors.append((number, "", Message("more fields than columns in the header")))
             continue
         row = {k: (v or "").strip() for k, v in raw.items()}
         errors_before = len(result.errors)
         hs_code = row["hs_code"]
         if not (hs_code.isascii() and hs_code.isdigit() and len(hs_code) in (4, 6)):
-            result.errors.append((number, "hs_code", f"'{hs_code}' is not a 4- or 6-digit HS code"))
+            result.errors.append(
+                (
+                    number,
+                    "hs_code",
+                    Message("'%(value)s' is not a 4- or 6-digit HS code", value=hs_code),
+                )
+            )
         basis = row["basis"]
         if basis not in BASES:
-            result.errors.append((number, "basis", f"'{basis}' is not one of {', '.join(BASES)}"))
+            result.errors.append(
+                (
+                    number,
+                    "basis",
+                    Message(
+                        "'%(value)s' is not one of %(choices)s",
+                        value=basis,
+                        choices=", ".join(BASES),
+                    ),
+                )
+            )
         try:
             value = Decimal(row["value_eur"])
             if not value.is_finite() or value <= 0:
@@ -154,33 +178,55 @@ def parse_reference_csv(text: str) -> ReferenceParse:
         except InvalidOperation:
             value = Decimal(0)
             result.errors.append(
-                (number, "value_eur", f"'{row['value_eur']}' is not a positive amount")
+                (
+                    number,
+                    "value_eur",
+                    Message("'%(value)s' is not a positive amount", value=row["value_eur"]),
+                )
             )
         else:
             # What the table holds (euro and cents, under a thousand billion): a value beyond it
             # was stored by SQLite and then broke every read of the table, every assessment.
             if value >= MAX_VALUE_EUR:
                 result.errors.append(
-                    (number, "value_eur", f"'{row['value_eur']}' is more than {MAX_VALUE_EUR:,}")
+                    (
+                        number,
+                        "value_eur",
+                        Message(
+                            "'%(value)s' is a thousand billion or more", value=row["value_eur"]
+                        ),
+                    )
                 )
             elif value != value.quantize(_CENT):
                 result.errors.append(
-                    (number, "value_eur", f"'{row['value_eur']}' has more than 2 decimals")
+                    (
+                        number,
+                        "value_eur",
+                        Message("'%(value)s' has more than 2 decimals", value=row["value_eur"]),
+                    )
                 )
         if not row["source"]:
-            result.errors.append((number, "source", "every value needs its source"))
+            result.errors.append((number, "source", Message("every value needs its source")))
         try:
             as_of = date.fromisoformat(row["as_of"])
         except ValueError:
             as_of = date.min
-            result.errors.append((number, "as_of", f"'{row['as_of']}' is not a date (YYYY-MM-DD)"))
+            result.errors.append(
+                (
+                    number,
+                    "as_of",
+                    Message("'%(value)s' is not a date (YYYY-MM-DD)", value=row["as_of"]),
+                )
+            )
         keywords = _keywords(row.get("keywords", ""))
         if basis == "per_kg" and keywords:
-            result.errors.append((number, "keywords", "keywords narrow per-unit rows only"))
+            result.errors.append(
+                (number, "keywords", Message("keywords narrow per-unit rows only"))
+            )
         key = (hs_code, basis, keywords)
         if len(result.errors) == errors_before and key in seen:
             result.errors.append(
-                (number, "hs_code", "the same code, basis and keywords appear twice")
+                (number, "hs_code", Message("the same code, basis and keywords appear twice"))
             )
         if len(result.errors) == errors_before:
             seen.add(key)
@@ -196,7 +242,7 @@ def parse_reference_csv(text: str) -> ReferenceParse:
                 )
             )
     if not result.rows and not result.errors:
-        result.errors.append((2, "", "the file has no rows"))
+        result.errors.append((2, "", Message("the file has no rows")))
     return result
 
 

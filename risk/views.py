@@ -32,6 +32,7 @@ from customs_ecom.platform.roles import (
     has_any_role,
 )
 from declarations import lifecycle
+from declarations.generated_text import in_language
 from declarations.models import Declaration
 
 from . import selectors
@@ -457,7 +458,11 @@ def watchlist_published(request: HttpRequest) -> HttpResponse:
                 source_url=data["source_url"],
             )
         except ListFormatError as error:
-            messages.error(request, _("Nothing was imported: %(e)s") % {"e": error})
+            messages.error(
+                request,
+                _("Nothing was imported: %(e)s")
+                % {"e": in_language(error.args[0] if error.args else "")},
+            )
         else:
             messages.success(
                 request,
@@ -486,7 +491,11 @@ def watchlist_published(request: HttpRequest) -> HttpResponse:
             for problem in problems:
                 messages.error(
                     request,
-                    f"{form.fields[field].label if field in form.fields else ''}: {problem}",
+                    _("%(field)s: %(problem)s")
+                    % {
+                        "field": form.fields[field].label if field in form.fields else "",
+                        "problem": problem,
+                    },
                 )
     return redirect("risk:watchlist")
 

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 from defusedxml import ElementTree
 
+from declarations.messages import Message
+
 FORMATS = ("ftm", "eu_xml", "un_xml")
 FORMAT_LABELS = {
     "ftm": "FollowTheMoney entities (JSON lines, e.g. OpenSanctions)",
@@ -27,7 +29,8 @@ MAX_ALIASES = 50
 
 
 class ListFormatError(ValueError):
-    """The file is not in the announced format; the message says where."""
+    """The file is not in the announced format; the message says where (a
+    ``declarations.messages.Message``: English, shown in the reader's language)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,13 @@ def parse_ftm(text: str) -> ParsedList:
             data = json.loads(line)
             proxy = model.get_proxy(data)
         except (ValueError, TypeError, KeyError, InvalidData) as error:
-            raise ListFormatError(f"line {number}: not a FollowTheMoney entity ({error})") from None
+            raise ListFormatError(
+                Message(
+                    "line %(line)s: not a FollowTheMoney entity (%(error)s)",
+                    line=number,
+                    error=str(error),
+                )
+            ) from None
         if not proxy.schema.is_a("LegalEntity"):
             parsed.skipped += 1
             continue
@@ -141,11 +150,19 @@ def _xml_root(text: str | bytes, expected: str):
     try:
         root = ElementTree.fromstring(text)
     except ElementTree.ParseError as error:
-        raise ListFormatError(f"not well-formed XML: {error}") from None
+        raise ListFormatError(Message("not well-formed XML: %(error)s", error=str(error))) from None
     except Exception as error:  # defusedxml refuses entities and DTDs: a hostile file
-        raise ListFormatError(f"refused XML: {error.__class__.__name__}") from None
+        raise ListFormatError(
+            Message("refused XML: %(error)s", error=error.__class__.__name__)
+        ) from None
     if _local(root.tag) != expected:
-        raise ListFormatError(f"root element is <{_local(root.tag)}>, expected <{expected}>")
+        raise ListFormatError(
+            Message(
+                "root element is <%(found)s>, expected <%(expected)s>",
+                found=_local(root.tag),
+                expected=expected,
+            )
+        )
     return root
 
 
@@ -257,12 +274,23 @@ PARSERS = {"ftm": parse_ftm, "eu_xml": parse_eu_xml, "un_xml": parse_un_xml}
 def parse_list(fmt: str, content: str | bytes) -> ParsedList:
     """Parse a published list in one of ``FORMATS``; ListFormatError says what is wrong."""
     if fmt not in PARSERS:
-        raise ListFormatError(f"unknown format '{fmt}'; known: {', '.join(FORMATS)}")
+        raise ListFormatError(
+            Message(
+                "unknown format '%(format)s'; known: %(known)s",
+                format=fmt,
+                known=", ".join(FORMATS),
+            )
+        )
     if fmt == "ftm" and isinstance(content, bytes):
-        content = content.decode("utf-8-sig")
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ListFormatError(Message("the file is not UTF-8 text")) from None
     parsed = PARSERS[fmt](content)
     ids = [p.external_id for p in parsed.parties]
     if len(set(ids)) != len(ids):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})[:5]
-        raise ListFormatError(f"the same id appears twice: {', '.join(duplicates)}")
+        raise ListFormatError(
+            Message("the same id appears twice: %(ids)s", ids=", ".join(duplicates))
+        )
     return parsed

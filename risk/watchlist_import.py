@@ -18,9 +18,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
+from declarations.messages import Message
 
 from .models import WatchlistEntry, WatchlistUpdate, WatchlistWithdrawal
 from .watchlist_formats import ListedParty, ListFormatError, parse_list
@@ -63,19 +63,22 @@ def _check_not_older(list_name: str, publisher_date: str) -> None:
     moment = publication_moment(publisher_date)
     if moment is None:
         raise PublicationRefused(
-            _(
+            Message(
                 "the file carries no publication date, and list %(list)s was last loaded from "
-                "its publication of %(latest)s."
+                "its publication of %(latest)s.",
+                list=list_name,
+                latest=latest[1],
             )
-            % {"list": list_name, "latest": latest[1]}
         )
     if moment < latest[0]:
         raise PublicationRefused(
-            _(
+            Message(
                 "this publication (%(date)s) is older than the latest one loaded for list "
-                "%(list)s (%(latest)s)."
+                "%(list)s (%(latest)s).",
+                date=publisher_date,
+                list=list_name,
+                latest=latest[1],
             )
-            % {"date": publisher_date, "list": list_name, "latest": latest[1]}
         )
 
 
@@ -109,7 +112,7 @@ def watchlist_import_published(
 
     parsed = parse_list(fmt, content)
     if not parsed.parties:
-        raise ListFormatError("the file lists no parties")
+        raise ListFormatError(Message("the file lists no parties"))
     raw = content.encode("utf-8") if isinstance(content, str) else content
     now = timezone.now()
     with transaction.atomic():

@@ -12,6 +12,7 @@ from django.utils import timezone
 from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record
 
+from ..messages import Message, stored
 from .intake import declarations_submit
 
 logger = logging.getLogger(__name__)
@@ -58,13 +59,15 @@ def import_job_failed(*, job_id: int) -> None:
     that says so (the rows already submitted are stored; importing the file again replays them)."""
     from ..models import ImportJob
 
+    message = Message(
+        "the import stopped on an error of the system, not of the file; rows already "
+        "imported are kept, and importing the file again adds the others"
+    )
     try:
         ImportJob.objects.filter(pk=job_id).exclude(state=ImportJob.State.DONE).update(
             state=ImportJob.State.FAILED,
-            message=(
-                "the import stopped on an error of the system, not of the file; rows already "
-                "imported are kept, and importing the file again adds the others"
-            ),
+            message=message[:400],
+            message_data=stored(message),
             finished_at=timezone.now(),
         )
     except Exception:  # the database itself is down: the job stays as it was, logged
@@ -87,8 +90,12 @@ def import_job_run(*, job_id: int) -> Any:
             content = handle.read()
         imported = assemble(read_rows(job.original_name, content))
     except ImportFileError as exc:
+        reason = exc.args[0] if exc.args else ""
         ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.FAILED, message=str(exc)[:400], finished_at=timezone.now()
+            state=ImportJob.State.FAILED,
+            message=str(reason)[:400],
+            message_data=stored(reason),
+            finished_at=timezone.now(),
         )
         return job
     ImportJob.objects.filter(pk=job.pk).update(total_rows=len(imported), processed=0)

@@ -33,6 +33,13 @@ def word(code):
 
 
 @register.filter
+def in_language(value, fallback=None):
+    """``{{ message|in_language }}``, ``{{ job.message_data|in_language:job.message }}``: a
+    message of an import in the reader's language; text stored before messages, as stored."""
+    return generated_text.in_language(value, fallback)
+
+
+@register.filter
 def problem_detail(detail, code):
     """``{{ e.detail|problem_detail:e.code }}``: a validation problem in the reader's language."""
     return generated_text.problem_detail(code, detail)

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.bounds import as_id
 from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
+from declarations.messages import Message
 
 from ..models import WatchlistEntry, WatchlistFalsePositive
-from ..reference import unreadable_error
+from ..reference import unknown_column, unreadable_error
 from ..watchlist import WatchlistEntry as WatchlistEntrySpec
 from ..watchlist import WatchlistIndex, normalise_name
 from .reassessment import enqueue_reassessment
@@ -92,13 +93,19 @@ class WatchlistImport:
     """The result of a CSV import: rows created, or every row error (then nothing is created)."""
 
     created: int = 0
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, message)
+    # (row, column, message): English text that keeps its message id and parameters, so a page
+    # shows it in the reader's language (declarations.messages).
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
     # Rows already on their list as they are (the same file sent twice): not added again.
     already_listed: int = 0
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
+
+
+def _at_most(length: int) -> Message:
+    return Message("at most %(length)s characters", length=length)
 
 
 # The audit of an import lists the entries added, up to this many.
@@ -118,35 +125,37 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
     unknown = [h for h in header if h not in WATCHLIST_COLUMNS]
     if missing or unknown:
         if missing:
-            result.errors.append((1, "name", "the header must have a 'name' column"))
+            result.errors.append((1, "name", Message("the header must have a 'name' column")))
         for column in unknown:
-            result.errors.append(
-                (1, column, f"unknown column; expected {', '.join(WATCHLIST_COLUMNS)}")
-            )
+            result.errors.append((1, column, unknown_column(WATCHLIST_COLUMNS)))
         return result
     rows: list[WatchlistEntry] = []
     for number, raw in csv_rows(reader, unreadable_error(result.errors)):
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
-            result.errors.append((number, "", "more fields than columns in the header"))
+            result.errors.append((number, "", Message("more fields than columns in the header")))
             continue
         name = row.get("name", "")
         country = row.get("country", "").upper()
         if not name:
-            result.errors.append((number, "name", "a name is required"))
+            result.errors.append((number, "name", Message("a name is required")))
         elif len(name) > 200:
-            result.errors.append((number, "name", "at most 200 characters"))
+            result.errors.append((number, "name", _at_most(200)))
         elif not normalise_name(name):
             # Punctuation or invisible characters only: an entry no name could ever match.
-            result.errors.append((number, "name", "the name has no letter or digit to match"))
+            result.errors.append(
+                (number, "name", Message("the name has no letter or digit to match"))
+            )
         if country and (len(country) != 2 or not country.isalpha()):
-            result.errors.append((number, "country", f"'{country}' is not a 2-letter code"))
+            result.errors.append(
+                (number, "country", Message("'%(value)s' is not a 2-letter code", value=country))
+            )
         if len(row.get("address", "")) > 300:
-            result.errors.append((number, "address", "at most 300 characters"))
+            result.errors.append((number, "address", _at_most(300)))
         if len(row.get("list", "")) > 60:
-            result.errors.append((number, "list", "at most 60 characters"))
+            result.errors.append((number, "list", _at_most(60)))
         if len(row.get("reason", "")) > 300:
-            result.errors.append((number, "reason", "at most 300 characters"))
+            result.errors.append((number, "reason", _at_most(300)))
         rows.append(
             WatchlistEntry(
                 list_name=row.get("list") or "national",
@@ -159,7 +168,7 @@ def watchlist_import_csv(*, text: str, actor: Any, reason: str = "") -> Watchlis
             )
         )
     if not rows and not result.errors:
-        result.errors.append((2, "", "the file has no rows"))
+        result.errors.append((2, "", Message("the file has no rows")))
     if result.errors:
         return result
     with transaction.atomic():

@@ -122,6 +122,7 @@ def _pages(consignments) -> list[str]:
         "/risk/",
         "/risk/policy/",
         "/risk/watchlist/",
+        "/risk/reference-values/",
         "/risk/rules/undervaluation/",
         "/risk/rules/high_risk_origin/",
         "/revenue/regimes/",

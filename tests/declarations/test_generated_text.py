@@ -24,6 +24,14 @@ ENGINES = (
     "risk/rules.py",
     "risk/watchlist.py",
     "risk/channels.py",
+    # why a file import or a file check refuses a file, or a row of it
+    "declarations/messages.py",
+    "declarations/imports.py",
+    "declarations/services/imports.py",
+    "risk/reference.py",
+    "risk/services/watchlists.py",
+    "risk/watchlist_formats.py",
+    "risk/watchlist_import.py",
 )
 # Separators and wrappers that read the same in French.
 SAME_IN_FRENCH = {"%(details)s", ", ", "; "}
