@@ -551,3 +551,13 @@ def test_irish_food_is_zero_rated_and_maltese_food_exempt_with_credit(on):
     assert ireland.vat_rate_for("490199") == D("0") and malta.vat_rate_for("490199") == D("0.05")
     assert "paragraph 8(1)" in ireland.legal_refs["vat_reduced"]
     assert "Fifth Schedule, Part One, item 9" in malta.legal_refs["vat_reduced"]
+
+
+def test_uk_fruit_juices_are_standard_rated_beverages_not_zero_rated_food():
+    """VATA 1994 Sch. 8 Group 1 excepted item 4: beverages, fruit juices included, are
+    standard-rated; the food around them (jams of 2007, coffee extracts of 2101) stays zero."""
+    gb = regime_for(SHIPPED, "GB", date(2026, 11, 25))
+    for juice in ("200911", "200989", "200990"):
+        assert gb.vat_rate_for(juice) == D("0.20"), juice
+    for food in ("200799", "200819", "210111"):
+        assert gb.vat_rate_for(food) == D("0"), food
