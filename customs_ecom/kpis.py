@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from customs_ecom.platform.officer_tz import installation_today
 from declarations.models import DailyAggregate, Declaration, DeclarationItem, StatusEvent
-from declarations.statuses import CONTROL
+from declarations.statuses import CONTROL, Status
 
 ALL = ""  # the scope of the whole administration
 BUCKET_BASE = 1.1
@@ -248,6 +248,25 @@ def _controls(rows: _Rows, start: datetime, end: datetime) -> None:
         rows.add("events", "to_status", g["to_status"], g["operator_id"], count=g["n"])
 
 
+def _inspected(rows: _Rows, start: datetime, end: datetime) -> None:
+    """Declarations received on the day that were selected for inspection, on that day or later,
+    each once however often it was (a share of the day's declarations: the inspection rate's
+    numerator). Inspections started on the day are counted by `_controls`, whatever the day the
+    declaration was received."""
+    grouped = (
+        StatusEvent.objects.filter(
+            to_status=str(Status.INSPECTION),
+            declaration__received_at__gte=start,
+            declaration__received_at__lt=end,
+        )
+        .values("declaration__operator_id")
+        .annotate(n=Count("declaration_id", distinct=True))
+        .order_by()
+    )
+    for g in grouped:
+        rows.add("inspected", "all", "", g["declaration__operator_id"], count=g["n"])
+
+
 def _rules(rows: _Rows, start: datetime, end: datetime) -> None:
     """Per rule: consignments it fired on, how many were controlled, how many ended detained (the
     hit: an irregularity confirmed), by day received."""
@@ -454,6 +473,7 @@ def aggregate_day(day: date) -> int:
     _hs_chapters(rows, start, end)
     _durations(rows, received, start, end)
     _controls(rows, start, end)
+    _inspected(rows, start, end)
     _rules(rows, start, end)
     _quality(rows, start, end)
     _revenue(rows, start, end)

@@ -467,3 +467,47 @@ def test_french_columns_counting_declarations_read_in_the_plural(client, customs
     assert "Retenues" in headers["rules"] and "Mainlevées accordées" in headers["release_time"]
     english = client.get(reverse("dashboard_export", args=["returns"])).content.decode()
     assert english.startswith("Returned,Invalidated,Refunds")
+
+
+def _controls_row(client, **query):
+    response = client.get(reverse("dashboard_export", args=["controls"]), query)
+    header, values = list(csv.reader(io.StringIO(response.content.decode())))[:2]
+    return dict(zip(header, values, strict=True))
+
+
+def test_inspection_rate_is_the_share_of_the_periods_declarations_inspected(
+    client, customs_user, traffic
+):
+    """Consignments received on earlier days and inspected today are today's inspections, but
+    not today's declarations: the inspection rate counts the declarations received in the
+    period that were inspected (whenever), a share that never exceeds 100 %."""
+    from declarations import lifecycle
+    from declarations.statuses import Status
+
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    statuses = dict(Declaration.objects.filter(pk__in=traffic).values_list("pk", "status"))
+    asked = [pk for pk in traffic if statuses[pk] == Status.DOCUMENTS_REQUESTED]
+    inspected = [pk for pk in traffic if statuses[pk] == Status.INSPECTION] + asked
+    assert len(asked) == 2 and len(inspected) == 4 and traffic[0] not in inspected
+    # All but the first were received yesterday; four are inspected today.
+    Declaration.objects.filter(pk__in=traffic[1:]).update(
+        received_at=timezone.now() - timedelta(days=1)
+    )
+    for pk in asked:
+        lifecycle.transition(declaration_id=pk, to_status=Status.INSPECTION, action="inspect")
+    aggregate_day(today)
+    aggregate_day(yesterday)
+    client.force_login(customs_user("supervisor"))
+    row = _controls_row(client, start=today.isoformat(), end=today.isoformat())
+    assert row["Inspections"] == "4"  # the inspections started on the day
+    assert row["Declarations inspected"] == "0"  # of the one declaration received on the day
+    assert float(row["Inspection rate %"]) == 0.0  # not 400 %
+    row = _controls_row(client, start=yesterday.isoformat(), end=yesterday.isoformat())
+    assert row["Inspections"] == "0" and row["Declarations inspected"] == "4"
+    assert float(row["Inspection rate %"]) == pytest.approx(100.0 * 4 / 9, abs=0.01)
+    # Over both days each inspected declaration counts once, against the ten received.
+    page = client.get(
+        reverse("dashboard"), {"start": yesterday.isoformat(), "end": today.isoformat()}
+    )
+    assert page.context["summary"]["inspection_rate"] == 40.0
