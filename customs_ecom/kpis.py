@@ -133,10 +133,12 @@ class _Rows:
 
 
 def _aeo_operator_ids(day: date) -> set[int]:
-    """The operators that were AEO on ``day`` as risk and revenue saw them (aeo.benefits)."""
-    from aeo.benefits import aeo_operator_ids
+    """The operators that were AEO on ``day`` as risk and revenue saw them (aeo.benefits), with
+    the status they had then: a day recomputed after an operator lost or gained its status keeps
+    the figures it had."""
+    from aeo.benefits import aeo_operator_ids_on
 
-    return aeo_operator_ids(today=day)
+    return aeo_operator_ids_on(day)
 
 
 def _volume(rows: _Rows, received: Q, aeo: set[int]) -> None:

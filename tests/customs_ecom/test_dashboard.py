@@ -511,3 +511,57 @@ def test_inspection_rate_is_the_share_of_the_periods_declarations_inspected(
         reverse("dashboard"), {"start": yesterday.isoformat(), "end": today.isoformat()}
     )
     assert page.context["summary"]["inspection_rate"] == 40.0
+
+
+def test_aeo_share_of_a_past_day_follows_the_status_operators_had_that_day(
+    client, customs_user, operator_a, operator_b, example, django_capture_on_commit_callbacks
+):
+    """Operator A was AEO from 10 November and is revoked today; operator B is granted today,
+    with a validity said to start on 1 November. Recomputing 15 November (a backfill, a late
+    change) keeps that day's figures: A's declarations were an AEO's, B's were not."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from aeo.services import authorisation_apply, authorisation_transition
+
+    admin = customs_user("administrator")
+
+    def grant(operator, certificate, valid_from):
+        a = authorisation_apply(operator=operator, kind="AEOF", actor=admin)
+        authorisation_transition(authorisation_id=a.pk, to_status="under_review", actor=admin)
+        return authorisation_transition(
+            authorisation_id=a.pk, to_status="authorised", actor=admin, reason="audit passed",
+            certificate_number=certificate, valid_from=valid_from,
+        )  # fmt: skip
+
+    with time_machine.travel(datetime(2026, 11, 10, 9, tzinfo=UTC), tick=False):
+        granted_a = grant(operator_a.operator, "FRAEOF0001", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        for operator, n in ((operator_a, 3), (operator_b, 1)):
+            declarations_submit(
+                operator=operator.operator,
+                bodies=[_body(example, 100 * operator.operator.pk + i) for i in range(n)],
+            )
+    day = date(2026, 11, 15)
+    Declaration.objects.update(received_at=datetime(2026, 11, 15, 12, tzinfo=UTC))
+    aggregate_day(day)
+    client.force_login(customs_user("supervisor"))
+    period = {"start": day.isoformat(), "end": day.isoformat()}
+
+    def shares():
+        response = client.get(reverse("dashboard_export", args=["aeo"]), period)
+        return [row[:3] for row in csv.reader(io.StringIO(response.content.decode()))][1:]
+
+    assert shares() == [["AEO", "3", "75.0"], ["Not AEO", "1", "25.0"]]
+    authorisation_transition(
+        authorisation_id=granted_a.pk, to_status="revoked", actor=admin, reason="fraud"
+    )
+    grant(operator_b.operator, "FRAEOF0002", date(2026, 11, 1))
+    aggregate_day(day)
+    assert shares() == [["AEO", "3", "75.0"], ["Not AEO", "1", "25.0"]]
+    # Today's status is what today's figures read.
+    Declaration.objects.update(received_at=timezone.now())
+    aggregate_day(day)
+    aggregate_day(timezone.localdate())
+    assert client.get(reverse("dashboard")).context["summary"]["aeo_share"] == 25.0
