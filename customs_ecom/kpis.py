@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
@@ -441,20 +441,19 @@ def _ledger(rows: _Rows, start: datetime, end: datetime) -> None:
     that consignment's model, not of the consignee-at-the-border model it is paid through); a
     statement's payment, which names no declaration, under its own model."""
     ledger = _optional_model("revenue", "LedgerEntry")
-    assessment = _optional_model("revenue", "TaxAssessment")
-    if ledger is None or assessment is None:
+    if ledger is None or _optional_model("revenue", "TaxAssessment") is None:
         return
-    model = Coalesce(
-        Subquery(
-            assessment.objects.filter(declaration_id=OuterRef("declaration_id"), is_current=True)
-            .order_by("-id")
-            .values("collection_model")[:1]
-        ),
-        F("collection_model"),
-    )
+    # One join to the current assessment (the assessment services retire the previous one in the
+    # transaction that writes the next, so a declaration has one), not a subquery per entry.
     grouped = (
         ledger.objects.filter(at__gte=start, at__lt=end, kind__in=("payment", "refund"))
-        .annotate(model=model)
+        .annotate(
+            current=FilteredRelation(
+                "declaration__tax_assessments",
+                condition=Q(declaration__tax_assessments__is_current=True),
+            )
+        )
+        .annotate(model=Coalesce(F("current__collection_model"), F("collection_model")))
         .values("kind", "model", "currency", "declaration__operator_id", "account_id")
         .annotate(n=Count("id"), amount=Sum("amount"))
         .order_by()

@@ -565,3 +565,39 @@ def test_aeo_share_of_a_past_day_follows_the_status_operators_had_that_day(
     aggregate_day(day)
     aggregate_day(timezone.localdate())
     assert client.get(reverse("dashboard")).context["summary"]["aeo_share"] == 25.0
+
+
+def test_money_collected_is_read_in_one_query_whatever_the_number_of_payments(operator_a):
+    """The model of each payment's consignment comes from one join to the current assessments:
+    the day's queries stay the same in number with four times the payments, and the ledger's
+    has no subquery run for each of its rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from revenue.models import LedgerEntry
+    from revenue.selectors import border_outstanding
+    from revenue.services.ledger import ledger_payment_record
+    from tests.revenue.helpers import border_body, submit
+
+    def pay(lrns):
+        for declaration in submit(operator_a.operator, [border_body(lrn) for lrn in lrns]):
+            amount = border_outstanding(declaration.pk)
+            assert amount > 0
+            ledger_payment_record(declaration_id=declaration.pk, amount=amount, currency="EUR")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            aggregate_day(timezone.localdate())
+        ledger = [q["sql"] for q in captured if '"revenue_ledgerentry"' in q["sql"]]
+        assert len(ledger) == 1 and ledger[0].upper().count("SELECT") == 1, ledger
+        return len(captured)
+
+    pay(["LEDGER-1"])
+    few = queries()
+    pay([f"LEDGER-{n}" for n in range(2, 9)])
+    assert LedgerEntry.objects.filter(kind="payment").count() == 8
+    assert queries() == few
+    collected = DailyAggregate.objects.get(
+        day=timezone.localdate(), metric="ledger", dimension="payment", key="consignee_border/EUR"
+    )
+    assert collected.count == 8
