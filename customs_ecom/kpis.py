@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,7 @@ from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from customs_ecom.platform.officer_tz import installation_today
+from customs_ecom.platform.officer_tz import installation_day_start, installation_today
 from declarations.models import DailyAggregate, Declaration, DeclarationItem, StatusEvent
 from declarations.statuses import CONTROL, Status
 
@@ -74,10 +74,7 @@ def kpi_today() -> date:
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    zone = timezone.get_default_timezone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
+    return installation_day_start(day), installation_day_start(day + timedelta(days=1))
 
 
 class _Rows:

@@ -601,3 +601,47 @@ def test_money_collected_is_read_in_one_query_whatever_the_number_of_payments(op
         day=timezone.localdate(), metric="ledger", dimension="payment", key="consignee_border/EUR"
     )
     assert collected.count == 8
+
+
+@pytest.mark.parametrize("officer_zone", ["", "UTC", "Pacific/Honolulu"])
+def test_a_dashboard_day_opens_the_list_of_that_days_declarations(
+    client, customs_user, operator_a, example, settings, officer_zone,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Received at 23:30 UTC on 24 November is the 25th in Paris, the installation's zone: the
+    dashboard counts it on the 25th, and the day's links (tiles, chart bars) open lists, the
+    consignments list and the queue, whose day filters read the same Paris day, whatever the
+    zone of the officer's browser."""
+    from datetime import UTC, date, datetime
+
+    settings.TIME_ZONE = "Europe/Paris"
+    with django_capture_on_commit_callbacks(execute=True):
+        (outcome,) = declarations_submit(
+            operator=operator_a.operator, bodies=[_body(example, 1, risky=True)]
+        )
+    declaration = outcome.declaration
+    Declaration.objects.filter(pk=declaration.pk).update(
+        received_at=datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
+    )
+    declaration.refresh_from_db()
+    # In the queue (needs action, yellow or red).
+    assert declaration.status == "assessed" and declaration.channel in ("yellow", "red")
+    day = date(2026, 11, 25)
+    aggregate_day(day)
+    aggregate_day(day - timedelta(days=1))
+    client.force_login(customs_user("supervisor"))
+    if officer_zone:
+        client.cookies["officer_tz"] = officer_zone
+    period = {"start": "2026-11-24", "end": "2026-11-25"}
+    page = client.get(reverse("dashboard"), period)
+    per_day = {row[0]: row[1] for row in next(
+        t for t in page.context["tables"] if t.slug == "volume_by_day").rows}  # fmt: skip
+    assert per_day == {date(2026, 11, 24): 0, day: 1}
+    # The volume chart's bar of a day opens the list with that day as from and to.
+    listed = reverse("declarations:consignments")
+    assert f'data-list="{listed}?received_from=2026-11-24' in page.content.decode()
+    for url in (listed, reverse("declarations:queue")):
+        rows = client.get(url, {"received_from": "2026-11-25", "received_to": "2026-11-25"})
+        assert [row.pk for row in rows.context["rows"]] == [declaration.pk], url
+        rows = client.get(url, {"received_from": "2026-11-24", "received_to": "2026-11-24"})
+        assert list(rows.context["rows"]) == [], url
