@@ -24,6 +24,14 @@ from tests.lifecycle_helpers import officer_release
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _installation_zone_after():
+    """A page asked with an officer's time zone (cookie) leaves it active on the thread: the next
+    test (another file's) reads the installation's again."""
+    yield
+    timezone.deactivate()
+
+
 def _body(example, n, *, risky=False):
     body = dict(
         example,
