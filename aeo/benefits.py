@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from customs_ecom.platform.officer_tz import installation_today
 
@@ -88,11 +90,90 @@ def effective_authorisations(operator_ids: Iterable[int] | None, today: date | N
             partner_country__in=partners, valid_from__lte=today
         ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)):
             in_force[mra.partner_country] = list(mra.kinds or [])
+    return _recognised(rows, in_force)
+
+
+def _recognised(rows: list[dict], in_force: dict[str, list[str]]) -> list[dict]:
     return [
         r
         for r in rows
         if not r["recognised_from"] or r["kind"] in in_force.get(r["recognised_from"], ())
     ]
+
+
+AUTHORISATION_HISTORY_FIELDS = ("status", "kind", "valid_from", "valid_to", "recognised_from")
+ARRANGEMENT_HISTORY_FIELDS = ("kinds", "valid_from", "valid_to")
+
+
+def _as_of(
+    rows: dict[str, dict], object_type: str, fields: tuple[str, ...], end: datetime
+) -> dict[str, dict]:
+    """Rows of the registry (by audited object id) as they stood just before ``end``: every change
+    of an authorisation or an arrangement is audited with the row before and after it, so the row
+    before its first change at or after ``end`` is the one in force then; a row with no change
+    since stands as it is, and one created since (no row before) did not exist yet."""
+    from customs_ecom.platform.models import AuditEvent
+
+    first_change: dict[str, Any] = {}
+    for object_id, before in (
+        AuditEvent.objects.filter(object_type=object_type, at__gte=end, object_id__in=list(rows))
+        .order_by("at", "id")
+        .values_list("object_id", "before")
+    ):
+        first_change.setdefault(object_id, before)
+    stood: dict[str, dict] = {}
+    for object_id, row in rows.items():
+        if object_id not in first_change:
+            stood[object_id] = row
+        elif first_change[object_id]:  # None: created since
+            before = first_change[object_id]
+            stood[object_id] = {**row, **{k: before[k] for k in fields if k in before}}
+    return stood
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else value or None
+
+
+def aeo_operator_ids_on(day: date) -> set[int]:
+    """The operators that were AEO on ``day``, as they stood at the end of that day (in the
+    installation's time zone; now, for today): the authorisations and arrangements as they were
+    then, read back from their audited changes, not as they are now. An operator suspended or
+    revoked since stays AEO on the days it was one, and one granted since (even with a validity
+    that starts earlier) was not AEO on the days before its grant: past days keep their figures
+    whenever they are recomputed."""
+    zone = timezone.get_default_timezone()
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    authorisations = {
+        str(row["id"]): row
+        for row in AEOAuthorisation.objects.filter(created_at__lt=end).values(
+            "id", "operator_id", *AUTHORISATION_HISTORY_FIELDS
+        )
+    }
+    authorisations = _as_of(authorisations, "aeo_authorisation", AUTHORISATION_HISTORY_FIELDS, end)
+    rows = [
+        row
+        for row in authorisations.values()
+        if row["status"] == AEOAuthorisation.Status.AUTHORISED
+        and (_day(row["valid_from"]) is None or _day(row["valid_from"]) <= day)
+        and (_day(row["valid_to"]) is None or _day(row["valid_to"]) >= day)
+    ]
+    partners = {row["recognised_from"] for row in rows if row["recognised_from"]}
+    in_force: dict[str, list[str]] = {}
+    if partners:
+        arrangements = {
+            row["partner_country"]: row
+            for row in MutualRecognition.objects.filter(partner_country__in=partners).values(
+                "partner_country", *ARRANGEMENT_HISTORY_FIELDS
+            )
+        }
+        for country, row in _as_of(
+            arrangements, "mutual_recognition", ARRANGEMENT_HISTORY_FIELDS, end
+        ).items():
+            start, stop = _day(row["valid_from"]), _day(row["valid_to"])
+            if (start is None or start <= day) and (stop is None or stop >= day):
+                in_force[country] = list(row["kinds"] or [])
+    return {row["operator_id"] for row in _recognised(rows, in_force)}
 
 
 def aeo_operator_ids(

@@ -52,6 +52,7 @@ METRICS = (
     "pre_arrival",
     "release_time",
     "events",
+    "inspected",
     "rule_hits",
     "dq_findings",
     "revenue",
@@ -255,16 +256,21 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
     else:  # before any outcome: a detention after a control counts as a hit
         hits = seizures = events["detained"]
         checked = events["inspection"] + events["documents_requested"]
+    # The inspection rate is a share of the period's declarations: those received in the period
+    # that were inspected (whenever), not the inspections started in it, which may concern
+    # declarations received before it.
+    inspected = get("inspected").count
     controls = Table(
         "controls",
         _("Controls: inspection, hit and seizure rates"),
-        [_("Documents requested"), _("Inspections"), _("Outcomes recorded"),
+        [_("Documents requested"), _("Inspections"), _("Declarations inspected"),
+         _("Outcomes recorded"),
          _("Non-compliant (hits)"), _("Seizures"), _("Inspection rate %"), _("Hit rate %"),
          _("Seizure rate %")],
     )  # fmt: skip
     controls.rows.append([
-        events["documents_requested"], events["inspection"], outcomes.count, hits, seizures,
-        _pct(events["inspection"], total), _pct(hits, checked), _pct(seizures, checked),
+        events["documents_requested"], events["inspection"], inspected, outcomes.count, hits,
+        seizures, _pct(inspected, total), _pct(hits, checked), _pct(seizures, checked),
     ])  # fmt: skip
     tables.append(controls)
 
@@ -365,7 +371,7 @@ def build(*, start: date, end: date, operator_id: int | None = None) -> dict[str
         "pre_arrival_share": _pct(pre.count, arrived),
         "release_median_h": _hours(histogram_percentile(release_all, 0.5)),
         "release_p90_h": _hours(histogram_percentile(release_all, 0.9)),
-        "inspection_rate": _pct(events["inspection"], total),
+        "inspection_rate": _pct(inspected, total),
         "hit_rate": _pct(hits, checked),
         "seizure_rate": _pct(seizures, checked),
         "dq_average": round(float(dq.total) / dq.count, 1) if dq.count else None,

@@ -16,18 +16,18 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from customs_ecom.platform.officer_tz import installation_today
+from customs_ecom.platform.officer_tz import installation_day_start, installation_today
 from declarations.models import DailyAggregate, Declaration, DeclarationItem, StatusEvent
-from declarations.statuses import CONTROL
+from declarations.statuses import CONTROL, Status
 
 ALL = ""  # the scope of the whole administration
 BUCKET_BASE = 1.1
@@ -74,10 +74,7 @@ def kpi_today() -> date:
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    zone = timezone.get_default_timezone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
+    return installation_day_start(day), installation_day_start(day + timedelta(days=1))
 
 
 class _Rows:
@@ -133,10 +130,12 @@ class _Rows:
 
 
 def _aeo_operator_ids(day: date) -> set[int]:
-    """The operators that were AEO on ``day`` as risk and revenue saw them (aeo.benefits)."""
-    from aeo.benefits import aeo_operator_ids
+    """The operators that were AEO on ``day`` as risk and revenue saw them (aeo.benefits), with
+    the status they had then: a day recomputed after an operator lost or gained its status keeps
+    the figures it had."""
+    from aeo.benefits import aeo_operator_ids_on
 
-    return aeo_operator_ids(today=day)
+    return aeo_operator_ids_on(day)
 
 
 def _volume(rows: _Rows, received: Q, aeo: set[int]) -> None:
@@ -246,6 +245,25 @@ def _controls(rows: _Rows, start: datetime, end: datetime) -> None:
     )
     for g in grouped:
         rows.add("events", "to_status", g["to_status"], g["operator_id"], count=g["n"])
+
+
+def _inspected(rows: _Rows, start: datetime, end: datetime) -> None:
+    """Declarations received on the day that were selected for inspection, on that day or later,
+    each once however often it was (a share of the day's declarations: the inspection rate's
+    numerator). Inspections started on the day are counted by `_controls`, whatever the day the
+    declaration was received."""
+    grouped = (
+        StatusEvent.objects.filter(
+            to_status=str(Status.INSPECTION),
+            declaration__received_at__gte=start,
+            declaration__received_at__lt=end,
+        )
+        .values("declaration__operator_id")
+        .annotate(n=Count("declaration_id", distinct=True))
+        .order_by()
+    )
+    for g in grouped:
+        rows.add("inspected", "all", "", g["declaration__operator_id"], count=g["n"])
 
 
 def _rules(rows: _Rows, start: datetime, end: datetime) -> None:
@@ -420,20 +438,19 @@ def _ledger(rows: _Rows, start: datetime, end: datetime) -> None:
     that consignment's model, not of the consignee-at-the-border model it is paid through); a
     statement's payment, which names no declaration, under its own model."""
     ledger = _optional_model("revenue", "LedgerEntry")
-    assessment = _optional_model("revenue", "TaxAssessment")
-    if ledger is None or assessment is None:
+    if ledger is None or _optional_model("revenue", "TaxAssessment") is None:
         return
-    model = Coalesce(
-        Subquery(
-            assessment.objects.filter(declaration_id=OuterRef("declaration_id"), is_current=True)
-            .order_by("-id")
-            .values("collection_model")[:1]
-        ),
-        F("collection_model"),
-    )
+    # One join to the current assessment (the assessment services retire the previous one in the
+    # transaction that writes the next, so a declaration has one), not a subquery per entry.
     grouped = (
         ledger.objects.filter(at__gte=start, at__lt=end, kind__in=("payment", "refund"))
-        .annotate(model=model)
+        .annotate(
+            current=FilteredRelation(
+                "declaration__tax_assessments",
+                condition=Q(declaration__tax_assessments__is_current=True),
+            )
+        )
+        .annotate(model=Coalesce(F("current__collection_model"), F("collection_model")))
         .values("kind", "model", "currency", "declaration__operator_id", "account_id")
         .annotate(n=Count("id"), amount=Sum("amount"))
         .order_by()
@@ -454,6 +471,7 @@ def aggregate_day(day: date) -> int:
     _hs_chapters(rows, start, end)
     _durations(rows, received, start, end)
     _controls(rows, start, end)
+    _inspected(rows, start, end)
     _rules(rows, start, end)
     _quality(rows, start, end)
     _revenue(rows, start, end)

@@ -19,6 +19,7 @@ from aeo.benefits import aeo_operator_ids
 from aeo.models import Operator
 from customs_ecom.platform.extensions import call
 from customs_ecom.platform.fields import CalendarDateField
+from customs_ecom.platform.officer_tz import installation_day_start
 
 from .generated_text import rule_choices
 from .models import NEEDS_ACTION_STATUSES, QUEUE_CHANNELS, Channel, Declaration, Document, Status
@@ -169,13 +170,14 @@ def filtered_consignments(
         qs = qs.filter(operator=filters["operator"])
     if filters.get("origin"):
         qs = qs.filter(country_of_dispatch=filters["origin"].upper())
+    # Days of the installation's time zone, as the dashboard counts them (its days link here).
     if filters.get("received_from"):
-        start = timezone.make_aware(datetime.combine(filters["received_from"], datetime.min.time()))
-        qs = qs.filter(received_at__gte=start)
+        qs = qs.filter(received_at__gte=installation_day_start(filters["received_from"]))
     if filters.get("received_to"):
-        end = timezone.make_aware(datetime.combine(filters["received_to"], datetime.min.time()))
+        last = filters["received_to"]
         # The last day the calendar has ends the range at no later day (9999-12-31 + 1 overflows).
-        qs = qs.filter(received_at__lt=end + timedelta(days=1)) if end.date() < date.max else qs
+        if last < date.max:
+            qs = qs.filter(received_at__lt=installation_day_start(last + timedelta(days=1)))
     if filters.get("value_min") is not None:
         qs = qs.filter(total_value_eur__gte=filters["value_min"])
     if filters.get("value_max") is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
@@ -14,6 +14,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from aeo.models import Operator
 from customs_ecom.platform.bulk import fetch_binary
 from customs_ecom.platform.extensions import call
+from customs_ecom.platform.officer_tz import installation_day_start
 
 from .models import (
     NEEDS_ACTION_STATUSES,
@@ -119,10 +120,13 @@ def queue_declarations(*, filters: Mapping[str, Any] | None = None) -> QuerySet[
         qs = qs.filter(operator=filters["operator"])
     if filters.get("origin"):
         qs = qs.filter(country_of_dispatch=filters["origin"].upper())
+    # Days of the installation's time zone, as the dashboard and the consignments list read them.
     if filters.get("received_from"):
-        qs = qs.filter(received_at__date__gte=filters["received_from"])
-    if filters.get("received_to"):
-        qs = qs.filter(received_at__date__lte=filters["received_to"])
+        qs = qs.filter(received_at__gte=installation_day_start(filters["received_from"]))
+    if filters.get("received_to") and filters["received_to"] < date.max:
+        qs = qs.filter(
+            received_at__lt=installation_day_start(filters["received_to"] + timedelta(days=1))
+        )
     if filters.get("rule"):
         # Risk provides the condition "this rule hit the consignment" (risk sits above).
         qs = qs.filter(call("risk.rule_hit_exists", filters["rule"], default=Value(False)))

@@ -4,6 +4,7 @@ with a zone this server does not know, times stay in settings.TIME_ZONE."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,3 +37,10 @@ def installation_today():
     business days, validity dates and KPI days are read against. An officer's own time zone only
     changes how times are shown, never which day a rule or an authorisation is in force."""
     return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def installation_day_start(day: date) -> datetime:
+    """The instant ``day`` begins in the installation's time zone: the boundary of a day that the
+    KPIs count and that the lists' "received from / to" filters select, whatever the zone of the
+    officer's browser, so a day on the dashboard opens the list of the same declarations."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())

@@ -427,3 +427,47 @@ def test_validity_is_read_on_the_installations_day_whoever_asks(operator_a, cust
             authorisation_transition(
                 authorisation_id=a.pk, to_status=S.AUTHORISED, actor=supervisor, reason="back"
             )
+
+
+def test_aeo_on_a_past_day_is_read_from_the_registry_as_it_stood_then(
+    operator_a, operator_b, customs_user
+):
+    """A suspension since lifted leaves the suspended days without AEO; a recognition whose
+    arrangement ended since was AEO while the arrangement was in force; an authorisation
+    applied for since did not exist."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from aeo.benefits import aeo_operator_ids_on
+
+    admin = customs_user("administrator")
+    at = lambda d: time_machine.travel(datetime(2026, 11, d, 10, tzinfo=UTC), tick=False)  # noqa: E731
+    with at(2):
+        a = _authorised(operator_a.operator, admin)
+        mutual_recognition_save(
+            partner_country="JP", partner_name="Japan Customs", kinds=["AEOF"],
+            valid_from=date(2026, 1, 1), actor=admin,
+        )  # fmt: skip
+        authorisation_recognise(
+            operator=operator_b.operator, partner_country="JP", kind="AEOF",
+            certificate_number="JPAEO42", actor=admin,
+        )  # fmt: skip
+    with at(10):
+        authorisation_transition(
+            authorisation_id=a.pk, to_status=S.SUSPENDED, actor=admin, reason="inquiry"
+        )
+    with at(20):
+        authorisation_transition(
+            authorisation_id=a.pk, to_status=S.AUTHORISED, actor=admin, reason="cleared"
+        )
+        mutual_recognition_save(
+            partner_country="JP", partner_name="Japan Customs", kinds=["AEOF"],
+            valid_from=date(2026, 1, 1), valid_to=date(2026, 11, 19), actor=admin,
+        )  # fmt: skip
+    a_id, b_id = operator_a.operator.pk, operator_b.operator.pk
+    assert aeo_operator_ids_on(date(2026, 11, 1)) == set()  # nothing applied for yet
+    assert aeo_operator_ids_on(date(2026, 11, 5)) == {a_id, b_id}
+    assert aeo_operator_ids_on(date(2026, 11, 12)) == {b_id}  # A suspended
+    assert aeo_operator_ids_on(date(2026, 11, 22)) == {a_id}  # reinstated; the arrangement ended
+    assert aeo_operator_ids_on(timezone.localdate()) == {a_id}

@@ -24,6 +24,14 @@ from tests.lifecycle_helpers import officer_release
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _installation_zone_after():
+    """A page asked with an officer's time zone (cookie) leaves it active on the thread: the next
+    test (another file's) reads the installation's again."""
+    yield
+    timezone.deactivate()
+
+
 def _body(example, n, *, risky=False):
     body = dict(
         example,
@@ -467,3 +475,181 @@ def test_french_columns_counting_declarations_read_in_the_plural(client, customs
     assert "Retenues" in headers["rules"] and "Mainlevées accordées" in headers["release_time"]
     english = client.get(reverse("dashboard_export", args=["returns"])).content.decode()
     assert english.startswith("Returned,Invalidated,Refunds")
+
+
+def _controls_row(client, **query):
+    response = client.get(reverse("dashboard_export", args=["controls"]), query)
+    header, values = list(csv.reader(io.StringIO(response.content.decode())))[:2]
+    return dict(zip(header, values, strict=True))
+
+
+def test_inspection_rate_is_the_share_of_the_periods_declarations_inspected(
+    client, customs_user, traffic
+):
+    """Consignments received on earlier days and inspected today are today's inspections, but
+    not today's declarations: the inspection rate counts the declarations received in the
+    period that were inspected (whenever), a share that never exceeds 100 %."""
+    from declarations import lifecycle
+    from declarations.statuses import Status
+
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    statuses = dict(Declaration.objects.filter(pk__in=traffic).values_list("pk", "status"))
+    asked = [pk for pk in traffic if statuses[pk] == Status.DOCUMENTS_REQUESTED]
+    inspected = [pk for pk in traffic if statuses[pk] == Status.INSPECTION] + asked
+    assert len(asked) == 2 and len(inspected) == 4 and traffic[0] not in inspected
+    # All but the first were received yesterday; four are inspected today.
+    Declaration.objects.filter(pk__in=traffic[1:]).update(
+        received_at=timezone.now() - timedelta(days=1)
+    )
+    for pk in asked:
+        lifecycle.transition(declaration_id=pk, to_status=Status.INSPECTION, action="inspect")
+    aggregate_day(today)
+    aggregate_day(yesterday)
+    client.force_login(customs_user("supervisor"))
+    row = _controls_row(client, start=today.isoformat(), end=today.isoformat())
+    assert row["Inspections"] == "4"  # the inspections started on the day
+    assert row["Declarations inspected"] == "0"  # of the one declaration received on the day
+    assert float(row["Inspection rate %"]) == 0.0  # not 400 %
+    row = _controls_row(client, start=yesterday.isoformat(), end=yesterday.isoformat())
+    assert row["Inspections"] == "0" and row["Declarations inspected"] == "4"
+    assert float(row["Inspection rate %"]) == pytest.approx(100.0 * 4 / 9, abs=0.01)
+    # Over both days each inspected declaration counts once, against the ten received.
+    page = client.get(
+        reverse("dashboard"), {"start": yesterday.isoformat(), "end": today.isoformat()}
+    )
+    assert page.context["summary"]["inspection_rate"] == 40.0
+
+
+def test_aeo_share_of_a_past_day_follows_the_status_operators_had_that_day(
+    client, customs_user, operator_a, operator_b, example, django_capture_on_commit_callbacks
+):
+    """Operator A was AEO from 10 November and is revoked today; operator B is granted today,
+    with a validity said to start on 1 November. Recomputing 15 November (a backfill, a late
+    change) keeps that day's figures: A's declarations were an AEO's, B's were not."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from aeo.services import authorisation_apply, authorisation_transition
+
+    admin = customs_user("administrator")
+
+    def grant(operator, certificate, valid_from):
+        a = authorisation_apply(operator=operator, kind="AEOF", actor=admin)
+        authorisation_transition(authorisation_id=a.pk, to_status="under_review", actor=admin)
+        return authorisation_transition(
+            authorisation_id=a.pk, to_status="authorised", actor=admin, reason="audit passed",
+            certificate_number=certificate, valid_from=valid_from,
+        )  # fmt: skip
+
+    with time_machine.travel(datetime(2026, 11, 10, 9, tzinfo=UTC), tick=False):
+        granted_a = grant(operator_a.operator, "FRAEOF0001", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        for operator, n in ((operator_a, 3), (operator_b, 1)):
+            declarations_submit(
+                operator=operator.operator,
+                bodies=[_body(example, 100 * operator.operator.pk + i) for i in range(n)],
+            )
+    day = date(2026, 11, 15)
+    Declaration.objects.update(received_at=datetime(2026, 11, 15, 12, tzinfo=UTC))
+    aggregate_day(day)
+    client.force_login(customs_user("supervisor"))
+    period = {"start": day.isoformat(), "end": day.isoformat()}
+
+    def shares():
+        response = client.get(reverse("dashboard_export", args=["aeo"]), period)
+        return [row[:3] for row in csv.reader(io.StringIO(response.content.decode()))][1:]
+
+    assert shares() == [["AEO", "3", "75.0"], ["Not AEO", "1", "25.0"]]
+    authorisation_transition(
+        authorisation_id=granted_a.pk, to_status="revoked", actor=admin, reason="fraud"
+    )
+    grant(operator_b.operator, "FRAEOF0002", date(2026, 11, 1))
+    aggregate_day(day)
+    assert shares() == [["AEO", "3", "75.0"], ["Not AEO", "1", "25.0"]]
+    # Today's status is what today's figures read.
+    Declaration.objects.update(received_at=timezone.now())
+    aggregate_day(day)
+    aggregate_day(timezone.localdate())
+    assert client.get(reverse("dashboard")).context["summary"]["aeo_share"] == 25.0
+
+
+def test_money_collected_is_read_in_one_query_whatever_the_number_of_payments(operator_a):
+    """The model of each payment's consignment comes from one join to the current assessments:
+    the day's queries stay the same in number with four times the payments, and the ledger's
+    has no subquery run for each of its rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from revenue.models import LedgerEntry
+    from revenue.selectors import border_outstanding
+    from revenue.services.ledger import ledger_payment_record
+    from tests.revenue.helpers import border_body, submit
+
+    def pay(lrns):
+        for declaration in submit(operator_a.operator, [border_body(lrn) for lrn in lrns]):
+            amount = border_outstanding(declaration.pk)
+            assert amount > 0
+            ledger_payment_record(declaration_id=declaration.pk, amount=amount, currency="EUR")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            aggregate_day(timezone.localdate())
+        ledger = [q["sql"] for q in captured if '"revenue_ledgerentry"' in q["sql"]]
+        assert len(ledger) == 1 and ledger[0].upper().count("SELECT") == 1, ledger
+        return len(captured)
+
+    pay(["LEDGER-1"])
+    few = queries()
+    pay([f"LEDGER-{n}" for n in range(2, 9)])
+    assert LedgerEntry.objects.filter(kind="payment").count() == 8
+    assert queries() == few
+    collected = DailyAggregate.objects.get(
+        day=timezone.localdate(), metric="ledger", dimension="payment", key="consignee_border/EUR"
+    )
+    assert collected.count == 8
+
+
+@pytest.mark.parametrize("officer_zone", ["", "UTC", "Pacific/Honolulu"])
+def test_a_dashboard_day_opens_the_list_of_that_days_declarations(
+    client, customs_user, operator_a, example, settings, officer_zone,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Received at 23:30 UTC on 24 November is the 25th in Paris, the installation's zone: the
+    dashboard counts it on the 25th, and the day's links (tiles, chart bars) open lists, the
+    consignments list and the queue, whose day filters read the same Paris day, whatever the
+    zone of the officer's browser."""
+    from datetime import UTC, date, datetime
+
+    settings.TIME_ZONE = "Europe/Paris"
+    with django_capture_on_commit_callbacks(execute=True):
+        (outcome,) = declarations_submit(
+            operator=operator_a.operator, bodies=[_body(example, 1, risky=True)]
+        )
+    declaration = outcome.declaration
+    Declaration.objects.filter(pk=declaration.pk).update(
+        received_at=datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
+    )
+    declaration.refresh_from_db()
+    # In the queue (needs action, yellow or red).
+    assert declaration.status == "assessed" and declaration.channel in ("yellow", "red")
+    day = date(2026, 11, 25)
+    aggregate_day(day)
+    aggregate_day(day - timedelta(days=1))
+    client.force_login(customs_user("supervisor"))
+    if officer_zone:
+        client.cookies["officer_tz"] = officer_zone
+    period = {"start": "2026-11-24", "end": "2026-11-25"}
+    page = client.get(reverse("dashboard"), period)
+    per_day = {row[0]: row[1] for row in next(
+        t for t in page.context["tables"] if t.slug == "volume_by_day").rows}  # fmt: skip
+    assert per_day == {date(2026, 11, 24): 0, day: 1}
+    # The volume chart's bar of a day opens the list with that day as from and to.
+    listed = reverse("declarations:consignments")
+    assert f'data-list="{listed}?received_from=2026-11-24' in page.content.decode()
+    for url in (listed, reverse("declarations:queue")):
+        rows = client.get(url, {"received_from": "2026-11-25", "received_to": "2026-11-25"})
+        assert [row.pk for row in rows.context["rows"]] == [declaration.pk], url
+        rows = client.get(url, {"received_from": "2026-11-24", "received_to": "2026-11-24"})
+        assert list(rows.context["rows"]) == [], url
