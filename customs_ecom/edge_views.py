@@ -10,13 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from declarations.errors import ERROR_CODES
+from declarations.errors import BODY_CODES, ERROR_CODES
 
 from .platform.problem_types import PROBLEM_TYPES
 from .platform.problems import PROBLEM_CONTENT_TYPE, ProblemError
 
 # The element codes each envelope may carry under `errors`.
-_ELEMENT_CODES = {"declaration-invalid": ERROR_CODES}
+_ELEMENT_CODES = {"declaration-invalid": ERROR_CODES, "malformed-json": BODY_CODES}
 
 
 def problem_types(request: HttpRequest) -> HttpResponse:

@@ -163,7 +163,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["aeo.authentication.IsOperator"],
     "DEFAULT_RENDERER_CLASSES": ["customs_ecom.platform.renderers.FastJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "customs_ecom.platform.renderers.JSONAlwaysNegotiation",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["customs_ecom.platform.api_support.StrictJSONParser"],
     "EXCEPTION_HANDLER": "customs_ecom.platform.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["aeo.authentication.OperatorRateThrottle"],

@@ -73,3 +73,13 @@ ERROR_CODES: dict[str, str] = {
     "origin_required_commercial": "A commercial item needs a country of origin in this profile.",
     "transport_document_type_invalid": "The profile requires another transport document type.",
 }
+
+
+# The codes of reading a JSON body, before any contract (400 ``malformed_json`` problems, on
+# every JSON endpoint; in a batch, the result of the one declaration they are found in).
+BODY_CODES: dict[str, str] = {
+    "malformed_json": "The body is not JSON (syntax, encoding, NaN/Infinity, nesting too deep), "
+    "or a string holds half of a UTF-16 surrogate pair.",
+    "duplicate_member": "The object names this member more than once; send each element once "
+    "(JSON readers differ on which value counts).",
+}

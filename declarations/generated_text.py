@@ -228,9 +228,9 @@ def problem_detail(code: str, detail: str) -> str:
     language = (get_language() or "en").split("-")[0]
     if language == "en":
         return detail
-    from declarations.errors import ERROR_CODES
+    from declarations.errors import BODY_CODES, ERROR_CODES
 
-    sentence = ERROR_CODES.get(code)
+    sentence = ERROR_CODES.get(code) or BODY_CODES.get(code)
     if sentence is None:
         return detail
     translated = gettext(sentence)

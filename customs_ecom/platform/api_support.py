@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -27,7 +28,20 @@ def _reject_constant(name: str) -> Any:
 
 def read_json_body(request: Request, *, max_bytes: int) -> Any:
     """Parse the raw body ourselves: decimals stay exact (no float), NaN/Infinity are refused, an
-    oversized body is a 413 before it is read into memory, malformed JSON is a 400."""
+    oversized body is a 413 before it is read into memory, malformed JSON is a 400, and so is an
+    object naming a member twice or a string holding half of a surrogate pair, at its pointer."""
+    body, defects = read_json_body_and_defects(request, max_bytes=max_bytes)
+    if defects:
+        raise body_defects_problem(defects)
+    return body
+
+
+def read_json_body_and_defects(
+    request: Request, *, max_bytes: int
+) -> tuple[Any, list[dict[str, str]]]:
+    """The body as :func:`read_json_body` reads it, with the rows of its defects (duplicated
+    members, lone surrogates) instead of a 400 for them: a batch answers the defects of one of
+    its declarations as that declaration's own result (declarations.api)."""
     if (
         not request.META.get("CONTENT_LENGTH")
         and "chunked" in (request.META.get("HTTP_TRANSFER_ENCODING") or "").lower()
@@ -89,16 +103,38 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
                 {"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}
             ],
         )
+    return parse_json_text(raw)
+
+
+def parse_json_text(raw: bytes | str) -> tuple[Any, list[dict[str, str]]]:
+    """The API's JSON reading of ``raw`` and the rows of its defects (an object naming a member
+    twice: ``duplicate_member``; a string or name holding half of a surrogate pair:
+    ``malformed_json``), each at its JSON Pointer, in the request's language. Syntax errors,
+    bytes that are not UTF-8, NaN/Infinity and nesting too deep raise a 400 at once."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         # The JSON integer -0 keeps its sign (an amount written -0 is refused, as -0.0 is); the
         # hook is only set for a body that may hold one, the C scanner's int reads the others.
-        body = json.loads(
-            text,
-            parse_float=json_decimal,
-            parse_int=json_int if MAY_HOLD_NEGATIVE_ZERO.search(text) else None,
-            parse_constant=_reject_constant,
-        )
+        parse_int = json_int if MAY_HOLD_NEGATIVE_ZERO.search(text) else None
+        duplicated = False
+        try:
+            body = json.loads(
+                text,
+                parse_float=json_decimal,
+                parse_int=parse_int,
+                parse_constant=_reject_constant,
+                object_pairs_hook=_unique_members,
+            )
+        except _DuplicateMember:
+            # Rare: read again, marking each object that names a member twice, to say where.
+            duplicated = True
+            body = json.loads(
+                text,
+                parse_float=json_decimal,
+                parse_int=parse_int,
+                parse_constant=_reject_constant,
+                object_pairs_hook=_marked_members,
+            )
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProblemError(
             400,
@@ -107,47 +143,108 @@ def read_json_body(request: Request, *, max_bytes: int) -> Any:
             detail=str(exc)[:300],
             errors=[{"pointer": "", "code": "malformed_json", "detail": str(exc)[:300]}],
         ) from None
-    if _SURROGATE_ESCAPE.search(text):
-        pointer = _lone_surrogate(body, "")
-        if pointer is not None:
-            detail = "a \\u escape encodes half of a UTF-16 surrogate pair, not a character"
-            raise ProblemError(
-                400,
-                "malformed-json",
-                "Body is not valid JSON",
-                detail=f"{pointer or '/'}: {detail}",
-                errors=[{"pointer": pointer, "code": "malformed_json", "detail": detail}],
-            )
-    return body
+    if not duplicated and not _SURROGATE_ESCAPE.search(text):
+        return body, []
+    rows: list[dict[str, str]] = []
+    _collect_defects(body, "", rows)
+    return body, [
+        {**row, "detail": _detail_in_language(row["code"], row["detail"])} for row in rows
+    ]
+
+
+def body_defects_problem(defects: list[dict[str, str]]) -> ProblemError:
+    """The 400 of a body whose JSON is well formed but which no two readers would read alike."""
+    return ProblemError(400, "malformed-json", "Body is not valid JSON", errors=defects)
+
+
+def _detail_in_language(code: str, detail: str) -> str:
+    from .extensions import call
+
+    return call("problems.detail_in_language", code, detail, default=detail)
+
+
+class _DuplicateMember(ValueError):
+    """An object of the body names a member more than once."""
+
+
+def _unique_members(pairs: list[tuple[str, Any]], _dict: type = dict, _len: Any = len) -> dict:
+    # ``object_pairs_hook`` of every read: one dict as the scanner would build it, refused when
+    # it holds fewer members than were written (a name repeated, the last value winning).
+    obj = _dict(pairs)
+    if _len(obj) != _len(pairs):
+        raise _DuplicateMember
+    return obj
+
+
+class _Duplicated(dict):
+    """An object that named members more than once (``names``), kept to report where."""
+
+    names: list[str]
+
+
+def _marked_members(pairs: list[tuple[str, Any]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    marked = _Duplicated(obj)
+    seen: set[str] = set()
+    marked.names = []
+    for name, _value in pairs:
+        if name in seen and name not in marked.names:
+            marked.names.append(name)
+        seen.add(name)
+    return marked
 
 
 # JSON may escape a character outside the BMP as a surrogate pair (\ud83d\ude00), which the
 # parser joins; a lone half survives as a string no encoder can write, so it is refused here.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE_DETAIL = "a \\u escape encodes half of a UTF-16 surrogate pair, not a character"
 
 
-def _lone_surrogate(value: Any, pointer: str) -> str | None:
-    """The JSON Pointer of the first string (or key) holding a lone surrogate, or None."""
+def _pointer_token(name: str) -> str:
+    escaped = name.replace("~", "~0").replace("/", "~1")
+    if _lone_surrogate(name):
+        return escaped.encode("utf-8", "replace").decode()
+    return escaped
+
+
+def _lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _collect_defects(value: Any, pointer: str, rows: list[dict[str, str]]) -> None:
+    """Append a row for each member named twice and each string (or name) holding a lone
+    surrogate under ``value``, in the order of the body."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return pointer
-        return None
-    if isinstance(value, list):
+        if _lone_surrogate(value):
+            rows.append({"pointer": pointer, "code": "malformed_json", "detail": _SURROGATE_DETAIL})
+    elif isinstance(value, list):
         for index, entry in enumerate(value):
-            found = _lone_surrogate(entry, f"{pointer}/{index}")
-            if found is not None:
-                return found
+            _collect_defects(entry, f"{pointer}/{index}", rows)
     elif isinstance(value, dict):
-        for key, entry in value.items():
-            escaped = str(key).replace("~", "~0").replace("/", "~1")
-            if _lone_surrogate(key, "") is not None:
-                return f"{pointer}/{escaped.encode('utf-8', 'replace').decode()}"
-            found = _lone_surrogate(entry, f"{pointer}/{escaped}")
-            if found is not None:
-                return found
-    return None
+        duplicated = getattr(value, "names", ())
+        for name, entry in value.items():
+            here = f"{pointer}/{_pointer_token(name)}"
+            if name in duplicated:
+                rows.append(
+                    {
+                        "pointer": here,
+                        "code": "duplicate_member",
+                        "detail": f"the member {name!r} appears more than once in this object "
+                        "(readers differ on which one counts): send each element once",
+                    }
+                )
+            if _lone_surrogate(name):
+                rows.append(
+                    {"pointer": here, "code": "malformed_json", "detail": _SURROGATE_DETAIL}
+                )
+                continue
+            _collect_defects(entry, here, rows)
 
 
 def _fingerprint(body: Any) -> str:
@@ -289,3 +386,14 @@ def with_idempotency(
     # back both, and the whole runs again in a fresh transaction. Without a key, the service
     # retries its own transaction where that is safe.
     return retry_on_conflict(once)
+
+
+class StrictJSONParser(JSONParser):
+    """DRF's parser of JSON bodies (``request.data``), reading as :func:`read_json_body` does:
+    exact decimals, and a 400 naming the member for an object that names one twice."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        body, defects = parse_json_text(stream.read() if stream is not None else b"")
+        if defects:
+            raise body_defects_problem(defects)
+        return body

@@ -81,7 +81,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 STATUS_TEXT = {
-    400: "Malformed JSON or an invalid query parameter (`malformed_json`, `query_invalid`).",
+    400: "Malformed JSON, an object naming a member twice (`duplicate_member` at that member) "
+    "or an invalid query parameter (`malformed_json`, `query_invalid`).",
     401: "No valid API key (`unauthenticated`).",
     403: "The key's operator may not use this operation (`forbidden`).",
     404: "No such resource for this operator (`not_found`); another operator's is the same.",

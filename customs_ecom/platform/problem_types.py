@@ -106,7 +106,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _("Body is not valid JSON"),
         _(
             "The body is not JSON: syntax, encoding (UTF-8 only), NaN or Infinity, nesting too "
-            "deep, or half of a surrogate pair escaped."
+            "deep, or half of a surrogate pair escaped; or an object names a member more than "
+            "once (`duplicate_member`, at that member)."
         ),
     ),
     "malformed-multipart": ProblemType(
