@@ -17,10 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customs_ecom.platform.api_support import read_json_body, with_idempotency
+from customs_ecom.platform.api_support import (
+    body_defects_problem,
+    read_json_body,
+    read_json_body_and_defects,
+    with_idempotency,
+)
 from customs_ecom.platform.extensions import call
 from customs_ecom.platform.openapi import BOUNDED_DATETIME, NO_CONTROL_CHARACTERS
-from customs_ecom.platform.problems import ProblemError, validation_problem
+from customs_ecom.platform.problems import ProblemError, sorted_by_pointer, validation_problem
 
 from .api_models import (
     ArrivalsIn,
@@ -291,6 +296,19 @@ def _batch_declarations(body: Any, max_batch: int) -> list[Any]:
     return declarations
 
 
+def _item_defects(defects: list[dict[str, str]]) -> dict[int, list[dict[str, str]]]:
+    """The defects of a batch body under ``/declarations/<n>``, by declaration, with pointers
+    into that declaration (as its other errors are); the others are left out."""
+    by_item: dict[int, list[dict[str, str]]] = {}
+    for row in defects:
+        parts = row["pointer"].split("/", 3)
+        if len(parts) < 3 or parts[1] != "declarations" or not parts[2].isdigit():
+            continue
+        pointer = "/" + parts[3] if len(parts) == 4 else ""
+        by_item.setdefault(int(parts[2]), []).append({**row, "pointer": pointer})
+    return {index: sorted_by_pointer(rows) for index, rows in by_item.items()}
+
+
 def _compact_size(body: Any) -> int:
     """Bytes of ``body`` as compact JSON (orjson; the standard library for what orjson cannot
     write, such as integers beyond 64 bits)."""
@@ -311,18 +329,43 @@ class DeclarationBatchApi(APIView):
     def post(self, request: Request) -> Response:
         from aeo.benefits import operator_benefits
 
-        body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BATCH_BODY_BYTES)
+        body, defects = read_json_body_and_defects(
+            request, max_bytes=settings.INTAKE_MAX_BATCH_BODY_BYTES
+        )
+        # A member named twice or a lone surrogate inside one declaration is that declaration's
+        # own result (400, as a single POST of it answers); anywhere else the batch's.
+        item_defects = _item_defects(defects)
+        if sum(map(len, item_defects.values())) < len(defects) or (
+            item_defects and not isinstance(body.get("declarations"), list)
+        ):
+            raise body_defects_problem(defects)
         operator = request.user
         bodies = _batch_declarations(body, operator_benefits(operator).max_batch)
 
         def produce() -> Response:
             # One declaration of a batch is held to the bound of a single POST (compact JSON).
             limit = settings.INTAKE_MAX_BODY_BYTES
-            sizes = [_compact_size(b) for b in bodies]
-            kept = [b for b, size in zip(bodies, sizes, strict=True) if size <= limit]
+            sizes = [
+                0 if index in item_defects else _compact_size(b) for index, b in enumerate(bodies)
+            ]
+            kept = [
+                b
+                for index, (b, size) in enumerate(zip(bodies, sizes, strict=True))
+                if size <= limit and index not in item_defects
+            ]
             submitted = iter(declarations_submit(operator=operator, bodies=kept) if kept else [])
             results = []
             for index, size in enumerate(sizes):
+                if index in item_defects:
+                    results.append(
+                        {
+                            "index": index,
+                            "status": "rejected",
+                            "http_status": 400,
+                            "errors": item_defects[index],
+                        }
+                    )
+                    continue
                 if size > limit:
                     results.append(
                         {

@@ -1,6 +1,7 @@
 """Reading a JSON body the one way every reader would: an object naming a member twice is refused
 (400 ``duplicate_member`` at the member's pointer) on every JSON endpoint and at every depth,
-instead of the last value silently winning (docs/api.md, docs/dataset.md)."""
+instead of the last value silently winning; in a batch, that and a lone surrogate are the result
+of the one declaration they are in, the others answered as usual (docs/api.md, docs/dataset.md)."""
 
 from __future__ import annotations
 
@@ -165,3 +166,96 @@ def test_the_detail_reads_in_french_with_accept_language(operator_a):
 def test_the_problem_type_page_lists_the_codes_of_reading_a_body(client):
     page = client.get("/problems/malformed-json").content.decode()
     assert "duplicate_member" in page
+
+
+# --- one declaration of a batch ----------------------------------------------------------------
+
+
+def _batch_raw(*bodies: dict) -> str:
+    return json.dumps({"declarations": list(bodies)})
+
+
+def test_a_lone_surrogate_in_one_declaration_of_a_batch_is_that_declarations_result(operator_a):
+    first = _declaration("SUR-0", "HWB1000000")
+    second = _declaration("SUR-1", "HWB1000001")
+    second["consignee"]["name"] = "Zoe Martin"
+    third = _declaration("SUR-2", "HWB1000002")
+    raw = _batch_raw(first, second, third).replace('"Zoe Martin"', '"Zoe \\ud800Martin"')
+    response = operator_a.post("/api/v1/declarations/batch", raw)
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["accepted"], data["rejected"]) == (2, 1)
+    assert [r["status"] for r in data["results"]] == ["accepted", "rejected", "accepted"]
+    rejected = data["results"][1]
+    assert rejected["http_status"] == 400
+    assert rejected["errors"] == [
+        {
+            "pointer": "/consignee/name",
+            "code": "malformed_json",
+            "detail": "a \\u escape encodes half of a UTF-16 surrogate pair, not a character",
+        }
+    ]
+    assert sorted(Declaration.objects.values_list("lrn", flat=True)) == ["SUR-0", "SUR-2"]
+    # What was accepted reads back.
+    for result in (data["results"][0], data["results"][2]):
+        got = operator_a.get(f"/api/v1/declarations/{result['id']}")
+        assert got.status_code == 200
+
+
+def test_a_member_named_twice_in_one_declaration_of_a_batch_is_that_declarations_result(
+    operator_a,
+):
+    bodies = [_declaration(f"DB-{n}", f"HWB200000{n}") for n in range(3)]
+    second = _with_duplicate_value(json.dumps(bodies[1])).replace(
+        '"lrn": "DB-1"', '"lrn": "DB-1", "lrn": "DB-1"'
+    )
+    raw = json.dumps(bodies[0]) + "," + second
+    raw = '{"declarations": [' + raw + "," + json.dumps(bodies[2]) + "]}"
+    response = operator_a.post("/api/v1/declarations/batch", raw)
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [(r["status"], r["http_status"]) for r in results] == [
+        ("accepted", 201),
+        ("rejected", 400),
+        ("accepted", 201),
+    ]
+    # Every defect of that declaration, in pointer order as any problem's errors.
+    assert [(e["pointer"], e["code"]) for e in results[1]["errors"]] == [
+        ("/items/0/value", "duplicate_member"),
+        ("/lrn", "duplicate_member"),
+    ]
+    assert not Declaration.objects.filter(lrn="DB-1").exists()
+
+
+def test_a_whole_declaration_that_is_a_lone_surrogate_is_named_at_its_root(operator_a):
+    raw = '{"declarations": [' + json.dumps(_declaration("W-0", "HWB3000000")) + ', "\\udfff"]}'
+    response = operator_a.post("/api/v1/declarations/batch", raw)
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert results[1]["http_status"] == 400
+    assert [(e["pointer"], e["code"]) for e in results[1]["errors"]] == [("", "malformed_json")]
+    assert results[0]["status"] == "accepted"
+
+
+def test_a_defect_outside_the_declarations_list_refuses_the_whole_batch(operator_a):
+    raw = '{"declarations": [' + json.dumps(_declaration("X-0", "HWB4000000")) + '], "\\ud800": 1}'
+    response = operator_a.post("/api/v1/declarations/batch", raw)
+    assert response.status_code == 400
+    assert [code for _p, code in _rows(response)] == ["malformed_json"]
+    # Declarations under an object, not a list: refused whole, even with an item-like pointer.
+    raw = '{"declarations": {"0": {"lrn": "a", "lrn": "b"}}}'
+    response = operator_a.post("/api/v1/declarations/batch", raw)
+    assert response.status_code == 400
+    assert _rows(response) == [("/declarations/0/lrn", "duplicate_member")]
+    assert not Declaration.objects.exists()
+
+
+def test_a_batch_with_an_item_defect_replays_under_its_idempotency_key(operator_a):
+    bodies = [_declaration(f"IK-{n}", f"HWB500000{n}") for n in range(2)]
+    raw = _batch_raw(*bodies).replace('"lrn": "IK-1"', '"lrn": "IK-1", "lrn": "IK-1"')
+    first = operator_a.post("/api/v1/declarations/batch", raw, HTTP_IDEMPOTENCY_KEY="k-dup")
+    again = operator_a.post("/api/v1/declarations/batch", raw, HTTP_IDEMPOTENCY_KEY="k-dup")
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert [r["http_status"] for r in first.json()["results"]] == [201, 400]
