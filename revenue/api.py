@@ -111,7 +111,7 @@ def _payment_problem(exc: LedgerError) -> ProblemError:
 
 def _payment_body_problems(body: object) -> list[dict[str, str]]:
     if not isinstance(body, dict):
-        return [{"pointer": "", "code": "type_mismatch", "detail": "the body must be an object"}]
+        return [{"pointer": "", "code": "not_an_object", "detail": "the body must be an object"}]
     rows = [
         {"pointer": f"/{key}", "code": "unknown_element", "detail": f"{key!r} is not an element"}
         for key in body
@@ -120,7 +120,7 @@ def _payment_body_problems(body: object) -> list[dict[str, str]]:
     for key in ("declaration_id", "statement_id"):
         value = body.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            rows.append({"pointer": f"/{key}", "code": "type_mismatch", "detail": "an integer"})
+            rows.append({"pointer": f"/{key}", "code": "type_invalid", "detail": "an integer"})
     for key in ("amount", "currency"):
         # An empty currency names none: missing, as an absent one (not another currency).
         if key not in body or (key == "currency" and body[key] == ""):
@@ -135,9 +135,9 @@ def _payment_body_problems(body: object) -> list[dict[str, str]]:
                 body[key] is None and key != "currency"  # reference and payer may be null
             )
         ):
-            rows.append({"pointer": f"/{key}", "code": "type_mismatch", "detail": "a string"})
+            rows.append({"pointer": f"/{key}", "code": "type_invalid", "detail": "a string"})
     if "amount" in body and isinstance(body["amount"], bool | dict | list | None):
-        rows.append({"pointer": "/amount", "code": "type_mismatch", "detail": "a decimal string"})
+        rows.append({"pointer": "/amount", "code": "type_invalid", "detail": "a decimal string"})
     rows.extend(_payment_bound_problems(body))
     return rows
 
@@ -205,7 +205,7 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
 
 def _integral_ids(body: object) -> object:
     """JSON has one number type: an id written 406.0 is the integer 406 (JSON Schema's `integer`,
-    as for a declaration's counts); 406.5 stays refused (`type_mismatch`)."""
+    as for a declaration's counts); 406.5 stays refused (`type_invalid`)."""
     if isinstance(body, dict):
         for key in ("declaration_id", "statement_id"):
             if key in body:

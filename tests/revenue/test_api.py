@@ -335,3 +335,38 @@ def test_a_declaration_id_with_an_enormous_exponent_names_no_declaration_at_once
     assert time.monotonic() - started < 5
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert not LedgerEntry.objects.filter(kind="payment").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer", "code"),
+    [
+        ([], "", "not_an_object"),
+        (
+            {"declaration_id": "406", "amount": "1.00", "currency": "EUR"},
+            "/declaration_id",
+            "type_invalid",
+        ),
+        (
+            {"statement_id": 406.5, "amount": "1.00", "currency": "EUR"},
+            "/statement_id",
+            "type_invalid",
+        ),
+        ({"declaration_id": 1, "amount": "1.00", "currency": 978}, "/currency", "type_invalid"),
+        (
+            {"declaration_id": 1, "amount": "1.00", "currency": "EUR", "reference": 7},
+            "/reference",
+            "type_invalid",
+        ),
+        ({"declaration_id": 1, "amount": True, "currency": "EUR"}, "/amount", "type_invalid"),
+    ],
+)
+def test_a_payment_of_the_wrong_json_type_answers_the_codes_of_the_rest_of_the_api(
+    operator_a, body, pointer, code
+):
+    """One code, one meaning: the wrong JSON type is `type_invalid` and a body that is not an
+    object `not_an_object` (docs/dataset.md, "Intake error codes"), for a payment as for a
+    declaration, an arrival or a webhook."""
+    response = operator_a.post("/api/v1/payments", body)
+    assert response.status_code == 422, response.content
+    assert (pointer, code) in [(e["pointer"], e["code"]) for e in response.json()["errors"]]
+    assert "type_mismatch" not in response.content.decode()
