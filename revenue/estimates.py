@@ -94,6 +94,21 @@ class EstimateIn(pydantic.BaseModel):
     region: str | None = pydantic.Field(default=None, pattern=r"^[A-Z0-9]{1,3}$")
 
 
+# The bounds of the basket's dates (docs/revenue.md, "The public estimator"): an import at most
+# five years after today in the destination's time zone (the regimes published run a few years
+# ahead, the rates to today), goods exported at most a year before their import (a parcel in
+# transit; the day whose rate Australia, Canada and the United States apply).
+ESTIMATE_YEARS_AHEAD = 5
+EXPORT_YEARS_BEFORE_IMPORT = 1
+
+
+def _years_after(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year
+        return day.replace(year=day.year + years, day=28)
+
+
 class EstimateProblem(ValueError):
     """The basket failed validation; `errors` are {pointer, code, detail} rows."""
 
@@ -240,7 +255,22 @@ def estimate(body: Any) -> dict[str, Any]:
         raise EstimateProblem.at("/origin_country", "not_an_import", detail)
     regimes = active_regimes()
     zone = jurisdiction_timezone([spec for _row, spec in regimes], jurisdiction)
-    today = basket.date or timezone.now().astimezone(zone).date()
+    local_today = timezone.now().astimezone(zone).date()
+    today = basket.date or local_today
+    latest = _years_after(local_today, ESTIMATE_YEARS_AHEAD)
+    if today > latest:
+        # Regimes in force "until changed" would answer any year: beyond a few years no law or
+        # rate is known, and the answer would only look like one.
+        raise EstimateProblem.at(
+            "/date",
+            "date_too_far_ahead",
+            Message(
+                "the date of import %(date)s is more than five years ahead (after %(latest)s): "
+                "the estimator answers with the law and the rates known today",
+                date=today.isoformat(),
+                latest=latest.isoformat(),
+            ),
+        )
     found = regime_on(jurisdiction, today, regimes)
     if found is None:
         # A destination with regimes at other dates: the date is the element at fault.
@@ -333,6 +363,19 @@ def estimate(body: Any) -> dict[str, Any]:
                 source=basket.currency,
                 target=spec.currency,
                 date=fixing_day.isoformat(),
+            ),
+        )
+    earliest_export = _years_after(today, -EXPORT_YEARS_BEFORE_IMPORT)
+    if basket.export_date is not None and basket.export_date < earliest_export:
+        # After the rate: an export day whose rate no data holds is said as such first.
+        raise EstimateProblem.at(
+            "/export_date",
+            "export_too_early",
+            Message(
+                "export_date %(export_date)s is more than a year before the date of import "
+                "%(date)s: give the day the goods were posted or left the country of export",
+                export_date=basket.export_date.isoformat(),
+                date=today.isoformat(),
             ),
         )
     converted = in_regime_currency(resolver, spec, today)

@@ -818,3 +818,55 @@ def test_the_estimator_refuses_control_characters_as_declarations_do(element, te
     (error,) = _estimate(body, status=422)["errors"]
     assert (error["pointer"], error["code"]) == (element, "control_character")
     assert error["detail"].startswith("The text holds the control character U+00")
+
+
+# --- The bounds of the basket's dates -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("destination", "currency"), [("FR", "EUR"), ("AU", "AUD"), ("US", "USD"), ("PL", "PLN")]
+)
+def test_an_export_more_than_a_year_before_the_import_is_refused_at_export_date(
+    destination, currency
+):
+    """Accepted before whatever the year (0001-01-01 too), echoed back as if it meant
+    something; a parcel is posted days or weeks before it arrives."""
+    error = _estimate(
+        _basket(destination, currency, "100.00", date="2026-11-25", export_date="2025-11-24"),
+        status=422,
+    )["errors"]
+    assert [(e["pointer"], e["code"]) for e in error] == [("/export_date", "export_too_early")]
+    assert "2025-11-24" in error[0]["detail"] and "2026-11-25" in error[0]["detail"]
+    for far in ("0001-01-01", "1900-01-01"):
+        body = _basket(destination, currency, "100.00", date="2026-11-25", export_date=far)
+        (error,) = _estimate(body, status=422)["errors"]
+        assert (error["pointer"], error["code"]) == ("/export_date", "export_too_early")
+    # A year to the day is still answered, with that day's rate where the rule takes it.
+    body = _estimate(
+        _basket(destination, currency, "100.00", date="2026-11-25", export_date="2025-11-25")
+    )
+    assert body["export_date"] == "2025-11-25"
+
+
+def test_an_import_more_than_five_years_ahead_is_refused_at_date():
+    """Open-ended regimes answered any year (9999-12-31 included) with today's law and rates."""
+    for date in ("2031-11-26", "2999-12-31", "9999-12-31"):
+        (error,) = _estimate(_basket("FR", "EUR", "100.00", date=date), status=422)["errors"]
+        assert (error["pointer"], error["code"]) == ("/date", "date_too_far_ahead")
+        assert date in error["detail"] and "2031-11-25" in error["detail"]
+    # Five years to the day (today is 2026-11-25 in Paris) is still estimated.
+    assert _estimate(_basket("FR", "EUR", "100.00", date="2031-11-25"))["date"] == "2031-11-25"
+
+
+def test_the_date_bounds_read_in_french_on_the_api():
+    response = APIClient().generic(
+        "POST",
+        "/api/v1/estimates",
+        json.dumps(_basket("FR", "EUR", "100.00", date="2026-11-25", export_date="2020-01-01")),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["code"] == "export_too_early"
+    assert "plus d'un an avant" in error["detail"], error
