@@ -46,7 +46,7 @@ from .quality import OPERATOR_DETAILS, operator_findings
 from .schemas import DeclarationIn
 from .services.amendments import IntakeRefused, declaration_amend
 from .services.arrivals import arrivals_record
-from .services.documents import document_attach, manifest_record
+from .services.documents import document_attach, document_refused, manifest_record
 from .services.intake import SubmitOutcome, declarations_submit
 from .services.returns import declaration_invalidate, declaration_return
 
@@ -522,7 +522,14 @@ class DeclarationDocumentApi(APIView):
                 "required": ["file"],
             }
         },
-        responses={201: DocumentOut, 404: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM},
+        responses={
+            201: DocumentOut,
+            404: PROBLEM,
+            409: PROBLEM,
+            413: PROBLEM,
+            415: PROBLEM,
+            422: PROBLEM,
+        },
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="Upload a document customs asked for (PDF, PNG or JPEG)",
     )
@@ -537,8 +544,18 @@ class DeclarationDocumentApi(APIView):
                 413, "body_too_large", "", f"the upload has {declared} bytes; the limit is {limit}"
             )
         operator = request.user
-        if not Declaration.objects.filter(operator=operator, pk=declaration_id).exists():
+        status = (
+            Declaration.objects.filter(operator=operator, pk=declaration_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status is None:
             raise _not_found()
+        # A closed declaration takes no document: said before the upload is read (and again
+        # under the row lock when it is stored).
+        refused = document_refused(status)
+        if refused is not None:
+            raise _refused(refused)
         try:
             upload = request.FILES.get("file")
             form = request.data
@@ -608,6 +625,8 @@ class DeclarationDocumentApi(APIView):
                     extension=extension,
                     original_name=upload.name or "",
                 )
+            except IntakeRefused as exc:
+                raise _refused(exc) from None
             except Declaration.DoesNotExist:
                 raise _not_found() from None
             return Response(

@@ -76,6 +76,9 @@ STILL_DECLARED = (
     Status.INSPECTION,
     Status.DETAINED,
 )
+# An operator uploads documents for customs while the goods are still under the declaration:
+# once it is released, invalidated or returned nobody reads them (409 `document_not_allowed`).
+TAKES_DOCUMENTS = frozenset(STILL_DECLARED)
 # Nothing more will happen to the consignment.
 CLOSED = frozenset({Status.INVALIDATED, Status.RETURNED})
 # Values are revised on what a control found (documents asked for, an inspection, goods held),

@@ -81,6 +81,14 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         _("Return not allowed"),
         _("Only released goods can be reported as returned."),
     ),
+    "document-not-allowed": ProblemType(
+        409,
+        _("Document not allowed"),
+        _(
+            "Documents are uploaded while the goods are still under the declaration: not once it "
+            "is released, invalidated or returned. Nothing was stored."
+        ),
+    ),
     "tax-scheme-number-frozen": ProblemType(
         409,
         _("Tax-scheme number frozen"),

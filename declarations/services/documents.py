@@ -14,7 +14,9 @@ from customs_ecom.platform.audit import audit_record
 from ..models import Declaration, QualityFinding, Status
 from ..quality import assess_quality
 from ..rates import RateBook
+from ..statuses import TAKES_DOCUMENTS
 from ._common import _findings, _operator_label, _quality_context
+from .amendments import IntakeRefused
 
 
 def manifest_record(
@@ -87,6 +89,20 @@ def manifest_record(
     return manifest, len(touched)
 
 
+def document_refused(status: str) -> IntakeRefused | None:
+    """Why a document cannot be attached to a declaration in this status, or None: documents are
+    for goods still under the declaration (`statuses.TAKES_DOCUMENTS`), not once it is released,
+    invalidated or returned."""
+    if status in TAKES_DOCUMENTS:
+        return None
+    return IntakeRefused.one(
+        "document_not_allowed",
+        "",
+        f"the declaration is {status}: documents are uploaded while the goods are still under "
+        "it, before release, invalidation or return",
+    )
+
+
 def document_attach(
     *,
     operator: Operator,
@@ -97,7 +113,9 @@ def document_attach(
     extension: str,
     original_name: str,
 ) -> Any:
-    """Store an uploaded document under MEDIA_ROOT (never in the database) and list it for officers."""
+    """Store an uploaded document under MEDIA_ROOT (never in the database) and list it for officers.
+    Raises `IntakeRefused` (`document_not_allowed`) once the declaration is released, invalidated
+    or returned, checked under the declaration's row lock."""
     import hashlib
 
     from django.core.files.base import ContentFile
@@ -105,9 +123,16 @@ def document_attach(
     from ..models import Document
 
     with transaction.atomic():
-        declaration = Declaration.objects.filter(operator=operator, pk=declaration_id).first()
+        declaration = (
+            Declaration.objects.select_for_update()
+            .filter(operator=operator, pk=declaration_id)
+            .first()
+        )
         if declaration is None:
             raise Declaration.DoesNotExist
+        refused = document_refused(declaration.status)
+        if refused is not None:
+            raise refused
         document = Document(
             declaration=declaration,
             operator=operator,
