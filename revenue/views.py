@@ -32,10 +32,11 @@ from customs_ecom.platform.roles import (
 )
 from customs_ecom.platform.templatetags.human import form_errors_sentence
 from declarations.generated_text import problem_detail, tax_name, word
+from declarations.lifecycle import claim_problem
 from declarations.messages import Message
 from declarations.messages import render as render_message
 from declarations.models import Declaration
-from declarations.statuses import CLOSED
+from declarations.statuses import CLOSED, REVALUABLE
 
 from . import selectors
 from .estimates import EstimateProblem, estimate
@@ -653,6 +654,11 @@ def ledger(request: HttpRequest, declaration_id: int) -> HttpResponse:
             "can_act": has_any_role(request.user, CAN_ACT_ON_CONSIGNMENTS),
             "payment_form": PaymentForm(initial={"ledger_seen": latest_entry_id(declaration.pk)}),
             "revalue_form": RevalueForm(items=list(declaration.items.all())),
+            # Values are revised after a control, by the officer whose claim the revaluation
+            # needs (lifecycle.claim_problem, as on the consignment page): anyone else reads why
+            # instead of a form the server would refuse.
+            "revaluable": declaration.status in REVALUABLE,
+            "revalue_problem": claim_problem(declaration, request.user),
         },
     )
 
