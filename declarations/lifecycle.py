@@ -659,6 +659,22 @@ def claim_holder_id(declaration: Declaration, now: Any = None) -> int | None:
     return declaration.claimed_by_id
 
 
+def claim_held_q(now: Any = None) -> Q:
+    """The consignments whose claim is still valid, as `claim_holder_id` reads one row: claimed,
+    and claimed less than `CLAIM_TTL_MINUTES` ago. A lapsed claim is nobody's (anyone may claim
+    the consignment); it still holds an automatic release until an officer decides or a
+    supervisor frees it (guard ``claimed_by_officer``)."""
+    cutoff = (now or timezone.now()) - claim_ttl()
+    return Q(claimed_by__isnull=False, claimed_at__gt=cutoff)
+
+
+def claim_free_q(now: Any = None) -> Q:
+    """The consignments nobody holds: never claimed, freed, or whose claim lapsed (the complement
+    of `claim_held_q`, written out so that a NULL column never drops a row)."""
+    cutoff = (now or timezone.now()) - claim_ttl()
+    return Q(claimed_by__isnull=True) | Q(claimed_at__isnull=True) | Q(claimed_at__lte=cutoff)
+
+
 class ClaimRefused(LifecycleRefused):
     pass
 

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -258,33 +259,93 @@ def workload_targets(request: HttpRequest) -> HttpResponse:
     return render(request, "declarations/workload_targets.html", {"form": form})
 
 
+# The claims page, oldest claim first, a page at a time (as the other lists: **More**).
+CLAIMS_PAGE = consignment_list.PAGE_SIZE
+
+
+def _claims_after(qs, cursor: str):
+    """Claims after the keyset cursor (claimed_at, id), or None when the cursor is not one this
+    page issued."""
+    from django.db.models import Q
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        claimed, pk = cursor.rsplit("_", 1)
+        moment = parse_datetime(claimed.replace(" ", "+"))
+        if moment is None:
+            return None
+        return qs.filter(Q(claimed_at__gt=moment) | Q(claimed_at=moment, pk__gt=int(pk)))
+    except (ValueError, TypeError):
+        return None
+
+
 @login_required
 def claims(request: HttpRequest) -> HttpResponse:
-    """The supervisor's list of claimed consignments, filtered by officer."""
+    """The supervisor's list of claimed consignments, filtered by officer: every open claim, the
+    oldest first, a page at a time, with how many match. A lapsed claim is listed, marked: it is
+    nobody's any more (anyone may claim the consignment), but it still holds an automatic release
+    until someone decides or frees it."""
+    from . import lifecycle
+    from .statuses import ENDS_CLAIM
+
     _require(request, SUPERVISE | {"auditor"})
     officer = request.GET.get("officer", "")
+    # Claims end on release, invalidation and return (a detained consignment is still worked);
+    # a claim always has its time (lifecycle.claim), which orders the list.
     qs = (
         consignment_list.filtered_consignments(filters={})
-        .filter(claimed_by__isnull=False)
-        .exclude(status__in=["released", "detained", "invalidated", "returned"])
+        .filter(claimed_by__isnull=False, claimed_at__isnull=False)
+        .exclude(status__in=ENDS_CLAIM)
         .order_by("claimed_at", "id")
     )
     officer_id = as_id(officer)
     if officer_id is not None:
         qs = qs.filter(claimed_by_id=officer_id)
-    return render(
-        request,
-        "declarations/claims.html",
-        {
-            "rows": list(
-                qs.only(*consignment_list.LIST_COLUMNS, "claimed_at", "claimed_by__username")[:200]
-            ),
-            "officers": workload.claims_by_officer(),
-            "officer": officer,
-            "can_reassign": has_any_role(request.user, SUPERVISE),
-            "assignees": _assignees() if has_any_role(request.user, SUPERVISE) else [],
-        },
+    total = qs.count()
+    cursor = request.GET.get("after")
+    if cursor:
+        continued = _claims_after(qs, cursor)
+        if continued is None:
+            messages.error(request, _("That page link is no longer valid: back to the first page."))
+            return redirect(
+                reverse("declarations:claims")
+                + (f"?{urlencode({'officer': officer})}" if officer else "")
+            )
+        qs = continued
+    rows = list(
+        qs.only(*consignment_list.LIST_COLUMNS, "claimed_at", "claimed_by__username")[
+            : CLAIMS_PAGE + 1
+        ]
     )
+    more = len(rows) > CLAIMS_PAGE
+    rows = rows[:CLAIMS_PAGE]
+    now = timezone.now()
+    for row in rows:
+        row.claim_lapsed = lifecycle.claim_holder_id(row, now) is None
+    next_query = None
+    shown = total
+    if more and rows:
+        last = rows[-1]
+        # How many of them the officer has seen up to this page: all but those after it.
+        shown = total - _claims_after(qs, f"{last.claimed_at.isoformat()}_{last.pk}").count()
+        next_query = urlencode(
+            {"after": f"{last.claimed_at.isoformat()}_{last.pk}"}
+            | ({"officer": officer} if officer else {})
+        )
+    can_reassign = has_any_role(request.user, SUPERVISE)
+    context = {
+        "rows": rows,
+        "total": total,
+        "shown": shown,
+        "next_query": next_query,
+        "officers": workload.claims_by_officer(),
+        "officer": officer,
+        "can_reassign": can_reassign,
+        "assignees": _assignees() if can_reassign else [],
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "more":
+        return render(request, "declarations/_claim_rows.html", context)
+    return render(request, "declarations/claims.html", context)
 
 
 def _assignees():

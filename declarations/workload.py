@@ -70,12 +70,20 @@ def workload_counts(*, user: Any) -> dict[str, int]:
 
 
 def claims_by_officer() -> list[dict[str, Any]]:
-    """Who holds how many open consignments, oldest claim first: the supervisor's view."""
+    """Who holds how many open consignments (``open``, of which ``red``), and whose claims lapsed
+    on how many (``lapsed``: nobody's any more, anyone may claim them, but they still hold an
+    automatic release until someone decides or frees them): the supervisor's view."""
+    now = timezone.now()
+    held = lifecycle.claim_held_q(now)
     return list(
         Declaration.objects.filter(claimed_by__isnull=False)
         .exclude(status__in=ENDS_CLAIM)
         .values("claimed_by_id", "claimed_by__username")
-        .annotate(open=Count("pk"), red=Count("pk", filter=Q(channel="red")))
+        .annotate(
+            open=Count("pk", filter=held),
+            red=Count("pk", filter=held & Q(channel="red")),
+            lapsed=Count("pk", filter=lifecycle.claim_free_q(now)),
+        )
         .order_by("claimed_by__username")
     )
 
