@@ -23,7 +23,7 @@ from customs_ecom.platform.officer_tz import installation_day_start
 
 from .generated_text import rule_choices
 from .lifecycle import claim_free_q, claim_held_q
-from .models import NEEDS_ACTION_STATUSES, QUEUE_CHANNELS, Channel, Declaration, Document, Status
+from .models import TRIAGE_CONDITION, Channel, Declaration, Document, Status
 from .search import LIST_COLUMNS
 
 PAGE_SIZE = 50
@@ -141,7 +141,7 @@ def overdue_q(targets: Mapping[str, int], now: datetime) -> Q:
 
 
 def work_q(work: str, *, user: Any, targets: Mapping[str, int], now: datetime) -> Q:
-    needs_action = Q(status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS)
+    needs_action = TRIAGE_CONDITION
     # A lapsed claim is nobody's (lifecycle.claim_holder_id): not the officer's, free for anyone.
     if work == "mine":
         return needs_action & Q(claimed_by=user) & claim_held_q(now)

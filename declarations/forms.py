@@ -29,7 +29,10 @@ INSPECTION_KINDS = [
 QUEUE_STATUS_CHOICES = [
     (s.value, s.label) for s in (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
 ]
-QUEUE_CHANNEL_CHOICES = [(c.value, c.label) for c in (Channel.RED, Channel.YELLOW)]
+# Green and blue ones are in the queue only under an officer's control (models.TRIAGE_CONDITION).
+QUEUE_CHANNEL_CHOICES = [
+    (c.value, c.label) for c in (Channel.RED, Channel.YELLOW, Channel.BLUE, Channel.GREEN)
+]
 QUEUE_FILTER_FIELDS = (
     "channel",
     "status",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aeo.models import Operator
 
-from .statuses import NEEDS_ACTION, STILL_DECLARED, Status
+from .statuses import CONTROL_UNDER_WAY, NEEDS_ACTION, STILL_DECLARED, Status
 
 # The name of the constraint that refuses a second open declaration of one transport document by
 # one operator: intake recognises it when a concurrent declaration of the same parcel wins.
@@ -77,6 +77,13 @@ RARE_LIST_STATUSES = (
 )
 # Green and blue are released without an officer; only these reach the triage queue.
 QUEUE_CHANNELS = ("yellow", "red")
+# The triage queue and the workload: yellow and red consignments needing action, and any
+# consignment under an officer's control whatever its channel (a green one an officer selected
+# for inspection or asked documents for, or one an arrival held for an officer). One condition,
+# read by the queue, the workload counts and the queue's partial index alike.
+TRIAGE_CONDITION = models.Q(
+    status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS
+) | models.Q(status__in=CONTROL_UNDER_WAY)
 
 
 # Written by intake in the same statement as their declaration (declarations.services.intake:
@@ -209,7 +216,7 @@ class Declaration(models.Model):
             models.Index(
                 fields=["-priority", "received_at", "id"],
                 name="decl_triage_queue_idx",
-                condition=models.Q(status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS),
+                condition=TRIAGE_CONDITION,
             ),
         ]
 

@@ -17,8 +17,7 @@ from customs_ecom.platform.extensions import call
 from customs_ecom.platform.officer_tz import installation_day_start
 
 from .models import (
-    NEEDS_ACTION_STATUSES,
-    QUEUE_CHANNELS,
+    TRIAGE_CONDITION,
     Declaration,
     SavedView,
     Status,
@@ -110,7 +109,7 @@ def queue_declarations(*, filters: Mapping[str, Any] | None = None) -> QuerySet[
 
     `filters` are already validated (`QueueFilterForm.cleaned_data`): channel, status, operator (an
     Operator), origin, rule (a rule code that fired in the latest assessment), received_from/_to."""
-    qs = Declaration.objects.filter(status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS)
+    qs = Declaration.objects.filter(TRIAGE_CONDITION)
     filters = filters or {}
     if filters.get("channel"):
         qs = qs.filter(channel=filters["channel"])

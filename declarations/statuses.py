@@ -56,6 +56,10 @@ OPEN = (Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INS
 # The officer's triage queue (with the yellow and red channels): a tuple, because the partial
 # index of the queue is declared with it.
 NEEDS_ACTION = (Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
+# An officer's control is under way (documents asked for, an inspection): officer work whatever
+# the risk channel, so these are in the triage queue even green or blue (an officer selected the
+# consignment by hand, or an arrival held it for an officer).
+CONTROL_UNDER_WAY = (Status.DOCUMENTS_REQUESTED, Status.INSPECTION)
 # A customs control is (or was) under way: the KPIs count these.
 CONTROL = (Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.DETAINED)
 # The goods never entered circulation or left it again: what was paid is refunded.

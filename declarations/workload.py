@@ -62,11 +62,9 @@ def workload_counts(*, user: Any) -> dict[str, int]:
         key: Count("pk", filter=work_q(key, user=user, targets=targets, now=now))
         for key, _label in WORK_CHOICES
     }
-    from .models import NEEDS_ACTION_STATUSES, QUEUE_CHANNELS
+    from .models import TRIAGE_CONDITION
 
-    return Declaration.objects.filter(
-        status__in=NEEDS_ACTION_STATUSES, channel__in=QUEUE_CHANNELS
-    ).aggregate(**aggregates)
+    return Declaration.objects.filter(TRIAGE_CONDITION).aggregate(**aggregates)
 
 
 def claims_by_officer() -> list[dict[str, Any]]:
