@@ -223,6 +223,13 @@ class Declaration(models.Model):
     def __str__(self) -> str:
         return f"{self.lrn} ({self.operator_id})"
 
+    @property
+    def claim_lapsed(self) -> bool:
+        """Claimed, but the claim ran out (`lifecycle.claim_holder_id`): nobody's any more."""
+        from .lifecycle import claim_holder_id
+
+        return self.claimed_by_id is not None and claim_holder_id(self) is None
+
 
 class DeclarationItem(models.Model):
     """A goods item (EU goods item; CN23 line)."""

@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -285,7 +284,6 @@ def claims(request: HttpRequest) -> HttpResponse:
     oldest first, a page at a time, with how many match. A lapsed claim is listed, marked: it is
     nobody's any more (anyone may claim the consignment), but it still holds an automatic release
     until someone decides or frees it."""
-    from . import lifecycle
     from .statuses import ENDS_CLAIM
 
     _require(request, SUPERVISE | {"auditor"})
@@ -319,9 +317,6 @@ def claims(request: HttpRequest) -> HttpResponse:
     )
     more = len(rows) > CLAIMS_PAGE
     rows = rows[:CLAIMS_PAGE]
-    now = timezone.now()
-    for row in rows:
-        row.claim_lapsed = lifecycle.claim_holder_id(row, now) is None
     next_query = None
     shown = total
     if more and rows:

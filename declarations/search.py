@@ -41,6 +41,8 @@ LIST_COLUMNS = (
     "seller_name",
     "tax_scheme_number",
     "claimed_by_id",
+    # A lapsed claim is shown as such (Declaration.claim_lapsed).
+    "claimed_at",
     "operator_id",
     "operator__name",
 )

@@ -83,6 +83,14 @@ def test_a_lapsed_claim_is_not_mine_but_unassigned(client, customs_user, queued)
     assert re.search(r'id="work-mine"[^>]*>[^<]*<span class="count">1</span>', listed)
     free = client.get(reverse("declarations:consignments"), {"work": "unassigned"})
     assert _ids_listed(free.content.decode()) == set(queued[1:])
+    # Wherever the officer's name is shown for it, the claim is said to have lapsed.
+    for url in (
+        reverse("declarations:consignments"),
+        reverse("declarations:queue"),
+        reverse("declarations:consignment", args=[queued[1]]),
+    ):
+        page = client.get(url).content.decode()
+        assert page.count("claim lapsed") == 1, url
     # The lapsed consignment is free to claim by anyone, and then it is theirs.
     other = customs_user("officer", "officer-2")
     lifecycle.claim(declaration_id=queued[1], user=other)
