@@ -260,8 +260,8 @@ class DeferredStatement(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """One movement of the revenue ledger. Append-only: rows are never updated nor deleted; a
-    correction is a new entry. Amounts are positive for `assessed`, `payment` and `refund`; an
+    """One movement of the revenue ledger. Append-only: rows are never updated (but for
+    `billed_on`, set once by the statement close) nor deleted; a correction is a new entry. Amounts are positive for `assessed`, `payment` and `refund`; an
     `adjustment` is signed (a revaluation that lowers the taxes is negative).
 
     Owed = assessed + adjustments; collected = payments - refunds. Border entries carry the
