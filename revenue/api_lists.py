@@ -40,6 +40,7 @@ class StatementOut(BaseModel):
     paid: str
     outstanding: str
     entry_count: int
+    late_entries: int
     due_date: str
     closed_at: str
 
@@ -75,6 +76,8 @@ def statement_representation(statement: DeferredStatement) -> dict[str, Any]:
         "paid": str(statement_paid(statement)),
         "outstanding": str(statement_outstanding(statement)),
         "entry_count": statement.entry_count,
+        # Of `entry_count`, the entries of earlier months written after their month was closed.
+        "late_entries": statement.late_entries,
         "due_date": statement.due_date.isoformat(),
         "closed_at": statement.closed_at.isoformat(),
     }

@@ -242,6 +242,10 @@ class DeferredStatement(models.Model):
     carried_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to"
     )
+    # Of `entry_count`, the entries of earlier months whose statement was already closed when
+    # they reached the ledger (a transaction committed after the close, an entry dated in the
+    # past): they are billed on this statement, the first closed after their month.
+    late_entries = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-period", "operator_id"]
@@ -256,15 +260,17 @@ class DeferredStatement(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """One movement of the revenue ledger. Append-only: rows are never updated nor deleted; a
-    correction is a new entry. Amounts are positive for `assessed`, `payment` and `refund`; an
+    """One movement of the revenue ledger. Append-only: rows are never updated (but for
+    `billed_on`, set once by the statement close) nor deleted; a correction is a new entry. Amounts are positive for `assessed`, `payment` and `refund`; an
     `adjustment` is signed (a revaluation that lowers the taxes is negative).
 
     Owed = assessed + adjustments; collected = payments - refunds. Border entries carry the
     declaration and `collection_model="consignee_border"`; deferred entries carry the
-    intermediary's `account` (and the declaration they come from). A monthly statement covers the
-    deferred entries of its account and month by date, so closing one writes nothing here; a
-    payment of a statement names it in `statement`.
+    intermediary's `account` (and the declaration they come from). Closing a monthly statement
+    sets `billed_on` on exactly the deferred entries it sums (those of its month, and those of
+    earlier months closed before they were written): the one field ever set on an existing row,
+    once, so an entry is billed on one statement and never on none. A payment of a statement
+    names it in `statement`.
 
     At the border each debtor has an account of its own: an assessed or adjustment entry names
     its debtor in `payer` (the consignee, or the declarant for a duty no scheme return carries);
@@ -291,6 +297,15 @@ class LedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="entries",
+    )
+    # On a deferred entry other than a payment: the statement that bills it, set once
+    # when that statement is closed (null: not billed yet).
+    billed_on = models.ForeignKey(
+        DeferredStatement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="billed_entries",
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
@@ -327,6 +342,12 @@ class LedgerEntry(models.Model):
                 fields=["account", "collection_model", "statement"], name="ledger_account_idx"
             ),
             models.Index(fields=["at"], name="ledger_at_idx"),
+            # What the next close reads: the deferred entries no statement bills yet.
+            models.Index(
+                fields=["at"],
+                name="ledger_unbilled_idx",
+                condition=Q(collection_model="intermediary_deferred", billed_on__isnull=True),
+            ),
         ]
 
     def save(self, *args, **kwargs):

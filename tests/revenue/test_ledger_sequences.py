@@ -14,7 +14,8 @@ against the real services and database, with the ledger checked after every step
     (or a zero that says why it is not levied);
 (e) amounts are Decimal, in cents, and multiples of the regime's quantum;
 (f) once a month's deferred statements are closed, each carries every deferred entry of its
-    month (a credit written later belongs to the next statement, never to none);
+    month, each entry on one statement (a credit written later belongs to the next statement,
+    never to none);
 (g) each payer on its own at the border: every payment and refund names the debtor whose account
     it is in, no account holds more than its debtor owes (an amendment that moves the border
     debt between the consignee and the declarant, into a vendor scheme or out of it, refunds the
@@ -695,25 +696,35 @@ class LedgerSequences(RuleBasedStateMachine):
         ).exists()
 
     def _check_statements(self) -> None:
-        # (f) a closed month's statement carries every deferred entry of its month.
+        # (f) a closed month's statement carries every deferred entry of its month, each on one
+        # statement: the entries it bills (its month's, and late ones of earlier months).
+        zone = jurisdiction_zone()
         for statement in DeferredStatement.objects.all():
-            zone = jurisdiction_zone()
-            entries = LedgerEntry.objects.filter(
-                account_id=statement.operator_id, collection_model=INTERMEDIARY_DEFERRED
-            ).exclude(kind=LedgerEntry.Kind.PAYMENT)
-            in_month = [
-                e.amount
-                for e in entries
-                if timezone.localtime(e.at, zone).date().replace(day=1) == statement.period
-            ]
+            billed = list(statement.billed_entries.all())
             # Plus the credit its intermediary's previous statement held, carried in once.
-            assert statement.total == sum(in_month, Decimal(0)) + statement.brought_forward, (
-                statement.total,
-                in_month,
+            assert statement.total == sum((e.amount for e in billed), Decimal(0)) + (
+                statement.brought_forward
+            ), (statement.total, billed)
+            assert statement.entry_count == len(billed)
+            assert all(
+                timezone.localtime(e.at, zone).date().replace(day=1) <= statement.period
+                for e in billed
+            )
+            assert statement.late_entries == sum(
+                timezone.localtime(e.at, zone).date().replace(day=1) < statement.period
+                for e in billed
             )
             assert statement.brought_forward <= 0
             if statement.brought_forward:
                 assert statement.carried_from.period < statement.period
+        # No deferred entry of a closed month is on no statement (entries are written at the
+        # current time here, so none is late).
+        closed = set(DeferredStatement.objects.values_list("operator_id", "currency", "period"))
+        for entry in LedgerEntry.objects.filter(
+            collection_model=INTERMEDIARY_DEFERRED, billed_on__isnull=True
+        ).exclude(kind=LedgerEntry.Kind.PAYMENT):
+            period = timezone.localtime(entry.at, zone).date().replace(day=1)
+            assert (entry.account_id, entry.currency, period) not in closed, entry
         # A credit is counted on one statement only: the total of what the statements still say
         # is owed equals what they were closed for, less what was paid.
         statements = list(DeferredStatement.objects.all())
