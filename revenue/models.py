@@ -99,7 +99,15 @@ class TaxAssessment(models.Model):
                 fields=["declaration", "revision"],
                 condition=Q(reason="initial"),
                 name="one_initial_tax_assessment_per_revision",
-            )
+            ),
+            # One current assessment per declaration: every writer retires the previous one in
+            # the transaction that stores the next, and two writers racing on one declaration
+            # fail here instead of leaving two (the ledger and the KPIs join the current one).
+            models.UniqueConstraint(
+                fields=["declaration"],
+                condition=Q(is_current=True),
+                name="one_current_tax_assessment",
+            ),
         ]
         indexes = [
             models.Index(fields=["declaration", "is_current"], name="tax_current_idx"),
