@@ -23,4 +23,15 @@ class AeoConfig(AppConfig):
         # So do the kinds of link between operators ("carries_for").
         register_labels({kind.value: kind.label for kind in OperatorLink.Kind})
 
+        # Why the system disabled a webhook reads in the reader's language on the audit page.
+        from customs_ecom.platform.templatetags.human import (
+            register_reason_reader,
+            register_value_reader,
+        )
+
+        from .services.access import webhook_disabled_reason
+
+        register_reason_reader(webhook_disabled_reason)
+        register_value_reader("webhook_disabled_reason", webhook_disabled_reason)
+
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="aeo-reference-data")

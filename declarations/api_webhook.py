@@ -14,7 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aeo.services.access import new_webhook_secret, operator_set_webhook
+from aeo.services.access import (
+    new_webhook_secret,
+    operator_set_webhook,
+    webhook_disabled_reason,
+)
 from aeo.services.registry import RegistryError
 from customs_ecom.platform.api_support import read_json_body, with_idempotency
 from customs_ecom.platform.audit import operator_actor
@@ -51,7 +55,9 @@ class WebhookOut(BaseModel):
         default=None, description="When the webhook was disabled (ISO 8601); null otherwise."
     )
     disabled_reason: str | None = Field(
-        default=None, description="Why the webhook was disabled; null otherwise."
+        default=None,
+        description="Why the webhook was disabled, in the request's language (English unless "
+        "Accept-Language asks for French); null otherwise.",
     )
     previous_secret_valid_until: str | None = Field(
         default=None,
@@ -75,7 +81,9 @@ def webhook_representation(operator: Any, secret: str | None = None) -> dict[str
         "secret": secret,
         "status": status,
         "disabled_at": disabled_at.isoformat() if disabled_at else None,
-        "disabled_reason": (operator.webhook_disabled_reason or None) if disabled_at else None,
+        "disabled_reason": (webhook_disabled_reason(operator.webhook_disabled_reason) or None)
+        if disabled_at
+        else None,
         "previous_secret_valid_until": until.isoformat() if grace else None,
     }
 

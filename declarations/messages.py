@@ -134,10 +134,21 @@ def with_message(data: Mapping[str, Any] | None, text: Any) -> dict[str, Any]:
     return out
 
 
-def csv_reason(reason: str) -> Message | str:
-    """Why the csv module could not read a row, as a message when it is one the module is known
-    to give for an uploaded file (a cell over its field limit), else as the module wrote it."""
+def csv_reason(reason: str) -> Message:
+    """Why the csv module could not read a row (its English ``csv.Error`` text), as a message of
+    ours in the reader's language: the causes an uploaded file is known to give by name (a cell
+    over the field limit, a line break in a cell without quotes), any other as a row that cannot
+    be read as CSV. The module's own text is not shown: it is English and names its internals."""
     found = re.fullmatch(r"field larger than field limit \((\d+)\)", reason)
     if found is not None:
         return Message("field larger than field limit (%(limit)s)", limit=int(found[1]))
-    return reason
+    if reason.startswith("new-line character seen in unquoted field"):
+        # A lone carriage return (a cell pasted from a spreadsheet, an old Mac line end).
+        return Message("a line break (carriage return) inside a cell that is not in double quotes")
+    if reason == "line contains NUL":
+        return Message("the line contains a NUL character: is the file text?")
+    if reason == "unexpected end of data":
+        return Message("the file ends inside a cell opened by a double quote that is not closed")
+    return Message(
+        "this line cannot be read as CSV (check its double quotes, separators and line breaks)"
+    )

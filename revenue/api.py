@@ -6,6 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
@@ -111,21 +112,29 @@ def _payment_problem(exc: LedgerError) -> ProblemError:
 
 def _payment_body_problems(body: object) -> list[dict[str, str]]:
     if not isinstance(body, dict):
-        return [{"pointer": "", "code": "not_an_object", "detail": "the body must be an object"}]
+        return [{"pointer": "", "code": "not_an_object", "detail": _("the body must be an object")}]
     rows = [
-        {"pointer": f"/{key}", "code": "unknown_element", "detail": f"{key!r} is not an element"}
+        {
+            "pointer": f"/{key}",
+            "code": "unknown_element",
+            "detail": _("%(name)s is not an element") % {"name": repr(key)},
+        }
         for key in body
         if key not in PAYMENT_FIELDS
     ]
     for key in ("declaration_id", "statement_id"):
         value = body.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            rows.append({"pointer": f"/{key}", "code": "type_invalid", "detail": "an integer"})
+            rows.append({"pointer": f"/{key}", "code": "type_invalid", "detail": _("an integer")})
     for key in ("amount", "currency"):
         # An empty currency names none: missing, as an absent one (not another currency).
         if key not in body or (key == "currency" and body[key] == ""):
             rows.append(
-                {"pointer": f"/{key}", "code": "required", "detail": f"/{key} is mandatory"}
+                {
+                    "pointer": f"/{key}",
+                    "code": "required",
+                    "detail": _("%(pointer)s is mandatory") % {"pointer": f"/{key}"},
+                }
             )
     for key in ("currency", "reference", "payer"):
         if (
@@ -135,9 +144,9 @@ def _payment_body_problems(body: object) -> list[dict[str, str]]:
                 body[key] is None and key != "currency"  # reference and payer may be null
             )
         ):
-            rows.append({"pointer": f"/{key}", "code": "type_invalid", "detail": "a string"})
+            rows.append({"pointer": f"/{key}", "code": "type_invalid", "detail": _("a string")})
     if "amount" in body and isinstance(body["amount"], bool | dict | list | None):
-        rows.append({"pointer": "/amount", "code": "type_invalid", "detail": "a decimal string"})
+        rows.append({"pointer": "/amount", "code": "type_invalid", "detail": _("a decimal string")})
     rows.extend(_payment_bound_problems(body))
     return rows
 
@@ -158,7 +167,7 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
                 {
                     "pointer": f"/{key}",
                     "code": "string_too_long",
-                    "detail": f"at most {limit} characters",
+                    "detail": _("at most %(limit)s characters") % {"limit": limit},
                 }
             )
         elif bounds.control_character(value):
@@ -166,7 +175,8 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
                 {
                     "pointer": f"/{key}",
                     "code": "control_character",
-                    "detail": f"holds the character {bounds.control_character(value)}",
+                    "detail": _("holds the character %(character)s")
+                    % {"character": bounds.control_character(value)},
                 }
             )
         elif key == "currency" and value and not _CURRENCY.fullmatch(value):
@@ -175,7 +185,7 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
                 {
                     "pointer": "/currency",
                     "code": "pattern_mismatch",
-                    "detail": "an ISO 4217 code: three capital letters",
+                    "detail": _("an ISO 4217 code: three capital letters"),
                 }
             )
     amount = body.get("amount")
@@ -184,7 +194,8 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
     grammar = bounds.plain_decimal_problem(amount, 2)
     if grammar is not None:
         kind, message = grammar
-        detail = "at most two decimals" if kind == "decimal_max_places" else message
+        # The platform's sentences are English constants: read in the request's language.
+        detail = _("at most two decimals") if kind == "decimal_max_places" else _(message)
         rows.append({"pointer": "/amount", "code": "amount_invalid", "detail": detail})
         return rows
     if isinstance(amount, str | int | Decimal) and not isinstance(amount, bool):
@@ -197,7 +208,7 @@ def _payment_bound_problems(body: dict) -> list[dict[str, str]]:
                 {
                     "pointer": "/amount",
                     "code": "number_too_large",
-                    "detail": f"at most {bounds.MONEY_MAX}",
+                    "detail": _("at most %(maximum)s") % {"maximum": bounds.MONEY_MAX},
                 }
             )
     return rows

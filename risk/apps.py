@@ -65,5 +65,11 @@ class RiskConfig(AppConfig):
         from .watchlist_withdrawals import AUDIT_LABELS
 
         register_labels(AUDIT_LABELS)
+        # A list update's file format reads as its words in the audit log and its export.
+        from customs_ecom.platform.templatetags.human import register_value_reader
+
+        from .models import watchlist_format_label
+
+        register_value_reader("format", watchlist_format_label)
 
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="risk-reference-data")

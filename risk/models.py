@@ -300,6 +300,17 @@ class TargetingRun(models.Model):
         ordering = ["-run_at", "-id"]
 
 
+def watchlist_format_label(code: str) -> str:
+    """A published list's format (``ftm``, ``eu_xml``, ``un_xml``) in words of the active
+    language, as the upload form names it; any other code as stored."""
+    from django.utils.translation import gettext
+
+    from .watchlist_formats import FORMAT_LABELS
+
+    english = FORMAT_LABELS.get(str(code))
+    return gettext(english) if english else code
+
+
 class WatchlistUpdate(models.Model):
     """One import of a published screening list: where it came from, when it was published and
     loaded, and what it changed (the list's update history)."""
@@ -322,6 +333,11 @@ class WatchlistUpdate(models.Model):
 
     class Meta:
         ordering = ["-imported_at", "-id"]
+
+    @property
+    def format_label(self) -> str:
+        """The file's format (``source``) in words of the reader's language."""
+        return watchlist_format_label(self.source)
 
 
 class WatchlistWithdrawal(models.Model):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -194,6 +196,21 @@ def operator_set_webhook(
     return operator
 
 
+# Why the system disabled a webhook, stored in English (the record); shown in the reader's language
+# by ``webhook_disabled_reason``.
+WEBHOOK_GONE_REASON = "receiver answered HTTP %(status)s Gone"
+_WEBHOOK_GONE = re.compile(r"receiver answered HTTP (\d{3}) Gone")
+
+
+def webhook_disabled_reason(stored: str) -> str:
+    """A webhook's stored ``webhook_disabled_reason`` in the active language (Accept-Language on
+    the API): the system's own reason translated, anything else as stored."""
+    found = _WEBHOOK_GONE.fullmatch(stored or "")
+    if found is None:
+        return stored
+    return gettext(WEBHOOK_GONE_REASON) % {"status": found[1]}
+
+
 def webhook_disable_gone(*, operator_id: int, url: str, status_code: int, at: Any) -> bool:
     """The receiver at `url` answered `status_code` (410 Gone): the operator's webhook is disabled,
     audited as a system action. Nothing happens if the URL was changed meanwhile (the answer came
@@ -202,7 +219,7 @@ def webhook_disable_gone(*, operator_id: int, url: str, status_code: int, at: An
     operator = Operator.objects.select_for_update().get(pk=operator_id)
     if operator.webhook_url != url or not url or operator.webhook_disabled_at is not None:
         return False
-    reason = f"receiver answered HTTP {status_code} Gone"
+    reason = WEBHOOK_GONE_REASON % {"status": status_code}
     operator.webhook_disabled_at = at
     operator.webhook_disabled_reason = reason
     operator.save(update_fields=["webhook_disabled_at", "webhook_disabled_reason"])

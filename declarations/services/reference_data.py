@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
 
+from ..messages import csv_reason, render
+
 
 @dataclass
 class RateLoadResult:
@@ -58,7 +60,8 @@ def exchange_rates_load(
             {
                 "line": line,
                 "column": "",
-                "error": _("the file cannot be read here: %(reason)s") % {"reason": cause},
+                "error": _("the file cannot be read here: %(reason)s")
+                % {"reason": render(csv_reason(cause), _)},
             }
         )
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
+from declarations.messages import csv_reason, render
 from revenue.localtime import local_date
 from revenue.models import Regime
 from revenue.regimes import RegimeSpec, load_shipped_regimes, regime_at, regime_for
@@ -182,10 +183,12 @@ class CsvRowError:
 
 
 def unreadable_error(errors: list[CsvRowError]) -> Callable[[int, str], None]:
-    """A row the csv reader cannot read (a cell over its limit), as an error of these files."""
+    """A row the csv reader cannot read (a cell over its limit, a stray carriage return), as an
+    error of these files, in the reader's language."""
 
     def unreadable(row: int, cause: str) -> None:
-        reason = _("The file cannot be read here: %(reason)s") % {"reason": cause}
+        said = render(csv_reason(cause), _)
+        reason = _("The file cannot be read here: %(reason)s") % {"reason": said}
         errors.append(CsvRowError(row, "", reason))
 
     return unreadable

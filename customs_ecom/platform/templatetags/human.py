@@ -452,6 +452,19 @@ def register_value_reader(key: str, reader: Any) -> None:
     VALUE_READERS.setdefault(key, reader)
 
 
+# Readers of the reasons the system writes in audit entries of apps above the platform (a webhook
+# disabled because its receiver answered 410 Gone): each gives the words in the active language,
+# or the text unchanged when it is not its own.
+REASON_READERS: list[Any] = []
+
+
+def register_reason_reader(reader: Any) -> None:
+    """An app above the platform gives the words, in the active language, of the audit reasons
+    the system writes for it (``audit_reason`` tries each reader in turn)."""
+    if reader not in REASON_READERS:
+        REASON_READERS.append(reader)
+
+
 def register_labels(labels: dict[str, Any]) -> None:
     """Apps above the platform add the words for their own codes (for example the statuses) at
     start-up, so that stored values read as words wherever they are shown."""
@@ -638,6 +651,10 @@ def audit_reason(value: Any) -> str:
     found = _COMMAND_REASON.fullmatch(text)
     if found:
         return gettext("%(command)s command") % {"command": found[1]}
+    for reader in REASON_READERS:
+        shown = reader(text)
+        if shown != text:
+            return str(shown)
     return text
 
 
