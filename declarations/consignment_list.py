@@ -23,7 +23,7 @@ from customs_ecom.platform.officer_tz import installation_day_start
 
 from .generated_text import rule_choices
 from .lifecycle import claim_free_q, claim_held_q
-from .models import TRIAGE_CONDITION, Channel, Declaration, Document, Status
+from .models import TRIAGE_CONDITION, Channel, Declaration, Document, Status, StatusEvent
 from .search import LIST_COLUMNS
 
 PAGE_SIZE = 50
@@ -47,6 +47,7 @@ LIST_FILTER_FIELDS = (
     "value_min",
     "value_max",
     "aeo",
+    "inspected",
 )
 
 
@@ -104,6 +105,15 @@ class ConsignmentFilterForm(forms.Form):
         required=False,
         label=_("AEO"),
     )
+    inspected = forms.ChoiceField(
+        choices=[
+            ("", _("All")),
+            ("yes", _("Inspected at some point")),
+            ("no", _("Never inspected")),
+        ],
+        required=False,
+        label=_("Inspection"),
+    )
 
     def __init__(self, *args, rule_codes: list[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -118,6 +128,18 @@ class ConsignmentFilterForm(forms.Form):
 def _aeo_operator_ids() -> set[int]:
     """The operators that are AEO today, as risk and revenue see them (aeo.benefits)."""
     return aeo_operator_ids()
+
+
+def inspected_q() -> Q:
+    """Selected for inspection at some point, whatever its status now: the declarations the
+    dashboard's inspection rate counts (customs_ecom.kpis `inspected`)."""
+    return Q(
+        Exists(
+            StatusEvent.objects.filter(
+                declaration_id=OuterRef("pk"), to_status=str(Status.INSPECTION)
+            )
+        )
+    )
 
 
 def documents_received_q() -> Q:
@@ -184,6 +206,10 @@ def filtered_consignments(
         qs = qs.filter(total_value_eur__gte=filters["value_min"])
     if filters.get("value_max") is not None:
         qs = qs.filter(total_value_eur__lte=filters["value_max"])
+    if filters.get("inspected") == "yes":
+        qs = qs.filter(inspected_q())
+    elif filters.get("inspected") == "no":
+        qs = qs.filter(~inspected_q())
     if filters.get("aeo") == "yes":
         qs = qs.filter(operator_id__in=_aeo_operator_ids())
     elif filters.get("aeo") == "no":

@@ -165,7 +165,7 @@ def test_dashboard_legends_and_tiles_read_well_and_link_to_their_consignments(cl
     html = client.get("/dashboard/", {"start": "2026-11-01", "end": "2026-11-25"}).content.decode()
     assert "%%" not in html
     assert (
-        'href="/consignments/?received_from=2026-11-01&amp;received_to=2026-11-25&amp;channel=red"'
+        'href="/consignments/?received_from=2026-11-01&amp;received_to=2026-11-25&amp;inspected=yes"'
         in html
     )
     assert (

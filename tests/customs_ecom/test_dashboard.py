@@ -653,3 +653,57 @@ def test_a_dashboard_day_opens_the_list_of_that_days_declarations(
         assert [row.pk for row in rows.context["rows"]] == [declaration.pk], url
         rows = client.get(url, {"received_from": "2026-11-24", "received_to": "2026-11-24"})
         assert list(rows.context["rows"]) == [], url
+
+
+def _tile_rows(client, page, tile_id):
+    """The consignments listed by the link of the dashboard tile ``tile_id`` (one page)."""
+    import html as html_text
+    import re
+
+    href = re.search(
+        rf'<a class="card tile" href="([^"]+)"><div class="kpi" id="{tile_id}"',
+        page.content.decode(),
+    ).group(1)
+    listed = client.get(html_text.unescape(href))
+    assert listed.status_code == 200 and listed.context["next_query"] is None
+    return sorted(row.pk for row in listed.context["rows"])
+
+
+def test_the_inspection_rate_tile_lists_the_declarations_it_counts(client, customs_user, traffic):
+    """The tile's numerator is the declarations received in the period that were inspected
+    (whenever): its link lists exactly those, not the red channel."""
+    from declarations import lifecycle
+    from declarations.statuses import Status
+
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    statuses = dict(Declaration.objects.filter(pk__in=traffic).values_list("pk", "status"))
+    asked = [pk for pk in traffic if statuses[pk] == Status.DOCUMENTS_REQUESTED]
+    inspected = sorted([pk for pk in traffic if statuses[pk] == Status.INSPECTION] + asked)
+    Declaration.objects.filter(pk__in=traffic[1:]).update(
+        received_at=timezone.now() - timedelta(days=1)
+    )
+    for pk in asked:
+        lifecycle.transition(declaration_id=pk, to_status=Status.INSPECTION, action="inspect")
+    # One inspected declaration is released since: it was inspected all the same.
+    officer_release(inspected[0], customs_user("officer", "officer-2"))
+    aggregate_day(today)
+    aggregate_day(yesterday)
+    client.force_login(customs_user("supervisor"))
+    for start, end, expected in (
+        (yesterday, yesterday, inspected),
+        (today, today, []),
+        (yesterday, today, inspected),
+    ):
+        period = {"start": start.isoformat(), "end": end.isoformat()}
+        row = _controls_row(client, **period)
+        rows = _tile_rows(client, client.get(reverse("dashboard"), period), "kpi-inspection")
+        assert rows == expected and len(rows) == int(row["Declarations inspected"])
+    # The other way round: never inspected.
+    listed = client.get(
+        reverse("declarations:consignments"),
+        {"received_from": yesterday.isoformat(), "inspected": "no"},
+    )
+    assert sorted(r.pk for r in listed.context["rows"]) == sorted(set(traffic) - set(inspected))
+    html = client.get(reverse("declarations:consignments"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Inspectés à un moment donné" in html.content.decode()
