@@ -707,3 +707,78 @@ def test_the_inspection_rate_tile_lists_the_declarations_it_counts(client, custo
     assert sorted(r.pk for r in listed.context["rows"]) == sorted(set(traffic) - set(inspected))
     html = client.get(reverse("declarations:consignments"), HTTP_ACCEPT_LANGUAGE="fr")
     assert "Inspectés à un moment donné" in html.content.decode()
+
+
+def test_the_aeo_tile_lists_the_declarations_it_counts(
+    client, customs_user, operator_a, operator_b, example, django_capture_on_commit_callbacks
+):
+    """The AEO share counts a declaration as an AEO's when its operator was AEO on the day it was
+    received: the tile's list reads the same status, day by day over the period, not today's."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from aeo.services import authorisation_apply, authorisation_transition
+
+    admin = customs_user("administrator")
+
+    def grant(operator, certificate, valid_from):
+        a = authorisation_apply(operator=operator, kind="AEOF", actor=admin)
+        authorisation_transition(authorisation_id=a.pk, to_status="under_review", actor=admin)
+        return authorisation_transition(
+            authorisation_id=a.pk, to_status="authorised", actor=admin, reason="audit passed",
+            certificate_number=certificate, valid_from=valid_from,
+        )  # fmt: skip
+
+    with time_machine.travel(datetime(2026, 11, 10, 9, tzinfo=UTC), tick=False):
+        granted_a = grant(operator_a.operator, "FRAEOF0001", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = {
+            operator.operator.pk: declarations_submit(
+                operator=operator.operator,
+                bodies=[_body(example, 100 * operator.operator.pk + i) for i in range(n)],
+            )
+            for operator, n in ((operator_a, 4), (operator_b, 2))
+        }
+    a_ids = [o.declaration.pk for o in outcomes[operator_a.operator.pk]]
+    b_ids = [o.declaration.pk for o in outcomes[operator_b.operator.pk]]
+    past = date(2026, 11, 15)
+    today = timezone.localdate()
+    # Three of A's and one of B's on the 15th; the rest today.
+    Declaration.objects.filter(pk__in=a_ids[:3] + b_ids[:1]).update(
+        received_at=datetime(2026, 11, 15, 12, tzinfo=UTC)
+    )
+    # Today A is revoked and B granted (its validity said to start on 1 November).
+    authorisation_transition(
+        authorisation_id=granted_a.pk, to_status="revoked", actor=admin, reason="fraud"
+    )
+    grant(operator_b.operator, "FRAEOF0002", date(2026, 11, 1))
+    aggregate_day(past)
+    aggregate_day(today)
+    client.force_login(customs_user("supervisor"))
+    for start, end, expected in (
+        (past, past, a_ids[:3]),  # A was AEO on the 15th, B was not
+        (today, today, b_ids[1:]),  # today B is, A is not
+        (past, today, a_ids[:3] + b_ids[1:]),  # each day with its own status
+    ):
+        period = {"start": start.isoformat(), "end": end.isoformat()}
+        page = client.get(reverse("dashboard"), period)
+        aeo = next(t for t in page.context["tables"] if t.slug == "aeo").rows[0]
+        rows = _tile_rows(client, page, "kpi-aeo")
+        assert rows == sorted(expected) and len(rows) == aeo[1], (start, end)
+        others = client.get(
+            reverse("declarations:consignments"),
+            {"received_from": start.isoformat(), "received_to": end.isoformat(), "aeo": "no"},
+        )
+        assert sorted(r.pk for r in others.context["rows"]) == sorted(
+            set(Declaration.objects.filter(
+                received_at__gte=datetime.combine(start, datetime.min.time(), tzinfo=UTC),
+                received_at__lt=datetime.combine(end + timedelta(days=1), datetime.min.time(),
+                                                 tzinfo=UTC),
+            ).values_list("pk", flat=True)) - set(expected)
+        )  # fmt: skip
+    # Without a period, each consignment is read on the day it was received as well.
+    listed = client.get(reverse("declarations:consignments"), {"aeo": "yes"})
+    assert sorted(r.pk for r in listed.context["rows"]) == sorted(a_ids[:3] + b_ids[1:])
+    html = client.get(reverse("declarations:consignments"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Le statut de l’opérateur le jour où chaque envoi a été reçu." in html.content.decode()
