@@ -7,6 +7,7 @@ gives is data (`BenefitPolicy`), edited by administrators with an audit trail.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -105,34 +106,49 @@ AUTHORISATION_HISTORY_FIELDS = ("status", "kind", "valid_from", "valid_to", "rec
 ARRANGEMENT_HISTORY_FIELDS = ("kinds", "valid_from", "valid_to")
 
 
+def _changes(object_type: str, ids: Iterable[str], since: datetime) -> dict[str, list]:
+    """Every audited change of these registry rows (by audited object id) at or after ``since``,
+    oldest first: per row, the instants and the rows before each change."""
+    from customs_ecom.platform.models import AuditEvent
+
+    changes: dict[str, list] = {}
+    for object_id, at, before in (
+        AuditEvent.objects.filter(object_type=object_type, at__gte=since, object_id__in=list(ids))
+        .order_by("at", "id")
+        .values_list("object_id", "at", "before")
+    ):
+        ats, befores = changes.setdefault(object_id, ([], []))
+        ats.append(at)
+        befores.append(before)
+    return changes
+
+
 def _as_of(
-    rows: dict[str, dict], object_type: str, fields: tuple[str, ...], end: datetime
+    rows: dict[str, dict], changes: dict[str, list], fields: tuple[str, ...], end: datetime
 ) -> dict[str, dict]:
     """Rows of the registry (by audited object id) as they stood just before ``end``: every change
     of an authorisation or an arrangement is audited with the row before and after it, so the row
     before its first change at or after ``end`` is the one in force then; a row with no change
     since stands as it is, and one created since (no row before) did not exist yet."""
-    from customs_ecom.platform.models import AuditEvent
-
-    first_change: dict[str, Any] = {}
-    for object_id, before in (
-        AuditEvent.objects.filter(object_type=object_type, at__gte=end, object_id__in=list(rows))
-        .order_by("at", "id")
-        .values_list("object_id", "before")
-    ):
-        first_change.setdefault(object_id, before)
     stood: dict[str, dict] = {}
     for object_id, row in rows.items():
-        if object_id not in first_change:
+        ats, befores = changes.get(object_id, ((), ()))
+        first = bisect_left(ats, end)
+        if first == len(ats):
             stood[object_id] = row
-        elif first_change[object_id]:  # None: created since
-            before = first_change[object_id]
+        elif befores[first]:  # None: created since
+            before = befores[first]
             stood[object_id] = {**row, **{k: before[k] for k in fields if k in before}}
     return stood
 
 
 def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else value or None
+
+
+def _in_force_on(row: dict, day: date) -> bool:
+    start, stop = _day(row["valid_from"]), _day(row["valid_to"])
+    return (start is None or start <= day) and (stop is None or stop >= day)
 
 
 def aeo_operator_ids_on(day: date) -> set[int]:
@@ -142,38 +158,58 @@ def aeo_operator_ids_on(day: date) -> set[int]:
     revoked since stays AEO on the days it was one, and one granted since (even with a validity
     that starts earlier) was not AEO on the days before its grant: past days keep their figures
     whenever they are recomputed."""
+    return aeo_operator_ids_by_day(day, day)[day]
+
+
+def aeo_operator_ids_by_day(first: date, last: date) -> dict[date, set[int]]:
+    """`aeo_operator_ids_on` for every day from ``first`` to ``last`` inclusive, reading the
+    registry and its audited changes once for the whole period (a list over months of days asks
+    a few queries, not a few per day)."""
     zone = timezone.get_default_timezone()
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+    def end_of(day: date) -> datetime:
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
     authorisations = {
         str(row["id"]): row
-        for row in AEOAuthorisation.objects.filter(created_at__lt=end).values(
-            "id", "operator_id", *AUTHORISATION_HISTORY_FIELDS
+        for row in AEOAuthorisation.objects.filter(created_at__lt=end_of(last)).values(
+            "id", "operator_id", "created_at", *AUTHORISATION_HISTORY_FIELDS
         )
     }
-    authorisations = _as_of(authorisations, "aeo_authorisation", AUTHORISATION_HISTORY_FIELDS, end)
-    rows = [
-        row
-        for row in authorisations.values()
-        if row["status"] == AEOAuthorisation.Status.AUTHORISED
-        and (_day(row["valid_from"]) is None or _day(row["valid_from"]) <= day)
-        and (_day(row["valid_to"]) is None or _day(row["valid_to"]) >= day)
-    ]
-    partners = {row["recognised_from"] for row in rows if row["recognised_from"]}
-    in_force: dict[str, list[str]] = {}
-    if partners:
-        arrangements = {
-            row["partner_country"]: row
-            for row in MutualRecognition.objects.filter(partner_country__in=partners).values(
-                "partner_country", *ARRANGEMENT_HISTORY_FIELDS
-            )
-        }
-        for country, row in _as_of(
-            arrangements, "mutual_recognition", ARRANGEMENT_HISTORY_FIELDS, end
-        ).items():
-            start, stop = _day(row["valid_from"]), _day(row["valid_to"])
-            if (start is None or start <= day) and (stop is None or stop >= day):
-                in_force[country] = list(row["kinds"] or [])
-    return {row["operator_id"] for row in _recognised(rows, in_force)}
+    authorisation_changes = _changes("aeo_authorisation", authorisations, end_of(first))
+    arrangements = {
+        row["partner_country"]: row
+        for row in MutualRecognition.objects.values("partner_country", *ARRANGEMENT_HISTORY_FIELDS)
+    }
+    arrangement_changes = (
+        _changes("mutual_recognition", arrangements, end_of(first)) if arrangements else {}
+    )
+    by_day: dict[date, set[int]] = {}
+    day = first
+    while day <= last:
+        end = end_of(day)
+        existing = {k: row for k, row in authorisations.items() if row["created_at"] < end}
+        rows = [
+            row
+            for row in _as_of(
+                existing, authorisation_changes, AUTHORISATION_HISTORY_FIELDS, end
+            ).values()
+            if row["status"] == AEOAuthorisation.Status.AUTHORISED and _in_force_on(row, day)
+        ]
+        partners = {row["recognised_from"] for row in rows if row["recognised_from"]}
+        in_force: dict[str, list[str]] = {}
+        if partners:
+            for country, row in _as_of(
+                {c: r for c, r in arrangements.items() if c in partners},
+                arrangement_changes,
+                ARRANGEMENT_HISTORY_FIELDS,
+                end,
+            ).items():
+                if _in_force_on(row, day):
+                    in_force[country] = list(row["kinds"] or [])
+        by_day[day] = {row["operator_id"] for row in _recognised(rows, in_force)}
+        day += timedelta(days=1)
+    return by_day
 
 
 def aeo_operator_ids(

@@ -4,7 +4,7 @@ Read by auditors, supervisors and administrators."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -22,6 +22,7 @@ from aeo.models import Operator
 from customs_ecom.platform import spreadsheet
 from customs_ecom.platform.audit import operator_labels
 from customs_ecom.platform.models import AuditEvent
+from customs_ecom.platform.officer_tz import installation_day_start
 
 from .platform.fields import CalendarDateField
 from .platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
@@ -97,11 +98,12 @@ def _filtered(data: dict) -> QuerySet[AuditEvent]:
         qs = qs.filter(object_type=data["object_type"].strip())
     if data.get("object_id"):
         qs = qs.filter(object_id=data["object_id"].strip())
+    # Days of the installation's time zone, as the dashboard and the consignment lists read them:
+    # the officer's browser zone changes how times are shown, never which entries a day holds.
     if data.get("start"):
-        qs = qs.filter(at__gte=timezone.make_aware(datetime.combine(data["start"], time.min)))
+        qs = qs.filter(at__gte=installation_day_start(data["start"]))
     if data.get("end"):
-        end = timezone.make_aware(datetime.combine(data["end"], time.min)) + timedelta(days=1)
-        qs = qs.filter(at__lt=end)
+        qs = qs.filter(at__lt=installation_day_start(data["end"] + timedelta(days=1)))
     return qs.order_by("-at", "-id")
 
 
@@ -177,6 +179,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "query": query,
             "next_query": next_query,
             "filtered": bool(data),
+            "days_zone": timezone.get_default_timezone_name(),
         },
     )
 

@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from aeo.benefits import aeo_operator_ids
+from aeo.benefits import aeo_operator_ids_by_day
 from aeo.models import Operator
 from customs_ecom.platform.extensions import call
 from customs_ecom.platform.fields import CalendarDateField
@@ -23,7 +23,7 @@ from customs_ecom.platform.officer_tz import installation_day_start
 
 from .generated_text import rule_choices
 from .lifecycle import claim_free_q, claim_held_q
-from .models import TRIAGE_CONDITION, Channel, Declaration, Document, Status
+from .models import TRIAGE_CONDITION, Channel, Declaration, Document, Status, StatusEvent
 from .search import LIST_COLUMNS
 
 PAGE_SIZE = 50
@@ -47,6 +47,7 @@ LIST_FILTER_FIELDS = (
     "value_min",
     "value_max",
     "aeo",
+    "inspected",
 )
 
 
@@ -103,6 +104,16 @@ class ConsignmentFilterForm(forms.Form):
         choices=[("", _("All")), ("yes", _("AEO operators")), ("no", _("Other operators"))],
         required=False,
         label=_("AEO"),
+        help_text=_("The operator's status on the day each consignment was received."),
+    )
+    inspected = forms.ChoiceField(
+        choices=[
+            ("", _("All")),
+            ("yes", _("Inspected at some point")),
+            ("no", _("Never inspected")),
+        ],
+        required=False,
+        label=_("Inspection"),
     )
 
     def __init__(self, *args, rule_codes: list[str] | None = None, **kwargs) -> None:
@@ -115,9 +126,49 @@ class ConsignmentFilterForm(forms.Form):
         return {k: data[k] for k in LIST_FILTER_FIELDS if data.get(k) not in (None, "")}
 
 
-def _aeo_operator_ids() -> set[int]:
-    """The operators that are AEO today, as risk and revenue see them (aeo.benefits)."""
-    return aeo_operator_ids()
+def aeo_on_received_day_q(first: date, last: date) -> Q:
+    """Consignments received from ``first`` to ``last`` (days of the installation's time zone)
+    whose operator was AEO on the day each was received (aeo.benefits.aeo_operator_ids_on), as
+    the dashboard's AEO share counts them: one condition per run of days with the same
+    operators."""
+    match = Q(pk__in=[])
+    by_day = aeo_operator_ids_by_day(first, last)
+    run_start, run_ids = first, by_day[first]
+    day = first
+    while day <= last:
+        following = day + timedelta(days=1)
+        if following > last or by_day[following] != run_ids:
+            if run_ids:
+                match |= Q(
+                    received_at__gte=installation_day_start(run_start),
+                    received_at__lt=installation_day_start(following),
+                    operator_id__in=sorted(run_ids),
+                )
+            if following <= last:
+                run_start, run_ids = following, by_day[following]
+        day = following
+    return match
+
+
+def _received_days(qs: QuerySet[Declaration]) -> tuple[date, date] | None:
+    """The first and last installation days on which the consignments of ``qs`` were received."""
+    span = qs.aggregate(first=Min("received_at"), last=Max("received_at"))
+    if span["first"] is None:
+        return None
+    zone = timezone.get_default_timezone()
+    return timezone.localdate(span["first"], zone), timezone.localdate(span["last"], zone)
+
+
+def inspected_q() -> Q:
+    """Selected for inspection at some point, whatever its status now: the declarations the
+    dashboard's inspection rate counts (customs_ecom.kpis `inspected`)."""
+    return Q(
+        Exists(
+            StatusEvent.objects.filter(
+                declaration_id=OuterRef("pk"), to_status=str(Status.INSPECTION)
+            )
+        )
+    )
 
 
 def documents_received_q() -> Q:
@@ -184,10 +235,16 @@ def filtered_consignments(
         qs = qs.filter(total_value_eur__gte=filters["value_min"])
     if filters.get("value_max") is not None:
         qs = qs.filter(total_value_eur__lte=filters["value_max"])
-    if filters.get("aeo") == "yes":
-        qs = qs.filter(operator_id__in=_aeo_operator_ids())
-    elif filters.get("aeo") == "no":
-        qs = qs.exclude(operator_id__in=_aeo_operator_ids())
+    if filters.get("inspected") == "yes":
+        qs = qs.filter(inspected_q())
+    elif filters.get("inspected") == "no":
+        qs = qs.filter(~inspected_q())
+    if filters.get("aeo") in ("yes", "no"):
+        # AEO on the day each consignment was received, as the dashboard's AEO share reads it
+        # (its tile links here): over the period asked, or the days the consignments span.
+        days = _received_days(qs)
+        aeo = aeo_on_received_day_q(*days) if days else Q(pk__in=[])
+        qs = qs.filter(aeo if filters["aeo"] == "yes" else ~aeo)
     if filters.get("rule"):
         # Risk provides the condition "this rule hit the consignment" (risk sits above).
         qs = qs.filter(call("risk.rule_hit_exists", filters["rule"], default=Value(False)))

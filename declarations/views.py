@@ -147,8 +147,9 @@ def _decision_context(declaration, user) -> dict:
         "release_refusals": release_refusals,
         "open_cases": list(declaration.cases.filter(closed_at__isnull=True)),
         "claim_holder": lifecycle.claim_holder_id(declaration),
-        # A revaluation is refused without the claim (lifecycle.claim_problem): not offered then.
-        "revalue_allowed": lifecycle.claim_problem(declaration, user) is None,
+        # A revaluation is refused without the claim (lifecycle.claim_problem): not offered then,
+        # and the bar says why in its place, as the revenue page does.
+        "revalue_problem": lifecycle.claim_problem(declaration, user),
     }
 
 

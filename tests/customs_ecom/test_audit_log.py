@@ -165,7 +165,7 @@ def test_dashboard_legends_and_tiles_read_well_and_link_to_their_consignments(cl
     html = client.get("/dashboard/", {"start": "2026-11-01", "end": "2026-11-25"}).content.decode()
     assert "%%" not in html
     assert (
-        'href="/consignments/?received_from=2026-11-01&amp;received_to=2026-11-25&amp;channel=red"'
+        'href="/consignments/?received_from=2026-11-01&amp;received_to=2026-11-25&amp;inspected=yes"'
         in html
     )
     assert (
@@ -262,3 +262,35 @@ def test_who_finds_the_actions_of_a_renamed_user_and_of_an_operator_under_its_fo
     audit_record(actor="operator:operator-a", action="declaration.returned", object_type="d",
                  object_id=1)  # fmt: skip
     assert ("operator:operator-a", "declaration.returned") in actions("market-new")
+
+
+@pytest.mark.parametrize("officer_zone", [None, "Pacific/Auckland", "Pacific/Honolulu"])
+def test_the_day_filter_reads_the_installations_days_whatever_the_browsers_zone(
+    client, customs_user, settings, officer_zone
+):
+    """A day of the period is a day of the installation's time zone, as on the dashboard and the
+    consignment lists, on the page and in its CSV export alike: the browser's zone only changes
+    how times are shown."""
+    from datetime import UTC, datetime
+
+    settings.TIME_ZONE = "Europe/Paris"
+    officer = customs_user("officer", username="olivia")
+    # 23:30 UTC on the 24th is the 25th in Paris (and in Auckland), still the 24th in Honolulu.
+    with time_machine.travel(datetime(2026, 11, 24, 23, 30, tzinfo=UTC), tick=False):
+        audit_record(
+            actor=officer, action="declaration.claim", object_type="declaration", object_id=7
+        )
+    client.force_login(customs_user("auditor"))
+    if officer_zone:
+        client.cookies["officer_tz"] = officer_zone
+    for day, listed in (("2026-11-25", True), ("2026-11-24", False)):
+        period = {"start": day, "end": day}
+        page = client.get(reverse("audit_log"), period)
+        assert ("declaration.claim" in page.content.decode()) is listed, (officer_zone, day)
+        export = client.get(reverse("audit_log_csv"), period)
+        rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+        assert len(rows) == (2 if listed else 1), (officer_zone, day)
+    html = client.get(reverse("audit_log")).content.decode()
+    assert "Days are in Europe/Paris time." in html
+    html = client.get(reverse("audit_log"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Jours à l’heure Europe/Paris." in html

@@ -653,3 +653,132 @@ def test_a_dashboard_day_opens_the_list_of_that_days_declarations(
         assert [row.pk for row in rows.context["rows"]] == [declaration.pk], url
         rows = client.get(url, {"received_from": "2026-11-24", "received_to": "2026-11-24"})
         assert list(rows.context["rows"]) == [], url
+
+
+def _tile_rows(client, page, tile_id):
+    """The consignments listed by the link of the dashboard tile ``tile_id`` (one page)."""
+    import html as html_text
+    import re
+
+    href = re.search(
+        rf'<a class="card tile" href="([^"]+)"><div class="kpi" id="{tile_id}"',
+        page.content.decode(),
+    ).group(1)
+    listed = client.get(html_text.unescape(href))
+    assert listed.status_code == 200 and listed.context["next_query"] is None
+    return sorted(row.pk for row in listed.context["rows"])
+
+
+def test_the_inspection_rate_tile_lists_the_declarations_it_counts(client, customs_user, traffic):
+    """The tile's numerator is the declarations received in the period that were inspected
+    (whenever): its link lists exactly those, not the red channel."""
+    from declarations import lifecycle
+    from declarations.statuses import Status
+
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    statuses = dict(Declaration.objects.filter(pk__in=traffic).values_list("pk", "status"))
+    asked = [pk for pk in traffic if statuses[pk] == Status.DOCUMENTS_REQUESTED]
+    inspected = sorted([pk for pk in traffic if statuses[pk] == Status.INSPECTION] + asked)
+    Declaration.objects.filter(pk__in=traffic[1:]).update(
+        received_at=timezone.now() - timedelta(days=1)
+    )
+    for pk in asked:
+        lifecycle.transition(declaration_id=pk, to_status=Status.INSPECTION, action="inspect")
+    # One inspected declaration is released since: it was inspected all the same.
+    officer_release(inspected[0], customs_user("officer", "officer-2"))
+    aggregate_day(today)
+    aggregate_day(yesterday)
+    client.force_login(customs_user("supervisor"))
+    for start, end, expected in (
+        (yesterday, yesterday, inspected),
+        (today, today, []),
+        (yesterday, today, inspected),
+    ):
+        period = {"start": start.isoformat(), "end": end.isoformat()}
+        row = _controls_row(client, **period)
+        rows = _tile_rows(client, client.get(reverse("dashboard"), period), "kpi-inspection")
+        assert rows == expected and len(rows) == int(row["Declarations inspected"])
+    # The other way round: never inspected.
+    listed = client.get(
+        reverse("declarations:consignments"),
+        {"received_from": yesterday.isoformat(), "inspected": "no"},
+    )
+    assert sorted(r.pk for r in listed.context["rows"]) == sorted(set(traffic) - set(inspected))
+    html = client.get(reverse("declarations:consignments"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Inspectés à un moment donné" in html.content.decode()
+
+
+def test_the_aeo_tile_lists_the_declarations_it_counts(
+    client, customs_user, operator_a, operator_b, example, django_capture_on_commit_callbacks
+):
+    """The AEO share counts a declaration as an AEO's when its operator was AEO on the day it was
+    received: the tile's list reads the same status, day by day over the period, not today's."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from aeo.services import authorisation_apply, authorisation_transition
+
+    admin = customs_user("administrator")
+
+    def grant(operator, certificate, valid_from):
+        a = authorisation_apply(operator=operator, kind="AEOF", actor=admin)
+        authorisation_transition(authorisation_id=a.pk, to_status="under_review", actor=admin)
+        return authorisation_transition(
+            authorisation_id=a.pk, to_status="authorised", actor=admin, reason="audit passed",
+            certificate_number=certificate, valid_from=valid_from,
+        )  # fmt: skip
+
+    with time_machine.travel(datetime(2026, 11, 10, 9, tzinfo=UTC), tick=False):
+        granted_a = grant(operator_a.operator, "FRAEOF0001", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = {
+            operator.operator.pk: declarations_submit(
+                operator=operator.operator,
+                bodies=[_body(example, 100 * operator.operator.pk + i) for i in range(n)],
+            )
+            for operator, n in ((operator_a, 4), (operator_b, 2))
+        }
+    a_ids = [o.declaration.pk for o in outcomes[operator_a.operator.pk]]
+    b_ids = [o.declaration.pk for o in outcomes[operator_b.operator.pk]]
+    past = date(2026, 11, 15)
+    today = timezone.localdate()
+    # Three of A's and one of B's on the 15th; the rest today.
+    Declaration.objects.filter(pk__in=a_ids[:3] + b_ids[:1]).update(
+        received_at=datetime(2026, 11, 15, 12, tzinfo=UTC)
+    )
+    # Today A is revoked and B granted (its validity said to start on 1 November).
+    authorisation_transition(
+        authorisation_id=granted_a.pk, to_status="revoked", actor=admin, reason="fraud"
+    )
+    grant(operator_b.operator, "FRAEOF0002", date(2026, 11, 1))
+    aggregate_day(past)
+    aggregate_day(today)
+    client.force_login(customs_user("supervisor"))
+    for start, end, expected in (
+        (past, past, a_ids[:3]),  # A was AEO on the 15th, B was not
+        (today, today, b_ids[1:]),  # today B is, A is not
+        (past, today, a_ids[:3] + b_ids[1:]),  # each day with its own status
+    ):
+        period = {"start": start.isoformat(), "end": end.isoformat()}
+        page = client.get(reverse("dashboard"), period)
+        aeo = next(t for t in page.context["tables"] if t.slug == "aeo").rows[0]
+        rows = _tile_rows(client, page, "kpi-aeo")
+        assert rows == sorted(expected) and len(rows) == aeo[1], (start, end)
+        others = client.get(
+            reverse("declarations:consignments"),
+            {"received_from": start.isoformat(), "received_to": end.isoformat(), "aeo": "no"},
+        )
+        assert sorted(r.pk for r in others.context["rows"]) == sorted(
+            set(Declaration.objects.filter(
+                received_at__gte=datetime.combine(start, datetime.min.time(), tzinfo=UTC),
+                received_at__lt=datetime.combine(end + timedelta(days=1), datetime.min.time(),
+                                                 tzinfo=UTC),
+            ).values_list("pk", flat=True)) - set(expected)
+        )  # fmt: skip
+    # Without a period, each consignment is read on the day it was received as well.
+    listed = client.get(reverse("declarations:consignments"), {"aeo": "yes"})
+    assert sorted(r.pk for r in listed.context["rows"]) == sorted(a_ids[:3] + b_ids[1:])
+    html = client.get(reverse("declarations:consignments"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Le statut de l’opérateur le jour où chaque envoi a été reçu." in html.content.decode()

@@ -88,3 +88,25 @@ def test_the_refusal_reads_in_french(client, customs_user, red):
     assert "Réévaluation après inspection : Prenez l’envoi en charge avant d’agir." in (
         html_text.unescape(html)
     )
+
+
+def test_the_triage_page_says_why_the_form_is_not_offered(client, customs_user, red):
+    """The consignment (triage) page's decision bar follows the same rule as the ledger and says
+    why, instead of leaving the officer to guess where the form went."""
+    officer, other = customs_user("officer"), customs_user("officer", "officer-2")
+    client.force_login(officer)
+    page = reverse("declarations:consignment", args=[red.pk])
+    form = reverse("revenue:revalue", args=[red.pk])
+    html = html_text.unescape(client.get(page).content.decode())
+    assert form not in html  # nobody holds it
+    assert "Revaluation after inspection: Claim the consignment before acting on it." in html
+    Declaration.objects.filter(pk=red.pk).update(claimed_by=other, claimed_at=timezone.now())
+    html = html_text.unescape(client.get(page).content.decode())
+    assert form not in html
+    assert "Revaluation after inspection: Another officer holds this consignment" in html
+    Declaration.objects.filter(pk=red.pk).update(claimed_by=officer)
+    html = client.get(page).content.decode()
+    assert form in html and 'id="revalue-refused"' not in html
+    Declaration.objects.filter(pk=red.pk).update(claimed_by=None, claimed_at=None)
+    html = html_text.unescape(client.get(page, HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+    assert "Réévaluation après inspection : Prenez l’envoi en charge avant d’agir." in html
