@@ -228,8 +228,12 @@ def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
     scheme's return must carry (``assessed``) and the difference (assessed - declared: positive
     when under-declared); and, so that no amount of the scheme's consignments goes unseen, the
     duty and VAT assessed by collection channel (a duty the return does not carry is owed at the
-    border or on a deferred statement). Current assessments of consignments not invalidated
-    nor returned."""
+    border or on a deferred statement). Every tax type (duty, VAT, national fees) is split by
+    channel: for each, ``<type>_scheme_return + <type>_border + <type>_deferred_statement`` is
+    ``<type>``, ``assessed + at_border + deferred`` is ``total`` (what the consignments were
+    assessed) and ``vat + duty + fee`` is ``total`` too. ``border_paid`` and
+    ``border_outstanding`` are what the ledger says of ``at_border``, debtor by debtor. Current
+    assessments of consignments not invalidated nor returned."""
     from .localtime import jurisdiction_zone, month_bounds
 
     zone = jurisdiction_zone()
@@ -253,6 +257,7 @@ def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
             assessed=Sum("pre_collected"),
             at_border=Sum("due_at_border"),
             deferred=Sum("deferred"),
+            total=Sum("total"),
             flagged=Count("id", filter=Q(has_discrepancies=True)),
         )
         .order_by("-month", "declaration__tax_scheme", "declaration__tax_scheme_number")
@@ -282,13 +287,59 @@ def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
         name = f"{line['tax_type']}_{line['collection_channel']}"
         amounts[name] = amounts.get(name, Decimal("0.00")) + total
         amounts[line["tax_type"]] = amounts.get(line["tax_type"], Decimal("0.00")) + total
+    # What the ledger says of the border channel: each debtor's account of each consignment,
+    # what was collected toward its debt (an excess awaiting its refund is not counted) and
+    # what it still owes. Deferred amounts are paid by statement, per intermediary and month,
+    # not per consignment: their payment is read on the statements page.
+    border: dict[tuple, dict[str, Decimal]] = {}
+    accounts: dict[tuple, dict[str, Decimal]] = {}
+    for entry in (
+        LedgerEntry.objects.filter(
+            declaration_id__in=qs.values("declaration_id"), collection_model=CONSIGNEE_BORDER
+        )
+        .annotate(month=TruncMonth("declaration__received_at", tzinfo=zone))
+        .values(
+            "declaration__tax_scheme",
+            "declaration__tax_scheme_number",
+            "month",
+            "currency",
+            "declaration_id",
+            "kind",
+            "payer",
+            "debtor",
+        )
+        .annotate(total=Sum("amount"))
+    ):
+        debt = entry["kind"] in (LedgerEntry.Kind.ASSESSED, LedgerEntry.Kind.ADJUSTMENT)
+        name = entry["payer"] if debt else entry["debtor"] or entry["payer"]
+        key = (
+            entry["declaration__tax_scheme"],
+            entry["declaration__tax_scheme_number"],
+            entry["month"],
+            entry["currency"],
+        )
+        totals = accounts.setdefault((key, entry["declaration_id"], name), {})
+        kind = "owed" if debt else entry["kind"]
+        totals[kind] = totals.get(kind, Decimal(0)) + (entry["total"] or Decimal(0))
+    for (key, _declaration_id, name), totals in accounts.items():
+        account = BorderAccount(
+            debtor=name,
+            owed=round_money(totals.get("owed", Decimal(0))),
+            paid=round_money(totals.get(LedgerEntry.Kind.PAYMENT, Decimal(0))),
+            refunded=round_money(totals.get(LedgerEntry.Kind.REFUND, Decimal(0))),
+        )
+        sums = border.setdefault(key, {"paid": Decimal("0.00"), "outstanding": Decimal("0.00")})
+        sums["paid"] += min(account.collected, max(account.owed, Decimal("0.00")))
+        sums["outstanding"] += account.outstanding
     result = []
     for row in rows:
         declared = round_money(row["declared"] or Decimal(0))
         assessed = round_money(row["assessed"] or Decimal(0))
         month_value = row["month"]
-        amounts = by_channel.get(tuple(row[k] for k in keys), {})
+        key = tuple(row[k] for k in keys)
+        amounts = by_channel.get(key, {})
         zero = Decimal("0.00")
+        paid_at_border = border.get(key, {})
         result.append(
             {
                 "scheme": row["declaration__tax_scheme"],
@@ -309,6 +360,17 @@ def reconciliation(*, month: date | None = None) -> list[dict[str, Any]]:
                 "duty_deferred_statement": amounts.get("duty_deferred_statement", zero),
                 "duty_scheme_return": amounts.get("duty_scheme_return", zero),
                 "fee": amounts.get("fee", zero),
+                # Added after the columns above (exports keep their order): every channel of
+                # every tax type, so that the scheme return, the border and the deferred
+                # statements add up to the total assessed on the scheme's consignments.
+                "total": round_money(row["total"] or Decimal(0)),
+                "vat_border": amounts.get("vat_border", zero),
+                "vat_deferred_statement": amounts.get("vat_deferred_statement", zero),
+                "fee_border": amounts.get("fee_border", zero),
+                "fee_deferred_statement": amounts.get("fee_deferred_statement", zero),
+                "fee_scheme_return": amounts.get("fee_scheme_return", zero),
+                "border_paid": paid_at_border.get("paid", zero),
+                "border_outstanding": paid_at_border.get("outstanding", zero),
             }
         )
     return result

@@ -828,6 +828,14 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
             "duty_deferred_statement",
             "duty_scheme_return",
             "fee",
+            "total",
+            "vat_border",
+            "vat_deferred_statement",
+            "fee_border",
+            "fee_deferred_statement",
+            "fee_scheme_return",
+            "border_paid",
+            "border_outstanding",
         ]
         writer.writerow(columns)
         for row in rows:

@@ -259,6 +259,17 @@ def test_reconciliation_per_scheme_number_and_month_exports_csv(client, customs_
         "0.00 EUR",
         "8.00 EUR",
         "1",
+        # Then every amount by channel: all assessed, VAT (all in the return), the fees at the
+        # border, and nothing paid yet of what is due there.
+        "39.92 EUR",
+        "19.92 EUR",
+        "0.00 EUR",
+        "0.00 EUR",
+        "8.00 EUR",
+        "0.00 EUR",
+        "0.00 EUR",
+        "0.00 EUR",
+        "20.00 EUR",
     ]
     # An invalidated consignment is corrected in the return: no longer counted.
     from declarations.models import Declaration
