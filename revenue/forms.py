@@ -16,7 +16,7 @@ from customs_ecom.platform.fields import PlainDecimalField
 from customs_ecom.platform.templatetags.human import LABELS
 
 from .money import ROUNDING_MODES
-from .services.regimes import parse_rate
+from .services.regimes import parse_rate, quantum_error
 
 THRESHOLD_FIELDS = (
     ("duty_threshold", _("Duty de minimis threshold (empty: duty from the first unit)")),
@@ -154,6 +154,13 @@ class RegimeParametersForm(_Dated):
         # Dated fields first, then the figures.
         order = ["effective_from", "reason"]
         self.order_fields(order + [n for n in self.fields if n not in order])
+
+    def clean_rounding_quantum(self):
+        quantum = self.cleaned_data["rounding_quantum"].strip().replace(",", ".")
+        problem = quantum_error(quantum, self.spec.get("currency", ""))
+        if problem:
+            raise forms.ValidationError(problem)
+        return quantum
 
     def clean(self):
         data = super().clean()

@@ -27,7 +27,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from revenue.money import ROUNDING_MODES, CrossRate, convert, rate_value, round_money, to_decimal
+from customs_ecom.platform.currencies import currency_places
+from revenue.money import (
+    ROUNDING_MODES,
+    CrossRate,
+    convert,
+    quantum_fault,
+    rate_value,
+    round_money,
+    to_decimal,
+)
 
 VALUE_BASES = ("intrinsic", "customs")
 THRESHOLD_SCOPES = ("consignment", "item", "consignee_day")
@@ -373,6 +382,17 @@ class RegimeSpec:
                 )
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise ValueError(f"{self.code}: currency must be an ISO 4217 code")
+        for name in ("rounding_quantum", "tax_rounding_quantum"):
+            quantum = getattr(self, name)
+            fault = (
+                None if quantum is None else quantum_fault(quantum, currency_places(self.currency))
+            )
+            if fault is not None:
+                raise ValueError(
+                    f"{self.code}: {name} {quantum!r} is not a rounding step of {self.currency} "
+                    f"({fault}): 1 or 5 times a power of ten, from the minor unit to 100, "
+                    "written plainly"
+                )
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError(f"{self.code}: valid_to is before valid_from")
         if self.threshold_currency:
