@@ -443,9 +443,7 @@ def test_a_rounding_quantum_that_is_no_step_of_the_currency_is_a_field_error(
 
 
 @pytest.mark.parametrize("quantum", ["0.05", "0.1", "1", "10"])
-def test_a_rounding_quantum_of_a_nice_step_makes_an_audited_version(
-    client, customs_user, quantum
-):
+def test_a_rounding_quantum_of_a_nice_step_makes_an_audited_version(client, customs_user, quantum):
     regime = _current_fr_regime()
     client.force_login(customs_user("administrator"))
     url = reverse("revenue:regime_edit", args=[regime.pk])
