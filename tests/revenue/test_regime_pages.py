@@ -454,11 +454,13 @@ def test_a_rounding_quantum_of_a_nice_step_makes_an_audited_version(client, cust
     assert audit.reason == "decree" and audit.actor_id is not None
 
 
-def test_the_service_and_a_regime_file_refuse_a_quantum_that_is_no_step(customs_user):
-    """The same rule on every path that sets a quantum: the service the pages call (at the field)
-    and a regimes file (``RegimeSpec``, which every stored version is read through)."""
-    from revenue.regimes import RegimeSpec, load_shipped_regimes
-    from revenue.services.regimes import RegimeChangeError, regime_new_version
+def test_the_service_and_a_regime_file_refuse_a_quantum_that_is_no_step(customs_user, tmp_path):
+    """The same rule on every path that sets a quantum: the service the pages call (at the
+    field) and a regimes file. A version stored before the rule is still read as it was."""
+    import json
+
+    from revenue.regimes import RegimeSpec, load_regimes, load_shipped_regimes
+    from revenue.services.regimes import RegimeChangeError, regime_new_version, spec_of
 
     regime = _current_fr_regime()
     for name in ("rounding_quantum", "tax_rounding_quantum"):
@@ -472,12 +474,20 @@ def test_the_service_and_a_regime_file_refuse_a_quantum_that_is_no_step(customs_
             )
         assert caught.value.field == name
     spec = next(s for s in load_shipped_regimes() if s.code == "CH-2024").to_dict()
+    path = tmp_path / "regimes.json"
     for name, quantum in [
         ("tax_rounding_quantum", "0.037"),
         ("tax_rounding_quantum", "0.005"),
         ("rounding_quantum", "0.001"),
         ("rounding_quantum", "0.010"),
     ]:
+        path.write_text(json.dumps({"regimes": [{**spec, name: quantum}]}), encoding="utf-8")
         with pytest.raises(ValueError, match=name):
-            RegimeSpec.from_dict({**spec, name: quantum})
-    assert RegimeSpec.from_dict({**spec, "tax_rounding_quantum": "0.1"}).tax_rounding_quantum
+            load_regimes(path)
+    path.write_text(json.dumps({"regimes": [{**spec, "tax_rounding_quantum": "0.1"}]}))
+    assert load_regimes(path)[0].tax_rounding_quantum == "0.1"
+    # Stored before the rule: read back and assessed as it was, only a new setting is refused.
+    Regime.objects.filter(pk=regime.pk).update(spec={**regime.spec, "rounding_quantum": "0.02"})
+    regime.refresh_from_db()
+    assert spec_of(regime).rounding_quantum == "0.02"
+    assert RegimeSpec.from_dict({**spec, "rounding_quantum": "0.02"}).rounding_quantum == "0.02"
