@@ -117,7 +117,11 @@ def _rounding_choices() -> list[tuple[str, Any]]:
 
 
 class RegimeParametersForm(_Dated):
-    rounding_quantum = forms.CharField(label=_("Rounding quantum"), max_length=10)
+    rounding_quantum = forms.CharField(
+        label=_("Rounding quantum"),
+        max_length=10,
+        help_text=_("1 or 5 times a power of ten of the currency: 0.01, 0.05, 0.1, 1 or 10."),
+    )
     rounding_mode = forms.ChoiceField(label=_("Rounding mode"), choices=_rounding_choices)
 
     def __init__(self, *args: Any, spec: dict[str, Any], **kwargs: Any) -> None:

@@ -438,6 +438,7 @@ def test_a_rounding_quantum_that_is_no_step_of_the_currency_is_a_field_error(
     assert english in response.context["form"].errors["rounding_quantum"][0]
     response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="fr")
     assert french in response.context["form"].errors["rounding_quantum"][0]
+    assert "1 ou 5 fois une puissance de dix" in response.content.decode()
     assert Regime.objects.filter(code=regime.code).count() == 1
     assert not AuditEvent.objects.filter(action="regime.new_version").exists()
 
