@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customs_ecom.platform.problems import ProblemError
 
-from .benefits import operator_benefits
-from .models import AEOAuthorisation, Operator
+from .benefits import aeo_standing
+from .models import Operator
 
 PROBLEM = {"description": "RFC 9457 problem details", "content": {"application/problem+json": {}}}
 EVENTS_DEFAULT_LIMIT = 100
@@ -60,7 +60,15 @@ class OperatorMeOut(BaseModel):
     role: str
     country: str
     identifiers: list[dict[str, str]]
-    aeo_status: str
+    aeo_status: str = Field(
+        description=(
+            "`authorised` exactly when `benefits.is_aeo` (an authorisation in force today, in "
+            "the installation's time zone); otherwise the status of the authorisation changed "
+            "last (`applied`, `under_review`, `suspended`, `revoked`, `expired`, `rejected`), "
+            "`expired`, `not_yet_valid` or `not_recognised` for one granted but giving nothing "
+            "today, or `none`."
+        )
+    )
     authorisations: list[AuthorisationOut]
     benefits: BenefitsOut
     throttle_rate: str | None
@@ -91,16 +99,10 @@ def _events_cursor(params: Any) -> int:
     return int(raw)
 
 
-def _aeo_status(authorisations: list[AEOAuthorisation], is_aeo: bool) -> str:
-    if is_aeo:
-        return "authorised"
-    if not authorisations:
-        return "none"
-    return authorisations[0].status
-
-
 def operator_me_representation(operator: Operator) -> dict[str, Any]:
-    benefits = operator_benefits(operator)
+    # One reading of one day: the status says "authorised" exactly when the benefits apply.
+    standing = aeo_standing(operator)
+    benefits = standing.benefits
     authorisations = list(operator.authorisations.order_by("-status_changed_at", "-id"))
     return {
         "code": operator.code,
@@ -111,7 +113,7 @@ def operator_me_representation(operator: Operator) -> dict[str, Any]:
             {"scheme": i.scheme, "value": i.value, "issuer": i.issuer}
             for i in operator.identifiers.all()
         ],
-        "aeo_status": _aeo_status(authorisations, benefits.is_aeo),
+        "aeo_status": str(standing.status),
         "authorisations": [
             {
                 "kind": a.kind,

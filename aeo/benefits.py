@@ -247,14 +247,17 @@ def _combine(kinds: set[str], policies: dict[str, BenefitPolicy]) -> Benefits:
     )
 
 
-def benefits_for_operators(operator_ids: Iterable[int]) -> dict[int, Benefits]:
-    """Benefits of many operators with a fixed number of queries (risk assesses whole batches)."""
+def benefits_for_operators(
+    operator_ids: Iterable[int], today: date | None = None
+) -> dict[int, Benefits]:
+    """Benefits of many operators with a fixed number of queries (risk assesses whole batches),
+    on ``today`` (the installation's today by default)."""
     ids = {int(i) for i in operator_ids}
     neutral = Benefits(max_batch=settings.INTAKE_MAX_BATCH)
     if not ids:
         return {}
     kinds: dict[int, set[str]] = {}
-    for row in effective_authorisations(ids):
+    for row in effective_authorisations(ids, today):
         kinds.setdefault(row["operator_id"], set()).add(row["kind"])
     if not kinds:
         return dict.fromkeys(ids, neutral)
@@ -265,6 +268,41 @@ def benefits_for_operators(operator_ids: Iterable[int]) -> dict[int, Benefits]:
     return {i: _combine(kinds[i], policies) if i in kinds else neutral for i in ids}
 
 
-def operator_benefits(operator: Operator) -> Benefits:
+def operator_benefits(operator: Operator, today: date | None = None) -> Benefits:
     """The benefits an operator has right now (read on every assessment, never cached)."""
-    return benefits_for_operators([operator.pk])[operator.pk]
+    return benefits_for_operators([operator.pk], today)[operator.pk]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An operator's AEO status as told to it, with the benefits it has, read together on one
+    day: ``status`` is ``authorised`` exactly when ``benefits.is_aeo``, never one without the
+    other."""
+
+    status: str
+    benefits: Benefits
+
+
+def aeo_standing(operator: Operator, today: date | None = None) -> Standing:
+    """The operator's AEO status and benefits on ``today`` (the installation's today by default),
+    from the same authorisations in force that risk and revenue read (``effective_authorisations``).
+
+    ``authorised`` when an authorisation gives benefits that day; otherwise the status of the
+    authorisation changed last (``none`` without any), and for one still ``authorised`` in the
+    registry but giving nothing that day, why: ``expired`` (its validity ended before that day,
+    as the nightly expiry will record it), ``not_yet_valid`` (it starts after that day) or
+    ``not_recognised`` (recognised from a partner whose arrangement does not cover it that day)."""
+    today = today or installation_today()
+    benefits = benefits_for_operators([operator.pk], today)[operator.pk]
+    if benefits.is_aeo:
+        return Standing(AEOAuthorisation.Status.AUTHORISED, benefits)
+    latest = operator.authorisations.order_by("-status_changed_at", "-id").first()
+    if latest is None:
+        return Standing("none", benefits)
+    if latest.status != AEOAuthorisation.Status.AUTHORISED:
+        return Standing(latest.status, benefits)
+    if latest.valid_to is not None and latest.valid_to < today:
+        return Standing(AEOAuthorisation.Status.EXPIRED, benefits)
+    if latest.valid_from is not None and latest.valid_from > today:
+        return Standing("not_yet_valid", benefits)
+    return Standing("not_recognised", benefits)

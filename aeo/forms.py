@@ -157,6 +157,7 @@ class BenefitPolicyForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Key name"), max_length=50, initial="default")
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
     # How many keys the page listed: a key created since refuses this one (the same form sent
     # twice, or the page of a new key reloaded), so no key is issued that nobody was shown.
     keys_seen = forms.IntegerField(

@@ -425,13 +425,16 @@ def operator_access(request: HttpRequest, operator_id: int) -> HttpResponse:
                     name=key_form.cleaned_data["name"],
                     actor=request.user,
                     keys_seen=key_form.cleaned_data["keys_seen"],
+                    reason=key_form.cleaned_data["reason"],
                 )
                 key_form = forms.ApiKeyForm(initial={"keys_seen": services.api_key_count(operator)})
             elif which == "revoke":
                 key_obj = get_object_or_404(
                     OperatorAPIKey, prefix=request.POST.get("prefix", ""), operator=operator
                 )
-                services.api_key_revoke(key_obj=key_obj, actor=request.user)
+                services.api_key_revoke(
+                    key_obj=key_obj, actor=request.user, reason=request.POST.get("reason", "")
+                )
                 messages.success(request, _("Key revoked."))
                 return redirect("aeo:access", operator_id=operator.pk)
             elif which == "throttle" and throttle_form.is_valid():

@@ -273,6 +273,14 @@ class TaxesOut(BaseModel):
     )
 
 
+class TransportDocumentOut(BaseModel):
+    """The declaration's transport document as it was accepted: the same object in the list and
+    in the detail."""
+
+    type: str = Field(description="`house_waybill`, `postal_item` or `master_waybill`.")
+    number: str
+
+
 class DeclarationOut(BaseModel):
     id: int
     lrn: str
@@ -283,7 +291,7 @@ class DeclarationOut(BaseModel):
     updated_at: str
     arrived_at: str | None
     released_at: str | None
-    transport_document: dict[str, Any] | None
+    transport_document: TransportDocumentOut
     status_history: list[StatusHistoryOut]
     data_quality: DataQualityOut
     taxes: TaxesOut | None
@@ -424,7 +432,7 @@ class DeclarationSummaryOut(BaseModel):
     lrn: str
     status: str
     dataset: str
-    transport_document: str
+    transport_document: TransportDocumentOut
     received_at: str
     updated_at: str
 

@@ -86,6 +86,7 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
             "lrn",
             "status",
             "dataset",
+            "transport_document_type",
             "transport_document_number",
             "received_at",
             "updated_at",
@@ -99,7 +100,12 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
             "lrn": r["lrn"],
             "status": r["status"],
             "dataset": r["dataset"],
-            "transport_document": r["transport_document_number"],
+            # The declaration's own element, as its detail and the submitter wrote it (the
+            # columns are the stored declaration's, which validation canonicalised).
+            "transport_document": {
+                "type": r["transport_document_type"],
+                "number": r["transport_document_number"],
+            },
             "received_at": r["received_at"].isoformat(),
             "updated_at": r["updated_at"].isoformat(),
         }

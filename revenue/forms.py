@@ -16,7 +16,7 @@ from customs_ecom.platform.fields import PlainDecimalField
 from customs_ecom.platform.templatetags.human import LABELS
 
 from .money import ROUNDING_MODES
-from .services.regimes import parse_rate
+from .services.regimes import parse_rate, quantum_error
 
 THRESHOLD_FIELDS = (
     ("duty_threshold", _("Duty de minimis threshold (empty: duty from the first unit)")),
@@ -117,7 +117,11 @@ def _rounding_choices() -> list[tuple[str, Any]]:
 
 
 class RegimeParametersForm(_Dated):
-    rounding_quantum = forms.CharField(label=_("Rounding quantum"), max_length=10)
+    rounding_quantum = forms.CharField(
+        label=_("Rounding quantum"),
+        max_length=10,
+        help_text=_("1 or 5 times a power of ten of the currency: 0.01, 0.05, 0.1, 1 or 10."),
+    )
     rounding_mode = forms.ChoiceField(label=_("Rounding mode"), choices=_rounding_choices)
 
     def __init__(self, *args: Any, spec: dict[str, Any], **kwargs: Any) -> None:
@@ -154,6 +158,13 @@ class RegimeParametersForm(_Dated):
         # Dated fields first, then the figures.
         order = ["effective_from", "reason"]
         self.order_fields(order + [n for n in self.fields if n not in order])
+
+    def clean_rounding_quantum(self):
+        quantum = self.cleaned_data["rounding_quantum"].strip().replace(",", ".")
+        problem = quantum_error(quantum, self.spec.get("currency", ""))
+        if problem:
+            raise forms.ValidationError(problem)
+        return quantum
 
     def clean(self):
         data = super().clean()

@@ -96,6 +96,44 @@ def _step(quantum: Decimal | int | str) -> Decimal:
     return step
 
 
+# The coarsest rounding step a regime may name, in units of its currency: no administration
+# rounds duty or tax to more than hundreds (Japan, Korea: 100 yen or won is the coarsest met).
+QUANTUM_MAX = Decimal(100)
+
+
+def quantum_fault(quantum: object, places: int) -> str | None:
+    """Why ``quantum`` cannot be a regime's rounding step in a currency of ``places`` decimal
+    places, or None. Administrations round to a power of ten of the currency unit (0.01, 1, 10)
+    or to five of one (Switzerland's 0.05): a step is 1 or 5 times 10^n, not finer than the
+    currency's minor unit, not above ``QUANTUM_MAX``, written plainly ("0.05", not "0.050" or
+    "5E-2", whose places would be the places of every amount). The codes: ``not_a_number``,
+    ``not_positive``, ``not_a_step``, ``finer_than_minor_unit``, ``too_coarse``,
+    ``not_plain``."""
+    try:
+        step = Decimal(str(quantum).strip())
+    except (InvalidOperation, ValueError):
+        return "not_a_number"
+    if not step.is_finite():
+        return "not_a_number"
+    if step <= 0:
+        return "not_positive"
+    digits = step.normalize().as_tuple().digits
+    if digits not in ((1,), (5,)):
+        return "not_a_step"
+    if step < Decimal(1).scaleb(-places):
+        return "finer_than_minor_unit"
+    if step > QUANTUM_MAX:
+        return "too_coarse"
+    if str(quantum).strip() != plain_quantum(step):
+        return "not_plain"
+    return None
+
+
+def plain_quantum(step: Decimal) -> str:
+    """A rounding step written with the places it rounds to: "0.05", "1", "10"."""
+    return format(step.normalize(), "f")
+
+
 # Digits of the intermediate product and quotient of a conversion: amounts of up to 14 digits
 # times rates of up to 18 leave nothing rounded before the one rounding the law makes.
 _EXACT_DIGITS = 60

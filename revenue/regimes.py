@@ -27,7 +27,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from revenue.money import ROUNDING_MODES, CrossRate, convert, rate_value, round_money, to_decimal
+from customs_ecom.platform.currencies import currency_places
+from revenue.money import (
+    ROUNDING_MODES,
+    CrossRate,
+    convert,
+    quantum_fault,
+    rate_value,
+    round_money,
+    to_decimal,
+)
 
 VALUE_BASES = ("intrinsic", "customs")
 THRESHOLD_SCOPES = ("consignment", "item", "consignee_day")
@@ -708,6 +717,24 @@ class RegimeSpec:
                 values[name] = tuple(dict(entry) for entry in values[name] or ())
         return cls(**values)
 
+    def check_rounding_steps(self) -> None:
+        """Raise ``ValueError`` unless each rounding quantum is a step an administration rounds to
+        (``revenue.money.quantum_fault``): 1 or 5 times a power of ten of the currency, from its
+        minor unit to 100, written plainly. Checked where a regime is set (a regimes file, the
+        shipped regimes, a new version), not when a stored version is read back, so a version
+        saved before the rule keeps assessing as it did."""
+        for name in ("rounding_quantum", "tax_rounding_quantum"):
+            quantum = getattr(self, name)
+            fault = (
+                None if quantum is None else quantum_fault(quantum, currency_places(self.currency))
+            )
+            if fault is not None:
+                raise ValueError(
+                    f"{self.code}: {name} {quantum!r} is not a rounding step of {self.currency} "
+                    f"({fault}): 1 or 5 times a power of ten, from the minor unit to 100, "
+                    "written plainly"
+                )
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the regime; ``from_dict(to_dict())`` gives an equal regime."""
         result: dict[str, Any] = {}
@@ -734,7 +761,10 @@ def load_regimes(path: Path | str) -> list[RegimeSpec]:
     """Read regimes from a JSON file of the shipped form ``{"regimes": [...]}``."""
     with open(path, encoding="utf-8") as handle:
         document = json.load(handle)
-    return [RegimeSpec.from_dict(entry) for entry in document["regimes"]]
+    regimes = [RegimeSpec.from_dict(entry) for entry in document["regimes"]]
+    for regime in regimes:
+        regime.check_rounding_steps()
+    return regimes
 
 
 @lru_cache(maxsize=1)
@@ -742,6 +772,8 @@ def _shipped_regimes() -> tuple[RegimeSpec, ...]:
     source = resources.files("revenue").joinpath("data", SHIPPED_REGIMES_FILE)
     document = json.loads(source.read_text(encoding="utf-8"))
     regimes = tuple(RegimeSpec.from_dict(entry) for entry in document["regimes"])
+    for regime in regimes:
+        regime.check_rounding_steps()
     check_no_overlaps(regimes)
     return regimes
 

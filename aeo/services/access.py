@@ -22,7 +22,12 @@ from .registry import RegistryError
 
 @transaction.atomic
 def api_key_create(
-    *, operator: Operator, name: str = "default", actor: Any = None, keys_seen: int | None = None
+    *,
+    operator: Operator,
+    name: str = "default",
+    actor: Any = None,
+    keys_seen: int | None = None,
+    reason: str = "",
 ) -> tuple[OperatorAPIKey, str]:
     """Create a key; the clear key is returned once and never stored. `keys_seen` (the access
     page) is how many keys the operator had on the page the administrator read: a key created
@@ -44,7 +49,9 @@ def api_key_create(
         action="api_key.create",
         object_type="operator",
         object_id=operator.pk,
-        after={"prefix": key_obj.prefix, "name": key_obj.name},
+        before=None,
+        after={"prefix": key_obj.prefix, "name": key_obj.name, "revoked": False},
+        reason=reason.strip(),
     )
     return key_obj, key
 
@@ -55,7 +62,7 @@ def api_key_count(operator: Operator) -> int:
 
 
 @transaction.atomic
-def api_key_revoke(*, key_obj: OperatorAPIKey, actor: Any = None) -> None:
+def api_key_revoke(*, key_obj: OperatorAPIKey, actor: Any = None, reason: str = "") -> None:
     if key_obj.revoked:
         return
     key_obj.revoked = True
@@ -67,6 +74,7 @@ def api_key_revoke(*, key_obj: OperatorAPIKey, actor: Any = None) -> None:
         object_id=key_obj.operator_id,
         before={"prefix": key_obj.prefix, "revoked": False},
         after={"prefix": key_obj.prefix, "revoked": True},
+        reason=reason.strip()[:300],
     )
 
 

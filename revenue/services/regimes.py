@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 
 from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.csvfile import csv_dict_reader, csv_header, csv_rows
+from customs_ecom.platform.currencies import currency_places
 from declarations.messages import csv_reason, render
 from revenue.localtime import local_date
 from revenue.models import Regime
+from revenue.money import plain_quantum, quantum_fault
 from revenue.regimes import RegimeSpec, load_shipped_regimes, regime_at, regime_for
 
 logger = logging.getLogger(__name__)
@@ -194,6 +196,33 @@ def unreadable_error(errors: list[CsvRowError]) -> Callable[[int, str], None]:
     return unreadable
 
 
+QUANTUM_FIELDS = ("rounding_quantum", "tax_rounding_quantum")
+
+
+def quantum_error(quantum: Any, currency: str) -> str | None:
+    """Why ``quantum`` cannot be a rounding step of ``currency``, in the reader's language, or
+    None (see ``revenue.money.quantum_fault``)."""
+    places = currency_places(currency)
+    fault = quantum_fault(quantum, places)
+    if fault is None:
+        return None
+    minor = plain_quantum(Decimal(1).scaleb(-places))
+    if fault == "not_plain":
+        return _("Write the rounding step %(value)s as %(plain)s.") % {
+            "value": str(quantum).strip(),
+            "plain": plain_quantum(Decimal(str(quantum).strip())),
+        }
+    if fault == "finer_than_minor_unit":
+        return _(
+            "%(value)s is finer than the smallest unit of %(currency)s (%(minor)s): amounts "
+            "cannot be paid in it."
+        ) % {"value": str(quantum).strip(), "currency": currency, "minor": minor}
+    return _(
+        "%(value)s is not a rounding step: write 1 or 5 times a power of ten, from %(minor)s "
+        "(the smallest unit of %(currency)s) to 100, for example 0.01, 0.05, 0.1, 1 or 10."
+    ) % {"value": str(quantum).strip(), "currency": currency, "minor": minor}
+
+
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict, dict]:
     keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
@@ -241,6 +270,11 @@ def regime_new_version(
         unknown = set(changes) - set(old_spec) - {"valid_from", "valid_to"}
         if unknown:
             raise RegimeChangeError(f"unknown regime fields: {sorted(unknown)}")
+        for name in QUANTUM_FIELDS:
+            if changes.get(name) is not None:
+                problem = quantum_error(changes[name], old_spec["currency"])
+                if problem:
+                    raise RegimeChangeError(problem, field=name)
         data = {**old_spec, **changes}
         data["valid_from"] = effective_from.isoformat()
         data["valid_to"] = current.valid_to.isoformat() if current.valid_to else None

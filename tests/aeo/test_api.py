@@ -574,3 +574,69 @@ def test_operator_a_never_reaches_operator_bs_objects_nor_risk_reasoning(
         if response["Content-Type"].endswith("json") and text:
             leaked = FORBIDDEN_KEYS & set(_keys(response.json()))
             assert not leaked, f"{endpoint}: risk reasoning in keys {leaked}"
+
+
+@pytest.mark.parametrize(
+    "valid_from, valid_to, before_midnight, after_midnight",
+    [
+        # Validity ends on the 25th: still AEO at 23:30 in Paris, no longer at 00:30 on the 26th,
+        # though it is then 23:30 on the 25th in UTC.
+        ("2026-01-01", "2026-11-25", "authorised", "expired"),
+        # Validity starts on the 26th: AEO from 00:00 in Paris (23:00 UTC on the 25th).
+        ("2026-11-26", "2029-11-25", "not_yet_valid", "authorised"),
+    ],
+)
+def test_operators_me_status_and_benefits_agree_across_midnight_of_the_installation(
+    operator_a, customs_user, settings, valid_from, valid_to, before_midnight, after_midnight
+):
+    """`aeo_status` is `authorised` exactly when `benefits.is_aeo`, and both are what risk and
+    revenue apply that day, read in the installation's time zone (Paris), not in UTC."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from aeo.benefits import benefits_for_operators
+
+    settings.TIME_ZONE = "Europe/Paris"
+    supervisor = customs_user("supervisor")
+    a = authorisation_apply(operator=operator_a.operator, kind="AEOF", actor=supervisor)
+    authorisation_transition(authorisation_id=a.pk, to_status="under_review", actor=supervisor)
+    authorisation_transition(
+        authorisation_id=a.pk,
+        to_status="authorised",
+        actor=supervisor,
+        reason="ok",
+        certificate_number="FRAEOF9",
+        valid_from=date.fromisoformat(valid_from),
+        valid_to=date.fromisoformat(valid_to),
+    )
+    for at, expected in (
+        (datetime(2026, 11, 25, 22, 30, tzinfo=UTC), before_midnight),
+        (datetime(2026, 11, 25, 23, 30, tzinfo=UTC), after_midnight),
+    ):
+        with time_machine.travel(at, tick=False):
+            me = operator_a.get("/api/v1/operators/me").json()
+            applied = benefits_for_operators([operator_a.operator.pk])[operator_a.operator.pk]
+        assert me["aeo_status"] == expected, at
+        assert me["benefits"]["is_aeo"] is (expected == "authorised") is applied.is_aeo, at
+        assert me["benefits"]["deferred_payment"] is applied.deferred_payment, at
+
+
+def test_operators_me_never_says_authorised_for_an_authorisation_giving_nothing(
+    operator_a, customs_user
+):
+    """An authorisation recognised from a partner whose arrangement does not cover it gives no
+    benefit: the status says so instead of `authorised`."""
+    supervisor = customs_user("supervisor")
+    a = authorisation_apply(operator=operator_a.operator, kind="AEOF", actor=supervisor)
+    authorisation_transition(authorisation_id=a.pk, to_status="under_review", actor=supervisor)
+    authorisation_transition(
+        authorisation_id=a.pk,
+        to_status="authorised",
+        actor=supervisor,
+        reason="ok",
+        certificate_number="JPAEO1",
+    )
+    type(a).objects.filter(pk=a.pk).update(recognised_from="JP")
+    me = operator_a.get("/api/v1/operators/me").json()
+    assert (me["aeo_status"], me["benefits"]["is_aeo"]) == ("not_recognised", False)

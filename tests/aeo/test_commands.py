@@ -47,3 +47,28 @@ def test_create_operator_refuses_duplicates_and_bad_roles():
         call_command(
             "create_operator", "--code", "x", "--name", "X", "--role", "pirate", stderr=StringIO()
         )
+
+
+def test_create_api_key_is_audited_under_the_system_user_with_its_reason(client):
+    """The key alone on stdout, as the README's KEY=$(... create_api_key example-market) reads
+    it; the audit says who ran the command (the command and the system user), when, what was
+    created and why (--reason, else the command)."""
+    import getpass
+
+    from customs_ecom.platform.models import AuditEvent
+
+    call_command("create_operator", "--code", "acme", "--name", "A", "--role", "vendor",
+                 stderr=StringIO())  # fmt: skip
+    out = StringIO()
+    call_command("create_api_key", "acme", "--reason", "onboarding ticket 12", stdout=out)
+    key = out.getvalue()
+    assert key.count("\n") == 1 and key.strip() == key.splitlines()[0] and "." in key
+    stored = OperatorAPIKey.objects.get(operator__code="acme")
+    event = AuditEvent.objects.get(action="api_key.create")
+    assert event.actor_label == f"command line (create_api_key, system user {getpass.getuser()})"
+    assert event.reason == "onboarding ticket 12" and event.at is not None
+    assert event.before is None and event.after["prefix"] == stored.prefix
+    assert key.strip() not in str(event.after)
+    call_command("create_api_key", "acme", stdout=StringIO())
+    plain = AuditEvent.objects.filter(action="api_key.create").order_by("id").last()
+    assert plain.reason == "create_api_key command"

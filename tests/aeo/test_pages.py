@@ -277,6 +277,24 @@ def test_administrator_creates_a_key_shown_once_then_revokes_it(login, operator_
     assert AuditEvent.objects.filter(action="api_key.revoke").count() == 1
 
 
+def test_a_key_created_and_revoked_on_the_access_page_is_audited_with_its_reason(login, operator_a):
+    """Who, when, before, after and why: the reason given on the page is the audit's reason."""
+    client = login("administrator")
+    url = f"/registry/operators/{operator_a.operator.pk}/access/"
+    seen = OperatorAPIKey.objects.filter(operator=operator_a.operator).count()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'aria-label="Motif de la révocation de ' in page
+    client.post(url, {"form": "key", "name": "erp", "keys_seen": seen, "reason": "ticket 4711"})
+    stored = OperatorAPIKey.objects.get(operator=operator_a.operator, name="erp")
+    created = AuditEvent.objects.get(action="api_key.create", after__prefix=stored.prefix)
+    assert created.actor.username and created.at and created.reason == "ticket 4711"
+    assert created.before is None and created.after["name"] == "erp"
+    client.post(url, {"form": "revoke", "prefix": stored.prefix, "reason": "key leaked"})
+    revoked = AuditEvent.objects.get(action="api_key.revoke")
+    assert revoked.reason == "key leaked" and revoked.actor == created.actor
+    assert (revoked.before["revoked"], revoked.after["revoked"]) == (False, True)
+
+
 def test_access_page_is_for_administrators_only(login, operator_a):
     assert (
         login("supervisor").get(f"/registry/operators/{operator_a.operator.pk}/access/").status_code

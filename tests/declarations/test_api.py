@@ -226,6 +226,25 @@ def test_arrivals_body_is_validated(operator_a):
     ]
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"type": "house_waybill", "number": "1234-567 890"},
+        {"type": "house_waybill", "number": "ab-12/34.5"},
+    ],
+)
+def test_listing_shows_the_transport_document_as_the_detail_does(operator_a, example, document):
+    """The element validation accepted reads back the same in the list and in the detail: an
+    object with its type and its number as written, not the number alone."""
+    body = dict(example_for("TD-1", example), transport_document=document)
+    created = operator_a.post("/api/v1/declarations", body)
+    assert created.status_code == 201, created.json()
+    detail = operator_a.get(f"/api/v1/declarations/{created.json()['id']}").json()
+    listed = operator_a.get("/api/v1/declarations", lrn="TD-1").json()["results"]
+    assert detail["transport_document"] == document
+    assert [r["transport_document"] for r in listed] == [detail["transport_document"]]
+
+
 def test_listing_is_own_declarations_with_cursor(operator_a, operator_b, example):
     for n in range(5):
         operator_a.post("/api/v1/declarations", example_for(f"A-{n}", example))

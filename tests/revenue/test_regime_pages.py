@@ -400,3 +400,95 @@ def test_the_currency_rule_of_a_regime_outside_the_euro_says_rate_once(client, c
     assert "montants douaniers au taux douanier de l&#x27;UE du mois" in french
     assert "franchises de taxe au taux du premier jour ouvré d&#x27;octobre" in french
     assert "taux de taux" not in french
+
+
+def _parameters(client, url: str, **changes: str) -> dict[str, str]:
+    form = client.get(url).context["form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update(
+        {"effective_from": (timezone.localdate() + timedelta(days=3)).isoformat(), **changes}
+    )
+    return {k: ("" if v is None else v) for k, v in data.items()}
+
+
+@pytest.mark.parametrize(
+    "quantum, english, french",
+    [
+        ("0.037", "0.037 is not a rounding step", "0.037 n'est pas un pas d'arrondi"),
+        ("0.003", "0.003 is not a rounding step", "0.003 n'est pas un pas d'arrondi"),
+        ("0.25", "0.25 is not a rounding step", "0.25 n'est pas un pas d'arrondi"),
+        ("1000", "1000 is not a rounding step", "1000 n'est pas un pas d'arrondi"),
+        ("0.005", "finer than the smallest unit of EUR (0.01)", "plus fin que la plus petite"),
+        ("0.050", "Write the rounding step 0.050 as 0.05.", "Écrivez le pas d'arrondi 0.050"),
+        ("abc", "abc is not a rounding step", "abc n'est pas un pas d'arrondi"),
+    ],
+)
+def test_a_rounding_quantum_that_is_no_step_of_the_currency_is_a_field_error(
+    client, customs_user, quantum, english, french
+):
+    """Administrations round to 1 or 5 times a power of ten of their currency (0.01, 0.05, 1,
+    10), never to 0.037 nor below the cent: anything else is refused at the field, in both
+    languages, and no version is made."""
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    url = reverse("revenue:regime_edit", args=[regime.pk])
+    data = _parameters(client, url, reason="typo", rounding_quantum=quantum)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert english in response.context["form"].errors["rounding_quantum"][0]
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="fr")
+    assert french in response.context["form"].errors["rounding_quantum"][0]
+    assert "1 ou 5 fois une puissance de dix" in response.content.decode()
+    assert Regime.objects.filter(code=regime.code).count() == 1
+    assert not AuditEvent.objects.filter(action="regime.new_version").exists()
+
+
+@pytest.mark.parametrize("quantum", ["0.05", "0.1", "1", "10"])
+def test_a_rounding_quantum_of_a_nice_step_makes_an_audited_version(client, customs_user, quantum):
+    regime = _current_fr_regime()
+    client.force_login(customs_user("administrator"))
+    url = reverse("revenue:regime_edit", args=[regime.pk])
+    response = client.post(url, _parameters(client, url, reason="decree", rounding_quantum=quantum))
+    assert response.status_code == 302, response.context["form"].errors
+    audit = AuditEvent.objects.get(action="regime.new_version")
+    assert (audit.before["rounding_quantum"], audit.after["rounding_quantum"]) == ("0.01", quantum)
+    assert audit.reason == "decree" and audit.actor_id is not None
+
+
+def test_the_service_and_a_regime_file_refuse_a_quantum_that_is_no_step(customs_user, tmp_path):
+    """The same rule on every path that sets a quantum: the service the pages call (at the
+    field) and a regimes file. A version stored before the rule is still read as it was."""
+    import json
+
+    from revenue.regimes import RegimeSpec, load_regimes, load_shipped_regimes
+    from revenue.services.regimes import RegimeChangeError, regime_new_version, spec_of
+
+    regime = _current_fr_regime()
+    for name in ("rounding_quantum", "tax_rounding_quantum"):
+        with pytest.raises(RegimeChangeError) as caught:
+            regime_new_version(
+                regime_id=regime.pk,
+                changes={name: "0.037"},
+                effective_from=timezone.localdate() + timedelta(days=3),
+                actor=customs_user("administrator"),
+                reason="typo",
+            )
+        assert caught.value.field == name
+    spec = next(s for s in load_shipped_regimes() if s.code == "CH-2024").to_dict()
+    path = tmp_path / "regimes.json"
+    for name, quantum in [
+        ("tax_rounding_quantum", "0.037"),
+        ("tax_rounding_quantum", "0.005"),
+        ("rounding_quantum", "0.001"),
+        ("rounding_quantum", "0.010"),
+    ]:
+        path.write_text(json.dumps({"regimes": [{**spec, name: quantum}]}), encoding="utf-8")
+        with pytest.raises(ValueError, match=name):
+            load_regimes(path)
+    path.write_text(json.dumps({"regimes": [{**spec, "tax_rounding_quantum": "0.1"}]}))
+    assert load_regimes(path)[0].tax_rounding_quantum == "0.1"
+    # Stored before the rule: read back and assessed as it was, only a new setting is refused.
+    Regime.objects.filter(pk=regime.pk).update(spec={**regime.spec, "rounding_quantum": "0.02"})
+    regime.refresh_from_db()
+    assert spec_of(regime).rounding_quantum == "0.02"
+    assert RegimeSpec.from_dict({**spec, "rounding_quantum": "0.02"}).rounding_quantum == "0.02"

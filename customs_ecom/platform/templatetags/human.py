@@ -14,24 +14,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from customs_ecom.platform.currencies import CURRENCY_PLACES, currency_places  # noqa: F401
+
 register = template.Library()
 
-# ISO 4217 minor units that are not 2 (the rest use 2).
-CURRENCY_PLACES = {
-    "JPY": 0,
-    "KRW": 0,
-    "VND": 0,
-    "CLP": 0,
-    "ISK": 0,
-    "HUF": 2,
-    "BHD": 3,
-    "KWD": 3,
-    "OMR": 3,
-    "JOD": 3,
-    "TND": 3,
-    "LYD": 3,
-    "IQD": 3,
-}
 
 # Codes stored in data, as words. Unknown codes fall back to their words without underscores.
 LABELS: dict[str, Any] = {
@@ -321,10 +307,6 @@ def _decimal(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-
-
-def currency_places(currency: str) -> int:
-    return CURRENCY_PLACES.get((currency or "").upper(), 2)
 
 
 @register.filter
@@ -627,7 +609,7 @@ _REASSESSED_UNDER = re.compile(r"re-assessed under rule set (\d+)")
 _LIST_UPDATE = re.compile(r"list update (\d+)")
 _OPERATOR_ACTOR = re.compile(r"operator (\S+) \(API\)|operator:(\S+)")
 _COMMAND_ACTOR = re.compile(r"command line \((\S+), system user (.*)\)")
-_COMMAND_REASON = re.compile(r"(createsuperuser|changepassword) command")
+_COMMAND_REASON = re.compile(r"(createsuperuser|changepassword|create_api_key) command")
 
 
 @register.filter
