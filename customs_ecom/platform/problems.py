@@ -48,9 +48,16 @@ class ProblemError(Exception):
         self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
+        """The document, its ``title`` in the active language (the request's Accept-Language:
+        English unless French is asked), as its ``detail``; ``type`` and ``code`` never change.
+        Titles are written in English where a problem is raised and translated here, from the
+        catalogue of problem types and its ``OTHER_TITLES`` (customs_ecom.platform.problem_types).
+        """
+        from django.utils.translation import gettext
+
         doc: dict[str, Any] = {
             "type": problem_type_base() + self.slug,
-            "title": self.title,
+            "title": gettext(str(self.title)),
             "status": self.status,
             "code": self.slug.replace("-", "_"),
         }
