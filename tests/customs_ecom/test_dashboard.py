@@ -488,7 +488,7 @@ def test_volume_per_day_shows_quiet_days_as_zero_up_to_today(client, customs_use
 
 def test_framework_figures_read_as_the_dashboards_in_either_language(client, customs_user, traffic):
     """Units stand apart from their figure, as on the dashboard ("0.0 %", "1.4 h"), and French
-    puts its space before the colon."""
+    puts its space before the colon, a non-breaking one."""
     import re
 
     aggregate_recent()
@@ -497,9 +497,11 @@ def test_framework_figures_read_as_the_dashboards_in_either_language(client, cus
     assert "Declarations received: <strong>10</strong>" in english
     assert re.search(r"AEO share of volume: <strong>\d+\.\d+ %</strong>", english)
     french = client.get(reverse("framework"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "Déclarations reçues : <strong>10</strong>" in french
-    assert re.search(r"Part des OEA dans le volume : <strong>\d+,\d+ %</strong>", french)
-    assert re.search(r"Score moyen de qualité des données : <strong>[\d,]+/100</strong>", french)
+    assert "Déclarations reçues\u00a0: <strong>10</strong>" in french
+    assert re.search(r"Part des OEA dans le volume\u00a0: <strong>\d+,\d+ %</strong>", french)
+    assert re.search(
+        r"Score moyen de qualité des données\u00a0: <strong>[\d,]+/100</strong>", french
+    )
 
 
 def test_french_columns_counting_declarations_read_in_the_plural(client, customs_user, traffic):
