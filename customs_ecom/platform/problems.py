@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -226,6 +227,6 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
             500,
             "internal-error",
             "Internal error",
-            detail="The error was logged; nothing was stored.",
+            detail=gettext("The error was logged; nothing was stored."),
         )
     )

@@ -148,3 +148,33 @@ def test_batch_title_in_french(operator_a):
     assert operator_a.post("/api/v1/declarations/batch", []).json()["title"] == (
         "Batch failed validation"
     )
+
+
+@pytest.mark.django_db
+def test_the_plumbings_own_details_read_in_french(operator_a):
+    """Details written where the problem is raised (not from an element's code) stayed English
+    under a French title: an unknown path, a declaration of another operator, a body of another
+    media type, a batch's envelope, a limit out of range."""
+    fr = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    answer = Client().get("/api/v1/nothing", **fr).json()
+    assert answer["detail"] == "Aucune opération à cette adresse."
+    answer = operator_a.client.get("/api/v1/declarations/999999", **fr).json()
+    assert answer["detail"] == "Aucune déclaration de ce numéro pour cet opérateur."
+    answer = operator_a.client.generic(
+        "POST", "/api/v1/declarations", "x", content_type="text/plain", **fr
+    ).json()
+    assert answer["detail"] == "Envoyez application/json, pas text/plain."
+    answer = operator_a.post("/api/v1/declarations/batch", {"x": 1}, **fr).json()
+    assert [(e["pointer"], e["code"], e["detail"]) for e in answer["errors"]] == [
+        ("/declarations", "required", "declarations est absent"),
+        ("/x", "unknown_element", "ne fait pas partie d’un lot"),
+    ]
+    answer = operator_a.client.get("/api/v1/declarations?limit=abc", **fr).json()
+    assert answer["errors"][0]["detail"] == "limit doit être un entier de 1 à 500"
+
+    english = operator_a.post("/api/v1/declarations/batch", {"x": 1}).json()
+    assert [e["detail"] for e in english["errors"]] == [
+        "declarations is missing",
+        "not part of a batch",
+    ]
+    assert Client().get("/api/v1/nothing").json()["detail"] == "No operation at this path."
