@@ -54,8 +54,6 @@ class ProblemError(Exception):
         Titles are written in English where a problem is raised and translated here, from the
         catalogue of problem types and its ``OTHER_TITLES`` (customs_ecom.platform.problem_types).
         """
-        from django.utils.translation import gettext
-
         doc: dict[str, Any] = {
             "type": problem_type_base() + self.slug,
             "title": gettext(str(self.title)),
@@ -93,11 +91,12 @@ def errors_summary(errors: list[dict[str, str]]) -> str:
     """The top-level `detail` of a problem that lists its elements: the first one, and how many."""
     from django.utils.translation import ngettext
 
+    # French puts a non-breaking space before the colon ("/items/0 : ...").
     first = errors[0]
     where = first.get("pointer") or "/"
     text = first.get("detail") or first.get("code") or ""
     if len(errors) == 1:
-        return f"{where}: {text}"
+        return gettext("%(pointer)s: %(detail)s") % {"pointer": where, "detail": text}
     return ngettext(
         "%(count)d element failed; the first, %(pointer)s: %(detail)s",
         "%(count)d elements failed; the first, %(pointer)s: %(detail)s",
