@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from customs_ecom.platform import extensions
 from customs_ecom.platform.models import AuditEvent
 from customs_ecom.platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
+from customs_ecom.platform.templatetags.human import colon
 
 from . import forms, selectors, services
 from .benefits import (
@@ -199,7 +200,7 @@ def operator_part_add(request: HttpRequest, operator_id: int, part: str) -> Http
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(request, f"{colon(label)} {error}" if label else error)
     return _back(operator.pk)
 
 

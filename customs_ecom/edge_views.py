@@ -8,6 +8,7 @@ import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from declarations.errors import BODY_CODES, ERROR_CODES
@@ -42,5 +43,7 @@ def problem_type(request: HttpRequest, slug: str) -> HttpResponse:
 @csrf_exempt  # an API answer: no session, no form, like every API view
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     """Any path under /api/ that no operation matches: a problem document, never Django's page."""
-    problem = ProblemError(404, "not-found", "Not found", detail="No operation at this path.")
+    problem = ProblemError(
+        404, "not-found", "Not found", detail=gettext("No operation at this path.")
+    )
     return HttpResponse(json.dumps(problem.body()), status=404, content_type=PROBLEM_CONTENT_TYPE)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from aeo.models import Operator
+from declarations.generated_text import word
 
 from .dashboard import build
 from .dashboard_standards import STANDARDS
@@ -121,8 +122,11 @@ def dashboard_export(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = spreadsheet.Writer(response)
     writer.writerow([str(h) for h in table.headers])
-    for row in table.rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
+    for first, *rest in table.rows:
+        # The first column reads as on the page (a collection model, a data-quality finding as
+        # words, in the reader's language); a day stays an ISO date, figures stay numbers.
+        label = first.isoformat() if isinstance(first, date) else word(first)
+        writer.writerow([label, *("" if v is None else str(v) for v in rest)])
     return response
 
 

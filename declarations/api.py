@@ -116,7 +116,7 @@ def _load_for_operator(operator: Any, declaration_id: int) -> Declaration:
     )
     if declaration is None:
         raise ProblemError(
-            404, "not-found", "Not found", detail="No such declaration for this operator."
+            404, "not-found", "Not found", detail=gettext("No such declaration for this operator.")
         )
     return declaration
 
@@ -253,7 +253,7 @@ def _refused(exc: IntakeRefused) -> ProblemError:
 
 def _not_found() -> ProblemError:
     return ProblemError(
-        404, "not-found", "Not found", detail="No such declaration for this operator."
+        404, "not-found", "Not found", detail=gettext("No such declaration for this operator.")
     )
 
 
@@ -261,34 +261,54 @@ def _batch_declarations(body: Any, max_batch: int) -> list[Any]:
     """The envelope of a batch: `{"declarations": [...]}` and nothing else, 1..max_batch entries."""
     if not isinstance(body, dict):
         raise validation_problem(
-            [{"pointer": "", "code": "not_an_object", "detail": "the body must be a JSON object"}],
+            [
+                {
+                    "pointer": "",
+                    "code": "not_an_object",
+                    "detail": gettext("the body must be a JSON object"),
+                }
+            ],
             title="Batch failed validation",
         )
     errors = [
-        {"pointer": f"/{key}", "code": "unknown_element", "detail": "not part of a batch"}
+        {"pointer": f"/{key}", "code": "unknown_element", "detail": gettext("not part of a batch")}
         for key in body
         if key != "declarations"
     ]
     declarations = body.get("declarations")
     if declarations is None:
         errors.append(
-            {"pointer": "/declarations", "code": "required", "detail": "declarations is missing"}
+            {
+                "pointer": "/declarations",
+                "code": "required",
+                "detail": gettext("declarations is missing"),
+            }
         )
     elif not isinstance(declarations, list):
         errors.append(
-            {"pointer": "/declarations", "code": "type_invalid", "detail": "must be a list"}
+            {
+                "pointer": "/declarations",
+                "code": "type_invalid",
+                "detail": gettext("must be a list"),
+            }
         )
     elif not declarations:
         errors.append(
-            {"pointer": "/declarations", "code": "list_too_short", "detail": "the batch is empty"}
+            {
+                "pointer": "/declarations",
+                "code": "list_too_short",
+                "detail": gettext("the batch is empty"),
+            }
         )
     elif len(declarations) > max_batch:
         errors.append(
             {
                 "pointer": "/declarations",
                 "code": "list_too_long",
-                "detail": f"{len(declarations)} declarations, more than the {max_batch} "
-                "one batch may carry",
+                "detail": gettext(
+                    "%(count)d declarations, more than the %(max)d one batch may carry"
+                )
+                % {"count": len(declarations), "max": max_batch},
             }
         )
     if errors:
@@ -694,8 +714,10 @@ class ManifestCreateApi(APIView):
                 403,
                 "forbidden",
                 "Not allowed",
-                detail="Manifests are accepted from carriers only (express carriers, postal "
-                "operators, freight forwarders).",
+                detail=gettext(
+                    "Manifests are accepted from carriers only (express carriers, postal "
+                    "operators, freight forwarders)."
+                ),
             )
         body = read_json_body(request, max_bytes=settings.INTAKE_MAX_BATCH_BODY_BYTES)
         parsed = ManifestIn.parse_or_problem(body)

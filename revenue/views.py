@@ -30,7 +30,7 @@ from customs_ecom.platform.roles import (
     ROLES,
     has_any_role,
 )
-from customs_ecom.platform.templatetags.human import form_errors_sentence
+from customs_ecom.platform.templatetags.human import colon, form_errors_sentence
 from declarations.generated_text import problem_detail, tax_name, word
 from declarations.lifecycle import claim_problem
 from declarations.messages import Message
@@ -188,7 +188,8 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
             (
                 _("Reduced rates"),
                 ", ".join(
-                    f"HS {k}: {percent(v)}" for k, v in sorted(spec.vat_reduced_rates.items())
+                    f"{colon(f'HS {k}')} {percent(v)}"
+                    for k, v in sorted(spec.vat_reduced_rates.items())
                 ),
                 "vat_reduced",
             )
@@ -293,7 +294,9 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 _("Amounts not levied below"),
-                ", ".join(f"{k}: {national(v)}" for k, v in spec.minimum_collected.items()),
+                ", ".join(
+                    f"{colon(word(k))} {national(v)}" for k, v in spec.minimum_collected.items()
+                ),
                 "minimum",
             )
         )
@@ -327,7 +330,7 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 _("Duty by origin"),
-                ", ".join(f"{k}: {percent(v)}" for k, v in spec.origin_duty_rates.items()),
+                ", ".join(f"{colon(k)} {percent(v)}" for k, v in spec.origin_duty_rates.items()),
                 "origin_duty",
             )
         )
@@ -351,7 +354,9 @@ def regime_rules(spec: Any) -> list[dict[str, str]]:
         rows.append(
             (
                 _("Specific duty per postal item"),
-                ", ".join(f"{k}: {national(v)}" for k, v in spec.postal_duty_per_item.items()),
+                ", ".join(
+                    f"{colon(k)} {national(v)}" for k, v in spec.postal_duty_per_item.items()
+                ),
                 "postal_duty",
             )
         )

@@ -26,6 +26,7 @@ from customs_ecom.platform.roles import (
     SUPERVISOR,
     has_any_role,
 )
+from customs_ecom.platform.templatetags.human import colon
 
 from . import approval
 from .models import RuleSet
@@ -122,7 +123,7 @@ def _refused(request: HttpRequest, form: forms.Form) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(request, f"{colon(label)} {error}" if label else error)
 
 
 def _decision(

@@ -31,6 +31,7 @@ from customs_ecom.platform.roles import (
     SUPERVISOR,
     has_any_role,
 )
+from customs_ecom.platform.templatetags.human import colon
 from declarations import lifecycle
 from declarations.generated_text import in_language
 from declarations.models import Declaration
@@ -302,7 +303,7 @@ def outcome_create(request: HttpRequest, declaration_id: int) -> HttpResponse:
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 for error in errors:
-                    messages.error(request, f"{label}: {error}" if label else error)
+                    messages.error(request, f"{colon(label)} {error}" if label else error)
             return _back_to_consignment(pk)
         try:
             outcomes.outcome_record(

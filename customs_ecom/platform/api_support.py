@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -51,8 +52,10 @@ def read_json_body_and_defects(
             411,
             "length-required",
             "Length required",
-            detail="Send the body with a Content-Length header, not chunked.",
-            errors=[{"pointer": "", "code": "length_required", "detail": "no Content-Length"}],
+            detail=gettext("Send the body with a Content-Length header, not chunked."),
+            errors=[
+                {"pointer": "", "code": "length_required", "detail": gettext("no Content-Length")}
+            ],
         )
     declared = request.META.get("CONTENT_LENGTH") or "0"
     try:
@@ -64,9 +67,14 @@ def read_json_body_and_defects(
             413,
             "body-too-large",
             "Body too large",
-            detail=f"The body has {declared_length} bytes; the limit is {max_bytes}.",
+            detail=gettext("The body has %(size)d bytes; the limit is %(limit)d.")
+            % {"size": declared_length, "limit": max_bytes},
             errors=[
-                {"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}
+                {
+                    "pointer": "",
+                    "code": "body_too_large",
+                    "detail": gettext("limit is %(limit)d bytes") % {"limit": max_bytes},
+                }
             ],
         )
     content_type = (request.content_type or "").split(";")[0].strip().lower()
@@ -79,7 +87,7 @@ def read_json_body_and_defects(
             415,
             "unsupported-media-type",
             "Unsupported media type",
-            detail=f"Send application/json, not {content_type}.",
+            detail=gettext("Send application/json, not %(type)s.") % {"type": content_type},
         )
     coding = (request.META.get("HTTP_CONTENT_ENCODING") or "").strip().lower()
     if coding and coding != "identity":
@@ -89,7 +97,10 @@ def read_json_body_and_defects(
             415,
             "unsupported-media-type",
             "Unsupported media type",
-            detail=f"Send the body uncompressed: Content-Encoding {coding[:40]} is not accepted.",
+            detail=gettext(
+                "Send the body uncompressed: Content-Encoding %(coding)s is not accepted."
+            )
+            % {"coding": coding[:40]},
             headers={"Accept-Encoding": "identity"},
         )
     raw = request._request.read(max_bytes + 1)  # the WSGI stream; DRF has not touched it
@@ -98,9 +109,13 @@ def read_json_body_and_defects(
             413,
             "body-too-large",
             "Body too large",
-            detail=f"The body exceeds the limit of {max_bytes} bytes.",
+            detail=gettext("The body exceeds the limit of %(limit)d bytes.") % {"limit": max_bytes},
             errors=[
-                {"pointer": "", "code": "body_too_large", "detail": f"limit is {max_bytes} bytes"}
+                {
+                    "pointer": "",
+                    "code": "body_too_large",
+                    "detail": gettext("limit is %(limit)d bytes") % {"limit": max_bytes},
+                }
             ],
         )
     return parse_json_text(raw)
@@ -267,7 +282,7 @@ def check_idempotency_key(request: Request) -> str | None:
                 {
                     "pointer": "",
                     "code": "idempotency_key_invalid",
-                    "detail": "at most 255 characters",
+                    "detail": gettext("at most 255 characters"),
                 }
             ],
         )
@@ -281,7 +296,7 @@ def check_idempotency_key(request: Request) -> str | None:
                 {
                     "pointer": "",
                     "code": "idempotency_key_invalid",
-                    "detail": "a key has no control characters",
+                    "detail": gettext("a key has no control characters"),
                 }
             ],
         )
@@ -318,7 +333,10 @@ def with_idempotency(
                     {
                         "pointer": "",
                         "code": "idempotency_key_reused",
-                        "detail": f"key {key!r} was first used with another body or endpoint",
+                        "detail": gettext(
+                            "key %(key)s was first used with another body or endpoint"
+                        )
+                        % {"key": repr(key)},
                     }
                 ],
             )

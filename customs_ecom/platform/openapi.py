@@ -36,7 +36,12 @@ BOUNDED_DATETIME = (
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "description": "RFC 9457 problem details with a stable `code` (docs/api.md, Errors).",
+    "description": (
+        "RFC 9457 problem details with a stable `code` (docs/api.md, Errors). `title` and "
+        "`detail`, and each element's `detail` under `errors`, are for people and follow "
+        "Accept-Language (English by default, French with `Accept-Language: fr`); `type`, "
+        "`status`, `code` and `pointer` are the same in every language: branch on those."
+    ),
     "required": ["type", "title", "status", "code"],
     "properties": {
         "type": {
@@ -44,10 +49,16 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "format": "uri-reference",
             "description": "A page explaining the problem type (`/problems/<type>`).",
         },
-        "title": {"type": "string"},
+        "title": {
+            "type": "string",
+            "description": "Short summary of the problem type, in the language of Accept-Language.",
+        },
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "code": {"type": "string", "pattern": "^[a-z0-9_]+$"},
-        "detail": {"type": "string"},
+        "detail": {
+            "type": "string",
+            "description": "This occurrence explained, in the language of Accept-Language.",
+        },
         "errors": {
             "type": "array",
             "items": {
@@ -59,7 +70,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                         "description": "RFC 6901 JSON Pointer into the request ('' = whole).",
                     },
                     "code": {"type": "string"},
-                    "detail": {"type": "string"},
+                    "detail": {
+                        "type": "string",
+                        "description": "The element's problem, in the language of Accept-Language.",
+                    },
                 },
             },
         },

@@ -4,6 +4,11 @@ Every problem document's ``type`` is ``PROBLEM_TYPE_BASE`` + a slug of this cata
 ``/problems/<slug>`` explains it (``customs_ecom.views.problem_type``), and a test holds the
 catalogue and the slugs the code can answer together. Element codes (``errors[].code``) are
 listed on the pages of the envelopes that carry them and in docs/dataset.md.
+
+A problem document's ``title`` reads in the request's language, as its ``detail`` does: the code
+raises a problem with its English title and ``ProblemError.body`` translates it, so every title
+the code gives is a title of this catalogue or one of ``OTHER_TITLES`` (a test holds them
+together and checks each has its French).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class ProblemType(NamedTuple):
@@ -216,3 +222,15 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "error": ProblemType(400, _("Error"), _("An error without a more specific type.")),
 }
+
+# Titles some occurrences of a type carry instead of the catalogue's (a batch's envelope, an
+# upload refused, the status refusals of the declarations API...), in English as the code raises
+# them; marked here so that each has its French (ProblemError.body translates them).
+OTHER_TITLES: tuple[str, ...] = (
+    gettext_noop("Batch failed validation"),
+    gettext_noop("Not allowed in the declaration's current status"),
+    gettext_noop("Document refused"),
+    gettext_noop("Idempotency-Key too long"),
+    gettext_noop("Authentication failed"),
+    gettext_noop("Service temporarily unavailable"),
+)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -48,9 +49,14 @@ class ProblemError(Exception):
         self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
+        """The document, its ``title`` in the active language (the request's Accept-Language:
+        English unless French is asked), as its ``detail``; ``type`` and ``code`` never change.
+        Titles are written in English where a problem is raised and translated here, from the
+        catalogue of problem types and its ``OTHER_TITLES`` (customs_ecom.platform.problem_types).
+        """
         doc: dict[str, Any] = {
             "type": problem_type_base() + self.slug,
-            "title": self.title,
+            "title": gettext(str(self.title)),
             "status": self.status,
             "code": self.slug.replace("-", "_"),
         }
@@ -85,11 +91,12 @@ def errors_summary(errors: list[dict[str, str]]) -> str:
     """The top-level `detail` of a problem that lists its elements: the first one, and how many."""
     from django.utils.translation import ngettext
 
+    # French puts a non-breaking space before the colon ("/items/0 : ...").
     first = errors[0]
     where = first.get("pointer") or "/"
     text = first.get("detail") or first.get("code") or ""
     if len(errors) == 1:
-        return f"{where}: {text}"
+        return gettext("%(pointer)s: %(detail)s") % {"pointer": where, "detail": text}
     return ngettext(
         "%(count)d element failed; the first, %(pointer)s: %(detail)s",
         "%(count)d elements failed; the first, %(pointer)s: %(detail)s",
@@ -219,6 +226,6 @@ def _problem_for(exc: Exception, context: dict[str, Any]) -> Response | None:
             500,
             "internal-error",
             "Internal error",
-            detail="The error was logged; nothing was stored.",
+            detail=gettext("The error was logged; nothing was stored."),
         )
     )

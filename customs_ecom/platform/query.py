@@ -14,6 +14,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from customs_ecom.platform import bounds
 
@@ -36,7 +37,9 @@ def limit_param(params: Any, *, default: int, maximum: int) -> int:
         return default
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= maximum:
         raise query_problem(
-            "limit", "limit_invalid", f"limit must be an integer from 1 to {maximum}"
+            "limit",
+            "limit_invalid",
+            gettext("limit must be an integer from 1 to %(maximum)d") % {"maximum": maximum},
         )
     return int(raw)
 

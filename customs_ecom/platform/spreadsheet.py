@@ -43,8 +43,10 @@ def filters_refused(form: Any) -> Any:
     period, must never pass for the extract asked for."""
     from django.http import HttpResponseBadRequest
 
+    from .templatetags.human import colon
+
     reasons = [
-        f"{form.fields[name].label if name in form.fields else name}: {error}"
+        f"{colon(form.fields[name].label if name in form.fields else name)} {error}"
         for name, errors in form.errors.items()
         for error in errors
     ]

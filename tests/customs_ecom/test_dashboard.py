@@ -17,6 +17,7 @@ from customs_ecom.kpis import (
     merge_histograms,
 )
 from customs_ecom.tasks import refresh_daily_aggregates
+from declarations.generated_text import word
 from declarations.models import DailyAggregate, Declaration
 from declarations.services import arrivals_record, declarations_submit
 from tests.lifecycle_helpers import officer_release
@@ -324,10 +325,44 @@ def test_revenue_rows_of_earlier_releases_and_money_collected_without_an_assessm
     )
     table = list(csv.reader(io.StringIO(response.content.decode())))
     found = {(row[0], row[1]): (row[2], row[3], row[5]) for row in table[1:]}
+    # The model reads as on the page, in words (consignee_border).
     assert found == {
-        ("consignee_border", "EUR"): ("3", "15.00", "15.00"),
-        ("consignee_border", "BGN"): ("0", "0.00", "99.00"),
+        ("paid by the consignee at the border", "EUR"): ("3", "15.00", "15.00"),
+        ("paid by the consignee at the border", "BGN"): ("0", "0.00", "99.00"),
     }
+
+
+def test_csv_first_column_reads_as_the_page_in_french(client, customs_user):
+    """The CSV of a table named its rows with codes where the page shows words: a French
+    export read "Au moins un constat" then "completeness", "consignee_border" under "Modèle"."""
+    day = timezone.localdate() - timedelta(days=5)
+    rows = [
+        ("declarations", "all", "", 4, "40", {}),
+        ("dq_findings", "any", "", 2, "0", {}),
+        ("dq_findings", "dimension", "completeness", 2, "0", {}),
+        ("dq_findings", "code", "late_submission", 1, "0", {}),
+        ("revenue", "model", "consignee_border/EUR", 1, "5", {"due": 5.0}),
+    ]
+    DailyAggregate.objects.bulk_create(
+        DailyAggregate(day=day, metric=m, dimension=d, key=k, count=n, total=t, values=v)
+        for m, d, k, n, t, v in rows
+    )
+    client.force_login(customs_user("supervisor"))
+    period = {"start": day.isoformat(), "end": day.isoformat()}
+
+    def first_column(slug: str, language: str) -> list[str]:
+        answer = client.get(
+            reverse("dashboard_export", args=[slug]), period, HTTP_ACCEPT_LANGUAGE=language
+        )
+        return [row[0] for row in list(csv.reader(io.StringIO(answer.content.decode())))[1:]]
+
+    page = client.get(reverse("dashboard"), period, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    french = first_column("data_quality", "fr")
+    assert french == ["Au moins un constat", "exhaustivité", "transmission tardive"]
+    for label in french:
+        assert f"<td>{label}</td>" in page, label
+    assert first_column("revenue", "fr") == ["payé par le destinataire à la frontière"]
+    assert first_column("data_quality", "en") == ["Any finding", "completeness", "late submission"]
 
 
 def test_money_collected_is_counted_under_the_model_of_its_consignment(
@@ -360,6 +395,7 @@ def test_money_collected_is_counted_under_the_model_of_its_consignment(
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     collected = {row[0]: Decimal(row[5]) for row in rows[1:]}
     due = {row[0]: Decimal(row[4]) for row in rows[1:]}
+    paid = {word(model): amount for model, amount in paid.items()}  # the model as the page reads
     assert collected == paid
     assert collected == due
 
@@ -452,7 +488,7 @@ def test_volume_per_day_shows_quiet_days_as_zero_up_to_today(client, customs_use
 
 def test_framework_figures_read_as_the_dashboards_in_either_language(client, customs_user, traffic):
     """Units stand apart from their figure, as on the dashboard ("0.0 %", "1.4 h"), and French
-    puts its space before the colon."""
+    puts its space before the colon, a non-breaking one."""
     import re
 
     aggregate_recent()
@@ -461,9 +497,11 @@ def test_framework_figures_read_as_the_dashboards_in_either_language(client, cus
     assert "Declarations received: <strong>10</strong>" in english
     assert re.search(r"AEO share of volume: <strong>\d+\.\d+ %</strong>", english)
     french = client.get(reverse("framework"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "Déclarations reçues : <strong>10</strong>" in french
-    assert re.search(r"Part des OEA dans le volume : <strong>\d+,\d+ %</strong>", french)
-    assert re.search(r"Score moyen de qualité des données : <strong>[\d,]+/100</strong>", french)
+    assert "Déclarations reçues\u00a0: <strong>10</strong>" in french
+    assert re.search(r"Part des OEA dans le volume\u00a0: <strong>\d+,\d+ %</strong>", french)
+    assert re.search(
+        r"Score moyen de qualité des données\u00a0: <strong>[\d,]+/100</strong>", french
+    )
 
 
 def test_french_columns_counting_declarations_read_in_the_plural(client, customs_user, traffic):

@@ -245,7 +245,7 @@ def test_audit_changes_read_as_key_value_lists_with_the_readers_numbers(french_c
         object_id=1,
         after={"entry": 7, "outstanding": "10.00"},
     )
-    for language, words in (("fr", "Secret défini: non"), ("en", "Secret set: no")):
+    for language, words in (("fr", "Secret défini : non"), ("en", "Secret set: no")):
         page = french_client.get(
             f"/registry/operators/{operator.pk}/", HTTP_ACCEPT_LANGUAGE=language
         ).content.decode()
@@ -266,21 +266,23 @@ def test_audit_changes_read_as_key_value_lists_with_the_readers_numbers(french_c
         object_id=3,
         after={"entry": 9, "reference": "COD-123 paid by the carrier"},  # a payer's own words
     )
-    text = _visible(french_client.get("/audit/").content.decode())
-    assert "Reste dû: 10,00" in text and "10.00" not in text
-    assert "Référence: payé par le transporteur à la livraison" in text
+    text = _visible(
+        french_client.get("/audit/").content.decode()
+    )  # (non-breaking spaces as spaces)
+    assert "Reste dû : 10,00" in text and "10.00" not in text
+    assert "Référence : payé par le transporteur à la livraison" in text
     assert "paid by the carrier at delivery" not in text
-    assert "Référence: COD-123 paid by the carrier" in text
+    assert "Référence : COD-123 paid by the carrier" in text
     english = _visible(french_client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
     assert "Reference: paid by the carrier at delivery" in english
     with translation.override("fr"):
         assert readable({"reference": "1.10", "amount": "1234.5"}) == (
-            "Référence: 1.10, Montant: 1\u202f234,5"
-        ) or readable({"reference": "1.10", "amount": "1234.5"}).startswith("Référence: 1.10")
+            "Référence\u00a0: 1.10, Montant\u00a0: 1\u202f234,5"
+        ) or readable({"reference": "1.10", "amount": "1234.5"}).startswith("Référence\u00a0: 1.10")
         assert readable(0.25) == "0,25" and readable(True) == "oui"
         # A rule's code stays a code; every party a rule screens reads as a word.
         rule = readable({"code": "undervaluation", "roles": ["seller", "sender", "consignee"]})
-        assert rule.startswith("Code: undervaluation, ") and "Vendeur; Expéditeur; " in rule
+        assert rule.startswith("Code\u00a0: undervaluation, ") and "Vendeur; Expéditeur; " in rule
 
 
 def test_the_systems_own_audit_reasons_and_operator_actors_read_in_french(french_client):

@@ -95,7 +95,9 @@ def test_audit_actions_and_keys_read_as_words_in_both_languages():
         assert action("ledger.payment") == "Paiement enregistré"
         assert action("declaration.assessed") == "Déclaration : Évaluée"
         assert action("case.revaluation.close") == "Dossier clos : Réévaluation"
-        assert readable({"entry": 7, "outstanding": "0.00"}) == "Écriture: 7, Reste dû: 0,00"
+        assert readable({"entry": 7, "outstanding": "0.00"}) == (
+            "Écriture\u00a0: 7, Reste dû\u00a0: 0,00"
+        )
 
 
 def test_dashboard_names_rules_by_their_title_in_the_readers_language():

@@ -438,4 +438,4 @@ def test_a_batch_item_and_a_small_body_read_french_as_a_single_declaration_does(
         expected = translation.gettext(ERROR_CODES["string_too_short"])
     assert expected != ERROR_CODES["string_too_short"]
     assert row["detail"] == expected
-    assert answer.json()["detail"] == f"/transport_document/number: {expected}"
+    assert answer.json()["detail"] == f"/transport_document/number\u00a0: {expected}"

@@ -309,6 +309,14 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
+@register.filter(is_safe=True)
+def colon(label: Any) -> str:
+    """A label and its colon as the reader's language writes them: 'Status:' in English,
+    'Statut :' in French, with a non-breaking space that keeps the colon on the label's line.
+    ``{{ _("Officer")|colon }} {{ name }}``; in code ``f"{colon(label)} {text}"``."""
+    return gettext("%(label)s:") % {"label": label}
+
+
 @register.filter
 def number(value: Any, places: int = 2) -> str:
     """A number with the reader's decimal and thousands separators: 1234.5 -> '1,234.50'."""
@@ -545,7 +553,7 @@ def decimal_text(value: Any) -> str | None:
 
 @register.filter
 def readable(value: Any, key: str = "") -> str:
-    """Any stored value as text for a person: dicts as 'key: value' pairs, lists joined, yes and
+    """Any stored value as text for a person: dicts as 'key: value' pairs ('clé : valeur'), lists joined, yes and
     no for booleans, decimals with the reader's separators."""
     if value is None:
         return ""
@@ -553,7 +561,7 @@ def readable(value: Any, key: str = "") -> str:
         return gettext("yes") if value else gettext("no")
     if isinstance(value, dict):
         return ", ".join(
-            f"{label(k)}: {readable(v, k)}" for k, v in value.items() if v not in (None, "")
+            f"{colon(label(k))} {readable(v, k)}" for k, v in value.items() if v not in (None, "")
         )
     if isinstance(value, list | tuple):
         return "; ".join(readable(v, key) for v in value)
@@ -586,7 +594,7 @@ def form_errors_sentence(form: Any) -> str:
     for name, errors in form.errors.items():
         field = form.fields.get(name)
         text = " ".join(str(e) for e in errors)
-        parts.append(f"{field.label}: {text}" if field is not None and field.label else text)
+        parts.append(f"{colon(field.label)} {text}" if field is not None and field.label else text)
     return " ".join(parts)
 
 
