@@ -48,6 +48,10 @@ def test_seed_demo_audits_each_user_and_operator_it_creates_under_the_command():
     assert operators.count() == 4
     for event in operators:
         assert event.actor_label.startswith(PREFIX.format("seed_demo"))
+    for action in ("aeo.apply", "aeo.authorised", "operator.link_add", "api_key.create"):
+        for event in AuditEvent.objects.filter(action=action):
+            assert event.actor_label.startswith(PREFIX.format("seed_demo")), action
+    assert AuditEvent.objects.filter(action="aeo.authorised").exists()
     # A second run creates nothing and records nothing more.
     before = AuditEvent.objects.filter(action__in=["user.add", "operator.create"]).count()
     call_command("seed_demo", "--declarations", "0", stdout=io.StringIO())

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from aeo.models import AEOAuthorisation, Operator, OperatorLink
 from aeo.services import api_key_create, operator_create, operator_link_add
+from aeo.services.authorisations import authorisation_apply, authorisation_transition
 from customs_ecom.demo_story import Story
 from customs_ecom.platform.accounts.audited import command_actor
 from customs_ecom.platform.admin import _user_facts
@@ -61,13 +62,22 @@ class Command(BaseCommand):
                 actor=actor,
             )
         if not carrier.authorisations.exists():
-            AEOAuthorisation.objects.create(
-                operator=carrier,
-                kind=AEOAuthorisation.Kind.FULL,
-                certificate_number="BEAEOF0000001",
-                status=AEOAuthorisation.Status.AUTHORISED,
-                valid_from=timezone.localdate() - timedelta(days=400),
+            # Through the registry's services, so the authorisation is audited as on its page.
+            authorisation = authorisation_apply(
+                operator=carrier, kind=AEOAuthorisation.Kind.FULL, actor=actor
             )
+            for status in (
+                AEOAuthorisation.Status.UNDER_REVIEW,
+                AEOAuthorisation.Status.AUTHORISED,
+            ):
+                authorisation_transition(
+                    authorisation_id=authorisation.pk,
+                    to_status=status,
+                    actor=actor,
+                    reason=reason,
+                    certificate_number="BEAEOF0000001",
+                    valid_from=timezone.localdate() - timedelta(days=400),
+                )
         user_model = get_user_model()
         logins = []
         for role in ROLES:
