@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +26,7 @@ from customs_ecom.platform.officer_tz import installation_day_start
 
 from .platform.fields import CalendarDateField
 from .platform.roles import ADMINISTRATOR, AUDITOR, SUPERVISOR, has_any_role
+from .platform.templatetags.human import audit_actor, audit_reason
 
 AUDIT_READERS = {AUDITOR, SUPERVISOR, ADMINISTRATOR}
 PAGE_SIZE = 100
@@ -200,21 +201,26 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
     writer = spreadsheet.Writer(_Echo())
     header = ["at", "who", "action", "object_type", "object_id", "before", "after", "reason"]
 
+    # The actors and reasons the system writes read as on the page, in the reader's language (a
+    # reason someone typed stays as typed); the action and object type stay the filters' codes.
+    language = translation.get_language()
+
     def rows():
         yield writer.writerow(header)
-        for e in _filtered(data)[:EXPORT_LIMIT].iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    e.at.isoformat(timespec="seconds"),
-                    e.actor_label,
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    _summary(e.before, {}),
-                    _summary(e.after, {}),
-                    e.reason,
-                ]
-            )
+        with translation.override(language):
+            for e in _filtered(data)[:EXPORT_LIMIT].iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        e.at.isoformat(timespec="seconds"),
+                        audit_actor(e.actor_label),
+                        e.action,
+                        e.object_type,
+                        e.object_id,
+                        _summary(e.before, {}),
+                        _summary(e.after, {}),
+                        audit_reason(e.reason),
+                    ]
+                )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'

@@ -19,6 +19,7 @@ from declarations.messages import Message, render
 
 from .models import InspectionOutcome
 from .rules import RULES
+from .watchlist_formats import FORMAT_LABELS
 
 CHANNEL_CHOICES = [
     ("", _("none")),
@@ -562,17 +563,15 @@ class FalsePositiveForm(forms.Form):
     reason = forms.CharField(label=_("Why is this not the listed party?"), max_length=300)
 
 
+def _published_list_formats() -> list[tuple[str, Any]]:
+    """The formats the parsers read, named as they name them (in the reader's language)."""
+    return [(code, _(label)) for code, label in FORMAT_LABELS.items()]
+
+
 class PublishedListForm(forms.Form):
     """An update of a published screening list (issue 17): format, list, file, provenance."""
 
-    format = forms.ChoiceField(
-        label=_("Format"),
-        choices=[
-            ("ftm", _("FollowTheMoney entities (JSON lines, e.g. OpenSanctions)")),
-            ("eu_xml", _("EU consolidated financial sanctions list (XML)")),
-            ("un_xml", _("UN Security Council consolidated list (XML)")),
-        ],
-    )
+    format = forms.ChoiceField(label=_("Format"), choices=_published_list_formats)
     list_name = forms.SlugField(
         label=_("List"),
         max_length=60,

@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from defusedxml import ElementTree
+from django.utils.translation import gettext_noop
 
 from declarations.messages import Message
 
 FORMATS = ("ftm", "eu_xml", "un_xml")
+# English, marked for the catalogs; the upload form and the pages that name a list's format read
+# them here (risk.forms.PublishedListForm, risk.models.watchlist_format_label).
 FORMAT_LABELS = {
-    "ftm": "FollowTheMoney entities (JSON lines, e.g. OpenSanctions)",
-    "eu_xml": "EU consolidated financial sanctions list (XML)",
-    "un_xml": "UN Security Council consolidated list (XML)",
+    "ftm": gettext_noop("FollowTheMoney entities (JSON lines, e.g. OpenSanctions)"),
+    "eu_xml": gettext_noop("EU consolidated financial sanctions list (XML)"),
+    "un_xml": gettext_noop("UN Security Council consolidated list (XML)"),
 }
 MAX_NAME = 200
 MAX_ALIASES = 50

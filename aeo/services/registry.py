@@ -46,6 +46,7 @@ def operator_create(
     eori: str = "",
     vat_number: str = "",
     actor: Any = None,
+    reason: str = "",
 ) -> Operator:
     operator = Operator.objects.create(
         code=code,
@@ -61,6 +62,7 @@ def operator_create(
         object_type="operator",
         object_id=operator.pk,
         after=_snapshot(operator, OPERATOR_FIELDS),
+        reason=reason,
     )
     return operator
 

@@ -223,6 +223,33 @@ def quantum_error(quantum: Any, currency: str) -> str | None:
     ) % {"value": str(quantum).strip(), "currency": currency, "minor": minor}
 
 
+def _refuse_carried_quantum(old_spec: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+    """A version stored before the rounding-step rule may hold a step it no longer accepts (0.02):
+    it is still read and assessed as it was, but a new version (a rate change, a tariff import)
+    does not carry it; the administrator sets the rounding on the parameters form first."""
+    for name in QUANTUM_FIELDS:
+        carried = old_spec.get(name)
+        if name in changes or carried is None:
+            continue
+        problem = quantum_error(carried, old_spec["currency"])
+        if not problem:
+            continue
+        if name == "rounding_quantum":
+            message = _(
+                "This regime rounds to %(value)s, a step no longer accepted: %(problem)s Set the "
+                "rounding on the parameters form first, then make this change."
+            )
+        else:
+            message = _(
+                "This regime rounds duties and taxes to %(value)s, a step no longer accepted: "
+                "%(problem)s It cannot be carried into a new version: have the regime's duty and "
+                "tax rounding corrected first."
+            )
+        raise RegimeChangeError(
+            message % {"value": carried, "problem": problem}, field="rounding_quantum"
+        )
+
+
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict, dict]:
     keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
@@ -275,6 +302,7 @@ def regime_new_version(
                 problem = quantum_error(changes[name], old_spec["currency"])
                 if problem:
                     raise RegimeChangeError(problem, field=name)
+        _refuse_carried_quantum(old_spec, changes)
         data = {**old_spec, **changes}
         data["valid_from"] = effective_from.isoformat()
         data["valid_to"] = current.valid_to.isoformat() if current.valid_to else None

@@ -258,10 +258,11 @@ def test_who_finds_the_actions_of_a_renamed_user_and_of_an_operator_under_its_fo
     found = actions("market-new")
     assert ("operator operator-a (API)", "declaration.invalidated") in found, found
     assert found == actions("Operator A") == actions("operator operator-a (API)")
-    # A row written when invalidations were labelled operator:<code> is found the same way.
+    # A row written when invalidations were labelled operator:<code> is found the same way (and
+    # the export names its actor as the page does).
     audit_record(actor="operator:operator-a", action="declaration.returned", object_type="d",
                  object_id=1)  # fmt: skip
-    assert ("operator:operator-a", "declaration.returned") in actions("market-new")
+    assert ("operator operator-a (API)", "declaration.returned") in actions("market-new")
 
 
 @pytest.mark.parametrize("officer_zone", [None, "Pacific/Auckland", "Pacific/Honolulu"])
@@ -294,3 +295,42 @@ def test_the_day_filter_reads_the_installations_days_whatever_the_browsers_zone(
     assert "Days are in Europe/Paris time." in html
     html = client.get(reverse("audit_log"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Jours à l’heure Europe/Paris." in html
+
+
+@pytest.mark.parametrize(
+    "language, who, reason, command_who, command_reason",
+    [
+        ("en", "system", "figures shipped with this release",
+         "command line (seed_demo, system user ", "seed_demo command"),
+        ("fr", "système", "chiffres livrés avec cette version",
+         "ligne de commande (seed_demo, compte système ", "commande seed_demo"),
+    ],
+)  # fmt: skip
+def test_the_csv_export_reads_reasons_and_actors_as_the_page_does(
+    client, customs_user, language, who, reason, command_who, command_reason
+):
+    """The page shows the reasons and actors the system writes in the reader's language; the
+    export said them in stored English. The action and object type stay codes (the filters')."""
+    audit_record(
+        actor=None,
+        action="regime.load",
+        object_type="regime",
+        object_id="1",
+        reason="figures shipped with this release",
+    )
+    audit_record(
+        actor="command line (seed_demo, system user ops)",
+        action="operator.create",
+        object_type="operator",
+        object_id="2",
+        reason="seed_demo command",
+    )
+    client.force_login(customs_user("auditor"))
+    response = client.get(reverse("audit_log_csv"), HTTP_ACCEPT_LANGUAGE=language)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    by_action = {r[2]: r for r in rows[1:]}
+    assert by_action["regime.load"][1] == who
+    assert by_action["regime.load"][3] == "regime"
+    assert by_action["regime.load"][7] == reason
+    assert by_action["operator.create"][1].startswith(command_who)
+    assert by_action["operator.create"][7] == command_reason

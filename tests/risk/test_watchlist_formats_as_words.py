@@ -70,3 +70,18 @@ def test_the_audit_log_and_its_export_name_the_format_in_words(loaded, language)
     for fmt, words in WORDS[language].items():
         assert words in page and words in export
         assert f": {fmt}," not in page and f": {fmt}," not in export
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_upload_form_offers_the_formats_the_parsers_name(monkeypatch, language):
+    """The form reads the parsers' own list of formats: the two cannot disagree."""
+    from django.utils import translation
+
+    from risk import watchlist_formats
+    from risk.forms import PublishedListForm
+
+    with translation.override(language):
+        offered = {code: str(label) for code, label in PublishedListForm().fields["format"].choices}
+    assert offered == WORDS[language]
+    monkeypatch.setitem(watchlist_formats.FORMAT_LABELS, "new_fmt", "A new format")
+    assert "new_fmt" in dict(PublishedListForm().fields["format"].choices)

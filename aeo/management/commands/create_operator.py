@@ -2,10 +2,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aeo.models import Operator, OperatorRole
 from aeo.services.registry import operator_create
+from customs_ecom.platform.accounts.audited import command_actor
 
 
 class Command(BaseCommand):
-    help = "Create an operator of the AEO registry (for automation)."
+    help = (
+        "Create an operator of the AEO registry (for automation). The creation is audited "
+        "under the command and the system user who ran it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--code", required=True)
@@ -21,6 +25,7 @@ class Command(BaseCommand):
             name=name,
             role=role,
             country=country.upper(),
-            actor="command:create_operator",
+            actor=command_actor("create_operator"),
+            reason="create_operator command",
         )
         self.stderr.write(f"created operator {operator.code} ({operator.get_role_display()})")

@@ -11,7 +11,11 @@ from django.utils import timezone
 
 from aeo.models import AEOAuthorisation, Operator, OperatorLink
 from aeo.services import api_key_create, operator_create, operator_link_add
+from aeo.services.authorisations import authorisation_apply, authorisation_transition
 from customs_ecom.demo_story import Story
+from customs_ecom.platform.accounts.audited import command_actor
+from customs_ecom.platform.admin import _user_facts
+from customs_ecom.platform.audit import audit_record
 from customs_ecom.platform.roles import ROLES, ensure_role_groups
 
 DEMO_OPERATORS = [
@@ -25,7 +29,9 @@ DEMO_PASSWORD_SUFFIX = "-demo-2026"
 
 class Command(BaseCommand):
     help = (
-        "Load demo operators, API keys, customs accounts (one per role) and synthetic declarations."
+        "Load demo operators, API keys, customs accounts (one per role) and synthetic declarations. "
+        "Each operator, account and key created is audited under the command and the system user "
+        "who ran it."
     )
 
     def add_arguments(self, parser):
@@ -34,10 +40,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, declarations, seed, **options):
         ensure_role_groups()
+        actor = command_actor("seed_demo")
+        reason = "seed_demo command"
         operators = []
         for code, name, role, country in DEMO_OPERATORS:
             operator = Operator.objects.filter(code=code).first() or operator_create(
-                code=code, name=name, role=role, country=country
+                code=code, name=name, role=role, country=country, actor=actor, reason=reason
             )
             operators.append(operator)
         carrier = operators[1]
@@ -51,16 +59,25 @@ class Command(BaseCommand):
                 target=operators[0],
                 kind=OperatorLink.Kind.CARRIES_FOR,
                 since=timezone.localdate() - timedelta(days=400),
-                actor=None,
+                actor=actor,
             )
         if not carrier.authorisations.exists():
-            AEOAuthorisation.objects.create(
-                operator=carrier,
-                kind=AEOAuthorisation.Kind.FULL,
-                certificate_number="BEAEOF0000001",
-                status=AEOAuthorisation.Status.AUTHORISED,
-                valid_from=timezone.localdate() - timedelta(days=400),
+            # Through the registry's services, so the authorisation is audited as on its page.
+            authorisation = authorisation_apply(
+                operator=carrier, kind=AEOAuthorisation.Kind.FULL, actor=actor
             )
+            for status in (
+                AEOAuthorisation.Status.UNDER_REVIEW,
+                AEOAuthorisation.Status.AUTHORISED,
+            ):
+                authorisation_transition(
+                    authorisation_id=authorisation.pk,
+                    to_status=status,
+                    actor=actor,
+                    reason=reason,
+                    certificate_number="BEAEOF0000001",
+                    valid_from=timezone.localdate() - timedelta(days=400),
+                )
         user_model = get_user_model()
         logins = []
         for role in ROLES:
@@ -73,6 +90,15 @@ class Command(BaseCommand):
                 user.is_superuser = role == "administrator"
                 user.save()
                 user.groups.add(Group.objects.get(name=role))
+                audit_record(
+                    actor=actor,
+                    action="user.add",
+                    object_type="user",
+                    object_id=user.pk,
+                    before=None,
+                    after=_user_facts(user),
+                    reason=reason,
+                )
             logins.append((role, role + DEMO_PASSWORD_SUFFIX))
 
         existing = sum(o.declarations.count() for o in operators)
@@ -99,14 +125,14 @@ class Command(BaseCommand):
             )
             from risk.services.learning import risk_model_train
 
-            risk_model_train(actor=None)
+            risk_model_train(actor=actor)
 
         # The dashboard reads daily aggregates (kept fresh by beat in production): compute them
         # for the demo's two weeks of history now.
         from django.core.management import call_command
 
         call_command("backfill_kpis", "--days", "20", verbosity=0)
-        _, key = api_key_create(operator=operators[0], name="demo")
+        _, key = api_key_create(operator=operators[0], name="demo", actor=actor, reason=reason)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("Customs logins (username / password):")
         for username, password in logins:

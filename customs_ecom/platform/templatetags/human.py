@@ -617,7 +617,9 @@ _REASSESSED_UNDER = re.compile(r"re-assessed under rule set (\d+)")
 _LIST_UPDATE = re.compile(r"list update (\d+)")
 _OPERATOR_ACTOR = re.compile(r"operator (\S+) \(API\)|operator:(\S+)")
 _COMMAND_ACTOR = re.compile(r"command line \((\S+), system user (.*)\)")
-_COMMAND_REASON = re.compile(r"(createsuperuser|changepassword|create_api_key) command")
+_COMMAND_REASON = re.compile(
+    r"(createsuperuser|changepassword|create_api_key|create_operator|seed_demo) command"
+)
 
 
 @register.filter

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from customs_ecom.platform.accounts.audited import command_actor
 from declarations.services.reference_data import exchange_rates_load
 
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {csv_file}: {exc}") from None
         result = exchange_rates_load(
             text=text,
-            actor="command:load_exchange_rates",
+            actor=command_actor("load_exchange_rates"),
             source=source,
             reason=reason,
             confirm_unusual=confirm_unusual,

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from customs_ecom.platform.accounts.audited import command_actor
 from declarations.services.reference_data import profile_publish
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError("the file must be one profile object with `code` and `elements`")
         try:
             profile = profile_publish(
-                spec_data=data, actor="command:publish_profile", reason=reason
+                spec_data=data, actor=command_actor("publish_profile"), reason=reason
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise CommandError(f"invalid profile: {exc}") from None
