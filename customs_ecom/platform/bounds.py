@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -43,16 +44,19 @@ DATETIME_FRACTION_DIGITS = 6
 _SECOND_FRACTION = re.compile(r":[0-9]{2}[.,]([0-9]+)")
 
 
-def fraction_problem(text: str) -> str | None:
+def _untranslated(message: str) -> str:
+    return message
+
+
+def fraction_problem(text: str, gettext: Callable[[str], str] = _untranslated) -> str | None:
     """Why the date-time ``text`` cannot be kept as written (a fraction of a second beyond the
-    microsecond), or None."""
+    microsecond), or None. English unless a ``gettext`` is given (a request's language)."""
     found = _SECOND_FRACTION.search(text)
     if found is None or len(found.group(1)) <= DATETIME_FRACTION_DIGITS:
         return None
-    return (
-        f"a fraction of a second has at most {DATETIME_FRACTION_DIGITS} digits (microseconds), "
-        f"not {len(found.group(1))}"
-    )
+    return gettext(
+        "a fraction of a second has at most %(most)d digits (microseconds), not %(found)d"
+    ) % {"most": DATETIME_FRACTION_DIGITS, "found": len(found.group(1))}
 
 
 # C0 control characters and DEL. Tab, line feed and carriage return are text; NUL cannot be
@@ -68,18 +72,24 @@ def control_character(text: str) -> str | None:
     return None if found is None else f"U+{ord(found.group()):04X}"
 
 
-def datetime_problem(moment: datetime.datetime) -> tuple[str, str] | None:
-    """(code, detail) if an aware date-time is outside what the contract accepts, else None."""
+def datetime_problem(
+    moment: datetime.datetime, gettext: Callable[[str], str] = _untranslated
+) -> tuple[str, str] | None:
+    """(code, detail) if an aware date-time is outside what the contract accepts, else None.
+    The detail is English unless a ``gettext`` is given (a request's language)."""
     offset = moment.utcoffset()
     if offset is not None and abs(offset) > MAX_UTC_OFFSET:
         return (
             "datetime_offset_invalid",
-            f"the UTC offset {offset_text(offset)} is beyond +/-14:00",
+            gettext("the UTC offset %(offset)s is beyond +/-14:00")
+            % {"offset": offset_text(offset)},
         )
+    years = {"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR}
     if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
         return (
             "datetime_out_of_range",
-            f"the year {moment.year} is not between {EARLIEST_YEAR} and {LATEST_YEAR}",
+            gettext("the year %(year)d is not between %(earliest)d and %(latest)d")
+            % {"year": moment.year, **years},
         )
     # The instant is stored in UTC: 1900-01-01T00:00+14:00 is 1899-12-31T10:00Z, outside too.
     # (The local year is in range and the offset within 14 hours, so this cannot overflow.)
@@ -87,8 +97,8 @@ def datetime_problem(moment: datetime.datetime) -> tuple[str, str] | None:
     if not EARLIEST_YEAR <= in_utc.year <= LATEST_YEAR:
         return (
             "datetime_out_of_range",
-            f"the year in UTC ({in_utc.isoformat(timespec='minutes')}Z) is not between "
-            f"{EARLIEST_YEAR} and {LATEST_YEAR}",
+            gettext("the year in UTC (%(utc)sZ) is not between %(earliest)d and %(latest)d")
+            % {"utc": in_utc.isoformat(timespec="minutes"), **years},
         )
     return None
 

@@ -52,12 +52,25 @@ def text_param(params: Any, name: str, *, max_length: int = 64) -> str | None:
         return None
     if len(raw) > max_length:
         raise query_problem(
-            name, "string_too_long", f"{name} has more than {max_length} characters"
+            name,
+            "string_too_long",
+            gettext("%(name)s has more than %(most)d characters")
+            % {"name": name, "most": max_length},
         )
     found = bounds.control_character(raw)
     if found is not None:
-        raise query_problem(name, "control_character", f"{name} holds the character {found}")
+        raise query_problem(
+            name,
+            "control_character",
+            gettext("%(name)s holds the character %(character)s")
+            % {"name": name, "character": found},
+        )
     return raw
+
+
+def _named(name: str, detail: str) -> str:
+    # "updated_since: ..."; French puts a non-breaking space before the colon.
+    return gettext("%(name)s: %(detail)s") % {"name": name, "detail": detail}
 
 
 def datetime_param(params: Any, name: str) -> datetime.datetime | None:
@@ -71,15 +84,23 @@ def datetime_param(params: Any, name: str) -> datetime.datetime | None:
     except ValueError:  # well formed but impossible, such as an offset of +99:00
         moment = None
     if moment is None:
-        raise query_problem(name, "datetime_invalid", f"{name} must be an ISO 8601 date-time")
-    fraction = bounds.fraction_problem(raw)
+        raise query_problem(
+            name,
+            "datetime_invalid",
+            gettext("%(name)s must be an ISO 8601 date-time") % {"name": name},
+        )
+    fraction = bounds.fraction_problem(raw, gettext)
     if fraction is not None:
-        raise query_problem(name, "datetime_invalid", f"{name}: {fraction}")
+        raise query_problem(name, "datetime_invalid", _named(name, fraction))
     if moment.tzinfo is None:
-        raise query_problem(name, "datetime_timezone_required", f"{name} needs a UTC offset or Z")
-    problem = bounds.datetime_problem(moment)
+        raise query_problem(
+            name,
+            "datetime_timezone_required",
+            gettext("%(name)s needs a UTC offset or Z") % {"name": name},
+        )
+    problem = bounds.datetime_problem(moment, gettext)
     if problem is not None:
-        raise query_problem(name, problem[0], f"{name}: {problem[1]}")
+        raise query_problem(name, problem[0], _named(name, problem[1]))
     return moment
 
 
@@ -116,7 +137,9 @@ class QueryEncodingMiddleware:
             name = undecodable_parameter(request.META.get("QUERY_STRING", ""))
             if name is not None:
                 problem = query_problem(
-                    name, "encoding_invalid", f"{name} is not UTF-8 once percent-decoded"
+                    name,
+                    "encoding_invalid",
+                    gettext("%(name)s is not UTF-8 once percent-decoded") % {"name": name},
                 )
                 return HttpResponse(
                     json.dumps(problem.body()), status=400, content_type=PROBLEM_CONTENT_TYPE
