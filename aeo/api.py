@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.request import Request
@@ -92,10 +93,12 @@ def _events_cursor(params: Any) -> int:
         return 0
     if not (raw.isascii() and raw.isdigit()):
         raise _query_problem(
-            "/cursor", "cursor_invalid", "cursor is not one this API issued (digits only)"
+            "/cursor", "cursor_invalid", gettext("cursor is not one this API issued (digits only)")
         )
     if len(raw) > 18:
-        raise _query_problem("/cursor", "cursor_invalid", "cursor must have at most 18 digits")
+        raise _query_problem(
+            "/cursor", "cursor_invalid", gettext("cursor must have at most 18 digits")
+        )
     return int(raw)
 
 

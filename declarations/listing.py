@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core import signing
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from customs_ecom.platform.problems import ProblemError
 from customs_ecom.platform.query import datetime_param, limit_param, text_param
@@ -47,7 +48,9 @@ def _decode(cursor: str) -> tuple[Any, int]:
             raise ValueError
         return moment, int(pk)
     except (signing.BadSignature, ValueError, TypeError, json.JSONDecodeError):
-        raise _bad("/cursor", "cursor_invalid", "cursor is not one this API issued") from None
+        raise _bad(
+            "/cursor", "cursor_invalid", gettext("cursor is not one this API issued")
+        ) from None
 
 
 def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
@@ -56,14 +59,20 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
     if status is not None:
         if status not in Status.values:
             raise _bad(
-                "/status", "enum_invalid", f"status must be one of {', '.join(Status.values)}"
+                "/status",
+                "enum_invalid",
+                gettext("status must be one of %(values)s") % {"values": ", ".join(Status.values)},
             )
         qs = qs.filter(status=status)
     for name in ("lrn", "transport_document"):
         # An empty filter is a mistake (an unset variable), not "no filter": every declaration
         # would come back as if it matched, so it is refused as an empty status= is.
         if params.get(name) == "":
-            raise _bad(f"/{name}", "string_too_short", f"{name} is empty: leave it out or fill it")
+            raise _bad(
+                f"/{name}",
+                "string_too_short",
+                gettext("%(name)s is empty: leave it out or fill it") % {"name": name},
+            )
     lrn = text_param(params, "lrn")
     if lrn:
         qs = qs.filter(lrn=lrn)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext
+
 from .query import limit_param, query_problem
 
 MAX_LIMIT = 500
@@ -21,7 +23,9 @@ def id_page(
     cursor = params.get("cursor")
     if cursor is not None:
         if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
-            raise query_problem("cursor", "cursor_invalid", "cursor is not one this API issued")
+            raise query_problem(
+                "cursor", "cursor_invalid", gettext("cursor is not one this API issued")
+            )
         queryset = queryset.filter(pk__lt=int(cursor))
     rows = list(queryset.order_by("-pk")[: limit + 1])
     has_more = len(rows) > limit

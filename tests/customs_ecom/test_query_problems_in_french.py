@@ -20,6 +20,9 @@ PARAMETERS = [
     {"lrn": "MKT\x001"},
     {"transport_document": "9" * 65},
     {"limit": "0"},
+    {"status": "x"},
+    {"lrn": ""},
+    {"cursor": "x"},
 ]
 
 
@@ -86,3 +89,26 @@ def test_an_undecodable_parameter_reads_french(operator_a):
     (error,) = answer.json()["errors"]
     assert (error["pointer"], error["code"]) == ("/lrn", "encoding_invalid")
     assert error["detail"] == "lrn n’est pas en UTF-8 une fois les pourcentages décodés"
+
+
+@pytest.mark.parametrize(
+    ("path", "cursor"),
+    [
+        ("/api/v1/documents", "x"),
+        ("/api/v1/payments", "1" * 19),
+        ("/api/v1/events", "x"),
+        ("/api/v1/events", "1" * 19),
+    ],
+)
+def test_a_refused_cursor_reads_french(operator_a, path, cursor):
+    english = _error(operator_a, {"cursor": cursor}, "en", path)
+    french = _error(operator_a, {"cursor": cursor}, "fr", path)
+    assert (
+        (french["pointer"], french["code"])
+        == ("/cursor", "cursor_invalid")
+        == (
+            english["pointer"],
+            english["code"],
+        )
+    )
+    assert french["detail"] != english["detail"], english
