@@ -89,6 +89,7 @@ def declaration_representation(
     return {
         "id": declaration.pk,
         "lrn": declaration.lrn,
+        "revision": declaration.revision,
         "dataset": declaration.dataset,
         "profile_version": declaration.profile.version if declaration.profile_id else None,
         "status": declaration.status,

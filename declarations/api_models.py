@@ -238,6 +238,9 @@ class TaxLineOut(BaseModel):
     collection_channel: str = "border"
 
 
+_READ_ONLY = {"readOnly": True}  # answered by the API, never sent to it
+
+
 class RefundOut(BaseModel):
     amount: str
     currency: str
@@ -257,6 +260,11 @@ class TaxesOut(BaseModel):
     pre_collected: str
     deferred: str
     assessed_at: str
+    revision: int = Field(
+        description="The revision of the declaration these taxes were assessed for: until an "
+        "amended declaration is assessed again, the previous revision's.",
+        json_schema_extra=_READ_ONLY,
+    )
     # Revenue (issue 15): the exchange-rate rule and whether the rate used was stale.
     exchange_rate_rule: str = ""
     exchange_rate_stale: bool = False
@@ -281,9 +289,16 @@ class TransportDocumentOut(BaseModel):
     number: str
 
 
+REVISION_DESCRIPTION = (
+    "The declaration's revision: 1 as submitted, + 1 for each amendment (the full corrected body, "
+    "same `lrn`), which is validated and assessed again."
+)
+
+
 class DeclarationOut(BaseModel):
     id: int
     lrn: str
+    revision: int = Field(description=REVISION_DESCRIPTION, json_schema_extra=_READ_ONLY)
     dataset: str
     profile_version: int | None
     status: str
@@ -430,6 +445,7 @@ class DocumentOut(BaseModel):
 class DeclarationSummaryOut(BaseModel):
     id: int
     lrn: str
+    revision: int = Field(description=REVISION_DESCRIPTION, json_schema_extra=_READ_ONLY)
     status: str
     dataset: str
     transport_document: TransportDocumentOut

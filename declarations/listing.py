@@ -93,6 +93,7 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
         qs.order_by("-updated_at", "-id").values(
             "id",
             "lrn",
+            "revision",
             "status",
             "dataset",
             "transport_document_type",
@@ -107,6 +108,7 @@ def list_declarations(*, operator: Any, params: Any) -> dict[str, Any]:
         {
             "id": r["id"],
             "lrn": r["lrn"],
+            "revision": r["revision"],
             "status": r["status"],
             "dataset": r["dataset"],
             # The declaration's own element, as its detail and the submitter wrote it (the

@@ -79,6 +79,7 @@ def taxes_for_operator(*, declaration_id: int) -> dict[str, Any] | None:
         "pre_collected": str(assessment.pre_collected),
         "deferred": str(assessment.deferred),
         "assessed_at": assessment.created_at.isoformat(),
+        "revision": assessment.revision,
         "exchange_rate_rule": assessment.rate_rule,
         "exchange_rate_stale": assessment.rate_stale,
         **_paid_and_refunded(declaration_id),
