@@ -259,14 +259,20 @@ def encode_cursor(row: Declaration) -> str:
     return f"{row.received_at.isoformat()}_{row.pk}"
 
 
-def after_cursor(qs: QuerySet[Declaration], cursor: str) -> QuerySet[Declaration] | None:
-    """Rows after the keyset cursor, or None when the cursor is not one this list issued."""
+def after_cursor(
+    qs: QuerySet, cursor: str, field: str = "received_at", *, newest_first: bool = True
+) -> QuerySet | None:
+    """Rows after the keyset cursor (`<moment>_<id>` on `field`, then the id), or None when the
+    cursor is not one this list issued. Lists run newest first unless `newest_first` is off."""
     try:
-        received, pk = cursor.rsplit("_", 1)
-        moment = parse_datetime(received.replace(" ", "+"))
+        moment_text, pk = cursor.rsplit("_", 1)
+        moment = parse_datetime(moment_text.replace(" ", "+"))
         if moment is None:
             return None
-        return qs.filter(Q(received_at__lt=moment) | Q(received_at=moment, pk__lt=int(pk)))
+        after = "lt" if newest_first else "gt"
+        return qs.filter(
+            Q(**{f"{field}__{after}": moment}) | Q(**{field: moment, f"pk__{after}": int(pk)})
+        )
     except (ValueError, TypeError):
         return None
 

@@ -263,19 +263,9 @@ CLAIMS_PAGE = consignment_list.PAGE_SIZE
 
 
 def _claims_after(qs, cursor: str):
-    """Claims after the keyset cursor (claimed_at, id), or None when the cursor is not one this
-    page issued."""
-    from django.db.models import Q
-    from django.utils.dateparse import parse_datetime
-
-    try:
-        claimed, pk = cursor.rsplit("_", 1)
-        moment = parse_datetime(claimed.replace(" ", "+"))
-        if moment is None:
-            return None
-        return qs.filter(Q(claimed_at__gt=moment) | Q(claimed_at=moment, pk__gt=int(pk)))
-    except (ValueError, TypeError):
-        return None
+    """Claims after the keyset cursor (claimed_at, id), oldest claim first, or None when the
+    cursor is not one this page issued."""
+    return consignment_list.after_cursor(qs, cursor, "claimed_at", newest_first=False)
 
 
 @login_required
