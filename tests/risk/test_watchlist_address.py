@@ -265,3 +265,48 @@ def test_the_address_explanation_reads_in_french(index):
         text = render(found.explanation, gettext)
     assert text.startswith("adresse 'Hauptstraße 17, 10115' : c'est l'adresse de l'entrée WL-B")
     assert "même code postal 10115" in text and "même pays DE" in text
+
+
+@pytest.mark.django_db
+def test_older_clearances_are_narrowed_to_the_address_of_their_consignment(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from customs_ecom.platform.audit import audit_record
+    from risk.models import WatchlistEntry as Entry
+    from risk.models import WatchlistFalsePositive
+    from tests.risk.test_pages import body, submit
+
+    _import(
+        "name,country\nMarie Dupont,FR\nJean Martin,FR\n",
+        customs_user,
+        django_capture_on_commit_callbacks,
+    )
+    declaration = submit(operator_a, body(example, "LRN-OLD"), django_capture_on_commit_callbacks)
+    marie, jean = Entry.objects.get(name="Marie Dupont"), Entry.objects.get(name="Jean Martin")
+    officer, supervisor = customs_user("officer"), customs_user("supervisor")
+
+    def cleared_as_before(entry, name_key, declaration_id=None):
+        # As clearances were recorded before addresses were kept: the name and country only.
+        if declaration_id is not None:
+            audit_record(actor=officer, action="watchlist.false_positive_proposed",
+                         object_type="declaration", object_id=declaration_id,
+                         before={"watchlist_match": entry.name, "party_key": name_key},
+                         after={"watchlist_match": "proposed as a false positive"})  # fmt: skip
+        return WatchlistFalsePositive.objects.create(
+            entry=entry, party_key=name_key, created_by=officer, confirmed_by=supervisor,
+            confirmed_at=timezone.now(),
+        )  # fmt: skip
+
+    from_page = cleared_as_before(marie, "dupont marie|FR", declaration.pk)
+    unknown = cleared_as_before(jean, "jean martin|FR")
+    migration = importlib.import_module("risk.migrations.0013_watchlist_clearances_by_address")
+    migration.narrow_to_address(apps, None)
+    from_page.refresh_from_db()
+    unknown.refresh_from_db()
+    assert from_page.party_key == "dupont marie|FR|@3 rue des lilas|69003"
+    assert unknown.party_key == "jean martin|FR"
