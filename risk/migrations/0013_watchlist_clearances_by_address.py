@@ -51,6 +51,16 @@ def narrow_to_address(apps, schema_editor):
         (key,) = keys
         if Clearance.objects.filter(entry_id=clearance.entry_id, party_key=key).exists():
             continue
+        AuditEvent.objects.create(
+            actor_label="system",
+            action="watchlist.false_positive_narrowed",
+            object_type="watchlist_entry",
+            object_id=str(clearance.entry_id),
+            before={"entry": clearance.entry.name, "party_key": clearance.party_key},
+            after={"entry": clearance.entry.name, "party_key": key,
+                   "declaration": proposals[0].object_id},
+            reason="clearances hold for one name at one address",
+        )  # fmt: skip
         clearance.party_key = key
         clearance.save(update_fields=["party_key"])
 

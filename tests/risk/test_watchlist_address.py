@@ -310,3 +310,9 @@ def test_older_clearances_are_narrowed_to_the_address_of_their_consignment(
     unknown.refresh_from_db()
     assert from_page.party_key == "dupont marie|FR|@3 rue des lilas|69003"
     assert unknown.party_key == "jean martin|FR"
+    from customs_ecom.platform.models import AuditEvent
+
+    [narrowed] = AuditEvent.objects.filter(action="watchlist.false_positive_narrowed")
+    assert narrowed.object_id == str(marie.pk) and narrowed.actor_label == "system"
+    assert narrowed.before["party_key"] == "dupont marie|FR"
+    assert narrowed.after["declaration"] == str(declaration.pk)
