@@ -316,3 +316,31 @@ def test_older_clearances_are_narrowed_to_the_address_of_their_consignment(
     assert narrowed.object_id == str(marie.pk) and narrowed.actor_label == "system"
     assert narrowed.before["party_key"] == "dupont marie|FR"
     assert narrowed.after["declaration"] == str(declaration.pk)
+
+
+@pytest.mark.django_db
+def test_an_older_proposal_is_still_shown_and_confirmed_from_a_consignment(
+    operator_a, example, customs_user, django_capture_on_commit_callbacks
+):
+    from risk.models import WatchlistFalsePositive
+    from risk.services.watchlists import (
+        watchlist_clearance_of,
+        watchlist_false_positive_confirm,
+    )
+    from tests.risk.test_pages import body, submit
+
+    _import("name,country\nMarie Dupont,FR\n", customs_user, django_capture_on_commit_callbacks)
+    declaration = submit(operator_a, body(example, "LRN-PROP"), django_capture_on_commit_callbacks)
+    [hit] = _watchlist_hits(declaration)
+    # Proposed, by name only, before addresses were part of the key; not yet confirmed.
+    older = WatchlistFalsePositive.objects.create(
+        entry_id=int(hit.data["entry_id"]),
+        party_key="dupont marie|FR",
+        created_by=customs_user("officer"),
+    )
+    assert watchlist_clearance_of(hit.data["entry_id"], hit.data["party_key"]) == older
+    with django_capture_on_commit_callbacks(execute=True):
+        watchlist_false_positive_confirm(
+            clearance_id=older.pk, actor=customs_user("supervisor"), declaration_id=declaration.pk
+        )
+    assert _watchlist_hits(declaration) == []
