@@ -21,7 +21,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from declarations.messages import Message
-from risk.lexicons import LEGAL_SUFFIXES, fold, look_alike, name_tokens, readings
+from risk.lexicons import (
+    _ABBREVIATION_DOT,
+    _NON_ALNUM,
+    LEGAL_SUFFIXES,
+    fold,
+    look_alike,
+    name_tokens,
+    readings,
+)
 
 # Penalty when the party's country and the entry's country are both known and differ: a
 # same-name business in another country is weaker evidence, but not none (front companies move).
@@ -151,7 +159,13 @@ def normalise_address(text: str) -> tuple[str, ...]:
     "avenue", "Apt"/"Flat"/"Suite" = "unit"), German compounds split, and a unit word joined
     to its number ("unit4") so another flat is another address."""
     words: list[str] = []
-    for word in name_tokens(text):
+    # Plain ASCII (most addresses) folds to its lower case; the rest goes through `fold`.
+    raw = (
+        _NON_ALNUM.sub(" ", _ABBREVIATION_DOT.sub("", text.lower())).split()
+        if text.isascii()
+        else name_tokens(text)
+    )
+    for word in raw:
         compound = _COMPOUND_STREET.match(word) if word.endswith(_COMPOUND_ENDINGS) else None
         if compound:
             word_parts = [
@@ -268,7 +282,6 @@ class WatchlistIndex:
             key: tuple(ids) for key, ids in postings.items() if len(ids) <= common_limit
         }
         self._cache: dict[tuple, list[Match]] = {}
-        self._address_cache: dict[tuple, list[Match]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -298,15 +311,10 @@ class WatchlistIndex:
             self._cache[cache_key] = result
         if not street or not self._addresses:
             return result
-        # Addresses are cached apart: the same name at many addresses (a common consignee name)
-        # keeps its one name screening.
-        address_key = (street, postcode, country)
-        at_address = self._address_cache.get(address_key)
-        if at_address is None:
-            at_address = self._match_address(street, postcode, country)
-            if len(self._address_cache) >= _CACHE_LIMIT:
-                self._address_cache.clear()
-            self._address_cache[address_key] = at_address
+        # Addresses apart from names: the same name at many addresses (a common consignee name)
+        # keeps its one cached name screening; a street line is looked up in the address index
+        # (its words and keys are cached, the lookup itself costs less than a cache would).
+        at_address = self._match_address(street, postcode, country)
         if not at_address:
             return result
         named = {m.entry_id for m in result}
