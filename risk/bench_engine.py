@@ -43,6 +43,8 @@ _FIRST_NAMES = ("Marie", "Jan", "Lucia", "Pierre", "Anna", "Jose", "Sophie", "Lu
 _LAST_NAMES = ("Dupont", "Novak", "Garcia", "Muller", "Rossi", "Kowalski", "Jansen", "Silva",
                "Nielsen", "Papadopoulos", "Horvat", "Schmidt", "Lefebvre", "Moreno")  # fmt: skip
 
+_STREET_KINDS = ("Road", "Street", "St.", "Avenue", "Lane", "Strasse")
+
 
 def _word(rng: random.Random, syllables: int) -> str:
     return "".join(rng.choice(_SYLLABLES) for _ in range(syllables)).capitalize()
@@ -51,8 +53,16 @@ def _word(rng: random.Random, syllables: int) -> str:
 def synthetic_watchlist(size: int = 10_000, seed: int = 7) -> list[WatchlistEntry]:
     """``size`` varied companies and persons with aliases and identifiers, reproducible."""
     rng = random.Random(seed)
+    # Addresses from their own sequence, so the names stay those of earlier measurements.
+    places = random.Random(seed + 1)
     entries = []
     for number in range(size):
+        address = (
+            f"{places.randint(1, 300)} {_word(places, 2)} {places.choice(_STREET_KINDS)}, "
+            f"{places.randint(10000, 99999)}, {_word(places, 2)}"
+            if places.random() < 0.95
+            else None
+        )
         if rng.random() < 0.6:
             name = (
                 f"{_word(rng, 2)} {_word(rng, 3)} {rng.choice(_COMPANY_WORDS)} "
@@ -67,6 +77,7 @@ def synthetic_watchlist(size: int = 10_000, seed: int = 7) -> list[WatchlistEntr
                 name=name,
                 aliases=aliases,
                 country=rng.choice(_COUNTRIES),
+                address=address,
                 identifiers=(f"XX{rng.randrange(10**9):09d}",) if rng.random() < 0.3 else (),
             )
         )

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from hashlib import sha256
 
 from risk.lexicons import tokens
-from risk.watchlist import normalise_name
+from risk.watchlist import normalise_address, normalise_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +126,25 @@ def party_key(party: PartyFacts) -> str:
     ``BatchContext.false_positives`` (entry id, party key).
     """
     return _party_key(party.name, party.country)
+
+
+# Clearances store the key in 300 characters; a longer one keeps its address as a digest.
+_SCREENING_KEY_LENGTH = 300
+
+
+@lru_cache(maxsize=65536)
+def _screening_key(name: str, country: str, street: str, postcode: str) -> str:
+    address = " ".join(normalise_address(street))
+    postcode_key = "".join(tokens(postcode)).upper()
+    key = f"{_party_key(name, country)}|@{address}|{postcode_key}"
+    if len(key) > _SCREENING_KEY_LENGTH:
+        digest = sha256(f"{address}|{postcode_key}".encode()).hexdigest()[:32]
+        key = f"{_party_key(name, country)[: _SCREENING_KEY_LENGTH - 35]}|@#{digest}"
+    return key
+
+
+def screening_key(party: PartyFacts) -> str:
+    """Normalised name + country + normalised street line and postcode: the party a watchlist
+    clearance is made for, so clearing "John Smith" at one address does not clear every John
+    Smith. Clearances made before addresses were kept hold the plain `party_key` (name only)."""
+    return _screening_key(party.name, party.country, party.street, party.postcode)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from declarations.messages import Message, Seq
 from risk import lexicons
-from risk.facts import Facts, ItemFacts, PartyFacts, consignee_key, party_key
+from risk.facts import Facts, ItemFacts, PartyFacts, consignee_key, party_key, screening_key
 from risk.reference import ReferenceBook
 from risk.watchlist import WatchlistIndex
 
@@ -60,8 +60,9 @@ class BatchContext:
     from history (``value_benchmark_samples`` to how many declarations each rests on);
     ``reference`` holds the reference values known without history; ``known_tax_numbers`` maps a tax-scheme number to the ``party_key`` of every
     seller it was registered to or seen with; ``valid_tax_numbers`` (when not None) is the
-    register of valid numbers; ``false_positives`` holds (watchlist entry id, ``party_key``)
-    pairs an officer cleared.
+    register of valid numbers; ``false_positives`` holds (watchlist entry id, party key)
+    pairs cleared by two people: the key is ``screening_key`` (name and address) or, for
+    clearances made before addresses were kept, ``party_key`` (name only).
     """
 
     value_benchmarks: dict[str, Decimal] = field(default_factory=dict)
@@ -708,9 +709,10 @@ class WatchlistParams(RuleParams):
 )
 def watchlist_screening(facts: Facts, params: WatchlistParams, ctx: BatchContext):
     """Seller, sender and consignee screened against the watchlist (fuzzy, tolerant of
-    spelling, transliteration and word order; exact on identifiers); name matches of pairs
-    cleared as false positives are skipped (an identifier listed for the entry still fires);
-    never reduced for AEO operators."""
+    spelling, transliteration and word order; exact on identifiers; a party at an entry's
+    address matches it whatever the name); matches cleared as false positives for that name at
+    that address (`screening_key`; older clearances: the name anywhere) are skipped (an
+    identifier listed for the entry still fires); never reduced for AEO operators."""
     if not len(ctx.watchlist):
         return []
     hits = []
@@ -719,18 +721,27 @@ def watchlist_screening(facts: Facts, params: WatchlistParams, ctx: BatchContext
         party: PartyFacts | None = getattr(facts, role)
         if party is None:
             continue
-        key = party_key(party)
         matches = ctx.watchlist.match(
             party.name,
             country=party.country or None,
             identifiers=[value for _scheme, value in party.identifiers],
             threshold=params.threshold,
+            street=party.street,
+            postcode=party.postcode,
         )
+        if not matches:
+            continue
+        key = screening_key(party)
+        # Clearances made before addresses were kept are for the name wherever it is.
+        name_only = party_key(party)
         for found in matches:
             pair = (found.entry_id, key)
-            # A cleared false positive is a name that is not the listed party's; the listed
-            # party's own identifier still matches under that name.
-            if pair in seen or (pair in ctx.false_positives and not found.by_identifier):
+            cleared = (
+                pair in ctx.false_positives or (found.entry_id, name_only) in ctx.false_positives
+            )
+            # A cleared false positive is a name at an address that is not the listed party's;
+            # the listed party's own identifier still matches under that name.
+            if pair in seen or (cleared and not found.by_identifier):
                 continue
             seen.add(pair)
             hits.append(
@@ -744,6 +755,7 @@ def watchlist_screening(facts: Facts, params: WatchlistParams, ctx: BatchContext
                         "party_key": key,
                         "role": role,
                         "match_score": found.score,
+                        **({"by_address": True} if found.by_address else {}),
                     },  # fmt: skip
                     overridable_by_aeo=False,
                 )

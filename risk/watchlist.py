@@ -21,7 +21,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from declarations.messages import Message
-from risk.lexicons import LEGAL_SUFFIXES, fold, look_alike, name_tokens, readings
+from risk.lexicons import (
+    _ABBREVIATION_DOT,
+    _NON_ALNUM,
+    LEGAL_SUFFIXES,
+    fold,
+    look_alike,
+    name_tokens,
+    readings,
+)
 
 # Penalty when the party's country and the entry's country are both known and differ: a
 # same-name business in another country is weaker evidence, but not none (front companies move).
@@ -56,6 +64,8 @@ class Match:
     explanation: str
     # An identifier listed for the entry, not a name: a clearance of the name does not answer it.
     by_identifier: bool = False
+    # The party's address is the entry's, whatever the name (a listed party under a new name).
+    by_address: bool = False
 
 
 @lru_cache(maxsize=131072)
@@ -114,6 +124,113 @@ def normalise_identifier(value: str) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", value).upper()
 
 
+# --- addresses ----------------------------------------------------------------------------------
+
+# Street types and unit words written out one way ("st." and "street" are one word).
+_ADDRESS_WORDS = {
+    "st": "street", "str": "strasse", "strase": "strasse", "rd": "road", "av": "avenue",
+    "ave": "avenue", "blvd": "boulevard", "bd": "boulevard", "bvd": "boulevard", "ln": "lane",
+    "dr": "drive", "ct": "court", "pl": "place", "sq": "square", "hwy": "highway",
+    "pkwy": "parkway", "cres": "crescent", "ter": "terrace", "rte": "route", "chem": "chemin",
+    "imp": "impasse", "pza": "piazza", "ul": "ulica",
+    "apt": "unit", "apartment": "unit", "appt": "unit", "app": "unit", "flat": "unit",
+    "suite": "unit", "ste": "unit", "rm": "unit", "room": "unit", "bureau": "unit",
+    "no": "", "nr": "", "num": "", "numero": "",
+}  # fmt: skip
+# German compounds ("Hauptstraße", "Hauptstr.") split so "Haupt Straße 17" reads the same.
+_COMPOUND_STREET = re.compile(r"^(\w{3,}?)(strasse|str|weg|gasse|platz|allee|ring)$")
+_COMPOUND_ENDINGS = ("strasse", "str", "weg", "gasse", "platz", "allee", "ring")
+# Words that say what kind of street or unit it is: they never identify an address alone.
+_ADDRESS_KINDS = frozenset(
+    {"street", "strasse", "road", "avenue", "boulevard", "lane", "drive", "court", "place",
+     "square", "highway", "parkway", "crescent", "terrace", "route", "chemin", "impasse",
+     "piazza", "calle", "ulica", "rue", "via", "weg", "gasse", "platz", "allee", "ring", "unit",
+     "de", "des", "du", "la", "le", "les", "di", "del", "der", "the", "of", "and", "building",
+     "floor", "house", "way", "close", "plaza"}
+)  # fmt: skip
+# How alike the party's street line and the entry's must be (spelling of the sorted words).
+ADDRESS_MIN_SIMILARITY = 0.9
+
+
+@lru_cache(maxsize=131072)
+def normalise_address(text: str) -> tuple[str, ...]:
+    """Comparable words of an address line: folded (case, accents, scripts, punctuation), street
+    types and unit words written out ("St." = "Street", "Str." = "Straße" = "strasse", "av." =
+    "avenue", "Apt"/"Flat"/"Suite" = "unit"), German compounds split, and a unit word joined
+    to its number ("unit4") so another flat is another address."""
+    words: list[str] = []
+    # Plain ASCII (most addresses) folds to its lower case; the rest goes through `fold`.
+    raw = (
+        _NON_ALNUM.sub(" ", _ABBREVIATION_DOT.sub("", text.lower())).split()
+        if text.isascii()
+        else name_tokens(text)
+    )
+    for word in raw:
+        compound = _COMPOUND_STREET.match(word) if word.endswith(_COMPOUND_ENDINGS) else None
+        if compound:
+            word_parts = [
+                compound.group(1),
+                _ADDRESS_WORDS.get(compound.group(2), compound.group(2)),
+            ]
+        else:
+            word_parts = [_ADDRESS_WORDS.get(word, word)]
+        for part in word_parts:
+            if not part:
+                continue
+            if words and words[-1] == "unit" and _DIGIT.search(part):
+                words[-1] = f"unit{part}"
+            else:
+                words.append(part)
+    return tuple(words)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _numbers(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(filter(_DIGIT.search, words))
+
+
+def _distinctive(words: Iterable[str]) -> list[str]:
+    return [w for w in words if len(w) > 2 and w.isalpha() and w not in _ADDRESS_KINDS]
+
+
+def _postcode_key(value: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", fold(value or "")).upper()
+
+
+def _address_keys(numbers: Iterable[str], words: Iterable[str]) -> set[str]:
+    # A house number with a sound-alike key of a distinctive street word: misspellings of the
+    # street still meet, a lone number or a lone name does not.
+    keys = {phonetic_key(w) for w in words}
+    return {f"{n}|{k}" for n in numbers for k in keys if k}
+
+
+@lru_cache(maxsize=65536)
+def _street_profile(street: str) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    """The words of a street line, its numbers and its blocking keys (none without a number and
+    a distinctive word: a lone city, country or street name never matches)."""
+    if not _DIGIT.search(street):
+        return (), frozenset(), ()
+    words = normalise_address(street)
+    numbers: list[str] = []
+    sounds: set[str] = set()
+    for word in words:
+        if _DIGIT.search(word):
+            numbers.append(word)
+        elif len(word) > 2 and word not in _ADDRESS_KINDS:
+            sounds.add(phonetic_key(word))
+    sounds.discard("")
+    keys = tuple(f"{n}|{k}" for n in numbers for k in sounds)
+    return words, frozenset(numbers), keys
+
+
+@dataclass(frozen=True, slots=True)
+class _Address:
+    entry: WatchlistEntry
+    words: tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class _Variant:
     entry: WatchlistEntry
@@ -142,7 +259,17 @@ class WatchlistIndex:
         self._exact: dict[str, list[int]] = {}
         postings: dict[str, list[int]] = {}
         self._by_identifier: dict[str, list[WatchlistEntry]] = {}
+        self._addresses: list[_Address] = []
+        self._address_postings: dict[str, list[int]] = {}
         for entry in self.entries:
+            if entry.address:
+                words = normalise_address(entry.address)
+                numbers = _numbers(words)
+                keys = _address_keys(numbers, _distinctive(words))
+                if keys:
+                    for key in keys:
+                        self._address_postings.setdefault(key, []).append(len(self._addresses))
+                    self._addresses.append(_Address(entry, words))
             for written in dict.fromkeys((entry.name, *entry.aliases)):
                 normalised = normalise_name(written)
                 if not normalised:
@@ -174,19 +301,34 @@ class WatchlistIndex:
         country: str | None = None,
         identifiers: Iterable[str] = (),
         threshold: float = 88.0,
+        street: str = "",
+        postcode: str = "",
     ) -> list[Match]:
         """Entries matching a party, best first, at or above ``threshold`` (0-100).
 
-        An identical identifier (EORI, VAT, ...) is a match of 100 whatever the name.
+        An identical identifier (EORI, VAT, ...) is a match of 100 whatever the name; a party
+        whose street line and postcode are an entry's address matches it whatever the name
+        (``by_address``, see `_match_address`).
         """
         cache_key = (name, country, tuple(identifiers), threshold)
-        cached = self._cache.get(cache_key)
-        if cached is not None:
-            return cached
-        result = self._match(name, country, cache_key[2], threshold)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[cache_key] = result
+        result = self._cache.get(cache_key)
+        if result is None:
+            result = self._match(name, country, cache_key[2], threshold)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[cache_key] = result
+        if not street or not self._addresses:
+            return result
+        # Addresses apart from names: the same name at many addresses (a common consignee name)
+        # keeps its one cached name screening; a street line is looked up in the address index
+        # (its words and keys are cached, the lookup itself costs less than a cache would).
+        at_address = self._match_address(street, postcode, country)
+        if not at_address:
+            return result
+        named = {m.entry_id for m in result}
+        extra = [m for m in at_address if m.entry_id not in named]
+        if extra:
+            result = sorted(result + extra, key=lambda m: (-m.score, m.entry_id))
         return result
 
     def _match(
@@ -289,3 +431,68 @@ class WatchlistIndex:
             country=country_note,
         )
         return Match(entry.id, entry.name, score, explanation)
+
+    def _match_address(self, street: str, postcode: str, country: str | None) -> list[Match]:
+        """Entries listed at the party's address, conservatively: the street line must carry a
+        house number and a distinctive word; the numbers (house, unit) must be the same; the
+        street words at least ``ADDRESS_MIN_SIMILARITY`` alike; the countries the same when
+        both are known; and the postcode the same when both have one (an entry whose address
+        holds another number than the street's is taken to have another postcode). A city or a
+        country alone never matches."""
+        words, numbers, keys = _street_profile(street)
+        postings = self._address_postings
+        hits = [postings[k] for k in keys if k in postings]
+        if not hits:
+            return []
+        positions = dict.fromkeys(chain.from_iterable(hits))
+        wanted = " ".join(sorted(words))
+        size = len(words)
+        party_postcode = _postcode_key(postcode)
+        found: list[Match] = []
+        for position in positions:
+            listed = self._addresses[position]
+            entry = listed.entry
+            if country and entry.country and country.upper() != entry.country.upper():
+                continue
+            best, rest = 0.0, ()
+            for width in (size - 1, size, size + 1):
+                for start in range(0, len(listed.words) - width + 1):
+                    window = listed.words[start : start + width]
+                    if width < 1 or _numbers(window) != numbers:
+                        continue
+                    similarity = Indel.normalized_similarity(wanted, " ".join(sorted(window)))
+                    if similarity > best:
+                        best = similarity
+                        rest = listed.words[:start] + listed.words[start + width :]
+            if best < ADDRESS_MIN_SIMILARITY:
+                continue
+            postcode_note: str = ""
+            if party_postcode:
+                joined = {
+                    "".join(rest[i : i + n]).upper()
+                    for n in (1, 2, 3)
+                    for i in range(0, len(rest) - n + 1)
+                }
+                if party_postcode in joined:
+                    postcode_note = Message("; same postcode %(postcode)s", postcode=postcode)
+                elif _numbers(rest):
+                    continue  # the entry's address has another postcode
+            country_note: str = ""
+            if country and entry.country:
+                country_note = Message("; same country %(country)s", country=entry.country)
+            score = round(best * 100, 1)
+            explanation = Message(
+                "address '%(address)s' matches the address of watchlist entry %(entry)s "
+                "'%(listed)s' ('%(listed_address)s'): street %(similarity)s/100 alike with the "
+                "same numbers (case, accents, punctuation and abbreviations ignored)"
+                "%(postcode)s%(country)s",
+                address=", ".join(p for p in (street, postcode) if p),
+                entry=entry.id,
+                listed=entry.name,
+                listed_address=entry.address,
+                similarity=f"{score:.0f}",
+                postcode=postcode_note,
+                country=country_note,
+            )
+            found.append(Match(entry.id, entry.name, score, explanation, by_address=True))
+        return found

@@ -274,7 +274,8 @@ def _matched_on(declaration_id: int, entry_id: int, party_key: str) -> bool:
     if latest is None:
         return False
     return any(
-        str(data.get("entry_id")) == str(entry_id) and data.get("party_key") == party_key
+        str(data.get("entry_id")) == str(entry_id)
+        and (data.get("party_key") == party_key or _name_only(data.get("party_key")) == party_key)
         for data in latest.hits.filter(rule_code="watchlist_screening").values_list(
             "data", flat=True
         )
@@ -381,13 +382,23 @@ def watchlist_false_positive_confirm(
     return marked
 
 
+def _name_only(key: Any) -> str:
+    """The name-and-country part of a watchlist hit's party key (``risk.facts.screening_key``):
+    the key of clearances made before addresses were part of it."""
+    return str(key or "").split("|@", 1)[0]
+
+
 def watchlist_clearance_of(entry_id: Any, party_key: str) -> WatchlistFalsePositive | None:
-    """The clearance (proposed or confirmed) of one watchlist match, if any."""
+    """The clearance (proposed or confirmed) of one watchlist match, if any: for that name at
+    that address, else one made for the name before addresses were part of the key."""
     pk = as_id(entry_id)
     if pk is None:
         return None
-    return (
-        WatchlistFalsePositive.objects.select_related("created_by")
-        .filter(entry_id=pk, party_key=party_key)
-        .first()
-    )
+    keys = list(dict.fromkeys((party_key, _name_only(party_key))))
+    found = {
+        c.party_key: c
+        for c in WatchlistFalsePositive.objects.select_related("created_by").filter(
+            entry_id=pk, party_key__in=keys
+        )
+    }
+    return next((found[k] for k in keys if k in found), None)

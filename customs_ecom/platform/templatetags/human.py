@@ -291,6 +291,7 @@ ACTION_LABELS: dict[str, Any] = {
     "relief.reopened": _("Refused returned goods relief reopened"),
     "taxes.revalue": _("Taxes recomputed"),
     "watchlist.false_positive": _("Watchlist false positive confirmed"),
+    "watchlist.false_positive_narrowed": _("Watchlist false positive limited to one address"),
     "watchlist.false_positive_proposed": _("Watchlist false positive proposed"),
     "watchlist.import": _("Watchlist imported"),
     "watchlist.update": _("Watchlist changed"),
