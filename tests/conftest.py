@@ -136,12 +136,18 @@ def _fresh_cache(settings):
             }
         }
     from customs_ecom.platform import edges
+    from risk.services import watchlists
 
-    edges._locked_here.clear()  # a process's memory of locked-out addresses, like the cache
-    cache.clear()
+    def forget_process_state() -> None:
+        edges._locked_here.clear()  # a process's memory of locked-out addresses, like the cache
+        # The process's watchlist index: its stamp (entry count, highest id, newest change) can
+        # repeat across tests whose rows were rolled back at the same frozen moment.
+        watchlists._watchlist_cache.update(stamp=None, index=None, generation=None, checked=0.0)
+        cache.clear()
+
+    forget_process_state()
     yield
-    cache.clear()
-    edges._locked_here.clear()
+    forget_process_state()
 
 
 @pytest.fixture
