@@ -397,8 +397,11 @@ class DeclarationBatchApi(APIView):
                                 {
                                     "pointer": "",
                                     "code": "body_too_large",
-                                    "detail": f"this declaration has {size} bytes as compact "
-                                    f"JSON; one declaration may have {limit}",
+                                    "detail": gettext(
+                                        "this declaration has %(size)d bytes as compact "
+                                        "JSON; one declaration may have %(limit)d"
+                                    )
+                                    % {"size": size, "limit": limit},
                                 }
                             ],
                         }

@@ -73,7 +73,7 @@ CASES = {
         lambda op, d, h: _post(op, d, {"file": SimpleUploadedFile("a.png", PNG), "type": "x"}, h),
         (422, "enum_invalid", "/type"),
         "type must be one of {types}",
-        "type doit être l’un de {types}",
+        "type doit être l’un de\u00a0: {types}",
     ),
     "file_too_large": (
         lambda op, d, h: _post(op, d, {"file": SimpleUploadedFile("a.pdf", PDF + b"0" * 200)}, h),
@@ -98,7 +98,7 @@ CASES = {
         (409, "document_not_allowed", ""),
         "the declaration is invalidated: documents are uploaded while the goods are still under "
         "it, before release, invalidation or return",
-        "la déclaration est au statut invalidated : les documents s’envoient tant que les "
+        "la déclaration est au statut invalidated\u00a0: les documents s’envoient tant que les "
         "marchandises sont sous la déclaration, avant mainlevée, invalidation ou retour",
     ),
 }
