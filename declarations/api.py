@@ -397,8 +397,11 @@ class DeclarationBatchApi(APIView):
                                 {
                                     "pointer": "",
                                     "code": "body_too_large",
-                                    "detail": f"this declaration has {size} bytes as compact "
-                                    f"JSON; one declaration may have {limit}",
+                                    "detail": gettext(
+                                        "this declaration has %(size)d bytes as compact "
+                                        "JSON; one declaration may have %(limit)d"
+                                    )
+                                    % {"size": size, "limit": limit},
                                 }
                             ],
                         }
@@ -562,7 +565,11 @@ class DeclarationDocumentApi(APIView):
             declared = 0
         if declared > limit + 64 * 1024:
             raise _upload_problem(
-                413, "body_too_large", "", f"the upload has {declared} bytes; the limit is {limit}"
+                413,
+                "body_too_large",
+                "",
+                gettext("the upload has %(size)d bytes; the limit is %(limit)d")
+                % {"size": declared, "limit": limit},
             )
         operator = request.user
         status = (
@@ -597,40 +604,50 @@ class DeclarationDocumentApi(APIView):
                 422,
                 "duplicate_part",
                 f"/{duplicated[0]}",
-                f"the multipart field `{duplicated[0]}` is sent more than once",
+                gettext("the multipart field `%(field)s` is sent more than once")
+                % {"field": duplicated[0]},
             )
         if upload is None and declared and not request.FILES and not len(form):
             # A body whose parts cannot be read (no boundary line ends a part, no part has a
             # name): not a multipart body at all, rather than one that lacks its `file`.
             raise _upload_problem(
-                400, "malformed_multipart", "", "no part of the multipart body could be read"
+                400,
+                "malformed_multipart",
+                "",
+                gettext("no part of the multipart body could be read"),
             )
         if upload is None:
-            raise _upload_problem(422, "required", "/file", "a multipart field `file` is required")
+            raise _upload_problem(
+                422, "required", "/file", gettext("a multipart field `file` is required")
+            )
         if doc_type not in Document.Type.values:
             raise _upload_problem(
                 422,
                 "enum_invalid",
                 "/type",
-                f"type must be one of {', '.join(Document.Type.values)}",
+                gettext("type must be one of %(types)s")
+                % {"types": ", ".join(Document.Type.values)},
             )
         if upload.size > limit:
             raise _upload_problem(
                 413,
                 "body_too_large",
                 "/file",
-                f"the file has {upload.size} bytes; the limit is {limit}",
+                gettext("the file has %(size)d bytes; the limit is %(limit)d")
+                % {"size": upload.size, "limit": limit},
             )
         content = upload.read()
         if not content:
-            raise _upload_problem(422, "document_empty", "/file", "the file is empty")
+            raise _upload_problem(422, "document_empty", "/file", gettext("the file is empty"))
         sniffed = sniff_document(content[:16])
         if sniffed is None:
             raise _upload_problem(
                 415,
                 "document_type_unsupported",
                 "/file",
-                "only PDF, PNG and JPEG files are accepted (checked from the file's bytes)",
+                gettext(
+                    "only PDF, PNG and JPEG files are accepted (checked from the file's bytes)"
+                ),
             )
         content_type, extension = sniffed
         fingerprint_body = {"type": doc_type, "sha256": hashlib.sha256(content).hexdigest()}

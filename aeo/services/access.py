@@ -141,7 +141,7 @@ def operator_set_webhook(
     problem = outbound.webhook_url_problem(url) if url else None
     if problem is not None:
         # Public HTTPS endpoints only: never the server's own network (customs_ecom.platform.outbound).
-        raise RegistryError(problem, field="webhook_url")
+        raise RegistryError(gettext(problem), field="webhook_url")
     new_secret = (secret or "").strip() or operator.webhook_secret or new_webhook_secret()
     if url and len(new_secret) < 16:
         raise RegistryError(_("Use a secret of at least 16 characters."), field="webhook_secret")

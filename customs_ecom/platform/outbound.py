@@ -14,6 +14,7 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_noop as N_
 
 # Names that never leave the host or its site.
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
@@ -48,35 +49,37 @@ def webhook_url_problem(url: str) -> str | None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return "The webhook URL is not a valid URL."
+        return N_("The webhook URL is not a valid URL.")
     allow_local = local_targets_allowed()
     if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
-        return "The webhook URL must use https."
+        return N_("The webhook URL must use https.")
     host = (parts.hostname or "").rstrip(".").lower()
     if not host:
-        return "The webhook URL needs a host name."
+        return N_("The webhook URL needs a host name.")
     if not host.isascii():
         # The resolver reads a name in other characters as its IDNA (ASCII) form, folded first
         # ("①②⑦.0.0.1" is 127.0.0.1, "hooks.ｌｏｃａｌｈｏｓｔ" hooks.localhost): checked so.
         try:
             host = host.encode("idna").decode("ascii").rstrip(".").lower()
         except UnicodeError:
-            return "The webhook URL is not a valid URL."
+            return N_("The webhook URL is not a valid URL.")
     if parts.username is not None or parts.password is not None:
-        return "The webhook URL must not carry a user name or password."
+        return N_("The webhook URL must not carry a user name or password.")
     if port == 0:
-        return "The webhook URL has no valid port."
+        return N_("The webhook URL has no valid port.")
     if allow_local:
         return None
     if _is_ip(host):
-        return None if _public(host.strip("[]")) else "The webhook URL must name a public address."
+        return (
+            None if _public(host.strip("[]")) else N_("The webhook URL must name a public address.")
+        )
     if _ipv4_spelling(host):
         # 127.1, 10.1.2, 0177.0.0.1, 0x7f000001, 2130706433...: the resolver reads these as
         # addresses, and other parsers read them otherwise (octal or decimal), so what is checked
         # here would not be what a delivery connects to.
-        return "The webhook URL must write an IP address as four decimal numbers."
+        return N_("The webhook URL must write an IP address as four decimal numbers.")
     if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host:
-        return "The webhook URL must name a public host."
+        return N_("The webhook URL must name a public host.")
     return None
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record
@@ -94,12 +95,16 @@ def declaration_amend(
                     raise IntakeRefused.one(
                         "tax_scheme_number_frozen",
                         "/vendor_tax_scheme",
-                        "the tax-scheme number cannot be added, changed or removed after release",
+                        gettext(
+                            "the tax-scheme number cannot be added, changed or removed after "
+                            "release"
+                        ),
                     )
                 raise IntakeRefused.one(
                     "amendment_not_allowed",
                     "",
-                    f"a declaration in status {declaration.status!r} can no longer be amended",
+                    gettext("a declaration in status %(status)s can no longer be amended")
+                    % {"status": repr(declaration.status)},
                 )
             if call("revenue.values_revised", declaration.pk, default=False):
                 # UCC art. 173: no amendment once customs found the particulars incorrect. An
@@ -107,8 +112,10 @@ def declaration_amend(
                 raise IntakeRefused.one(
                     "amendment_not_allowed",
                     "",
-                    "customs revised the declared values of this declaration; it can no "
-                    "longer be amended",
+                    gettext(
+                        "customs revised the declared values of this declaration; it can no "
+                        "longer be amended"
+                    ),
                 )
             if document_key(canonical["transport_document"]["number"]) != document_key(
                 declaration.transport_document_number
@@ -118,9 +125,11 @@ def declaration_amend(
                 raise IntakeRefused.one(
                     "amendment_not_allowed",
                     "/transport_document/number",
-                    "an amendment cannot make the declaration cover other goods: the "
-                    "transport document number identifies them; invalidate this declaration "
-                    "and declare the goods under their own number",
+                    gettext(
+                        "an amendment cannot make the declaration cover other goods: the "
+                        "transport document number identifies them; invalidate this declaration "
+                        "and declare the goods under their own number"
+                    ),
                 )
             if document_key(
                 (canonical.get("master_transport_document") or {}).get("number", "")
@@ -130,9 +139,11 @@ def declaration_amend(
                 raise IntakeRefused.one(
                     "amendment_not_allowed",
                     "/master_transport_document/number",
-                    "an amendment cannot move the goods to another consolidation: the master "
-                    "waybill they travel under stays; invalidate this declaration and declare "
-                    "the goods afresh",
+                    gettext(
+                        "an amendment cannot move the goods to another consolidation: the master "
+                        "waybill they travel under stays; invalidate this declaration and declare "
+                        "the goods afresh"
+                    ),
                 )
             if canonical["consignee"]["name"] != declaration.payload["consignee"]["name"] and call(
                 "revenue.border_payments_recorded", declaration.pk, default=False
@@ -142,8 +153,10 @@ def declaration_amend(
                 raise IntakeRefused.one(
                     "amendment_not_allowed",
                     "/consignee/name",
-                    "duties and taxes were paid at the border for this consignee; the "
-                    "consignee's name can no longer be changed by an amendment",
+                    gettext(
+                        "duties and taxes were paid at the border for this consignee; the "
+                        "consignee's name can no longer be changed by an amendment"
+                    ),
                 )
             before = {"revision": declaration.revision, "fingerprint": declaration.fingerprint}
             from ..benchmarks import manifest_facts_many

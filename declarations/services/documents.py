@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from aeo.models import Operator
 from customs_ecom.platform.audit import audit_record
@@ -98,8 +99,11 @@ def document_refused(status: str) -> IntakeRefused | None:
     return IntakeRefused.one(
         "document_not_allowed",
         "",
-        f"the declaration is {status}: documents are uploaded while the goods are still under "
-        "it, before release, invalidation or return",
+        gettext(
+            "the declaration is %(status)s: documents are uploaded while the goods are still "
+            "under it, before release, invalidation or return"
+        )
+        % {"status": status},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from aeo.models import Operator
 
@@ -31,8 +32,15 @@ def declaration_invalidate(*, operator: Operator, declaration_id: int, reason: s
             raise IntakeRefused.one(
                 "invalidation_not_allowed",
                 "",
-                f"a declaration in status {declaration.status!r} cannot be invalidated"
-                + ("; report a return instead" if declaration.released_at else ""),
+                (
+                    gettext(
+                        "a declaration in status %(status)s cannot be invalidated; report a "
+                        "return instead"
+                    )
+                    if declaration.released_at
+                    else gettext("a declaration in status %(status)s cannot be invalidated")
+                )
+                % {"status": repr(declaration.status)},
             )
         if declaration.events.filter(to_status__in=CONTROL).exists():
             # UCC art. 174(2): not once customs announced a control (documents asked for, goods
@@ -41,8 +49,10 @@ def declaration_invalidate(*, operator: Operator, declaration_id: int, reason: s
             raise IntakeRefused.one(
                 "invalidation_not_allowed",
                 "",
-                "customs has asked for documents or selected these goods for control; "
-                "the declaration can no longer be invalidated",
+                gettext(
+                    "customs has asked for documents or selected these goods for control; "
+                    "the declaration can no longer be invalidated"
+                ),
             )
         return lifecycle.transition(
             declaration_id=declaration.pk,
@@ -76,15 +86,16 @@ def declaration_return(
                 raise IntakeRefused.one(
                     "return_not_allowed",
                     "/transport_document",
-                    "the goods were already reported returned under "
-                    f"{recorded.get('type')} {recorded.get('number')}",
+                    gettext("the goods were already reported returned under %(document)s")
+                    % {"document": f"{recorded.get('type')} {recorded.get('number')}"},
                 )
             return declaration
         if declaration.status != Status.RELEASED:
             raise IntakeRefused.one(
                 "return_not_allowed",
                 "/lrn",
-                f"only released goods can be returned; this declaration is {declaration.status!r}",
+                gettext("only released goods can be returned; this declaration is %(status)s")
+                % {"status": repr(declaration.status)},
             )
         return lifecycle.transition(
             declaration_id=declaration.pk,
