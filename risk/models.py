@@ -104,13 +104,21 @@ class WatchlistEntry(models.Model):
     source = models.CharField(max_length=20, blank=True, default="csv")
     external_id = models.CharField(max_length=120, blank=True, default="")
     updated_at = models.DateTimeField(default=timezone.now)
+    # An update of a published list that drops a name, alias or identifier of an entry (or
+    # changes its country) does not change it in place: the entry keeps matching, unchanged,
+    # until a second person confirms its withdrawal, and the new content is this newer row of
+    # the same party (the one later updates change). Null: the party's current row.
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
+            # One current row per publisher's id (superseded rows awaiting withdrawal aside).
             models.UniqueConstraint(
                 fields=["list_name", "external_id"],
-                condition=~models.Q(external_id=""),
-                name="watchlist_entry_external_id_per_list",
+                condition=~models.Q(external_id="") & models.Q(superseded_by__isnull=True),
+                name="watchlist_entry_current_external_id_per_list",
             )
         ]
 

@@ -1,7 +1,9 @@
 """Withdrawals from a screening list take two people.
 
 An update of a published list adds and changes entries at once (more matching never weakens
-screening), but the entries it no longer lists are only *proposed* for withdrawal: they stay
+screening), but the entries it no longer lists, and the old content of entries it would weaken
+(a name, alias or identifier dropped, the country changed: risk.watchlist_import), are only
+*proposed* for withdrawal: they stay
 active and keep matching until a supervisor or administrator who did not load the update confirms
 the withdrawal on the watchlist page (or rejects it). One person alone never takes a party off a
 list, just as one person alone never clears a match as a false positive. A later update of the
@@ -40,6 +42,7 @@ AUDIT_LABELS = {
     "withdrawn_entries": gettext_lazy("Entries withdrawn"),
     "kept_entries": gettext_lazy("Entries kept on the list"),
     "changed": gettext_lazy("Changed"),
+    "changed_pending": gettext_lazy("Old content kept until a second person confirms"),
     "unchanged": gettext_lazy("Unchanged"),
     "format": gettext_lazy("File format"),
     "publisher_date": gettext_lazy("Publication date"),

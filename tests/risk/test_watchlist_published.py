@@ -149,9 +149,15 @@ def test_update_keeps_rows_and_false_positives_changes_withdraws_and_records_his
         content="\n".join(json.dumps(line) for line in relisted), fmt="ftm",
         list_name="opensanctions", actor=analyst,
     )  # fmt: skip
-    assert third.withdrawn == 1 and third.changed >= 2
+    # Proposed for withdrawal: the party no longer listed, and the company's row as it was (this
+    # publication drops its alias "NL Dual Use Trading": a new row carries the new content, the
+    # old one keeps matching until a second person confirms; test_watchlist_weakening).
+    assert third.withdrawn == 2 and third.changed >= 2
     assert WatchlistEntry.objects.get(external_id="corpus-ftm-0003").is_active
-    assert WatchlistEntry.objects.filter(list_name="opensanctions").count() == 5
+    assert WatchlistEntry.objects.filter(list_name="opensanctions").count() == 6
+    assert {e["external_id"] for e in third.withdrawal.entries} == {
+        "corpus-ftm-0001", "corpus-ftm-0006",
+    }  # fmt: skip
 
     history = list(WatchlistUpdate.objects.order_by("imported_at", "id"))
     assert [u.reason for u in history][:2] == ["initial load", "weekly update"]

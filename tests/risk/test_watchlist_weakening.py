@@ -10,9 +10,10 @@ import json
 import pytest
 
 from customs_ecom.platform.models import AuditEvent
+from customs_ecom.platform.templatetags.human import LABELS
 from risk.lexicons import DATA_DIR
-from risk.models import WatchlistEntry, WatchlistWithdrawal
-from risk.services.watchlists import watchlist_index
+from risk.models import WatchlistEntry, WatchlistFalsePositive, WatchlistWithdrawal
+from risk.services.watchlists import watchlist_false_positive_create, watchlist_index
 from risk.watchlist_import import watchlist_import_published
 from risk.watchlist_withdrawals import (
     WithdrawalRefused,
@@ -49,6 +50,9 @@ def publication(date: str = "2026-11-10T00:00:00", **change) -> str:
 
 
 def matched_entries(name: str = "", identifiers=()) -> set[str]:
+    from risk.apps import forget_process_caches
+
+    forget_process_caches()  # the index as the list is now (the test runs in one transaction)
     return {m.entry_id for m in watchlist_index().match(name, identifiers=identifiers)}
 
 
@@ -58,6 +62,10 @@ def test_dropping_an_alias_and_an_identifier_waits_for_a_second_person(customs_u
     watchlist_import_published(content=FTM, fmt="ftm", list_name="os", actor=analyst)
     old = WatchlistEntry.objects.get(list_name="os", external_id="corpus-ftm-0001")
     assert matched_entries(ALIAS) == {str(old.pk)}
+    watchlist_false_positive_create(
+        entry_id=old.pk, party_key="northern lights trading|FI", actor=analyst,
+        reason="Finnish namesake",
+    )  # fmt: skip
     update = watchlist_import_published(
         content=publication(alias=["NL Dual Use Trading"], taxNumber=None),
         fmt="ftm", list_name="os", actor=analyst,
@@ -78,13 +86,16 @@ def test_dropping_an_alias_and_an_identifier_waits_for_a_second_person(customs_u
     withdrawal = update.withdrawal
     assert withdrawal.state == WatchlistWithdrawal.State.PENDING
     assert withdrawal.entries == [
-        {"entry_id": old.pk, "external_id": "corpus-ftm-0001", "name": old.name}
+        {"entry_id": old.pk, "external_id": "corpus-ftm-0001", "name": old.name, "replaced": True}
     ]
+    # A party cleared on the old row stays cleared on the new one.
+    assert WatchlistFalsePositive.objects.filter(
+        entry=new, party_key="northern lights trading|FI", confirmed_by=None
+    ).exists()
     event = AuditEvent.objects.filter(action="watchlist.update").latest("id")
-    assert event.after["changed_pending"] == [
-        {"external_id": "corpus-ftm-0001", "name": old.name}
-    ]
+    assert event.after["changed_pending"] == [{"external_id": "corpus-ftm-0001", "name": old.name}]
     assert event.after["active_entries"] == 5 and event.before["active_entries"] == 4
+    assert "changed_pending" in LABELS  # reads as words on the audit page
     # The person who loaded the update cannot confirm it; a supervisor can.
     with pytest.raises(WithdrawalRefused):
         watchlist_withdrawal_confirm(withdrawal_id=withdrawal.pk, actor=analyst)
@@ -157,3 +168,19 @@ def test_a_withdrawn_party_dropped_while_pending_is_not_proposed_twice(customs_u
         WatchlistEntry.objects.filter(external_id="corpus-ftm-0001").values_list("pk", flat=True)
     )
     assert len(ids) == 2
+
+
+def test_the_page_marks_the_old_content_in_french(customs_user):
+    from django.test import Client
+
+    analyst = customs_user("risk_analyst")
+    watchlist_import_published(content=FTM, fmt="ftm", list_name="os", actor=analyst)
+    watchlist_import_published(
+        content=publication(taxNumber=None), fmt="ftm", list_name="os", actor=analyst
+    )
+    client = Client()
+    client.force_login(customs_user("supervisor"))
+    page = client.get("/risk/watchlist/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Ancien contenu d'une entrée toujours listée" in page
+    assert "Il en va de même de l'ancien contenu" in page
+    assert "Old content of an entry" not in page
