@@ -10,15 +10,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 
-from customs_ecom.platform.officer_tz import installation_today
+from customs_ecom.platform.officer_tz import installation_day_start, installation_today
 
 from .models import AEOAuthorisation, BenefitPolicy, MutualRecognition, Operator
 
@@ -165,10 +164,9 @@ def aeo_operator_ids_by_day(first: date, last: date) -> dict[date, set[int]]:
     """`aeo_operator_ids_on` for every day from ``first`` to ``last`` inclusive, reading the
     registry and its audited changes once for the whole period (a list over months of days asks
     a few queries, not a few per day)."""
-    zone = timezone.get_default_timezone()
 
     def end_of(day: date) -> datetime:
-        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        return installation_day_start(day + timedelta(days=1))
 
     authorisations = {
         str(row["id"]): row
@@ -293,7 +291,7 @@ def aeo_standing(operator: Operator, today: date | None = None) -> Standing:
     as the nightly expiry will record it), ``not_yet_valid`` (it starts after that day) or
     ``not_recognised`` (recognised from a partner whose arrangement does not cover it that day)."""
     today = today or installation_today()
-    benefits = benefits_for_operators([operator.pk], today)[operator.pk]
+    benefits = operator_benefits(operator, today)
     if benefits.is_aeo:
         return Standing(AEOAuthorisation.Status.AUTHORISED, benefits)
     latest = operator.authorisations.order_by("-status_changed_at", "-id").first()
