@@ -133,9 +133,15 @@ def _aeo_operator_ids(day: date) -> set[int]:
     """The operators that were AEO on ``day`` as risk and revenue saw them (aeo.benefits), with
     the status they had then: a day recomputed after an operator lost or gained its status keeps
     the figures it had."""
-    from aeo.benefits import aeo_operator_ids_on
+    return _aeo_operator_ids_by_day(day, day)[day]
 
-    return aeo_operator_ids_on(day)
+
+def _aeo_operator_ids_by_day(first: date, last: date) -> dict[date, set[int]]:
+    """`_aeo_operator_ids` of each day from ``first`` to ``last``, the registry's history read
+    once for the whole period, not once a day."""
+    from aeo.benefits import aeo_operator_ids_by_day
+
+    return aeo_operator_ids_by_day(first, last)
 
 
 def _volume(rows: _Rows, received: Q, aeo: set[int]) -> None:
@@ -462,12 +468,13 @@ def _ledger(rows: _Rows, start: datetime, end: datetime) -> None:
                  total=g["amount"] or 0)  # fmt: skip
 
 
-def aggregate_day(day: date) -> int:
-    """Recompute every KPI of `day` and replace its aggregates; returns the number of rows."""
+def aggregate_day(day: date, aeo: set[int] | None = None) -> int:
+    """Recompute every KPI of `day` and replace its aggregates; returns the number of rows.
+    `aeo`: the operators that were AEO that day, when the caller read them for several days."""
     start, end = _day_bounds(day)
     received = Q(received_at__gte=start, received_at__lt=end)
     rows = _Rows(day)
-    _volume(rows, received, _aeo_operator_ids(day))
+    _volume(rows, received, _aeo_operator_ids(day) if aeo is None else aeo)
     _hs_chapters(rows, start, end)
     _durations(rows, received, start, end)
     _controls(rows, start, end)
@@ -522,14 +529,17 @@ def days_changed(days: list[date]) -> None:
 def aggregate_recent(*, days: int = 2) -> int:
     """Today and yesterday (late arrivals and releases change them): what the beat task runs."""
     today = kpi_today()
-    return sum(aggregate_day(today - timedelta(days=n)) for n in range(days))
+    return aggregate_range(today - timedelta(days=days - 1), today)
 
 
 def aggregate_range(start: date, end: date) -> int:
     """Backfill every day from `start` to `end` inclusive."""
+    if start > end:
+        return 0
+    aeo = _aeo_operator_ids_by_day(start, end)
     total = 0
     day = start
     while day <= end:
-        total += aggregate_day(day)
+        total += aggregate_day(day, aeo[day])
         day += timedelta(days=1)
     return total
