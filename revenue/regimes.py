@@ -170,6 +170,10 @@ def longest_prefix_match(table: Mapping[str, Decimal], hs_code: str) -> Decimal 
     return None if best_key is None else table[best_key]
 
 
+# The rounding steps a regime names: of its amounts, and of the duties and taxes it assesses.
+QUANTUM_FIELDS = ("rounding_quantum", "tax_rounding_quantum")
+
+
 @dataclass(frozen=True)
 class RegimeSpec:
     """One jurisdiction's taxation of imported low-value consignments over one period.
@@ -723,7 +727,7 @@ class RegimeSpec:
         minor unit to 100, written plainly. Checked where a regime is set (a regimes file, the
         shipped regimes, a new version), not when a stored version is read back, so a version
         saved before the rule keeps assessing as it did."""
-        for name in ("rounding_quantum", "tax_rounding_quantum"):
+        for name in QUANTUM_FIELDS:
             quantum = getattr(self, name)
             fault = (
                 None if quantum is None else quantum_fault(quantum, currency_places(self.currency))

@@ -25,7 +25,13 @@ from declarations.messages import csv_reason, render
 from revenue.localtime import local_date
 from revenue.models import Regime
 from revenue.money import plain_quantum, quantum_fault
-from revenue.regimes import RegimeSpec, load_shipped_regimes, regime_at, regime_for
+from revenue.regimes import (
+    QUANTUM_FIELDS,
+    RegimeSpec,
+    load_shipped_regimes,
+    regime_at,
+    regime_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -194,9 +200,6 @@ def unreadable_error(errors: list[CsvRowError]) -> Callable[[int, str], None]:
         errors.append(CsvRowError(row, "", reason))
 
     return unreadable
-
-
-QUANTUM_FIELDS = ("rounding_quantum", "tax_rounding_quantum")
 
 
 def quantum_error(quantum: Any, currency: str) -> str | None:
