@@ -213,16 +213,9 @@ def _street_profile(street: str) -> tuple[tuple[str, ...], frozenset[str], tuple
     if not _DIGIT.search(street):
         return (), frozenset(), ()
     words = normalise_address(street)
-    numbers: list[str] = []
-    sounds: set[str] = set()
-    for word in words:
-        if _DIGIT.search(word):
-            numbers.append(word)
-        elif len(word) > 2 and word not in _ADDRESS_KINDS:
-            sounds.add(phonetic_key(word))
-    sounds.discard("")
-    keys = tuple(f"{n}|{k}" for n in numbers for k in sounds)
-    return words, frozenset(numbers), keys
+    numbers = _numbers(words)
+    # The same keys the index files each listed address under.
+    return words, numbers, tuple(_address_keys(numbers, _distinctive(words)))
 
 
 @dataclass(frozen=True, slots=True)
